@@ -1,0 +1,38 @@
+package dev.sluice.core;
+
+/**
+ * A failure the caller can act on: a stable dotted code ({@code dataset.not_found}), a kind that the API maps to an
+ * HTTP status in one place, and a message that says what to change.
+ */
+public class SluiceException extends RuntimeException {
+    public enum Kind { INVALID, UNAUTHORIZED, NOT_FOUND, CONFLICT, TOO_LARGE }
+
+    private final Kind kind;
+    private final String code;
+
+    public SluiceException(Kind kind, String code, String message) {
+        super(message);
+        this.kind = kind;
+        this.code = code;
+    }
+
+    public static SluiceException invalid(String code, String message) {
+        return new SluiceException(Kind.INVALID, code, message);
+    }
+
+    public static SluiceException notFound(String what, String id) {
+        return new SluiceException(Kind.NOT_FOUND, what + ".not_found", what + " " + id + " does not exist in this project");
+    }
+
+    public static SluiceException conflict(String code, String message) {
+        return new SluiceException(Kind.CONFLICT, code, message);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String code() {
+        return code;
+    }
+}

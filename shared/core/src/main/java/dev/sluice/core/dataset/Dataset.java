@@ -1,0 +1,34 @@
+package dev.sluice.core.dataset;
+
+import dev.sluice.core.port.ObjectStore.UploadUrl;
+
+/** An NDJSON list of items uploaded through a presigned URL, counted once uploaded. */
+public record Dataset(String id, String object, String name, String projectId, Source source, Status status,
+                      long createTime, long updateTime) {
+    public static final String OBJECT = "dataset";
+
+    public enum State { Uploading, Validating, Ready, Failed }
+
+    public record Source(String kind) {
+        public static final String UPLOADED_NDJSON = "UploadedNdjson";
+    }
+
+    public record Status(State overview, String reason, Long itemCount, Long sizeBytes, String etag,
+                         UploadStatus source) {
+    }
+
+    public record UploadStatus(UploadUrl uploadUrl) {
+    }
+
+    public String objectKey() {
+        return objectKey(projectId, id);
+    }
+
+    public static String objectKey(String projectId, String datasetId) {
+        return "datasets/" + projectId + "/" + datasetId + ".ndjson";
+    }
+
+    public Dataset withStatus(Status newStatus, long now) {
+        return new Dataset(id, object, name, projectId, source, newStatus, createTime, now);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.sluice.core.dataset;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Ids;
+import dev.sluice.core.Json;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.Validation;
+import dev.sluice.core.fanout.FanoutMessage;
+import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.port.Catalog;
+import dev.sluice.core.port.ObjectStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Datasets: created with a presigned upload URL; once the object is there, counted (streaming) by the fanout
+ * function and marked Ready with its item count, or Failed with a reason.
+ */
+public final class DatasetService {
+    public static final Duration UPLOAD_URL_TTL = Duration.ofMinutes(60);
+
+    private final Catalog catalog;
+    private final ObjectStore objects;
+    private final BatchQueue queue;
+    private final Clock clock;
+
+    public DatasetService(Catalog catalog, ObjectStore objects, BatchQueue queue, Clock clock) {
+        this.catalog = catalog;
+        this.objects = objects;
+        this.queue = queue;
+        this.clock = clock;
+    }
+
+    public record CreateRequest(String name, Dataset.Source source) {
+    }
+
+    public Dataset create(String projectId, CreateRequest request) {
+        Validation.required(request, "dataset.body_required", "send a JSON body {name, source:{kind:\"UploadedNdjson\"}}");
+        Validation.name(request.name(), "dataset");
+        Validation.check(request.source() != null && Dataset.Source.UPLOADED_NDJSON.equals(request.source().kind()),
+                "dataset.bad_source", "source.kind must be \"UploadedNdjson\"");
+        long now = clock.nowMillis();
+        String id = Ids.newId(Ids.DATASET, now);
+        ObjectStore.UploadUrl url = objects.presignPut(Dataset.objectKey(projectId, id), "application/x-ndjson",
+                UPLOAD_URL_TTL);
+        Dataset dataset = new Dataset(id, Dataset.OBJECT, request.name(), projectId, request.source(),
+                new Dataset.Status(Dataset.State.Uploading, null, null, null, null, new Dataset.UploadStatus(url)),
+                now, now);
+        catalog.put(projectId, id, dataset);
+        return dataset;
+    }
+
+    /** The dataset; an upload that has arrived since the last look starts its validation. */
+    public Dataset get(String projectId, String id) {
+        Dataset dataset = catalog.get(projectId, id, Dataset.class)
+                .orElseThrow(() -> SluiceException.notFound("dataset", id));
+        if (dataset.status().overview() == Dataset.State.Uploading) {
+            Optional<ObjectStore.ObjectInfo> info = objects.head(dataset.objectKey());
+            if (info.isPresent()) {
+                dataset = dataset.withStatus(new Dataset.Status(Dataset.State.Validating, null, null,
+                        info.get().sizeBytes(), info.get().etag(), null), clock.nowMillis());
+                catalog.put(projectId, id, dataset);
+                queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.validate(projectId, id)), 0);
+            }
+        }
+        return dataset;
+    }
+
+    public Page<Dataset> list(String projectId, PageRequest page) {
+        return catalog.list(projectId, Ids.DATASET + "_", Dataset.class, page);
+    }
+
+    /** Counts the items of an uploaded dataset with the same line rules the fan-out uses. */
+    public Dataset validate(String projectId, String id) {
+        Dataset dataset = catalog.get(projectId, id, Dataset.class)
+                .orElseThrow(() -> SluiceException.notFound("dataset", id));
+        if (dataset.status().overview() != Dataset.State.Validating) {
+            return dataset;
+        }
+        String etag = dataset.status().etag();
+        long count = 0;
+        try (InputStream in = objects.open(dataset.objectKey(), 0, etag)) {
+            NdjsonReader reader = new NdjsonReader(in, 0);
+            while (reader.next() != null) {
+                count++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading dataset " + id, e);
+        } catch (ObjectStore.ObjectChangedException e) {
+            return fail(dataset, "dataset.changed: the file was replaced during validation; create a new dataset");
+        }
+        if (count == 0) {
+            return fail(dataset, "dataset.empty: the file has no items; upload one JSON object per line");
+        }
+        Dataset ready = dataset.withStatus(new Dataset.Status(Dataset.State.Ready, null, count,
+                dataset.status().sizeBytes(), etag, null), clock.nowMillis());
+        catalog.put(projectId, id, ready);
+        return ready;
+    }
+
+    private Dataset fail(Dataset dataset, String reason) {
+        Dataset failed = dataset.withStatus(new Dataset.Status(Dataset.State.Failed, reason, null,
+                dataset.status().sizeBytes(), dataset.status().etag(), null), clock.nowMillis());
+        catalog.put(dataset.projectId(), dataset.id(), failed);
+        return failed;
+    }
+}

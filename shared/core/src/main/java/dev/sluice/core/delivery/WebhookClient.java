@@ -1,0 +1,67 @@
+package dev.sluice.core.delivery;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** POSTs one webhook payload. Redirects are never followed: a 3xx is a failed delivery. */
+public final class WebhookClient {
+    /** status is 0 when no HTTP answer came; retryAfterMs is the server's Retry-After, if any. */
+    public record Response(int status, String error, Long retryAfterMs) {
+        public boolean success() {
+            return status >= 200 && status < 300;
+        }
+
+        /** 5xx, 408, 429, timeouts and connection failures are worth another attempt. */
+        public boolean retriable() {
+            return status == 0 || status >= 500 || status == 408 || status == 429;
+        }
+
+        public String describe() {
+            return status == 0 ? error : "HTTP " + status;
+        }
+    }
+
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public WebhookClient(Duration connectTimeout, Duration timeout) {
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.timeout = timeout;
+    }
+
+    public Response post(String endpoint, Map<String, String> headers, String body) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(endpoint)).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(builder::header);
+        try {
+            HttpResponse<Void> response = http.send(builder.build(), HttpResponse.BodyHandlers.discarding());
+            Optional<String> retryAfter = response.headers().firstValue("Retry-After");
+            return new Response(response.statusCode(), null, retryAfter.map(WebhookClient::retryAfterMs).orElse(null));
+        } catch (HttpTimeoutException e) {
+            return new Response(0, "timeout: no answer within " + timeout.toMillis() + " ms", null);
+        } catch (IOException e) {
+            return new Response(0, "connection failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Response(0, "interrupted", null);
+        }
+    }
+
+    private static Long retryAfterMs(String value) {
+        try {
+            return Math.max(0, Long.parseLong(value.trim())) * 1000;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

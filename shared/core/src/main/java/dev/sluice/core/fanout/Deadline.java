@@ -1,0 +1,7 @@
+package dev.sluice.core.fanout;
+
+/** Time left in the current invocation (Lambda's Context.getRemainingTimeInMillis). */
+@FunctionalInterface
+public interface Deadline {
+    long remainingMillis();
+}

@@ -1,0 +1,172 @@
+package dev.sluice.core.fanout;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Json;
+import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.dataset.DatasetService;
+import dev.sluice.core.dataset.Item;
+import dev.sluice.core.dataset.ItemParser;
+import dev.sluice.core.dataset.NdjsonReader;
+import dev.sluice.core.inference.BatchMessage;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.port.Catalog;
+import dev.sluice.core.port.JobStore;
+import dev.sluice.core.port.ObjectStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Streams a job's dataset from S3 and sends its items to the inference queue, one message per batch.
+ *
+ * <p>Batch k holds the valid items of lines [k*B, (k+1)*B): batch boundaries depend only on line numbers, so a
+ * redelivered or resumed fan-out sends identical batches and the ledger of the inference stage drops the copies.
+ * Lines that do not parse are failedGather; they are committed per segment of {@value #BATCHES_PER_SEGMENT} batches,
+ * and an invocation that runs low on time stops at a segment boundary and continues in a new message from that
+ * byte offset.
+ */
+public final class FanoutService {
+    public static final int BATCHES_PER_SEGMENT = 100;
+    /** SQS accepts 256 KiB per message; a batch whose items are longer is split in two. */
+    static final int MAX_MESSAGE_BYTES = 250 * 1024;
+    private static final Logger LOG = Logger.getLogger(FanoutService.class.getName());
+
+    private final JobStore jobs;
+    private final Catalog catalog;
+    private final DatasetService datasets;
+    private final ObjectStore objects;
+    private final BatchQueue queue;
+    private final ItemParser parser;
+    private final Clock clock;
+    private final long reserveMillis;
+
+    /** @param reserveMillis time left at which an invocation hands the rest of the dataset to a continuation */
+    public FanoutService(JobStore jobs, Catalog catalog, DatasetService datasets, ObjectStore objects,
+                         BatchQueue queue, ItemParser parser, Clock clock, long reserveMillis) {
+        this.jobs = jobs;
+        this.catalog = catalog;
+        this.datasets = datasets;
+        this.objects = objects;
+        this.queue = queue;
+        this.parser = parser;
+        this.clock = clock;
+        this.reserveMillis = reserveMillis;
+    }
+
+    public void handle(FanoutMessage message, Deadline deadline) {
+        switch (message.type()) {
+            case FanoutMessage.VALIDATE_DATASET -> datasets.validate(message.projectId(), message.datasetId());
+            case FanoutMessage.FAN_OUT -> fanOut(message.jobId(), message.offset(), message.lineIndex(), deadline);
+            default -> throw new IllegalArgumentException("unknown fanout message type " + message.type());
+        }
+    }
+
+    void fanOut(String jobId, long offset, long firstLine, Deadline deadline) {
+        Job job = jobs.get(jobId).orElse(null);
+        if (job == null || job.status().overview().isTerminal()) {
+            LOG.info(() -> "fanout: job " + jobId + " is gone or terminal; nothing to send");
+            return;
+        }
+        long now = clock.nowMillis();
+        Long startAt = job.spec().startAtTime();
+        if (startAt != null && startAt > now) {
+            int delay = (int) Math.min(900, Math.max(1, (startAt - now + 999) / 1000));
+            queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.fanOut(jobId, offset, firstLine)), delay);
+            return;
+        }
+        Dataset dataset = catalog.get(job.projectId(), job.spec().datasetId(), Dataset.class).orElse(null);
+        if (dataset == null) {
+            jobs.transition(jobId, EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
+                    "dataset.not_found: dataset " + job.spec().datasetId() + " was deleted", now);
+            return;
+        }
+        jobs.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Running, "Running", null, now);
+        int batchSize = job.spec().effectiveBatchSize();
+        long segmentLines = (long) batchSize * BATCHES_PER_SEGMENT;
+        try (InputStream in = objects.open(dataset.objectKey(), offset, dataset.status().etag())) {
+            NdjsonReader reader = new NdjsonReader(in, offset);
+            Segment segment = new Segment(firstLine);
+            List<Item> batch = new ArrayList<>(batchSize);
+            long index = firstLine;
+            NdjsonReader.Line line;
+            while ((line = reader.next()) != null) {
+                ItemParser.Result parsed = parser.parse(index, line);
+                if (parsed.ok()) {
+                    batch.add(parsed.item());
+                } else {
+                    segment.failures.add(LogEntry.failure("ItemFailedGather", clock.nowMillis(), parsed.rawUrl(),
+                            index, "FailedGather", parsed.errorCode() + ": " + parsed.errorReason()));
+                }
+                index++;
+                if (index % batchSize == 0) {
+                    segment.addBatch(jobId, index - batchSize, batchSize, batch);
+                    batch.clear();
+                }
+                if (index % segmentLines == 0) {
+                    finishSegment(jobId, segment, segmentLines);
+                    segment = new Segment(index);
+                    if (deadline.remainingMillis() < reserveMillis) {
+                        queue.send(BatchQueue.Name.FANOUT,
+                                Json.write(FanoutMessage.fanOut(jobId, reader.offset(), index)), 0);
+                        return;
+                    }
+                }
+            }
+            segment.addBatch(jobId, index - (index % batchSize), batchSize, batch);
+            finishSegment(jobId, segment, segmentLines);
+        } catch (ObjectStore.ObjectChangedException e) {
+            jobs.transition(jobId, EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
+                    "dataset.changed: the dataset file changed after it was validated", clock.nowMillis());
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading dataset of job " + jobId, e);
+        }
+        jobs.finishIfComplete(jobId, clock.nowMillis());
+    }
+
+    private void finishSegment(String jobId, Segment segment, long segmentLines) {
+        queue.send(BatchQueue.Name.INFERENCE, segment.messages);
+        if (!segment.failures.isEmpty()) {
+            long n = segment.failures.size();
+            jobs.commit(new JobStore.StageCommit(jobId, "fanout", "s" + (segment.firstLine / segmentLines),
+                    new ItemCounters(0, n, 0, 0, 0, 0, 0, 0, 0), segment.failures, clock.nowMillis()));
+        }
+    }
+
+    private static final class Segment {
+        final long firstLine;
+        final List<String> messages = new ArrayList<>();
+        final List<LogEntry> failures = new ArrayList<>();
+
+        Segment(long firstLine) {
+            this.firstLine = firstLine;
+        }
+
+        void addBatch(String jobId, long batchFirstLine, int batchSize, List<Item> items) {
+            if (!items.isEmpty()) {
+                addMessage(new BatchMessage(jobId, BatchMessage.batchId(batchFirstLine, batchSize), List.copyOf(items)));
+            }
+        }
+
+        private void addMessage(BatchMessage message) {
+            String body = Json.write(message);
+            if (body.length() <= MAX_MESSAGE_BYTES || message.items().size() == 1) {
+                messages.add(body);
+                return;
+            }
+            int half = message.items().size() / 2;
+            addMessage(new BatchMessage(message.jobId(), message.batchId() + ".0", message.items().subList(0, half)));
+            addMessage(new BatchMessage(message.jobId(), message.batchId() + ".1",
+                    message.items().subList(half, message.items().size())));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.sluice.core.inference;
+
+import dev.sluice.core.port.ObjectStore;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Gathers an item's bytes: {@code https://} (no redirects followed), {@code s3://bucket/key}, and in local mode
+ * {@code http://} and {@code file://}. Connect and read timeouts and a size cap bound every fetch.
+ */
+public final class ItemFetcher {
+    public record Fetched(byte[] bytes, String errorCode, String reason) {
+        public boolean ok() {
+            return bytes != null;
+        }
+    }
+
+    private final HttpClient http;
+    private final ObjectStore objects;
+    private final Duration readTimeout;
+    private final long maxBytes;
+    private final boolean allowLocal;
+
+    public ItemFetcher(ObjectStore objects, Duration connectTimeout, Duration readTimeout, long maxBytes,
+                       boolean allowLocal) {
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.objects = objects;
+        this.readTimeout = readTimeout;
+        this.maxBytes = maxBytes;
+        this.allowLocal = allowLocal;
+    }
+
+    public Fetched fetch(String url) {
+        try {
+            URI uri = URI.create(url);
+            String scheme = uri.getScheme().toLowerCase();
+            return switch (scheme) {
+                case "https" -> http(uri);
+                case "http" -> allowLocal ? http(uri) : refused("plain http is refused");
+                case "s3" -> new Fetched(objects.readItem(uri.getHost(), uri.getPath().substring(1), maxBytes), null, null);
+                case "file" -> allowLocal ? file(uri) : refused("file URLs work only in local mode");
+                default -> refused("unsupported scheme " + scheme);
+            };
+        } catch (TooLargeException e) {
+            return new Fetched(null, "gather.too_large", "the item is larger than " + maxBytes + " bytes");
+        } catch (HttpTimeoutException e) {
+            return new Fetched(null, "gather.timeout", "no answer within the timeout: " + e.getMessage());
+        } catch (IOException e) {
+            return new Fetched(null, "gather.unreachable", e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Fetched(null, "gather.interrupted", "the fetch was interrupted");
+        } catch (RuntimeException e) {
+            return new Fetched(null, "gather.failed", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private Fetched http(URI uri) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(readTimeout).GET().build();
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (response.statusCode() != 200) {
+                return new Fetched(null, "gather.http_" + response.statusCode(),
+                        "the server answered HTTP " + response.statusCode());
+            }
+            long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
+            if (declared > maxBytes) {
+                throw new TooLargeException();
+            }
+            return new Fetched(readCapped(body, maxBytes), null, null);
+        }
+    }
+
+    private Fetched file(URI uri) throws IOException {
+        Path path = Path.of(uri);
+        if (Files.size(path) > maxBytes) {
+            throw new TooLargeException();
+        }
+        return new Fetched(Files.readAllBytes(path), null, null);
+    }
+
+    private static Fetched refused(String reason) {
+        return new Fetched(null, "gather.refused", reason);
+    }
+
+    /** Reads at most max bytes, failing as soon as the stream holds more. */
+    public static byte[] readCapped(InputStream in, long max) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            total += n;
+            if (total > max) {
+                throw new TooLargeException();
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    public static final class TooLargeException extends IOException {
+        public TooLargeException() {
+            super("too large");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.sluice.core.job;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Ids;
+import dev.sluice.core.Json;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.Validation;
+import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.dataset.DatasetService;
+import dev.sluice.core.fanout.FanoutMessage;
+import dev.sluice.core.model.Model;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.port.JobStore;
+import dev.sluice.core.webhook.WebhookService;
+
+/** Creating, reading and listing jobs. A created job is Waiting; the fan-out moves it to Running. */
+public final class JobService {
+    private final JobStore jobs;
+    private final DatasetService datasets;
+    private final ModelService models;
+    private final WebhookService webhooks;
+    private final BatchQueue queue;
+    private final Clock clock;
+
+    public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
+                      BatchQueue queue, Clock clock) {
+        this.jobs = jobs;
+        this.datasets = datasets;
+        this.models = models;
+        this.webhooks = webhooks;
+        this.queue = queue;
+        this.clock = clock;
+    }
+
+    public record CreateRequest(String name, JobSpec spec) {
+    }
+
+    public Job create(String projectId, CreateRequest request) {
+        Validation.required(request, "job.body_required", "send a JSON body {name, spec:{datasetId, deployment, resultDelivery}}");
+        Validation.name(request.name(), "job");
+        JobSpec spec = Validation.required(request.spec(), "job.spec_required", "job needs a spec");
+        Validation.required(spec.datasetId(), "job.dataset_required", "spec.datasetId is required");
+        Validation.check(spec.deployment() != null && spec.deployment().modelId() != null, "job.model_required",
+                "spec.deployment.modelId is required");
+        Validation.check(spec.effectiveBatchSize() >= 1 && spec.effectiveBatchSize() <= JobSpec.MAX_BATCH_SIZE,
+                "job.bad_batch_size", "spec.batchSize must be 1.." + JobSpec.MAX_BATCH_SIZE);
+        Validation.check(spec.startAtTime() == null || spec.stopAtTime() == null
+                || spec.stopAtTime() > spec.startAtTime(), "job.bad_times", "stopAtTime must be after startAtTime");
+        if (spec.resultDelivery() != null && spec.resultDelivery().destinations() != null) {
+            for (JobSpec.Destination d : spec.resultDelivery().destinations()) {
+                Validation.check(d != null && "Webhook".equals(d.kind()) && d.webhookId() != null,
+                        "job.bad_destination", "each destination must be {kind:\"Webhook\", webhookId}");
+                webhooks.get(projectId, d.webhookId());
+            }
+        }
+        Dataset dataset = datasets.get(projectId, spec.datasetId());
+        if (dataset.status().overview() != Dataset.State.Ready) {
+            throw SluiceException.conflict("dataset.not_ready", "dataset " + dataset.id() + " is "
+                    + dataset.status().overview() + (dataset.status().reason() == null ? "" : " (" + dataset.status().reason() + ")")
+                    + "; upload the file and wait until its status.overview is Ready");
+        }
+        Model model = models.get(projectId, spec.deployment().modelId());
+        if (model.status().overview() != Model.State.Ready) {
+            throw SluiceException.conflict("model.not_ready", "model " + model.id() + " is "
+                    + model.status().overview() + "; upload the ONNX file to its upload URL first");
+        }
+        long now = clock.nowMillis();
+        JobSpec stored = new JobSpec(spec.datasetId(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
+                spec.stopAtTime(), spec.effectiveBatchSize());
+        Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, request.name(), projectId, stored,
+                new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
+                now, now);
+        jobs.create(job);
+        queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.fanOut(job.id(), 0, 0)), 0);
+        return job;
+    }
+
+    public Job get(String projectId, String id) {
+        return jobs.get(id).filter(j -> j.projectId().equals(projectId))
+                .orElseThrow(() -> SluiceException.notFound("job", id));
+    }
+
+    public Page<Job> list(String projectId, PageRequest page) {
+        return jobs.list(projectId, page);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.sluice.core.job;
+
+import java.util.List;
+
+public record JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
+                      Long stopAtTime, Integer batchSize) {
+    public static final int DEFAULT_BATCH_SIZE = 32;
+    public static final int MAX_BATCH_SIZE = 256;
+
+    public record Deployment(String modelId) {
+    }
+
+    public record ResultDelivery(List<Destination> destinations) {
+    }
+
+    public record Destination(String kind, String webhookId) {
+    }
+
+    public int effectiveBatchSize() {
+        return batchSize == null ? DEFAULT_BATCH_SIZE : batchSize;
+    }
+
+    /** The webhook of the first Webhook destination, or null when the job delivers to none. */
+    public String webhookId() {
+        if (resultDelivery == null || resultDelivery.destinations() == null) {
+            return null;
+        }
+        return resultDelivery.destinations().stream().filter(d -> "Webhook".equals(d.kind()))
+                .map(Destination::webhookId).findFirst().orElse(null);
+    }
+}

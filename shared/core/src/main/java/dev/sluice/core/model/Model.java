@@ -1,0 +1,49 @@
+package dev.sluice.core.model;
+
+import dev.sluice.core.port.ObjectStore.UploadUrl;
+
+import java.util.List;
+
+/** An ONNX model with the task, preprocessing parameters and labels that turn its outputs into predictions. */
+public record Model(String id, String object, String name, String projectId, Task task, Source source,
+                    Preprocess preprocess, List<String> labels, Status status, long createTime, long updateTime) {
+    public static final String OBJECT = "model";
+
+    public enum Task { ImageClassification, ObjectDetection }
+
+    public enum State { Uploading, Ready, Failed }
+
+    public record Source(String kind) {
+        public static final String UPLOADED_ONNX = "UploadedOnnx";
+    }
+
+    /**
+     * Image classification preprocessing (torchvision standard by default): resize the short side, centre-crop,
+     * scale to [0,1], normalise with mean/std, NCHW float32.
+     */
+    public record Preprocess(Integer resizeShortSide, Integer cropSize, List<Double> mean, List<Double> std,
+                             Integer topK) {
+        public static final Preprocess IMAGENET = new Preprocess(256, 224, List.of(0.485, 0.456, 0.406),
+                List.of(0.229, 0.224, 0.225), 5);
+
+        public Preprocess withDefaults() {
+            return new Preprocess(resizeShortSide == null ? IMAGENET.resizeShortSide : resizeShortSide,
+                    cropSize == null ? IMAGENET.cropSize : cropSize, mean == null ? IMAGENET.mean : mean,
+                    std == null ? IMAGENET.std : std, topK == null ? IMAGENET.topK : topK);
+        }
+    }
+
+    public record Status(State overview, String reason, String checksum, Long sizeBytes, UploadStatus source) {
+    }
+
+    public record UploadStatus(UploadUrl uploadUrl) {
+    }
+
+    public String objectKey() {
+        return "models/" + projectId + "/" + id + ".onnx";
+    }
+
+    public Model withStatus(Status newStatus, long now) {
+        return new Model(id, object, name, projectId, task, source, preprocess, labels, newStatus, createTime, now);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.sluice.core.model;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Ids;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.Validation;
+import dev.sluice.core.port.Catalog;
+import dev.sluice.core.port.ObjectStore;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Models: created with a presigned upload URL for the ONNX file; Ready once the file is there. */
+public final class ModelService {
+    public static final long MAX_MODEL_BYTES = 200L * 1024 * 1024;
+    private static final Duration UPLOAD_URL_TTL = Duration.ofMinutes(60);
+
+    private final Catalog catalog;
+    private final ObjectStore objects;
+    private final Clock clock;
+
+    public ModelService(Catalog catalog, ObjectStore objects, Clock clock) {
+        this.catalog = catalog;
+        this.objects = objects;
+        this.clock = clock;
+    }
+
+    public record CreateRequest(String name, Model.Task task, Model.Source source, Model.Preprocess preprocess,
+                                List<String> labels) {
+    }
+
+    public Model create(String projectId, CreateRequest request) {
+        Validation.required(request, "model.body_required", "send a JSON body {name, task, source, labels}");
+        Validation.name(request.name(), "model");
+        Validation.check(request.task() == Model.Task.ImageClassification, "model.unsupported_task",
+                "task must be \"ImageClassification\" (ObjectDetection arrives with deployments)");
+        Validation.check(request.source() != null && Model.Source.UPLOADED_ONNX.equals(request.source().kind()),
+                "model.bad_source", "source.kind must be \"UploadedOnnx\"");
+        Validation.check(request.labels() != null && !request.labels().isEmpty() && request.labels().size() <= 100_000,
+                "model.labels_required", "labels must list the class names, one per output index");
+        Model.Preprocess p = (request.preprocess() == null ? Model.Preprocess.IMAGENET : request.preprocess())
+                .withDefaults();
+        Validation.check(p.cropSize() >= 8 && p.cropSize() <= 2048 && p.resizeShortSide() >= p.cropSize()
+                        && p.resizeShortSide() <= 4096, "model.bad_preprocess",
+                "preprocess needs 8 <= cropSize <= resizeShortSide <= 4096");
+        Validation.check(p.mean().size() == 3 && p.std().size() == 3 && p.std().stream().allMatch(s -> s > 0),
+                "model.bad_preprocess", "preprocess.mean and preprocess.std need 3 values each, std > 0");
+        Validation.check(p.topK() >= 1 && p.topK() <= 100, "model.bad_preprocess", "preprocess.topK must be 1..100");
+        long now = clock.nowMillis();
+        String id = Ids.newId(Ids.MODEL, now);
+        Model draft = new Model(id, Model.OBJECT, request.name(), projectId, request.task(), request.source(), p,
+                request.labels(), null, now, now);
+        ObjectStore.UploadUrl url = objects.presignPut(draft.objectKey(), "application/octet-stream", UPLOAD_URL_TTL);
+        Model model = draft.withStatus(new Model.Status(Model.State.Uploading, null, null, null,
+                new Model.UploadStatus(url)), now);
+        catalog.put(projectId, id, model);
+        return model;
+    }
+
+    /** The model; an upload that has arrived since the last look makes it Ready (checksum = the object's ETag). */
+    public Model get(String projectId, String id) {
+        Model model = catalog.get(projectId, id, Model.class).orElseThrow(() -> SluiceException.notFound("model", id));
+        if (model.status().overview() == Model.State.Uploading) {
+            Optional<ObjectStore.ObjectInfo> info = objects.head(model.objectKey());
+            if (info.isPresent()) {
+                Model.Status status = info.get().sizeBytes() > MAX_MODEL_BYTES
+                        ? new Model.Status(Model.State.Failed, "model.too_large: the ONNX file is over 200 MiB", null,
+                        info.get().sizeBytes(), null)
+                        : new Model.Status(Model.State.Ready, null, info.get().etag(), info.get().sizeBytes(), null);
+                model = model.withStatus(status, clock.nowMillis());
+                catalog.put(projectId, id, model);
+            }
+        }
+        return model;
+    }
+
+    public Page<Model> list(String projectId, PageRequest page) {
+        return catalog.list(projectId, Ids.MODEL + "_", Model.class, page);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.sluice.core.port;
+
+import java.util.List;
+
+/** The work queues. Implementations send in batches and retry only the entries that failed. */
+public interface BatchQueue {
+    enum Name { FANOUT, INFERENCE, DELIVERY }
+
+    void send(Name queue, List<String> bodies);
+
+    void send(Name queue, String body, int delaySeconds);
+
+    /** Hides a received message for the given time: how a failed delivery waits for its next attempt. */
+    void changeVisibility(Name queue, String receiptHandle, int seconds);
+}

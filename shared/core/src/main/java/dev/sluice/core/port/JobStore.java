@@ -1,0 +1,47 @@
+package dev.sluice.core.port;
+
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.LogEntry;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Jobs, their counters, the exactly-once ledger and the per-batch log records. */
+public interface JobStore {
+    void create(Job job);
+
+    Optional<Job> get(String jobId);
+
+    Page<Job> list(String projectId, PageRequest page);
+
+    /** Conditional state change; false when the job was not in one of {@code from}. */
+    boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now);
+
+    /**
+     * Applies one stage's outcome for one batch: counter deltas and log entries, exactly once per
+     * (job, stage, batchId). Returns false when that commit was already applied (a redelivered batch).
+     */
+    boolean commit(StageCommit commit);
+
+    boolean isCommitted(String jobId, String stage, String batchId);
+
+    /** Moves a Running job whose every item is terminal to Finished (a conditional write on exact counters). */
+    boolean finishIfComplete(String jobId, long now);
+
+    /** Log entries with afterTime < createTime < beforeTime, oldest first, at most max. */
+    List<LogEntry> logs(String jobId, long afterTime, long beforeTime, int max);
+
+    /** Items of a batch already settled by earlier delivery attempts, keyed by line index. */
+    java.util.Map<Long, LogEntry> deliveryProgress(String jobId, String batchId);
+
+    void saveDeliveryProgress(String jobId, String batchId, java.util.Map<Long, LogEntry> settled, long now);
+
+    record StageCommit(String jobId, String stage, String batchId, ItemCounters delta, List<LogEntry> entries,
+                       long now) {
+    }
+}

@@ -1,0 +1,39 @@
+package dev.sluice.core.port;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** The data bucket (datasets, models, results) and read access to users' {@code s3://} items. */
+public interface ObjectStore {
+    record UploadUrl(String method, String url, Map<String, String> headers, long expiresAtTime) {
+    }
+
+    record ObjectInfo(long sizeBytes, String etag) {
+    }
+
+    UploadUrl presignPut(String key, String contentType, Duration ttl);
+
+    Optional<ObjectInfo> head(String key);
+
+    /**
+     * Streams the object from a byte offset. When {@code ifMatchEtag} is given and the object changed since, throws
+     * {@link ObjectChangedException}.
+     */
+    InputStream open(String key, long fromOffset, String ifMatchEtag);
+
+    byte[] read(String key);
+
+    void put(String key, byte[] bytes, String contentType);
+
+    /** Reads an item from any bucket the functions may read ({@code s3://bucket/key}), refusing more than maxBytes. */
+    byte[] readItem(String bucket, String key, long maxBytes) throws IOException;
+
+    class ObjectChangedException extends RuntimeException {
+        public ObjectChangedException(String key) {
+            super("object " + key + " changed since it was validated");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.sluice.core.webhook;
+
+/** A signed HTTPS destination. The secret is stored, returned once at creation, never logged. */
+public record Webhook(String id, String object, String name, String projectId, Spec spec, String secret,
+                      long createTime, long updateTime) {
+    public static final String OBJECT = "webhook";
+
+    public record Spec(String endpoint, Retries retries) {
+    }
+
+    /** Attempts after the first one, and the cap of the exponential backoff between attempts. */
+    public record Retries(Integer maxRetries, Long maxBackoffMs) {
+        public static final int DEFAULT_MAX_RETRIES = 3;
+        public static final long DEFAULT_MAX_BACKOFF_MS = 60_000;
+        public static final int MAX_MAX_RETRIES = 10;
+
+        public int effectiveMaxRetries() {
+            return maxRetries == null ? DEFAULT_MAX_RETRIES : maxRetries;
+        }
+
+        public long effectiveMaxBackoffMs() {
+            return maxBackoffMs == null ? DEFAULT_MAX_BACKOFF_MS : maxBackoffMs;
+        }
+    }
+
+    public Webhook withoutSecret() {
+        return new Webhook(id, object, name, projectId, spec, null, createTime, updateTime);
+    }
+
+    public Retries retries() {
+        return spec.retries() == null ? new Retries(null, null) : spec.retries();
+    }
+}

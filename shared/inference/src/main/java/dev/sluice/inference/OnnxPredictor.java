@@ -1,0 +1,198 @@
+package dev.sluice.inference;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.sluice.core.inference.Predictor;
+import dev.sluice.core.model.Model;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * ONNX Runtime image classification: decode and preprocess the batch's items in parallel into one NCHW tensor, run
+ * the session once, softmax, top-k. One session per model per container, keyed by model id and checksum.
+ */
+public final class OnnxPredictor implements Predictor, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(OnnxPredictor.class.getName());
+
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final Function<Model, byte[]> modelBytes;
+    private final int threads;
+    private final Map<String, OrtSession> sessions = new ConcurrentHashMap<>();
+    private final ExecutorService preprocessPool;
+
+    /**
+     * @param modelBytes reads a Ready model's ONNX file
+     * @param threads    CPU threads for preprocessing and for ONNX Runtime's intra-op pool (the vCPUs the function has)
+     */
+    public OnnxPredictor(Function<Model, byte[]> modelBytes, int threads) {
+        this.modelBytes = modelBytes;
+        this.threads = threads;
+        this.preprocessPool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "preprocess");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public List<Output> predict(Model model, List<Input> inputs) {
+        ClassificationPreprocessor pre = new ClassificationPreprocessor(model.preprocess());
+        int perItem = pre.floatsPerItem();
+        float[] tensor = new float[inputs.size() * perItem];
+        String[] processError = new String[inputs.size()];
+        double[] preprocessMs = new double[inputs.size()];
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            int slot = i;
+            futures.add(preprocessPool.submit(() -> {
+                long start = System.nanoTime();
+                try {
+                    RgbImage image = ImageDecoder.decode(inputs.get(slot).bytes());
+                    pre.preprocess(image, tensor, slot * perItem);
+                } catch (ImageDecoder.NotAnImageException e) {
+                    processError[slot] = e.getMessage();
+                } catch (RuntimeException e) {
+                    processError[slot] = "process.failed: " + e;
+                }
+                preprocessMs[slot] = (System.nanoTime() - start) / 1e6;
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                throw new IllegalStateException("preprocessing interrupted", e);
+            }
+        }
+        // Only the items that preprocessed go into the tensor, packed.
+        List<Integer> ok = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            if (processError[i] == null) {
+                if (ok.size() != i) {
+                    System.arraycopy(tensor, i * perItem, tensor, ok.size() * perItem, perItem);
+                }
+                ok.add(i);
+            }
+        }
+        Object[] predictions = new Object[inputs.size()];
+        String predictError = null;
+        double predictMsEach = 0;
+        if (!ok.isEmpty()) {
+            long start = System.nanoTime();
+            try {
+                float[][] logits = run(model, tensor, ok.size(), pre.cropSize());
+                for (int j = 0; j < ok.size(); j++) {
+                    predictions[ok.get(j)] = topK(logits[j], model);
+                }
+            } catch (OrtException | RuntimeException e) {
+                predictError = "predict.failed: " + e.getMessage();
+                LOG.warning("prediction failed for model " + model.id() + ": " + e);
+            }
+            predictMsEach = (System.nanoTime() - start) / 1e6 / ok.size();
+        }
+        List<Output> outputs = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            long index = inputs.get(i).index();
+            if (processError[i] != null) {
+                outputs.add(new Output(index, null, PROCESS, processError[i], preprocessMs[i], 0));
+            } else if (predictError != null) {
+                outputs.add(new Output(index, null, PREDICT, predictError, preprocessMs[i], predictMsEach));
+            } else {
+                outputs.add(new Output(index, predictions[i], null, null, preprocessMs[i], predictMsEach));
+            }
+        }
+        return outputs;
+    }
+
+    private float[][] run(Model model, float[] tensor, int n, int size) throws OrtException {
+        OrtSession session = session(model);
+        String inputName = session.getInputNames().iterator().next();
+        long[] shape = {n, 3, size, size};
+        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor, 0, n * 3 * size * size), shape);
+             OrtSession.Result result = session.run(Map.of(inputName, input))) {
+            Object value = result.get(0).getValue();
+            if (!(value instanceof float[][] logits)) {
+                throw new IllegalStateException("the model's first output is not a float [N, classes] tensor");
+            }
+            return logits;
+        }
+    }
+
+    OrtSession session(Model model) throws OrtException {
+        String key = model.id() + "@" + model.status().checksum();
+        OrtSession session = sessions.get(key);
+        if (session != null) {
+            return session;
+        }
+        synchronized (sessions) {
+            session = sessions.get(key);
+            if (session == null) {
+                OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                options.setIntraOpNumThreads(threads);
+                options.setInterOpNumThreads(1);
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+                session = env.createSession(modelBytes.apply(model), options);
+                sessions.put(key, session);
+            }
+            return session;
+        }
+    }
+
+    /** Softmax probabilities of the k best classes, best first. */
+    static Map<String, Object> topK(float[] logits, Model model) {
+        int k = Math.min(model.preprocess().withDefaults().topK(), logits.length);
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        int[] best = new int[k];
+        java.util.Arrays.fill(best, -1);
+        for (int i = 0; i < logits.length; i++) {
+            for (int j = 0; j < k; j++) {
+                if (best[j] < 0 || logits[i] > logits[best[j]]) {
+                    System.arraycopy(best, j, best, j + 1, k - j - 1);
+                    best[j] = i;
+                    break;
+                }
+            }
+        }
+        List<Map<String, Object>> classes = new ArrayList<>(k);
+        for (int classId : best) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("classId", classId);
+            c.put("label", classId < model.labels().size() ? model.labels().get(classId) : String.valueOf(classId));
+            c.put("score", Math.round(Math.exp(logits[classId] - max) / sum * 1e6) / 1e6);
+            classes.add(c);
+        }
+        return Map.of("classes", classes);
+    }
+
+    @Override
+    public void close() {
+        preprocessPool.shutdownNow();
+        sessions.values().forEach(s -> {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                LOG.fine("closing session: " + e);
+            }
+        });
+    }
+}
