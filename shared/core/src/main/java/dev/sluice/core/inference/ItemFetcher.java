@@ -56,6 +56,8 @@ public final class ItemFetcher {
             return new Fetched(null, "gather.too_large", "the item is larger than " + maxBytes + " bytes");
         } catch (HttpTimeoutException e) {
             return new Fetched(null, "gather.timeout", "no answer within the timeout: " + e.getMessage());
+        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+            return new Fetched(null, "gather.not_found", "the item does not exist: " + e.getMessage());
         } catch (IOException e) {
             return new Fetched(null, "gather.unreachable", e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()));

@@ -1,0 +1,39 @@
+package dev.sluice.function.api;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+
+/** API Gateway HTTP API (payload v2) → the REST router. `sluice local` drives this same class with the same events. */
+@Named("api")
+public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    private final ApiRouter router;
+
+    @Inject
+    public ApiHandler(ApiRouter router) {
+        this.router = router;
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        String body = event.getBody();
+        if (body != null && event.getIsBase64Encoded()) {
+            body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+        }
+        String method = event.getRequestContext() != null && event.getRequestContext().getHttp() != null
+                ? event.getRequestContext().getHttp().getMethod() : "GET";
+        ApiRouter.Response response = router.handle(new ApiRouter.Request(method, event.getRawPath(),
+                event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters(),
+                event.getHeaders() == null ? Map.of() : event.getHeaders(), body));
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(response.status())
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody(response.body()).build();
+    }
+}

@@ -1,0 +1,191 @@
+package dev.sluice.function.api;
+
+import dev.sluice.aws.SluiceServices;
+import dev.sluice.core.Json;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.dataset.DatasetService;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobService;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.webhook.WebhookService;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The REST contract of ARCHITECTURE.md, v1: every path under /v1/projects/{projectId}, authenticated by
+ * {@code Authorization: Bearer <key>}. A key of one project sees 404 for every resource of another. Errors are
+ * {@code {"error":{"code","message"}}}, mapped to HTTP here and nowhere else.
+ */
+public final class ApiRouter {
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
+    private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
+    private static final Pattern PATH = Pattern.compile(
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs)?)?/?$");
+
+    public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
+                          String body) {
+        String header(String name) {
+            for (Map.Entry<String, String> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return e.getValue();
+                }
+            }
+            return null;
+        }
+
+        String param(String name) {
+            return query == null ? null : query.get(name);
+        }
+    }
+
+    public record Response(int status, String body) {
+    }
+
+    private final SluiceServices services;
+
+    public ApiRouter(SluiceServices services) {
+        this.services = services;
+    }
+
+    public Response handle(Request request) {
+        try {
+            return route(request);
+        } catch (SluiceException e) {
+            return error(e.kind(), e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "request failed: " + request.method() + " " + request.path(), e);
+            return new Response(500, Json.write(Map.of("error", Map.of("code", "internal",
+                    "message", "an internal error occurred; retry, and report it if it persists"))));
+        }
+    }
+
+    private Response route(Request request) {
+        Matcher m = PATH.matcher(request.path() == null ? "" : request.path());
+        if (!m.matches()) {
+            return error(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
+        }
+        String projectId = services.apiKeys.authenticate(request.header("Authorization"));
+        if (!projectId.equals(m.group(1))) {
+            throw new SluiceException(SluiceException.Kind.NOT_FOUND, "project.not_found",
+                    "project " + m.group(1) + " does not exist for this API key");
+        }
+        String collection = m.group(2);
+        String id = m.group(3);
+        boolean logs = m.group(4) != null;
+        String method = request.method().toUpperCase(Locale.ROOT);
+        if (request.body() != null && request.body().length() > MAX_BODY_BYTES) {
+            throw new SluiceException(SluiceException.Kind.TOO_LARGE, "request.too_large",
+                    "the request body is over " + MAX_BODY_BYTES + " bytes");
+        }
+        if (logs) {
+            require(method, "GET", collection.equals("batch/jobs"));
+            return ok(200, Map.of("entries", logs(projectId, id, request)));
+        }
+        PageRequest page = id == null && method.equals("GET") ? PageRequest.of(request.param("limit"), request.param("page")) : null;
+        return switch (collection) {
+            case "batch/datasets" -> id == null
+                    ? (method.equals("POST") ? ok(201, services.datasets.create(projectId, body(request, DatasetService.CreateRequest.class)))
+                    : list(method, () -> services.datasets.list(projectId, page)))
+                    : get(method, () -> services.datasets.get(projectId, id));
+            case "models" -> id == null
+                    ? (method.equals("POST") ? ok(201, services.models.create(projectId, body(request, ModelService.CreateRequest.class)))
+                    : list(method, () -> services.models.list(projectId, page)))
+                    : get(method, () -> services.models.get(projectId, id));
+            case "batch/webhooks" -> id == null
+                    ? (method.equals("POST") ? ok(201, services.webhooks.create(projectId, body(request, WebhookService.CreateRequest.class)))
+                    : list(method, () -> services.webhooks.list(projectId, page)))
+                    : get(method, () -> services.webhooks.get(projectId, id));
+            case "batch/jobs" -> id == null
+                    ? (method.equals("POST") ? ok(201, services.jobs.create(projectId, body(request, JobService.CreateRequest.class)))
+                    : list(method, () -> services.jobs.list(projectId, page)))
+                    : get(method, () -> services.jobs.get(projectId, id));
+            default -> error(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
+        };
+    }
+
+    private List<LogEntry> logs(String projectId, String jobId, Request request) {
+        Job job = services.jobs.get(projectId, jobId);
+        long after = longParam(request, "afterTime", -1);
+        long before = longParam(request, "beforeTime", Long.MAX_VALUE / 2);
+        long max = longParam(request, "maxEntries", 1000);
+        if (max < 1 || max > 1000) {
+            throw SluiceException.invalid("logs.bad_max_entries", "maxEntries must be 1..1000");
+        }
+        String minLevel = request.param("minLevel");
+        if (minLevel != null && !minLevel.equals(LogEntry.INFO) && !minLevel.equals(LogEntry.ERROR)) {
+            throw SluiceException.invalid("logs.bad_min_level", "minLevel must be Info or Error");
+        }
+        List<LogEntry> entries = services.jobStore.logs(job.id(), after, before, LogEntry.ERROR.equals(minLevel) ? Integer.MAX_VALUE : (int) max);
+        if (LogEntry.ERROR.equals(minLevel)) {
+            entries = entries.stream().filter(e -> LogEntry.ERROR.equals(e.level())).limit(max).toList();
+        }
+        return entries;
+    }
+
+    private static long longParam(Request request, String name, long fallback) {
+        String value = request.param(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw SluiceException.invalid("request.bad_" + name, name + " must be an integer (epoch milliseconds)");
+        }
+    }
+
+    private static void require(String method, String expected, boolean routeExists) {
+        if (!routeExists) {
+            throw new SluiceException(SluiceException.Kind.NOT_FOUND, "route.not_found", "no such API");
+        }
+        if (!method.equals(expected)) {
+            throw new SluiceException(SluiceException.Kind.INVALID, "route.method_not_allowed", "use " + expected);
+        }
+    }
+
+    private static Response get(String method, java.util.function.Supplier<Object> getter) {
+        require(method, "GET", true);
+        return ok(200, getter.get());
+    }
+
+    private static Response list(String method, java.util.function.Supplier<Object> lister) {
+        if (!method.equals("GET")) {
+            throw new SluiceException(SluiceException.Kind.INVALID, "route.method_not_allowed", "use GET or POST");
+        }
+        return ok(200, lister.get());
+    }
+
+    private static <T> T body(Request request, Class<T> type) {
+        if (request.body() == null || request.body().isBlank()) {
+            throw SluiceException.invalid("request.body_required", "send a JSON body");
+        }
+        try {
+            return Json.read(request.body(), type);
+        } catch (IllegalArgumentException e) {
+            throw SluiceException.invalid("request.malformed_json", e.getMessage());
+        }
+    }
+
+    private static Response ok(int status, Object body) {
+        return new Response(status, Json.write(body));
+    }
+
+    static Response error(SluiceException.Kind kind, String code, String message) {
+        int status = switch (kind) {
+            case INVALID -> 400;
+            case UNAUTHORIZED -> 401;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+        };
+        return new Response(status, Json.write(Map.of("error", Map.of("code", code, "message", message))));
+    }
+}

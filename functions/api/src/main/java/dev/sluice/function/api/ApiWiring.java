@@ -1,0 +1,23 @@
+package dev.sluice.function.api;
+
+import dev.sluice.aws.SluiceConfig;
+import dev.sluice.aws.SluiceServices;
+import dev.sluice.core.Clock;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/** Builds the router once per container from the clients Quarkus configures. */
+public class ApiWiring {
+    @Produces
+    @Singleton
+    ApiRouter router(DynamoDbClient dynamo, SqsClient sqs, S3Client s3) {
+        // Presigned upload URLs are signed with the function's role credentials, in its region.
+        S3Presigner presigner = S3Presigner.create();
+        return new ApiRouter(new SluiceServices(dynamo, sqs, s3, presigner, SluiceConfig.fromEnv(System.getenv()),
+                Clock.SYSTEM));
+    }
+}

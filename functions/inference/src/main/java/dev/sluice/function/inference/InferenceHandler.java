@@ -1,0 +1,31 @@
+package dev.sluice.function.inference;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.sluice.aws.lambda.SqsBatches;
+import dev.sluice.core.Json;
+import dev.sluice.core.inference.BatchMessage;
+import dev.sluice.core.inference.BatchProcessor;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+/** SQS-triggered: one message is one batch of items, gathered, preprocessed and predicted as one tensor. */
+@Named("inference")
+public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private final BatchProcessor processor;
+
+    @Inject
+    public InferenceHandler(BatchProcessor processor) {
+        this.processor = processor;
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        return SqsBatches.each(event, message -> {
+            processor.process(Json.read(message.getBody(), BatchMessage.class));
+            return true;
+        });
+    }
+}

@@ -1,0 +1,283 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.Json;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobSpec;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.port.JobStore;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Jobs table (pk jobId, GSI byProject), ledger table (pk jobId, sk entry) and logs table (pk jobId, sk time#…).
+ *
+ * <p>A stage commit is one TransactWriteItems: a ledger item that must not exist yet, the counter ADDs on the job
+ * item, and the batch's log records. SQS redelivers; the ledger condition makes the second commit fail as a whole,
+ * so a batch is counted once and a crashed one is never half-counted.
+ */
+public final class DynamoJobStore implements JobStore {
+    static final String[] COUNTERS = {"gathered", "failedGather", "preprocessed", "failedProcess", "predicted",
+            "failedPredict", "delivered", "failedDeliver", "skipped"};
+    public static final String BY_PROJECT = "byProject";
+    private static final long LEDGER_TTL_SECONDS = Duration.ofDays(30).toSeconds();
+    private static final int MAX_LOG_RECORD_CHARS = 300_000;
+
+    private final DynamoDbClient dynamo;
+    private final SluiceConfig config;
+
+    public DynamoJobStore(DynamoDbClient dynamo, SluiceConfig config) {
+        this.dynamo = dynamo;
+        this.config = config;
+    }
+
+    @Override
+    public void create(Job job) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("jobId", s(job.id()));
+        item.put("projectId", s(job.projectId()));
+        item.put("name", s(job.name()));
+        item.put("spec", s(Json.write(job.spec())));
+        item.put("overview", s(job.status().overview().name()));
+        item.put("message", s(job.status().message()));
+        item.put("itemCount", n(job.status().itemCount()));
+        for (String c : COUNTERS) {
+            item.put(c, n(0));
+        }
+        item.put("terminal", n(0));
+        item.put("createTime", n(job.createTime()));
+        item.put("updateTime", n(job.updateTime()));
+        dynamo.putItem(b -> b.tableName(config.jobsTable()).item(item).conditionExpression("attribute_not_exists(jobId)"));
+    }
+
+    @Override
+    public java.util.Optional<Job> get(String jobId) {
+        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId))).consistentRead(true));
+        return response.hasItem() && !response.item().isEmpty() ? java.util.Optional.of(toJob(response.item()))
+                : java.util.Optional.empty();
+    }
+
+    @Override
+    public Page<Job> list(String projectId, PageRequest page) {
+        return Pages.query(dynamo, config.jobsTable(), BY_PROJECT, "projectId = :p",
+                Map.of(":p", s(projectId)), "jobId", "batchjob_", page, this::toJob);
+    }
+
+    @Override
+    public boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        List<String> placeholders = new ArrayList<>();
+        int i = 0;
+        for (JobState state : from) {
+            values.put(":f" + i, s(state.name()));
+            placeholders.add(":f" + i++);
+        }
+        values.put(":to", s(to.name()));
+        values.put(":msg", s(message));
+        values.put(":now", n(now));
+        String update = "SET overview = :to, message = :msg, updateTime = :now";
+        if (reason != null) {
+            values.put(":reason", s(reason));
+            update += ", reason = :reason";
+        }
+        String finalUpdate = update;
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+                    .updateExpression(finalUpdate)
+                    .conditionExpression("overview IN (" + String.join(", ", placeholders) + ")")
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean commit(StageCommit commit) {
+        List<TransactWriteItem> writes = new ArrayList<>();
+        writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.ledgerTable())
+                .item(Map.of("jobId", s(commit.jobId()), "entry", s(commit.stage() + "#" + commit.batchId()),
+                        "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS)))
+                .conditionExpression("attribute_not_exists(entry)").build()).build());
+        Map<String, AttributeValue> values = new HashMap<>();
+        List<String> adds = new ArrayList<>();
+        long[] delta = counters(commit.delta());
+        for (int i = 0; i < COUNTERS.length; i++) {
+            if (delta[i] != 0) {
+                adds.add(COUNTERS[i] + " :c" + i);
+                values.put(":c" + i, n(delta[i]));
+            }
+        }
+        adds.add("terminal :t");
+        values.put(":t", n(commit.delta().terminal()));
+        values.put(":now", n(commit.now()));
+        writes.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
+                .key(Map.of("jobId", s(commit.jobId())))
+                .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")
+                .conditionExpression("attribute_exists(jobId)")
+                .expressionAttributeValues(values).build()).build());
+        List<List<LogEntry>> chunks = chunk(commit.entries());
+        for (int c = 0; c < chunks.size(); c++) {
+            String sk = String.format("%013d#%s#%s#%d", commit.now(), commit.stage(), commit.batchId(), c);
+            List<LogEntry> withIds = new ArrayList<>();
+            for (int e = 0; e < chunks.get(c).size(); e++) {
+                withIds.add(chunks.get(c).get(e).withId(sk + "#" + e));
+            }
+            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.logsTable())
+                    .item(Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entries", s(Json.write(withIds)),
+                            "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS))).build()).build());
+        }
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(writes));
+            return true;
+        } catch (TransactionCanceledException e) {
+            List<CancellationReason> reasons = e.cancellationReasons();
+            if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean isCommitted(String jobId, String stage, String batchId) {
+        var response = dynamo.getItem(b -> b.tableName(config.ledgerTable()).consistentRead(true)
+                .key(Map.of("jobId", s(jobId), "entry", s(stage + "#" + batchId))));
+        return response.hasItem() && !response.item().isEmpty();
+    }
+
+    @Override
+    public boolean finishIfComplete(String jobId, long now) {
+        Job job = get(jobId).orElse(null);
+        if (job == null || job.status().overview() != JobState.Running
+                || job.status().items().terminal() != job.status().itemCount()) {
+            return false;
+        }
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+                    .updateExpression("SET overview = :finished, message = :finished, updateTime = :now")
+                    .conditionExpression("overview = :running AND terminal = itemCount")
+                    .expressionAttributeValues(Map.of(":finished", s(JobState.Finished.name()),
+                            ":running", s(JobState.Running.name()), ":now", n(now))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public List<LogEntry> logs(String jobId, long afterTime, long beforeTime, int max) {
+        List<LogEntry> result = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> startKey = start;
+            QueryResponse response = dynamo.query(b -> b.tableName(config.logsTable())
+                    .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
+                    .expressionAttributeValues(Map.of(":j", s(jobId),
+                            ":a", s(String.format("%013d", Math.max(0, afterTime + 1))),
+                            ":b", s(String.format("%013d~", Math.min(9_999_999_999_999L, beforeTime - 1)))))
+                    .exclusiveStartKey(startKey));
+            for (Map<String, AttributeValue> row : response.items()) {
+                for (LogEntry entry : Json.read(row.get("entries").s(), LogEntry[].class)) {
+                    if (result.size() == max) {
+                        return result;
+                    }
+                    result.add(entry);
+                }
+            }
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return result;
+    }
+
+    @Override
+    public Map<Long, LogEntry> deliveryProgress(String jobId, String batchId) {
+        var response = dynamo.getItem(b -> b.tableName(config.ledgerTable()).consistentRead(true)
+                .key(Map.of("jobId", s(jobId), "entry", s("progress#delivery#" + batchId))));
+        if (!response.hasItem() || response.item().isEmpty()) {
+            return Map.of();
+        }
+        return java.util.Arrays.stream(Json.read(response.item().get("settled").s(), LogEntry[].class))
+                .collect(Collectors.toMap(LogEntry::index, e -> e, (a, b) -> a, LinkedHashMap::new));
+    }
+
+    @Override
+    public void saveDeliveryProgress(String jobId, String batchId, Map<Long, LogEntry> settled, long now) {
+        dynamo.putItem(b -> b.tableName(config.ledgerTable()).item(Map.of("jobId", s(jobId),
+                "entry", s("progress#delivery#" + batchId), "settled", s(Json.write(settled.values())),
+                "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS))));
+    }
+
+    private Job toJob(Map<String, AttributeValue> item) {
+        long[] c = new long[COUNTERS.length];
+        for (int i = 0; i < COUNTERS.length; i++) {
+            AttributeValue v = item.get(COUNTERS[i]);
+            c[i] = v == null ? 0 : Long.parseLong(v.n());
+        }
+        ItemCounters counters = new ItemCounters(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+        long updateTime = Long.parseLong(item.get("updateTime").n());
+        return new Job(item.get("jobId").s(), Job.OBJECT, item.get("name").s(), item.get("projectId").s(),
+                Json.read(item.get("spec").s(), JobSpec.class),
+                new Job.Status(JobState.valueOf(item.get("overview").s()), str(item, "message"), str(item, "reason"),
+                        counters, Long.parseLong(item.get("itemCount").n()), updateTime),
+                Long.parseLong(item.get("createTime").n()), updateTime);
+    }
+
+    private static long[] counters(ItemCounters c) {
+        return new long[]{c.gathered(), c.failedGather(), c.preprocessed(), c.failedProcess(), c.predicted(),
+                c.failedPredict(), c.delivered(), c.failedDeliver(), c.skipped()};
+    }
+
+    private static List<List<LogEntry>> chunk(List<LogEntry> entries) {
+        List<List<LogEntry>> chunks = new ArrayList<>();
+        List<LogEntry> current = new ArrayList<>();
+        int size = 0;
+        for (LogEntry e : entries) {
+            int entrySize = Json.write(e).length();
+            if (!current.isEmpty() && size + entrySize > MAX_LOG_RECORD_CHARS) {
+                chunks.add(current);
+                current = new ArrayList<>();
+                size = 0;
+            }
+            current.add(e);
+            size += entrySize;
+        }
+        if (!current.isEmpty()) {
+            chunks.add(current);
+        }
+        return chunks;
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
+    }
+
+    static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

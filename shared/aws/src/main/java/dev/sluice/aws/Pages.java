@@ -1,0 +1,85 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Newest-first pages over a partition whose sort key is a time-sortable id. A cursor is an anchor id and a
+ * direction, so pages stay correct while new items are created.
+ */
+final class Pages {
+    private Pages() {
+    }
+
+    /**
+     * @param partitionCondition e.g. {@code projectId = :p}
+     * @param sortKey            name of the id sort key
+     * @param idPrefix           only ids with this prefix (ids of one type)
+     */
+    static <T> Page<T> query(DynamoDbClient dynamo, String table, String index, String partitionCondition,
+                             Map<String, AttributeValue> values, String sortKey, String idPrefix, PageRequest page,
+                             Function<Map<String, AttributeValue>, T> mapper) {
+        Map<String, AttributeValue> v = new HashMap<>(values);
+        String condition;
+        if (page.anchorId() == null) {
+            condition = partitionCondition + " AND begins_with(#sk, :prefix)";
+            v.put(":prefix", AttributeValue.fromS(idPrefix));
+        } else {
+            // ids of one type share the prefix, and "~" sorts after every id character
+            condition = partitionCondition + (page.forward() ? " AND #sk BETWEEN :prefix AND :anchor"
+                    : " AND #sk BETWEEN :anchor AND :end");
+            v.put(":prefix", AttributeValue.fromS(idPrefix));
+            v.put(":end", AttributeValue.fromS(idPrefix + "~"));
+            v.put(":anchor", AttributeValue.fromS(page.anchorId()));
+        }
+        if (!condition.contains(":end")) {
+            v.remove(":end");
+        }
+        List<Map<String, AttributeValue>> rows = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryRequest.Builder request = QueryRequest.builder().tableName(table).keyConditionExpression(condition)
+                    .expressionAttributeNames(Map.of("#sk", sortKey)).expressionAttributeValues(v)
+                    .scanIndexForward(!page.forward()).limit(page.limit() + 2).exclusiveStartKey(start);
+            if (index != null) {
+                request.indexName(index);
+            }
+            var response = dynamo.query(request.build());
+            for (Map<String, AttributeValue> row : response.items()) {
+                if (!row.get(sortKey).s().equals(page.anchorId())) {
+                    rows.add(row);
+                }
+            }
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (rows.size() <= page.limit() && start != null);
+        boolean more = rows.size() > page.limit();
+        List<Map<String, AttributeValue>> pageRows = new ArrayList<>(rows.subList(0, Math.min(page.limit(), rows.size())));
+        if (!page.forward()) {
+            Collections.reverse(pageRows);
+        }
+        List<T> data = pageRows.stream().map(mapper).toList();
+        String first = pageRows.isEmpty() ? null : pageRows.get(0).get(sortKey).s();
+        String last = pageRows.isEmpty() ? null : pageRows.get(pageRows.size() - 1).get(sortKey).s();
+        String next;
+        String prev;
+        if (page.forward()) {
+            next = more ? PageRequest.nextCursor(last) : null;
+            prev = page.anchorId() != null ? PageRequest.prevCursor(first) : null;
+        } else {
+            next = PageRequest.nextCursor(last);
+            prev = more ? PageRequest.prevCursor(first) : null;
+        }
+        return new Page<>(data, next, prev);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.inference.ItemFetcher;
+import dev.sluice.core.port.ObjectStore;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The data bucket and users' s3:// items. */
+public final class S3ObjectStore implements ObjectStore {
+    private final S3Client s3;
+    private final S3Presigner presigner;
+    private final String bucket;
+
+    public S3ObjectStore(S3Client s3, S3Presigner presigner, SluiceConfig config) {
+        this.s3 = s3;
+        this.presigner = presigner;
+        this.bucket = config.bucket();
+    }
+
+    @Override
+    public UploadUrl presignPut(String key, String contentType, Duration ttl) {
+        var presigned = presigner.presignPutObject(b -> b.signatureDuration(ttl)
+                .putObjectRequest(p -> p.bucket(bucket).key(key).contentType(contentType)));
+        Map<String, String> headers = new HashMap<>();
+        presigned.signedHeaders().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("host")) {
+                headers.put(name, String.join(",", values));
+            }
+        });
+        return new UploadUrl("PUT", presigned.url().toString(), headers, presigned.expiration().toEpochMilli());
+    }
+
+    @Override
+    public Optional<ObjectInfo> head(String key) {
+        try {
+            var head = s3.headObject(b -> b.bucket(bucket).key(key));
+            return Optional.of(new ObjectInfo(head.contentLength(), head.eTag()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public InputStream open(String key, long fromOffset, String ifMatchEtag) {
+        try {
+            ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> {
+                b.bucket(bucket).key(key);
+                if (fromOffset > 0) {
+                    b.range("bytes=" + fromOffset + "-");
+                }
+                if (ifMatchEtag != null) {
+                    b.ifMatch(ifMatchEtag);
+                }
+            });
+            return in;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                throw new ObjectChangedException(key);
+            }
+            if (e.statusCode() == 416) {
+                return new ByteArrayInputStream(new byte[0]);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public byte[] read(String key) {
+        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+    }
+
+    @Override
+    public void put(String key, byte[] bytes, String contentType) {
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
+    }
+
+    @Override
+    public byte[] readItem(String itemBucket, String key, long maxBytes) throws IOException {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(itemBucket).key(key))) {
+            if (in.response().contentLength() != null && in.response().contentLength() > maxBytes) {
+                in.abort();
+                throw new ItemFetcher.TooLargeException();
+            }
+            return ItemFetcher.readCapped(in, maxBytes);
+        } catch (NoSuchKeyException e) {
+            throw new FileNotFoundException("s3://" + itemBucket + "/" + key + " does not exist");
+        } catch (S3Exception e) {
+            throw new IOException("S3 refused s3://" + itemBucket + "/" + key + ": HTTP " + e.statusCode(), e);
+        }
+    }
+
+}

@@ -1,0 +1,38 @@
+package dev.sluice.aws;
+
+import java.util.Map;
+
+/**
+ * Resource names, from the environment variables that CDK and SAM set (and `sluice local` sets for itself).
+ * No table, queue or bucket name is written in code.
+ */
+public record SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
+                           String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
+                           String deliveryQueueUrl, String bucket, boolean allowLocalUrls) {
+
+    public static SluiceConfig fromEnv(Map<String, String> env) {
+        return new SluiceConfig(
+                require(env, "SLUICE_JOBS_TABLE"), require(env, "SLUICE_CATALOG_TABLE"),
+                require(env, "SLUICE_KEYS_TABLE"), require(env, "SLUICE_LEDGER_TABLE"),
+                require(env, "SLUICE_LOGS_TABLE"), require(env, "SLUICE_FANOUT_QUEUE_URL"),
+                require(env, "SLUICE_INFERENCE_QUEUE_URL"), require(env, "SLUICE_DELIVERY_QUEUE_URL"),
+                require(env, "SLUICE_BUCKET"), Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false")));
+    }
+
+    /** The environment a function needs, as CDK, SAM and the local stack write it. */
+    public Map<String, String> toEnv() {
+        return Map.of("SLUICE_JOBS_TABLE", jobsTable, "SLUICE_CATALOG_TABLE", catalogTable,
+                "SLUICE_KEYS_TABLE", keysTable, "SLUICE_LEDGER_TABLE", ledgerTable, "SLUICE_LOGS_TABLE", logsTable,
+                "SLUICE_FANOUT_QUEUE_URL", fanoutQueueUrl, "SLUICE_INFERENCE_QUEUE_URL", inferenceQueueUrl,
+                "SLUICE_DELIVERY_QUEUE_URL", deliveryQueueUrl, "SLUICE_BUCKET", bucket,
+                "SLUICE_ALLOW_LOCAL_URLS", Boolean.toString(allowLocalUrls));
+    }
+
+    private static String require(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+}

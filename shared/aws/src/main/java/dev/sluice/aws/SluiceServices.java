@@ -1,0 +1,79 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.auth.ApiKeys;
+import dev.sluice.core.dataset.DatasetService;
+import dev.sluice.core.dataset.ItemParser;
+import dev.sluice.core.delivery.DeliveryService;
+import dev.sluice.core.delivery.WebhookClient;
+import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.core.inference.ItemFetcher;
+import dev.sluice.core.inference.Predictor;
+import dev.sluice.core.job.JobService;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.port.Catalog;
+import dev.sluice.core.port.JobStore;
+import dev.sluice.core.port.ObjectStore;
+import dev.sluice.core.webhook.WebhookService;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.time.Duration;
+
+/**
+ * The composition root: every service wired to the AWS adapters. The Lambda functions build it from the clients
+ * Quarkus configures; `sluice local` and the tests build it from clients pointed at the emulators.
+ */
+public final class SluiceServices {
+    /** Items larger than this are failedGather. */
+    public static final long MAX_ITEM_BYTES = 32L * 1024 * 1024;
+    /** Fan-out hands over to a continuation when less than this is left of its invocation. */
+    public static final long FANOUT_RESERVE_MILLIS = 20_000;
+
+    public final SluiceConfig config;
+    public final Clock clock;
+    public final JobStore jobStore;
+    public final Catalog catalog;
+    public final BatchQueue queue;
+    public final ObjectStore objects;
+    public final ApiKeys apiKeys;
+    public final DatasetService datasets;
+    public final ModelService models;
+    public final WebhookService webhooks;
+    public final JobService jobs;
+
+    public SluiceServices(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
+                          SluiceConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.jobStore = new DynamoJobStore(dynamo, config);
+        this.catalog = new DynamoCatalog(dynamo, config);
+        this.queue = new SqsBatchQueue(sqs, config);
+        this.objects = new S3ObjectStore(s3, presigner, config);
+        this.apiKeys = new ApiKeys(new DynamoApiKeyStore(dynamo, config), clock);
+        this.datasets = new DatasetService(catalog, objects, queue, clock);
+        this.models = new ModelService(catalog, objects, clock);
+        this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls());
+        this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock);
+    }
+
+    public FanoutService fanout() {
+        return new FanoutService(jobStore, catalog, datasets, objects, queue,
+                new ItemParser(config.allowLocalUrls()), clock, FANOUT_RESERVE_MILLIS);
+    }
+
+    public BatchProcessor batchProcessor(Predictor predictor) {
+        ItemFetcher fetcher = new ItemFetcher(objects, Duration.ofSeconds(5), Duration.ofSeconds(20), MAX_ITEM_BYTES,
+                config.allowLocalUrls());
+        return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock);
+    }
+
+    public DeliveryService delivery() {
+        return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
+                queue, clock);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.port.BatchQueue;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * SQS queues. SendMessageBatch can fail partially on HTTP 200: only the failed entries are sent again, with backoff
+ * and jitter; sender faults (a message SQS will never take) fail at once.
+ */
+public final class SqsBatchQueue implements BatchQueue {
+    private static final int MAX_ENTRIES = 10;
+    private static final int MAX_REQUEST_BYTES = 256 * 1024;
+    private static final int MAX_ATTEMPTS = 6;
+
+    private final SqsClient sqs;
+    private final Map<Name, String> urls;
+
+    public SqsBatchQueue(SqsClient sqs, SluiceConfig config) {
+        this.sqs = sqs;
+        this.urls = Map.of(Name.FANOUT, config.fanoutQueueUrl(), Name.INFERENCE, config.inferenceQueueUrl(),
+                Name.DELIVERY, config.deliveryQueueUrl());
+    }
+
+    @Override
+    public void send(Name queue, List<String> bodies) {
+        List<String> request = new ArrayList<>();
+        int bytes = 0;
+        for (String body : bodies) {
+            int size = body.getBytes(StandardCharsets.UTF_8).length;
+            if (!request.isEmpty() && (request.size() == MAX_ENTRIES || bytes + size > MAX_REQUEST_BYTES)) {
+                sendBatch(urls.get(queue), request);
+                request = new ArrayList<>();
+                bytes = 0;
+            }
+            request.add(body);
+            bytes += size;
+        }
+        if (!request.isEmpty()) {
+            sendBatch(urls.get(queue), request);
+        }
+    }
+
+    private void sendBatch(String url, List<String> bodies) {
+        Map<String, String> pending = new HashMap<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            pending.put(Integer.toString(i), bodies.get(i));
+        }
+        for (int attempt = 1; ; attempt++) {
+            List<SendMessageBatchRequestEntry> entries = pending.entrySet().stream()
+                    .map(e -> SendMessageBatchRequestEntry.builder().id(e.getKey()).messageBody(e.getValue()).build())
+                    .toList();
+            SendMessageBatchResponse response = sqs.sendMessageBatch(b -> b.queueUrl(url).entries(entries));
+            response.successful().forEach(ok -> pending.remove(ok.id()));
+            if (pending.isEmpty()) {
+                return;
+            }
+            for (BatchResultErrorEntry failed : response.failed()) {
+                if (Boolean.TRUE.equals(failed.senderFault())) {
+                    throw new IllegalStateException("SQS refused a message: " + failed.code() + " " + failed.message());
+                }
+            }
+            if (attempt == MAX_ATTEMPTS) {
+                throw new IllegalStateException(pending.size() + " messages not accepted by SQS after "
+                        + MAX_ATTEMPTS + " attempts");
+            }
+            sleepBackoff(attempt);
+        }
+    }
+
+    private static void sleepBackoff(int attempt) {
+        long cap = Math.min(2000, 50L << attempt);
+        try {
+            Thread.sleep(cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while retrying SQS", e);
+        }
+    }
+
+    @Override
+    public void send(Name queue, String body, int delaySeconds) {
+        sqs.sendMessage(b -> b.queueUrl(urls.get(queue)).messageBody(body).delaySeconds(delaySeconds));
+    }
+
+    @Override
+    public void changeVisibility(Name queue, String receiptHandle, int seconds) {
+        sqs.changeMessageVisibility(b -> b.queueUrl(urls.get(queue)).receiptHandle(receiptHandle)
+                .visibilityTimeout(Math.min(seconds, 43_200)));
+    }
+}

@@ -1,0 +1,49 @@
+package dev.sluice.aws.lambda;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The loop every SQS handler shares: each message on its own, a failure reported as a partial batch failure
+ * (ReportBatchItemFailures) so one bad message never fails its neighbours.
+ */
+public final class SqsBatches {
+    private static final Logger LOG = Logger.getLogger(SqsBatches.class.getName());
+
+    /** Handles one message; returns false to have it redelivered later without counting as an error. */
+    @FunctionalInterface
+    public interface MessageHandler {
+        boolean handle(SQSEvent.SQSMessage message);
+    }
+
+    private SqsBatches() {
+    }
+
+    public static SQSBatchResponse each(SQSEvent event, MessageHandler handler) {
+        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        for (SQSEvent.SQSMessage message : event.getRecords()) {
+            boolean done;
+            try {
+                done = handler.handle(message);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "message " + message.getMessageId() + " failed; SQS will redeliver it", e);
+                done = false;
+            }
+            if (!done) {
+                failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
+            }
+        }
+        return new SQSBatchResponse(failures);
+    }
+
+    /** SQS's ApproximateReceiveCount of the message: 1 on its first delivery. */
+    public static int receiveCount(SQSEvent.SQSMessage message) {
+        String value = message.getAttributes() == null ? null : message.getAttributes().get("ApproximateReceiveCount");
+        return value == null ? 1 : Integer.parseInt(value);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.sluice.testing;
+
+import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import org.elasticmq.NodeAddress;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * DynamoDB Local and ElasticMQ in this JVM, S3Mock as a child process, each on a free loopback port. The AWS SDK
+ * talks HTTP to them exactly as it talks to AWS. {@link #close()} stops what was started, the child process too.
+ */
+public final class EmulatorStack implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(EmulatorStack.class.getName());
+
+    private final DynamoDBProxyServer dynamo;
+    private final SQSRestServer sqs;
+    private final Process s3mock;
+    private final Path s3Root;
+    private final Thread shutdownHook;
+    public final URI dynamoEndpoint;
+    public final URI sqsEndpoint;
+    public final URI s3Endpoint;
+
+    private EmulatorStack(DynamoDBProxyServer dynamo, int dynamoPort, SQSRestServer sqs, int sqsPort,
+                          Process s3mock, int s3Port, Path s3Root, Thread shutdownHook) {
+        this.dynamo = dynamo;
+        this.sqs = sqs;
+        this.s3mock = s3mock;
+        this.s3Root = s3Root;
+        this.shutdownHook = shutdownHook;
+        this.dynamoEndpoint = URI.create("http://127.0.0.1:" + dynamoPort);
+        this.sqsEndpoint = URI.create("http://127.0.0.1:" + sqsPort);
+        this.s3Endpoint = URI.create("http://127.0.0.1:" + s3Port);
+    }
+
+    public static EmulatorStack start() {
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            // S3Mock first: it is the slowest to start, and the others start while it boots.
+            int s3Port = freePort();
+            Path s3Root = Files.createTempDirectory("sluice-s3mock");
+            Process s3mock = new ProcessBuilder(javaBinary(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar",
+                    s3MockJar().toString(),
+                    "--server.port=" + freePort(), "--server.address=127.0.0.1",
+                    "--com.adobe.testing.s3mock.httpPort=" + s3Port, "--http.port=" + s3Port,
+                    "--com.adobe.testing.s3mock.store.root=" + s3Root,
+                    "--com.adobe.testing.s3mock.max-payload-size=2GB",
+                    "--spring.main.banner-mode=off", "--logging.level.root=WARN")
+                    .redirectErrorStream(true)
+                    .redirectOutput(s3Root.resolveSibling(s3Root.getFileName() + ".log").toFile())
+                    .start();
+            Thread hook = new Thread(() -> s3mock.destroyForcibly());
+            Runtime.getRuntime().addShutdownHook(hook);
+            started.add(s3mock::destroyForcibly);
+
+            int dynamoPort = freePort();
+            DynamoDBProxyServer dynamo = ServerRunner.createServerFromCommandLineArgs(
+                    new String[]{"-inMemory", "-port", Integer.toString(dynamoPort), "-disableTelemetry"});
+            bindToLoopback(dynamo);
+            dynamo.start();
+            started.add(dynamo::stop);
+
+            int sqsPort = freePort();
+            SQSRestServer sqs = SQSRestServerBuilder.withPort(sqsPort).withInterface("127.0.0.1")
+                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, "")).start();
+            sqs.waitUntilStarted();
+            started.add(sqs::stopAndWait);
+
+            waitForHttp(URI.create("http://127.0.0.1:" + s3Port + "/"), s3mock, 60_000);
+            return new EmulatorStack(dynamo, dynamoPort, sqs, sqsPort, s3mock, s3Port, s3Root, hook);
+        } catch (Exception e) {
+            for (AutoCloseable c : started) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
+            throw new IllegalStateException("the local emulators did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /** DynamoDB Local has no bind option; its Jetty connector is set to loopback before it starts. */
+    private static void bindToLoopback(DynamoDBProxyServer server) {
+        try {
+            var field = DynamoDBProxyServer.class.getDeclaredField("server");
+            field.setAccessible(true);
+            org.eclipse.jetty.server.Server jetty = (org.eclipse.jetty.server.Server) field.get(server);
+            for (var connector : jetty.getConnectors()) {
+                if (connector instanceof org.eclipse.jetty.server.ServerConnector sc) {
+                    sc.setHost("127.0.0.1");
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.fine("DynamoDB Local keeps its default bind address: " + e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The S3Mock jar: -Dsluice.s3mock.jar, $SLUICE_HOME/shared/testing/target/emulators, or the Maven repository. */
+    static Path s3MockJar() {
+        List<Path> candidates = new ArrayList<>();
+        String property = System.getProperty("sluice.s3mock.jar");
+        if (property != null) {
+            candidates.add(Path.of(property));
+        }
+        String home = System.getenv("SLUICE_HOME");
+        if (home != null) {
+            candidates.add(Path.of(home, "shared/testing/target/emulators/s3mock.jar"));
+        }
+        String repo = System.getProperty("maven.repo.local",
+                System.getProperty("user.home") + File.separator + ".m2" + File.separator + "repository");
+        candidates.add(Path.of(repo, "com/adobe/testing/s3mock/5.2.0/s3mock-5.2.0-exec.jar"));
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElseThrow(() ->
+                new IllegalStateException("S3Mock jar not found (looked at " + candidates + "); run mvn install first"));
+    }
+
+    private static void waitForHttp(URI uri, Process process, long timeoutMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("S3Mock exited with code " + process.exitValue());
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+                c.setConnectTimeout(500);
+                c.setReadTimeout(2000);
+                c.getResponseCode();
+                c.disconnect();
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("S3Mock did not answer on " + uri + " within " + timeoutMillis + " ms");
+    }
+
+    @Override
+    public void close() {
+        try {
+            sqs.stopAndWait();
+        } catch (RuntimeException e) {
+            LOG.fine("stopping ElasticMQ: " + e);
+        }
+        try {
+            dynamo.stop();
+        } catch (Exception e) {
+            LOG.fine("stopping DynamoDB Local: " + e);
+        }
+        s3mock.destroy();
+        try {
+            if (!s3mock.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                s3mock.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            s3mock.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running already
+        }
+        try (Stream<Path> files = Files.walk(s3Root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.fine("removing " + s3Root + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.sluice.testing;
+
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Plays the Lambda SQS event source mapping for one queue: long-polls up to batchSize messages, invokes the handler
+ * with an SQSEvent, deletes the messages that did not come back in the partial batch response, and leaves the rest
+ * (or the whole batch, when the handler throws) to reappear after their visibility timeout, until the queue's
+ * redrive policy moves them to the DLQ.
+ */
+public final class LocalEventSource implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LocalEventSource.class.getName());
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final String queueArn;
+    private final int batchSize;
+    private final RequestHandler<SQSEvent, SQSBatchResponse> handler;
+    private final long timeoutMillis;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final List<Thread> workers = new ArrayList<>();
+
+    /**
+     * @param concurrency   pollers, like the mapping's maximum concurrency
+     * @param timeoutMillis the function timeout that the handler's Context reports
+     */
+    public LocalEventSource(SqsClient sqs, String queueUrl, int batchSize, int concurrency,
+                            RequestHandler<SQSEvent, SQSBatchResponse> handler, long timeoutMillis) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.queueArn = "arn:aws:sqs:local:000000000000:" + queueUrl.substring(queueUrl.lastIndexOf('/') + 1);
+        this.batchSize = batchSize;
+        this.handler = handler;
+        this.timeoutMillis = timeoutMillis;
+        for (int i = 0; i < concurrency; i++) {
+            Thread t = new Thread(this::poll, "esm-" + queueArn.substring(queueArn.lastIndexOf(':') + 1) + "-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+        }
+    }
+
+    public LocalEventSource start() {
+        workers.forEach(Thread::start);
+        return this;
+    }
+
+    /** True when no handler invocation is running. */
+    public boolean idle() {
+        return inFlight.get() == 0;
+    }
+
+    private void poll() {
+        while (running.get()) {
+            List<Message> messages;
+            try {
+                messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(Math.min(10, batchSize))
+                        .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                        .messageAttributeNames("All")).messages();
+            } catch (RuntimeException e) {
+                if (running.get()) {
+                    LOG.log(Level.FINE, "receive failed", e);
+                    sleep(500);
+                }
+                continue;
+            }
+            if (messages.isEmpty() || !running.get()) {
+                continue;
+            }
+            inFlight.incrementAndGet();
+            try {
+                invoke(messages);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    private void invoke(List<Message> messages) {
+        SQSEvent event = new SQSEvent();
+        List<SQSEvent.SQSMessage> records = new ArrayList<>();
+        for (Message m : messages) {
+            SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
+            r.setMessageId(m.messageId());
+            r.setReceiptHandle(m.receiptHandle());
+            r.setBody(m.body());
+            r.setMd5OfBody(m.md5OfBody());
+            r.setEventSource("aws:sqs");
+            r.setEventSourceArn(queueArn);
+            r.setAwsRegion("us-east-1");
+            Map<String, String> attributes = new HashMap<>();
+            m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
+            r.setAttributes(attributes);
+            records.add(r);
+        }
+        event.setRecords(records);
+        Set<String> failed = new HashSet<>();
+        try {
+            SQSBatchResponse response = handler.handleRequest(event, new LocalContext(timeoutMillis));
+            if (response != null && response.getBatchItemFailures() != null) {
+                response.getBatchItemFailures().forEach(f -> failed.add(f.getItemIdentifier()));
+            }
+        } catch (RuntimeException | Error e) {
+            // As on Lambda: a thrown invocation fails the whole batch; the messages come back after the timeout.
+            LOG.log(Level.WARNING, "handler failed for " + messages.size() + " messages of " + queueArn, e);
+            return;
+        }
+        List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>();
+        for (Message m : messages) {
+            if (!failed.contains(m.messageId())) {
+                deletes.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(deletes.size()))
+                        .receiptHandle(m.receiptHandle()).build());
+            }
+        }
+        if (!deletes.isEmpty()) {
+            sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        for (Thread t : workers) {
+            try {
+                t.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The parts of Lambda's Context that the handlers use. */
+    public static final class LocalContext implements Context {
+        private final long deadline;
+        private final String requestId = UUID.randomUUID().toString();
+
+        public LocalContext(long timeoutMillis) {
+            this.deadline = System.currentTimeMillis() + timeoutMillis;
+        }
+
+        @Override
+        public String getAwsRequestId() {
+            return requestId;
+        }
+
+        @Override
+        public String getLogGroupName() {
+            return "local";
+        }
+
+        @Override
+        public String getLogStreamName() {
+            return "local";
+        }
+
+        @Override
+        public String getFunctionName() {
+            return "local";
+        }
+
+        @Override
+        public String getFunctionVersion() {
+            return "$LATEST";
+        }
+
+        @Override
+        public String getInvokedFunctionArn() {
+            return "arn:aws:lambda:local:000000000000:function:local";
+        }
+
+        @Override
+        public CognitoIdentity getIdentity() {
+            return null;
+        }
+
+        @Override
+        public ClientContext getClientContext() {
+            return null;
+        }
+
+        @Override
+        public int getRemainingTimeInMillis() {
+            return (int) Math.max(0, deadline - System.currentTimeMillis());
+        }
+
+        @Override
+        public int getMemoryLimitInMB() {
+            return 2048;
+        }
+
+        @Override
+        public LambdaLogger getLogger() {
+            return new LambdaLogger() {
+                @Override
+                public void log(String message) {
+                    System.err.println(message);
+                }
+
+                @Override
+                public void log(byte[] message) {
+                    System.err.println(new String(message, java.nio.charset.StandardCharsets.UTF_8));
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.sluice.testing;
+
+import dev.sluice.aws.DynamoJobStore;
+import dev.sluice.aws.SluiceConfig;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SDK clients for the emulators, and the tables, queues (each with its DLQ) and bucket that CDK and SAM create on
+ * AWS, created the same way here.
+ */
+public final class LocalProvisioner {
+    /** Visibility timeouts (s) per queue and how many receives send a message to its DLQ. */
+    public record QueueSettings(int fanoutVisibility, int inferenceVisibility, int deliveryVisibility,
+                                int maxReceiveCount, int deliveryMaxReceiveCount) {
+        /** As on AWS: at least 6x the consumer's timeout (60 s fan-out and delivery, 120 s inference). */
+        public static final QueueSettings LOCAL = new QueueSettings(360, 720, 360, 5, 16);
+        /** Short visibility so redelivery tests run in seconds. */
+        public static final QueueSettings TEST = new QueueSettings(20, 20, 20, 5, 16);
+    }
+
+    public record Clients(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner) {
+    }
+
+    private LocalProvisioner() {
+    }
+
+    public static Clients clients(EmulatorStack stack, List<ExecutionInterceptor> interceptors) {
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
+                .executionInterceptors(new ArrayList<>(interceptors)).build();
+        DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(stack.dynamoEndpoint).region(Region.US_EAST_1)
+                .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(overrides).build();
+        SqsClient sqs = SqsClient.builder().endpointOverride(stack.sqsEndpoint).region(Region.US_EAST_1)
+                .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(overrides).build();
+        S3Configuration pathStyle = S3Configuration.builder().pathStyleAccessEnabled(true).build();
+        S3Client s3 = S3Client.builder().endpointOverride(stack.s3Endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
+                .serviceConfiguration(pathStyle).overrideConfiguration(overrides).build();
+        S3Presigner presigner = S3Presigner.builder().endpointOverride(stack.s3Endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(credentials).serviceConfiguration(pathStyle).build();
+        return new Clients(dynamo, sqs, s3, presigner);
+    }
+
+    /** Creates every resource; returns the configuration the functions read from their environment. */
+    public static SluiceConfig provision(Clients c, String prefix, QueueSettings queues, boolean allowLocalUrls) {
+        createTable(c.dynamo(), prefix + "jobs", "jobId", null, true);
+        createTable(c.dynamo(), prefix + "catalog", "projectId", "id", false);
+        createTable(c.dynamo(), prefix + "keys", "keyHash", null, false);
+        createTable(c.dynamo(), prefix + "ledger", "jobId", "entry", false);
+        createTable(c.dynamo(), prefix + "logs", "jobId", "sk", false);
+        String fanout = createQueue(c.sqs(), prefix + "fanout", queues.fanoutVisibility(), queues.maxReceiveCount());
+        String inference = createQueue(c.sqs(), prefix + "inference-cpu", queues.inferenceVisibility(),
+                queues.maxReceiveCount());
+        String delivery = createQueue(c.sqs(), prefix + "delivery", queues.deliveryVisibility(),
+                queues.deliveryMaxReceiveCount());
+        String bucket = prefix + "data";
+        c.s3().createBucket(b -> b.bucket(bucket));
+        return new SluiceConfig(prefix + "jobs", prefix + "catalog", prefix + "keys", prefix + "ledger",
+                prefix + "logs", fanout, inference, delivery, bucket, allowLocalUrls);
+    }
+
+    private static void createTable(DynamoDbClient dynamo, String name, String hashKey, String rangeKey,
+                                    boolean byProjectIndex) {
+        List<AttributeDefinition> attributes = new ArrayList<>();
+        List<KeySchemaElement> keys = new ArrayList<>();
+        attributes.add(AttributeDefinition.builder().attributeName(hashKey).attributeType(ScalarAttributeType.S).build());
+        keys.add(KeySchemaElement.builder().attributeName(hashKey).keyType(KeyType.HASH).build());
+        if (rangeKey != null) {
+            attributes.add(AttributeDefinition.builder().attributeName(rangeKey).attributeType(ScalarAttributeType.S).build());
+            keys.add(KeySchemaElement.builder().attributeName(rangeKey).keyType(KeyType.RANGE).build());
+        }
+        var request = software.amazon.awssdk.services.dynamodb.model.CreateTableRequest.builder().tableName(name)
+                .billingMode(BillingMode.PAY_PER_REQUEST).keySchema(keys);
+        if (byProjectIndex) {
+            attributes.add(AttributeDefinition.builder().attributeName("projectId").attributeType(ScalarAttributeType.S).build());
+            request.globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(DynamoJobStore.BY_PROJECT)
+                    .keySchema(KeySchemaElement.builder().attributeName("projectId").keyType(KeyType.HASH).build(),
+                            KeySchemaElement.builder().attributeName("jobId").keyType(KeyType.RANGE).build())
+                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build());
+        }
+        dynamo.createTable(request.attributeDefinitions(attributes).build());
+    }
+
+    private static String createQueue(SqsClient sqs, String name, int visibility, int maxReceiveCount) {
+        String dlqUrl = sqs.createQueue(b -> b.queueName(name + "-dlq")
+                .attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600"))).queueUrl();
+        String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+        return sqs.createQueue(b -> b.queueName(name).attributes(Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibility),
+                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn
+                        + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}"))).queueUrl();
+    }
+
+}
