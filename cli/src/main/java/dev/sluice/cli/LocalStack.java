@@ -1,0 +1,95 @@
+package dev.sluice.cli;
+
+import dev.sluice.aws.SluiceConfig;
+import dev.sluice.aws.SluiceServices;
+import dev.sluice.core.Clock;
+import dev.sluice.core.Ids;
+import dev.sluice.core.auth.ApiKeys;
+import dev.sluice.function.api.ApiHandler;
+import dev.sluice.function.api.ApiRouter;
+import dev.sluice.function.delivery.DeliveryHandler;
+import dev.sluice.function.fanout.FanoutHandler;
+import dev.sluice.function.inference.InferenceHandler;
+import dev.sluice.inference.OnnxPredictor;
+import dev.sluice.testing.EmulatorStack;
+import dev.sluice.testing.LocalEventSource;
+import dev.sluice.testing.LocalProvisioner;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * The whole of Sluice in one JVM: the emulators, the resources CDK would create, the api function behind a local
+ * HTTP API, and the fanout, inference and delivery handlers driven by local event source mappings.
+ */
+public final class LocalStack implements AutoCloseable {
+    /** How the stack is built; tests change the queue settings and wrap handlers to inject faults. */
+    public record Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
+                          List<ExecutionInterceptor> interceptors,
+                          UnaryOperator<RequestHandler<SQSEvent, SQSBatchResponse>> inferenceWrapper) {
+        public static Options defaults(int port, String apiKey) {
+            return new Options(port, apiKey, LocalProvisioner.QueueSettings.LOCAL, List.of(), h -> h);
+        }
+    }
+
+    public final EmulatorStack emulators;
+    public final LocalProvisioner.Clients clients;
+    public final SluiceServices services;
+    public final String projectId;
+    public final String apiKey;
+    private final OnnxPredictor predictor;
+    private final LocalApiServer api;
+    private final List<LocalEventSource> sources = new ArrayList<>();
+
+    private LocalStack(Options options) {
+        this.emulators = EmulatorStack.start();
+        try {
+            this.clients = LocalProvisioner.clients(emulators, options.interceptors());
+            SluiceConfig config = LocalProvisioner.provision(clients, "sluice-", options.queues(), true);
+            this.services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
+                    config, Clock.SYSTEM);
+            this.projectId = Ids.newId(Ids.PROJECT, System.currentTimeMillis());
+            this.apiKey = services.apiKeys.register(projectId,
+                    options.apiKey() == null ? ApiKeys.newKey() : options.apiKey());
+            int cpus = Runtime.getRuntime().availableProcessors();
+            this.predictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus);
+            // Batch sizes and timeouts as the CDK event source mappings set them.
+            sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 1,
+                    new FanoutHandler(services.fanout()), 60_000).start());
+            sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 1, Math.max(1, cpus / 2),
+                    options.inferenceWrapper().apply(new InferenceHandler(services.batchProcessor(predictor))),
+                    120_000).start());
+            sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,
+                    new DeliveryHandler(services.delivery()), 60_000).start());
+            this.api = new LocalApiServer(new ApiHandler(new ApiRouter(services)), options.port());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static LocalStack start(Options options) {
+        return new LocalStack(options);
+    }
+
+    public String apiUrl() {
+        return api.url();
+    }
+
+    @Override
+    public void close() {
+        sources.forEach(LocalEventSource::close);
+        if (api != null) {
+            api.close();
+        }
+        if (predictor != null) {
+            predictor.close();
+        }
+        emulators.close();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.sluice.cli;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** The `sluice` command. */
+public final class Main {
+    private static final String USAGE = """
+            usage: sluice <command>
+              local [--port N]   run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080)
+              demo  [--port N]   run the bundled classifier on the bundled photos through a local stack
+            environment: SLUICE_API_KEY  the API key `local` registers (a random one otherwise)
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> a = List.of(args);
+        if (a.isEmpty() || a.contains("-h") || a.contains("--help")) {
+            System.out.print(USAGE);
+            System.exit(a.isEmpty() ? 2 : 0);
+        }
+        String command = a.get(0);
+        int port = intOption(a, "--port", command.equals("demo") ? 0 : 8080);
+        switch (command) {
+            case "local" -> local(port);
+            case "demo" -> {
+                int code;
+                try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY")))) {
+                    code = Demo.run(stack, System.out);
+                }
+                System.exit(code);
+            }
+            default -> {
+                System.err.print("unknown command " + command + "\n" + USAGE);
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void local(int port) throws InterruptedException {
+        LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY")));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            stopped.countDown();
+        }));
+        System.out.println("API: " + stack.apiUrl());
+        System.out.println("Project: " + stack.projectId);
+        System.out.println("API key: " + stack.apiKey);
+        System.out.println("Ctrl-C stops the stack.");
+        stopped.await();
+    }
+
+    private static int intOption(List<String> args, String name, int fallback) {
+        int i = args.indexOf(name);
+        if (i < 0) {
+            return fallback;
+        }
+        if (i + 1 >= args.size()) {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return Integer.parseInt(args.get(i + 1));
+    }
+}
