@@ -42,8 +42,10 @@ final class Pages {
             v.put(":end", AttributeValue.fromS(idPrefix + "~"));
             v.put(":anchor", AttributeValue.fromS(page.anchorId()));
         }
-        if (!condition.contains(":end")) {
-            v.remove(":end");
+        for (String placeholder : List.of(":prefix", ":end")) {
+            if (!condition.contains(placeholder)) {
+                v.remove(placeholder);
+            }
         }
         List<Map<String, AttributeValue>> rows = new ArrayList<>();
         Map<String, AttributeValue> start = null;

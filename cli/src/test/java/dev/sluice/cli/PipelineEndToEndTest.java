@@ -1,0 +1,266 @@
+package dev.sluice.cli;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.core.Json;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.testing.Samples;
+import dev.sluice.testing.StaticFiles;
+import dev.sluice.testing.WebhookReceiver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The pipeline end to end on the emulators, driven over the REST API of a local stack exactly as a user drives it:
+ * upload model and dataset through their upload URLs, create webhook and job, poll the job.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PipelineEndToEndTest {
+    enum Fault { NONE, DUPLICATE_EVERY_BATCH, CRASH_AFTER_PROCESSING }
+
+    static volatile Fault fault = Fault.NONE;
+    static final Set<String> seenBodies = ConcurrentHashMap.newKeySet();
+
+    LocalStack stack;
+    SluiceClient client;
+    StaticFiles images;
+    Path imageDir;
+    RequestCounter counter = new RequestCounter();
+    String modelId;
+
+    @BeforeAll
+    void start() throws Exception {
+        imageDir = Files.createTempDirectory("sluice-images");
+        for (String[] photo : Samples.PHOTOS) {
+            Files.copy(Samples.image(photo[0]), imageDir.resolve(photo[0]));
+        }
+        Files.writeString(imageDir.resolve("not-an-image.jpg"), "<html>this is a web page, not a photo</html>");
+        byte[] goldfish = Samples.bytes(Samples.image("goldfish.jpg"));
+        Files.write(imageDir.resolve("truncated.jpg"), java.util.Arrays.copyOf(goldfish, goldfish.length / 2));
+        images = new StaticFiles(imageDir);
+        // Short visibility so that redelivered batches come back within seconds.
+        LocalProvisioner.QueueSettings queues = new LocalProvisioner.QueueSettings(5, 5, 5, 5, 16);
+        stack = LocalStack.start(new LocalStack.Options(0, null, queues, List.of(counter), PipelineEndToEndTest::faulty));
+        client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
+        JsonNode model = client.createModel("mobilenet", Samples.imagenetLabels());
+        client.upload(model.path("status").path("source").path("uploadUrl"), Samples.bytes(Samples.classifier()));
+        modelId = model.get("id").asText();
+        assertEquals("Ready", client.waitFor(() -> client.model(modelId), Duration.ofSeconds(30), "Uploading")
+                .path("status").path("overview").asText());
+    }
+
+    @AfterAll
+    void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+        if (images != null) {
+            images.close();
+        }
+    }
+
+    /** Wraps the inference handler to inject the faults the tests ask for. */
+    static RequestHandler<SQSEvent, SQSBatchResponse> faulty(RequestHandler<SQSEvent, SQSBatchResponse> real) {
+        return (event, context) -> {
+            Fault mode = fault;
+            boolean firstTime = event.getRecords().stream().allMatch(r -> seenBodies.add(r.getBody()));
+            if (mode == Fault.DUPLICATE_EVERY_BATCH && firstTime) {
+                // SQS delivers at least once: the same batch arrives again, here and now.
+                SQSBatchResponse first = real.handleRequest(event, context);
+                SQSBatchResponse second = real.handleRequest(event, context);
+                assertEquals(first.getBatchItemFailures(), second.getBatchItemFailures());
+                return first;
+            }
+            SQSBatchResponse response = real.handleRequest(event, context);
+            if (mode == Fault.CRASH_AFTER_PROCESSING && firstTime) {
+                throw new IllegalStateException("injected: the function died after predicting, before acknowledging");
+            }
+            return response;
+        };
+    }
+
+    record Run(JsonNode job, WebhookReceiver receiver, List<String> lines) {
+        ItemCounters counters() {
+            return Json.MAPPER.convertValue(job.path("status").path("items"), ItemCounters.class);
+        }
+    }
+
+    Run runJob(List<String> lines, Integer batchSize) {
+        WebhookReceiver receiver = new WebhookReceiver();
+        JsonNode dataset = client.createDataset("dataset");
+        client.upload(dataset.path("status").path("source").path("uploadUrl"),
+                (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        String datasetId = dataset.get("id").asText();
+        JsonNode ready = client.waitFor(() -> client.dataset(datasetId), Duration.ofSeconds(60), "Uploading", "Validating");
+        assertEquals("Ready", ready.path("status").path("overview").asText(), ready.toString());
+        assertEquals(lines.size(), ready.path("status").path("itemCount").asLong());
+        JsonNode webhook = client.createWebhook("receiver", receiver.url(), 3, 2000);
+        receiver.secret(webhook.get("secret").asText());
+        JsonNode job = client.createJob("job", datasetId, modelId, webhook.get("id").asText(), batchSize);
+        assertEquals("Waiting", job.path("status").path("overview").asText());
+        String jobId = job.get("id").asText();
+        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
+        return new Run(done, receiver, lines);
+    }
+
+    List<String> photoLines(int count) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String photo = Samples.PHOTOS.get(i % Samples.PHOTOS.size())[0];
+            lines.add(Json.write(Map.of("kind", "Image", "url", images.url(photo), "id", "photo-" + i)));
+        }
+        return lines;
+    }
+
+    @Test
+    void mixedDataset_everyLineEndsInExactlyOneTerminalState() {
+        fault = Fault.NONE;
+        List<String> lines = photoLines(200);
+        lines.add(17, "{\"kind\":\"Image\",\"url\":");                                      // malformed JSON
+        lines.add(60, "{\"kind\":\"Video\",\"url\":\"" + images.url("coffee.png") + "\"}");  // unknown kind
+        lines.add(99, "{\"kind\":\"Image\",\"url\":\"http://127.0.0.1:1/photo.jpg\"}");       // unreachable
+        lines.add(120, "{\"kind\":\"Image\",\"url\":\"" + images.url("missing.jpg") + "\"}"); // 404
+        lines.add(150, "{\"kind\":\"Image\",\"url\":\"" + images.url("not-an-image.jpg") + "\"}");
+        lines.add(201, "{\"kind\":\"Image\",\"url\":\"" + images.url("truncated.jpg") + "\"}");
+        Run run = runJob(lines, null);
+        ItemCounters c = run.counters();
+        String jobId = run.job.get("id").asText();
+        assertEquals("Finished", run.job.path("status").path("overview").asText(), run.job.toString());
+        assertNull(c.violation(lines.size()), c.toString());
+        assertEquals(4, c.failedGather(), c.toString());
+        assertEquals(2, c.failedProcess(), c.toString());
+        assertEquals(200, c.delivered(), c.toString());
+
+        // one verified POST per item, with labels that are right for each photo
+        List<WebhookReceiver.Received> posts = run.receiver.received();
+        assertEquals(200, posts.size());
+        assertTrue(posts.stream().allMatch(WebhookReceiver.Received::verified), "every signature verifies");
+        assertEquals(200, posts.stream().map(WebhookReceiver.Received::requestId).distinct().count());
+        Map<String, String> expected = new java.util.HashMap<>();
+        Samples.PHOTOS.forEach(p -> expected.put(images.url(p[0]), p[1]));
+        for (WebhookReceiver.Received post : posts) {
+            JsonNode body = Json.tree(post.body());
+            assertEquals(jobId, body.get("jobId").asText());
+            assertEquals(expected.get(body.path("item").path("url").asText()),
+                    body.path("prediction").path("classes").path(0).path("label").asText());
+        }
+
+        // one result line per successful item, in the batch parts on S3
+        var s3 = stack.clients.s3();
+        String bucket = stack.services.config.bucket();
+        Set<Long> resultIndices = new HashSet<>();
+        for (var object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)
+                .prefix("results/" + stack.projectId + "/" + jobId + "/parts/")).contents()) {
+            String part = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asUtf8String();
+            for (String line : part.split("\n")) {
+                assertTrue(resultIndices.add(Json.tree(line).path("item").path("index").asLong()), "duplicate result line");
+            }
+        }
+        assertEquals(200, resultIndices.size());
+
+        // a log entry with a reason for every failure
+        JsonNode errors = client.logs(jobId, "minLevel=Error").get("entries");
+        assertEquals(6, errors.size(), errors.toString());
+        Set<Long> failedLines = new HashSet<>();
+        for (JsonNode e : errors) {
+            assertTrue(e.path("reason").asText().length() > 10, e.toString());
+            failedLines.add(e.path("index").asLong());
+        }
+        assertEquals(Set.of(17L, 60L, 99L, 120L, 150L, 201L), failedLines);
+    }
+
+    @Test
+    void batchDeliveredTwice_isCountedOnce() {
+        fault = Fault.DUPLICATE_EVERY_BATCH;
+        try {
+            Run run = runJob(photoLines(48), 8);
+            assertEquals("Finished", run.job.path("status").path("overview").asText());
+            ItemCounters c = run.counters();
+            assertNull(c.violation(48), c.toString());
+            assertEquals(48, c.gathered());
+            assertEquals(48, c.delivered());
+            assertEquals(48, run.receiver.received().stream().map(WebhookReceiver.Received::requestId).distinct().count());
+        } finally {
+            fault = Fault.NONE;
+        }
+    }
+
+    @Test
+    void handlerDiesAfterPredictingBeforeAcknowledging_countersStayExact() {
+        fault = Fault.CRASH_AFTER_PROCESSING;
+        try {
+            Run run = runJob(photoLines(40), 8);
+            assertEquals("Finished", run.job.path("status").path("overview").asText());
+            ItemCounters c = run.counters();
+            assertNull(c.violation(40), c.toString());
+            assertEquals(40, c.predicted());
+            assertEquals(40, c.delivered());
+            // a receiver may see a retry, always with the same request id: 40 distinct ids
+            assertEquals(40, run.receiver.received().stream().map(WebhookReceiver.Received::requestId).distinct().count());
+        } finally {
+            fault = Fault.NONE;
+        }
+    }
+
+    @Test
+    void job_of320Items_makesDynamoAndSqsRequestsPerBatchNotPerItem() {
+        fault = Fault.NONE;
+        List<String> lines = photoLines(320);
+        Map<String, Long> before = counter.snapshot();
+        Run run = runJob(lines, 32);
+        Map<String, Long> used = RequestCounter.diff(counter.snapshot(), before);
+        assertEquals("Finished", run.job.path("status").path("overview").asText());
+        long dynamoWrites = used.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("DynamoDb:") && RequestCounter.DYNAMO_WRITES.contains(e.getKey().substring(9)))
+                .mapToLong(Map.Entry::getValue).sum();
+        long sqsSends = used.entrySet().stream().filter(e -> e.getKey().matches("Sqs:(SendMessage|SendMessageBatch)"))
+                .mapToLong(Map.Entry::getValue).sum();
+        System.out.println("requests for a 320-item job (all stages, incl. dataset and webhook setup): " + used);
+        assertTrue(dynamoWrites <= 320 / 8, "DynamoDB writes " + dynamoWrites + ": " + used);
+        assertTrue(sqsSends <= 320 / 8, "SQS sends " + sqsSends + ": " + used);
+    }
+
+    @Test
+    void jobsList_pagesWithCursors_andOtherProjectsSeeNothing() {
+        fault = Fault.NONE;
+        for (int i = 0; i < 3; i++) {
+            runJob(photoLines(1), null);
+        }
+        JsonNode first = client.jobs(2, null);
+        assertEquals(2, first.get("data").size());
+        JsonNode second = client.jobs(2, first.get("nextPage").asText());
+        assertTrue(second.get("data").size() >= 1);
+        String firstIdOfSecond = second.get("data").get(0).get("id").asText();
+        assertTrue(first.get("data").get(1).get("id").asText().compareTo(firstIdOfSecond) > 0, "newest first");
+        JsonNode back = client.jobs(2, second.get("prevPage").asText());
+        assertEquals(first.get("data").get(0).get("id").asText(), back.get("data").get(0).get("id").asText());
+
+        SluiceClient stranger = new SluiceClient(stack.apiUrl(), "proj_someoneelse", stack.apiKey);
+        SluiceClient.ApiException e = org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class,
+                () -> stranger.jobs(null, null));
+        assertEquals(404, e.status);
+        SluiceClient noKey = new SluiceClient(stack.apiUrl(), stack.projectId, "sk_wrongwrongwrongwrong");
+        assertEquals(401, org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class,
+                () -> noKey.jobs(null, null)).status);
+    }
+}
