@@ -1,0 +1,64 @@
+package dev.sluice.function.api;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.core.Json;
+import dev.sluice.testing.Events;
+import dev.sluice.testing.HandlerFixture;
+import dev.sluice.testing.LocalEventSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The api handler driven by the API Gateway (HTTP API, payload v2) events of events/. */
+class ApiHandlerTest {
+    static HandlerFixture fixture;
+    static ApiHandler handler;
+
+    @BeforeAll
+    static void start() {
+        fixture = new HandlerFixture();
+        handler = new ApiHandler(new ApiRouter(fixture.services));
+    }
+
+    @AfterAll
+    static void stop() {
+        fixture.close();
+    }
+
+    static APIGatewayV2HTTPResponse invoke(String eventFile) {
+        return handler.handleRequest(Events.load(eventFile, APIGatewayV2HTTPEvent.class),
+                new LocalEventSource.LocalContext(30_000));
+    }
+
+    @Test
+    void createDatasetEvent_returns201WithPresignedUpload() {
+        APIGatewayV2HTTPResponse response = invoke("api-create-dataset.json");
+        assertEquals(201, response.getStatusCode(), response.getBody());
+        JsonNode dataset = Json.tree(response.getBody());
+        assertTrue(dataset.get("id").asText().startsWith("dataset_"));
+        assertEquals("Uploading", dataset.path("status").path("overview").asText());
+        JsonNode upload = dataset.path("status").path("source").path("uploadUrl");
+        assertEquals("PUT", upload.get("method").asText());
+        assertTrue(upload.get("url").asText().contains("X-Amz-Signature="), upload.toString());
+        assertTrue(upload.get("expiresAtTime").asLong() > System.currentTimeMillis());
+    }
+
+    @Test
+    void listJobsEvent_returnsAPage() {
+        APIGatewayV2HTTPResponse response = invoke("api-list-jobs.json");
+        assertEquals(200, response.getStatusCode(), response.getBody());
+        assertTrue(Json.tree(response.getBody()).get("data").isArray());
+    }
+
+    @Test
+    void eventWithoutKey_is401WithStableCode() {
+        APIGatewayV2HTTPResponse response = invoke("api-get-job-without-key.json");
+        assertEquals(401, response.getStatusCode());
+        assertEquals("auth.missing_key", Json.tree(response.getBody()).path("error").path("code").asText());
+    }
+}

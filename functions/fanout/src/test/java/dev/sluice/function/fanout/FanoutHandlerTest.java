@@ -1,0 +1,62 @@
+package dev.sluice.function.fanout;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.sluice.core.Json;
+import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobState;
+import dev.sluice.testing.Events;
+import dev.sluice.testing.HandlerFixture;
+import dev.sluice.testing.LocalEventSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The fanout handler driven by events/sqs-fanout.json. */
+class FanoutHandlerTest {
+    static HandlerFixture fixture;
+
+    @BeforeAll
+    static void start() {
+        fixture = new HandlerFixture();
+    }
+
+    @AfterAll
+    static void stop() {
+        fixture.close();
+    }
+
+    @Test
+    void fanOutEvent_sendsOneMessagePerBatch_andCountsBadLines() {
+        StringBuilder ndjson = new StringBuilder();
+        for (int i = 0; i < 70; i++) {
+            ndjson.append(i == 40 ? "not json at all" : "{\"kind\":\"Image\",\"url\":\"https://example.com/" + i + ".jpg\"}")
+                    .append('\n');
+        }
+        String key = Dataset.objectKey(HandlerFixture.PROJECT, HandlerFixture.DATASET);
+        var put = fixture.clients.s3().putObject(b -> b.bucket(fixture.config.bucket()).key(key),
+                RequestBody.fromString(ndjson.toString()));
+        fixture.services.catalog.put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
+                Dataset.OBJECT, "d", HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
+                new Dataset.Status(Dataset.State.Ready, null, 70L, (long) ndjson.length(), put.eTag(), null), 0, 0));
+        fixture.job(70, null);
+
+        SQSBatchResponse response = new FanoutHandler(fixture.services.fanout())
+                .handleRequest(Events.load("sqs-fanout.json", SQSEvent.class), new LocalEventSource.LocalContext(60_000));
+
+        assertTrue(response.getBatchItemFailures().isEmpty());
+        assertEquals(3, fixture.queueDepth(fixture.config.inferenceQueueUrl()), "lines 0-31, 32-63, 64-69");
+        Job job = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+        assertEquals(JobState.Running, job.status().overview());
+        assertEquals(1, job.status().items().failedGather());
+        var messages = fixture.clients.sqs().receiveMessage(b -> b.queueUrl(fixture.config.inferenceQueueUrl())
+                .maxNumberOfMessages(10)).messages();
+        long items = messages.stream().mapToLong(m -> Json.tree(m.body()).get("items").size()).sum();
+        assertEquals(69, items);
+    }
+}

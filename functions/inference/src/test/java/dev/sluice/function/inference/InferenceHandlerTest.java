@@ -1,0 +1,68 @@
+package dev.sluice.function.inference;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.JobState;
+import dev.sluice.inference.OnnxPredictor;
+import dev.sluice.testing.Events;
+import dev.sluice.testing.HandlerFixture;
+import dev.sluice.testing.LocalEventSource;
+import dev.sluice.testing.Samples;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The inference handler driven by events/sqs-inference.json: one batch, three items, three outcomes. */
+class InferenceHandlerTest {
+    static HandlerFixture fixture;
+    static OnnxPredictor predictor;
+
+    @BeforeAll
+    static void start() {
+        fixture = new HandlerFixture();
+        predictor = new OnnxPredictor(m -> fixture.services.objects.read(m.objectKey()), 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        predictor.close();
+        fixture.close();
+    }
+
+    @Test
+    void batchEvent_predictsCommitsOnceAndEnqueuesOneDelivery() {
+        var s3 = fixture.clients.s3();
+        s3.createBucket(b -> b.bucket(HandlerFixture.ITEMS_BUCKET));
+        s3.putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
+                RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
+        s3.putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/not-an-image.jpg"),
+                RequestBody.fromString("<html></html>"));
+        fixture.readyModel();
+        fixture.webhook("https://hooks.example.com/sluice", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=");
+        fixture.job(3, HandlerFixture.WEBHOOK);
+        fixture.services.jobStore.transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting), JobState.Running,
+                "Running", null, 2);
+        InferenceHandler handler = new InferenceHandler(fixture.services.batchProcessor(predictor));
+        SQSEvent event = Events.load("sqs-inference.json", SQSEvent.class);
+
+        SQSBatchResponse first = handler.handleRequest(event, new LocalEventSource.LocalContext(120_000));
+        SQSBatchResponse redelivered = handler.handleRequest(event, new LocalEventSource.LocalContext(120_000));
+
+        assertTrue(first.getBatchItemFailures().isEmpty());
+        assertTrue(redelivered.getBatchItemFailures().isEmpty());
+        ItemCounters c = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().items();
+        assertEquals(new ItemCounters(2, 1, 1, 1, 1, 0, 0, 0, 0), c, "counted once although delivered twice");
+        assertEquals(2, fixture.queueDepth(fixture.config.deliveryQueueUrl()),
+                "the redelivered batch re-sends its deliveries (the delivery ledger drops the copy)");
+        var reasons = fixture.services.jobStore.logs(HandlerFixture.JOB, 0, Long.MAX_VALUE / 2, 100).stream()
+                .filter(e -> "Error".equals(e.level())).map(e -> e.reason()).toList();
+        assertEquals(2, reasons.size(), reasons.toString());
+        assertTrue(reasons.stream().anyMatch(r -> r.startsWith("gather.not_found")), reasons.toString());
+        assertTrue(reasons.stream().anyMatch(r -> r.startsWith("process.not_an_image")), reasons.toString());
+    }
+}

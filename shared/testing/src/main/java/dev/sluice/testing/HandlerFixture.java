@@ -1,0 +1,78 @@
+package dev.sluice.testing;
+
+import dev.sluice.aws.SluiceConfig;
+import dev.sluice.aws.SluiceServices;
+import dev.sluice.core.Clock;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobSpec;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.model.Model;
+import dev.sluice.core.webhook.Webhook;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+import java.util.List;
+
+/**
+ * What a handler test needs: the emulators, the provisioned resources, the services, and the records that the
+ * sample events in events/ refer to (project proj_events, key sk_events_example_key_0001, job batchjob_events0001,
+ * model model_events0001, webhook webhook_events0001, items in bucket sluice-events-items).
+ */
+public final class HandlerFixture implements AutoCloseable {
+    public static final String PROJECT = "proj_events";
+    public static final String API_KEY = "sk_events_example_key_0001";
+    public static final String JOB = "batchjob_events0001";
+    public static final String MODEL = "model_events0001";
+    public static final String WEBHOOK = "webhook_events0001";
+    public static final String DATASET = "dataset_events0001";
+    public static final String ITEMS_BUCKET = "sluice-events-items";
+
+    public final EmulatorStack emulators = EmulatorStack.start();
+    public final LocalProvisioner.Clients clients = LocalProvisioner.clients(emulators, List.of());
+    public final SluiceConfig config = LocalProvisioner.provision(clients, "sluice-", LocalProvisioner.QueueSettings.TEST, true);
+    public final SluiceServices services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(),
+            clients.presigner(), config, Clock.SYSTEM);
+
+    public HandlerFixture() {
+        services.apiKeys.register(PROJECT, API_KEY);
+    }
+
+    /** The sample classifier, uploaded and Ready, as model_events0001. */
+    public Model readyModel() {
+        Model model = new Model(MODEL, Model.OBJECT, "mobilenet", PROJECT, Model.Task.ImageClassification,
+                new Model.Source(Model.Source.UPLOADED_ONNX), Model.Preprocess.IMAGENET, Samples.imagenetLabels(),
+                null, 0, 0);
+        clients.s3().putObject(b -> b.bucket(config.bucket()).key(model.objectKey()),
+                RequestBody.fromBytes(Samples.bytes(Samples.classifier())));
+        Model ready = model.withStatus(new Model.Status(Model.State.Ready, null, "etag", 1L, null), 0);
+        services.catalog.put(PROJECT, MODEL, ready);
+        return ready;
+    }
+
+    public Webhook webhook(String endpoint, String secret) {
+        Webhook webhook = new Webhook(WEBHOOK, Webhook.OBJECT, "hook", PROJECT,
+                new Webhook.Spec(endpoint, new Webhook.Retries(2, 1000L)), secret, 0, 0);
+        services.catalog.put(PROJECT, WEBHOOK, webhook);
+        return webhook;
+    }
+
+    public Job job(long itemCount, String webhookId) {
+        JobSpec spec = new JobSpec(DATASET, new JobSpec.Deployment(MODEL), webhookId == null ? null
+                : new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhookId))), null, null, 32);
+        Job job = new Job(JOB, Job.OBJECT, "events", PROJECT, spec,
+                new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, itemCount, 1), 1, 1);
+        services.jobStore.create(job);
+        return job;
+    }
+
+    public int queueDepth(String queueUrl) {
+        return Integer.parseInt(clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
+                        .attributeNamesWithStrings("ApproximateNumberOfMessages"))
+                .attributesAsStrings().get("ApproximateNumberOfMessages"));
+    }
+
+    @Override
+    public void close() {
+        emulators.close();
+    }
+}
