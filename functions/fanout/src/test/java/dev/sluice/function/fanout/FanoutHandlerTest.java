@@ -59,4 +59,58 @@ class FanoutHandlerTest {
         long items = messages.stream().mapToLong(m -> Json.tree(m.body()).get("items").size()).sum();
         assertEquals(69, items);
     }
+
+    @Test
+    void lowTimeBudget_continuesFromAByteOffset_andEveryLineIsSentOnce() {
+        HandlerFixture f = new HandlerFixture();
+        try (f) {
+            int lines = 7_000; // batch 32 → segments of 3,200 lines: three invocations
+            StringBuilder ndjson = new StringBuilder();
+            for (int i = 0; i < lines; i++) {
+                ndjson.append("{\"kind\":\"Image\",\"url\":\"https://example.com/").append(i).append(".jpg\"}\n");
+            }
+            String key = Dataset.objectKey(HandlerFixture.PROJECT, HandlerFixture.DATASET);
+            var put = f.clients.s3().putObject(b -> b.bucket(f.config.bucket()).key(key),
+                    RequestBody.fromString(ndjson.toString()));
+            f.services.catalog.put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
+                    Dataset.OBJECT, "d", HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
+                    new Dataset.Status(Dataset.State.Ready, null, (long) lines, (long) ndjson.length(), put.eTag(), null),
+                    0, 0));
+            f.job(lines, null);
+            FanoutHandler handler = new FanoutHandler(f.services.fanout());
+            // An invocation that always has less time left than the fan-out's reserve.
+            var almostOutOfTime = new LocalEventSource.LocalContext(1_000);
+            SQSEvent event = Events.load("sqs-fanout.json", SQSEvent.class);
+            int invocations = 0;
+            while (event != null) {
+                assertTrue(handler.handleRequest(event, almostOutOfTime).getBatchItemFailures().isEmpty());
+                invocations++;
+                var next = f.clients.sqs().receiveMessage(b -> b.queueUrl(f.config.fanoutQueueUrl())).messages();
+                if (next.isEmpty()) {
+                    event = null;
+                } else {
+                    SQSEvent.SQSMessage m = new SQSEvent.SQSMessage();
+                    m.setMessageId(next.get(0).messageId());
+                    m.setBody(next.get(0).body());
+                    event = new SQSEvent();
+                    event.setRecords(java.util.List.of(m));
+                    f.clients.sqs().deleteMessage(b -> b.queueUrl(f.config.fanoutQueueUrl())
+                            .receiptHandle(next.get(0).receiptHandle()));
+                }
+            }
+            assertEquals(3, invocations, "two continuations");
+            java.util.Set<Long> indices = new java.util.HashSet<>();
+            while (true) {
+                var messages = f.clients.sqs().receiveMessage(b -> b.queueUrl(f.config.inferenceQueueUrl())
+                        .maxNumberOfMessages(10)).messages();
+                if (messages.isEmpty()) {
+                    break;
+                }
+                for (var m : messages) {
+                    Json.tree(m.body()).get("items").forEach(i -> assertTrue(indices.add(i.get("index").asLong())));
+                }
+            }
+            assertEquals(lines, indices.size());
+        }
+    }
 }
