@@ -23,6 +23,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,20 +49,25 @@ public final class LocalProvisioner {
     }
 
     public static Clients clients(EmulatorStack stack, List<ExecutionInterceptor> interceptors) {
+        return clients(stack.dynamoEndpoint, stack.sqsEndpoint, stack.s3Endpoint, interceptors);
+    }
+
+    public static Clients clients(URI dynamoEndpoint, URI sqsEndpoint, URI s3Endpoint,
+                                  List<ExecutionInterceptor> interceptors) {
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
         ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
                 .executionInterceptors(new ArrayList<>(interceptors)).build();
-        DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(stack.dynamoEndpoint).region(Region.US_EAST_1)
+        DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(dynamoEndpoint).region(Region.US_EAST_1)
                 .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(overrides).build();
-        SqsClient sqs = SqsClient.builder().endpointOverride(stack.sqsEndpoint).region(Region.US_EAST_1)
+        SqsClient sqs = SqsClient.builder().endpointOverride(sqsEndpoint).region(Region.US_EAST_1)
                 .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(overrides).build();
         S3Configuration pathStyle = S3Configuration.builder().pathStyleAccessEnabled(true).build();
-        S3Client s3 = S3Client.builder().endpointOverride(stack.s3Endpoint).region(Region.US_EAST_1)
+        S3Client s3 = S3Client.builder().endpointOverride(s3Endpoint).region(Region.US_EAST_1)
                 .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
                 .serviceConfiguration(pathStyle).overrideConfiguration(overrides).build();
-        S3Presigner presigner = S3Presigner.builder().endpointOverride(stack.s3Endpoint).region(Region.US_EAST_1)
+        S3Presigner presigner = S3Presigner.builder().endpointOverride(s3Endpoint).region(Region.US_EAST_1)
                 .credentialsProvider(credentials).serviceConfiguration(pathStyle).build();
         return new Clients(dynamo, sqs, s3, presigner);
     }

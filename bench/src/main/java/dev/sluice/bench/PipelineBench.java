@@ -1,0 +1,95 @@
+package dev.sluice.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.cli.LocalStack;
+import dev.sluice.cli.SluiceClient;
+import dev.sluice.core.Json;
+import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.testing.Samples;
+import dev.sluice.testing.StaticFiles;
+import dev.sluice.testing.WebhookReceiver;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** A real job on the local stack: items/s from job creation to Finished, requests per 1,000 items, where time goes. */
+final class PipelineBench {
+    record Result(int items, double seconds, double itemsPerSecond, Map<String, Long> requests, double gatherMs,
+                  double preprocessMs, double predictMs, long verifiedPosts, String overview) {
+    }
+
+    static Result run(int items, int batchSize) {
+        RequestCounter counter = new RequestCounter();
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL,
+                List.of(counter), h -> h));
+             StaticFiles images = new StaticFiles(Samples.root().resolve("images"));
+             WebhookReceiver receiver = new WebhookReceiver()) {
+            SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
+            JsonNode model = client.createModel("mobilenet", Samples.imagenetLabels());
+            client.upload(model.path("status").path("source").path("uploadUrl"), Samples.bytes(Samples.classifier()));
+            String modelId = model.get("id").asText();
+            client.waitFor(() -> client.model(modelId), Duration.ofSeconds(30), "Uploading");
+            StringBuilder ndjson = new StringBuilder();
+            for (int i = 0; i < items; i++) {
+                ndjson.append(Json.write(Map.of("kind", "Image",
+                        "url", images.url(Samples.PHOTOS.get(i % Samples.PHOTOS.size())[0])))).append('\n');
+            }
+            JsonNode dataset = client.createDataset("bench");
+            client.upload(dataset.path("status").path("source").path("uploadUrl"),
+                    ndjson.toString().getBytes(StandardCharsets.UTF_8));
+            String datasetId = dataset.get("id").asText();
+            client.waitFor(() -> client.dataset(datasetId), Duration.ofSeconds(60), "Uploading", "Validating");
+            JsonNode webhook = client.createWebhook("bench", receiver.url(), 3, 10_000);
+            receiver.secret(webhook.get("secret").asText());
+            warmUp(client, images, modelId, webhook.get("id").asText(), batchSize);
+
+            Map<String, Long> before = counter.snapshot();
+            long start = System.nanoTime();
+            JsonNode job = client.createJob("bench", datasetId, modelId, webhook.get("id").asText(), batchSize);
+            String jobId = job.get("id").asText();
+            while (true) {
+                job = client.job(jobId);
+                if (!job.path("status").path("overview").asText().matches("Waiting|Running")) {
+                    break;
+                }
+                SluiceClient.sleep(20);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);
+            double gather = 0;
+            double preprocess = 0;
+            double predict = 0;
+            long verified = 0;
+            long counted = 0;
+            for (WebhookReceiver.Received r : receiver.received()) {
+                JsonNode body = Json.tree(r.body());
+                if (!jobId.equals(body.path("jobId").asText())) {
+                    continue;
+                }
+                counted++;
+                verified += r.verified() ? 1 : 0;
+                gather += body.path("timings").path("gatherMs").asDouble();
+                preprocess += body.path("timings").path("preprocessMs").asDouble();
+                predict += body.path("timings").path("predictMs").asDouble();
+            }
+            return new Result(items, seconds, items / seconds, requests, gather / counted, preprocess / counted,
+                    predict / counted, verified, job.path("status").path("overview").asText());
+        }
+    }
+
+    /** One small job first, so that JIT, the ONNX session and the pollers are warm, as in a busy deployment. */
+    private static void warmUp(SluiceClient client, StaticFiles images, String modelId, String webhookId, int batchSize) {
+        StringBuilder ndjson = new StringBuilder();
+        for (int i = 0; i < batchSize * 4; i++) {
+            ndjson.append(Json.write(Map.of("kind", "Image", "url", images.url(Samples.PHOTOS.get(i % 4)[0])))).append('\n');
+        }
+        JsonNode dataset = client.createDataset("warm-up");
+        client.upload(dataset.path("status").path("source").path("uploadUrl"), ndjson.toString().getBytes(StandardCharsets.UTF_8));
+        String id = dataset.get("id").asText();
+        client.waitFor(() -> client.dataset(id), Duration.ofSeconds(60), "Uploading", "Validating");
+        String jobId = client.createJob("warm-up", id, modelId, webhookId, batchSize).get("id").asText();
+        client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
+    }
+}
