@@ -54,7 +54,7 @@ final class PipelineBench {
                 if (!job.path("status").path("overview").asText().matches("Waiting|Running")) {
                     break;
                 }
-                SluiceClient.sleep(20);
+                SluiceClient.sleep(100);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);

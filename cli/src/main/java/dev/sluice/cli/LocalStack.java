@@ -58,14 +58,14 @@ public final class LocalStack implements AutoCloseable {
                     options.apiKey() == null ? ApiKeys.newKey() : options.apiKey());
             int cpus = Runtime.getRuntime().availableProcessors();
             this.predictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus);
-            // Batch sizes and timeouts as the CDK event source mappings set them.
+            // Batch sizes, batching windows and timeouts as the event source mappings on AWS set them.
             sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 1,
-                    new FanoutHandler(services.fanout()), 60_000).start());
-            sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 1, Math.max(1, cpus / 2),
+                    new FanoutHandler(services.fanout()), 60_000, 0).start());
+            sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 10, Math.max(1, cpus / 2),
                     options.inferenceWrapper().apply(new InferenceHandler(services.batchProcessor(predictor))),
-                    120_000).start());
+                    120_000, 500).start());
             sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,
-                    new DeliveryHandler(services.delivery()), 60_000).start());
+                    new DeliveryHandler(services.delivery()), 60_000, 1000).start());
             this.api = new LocalApiServer(new ApiHandler(new ApiRouter(services)), options.port());
         } catch (RuntimeException e) {
             close();

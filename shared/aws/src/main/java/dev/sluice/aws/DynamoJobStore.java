@@ -19,7 +19,14 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
 
+import software.amazon.awssdk.core.SdkBytes;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,7 +47,6 @@ public final class DynamoJobStore implements JobStore {
             "failedPredict", "delivered", "failedDeliver", "skipped"};
     public static final String BY_PROJECT = "byProject";
     private static final long LEDGER_TTL_SECONDS = Duration.ofDays(30).toSeconds();
-    private static final int MAX_LOG_RECORD_CHARS = 300_000;
 
     private final DynamoDbClient dynamo;
     private final SluiceConfig config;
@@ -112,49 +118,106 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
-    public boolean commit(StageCommit commit) {
-        List<TransactWriteItem> writes = new ArrayList<>();
-        writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.ledgerTable())
-                .item(Map.of("jobId", s(commit.jobId()), "entry", s(commit.stage() + "#" + commit.batchId()),
-                        "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS)))
-                .conditionExpression("attribute_not_exists(entry)").build()).build());
-        Map<String, AttributeValue> values = new HashMap<>();
-        List<String> adds = new ArrayList<>();
-        long[] delta = counters(commit.delta());
-        for (int i = 0; i < COUNTERS.length; i++) {
-            if (delta[i] != 0) {
-                adds.add(COUNTERS[i] + " :c" + i);
-                values.put(":c" + i, n(delta[i]));
-            }
-        }
-        adds.add("terminal :t");
-        values.put(":t", n(commit.delta().terminal()));
-        values.put(":now", n(commit.now()));
-        writes.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
-                .key(Map.of("jobId", s(commit.jobId())))
-                .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")
-                .conditionExpression("attribute_exists(jobId)")
-                .expressionAttributeValues(values).build()).build());
-        List<List<LogEntry>> chunks = chunk(commit.entries());
-        for (int c = 0; c < chunks.size(); c++) {
-            String sk = String.format("%013d#%s#%s#%d", commit.now(), commit.stage(), commit.batchId(), c);
-            List<LogEntry> withIds = new ArrayList<>();
-            for (int e = 0; e < chunks.get(c).size(); e++) {
-                withIds.add(chunks.get(c).get(e).withId(sk + "#" + e));
-            }
-            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.logsTable())
-                    .item(Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entries", s(Json.write(withIds)),
-                            "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS))).build()).build());
+    public List<Boolean> commitAll(List<StageCommit> commits) {
+        if (commits.isEmpty()) {
+            return List.of();
         }
         try {
-            dynamo.transactWriteItems(b -> b.transactItems(writes));
-            return true;
+            transact(commits);
+            return commits.stream().map(c -> true).toList();
         } catch (TransactionCanceledException e) {
             List<CancellationReason> reasons = e.cancellationReasons();
-            if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
-                return false;
+            boolean ledgerConflict = false;
+            for (int i = 0; i < commits.size() && i < reasons.size(); i++) {
+                ledgerConflict |= "ConditionalCheckFailed".equals(reasons.get(i).code());
             }
-            throw e;
+            if (!ledgerConflict) {
+                throw e;
+            }
+            if (commits.size() == 1) {
+                return List.of(false);
+            }
+            // One of them was applied before (a redelivered batch): apply the others one by one.
+            List<Boolean> applied = new ArrayList<>();
+            for (StageCommit commit : commits) {
+                applied.add(commitAll(List.of(commit)).get(0));
+            }
+            return applied;
+        }
+    }
+
+    /**
+     * One TransactWriteItems: the ledger items first (each must not exist), one counter update per job with the
+     * summed deltas, then the log records (gzip-compressed JSON: a batch's entries compress about tenfold, and
+     * DynamoDB bills writes per KB).
+     */
+    private void transact(List<StageCommit> commits) {
+        List<TransactWriteItem> writes = new ArrayList<>();
+        Map<String, ItemCounters> deltas = new LinkedHashMap<>();
+        long now = 0;
+        for (StageCommit commit : commits) {
+            Map<String, AttributeValue> ledger = new HashMap<>(Map.of("jobId", s(commit.jobId()),
+                    "entry", s(commit.stage() + "#" + commit.batchId()),
+                    "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS)));
+            if (commit.resultsPart() != null) {
+                ledger.put("part", s(commit.resultsPart()));
+            }
+            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.ledgerTable())
+                    .item(ledger)
+                    .conditionExpression("attribute_not_exists(entry)").build()).build());
+            deltas.merge(commit.jobId(), commit.delta(), ItemCounters::plus);
+            now = Math.max(now, commit.now());
+        }
+        for (Map.Entry<String, ItemCounters> job : deltas.entrySet()) {
+            Map<String, AttributeValue> values = new HashMap<>();
+            List<String> adds = new ArrayList<>();
+            long[] delta = counters(job.getValue());
+            for (int i = 0; i < COUNTERS.length; i++) {
+                if (delta[i] != 0) {
+                    adds.add(COUNTERS[i] + " :c" + i);
+                    values.put(":c" + i, n(delta[i]));
+                }
+            }
+            adds.add("terminal :t");
+            values.put(":t", n(job.getValue().terminal()));
+            values.put(":now", n(now));
+            writes.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
+                    .key(Map.of("jobId", s(job.getKey())))
+                    .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")
+                    .conditionExpression("attribute_exists(jobId)")
+                    .expressionAttributeValues(values).build()).build());
+        }
+        for (StageCommit commit : commits) {
+            if (commit.entries().isEmpty()) {
+                continue;
+            }
+            String sk = String.format("%013d#%s#%s", commit.now(), commit.stage(), commit.batchId());
+            List<LogEntry> withIds = new ArrayList<>(commit.entries().size());
+            for (int e = 0; e < commit.entries().size(); e++) {
+                withIds.add(commit.entries().get(e).withId(sk + "#" + e));
+            }
+            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.logsTable())
+                    .item(Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entriesGz", AttributeValue.fromB(gzip(Json.write(withIds))),
+                            "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS))).build()).build());
+        }
+        dynamo.transactWriteItems(b -> b.transactItems(writes));
+    }
+
+    private static SdkBytes gzip(String json) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(json.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return SdkBytes.fromByteArray(out.toByteArray());
+    }
+
+    private static String gunzip(SdkBytes bytes) {
+        try (GZIPInputStream gz = new GZIPInputStream(bytes.asInputStream())) {
+            return new String(gz.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -197,7 +260,7 @@ public final class DynamoJobStore implements JobStore {
                             ":b", s(String.format("%013d~", Math.min(9_999_999_999_999L, beforeTime - 1)))))
                     .exclusiveStartKey(startKey));
             for (Map<String, AttributeValue> row : response.items()) {
-                for (LogEntry entry : Json.read(row.get("entries").s(), LogEntry[].class)) {
+                for (LogEntry entry : Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class)) {
                     if (result.size() == max) {
                         return result;
                     }
@@ -246,26 +309,6 @@ public final class DynamoJobStore implements JobStore {
     private static long[] counters(ItemCounters c) {
         return new long[]{c.gathered(), c.failedGather(), c.preprocessed(), c.failedProcess(), c.predicted(),
                 c.failedPredict(), c.delivered(), c.failedDeliver(), c.skipped()};
-    }
-
-    private static List<List<LogEntry>> chunk(List<LogEntry> entries) {
-        List<List<LogEntry>> chunks = new ArrayList<>();
-        List<LogEntry> current = new ArrayList<>();
-        int size = 0;
-        for (LogEntry e : entries) {
-            int entrySize = Json.write(e).length();
-            if (!current.isEmpty() && size + entrySize > MAX_LOG_RECORD_CHARS) {
-                chunks.add(current);
-                current = new ArrayList<>();
-                size = 0;
-            }
-            current.add(e);
-            size += entrySize;
-        }
-        if (!current.isEmpty()) {
-            chunks.add(current);
-        }
-        return chunks;
     }
 
     private static String str(Map<String, AttributeValue> item, String name) {

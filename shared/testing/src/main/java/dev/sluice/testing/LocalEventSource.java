@@ -39,6 +39,7 @@ public final class LocalEventSource implements AutoCloseable {
     private final int batchSize;
     private final RequestHandler<SQSEvent, SQSBatchResponse> handler;
     private final long timeoutMillis;
+    private final long batchingWindowMillis;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
@@ -46,9 +47,13 @@ public final class LocalEventSource implements AutoCloseable {
     /**
      * @param concurrency   pollers, like the mapping's maximum concurrency
      * @param timeoutMillis the function timeout that the handler's Context reports
+     * @param batchingWindowMillis how long to gather messages before invoking with fewer than batchSize
+     *                             (MaximumBatchingWindowInSeconds)
      */
     public LocalEventSource(SqsClient sqs, String queueUrl, int batchSize, int concurrency,
-                            RequestHandler<SQSEvent, SQSBatchResponse> handler, long timeoutMillis) {
+                            RequestHandler<SQSEvent, SQSBatchResponse> handler, long timeoutMillis,
+                            long batchingWindowMillis) {
+        this.batchingWindowMillis = batchingWindowMillis;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.queueArn = "arn:aws:sqs:local:000000000000:" + queueUrl.substring(queueUrl.lastIndexOf('/') + 1);
@@ -76,9 +81,15 @@ public final class LocalEventSource implements AutoCloseable {
         while (running.get()) {
             List<Message> messages;
             try {
-                messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(Math.min(10, batchSize))
-                        .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
-                        .messageAttributeNames("All")).messages();
+                messages = new ArrayList<>(receive(Math.min(10, batchSize), 1));
+                long windowEnd = System.currentTimeMillis() + batchingWindowMillis;
+                while (!messages.isEmpty() && messages.size() < batchSize && System.currentTimeMillis() < windowEnd) {
+                    List<Message> more = receive(Math.min(10, batchSize - messages.size()), 0);
+                    if (more.isEmpty()) {
+                        sleep(Math.min(50, Math.max(1, windowEnd - System.currentTimeMillis())));
+                    }
+                    messages.addAll(more);
+                }
             } catch (RuntimeException e) {
                 if (running.get()) {
                     LOG.log(Level.FINE, "receive failed", e);
@@ -96,6 +107,11 @@ public final class LocalEventSource implements AutoCloseable {
                 inFlight.decrementAndGet();
             }
         }
+    }
+
+    private List<Message> receive(int max, int waitSeconds) {
+        return sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(max).waitTimeSeconds(waitSeconds)
+                .messageSystemAttributeNames(MessageSystemAttributeName.ALL).messageAttributeNames("All")).messages();
     }
 
     private void invoke(List<Message> messages) {
@@ -134,8 +150,9 @@ public final class LocalEventSource implements AutoCloseable {
                         .receiptHandle(m.receiptHandle()).build());
             }
         }
-        if (!deletes.isEmpty()) {
-            sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
+        for (int i = 0; i < deletes.size(); i += 10) {
+            List<DeleteMessageBatchRequestEntry> group = deletes.subList(i, Math.min(deletes.size(), i + 10));
+            sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(group));
         }
     }
 

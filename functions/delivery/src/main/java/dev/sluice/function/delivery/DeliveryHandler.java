@@ -5,7 +5,6 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.aws.lambda.SqsBatches;
-import dev.sluice.core.Json;
 import dev.sluice.core.delivery.DeliveryMessage;
 import dev.sluice.core.delivery.DeliveryService;
 import jakarta.inject.Inject;
@@ -26,7 +25,9 @@ public class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchRespons
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return SqsBatches.each(event, message -> delivery.deliver(Json.read(message.getBody(), DeliveryMessage.class),
-                message.getReceiptHandle(), SqsBatches.receiveCount(message)) == DeliveryService.Result.DONE);
+        return SqsBatches.together(event, DeliveryMessage.class, messages -> delivery.deliver(messages.stream()
+                        .map(m -> new DeliveryService.Received(m.body(), m.message().getReceiptHandle(),
+                                SqsBatches.receiveCount(m.message()))).toList())
+                .stream().map(result -> result == DeliveryService.Result.DONE).toList());
     }
 }

@@ -2,9 +2,11 @@ package dev.sluice.aws.lambda;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.sluice.core.Json;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,6 +38,43 @@ public final class SqsBatches {
             }
             if (!done) {
                 failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
+            }
+        }
+        return new SQSBatchResponse(failures);
+    }
+
+    /** A message of the event with its parsed body. */
+    public record Parsed<T>(SQSEvent.SQSMessage message, T body) {
+    }
+
+    /**
+     * Parses every message, hands all that parsed to one call (which returns, per message, whether it is done), and
+     * reports the rest as batch item failures. A message that does not parse fails alone.
+     */
+    public static <T> SQSBatchResponse together(SQSEvent event, Class<T> type,
+                                                Function<List<Parsed<T>>, List<Boolean>> handler) {
+        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        List<Parsed<T>> parsed = new ArrayList<>();
+        for (SQSEvent.SQSMessage message : event.getRecords()) {
+            try {
+                parsed.add(new Parsed<>(message, Json.read(message.getBody(), type)));
+            } catch (IllegalArgumentException e) {
+                LOG.warning("message " + message.getMessageId() + " is not a " + type.getSimpleName() + ": " + e.getMessage());
+                failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
+            }
+        }
+        if (!parsed.isEmpty()) {
+            List<Boolean> done;
+            try {
+                done = handler.apply(parsed);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, parsed.size() + " messages failed; SQS will redeliver them", e);
+                done = parsed.stream().map(p -> false).toList();
+            }
+            for (int i = 0; i < parsed.size(); i++) {
+                if (!done.get(i)) {
+                    failures.add(new SQSBatchResponse.BatchItemFailure(parsed.get(i).message().getMessageId()));
+                }
             }
         }
         return new SQSBatchResponse(failures);

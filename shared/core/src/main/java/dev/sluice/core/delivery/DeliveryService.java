@@ -55,33 +55,93 @@ public final class DeliveryService {
         return UUID.nameUUIDFromBytes((jobId + "#" + index).getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    /**
-     * @param receiveCount SQS's ApproximateReceiveCount: 1 on the first attempt
-     */
-    public Result deliver(DeliveryMessage message, String receiptHandle, int receiveCount) {
-        if (jobs.isCommitted(message.jobId(), STAGE, message.batchId())) {
-            return Result.DONE;
-        }
-        Job job = jobs.get(message.jobId()).orElse(null);
-        if (job == null) {
-            LOG.warning(() -> "deliveries of unknown job " + message.jobId() + " dropped");
-            return Result.DONE;
-        }
-        Webhook webhook = webhooks.getWithSecret(job.projectId(), message.webhookId());
-        Map<Long, LogEntry> settled = receiveCount > 1
-                ? new HashMap<>(jobs.deliveryProgress(message.jobId(), message.batchId())) : new HashMap<>();
+    /** A received delivery message: the batch, its receipt handle, and SQS's ApproximateReceiveCount (1 first). */
+    public record Received(DeliveryMessage message, String receiptHandle, int receiveCount) {
+    }
 
-        List<DeliveryMessage.Payload> pending = message.payloads().stream()
-                .filter(p -> !settled.containsKey(p.index())).toList();
-        List<Future<WebhookClient.Response>> futures = new ArrayList<>();
-        for (DeliveryMessage.Payload p : pending) {
-            futures.add(pool.submit(() -> post(webhook, message.jobId(), p)));
+    public Result deliver(DeliveryMessage message, String receiptHandle, int receiveCount) {
+        return deliver(List.of(new Received(message, receiptHandle, receiveCount))).get(0);
+    }
+
+    /**
+     * Delivers the batches of one invocation: every pending POST runs concurrently, and the batches that are
+     * settled are committed together in one transaction.
+     */
+    public List<Result> deliver(List<Received> batch) {
+        List<Result> results = new ArrayList<>();
+        List<Attempt> attempts = new ArrayList<>();
+        Map<String, Job> jobsById = new HashMap<>();
+        Map<String, Webhook> webhooksById = new HashMap<>();
+        for (Received r : batch) {
+            DeliveryMessage m = r.message();
+            if (jobs.isCommitted(m.jobId(), STAGE, m.batchId())) {
+                results.add(Result.DONE);
+                attempts.add(null);
+                continue;
+            }
+            Job job = jobsById.computeIfAbsent(m.jobId(), id -> jobs.get(id).orElse(null));
+            if (job == null) {
+                LOG.warning(() -> "deliveries of unknown job " + m.jobId() + " dropped");
+                results.add(Result.DONE);
+                attempts.add(null);
+                continue;
+            }
+            Webhook webhook = webhooksById.computeIfAbsent(job.projectId() + "/" + m.webhookId(),
+                    k -> webhooks.getWithSecret(job.projectId(), m.webhookId()));
+            Map<Long, LogEntry> settled = r.receiveCount() > 1
+                    ? new HashMap<>(jobs.deliveryProgress(m.jobId(), m.batchId())) : new HashMap<>();
+            Attempt attempt = new Attempt(r, webhook, settled);
+            for (DeliveryMessage.Payload p : m.payloads()) {
+                if (!settled.containsKey(p.index())) {
+                    attempt.posts.put(p, pool.submit(() -> post(webhook, m.jobId(), p)));
+                }
+            }
+            results.add(null);
+            attempts.add(attempt);
         }
+        List<JobStore.StageCommit> commits = new ArrayList<>();
+        for (int i = 0; i < attempts.size(); i++) {
+            Attempt a = attempts.get(i);
+            if (a == null) {
+                continue;
+            }
+            JobStore.StageCommit commit = settle(a);
+            if (commit == null) {
+                results.set(i, Result.RETRY_LATER);
+            } else {
+                commits.add(commit);
+                results.set(i, Result.DONE);
+            }
+        }
+        jobs.commitAll(commits);
+        commits.stream().map(JobStore.StageCommit::jobId).distinct()
+                .forEach(jobId -> jobs.finishIfComplete(jobId, clock.nowMillis()));
+        return results;
+    }
+
+    private static final class Attempt {
+        final Received received;
+        final Webhook webhook;
+        final Map<Long, LogEntry> settled;
+        final Map<DeliveryMessage.Payload, Future<WebhookClient.Response>> posts = new java.util.LinkedHashMap<>();
+
+        Attempt(Received received, Webhook webhook, Map<Long, LogEntry> settled) {
+            this.received = received;
+            this.webhook = webhook;
+            this.settled = settled;
+        }
+    }
+
+    /** The commit of a batch whose items are all settled now, or null after scheduling its next attempt. */
+    private JobStore.StageCommit settle(Attempt a) {
+        DeliveryMessage message = a.received.message();
+        int receiveCount = a.received.receiveCount();
+        Map<Long, LogEntry> settled = a.settled;
         Map<Long, String> retriable = new HashMap<>();
         long longestRetryAfter = 0;
-        for (int i = 0; i < pending.size(); i++) {
-            DeliveryMessage.Payload p = pending.get(i);
-            WebhookClient.Response r = join(futures.get(i));
+        for (Map.Entry<DeliveryMessage.Payload, Future<WebhookClient.Response>> post : a.posts.entrySet()) {
+            DeliveryMessage.Payload p = post.getKey();
+            WebhookClient.Response r = join(post.getValue());
             long now = clock.nowMillis();
             if (r.success()) {
                 settled.put(p.index(), LogEntry.info("ItemDelivered", now, p.url(), p.index(), "Delivered", 0));
@@ -95,12 +155,13 @@ public final class DeliveryService {
                                 + (code.equals("deliver.redirect_refused") ? " (redirects are not followed)" : "")));
             }
         }
-        Webhook.Retries retries = webhook.retries();
+        Webhook.Retries retries = a.webhook.retries();
         if (!retriable.isEmpty() && receiveCount <= retries.effectiveMaxRetries()) {
             jobs.saveDeliveryProgress(message.jobId(), message.batchId(), settled, clock.nowMillis());
             long backoff = Math.max(longestRetryAfter, backoffMillis(receiveCount, retries.effectiveMaxBackoffMs()));
-            queue.changeVisibility(BatchQueue.Name.DELIVERY, receiptHandle, (int) Math.max(1, (backoff + 999) / 1000));
-            return Result.RETRY_LATER;
+            queue.changeVisibility(BatchQueue.Name.DELIVERY, a.received.receiptHandle(),
+                    (int) Math.max(1, (backoff + 999) / 1000));
+            return null;
         }
         long now = clock.nowMillis();
         retriable.forEach((index, reason) -> {
@@ -110,10 +171,8 @@ public final class DeliveryService {
         });
         long delivered = settled.values().stream().filter(e -> "Delivered".equals(e.status())).count();
         long failed = settled.size() - delivered;
-        jobs.commit(new JobStore.StageCommit(message.jobId(), STAGE, message.batchId(),
-                new ItemCounters(0, 0, 0, 0, 0, 0, delivered, failed, 0), new ArrayList<>(settled.values()), now));
-        jobs.finishIfComplete(message.jobId(), clock.nowMillis());
-        return Result.DONE;
+        return new JobStore.StageCommit(message.jobId(), STAGE, message.batchId(),
+                new ItemCounters(0, 0, 0, 0, 0, 0, delivered, failed, 0), new ArrayList<>(settled.values()), now, null);
     }
 
     /** Exponential from 1 s, capped, with "equal jitter": half fixed, half random. */

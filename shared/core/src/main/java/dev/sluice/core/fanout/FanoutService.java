@@ -138,7 +138,7 @@ public final class FanoutService {
         if (!segment.failures.isEmpty()) {
             long n = segment.failures.size();
             jobs.commit(new JobStore.StageCommit(jobId, "fanout", "s" + (segment.firstLine / segmentLines),
-                    new ItemCounters(0, n, 0, 0, 0, 0, 0, 0, 0), segment.failures, clock.nowMillis()));
+                    new ItemCounters(0, n, 0, 0, 0, 0, 0, 0, 0), segment.failures, clock.nowMillis(), null));
         }
     }
 

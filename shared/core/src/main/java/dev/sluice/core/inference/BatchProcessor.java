@@ -15,6 +15,9 @@ import dev.sluice.core.port.ObjectStore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,57 +62,137 @@ public final class BatchProcessor {
         this.clock = clock;
     }
 
-    public static String resultsPartKey(Job job, String batchId) {
-        return "results/" + job.projectId() + "/" + job.id() + "/parts/" + batchId + ".ndjson";
+    /**
+     * The results part of one job's batches in one invocation. The name is derived from the set of batches it holds,
+     * so a retried invocation with the same batches overwrites it; the ledger entry of each batch names its part,
+     * which is how a reader tells committed parts from the leftovers of an invocation that died before committing.
+     */
+    public static String resultsPartKey(Job job, List<String> batchIds) {
+        List<String> sorted = batchIds.stream().sorted().toList();
+        String name = sorted.size() == 1 ? sorted.get(0) : sorted.get(0) + "-" + Integer.toHexString(String.join(",", sorted).hashCode());
+        return "results/" + job.projectId() + "/" + job.id() + "/parts/" + name + ".ndjson";
     }
 
+    /** Processes one batch; see {@link #process(List)}. */
     public void process(BatchMessage batch) {
-        Job job = jobs.get(batch.jobId()).orElse(null);
-        if (job == null) {
-            LOG.warning(() -> "batch " + batch.batchId() + " of unknown job " + batch.jobId() + " dropped");
-            return;
+        if (!process(List.of(batch)).get(0)) {
+            throw new IllegalStateException("batch " + batch.batchId() + " failed; see the log");
         }
+    }
+
+    /**
+     * Processes the batches of one invocation: the next batch is gathered while the current one is predicted, all
+     * outcomes are committed in one transaction, and all deliveries are sent in one SendMessageBatch. Returns, per
+     * batch, whether it is done (false: leave it to SQS to redeliver).
+     */
+    public List<Boolean> process(List<BatchMessage> batches) {
+        Map<String, Optional<Job>> jobsById = new HashMap<>();
+        List<Boolean> done = new ArrayList<>(Collections.nCopies(batches.size(), Boolean.FALSE));
+        List<Outcome> outcomes = new ArrayList<>();
+        Future<List<Gathered>> next = gatherAsync(batches.get(0));
+        for (int i = 0; i < batches.size(); i++) {
+            BatchMessage batch = batches.get(i);
+            Future<List<Gathered>> current = next;
+            next = i + 1 < batches.size() ? gatherAsync(batches.get(i + 1)) : null;
+            try {
+                Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+                if (job.isEmpty()) {
+                    LOG.warning(() -> "batch " + batch.batchId() + " of unknown job " + batch.jobId() + " dropped");
+                    current.cancel(true);
+                    done.set(i, true);
+                    continue;
+                }
+                outcomes.add(run(job.get(), batch, i, join(current)));
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " of job " + batch.jobId()
+                        + " failed; SQS will redeliver it", e);
+            }
+        }
+        if (outcomes.isEmpty()) {
+            return done;
+        }
+        // One results part per job and invocation (S3 PUTs cost more than the rest of the orchestration).
+        Map<Job, List<Outcome>> byJob = new java.util.LinkedHashMap<>();
+        outcomes.stream().filter(o -> !o.results.isEmpty()).forEach(o -> byJob.computeIfAbsent(o.job, j -> new ArrayList<>()).add(o));
+        List<JobStore.StageCommit> commits = new ArrayList<>();
+        Map<Outcome, String> partOf = new java.util.IdentityHashMap<>();
+        byJob.forEach((job, parts) -> {
+            String key = resultsPartKey(job, parts.stream().map(o -> o.commit.batchId()).toList());
+            StringBuilder body = new StringBuilder();
+            parts.forEach(o -> {
+                body.append(o.results);
+                partOf.put(o, key);
+            });
+            objects.put(key, body.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
+        });
+        for (Outcome o : outcomes) {
+            commits.add(o.commit.withResultsPart(partOf.get(o)));
+        }
+        jobs.commitAll(commits);
+        List<String> deliveries = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), "delivery", o.delivery.batchId())) {
+                deliveries.add(Json.write(o.delivery));
+            }
+        }
+        queue.send(BatchQueue.Name.DELIVERY, deliveries);
+        outcomes.stream().filter(o -> o.commit.delta().terminal() > 0).map(o -> o.commit.jobId()).distinct()
+                .forEach(jobId -> jobs.finishIfComplete(jobId, clock.nowMillis()));
+        outcomes.forEach(o -> done.set(o.position, true));
+        return done;
+    }
+
+    private record Outcome(int position, Job job, JobStore.StageCommit commit, String results, DeliveryMessage delivery) {
+    }
+
+    private Future<List<Gathered>> gatherAsync(BatchMessage batch) {
+        List<Future<Gathered>> items = new ArrayList<>();
+        for (Item item : batch.items()) {
+            items.add(gatherPool.submit(() -> gather(item)));
+        }
+        return gatherPool.submit(() -> {
+            List<Gathered> all = new ArrayList<>(items.size());
+            for (Future<Gathered> f : items) {
+                all.add(join(f));
+            }
+            return all;
+        });
+    }
+
+    private Outcome run(Job job, BatchMessage batch, int position, List<Gathered> all) {
         long now = clock.nowMillis();
         if (job.status().overview().isTerminal()) {
             List<LogEntry> skipped = batch.items().stream().map(i -> LogEntry.failure("ItemSkipped", now, i.url(),
                     i.index(), "Skipped", "job.terminal: the job was " + job.status().overview())).toList();
-            commit(job, batch.batchId(), new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, batch.items().size()), skipped);
-            return;
+            return new Outcome(position, job, new JobStore.StageCommit(job.id(), STAGE, batch.batchId(),
+                    new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, batch.items().size()), skipped, now, null), "", null);
         }
         Model model = model(job);
         String webhookId = job.spec().webhookId();
-
-        List<Future<Gathered>> futures = new ArrayList<>();
-        for (Item item : batch.items()) {
-            futures.add(gatherPool.submit(() -> gather(item)));
-        }
         List<Gathered> gathered = new ArrayList<>();
         List<LogEntry> entries = new ArrayList<>();
         List<Predictor.Input> inputs = new ArrayList<>();
         long failedGather = 0;
-        for (Future<Gathered> f : futures) {
-            Gathered g = join(f);
+        for (Gathered g : all) {
             if (g.fetched.ok()) {
                 gathered.add(g);
                 inputs.add(new Predictor.Input(g.item.index(), g.fetched.bytes()));
-                entries.add(LogEntry.info("ItemGathered", clock.nowMillis(), g.item.url(), g.item.index(), "Gathered", g.ms));
+                entries.add(LogEntry.info("ItemGathered", now, g.item.url(), g.item.index(), "Gathered", g.ms));
             } else {
                 failedGather++;
-                entries.add(LogEntry.failure("ItemFailedGather", clock.nowMillis(), g.item.url(), g.item.index(),
+                entries.add(LogEntry.failure("ItemFailedGather", now, g.item.url(), g.item.index(),
                         "FailedGather", g.fetched.errorCode() + ": " + g.fetched.reason()));
             }
         }
         List<Predictor.Output> outputs = inputs.isEmpty() ? List.of() : predictor.predict(model, inputs);
-        inputs.clear();
-
         long failedProcess = 0;
         long failedPredict = 0;
         List<DeliveryMessage.Payload> payloads = new ArrayList<>();
         StringBuilder part = new StringBuilder();
+        long t = clock.nowMillis();
         for (int i = 0; i < gathered.size(); i++) {
             Gathered g = gathered.get(i);
             Predictor.Output out = outputs.get(i);
-            long t = clock.nowMillis();
             if (out.failedStage() == null) {
                 entries.add(LogEntry.info("ItemPreprocessed", t, g.item.url(), g.item.index(), "Preprocessed", out.preprocessMs()));
                 entries.add(LogEntry.info("ItemPredicted", t, g.item.url(), g.item.index(), "Predicted", out.predictMs()));
@@ -126,26 +209,14 @@ public final class BatchProcessor {
             }
         }
         long predicted = payloads.size();
-        if (predicted > 0) {
-            objects.put(resultsPartKey(job, batch.batchId()), part.toString().getBytes(StandardCharsets.UTF_8),
-                    "application/x-ndjson");
-        }
         // Without a webhook the results part in S3 is the delivery.
         long deliveredHere = webhookId == null ? predicted : 0;
         ItemCounters delta = new ItemCounters(gathered.size(), failedGather, gathered.size() - failedProcess,
                 failedProcess, predicted, failedPredict, deliveredHere, 0, 0);
-        commit(job, batch.batchId(), delta, entries);
-        if (webhookId != null && predicted > 0 && !jobs.isCommitted(job.id(), "delivery", batch.batchId())) {
-            queue.send(BatchQueue.Name.DELIVERY,
-                    Json.write(new DeliveryMessage(job.id(), batch.batchId(), webhookId, payloads)), 0);
-        }
-    }
-
-    private void commit(Job job, String batchId, ItemCounters delta, List<LogEntry> entries) {
-        jobs.commit(new JobStore.StageCommit(job.id(), STAGE, batchId, delta, entries, clock.nowMillis()));
-        if (delta.terminal() > 0) {
-            jobs.finishIfComplete(job.id(), clock.nowMillis());
-        }
+        DeliveryMessage delivery = webhookId != null && predicted > 0
+                ? new DeliveryMessage(job.id(), batch.batchId(), webhookId, payloads) : null;
+        return new Outcome(position, job, new JobStore.StageCommit(job.id(), STAGE, batch.batchId(), delta, entries,
+                clock.nowMillis(), null), part.toString(), delivery);
     }
 
     private Model model(Job job) {
@@ -160,7 +231,7 @@ public final class BatchProcessor {
         return new Gathered(item, fetched, (System.nanoTime() - start) / 1e6);
     }
 
-    private static Gathered join(Future<Gathered> f) {
+    private static <T> T join(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -168,6 +239,8 @@ public final class BatchProcessor {
             throw new IllegalStateException("interrupted while gathering", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("gather failed unexpectedly", e.getCause());
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new IllegalStateException("gather cancelled", e);
         }
     }
 

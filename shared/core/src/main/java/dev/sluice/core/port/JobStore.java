@@ -26,7 +26,15 @@ public interface JobStore {
      * Applies one stage's outcome for one batch: counter deltas and log entries, exactly once per
      * (job, stage, batchId). Returns false when that commit was already applied (a redelivered batch).
      */
-    boolean commit(StageCommit commit);
+    default boolean commit(StageCommit commit) {
+        return commitAll(List.of(commit)).get(0);
+    }
+
+    /**
+     * Several commits at once, in as few requests as possible (one transaction when none was applied before); the
+     * result says, per commit, whether it was applied now (false: it had been applied before).
+     */
+    List<Boolean> commitAll(List<StageCommit> commits);
 
     boolean isCommitted(String jobId, String stage, String batchId);
 
@@ -41,7 +49,11 @@ public interface JobStore {
 
     void saveDeliveryProgress(String jobId, String batchId, java.util.Map<Long, LogEntry> settled, long now);
 
+    /** resultsPart: the S3 key of the part holding this batch's results, if it has any. */
     record StageCommit(String jobId, String stage, String batchId, ItemCounters delta, List<LogEntry> entries,
-                       long now) {
+                       long now, String resultsPart) {
+        public StageCommit withResultsPart(String key) {
+            return new StageCommit(jobId, stage, batchId, delta, entries, now, key);
+        }
     }
 }
