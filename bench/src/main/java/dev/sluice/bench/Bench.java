@@ -16,6 +16,7 @@ public final class Bench {
         int batch = 32;
         int threads = Runtime.getRuntime().availableProcessors();
         Table table = new Table();
+        String broken = null;
         System.out.printf("Sluice benchmarks (%s mode), %d CPUs, %s %s, max heap %d MiB%n", quick ? "short" : "full",
                 threads, System.getProperty("java.vm.name"), System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() >> 20);
@@ -37,10 +38,43 @@ public final class Bench {
         table.add("job", "per item: gather / preprocess / predict (payload timings)",
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
+
+        for (int lines : quick ? new int[]{20_000, 100_000} : new int[]{100_000, 1_000_000}) {
+            FanoutBench.Result fan = FanoutBench.run(lines);
+            boolean ok = fan.messages() == (lines + batch - 1) / batch;
+            table.add("fan-out", String.format("%,d lines (child JVM -Xmx64m, %d invocations of ≤30 s)", lines,
+                    fan.invocations()), String.format("%.1f s, heap peak ≤ %.0f MiB, RSS peak %.0f MiB, %,d messages%s",
+                    fan.seconds(), fan.heapPeakMb(), fan.rssPeakMb(), fan.messages(), ok ? "" : " (WRONG COUNT)"),
+                    lines >= 1_000_000 ? "≤ 30 s, memory flat" : "memory flat", lines >= 1_000_000 ? fan.seconds() <= 30 : null);
+            if (!ok) {
+                broken = "fan-out of " + lines + " lines sent " + fan.messages() + " messages";
+            }
+        }
+
+        for (ColdStartBench.Result cold : ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")))) {
+            table.add("cold start (JVM)", cold.function() + ": init / first event handled / peak RSS",
+                    cold.error() != null ? "FAILED: " + cold.error() : String.format("%.0f ms / %.0f ms / %.0f MiB",
+                            cold.initMs(), cold.firstEventMs(), cold.rssMb()), null, null);
+            if (cold.error() != null) {
+                broken = "cold start of " + cold.function() + " failed";
+            }
+        }
+
+        for (int jobs : new int[]{1, 4}) {
+            DeliveryBench.Result d = DeliveryBench.run(jobs, quick ? 320 : 2000);
+            table.add("delivery", jobs + (jobs == 1 ? " job" : " jobs at once") + ", signed POSTs to a verifying receiver",
+                    String.format("%.0f POSTs/s (%,d POSTs, %,d verified)", d.postsPerSecond(), d.posts(), d.verified()), null, null);
+            if (d.verified() != d.posts()) {
+                broken = "delivery: " + d.verified() + " of " + d.posts() + " POSTs verified";
+            }
+        }
         if (!"Finished".equals(pipe.overview()) || pipe.verifiedPosts() != pipe.items()) {
+            broken = "the benchmark job ended " + pipe.overview() + " with " + pipe.verifiedPosts()
+                    + " verified POSTs of " + pipe.items();
+        }
+        if (broken != null) {
             System.out.println(table.render());
-            System.err.println("the benchmark job ended " + pipe.overview() + " with " + pipe.verifiedPosts()
-                    + " verified POSTs of " + pipe.items());
+            System.err.println(broken);
             System.exit(1);
         }
         System.out.println();

@@ -1,0 +1,156 @@
+package dev.sluice.bench;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.sluice.testing.HandlerFixture;
+import dev.sluice.testing.Samples;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cold start of each function in JVM mode, as Lambda runs it: the function's Quarkus build (quarkus-run.jar) is
+ * started as a process that talks to a local implementation of the Lambda Runtime API, which hands it one sample
+ * event from events/. Measured: process start → first poll for an event (init), → first response (first event
+ * handled), and the peak RSS of the process.
+ */
+final class ColdStartBench {
+    record Result(String function, double initMs, double firstEventMs, double rssMb, int responseBytes, String error) {
+    }
+
+    static List<Result> run(Path home) throws Exception {
+        try (HandlerFixture f = new HandlerFixture()) {
+            f.readyModel();
+            f.job(3, null);
+            f.clients.s3().createBucket(b -> b.bucket(HandlerFixture.ITEMS_BUCKET));
+            f.clients.s3().putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
+            return List.of(
+                    one(home, f, "api", "api-list-jobs.json"),
+                    one(home, f, "fanout", "sqs-fanout.json"),
+                    one(home, f, "inference", "sqs-inference.json"),
+                    one(home, f, "delivery", "sqs-delivery.json"));
+        }
+    }
+
+    private static Result one(Path home, HandlerFixture f, String function, String eventFile) throws Exception {
+        Path jar = home.resolve("functions/" + function + "/target/quarkus-app/quarkus-run.jar");
+        String event = Files.readString(home.resolve("events/" + eventFile));
+        RuntimeApi api = new RuntimeApi(event);
+        try {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+UseSerialGC", "-Xmx1g", "-jar", jar.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            Map<String, String> env = pb.environment();
+            env.putAll(f.config.toEnv());
+            env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.port());
+            env.put("AWS_REGION", "us-east-1");
+            env.put("AWS_ACCESS_KEY_ID", "local");
+            env.put("AWS_SECRET_ACCESS_KEY", "local");
+            env.put("AWS_LAMBDA_FUNCTION_NAME", "sluice-" + function);
+            env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048");
+            env.put("QUARKUS_DYNAMODB_ENDPOINT_OVERRIDE", f.emulators.dynamoEndpoint.toString());
+            env.put("QUARKUS_SQS_ENDPOINT_OVERRIDE", f.emulators.sqsEndpoint.toString());
+            env.put("QUARKUS_S3_ENDPOINT_OVERRIDE", f.emulators.s3Endpoint.toString());
+            env.put("QUARKUS_S3_PATH_STYLE_ACCESS", "true");
+            long start = System.nanoTime();
+            Process process = pb.start();
+            try {
+                long initNanos = api.firstPoll.get(60, TimeUnit.SECONDS) - start;
+                String response = api.response.get(120, TimeUnit.SECONDS);
+                long firstNanos = api.responseAt - start;
+                double rss = 0;
+                for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                    if (line.startsWith("VmHWM:")) {
+                        rss = Double.parseDouble(line.replaceAll("[^0-9]", "")) / 1024;
+                    }
+                }
+                return new Result(function, initNanos / 1e6, firstNanos / 1e6, rss, response.length(), api.error);
+            } finally {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        } finally {
+            api.close();
+        }
+    }
+
+    /** The Lambda Runtime API (2018-06-01): next invocation, its response, and errors. One event, then idle. */
+    private static final class RuntimeApi implements AutoCloseable {
+        final CompletableFuture<Long> firstPoll = new CompletableFuture<>();
+        final CompletableFuture<String> response = new CompletableFuture<>();
+        final BlockingQueue<String> events = new ArrayBlockingQueue<>(1);
+        volatile long responseAt;
+        volatile String error;
+        private final HttpServer server;
+
+        RuntimeApi(String event) throws IOException {
+            events.add(event);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r);
+                t.setDaemon(true);
+                return t;
+            }));
+            server.createContext("/2018-06-01/runtime/", this::serve);
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        private void serve(HttpExchange exchange) throws IOException {
+            try (exchange) {
+                String path = exchange.getRequestURI().getPath();
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                if (path.endsWith("/invocation/next")) {
+                    firstPoll.complete(System.nanoTime());
+                    String event;
+                    try {
+                        event = events.poll(1, TimeUnit.HOURS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (event == null) {
+                        return;
+                    }
+                    byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+                    exchange.getResponseHeaders().add("Lambda-Runtime-Aws-Request-Id", "cold-start-1");
+                    exchange.getResponseHeaders().add("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 120_000));
+                    exchange.getResponseHeaders().add("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:sluice");
+                    exchange.getResponseHeaders().add("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000");
+                    exchange.sendResponseHeaders(200, bytes.length);
+                    exchange.getResponseBody().write(bytes);
+                } else if (path.endsWith("/response")) {
+                    responseAt = System.nanoTime();
+                    exchange.sendResponseHeaders(202, -1);
+                    response.complete(new String(body, StandardCharsets.UTF_8));
+                } else {
+                    error = new String(body, StandardCharsets.UTF_8);
+                    responseAt = System.nanoTime();
+                    exchange.sendResponseHeaders(202, -1);
+                    firstPoll.complete(System.nanoTime());
+                    response.complete("ERROR " + error);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+}
