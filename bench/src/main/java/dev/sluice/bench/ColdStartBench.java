@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Cold start of each function in JVM mode, as Lambda runs it: the function's Quarkus build (quarkus-run.jar) is
+ * Cold start of each function in JVM mode, as Lambda runs it: the function's Quarkus build (the runner jar that function.zip holds) is
  * started as a process that talks to a local implementation of the Lambda Runtime API, which hands it one sample
  * event from events/. Measured: process start → first poll for an event (init), → first response (first event
  * handled), and the peak RSS of the process.
@@ -29,8 +29,9 @@ final class ColdStartBench {
     }
 
     static List<Result> run(Path home) throws Exception {
-        try (HandlerFixture f = new HandlerFixture()) {
+        try (HandlerFixture f = new HandlerFixture(); dev.sluice.testing.WebhookReceiver receiver = new dev.sluice.testing.WebhookReceiver()) {
             f.readyModel();
+            f.webhook(receiver.url(), dev.sluice.core.webhook.WebhookSignature.newSecret());
             f.job(3, null);
             f.clients.s3().createBucket(b -> b.bucket(HandlerFixture.ITEMS_BUCKET));
             f.clients.s3().putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
@@ -44,13 +45,19 @@ final class ColdStartBench {
     }
 
     private static Result one(Path home, HandlerFixture f, String function, String eventFile) throws Exception {
-        Path jar = home.resolve("functions/" + function + "/target/quarkus-app/quarkus-run.jar");
+        // The Lambda extension packages a runner jar with its lib/ folder (what function.zip holds); the managed java21
+        // runtime loads it with its runtime interface client, which polls the Runtime API and calls the handler.
+        Path target = home.resolve("functions/" + function + "/target");
+        String classpath = target.resolve("sluice-function-" + function + "-0.1.0-SNAPSHOT-runner.jar") + java.io.File.pathSeparator
+                + target.resolve("lib") + "/*" + java.io.File.pathSeparator + runtimeClientClasspath();
         String event = Files.readString(home.resolve("events/" + eventFile));
         RuntimeApi api = new RuntimeApi(event);
         try {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:+UseSerialGC", "-Xmx1g", "-jar", jar.toString()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "-cp", classpath,
+                    "com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
+                    "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest").redirectErrorStream(true)
+                    .redirectOutput(Files.createTempFile("sluice-coldstart-" + function, ".log").toFile());
             Map<String, String> env = pb.environment();
             env.putAll(f.config.toEnv());
             env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.port());
@@ -85,6 +92,23 @@ final class ColdStartBench {
         } finally {
             api.close();
         }
+    }
+
+    /** The runtime interface client's jars, from this JVM's classpath. */
+    private static String runtimeClientClasspath() {
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .flatMap(ColdStartBench::expandWildcard)
+                .filter(e -> e.contains("aws-lambda-java-runtime-interface-client") || e.contains("aws-lambda-java-serialization"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+
+    private static java.util.stream.Stream<String> expandWildcard(String entry) {
+        if (!entry.endsWith("*")) {
+            return java.util.stream.Stream.of(entry);
+        }
+        java.io.File[] files = new java.io.File(entry.substring(0, entry.length() - 1)).listFiles();
+        return files == null ? java.util.stream.Stream.empty()
+                : java.util.Arrays.stream(files).map(java.io.File::getPath);
     }
 
     /** The Lambda Runtime API (2018-06-01): next invocation, its response, and errors. One event, then idle. */
@@ -132,6 +156,9 @@ final class ColdStartBench {
                     exchange.getResponseHeaders().add("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 120_000));
                     exchange.getResponseHeaders().add("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:sluice");
                     exchange.getResponseHeaders().add("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000");
+                    exchange.getResponseHeaders().add("Lambda-Runtime-Client-Context", "{}");
+                    exchange.getResponseHeaders().add("Lambda-Runtime-Cognito-Identity", "{}");
+                    exchange.getResponseHeaders().add("Content-Type", "application/json");
                     exchange.sendResponseHeaders(200, bytes.length);
                     exchange.getResponseBody().write(bytes);
                 } else if (path.endsWith("/response")) {

@@ -28,6 +28,17 @@ public final class ImageDecoder {
     }
 
     public static RgbImage decode(byte[] bytes) throws NotAnImageException {
+        if (PngFastPath.isPng(bytes)) {
+            RgbImage image = PngFastPath.decode(bytes);
+            if (image != null) {
+                return image;
+            }
+        }
+        return decodeWithImageIO(bytes);
+    }
+
+    /** The general path: any JPEG or PNG ImageIO reads. */
+    static RgbImage decodeWithImageIO(byte[] bytes) throws NotAnImageException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {

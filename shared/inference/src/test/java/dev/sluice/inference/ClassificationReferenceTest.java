@@ -113,4 +113,25 @@ class ClassificationReferenceTest {
         List<Predictor.Output> outputs = predictor.predict(model, List.of(new Predictor.Input(0, truncated)));
         assertEquals(Predictor.PROCESS, outputs.get(0).failedStage(), String.valueOf(outputs.get(0).prediction()));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"coffee.png", "pineapple.png"})
+    void pngFastPath_decodesExactlyAsImageIO(String photo) throws Exception {
+        byte[] bytes = Samples.bytes(Samples.image(photo));
+        RgbImage fast = PngFastPath.decode(bytes);
+        RgbImage general = ImageDecoder.decodeWithImageIO(bytes);
+        assertNotNull(fast, "an 8-bit RGB/RGBA PNG takes the fast path");
+        assertEquals(general.width(), fast.width());
+        assertEquals(general.height(), fast.height());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(general.rgb(), fast.rgb());
+    }
+
+    @Test
+    void truncatedPng_isAProcessFailure() {
+        byte[] full = Samples.bytes(Samples.image("coffee.png"));
+        List<Predictor.Output> outputs = predictor.predict(model, List.of(
+                new Predictor.Input(0, java.util.Arrays.copyOf(full, full.length / 2))));
+        assertEquals(Predictor.PROCESS, outputs.get(0).failedStage());
+        assertTrue(outputs.get(0).reason().startsWith("process.corrupt_image"), outputs.get(0).reason());
+    }
 }
