@@ -12,6 +12,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--short");
+        boolean pipelineOnly = List.of(args).contains("--pipeline-only");
         int items = quick ? 256 : 2000;
         int batch = 32;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -39,7 +40,7 @@ public final class Bench {
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
 
-        for (int lines : quick ? new int[]{20_000, 100_000} : new int[]{100_000, 1_000_000}) {
+        for (int lines : pipelineOnly ? new int[0] : quick ? new int[]{20_000, 100_000} : new int[]{100_000, 1_000_000}) {
             FanoutBench.Result fan = FanoutBench.run(lines);
             boolean ok = fan.messages() == (lines + batch - 1) / batch;
             table.add("fan-out", String.format("%,d lines (child JVM -Xmx64m, %d invocations of ≤30 s)", lines,
@@ -51,7 +52,7 @@ public final class Bench {
             }
         }
 
-        for (ColdStartBench.Result cold : ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")))) {
+        for (ColdStartBench.Result cold : pipelineOnly ? List.<ColdStartBench.Result>of() : ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")))) {
             table.add("cold start (JVM)", cold.function() + ": init / first event handled / peak RSS",
                     cold.error() != null ? "FAILED: " + cold.error() : String.format("%.0f ms / %.0f ms / %.0f MiB",
                             cold.initMs(), cold.firstEventMs(), cold.rssMb()), null, null);
@@ -60,7 +61,7 @@ public final class Bench {
             }
         }
 
-        for (int jobs : new int[]{1, 4}) {
+        for (int jobs : pipelineOnly ? new int[0] : new int[]{1, 4}) {
             DeliveryBench.Result d = DeliveryBench.run(jobs, quick ? 320 : 2000);
             table.add("delivery", jobs + (jobs == 1 ? " job" : " jobs at once") + ", signed POSTs to a verifying receiver",
                     String.format("%.0f POSTs/s (%,d POSTs, %,d verified)", d.postsPerSecond(), d.posts(), d.verified()), null, null);
@@ -79,6 +80,9 @@ public final class Bench {
         }
         System.out.println();
         System.out.println("Requests during the job: " + pipe.requests());
+        System.out.println("CPU ms by JVM thread during the job (virtual threads and ONNX Runtime's native threads are not listed): "
+                + PipelineBench.cpuByThreadGroup.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .limit(15).toList());
         System.out.println();
         System.out.println(table.render());
         System.exit(0);

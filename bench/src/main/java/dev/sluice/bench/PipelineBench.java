@@ -46,6 +46,7 @@ final class PipelineBench {
             warmUp(client, images, modelId, webhook.get("id").asText(), batchSize);
 
             Map<String, Long> before = counter.snapshot();
+            Map<String, Long> cpuBefore = threadCpu();
             long start = System.nanoTime();
             JsonNode job = client.createJob("bench", datasetId, modelId, webhook.get("id").asText(), batchSize);
             String jobId = job.get("id").asText();
@@ -57,6 +58,7 @@ final class PipelineBench {
                 SluiceClient.sleep(100);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            cpuByThreadGroup = RequestCounter.since(threadCpu(), cpuBefore);
             Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);
             double gather = 0;
             double preprocess = 0;
@@ -77,6 +79,22 @@ final class PipelineBench {
             return new Result(items, seconds, items / seconds, requests, gather / counted, preprocess / counted,
                     predict / counted, verified, job.path("status").path("overview").asText());
         }
+    }
+
+    /** CPU ms of this JVM's threads during the last run, by thread name with digits removed (JVM threads only). */
+    static Map<String, Long> cpuByThreadGroup = Map.of();
+
+    private static Map<String, Long> threadCpu() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> cpu = new java.util.TreeMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            java.lang.management.ThreadInfo info = mx.getThreadInfo(id);
+            long ns = mx.getThreadCpuTime(id);
+            if (info != null && ns > 0) {
+                cpu.merge(info.getThreadName().replaceAll("[0-9]+", "#"), ns / 1_000_000, Long::sum);
+            }
+        }
+        return cpu;
     }
 
     /** One small job first, so that JIT, the ONNX session and the pollers are warm, as in a busy deployment. */

@@ -61,7 +61,8 @@ public final class LocalStack implements AutoCloseable {
             // Batch sizes, batching windows and timeouts as the event source mappings on AWS set them.
             sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 1,
                     new FanoutHandler(services.fanout()), 60_000, 0).start());
-            sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 10, Math.max(1, cpus / 2),
+            sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 10,
+                    Integer.getInteger("sluice.local.inferenceConcurrency", Math.max(1, cpus / 2)),
                     options.inferenceWrapper().apply(new InferenceHandler(services.batchProcessor(predictor))),
                     120_000, 500).start());
             sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,

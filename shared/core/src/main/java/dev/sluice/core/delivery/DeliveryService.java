@@ -40,6 +40,9 @@ public final class DeliveryService {
     private final BatchQueue queue;
     private final Clock clock;
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    /** POSTs in flight from this container at once: a receiver is not hit by every payload of every batch at once. */
+    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
+    public static final int MAX_IN_FLIGHT = 64;
 
     public DeliveryService(JobStore jobs, WebhookService webhooks, WebhookClient client, BatchQueue queue,
                            Clock clock) {
@@ -182,6 +185,20 @@ public final class DeliveryService {
     }
 
     private WebhookClient.Response post(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new WebhookClient.Response(0, "interrupted", null);
+        }
+        try {
+            return signAndPost(webhook, jobId, p);
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    private WebhookClient.Response signAndPost(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
         String requestId = requestId(jobId, p.index());
         String requestTime = Long.toString(clock.nowMillis());
         String signature = WebhookSignature.sign(webhook.secret(), requestId, requestTime, p.body());
