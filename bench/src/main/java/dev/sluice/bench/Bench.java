@@ -10,7 +10,16 @@ public final class Bench {
     private Bench() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            System.exit(1); // also ends the emulators' and servers' non-daemon threads
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--short");
         boolean pipelineOnly = List.of(args).contains("--pipeline-only");
         int items = quick ? 256 : 2000;
