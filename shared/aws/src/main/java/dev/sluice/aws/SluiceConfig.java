@@ -8,7 +8,8 @@ import java.util.Map;
  */
 public record SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
                            String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
-                           String deliveryQueueUrl, String bucket, boolean allowLocalUrls) {
+                           String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
+                           boolean allowLocalUrls) {
 
     public static SluiceConfig fromEnv(Map<String, String> env) {
         return new SluiceConfig(
@@ -16,16 +17,20 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                 require(env, "SLUICE_KEYS_TABLE"), require(env, "SLUICE_LEDGER_TABLE"),
                 require(env, "SLUICE_LOGS_TABLE"), require(env, "SLUICE_FANOUT_QUEUE_URL"),
                 require(env, "SLUICE_INFERENCE_QUEUE_URL"), require(env, "SLUICE_DELIVERY_QUEUE_URL"),
-                require(env, "SLUICE_BUCKET"), Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false")));
+                env.get("SLUICE_INFERENCE_GPU_QUEUE_URL"), require(env, "SLUICE_BUCKET"), Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false")));
     }
 
     /** The environment a function needs, as CDK, SAM and the local stack write it. */
     public Map<String, String> toEnv() {
-        return Map.of("SLUICE_JOBS_TABLE", jobsTable, "SLUICE_CATALOG_TABLE", catalogTable,
+        Map<String, String> env = new java.util.HashMap<>(Map.of("SLUICE_JOBS_TABLE", jobsTable, "SLUICE_CATALOG_TABLE", catalogTable,
                 "SLUICE_KEYS_TABLE", keysTable, "SLUICE_LEDGER_TABLE", ledgerTable, "SLUICE_LOGS_TABLE", logsTable,
                 "SLUICE_FANOUT_QUEUE_URL", fanoutQueueUrl, "SLUICE_INFERENCE_QUEUE_URL", inferenceQueueUrl,
                 "SLUICE_DELIVERY_QUEUE_URL", deliveryQueueUrl, "SLUICE_BUCKET", bucket,
-                "SLUICE_ALLOW_LOCAL_URLS", Boolean.toString(allowLocalUrls));
+                "SLUICE_ALLOW_LOCAL_URLS", Boolean.toString(allowLocalUrls)));
+        if (inferenceGpuQueueUrl != null) {
+            env.put("SLUICE_INFERENCE_GPU_QUEUE_URL", inferenceGpuQueueUrl);
+        }
+        return env;
     }
 
     private static String require(Map<String, String> env, String name) {

@@ -67,9 +67,14 @@ public final class SluiceServices {
     }
 
     public BatchProcessor batchProcessor(Predictor predictor) {
+        return batchProcessor(predictor, false);
+    }
+
+    /** @param oneTensorPerCall the GPU pool's mode: one tensor across all batches of a call */
+    public BatchProcessor batchProcessor(Predictor predictor, boolean oneTensorPerCall) {
         ItemFetcher fetcher = new ItemFetcher(objects, Duration.ofSeconds(5), Duration.ofSeconds(20), MAX_ITEM_BYTES,
                 config.allowLocalUrls());
-        return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock);
+        return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall);
     }
 
     public DeliveryService delivery() {

@@ -23,12 +23,17 @@ public final class SqsBatchQueue implements BatchQueue {
     private static final int MAX_ATTEMPTS = 6;
 
     private final SqsClient sqs;
-    private final Map<Name, String> urls;
+    private final java.util.EnumMap<Name, String> urls;
 
     public SqsBatchQueue(SqsClient sqs, SluiceConfig config) {
         this.sqs = sqs;
-        this.urls = Map.of(Name.FANOUT, config.fanoutQueueUrl(), Name.INFERENCE, config.inferenceQueueUrl(),
-                Name.DELIVERY, config.deliveryQueueUrl());
+        this.urls = new java.util.EnumMap<>(Name.class);
+        urls.put(Name.FANOUT, config.fanoutQueueUrl());
+        urls.put(Name.INFERENCE, config.inferenceQueueUrl());
+        urls.put(Name.DELIVERY, config.deliveryQueueUrl());
+        if (config.inferenceGpuQueueUrl() != null) {
+            urls.put(Name.INFERENCE_GPU, config.inferenceGpuQueueUrl());
+        }
     }
 
     @Override
@@ -38,7 +43,7 @@ public final class SqsBatchQueue implements BatchQueue {
         for (String body : bodies) {
             int size = body.getBytes(StandardCharsets.UTF_8).length;
             if (!request.isEmpty() && (request.size() == MAX_ENTRIES || bytes + size > MAX_REQUEST_BYTES)) {
-                sendBatch(urls.get(queue), request);
+                sendBatch(url(queue), request);
                 request = new ArrayList<>();
                 bytes = 0;
             }
@@ -46,8 +51,16 @@ public final class SqsBatchQueue implements BatchQueue {
             bytes += size;
         }
         if (!request.isEmpty()) {
-            sendBatch(urls.get(queue), request);
+            sendBatch(url(queue), request);
         }
+    }
+
+    private String url(Name queue) {
+        String url = urls.get(queue);
+        if (url == null) {
+            throw new IllegalStateException("no queue configured for " + queue + " (SLUICE_INFERENCE_GPU_QUEUE_URL is not set)");
+        }
+        return url;
     }
 
     private void sendBatch(String url, List<String> bodies) {
@@ -89,12 +102,12 @@ public final class SqsBatchQueue implements BatchQueue {
 
     @Override
     public void send(Name queue, String body, int delaySeconds) {
-        sqs.sendMessage(b -> b.queueUrl(urls.get(queue)).messageBody(body).delaySeconds(delaySeconds));
+        sqs.sendMessage(b -> b.queueUrl(url(queue)).messageBody(body).delaySeconds(delaySeconds));
     }
 
     @Override
     public void changeVisibility(Name queue, String receiptHandle, int seconds) {
-        sqs.changeMessageVisibility(b -> b.queueUrl(urls.get(queue)).receiptHandle(receiptHandle)
+        sqs.changeMessageVisibility(b -> b.queueUrl(url(queue)).receiptHandle(receiptHandle)
                 .visibilityTimeout(Math.min(seconds, 43_200)));
     }
 }

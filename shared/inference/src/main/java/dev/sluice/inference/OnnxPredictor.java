@@ -30,6 +30,8 @@ public final class OnnxPredictor implements Predictor, AutoCloseable {
     private final Function<Model, byte[]> modelBytes;
     private final int threads;
     private final Map<String, OrtSession> sessions = new ConcurrentHashMap<>();
+    private final boolean preferCuda;
+    private volatile String executionProvider = "CPU";
     private final ExecutorService preprocessPool;
 
     /**
@@ -37,6 +39,15 @@ public final class OnnxPredictor implements Predictor, AutoCloseable {
      * @param threads    CPU threads for preprocessing and for ONNX Runtime's intra-op pool (the vCPUs the function has)
      */
     public OnnxPredictor(Function<Model, byte[]> modelBytes, int threads) {
+        this(modelBytes, threads, false);
+    }
+
+    /**
+     * @param preferCuda the GPU pool: use ONNX Runtime's CUDA execution provider when the runtime and a GPU are
+     *                   there, otherwise fall back to CPU and say why ({@link #executionProvider()})
+     */
+    public OnnxPredictor(Function<Model, byte[]> modelBytes, int threads, boolean preferCuda) {
+        this.preferCuda = preferCuda;
         this.modelBytes = modelBytes;
         this.threads = threads;
         this.preprocessPool = Executors.newFixedThreadPool(threads, r -> {
@@ -144,11 +155,25 @@ public final class OnnxPredictor implements Predictor, AutoCloseable {
                 options.setInterOpNumThreads(1);
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+                if (preferCuda) {
+                    try {
+                        options.addCUDA(0);
+                        executionProvider = "CUDA";
+                    } catch (OrtException | RuntimeException | LinkageError e) {
+                        executionProvider = "CPU (CUDA unavailable: " + e.getMessage() + ")";
+                        LOG.warning("CUDA execution provider unavailable, running on CPU: " + e.getMessage());
+                    }
+                }
                 session = env.createSession(modelBytes.apply(model), options);
                 sessions.put(key, session);
             }
             return session;
         }
+    }
+
+    /** "CUDA", "CPU", or "CPU (CUDA unavailable: why)", once a session exists. */
+    public String executionProvider() {
+        return executionProvider;
     }
 
     /** Softmax probabilities of the k best classes, best first. */

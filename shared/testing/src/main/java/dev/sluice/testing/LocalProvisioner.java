@@ -84,10 +84,12 @@ public final class LocalProvisioner {
                 queues.maxReceiveCount());
         String delivery = createQueue(c.sqs(), prefix + "delivery", queues.deliveryVisibility(),
                 queues.deliveryMaxReceiveCount());
+        String gpu = createQueue(c.sqs(), prefix + "inference-gpu", queues.inferenceVisibility(),
+                queues.maxReceiveCount());
         String bucket = prefix + "data";
         c.s3().createBucket(b -> b.bucket(bucket));
         return new SluiceConfig(prefix + "jobs", prefix + "catalog", prefix + "keys", prefix + "ledger",
-                prefix + "logs", fanout, inference, delivery, bucket, allowLocalUrls);
+                prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls);
     }
 
     private static void createTable(DynamoDbClient dynamo, String name, String hashKey, String rangeKey,

@@ -10,6 +10,7 @@ import dev.sluice.core.dataset.NdjsonReader;
 import dev.sluice.core.inference.BatchMessage;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.port.BatchQueue;
@@ -94,7 +95,9 @@ public final class FanoutService {
         long segmentLines = (long) batchSize * BATCHES_PER_SEGMENT;
         try (InputStream in = objects.open(dataset.objectKey(), offset, dataset.status().etag())) {
             NdjsonReader reader = new NdjsonReader(in, offset);
-            Segment segment = new Segment(firstLine);
+            BatchQueue.Name target = JobSpec.Deployment.GPU_POOL.equals(job.spec().deployment().effectiveTarget())
+                    ? BatchQueue.Name.INFERENCE_GPU : BatchQueue.Name.INFERENCE;
+            Segment segment = new Segment(firstLine, target);
             List<Item> batch = new ArrayList<>(batchSize);
             long index = firstLine;
             NdjsonReader.Line line;
@@ -113,7 +116,7 @@ public final class FanoutService {
                 }
                 if (index % segmentLines == 0) {
                     finishSegment(jobId, segment, segmentLines);
-                    segment = new Segment(index);
+                    segment = new Segment(index, target);
                     if (deadline.remainingMillis() < reserveMillis) {
                         queue.send(BatchQueue.Name.FANOUT,
                                 Json.write(FanoutMessage.fanOut(jobId, reader.offset(), index)), 0);
@@ -134,7 +137,7 @@ public final class FanoutService {
     }
 
     private void finishSegment(String jobId, Segment segment, long segmentLines) {
-        queue.send(BatchQueue.Name.INFERENCE, segment.messages);
+        queue.send(segment.queue, segment.messages);
         if (!segment.failures.isEmpty()) {
             long n = segment.failures.size();
             jobs.commit(new JobStore.StageCommit(jobId, "fanout", "s" + (segment.firstLine / segmentLines),
@@ -144,11 +147,13 @@ public final class FanoutService {
 
     private static final class Segment {
         final long firstLine;
+        final BatchQueue.Name queue;
         final List<String> messages = new ArrayList<>();
         final List<LogEntry> failures = new ArrayList<>();
 
-        Segment(long firstLine) {
+        Segment(long firstLine, BatchQueue.Name queue) {
             this.firstLine = firstLine;
+            this.queue = queue;
         }
 
         void addBatch(String jobId, long batchFirstLine, int batchSize, List<Item> items) {

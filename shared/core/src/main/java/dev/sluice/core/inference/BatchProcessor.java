@@ -47,12 +47,19 @@ public final class BatchProcessor {
     private final ObjectStore objects;
     private final BatchQueue queue;
     private final Clock clock;
+    private final boolean oneTensorPerCall;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
     /** Ready models are immutable; cache them per container by id. */
     private final Map<String, Model> models = new ConcurrentHashMap<>();
 
+    /**
+     * @param oneTensorPerCall true for the GPU pool: one tensor over all batches of a call (see
+     *                         {@link #predictAcrossBatches}); false for Lambda: one tensor per batch, the next batch
+     *                         gathered while the current one is predicted
+     */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
-                          ObjectStore objects, BatchQueue queue, Clock clock) {
+                          ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall) {
+        this.oneTensorPerCall = oneTensorPerCall;
         this.jobs = jobs;
         this.catalog = catalog;
         this.fetcher = fetcher;
@@ -89,23 +96,28 @@ public final class BatchProcessor {
         Map<String, Optional<Job>> jobsById = new HashMap<>();
         List<Boolean> done = new ArrayList<>(Collections.nCopies(batches.size(), Boolean.FALSE));
         List<Outcome> outcomes = new ArrayList<>();
-        Future<List<Gathered>> next = gatherAsync(batches.get(0));
-        for (int i = 0; i < batches.size(); i++) {
-            BatchMessage batch = batches.get(i);
-            Future<List<Gathered>> current = next;
-            next = i + 1 < batches.size() ? gatherAsync(batches.get(i + 1)) : null;
-            try {
-                Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
-                if (job.isEmpty()) {
-                    LOG.warning(() -> "batch " + batch.batchId() + " of unknown job " + batch.jobId() + " dropped");
-                    current.cancel(true);
-                    done.set(i, true);
-                    continue;
+        if (oneTensorPerCall) {
+            predictAcrossBatches(batches, jobsById, done, outcomes);
+        } else {
+            Future<List<Gathered>> next = gatherAsync(batches.get(0));
+            for (int i = 0; i < batches.size(); i++) {
+                BatchMessage batch = batches.get(i);
+                Future<List<Gathered>> current = next;
+                next = i + 1 < batches.size() ? gatherAsync(batches.get(i + 1)) : null;
+                try {
+                    Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+                    if (job.isEmpty()) {
+                        LOG.warning(() -> "batch " + batch.batchId() + " of unknown job " + batch.jobId() + " dropped");
+                        current.cancel(true);
+                        done.set(i, true);
+                        continue;
+                    }
+                    Model model = job.get().status().overview().isTerminal() ? null : model(job.get());
+                    outcomes.add(run(job.get(), batch, i, join(current), inputs -> predictor.predict(model, inputs)));
+                } catch (RuntimeException e) {
+                    LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " of job " + batch.jobId()
+                            + " failed; SQS will redeliver it", e);
                 }
-                outcomes.add(run(job.get(), batch, i, join(current)));
-            } catch (RuntimeException e) {
-                LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " of job " + batch.jobId()
-                        + " failed; SQS will redeliver it", e);
             }
         }
         if (outcomes.isEmpty()) {
@@ -142,6 +154,62 @@ public final class BatchProcessor {
         return done;
     }
 
+    /**
+     * The GPU pool's mode: gather every batch, then run one tensor per model over the items of all of them (a GPU
+     * wants large tensors), and split the outputs back to their batches.
+     */
+    private void predictAcrossBatches(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
+                                      List<Boolean> done, List<Outcome> outcomes) {
+        List<Future<List<Gathered>>> gathering = batches.stream().map(this::gatherAsync).toList();
+        Map<Integer, List<Gathered>> gathered = new HashMap<>();
+        Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < batches.size(); i++) {
+            BatchMessage batch = batches.get(i);
+            try {
+                Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+                if (job.isEmpty()) {
+                    gathering.get(i).cancel(true);
+                    done.set(i, true);
+                    continue;
+                }
+                gathered.put(i, join(gathering.get(i)));
+                if (!job.get().status().overview().isTerminal()) {
+                    byModel.computeIfAbsent(model(job.get()), m -> new ArrayList<>()).add(i);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " failed; SQS will redeliver it", e);
+                gathered.remove(i);
+            }
+        }
+        Map<Integer, List<Predictor.Output>> outputsOf = new HashMap<>();
+        byModel.forEach((model, positions) -> {
+            List<Predictor.Input> all = new ArrayList<>();
+            for (int i : positions) {
+                all.addAll(inputsOf(gathered.get(i)));
+            }
+            List<Predictor.Output> outputs = all.isEmpty() ? List.of() : predictor.predict(model, all);
+            int from = 0;
+            for (int i : positions) {
+                int n = inputsOf(gathered.get(i)).size();
+                outputsOf.put(i, outputs.subList(from, from + n));
+                from += n;
+            }
+        });
+        for (int i = 0; i < batches.size(); i++) {
+            if (!gathered.containsKey(i)) {
+                continue;
+            }
+            int position = i;
+            Job job = jobsById.get(batches.get(i).jobId()).orElseThrow();
+            outcomes.add(run(job, batches.get(i), i, gathered.get(i), inputs -> outputsOf.get(position)));
+        }
+    }
+
+    private static List<Predictor.Input> inputsOf(List<Gathered> gathered) {
+        return gathered.stream().filter(g -> g.fetched.ok())
+                .map(g -> new Predictor.Input(g.item.index(), g.fetched.bytes())).toList();
+    }
+
     private record Outcome(int position, Job job, JobStore.StageCommit commit, String results, DeliveryMessage delivery) {
     }
 
@@ -159,7 +227,8 @@ public final class BatchProcessor {
         });
     }
 
-    private Outcome run(Job job, BatchMessage batch, int position, List<Gathered> all) {
+    private Outcome run(Job job, BatchMessage batch, int position, List<Gathered> all,
+                        java.util.function.Function<List<Predictor.Input>, List<Predictor.Output>> predict) {
         long now = clock.nowMillis();
         if (job.status().overview().isTerminal()) {
             List<LogEntry> skipped = batch.items().stream().map(i -> LogEntry.failure("ItemSkipped", now, i.url(),
@@ -184,7 +253,7 @@ public final class BatchProcessor {
                         "FailedGather", g.fetched.errorCode() + ": " + g.fetched.reason()));
             }
         }
-        List<Predictor.Output> outputs = inputs.isEmpty() ? List.of() : predictor.predict(model, inputs);
+        List<Predictor.Output> outputs = inputs.isEmpty() ? List.of() : predict.apply(inputs);
         long failedProcess = 0;
         long failedPredict = 0;
         List<DeliveryMessage.Payload> payloads = new ArrayList<>();

@@ -45,6 +45,9 @@ public final class JobService {
         Validation.required(spec.datasetId(), "job.dataset_required", "spec.datasetId is required");
         Validation.check(spec.deployment() != null && spec.deployment().modelId() != null, "job.model_required",
                 "spec.deployment.modelId is required");
+        Validation.check(JobSpec.Deployment.LAMBDA.equals(spec.deployment().effectiveTarget())
+                        || JobSpec.Deployment.GPU_POOL.equals(spec.deployment().effectiveTarget()), "job.bad_target",
+                "spec.deployment.target must be \"Lambda\" or \"GpuPool\"");
         Validation.check(spec.effectiveBatchSize() >= 1 && spec.effectiveBatchSize() <= JobSpec.MAX_BATCH_SIZE,
                 "job.bad_batch_size", "spec.batchSize must be 1.." + JobSpec.MAX_BATCH_SIZE);
         Validation.check(spec.startAtTime() == null || spec.stopAtTime() == null

@@ -7,7 +7,18 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final int MAX_BATCH_SIZE = 256;
 
-    public record Deployment(String modelId) {
+    /** The model, and where its batches run: "Lambda" (default, the inference function) or "GpuPool" (ECS). */
+    public record Deployment(String modelId, String target) {
+        public static final String LAMBDA = "Lambda";
+        public static final String GPU_POOL = "GpuPool";
+
+        public Deployment(String modelId) {
+            this(modelId, null);
+        }
+
+        public String effectiveTarget() {
+            return target == null ? LAMBDA : target;
+        }
     }
 
     public record ResultDelivery(List<Destination> destinations) {

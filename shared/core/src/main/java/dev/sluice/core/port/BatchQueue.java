@@ -4,7 +4,8 @@ import java.util.List;
 
 /** The work queues. Implementations send in batches and retry only the entries that failed. */
 public interface BatchQueue {
-    enum Name { FANOUT, INFERENCE, DELIVERY }
+    /** INFERENCE feeds the inference function (Lambda), INFERENCE_GPU the GPU task pool. */
+    enum Name { FANOUT, INFERENCE, INFERENCE_GPU, DELIVERY }
 
     void send(Name queue, List<String> bodies);
 

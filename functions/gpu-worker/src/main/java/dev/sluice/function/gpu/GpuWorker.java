@@ -1,0 +1,181 @@
+package dev.sluice.function.gpu;
+
+import dev.sluice.core.Json;
+import dev.sluice.core.inference.BatchMessage;
+import dev.sluice.core.inference.BatchProcessor;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The GPU pool's consumer: long-polls the inference-gpu queue, forms a dynamic batch across messages (until it holds
+ * {@code maxBatchItems} items or {@code maxWaitMillis} passed since the first message, whichever comes first), runs it
+ * through the same {@link BatchProcessor} as the Lambda function (one tensor across the messages), keeps the messages
+ * invisible while they are worked on, deletes what is done and releases what is not.
+ *
+ * <p>{@link #stop()} (SIGTERM from ECS) stops receiving; the batch in hand is finished and acknowledged, so nothing is
+ * lost and nothing is counted twice.
+ */
+public final class GpuWorker implements Runnable {
+    private static final Logger LOG = Logger.getLogger(GpuWorker.class.getName());
+
+    public record Settings(int maxBatchItems, long maxWaitMillis, int visibilitySeconds, int pollSeconds) {
+        public static final Settings DEFAULTS = new Settings(256, 200, 120, 10);
+    }
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final BatchProcessor processor;
+    private final Settings settings;
+    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "visibility-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+
+    public GpuWorker(SqsClient sqs, String queueUrl, BatchProcessor processor, Settings settings) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.processor = processor;
+        this.settings = settings;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping) {
+                List<Message> batch = collect();
+                if (!batch.isEmpty()) {
+                    handle(batch);
+                }
+            }
+        } finally {
+            heartbeat.shutdownNow();
+            stopped.countDown();
+        }
+    }
+
+    /** Stops receiving, lets the batch in hand finish, and waits for that up to the timeout. */
+    public boolean stop(long timeoutMillis) throws InterruptedException {
+        stopping = true;
+        return stopped.await(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private List<Message> collect() {
+        List<Message> batch = new ArrayList<>();
+        int items = 0;
+        long deadline = Long.MAX_VALUE;
+        while (!stopping || !batch.isEmpty()) {
+            // ask for no more messages than the batch has room for, judging by the messages seen so far
+            int max = batch.isEmpty() ? 1 : (int) Math.max(1, Math.min(10,
+                    (settings.maxBatchItems() - items) / Math.max(1, items / batch.size())));
+            int wait = batch.isEmpty() ? settings.pollSeconds() : 0;
+            List<Message> received = stopping ? List.of() : sqs.receiveMessage(b -> b.queueUrl(queueUrl)
+                    .maxNumberOfMessages(max).waitTimeSeconds(wait)
+                    .visibilityTimeout(settings.visibilitySeconds())).messages();
+            for (Message m : received) {
+                batch.add(m);
+                items += itemCount(m);
+            }
+            if (batch.isEmpty()) {
+                return batch;
+            }
+            if (deadline == Long.MAX_VALUE) {
+                deadline = System.currentTimeMillis() + settings.maxWaitMillis();
+            }
+            if (items >= settings.maxBatchItems() || System.currentTimeMillis() >= deadline || stopping) {
+                return batch;
+            }
+            if (received.isEmpty()) {
+                sleep(Math.min(20, Math.max(1, deadline - System.currentTimeMillis())));
+            }
+        }
+        return batch;
+    }
+
+    private static int itemCount(Message m) {
+        try {
+            return Json.tree(m.body()).path("items").size();
+        } catch (IllegalArgumentException e) {
+            return 1;
+        }
+    }
+
+    private void handle(List<Message> messages) {
+        ScheduledFuture<?> keepInvisible = heartbeat.scheduleAtFixedRate(() -> extend(messages),
+                settings.visibilitySeconds() / 3, settings.visibilitySeconds() / 3, TimeUnit.SECONDS);
+        List<Message> parsed = new ArrayList<>();
+        List<BatchMessage> batches = new ArrayList<>();
+        for (Message m : messages) {
+            try {
+                batches.add(Json.read(m.body(), BatchMessage.class));
+                parsed.add(m);
+            } catch (IllegalArgumentException e) {
+                LOG.warning("message " + m.messageId() + " is not a batch; it goes to the DLQ after its retries");
+            }
+        }
+        List<Boolean> done;
+        try {
+            done = batches.isEmpty() ? List.of() : processor.process(batches);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, messages.size() + " batches failed; they will be redelivered", e);
+            done = batches.stream().map(b -> false).toList();
+        } finally {
+            keepInvisible.cancel(false);
+        }
+        List<Message> finished = new ArrayList<>();
+        List<Message> failed = new ArrayList<>();
+        for (int i = 0; i < parsed.size(); i++) {
+            (done.get(i) ? finished : failed).add(parsed.get(i));
+        }
+        for (int i = 0; i < finished.size(); i += 10) {
+            List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (Message m : finished.subList(i, Math.min(finished.size(), i + 10))) {
+                entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
+                        .receiptHandle(m.receiptHandle()).build());
+            }
+            sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
+        }
+        changeVisibility(failed, 5); // back soon, counted by SQS towards the DLQ
+    }
+
+    private void extend(List<Message> messages) {
+        try {
+            changeVisibility(messages, settings.visibilitySeconds());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not extend the visibility of " + messages.size() + " messages", e);
+        }
+    }
+
+    private void changeVisibility(List<Message> messages, int seconds) {
+        for (int i = 0; i < messages.size(); i += 10) {
+            List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+            for (Message m : messages.subList(i, Math.min(messages.size(), i + 10))) {
+                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(entries.size()))
+                        .receiptHandle(m.receiptHandle()).visibilityTimeout(seconds).build());
+            }
+            sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.sluice.function.gpu;
+
+import dev.sluice.aws.SluiceConfig;
+import dev.sluice.aws.SluiceServices;
+import dev.sluice.core.Clock;
+import dev.sluice.inference.OnnxPredictor;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * The ECS task's entry point. Region and credentials come from the task (AWS_REGION, the task role); resource names
+ * from the SLUICE_* variables the CDK app sets. SIGTERM drains: ECS waits up to the container's stopTimeout.
+ */
+public final class Main {
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> env = System.getenv();
+        SluiceConfig config = SluiceConfig.fromEnv(env);
+        if (config.inferenceGpuQueueUrl() == null) {
+            throw new IllegalStateException("SLUICE_INFERENCE_GPU_QUEUE_URL is not set");
+        }
+        SqsClient sqs = SqsClient.create();
+        SluiceServices services = new SluiceServices(DynamoDbClient.create(), sqs, S3Client.create(), null, config,
+                Clock.SYSTEM);
+        OnnxPredictor predictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()),
+                Runtime.getRuntime().availableProcessors(), true);
+        GpuWorker.Settings d = GpuWorker.Settings.DEFAULTS;
+        GpuWorker worker = new GpuWorker(sqs, config.inferenceGpuQueueUrl(), services.batchProcessor(predictor, true),
+                new GpuWorker.Settings(Integer.parseInt(env.getOrDefault("SLUICE_GPU_MAX_BATCH_ITEMS", "" + d.maxBatchItems())),
+                        Long.parseLong(env.getOrDefault("SLUICE_GPU_MAX_WAIT_MS", "" + d.maxWaitMillis())),
+                        d.visibilitySeconds(), d.pollSeconds()));
+        Thread loop = new Thread(worker, "gpu-worker");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                LOG.info("SIGTERM: draining");
+                worker.stop(100_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        loop.start();
+        loop.join();
+    }
+}
