@@ -9,6 +9,7 @@ import dev.sluice.function.api.ApiHandler;
 import dev.sluice.function.api.ApiRouter;
 import dev.sluice.function.delivery.DeliveryHandler;
 import dev.sluice.function.fanout.FanoutHandler;
+import dev.sluice.function.gpu.GpuWorker;
 import dev.sluice.function.inference.InferenceHandler;
 import dev.sluice.inference.OnnxPredictor;
 import dev.sluice.testing.EmulatorStack;
@@ -43,6 +44,8 @@ public final class LocalStack implements AutoCloseable {
     public final String projectId;
     public final String apiKey;
     private final OnnxPredictor predictor;
+    private OnnxPredictor gpuPredictor;
+    private GpuWorker gpuWorker;
     private final LocalApiServer api;
     private final List<LocalEventSource> sources = new ArrayList<>();
 
@@ -67,6 +70,13 @@ public final class LocalStack implements AutoCloseable {
                     120_000, 500).start());
             sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,
                     new DeliveryHandler(services.delivery()), 60_000, 1000).start());
+            // The GPU pool: the same worker as the ECS task, on this machine's CPU (CUDA falls back).
+            this.gpuPredictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus, true);
+            this.gpuWorker = new GpuWorker(clients.sqs(), config.inferenceGpuQueueUrl(),
+                    services.batchProcessor(gpuPredictor, true), new GpuWorker.Settings(256, 200, 120, 1));
+            Thread gpu = new Thread(gpuWorker, "gpu-worker");
+            gpu.setDaemon(true);
+            gpu.start();
             this.api = new LocalApiServer(new ApiHandler(new ApiRouter(services)), options.port());
         } catch (RuntimeException e) {
             close();
@@ -85,6 +95,14 @@ public final class LocalStack implements AutoCloseable {
     @Override
     public void close() {
         sources.forEach(LocalEventSource::close);
+        if (gpuWorker != null) {
+            try {
+                gpuWorker.stop(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            gpuPredictor.close();
+        }
         if (api != null) {
             api.close();
         }

@@ -59,9 +59,15 @@ public final class SluiceClient {
     }
 
     public JsonNode createJob(String name, String datasetId, String modelId, String webhookId, Integer batchSize) {
+        return createJob(name, datasetId, modelId, "Lambda", webhookId, batchSize);
+    }
+
+    /** @param target "Lambda" or "GpuPool" */
+    public JsonNode createJob(String name, String datasetId, String modelId, String target, String webhookId,
+                              Integer batchSize) {
         Map<String, Object> spec = new java.util.LinkedHashMap<>();
         spec.put("datasetId", datasetId);
-        spec.put("deployment", Map.of("modelId", modelId));
+        spec.put("deployment", Map.of("modelId", modelId, "target", target));
         spec.put("resultDelivery", Map.of("destinations", java.util.List.of(Map.of("kind", "Webhook", "webhookId", webhookId))));
         if (batchSize != null) {
             spec.put("batchSize", batchSize);

@@ -106,6 +106,10 @@ class PipelineEndToEndTest {
     }
 
     Run runJob(List<String> lines, Integer batchSize) {
+        return runJob(lines, batchSize, "Lambda");
+    }
+
+    Run runJob(List<String> lines, Integer batchSize, String target) {
         WebhookReceiver receiver = new WebhookReceiver();
         JsonNode dataset = client.createDataset("dataset");
         client.upload(dataset.path("status").path("source").path("uploadUrl"),
@@ -116,7 +120,7 @@ class PipelineEndToEndTest {
         assertEquals(lines.size(), ready.path("status").path("itemCount").asLong());
         JsonNode webhook = client.createWebhook("receiver", receiver.url(), 3, 2000);
         receiver.secret(webhook.get("secret").asText());
-        JsonNode job = client.createJob("job", datasetId, modelId, webhook.get("id").asText(), batchSize);
+        JsonNode job = client.createJob("job", datasetId, modelId, target, webhook.get("id").asText(), batchSize);
         assertEquals("Waiting", job.path("status").path("overview").asText());
         String jobId = job.get("id").asText();
         JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
@@ -238,6 +242,27 @@ class PipelineEndToEndTest {
         System.out.println("requests for a 320-item job (all stages, incl. dataset and webhook setup): " + used);
         assertTrue(dynamoWrites <= 320 / 8, "DynamoDB writes " + dynamoWrites + ": " + used);
         assertTrue(sqsSends <= 320 / 8, "SQS sends " + sqsSends + ": " + used);
+    }
+
+    @Test
+    void lambdaAndGpuPoolTargets_giveIdenticalPredictionsAndCounters() {
+        fault = Fault.NONE;
+        List<String> lines = photoLines(40);
+        lines.add(5, "{\"kind\":\"Image\",\"url\":\"" + images.url("not-an-image.jpg") + "\"}");
+        Run lambda = runJob(lines, 8, "Lambda");
+        Run gpu = runJob(lines, 8, "GpuPool");
+        assertEquals("Finished", gpu.job.path("status").path("overview").asText());
+        assertEquals(lambda.counters(), gpu.counters());
+        assertEquals(predictionsByIndex(lambda), predictionsByIndex(gpu));
+    }
+
+    static Map<Long, String> predictionsByIndex(Run run) {
+        Map<Long, String> byIndex = new java.util.TreeMap<>();
+        for (WebhookReceiver.Received post : run.receiver.received()) {
+            JsonNode body = Json.tree(post.body());
+            byIndex.put(body.path("item").path("index").asLong(), body.path("prediction").toString());
+        }
+        return byIndex;
     }
 
     @Test
