@@ -11,6 +11,11 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                            String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
                            boolean allowLocalUrls) {
 
+    /** The variables every function needs (SLUICE_INFERENCE_GPU_QUEUE_URL is optional: only with a GPU pool). */
+    public static final java.util.List<String> REQUIRED_ENV = java.util.List.of("SLUICE_JOBS_TABLE",
+            "SLUICE_CATALOG_TABLE", "SLUICE_KEYS_TABLE", "SLUICE_LEDGER_TABLE", "SLUICE_LOGS_TABLE",
+            "SLUICE_FANOUT_QUEUE_URL", "SLUICE_INFERENCE_QUEUE_URL", "SLUICE_DELIVERY_QUEUE_URL", "SLUICE_BUCKET");
+
     public static SluiceConfig fromEnv(Map<String, String> env) {
         return new SluiceConfig(
                 require(env, "SLUICE_JOBS_TABLE"), require(env, "SLUICE_CATALOG_TABLE"),
