@@ -1,0 +1,66 @@
+package dev.sluice.infra;
+
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.GlobalSecondaryIndexProps;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.constructs.Construct;
+
+import java.util.List;
+
+/** The tables (on demand, point-in-time recovery, TTL on the ledger and logs) and the data bucket. */
+final class DataStore extends Construct {
+    final Table jobs;
+    final Table catalog;
+    final Table keys;
+    final Table ledger;
+    final Table logs;
+    final Bucket bucket;
+
+    DataStore(Construct scope, String id) {
+        super(scope, id);
+        jobs = table("Jobs", "jobId", null, null);
+        jobs.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder().indexName("byProject")
+                .partitionKey(Attribute.builder().name("projectId").type(AttributeType.STRING).build())
+                .sortKey(Attribute.builder().name("jobId").type(AttributeType.STRING).build()).build());
+        catalog = table("Catalog", "projectId", "id", null);
+        keys = table("Keys", "keyHash", null, null);
+        ledger = table("Ledger", "jobId", "entry", "expiresAt");
+        logs = table("Logs", "jobId", "sk", "expiresAt");
+        bucket = Bucket.Builder.create(this, "Bucket")
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .enforceSsl(true)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .lifecycleRules(List.of(
+                        LifecycleRule.builder().id("results-expire").prefix("results/").expiration(Duration.days(90)).build(),
+                        LifecycleRule.builder().id("uploads-expire").prefix("datasets/").expiration(Duration.days(30)).build(),
+                        LifecycleRule.builder().id("abort-incomplete-uploads")
+                                .abortIncompleteMultipartUploadAfter(Duration.days(1)).build()))
+                .build();
+    }
+
+    private Table table(String id, String partitionKey, String sortKey, String ttlAttribute) {
+        Table.Builder b = Table.Builder.create(this, id)
+                .partitionKey(Attribute.builder().name(partitionKey).type(AttributeType.STRING).build())
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+                        .pointInTimeRecoveryEnabled(true).build())
+                .removalPolicy(RemovalPolicy.RETAIN);
+        if (sortKey != null) {
+            b.sortKey(Attribute.builder().name(sortKey).type(AttributeType.STRING).build());
+        }
+        if (ttlAttribute != null) {
+            b.timeToLiveAttribute(ttlAttribute);
+        }
+        return b.build();
+    }
+}

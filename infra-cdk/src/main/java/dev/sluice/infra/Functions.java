@@ -1,0 +1,113 @@
+package dev.sluice.infra;
+
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.constructs.Construct;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The four Lambda functions (java21, SnapStart on published versions, an alias "live" that the event sources invoke),
+ * memory and timeouts per role, ReportBatchItemFailures on every SQS event source, and permissions through grants.
+ */
+final class Functions extends Construct {
+    static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
+
+    final Alias api;
+    final Alias fanout;
+    final Alias inference;
+    final Alias delivery;
+    private final Map<String, String> environment = new LinkedHashMap<>();
+
+    Functions(Construct scope, String id, SluiceStack.Settings settings, DataStore data, WorkQueues queues) {
+        super(scope, id);
+        environment.put("SLUICE_JOBS_TABLE", data.jobs.getTableName());
+        environment.put("SLUICE_CATALOG_TABLE", data.catalog.getTableName());
+        environment.put("SLUICE_KEYS_TABLE", data.keys.getTableName());
+        environment.put("SLUICE_LEDGER_TABLE", data.ledger.getTableName());
+        environment.put("SLUICE_LOGS_TABLE", data.logs.getTableName());
+        environment.put("SLUICE_FANOUT_QUEUE_URL", queues.fanout.getQueueUrl());
+        environment.put("SLUICE_INFERENCE_QUEUE_URL", queues.inference.getQueueUrl());
+        environment.put("SLUICE_INFERENCE_GPU_QUEUE_URL", queues.inferenceGpu.getQueueUrl());
+        environment.put("SLUICE_DELIVERY_QUEUE_URL", queues.delivery.getQueueUrl());
+        environment.put("SLUICE_BUCKET", data.bucket.getBucketName());
+
+        api = function(settings, "api", 2048, 29);
+        data.jobs.grantReadWriteData(api);
+        data.catalog.grantReadWriteData(api);
+        data.keys.grantReadData(api);
+        data.logs.grantReadData(api);
+        queues.fanout.grantSendMessages(api);
+        data.bucket.grantReadWrite(api);
+
+        fanout = function(settings, "fanout", 1024, WorkQueues.FANOUT_TIMEOUT);
+        List.of(data.jobs, data.catalog, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(fanout));
+        queues.fanout.grantSendMessages(fanout);
+        queues.inference.grantSendMessages(fanout);
+        queues.inferenceGpu.grantSendMessages(fanout);
+        data.bucket.grantRead(fanout);
+        consume(fanout, queues.fanout, 1, null);
+
+        inference = function(settings, "inference", settings.inferenceMemorySize(), settings.inferenceTimeoutSeconds());
+        List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(inference));
+        data.catalog.grantReadData(inference);
+        queues.delivery.grantSendMessages(inference);
+        data.bucket.grantReadWrite(inference);
+        consume(inference, queues.inference, 10, settings.inferenceMaxConcurrency());
+
+        delivery = function(settings, "delivery", 1024, WorkQueues.DELIVERY_TIMEOUT);
+        List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(delivery));
+        data.catalog.grantReadData(delivery);
+        consume(delivery, queues.delivery, 10, settings.deliveryMaxConcurrency());
+    }
+
+    /** What every function and the GPU worker read from their environment. */
+    Map<String, String> environment() {
+        return environment;
+    }
+
+    List<Alias> all() {
+        return List.of(api, fanout, inference, delivery);
+    }
+
+    private Alias function(SluiceStack.Settings settings, String name, int memory, int timeoutSeconds) {
+        String id = Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        Map<String, String> env = new LinkedHashMap<>(environment);
+        env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        LogGroup logs = LogGroup.Builder.create(this, id + "Logs").retention(RetentionDays.ONE_MONTH).build();
+        Function fn = Function.Builder.create(this, id)
+                .runtime(Runtime.JAVA_21)
+                .handler(HANDLER)
+                .code(Code.fromAsset(settings.functionsDir().resolve(name).resolve("target/function.zip").toString()))
+                .memorySize(memory)
+                .timeout(Duration.seconds(timeoutSeconds))
+                .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+                .environment(env)
+                .logGroup(logs)
+                .build();
+        return Alias.Builder.create(this, id + "Live").aliasName("live").version(fn.getCurrentVersion()).build();
+    }
+
+    private static void consume(Alias fn, Queue queue, int batchSize, Integer maxConcurrency) {
+        var props = software.amazon.awscdk.services.lambda.eventsources.SqsEventSourceProps.builder()
+                .batchSize(batchSize)
+                .reportBatchItemFailures(true);
+        if (batchSize > 1) {
+            props.maxBatchingWindow(Duration.seconds(1));
+        }
+        if (maxConcurrency != null) {
+            props.maxConcurrency(maxConcurrency);
+        }
+        fn.addEventSource(new SqsEventSource(queue, props.build()));
+    }
+}

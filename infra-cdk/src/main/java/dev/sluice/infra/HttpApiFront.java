@@ -1,0 +1,26 @@
+package dev.sluice.infra;
+
+import software.amazon.awscdk.aws_apigatewayv2_integrations.HttpLambdaIntegration;
+import software.amazon.awscdk.services.apigatewayv2.AddRoutesOptions;
+import software.amazon.awscdk.services.apigatewayv2.HttpApi;
+import software.amazon.awscdk.services.apigatewayv2.HttpMethod;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.constructs.Construct;
+
+import java.util.List;
+
+/** The HTTP API (payload v2): every /v1/… route goes to the api function. */
+final class HttpApiFront extends Construct {
+    private final HttpApi api;
+
+    HttpApiFront(Construct scope, String id, Alias function) {
+        super(scope, id);
+        api = HttpApi.Builder.create(this, "HttpApi").description("Sluice REST API v1").build();
+        api.addRoutes(AddRoutesOptions.builder().path("/v1/{proxy+}").methods(List.of(HttpMethod.ANY))
+                .integration(new HttpLambdaIntegration("Api", function)).build());
+    }
+
+    String url() {
+        return api.getApiEndpoint();
+    }
+}

@@ -1,0 +1,211 @@
+package dev.sluice.infra;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.assertions.Template;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Synthesizes the CDK app and checks the properties that matter, resource by resource. */
+@SuppressWarnings("unchecked")
+class SluiceStackTest {
+    static Template template;
+    static Map<String, Object> json;
+
+    @BeforeAll
+    static void synth() {
+        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions",
+                "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1")).build());
+        SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
+        template = Template.fromStack(stack);
+        json = (Map<String, Object>) template.toJSON();
+    }
+
+    static Map<String, Map<String, Object>> resources(String type) {
+        return (Map<String, Map<String, Object>>) (Map<?, ?>) template.findResources(type);
+    }
+
+    static Map<String, Object> props(Map<String, Object> resource) {
+        return (Map<String, Object>) resource.get("Properties");
+    }
+
+    static Object at(Object node, String... path) {
+        for (String key : path) {
+            if (node instanceof Map<?, ?> m) {
+                node = m.get(key);
+            } else if (node instanceof List<?> l) {
+                node = l.get(Integer.parseInt(key));
+            } else {
+                return null;
+            }
+        }
+        return node;
+    }
+
+    static String refOf(Object value) {
+        Object ref = at(value, "Ref");
+        if (ref != null) {
+            return ref.toString();
+        }
+        Object getAtt = at(value, "Fn::GetAtt");
+        return getAtt instanceof List<?> l ? l.get(0).toString() : null;
+    }
+
+    /** The first logical id among the candidates that the expression refers to, however deeply. */
+    static String findRef(Object node, java.util.Set<String> candidates) {
+        if (node instanceof Map<?, ?> m) {
+            Object ref = m.get("Ref");
+            if (ref != null && candidates.contains(ref.toString())) {
+                return ref.toString();
+            }
+            for (Object v : m.values()) {
+                String found = findRef(v, candidates);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node instanceof List<?> l) {
+            for (Object v : l) {
+                String found = findRef(v, candidates);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void tables_areOnDemand_withPointInTimeRecovery_ttlOnLedgerAndLogs_andNoHardCodedNames() {
+        var tables = resources("AWS::DynamoDB::Table");
+        assertEquals(5, tables.size());
+        int ttl = 0;
+        for (var t : tables.values()) {
+            var p = props(t);
+            assertEquals("PAY_PER_REQUEST", p.get("BillingMode"));
+            assertEquals(true, at(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"));
+            assertFalse(p.containsKey("TableName"), "no hard-coded table names");
+            if (p.containsKey("TimeToLiveSpecification")) {
+                assertEquals("expiresAt", at(p, "TimeToLiveSpecification", "AttributeName"));
+                ttl++;
+            }
+        }
+        assertEquals(2, ttl, "ledger and logs expire");
+    }
+
+    @Test
+    void bucket_isEncrypted_privateAndHasLifecycleRules_andRequiresTls() {
+        var bucket = props(resources("AWS::S3::Bucket").values().iterator().next());
+        assertNotNull(at(bucket, "BucketEncryption", "ServerSideEncryptionConfiguration", "0"));
+        Map<String, Object> block = (Map<String, Object>) bucket.get("PublicAccessBlockConfiguration");
+        assertTrue(block.values().stream().allMatch(Boolean.TRUE::equals), block.toString());
+        assertTrue(((List<?>) at(bucket, "LifecycleConfiguration", "Rules")).size() >= 3);
+        assertTrue(template.toJSON().toString().contains("aws:SecureTransport"));
+    }
+
+    @Test
+    void everyQueueHasADlq_andAVisibilityTimeoutOfAtLeastSixTimesItsConsumers() {
+        var queues = resources("AWS::SQS::Queue");
+        assertEquals(8, queues.size(), "fanout, inference, inference-gpu, delivery and their DLQs");
+        long withDlq = queues.values().stream().filter(q -> props(q).containsKey("RedrivePolicy")).count();
+        assertEquals(4, withDlq);
+        var functions = resources("AWS::Lambda::Function");
+        var aliases = resources("AWS::Lambda::Alias");
+        var mappings = resources("AWS::Lambda::EventSourceMapping");
+        assertEquals(3, mappings.size(), "fanout, inference and delivery consume queues");
+        for (var m : mappings.values()) {
+            var p = props(m);
+            assertEquals(List.of("ReportBatchItemFailures"), p.get("FunctionResponseTypes"));
+            var queue = props(queues.get(refOf(p.get("EventSourceArn"))));
+            String alias = findRef(p.get("FunctionName"), aliases.keySet());
+            assertNotNull(aliases.get(alias), "the mapping invokes an alias: " + p.get("FunctionName"));
+            String function = refOf(props(aliases.get(alias)).get("FunctionName"));
+            int timeout = ((Number) props(functions.get(function)).get("Timeout")).intValue();
+            int visibility = ((Number) queue.get("VisibilityTimeout")).intValue();
+            assertTrue(visibility >= 6 * timeout, function + ": visibility " + visibility + " < 6 x " + timeout);
+        }
+        assertTrue(mappings.values().stream().anyMatch(m -> Integer.valueOf(50).equals(at(props(m), "ScalingConfig", "MaximumConcurrency"))),
+                "the inference mapping's maximum concurrency is settable");
+    }
+
+    @Test
+    void functions_areJava21_withSnapStart_invokedThroughTheirPublishedAlias() {
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        assertEquals(4, functions.size());
+        for (var f : functions) {
+            var p = props(f.getValue());
+            assertEquals("PublishedVersions", at(p, "SnapStart", "ApplyOn"), f.getKey());
+            assertEquals(Functions.HANDLER, p.get("Handler"));
+            assertFalse(p.containsKey("FunctionName"));
+            Map<String, Object> env = (Map<String, Object>) at(p, "Environment", "Variables");
+            assertTrue(env.keySet().containsAll(dev.sluice.aws.SluiceConfig.REQUIRED_ENV), env.keySet().toString());
+        }
+        assertTrue(functions.stream().anyMatch(f -> Integer.valueOf(3538).equals(props(f.getValue()).get("MemorySize"))),
+                "the inference function has its own memory size");
+        assertEquals(4, resources("AWS::Lambda::Alias").size());
+    }
+
+    @Test
+    void httpApi_routesV1ToTheApiFunction() {
+        assertEquals("HTTP", props(resources("AWS::ApiGatewayV2::Api").values().iterator().next()).get("ProtocolType"));
+        assertTrue(resources("AWS::ApiGatewayV2::Route").values().stream()
+                .anyMatch(r -> "ANY /v1/{proxy+}".equals(props(r).get("RouteKey"))));
+    }
+
+    @Test
+    void gpuPool_runsOnGpuInstances_withManagedScaling_andScalesTasksOnTheBacklogDownToZero() {
+        var provider = props(resources("AWS::ECS::CapacityProvider").values().iterator().next());
+        assertEquals("ENABLED", at(provider, "AutoScalingGroupProvider", "ManagedScaling", "Status"));
+        assertTrue(at(json, "Parameters").toString().contains("amazon-linux-2/gpu/recommended"),
+                "the ECS-optimized GPU AMI");
+        var container = at(props(resources("AWS::ECS::TaskDefinition").values().iterator().next()), "ContainerDefinitions", "0");
+        assertEquals(List.of(Map.of("Type", "GPU", "Value", "1")), at(container, "ResourceRequirements"));
+        assertEquals(120, at(container, "StopTimeout"));
+        var target = props(resources("AWS::ApplicationAutoScaling::ScalableTarget").values().iterator().next());
+        assertEquals(0, target.get("MinCapacity"));
+        var policy = props(resources("AWS::ApplicationAutoScaling::ScalingPolicy").values().iterator().next());
+        assertEquals("ExactCapacity", at(policy, "StepScalingPolicyConfiguration", "AdjustmentType"));
+        assertTrue(template.toJSON().toString().contains("ApproximateNumberOfMessagesNotVisible"),
+                "backlog = visible + in flight");
+    }
+
+    @Test
+    void iam_isLeastPrivilege_noWildcardActions_noWildcardDataResources() {
+        for (var policy : resources("AWS::IAM::Policy").entrySet()) {
+            for (Object statement : (List<?>) at(props(policy.getValue()), "PolicyDocument", "Statement")) {
+                Object actions = at(statement, "Action");
+                List<?> list = actions instanceof List<?> l ? l : List.of(actions);
+                assertFalse(list.contains("*"), policy.getKey());
+                boolean data = list.stream().anyMatch(a -> a.toString().matches("(dynamodb|sqs|s3):.*"));
+                assertFalse(data && "*".equals(at(statement, "Resource")), policy.getKey() + " " + statement);
+            }
+        }
+    }
+
+    @Test
+    void alarms_onEveryDlqAndEveryFunctionsErrors() {
+        var alarms = resources("AWS::CloudWatch::Alarm");
+        assertEquals(4, alarms.values().stream().filter(a -> "ApproximateNumberOfMessagesVisible".equals(props(a).get("MetricName"))).count());
+        assertEquals(4, alarms.values().stream().filter(a -> "Errors".equals(props(a).get("MetricName"))).count());
+    }
+
+    @Test
+    void backlogSteps_areContiguous_fromZeroTasksToTheMaximum() {
+        var steps = GpuPool.steps(4, 100);
+        assertEquals(0, steps.get(0).getChange());
+        assertEquals(4, steps.get(steps.size() - 1).getChange());
+        for (int i = 2; i < steps.size(); i++) {
+            assertEquals(steps.get(i - 1).getUpper(), steps.get(i).getLower());
+        }
+    }
+}
