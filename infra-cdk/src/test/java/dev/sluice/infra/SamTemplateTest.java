@@ -1,0 +1,105 @@
+package dev.sluice.infra;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.sluice.aws.SluiceConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Keeps template.yaml consistent with the code: modules, handlers, environment, queues. */
+class SamTemplateTest {
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static JsonNode template;
+
+    @BeforeAll
+    static void read() throws IOException {
+        template = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve("template.yaml").toFile());
+    }
+
+    static List<Map.Entry<String, JsonNode>> resources(String type) {
+        List<Map.Entry<String, JsonNode>> found = new ArrayList<>();
+        template.get("Resources").fields().forEachRemaining(e -> {
+            if (type.equals(e.getValue().path("Type").asText())) {
+                found.add(e);
+            }
+        });
+        return found;
+    }
+
+    @Test
+    void everyFunction_isAModuleWithExactlyOneLambdaHandler_builtToItsCodeUri() throws IOException {
+        var functions = resources("AWS::Serverless::Function");
+        assertEquals(4, functions.size());
+        for (var f : functions) {
+            String codeUri = f.getValue().path("Properties").path("CodeUri").asText();
+            assertTrue(codeUri.matches("functions/[a-z-]+/target/function.zip"), codeUri);
+            Path module = ROOT.resolve(codeUri).getParent().getParent();
+            assertTrue(Files.isRegularFile(module.resolve("pom.xml")), module + " is a Maven module");
+            List<Path> handlers = new ArrayList<>();
+            try (Stream<Path> files = Files.walk(module.resolve("src/main/java"))) {
+                for (Path p : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    if (Files.readString(p).contains("implements RequestHandler<")) {
+                        handlers.add(p);
+                    }
+                }
+            }
+            assertEquals(1, handlers.size(), module + " has one handler (Quarkus picks it): " + handlers);
+        }
+        assertEquals(Functions.HANDLER, template.at("/Globals/Function/Handler").asText());
+        assertEquals("java21", template.at("/Globals/Function/Runtime").asText());
+        assertEquals("PublishedVersions", template.at("/Globals/Function/SnapStart/ApplyOn").asText());
+    }
+
+    @Test
+    void everyFunctionsEnvironment_namesWhatTheCodeReads() {
+        Set<String> env = new HashSet<>();
+        template.at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(env::add);
+        assertTrue(env.containsAll(SluiceConfig.REQUIRED_ENV), "missing: " + SluiceConfig.REQUIRED_ENV.stream()
+                .filter(v -> !env.contains(v)).toList());
+    }
+
+    @Test
+    void everySqsEvent_reportsBatchItemFailures_fromAQueueWithADlq_andSixTimesTheTimeout() {
+        int events = 0;
+        for (var f : resources("AWS::Serverless::Function")) {
+            JsonNode props = f.getValue().path("Properties");
+            for (JsonNode event : props.path("Events")) {
+                if (!"SQS".equals(event.path("Type").asText())) {
+                    continue;
+                }
+                events++;
+                JsonNode p = event.path("Properties");
+                assertEquals("ReportBatchItemFailures", p.path("FunctionResponseTypes").path(0).asText(), f.getKey());
+                String queue = p.path("Queue").path("Fn::GetAtt").path(0).asText();
+                JsonNode queueProps = template.path("Resources").path(queue).path("Properties");
+                assertTrue(queueProps.has("RedrivePolicy"), queue + " has a DLQ");
+                int timeout = maxOf(props.path("Timeout"));
+                assertTrue(queueProps.path("VisibilityTimeout").asInt() >= 6 * timeout,
+                        queue + ": visibility " + queueProps.path("VisibilityTimeout").asInt() + " < 6 x " + timeout);
+            }
+        }
+        assertEquals(3, events);
+    }
+
+    /** A number, or a parameter reference: its largest allowed value. */
+    static int maxOf(JsonNode value) {
+        if (value.has("Ref")) {
+            return template.path("Parameters").path(value.path("Ref").asText()).path("MaxValue").asInt();
+        }
+        return value.asInt();
+    }
+}
