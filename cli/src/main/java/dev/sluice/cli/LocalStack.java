@@ -48,6 +48,12 @@ public final class LocalStack implements AutoCloseable {
     private GpuWorker gpuWorker;
     private final LocalApiServer api;
     private final List<LocalEventSource> sources = new ArrayList<>();
+    private final java.util.concurrent.ScheduledExecutorService schedule =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "scheduler");
+                t.setDaemon(true);
+                return t;
+            });
 
     private LocalStack(Options options) {
         this.emulators = EmulatorStack.start();
@@ -77,6 +83,16 @@ public final class LocalStack implements AutoCloseable {
             Thread gpu = new Thread(gpuWorker, "gpu-worker");
             gpu.setDaemon(true);
             gpu.start();
+            // EventBridge's schedule: the scheduler's sweep, every few seconds here (every minute on AWS).
+            long period = Long.getLong("sluice.local.schedulerPeriodMillis", 5_000);
+            var scheduler = services.scheduler();
+            schedule.scheduleWithFixedDelay(() -> {
+                try {
+                    scheduler.sweep();
+                } catch (RuntimeException e) {
+                    java.util.logging.Logger.getLogger(LocalStack.class.getName()).warning("scheduler sweep failed: " + e);
+                }
+            }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
             this.api = new LocalApiServer(new ApiHandler(new ApiRouter(services)), options.port());
         } catch (RuntimeException e) {
             close();
@@ -94,6 +110,7 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        schedule.shutdownNow();
         sources.forEach(LocalEventSource::close);
         if (gpuWorker != null) {
             try {

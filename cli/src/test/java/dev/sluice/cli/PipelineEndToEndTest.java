@@ -50,6 +50,7 @@ class PipelineEndToEndTest {
 
     @BeforeAll
     void start() throws Exception {
+        System.setProperty("sluice.local.schedulerPeriodMillis", "500");
         imageDir = Files.createTempDirectory("sluice-images");
         for (String[] photo : Samples.PHOTOS) {
             Files.copy(Samples.image(photo[0]), imageDir.resolve(photo[0]));
@@ -263,6 +264,61 @@ class PipelineEndToEndTest {
             byIndex.put(body.path("item").path("index").asLong(), body.path("prediction").toString());
         }
         return byIndex;
+    }
+
+    String readyDataset(List<String> lines) {
+        JsonNode dataset = client.createDataset("dataset");
+        client.upload(dataset.path("status").path("source").path("uploadUrl"),
+                (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        String id = dataset.get("id").asText();
+        client.waitFor(() -> client.dataset(id), Duration.ofSeconds(60), "Uploading", "Validating");
+        return id;
+    }
+
+    JsonNode createTimedJob(String datasetId, Long startAtTime, Long stopAtTime, int batchSize) {
+        Map<String, Object> spec = new java.util.HashMap<>(Map.of("datasetId", datasetId,
+                "deployment", Map.of("modelId", modelId), "batchSize", batchSize));
+        if (startAtTime != null) {
+            spec.put("startAtTime", startAtTime);
+        }
+        if (stopAtTime != null) {
+            spec.put("stopAtTime", stopAtTime);
+        }
+        return client.post("/batch/jobs", Map.of("name", "timed", "spec", spec));
+    }
+
+    @Test
+    void stopAtTimePassingMidRun_endsTheJobTimedOut_withSkippedItems_andTheInvariantIntact() throws Exception {
+        fault = Fault.NONE;
+        int n = 800;
+        String datasetId = readyDataset(photoLines(n));
+        String jobId = createTimedJob(datasetId, null, System.currentTimeMillis() + 2_000, 8).get("id").asText();
+        JsonNode job = client.waitFor(() -> client.job(jobId), Duration.ofSeconds(60), "Waiting", "Running");
+        assertEquals("TimedOut", job.path("status").path("overview").asText(), job.toString());
+        assertTrue(job.path("status").path("reason").asText().startsWith("job.timed_out"));
+        // batches already in the queues drain as skipped; then every item is accounted for
+        long deadline = System.currentTimeMillis() + 60_000;
+        ItemCounters c;
+        do {
+            Thread.sleep(200);
+            c = Json.MAPPER.convertValue(client.job(jobId).path("status").path("items"), ItemCounters.class);
+        } while (c.terminal() < n && System.currentTimeMillis() < deadline);
+        assertTrue(c.skipped() > 0, c.toString());
+        assertNull(c.violation(n), c.toString());
+        assertEquals("TimedOut", client.job(jobId).path("status").path("overview").asText(), "a terminal job never leaves its state");
+    }
+
+    @Test
+    void startAtTimeInTheFuture_keepsTheJobWaitingUntilThen() throws Exception {
+        fault = Fault.NONE;
+        String datasetId = readyDataset(photoLines(4));
+        long startAt = System.currentTimeMillis() + 3_000;
+        String jobId = createTimedJob(datasetId, startAt, null, 8).get("id").asText();
+        Thread.sleep(1_500);
+        assertEquals("Waiting", client.job(jobId).path("status").path("overview").asText());
+        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofSeconds(60), "Waiting", "Running");
+        assertEquals("Finished", done.path("status").path("overview").asText());
+        assertTrue(done.path("status").path("updateTime").asLong() >= startAt);
     }
 
     @Test

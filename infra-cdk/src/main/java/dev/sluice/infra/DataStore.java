@@ -31,6 +31,11 @@ final class DataStore extends Construct {
         jobs.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder().indexName("byProject")
                 .partitionKey(Attribute.builder().name("projectId").type(AttributeType.STRING).build())
                 .sortKey(Attribute.builder().name("jobId").type(AttributeType.STRING).build()).build());
+        // sparse: only jobs that are not terminal carry the attribute (see DynamoJobStore.BY_ACTIVE)
+        jobs.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder().indexName("byActive")
+                .partitionKey(Attribute.builder().name("active").type(AttributeType.STRING).build())
+                .sortKey(Attribute.builder().name("jobId").type(AttributeType.STRING).build())
+                .projectionType(software.amazon.awscdk.services.dynamodb.ProjectionType.KEYS_ONLY).build());
         catalog = table("Catalog", "projectId", "id", null);
         keys = table("Keys", "keyHash", null, null);
         ledger = table("Ledger", "jobId", "entry", "expiresAt");

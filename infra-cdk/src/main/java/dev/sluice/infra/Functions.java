@@ -1,6 +1,9 @@
 package dev.sluice.infra;
 
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.lambda.Alias;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
@@ -17,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The four Lambda functions (java21, SnapStart on published versions, an alias "live" that the event sources invoke),
+ * The five Lambda functions (java21, SnapStart on published versions, an alias "live" that the event sources invoke),
  * memory and timeouts per role, ReportBatchItemFailures on every SQS event source, and permissions through grants.
  */
 final class Functions extends Construct {
@@ -27,6 +30,7 @@ final class Functions extends Construct {
     final Alias fanout;
     final Alias inference;
     final Alias delivery;
+    final Alias scheduler;
     private final Map<String, String> environment = new LinkedHashMap<>();
 
     Functions(Construct scope, String id, SluiceStack.Settings settings, DataStore data, WorkQueues queues) {
@@ -69,6 +73,12 @@ final class Functions extends Construct {
         List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(delivery));
         data.catalog.grantReadData(delivery);
         consume(delivery, queues.delivery, 10, settings.deliveryMaxConcurrency());
+
+        scheduler = function(settings, "scheduler", 1024, 60);
+        data.jobs.grantReadWriteData(scheduler);
+        Rule.Builder.create(this, "EveryMinute").schedule(Schedule.rate(Duration.minutes(1)))
+                .description("Sluice scheduler: time out, finish and fail jobs")
+                .targets(List.of(new LambdaFunction(scheduler))).build();
     }
 
     /** What every function and the GPU worker read from their environment. */
@@ -77,7 +87,7 @@ final class Functions extends Construct {
     }
 
     List<Alias> all() {
-        return List.of(api, fanout, inference, delivery);
+        return List.of(api, fanout, inference, delivery, scheduler);
     }
 
     private Alias function(SluiceStack.Settings settings, String name, int memory, int timeoutSeconds) {

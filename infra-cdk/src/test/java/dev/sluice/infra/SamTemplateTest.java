@@ -43,7 +43,7 @@ class SamTemplateTest {
     @Test
     void everyFunction_isAModuleWithExactlyOneLambdaHandler_builtToItsCodeUri() throws IOException {
         var functions = resources("AWS::Serverless::Function");
-        assertEquals(4, functions.size());
+        assertEquals(5, functions.size());
         for (var f : functions) {
             String codeUri = f.getValue().path("Properties").path("CodeUri").asText();
             assertTrue(codeUri.matches("functions/[a-z-]+/target/function.zip"), codeUri);

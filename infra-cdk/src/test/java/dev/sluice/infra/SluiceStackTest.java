@@ -141,7 +141,7 @@ class SluiceStackTest {
     void functions_areJava21_withSnapStart_invokedThroughTheirPublishedAlias() {
         var functions = resources("AWS::Lambda::Function").entrySet().stream()
                 .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
-        assertEquals(4, functions.size());
+        assertEquals(5, functions.size());
         for (var f : functions) {
             var p = props(f.getValue());
             assertEquals("PublishedVersions", at(p, "SnapStart", "ApplyOn"), f.getKey());
@@ -152,7 +152,9 @@ class SluiceStackTest {
         }
         assertTrue(functions.stream().anyMatch(f -> Integer.valueOf(3538).equals(props(f.getValue()).get("MemorySize"))),
                 "the inference function has its own memory size");
-        assertEquals(4, resources("AWS::Lambda::Alias").size());
+        assertEquals(5, resources("AWS::Lambda::Alias").size());
+        var rule = props(resources("AWS::Events::Rule").values().iterator().next());
+        assertEquals("rate(1 minute)", rule.get("ScheduleExpression"), "the scheduler runs every minute");
     }
 
     @Test
@@ -196,7 +198,7 @@ class SluiceStackTest {
     void alarms_onEveryDlqAndEveryFunctionsErrors() {
         var alarms = resources("AWS::CloudWatch::Alarm");
         assertEquals(4, alarms.values().stream().filter(a -> "ApproximateNumberOfMessagesVisible".equals(props(a).get("MetricName"))).count());
-        assertEquals(4, alarms.values().stream().filter(a -> "Errors".equals(props(a).get("MetricName"))).count());
+        assertEquals(5, alarms.values().stream().filter(a -> "Errors".equals(props(a).get("MetricName"))).count());
     }
 
     @Test

@@ -46,6 +46,12 @@ public final class DynamoJobStore implements JobStore {
     static final String[] COUNTERS = {"gathered", "failedGather", "preprocessed", "failedProcess", "predicted",
             "failedPredict", "delivered", "failedDeliver", "skipped"};
     public static final String BY_PROJECT = "byProject";
+    /**
+     * A sparse index of the jobs that are not terminal: the attribute exists while a job can still change, so the
+     * scheduler reads the active jobs without scanning the table. Counter updates do not touch it (no index writes).
+     */
+    public static final String BY_ACTIVE = "byActive";
+    public static final String ACTIVE = "active";
     private static final long LEDGER_TTL_SECONDS = Duration.ofDays(30).toSeconds();
 
     private final DynamoDbClient dynamo;
@@ -72,6 +78,7 @@ public final class DynamoJobStore implements JobStore {
         item.put("terminal", n(0));
         item.put("createTime", n(job.createTime()));
         item.put("updateTime", n(job.updateTime()));
+        item.put(ACTIVE, s(ACTIVE));
         dynamo.putItem(b -> b.tableName(config.jobsTable()).item(item).conditionExpression("attribute_not_exists(jobId)"));
     }
 
@@ -101,11 +108,12 @@ public final class DynamoJobStore implements JobStore {
         values.put(":msg", s(message));
         values.put(":now", n(now));
         String update = "SET overview = :to, message = :msg, updateTime = :now";
+        String remove = to.isTerminal() ? " REMOVE " + ACTIVE : "";
         if (reason != null) {
             values.put(":reason", s(reason));
             update += ", reason = :reason";
         }
-        String finalUpdate = update;
+        String finalUpdate = update + remove;
         try {
             dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
                     .updateExpression(finalUpdate)
@@ -237,7 +245,7 @@ public final class DynamoJobStore implements JobStore {
         }
         try {
             dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
-                    .updateExpression("SET overview = :finished, message = :finished, updateTime = :now")
+                    .updateExpression("SET overview = :finished, message = :finished, updateTime = :now REMOVE " + ACTIVE)
                     .conditionExpression("overview = :running AND terminal = itemCount")
                     .expressionAttributeValues(Map.of(":finished", s(JobState.Finished.name()),
                             ":running", s(JobState.Running.name()), ":now", n(now))));
@@ -245,6 +253,22 @@ public final class DynamoJobStore implements JobStore {
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
+    }
+
+    @Override
+    public List<Job> activeJobs() {
+        List<Job> active = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> startKey = start;
+            QueryResponse response = dynamo.query(b -> b.tableName(config.jobsTable()).indexName(BY_ACTIVE)
+                    .keyConditionExpression("#a = :a").expressionAttributeNames(Map.of("#a", ACTIVE))
+                    .expressionAttributeValues(Map.of(":a", s(ACTIVE))).exclusiveStartKey(startKey));
+            response.items().forEach(row -> get(row.get("jobId").s()).ifPresent(active::add));
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return active;
     }
 
     @Override

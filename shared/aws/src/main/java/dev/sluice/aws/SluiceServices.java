@@ -77,6 +77,10 @@ public final class SluiceServices {
         return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall);
     }
 
+    public dev.sluice.core.schedule.Scheduler scheduler() {
+        return new dev.sluice.core.schedule.Scheduler(jobStore, clock);
+    }
+
     public DeliveryService delivery() {
         return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
                 queue, clock);

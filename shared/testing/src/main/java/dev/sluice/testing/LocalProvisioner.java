@@ -106,10 +106,15 @@ public final class LocalProvisioner {
                 .billingMode(BillingMode.PAY_PER_REQUEST).keySchema(keys);
         if (byProjectIndex) {
             attributes.add(AttributeDefinition.builder().attributeName("projectId").attributeType(ScalarAttributeType.S).build());
+            attributes.add(AttributeDefinition.builder().attributeName(DynamoJobStore.ACTIVE).attributeType(ScalarAttributeType.S).build());
             request.globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(DynamoJobStore.BY_PROJECT)
                     .keySchema(KeySchemaElement.builder().attributeName("projectId").keyType(KeyType.HASH).build(),
                             KeySchemaElement.builder().attributeName("jobId").keyType(KeyType.RANGE).build())
-                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build());
+                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build(),
+                    GlobalSecondaryIndex.builder().indexName(DynamoJobStore.BY_ACTIVE)
+                    .keySchema(KeySchemaElement.builder().attributeName(DynamoJobStore.ACTIVE).keyType(KeyType.HASH).build(),
+                            KeySchemaElement.builder().attributeName("jobId").keyType(KeyType.RANGE).build())
+                    .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build());
         }
         dynamo.createTable(request.attributeDefinitions(attributes).build());
     }

@@ -73,8 +73,17 @@ public final class FanoutService {
 
     void fanOut(String jobId, long offset, long firstLine, Deadline deadline) {
         Job job = jobs.get(jobId).orElse(null);
-        if (job == null || job.status().overview().isTerminal()) {
-            LOG.info(() -> "fanout: job " + jobId + " is gone or terminal; nothing to send");
+        if (job == null) {
+            LOG.info(() -> "fanout: job " + jobId + " is gone; nothing to send");
+            return;
+        }
+        if (job.status().overview().isTerminal()) {
+            // The lines from here on will never run: they are skipped, once (the ledger keys on the first line).
+            long skipped = job.status().itemCount() - firstLine;
+            if (skipped > 0) {
+                jobs.commit(new JobStore.StageCommit(jobId, "fanout", "skip-" + firstLine,
+                        new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, skipped), List.of(), clock.nowMillis(), null));
+            }
             return;
         }
         long now = clock.nowMillis();

@@ -41,6 +41,9 @@ public interface JobStore {
     /** Moves a Running job whose every item is terminal to Finished (a conditional write on exact counters). */
     boolean finishIfComplete(String jobId, long now);
 
+    /** The jobs that are not terminal (Waiting or Running). */
+    List<Job> activeJobs();
+
     /** Log entries with afterTime < createTime < beforeTime, oldest first, at most max. */
     List<LogEntry> logs(String jobId, long afterTime, long beforeTime, int max);
 

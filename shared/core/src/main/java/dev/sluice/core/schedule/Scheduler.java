@@ -1,0 +1,62 @@
+package dev.sluice.core.schedule;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.port.JobStore;
+
+import java.util.EnumSet;
+import java.util.logging.Logger;
+
+/**
+ * The periodic sweep over active jobs (an EventBridge schedule on AWS, a timer in `sluice local`): ends jobs whose
+ * stopAtTime (or the default cutoff) passed as TimedOut, finishes jobs whose every item is terminal, and fails jobs
+ * that made no progress for too long. Starting at startAtTime needs no sweep: the fan-out message waits in the queue
+ * until then. Items that never run because a job ended are counted as skipped where they are: the fan-out skips the
+ * lines it has not sent, the inference stage the batches it receives for an ended job.
+ */
+public final class Scheduler {
+    /** A job without stopAtTime ends TimedOut this long after its creation. */
+    public static final long DEFAULT_CUTOFF_MILLIS = 24L * 60 * 60 * 1000;
+    /** A Running job whose counters did not move for this long is failed. */
+    public static final long STALL_MILLIS = 60L * 60 * 1000;
+    private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+
+    public record Sweep(int active, int timedOut, int finished, int failed) {
+    }
+
+    private final JobStore jobs;
+    private final Clock clock;
+
+    public Scheduler(JobStore jobs, Clock clock) {
+        this.jobs = jobs;
+        this.clock = clock;
+    }
+
+    public Sweep sweep() {
+        int timedOut = 0;
+        int finished = 0;
+        int failed = 0;
+        var active = jobs.activeJobs();
+        for (Job job : active) {
+            long now = clock.nowMillis();
+            long stopAt = job.spec().stopAtTime() != null ? job.spec().stopAtTime() : job.createTime() + DEFAULT_CUTOFF_MILLIS;
+            if (now >= stopAt) {
+                if (jobs.transition(job.id(), EnumSet.of(JobState.Waiting, JobState.Running), JobState.TimedOut,
+                        "TimedOut", "job.timed_out: " + (job.spec().stopAtTime() != null ? "stopAtTime" : "the default cutoff of 24 h")
+                                + " passed before every item was done; the rest are counted as skipped", now)) {
+                    timedOut++;
+                }
+            } else if (job.status().overview() == JobState.Running && jobs.finishIfComplete(job.id(), now)) {
+                finished++;
+            } else if (job.status().overview() == JobState.Running && now - job.status().updateTime() > STALL_MILLIS) {
+                if (jobs.transition(job.id(), EnumSet.of(JobState.Running), JobState.Failed, "Failed",
+                        "job.stalled: no item made progress for " + STALL_MILLIS / 60_000 + " minutes; see the DLQs", now)) {
+                    failed++;
+                    LOG.warning(() -> "job " + job.id() + " stalled and was failed");
+                }
+            }
+        }
+        return new Sweep(active.size(), timedOut, finished, failed);
+    }
+}
