@@ -33,7 +33,7 @@ final class ColdStartBench {
             f.readyModel();
             f.webhook(receiver.url(), dev.sluice.core.webhook.WebhookSignature.newSecret());
             f.job(3, null);
-            f.clients.s3().createBucket(b -> b.bucket(HandlerFixture.ITEMS_BUCKET));
+            f.itemsBucket();
             f.clients.s3().putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
                     software.amazon.awssdk.core.sync.RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
             return List.of(

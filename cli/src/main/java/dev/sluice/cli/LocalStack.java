@@ -59,7 +59,8 @@ public final class LocalStack implements AutoCloseable {
         this.emulators = EmulatorStack.start();
         try {
             this.clients = LocalProvisioner.clients(emulators, options.interceptors());
-            SluiceConfig config = LocalProvisioner.provision(clients, "sluice-", options.queues(), true);
+            SluiceConfig config = LocalProvisioner.provision(clients,
+                    "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", options.queues(), true);
             this.services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
                     config, Clock.SYSTEM);
             this.projectId = Ids.newId(Ids.PROJECT, System.currentTimeMillis());

@@ -37,19 +37,33 @@ public final class EmulatorStack implements AutoCloseable {
     public final URI sqsEndpoint;
     public final URI s3Endpoint;
 
-    private EmulatorStack(DynamoDBProxyServer dynamo, int dynamoPort, SQSRestServer sqs, int sqsPort,
-                          Process s3mock, int s3Port, Path s3Root, Thread shutdownHook) {
+    private EmulatorStack(DynamoDBProxyServer dynamo, URI dynamoEndpoint, SQSRestServer sqs, URI sqsEndpoint,
+                          Process s3mock, URI s3Endpoint, Path s3Root, Thread shutdownHook) {
         this.dynamo = dynamo;
         this.sqs = sqs;
         this.s3mock = s3mock;
         this.s3Root = s3Root;
         this.shutdownHook = shutdownHook;
-        this.dynamoEndpoint = URI.create("http://127.0.0.1:" + dynamoPort);
-        this.sqsEndpoint = URI.create("http://127.0.0.1:" + sqsPort);
-        this.s3Endpoint = URI.create("http://127.0.0.1:" + s3Port);
+        this.dynamoEndpoint = dynamoEndpoint;
+        this.sqsEndpoint = sqsEndpoint;
+        this.s3Endpoint = s3Endpoint;
     }
 
+    private static URI loopback(int port) {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * The emulators: embedded by default; with {@code -Dsluice.aws.endpoint=URL} (or SLUICE_AWS_ENDPOINT) one external
+     * endpoint that serves DynamoDB, SQS and S3 (a LocalStack container, e.g. {@code mvn verify -Plocalstack}), and
+     * nothing is started.
+     */
     public static EmulatorStack start() {
+        String external = System.getProperty("sluice.aws.endpoint", System.getenv("SLUICE_AWS_ENDPOINT"));
+        if (external != null && !external.isBlank()) {
+            URI endpoint = URI.create(external);
+            return new EmulatorStack(null, endpoint, null, endpoint, null, endpoint, null, null);
+        }
         List<AutoCloseable> started = new ArrayList<>();
         try {
             // S3Mock first: it is the slowest to start, and the others start while it boots.
@@ -83,7 +97,8 @@ public final class EmulatorStack implements AutoCloseable {
             started.add(sqs::stopAndWait);
 
             waitForHttp(URI.create("http://127.0.0.1:" + s3Port + "/"), s3mock, 60_000);
-            return new EmulatorStack(dynamo, dynamoPort, sqs, sqsPort, s3mock, s3Port, s3Root, hook);
+            return new EmulatorStack(dynamo, loopback(dynamoPort), sqs, loopback(sqsPort), s3mock, loopback(s3Port),
+                    s3Root, hook);
         } catch (Exception e) {
             for (AutoCloseable c : started) {
                 try {
@@ -164,6 +179,9 @@ public final class EmulatorStack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dynamo == null) {
+            return; // external endpoint: nothing of ours to stop
+        }
         try {
             sqs.stopAndWait();
         } catch (RuntimeException e) {

@@ -29,7 +29,9 @@ public final class HandlerFixture implements AutoCloseable {
 
     public final EmulatorStack emulators = EmulatorStack.start();
     public final LocalProvisioner.Clients clients = LocalProvisioner.clients(emulators, List.of());
-    public final SluiceConfig config = LocalProvisioner.provision(clients, "sluice-", LocalProvisioner.QueueSettings.TEST, true);
+    /** A prefix of its own, so fixtures can share one external emulator (-Plocalstack). */
+    public final SluiceConfig config = LocalProvisioner.provision(clients,
+            "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", LocalProvisioner.QueueSettings.TEST, true);
     public final SluiceServices services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(),
             clients.presigner(), config, Clock.SYSTEM);
 
@@ -63,6 +65,16 @@ public final class HandlerFixture implements AutoCloseable {
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, itemCount, 1), 1, 1);
         services.jobStore.create(job);
         return job;
+    }
+
+    /** The bucket of the sample events' s3:// items, created if it is not there yet. */
+    public void itemsBucket() {
+        try {
+            clients.s3().createBucket(b -> b.bucket(ITEMS_BUCKET));
+        } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
+                 | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException e) {
+            // there already, from an earlier fixture on the same emulator
+        }
     }
 
     public int queueDepth(String queueUrl) {

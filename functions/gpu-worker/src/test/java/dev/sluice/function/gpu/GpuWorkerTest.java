@@ -37,7 +37,7 @@ class GpuWorkerTest {
         fixture = new HandlerFixture();
         onnx = new OnnxPredictor(m -> fixture.services.objects.read(m.objectKey()), 2, true);
         var s3 = fixture.clients.s3();
-        s3.createBucket(b -> b.bucket(HandlerFixture.ITEMS_BUCKET));
+        fixture.itemsBucket();
         s3.putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
                 RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
         fixture.readyModel();

@@ -37,7 +37,7 @@ class InferenceHandlerTest {
     @Test
     void batchEvent_predictsCommitsOnceAndEnqueuesOneDelivery() {
         var s3 = fixture.clients.s3();
-        s3.createBucket(b -> b.bucket(HandlerFixture.ITEMS_BUCKET));
+        fixture.itemsBucket();
         s3.putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
                 RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
         s3.putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/not-an-image.jpg"),
