@@ -51,8 +51,7 @@ final class GpuPool extends Construct {
         cluster.addAsgCapacityProvider(capacity);
 
         Ec2TaskDefinition task = Ec2TaskDefinition.Builder.create(this, "Task").build();
-        ContainerImage image = settings.gpuWorkerImage() != null
-                ? ContainerImage.fromRegistry(settings.gpuWorkerImage())
+        ContainerImage image = settings.gpuWorkerImage() != null ? registryImage(settings.gpuWorkerImage())
                 : ContainerImage.fromAsset(settings.repositoryRoot().toString(), AssetImageProps.builder()
                 .file("functions/gpu-worker/Dockerfile")
                 .exclude(List.of("**/target", ".git", "**/cdk.out", "**/node_modules")).build());
@@ -85,6 +84,18 @@ final class GpuPool extends Construct {
                 .adjustmentType(AdjustmentType.EXACT_CAPACITY)
                 .scalingSteps(steps(settings.gpuMaxTasks(), settings.gpuBacklogPerTask()))
                 .cooldown(Duration.minutes(1)).build());
+    }
+
+    /** An image in ECR gets pull permissions through the repository; any other registry is used as it is. */
+    private ContainerImage registryImage(String uri) {
+        var ecr = java.util.regex.Pattern.compile("^\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/([^:@]+)(?::(.+))?$")
+                .matcher(uri);
+        if (ecr.matches()) {
+            return ContainerImage.fromEcrRepository(
+                    software.amazon.awscdk.services.ecr.Repository.fromRepositoryName(this, "WorkerRepository", ecr.group(1)),
+                    ecr.group(2) == null ? "latest" : ecr.group(2));
+        }
+        return ContainerImage.fromRegistry(uri);
     }
 
     /** Exact task counts: 0 for an empty queue, then one task per {@code perTask} queued batches, up to max. */
