@@ -75,6 +75,10 @@ public final class SluiceClient {
         return post("/batch/jobs", Map.of("name", name, "spec", spec));
     }
 
+    public JsonNode cancel(String jobId) {
+        return post("/batch/jobs/" + jobId + ":cancel", Map.of());
+    }
+
     public JsonNode job(String id) {
         return get("/batch/jobs/" + id);
     }

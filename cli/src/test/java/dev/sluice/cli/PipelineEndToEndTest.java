@@ -309,6 +309,31 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void cancelledJob_isCancelledAtOnce_skipsWhatHadNotStarted_andCannotBeCancelledTwice() throws Exception {
+        fault = Fault.NONE;
+        int n = 800;
+        String datasetId = readyDataset(photoLines(n));
+        String jobId = createTimedJob(datasetId, null, null, 8).get("id").asText();
+        client.waitFor(() -> client.job(jobId), Duration.ofSeconds(30), "Waiting");
+        Thread.sleep(1_000);
+        JsonNode cancelled = client.cancel(jobId);
+        assertEquals("Cancelled", cancelled.path("status").path("overview").asText());
+        long deadline = System.currentTimeMillis() + 60_000;
+        ItemCounters c;
+        do {
+            Thread.sleep(200);
+            c = Json.MAPPER.convertValue(client.job(jobId).path("status").path("items"), ItemCounters.class);
+        } while (c.terminal() < n && System.currentTimeMillis() < deadline);
+        assertTrue(c.skipped() > 0, c.toString());
+        assertNull(c.violation(n), c.toString());
+        assertEquals("Cancelled", client.job(jobId).path("status").path("overview").asText());
+        SluiceClient.ApiException again = org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class,
+                () -> client.cancel(jobId));
+        assertEquals(409, again.status);
+        assertEquals("job.already_terminal", again.code);
+    }
+
+    @Test
     void startAtTimeInTheFuture_keepsTheJobWaitingUntilThen() throws Exception {
         fault = Fault.NONE;
         String datasetId = readyDataset(photoLines(4));

@@ -28,7 +28,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|:cancel)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -79,11 +79,16 @@ public final class ApiRouter {
         }
         String collection = m.group(2);
         String id = m.group(3);
-        boolean logs = m.group(4) != null;
+        boolean logs = "/logs".equals(m.group(4));
+        boolean cancel = ":cancel".equals(m.group(4));
         String method = request.method().toUpperCase(Locale.ROOT);
         if (request.body() != null && request.body().length() > MAX_BODY_BYTES) {
             throw new SluiceException(SluiceException.Kind.TOO_LARGE, "request.too_large",
                     "the request body is over " + MAX_BODY_BYTES + " bytes");
+        }
+        if (cancel) {
+            require(method, "POST", collection.equals("batch/jobs"));
+            return ok(200, services.jobs.cancel(projectId, id));
         }
         if (logs) {
             require(method, "GET", collection.equals("batch/jobs"));

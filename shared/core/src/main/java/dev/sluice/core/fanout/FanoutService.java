@@ -78,12 +78,7 @@ public final class FanoutService {
             return;
         }
         if (job.status().overview().isTerminal()) {
-            // The lines from here on will never run: they are skipped, once (the ledger keys on the first line).
-            long skipped = job.status().itemCount() - firstLine;
-            if (skipped > 0) {
-                jobs.commit(new JobStore.StageCommit(jobId, "fanout", "skip-" + firstLine,
-                        new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, skipped), List.of(), clock.nowMillis(), null));
-            }
+            skipFrom(job, firstLine);
             return;
         }
         long now = clock.nowMillis();
@@ -126,6 +121,10 @@ public final class FanoutService {
                 if (index % segmentLines == 0) {
                     finishSegment(jobId, segment, segmentLines);
                     segment = new Segment(index, target);
+                    if (jobs.get(jobId).map(j -> j.status().overview().isTerminal()).orElse(true)) {
+                        skipFrom(job, index); // cancelled or timed out while fanning out
+                        return;
+                    }
                     if (deadline.remainingMillis() < reserveMillis) {
                         queue.send(BatchQueue.Name.FANOUT,
                                 Json.write(FanoutMessage.fanOut(jobId, reader.offset(), index)), 0);
@@ -143,6 +142,15 @@ public final class FanoutService {
             throw new UncheckedIOException("reading dataset of job " + jobId, e);
         }
         jobs.finishIfComplete(jobId, clock.nowMillis());
+    }
+
+    /** The lines from here on will never run: they are skipped, once (the ledger keys on the first line). */
+    private void skipFrom(Job job, long firstLine) {
+        long skipped = job.status().itemCount() - firstLine;
+        if (skipped > 0) {
+            jobs.commit(new JobStore.StageCommit(job.id(), "fanout", "skip-" + firstLine,
+                    new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, skipped), List.of(), clock.nowMillis(), null));
+        }
     }
 
     private void finishSegment(String jobId, Segment segment, long segmentLines) {

@@ -86,6 +86,21 @@ public final class JobService {
                 .orElseThrow(() -> SluiceException.notFound("job", id));
     }
 
+    /**
+     * Cancels a Waiting or Running job at once. Batches that workers receive from now on are skipped (they check the
+     * job per batch), batches in hand finish, and the lines the fan-out has not sent yet are skipped.
+     */
+    public Job cancel(String projectId, String id) {
+        Job job = get(projectId, id);
+        if (!jobs.transition(id, java.util.EnumSet.of(JobState.Waiting, JobState.Running), JobState.Cancelled,
+                "Cancelled", "job.cancelled: cancelled by the user", clock.nowMillis())) {
+            Job now = get(projectId, id);
+            throw SluiceException.conflict("job.already_terminal", "job " + id + " is already "
+                    + now.status().overview() + " and cannot be cancelled");
+        }
+        return get(projectId, id);
+    }
+
     public Page<Job> list(String projectId, PageRequest page) {
         return jobs.list(projectId, page);
     }
