@@ -192,6 +192,21 @@ class PipelineEndToEndTest {
             failedLines.add(e.path("index").asLong());
         }
         assertEquals(Set.of(17L, 60L, 99L, 120L, 150L, 201L), failedLines);
+        // the same entries, four at a time, through the cursor
+        JsonNode first = client.logs(jobId, "minLevel=Error&maxEntries=4");
+        assertEquals(4, first.get("entries").size());
+        JsonNode second = client.logs(jobId, "minLevel=Error&maxEntries=4&page=" + first.get("nextPage").asText());
+        assertEquals(2, second.get("entries").size());
+        assertTrue(second.path("nextPage").isMissingNode() || second.get("nextPage").isNull());
+        // every entry of the job in pages of 500: gathered, preprocessed, predicted and delivered for each of the 200
+        // delivered items, gathered for the 2 that failed to process, and the 6 failures: 808
+        JsonNode page1 = client.logs(jobId, "maxEntries=500");
+        assertEquals(500, page1.get("entries").size());
+        JsonNode page2 = client.logs(jobId, "maxEntries=500&page=" + page1.get("nextPage").asText());
+        assertEquals(308, page2.get("entries").size());
+        Set<String> ids = new HashSet<>();
+        page1.get("entries").forEach(e -> ids.add(e.get("id").asText()));
+        page2.get("entries").forEach(e -> assertTrue(ids.add(e.get("id").asText()), "no entry twice"));
     }
 
     @Test

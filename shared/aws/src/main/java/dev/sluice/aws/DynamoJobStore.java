@@ -272,29 +272,53 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
-    public List<LogEntry> logs(String jobId, long afterTime, long beforeTime, int max) {
+    public LogPage logs(String jobId, long afterTime, long beforeTime, boolean errorsOnly, int max, String cursor) {
+        String fromSk = String.format("%013d", Math.max(0, afterTime + 1));
+        int skip = 0;
+        if (cursor != null) {
+            String decoded;
+            try {
+                decoded = new String(java.util.Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw dev.sluice.core.SluiceException.invalid("logs.bad_page", "page is not a cursor returned by a previous call");
+            }
+            int bar = decoded.lastIndexOf('|');
+            if (bar < 0) {
+                throw dev.sluice.core.SluiceException.invalid("logs.bad_page", "page is not a cursor returned by a previous call");
+            }
+            fromSk = decoded.substring(0, bar);
+            skip = Integer.parseInt(decoded.substring(bar + 1));
+        }
+        String toSk = String.format("%013d~", Math.min(9_999_999_999_999L, beforeTime - 1));
         List<LogEntry> result = new ArrayList<>();
         Map<String, AttributeValue> start = null;
+        String from = fromSk;
         do {
             Map<String, AttributeValue> startKey = start;
             QueryResponse response = dynamo.query(b -> b.tableName(config.logsTable())
                     .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
-                    .expressionAttributeValues(Map.of(":j", s(jobId),
-                            ":a", s(String.format("%013d", Math.max(0, afterTime + 1))),
-                            ":b", s(String.format("%013d~", Math.min(9_999_999_999_999L, beforeTime - 1)))))
+                    .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(from), ":b", s(toSk)))
                     .exclusiveStartKey(startKey));
             for (Map<String, AttributeValue> row : response.items()) {
-                for (LogEntry entry : Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class)) {
-                    if (result.size() == max) {
-                        return result;
+                String sk = row.get("sk").s();
+                LogEntry[] entries = Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class);
+                int first = sk.equals(fromSk) ? skip : 0;
+                for (int i = first; i < entries.length; i++) {
+                    if (errorsOnly && !LogEntry.ERROR.equals(entries[i].level())) {
+                        continue;
                     }
-                    result.add(entry);
+                    if (result.size() == max) {
+                        String next = java.util.Base64.getUrlEncoder().withoutPadding()
+                                .encodeToString((sk + "|" + i).getBytes(StandardCharsets.UTF_8));
+                        return new LogPage(result, next);
+                    }
+                    result.add(entries[i]);
                 }
             }
             start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
                     ? response.lastEvaluatedKey() : null;
         } while (start != null);
-        return result;
+        return new LogPage(result, null);
     }
 
     @Override

@@ -11,7 +11,6 @@ import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.webhook.WebhookService;
 
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
@@ -92,7 +91,7 @@ public final class ApiRouter {
         }
         if (logs) {
             require(method, "GET", collection.equals("batch/jobs"));
-            return ok(200, Map.of("entries", logs(projectId, id, request)));
+            return ok(200, logs(projectId, id, request));
         }
         PageRequest page = id == null && method.equals("GET") ? PageRequest.of(request.param("limit"), request.param("page")) : null;
         return switch (collection) {
@@ -116,7 +115,7 @@ public final class ApiRouter {
         };
     }
 
-    private List<LogEntry> logs(String projectId, String jobId, Request request) {
+    private Object logs(String projectId, String jobId, Request request) {
         Job job = services.jobs.get(projectId, jobId);
         long after = longParam(request, "afterTime", -1);
         long before = longParam(request, "beforeTime", Long.MAX_VALUE / 2);
@@ -128,11 +127,8 @@ public final class ApiRouter {
         if (minLevel != null && !minLevel.equals(LogEntry.INFO) && !minLevel.equals(LogEntry.ERROR)) {
             throw SluiceException.invalid("logs.bad_min_level", "minLevel must be Info or Error");
         }
-        List<LogEntry> entries = services.jobStore.logs(job.id(), after, before, LogEntry.ERROR.equals(minLevel) ? Integer.MAX_VALUE : (int) max);
-        if (LogEntry.ERROR.equals(minLevel)) {
-            entries = entries.stream().filter(e -> LogEntry.ERROR.equals(e.level())).limit(max).toList();
-        }
-        return entries;
+        return services.jobStore.logs(job.id(), after, before, LogEntry.ERROR.equals(minLevel), (int) max,
+                request.param("page"));
     }
 
     private static long longParam(Request request, String name, long fallback) {

@@ -59,7 +59,7 @@ class InferenceHandlerTest {
         assertEquals(new ItemCounters(2, 1, 1, 1, 1, 0, 0, 0, 0), c, "counted once although delivered twice");
         assertEquals(2, fixture.queueDepth(fixture.config.deliveryQueueUrl()),
                 "the redelivered batch re-sends its deliveries (the delivery ledger drops the copy)");
-        var reasons = fixture.services.jobStore.logs(HandlerFixture.JOB, 0, Long.MAX_VALUE / 2, 100).stream()
+        var reasons = fixture.services.jobStore.logs(HandlerFixture.JOB, 0, Long.MAX_VALUE / 2, false, 100, null).entries().stream()
                 .filter(e -> "Error".equals(e.level())).map(e -> e.reason()).toList();
         assertEquals(2, reasons.size(), reasons.toString());
         assertTrue(reasons.stream().anyMatch(r -> r.startsWith("gather.not_found")), reasons.toString());

@@ -44,8 +44,14 @@ public interface JobStore {
     /** The jobs that are not terminal (Waiting or Running). */
     List<Job> activeJobs();
 
-    /** Log entries with afterTime < createTime < beforeTime, oldest first, at most max. */
-    List<LogEntry> logs(String jobId, long afterTime, long beforeTime, int max);
+    /**
+     * Log entries written after afterTime and before beforeTime, oldest first, at most max; only errors if asked.
+     * The page's cursor (null on the last page) continues exactly where this page stopped.
+     */
+    LogPage logs(String jobId, long afterTime, long beforeTime, boolean errorsOnly, int max, String cursor);
+
+    record LogPage(List<LogEntry> entries, String nextPage) {
+    }
 
     /** Items of a batch already settled by earlier delivery attempts, keyed by line index. */
     java.util.Map<Long, LogEntry> deliveryProgress(String jobId, String batchId);
