@@ -140,6 +140,16 @@ public final class SluiceClient {
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))));
     }
 
+    public JsonNode put(String path, Object body) {
+        return call(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(Json.write(body))));
+    }
+
+    public JsonNode delete(String path) {
+        return call(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
     private JsonNode call(HttpRequest.Builder request) {
         request.header("Authorization", "Bearer " + apiKey).timeout(Duration.ofSeconds(60));
         HttpResponse<String> response = send(request);

@@ -349,6 +349,43 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void webhookManagement_test_rotate_update_delete() {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            JsonNode created = client.createWebhook("managed", receiver.url(), 3, 2000);
+            String id = created.get("id").asText();
+            String first = created.get("secret").asText();
+            receiver.secret(first);
+            JsonNode ok = client.post("/batch/webhooks/" + id + ":test", Map.of());
+            assertEquals("Delivered", ok.get("status").asText(), ok.toString());
+            assertEquals(204, ok.get("responseCode").asInt());
+            assertEquals(1, ok.get("attemptCount").asInt());
+
+            JsonNode rotated = client.put("/batch/webhooks/" + id + "/secret", Map.of());
+            String second = rotated.get("secret").asText();
+            assertTrue(!second.equals(first), "a new secret");
+            JsonNode refused = client.post("/batch/webhooks/" + id + ":test", Map.of());
+            assertEquals(401, refused.get("responseCode").asInt(), "signed with the new secret, which the receiver does not know yet");
+            receiver.secret(second);
+            assertEquals("Delivered", client.post("/batch/webhooks/" + id + ":test", Map.of()).get("status").asText());
+
+            receiver.respond(r -> 503);
+            JsonNode down = client.post("/batch/webhooks/" + id + ":test", Map.of());
+            assertEquals("Failed", down.get("status").asText());
+            assertEquals(3, down.get("attemptCount").asInt(), "retriable answers are retried");
+
+            JsonNode updated = client.put("/batch/webhooks/" + id, Map.of("spec", Map.of("retries",
+                    Map.of("maxRetries", 7, "maxBackoffMs", 5000))));
+            assertEquals(7, updated.path("spec").path("retries").path("maxRetries").asInt());
+            assertEquals(receiver.url(), updated.path("spec").path("endpoint").asText(), "what is not given stays");
+            assertTrue(client.get("/batch/webhooks/" + id).path("secret").isMissingNode(), "the secret is never read back");
+
+            client.delete("/batch/webhooks/" + id);
+            assertEquals(404, org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class,
+                    () -> client.get("/batch/webhooks/" + id)).status);
+        }
+    }
+
+    @Test
     void startAtTimeInTheFuture_keepsTheJobWaitingUntilThen() throws Exception {
         fault = Fault.NONE;
         String datasetId = readyDataset(photoLines(4));

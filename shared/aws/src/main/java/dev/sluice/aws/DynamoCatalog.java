@@ -38,6 +38,11 @@ public final class DynamoCatalog implements Catalog {
     }
 
     @Override
+    public void delete(String projectId, String id) {
+        dynamo.deleteItem(b -> b.tableName(table).key(Map.of("projectId", s(projectId), "id", s(id))));
+    }
+
+    @Override
     public <T> Page<T> list(String projectId, String idPrefix, Class<T> type, PageRequest page) {
         return Pages.query(dynamo, table, null, "projectId = :p", Map.of(":p", s(projectId)), "id", idPrefix, page,
                 row -> Json.read(row.get("doc").s(), type));

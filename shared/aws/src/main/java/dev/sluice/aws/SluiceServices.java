@@ -57,7 +57,8 @@ public final class SluiceServices {
         this.apiKeys = new ApiKeys(new DynamoApiKeyStore(dynamo, config), clock);
         this.datasets = new DatasetService(catalog, objects, queue, clock);
         this.models = new ModelService(catalog, objects, clock);
-        this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls());
+        this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls(),
+                new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)));
         this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock);
     }
 

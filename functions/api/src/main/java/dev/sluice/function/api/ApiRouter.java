@@ -27,7 +27,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|:cancel)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/secret|:cancel|:test)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -80,10 +80,26 @@ public final class ApiRouter {
         String id = m.group(3);
         boolean logs = "/logs".equals(m.group(4));
         boolean cancel = ":cancel".equals(m.group(4));
+        String action = m.group(4);
         String method = request.method().toUpperCase(Locale.ROOT);
         if (request.body() != null && request.body().length() > MAX_BODY_BYTES) {
             throw new SluiceException(SluiceException.Kind.TOO_LARGE, "request.too_large",
                     "the request body is over " + MAX_BODY_BYTES + " bytes");
+        }
+        if ("/secret".equals(action)) {
+            require(method, "PUT", collection.equals("batch/webhooks"));
+            return ok(200, services.webhooks.rotateSecret(projectId, id));
+        }
+        if (":test".equals(action)) {
+            require(method, "POST", collection.equals("batch/webhooks"));
+            return ok(200, services.webhooks.test(projectId, id));
+        }
+        if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("PUT")) {
+            return ok(200, services.webhooks.update(projectId, id, body(request, WebhookService.UpdateRequest.class)));
+        }
+        if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("DELETE")) {
+            services.webhooks.delete(projectId, id);
+            return ok(200, Map.of("id", id, "deleted", true));
         }
         if (cancel) {
             require(method, "POST", collection.equals("batch/jobs"));

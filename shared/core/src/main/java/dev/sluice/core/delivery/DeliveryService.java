@@ -90,7 +90,19 @@ public final class DeliveryService {
                 continue;
             }
             Webhook webhook = webhooksById.computeIfAbsent(job.projectId() + "/" + m.webhookId(),
-                    k -> webhooks.getWithSecret(job.projectId(), m.webhookId()));
+                    k -> webhooks.find(job.projectId(), m.webhookId()));
+            if (webhook == null) {
+                // deleted while the job ran: these payloads can never be delivered
+                long now = clock.nowMillis();
+                List<LogEntry> failed = m.payloads().stream().map(p -> LogEntry.failure("ItemFailedDeliver", now, p.url(),
+                        p.index(), "FailedDeliver", "deliver.webhook_deleted: webhook " + m.webhookId() + " was deleted")).toList();
+                jobs.commit(new JobStore.StageCommit(m.jobId(), STAGE, m.batchId(),
+                        new ItemCounters(0, 0, 0, 0, 0, 0, 0, failed.size(), 0), failed, now, null));
+                jobs.finishIfComplete(m.jobId(), now);
+                results.add(Result.DONE);
+                attempts.add(null);
+                continue;
+            }
             Map<Long, LogEntry> settled = r.receiveCount() > 1
                     ? new HashMap<>(jobs.deliveryProgress(m.jobId(), m.batchId())) : new HashMap<>();
             Attempt attempt = new Attempt(r, webhook, settled);

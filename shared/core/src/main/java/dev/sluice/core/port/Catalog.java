@@ -11,5 +11,7 @@ public interface Catalog {
 
     <T> Optional<T> get(String projectId, String id, Class<T> type);
 
+    void delete(String projectId, String id);
+
     <T> Page<T> list(String projectId, String idPrefix, Class<T> type, PageRequest page);
 }

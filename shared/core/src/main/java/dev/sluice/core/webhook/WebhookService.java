@@ -16,9 +16,12 @@ public final class WebhookService {
     private final Catalog catalog;
     private final Clock clock;
     private final boolean allowLoopback;
+    private final dev.sluice.core.delivery.WebhookClient client;
 
     /** @param allowLoopback local mode only: accept {@code http://127.0.0.1} and {@code localhost} endpoints. */
-    public WebhookService(Catalog catalog, Clock clock, boolean allowLoopback) {
+    public WebhookService(Catalog catalog, Clock clock, boolean allowLoopback,
+                          dev.sluice.core.delivery.WebhookClient client) {
+        this.client = client;
         this.catalog = catalog;
         this.clock = clock;
         this.allowLoopback = allowLoopback;
@@ -35,11 +38,7 @@ public final class WebhookService {
         checkEndpoint(request.spec().endpoint());
         Webhook.Retries retries = request.spec().retries() == null ? new Webhook.Retries(null, null)
                 : request.spec().retries();
-        Validation.check(retries.effectiveMaxRetries() >= 0
-                        && retries.effectiveMaxRetries() <= Webhook.Retries.MAX_MAX_RETRIES, "webhook.bad_retries",
-                "retries.maxRetries must be 0.." + Webhook.Retries.MAX_MAX_RETRIES);
-        Validation.check(retries.effectiveMaxBackoffMs() >= 1000 && retries.effectiveMaxBackoffMs() <= 3_600_000,
-                "webhook.bad_retries", "retries.maxBackoffMs must be 1000..3600000");
+        checkRetries(retries);
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.WEBHOOK, now);
         Webhook webhook = new Webhook(id, Webhook.OBJECT, request.name(), projectId,
@@ -52,15 +51,100 @@ public final class WebhookService {
         return getWithSecret(projectId, id).withoutSecret();
     }
 
+    /** For the delivery function: the webhook with its secret, or null when it was deleted. */
+    public Webhook find(String projectId, String id) {
+        return catalog.get(projectId, id, Webhook.class).orElse(null);
+    }
+
     /** For the delivery function only: the webhook with its signing secret. */
     public Webhook getWithSecret(String projectId, String id) {
         return catalog.get(projectId, id, Webhook.class).orElseThrow(() -> SluiceException.notFound("webhook", id));
+    }
+
+    public record UpdateRequest(String name, Webhook.Spec spec) {
+    }
+
+    /** Changes the name, the endpoint and/or the retries; what is not given stays. The secret does not change. */
+    public Webhook update(String projectId, String id, UpdateRequest request) {
+        Validation.required(request, "webhook.body_required", "send a JSON body {name?, spec:{endpoint?, retries?}}");
+        Webhook current = getWithSecret(projectId, id);
+        String name = request.name() == null ? current.name() : Validation.name(request.name(), "webhook");
+        String endpoint = request.spec() == null || request.spec().endpoint() == null ? current.spec().endpoint()
+                : request.spec().endpoint();
+        checkEndpoint(endpoint);
+        Webhook.Retries retries = request.spec() == null || request.spec().retries() == null ? current.retries()
+                : request.spec().retries();
+        checkRetries(retries);
+        Webhook updated = new Webhook(id, Webhook.OBJECT, name, projectId, new Webhook.Spec(endpoint, retries),
+                current.secret(), current.createTime(), clock.nowMillis());
+        catalog.put(projectId, id, updated);
+        return updated.withoutSecret();
+    }
+
+    /** A new secret, returned this once; deliveries sign with it from now on. */
+    public Webhook rotateSecret(String projectId, String id) {
+        Webhook current = getWithSecret(projectId, id);
+        Webhook rotated = new Webhook(id, Webhook.OBJECT, current.name(), projectId, current.spec(),
+                WebhookSignature.newSecret(), current.createTime(), clock.nowMillis());
+        catalog.put(projectId, id, rotated);
+        return rotated;
+    }
+
+    public void delete(String projectId, String id) {
+        getWithSecret(projectId, id);
+        catalog.delete(projectId, id);
+    }
+
+    public record TestResult(String status, int responseCode, long latencyMs, int attemptCount, String reason) {
+    }
+
+    /**
+     * Sends a signed {@code webhook.test} payload now and says how it went. Retriable answers are retried (at most
+     * twice, 250 and 500 ms apart: this is an interactive call).
+     */
+    public TestResult test(String projectId, String id) {
+        Webhook webhook = getWithSecret(projectId, id);
+        String requestId = java.util.UUID.randomUUID().toString();
+        String body = dev.sluice.core.Json.write(java.util.Map.of("type", "webhook.test", "webhookId", id,
+                "projectId", projectId, "time", clock.nowMillis()));
+        int attempts = 0;
+        long start = System.nanoTime();
+        dev.sluice.core.delivery.WebhookClient.Response r;
+        while (true) {
+            attempts++;
+            String time = Long.toString(clock.nowMillis());
+            r = client.post(webhook.spec().endpoint(), java.util.Map.of(
+                    WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(webhook.secret(), requestId, time, body),
+                    WebhookSignature.REQUEST_ID_HEADER, requestId,
+                    WebhookSignature.REQUEST_TIME_HEADER, time), body);
+            if (r.success() || !r.retriable() || attempts == 3) {
+                break;
+            }
+            try {
+                Thread.sleep(250L * attempts);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        long latency = (System.nanoTime() - start) / 1_000_000;
+        return r.success() ? new TestResult("Delivered", r.status(), latency, attempts, null)
+                : new TestResult("Failed", r.status(), latency, attempts, "the endpoint answered " + r.describe()
+                + (r.status() >= 300 && r.status() < 400 ? " (redirects are not followed)" : ""));
     }
 
     public Page<Webhook> list(String projectId, PageRequest page) {
         Page<Webhook> stored = catalog.list(projectId, Ids.WEBHOOK + "_", Webhook.class, page);
         return new Page<>(stored.data().stream().map(Webhook::withoutSecret).toList(), stored.nextPage(),
                 stored.prevPage());
+    }
+
+    private static void checkRetries(Webhook.Retries retries) {
+        Validation.check(retries.effectiveMaxRetries() >= 0
+                        && retries.effectiveMaxRetries() <= Webhook.Retries.MAX_MAX_RETRIES, "webhook.bad_retries",
+                "retries.maxRetries must be 0.." + Webhook.Retries.MAX_MAX_RETRIES);
+        Validation.check(retries.effectiveMaxBackoffMs() >= 1000 && retries.effectiveMaxBackoffMs() <= 3_600_000,
+                "webhook.bad_retries", "retries.maxBackoffMs must be 1000..3600000");
     }
 
     private void checkEndpoint(String endpoint) {
