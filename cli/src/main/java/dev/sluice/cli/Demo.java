@@ -70,6 +70,11 @@ final class Demo {
                     verified++;
                 }
                 JsonNode body = Json.tree(r.body());
+                if (body.has("type")) {
+                    out.println("Event " + body.get("type").asText() + " received, signature "
+                            + (r.verified() ? "verified" : "NOT verified"));
+                    continue;
+                }
                 JsonNode best = body.path("prediction").path("classes").path(0);
                 top1.put(body.path("item").path("id").asText(), String.format("%s (%.3f)", best.path("label").asText(),
                         best.path("score").asDouble()));

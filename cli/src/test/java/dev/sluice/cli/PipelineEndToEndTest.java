@@ -101,6 +101,16 @@ class PipelineEndToEndTest {
     }
 
     record Run(JsonNode job, WebhookReceiver receiver, List<String> lines) {
+        /** The POSTs of item predictions (the job.completed event is the other kind). */
+        List<WebhookReceiver.Received> itemPosts() {
+            return receiver.received().stream().filter(r -> !Json.tree(r.body()).has("type")).toList();
+        }
+
+        List<WebhookReceiver.Received> completionEvents() {
+            return receiver.received().stream()
+                    .filter(r -> "job.completed".equals(Json.tree(r.body()).path("type").asText())).toList();
+        }
+
         ItemCounters counters() {
             return Json.MAPPER.convertValue(job.path("status").path("items"), ItemCounters.class);
         }
@@ -157,7 +167,7 @@ class PipelineEndToEndTest {
         assertEquals(200, c.delivered(), c.toString());
 
         // one verified POST per item, with labels that are right for each photo
-        List<WebhookReceiver.Received> posts = run.receiver.received();
+        List<WebhookReceiver.Received> posts = run.itemPosts();
         assertEquals(200, posts.size());
         assertTrue(posts.stream().allMatch(WebhookReceiver.Received::verified), "every signature verifies");
         assertEquals(200, posts.stream().map(WebhookReceiver.Received::requestId).distinct().count());
@@ -192,18 +202,43 @@ class PipelineEndToEndTest {
             failedLines.add(e.path("index").asLong());
         }
         assertEquals(Set.of(17L, 60L, 99L, 120L, 150L, 201L), failedLines);
+
+        // one signed job.completed event, and the manifest, parts and errors file it points to
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (run.completionEvents().isEmpty() && System.currentTimeMillis() < deadline) {
+            SluiceClient.sleep(100);
+        }
+        List<WebhookReceiver.Received> events = run.completionEvents();
+        assertEquals(1, events.stream().map(WebhookReceiver.Received::requestId).distinct().count());
+        assertTrue(events.get(0).verified());
+        JsonNode event = Json.tree(events.get(0).body());
+        assertEquals("Finished", event.path("status").path("overview").asText());
+        assertEquals(200, event.path("status").path("items").path("delivered").asLong());
+        JsonNode results = client.get("/batch/jobs/" + jobId + "/results");
+        JsonNode manifest = Json.tree(httpGet(results.path("manifest").path("url").asText()));
+        assertEquals(jobId, manifest.get("jobId").asText());
+        assertEquals(6, manifest.path("errors").path("count").asLong());
+        long resultLines = 0;
+        for (JsonNode part : results.get("parts")) {
+            resultLines += httpGet(part.path("url").asText()).lines().count();
+        }
+        assertEquals(200, resultLines, "the manifest's parts hold one line per delivered item");
+        assertEquals(6, httpGet(results.path("errors").path("url").asText()).lines().count());
         // the same entries, four at a time, through the cursor
         JsonNode first = client.logs(jobId, "minLevel=Error&maxEntries=4");
         assertEquals(4, first.get("entries").size());
         JsonNode second = client.logs(jobId, "minLevel=Error&maxEntries=4&page=" + first.get("nextPage").asText());
         assertEquals(2, second.get("entries").size());
         assertTrue(second.path("nextPage").isMissingNode() || second.get("nextPage").isNull());
-        // every entry of the job in pages of 500: gathered, preprocessed, predicted and delivered for each of the 200
-        // delivered items, gathered for the 2 that failed to process, and the 6 failures: 808
+        // every item entry of the job in pages of 500: gathered, preprocessed, predicted and delivered for each of
+        // the 200 delivered items, gathered for the 2 that failed to process, and the 6 failures: 808 (the
+        // job.completed event's delivery, when it has happened, adds one JobEventDelivered entry)
         JsonNode page1 = client.logs(jobId, "maxEntries=500");
         assertEquals(500, page1.get("entries").size());
         JsonNode page2 = client.logs(jobId, "maxEntries=500&page=" + page1.get("nextPage").asText());
-        assertEquals(308, page2.get("entries").size());
+        long itemEntries = java.util.stream.Stream.of(page1, page2).flatMap(p -> java.util.stream.StreamSupport
+                .stream(p.get("entries").spliterator(), false)).filter(e -> e.get("kind").asText().startsWith("Item")).count();
+        assertEquals(808, itemEntries);
         Set<String> ids = new HashSet<>();
         page1.get("entries").forEach(e -> ids.add(e.get("id").asText()));
         page2.get("entries").forEach(e -> assertTrue(ids.add(e.get("id").asText()), "no entry twice"));
@@ -219,7 +254,7 @@ class PipelineEndToEndTest {
             assertNull(c.violation(48), c.toString());
             assertEquals(48, c.gathered());
             assertEquals(48, c.delivered());
-            assertEquals(48, run.receiver.received().stream().map(WebhookReceiver.Received::requestId).distinct().count());
+            assertEquals(48, run.itemPosts().stream().map(WebhookReceiver.Received::requestId).distinct().count());
         } finally {
             fault = Fault.NONE;
         }
@@ -236,7 +271,7 @@ class PipelineEndToEndTest {
             assertEquals(40, c.predicted());
             assertEquals(40, c.delivered());
             // a receiver may see a retry, always with the same request id: 40 distinct ids
-            assertEquals(40, run.receiver.received().stream().map(WebhookReceiver.Received::requestId).distinct().count());
+            assertEquals(40, run.itemPosts().stream().map(WebhookReceiver.Received::requestId).distinct().count());
         } finally {
             fault = Fault.NONE;
         }
@@ -272,9 +307,18 @@ class PipelineEndToEndTest {
         assertEquals(predictionsByIndex(lambda), predictionsByIndex(gpu));
     }
 
+    static String httpGet(String url) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static Map<Long, String> predictionsByIndex(Run run) {
         Map<Long, String> byIndex = new java.util.TreeMap<>();
-        for (WebhookReceiver.Received post : run.receiver.received()) {
+        for (WebhookReceiver.Received post : run.itemPosts()) {
             JsonNode body = Json.tree(post.body());
             byIndex.put(body.path("item").path("index").asLong(), body.path("prediction").toString());
         }

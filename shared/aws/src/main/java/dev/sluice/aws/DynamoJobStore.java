@@ -237,6 +237,23 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
+    public List<String> resultParts(String jobId) {
+        java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> startKey = start;
+            QueryResponse response = dynamo.query(b -> b.tableName(config.ledgerTable()).consistentRead(true)
+                    .keyConditionExpression("jobId = :j AND begins_with(entry, :p)")
+                    .expressionAttributeValues(Map.of(":j", s(jobId), ":p", s("inference#")))
+                    .projectionExpression("part").exclusiveStartKey(startKey));
+            response.items().stream().filter(row -> row.containsKey("part")).forEach(row -> parts.add(row.get("part").s()));
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return new ArrayList<>(parts);
+    }
+
+    @Override
     public boolean finishIfComplete(String jobId, long now) {
         Job job = get(jobId).orElse(null);
         if (job == null || job.status().overview() != JobState.Running

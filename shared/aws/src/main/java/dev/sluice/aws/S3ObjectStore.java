@@ -45,6 +45,12 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public String presignGet(String key, Duration ttl) {
+        return presigner.presignGetObject(b -> b.signatureDuration(ttl).getObjectRequest(g -> g.bucket(bucket).key(key)))
+                .url().toString();
+    }
+
+    @Override
     public Optional<ObjectInfo> head(String key) {
         try {
             var head = s3.headObject(b -> b.bucket(bucket).key(key));

@@ -45,6 +45,7 @@ public final class SluiceServices {
     public final ModelService models;
     public final WebhookService webhooks;
     public final JobService jobs;
+    public final dev.sluice.core.job.JobCompletion completion;
 
     public SluiceServices(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
                           SluiceConfig config, Clock clock) {
@@ -59,12 +60,13 @@ public final class SluiceServices {
         this.models = new ModelService(catalog, objects, clock);
         this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls(),
                 new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)));
-        this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock);
+        this.completion = new dev.sluice.core.job.JobCompletion(jobStore, objects, queue, clock);
+        this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock, completion, objects);
     }
 
     public FanoutService fanout() {
         return new FanoutService(jobStore, catalog, datasets, objects, queue,
-                new ItemParser(config.allowLocalUrls()), clock, FANOUT_RESERVE_MILLIS);
+                new ItemParser(config.allowLocalUrls()), clock, FANOUT_RESERVE_MILLIS, completion);
     }
 
     public BatchProcessor batchProcessor(Predictor predictor) {
@@ -75,15 +77,16 @@ public final class SluiceServices {
     public BatchProcessor batchProcessor(Predictor predictor, boolean oneTensorPerCall) {
         ItemFetcher fetcher = new ItemFetcher(objects, Duration.ofSeconds(5), Duration.ofSeconds(20), MAX_ITEM_BYTES,
                 config.allowLocalUrls());
-        return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall);
+        return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall,
+                completion);
     }
 
     public dev.sluice.core.schedule.Scheduler scheduler() {
-        return new dev.sluice.core.schedule.Scheduler(jobStore, clock);
+        return new dev.sluice.core.schedule.Scheduler(jobStore, clock, completion);
     }
 
     public DeliveryService delivery() {
         return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
-                queue, clock);
+                queue, clock, completion);
     }
 }

@@ -27,7 +27,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/secret|:cancel|:test)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:test)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -85,6 +85,10 @@ public final class ApiRouter {
         if (request.body() != null && request.body().length() > MAX_BODY_BYTES) {
             throw new SluiceException(SluiceException.Kind.TOO_LARGE, "request.too_large",
                     "the request body is over " + MAX_BODY_BYTES + " bytes");
+        }
+        if ("/results".equals(action)) {
+            require(method, "GET", collection.equals("batch/jobs"));
+            return ok(200, services.jobs.results(projectId, id));
         }
         if ("/secret".equals(action)) {
             require(method, "PUT", collection.equals("batch/webhooks"));

@@ -3,7 +3,16 @@ package dev.sluice.core.delivery;
 import java.util.List;
 
 /** One message of the delivery queue: the webhook payloads of one batch's predicted items. */
-public record DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads) {
+public record DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event) {
+    public DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads) {
+        this(jobId, batchId, webhookId, payloads, null);
+    }
+
+    /** A job event (job.completed), not item predictions: delivering it changes no item counter. */
+    public boolean isEvent() {
+        return Boolean.TRUE.equals(event);
+    }
+
     /** {@code body} is the exact JSON that is signed and POSTed. */
     public record Payload(long index, String url, String body) {
     }

@@ -39,13 +39,15 @@ public final class DeliveryService {
     private final WebhookClient client;
     private final BatchQueue queue;
     private final Clock clock;
+    private final dev.sluice.core.job.JobCompletion completion;
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** POSTs in flight from this container at once: a receiver is not hit by every payload of every batch at once. */
     private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
     public static final int MAX_IN_FLIGHT = 64;
 
     public DeliveryService(JobStore jobs, WebhookService webhooks, WebhookClient client, BatchQueue queue,
-                           Clock clock) {
+                           Clock clock, dev.sluice.core.job.JobCompletion completion) {
+        this.completion = completion;
         this.jobs = jobs;
         this.webhooks = webhooks;
         this.client = client;
@@ -98,7 +100,7 @@ public final class DeliveryService {
                         p.index(), "FailedDeliver", "deliver.webhook_deleted: webhook " + m.webhookId() + " was deleted")).toList();
                 jobs.commit(new JobStore.StageCommit(m.jobId(), STAGE, m.batchId(),
                         new ItemCounters(0, 0, 0, 0, 0, 0, 0, failed.size(), 0), failed, now, null));
-                jobs.finishIfComplete(m.jobId(), now);
+                completion.settle(m.jobId());
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
@@ -130,7 +132,7 @@ public final class DeliveryService {
         }
         jobs.commitAll(commits);
         commits.stream().map(JobStore.StageCommit::jobId).distinct()
-                .forEach(jobId -> jobs.finishIfComplete(jobId, clock.nowMillis()));
+                .forEach(completion::settle);
         return results;
     }
 
@@ -159,7 +161,8 @@ public final class DeliveryService {
             WebhookClient.Response r = join(post.getValue());
             long now = clock.nowMillis();
             if (r.success()) {
-                settled.put(p.index(), LogEntry.info("ItemDelivered", now, p.url(), p.index(), "Delivered", 0));
+                settled.put(p.index(), LogEntry.info(message.isEvent() ? "JobEventDelivered" : "ItemDelivered", now,
+                        p.url(), p.index(), "Delivered", 0));
             } else if (r.retriable()) {
                 retriable.put(p.index(), r.describe());
                 longestRetryAfter = Math.max(longestRetryAfter, r.retryAfterMs() == null ? 0 : r.retryAfterMs());
@@ -186,8 +189,10 @@ public final class DeliveryService {
         });
         long delivered = settled.values().stream().filter(e -> "Delivered".equals(e.status())).count();
         long failed = settled.size() - delivered;
-        return new JobStore.StageCommit(message.jobId(), STAGE, message.batchId(),
-                new ItemCounters(0, 0, 0, 0, 0, 0, delivered, failed, 0), new ArrayList<>(settled.values()), now, null);
+        ItemCounters delta = message.isEvent() ? ItemCounters.ZERO
+                : new ItemCounters(0, 0, 0, 0, 0, 0, delivered, failed, 0);
+        return new JobStore.StageCommit(message.jobId(), STAGE, message.batchId(), delta,
+                new ArrayList<>(settled.values()), now, null);
     }
 
     /** Exponential from 1 s, capped, with "equal jitter": half fixed, half random. */

@@ -49,10 +49,13 @@ public final class FanoutService {
     private final ItemParser parser;
     private final Clock clock;
     private final long reserveMillis;
+    private final dev.sluice.core.job.JobCompletion completion;
 
     /** @param reserveMillis time left at which an invocation hands the rest of the dataset to a continuation */
     public FanoutService(JobStore jobs, Catalog catalog, DatasetService datasets, ObjectStore objects,
-                         BatchQueue queue, ItemParser parser, Clock clock, long reserveMillis) {
+                         BatchQueue queue, ItemParser parser, Clock clock, long reserveMillis,
+                         dev.sluice.core.job.JobCompletion completion) {
+        this.completion = completion;
         this.jobs = jobs;
         this.catalog = catalog;
         this.datasets = datasets;
@@ -141,7 +144,7 @@ public final class FanoutService {
         } catch (IOException e) {
             throw new UncheckedIOException("reading dataset of job " + jobId, e);
         }
-        jobs.finishIfComplete(jobId, clock.nowMillis());
+        completion.settle(jobId);
     }
 
     /** The lines from here on will never run: they are skipped, once (the ledger keys on the first line). */
@@ -151,6 +154,7 @@ public final class FanoutService {
             jobs.commit(new JobStore.StageCommit(job.id(), "fanout", "skip-" + firstLine,
                     new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, skipped), List.of(), clock.nowMillis(), null));
         }
+        completion.settle(job.id());
     }
 
     private void finishSegment(String jobId, Segment segment, long segmentLines) {

@@ -48,6 +48,7 @@ public final class BatchProcessor {
     private final BatchQueue queue;
     private final Clock clock;
     private final boolean oneTensorPerCall;
+    private final dev.sluice.core.job.JobCompletion completion;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
     /** Ready models are immutable; cache them per container by id. */
     private final Map<String, Model> models = new ConcurrentHashMap<>();
@@ -58,7 +59,9 @@ public final class BatchProcessor {
      *                         gathered while the current one is predicted
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
-                          ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall) {
+                          ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
+                          dev.sluice.core.job.JobCompletion completion) {
+        this.completion = completion;
         this.oneTensorPerCall = oneTensorPerCall;
         this.jobs = jobs;
         this.catalog = catalog;
@@ -149,7 +152,7 @@ public final class BatchProcessor {
         }
         queue.send(BatchQueue.Name.DELIVERY, deliveries);
         outcomes.stream().filter(o -> o.commit.delta().terminal() > 0).map(o -> o.commit.jobId()).distinct()
-                .forEach(jobId -> jobs.finishIfComplete(jobId, clock.nowMillis()));
+                .forEach(completion::settle);
         outcomes.forEach(o -> done.set(o.position, true));
         return done;
     }

@@ -24,9 +24,13 @@ public final class JobService {
     private final WebhookService webhooks;
     private final BatchQueue queue;
     private final Clock clock;
+    private final JobCompletion completion;
+    private final dev.sluice.core.port.ObjectStore objects;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
-                      BatchQueue queue, Clock clock) {
+                      BatchQueue queue, Clock clock, JobCompletion completion, dev.sluice.core.port.ObjectStore objects) {
+        this.objects = objects;
+        this.completion = completion;
         this.jobs = jobs;
         this.datasets = datasets;
         this.models = models;
@@ -98,7 +102,25 @@ public final class JobService {
             throw SluiceException.conflict("job.already_terminal", "job " + id + " is already "
                     + now.status().overview() + " and cannot be cancelled");
         }
+        completion.settle(id);
         return get(projectId, id);
+    }
+
+    /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */
+    public java.util.Map<String, Object> results(String projectId, String id) {
+        Job job = get(projectId, id);
+        if (!jobs.isCommitted(id, "completion", "event")) {
+            throw SluiceException.conflict("job.not_complete", "job " + id + " is " + job.status().overview()
+                    + "; its results are listed once every item is accounted for");
+        }
+        java.time.Duration ttl = java.time.Duration.ofHours(1);
+        java.util.List<java.util.Map<String, String>> parts = jobs.resultParts(id).stream()
+                .map(key -> java.util.Map.of("key", key, "url", objects.presignGet(key, ttl))).toList();
+        return java.util.Map.of(
+                "manifest", java.util.Map.of("key", JobCompletion.manifestKey(job), "url", objects.presignGet(JobCompletion.manifestKey(job), ttl)),
+                "parts", parts,
+                "errors", java.util.Map.of("key", JobCompletion.errorsKey(job), "url", objects.presignGet(JobCompletion.errorsKey(job), ttl)),
+                "expiresAtTime", clock.nowMillis() + ttl.toMillis());
     }
 
     public Page<Job> list(String projectId, PageRequest page) {

@@ -38,6 +38,9 @@ public interface JobStore {
 
     boolean isCommitted(String jobId, String stage, String batchId);
 
+    /** The results parts named by the job's committed inference batches, each once. */
+    List<String> resultParts(String jobId);
+
     /** Moves a Running job whose every item is terminal to Finished (a conditional write on exact counters). */
     boolean finishIfComplete(String jobId, long now);
 

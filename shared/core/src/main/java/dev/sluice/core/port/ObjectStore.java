@@ -16,6 +16,9 @@ public interface ObjectStore {
 
     UploadUrl presignPut(String key, String contentType, Duration ttl);
 
+    /** A URL that reads the object without credentials until it expires. */
+    String presignGet(String key, Duration ttl);
+
     Optional<ObjectInfo> head(String key);
 
     /**

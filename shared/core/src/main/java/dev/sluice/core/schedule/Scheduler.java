@@ -27,8 +27,10 @@ public final class Scheduler {
 
     private final JobStore jobs;
     private final Clock clock;
+    private final dev.sluice.core.job.JobCompletion completion;
 
-    public Scheduler(JobStore jobs, Clock clock) {
+    public Scheduler(JobStore jobs, Clock clock, dev.sluice.core.job.JobCompletion completion) {
+        this.completion = completion;
         this.jobs = jobs;
         this.clock = clock;
     }
@@ -46,13 +48,16 @@ public final class Scheduler {
                         "TimedOut", "job.timed_out: " + (job.spec().stopAtTime() != null ? "stopAtTime" : "the default cutoff of 24 h")
                                 + " passed before every item was done; the rest are counted as skipped", now)) {
                     timedOut++;
+                    completion.settle(job.id());
                 }
             } else if (job.status().overview() == JobState.Running && jobs.finishIfComplete(job.id(), now)) {
                 finished++;
+                completion.settle(job.id());
             } else if (job.status().overview() == JobState.Running && now - job.status().updateTime() > STALL_MILLIS) {
                 if (jobs.transition(job.id(), EnumSet.of(JobState.Running), JobState.Failed, "Failed",
                         "job.stalled: no item made progress for " + STALL_MILLIS / 60_000 + " minutes; see the DLQs", now)) {
                     failed++;
+                    completion.settle(job.id());
                     LOG.warning(() -> "job " + job.id() + " stalled and was failed");
                 }
             }
