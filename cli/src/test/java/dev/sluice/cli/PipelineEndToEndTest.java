@@ -334,6 +334,17 @@ class PipelineEndToEndTest {
         return id;
     }
 
+    /** Waits until every item of an ended job is accounted for (batches still queued drain as skipped). */
+    ItemCounters awaitAccounted(String jobId, long itemCount) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        ItemCounters c;
+        do {
+            Thread.sleep(200);
+            c = Json.MAPPER.convertValue(client.job(jobId).path("status").path("items"), ItemCounters.class);
+        } while (c.terminal() < itemCount && System.currentTimeMillis() < deadline);
+        return c;
+    }
+
     JsonNode createTimedJob(String datasetId, Long startAtTime, Long stopAtTime, int batchSize) {
         Map<String, Object> spec = new java.util.HashMap<>(Map.of("datasetId", datasetId,
                 "deployment", Map.of("modelId", modelId), "batchSize", batchSize));
@@ -356,12 +367,7 @@ class PipelineEndToEndTest {
         assertEquals("TimedOut", job.path("status").path("overview").asText(), job.toString());
         assertTrue(job.path("status").path("reason").asText().startsWith("job.timed_out"));
         // batches already in the queues drain as skipped; then every item is accounted for
-        long deadline = System.currentTimeMillis() + 60_000;
-        ItemCounters c;
-        do {
-            Thread.sleep(200);
-            c = Json.MAPPER.convertValue(client.job(jobId).path("status").path("items"), ItemCounters.class);
-        } while (c.terminal() < n && System.currentTimeMillis() < deadline);
+        ItemCounters c = awaitAccounted(jobId, n);
         assertTrue(c.skipped() > 0, c.toString());
         assertNull(c.violation(n), c.toString());
         assertEquals("TimedOut", client.job(jobId).path("status").path("overview").asText(), "a terminal job never leaves its state");
@@ -377,12 +383,7 @@ class PipelineEndToEndTest {
         Thread.sleep(1_000);
         JsonNode cancelled = client.cancel(jobId);
         assertEquals("Cancelled", cancelled.path("status").path("overview").asText());
-        long deadline = System.currentTimeMillis() + 60_000;
-        ItemCounters c;
-        do {
-            Thread.sleep(200);
-            c = Json.MAPPER.convertValue(client.job(jobId).path("status").path("items"), ItemCounters.class);
-        } while (c.terminal() < n && System.currentTimeMillis() < deadline);
+        ItemCounters c = awaitAccounted(jobId, n);
         assertTrue(c.skipped() > 0, c.toString());
         assertNull(c.violation(n), c.toString());
         assertEquals("Cancelled", client.job(jobId).path("status").path("overview").asText());
