@@ -165,6 +165,11 @@ class PipelineEndToEndTest {
         assertEquals(4, c.failedGather(), c.toString());
         assertEquals(2, c.failedProcess(), c.toString());
         assertEquals(200, c.delivered(), c.toString());
+        JsonNode progress = run.job.path("status").path("progress");
+        assertEquals(7, progress.path("batchesDone").asLong(), "206 lines in batches of 32: " + progress);
+        assertEquals(0, progress.path("batchesQueued").asLong());
+        assertTrue(progress.path("averageBatchMs").asDouble() > 0 && progress.path("itemsPerSecond").asDouble() > 0,
+                progress.toString());
 
         // one verified POST per item, with labels that are right for each photo
         List<WebhookReceiver.Received> posts = run.itemPosts();
@@ -381,6 +386,9 @@ class PipelineEndToEndTest {
         String jobId = createTimedJob(datasetId, null, null, 8).get("id").asText();
         client.waitFor(() -> client.job(jobId), Duration.ofSeconds(30), "Waiting");
         Thread.sleep(1_000);
+        JsonNode running = client.job(jobId).path("status").path("progress");
+        assertTrue(running.path("batchesQueued").asLong() > 0, "batches wait in the queue: " + running);
+        assertTrue(running.path("estimatedCompletionTime").asLong() > System.currentTimeMillis() - 1000, running.toString());
         JsonNode cancelled = client.cancel(jobId);
         assertEquals("Cancelled", cancelled.path("status").path("overview").asText());
         ItemCounters c = awaitAccounted(jobId, n);

@@ -9,6 +9,7 @@ import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.port.JobStore;
+import dev.sluice.core.port.JobStore.BatchProgress;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
@@ -109,6 +110,9 @@ public final class DynamoJobStore implements JobStore {
         values.put(":now", n(now));
         String update = "SET overview = :to, message = :msg, updateTime = :now";
         String remove = to.isTerminal() ? " REMOVE " + ACTIVE : "";
+        if (to == JobState.Running) {
+            update += ", startTime = :now";
+        }
         if (reason != null) {
             values.put(":reason", s(reason));
             update += ", reason = :reason";
@@ -162,6 +166,7 @@ public final class DynamoJobStore implements JobStore {
     private void transact(List<StageCommit> commits) {
         List<TransactWriteItem> writes = new ArrayList<>();
         Map<String, ItemCounters> deltas = new LinkedHashMap<>();
+        Map<String, BatchProgress> progress = new HashMap<>();
         long now = 0;
         for (StageCommit commit : commits) {
             Map<String, AttributeValue> ledger = new HashMap<>(Map.of("jobId", s(commit.jobId()),
@@ -174,6 +179,7 @@ public final class DynamoJobStore implements JobStore {
                     .item(ledger)
                     .conditionExpression("attribute_not_exists(entry)").build()).build());
             deltas.merge(commit.jobId(), commit.delta(), ItemCounters::plus);
+            progress.merge(commit.jobId(), commit.progress(), BatchProgress::plus);
             now = Math.max(now, commit.now());
         }
         for (Map.Entry<String, ItemCounters> job : deltas.entrySet()) {
@@ -188,6 +194,15 @@ public final class DynamoJobStore implements JobStore {
             }
             adds.add("terminal :t");
             values.put(":t", n(job.getValue().terminal()));
+            BatchProgress p = progress.get(job.getKey());
+            long[] pv = {p.batchesSent(), p.batchesDone(), p.batchMillis()};
+            String[] pn = {"batchesSent", "batchesDone", "batchMillis"};
+            for (int i = 0; i < pv.length; i++) {
+                if (pv[i] != 0) {
+                    adds.add(pn[i] + " :p" + i);
+                    values.put(":p" + i, n(pv[i]));
+                }
+            }
             values.put(":now", n(now));
             writes.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
                     .key(Map.of("jobId", s(job.getKey())))
@@ -367,13 +382,21 @@ public final class DynamoJobStore implements JobStore {
         return new Job(item.get("jobId").s(), Job.OBJECT, item.get("name").s(), item.get("projectId").s(),
                 Json.read(item.get("spec").s(), JobSpec.class),
                 new Job.Status(JobState.valueOf(item.get("overview").s()), str(item, "message"), str(item, "reason"),
-                        counters, Long.parseLong(item.get("itemCount").n()), updateTime),
+                        counters, Long.parseLong(item.get("itemCount").n()), updateTime,
+                        Job.Progress.of(num(item, "batchesSent"), num(item, "batchesDone"), num(item, "batchMillis"),
+                                item.containsKey("startTime") ? Long.valueOf(item.get("startTime").n()) : null,
+                                counters, Long.parseLong(item.get("itemCount").n()), System.currentTimeMillis())),
                 Long.parseLong(item.get("createTime").n()), updateTime);
     }
 
     private static long[] counters(ItemCounters c) {
         return new long[]{c.gathered(), c.failedGather(), c.preprocessed(), c.failedProcess(), c.predicted(),
                 c.failedPredict(), c.delivered(), c.failedDeliver(), c.skipped()};
+    }
+
+    private static long num(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? 0 : Long.parseLong(v.n());
     }
 
     private static String str(Map<String, AttributeValue> item, String name) {

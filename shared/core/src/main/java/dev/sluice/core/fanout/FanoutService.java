@@ -159,10 +159,11 @@ public final class FanoutService {
 
     private void finishSegment(String jobId, Segment segment, long segmentLines) {
         queue.send(segment.queue, segment.messages);
-        if (!segment.failures.isEmpty()) {
+        if (!segment.failures.isEmpty() || !segment.messages.isEmpty()) {
             long n = segment.failures.size();
             jobs.commit(new JobStore.StageCommit(jobId, "fanout", "s" + (segment.firstLine / segmentLines),
-                    new ItemCounters(0, n, 0, 0, 0, 0, 0, 0, 0), segment.failures, clock.nowMillis(), null));
+                    new ItemCounters(0, n, 0, 0, 0, 0, 0, 0, 0), segment.failures, clock.nowMillis(), null,
+                    new JobStore.BatchProgress(segment.messages.size(), 0, 0)));
         }
     }
 

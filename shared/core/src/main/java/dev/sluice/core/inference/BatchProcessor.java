@@ -233,11 +233,13 @@ public final class BatchProcessor {
     private Outcome run(Job job, BatchMessage batch, int position, List<Gathered> all,
                         java.util.function.Function<List<Predictor.Input>, List<Predictor.Output>> predict) {
         long now = clock.nowMillis();
+        long startNanos = System.nanoTime();
         if (job.status().overview().isTerminal()) {
             List<LogEntry> skipped = batch.items().stream().map(i -> LogEntry.failure("ItemSkipped", now, i.url(),
                     i.index(), "Skipped", "job.terminal: the job was " + job.status().overview())).toList();
             return new Outcome(position, job, new JobStore.StageCommit(job.id(), STAGE, batch.batchId(),
-                    new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, batch.items().size()), skipped, now, null), "", null);
+                    new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, batch.items().size()), skipped, now, null,
+                    new JobStore.BatchProgress(0, 1, 0)), "", null);
         }
         Model model = model(job);
         String webhookId = job.spec().webhookId();
@@ -287,8 +289,10 @@ public final class BatchProcessor {
                 failedProcess, predicted, failedPredict, deliveredHere, 0, 0);
         DeliveryMessage delivery = webhookId != null && predicted > 0
                 ? new DeliveryMessage(job.id(), batch.batchId(), webhookId, payloads) : null;
+        long gatherMs = (long) all.stream().mapToDouble(g -> g.ms).max().orElse(0);
+        long batchMs = gatherMs + (System.nanoTime() - startNanos) / 1_000_000;
         return new Outcome(position, job, new JobStore.StageCommit(job.id(), STAGE, batch.batchId(), delta, entries,
-                clock.nowMillis(), null), part.toString(), delivery);
+                clock.nowMillis(), null, new JobStore.BatchProgress(0, 1, batchMs)), part.toString(), delivery);
     }
 
     private Model model(Job job) {

@@ -5,6 +5,30 @@ public record Job(String id, String object, String name, String projectId, JobSp
     public static final String OBJECT = "batch_job";
 
     public record Status(JobState overview, String message, String reason, ItemCounters items, long itemCount,
-                         long updateTime) {
+                         long updateTime, Progress progress) {
+        public Status(JobState overview, String message, String reason, ItemCounters items, long itemCount,
+                      long updateTime) {
+            this(overview, message, reason, items, itemCount, updateTime, null);
+        }
+    }
+
+    /**
+     * How the job is moving: batches sent and not yet done (in a queue or in flight), batches done, the average time
+     * a batch took, items per second since the job started running, and the estimated completion time at that rate.
+     */
+    public record Progress(long batchesQueued, long batchesDone, Double averageBatchMs, Double itemsPerSecond,
+                           Long estimatedCompletionTime) {
+        public static Progress of(long batchesSent, long batchesDone, long batchMillis, Long startTime,
+                                  ItemCounters items, long itemCount, long now) {
+            Double average = batchesDone == 0 ? null : (double) batchMillis / batchesDone;
+            Double rate = null;
+            Long eta = null;
+            if (startTime != null && now > startTime && items.terminal() > 0) {
+                rate = items.terminal() * 1000.0 / (now - startTime);
+                long remaining = Math.max(0, itemCount - items.terminal());
+                eta = now + (long) (remaining / rate * 1000);
+            }
+            return new Progress(Math.max(0, batchesSent - batchesDone), batchesDone, average, rate, eta);
+        }
     }
 }

@@ -63,9 +63,23 @@ public interface JobStore {
 
     /** resultsPart: the S3 key of the part holding this batch's results, if it has any. */
     record StageCommit(String jobId, String stage, String batchId, ItemCounters delta, List<LogEntry> entries,
-                       long now, String resultsPart) {
+                       long now, String resultsPart, BatchProgress progress) {
+        public StageCommit(String jobId, String stage, String batchId, ItemCounters delta, List<LogEntry> entries,
+                           long now, String resultsPart) {
+            this(jobId, stage, batchId, delta, entries, now, resultsPart, BatchProgress.NONE);
+        }
+
         public StageCommit withResultsPart(String key) {
-            return new StageCommit(jobId, stage, batchId, delta, entries, now, key);
+            return new StageCommit(jobId, stage, batchId, delta, entries, now, key, progress);
+        }
+    }
+
+    /** Progress counters a commit adds: batches the fan-out sent, batches done, and the time they took. */
+    record BatchProgress(long batchesSent, long batchesDone, long batchMillis) {
+        public static final BatchProgress NONE = new BatchProgress(0, 0, 0);
+
+        public BatchProgress plus(BatchProgress o) {
+            return new BatchProgress(batchesSent + o.batchesSent, batchesDone + o.batchesDone, batchMillis + o.batchMillis);
         }
     }
 }
