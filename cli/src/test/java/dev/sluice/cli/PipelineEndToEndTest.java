@@ -103,12 +103,20 @@ class PipelineEndToEndTest {
     record Run(JsonNode job, WebhookReceiver receiver, List<String> lines) {
         /** The POSTs of item predictions (the job.completed event is the other kind). */
         List<WebhookReceiver.Received> itemPosts() {
-            return receiver.received().stream().filter(r -> !Json.tree(r.body()).has("type")).toList();
+            String jobId = job.get("id").asText();
+            return receiver.received().stream().filter(r -> {
+                JsonNode body = Json.tree(r.body());
+                return !body.has("type") && jobId.equals(body.path("jobId").asText());
+            }).toList();
         }
 
+        /** The job.completed events of this run's job (a retry job may post its own to the same receiver). */
         List<WebhookReceiver.Received> completionEvents() {
-            return receiver.received().stream()
-                    .filter(r -> "job.completed".equals(Json.tree(r.body()).path("type").asText())).toList();
+            String jobId = job.get("id").asText();
+            return receiver.received().stream().map(r -> new Object[]{r, Json.tree(r.body())})
+                    .filter(p -> "job.completed".equals(((JsonNode) p[1]).path("type").asText())
+                            && jobId.equals(((JsonNode) p[1]).path("jobId").asText()))
+                    .map(p -> (WebhookReceiver.Received) p[0]).toList();
         }
 
         ItemCounters counters() {
@@ -207,6 +215,15 @@ class PipelineEndToEndTest {
             failedLines.add(e.path("index").asLong());
         }
         assertEquals(Set.of(17L, 60L, 99L, 120L, 150L, 201L), failedLines);
+
+        // retry: a new job over exactly the 6 lines that did not deliver, linked to this one
+        JsonNode retry = client.post("/batch/jobs/" + jobId + ":retry", Map.of());
+        assertEquals(jobId, retry.path("spec").path("retryOf").asText());
+        assertEquals(6, retry.path("status").path("itemCount").asLong());
+        JsonNode retried = client.waitFor(() -> client.job(retry.get("id").asText()), Duration.ofSeconds(60), "Waiting", "Running");
+        ItemCounters rc = Json.MAPPER.convertValue(retried.path("status").path("items"), ItemCounters.class);
+        assertEquals(4, rc.failedGather(), rc.toString());
+        assertEquals(2, rc.failedProcess(), rc.toString());
 
         // one signed job.completed event, and the manifest, parts and errors file it points to
         long deadline = System.currentTimeMillis() + 20_000;
@@ -433,6 +450,10 @@ class PipelineEndToEndTest {
             assertTrue(client.get("/batch/webhooks/" + id).path("secret").isMissingNode(), "the secret is never read back");
 
             client.delete("/batch/webhooks/" + id);
+            JsonNode spare = client.createModel("spare", List.of("a", "b"));
+            client.delete("/models/" + spare.get("id").asText());
+            assertEquals(404, org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class,
+                    () -> client.model(spare.get("id").asText())).status);
             assertEquals(404, org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class,
                     () -> client.get("/batch/webhooks/" + id)).status);
         }

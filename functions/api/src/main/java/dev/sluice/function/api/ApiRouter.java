@@ -27,7 +27,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:test)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -101,9 +101,17 @@ public final class ApiRouter {
         if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("PUT")) {
             return ok(200, services.webhooks.update(projectId, id, body(request, WebhookService.UpdateRequest.class)));
         }
+        if (collection.equals("models") && id != null && action == null && method.equals("DELETE")) {
+            services.models.delete(projectId, id);
+            return ok(200, Map.of("id", id, "deleted", true));
+        }
         if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("DELETE")) {
             services.webhooks.delete(projectId, id);
             return ok(200, Map.of("id", id, "deleted", true));
+        }
+        if (":retry".equals(action)) {
+            require(method, "POST", collection.equals("batch/jobs"));
+            return ok(201, services.jobs.retry(projectId, id));
         }
         if (cancel) {
             require(method, "POST", collection.equals("batch/jobs"));

@@ -104,6 +104,38 @@ public final class DatasetService {
         return ready;
     }
 
+    /** A Ready dataset made of the given lines (by item index) of another dataset, for retries. */
+    public Dataset subset(String projectId, String sourceId, java.util.BitSet lines, String name) {
+        Dataset source = catalog.get(projectId, sourceId, Dataset.class)
+                .orElseThrow(() -> SluiceException.notFound("dataset", sourceId));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long count = 0;
+        try (InputStream in = objects.open(source.objectKey(), 0, source.status().etag())) {
+            NdjsonReader reader = new NdjsonReader(in, 0);
+            NdjsonReader.Line line;
+            int index = 0;
+            while ((line = reader.next()) != null) {
+                if (lines.get(index++)) {
+                    // a line that could not be read keeps failing the same way: it is kept, as it was, for the record
+                    out.write((line.text() == null ? "{\"kind\":\"Unreadable\"}" : line.text()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    out.write('\n');
+                    count++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading dataset " + sourceId, e);
+        }
+        long now = clock.nowMillis();
+        String id = Ids.newId(Ids.DATASET, now);
+        String key = Dataset.objectKey(projectId, id);
+        objects.put(key, out.toByteArray(), "application/x-ndjson");
+        ObjectStore.ObjectInfo info = objects.head(key).orElseThrow();
+        Dataset dataset = new Dataset(id, Dataset.OBJECT, name, projectId, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
+                new Dataset.Status(Dataset.State.Ready, null, count, info.sizeBytes(), info.etag(), null), now, now);
+        catalog.put(projectId, id, dataset);
+        return dataset;
+    }
+
     private Dataset fail(Dataset dataset, String reason) {
         Dataset failed = dataset.withStatus(new Dataset.Status(Dataset.State.Failed, reason, null,
                 dataset.status().sizeBytes(), dataset.status().etag(), null), clock.nowMillis());

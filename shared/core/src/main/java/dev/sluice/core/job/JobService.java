@@ -14,6 +14,7 @@ import dev.sluice.core.model.Model;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.port.BatchQueue;
 import dev.sluice.core.port.JobStore;
+import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.webhook.WebhookService;
 
 /** Creating, reading and listing jobs. A created job is Waiting; the fan-out moves it to Running. */
@@ -76,7 +77,7 @@ public final class JobService {
         }
         long now = clock.nowMillis();
         JobSpec stored = new JobSpec(spec.datasetId(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
-                spec.stopAtTime(), spec.effectiveBatchSize());
+                spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf());
         Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, request.name(), projectId, stored,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
                 now, now);
@@ -104,6 +105,40 @@ public final class JobService {
         }
         completion.settle(id);
         return get(projectId, id);
+    }
+
+    /**
+     * A new job over exactly the items of an ended job that were not delivered (failed at any stage, or skipped),
+     * with the same model, webhook and batch size, linked to the original by spec.retryOf.
+     */
+    public Job retry(String projectId, String id) {
+        Job original = get(projectId, id);
+        if (!original.status().overview().isTerminal()) {
+            throw SluiceException.conflict("job.not_terminal", "job " + id + " is " + original.status().overview()
+                    + "; retry it once it has ended (cancel it first to stop it)");
+        }
+        boolean viaWebhook = original.spec().webhookId() != null;
+        java.util.BitSet done = new java.util.BitSet();
+        String cursor = null;
+        do {
+            JobStore.LogPage page = jobs.logs(id, -1, Long.MAX_VALUE / 2, false, 1000, cursor);
+            for (LogEntry e : page.entries()) {
+                if (e.index() != null && e.index() >= 0 && (viaWebhook ? "ItemDelivered" : "ItemPredicted").equals(e.kind())) {
+                    done.set(e.index().intValue());
+                }
+            }
+            cursor = page.nextPage();
+        } while (cursor != null);
+        java.util.BitSet again = new java.util.BitSet();
+        again.set(0, (int) original.status().itemCount());
+        again.andNot(done);
+        if (again.isEmpty()) {
+            throw SluiceException.conflict("job.nothing_to_retry", "every item of job " + id + " was delivered");
+        }
+        Dataset subset = datasets.subset(projectId, original.spec().datasetId(), again, "retry of " + id);
+        JobSpec s = original.spec();
+        return create(projectId, new CreateRequest(original.name() + " (retry)", new JobSpec(subset.id(),
+                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), id)));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */

@@ -2,8 +2,14 @@ package dev.sluice.core.job;
 
 import java.util.List;
 
+/** retryOf: the job whose failed and skipped items this job runs again (set by :retry). */
 public record JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
-                      Long stopAtTime, Integer batchSize) {
+                      Long stopAtTime, Integer batchSize, String retryOf) {
+    public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
+                   Long stopAtTime, Integer batchSize) {
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null);
+    }
+
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final int MAX_BATCH_SIZE = 256;
 

@@ -77,6 +77,12 @@ public final class ModelService {
         return model;
     }
 
+    /** Deletes the model and its ONNX file's record; jobs that already run keep the model their workers loaded. */
+    public void delete(String projectId, String id) {
+        get(projectId, id);
+        catalog.delete(projectId, id);
+    }
+
     public Page<Model> list(String projectId, PageRequest page) {
         return catalog.list(projectId, Ids.MODEL + "_", Model.class, page);
     }
