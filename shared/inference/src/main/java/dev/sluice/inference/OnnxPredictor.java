@@ -59,6 +59,65 @@ public final class OnnxPredictor implements Predictor, AutoCloseable {
 
     @Override
     public List<Output> predict(Model model, List<Input> inputs) {
+        return model.task() == Model.Task.ObjectDetection ? detect(model, inputs) : classify(model, inputs);
+    }
+
+    /**
+     * Detection: each image is letterboxed and run on its own (YOLOX exports have a fixed batch of 1); decoding
+     * and preprocessing of the batch's images still run in parallel.
+     */
+    private List<Output> detect(Model model, List<Input> inputs) {
+        Model.Preprocess p = model.preprocess().withDefaults();
+        ObjectDetector detector = new ObjectDetector(p.inputSize(), p.scoreThreshold(), p.nmsIou());
+        int perItem = 3 * p.inputSize() * p.inputSize();
+        List<Future<Output>> futures = new ArrayList<>();
+        for (Input input : inputs) {
+            futures.add(preprocessPool.submit(() -> {
+                long start = System.nanoTime();
+                float[] tensor = new float[perItem];
+                double ratio;
+                try {
+                    ratio = detector.preprocess(ImageDecoder.decode(input.bytes()), tensor, 0);
+                } catch (ImageDecoder.NotAnImageException e) {
+                    return new Output(input.index(), null, PROCESS, e.getMessage(), (System.nanoTime() - start) / 1e6, 0);
+                }
+                double preMs = (System.nanoTime() - start) / 1e6;
+                long t = System.nanoTime();
+                try {
+                    float[][][] out = runDetection(model, tensor, p.inputSize());
+                    return new Output(input.index(), Map.of("objects", detector.decode(out[0], ratio, model.labels())),
+                            null, null, preMs, (System.nanoTime() - t) / 1e6);
+                } catch (OrtException | RuntimeException e) {
+                    return new Output(input.index(), null, PREDICT, "predict.failed: " + e.getMessage(), preMs,
+                            (System.nanoTime() - t) / 1e6);
+                }
+            }));
+        }
+        List<Output> outputs = new ArrayList<>();
+        for (Future<Output> f : futures) {
+            try {
+                outputs.add(f.get());
+            } catch (Exception e) {
+                throw new IllegalStateException("detection interrupted", e);
+            }
+        }
+        return outputs;
+    }
+
+    private float[][][] runDetection(Model model, float[] tensor, int size) throws OrtException {
+        OrtSession session = session(model);
+        String inputName = session.getInputNames().iterator().next();
+        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor), new long[]{1, 3, size, size});
+             OrtSession.Result result = session.run(Map.of(inputName, input))) {
+            Object value = result.get(0).getValue();
+            if (!(value instanceof float[][][] out)) {
+                throw new IllegalStateException("the detector's first output is not a float [1, anchors, 5 + classes] tensor");
+            }
+            return out;
+        }
+    }
+
+    private List<Output> classify(Model model, List<Input> inputs) {
         ClassificationPreprocessor pre = new ClassificationPreprocessor(model.preprocess());
         int perItem = pre.floatsPerItem();
         float[] tensor = new float[inputs.size() * perItem];

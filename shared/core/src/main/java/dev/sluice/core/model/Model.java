@@ -18,18 +18,27 @@ public record Model(String id, String object, String name, String projectId, Tas
     }
 
     /**
-     * Image classification preprocessing (torchvision standard by default): resize the short side, centre-crop,
-     * scale to [0,1], normalise with mean/std, NCHW float32.
+     * ImageClassification (torchvision standard by default): resize the short side, centre-crop, scale to [0,1],
+     * normalise with mean/std, NCHW float32, top-k. ObjectDetection (YOLOX): letterbox to inputSize, keep objects
+     * scoring above scoreThreshold, class-wise NMS at nmsIou.
      */
     public record Preprocess(Integer resizeShortSide, Integer cropSize, List<Double> mean, List<Double> std,
-                             Integer topK) {
+                             Integer topK, Integer inputSize, Double scoreThreshold, Double nmsIou) {
         public static final Preprocess IMAGENET = new Preprocess(256, 224, List.of(0.485, 0.456, 0.406),
-                List.of(0.229, 0.224, 0.225), 5);
+                List.of(0.229, 0.224, 0.225), 5, null, null, null);
+        public static final Preprocess YOLOX = new Preprocess(null, null, null, null, null, 416, 0.3, 0.45);
+
+        public Preprocess(Integer resizeShortSide, Integer cropSize, List<Double> mean, List<Double> std, Integer topK) {
+            this(resizeShortSide, cropSize, mean, std, topK, null, null, null);
+        }
 
         public Preprocess withDefaults() {
             return new Preprocess(resizeShortSide == null ? IMAGENET.resizeShortSide : resizeShortSide,
                     cropSize == null ? IMAGENET.cropSize : cropSize, mean == null ? IMAGENET.mean : mean,
-                    std == null ? IMAGENET.std : std, topK == null ? IMAGENET.topK : topK);
+                    std == null ? IMAGENET.std : std, topK == null ? IMAGENET.topK : topK,
+                    inputSize == null ? YOLOX.inputSize : inputSize,
+                    scoreThreshold == null ? YOLOX.scoreThreshold : scoreThreshold,
+                    nmsIou == null ? YOLOX.nmsIou : nmsIou);
         }
     }
 

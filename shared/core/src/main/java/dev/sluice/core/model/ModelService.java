@@ -35,8 +35,8 @@ public final class ModelService {
     public Model create(String projectId, CreateRequest request) {
         Validation.required(request, "model.body_required", "send a JSON body {name, task, source, labels}");
         Validation.name(request.name(), "model");
-        Validation.check(request.task() == Model.Task.ImageClassification, "model.unsupported_task",
-                "task must be \"ImageClassification\" (ObjectDetection arrives with deployments)");
+        Validation.check(request.task() != null, "model.task_required",
+                "task must be \"ImageClassification\" or \"ObjectDetection\"");
         Validation.check(request.source() != null && Model.Source.UPLOADED_ONNX.equals(request.source().kind()),
                 "model.bad_source", "source.kind must be \"UploadedOnnx\"");
         Validation.check(request.labels() != null && !request.labels().isEmpty() && request.labels().size() <= 100_000,
@@ -49,6 +49,10 @@ public final class ModelService {
         Validation.check(p.mean().size() == 3 && p.std().size() == 3 && p.std().stream().allMatch(s -> s > 0),
                 "model.bad_preprocess", "preprocess.mean and preprocess.std need 3 values each, std > 0");
         Validation.check(p.topK() >= 1 && p.topK() <= 100, "model.bad_preprocess", "preprocess.topK must be 1..100");
+        Validation.check(p.inputSize() >= 32 && p.inputSize() <= 4096 && p.inputSize() % 32 == 0, "model.bad_preprocess",
+                "preprocess.inputSize must be a multiple of 32 from 32 to 4096");
+        Validation.check(p.scoreThreshold() > 0 && p.scoreThreshold() < 1 && p.nmsIou() > 0 && p.nmsIou() < 1,
+                "model.bad_preprocess", "preprocess.scoreThreshold and preprocess.nmsIou must be between 0 and 1");
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.MODEL, now);
         Model draft = new Model(id, Model.OBJECT, request.name(), projectId, request.task(), request.source(), p,
