@@ -318,6 +318,28 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void deployment_bindsModelTargetAndBatchSize_andAJobNamesIt() throws Exception {
+        JsonNode deployment = client.post("/deployments", Map.of("name", "gpu-8", "modelId", modelId,
+                "target", "GpuPool", "batchSize", 8, "maxConcurrency", 2));
+        String deploymentId = deployment.get("id").asText();
+        assertTrue(deploymentId.startsWith("deploy_"));
+        String datasetId = readyDataset(photoLines(16));
+        JsonNode job = client.post("/batch/jobs", Map.of("name", "via-deployment", "spec", Map.of("datasetId", datasetId,
+                "deployment", Map.of("deploymentId", deploymentId))));
+        assertEquals("GpuPool", job.path("spec").path("deployment").path("target").asText());
+        assertEquals(modelId, job.path("spec").path("deployment").path("modelId").asText());
+        assertEquals(8, job.path("spec").path("batchSize").asInt());
+        String jobId = job.get("id").asText();
+        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofSeconds(60), "Waiting", "Running");
+        assertEquals("Finished", done.path("status").path("overview").asText());
+        assertEquals(2, done.path("status").path("progress").path("batchesDone").asLong());
+        assertEquals(1, client.get("/deployments?limit=10").get("data").size());
+        client.delete("/deployments/" + deploymentId);
+        assertEquals(404, org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class,
+                () -> client.get("/deployments/" + deploymentId)).status);
+    }
+
+    @Test
     void lambdaAndGpuPoolTargets_giveIdenticalPredictionsAndCounters() {
         fault = Fault.NONE;
         List<String> lines = photoLines(40);

@@ -45,6 +45,7 @@ public final class SluiceServices {
     public final ModelService models;
     public final WebhookService webhooks;
     public final JobService jobs;
+    public final dev.sluice.core.deployment.DeploymentService deployments;
     public final dev.sluice.core.job.JobCompletion completion;
 
     public SluiceServices(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
@@ -61,7 +62,8 @@ public final class SluiceServices {
         this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls(),
                 new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)));
         this.completion = new dev.sluice.core.job.JobCompletion(jobStore, objects, queue, clock);
-        this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock, completion, objects);
+        this.deployments = new dev.sluice.core.deployment.DeploymentService(catalog, models, clock);
+        this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock, completion, objects, deployments);
     }
 
     public FanoutService fanout() {

@@ -27,7 +27,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -102,12 +102,10 @@ public final class ApiRouter {
             return ok(200, services.webhooks.update(projectId, id, body(request, WebhookService.UpdateRequest.class)));
         }
         if (collection.equals("models") && id != null && action == null && method.equals("DELETE")) {
-            services.models.delete(projectId, id);
-            return ok(200, Map.of("id", id, "deleted", true));
+            return deleted(id, () -> services.models.delete(projectId, id));
         }
         if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("DELETE")) {
-            services.webhooks.delete(projectId, id);
-            return ok(200, Map.of("id", id, "deleted", true));
+            return deleted(id, () -> services.webhooks.delete(projectId, id));
         }
         if (":retry".equals(action)) {
             require(method, "POST", collection.equals("batch/jobs"));
@@ -131,6 +129,11 @@ public final class ApiRouter {
                     ? (method.equals("POST") ? ok(201, services.models.create(projectId, body(request, ModelService.CreateRequest.class)))
                     : list(method, () -> services.models.list(projectId, page)))
                     : get(method, () -> services.models.get(projectId, id));
+            case "deployments" -> id == null
+                    ? (method.equals("POST") ? ok(201, services.deployments.create(projectId, body(request, dev.sluice.core.deployment.DeploymentService.CreateRequest.class)))
+                    : list(method, () -> services.deployments.list(projectId, page)))
+                    : method.equals("DELETE") ? deleted(id, () -> services.deployments.delete(projectId, id))
+                    : get(method, () -> services.deployments.get(projectId, id));
             case "batch/webhooks" -> id == null
                     ? (method.equals("POST") ? ok(201, services.webhooks.create(projectId, body(request, WebhookService.CreateRequest.class)))
                     : list(method, () -> services.webhooks.list(projectId, page)))
@@ -178,6 +181,11 @@ public final class ApiRouter {
         if (!method.equals(expected)) {
             throw new SluiceException(SluiceException.Kind.INVALID, "route.method_not_allowed", "use " + expected);
         }
+    }
+
+    private static Response deleted(String id, Runnable delete) {
+        delete.run();
+        return ok(200, Map.of("id", id, "deleted", true));
     }
 
     private static Response get(String method, java.util.function.Supplier<Object> getter) {

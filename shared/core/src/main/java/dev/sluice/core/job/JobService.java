@@ -26,10 +26,13 @@ public final class JobService {
     private final BatchQueue queue;
     private final Clock clock;
     private final JobCompletion completion;
+    private final dev.sluice.core.deployment.DeploymentService deployments;
     private final dev.sluice.core.port.ObjectStore objects;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
-                      BatchQueue queue, Clock clock, JobCompletion completion, dev.sluice.core.port.ObjectStore objects) {
+                      BatchQueue queue, Clock clock, JobCompletion completion, dev.sluice.core.port.ObjectStore objects,
+                      dev.sluice.core.deployment.DeploymentService deployments) {
+        this.deployments = deployments;
         this.objects = objects;
         this.completion = completion;
         this.jobs = jobs;
@@ -46,10 +49,10 @@ public final class JobService {
     public Job create(String projectId, CreateRequest request) {
         Validation.required(request, "job.body_required", "send a JSON body {name, spec:{datasetId, deployment, resultDelivery}}");
         Validation.name(request.name(), "job");
-        JobSpec spec = Validation.required(request.spec(), "job.spec_required", "job needs a spec");
+        JobSpec spec = resolveDeployment(projectId, Validation.required(request.spec(), "job.spec_required", "job needs a spec"));
         Validation.required(spec.datasetId(), "job.dataset_required", "spec.datasetId is required");
         Validation.check(spec.deployment() != null && spec.deployment().modelId() != null, "job.model_required",
-                "spec.deployment.modelId is required");
+                "spec.deployment needs a deploymentId or a modelId");
         Validation.check(JobSpec.Deployment.LAMBDA.equals(spec.deployment().effectiveTarget())
                         || JobSpec.Deployment.GPU_POOL.equals(spec.deployment().effectiveTarget()), "job.bad_target",
                 "spec.deployment.target must be \"Lambda\" or \"GpuPool\"");
@@ -84,6 +87,17 @@ public final class JobService {
         jobs.create(job);
         queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.fanOut(job.id(), 0, 0)), 0);
         return job;
+    }
+
+    /** A deploymentId stands for its model, target and batch size; a spec's own batchSize wins. */
+    private JobSpec resolveDeployment(String projectId, JobSpec spec) {
+        if (spec.deployment() == null || spec.deployment().deploymentId() == null) {
+            return spec;
+        }
+        dev.sluice.core.deployment.Deployment d = deployments.get(projectId, spec.deployment().deploymentId());
+        return new JobSpec(spec.datasetId(), new JobSpec.Deployment(d.modelId(), d.target(), d.id()), spec.resultDelivery(),
+                spec.startAtTime(), spec.stopAtTime(), spec.batchSize() != null ? spec.batchSize() : d.batchSize(),
+                spec.retryOf());
     }
 
     public Job get(String projectId, String id) {

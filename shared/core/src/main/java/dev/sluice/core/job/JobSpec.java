@@ -14,12 +14,16 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
     public static final int MAX_BATCH_SIZE = 256;
 
     /** The model, and where its batches run: "Lambda" (default, the inference function) or "GpuPool" (ECS). */
-    public record Deployment(String modelId, String target) {
+    public record Deployment(String modelId, String target, String deploymentId) {
         public static final String LAMBDA = "Lambda";
         public static final String GPU_POOL = "GpuPool";
 
         public Deployment(String modelId) {
-            this(modelId, null);
+            this(modelId, null, null);
+        }
+
+        public Deployment(String modelId, String target) {
+            this(modelId, target, null);
         }
 
         public String effectiveTarget() {
