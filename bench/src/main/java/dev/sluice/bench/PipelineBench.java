@@ -1,8 +1,9 @@
 package dev.sluice.bench;
 
+import dev.sluice.client.SluiceClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.cli.LocalStack;
-import dev.sluice.cli.SluiceClient;
+
 import dev.sluice.core.Json;
 import dev.sluice.testing.LocalProvisioner;
 import dev.sluice.testing.Samples;

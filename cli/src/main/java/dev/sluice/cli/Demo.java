@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.client.SluiceClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.core.Json;
 import dev.sluice.testing.Samples;

@@ -9,8 +9,10 @@ public final class Main {
             usage: sluice <command>
               local [--port N]   run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080)
               demo  [--port N]   run the bundled classifier on the bundled photos through a local stack
+              test | bench       (the ./sluice script) the test suite | the benchmarks
             environment: SLUICE_API_KEY  the API key `local` registers (a random one otherwise)
-            """;
+            client commands, against any Sluice API:
+            """ + ClientCommands.USAGE;
 
     private Main() {
     }
@@ -22,7 +24,8 @@ public final class Main {
             System.exit(a.isEmpty() ? 2 : 0);
         }
         String command = a.get(0);
-        int port = intOption(a, "--port", command.equals("demo") ? 0 : 8080);
+        int port = command.equals("local") || command.equals("demo")
+                ? intOption(a, "--port", command.equals("demo") ? 0 : 8080) : 0;
         switch (command) {
             case "local" -> local(port);
             case "demo" -> {
@@ -32,10 +35,27 @@ public final class Main {
                 }
                 System.exit(code);
             }
+            case "datasets", "models", "deployments", "webhooks", "jobs" -> System.exit(client(a, System.out, System.err));
             default -> {
                 System.err.print("unknown command " + command + "\n" + USAGE);
                 System.exit(2);
             }
+        }
+    }
+
+    /** Runs a client command; returns the exit code (errors are printed, not thrown). */
+    static int client(List<String> args, java.io.PrintStream out, java.io.PrintStream err) {
+        try {
+            return new ClientCommands(args, out, err).run();
+        } catch (dev.sluice.client.SluiceClient.ApiException e) {
+            err.println(e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println(e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println(e);
+            return 1;
         }
     }
 

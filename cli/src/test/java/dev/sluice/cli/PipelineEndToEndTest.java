@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.client.SluiceClient;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;

@@ -1,0 +1,285 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sluice.client.SluiceClient;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * `sluice datasets|models|deployments|webhooks|jobs …`: the Java client on the command line. Settings come from
+ * flags (--api, --project, --key), then the environment (SLUICE_API_URL, SLUICE_PROJECT, SLUICE_API_KEY), then
+ * ~/.sluice/config (api=, project=, key=). Output is a table, or JSON with --output json.
+ */
+final class ClientCommands {
+    static final String USAGE = """
+              datasets create --name N --file F.ndjson | get ID | list
+              models   create --name N --file F.onnx --labels L.txt [--task ImageClassification|ObjectDetection] | get ID | list | delete ID
+              deployments create --name N --model ID [--target Lambda|GpuPool] [--batch-size N] [--max-concurrency N] | get ID | list | delete ID
+              webhooks create --name N --endpoint URL [--max-retries N] [--max-backoff-ms N] | get ID | list
+                       update ID [--endpoint URL] [--max-retries N] [--max-backoff-ms N] | rotate ID | test ID | delete ID
+              jobs     create --name N --dataset ID (--model ID [--target T] | --deployment ID) [--webhook ID]
+                              [--batch-size N] [--start-at MS] [--stop-at MS]
+                       list [--limit N] [--page P] | get ID | cancel ID | retry ID
+                       wait ID [--timeout-s N]          progress bar; exit 0 on Finished, 3 otherwise
+                       logs ID [--min-level Error] [--follow]
+                       results ID --out DIR
+              common: --api URL --project ID --key KEY --output table|json
+            """;
+
+    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Map<String, String> flags = new HashMap<>();
+    private final List<String> positional;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    ClientCommands(List<String> args, PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+        List<String> rest = new java.util.ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.startsWith("--")) {
+                boolean isSwitch = a.equals("--follow");
+                flags.put(a.substring(2), isSwitch ? "true" : (i + 1 < args.size() ? args.get(++i) : ""));
+            } else {
+                rest.add(a);
+            }
+        }
+        this.positional = rest;
+    }
+
+    int run() throws Exception {
+        String resource = positional.get(0);
+        String verb = positional.size() > 1 ? positional.get(1) : "list";
+        String id = positional.size() > 2 ? positional.get(2) : null;
+        SluiceClient c = client();
+        return switch (resource + " " + verb) {
+            case "datasets create" -> print(c.createDatasetFromFile(need("name"), Path.of(need("file")), Duration.ofMinutes(30)));
+            case "datasets get" -> print(c.dataset(id(id)));
+            case "datasets list" -> print(c.datasets(intFlag("limit"), flags.get("page")));
+            case "models create" -> print(c.uploadModel(need("name"), flags.getOrDefault("task", "ImageClassification"),
+                    Path.of(need("file")), labels(Path.of(need("labels"))), Duration.ofMinutes(10)));
+            case "models get" -> print(c.model(id(id)));
+            case "models list" -> print(c.models(intFlag("limit"), flags.get("page")));
+            case "models delete" -> print(c.deleteModel(id(id)));
+            case "deployments create" -> print(c.createDeployment(need("name"), need("model"),
+                    flags.getOrDefault("target", "Lambda"), intFlag("batch-size"), intFlag("max-concurrency")));
+            case "deployments get" -> print(c.deployment(id(id)));
+            case "deployments list" -> print(c.deployments(intFlag("limit"), flags.get("page")));
+            case "deployments delete" -> print(c.deleteDeployment(id(id)));
+            case "webhooks create" -> print(c.createWebhook(need("name"), need("endpoint"),
+                    intFlag("max-retries") == null ? 3 : intFlag("max-retries"),
+                    flags.containsKey("max-backoff-ms") ? Long.parseLong(flags.get("max-backoff-ms")) : 60_000));
+            case "webhooks get" -> print(c.webhook(id(id)));
+            case "webhooks list" -> print(c.webhooks(intFlag("limit"), flags.get("page")));
+            case "webhooks update" -> print(c.updateWebhook(id(id), webhookChanges()));
+            case "webhooks rotate" -> print(c.rotateWebhookSecret(id(id)));
+            case "webhooks test" -> print(c.testWebhook(id(id)));
+            case "webhooks delete" -> print(c.deleteWebhook(id(id)));
+            case "jobs create" -> print(c.createJob(need("name"), jobSpec()));
+            case "jobs list" -> print(c.jobs(intFlag("limit"), flags.get("page")));
+            case "jobs get" -> print(c.job(id(id)));
+            case "jobs cancel" -> print(c.cancel(id(id)));
+            case "jobs retry" -> print(c.retry(id(id)));
+            case "jobs wait" -> waitFor(c, id(id));
+            case "jobs logs" -> logs(c, id(id));
+            case "jobs results" -> {
+                for (Path p : c.downloadResults(id(id), Path.of(need("out")))) {
+                    out.println(p);
+                }
+                yield 0;
+            }
+            default -> {
+                err.print("unknown command: " + resource + " " + verb + "\n" + USAGE);
+                yield 2;
+            }
+        };
+    }
+
+    private SluiceClient client() {
+        Properties profile = new Properties();
+        Path file = Path.of(System.getProperty("user.home"), ".sluice", "config");
+        if (Files.isRegularFile(file)) {
+            try (var in = Files.newInputStream(file)) {
+                profile.load(in);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return new SluiceClient(setting("api", "SLUICE_API_URL", profile), setting("project", "SLUICE_PROJECT", profile),
+                setting("key", "SLUICE_API_KEY", profile));
+    }
+
+    private String setting(String flag, String env, Properties profile) {
+        String v = flags.get(flag);
+        if (v == null) {
+            v = System.getenv(env);
+        }
+        if (v == null) {
+            v = profile.getProperty(flag);
+        }
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("give --" + flag + ", set " + env + ", or put " + flag
+                    + "= in ~/.sluice/config");
+        }
+        return v;
+    }
+
+    private Map<String, Object> jobSpec() {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("datasetId", need("dataset"));
+        if (flags.containsKey("deployment")) {
+            spec.put("deployment", Map.of("deploymentId", flags.get("deployment")));
+        } else {
+            spec.put("deployment", Map.of("modelId", need("model"), "target", flags.getOrDefault("target", "Lambda")));
+        }
+        if (flags.containsKey("webhook")) {
+            spec.put("resultDelivery", Map.of("destinations", List.of(Map.of("kind", "Webhook", "webhookId", flags.get("webhook")))));
+        }
+        if (flags.containsKey("batch-size")) {
+            spec.put("batchSize", intFlag("batch-size"));
+        }
+        if (flags.containsKey("start-at")) {
+            spec.put("startAtTime", Long.parseLong(flags.get("start-at")));
+        }
+        if (flags.containsKey("stop-at")) {
+            spec.put("stopAtTime", Long.parseLong(flags.get("stop-at")));
+        }
+        return spec;
+    }
+
+    private Map<String, Object> webhookChanges() {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        if (flags.containsKey("endpoint")) {
+            spec.put("endpoint", flags.get("endpoint"));
+        }
+        if (flags.containsKey("max-retries") || flags.containsKey("max-backoff-ms")) {
+            Map<String, Object> retries = new LinkedHashMap<>();
+            if (flags.containsKey("max-retries")) {
+                retries.put("maxRetries", intFlag("max-retries"));
+            }
+            if (flags.containsKey("max-backoff-ms")) {
+                retries.put("maxBackoffMs", Long.parseLong(flags.get("max-backoff-ms")));
+            }
+            spec.put("retries", retries);
+        }
+        return Map.of("spec", spec);
+    }
+
+    /** A live progress bar on stderr; exit code 0 on Finished, 3 on any other ending. */
+    private int waitFor(SluiceClient c, String jobId) {
+        long timeout = flags.containsKey("timeout-s") ? Long.parseLong(flags.get("timeout-s")) : 24 * 3600;
+        JsonNode job = c.waitUntilDone(jobId, Duration.ofMillis(500), Duration.ofSeconds(timeout), j -> {
+            JsonNode s = j.path("status");
+            long total = Math.max(1, s.path("itemCount").asLong());
+            JsonNode items = s.path("items");
+            long terminal = items.path("delivered").asLong() + items.path("failedGather").asLong()
+                    + items.path("failedProcess").asLong() + items.path("failedPredict").asLong()
+                    + items.path("failedDeliver").asLong() + items.path("skipped").asLong();
+            int width = 30;
+            int filled = (int) (width * terminal / total);
+            err.printf("\r%-9s [%s%s] %d/%d  %s items/s", s.path("overview").asText(), "#".repeat(filled),
+                    ".".repeat(width - filled), terminal, total,
+                    s.path("progress").path("itemsPerSecond").isNumber()
+                            ? String.format("%.1f", s.path("progress").path("itemsPerSecond").asDouble()) : "-");
+            err.flush();
+        });
+        err.println();
+        print(job);
+        return "Finished".equals(job.path("status").path("overview").asText()) ? 0 : 3;
+    }
+
+    private int logs(SluiceClient c, String jobId) {
+        String query = "maxEntries=1000" + (flags.containsKey("min-level") ? "&minLevel=" + flags.get("min-level") : "");
+        long after = -1;
+        do {
+            Iterator<JsonNode> entries = c.allLogs(jobId, query + "&afterTime=" + after);
+            while (entries.hasNext()) {
+                JsonNode e = entries.next();
+                after = Math.max(after, e.path("createTime").asLong());
+                out.println(isJson() ? e.toString() : String.format("%d %-5s %-18s #%-6s %s %s", e.path("createTime").asLong(),
+                        e.path("level").asText(), e.path("kind").asText(), e.path("index").asText(),
+                        e.path("item").asText(""), e.path("reason").asText("")));
+            }
+            if (flags.containsKey("follow")) {
+                String state = c.job(jobId).path("status").path("overview").asText();
+                if (!state.equals("Waiting") && !state.equals("Running")) {
+                    break;
+                }
+                SluiceClient.sleep(1000);
+            }
+        } while (flags.containsKey("follow"));
+        return 0;
+    }
+
+    private int print(JsonNode node) {
+        if (isJson()) {
+            try {
+                out.println(PRETTY.writeValueAsString(node));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            return 0;
+        }
+        if (node.has("data")) {
+            out.printf("%-40s %-24s %s%n", "ID", "NAME", "STATUS");
+            for (JsonNode row : node.get("data")) {
+                out.printf("%-40s %-24s %s%n", row.path("id").asText(), row.path("name").asText(),
+                        row.path("status").path("overview").asText(""));
+            }
+            if (node.hasNonNull("nextPage")) {
+                out.println("next page: --page " + node.get("nextPage").asText());
+            }
+            return 0;
+        }
+        node.fields().forEachRemaining(f -> {
+            JsonNode v = f.getValue();
+            out.printf("%-16s %s%n", f.getKey(), v.isValueNode() ? v.asText() : v.toString());
+        });
+        return 0;
+    }
+
+    private boolean isJson() {
+        return "json".equals(flags.get("output"));
+    }
+
+    private String need(String flag) {
+        String v = flags.get(flag);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("--" + flag + " is required");
+        }
+        return v;
+    }
+
+    private static String id(String id) {
+        if (id == null) {
+            throw new IllegalArgumentException("give the id");
+        }
+        return id;
+    }
+
+    private Integer intFlag(String flag) {
+        return flags.containsKey(flag) ? Integer.valueOf(flags.get(flag)) : null;
+    }
+
+    /** One label per line; an ImageNet synset line "n01443537 goldfish, Carassius auratus" gives "goldfish". */
+    static List<String> labels(Path file) throws java.io.IOException {
+        return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(l -> {
+            String name = l.matches("^n\\d{8} .*") ? l.substring(10) : l;
+            int comma = name.indexOf(',');
+            return (comma < 0 ? name : name.substring(0, comma)).trim();
+        }).toList();
+    }
+}

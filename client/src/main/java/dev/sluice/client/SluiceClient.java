@@ -1,0 +1,537 @@
+package dev.sluice.client;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The Java client of the Sluice REST API (v1): what the Datature and Cortex SDKs let a user do, for any JVM program.
+ * Errors are typed ({@link ApiException} and its subclasses by status); 429 and 5xx answers and connection failures
+ * are retried with exponential backoff and jitter (honouring Retry-After).
+ */
+public final class SluiceClient {
+    /** An error answer of the API: the HTTP status, the stable code and the message that says what to change. */
+    public static class ApiException extends RuntimeException {
+        public final int status;
+        public final String code;
+
+        public ApiException(int status, String code, String message) {
+            super("HTTP " + status + " " + code + ": " + message);
+            this.status = status;
+            this.code = code;
+        }
+
+        static ApiException of(int status, String code, String message) {
+            return switch (status) {
+                case 400 -> new BadRequest(code, message);
+                case 401 -> new Unauthorized(code, message);
+                case 403 -> new Forbidden(code, message);
+                case 404 -> new NotFound(code, message);
+                case 409 -> new Conflict(code, message);
+                case 429 -> new RateLimited(code, message);
+                default -> status >= 500 ? new ServerError(status, code, message) : new ApiException(status, code, message);
+            };
+        }
+    }
+
+    public static final class BadRequest extends ApiException {
+        BadRequest(String code, String message) {
+            super(400, code, message);
+        }
+    }
+
+    public static final class Unauthorized extends ApiException {
+        Unauthorized(String code, String message) {
+            super(401, code, message);
+        }
+    }
+
+    public static final class Forbidden extends ApiException {
+        Forbidden(String code, String message) {
+            super(403, code, message);
+        }
+    }
+
+    public static final class NotFound extends ApiException {
+        NotFound(String code, String message) {
+            super(404, code, message);
+        }
+    }
+
+    public static final class Conflict extends ApiException {
+        Conflict(String code, String message) {
+            super(409, code, message);
+        }
+    }
+
+    public static final class RateLimited extends ApiException {
+        RateLimited(String code, String message) {
+            super(429, code, message);
+        }
+    }
+
+    public static final class ServerError extends ApiException {
+        ServerError(int status, String code, String message) {
+            super(status, code, message);
+        }
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    private static final int ATTEMPTS = 4;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final String base;
+    private final String apiKey;
+
+    public SluiceClient(String apiUrl, String projectId, String apiKey) {
+        this.base = apiUrl.replaceAll("/+$", "") + "/v1/projects/" + projectId;
+        this.apiKey = apiKey;
+    }
+
+    /** Settings from SLUICE_API_URL, SLUICE_PROJECT and SLUICE_API_KEY, else from ~/.sluice/config (key=value). */
+    public static SluiceClient fromEnvironment() {
+        Properties profile = profile();
+        return new SluiceClient(setting("SLUICE_API_URL", "api", profile), setting("SLUICE_PROJECT", "project", profile),
+                setting("SLUICE_API_KEY", "key", profile));
+    }
+
+    static Properties profile() {
+        Properties p = new Properties();
+        Path file = Path.of(System.getProperty("user.home"), ".sluice", "config");
+        if (Files.isRegularFile(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + file, e);
+            }
+        }
+        return p;
+    }
+
+    static String setting(String env, String key, Properties profile) {
+        String v = System.getenv(env);
+        if (v == null || v.isBlank()) {
+            v = profile.getProperty(key);
+        }
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException("set " + env + " or '" + key + "=' in ~/.sluice/config");
+        }
+        return v;
+    }
+
+    // ---- datasets -------------------------------------------------------------------------------------------
+
+    public JsonNode createDataset(String name) {
+        return post("/batch/datasets", Map.of("name", name, "source", Map.of("kind", "UploadedNdjson")));
+    }
+
+    /** Creates a dataset, uploads the NDJSON file and waits until it is counted; fails if it is not Ready. */
+    public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout) {
+        JsonNode created = createDataset(name);
+        try {
+            upload(created.path("status").path("source").path("uploadUrl"), Files.readAllBytes(ndjson));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + ndjson, e);
+        }
+        String id = created.get("id").asText();
+        JsonNode ready = waitFor(() -> dataset(id), timeout, "Uploading", "Validating");
+        if (!"Ready".equals(ready.path("status").path("overview").asText())) {
+            throw new IllegalStateException("dataset " + id + " is " + ready.path("status").path("overview").asText()
+                    + ": " + ready.path("status").path("reason").asText());
+        }
+        return ready;
+    }
+
+    public JsonNode dataset(String id) {
+        return get("/batch/datasets/" + id);
+    }
+
+    public JsonNode datasets(Integer limit, String page) {
+        return get("/batch/datasets" + pageQuery(limit, page));
+    }
+
+    // ---- models and deployments -----------------------------------------------------------------------------
+
+    public JsonNode createModel(String name, Object labels) {
+        return createModel(name, "ImageClassification", labels, null);
+    }
+
+    public JsonNode createModel(String name, String task, Object labels, Map<String, Object> preprocess) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("task", task);
+        body.put("source", Map.of("kind", "UploadedOnnx"));
+        body.put("labels", labels);
+        if (preprocess != null) {
+            body.put("preprocess", preprocess);
+        }
+        return post("/models", body);
+    }
+
+    /** Creates a model, uploads the ONNX file and waits until it is Ready. */
+    public JsonNode uploadModel(String name, String task, Path onnx, List<String> labels, Duration timeout) {
+        JsonNode created = createModel(name, task, labels, null);
+        try {
+            upload(created.path("status").path("source").path("uploadUrl"), Files.readAllBytes(onnx));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + onnx, e);
+        }
+        String id = created.get("id").asText();
+        return waitFor(() -> model(id), timeout, "Uploading");
+    }
+
+    public JsonNode model(String id) {
+        return get("/models/" + id);
+    }
+
+    public JsonNode models(Integer limit, String page) {
+        return get("/models" + pageQuery(limit, page));
+    }
+
+    public JsonNode deleteModel(String id) {
+        return delete("/models/" + id);
+    }
+
+    public JsonNode createDeployment(String name, String modelId, String target, Integer batchSize, Integer maxConcurrency) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("modelId", modelId);
+        body.put("target", target);
+        body.put("batchSize", batchSize);
+        body.put("maxConcurrency", maxConcurrency);
+        return post("/deployments", body);
+    }
+
+    public JsonNode deployment(String id) {
+        return get("/deployments/" + id);
+    }
+
+    public JsonNode deployments(Integer limit, String page) {
+        return get("/deployments" + pageQuery(limit, page));
+    }
+
+    public JsonNode deleteDeployment(String id) {
+        return delete("/deployments/" + id);
+    }
+
+    // ---- webhooks ---------------------------------------------------------------------------------------------
+
+    public JsonNode createWebhook(String name, String endpoint, int maxRetries, long maxBackoffMs) {
+        return post("/batch/webhooks", Map.of("name", name, "spec", Map.of("endpoint", endpoint,
+                "retries", Map.of("maxRetries", maxRetries, "maxBackoffMs", maxBackoffMs))));
+    }
+
+    public JsonNode webhook(String id) {
+        return get("/batch/webhooks/" + id);
+    }
+
+    public JsonNode webhooks(Integer limit, String page) {
+        return get("/batch/webhooks" + pageQuery(limit, page));
+    }
+
+    public JsonNode updateWebhook(String id, Map<String, Object> changes) {
+        return put("/batch/webhooks/" + id, changes);
+    }
+
+    public JsonNode rotateWebhookSecret(String id) {
+        return put("/batch/webhooks/" + id + "/secret", Map.of());
+    }
+
+    public JsonNode testWebhook(String id) {
+        return post("/batch/webhooks/" + id + ":test", Map.of());
+    }
+
+    public JsonNode deleteWebhook(String id) {
+        return delete("/batch/webhooks/" + id);
+    }
+
+    // ---- jobs -------------------------------------------------------------------------------------------------
+
+    public JsonNode createJob(String name, String datasetId, String modelId, String webhookId, Integer batchSize) {
+        return createJob(name, datasetId, modelId, "Lambda", webhookId, batchSize);
+    }
+
+    /** @param target "Lambda" or "GpuPool" */
+    public JsonNode createJob(String name, String datasetId, String modelId, String target, String webhookId,
+                              Integer batchSize) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("datasetId", datasetId);
+        spec.put("deployment", Map.of("modelId", modelId, "target", target));
+        if (webhookId != null) {
+            spec.put("resultDelivery", Map.of("destinations", List.of(Map.of("kind", "Webhook", "webhookId", webhookId))));
+        }
+        if (batchSize != null) {
+            spec.put("batchSize", batchSize);
+        }
+        return post("/batch/jobs", Map.of("name", name, "spec", spec));
+    }
+
+    /** Creates a job from a full spec, as the API takes it. */
+    public JsonNode createJob(String name, Map<String, Object> spec) {
+        return post("/batch/jobs", Map.of("name", name, "spec", spec));
+    }
+
+    public JsonNode job(String id) {
+        return get("/batch/jobs/" + id);
+    }
+
+    public JsonNode jobs(Integer limit, String page) {
+        return get("/batch/jobs" + pageQuery(limit, page));
+    }
+
+    public JsonNode cancel(String jobId) {
+        return post("/batch/jobs/" + jobId + ":cancel", Map.of());
+    }
+
+    public JsonNode retry(String jobId) {
+        return post("/batch/jobs/" + jobId + ":retry", Map.of());
+    }
+
+    /**
+     * Polls the job every interval until it ends or the timeout passes; each poll's Job goes to onProgress.
+     * Returns the last Job seen.
+     */
+    public JsonNode waitUntilDone(String jobId, Duration interval, Duration timeout, Consumer<JsonNode> onProgress) {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (true) {
+            JsonNode job = job(jobId);
+            if (onProgress != null) {
+                onProgress.accept(job);
+            }
+            String state = job.path("status").path("overview").asText();
+            if (!state.equals("Waiting") && !state.equals("Running") || System.currentTimeMillis() > deadline) {
+                return job;
+            }
+            sleep(interval.toMillis());
+        }
+    }
+
+    public JsonNode logs(String jobId, String query) {
+        return get("/batch/jobs/" + jobId + "/logs" + (query == null ? "" : "?" + query));
+    }
+
+    /** Every log entry of the job, page after page (the API returns at most 1,000 a call). */
+    public Iterator<JsonNode> allLogs(String jobId, String query) {
+        return new Iterator<>() {
+            private final List<JsonNode> buffer = new ArrayList<>();
+            private String next = "";
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                while (buffer.isEmpty() && !done) {
+                    String q = (query == null ? "maxEntries=1000" : query)
+                            + (next.isEmpty() ? "" : "&page=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+                    JsonNode page = logs(jobId, q);
+                    page.path("entries").forEach(buffer::add);
+                    JsonNode cursor = page.get("nextPage");
+                    done = cursor == null || cursor.isNull();
+                    next = done ? "" : cursor.asText();
+                }
+                return !buffer.isEmpty();
+            }
+
+            @Override
+            public JsonNode next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return buffer.remove(0);
+            }
+        };
+    }
+
+    public JsonNode results(String jobId) {
+        return get("/batch/jobs/" + jobId + "/results");
+    }
+
+    /** Downloads the job's manifest, result parts and errors file into dir; returns the files written. */
+    public List<Path> downloadResults(String jobId, Path dir) {
+        JsonNode results = results(jobId);
+        List<Path> files = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            files.add(download(results.path("manifest").path("url").asText(), dir.resolve("manifest.json")));
+            files.add(download(results.path("errors").path("url").asText(), dir.resolve("errors.ndjson")));
+            for (JsonNode part : results.path("parts")) {
+                String key = part.path("key").asText();
+                files.add(download(part.path("url").asText(), dir.resolve(key.substring(key.lastIndexOf('/') + 1))));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing results into " + dir, e);
+        }
+        return files;
+    }
+
+    private Path download(String url, Path file) throws IOException {
+        HttpResponse<Path> response = send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(10)),
+                HttpResponse.BodyHandlers.ofFile(file));
+        if (response.statusCode() / 100 != 2) {
+            throw ApiException.of(response.statusCode(), "download.failed", "could not download " + file.getFileName());
+        }
+        return file;
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------------------
+
+    /** PUTs bytes to an upload URL exactly as the API described it (method, url, headers). */
+    public void upload(JsonNode uploadUrl, byte[] bytes) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uploadUrl.get("url").asText()))
+                .timeout(Duration.ofMinutes(10))
+                .method(uploadUrl.get("method").asText(), HttpRequest.BodyPublishers.ofByteArray(bytes));
+        uploadUrl.path("headers").fields().forEachRemaining(h -> request.header(h.getKey(), h.getValue().asText()));
+        HttpResponse<String> response = send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw ApiException.of(response.statusCode(), "upload.failed", response.body());
+        }
+    }
+
+    /** Polls until the resource's status.overview is no longer one of the given transient states. */
+    public JsonNode waitFor(Supplier<JsonNode> getter, Duration timeout, String... transientStates) {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (true) {
+            JsonNode node = getter.get();
+            String state = node.path("status").path("overview").asText();
+            if (!List.of(transientStates).contains(state) || System.currentTimeMillis() > deadline) {
+                return node;
+            }
+            sleep(200);
+        }
+    }
+
+    public JsonNode get(String path) {
+        return call(() -> HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    public JsonNode post(String path, Object body) {
+        String json = write(body);
+        return call(() -> HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    public JsonNode put(String path, Object body) {
+        String json = write(body);
+        return call(() -> HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    public JsonNode delete(String path) {
+        return call(() -> HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
+    private JsonNode call(Supplier<HttpRequest.Builder> request) {
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<String> response;
+            try {
+                response = http.send(request.get().header("Authorization", "Bearer " + apiKey)
+                        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                if (attempt < ATTEMPTS) {
+                    backoff(attempt, null);
+                    continue;
+                }
+                throw new UncheckedIOException("cannot reach the Sluice API: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            int status = response.statusCode();
+            if ((status == 429 || status >= 500) && attempt < ATTEMPTS) {
+                backoff(attempt, response.headers().firstValue("Retry-After").orElse(null));
+                continue;
+            }
+            JsonNode body = read(response.body());
+            if (status / 100 != 2) {
+                throw ApiException.of(status, body.path("error").path("code").asText(),
+                        body.path("error").path("message").asText());
+            }
+            return body;
+        }
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request.build(), handler);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void backoff(int attempt, String retryAfter) {
+        long ms = 200L << attempt;
+        if (retryAfter != null) {
+            try {
+                ms = Math.max(ms, Long.parseLong(retryAfter.trim()) * 1000);
+            } catch (NumberFormatException ignored) {
+                // an HTTP date: keep the exponential backoff
+            }
+        }
+        sleep(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
+    }
+
+    private static String pageQuery(Integer limit, String page) {
+        List<String> q = new ArrayList<>();
+        if (limit != null) {
+            q.add("limit=" + limit);
+        }
+        if (page != null) {
+            q.add("page=" + URLEncoder.encode(page, StandardCharsets.UTF_8));
+        }
+        return q.isEmpty() ? "" : "?" + String.join("&", q);
+    }
+
+    private static String write(Object body) {
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static JsonNode read(String body) {
+        if (body == null || body.isEmpty()) {
+            return JSON.nullNode();
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            return JSON.createObjectNode().put("raw", body);
+        }
+    }
+
+    public static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
