@@ -140,6 +140,12 @@ final class ClientCommands {
     private Map<String, Object> jobSpec() {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("datasetId", need("dataset"));
+        if (!flags.containsKey("deployment") && !flags.containsKey("model") && System.console() != null) {
+            String answer = System.console().readLine("deployment id (or empty to give a model id): ");
+            if (answer != null && !answer.isBlank()) {
+                flags.put("deployment", answer.trim());
+            }
+        }
         if (flags.containsKey("deployment")) {
             spec.put("deployment", Map.of("deploymentId", flags.get("deployment")));
         } else {
@@ -246,7 +252,8 @@ final class ClientCommands {
         }
         node.fields().forEachRemaining(f -> {
             JsonNode v = f.getValue();
-            out.printf("%-16s %s%n", f.getKey(), v.isValueNode() ? v.asText() : v.toString());
+            String text = v.isValueNode() ? v.asText() : v.toString();
+            out.printf("%-16s %s%n", f.getKey(), text.length() > 160 ? text.substring(0, 157) + "..." : text);
         });
         return 0;
     }
@@ -255,8 +262,14 @@ final class ClientCommands {
         return "json".equals(flags.get("output"));
     }
 
+    /** A required flag; in a terminal, asked for when missing (as the reference CLI prompts). */
     private String need(String flag) {
         String v = flags.get(flag);
+        java.io.Console console = System.console();
+        if ((v == null || v.isBlank()) && console != null) {
+            v = console.readLine("%s: ", flag);
+            flags.put(flag, v);
+        }
         if (v == null || v.isBlank()) {
             throw new IllegalArgumentException("--" + flag + " is required");
         }

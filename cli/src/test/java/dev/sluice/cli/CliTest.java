@@ -111,6 +111,27 @@ class CliTest {
     }
 
     @Test
+    void everyCollectionPagesWithCursors() {
+        SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
+        for (int i = 0; i < 3; i++) {
+            client.createDataset("d" + i);
+            client.createWebhook("w" + i, receiver.url(), 1, 1000);
+            client.createModel("m" + i, List.of("a"));
+        }
+        for (String collection : List.of("/batch/datasets", "/batch/webhooks", "/models")) {
+            JsonNode first = client.get(collection + "?limit=2");
+            assertEquals(2, first.get("data").size(), collection);
+            JsonNode second = client.get(collection + "?limit=2&page=" + first.get("nextPage").asText());
+            assertTrue(second.get("data").size() >= 1, collection);
+            assertTrue(first.get("data").get(1).get("id").asText().compareTo(second.get("data").get(0).get("id").asText()) > 0,
+                    collection + " is newest first");
+            JsonNode back = client.get(collection + "?limit=2&page=" + second.get("prevPage").asText());
+            assertEquals(first.get("data").get(0).get("id").asText(), back.get("data").get(0).get("id").asText(), collection);
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.BadRequest.class, () -> client.get("/models?limit=1001"));
+    }
+
+    @Test
     void errorsAreTyped_andTheCliExitsNonZeroWithTheCode() {
         SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
         org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.NotFound.class, () -> client.job("batchjob_nope"));
