@@ -64,6 +64,12 @@ final class Demo {
                 SluiceClient.sleep(250);
             }
             out.println();
+            // the signed job.completed event follows the last delivery
+            long eventDeadline = System.currentTimeMillis() + 10_000;
+            while (receiver.received().stream().noneMatch(r -> r.body().contains("\"job.completed\""))
+                    && System.currentTimeMillis() < eventDeadline) {
+                SluiceClient.sleep(100);
+            }
             Map<String, String> top1 = new TreeMap<>();
             long verified = 0;
             for (WebhookReceiver.Received r : receiver.received()) {

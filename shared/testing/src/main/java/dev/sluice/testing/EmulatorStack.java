@@ -84,8 +84,16 @@ public final class EmulatorStack implements AutoCloseable {
             started.add(s3mock::destroyForcibly);
 
             int dynamoPort = freePort();
-            DynamoDBProxyServer dynamo = ServerRunner.createServerFromCommandLineArgs(
-                    new String[]{"-inMemory", "-port", Integer.toString(dynamoPort), "-disableTelemetry"});
+            // DynamoDB Local prints its configuration banner to stdout; keep the demo's output to Sluice's own lines
+            java.io.PrintStream stdout = System.out;
+            DynamoDBProxyServer dynamo;
+            try {
+                System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                dynamo = ServerRunner.createServerFromCommandLineArgs(
+                        new String[]{"-inMemory", "-port", Integer.toString(dynamoPort), "-disableTelemetry"});
+            } finally {
+                System.setOut(stdout);
+            }
             bindToLoopback(dynamo);
             dynamo.start();
             started.add(dynamo::stop);
