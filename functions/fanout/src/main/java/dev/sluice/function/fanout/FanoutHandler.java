@@ -5,7 +5,6 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.aws.lambda.SqsBatches;
-import dev.sluice.core.Json;
 import dev.sluice.core.fanout.FanoutMessage;
 import dev.sluice.core.fanout.FanoutService;
 import jakarta.inject.Inject;
@@ -23,9 +22,10 @@ public class FanoutHandler implements RequestHandler<SQSEvent, SQSBatchResponse>
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return SqsBatches.each(event, message -> {
-            fanout.handle(Json.read(message.getBody(), FanoutMessage.class), context::getRemainingTimeInMillis);
+        // the event source's batch size is 1: a fan-out invocation owns its whole time budget
+        return SqsBatches.together(event, FanoutMessage.class, messages -> messages.stream().map(m -> {
+            fanout.handle(m.body(), context::getRemainingTimeInMillis);
             return true;
-        });
+        }).toList());
     }
 }

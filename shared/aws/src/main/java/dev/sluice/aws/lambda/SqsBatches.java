@@ -11,36 +11,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The loop every SQS handler shares: each message on its own, a failure reported as a partial batch failure
- * (ReportBatchItemFailures) so one bad message never fails its neighbours.
+ * The loop every SQS handler shares: the messages of an invocation handled together, a message that failed
+ * reported as a partial batch failure (ReportBatchItemFailures) so it never fails its neighbours.
  */
 public final class SqsBatches {
     private static final Logger LOG = Logger.getLogger(SqsBatches.class.getName());
 
-    /** Handles one message; returns false to have it redelivered later without counting as an error. */
-    @FunctionalInterface
-    public interface MessageHandler {
-        boolean handle(SQSEvent.SQSMessage message);
-    }
-
     private SqsBatches() {
-    }
-
-    public static SQSBatchResponse each(SQSEvent event, MessageHandler handler) {
-        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
-        for (SQSEvent.SQSMessage message : event.getRecords()) {
-            boolean done;
-            try {
-                done = handler.handle(message);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "message " + message.getMessageId() + " failed; SQS will redeliver it", e);
-                done = false;
-            }
-            if (!done) {
-                failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
-            }
-        }
-        return new SQSBatchResponse(failures);
     }
 
     /** A message of the event with its parsed body. */

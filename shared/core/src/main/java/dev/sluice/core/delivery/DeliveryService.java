@@ -64,10 +64,6 @@ public final class DeliveryService {
     public record Received(DeliveryMessage message, String receiptHandle, int receiveCount) {
     }
 
-    public Result deliver(DeliveryMessage message, String receiptHandle, int receiveCount) {
-        return deliver(List.of(new Received(message, receiptHandle, receiveCount))).get(0);
-    }
-
     /**
      * Delivers the batches of one invocation: every pending POST runs concurrently, and the batches that are
      * settled are committed together in one transaction.

@@ -83,13 +83,6 @@ public final class BatchProcessor {
         return "results/" + job.projectId() + "/" + job.id() + "/parts/" + name + ".ndjson";
     }
 
-    /** Processes one batch; see {@link #process(List)}. */
-    public void process(BatchMessage batch) {
-        if (!process(List.of(batch)).get(0)) {
-            throw new IllegalStateException("batch " + batch.batchId() + " failed; see the log");
-        }
-    }
-
     /**
      * Processes the batches of one invocation: the next batch is gathered while the current one is predicted, all
      * outcomes are committed in one transaction, and all deliveries are sent in one SendMessageBatch. Returns, per
