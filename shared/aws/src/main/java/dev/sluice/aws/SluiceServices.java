@@ -22,6 +22,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import dev.sluice.core.net.OutboundGuard;
+
 import java.time.Duration;
 
 /**
@@ -45,6 +47,8 @@ public final class SluiceServices {
     public final ModelService models;
     public final WebhookService webhooks;
     public final JobService jobs;
+    /** Every user-given URL (items, webhook endpoints) passes this before a request goes out. */
+    public final OutboundGuard guard;
     public final dev.sluice.core.deployment.DeploymentService deployments;
     public final dev.sluice.core.job.JobCompletion completion;
 
@@ -59,8 +63,9 @@ public final class SluiceServices {
         this.apiKeys = new ApiKeys(new DynamoApiKeyStore(dynamo, config), clock);
         this.datasets = new DatasetService(catalog, objects, queue, clock);
         this.models = new ModelService(catalog, objects, clock);
+        this.guard = new OutboundGuard(OutboundGuard.Resolver.SYSTEM, config.allowLocalUrls());
         this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls(),
-                new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+                new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10), guard));
         this.completion = new dev.sluice.core.job.JobCompletion(jobStore, objects, queue, clock);
         this.deployments = new dev.sluice.core.deployment.DeploymentService(catalog, models, clock);
         this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock, completion, objects, deployments);
@@ -78,7 +83,7 @@ public final class SluiceServices {
     /** @param oneTensorPerCall the GPU pool's mode: one tensor across all batches of a call */
     public BatchProcessor batchProcessor(Predictor predictor, boolean oneTensorPerCall) {
         ItemFetcher fetcher = new ItemFetcher(objects, Duration.ofSeconds(5), Duration.ofSeconds(20), MAX_ITEM_BYTES,
-                config.allowLocalUrls());
+                config.allowLocalUrls(), guard);
         return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall,
                 completion);
     }
@@ -88,7 +93,7 @@ public final class SluiceServices {
     }
 
     public DeliveryService delivery() {
-        return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
+        return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10), guard),
                 queue, clock, completion);
     }
 }

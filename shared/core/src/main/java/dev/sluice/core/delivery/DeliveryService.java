@@ -163,7 +163,8 @@ public final class DeliveryService {
                 retriable.put(p.index(), r.describe());
                 longestRetryAfter = Math.max(longestRetryAfter, r.retryAfterMs() == null ? 0 : r.retryAfterMs());
             } else {
-                String code = r.status() >= 300 && r.status() < 400 ? "deliver.redirect_refused" : "deliver.http_" + r.status();
+                String code = r.refused() ? "deliver.endpoint_refused"
+                        : r.status() >= 300 && r.status() < 400 ? "deliver.redirect_refused" : "deliver.http_" + r.status();
                 settled.put(p.index(), LogEntry.failure("ItemFailedDeliver", now, p.url(), p.index(), "FailedDeliver",
                         code + ": the webhook answered " + r.describe()
                                 + (code.equals("deliver.redirect_refused") ? " (redirects are not followed)" : "")));

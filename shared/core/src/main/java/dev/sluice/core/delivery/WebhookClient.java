@@ -14,30 +14,48 @@ import java.util.Optional;
 public final class WebhookClient {
     /** status is 0 when no HTTP answer came; retryAfterMs is the server's Retry-After, if any. */
     public record Response(int status, String error, Long retryAfterMs) {
+        static final int REFUSED = -1;
+
         public boolean success() {
             return status >= 200 && status < 300;
         }
 
-        /** 5xx, 408, 429, timeouts and connection failures are worth another attempt. */
+        /** 5xx, 408, 429, timeouts and connection failures are worth another attempt; a refused endpoint is not. */
         public boolean retriable() {
             return status == 0 || status >= 500 || status == 408 || status == 429;
         }
 
+        /** The guard refused the endpoint (status -1): nothing was sent. */
+        public boolean refused() {
+            return status == REFUSED;
+        }
+
         public String describe() {
-            return status == 0 ? error : "HTTP " + status;
+            return status <= 0 ? error : "HTTP " + status;
         }
     }
 
     private final HttpClient http;
     private final Duration timeout;
 
-    public WebhookClient(Duration connectTimeout, Duration timeout) {
+    private final dev.sluice.core.net.OutboundGuard guard;
+
+    public WebhookClient(Duration connectTimeout, Duration timeout, dev.sluice.core.net.OutboundGuard guard) {
+        this.guard = guard;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.timeout = timeout;
     }
 
+    public dev.sluice.core.net.OutboundGuard guard() {
+        return guard;
+    }
+
     public Response post(String endpoint, Map<String, String> headers, String body) {
+        dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(endpoint);
+        if (refusal != null) {
+            return new Response(Response.REFUSED, refusal.code() + ": " + refusal.reason(), null);
+        }
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(endpoint)).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));

@@ -31,8 +31,11 @@ public final class ItemFetcher {
     private final long maxBytes;
     private final boolean allowLocal;
 
+    private final dev.sluice.core.net.OutboundGuard guard;
+
     public ItemFetcher(ObjectStore objects, Duration connectTimeout, Duration readTimeout, long maxBytes,
-                       boolean allowLocal) {
+                       boolean allowLocal, dev.sluice.core.net.OutboundGuard guard) {
+        this.guard = guard;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.objects = objects;
@@ -70,6 +73,10 @@ public final class ItemFetcher {
     }
 
     private Fetched http(URI uri) throws IOException, InterruptedException {
+        dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(uri.toString());
+        if (refusal != null) {
+            return new Fetched(null, "gather." + refusal.code().replace("url.", ""), refusal.reason());
+        }
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(readTimeout).GET().build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {

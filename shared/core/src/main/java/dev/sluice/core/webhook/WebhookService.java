@@ -159,6 +159,10 @@ public final class WebhookService {
         Validation.check(host != null, "webhook.bad_endpoint", "spec.endpoint needs a host");
         boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]");
         if ("https".equalsIgnoreCase(uri.getScheme()) && !loopback) {
+            dev.sluice.core.net.OutboundGuard.Refusal refusal = client.guard().check(endpoint);
+            if (refusal != null) {
+                throw SluiceException.invalid("webhook.endpoint_refused", "spec.endpoint is refused: " + refusal.reason());
+            }
             return;
         }
         if (allowLoopback && loopback && ("http".equalsIgnoreCase(uri.getScheme())

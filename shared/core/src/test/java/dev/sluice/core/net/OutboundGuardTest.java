@@ -1,0 +1,110 @@
+package dev.sluice.core.net;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** Hostile URLs against the guard, with a resolver the test controls (no network). */
+class OutboundGuardTest {
+    static final Map<String, String> DNS = Map.of(
+            "images.example.com", "93.184.216.34",
+            "metadata.evil.example", "169.254.169.254",
+            "internal.evil.example", "10.0.0.7",
+            "rebind.evil.example", "127.0.0.1",
+            "cgnat.evil.example", "100.64.1.1",
+            "v6.example.com", "2606:2800:220:1:248:1893:25c8:1946",
+            "mapped.evil.example", "::ffff:10.1.2.3",
+            "ula.evil.example", "fd00::1");
+
+    static final OutboundGuard GUARD = new OutboundGuard(host -> {
+        String ip = DNS.get(host);
+        if (ip == null) {
+            if (host.matches("[0-9.:a-f]+")) {
+                return List.of(InetAddress.getByName(host)); // an IP literal: no lookup happens
+            }
+            throw new UnknownHostException(host);
+        }
+        return List.of(InetAddress.getByName(ip));
+    }, false);
+
+    @Test
+    void aPublicHttpsUrl_isAllowed() {
+        assertNull(GUARD.check("https://images.example.com/photos/1.jpg"));
+        assertNull(GUARD.check("https://v6.example.com/a.png"));
+        assertNull(GUARD.check("https://93.184.216.34/a.png"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "http://images.example.com/a.jpg|url.scheme_refused",
+            "ftp://images.example.com/a.jpg|url.scheme_refused",
+            "file:///etc/passwd|url.scheme_refused",
+            "gopher://images.example.com/|url.scheme_refused",
+            "https://user:pw@images.example.com/|url.userinfo_refused",
+            "https:///nohost|url.no_host",
+            "https://127.0.0.1/|url.address_refused",
+            "https://localhost.localdomain.invalid/|url.unresolvable",
+            "https://10.0.0.1/|url.address_refused",
+            "https://172.16.5.4/|url.address_refused",
+            "https://192.168.1.1/|url.address_refused",
+            "https://169.254.169.254/latest/meta-data/|url.address_refused",
+            "https://169.254.170.2/v2/credentials|url.address_refused",
+            "https://100.64.0.1/|url.address_refused",
+            "https://0.0.0.0/|url.address_refused",
+            "https://224.0.0.1/|url.address_refused",
+            "https://255.255.255.255/|url.address_refused",
+            "https://198.18.0.1/|url.address_refused",
+            "https://[::1]/|url.address_refused",
+            "https://[::ffff:127.0.0.1]/|url.address_refused",
+            "https://[::ffff:a9fe:a9fe]/|url.address_refused",
+            "https://[fd00::1]/|url.address_refused",
+            "https://[fe80::1]/|url.address_refused",
+            "https://2130706433/|url.ip_spelling_refused",
+            "https://0177.0.0.1/|url.ip_spelling_refused",
+            "https://0x7f.0.0.1/|url.ip_spelling_refused",
+            "https://0x7f000001/|url.ip_spelling_refused",
+            "https://017700000001/|url.ip_spelling_refused",
+            "https://127.1/|url.ip_spelling_refused",
+            "https://metadata.evil.example/latest|url.address_refused",
+            "https://internal.evil.example/|url.address_refused",
+            "https://rebind.evil.example/|url.address_refused",
+            "https://cgnat.evil.example/|url.address_refused",
+            "https://mapped.evil.example/|url.address_refused",
+            "https://ula.evil.example/|url.address_refused",
+            "https://no-such-host.invalid/|url.unresolvable",
+    })
+    void hostileUrl_isRefusedWithItsReason(String url, String code) {
+        OutboundGuard.Refusal refusal = GUARD.check(url);
+        assertNotNull(refusal, url + " must be refused");
+        assertEquals(code, refusal.code(), url + ": " + refusal.reason());
+    }
+
+    @Test
+    void localMode_allowsLoopbackHttp_butStillRefusesOddIpSpellings() {
+        OutboundGuard local = new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true);
+        assertNull(local.check("http://127.0.0.1:8080/a.jpg"));
+        assertEquals("url.ip_spelling_refused", local.check("http://2130706433/").code());
+    }
+
+    @Test
+    void itemFetchesAndWebhookPosts_goThroughTheGuard_andARefusalIsNotRetried() {
+        var fetcher = new dev.sluice.core.inference.ItemFetcher(null, java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(1), 1024, false, GUARD);
+        var fetched = fetcher.fetch("https://metadata.evil.example/latest/meta-data/iam");
+        assertEquals("gather.address_refused", fetched.errorCode(), fetched.reason());
+        var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(1), GUARD);
+        var response = client.post("https://internal.evil.example/hook", Map.of(), "{}");
+        org.junit.jupiter.api.Assertions.assertTrue(response.refused());
+        org.junit.jupiter.api.Assertions.assertFalse(response.retriable(), "a refused endpoint is not retried");
+    }
+}
