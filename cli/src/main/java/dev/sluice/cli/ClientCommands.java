@@ -14,7 +14,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * `sluice datasets|models|deployments|webhooks|jobs …`: the Java client on the command line. Settings come from
@@ -109,32 +108,13 @@ final class ClientCommands {
     }
 
     private SluiceClient client() {
-        Properties profile = new Properties();
-        Path file = Path.of(System.getProperty("user.home"), ".sluice", "config");
-        if (Files.isRegularFile(file)) {
-            try (var in = Files.newInputStream(file)) {
-                profile.load(in);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+        Map<String, String> given = new HashMap<>();
+        for (String flag : List.of("api", "project", "key")) {
+            if (flags.containsKey(flag)) {
+                given.put(flag, flags.get(flag));
             }
         }
-        return new SluiceClient(setting("api", "SLUICE_API_URL", profile), setting("project", "SLUICE_PROJECT", profile),
-                setting("key", "SLUICE_API_KEY", profile));
-    }
-
-    private String setting(String flag, String env, Properties profile) {
-        String v = flags.get(flag);
-        if (v == null) {
-            v = System.getenv(env);
-        }
-        if (v == null) {
-            v = profile.getProperty(flag);
-        }
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("give --" + flag + ", set " + env + ", or put " + flag
-                    + "= in ~/.sluice/config");
-        }
-        return v;
+        return SluiceClient.fromSettings(given);
     }
 
     private Map<String, Object> jobSpec() {
@@ -287,12 +267,7 @@ final class ClientCommands {
         return flags.containsKey(flag) ? Integer.valueOf(flags.get(flag)) : null;
     }
 
-    /** One label per line; an ImageNet synset line "n01443537 goldfish, Carassius auratus" gives "goldfish". */
     static List<String> labels(Path file) throws java.io.IOException {
-        return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(l -> {
-            String name = l.matches("^n\\d{8} .*") ? l.substring(10) : l;
-            int comma = name.indexOf(',');
-            return (comma < 0 ? name : name.substring(0, comma)).trim();
-        }).toList();
+        return dev.sluice.core.model.Labels.parse(Files.readAllLines(file));
     }
 }

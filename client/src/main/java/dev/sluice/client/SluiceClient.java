@@ -114,9 +114,17 @@ public final class SluiceClient {
 
     /** Settings from SLUICE_API_URL, SLUICE_PROJECT and SLUICE_API_KEY, else from ~/.sluice/config (key=value). */
     public static SluiceClient fromEnvironment() {
+        return fromSettings(Map.of());
+    }
+
+    /**
+     * Settings in the usual precedence: the given ones (api, project, key; e.g. command-line flags), then the
+     * environment, then ~/.sluice/config.
+     */
+    public static SluiceClient fromSettings(Map<String, String> given) {
         Properties profile = profile();
-        return new SluiceClient(setting("SLUICE_API_URL", "api", profile), setting("SLUICE_PROJECT", "project", profile),
-                setting("SLUICE_API_KEY", "key", profile));
+        return new SluiceClient(setting(given, "SLUICE_API_URL", "api", profile),
+                setting(given, "SLUICE_PROJECT", "project", profile), setting(given, "SLUICE_API_KEY", "key", profile));
     }
 
     static Properties profile() {
@@ -132,13 +140,16 @@ public final class SluiceClient {
         return p;
     }
 
-    static String setting(String env, String key, Properties profile) {
-        String v = System.getenv(env);
+    static String setting(Map<String, String> given, String env, String key, Properties profile) {
+        String v = given.get(key);
+        if (v == null || v.isBlank()) {
+            v = System.getenv(env);
+        }
         if (v == null || v.isBlank()) {
             v = profile.getProperty(key);
         }
         if (v == null || v.isBlank()) {
-            throw new IllegalStateException("set " + env + " or '" + key + "=' in ~/.sluice/config");
+            throw new IllegalArgumentException("give --" + key + ", set " + env + ", or put " + key + "= in ~/.sluice/config");
         }
         return v;
     }

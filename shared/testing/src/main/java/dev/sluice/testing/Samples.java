@@ -54,12 +54,7 @@ public final class Samples {
     /** ImageNet labels: the first name of each synset line ("n01443537 goldfish, Carassius auratus" → "goldfish"). */
     public static List<String> imagenetLabels() {
         try {
-            return Files.readAllLines(root().resolve("models/synset.txt")).stream()
-                    .map(line -> {
-                        String names = line.substring(line.indexOf(' ') + 1);
-                        int comma = names.indexOf(',');
-                        return comma < 0 ? names.trim() : names.substring(0, comma).trim();
-                    }).toList();
+            return dev.sluice.core.model.Labels.parse(Files.readAllLines(root().resolve("models/synset.txt")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
