@@ -49,8 +49,30 @@ class PipelineEndToEndTest {
     RequestCounter counter = new RequestCounter();
     String modelId;
 
+    /** Every log record of the run, formatted, to check that no secret ever reaches a log. */
+    final List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<String> secrets = java.util.Collections.synchronizedList(new ArrayList<>());
+    final java.util.logging.Handler capture = new java.util.logging.Handler() {
+        final java.util.logging.SimpleFormatter format = new java.util.logging.SimpleFormatter();
+
+        @Override
+        public void publish(java.util.logging.LogRecord record) {
+            logged.add(format.format(record));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     @BeforeAll
     void start() throws Exception {
+        java.util.logging.Logger.getLogger("").addHandler(capture);
+        java.util.logging.Logger.getLogger("dev.sluice").setLevel(java.util.logging.Level.ALL);
         System.setProperty("sluice.local.schedulerPeriodMillis", "500");
         imageDir = Files.createTempDirectory("sluice-images");
         for (String[] photo : Samples.PHOTOS) {
@@ -73,6 +95,14 @@ class PipelineEndToEndTest {
 
     @AfterAll
     void stop() {
+        java.util.logging.Logger.getLogger("").removeHandler(capture);
+        secrets.add(stack.apiKey);
+        assertTrue(logged.size() > 0, "the run logged something");
+        for (String line : new ArrayList<>(logged)) {
+            for (String secret : secrets) {
+                assertTrue(!line.contains(secret), "a secret reached the log: " + line);
+            }
+        }
         if (stack != null) {
             stack.close();
         }
@@ -140,6 +170,7 @@ class PipelineEndToEndTest {
         assertEquals(lines.size(), ready.path("status").path("itemCount").asLong());
         JsonNode webhook = client.createWebhook("receiver", receiver.url(), 3, 2000);
         receiver.secret(webhook.get("secret").asText());
+        secrets.add(webhook.get("secret").asText());
         JsonNode job = client.createJob("job", datasetId, modelId, target, webhook.get("id").asText(), batchSize);
         assertEquals("Waiting", job.path("status").path("overview").asText());
         String jobId = job.get("id").asText();

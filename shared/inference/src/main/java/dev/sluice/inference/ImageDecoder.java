@@ -45,6 +45,12 @@ public final class ImageDecoder {
                 throw new NotAnImageException("process.not_an_image: the bytes are not a JPEG or PNG image");
             }
             ImageReader reader = readers.next();
+            String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
+            if (!format.equals("jpeg") && !format.equals("png")) {
+                reader.dispose();
+                throw new NotAnImageException("process.unsupported_format: " + format
+                        + " images are not supported; send JPEG or PNG");
+            }
             try {
                 StringBuilder warnings = new StringBuilder();
                 reader.addIIOReadWarningListener(new IIOReadWarningListener() {
@@ -67,6 +73,8 @@ public final class ImageDecoder {
             } finally {
                 reader.dispose();
             }
+        } catch (NotAnImageException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new NotAnImageException("process.corrupt_image: the image could not be decoded ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");

@@ -1,0 +1,73 @@
+package dev.sluice.inference;
+
+import dev.sluice.core.dataset.ItemParser;
+import dev.sluice.core.dataset.NdjsonReader;
+import dev.sluice.testing.Samples;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Inputs meant to break the decoder or the parser: each fails with a stable code, nothing crashes or hangs. */
+class HostileInputsTest {
+    static String failure(byte[] bytes) {
+        return assertThrows(ImageDecoder.NotAnImageException.class, () -> ImageDecoder.decode(bytes)).getMessage();
+    }
+
+    @Test
+    void zeroByteFile_isNotAnImage() {
+        assertTrue(failure(new byte[0]).startsWith("process.not_an_image"));
+    }
+
+    @Test
+    void decompressionBomb_isRefusedBeforeDecoding() {
+        // a valid PNG header declaring 100,000 x 100,000 pixels: refused from the header, nothing is allocated
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(100_000).putInt(100_000).put((byte) 8).put((byte) 2)
+                .put((byte) 0).put((byte) 0).put((byte) 0);
+        ByteBuffer png = ByteBuffer.allocate(8 + 12 + 13 + 12);
+        png.putLong(0x89504E470D0A1A0AL).putInt(13).putInt(0x49484452).put(ihdr.array());
+        CRC32 crc = new CRC32();
+        crc.update(new byte[]{'I', 'H', 'D', 'R'});
+        crc.update(ihdr.array());
+        png.putInt((int) crc.getValue()).putInt(0).putInt(0x49454E44).putInt(0xAE426082);
+        assertTrue(failure(png.array()).startsWith("process.too_many_pixels"), failure(png.array()));
+    }
+
+    @Test
+    void truncatedAndCorruptFiles_failWithReasons() {
+        byte[] jpeg = Samples.bytes(Samples.image("goldfish.jpg"));
+        assertTrue(failure(Arrays.copyOf(jpeg, jpeg.length / 3)).startsWith("process.corrupt_image"));
+        byte[] png = Samples.bytes(Samples.image("coffee.png"));
+        byte[] damaged = png.clone();
+        for (int i = 200; i < 4000; i++) {
+            damaged[i] ^= 0x5a;
+        }
+        assertTrue(failure(damaged).startsWith("process."), failure(damaged));
+    }
+
+    @Test
+    void gifAndOtherFormats_areUnsupportedWithAReason() throws Exception {
+        ByteArrayOutputStream gif = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "gif", gif);
+        assertTrue(failure(gif.toByteArray()).startsWith("process.unsupported_format: gif"));
+        ByteArrayOutputStream bmp = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "bmp", bmp);
+        assertTrue(failure(bmp.toByteArray()).startsWith("process.unsupported_format"));
+    }
+
+    @Test
+    void deeplyNestedJsonLine_isAMalformedLine_notAStackOverflow() {
+        String nested = "{\"kind\":\"Image\",\"url\":\"https://example.com/a.jpg\",\"x\":" + "[".repeat(5000)
+                + "]".repeat(5000) + "}";
+        var result = new ItemParser(false).parse(0, new NdjsonReader.Line(nested, null, null, 0));
+        assertEquals("item.malformed_json", result.errorCode(), result.errorReason());
+    }
+}
