@@ -254,17 +254,15 @@ public final class DynamoJobStore implements JobStore {
     @Override
     public List<String> resultParts(String jobId) {
         java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> startKey = start;
-            QueryResponse response = dynamo.query(b -> b.tableName(config.ledgerTable()).consistentRead(true)
-                    .keyConditionExpression("jobId = :j AND begins_with(entry, :p)")
-                    .expressionAttributeValues(Map.of(":j", s(jobId), ":p", s("inference#")))
-                    .projectionExpression("part").exclusiveStartKey(startKey));
-            response.items().stream().filter(row -> row.containsKey("part")).forEach(row -> parts.add(row.get("part").s()));
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                    ? response.lastEvaluatedKey() : null;
-        } while (start != null);
+        forEachRow(b -> b.tableName(config.ledgerTable()).consistentRead(true)
+                .keyConditionExpression("jobId = :j AND begins_with(entry, :p)")
+                .expressionAttributeValues(Map.of(":j", s(jobId), ":p", s("inference#")))
+                .projectionExpression("part"), row -> {
+            if (row.containsKey("part")) {
+                parts.add(row.get("part").s());
+            }
+            return true;
+        });
         return new ArrayList<>(parts);
     }
 
@@ -290,16 +288,12 @@ public final class DynamoJobStore implements JobStore {
     @Override
     public List<Job> activeJobs() {
         List<Job> active = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> startKey = start;
-            QueryResponse response = dynamo.query(b -> b.tableName(config.jobsTable()).indexName(BY_ACTIVE)
-                    .keyConditionExpression("#a = :a").expressionAttributeNames(Map.of("#a", ACTIVE))
-                    .expressionAttributeValues(Map.of(":a", s(ACTIVE))).exclusiveStartKey(startKey));
-            response.items().forEach(row -> get(row.get("jobId").s()).ifPresent(active::add));
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                    ? response.lastEvaluatedKey() : null;
-        } while (start != null);
+        forEachRow(b -> b.tableName(config.jobsTable()).indexName(BY_ACTIVE)
+                .keyConditionExpression("#a = :a").expressionAttributeNames(Map.of("#a", ACTIVE))
+                .expressionAttributeValues(Map.of(":a", s(ACTIVE))), row -> {
+            get(row.get("jobId").s()).ifPresent(active::add);
+            return true;
+        });
         return active;
     }
 
@@ -323,34 +317,48 @@ public final class DynamoJobStore implements JobStore {
         }
         String toSk = String.format("%013d~", Math.min(9_999_999_999_999L, beforeTime - 1));
         List<LogEntry> result = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
         String from = fromSk;
+        int firstSkip = skip;
+        String[] next = {null};
+        forEachRow(b -> b.tableName(config.logsTable())
+                .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
+                .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(from), ":b", s(toSk))), row -> {
+            String sk = row.get("sk").s();
+            LogEntry[] entries = Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class);
+            for (int i = sk.equals(from) ? firstSkip : 0; i < entries.length; i++) {
+                if (errorsOnly && !LogEntry.ERROR.equals(entries[i].level())) {
+                    continue;
+                }
+                if (result.size() == max) {
+                    next[0] = java.util.Base64.getUrlEncoder().withoutPadding()
+                            .encodeToString((sk + "|" + i).getBytes(StandardCharsets.UTF_8));
+                    return false;
+                }
+                result.add(entries[i]);
+            }
+            return true;
+        });
+        return new LogPage(result, next[0]);
+    }
+
+    /** Runs a query page after page, handing each row on until the handler returns false. */
+    private void forEachRow(java.util.function.Consumer<software.amazon.awssdk.services.dynamodb.model.QueryRequest.Builder> query,
+                            java.util.function.Predicate<Map<String, AttributeValue>> row) {
+        Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> startKey = start;
-            QueryResponse response = dynamo.query(b -> b.tableName(config.logsTable())
-                    .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
-                    .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(from), ":b", s(toSk)))
-                    .exclusiveStartKey(startKey));
-            for (Map<String, AttributeValue> row : response.items()) {
-                String sk = row.get("sk").s();
-                LogEntry[] entries = Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class);
-                int first = sk.equals(fromSk) ? skip : 0;
-                for (int i = first; i < entries.length; i++) {
-                    if (errorsOnly && !LogEntry.ERROR.equals(entries[i].level())) {
-                        continue;
-                    }
-                    if (result.size() == max) {
-                        String next = java.util.Base64.getUrlEncoder().withoutPadding()
-                                .encodeToString((sk + "|" + i).getBytes(StandardCharsets.UTF_8));
-                        return new LogPage(result, next);
-                    }
-                    result.add(entries[i]);
+            QueryResponse response = dynamo.query(b -> {
+                query.accept(b);
+                b.exclusiveStartKey(startKey);
+            });
+            for (Map<String, AttributeValue> item : response.items()) {
+                if (!row.test(item)) {
+                    return;
                 }
             }
             start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
                     ? response.lastEvaluatedKey() : null;
         } while (start != null);
-        return new LogPage(result, null);
     }
 
     @Override

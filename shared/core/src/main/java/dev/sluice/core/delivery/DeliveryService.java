@@ -71,6 +71,7 @@ public final class DeliveryService {
     public List<Result> deliver(List<Received> batch) {
         List<Result> results = new ArrayList<>();
         List<Attempt> attempts = new ArrayList<>();
+        List<JobStore.StageCommit> commits = new ArrayList<>();
         Map<String, Job> jobsById = new HashMap<>();
         Map<String, Webhook> webhooksById = new HashMap<>();
         for (Received r : batch) {
@@ -94,9 +95,8 @@ public final class DeliveryService {
                 long now = clock.nowMillis();
                 List<LogEntry> failed = m.payloads().stream().map(p -> LogEntry.failure("ItemFailedDeliver", now, p.url(),
                         p.index(), "FailedDeliver", "deliver.webhook_deleted: webhook " + m.webhookId() + " was deleted")).toList();
-                jobs.commit(new JobStore.StageCommit(m.jobId(), STAGE, m.batchId(),
+                commits.add(new JobStore.StageCommit(m.jobId(), STAGE, m.batchId(),
                         new ItemCounters(0, 0, 0, 0, 0, 0, 0, failed.size(), 0), failed, now, null));
-                completion.settle(m.jobId());
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
@@ -112,7 +112,6 @@ public final class DeliveryService {
             results.add(null);
             attempts.add(attempt);
         }
-        List<JobStore.StageCommit> commits = new ArrayList<>();
         for (int i = 0; i < attempts.size(); i++) {
             Attempt a = attempts.get(i);
             if (a == null) {
@@ -215,11 +214,8 @@ public final class DeliveryService {
     private WebhookClient.Response signAndPost(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
         String requestId = requestId(jobId, p.index());
         String requestTime = Long.toString(clock.nowMillis());
-        String signature = WebhookSignature.sign(webhook.secret(), requestId, requestTime, p.body());
-        return client.post(webhook.spec().endpoint(), Map.of(
-                WebhookSignature.SIGNATURE_HEADER, signature,
-                WebhookSignature.REQUEST_ID_HEADER, requestId,
-                WebhookSignature.REQUEST_TIME_HEADER, requestTime), p.body());
+        return client.post(webhook.spec().endpoint(),
+                WebhookSignature.headers(webhook.secret(), requestId, requestTime, p.body()), p.body());
     }
 
     private static WebhookClient.Response join(Future<WebhookClient.Response> f) {

@@ -113,10 +113,8 @@ public final class WebhookService {
         while (true) {
             attempts++;
             String time = Long.toString(clock.nowMillis());
-            r = client.post(webhook.spec().endpoint(), java.util.Map.of(
-                    WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(webhook.secret(), requestId, time, body),
-                    WebhookSignature.REQUEST_ID_HEADER, requestId,
-                    WebhookSignature.REQUEST_TIME_HEADER, time), body);
+            r = client.post(webhook.spec().endpoint(),
+                    WebhookSignature.headers(webhook.secret(), requestId, time, body), body);
             if (r.success() || !r.retriable() || attempts == 3) {
                 break;
             }

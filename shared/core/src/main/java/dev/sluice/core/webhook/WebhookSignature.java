@@ -36,6 +36,12 @@ public final class WebhookSignature {
         }
     }
 
+    /** The three headers of a signed request. */
+    public static java.util.Map<String, String> headers(String secret, String requestId, String requestTime, String body) {
+        return java.util.Map.of(SIGNATURE_HEADER, sign(secret, requestId, requestTime, body),
+                REQUEST_ID_HEADER, requestId, REQUEST_TIME_HEADER, requestTime);
+    }
+
     /** The receiver's check, as verify_signature in the reference document (constant-time comparison). */
     public static boolean verify(String secret, String signature, String requestId, String requestTime, String body) {
         if (signature == null || requestId == null || requestTime == null) {
