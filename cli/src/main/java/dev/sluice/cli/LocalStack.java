@@ -15,26 +15,22 @@ import dev.sluice.inference.OnnxPredictor;
 import dev.sluice.testing.EmulatorStack;
 import dev.sluice.testing.LocalEventSource;
 import dev.sluice.testing.LocalProvisioner;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
-import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.sluice.testing.StageWrapper;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * The whole of Sluice in one JVM: the emulators, the resources CDK would create, the api function behind a local
  * HTTP API, and the fanout, inference and delivery handlers driven by local event source mappings.
  */
 public final class LocalStack implements AutoCloseable {
-    /** How the stack is built; tests change the queue settings and wrap handlers to inject faults. */
+    /** How the stack is built; tests change the queue settings and wrap the stages to inject faults. */
     public record Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
-                          List<ExecutionInterceptor> interceptors,
-                          UnaryOperator<RequestHandler<SQSEvent, SQSBatchResponse>> inferenceWrapper) {
+                          List<ExecutionInterceptor> interceptors, StageWrapper stages) {
         public static Options defaults(int port, String apiKey) {
-            return new Options(port, apiKey, LocalProvisioner.QueueSettings.LOCAL, List.of(), h -> h);
+            return new Options(port, apiKey, LocalProvisioner.QueueSettings.LOCAL, List.of(), StageWrapper.NONE);
         }
     }
 
@@ -70,13 +66,13 @@ public final class LocalStack implements AutoCloseable {
             this.predictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus);
             // Batch sizes, batching windows and timeouts as the event source mappings on AWS set them.
             sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 1,
-                    new FanoutHandler(services.fanout()), 60_000, 0).start());
+                    options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout())), 60_000, 0).start());
             sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 10,
                     Integer.getInteger("sluice.local.inferenceConcurrency", Math.max(1, cpus / 2)),
-                    options.inferenceWrapper().apply(new InferenceHandler(services.batchProcessor(predictor))),
+                    options.stages().wrap(StageWrapper.Stage.INFERENCE, new InferenceHandler(services.batchProcessor(predictor))),
                     120_000, 500).start());
             sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,
-                    new DeliveryHandler(services.delivery()), 60_000, 1000).start());
+                    options.stages().wrap(StageWrapper.Stage.DELIVERY, new DeliveryHandler(services.delivery())), 60_000, 1000).start());
             // The GPU pool: the same worker as the ECS task, on this machine's CPU (CUDA falls back).
             this.gpuPredictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus, true);
             this.gpuWorker = new GpuWorker(clients.sqs(), config.inferenceGpuQueueUrl(),
@@ -87,9 +83,10 @@ public final class LocalStack implements AutoCloseable {
             // EventBridge's schedule: the scheduler's sweep, every few seconds here (every minute on AWS).
             long period = Long.getLong("sluice.local.schedulerPeriodMillis", 5_000);
             var scheduler = services.scheduler();
+            Runnable sweep = options.stages().wrapSweep(scheduler::sweep);
             schedule.scheduleWithFixedDelay(() -> {
                 try {
-                    scheduler.sweep();
+                    sweep.run();
                 } catch (RuntimeException e) {
                     java.util.logging.Logger.getLogger(LocalStack.class.getName()).warning("scheduler sweep failed: " + e);
                 }

@@ -34,7 +34,7 @@ class CliTest {
 
     @BeforeAll
     void start() throws Exception {
-        stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(), h -> h));
+        stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(), dev.sluice.testing.StageWrapper.NONE));
         images = new StaticFiles(Samples.root().resolve("images"));
         receiver = new WebhookReceiver();
         dir = Files.createTempDirectory("sluice-cli");

@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.sluice.cli.LocalJobs.Run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,6 +50,7 @@ class PipelineEndToEndTest {
     Path imageDir;
     RequestCounter counter = new RequestCounter();
     String modelId;
+    LocalJobs jobs;
 
     /** Every log record of the run, formatted, to check that no secret ever reaches a log. */
     final List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -84,11 +87,15 @@ class PipelineEndToEndTest {
         images = new StaticFiles(imageDir);
         // Short visibility so that redelivered batches come back within seconds.
         LocalProvisioner.QueueSettings queues = new LocalProvisioner.QueueSettings(5, 5, 5, 5, 16);
-        stack = LocalStack.start(new LocalStack.Options(0, null, queues, List.of(counter), PipelineEndToEndTest::faulty));
+        stack = LocalStack.start(new LocalStack.Options(0, null, queues, List.of(counter), new dev.sluice.testing.StageWrapper() {
+            @Override
+            public RequestHandler<SQSEvent, SQSBatchResponse> wrap(Stage stage, RequestHandler<SQSEvent, SQSBatchResponse> handler) {
+                return stage == Stage.INFERENCE ? faulty(handler) : handler;
+            }
+        }));
         client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
-        JsonNode model = client.createModel("mobilenet", Samples.imagenetLabels());
-        client.upload(model.path("status").path("source").path("uploadUrl"), Samples.bytes(Samples.classifier()));
-        modelId = model.get("id").asText();
+        modelId = LocalJobs.uploadClassifier(client);
+        jobs = new LocalJobs(client, images, modelId, secrets::add);
         assertEquals("Ready", client.waitFor(() -> client.model(modelId), Duration.ofSeconds(30), "Uploading")
                 .path("status").path("overview").asText());
     }
@@ -131,60 +138,16 @@ class PipelineEndToEndTest {
         };
     }
 
-    record Run(JsonNode job, WebhookReceiver receiver, List<String> lines) {
-        /** The POSTs of item predictions (the job.completed event is the other kind). */
-        List<WebhookReceiver.Received> itemPosts() {
-            String jobId = job.get("id").asText();
-            return receiver.received().stream().filter(r -> {
-                JsonNode body = Json.tree(r.body());
-                return !body.has("type") && jobId.equals(body.path("jobId").asText());
-            }).toList();
-        }
-
-        /** The job.completed events of this run's job (a retry job may post its own to the same receiver). */
-        List<WebhookReceiver.Received> completionEvents() {
-            String jobId = job.get("id").asText();
-            return receiver.received().stream().map(r -> new Object[]{r, Json.tree(r.body())})
-                    .filter(p -> "job.completed".equals(((JsonNode) p[1]).path("type").asText())
-                            && jobId.equals(((JsonNode) p[1]).path("jobId").asText()))
-                    .map(p -> (WebhookReceiver.Received) p[0]).toList();
-        }
-
-        ItemCounters counters() {
-            return Json.MAPPER.convertValue(job.path("status").path("items"), ItemCounters.class);
-        }
-    }
-
     Run runJob(List<String> lines, Integer batchSize) {
-        return runJob(lines, batchSize, "Lambda");
+        return jobs.runJob(lines, batchSize, "Lambda");
     }
 
     Run runJob(List<String> lines, Integer batchSize, String target) {
-        WebhookReceiver receiver = new WebhookReceiver();
-        JsonNode dataset = client.createDataset("dataset");
-        client.upload(dataset.path("status").path("source").path("uploadUrl"),
-                (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-        String datasetId = dataset.get("id").asText();
-        JsonNode ready = client.waitFor(() -> client.dataset(datasetId), Duration.ofSeconds(60), "Uploading", "Validating");
-        assertEquals("Ready", ready.path("status").path("overview").asText(), ready.toString());
-        assertEquals(lines.size(), ready.path("status").path("itemCount").asLong());
-        JsonNode webhook = client.createWebhook("receiver", receiver.url(), 3, 2000);
-        receiver.secret(webhook.get("secret").asText());
-        secrets.add(webhook.get("secret").asText());
-        JsonNode job = client.createJob("job", datasetId, modelId, target, webhook.get("id").asText(), batchSize);
-        assertEquals("Waiting", job.path("status").path("overview").asText());
-        String jobId = job.get("id").asText();
-        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
-        return new Run(done, receiver, lines);
+        return jobs.runJob(lines, batchSize, target);
     }
 
     List<String> photoLines(int count) {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String photo = Samples.PHOTOS.get(i % Samples.PHOTOS.size())[0];
-            lines.add(Json.write(Map.of("kind", "Image", "url", images.url(photo), "id", "photo-" + i)));
-        }
-        return lines;
+        return jobs.photoLines(count);
     }
 
     @Test
@@ -199,13 +162,13 @@ class PipelineEndToEndTest {
         lines.add(201, "{\"kind\":\"Image\",\"url\":\"" + images.url("truncated.jpg") + "\"}");
         Run run = runJob(lines, null);
         ItemCounters c = run.counters();
-        String jobId = run.job.get("id").asText();
-        assertEquals("Finished", run.job.path("status").path("overview").asText(), run.job.toString());
+        String jobId = run.job().get("id").asText();
+        assertEquals("Finished", run.job().path("status").path("overview").asText(), run.job().toString());
         assertNull(c.violation(lines.size()), c.toString());
         assertEquals(4, c.failedGather(), c.toString());
         assertEquals(2, c.failedProcess(), c.toString());
         assertEquals(200, c.delivered(), c.toString());
-        JsonNode progress = run.job.path("status").path("progress");
+        JsonNode progress = run.job().path("status").path("progress");
         assertEquals(7, progress.path("batchesDone").asLong(), "206 lines in batches of 32: " + progress);
         assertEquals(0, progress.path("batchesQueued").asLong());
         assertTrue(progress.path("averageBatchMs").asDouble() > 0 && progress.path("itemsPerSecond").asDouble() > 0,
@@ -269,15 +232,15 @@ class PipelineEndToEndTest {
         assertEquals("Finished", event.path("status").path("overview").asText());
         assertEquals(200, event.path("status").path("items").path("delivered").asLong());
         JsonNode results = client.get("/batch/jobs/" + jobId + "/results");
-        JsonNode manifest = Json.tree(httpGet(results.path("manifest").path("url").asText()));
+        JsonNode manifest = Json.tree(LocalJobs.httpGet(results.path("manifest").path("url").asText()));
         assertEquals(jobId, manifest.get("jobId").asText());
         assertEquals(6, manifest.path("errors").path("count").asLong());
         long resultLines = 0;
         for (JsonNode part : results.get("parts")) {
-            resultLines += httpGet(part.path("url").asText()).lines().count();
+            resultLines += LocalJobs.httpGet(part.path("url").asText()).lines().count();
         }
         assertEquals(200, resultLines, "the manifest's parts hold one line per delivered item");
-        assertEquals(6, httpGet(results.path("errors").path("url").asText()).lines().count());
+        assertEquals(6, LocalJobs.httpGet(results.path("errors").path("url").asText()).lines().count());
         // the same entries, four at a time, through the cursor
         JsonNode first = client.logs(jobId, "minLevel=Error&maxEntries=4");
         assertEquals(4, first.get("entries").size());
@@ -303,7 +266,7 @@ class PipelineEndToEndTest {
         fault = Fault.DUPLICATE_EVERY_BATCH;
         try {
             Run run = runJob(photoLines(48), 8);
-            assertEquals("Finished", run.job.path("status").path("overview").asText());
+            assertEquals("Finished", run.job().path("status").path("overview").asText());
             ItemCounters c = run.counters();
             assertNull(c.violation(48), c.toString());
             assertEquals(48, c.gathered());
@@ -319,7 +282,7 @@ class PipelineEndToEndTest {
         fault = Fault.CRASH_AFTER_PROCESSING;
         try {
             Run run = runJob(photoLines(40), 8);
-            assertEquals("Finished", run.job.path("status").path("overview").asText());
+            assertEquals("Finished", run.job().path("status").path("overview").asText());
             ItemCounters c = run.counters();
             assertNull(c.violation(40), c.toString());
             assertEquals(40, c.predicted());
@@ -338,7 +301,7 @@ class PipelineEndToEndTest {
         Map<String, Long> before = counter.snapshot();
         Run run = runJob(lines, 32);
         Map<String, Long> used = RequestCounter.diff(counter.snapshot(), before);
-        assertEquals("Finished", run.job.path("status").path("overview").asText());
+        assertEquals("Finished", run.job().path("status").path("overview").asText());
         long dynamoWrites = used.entrySet().stream()
                 .filter(e -> e.getKey().startsWith("DynamoDb:") && RequestCounter.DYNAMO_WRITES.contains(e.getKey().substring(9)))
                 .mapToLong(Map.Entry::getValue).sum();
@@ -378,18 +341,9 @@ class PipelineEndToEndTest {
         lines.add(5, "{\"kind\":\"Image\",\"url\":\"" + images.url("not-an-image.jpg") + "\"}");
         Run lambda = runJob(lines, 8, "Lambda");
         Run gpu = runJob(lines, 8, "GpuPool");
-        assertEquals("Finished", gpu.job.path("status").path("overview").asText());
+        assertEquals("Finished", gpu.job().path("status").path("overview").asText());
         assertEquals(lambda.counters(), gpu.counters());
         assertEquals(predictionsByIndex(lambda), predictionsByIndex(gpu));
-    }
-
-    static String httpGet(String url) {
-        try {
-            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        } catch (java.io.IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static Map<Long, String> predictionsByIndex(Run run) {
@@ -402,12 +356,7 @@ class PipelineEndToEndTest {
     }
 
     String readyDataset(List<String> lines) {
-        JsonNode dataset = client.createDataset("dataset");
-        client.upload(dataset.path("status").path("source").path("uploadUrl"),
-                (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-        String id = dataset.get("id").asText();
-        client.waitFor(() -> client.dataset(id), Duration.ofSeconds(60), "Uploading", "Validating");
-        return id;
+        return jobs.readyDataset(lines);
     }
 
     /** Waits until every item of an ended job is accounted for (batches still queued drain as skipped). */

@@ -134,9 +134,25 @@ public final class DynamoJobStore implements JobStore {
         if (commits.isEmpty()) {
             return List.of();
         }
+        if (commitTogether(commits)) {
+            return commits.stream().map(c -> true).toList();
+        }
+        if (commits.size() == 1) {
+            return List.of(false);
+        }
+        // One of them was applied before (a redelivered batch): apply the others one by one.
+        List<Boolean> applied = new ArrayList<>();
+        for (StageCommit commit : commits) {
+            applied.add(commitTogether(List.of(commit)));
+        }
+        return applied;
+    }
+
+    @Override
+    public boolean commitTogether(List<StageCommit> commits) {
         try {
             transact(commits);
-            return commits.stream().map(c -> true).toList();
+            return true;
         } catch (TransactionCanceledException e) {
             List<CancellationReason> reasons = e.cancellationReasons();
             boolean ledgerConflict = false;
@@ -146,15 +162,7 @@ public final class DynamoJobStore implements JobStore {
             if (!ledgerConflict) {
                 throw e;
             }
-            if (commits.size() == 1) {
-                return List.of(false);
-            }
-            // One of them was applied before (a redelivered batch): apply the others one by one.
-            List<Boolean> applied = new ArrayList<>();
-            for (StageCommit commit : commits) {
-                applied.add(commitAll(List.of(commit)).get(0));
-            }
-            return applied;
+            return false;
         }
     }
 

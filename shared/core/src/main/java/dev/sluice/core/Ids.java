@@ -35,4 +35,14 @@ public final class Ids {
         RANDOM.nextBytes(bytes);
         return bytes;
     }
+
+    /** SHA-256 of the UTF-8 text, as lower-case hex. */
+    public static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -79,7 +79,7 @@ public final class BatchProcessor {
      */
     public static String resultsPartKey(Job job, List<String> batchIds) {
         List<String> sorted = batchIds.stream().sorted().toList();
-        String name = sorted.size() == 1 ? sorted.get(0) : sorted.get(0) + "-" + Integer.toHexString(String.join(",", sorted).hashCode());
+        String name = sorted.size() == 1 ? sorted.get(0) : sorted.get(0) + "-" + dev.sluice.core.Ids.sha256Hex(String.join(",", sorted)).substring(0, 16);
         return "results/" + job.projectId() + "/" + job.id() + "/parts/" + name + ".ndjson";
     }
 
@@ -119,24 +119,7 @@ public final class BatchProcessor {
         if (outcomes.isEmpty()) {
             return done;
         }
-        // One results part per job and invocation (S3 PUTs cost more than the rest of the orchestration).
-        Map<Job, List<Outcome>> byJob = new java.util.LinkedHashMap<>();
-        outcomes.stream().filter(o -> !o.results.isEmpty()).forEach(o -> byJob.computeIfAbsent(o.job, j -> new ArrayList<>()).add(o));
-        List<JobStore.StageCommit> commits = new ArrayList<>();
-        Map<Outcome, String> partOf = new java.util.IdentityHashMap<>();
-        byJob.forEach((job, parts) -> {
-            String key = resultsPartKey(job, parts.stream().map(o -> o.commit.batchId()).toList());
-            StringBuilder body = new StringBuilder();
-            parts.forEach(o -> {
-                body.append(o.results);
-                partOf.put(o, key);
-            });
-            objects.put(key, body.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
-        });
-        for (Outcome o : outcomes) {
-            commits.add(o.commit.withResultsPart(partOf.get(o)));
-        }
-        jobs.commitAll(commits);
+        commitWithParts(outcomes);
         List<String> deliveries = new ArrayList<>();
         for (Outcome o : outcomes) {
             if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), "delivery", o.delivery.batchId())) {
@@ -148,6 +131,37 @@ public final class BatchProcessor {
                 .forEach(completion::settle);
         outcomes.forEach(o -> done.set(o.position, true));
         return done;
+    }
+
+    /**
+     * Writes one results part per job and invocation (S3 PUTs cost more than the rest of the orchestration) and
+     * commits every outcome in one transaction that names those parts. When a duplicate of one of the batches
+     * committed first, the transaction applies nothing: the batches still to commit get parts of their own and are
+     * committed again. So a part named by the ledger holds exactly the batches whose commit named it, and no item's
+     * result appears in two of them (a part left by a lost attempt is named by no ledger entry; readers use the
+     * manifest).
+     */
+    private void commitWithParts(List<Outcome> outcomes) {
+        List<Outcome> pending = outcomes;
+        while (!pending.isEmpty()) {
+            Map<Job, List<Outcome>> byJob = new java.util.LinkedHashMap<>();
+            pending.stream().filter(o -> !o.results.isEmpty()).forEach(o -> byJob.computeIfAbsent(o.job, j -> new ArrayList<>()).add(o));
+            Map<Outcome, String> partOf = new java.util.IdentityHashMap<>();
+            byJob.forEach((job, parts) -> {
+                String key = resultsPartKey(job, parts.stream().map(o -> o.commit.batchId()).toList());
+                StringBuilder body = new StringBuilder();
+                parts.forEach(o -> {
+                    body.append(o.results);
+                    partOf.put(o, key);
+                });
+                objects.put(key, body.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
+            });
+            List<JobStore.StageCommit> commits = pending.stream().map(o -> o.commit.withResultsPart(partOf.get(o))).toList();
+            if (jobs.commitTogether(commits)) {
+                return;
+            }
+            pending = pending.stream().filter(o -> !jobs.isCommitted(o.commit.jobId(), o.commit.stage(), o.commit.batchId())).toList();
+        }
     }
 
     /**

@@ -36,6 +36,12 @@ public interface JobStore {
      */
     List<Boolean> commitAll(List<StageCommit> commits);
 
+    /**
+     * All of the commits in one transaction, or none of them: false when any of them had been applied before. What a
+     * caller needs when the commits share something written beforehand (a results part holding several batches).
+     */
+    boolean commitTogether(List<StageCommit> commits);
+
     boolean isCommitted(String jobId, String stage, String batchId);
 
     /** The results parts named by the job's committed inference batches, each once. */

@@ -1,0 +1,143 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.core.Json;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.testing.FaultInjector;
+import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.testing.Samples;
+import dev.sluice.testing.StaticFiles;
+import dev.sluice.testing.WebhookReceiver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every stage (fanout, inference, delivery, scheduler) fails on cue with every fault kind of {@link FaultInjector},
+ * while several jobs run at once; afterwards every line of every job is in exactly one terminal state, the counters
+ * are exact, each delivered item has exactly one result line, and every item reached its webhook, a retry always
+ * carrying the same request id.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FaultInjectionTest {
+    static final int PHOTOS_PER_JOB = 40;
+    static final int JOBS_PER_ROUND = 3;
+
+    final FaultInjector faults = new FaultInjector(2, 0.5, 20261123L);
+    LocalStack stack;
+    SluiceClient client;
+    StaticFiles images;
+    LocalJobs jobs;
+
+    @BeforeAll
+    void start() {
+        System.setProperty("sluice.local.schedulerPeriodMillis", "500");
+        images = new StaticFiles(Samples.root().resolve("images"));
+        // visibility of 5 s: a faulted message is back within seconds; 5 receives before the DLQ
+        stack = LocalStack.start(new LocalStack.Options(0, null, new LocalProvisioner.QueueSettings(5, 5, 5, 5, 16),
+                List.of(), faults));
+        client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
+        jobs = new LocalJobs(client, images, LocalJobs.uploadClassifier(client), secret -> { });
+    }
+
+    @AfterAll
+    void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+        if (images != null) {
+            images.close();
+        }
+    }
+
+    @Test
+    void everyStageFailingEveryWay_losesNothing_andCountsNothingTwice() {
+        int rounds = 0;
+        int jobsRun = 0;
+        while (!faults.complete() && rounds < 5) {
+            rounds++;
+            List<LocalJobs.Run> started = new ArrayList<>();
+            for (int i = 0; i < JOBS_PER_ROUND; i++) {
+                List<String> lines = jobs.photoLines(PHOTOS_PER_JOB);
+                lines.add(7, "{\"kind\":\"Image\",\"url\":");                                    // malformed
+                lines.add(23, "{\"kind\":\"Image\",\"url\":\"" + images.url("missing.jpg") + "\"}"); // 404
+                started.add(jobs.startJob(lines, 4, "Lambda"));
+            }
+            for (LocalJobs.Run s : started) {
+                LocalJobs.Run run = jobs.await(s, Duration.ofMinutes(5));
+                checkExactlyOnce(run);
+                run.receiver().close();
+                jobsRun++;
+            }
+        }
+        Map<?, ?> injected = faults.injected();
+        System.out.println("fault injection: " + faults.total() + " faults over " + jobsRun + " jobs in " + rounds
+                + " rounds: " + injected);
+        assertTrue(faults.complete(), "every stage got every fault kind: " + injected);
+    }
+
+    void checkExactlyOnce(LocalJobs.Run run) {
+        String jobId = run.jobId();
+        int lines = run.lines().size();
+        assertEquals("Finished", run.job().path("status").path("overview").asText(), run.job().toString());
+        ItemCounters c = run.counters();
+        assertNull(c.violation(lines), c.toString());
+        assertEquals(2, c.failedGather(), c.toString());
+        assertEquals(PHOTOS_PER_JOB, c.delivered(), c.toString());
+
+        // one result line per delivered item
+        List<Long> results = resultIndices(jobId);
+        assertEquals(PHOTOS_PER_JOB, results.size(), "result lines: " + results);
+        assertEquals(PHOTOS_PER_JOB, new HashSet<>(results).size(), "no result line twice");
+
+        // every delivered item reached the webhook; a retry carries the same request id
+        Map<Long, Set<String>> requestIds = new HashMap<>();
+        for (WebhookReceiver.Received post : run.itemPosts()) {
+            assertTrue(post.verified());
+            long index = Json.tree(post.body()).path("item").path("index").asLong();
+            requestIds.computeIfAbsent(index, k -> new HashSet<>()).add(post.requestId());
+        }
+        assertEquals(new HashSet<>(results), requestIds.keySet(), "every delivered item was POSTed");
+        requestIds.forEach((index, ids) -> assertEquals(1, ids.size(), "item " + index + " had request ids " + ids));
+
+        // exactly one failure entry per failed line
+        JsonNode errors = client.logs(jobId, "minLevel=Error").get("entries");
+        Set<Long> failed = new HashSet<>();
+        errors.forEach(e -> assertTrue(failed.add(e.path("index").asLong()), "one failure entry per line: " + errors));
+        assertEquals(Set.of(7L, 23L), failed);
+    }
+
+    /** The item indices of every line of the parts that the job's results (and its manifest) list. */
+    List<Long> resultIndices(String jobId) {
+        JsonNode results = null;
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (results == null) {
+            try {
+                results = client.get("/batch/jobs/" + jobId + "/results");
+            } catch (SluiceClient.ApiException e) {
+                assertTrue(e.status == 409 && System.currentTimeMillis() < deadline, e.getMessage());
+                SluiceClient.sleep(200);
+            }
+        }
+        List<Long> indices = new ArrayList<>();
+        for (JsonNode part : results.get("parts")) {
+            LocalJobs.httpGet(part.path("url").asText()).lines()
+                    .forEach(line -> indices.add(Json.tree(line).path("item").path("index").asLong()));
+        }
+        return indices;
+    }
+}

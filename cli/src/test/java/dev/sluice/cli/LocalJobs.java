@@ -1,0 +1,124 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.core.Json;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.testing.Samples;
+import dev.sluice.testing.StaticFiles;
+import dev.sluice.testing.WebhookReceiver;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Runs jobs against a local stack over its REST API, as a user does: dataset upload, webhook, job, polling. */
+final class LocalJobs {
+    private final SluiceClient client;
+    private final StaticFiles images;
+    private final String modelId;
+    private final Consumer<String> secrets;
+
+    /** @param secrets told every webhook secret created, so a test can check none reaches a log */
+    LocalJobs(SluiceClient client, StaticFiles images, String modelId, Consumer<String> secrets) {
+        this.client = client;
+        this.images = images;
+        this.modelId = modelId;
+        this.secrets = secrets;
+    }
+
+    /** Uploads the sample classifier and waits until it is Ready; returns its id. */
+    static String uploadClassifier(SluiceClient client) {
+        JsonNode model = client.createModel("mobilenet", Samples.imagenetLabels());
+        client.upload(model.path("status").path("source").path("uploadUrl"), Samples.bytes(Samples.classifier()));
+        String id = model.get("id").asText();
+        assertEquals("Ready", client.waitFor(() -> client.model(id), Duration.ofSeconds(30), "Uploading")
+                .path("status").path("overview").asText());
+        return id;
+    }
+
+    record Run(JsonNode job, WebhookReceiver receiver, List<String> lines) {
+        String jobId() {
+            return job.get("id").asText();
+        }
+
+        /** The POSTs of item predictions (the job.completed event is the other kind). */
+        List<WebhookReceiver.Received> itemPosts() {
+            String jobId = jobId();
+            return receiver.received().stream().filter(r -> {
+                JsonNode body = Json.tree(r.body());
+                return !body.has("type") && jobId.equals(body.path("jobId").asText());
+            }).toList();
+        }
+
+        /** The job.completed events of this run's job (a retry job may post its own to the same receiver). */
+        List<WebhookReceiver.Received> completionEvents() {
+            String jobId = jobId();
+            return receiver.received().stream().map(r -> new Object[]{r, Json.tree(r.body())})
+                    .filter(p -> "job.completed".equals(((JsonNode) p[1]).path("type").asText())
+                            && jobId.equals(((JsonNode) p[1]).path("jobId").asText()))
+                    .map(p -> (WebhookReceiver.Received) p[0]).toList();
+        }
+
+        ItemCounters counters() {
+            return Json.MAPPER.convertValue(job.path("status").path("items"), ItemCounters.class);
+        }
+    }
+
+    /** Creates the dataset, a webhook to a new receiver and the job, without waiting for the job. */
+    Run startJob(List<String> lines, Integer batchSize, String target) {
+        WebhookReceiver receiver = new WebhookReceiver();
+        String datasetId = readyDataset(lines);
+        JsonNode webhook = client.createWebhook("receiver", receiver.url(), 3, 2000);
+        receiver.secret(webhook.get("secret").asText());
+        secrets.accept(webhook.get("secret").asText());
+        JsonNode job = client.createJob("job", datasetId, modelId, target, webhook.get("id").asText(), batchSize);
+        assertEquals("Waiting", job.path("status").path("overview").asText());
+        return new Run(job, receiver, lines);
+    }
+
+    /** Polls a started job until it ends. */
+    Run await(Run started, Duration within) {
+        String jobId = started.jobId();
+        JsonNode done = client.waitFor(() -> client.job(jobId), within, "Waiting", "Running");
+        return new Run(done, started.receiver(), started.lines());
+    }
+
+    Run runJob(List<String> lines, Integer batchSize, String target) {
+        return await(startJob(lines, batchSize, target), Duration.ofMinutes(5));
+    }
+
+    List<String> photoLines(int count) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String photo = Samples.PHOTOS.get(i % Samples.PHOTOS.size())[0];
+            lines.add(Json.write(Map.of("kind", "Image", "url", images.url(photo), "id", "photo-" + i)));
+        }
+        return lines;
+    }
+
+    String readyDataset(List<String> lines) {
+        JsonNode dataset = client.createDataset("dataset");
+        client.upload(dataset.path("status").path("source").path("uploadUrl"),
+                (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        String id = dataset.get("id").asText();
+        JsonNode ready = client.waitFor(() -> client.dataset(id), Duration.ofSeconds(60), "Uploading", "Validating");
+        assertEquals("Ready", ready.path("status").path("overview").asText(), ready.toString());
+        assertEquals(lines.size(), ready.path("status").path("itemCount").asLong());
+        return id;
+    }
+
+    static String httpGet(String url) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
