@@ -60,6 +60,15 @@ final class DeliveryBench {
                 @Override
                 public void changeVisibility(Name queue, String receiptHandle, int seconds) {
                 }
+
+                @Override
+                public List<DeadLetterMessage> receiveDeadLetters(Name queue, int max) {
+                    return List.of();
+                }
+
+                @Override
+                public void deleteDeadLetter(Name queue, String receiptHandle) {
+                }
             };
             DeliveryService delivery = new DeliveryService(f.services.jobStore, f.services.webhooks,
                     new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10),

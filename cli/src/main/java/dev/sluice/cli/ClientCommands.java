@@ -33,6 +33,7 @@ final class ClientCommands {
                        wait ID [--timeout-s N]          progress bar; exit 0 on Finished, 3 otherwise
                        logs ID [--min-level Error] [--follow]
                        results ID --out DIR
+              dlq      list [--limit N] [--page P] | get ID | redrive ID    messages that failed on every attempt
               common: --api URL --project ID --key KEY --output table|json
             """;
 
@@ -93,6 +94,9 @@ final class ClientCommands {
             case "jobs cancel" -> print(c.cancel(id(id)));
             case "jobs retry" -> print(c.retry(id(id)));
             case "jobs wait" -> waitFor(c, id(id));
+            case "dlq list" -> print(c.deadLetters(intFlag("limit"), flags.get("page")));
+            case "dlq get" -> print(c.deadLetter(id(id)));
+            case "dlq redrive" -> print(c.redrive(id(id)));
             case "jobs logs" -> logs(c, id(id));
             case "jobs results" -> {
                 for (Path p : c.downloadResults(id(id), Path.of(need("out")))) {
@@ -219,12 +223,21 @@ final class ClientCommands {
             }
             return 0;
         }
-        if (node.has("data")) {
+        if (node.has("data") && node.get("data").path(0).path("object").asText().equals("dead_letter")) {
+            out.printf("%-36s %-14s %-32s %-6s %s%n", "ID", "QUEUE", "JOB", "LINES", "REDRIVEN BY");
+            for (JsonNode row : node.get("data")) {
+                out.printf("%-36s %-14s %-32s %-6s %s%n", row.path("id").asText(), row.path("queue").asText(),
+                        row.path("jobId").asText(), row.path("lines").isArray() ? row.path("lines").size()
+                                : "from " + row.path("fromLine").asText(), row.path("redriveJobId").asText("-"));
+            }
+        } else if (node.has("data")) {
             out.printf("%-40s %-24s %s%n", "ID", "NAME", "STATUS");
             for (JsonNode row : node.get("data")) {
                 out.printf("%-40s %-24s %s%n", row.path("id").asText(), row.path("name").asText(),
                         row.path("status").path("overview").asText(""));
             }
+        }
+        if (node.has("data")) {
             if (node.hasNonNull("nextPage")) {
                 out.println("next page: --page " + node.get("nextPage").asText());
             }

@@ -322,6 +322,20 @@ public final class SluiceClient {
         return post("/batch/jobs/" + jobId + ":retry", Map.of());
     }
 
+    /** Messages that failed on every attempt, as the scheduler accounted them (newest first). */
+    public JsonNode deadLetters(Integer limit, String page) {
+        return get("/dead-letters" + pageQuery(limit, page));
+    }
+
+    public JsonNode deadLetter(String id) {
+        return get("/dead-letters/" + id);
+    }
+
+    /** Runs a dead letter's lines again in a new job (once per dead letter); returns that job. */
+    public JsonNode redrive(String deadLetterId) {
+        return post("/dead-letters/" + deadLetterId + ":redrive", Map.of());
+    }
+
     /**
      * Polls the job every interval until it ends or the timeout passes; each poll's Job goes to onProgress.
      * Returns the last Job seen.

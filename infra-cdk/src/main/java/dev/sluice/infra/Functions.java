@@ -47,38 +47,49 @@ final class Functions extends Construct {
         environment.put("SLUICE_BUCKET", data.bucket.getBucketName());
 
         api = function(settings, "api", 2048, 29);
-        data.jobs.grantReadWriteData(api);
+        settles(api, data, queues);
         data.catalog.grantReadWriteData(api);
         data.keys.grantReadData(api);
-        data.logs.grantReadData(api);
         queues.fanout.grantSendMessages(api);
-        data.bucket.grantReadWrite(api);
 
         fanout = function(settings, "fanout", 1024, WorkQueues.FANOUT_TIMEOUT);
-        List.of(data.jobs, data.catalog, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(fanout));
+        settles(fanout, data, queues);
+        data.catalog.grantReadWriteData(fanout);
         queues.fanout.grantSendMessages(fanout);
         queues.inference.grantSendMessages(fanout);
         queues.inferenceGpu.grantSendMessages(fanout);
-        data.bucket.grantRead(fanout);
         consume(fanout, queues.fanout, 1, null);
 
         inference = function(settings, "inference", settings.inferenceMemorySize(), settings.inferenceTimeoutSeconds());
-        List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(inference));
+        settles(inference, data, queues);
         data.catalog.grantReadData(inference);
-        queues.delivery.grantSendMessages(inference);
-        data.bucket.grantReadWrite(inference);
         consume(inference, queues.inference, 10, settings.inferenceMaxConcurrency());
 
         delivery = function(settings, "delivery", 1024, WorkQueues.DELIVERY_TIMEOUT);
-        List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(delivery));
+        settles(delivery, data, queues);
         data.catalog.grantReadData(delivery);
         consume(delivery, queues.delivery, 10, settings.deliveryMaxConcurrency());
 
         scheduler = function(settings, "scheduler", 1024, 60);
-        data.jobs.grantReadWriteData(scheduler);
+        settles(scheduler, data, queues);
+        data.catalog.grantReadWriteData(scheduler);
+        // it drains the DLQs (finding each from its queue's redrive policy) and accounts what they held
+        queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
+        List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)
+                .forEach(q -> q.grant(scheduler, "sqs:GetQueueAttributes"));
         Rule.Builder.create(this, "EveryMinute").schedule(Schedule.rate(Duration.minutes(1)))
-                .description("Sluice scheduler: time out, finish and fail jobs")
+                .description("Sluice scheduler: time out, finish and fail jobs; account dead letters")
                 .targets(List.of(new LambdaFunction(scheduler))).build();
+    }
+
+    /**
+     * What ending a job takes, from any function where a job can end: the job, ledger and log tables, the bucket
+     * (manifest, errors file) and the delivery queue (the job.completed event).
+     */
+    private static void settles(Alias fn, DataStore data, WorkQueues queues) {
+        List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(fn));
+        data.bucket.grantReadWrite(fn);
+        queues.delivery.grantSendMessages(fn);
     }
 
     /** What every function and the GPU worker read from their environment. */

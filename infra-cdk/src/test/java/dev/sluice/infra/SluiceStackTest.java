@@ -137,6 +137,41 @@ class SluiceStackTest {
                 "the inference mapping's maximum concurrency is settable");
     }
 
+    /** The policy statements attached to each role, as JSON text per role. */
+    static Map<String, String> policiesByRole() {
+        Map<String, String> byRole = new java.util.HashMap<>();
+        for (var policy : resources("AWS::IAM::Policy").values()) {
+            var p = props(policy);
+            for (Object role : (List<?>) p.get("Roles")) {
+                byRole.merge(refOf(role), String.valueOf(at(p, "PolicyDocument", "Statement")), String::concat);
+            }
+        }
+        return byRole;
+    }
+
+    @Test
+    void everyFunctionCanEndAJob_andTheSchedulerDrainsEveryDlq() {
+        var queues = resources("AWS::SQS::Queue").keySet();
+        String delivery = queues.stream().filter(q -> q.startsWith("QueuesDelivery") && !q.contains("Dlq")).findFirst().orElseThrow();
+        var byRole = policiesByRole();
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        for (var f : functions) {
+            String role = refOf(props(f.getValue()).get("Role"));
+            String statements = byRole.getOrDefault(role, "");
+            // manifest and errors file in the bucket, the job.completed event on the delivery queue
+            assertTrue(statements.contains("sqs:SendMessage") && statements.contains(delivery), f.getKey() + ": " + statements);
+            assertTrue(statements.contains("s3:PutObject"), f.getKey());
+        }
+        String scheduler = functions.stream().filter(f -> f.getKey().startsWith("FunctionsScheduler"))
+                .map(f -> byRole.get(refOf(props(f.getValue()).get("Role")))).findFirst().orElseThrow();
+        for (String dlq : queues.stream().filter(q -> q.contains("Dlq")).toList()) {
+            assertTrue(scheduler.contains(dlq), "the scheduler consumes " + dlq);
+        }
+        assertTrue(scheduler.contains("sqs:ReceiveMessage") && scheduler.contains("sqs:DeleteMessage")
+                && scheduler.contains("sqs:GetQueueAttributes"));
+    }
+
     @Test
     void functions_areJava21_withSnapStart_invokedThroughTheirPublishedAlias() {
         var functions = resources("AWS::Lambda::Function").entrySet().stream()

@@ -89,7 +89,12 @@ public final class SluiceServices {
     }
 
     public dev.sluice.core.schedule.Scheduler scheduler() {
-        return new dev.sluice.core.schedule.Scheduler(jobStore, clock, completion);
+        return new dev.sluice.core.schedule.Scheduler(jobStore, clock, completion, deadLetters());
+    }
+
+    public dev.sluice.core.deadletter.DeadLetterService deadLetters() {
+        return new dev.sluice.core.deadletter.DeadLetterService(jobStore, catalog, queue, fanout(), delivery(), jobs,
+                completion, clock);
     }
 
     public DeliveryService delivery() {

@@ -110,4 +110,38 @@ public final class SqsBatchQueue implements BatchQueue {
         sqs.changeMessageVisibility(b -> b.queueUrl(url(queue)).receiptHandle(receiptHandle)
                 .visibilityTimeout(Math.min(seconds, 43_200)));
     }
+
+    /** DLQ URLs, found once from each queue's RedrivePolicy (the functions' environment names only the queues). */
+    private final java.util.concurrent.ConcurrentMap<Name, String> deadLetterUrls = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String deadLetterUrl(Name queue) {
+        return deadLetterUrls.computeIfAbsent(queue, q -> {
+            String policy = sqs.getQueueAttributes(b -> b.queueUrl(url(q))
+                    .attributeNames(software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY))
+                    .attributes().get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY);
+            if (policy == null) {
+                throw new IllegalStateException("queue " + q + " has no redrive policy (no DLQ)");
+            }
+            // the DLQ lives in the queue's account and region: its URL is the queue's with the DLQ's name
+            String arn = dev.sluice.core.Json.tree(policy).path("deadLetterTargetArn").asText();
+            String queueUrl = url(q);
+            return queueUrl.substring(0, queueUrl.lastIndexOf('/') + 1) + arn.substring(arn.lastIndexOf(':') + 1);
+        });
+    }
+
+    @Override
+    public List<DeadLetterMessage> receiveDeadLetters(Name queue, int max) {
+        if (!urls.containsKey(queue)) {
+            return List.of();
+        }
+        String dlq = deadLetterUrl(queue);
+        return sqs.receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(Math.min(MAX_ENTRIES, max))
+                        .visibilityTimeout(300).waitTimeSeconds(0)).messages().stream()
+                .map(m -> new DeadLetterMessage(m.messageId(), m.body(), m.receiptHandle())).toList();
+    }
+
+    @Override
+    public void deleteDeadLetter(Name queue, String receiptHandle) {
+        sqs.deleteMessage(b -> b.queueUrl(deadLetterUrl(queue)).receiptHandle(receiptHandle));
+    }
 }

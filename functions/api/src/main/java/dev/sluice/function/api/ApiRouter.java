@@ -27,7 +27,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs|dead-letters)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test|:redrive)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -49,9 +49,11 @@ public final class ApiRouter {
     }
 
     private final SluiceServices services;
+    private final dev.sluice.core.deadletter.DeadLetterService deadLetters;
 
     public ApiRouter(SluiceServices services) {
         this.services = services;
+        this.deadLetters = services.deadLetters();
     }
 
     public Response handle(Request request) {
@@ -107,6 +109,10 @@ public final class ApiRouter {
         if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("DELETE")) {
             return deleted(id, () -> services.webhooks.delete(projectId, id));
         }
+        if (":redrive".equals(action)) {
+            require(method, "POST", collection.equals("dead-letters"));
+            return ok(201, deadLetters.redrive(projectId, id));
+        }
         if (":retry".equals(action)) {
             require(method, "POST", collection.equals("batch/jobs"));
             return ok(201, services.jobs.retry(projectId, id));
@@ -142,6 +148,9 @@ public final class ApiRouter {
                     ? (method.equals("POST") ? ok(201, services.jobs.create(projectId, body(request, JobService.CreateRequest.class)))
                     : list(method, () -> services.jobs.list(projectId, page)))
                     : get(method, () -> services.jobs.get(projectId, id));
+            case "dead-letters" -> id == null
+                    ? list(method, () -> deadLetters.list(projectId, page))
+                    : get(method, () -> deadLetters.get(projectId, id));
             default -> error(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
         };
     }

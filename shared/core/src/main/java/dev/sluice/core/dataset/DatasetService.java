@@ -136,6 +136,13 @@ public final class DatasetService {
         return dataset;
     }
 
+    /** Ends a validation that cannot finish (its message went to the dead-letter queue). */
+    public void failValidation(String projectId, String id, String reason) {
+        catalog.get(projectId, id, Dataset.class)
+                .filter(d -> d.status().overview() == Dataset.State.Uploading || d.status().overview() == Dataset.State.Validating)
+                .ifPresent(d -> fail(d, reason));
+    }
+
     private Dataset fail(Dataset dataset, String reason) {
         Dataset failed = dataset.withStatus(new Dataset.Status(Dataset.State.Failed, reason, null,
                 dataset.status().sizeBytes(), dataset.status().etag(), null), clock.nowMillis());

@@ -177,12 +177,29 @@ public final class DeliveryService {
                     (int) Math.max(1, (backoff + 999) / 1000));
             return null;
         }
+        return finalCommit(message, settled, retriable.keySet(), index -> "deliver.retries_exhausted: " + receiveCount
+                + " attempts, the last: " + retriable.get(index));
+    }
+
+    /**
+     * The commit of a batch whose delivery a dead-letter queue ended: items settled by earlier attempts keep their
+     * outcome, the others fail with the reason.
+     */
+    public JobStore.StageCommit giveUp(DeliveryMessage message, String reason) {
+        Map<Long, LogEntry> settled = new HashMap<>(jobs.deliveryProgress(message.jobId(), message.batchId()));
+        List<Long> rest = message.payloads().stream().map(DeliveryMessage.Payload::index)
+                .filter(i -> !settled.containsKey(i)).toList();
+        return finalCommit(message, settled, rest, index -> reason);
+    }
+
+    private JobStore.StageCommit finalCommit(DeliveryMessage message, Map<Long, LogEntry> settled,
+                                             java.util.Collection<Long> failing,
+                                             java.util.function.LongFunction<String> reason) {
         long now = clock.nowMillis();
-        retriable.forEach((index, reason) -> {
+        for (long index : failing) {
             String url = message.payloads().stream().filter(p -> p.index() == index).findFirst().orElseThrow().url();
-            settled.put(index, LogEntry.failure("ItemFailedDeliver", now, url, index, "FailedDeliver",
-                    "deliver.retries_exhausted: " + receiveCount + " attempts, the last: " + reason));
-        });
+            settled.put(index, LogEntry.failure("ItemFailedDeliver", now, url, index, "FailedDeliver", reason.apply(index)));
+        }
         long delivered = settled.values().stream().filter(e -> "Delivered".equals(e.status())).count();
         long failed = settled.size() - delivered;
         ItemCounters delta = message.isEvent() ? ItemCounters.ZERO

@@ -74,6 +74,31 @@ public final class FanoutService {
         }
     }
 
+    /**
+     * Ends what a message that went to the dead-letter queue was doing: a dataset's validation fails, and a job's
+     * fan-out fails the job, its lines from the message's on counted as skipped. True when a job was failed.
+     */
+    public boolean abandon(FanoutMessage message, String reason) {
+        if (FanoutMessage.VALIDATE_DATASET.equals(message.type())) {
+            datasets.failValidation(message.projectId(), message.datasetId(), reason);
+            return false;
+        }
+        if (!jobs.transition(message.jobId(), EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
+                reason, clock.nowMillis())) {
+            return false;
+        }
+        jobs.get(message.jobId()).ifPresent(job -> {
+            // segments that an earlier attempt of this message sent and committed are counted by their batches
+            long segmentLines = (long) job.spec().effectiveBatchSize() * BATCHES_PER_SEGMENT;
+            long from = message.lineIndex();
+            while (from < job.status().itemCount() && jobs.isCommitted(job.id(), "fanout", "s" + from / segmentLines)) {
+                from += segmentLines;
+            }
+            skipFrom(job, from);
+        });
+        return true;
+    }
+
     void fanOut(String jobId, long offset, long firstLine, Deadline deadline) {
         Job job = jobs.get(jobId).orElse(null);
         if (job == null) {

@@ -149,10 +149,18 @@ public final class JobService {
         if (again.isEmpty()) {
             throw SluiceException.conflict("job.nothing_to_retry", "every item of job " + id + " was delivered");
         }
-        Dataset subset = datasets.subset(projectId, original.spec().datasetId(), again, "retry of " + id);
+        return rerun(original, again, "retry");
+    }
+
+    /**
+     * A new job over the given lines of an earlier job's dataset, with its model, webhook and batch size, linked to
+     * it by spec.retryOf: how a retry and a dead letter's redrive run items again.
+     */
+    public Job rerun(Job original, java.util.BitSet lines, String why) {
+        Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
         JobSpec s = original.spec();
-        return create(projectId, new CreateRequest(original.name() + " (retry)", new JobSpec(subset.id(),
-                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), id)));
+        return create(original.projectId(), new CreateRequest(original.name() + " (" + why + ")", new JobSpec(subset.id(),
+                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), original.id())));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */

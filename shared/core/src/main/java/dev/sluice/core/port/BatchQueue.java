@@ -13,4 +13,13 @@ public interface BatchQueue {
 
     /** Hides a received message for the given time: how a failed delivery waits for its next attempt. */
     void changeVisibility(Name queue, String receiptHandle, int seconds);
+
+    /** A message found in a queue's dead-letter queue. */
+    record DeadLetterMessage(String messageId, String body, String receiptHandle) {
+    }
+
+    /** Up to max messages of the queue's DLQ, hidden for a few minutes; none when the queue is not configured. */
+    List<DeadLetterMessage> receiveDeadLetters(Name queue, int max);
+
+    void deleteDeadLetter(Name queue, String receiptHandle);
 }

@@ -10,7 +10,7 @@ import java.util.logging.Logger;
 
 /**
  * The periodic sweep over active jobs (an EventBridge schedule on AWS, a timer in `sluice local`): ends jobs whose
- * stopAtTime (or the default cutoff) passed as TimedOut, finishes jobs whose every item is terminal, and fails jobs
+ * stopAtTime (or the default cutoff) passed as TimedOut, accounts the messages waiting in the DLQs, finishes jobs whose every item is terminal, and fails jobs
  * that made no progress for too long. Starting at startAtTime needs no sweep: the fan-out message waits in the queue
  * until then. Items that never run because a job ended are counted as skipped where they are: the fan-out skips the
  * lines it has not sent, the inference stage the batches it receives for an ended job.
@@ -22,20 +22,24 @@ public final class Scheduler {
     public static final long STALL_MILLIS = 60L * 60 * 1000;
     private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
 
-    public record Sweep(int active, int timedOut, int finished, int failed) {
+    public record Sweep(int deadLetters, int active, int timedOut, int finished, int failed) {
     }
 
     private final JobStore jobs;
     private final Clock clock;
     private final dev.sluice.core.job.JobCompletion completion;
+    private final dev.sluice.core.deadletter.DeadLetterService deadLetters;
 
-    public Scheduler(JobStore jobs, Clock clock, dev.sluice.core.job.JobCompletion completion) {
+    public Scheduler(JobStore jobs, Clock clock, dev.sluice.core.job.JobCompletion completion,
+                     dev.sluice.core.deadletter.DeadLetterService deadLetters) {
         this.completion = completion;
+        this.deadLetters = deadLetters;
         this.jobs = jobs;
         this.clock = clock;
     }
 
     public Sweep sweep() {
+        int drained = deadLetters.drain();
         int timedOut = 0;
         int finished = 0;
         int failed = 0;
@@ -62,6 +66,6 @@ public final class Scheduler {
                 }
             }
         }
-        return new Sweep(active.size(), timedOut, finished, failed);
+        return new Sweep(drained, active.size(), timedOut, finished, failed);
     }
 }

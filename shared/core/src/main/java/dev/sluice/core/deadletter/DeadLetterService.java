@@ -1,0 +1,181 @@
+package dev.sluice.core.deadletter;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Ids;
+import dev.sluice.core.Json;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.dataset.Item;
+import dev.sluice.core.delivery.DeliveryMessage;
+import dev.sluice.core.delivery.DeliveryService;
+import dev.sluice.core.fanout.FanoutMessage;
+import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.core.inference.BatchMessage;
+import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobCompletion;
+import dev.sluice.core.job.JobService;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.port.Catalog;
+import dev.sluice.core.port.JobStore;
+
+import java.util.BitSet;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Poison messages: what a message that failed maxReceiveCount times held is accounted for, so its job can end, and
+ * can be run again.
+ *
+ * <p>The scheduler drains the DLQs on every sweep. An inference batch's items fail (FailedPredict) and a delivery
+ * batch's unsettled items fail (FailedDeliver) through the same ledger as the stage's own commit, so if a last
+ * attempt did commit, nothing is counted twice; a dead fan-out fails its job and counts its unsent lines skipped.
+ * Each is recorded as a {@link DeadLetter} of the job's project. A redrive does not put the message back on its
+ * queue (the ledger would rightly drop a batch already accounted): it runs a new job over exactly those lines,
+ * linked to the original by retryOf, the way a retry does.
+ */
+public final class DeadLetterService {
+    public static final int MAX_PER_QUEUE_AND_SWEEP = 100;
+    private static final Logger LOG = Logger.getLogger(DeadLetterService.class.getName());
+
+    private final JobStore jobs;
+    private final Catalog catalog;
+    private final BatchQueue queue;
+    private final FanoutService fanout;
+    private final DeliveryService delivery;
+    private final JobService jobService;
+    private final JobCompletion completion;
+    private final Clock clock;
+
+    public DeadLetterService(JobStore jobs, Catalog catalog, BatchQueue queue, FanoutService fanout,
+                             DeliveryService delivery, JobService jobService, JobCompletion completion, Clock clock) {
+        this.jobs = jobs;
+        this.catalog = catalog;
+        this.queue = queue;
+        this.fanout = fanout;
+        this.delivery = delivery;
+        this.jobService = jobService;
+        this.completion = completion;
+        this.clock = clock;
+    }
+
+    /** Accounts and removes what waits in every DLQ (a bounded number per queue); returns how many it took. */
+    public int drain() {
+        int drained = 0;
+        for (BatchQueue.Name name : BatchQueue.Name.values()) {
+            int taken = 0;
+            List<BatchQueue.DeadLetterMessage> messages;
+            while (taken < MAX_PER_QUEUE_AND_SWEEP && !(messages = queue.receiveDeadLetters(name, 10)).isEmpty()) {
+                for (BatchQueue.DeadLetterMessage m : messages) {
+                    try {
+                        account(name, m.messageId(), m.body());
+                        queue.deleteDeadLetter(name, m.receiptHandle());
+                        drained++;
+                    } catch (RuntimeException e) {
+                        LOG.warning("dead letter " + m.messageId() + " of " + name + " not accounted yet: " + e);
+                    }
+                    taken++;
+                }
+            }
+        }
+        return drained;
+    }
+
+    /** Accounts one dead message; returns the record made, or null when there was nothing left to account. */
+    public DeadLetter account(BatchQueue.Name name, String messageId, String body) {
+        long now = clock.nowMillis();
+        String reason = stageOf(name) + ".dead_lettered: the message failed on every attempt and went to the "
+                + name + " DLQ; see the function's logs for its errors, and `sluice dlq redrive` to run these items again";
+        switch (name) {
+            case FANOUT -> {
+                FanoutMessage m = Json.read(body, FanoutMessage.class);
+                if (!fanout.abandon(m, reason)) {
+                    return null;
+                }
+                Job job = jobs.get(m.jobId()).orElseThrow();
+                return record(job, name, null, messageId, null, m.lineIndex(), reason, now);
+            }
+            case INFERENCE, INFERENCE_GPU -> {
+                BatchMessage m = Json.read(body, BatchMessage.class);
+                Job job = jobs.get(m.jobId()).orElse(null);
+                if (job == null) {
+                    return null;
+                }
+                List<LogEntry> failed = m.items().stream().map(item -> LogEntry.failure("ItemFailedPredict", now,
+                        item.url(), item.index(), "FailedPredict", reason)).toList();
+                long n = failed.size();
+                boolean applied = jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, m.batchId(),
+                        new ItemCounters(n, 0, n, 0, 0, n, 0, 0, 0), failed, now, null,
+                        new JobStore.BatchProgress(0, 1, 0)));
+                completion.settle(job.id());
+                return applied ? record(job, name, m.batchId(), messageId, m.items().stream().map(Item::index).toList(),
+                        null, reason, now) : null;
+            }
+            case DELIVERY -> {
+                DeliveryMessage m = Json.read(body, DeliveryMessage.class);
+                Job job = jobs.get(m.jobId()).orElse(null);
+                if (job == null) {
+                    return null;
+                }
+                JobStore.StageCommit commit = delivery.giveUp(m, reason);
+                boolean applied = jobs.commit(commit);
+                completion.settle(job.id());
+                List<Long> lines = m.isEvent() ? List.of() : commit.entries().stream()
+                        .filter(e -> "FailedDeliver".equals(e.status())).map(LogEntry::index).sorted().toList();
+                return applied ? record(job, name, m.batchId(), messageId, lines, null, reason, now) : null;
+            }
+            default -> throw new IllegalArgumentException("no dead letters for " + name);
+        }
+    }
+
+    private static String stageOf(BatchQueue.Name name) {
+        return switch (name) {
+            case FANOUT -> "fanout";
+            case INFERENCE, INFERENCE_GPU -> "inference";
+            case DELIVERY -> "delivery";
+        };
+    }
+
+    private DeadLetter record(Job job, BatchQueue.Name name, String batchId, String messageId, List<Long> lines,
+                              Long fromLine, String reason, long now) {
+        DeadLetter letter = new DeadLetter(Ids.newId(DeadLetter.PREFIX, now), DeadLetter.OBJECT, job.projectId(),
+                job.id(), name.name(), batchId, messageId, lines, fromLine, reason, now, null);
+        catalog.put(job.projectId(), letter.id(), letter);
+        LOG.warning(() -> "dead letter " + letter.id() + ": " + name + " message " + messageId + " of job " + job.id()
+                + (lines == null ? " from line " + fromLine : " with " + lines.size() + " lines") + " accounted as failed");
+        return letter;
+    }
+
+    public DeadLetter get(String projectId, String id) {
+        return catalog.get(projectId, id, DeadLetter.class).orElseThrow(() -> SluiceException.notFound("dead letter", id));
+    }
+
+    public Page<DeadLetter> list(String projectId, PageRequest page) {
+        return catalog.list(projectId, DeadLetter.PREFIX + "_", DeadLetter.class, page);
+    }
+
+    /** Runs the dead letter's lines again in a new job; once per dead letter. */
+    public Job redrive(String projectId, String id) {
+        DeadLetter letter = get(projectId, id);
+        if (letter.redriveJobId() != null) {
+            throw SluiceException.conflict("dead_letter.already_redriven", "dead letter " + id
+                    + " was redriven by job " + letter.redriveJobId());
+        }
+        Job original = jobService.get(projectId, letter.jobId());
+        BitSet lines = new BitSet();
+        if (letter.lines() != null) {
+            letter.lines().forEach(i -> lines.set(i.intValue()));
+        } else {
+            lines.set(letter.fromLine().intValue(), (int) original.status().itemCount());
+        }
+        if (lines.isEmpty()) {
+            throw SluiceException.conflict("dead_letter.nothing_to_redrive", "dead letter " + id + " held no item lines");
+        }
+        Job job = jobService.rerun(original, lines, "redrive");
+        catalog.put(projectId, id, letter.redrivenBy(job.id()));
+        return job;
+    }
+}
