@@ -71,7 +71,7 @@ final class DeliveryBench {
                 }
             };
             DeliveryService delivery = new DeliveryService(f.services.jobStore, f.services.webhooks,
-                    new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10),
+                    new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(5),
                             f.services.guard),
                     noWait, f.services.clock, f.services.completion);
             List<List<List<DeliveryService.Received>>> work = new ArrayList<>();

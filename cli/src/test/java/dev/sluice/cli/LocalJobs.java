@@ -73,8 +73,15 @@ final class LocalJobs {
     /** Creates the dataset, a webhook to a new receiver and the job, without waiting for the job. */
     Run startJob(List<String> lines, Integer batchSize, String target) {
         WebhookReceiver receiver = new WebhookReceiver();
+        return startJob(lines, batchSize, target, receiver, Map.of("endpoint", receiver.url(),
+                "retries", Map.of("maxRetries", 3, "maxBackoffMs", 2000)));
+    }
+
+    /** The same with a given receiver and webhook spec (endpoint, retries, timeoutMs). */
+    Run startJob(List<String> lines, Integer batchSize, String target, WebhookReceiver receiver,
+                 Map<String, Object> webhookSpec) {
         String datasetId = readyDataset(lines);
-        JsonNode webhook = client.createWebhook("receiver", receiver.url(), 3, 2000);
+        JsonNode webhook = client.post("/batch/webhooks", Map.of("name", "receiver", "spec", webhookSpec));
         receiver.secret(webhook.get("secret").asText());
         secrets.accept(webhook.get("secret").asText());
         JsonNode job = client.createJob("job", datasetId, modelId, target, webhook.get("id").asText(), batchSize);

@@ -370,21 +370,22 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
-    public Map<Long, LogEntry> deliveryProgress(String jobId, String batchId) {
+    public DeliveryProgress deliveryProgress(String jobId, String batchId) {
         var response = dynamo.getItem(b -> b.tableName(config.ledgerTable()).consistentRead(true)
                 .key(Map.of("jobId", s(jobId), "entry", s("progress#delivery#" + batchId))));
         if (!response.hasItem() || response.item().isEmpty()) {
-            return Map.of();
+            return DeliveryProgress.NONE;
         }
-        return java.util.Arrays.stream(Json.read(response.item().get("settled").s(), LogEntry[].class))
+        Map<Long, LogEntry> settled = java.util.Arrays.stream(Json.read(response.item().get("settled").s(), LogEntry[].class))
                 .collect(Collectors.toMap(LogEntry::index, e -> e, (a, b) -> a, LinkedHashMap::new));
+        return new DeliveryProgress(settled, (int) num(response.item(), "attempts"));
     }
 
     @Override
-    public void saveDeliveryProgress(String jobId, String batchId, Map<Long, LogEntry> settled, long now) {
+    public void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress progress, long now) {
         dynamo.putItem(b -> b.tableName(config.ledgerTable()).item(Map.of("jobId", s(jobId),
-                "entry", s("progress#delivery#" + batchId), "settled", s(Json.write(settled.values())),
-                "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS))));
+                "entry", s("progress#delivery#" + batchId), "settled", s(Json.write(progress.settled().values())),
+                "attempts", n(progress.attempts()), "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS))));
     }
 
     private Job toJob(Map<String, AttributeValue> item) {

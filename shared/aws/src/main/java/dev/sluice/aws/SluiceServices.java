@@ -65,7 +65,7 @@ public final class SluiceServices {
         this.models = new ModelService(catalog, objects, clock);
         this.guard = new OutboundGuard(OutboundGuard.Resolver.SYSTEM, config.allowLocalUrls());
         this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls(),
-                new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10), guard));
+                new WebhookClient(Duration.ofSeconds(5), guard));
         this.completion = new dev.sluice.core.job.JobCompletion(jobStore, objects, queue, clock);
         this.deployments = new dev.sluice.core.deployment.DeploymentService(catalog, models, clock);
         this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock, completion, objects, deployments);
@@ -98,7 +98,7 @@ public final class SluiceServices {
     }
 
     public DeliveryService delivery() {
-        return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), Duration.ofSeconds(10), guard),
+        return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), guard),
                 queue, clock, completion);
     }
 }

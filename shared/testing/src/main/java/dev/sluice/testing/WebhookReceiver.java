@@ -20,13 +20,25 @@ import java.util.function.Function;
  * verify_signature does, and records what it got. A responder can script answers (500 first, then 200…).
  */
 public final class WebhookReceiver implements AutoCloseable {
-    public record Received(String requestId, String requestTime, String body, boolean verified, int answeredWith) {
+    /** A responder's answer for a receiver that never answers: the request hangs until the receiver closes. */
+    public static final int HANG = -1;
+    /** A responder's answer that drops the connection without any HTTP answer. */
+    public static final int DROP = -2;
+
+    /** receivedAt: when the POST arrived (epoch ms); answeredWith: the status sent, or HANG / DROP. */
+    public record Received(String requestId, String requestTime, String body, boolean verified, int answeredWith,
+                           long receivedAt) {
     }
 
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile String secret;
     private volatile Function<Received, Integer> responder = r -> r.verified() ? 204 : 401;
+    private volatile long holdMillis;
+    private volatile int retryAfterSeconds = -1;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     public WebhookReceiver() {
         try {
@@ -44,10 +56,34 @@ public final class WebhookReceiver implements AutoCloseable {
                 String signature = h.getFirst(WebhookSignature.SIGNATURE_HEADER);
                 String key = secret;
                 boolean verified = key != null && WebhookSignature.verify(key, signature, id, time, body);
-                Received r = new Received(id, time, body, verified, 0);
-                int status = responder.apply(r);
-                received.add(new Received(id, time, body, verified, status));
-                exchange.sendResponseHeaders(status, -1);
+                long at = System.currentTimeMillis();
+                int now = inFlight.incrementAndGet();
+                maxInFlight.accumulateAndGet(now, Math::max);
+                try {
+                    int status = responder.apply(new Received(id, time, body, verified, 0, at));
+                    received.add(new Received(id, time, body, verified, status, at));
+                    if (status == HANG) {
+                        closed.await();
+                        return;
+                    }
+                    if (status == DROP) {
+                        throw new IOException("dropping the connection without an answer");
+                    }
+                    if (holdMillis > 0) {
+                        Thread.sleep(holdMillis);
+                    }
+                    if (status == 429 && retryAfterSeconds >= 0) {
+                        exchange.getResponseHeaders().add("Retry-After", Integer.toString(retryAfterSeconds));
+                    }
+                    if (status >= 300 && status < 400) {
+                        exchange.getResponseHeaders().add("Location", "https://example.com/elsewhere");
+                    }
+                    exchange.sendResponseHeaders(status, -1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    inFlight.decrementAndGet();
+                }
             }
         });
         server.start();
@@ -65,12 +101,28 @@ public final class WebhookReceiver implements AutoCloseable {
         this.responder = value;
     }
 
+    /** Every request is held this long before its answer: a slow receiver. */
+    public void hold(long millis) {
+        this.holdMillis = millis;
+    }
+
+    /** The Retry-After (seconds) sent with every 429. */
+    public void retryAfter(int seconds) {
+        this.retryAfterSeconds = seconds;
+    }
+
+    /** The most requests this receiver had in hand at once. */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     public List<Received> received() {
         return new ArrayList<>(received);
     }
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 }

@@ -3,9 +3,23 @@ package dev.sluice.core.delivery;
 import java.util.List;
 
 /** One message of the delivery queue: the webhook payloads of one batch's predicted items. */
-public record DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event) {
+public record DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event,
+                              Boolean deferred) {
     public DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads) {
-        this(jobId, batchId, webhookId, payloads, null);
+        this(jobId, batchId, webhookId, payloads, null, null);
+    }
+
+    public DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event) {
+        this(jobId, batchId, webhookId, payloads, event, null);
+    }
+
+    /** The same batch, sent again because its endpoint was busy: its progress is in the ledger. */
+    public DeliveryMessage asDeferred() {
+        return new DeliveryMessage(jobId, batchId, webhookId, payloads, event, true);
+    }
+
+    public boolean isDeferred() {
+        return Boolean.TRUE.equals(deferred);
     }
 
     /** A job event (job.completed), not item predictions: delivering it changes no item counter. */

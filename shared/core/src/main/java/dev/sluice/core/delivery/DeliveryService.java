@@ -41,9 +41,24 @@ public final class DeliveryService {
     private final Clock clock;
     private final dev.sluice.core.job.JobCompletion completion;
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-    /** POSTs in flight from this container at once: a receiver is not hit by every payload of every batch at once. */
+    /** POSTs in flight from this container at once. */
     private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
     public static final int MAX_IN_FLIGHT = 64;
+    /**
+     * POSTs in flight from this container to one endpoint (scheme, host and port): a receiver is not hit by every
+     * payload at once, and a slow one holds at most this many of the container's {@link #MAX_IN_FLIGHT}, so the
+     * other endpoints' deliveries go on beside it.
+     */
+    public static final int MAX_IN_FLIGHT_PER_ENDPOINT = 16;
+    /** How long a POST waits for its endpoint's turn before its batch is deferred. */
+    static final long ENDPOINT_WAIT_MILLIS = 200;
+    /** A deferred batch comes back after this long. */
+    static final int DEFER_SECONDS = 1;
+    /** settle's answer for a batch sent again as a new message. */
+    private static final JobStore.StageCommit DEFERRED = new JobStore.StageCommit(null, STAGE, null, ItemCounters.ZERO,
+            List.of(), 0, null);
+    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.Semaphore> perEndpoint =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public DeliveryService(JobStore jobs, WebhookService webhooks, WebhookClient client, BatchQueue queue,
                            Clock clock, dev.sluice.core.job.JobCompletion completion) {
@@ -101,11 +116,11 @@ public final class DeliveryService {
                 attempts.add(null);
                 continue;
             }
-            Map<Long, LogEntry> settled = r.receiveCount() > 1
-                    ? new HashMap<>(jobs.deliveryProgress(m.jobId(), m.batchId())) : new HashMap<>();
-            Attempt attempt = new Attempt(r, webhook, settled);
+            JobStore.DeliveryProgress progress = r.receiveCount() > 1 || m.isDeferred()
+                    ? jobs.deliveryProgress(m.jobId(), m.batchId()) : JobStore.DeliveryProgress.NONE;
+            Attempt attempt = new Attempt(r, webhook, new HashMap<>(progress.settled()), progress.attempts());
             for (DeliveryMessage.Payload p : m.payloads()) {
-                if (!settled.containsKey(p.index())) {
+                if (!attempt.settled.containsKey(p.index())) {
                     attempt.posts.put(p, pool.submit(() -> post(webhook, m.jobId(), p)));
                 }
             }
@@ -120,6 +135,8 @@ public final class DeliveryService {
             JobStore.StageCommit commit = settle(a);
             if (commit == null) {
                 results.set(i, Result.RETRY_LATER);
+            } else if (commit == DEFERRED) {
+                results.set(i, Result.DONE);
             } else {
                 commits.add(commit);
                 results.set(i, Result.DONE);
@@ -135,27 +152,36 @@ public final class DeliveryService {
         final Received received;
         final Webhook webhook;
         final Map<Long, LogEntry> settled;
+        /** Earlier attempts that POSTed anything. */
+        final int attemptsBefore;
         final Map<DeliveryMessage.Payload, Future<WebhookClient.Response>> posts = new java.util.LinkedHashMap<>();
 
-        Attempt(Received received, Webhook webhook, Map<Long, LogEntry> settled) {
+        Attempt(Received received, Webhook webhook, Map<Long, LogEntry> settled, int attemptsBefore) {
             this.received = received;
             this.webhook = webhook;
             this.settled = settled;
+            this.attemptsBefore = attemptsBefore;
         }
     }
 
-    /** The commit of a batch whose items are all settled now, or null after scheduling its next attempt. */
+    /**
+     * The commit of a batch whose items are all settled now, or null after scheduling its next attempt: after a
+     * backoff for retriable answers (the message hidden that long), or soon for POSTs deferred because their endpoint
+     * was busy (the batch is sent again as a new message, so waiting costs neither a retry nor an SQS receive).
+     */
     private JobStore.StageCommit settle(Attempt a) {
         DeliveryMessage message = a.received.message();
-        int receiveCount = a.received.receiveCount();
         Map<Long, LogEntry> settled = a.settled;
         Map<Long, String> retriable = new HashMap<>();
+        List<Long> deferred = new ArrayList<>();
         long longestRetryAfter = 0;
         for (Map.Entry<DeliveryMessage.Payload, Future<WebhookClient.Response>> post : a.posts.entrySet()) {
             DeliveryMessage.Payload p = post.getKey();
             WebhookClient.Response r = join(post.getValue());
             long now = clock.nowMillis();
-            if (r.success()) {
+            if (r.isDeferred()) {
+                deferred.add(p.index());
+            } else if (r.success()) {
                 settled.put(p.index(), LogEntry.info(message.isEvent() ? "JobEventDelivered" : "ItemDelivered", now,
                         p.url(), p.index(), "Delivered", 0));
             } else if (r.retriable()) {
@@ -169,16 +195,28 @@ public final class DeliveryService {
                                 + (code.equals("deliver.redirect_refused") ? " (redirects are not followed)" : "")));
             }
         }
+        int attempts = a.attemptsBefore + (deferred.size() < a.posts.size() ? 1 : 0);
         Webhook.Retries retries = a.webhook.retries();
-        if (!retriable.isEmpty() && receiveCount <= retries.effectiveMaxRetries()) {
-            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), settled, clock.nowMillis());
-            long backoff = Math.max(longestRetryAfter, backoffMillis(receiveCount, retries.effectiveMaxBackoffMs()));
+        if (!retriable.isEmpty() && attempts <= retries.effectiveMaxRetries()) {
+            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, attempts),
+                    clock.nowMillis());
+            long backoff = Math.max(longestRetryAfter, backoffMillis(attempts, retries.effectiveMaxBackoffMs()));
             queue.changeVisibility(BatchQueue.Name.DELIVERY, a.received.receiptHandle(),
                     (int) Math.max(1, (backoff + 999) / 1000));
             return null;
         }
-        return finalCommit(message, settled, retriable.keySet(), index -> "deliver.retries_exhausted: " + receiveCount
-                + " attempts, the last: " + retriable.get(index));
+        if (!retriable.isEmpty() || !deferred.isEmpty()) {
+            long now = clock.nowMillis();
+            retriable.forEach((index, reason) -> settled.put(index, failure(message, index, now,
+                    "deliver.retries_exhausted: " + attempts + " attempts, the last: " + reason)));
+        }
+        if (!deferred.isEmpty()) {
+            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, attempts),
+                    clock.nowMillis());
+            queue.send(BatchQueue.Name.DELIVERY, dev.sluice.core.Json.write(message.asDeferred()), DEFER_SECONDS);
+            return DEFERRED;
+        }
+        return finalCommit(message, settled, List.of(), index -> null);
     }
 
     /**
@@ -186,7 +224,7 @@ public final class DeliveryService {
      * outcome, the others fail with the reason.
      */
     public JobStore.StageCommit giveUp(DeliveryMessage message, String reason) {
-        Map<Long, LogEntry> settled = new HashMap<>(jobs.deliveryProgress(message.jobId(), message.batchId()));
+        Map<Long, LogEntry> settled = new HashMap<>(jobs.deliveryProgress(message.jobId(), message.batchId()).settled());
         List<Long> rest = message.payloads().stream().map(DeliveryMessage.Payload::index)
                 .filter(i -> !settled.containsKey(i)).toList();
         return finalCommit(message, settled, rest, index -> reason);
@@ -197,8 +235,7 @@ public final class DeliveryService {
                                              java.util.function.LongFunction<String> reason) {
         long now = clock.nowMillis();
         for (long index : failing) {
-            String url = message.payloads().stream().filter(p -> p.index() == index).findFirst().orElseThrow().url();
-            settled.put(index, LogEntry.failure("ItemFailedDeliver", now, url, index, "FailedDeliver", reason.apply(index)));
+            settled.put(index, failure(message, index, now, reason.apply(index)));
         }
         long delivered = settled.values().stream().filter(e -> "Delivered".equals(e.status())).count();
         long failed = settled.size() - delivered;
@@ -208,6 +245,11 @@ public final class DeliveryService {
                 new ArrayList<>(settled.values()), now, null);
     }
 
+    private static LogEntry failure(DeliveryMessage message, long index, long now, String reason) {
+        String url = message.payloads().stream().filter(p -> p.index() == index).findFirst().orElseThrow().url();
+        return LogEntry.failure("ItemFailedDeliver", now, url, index, "FailedDeliver", reason);
+    }
+
     /** Exponential from 1 s, capped, with "equal jitter": half fixed, half random. */
     static long backoffMillis(int attempt, long maxBackoffMs) {
         long exp = Math.min(maxBackoffMs, 1000L << Math.min(20, attempt - 1));
@@ -215,16 +257,37 @@ public final class DeliveryService {
     }
 
     private WebhookClient.Response post(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
+        java.util.concurrent.Semaphore endpoint = perEndpoint.computeIfAbsent(endpointKey(webhook.spec().endpoint()),
+                k -> new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_PER_ENDPOINT));
         try {
-            inFlight.acquire();
+            if (!endpoint.tryAcquire(ENDPOINT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return WebhookClient.Response.deferred();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new WebhookClient.Response(0, "interrupted", null);
         }
         try {
-            return signAndPost(webhook, jobId, p);
+            inFlight.acquire();
+            try {
+                return signAndPost(webhook, jobId, p);
+            } finally {
+                inFlight.release();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new WebhookClient.Response(0, "interrupted", null);
         } finally {
-            inFlight.release();
+            endpoint.release();
+        }
+    }
+
+    private static String endpointKey(String endpoint) {
+        try {
+            java.net.URI uri = java.net.URI.create(endpoint);
+            return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+        } catch (IllegalArgumentException e) {
+            return endpoint;
         }
     }
 
@@ -232,7 +295,8 @@ public final class DeliveryService {
         String requestId = requestId(jobId, p.index());
         String requestTime = Long.toString(clock.nowMillis());
         return client.post(webhook.spec().endpoint(),
-                WebhookSignature.headers(webhook.secret(), requestId, requestTime, p.body()), p.body());
+                WebhookSignature.headers(webhook.secret(), requestId, requestTime, p.body()), p.body(),
+                webhook.spec().effectiveTimeout());
     }
 
     private static WebhookClient.Response join(Future<WebhookClient.Response> f) {

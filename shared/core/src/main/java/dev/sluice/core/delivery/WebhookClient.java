@@ -15,6 +15,16 @@ public final class WebhookClient {
     /** status is 0 when no HTTP answer came; retryAfterMs is the server's Retry-After, if any. */
     public record Response(int status, String error, Long retryAfterMs) {
         static final int REFUSED = -1;
+        static final int DEFERRED = -2;
+
+        /** Not sent: the endpoint already had as many POSTs in flight as it may; try again shortly. */
+        public static Response deferred() {
+            return new Response(DEFERRED, "deferred: the endpoint is busy", null);
+        }
+
+        public boolean isDeferred() {
+            return status == DEFERRED;
+        }
 
         public boolean success() {
             return status >= 200 && status < 300;
@@ -36,22 +46,20 @@ public final class WebhookClient {
     }
 
     private final HttpClient http;
-    private final Duration timeout;
-
     private final dev.sluice.core.net.OutboundGuard guard;
 
-    public WebhookClient(Duration connectTimeout, Duration timeout, dev.sluice.core.net.OutboundGuard guard) {
+    public WebhookClient(Duration connectTimeout, dev.sluice.core.net.OutboundGuard guard) {
         this.guard = guard;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        this.timeout = timeout;
     }
 
     public dev.sluice.core.net.OutboundGuard guard() {
         return guard;
     }
 
-    public Response post(String endpoint, Map<String, String> headers, String body) {
+    /** @param timeout how long to wait for the answer (the webhook's timeoutMs) */
+    public Response post(String endpoint, Map<String, String> headers, String body, Duration timeout) {
         dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(endpoint);
         if (refusal != null) {
             return new Response(Response.REFUSED, refusal.code() + ": " + refusal.reason(), null);

@@ -87,15 +87,7 @@ public final class FanoutService {
                 reason, clock.nowMillis())) {
             return false;
         }
-        jobs.get(message.jobId()).ifPresent(job -> {
-            // segments that an earlier attempt of this message sent and committed are counted by their batches
-            long segmentLines = (long) job.spec().effectiveBatchSize() * BATCHES_PER_SEGMENT;
-            long from = message.lineIndex();
-            while (from < job.status().itemCount() && jobs.isCommitted(job.id(), "fanout", "s" + from / segmentLines)) {
-                from += segmentLines;
-            }
-            skipFrom(job, from);
-        });
+        jobs.get(message.jobId()).ifPresent(job -> skipUnsent(job, message.lineIndex()));
         return true;
     }
 
@@ -106,7 +98,7 @@ public final class FanoutService {
             return;
         }
         if (job.status().overview().isTerminal()) {
-            skipFrom(job, firstLine);
+            skipUnsent(job, firstLine);
             return;
         }
         long now = clock.nowMillis();
@@ -150,7 +142,7 @@ public final class FanoutService {
                     finishSegment(jobId, segment, segmentLines);
                     segment = new Segment(index, target);
                     if (jobs.get(jobId).map(j -> j.status().overview().isTerminal()).orElse(true)) {
-                        skipFrom(job, index); // cancelled or timed out while fanning out
+                        skipUnsent(job, index); // cancelled or timed out while fanning out
                         return;
                     }
                     if (deadline.remainingMillis() < reserveMillis) {
@@ -170,6 +162,19 @@ public final class FanoutService {
             throw new UncheckedIOException("reading dataset of job " + jobId, e);
         }
         completion.settle(jobId);
+    }
+
+    /**
+     * The job ended: its lines from firstLine on that no attempt sent are skipped. Segments that an earlier attempt
+     * of this message (or a duplicate of it) sent and committed are counted by their batches, not again here.
+     */
+    private void skipUnsent(Job job, long firstLine) {
+        long segmentLines = (long) job.spec().effectiveBatchSize() * BATCHES_PER_SEGMENT;
+        long from = firstLine;
+        while (from < job.status().itemCount() && jobs.isCommitted(job.id(), "fanout", "s" + from / segmentLines)) {
+            from += segmentLines;
+        }
+        skipFrom(job, from);
     }
 
     /** The lines from here on will never run: they are skipped, once (the ledger keys on the first line). */

@@ -62,10 +62,17 @@ public interface JobStore {
     record LogPage(List<LogEntry> entries, String nextPage) {
     }
 
-    /** Items of a batch already settled by earlier delivery attempts, keyed by line index. */
-    java.util.Map<Long, LogEntry> deliveryProgress(String jobId, String batchId);
+    /**
+     * Where a batch's delivery stands between attempts: the items already settled, keyed by line index, and how many
+     * attempts POSTed anything (the webhook's retry budget counts these, not SQS receives).
+     */
+    record DeliveryProgress(java.util.Map<Long, LogEntry> settled, int attempts) {
+        public static final DeliveryProgress NONE = new DeliveryProgress(java.util.Map.of(), 0);
+    }
 
-    void saveDeliveryProgress(String jobId, String batchId, java.util.Map<Long, LogEntry> settled, long now);
+    DeliveryProgress deliveryProgress(String jobId, String batchId);
+
+    void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress progress, long now);
 
     /** resultsPart: the S3 key of the part holding this batch's results, if it has any. */
     record StageCommit(String jobId, String stage, String batchId, ItemCounters delta, List<LogEntry> entries,

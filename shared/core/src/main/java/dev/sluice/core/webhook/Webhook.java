@@ -5,7 +5,18 @@ public record Webhook(String id, String object, String name, String projectId, S
                       long createTime, long updateTime) {
     public static final String OBJECT = "webhook";
 
-    public record Spec(String endpoint, Retries retries) {
+    /** timeoutMs: how long one POST may wait for an answer (default 10 s); then it is retried as a timeout. */
+    public record Spec(String endpoint, Retries retries, Long timeoutMs) {
+        public static final long DEFAULT_TIMEOUT_MS = 10_000;
+        public static final long MAX_TIMEOUT_MS = 30_000;
+
+        public Spec(String endpoint, Retries retries) {
+            this(endpoint, retries, null);
+        }
+
+        public java.time.Duration effectiveTimeout() {
+            return java.time.Duration.ofMillis(timeoutMs == null ? DEFAULT_TIMEOUT_MS : timeoutMs);
+        }
     }
 
     /** Attempts after the first one, and the cap of the exponential backoff between attempts. */

@@ -39,10 +39,12 @@ public final class WebhookService {
         Webhook.Retries retries = request.spec().retries() == null ? new Webhook.Retries(null, null)
                 : request.spec().retries();
         checkRetries(retries);
+        checkTimeout(request.spec().timeoutMs());
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.WEBHOOK, now);
         Webhook webhook = new Webhook(id, Webhook.OBJECT, request.name(), projectId,
-                new Webhook.Spec(request.spec().endpoint(), retries), WebhookSignature.newSecret(), now, now);
+                new Webhook.Spec(request.spec().endpoint(), retries, request.spec().timeoutMs()),
+                WebhookSignature.newSecret(), now, now);
         catalog.put(projectId, id, webhook);
         return webhook;
     }
@@ -64,7 +66,12 @@ public final class WebhookService {
     public record UpdateRequest(String name, Webhook.Spec spec) {
     }
 
-    /** Changes the name, the endpoint and/or the retries; what is not given stays. The secret does not change. */
+    private static void checkTimeout(Long timeoutMs) {
+        Validation.check(timeoutMs == null || (timeoutMs >= 100 && timeoutMs <= Webhook.Spec.MAX_TIMEOUT_MS),
+                "webhook.bad_timeout", "spec.timeoutMs must be 100.." + Webhook.Spec.MAX_TIMEOUT_MS);
+    }
+
+    /** Changes the name, the endpoint, the retries and/or the timeout; what is not given stays. The secret does not change. */
     public Webhook update(String projectId, String id, UpdateRequest request) {
         Validation.required(request, "webhook.body_required", "send a JSON body {name?, spec:{endpoint?, retries?}}");
         Webhook current = getWithSecret(projectId, id);
@@ -75,7 +82,10 @@ public final class WebhookService {
         Webhook.Retries retries = request.spec() == null || request.spec().retries() == null ? current.retries()
                 : request.spec().retries();
         checkRetries(retries);
-        Webhook updated = new Webhook(id, Webhook.OBJECT, name, projectId, new Webhook.Spec(endpoint, retries),
+        Long timeoutMs = request.spec() == null || request.spec().timeoutMs() == null ? current.spec().timeoutMs()
+                : request.spec().timeoutMs();
+        checkTimeout(timeoutMs);
+        Webhook updated = new Webhook(id, Webhook.OBJECT, name, projectId, new Webhook.Spec(endpoint, retries, timeoutMs),
                 current.secret(), current.createTime(), clock.nowMillis());
         catalog.put(projectId, id, updated);
         return updated.withoutSecret();
@@ -114,7 +124,7 @@ public final class WebhookService {
             attempts++;
             String time = Long.toString(clock.nowMillis());
             r = client.post(webhook.spec().endpoint(),
-                    WebhookSignature.headers(webhook.secret(), requestId, time, body), body);
+                    WebhookSignature.headers(webhook.secret(), requestId, time, body), body, webhook.spec().effectiveTimeout());
             if (r.success() || !r.retriable() || attempts == 3) {
                 break;
             }

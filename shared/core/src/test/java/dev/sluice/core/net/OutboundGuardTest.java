@@ -101,9 +101,8 @@ class OutboundGuardTest {
                 java.time.Duration.ofSeconds(1), 1024, false, GUARD);
         var fetched = fetcher.fetch("https://metadata.evil.example/latest/meta-data/iam");
         assertEquals("gather.address_refused", fetched.errorCode(), fetched.reason());
-        var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(1),
-                java.time.Duration.ofSeconds(1), GUARD);
-        var response = client.post("https://internal.evil.example/hook", Map.of(), "{}");
+        var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(1), GUARD);
+        var response = client.post("https://internal.evil.example/hook", Map.of(), "{}", java.time.Duration.ofSeconds(1));
         org.junit.jupiter.api.Assertions.assertTrue(response.refused());
         org.junit.jupiter.api.Assertions.assertFalse(response.retriable(), "a refused endpoint is not retried");
     }
