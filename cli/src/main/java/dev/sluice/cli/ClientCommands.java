@@ -33,6 +33,7 @@ final class ClientCommands {
                        wait ID [--timeout-s N]          progress bar; exit 0 on Finished, 3 otherwise
                        logs ID [--min-level Error] [--follow]
                        results ID --out DIR
+              keys     create [--name N] | list | revoke ID          the key is shown once, at creation
               dlq      list [--limit N] [--page P] | get ID | redrive ID    messages that failed on every attempt
               common: --api URL --project ID --key KEY --output table|json
             """;
@@ -94,6 +95,9 @@ final class ClientCommands {
             case "jobs cancel" -> print(c.cancel(id(id)));
             case "jobs retry" -> print(c.retry(id(id)));
             case "jobs wait" -> waitFor(c, id(id));
+            case "keys create" -> print(c.createApiKey(flags.get("name")));
+            case "keys list" -> print(c.apiKeys(intFlag("limit"), flags.get("page")));
+            case "keys revoke" -> print(c.revokeApiKey(id(id)));
             case "dlq list" -> print(c.deadLetters(intFlag("limit"), flags.get("page")));
             case "dlq get" -> print(c.deadLetter(id(id)));
             case "dlq redrive" -> print(c.redrive(id(id)));
@@ -223,18 +227,16 @@ final class ClientCommands {
             }
             return 0;
         }
-        if (node.has("data") && node.get("data").path(0).path("object").asText().equals("dead_letter")) {
-            out.printf("%-36s %-14s %-32s %-6s %s%n", "ID", "QUEUE", "JOB", "LINES", "REDRIVEN BY");
+        if (node.has("data")) {
+            String object = node.get("data").path(0).path("object").asText();
+            List<String> columns = switch (object) {
+                case "dead_letter" -> List.of("id", "queue", "jobId", "lines", "redriveJobId");
+                case "api_key" -> List.of("id", "name", "prefix", "createTime", "revokedTime");
+                default -> List.of("id", "name", "status.overview");
+            };
+            out.println(String.join("\t", columns.stream().map(c -> c.toUpperCase(java.util.Locale.ROOT)).toList()));
             for (JsonNode row : node.get("data")) {
-                out.printf("%-36s %-14s %-32s %-6s %s%n", row.path("id").asText(), row.path("queue").asText(),
-                        row.path("jobId").asText(), row.path("lines").isArray() ? row.path("lines").size()
-                                : "from " + row.path("fromLine").asText(), row.path("redriveJobId").asText("-"));
-            }
-        } else if (node.has("data")) {
-            out.printf("%-40s %-24s %s%n", "ID", "NAME", "STATUS");
-            for (JsonNode row : node.get("data")) {
-                out.printf("%-40s %-24s %s%n", row.path("id").asText(), row.path("name").asText(),
-                        row.path("status").path("overview").asText(""));
+                out.println(String.join("\t", columns.stream().map(c -> cell(row, c)).toList()));
             }
         }
         if (node.has("data")) {
@@ -249,6 +251,15 @@ final class ClientCommands {
             out.printf("%-16s %s%n", f.getKey(), text.length() > 160 ? text.substring(0, 157) + "..." : text);
         });
         return 0;
+    }
+
+    /** A table cell: a dotted path into the row; arrays show their size; missing values show as "-". */
+    private static String cell(JsonNode row, String path) {
+        JsonNode v = row;
+        for (String part : path.split("\\.")) {
+            v = v.path(part);
+        }
+        return v.isMissingNode() || v.isNull() ? "-" : v.isArray() ? Integer.toString(v.size()) : v.asText();
     }
 
     private boolean isJson() {

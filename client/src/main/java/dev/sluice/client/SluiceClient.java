@@ -322,6 +322,20 @@ public final class SluiceClient {
         return post("/batch/jobs/" + jobId + ":retry", Map.of());
     }
 
+    /** A new API key of the project; the response is the only one that shows the key itself. */
+    public JsonNode createApiKey(String name) {
+        return post("/api-keys", name == null ? Map.of() : Map.of("name", name));
+    }
+
+    /** The project's keys, each shown by its first characters only. */
+    public JsonNode apiKeys(Integer limit, String page) {
+        return get("/api-keys" + pageQuery(limit, page));
+    }
+
+    public JsonNode revokeApiKey(String id) {
+        return delete("/api-keys/" + id);
+    }
+
     /** Messages that failed on every attempt, as the scheduler accounted them (newest first). */
     public JsonNode deadLetters(Integer limit, String page) {
         return get("/dead-letters" + pageQuery(limit, page));

@@ -49,7 +49,7 @@ final class Functions extends Construct {
         api = function(settings, "api", 2048, 29);
         settles(api, data, queues);
         data.catalog.grantReadWriteData(api);
-        data.keys.grantReadData(api);
+        data.keys.grantReadWriteData(api);
         queues.fanout.grantSendMessages(api);
 
         fanout = function(settings, "fanout", 1024, WorkQueues.FANOUT_TIMEOUT);

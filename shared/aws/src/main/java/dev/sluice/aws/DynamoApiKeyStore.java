@@ -26,11 +26,20 @@ public final class DynamoApiKeyStore implements ApiKeyStore {
     }
 
     @Override
-    public Optional<String> projectOf(String keyHash) {
-        var response = dynamo.getItem(b -> b.tableName(table).key(Map.of("keyHash", s(keyHash))));
-        if (!response.hasItem() || response.item().isEmpty() || response.item().containsKey("revokedTime")) {
+    public Optional<Stored> find(String keyHash) {
+        var response = dynamo.getItem(b -> b.tableName(table).consistentRead(true).key(Map.of("keyHash", s(keyHash))));
+        if (!response.hasItem() || response.item().isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(response.item().get("projectId").s());
+        var item = response.item();
+        return Optional.of(new Stored(item.get("keyHash").s(), item.get("projectId").s(),
+                item.containsKey("revokedTime") ? Long.valueOf(item.get("revokedTime").n()) : null));
+    }
+
+    @Override
+    public void revoke(String keyHash, long now) {
+        dynamo.updateItem(b -> b.tableName(table).key(Map.of("keyHash", s(keyHash)))
+                .updateExpression("SET revokedTime = :now").conditionExpression("attribute_exists(keyHash)")
+                .expressionAttributeValues(Map.of(":now", n(now))));
     }
 }

@@ -60,7 +60,7 @@ public final class SluiceServices {
         this.catalog = new DynamoCatalog(dynamo, config);
         this.queue = new SqsBatchQueue(sqs, config);
         this.objects = new S3ObjectStore(s3, presigner, config);
-        this.apiKeys = new ApiKeys(new DynamoApiKeyStore(dynamo, config), clock);
+        this.apiKeys = new ApiKeys(new DynamoApiKeyStore(dynamo, config), catalog, clock);
         this.datasets = new DatasetService(catalog, objects, queue, clock);
         this.models = new ModelService(catalog, objects, clock);
         this.guard = new OutboundGuard(OutboundGuard.Resolver.SYSTEM, config.allowLocalUrls());

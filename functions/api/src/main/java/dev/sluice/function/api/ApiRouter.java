@@ -27,7 +27,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs|dead-letters)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test|:redrive)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs|dead-letters|api-keys)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test|:redrive)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -73,7 +73,8 @@ public final class ApiRouter {
         if (!m.matches()) {
             return error(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
         }
-        String projectId = services.apiKeys.authenticate(request.header("Authorization"));
+        dev.sluice.core.auth.ApiKeys.Principal caller = services.apiKeys.authenticate(request.header("Authorization"));
+        String projectId = caller.projectId();
         if (!projectId.equals(m.group(1))) {
             throw new SluiceException(SluiceException.Kind.NOT_FOUND, "project.not_found",
                     "project " + m.group(1) + " does not exist for this API key");
@@ -102,6 +103,9 @@ public final class ApiRouter {
         }
         if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("PUT")) {
             return ok(200, services.webhooks.update(projectId, id, body(request, WebhookService.UpdateRequest.class)));
+        }
+        if (collection.equals("api-keys") && id != null && action == null && method.equals("DELETE")) {
+            return ok(200, services.apiKeys.revoke(caller, id));
         }
         if (collection.equals("models") && id != null && action == null && method.equals("DELETE")) {
             return deleted(id, () -> services.models.delete(projectId, id));
@@ -148,6 +152,10 @@ public final class ApiRouter {
                     ? (method.equals("POST") ? ok(201, services.jobs.create(projectId, body(request, JobService.CreateRequest.class)))
                     : list(method, () -> services.jobs.list(projectId, page)))
                     : get(method, () -> services.jobs.get(projectId, id));
+            case "api-keys" -> id == null
+                    ? (method.equals("POST") ? ok(201, services.apiKeys.create(projectId, optionalBody(request, dev.sluice.core.auth.ApiKeys.CreateRequest.class)))
+                    : list(method, () -> services.apiKeys.list(projectId, page)))
+                    : error(SluiceException.Kind.NOT_FOUND, "route.not_found", "keys are listed and revoked, not read one by one");
             case "dead-letters" -> id == null
                     ? list(method, () -> deadLetters.list(projectId, page))
                     : get(method, () -> deadLetters.get(projectId, id));
@@ -207,6 +215,10 @@ public final class ApiRouter {
             throw new SluiceException(SluiceException.Kind.INVALID, "route.method_not_allowed", "use GET or POST");
         }
         return ok(200, lister.get());
+    }
+
+    private static <T> T optionalBody(Request request, Class<T> type) {
+        return request.body() == null || request.body().isBlank() ? null : body(request, type);
     }
 
     private static <T> T body(Request request, Class<T> type) {
