@@ -64,6 +64,10 @@ public final class SluiceServices {
         this.datasets = new DatasetService(catalog, objects, queue, clock);
         this.models = new ModelService(catalog, objects, clock);
         this.guard = new OutboundGuard(OutboundGuard.Resolver.SYSTEM, config.allowLocalUrls());
+        if (!dev.sluice.core.net.PinnedAddresses.active()) {
+            java.util.logging.Logger.getLogger(SluiceServices.class.getName()).warning("the address pinning resolver is"
+                    + " not installed in this JVM: outbound requests are checked, but DNS rebinding is not excluded");
+        }
         this.webhooks = new WebhookService(catalog, clock, config.allowLocalUrls(),
                 new WebhookClient(Duration.ofSeconds(5), guard));
         this.completion = new dev.sluice.core.job.JobCompletion(jobStore, objects, queue, clock);

@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
  * those. Redirects are never followed by the clients that use it. Local mode relaxes the rules only by an explicit
  * setting.
  *
- * <p>The check resolves the name itself; the HTTP client then resolves it again to connect, so a DNS answer that
- * changes between the two (rebinding) is not yet excluded: pinning the checked address into the connection is the
- * remaining step.
+ * <p>The check resolves the name with the platform's resolver and pins the addresses it approved
+ * ({@link PinnedAddresses}); the HTTP client's own resolution then gets exactly those, so a DNS answer that changes
+ * between the check and the connection (rebinding) cannot send the request anywhere unchecked.
  */
 public final class OutboundGuard {
     /** Resolves a host name; tests give one they control. */
@@ -27,7 +27,7 @@ public final class OutboundGuard {
     public interface Resolver {
         List<InetAddress> resolve(String host) throws UnknownHostException;
 
-        Resolver SYSTEM = host -> List.of(InetAddress.getAllByName(host));
+        Resolver SYSTEM = PinnedAddresses::resolveFresh;
     }
 
     /** Why a URL is refused: a stable code and a reason a user can act on. */
@@ -94,6 +94,9 @@ public final class OutboundGuard {
                 return new Refusal("url.address_refused", "the host " + host + " resolves to " + address.getHostAddress()
                         + ", " + why + "; only public addresses are reached");
             }
+        }
+        if (!bracketed && !DOTTED_QUAD.matcher(host).matches()) {
+            PinnedAddresses.pin(host, addresses);
         }
         return null;
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hostile URLs against the guard, with a resolver the test controls (no network). */
 class OutboundGuardTest {
@@ -105,5 +106,38 @@ class OutboundGuardTest {
         var response = client.post("https://internal.evil.example/hook", Map.of(), "{}", java.time.Duration.ofSeconds(1));
         org.junit.jupiter.api.Assertions.assertTrue(response.refused());
         org.junit.jupiter.api.Assertions.assertFalse(response.retriable(), "a refused endpoint is not retried");
+    }
+
+    @Test
+    void theCheckedAddressIsTheOneConnectedTo_aLaterDnsAnswerCannotRebindIt() throws Exception {
+        assertTrue(PinnedAddresses.active(), "this JVM resolves through the pins (META-INF/services)");
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        // the attacker's DNS: a public address for the check, then loopback for the connection
+        OutboundGuard guard = new OutboundGuard(host -> List.of(java.net.InetAddress.getByName(
+                lookups.getAndIncrement() == 0 ? "93.184.216.34" : "127.0.0.1")), false);
+        assertNull(guard.check("https://rebinding.sluice-test.example/x.jpg"));
+        java.net.InetAddress[] connectTo = java.net.InetAddress.getAllByName("rebinding.sluice-test.example");
+        assertEquals(List.of("93.184.216.34"), java.util.Arrays.stream(connectTo).map(java.net.InetAddress::getHostAddress).toList());
+    }
+
+    @Test
+    void theHttpClientsConnectThroughThePins() throws Exception {
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            // a name no DNS knows, pinned to the server's address: only the pin can make the connection work
+            PinnedAddresses.pin("pinned-only.sluice-test.example", List.of(java.net.InetAddress.getLoopbackAddress()));
+            var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(2),
+                    new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true));
+            var response = client.post("http://pinned-only.sluice-test.example:" + server.getAddress().getPort() + "/hook",
+                    Map.of(), "{}", java.time.Duration.ofSeconds(2));
+            assertEquals(204, response.status(), response.describe());
+        } finally {
+            server.stop(0);
+        }
     }
 }
