@@ -69,6 +69,10 @@ final class DeliveryBench {
                 @Override
                 public void deleteDeadLetter(Name queue, String receiptHandle) {
                 }
+
+                @Override
+                public void releaseDeadLetter(Name queue, String receiptHandle) {
+                }
             };
             DeliveryService delivery = new DeliveryService(f.services.jobStore, f.services.webhooks,
                     new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(5),

@@ -21,7 +21,9 @@ import java.util.Map;
  * emulators of this JVM: time, peak heap and peak RSS of the child, and the number of batch messages it sent.
  */
 final class FanoutBench {
-    record Result(int lines, double seconds, double heapPeakMb, double rssPeakMb, long messages, int invocations) {
+    /** batchesSent and failedGather: the job's own counters after the fan-out. */
+    record Result(int lines, double seconds, double heapPeakMb, double rssPeakMb, long messages, int invocations,
+                  long batchesSent, long failedGather) {
     }
 
     static Result run(int lines) throws Exception {
@@ -68,8 +70,10 @@ final class FanoutBench {
             long messages = Long.parseLong(f.clients.sqs().getQueueAttributes(b -> b.queueUrl(f.config.inferenceQueueUrl())
                     .attributeNamesWithStrings("ApproximateNumberOfMessages")).attributesAsStrings()
                     .get("ApproximateNumberOfMessages"));
+            var job = f.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+            long sent = job.status().progress() == null ? 0 : job.status().progress().batchesDone() + job.status().progress().batchesQueued();
             return new Result(lines, Double.parseDouble(p[1]) / 1000, Double.parseDouble(p[2]), Double.parseDouble(p[3]),
-                    messages, Integer.parseInt(p[4]));
+                    messages, Integer.parseInt(p[4]), sent, job.status().items().failedGather());
         }
     }
 }

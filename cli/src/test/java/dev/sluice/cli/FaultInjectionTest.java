@@ -78,7 +78,7 @@ class FaultInjectionTest {
                 started.add(jobs.startJob(lines, 4, "Lambda"));
             }
             for (LocalJobs.Run s : started) {
-                LocalJobs.Run run = jobs.await(s, Duration.ofMinutes(5));
+                LocalJobs.Run run = jobs.await(s, Duration.ofMinutes(2));
                 checkExactlyOnce(run);
                 run.receiver().close();
                 jobsRun++;
@@ -123,16 +123,7 @@ class FaultInjectionTest {
 
     /** The item indices of every line of the parts that the job's results (and its manifest) list. */
     List<Long> resultIndices(String jobId) {
-        JsonNode results = null;
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (results == null) {
-            try {
-                results = client.get("/batch/jobs/" + jobId + "/results");
-            } catch (SluiceClient.ApiException e) {
-                assertTrue(e.status == 409 && System.currentTimeMillis() < deadline, e.getMessage());
-                SluiceClient.sleep(200);
-            }
-        }
+        JsonNode results = LocalJobs.results(client, jobId);
         List<Long> indices = new ArrayList<>();
         for (JsonNode part : results.get("parts")) {
             LocalJobs.httpGet(part.path("url").asText()).lines()

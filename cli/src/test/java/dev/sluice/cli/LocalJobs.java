@@ -120,6 +120,21 @@ final class LocalJobs {
         return id;
     }
 
+    /** The job's results listing, once its completion (manifest, errors file) is written. */
+    static JsonNode results(SluiceClient client, String jobId) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            try {
+                return client.get("/batch/jobs/" + jobId + "/results");
+            } catch (SluiceClient.ApiException e) {
+                if (e.status != 409 || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                SluiceClient.sleep(200);
+            }
+        }
+    }
+
     static String httpGet(String url) {
         try {
             return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),

@@ -231,7 +231,7 @@ class PipelineEndToEndTest {
         JsonNode event = Json.tree(events.get(0).body());
         assertEquals("Finished", event.path("status").path("overview").asText());
         assertEquals(200, event.path("status").path("items").path("delivered").asLong());
-        JsonNode results = client.get("/batch/jobs/" + jobId + "/results");
+        JsonNode results = LocalJobs.results(client, jobId);
         JsonNode manifest = Json.tree(LocalJobs.httpGet(results.path("manifest").path("url").asText()));
         assertEquals(jobId, manifest.get("jobId").asText());
         assertEquals(6, manifest.path("errors").path("count").asLong());

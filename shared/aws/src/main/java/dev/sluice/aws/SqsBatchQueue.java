@@ -141,6 +141,11 @@ public final class SqsBatchQueue implements BatchQueue {
     }
 
     @Override
+    public void releaseDeadLetter(Name queue, String receiptHandle) {
+        sqs.changeMessageVisibility(b -> b.queueUrl(deadLetterUrl(queue)).receiptHandle(receiptHandle).visibilityTimeout(0));
+    }
+
+    @Override
     public void deleteDeadLetter(Name queue, String receiptHandle) {
         sqs.deleteMessage(b -> b.queueUrl(deadLetterUrl(queue)).receiptHandle(receiptHandle));
     }

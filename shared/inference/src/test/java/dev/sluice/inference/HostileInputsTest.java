@@ -70,4 +70,41 @@ class HostileInputsTest {
         var result = new ItemParser(false).parse(0, new NdjsonReader.Line(nested, null, null, 0));
         assertEquals("item.malformed_json", result.errorCode(), result.errorReason());
     }
+
+    @Test
+    void animatedGif_isUnsupportedWithAReason() throws Exception {
+        ByteArrayOutputStream gif = new ByteArrayOutputStream();
+        var writer = ImageIO.getImageWritersByFormatName("gif").next();
+        try (var out = ImageIO.createImageOutputStream(gif)) {
+            writer.setOutput(out);
+            writer.prepareWriteSequence(null);
+            for (int frame = 0; frame < 3; frame++) {
+                writer.writeToSequence(new javax.imageio.IIOImage(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), null, null), null);
+            }
+            writer.endWriteSequence();
+        }
+        assertTrue(failure(gif.toByteArray()).startsWith("process.unsupported_format: gif"));
+    }
+
+    @Test
+    void cmykJpeg_isDecodedOrRefusedWithACode_neverCrashes() throws Exception {
+        // a four-channel (CMYK-style) JPEG, as print workflows write them
+        var raster = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 16; x++) {
+                raster.setPixel(x, y, new int[]{0, 255, 255, 0});
+            }
+        }
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        var writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (var out = ImageIO.createImageOutputStream(jpeg)) {
+            writer.setOutput(out);
+            writer.write(null, new javax.imageio.IIOImage(raster, null, null), null);
+        }
+        try {
+            ImageDecoder.decode(jpeg.toByteArray());
+        } catch (ImageDecoder.NotAnImageException e) {
+            assertTrue(e.getMessage().matches("process\\.[a-z_]+: .+"), e.getMessage());
+        }
+    }
 }

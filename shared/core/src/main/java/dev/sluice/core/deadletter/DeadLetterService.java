@@ -67,6 +67,7 @@ public final class DeadLetterService {
         int drained = 0;
         for (BatchQueue.Name name : BatchQueue.Name.values()) {
             int taken = 0;
+            List<String> retry = new java.util.ArrayList<>();
             List<BatchQueue.DeadLetterMessage> messages;
             while (taken < MAX_PER_QUEUE_AND_SWEEP && !(messages = queue.receiveDeadLetters(name, 10)).isEmpty()) {
                 for (BatchQueue.DeadLetterMessage m : messages) {
@@ -76,10 +77,13 @@ public final class DeadLetterService {
                         drained++;
                     } catch (RuntimeException e) {
                         LOG.warning("dead letter " + m.messageId() + " of " + name + " not accounted yet: " + e);
+                        retry.add(m.receiptHandle());
                     }
                     taken++;
                 }
             }
+            // a transaction that lost a race, say: visible in the DLQ again at once, for the next sweep
+            retry.forEach(receipt -> queue.releaseDeadLetter(name, receipt));
         }
         return drained;
     }

@@ -16,7 +16,9 @@ import java.time.Duration;
 
 /**
  * Gathers an item's bytes: {@code https://} (no redirects followed), {@code s3://bucket/key}, and in local mode
- * {@code http://} and {@code file://}. Connect and read timeouts and a size cap bound every fetch.
+ * {@code http://} and {@code file://}. Connect and read timeouts and a size cap bound every fetch. A transient
+ * failure (no connection, a dropped or timed-out answer, 429, 5xx) is tried again, at most {@value #ATTEMPTS} times in
+ * all, {@value #RETRY_PAUSE_MILLIS} ms and then twice that apart, before the item fails with the last reason.
  */
 public final class ItemFetcher {
     public record Fetched(byte[] bytes, String errorCode, String reason) {
@@ -44,7 +46,33 @@ public final class ItemFetcher {
         this.allowLocal = allowLocal;
     }
 
+    static final int ATTEMPTS = 3;
+    static final long RETRY_PAUSE_MILLIS = 200;
+
     public Fetched fetch(String url) {
+        Fetched fetched = fetchOnce(url);
+        for (int attempt = 2; attempt <= ATTEMPTS && worthRetrying(fetched); attempt++) {
+            try {
+                Thread.sleep(RETRY_PAUSE_MILLIS << (attempt - 2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return fetched;
+            }
+            fetched = fetchOnce(url);
+        }
+        return fetched;
+    }
+
+    private static boolean worthRetrying(Fetched f) {
+        if (f.ok() || f.errorCode() == null) {
+            return false;
+        }
+        String code = f.errorCode();
+        return code.equals("gather.unreachable") || code.equals("gather.timeout") || code.equals("gather.http_429")
+                || code.matches("gather\\.http_5\\d\\d");
+    }
+
+    private Fetched fetchOnce(String url) {
         try {
             URI uri = URI.create(url);
             String scheme = uri.getScheme().toLowerCase();

@@ -22,4 +22,7 @@ public interface BatchQueue {
     List<DeadLetterMessage> receiveDeadLetters(Name queue, int max);
 
     void deleteDeadLetter(Name queue, String receiptHandle);
+
+    /** Makes a received dead letter visible again at once, so that the next sweep takes it up again. */
+    void releaseDeadLetter(Name queue, String receiptHandle);
 }

@@ -1,0 +1,102 @@
+package dev.sluice.core.inference;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.sluice.core.net.OutboundGuard;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Gathering from servers that send too much, fail for a moment, or fail for good. */
+class ItemFetcherTest {
+    static final long MAX = 32L * 1024 * 1024;
+    static HttpServer server;
+    static final AtomicLong streamed = new AtomicLong();
+    static final AtomicInteger flakyCalls = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        // a "1 GB image" sent without a length: the fetch must stop at the cap, not buffer the gigabyte
+        server.createContext("/huge-chunked.jpg", exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            byte[] chunk = new byte[1 << 20];
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int i = 0; i < 1024; i++) {
+                    out.write(chunk);
+                    streamed.addAndGet(chunk.length);
+                }
+            } catch (java.io.IOException e) {
+                // the client hung up, as it should
+            }
+        });
+        // the same, announced by Content-Length: refused before the body is read
+        server.createContext("/huge-declared.jpg", exchange -> {
+            exchange.sendResponseHeaders(200, 1L << 30);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(new byte[1 << 16]);
+                out.flush();
+                Thread.sleep(2_000);
+            } catch (java.io.IOException | InterruptedException e) {
+                // the client hung up
+            }
+        });
+        server.createContext("/flaky.jpg", exchange -> {
+            int call = flakyCalls.incrementAndGet();
+            exchange.sendResponseHeaders(call < 3 ? 503 : 200, call < 3 ? -1 : 4);
+            if (call >= 3) {
+                exchange.getResponseBody().write(new byte[]{1, 2, 3, 4});
+            }
+            exchange.close();
+        });
+        server.createContext("/gone.jpg", exchange -> {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(0);
+    }
+
+    static ItemFetcher fetcher() {
+        return new ItemFetcher(null, Duration.ofSeconds(2), Duration.ofSeconds(20), MAX, true,
+                new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true));
+    }
+
+    static String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    @Test
+    void aGigabyteWithoutALength_stopsAtTheCap() {
+        ItemFetcher.Fetched f = fetcher().fetch(url("/huge-chunked.jpg"));
+        assertEquals("gather.too_large", f.errorCode(), f.reason());
+        assertTrue(streamed.get() < 1L << 30, "the fetch hung up before the gigabyte: " + streamed.get());
+    }
+
+    @Test
+    void aGigabyteByContentLength_isRefusedBeforeReading() {
+        assertEquals("gather.too_large", fetcher().fetch(url("/huge-declared.jpg")).errorCode());
+    }
+
+    @Test
+    void aTransient503_isTriedAgain_aPermanent404_isNot() {
+        ItemFetcher.Fetched flaky = fetcher().fetch(url("/flaky.jpg"));
+        assertTrue(flaky.ok(), flaky.reason());
+        assertEquals(3, flakyCalls.get(), "two 503s, then the bytes");
+        assertEquals("gather.http_404", fetcher().fetch(url("/gone.jpg")).errorCode());
+    }
+}
