@@ -37,7 +37,7 @@ class FaultInjectionTest {
     static final int PHOTOS_PER_JOB = 40;
     static final int JOBS_PER_ROUND = 3;
 
-    final FaultInjector faults = new FaultInjector(2, 0.5, 20261123L);
+    final FaultInjector faults = new FaultInjector(2, 0.7, 20261123L);
     LocalStack stack;
     SluiceClient client;
     StaticFiles images;
@@ -68,7 +68,7 @@ class FaultInjectionTest {
     void everyStageFailingEveryWay_losesNothing_andCountsNothingTwice() {
         int rounds = 0;
         int jobsRun = 0;
-        while (!faults.complete() && rounds < 5) {
+        while (!faults.complete() && rounds < 12) {
             rounds++;
             List<LocalJobs.Run> started = new ArrayList<>();
             for (int i = 0; i < JOBS_PER_ROUND; i++) {

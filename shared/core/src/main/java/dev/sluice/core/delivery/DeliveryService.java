@@ -84,6 +84,32 @@ public final class DeliveryService {
      * settled are committed together in one transaction.
      */
     public List<Result> deliver(List<Received> batch) {
+        // two copies of one batch in one invocation (SQS delivers at least once): deliver it once; the copy is done
+        // when the first is (a copy left for later would only find the batch committed)
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<Received> distinct = new ArrayList<>();
+        List<Integer> copies = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            DeliveryMessage m = batch.get(i).message();
+            if (seen.add(m.jobId() + "/" + m.batchId())) {
+                distinct.add(batch.get(i));
+            } else {
+                copies.add(i);
+            }
+        }
+        if (copies.isEmpty()) {
+            return deliverDistinct(batch);
+        }
+        List<Result> distinctResults = deliverDistinct(distinct);
+        List<Result> results = new ArrayList<>();
+        int d = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            results.add(copies.contains(i) ? Result.DONE : distinctResults.get(d++));
+        }
+        return results;
+    }
+
+    private List<Result> deliverDistinct(List<Received> batch) {
         List<Result> results = new ArrayList<>();
         List<Attempt> attempts = new ArrayList<>();
         List<JobStore.StageCommit> commits = new ArrayList<>();
