@@ -42,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeadLetterTest {
     /** Messages whose body contains one of these fail on every attempt, alone (their neighbours succeed). */
     final Set<String> poison = ConcurrentHashMap.newKeySet();
+    StackUnderTest under;
     LocalStack stack;
     SluiceClient client;
     StaticFiles images;
@@ -50,28 +51,25 @@ class DeadLetterTest {
 
     @BeforeAll
     void start() {
-        System.setProperty("sluice.local.schedulerPeriodMillis", "500");
-        images = new StaticFiles(Samples.root().resolve("images"));
         // visibility 3 s and 3 receives: a poison message reaches its DLQ in about 10 s
-        stack = LocalStack.start(new LocalStack.Options(0, null, new LocalProvisioner.QueueSettings(3, 3, 3, 3, 3),
-                List.of(), new StageWrapper() {
+        under = new StackUnderTest(Samples.root().resolve("images"), new LocalProvisioner.QueueSettings(3, 3, 3, 3, 3),
+                new StageWrapper() {
                     @Override
                     public RequestHandler<SQSEvent, SQSBatchResponse> wrap(Stage stage, RequestHandler<SQSEvent, SQSBatchResponse> h) {
                         return failingAlone(h, body -> poison.stream().anyMatch(body::contains));
                     }
-                }));
-        client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
-        modelId = LocalJobs.uploadClassifier(client);
-        jobs = new LocalJobs(client, images, modelId, secret -> { });
+                }, true);
+        stack = under.stack;
+        client = under.client;
+        images = under.images;
+        jobs = under.jobs;
+        modelId = under.modelId;
     }
 
     @AfterAll
     void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-        if (images != null) {
-            images.close();
+        if (under != null) {
+            under.close();
         }
     }
 

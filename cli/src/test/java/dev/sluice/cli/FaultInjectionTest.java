@@ -38,6 +38,7 @@ class FaultInjectionTest {
     static final int JOBS_PER_ROUND = 3;
 
     final FaultInjector faults = new FaultInjector(2, 0.7, 20261123L);
+    StackUnderTest under;
     LocalStack stack;
     SluiceClient client;
     StaticFiles images;
@@ -45,22 +46,19 @@ class FaultInjectionTest {
 
     @BeforeAll
     void start() {
-        System.setProperty("sluice.local.schedulerPeriodMillis", "500");
-        images = new StaticFiles(Samples.root().resolve("images"));
         // visibility of 5 s: a faulted message is back within seconds; 5 receives before the DLQ
-        stack = LocalStack.start(new LocalStack.Options(0, null, new LocalProvisioner.QueueSettings(5, 5, 5, 5, 16),
-                List.of(), faults));
-        client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
-        jobs = new LocalJobs(client, images, LocalJobs.uploadClassifier(client), secret -> { });
+        under = new StackUnderTest(Samples.root().resolve("images"), new LocalProvisioner.QueueSettings(5, 5, 5, 5, 16),
+                faults, true);
+        stack = under.stack;
+        client = under.client;
+        images = under.images;
+        jobs = under.jobs;
     }
 
     @AfterAll
     void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-        if (images != null) {
-            images.close();
+        if (under != null) {
+            under.close();
         }
     }
 

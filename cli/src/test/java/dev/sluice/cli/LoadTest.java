@@ -38,14 +38,13 @@ class LoadTest {
     static final int ITEMS = 100_000;
     static final int BAD_EVERY = 10_000;
 
-    LocalStack stack;
+    StackUnderTest under;
     SluiceClient client;
     StaticFiles images;
-    Path imageDir;
 
     @BeforeAll
     void start() throws Exception {
-        imageDir = Files.createTempDirectory("sluice-load");
+        Path imageDir = Files.createTempDirectory("sluice-load");
         int[] colours = {0xff0000, 0x00ff00, 0x0000ff, 0x808080};
         for (int i = 0; i < colours.length; i++) {
             BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
@@ -56,19 +55,15 @@ class LoadTest {
             }
             ImageIO.write(image, "png", imageDir.resolve("c" + i + ".png").toFile());
         }
-        images = new StaticFiles(imageDir);
-        stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL, List.of(),
-                StageWrapper.NONE));
-        client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
+        under = new StackUnderTest(imageDir, LocalProvisioner.QueueSettings.LOCAL, StageWrapper.NONE, false);
+        client = under.client;
+        images = under.images;
     }
 
     @AfterAll
     void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-        if (images != null) {
-            images.close();
+        if (under != null) {
+            under.close();
         }
     }
 

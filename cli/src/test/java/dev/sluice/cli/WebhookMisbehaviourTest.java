@@ -35,27 +35,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebhookMisbehaviourTest {
     static final int ITEMS = 4;
 
-    LocalStack stack;
+    StackUnderTest under;
     SluiceClient client;
     StaticFiles images;
     LocalJobs jobs;
 
     @BeforeAll
     void start() {
-        images = new StaticFiles(Samples.root().resolve("images"));
-        stack = LocalStack.start(new LocalStack.Options(0, null, new LocalProvisioner.QueueSettings(3, 3, 3, 5, 16),
-                List.of(), StageWrapper.NONE));
-        client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
-        jobs = new LocalJobs(client, images, LocalJobs.uploadClassifier(client), secret -> { });
+        under = new StackUnderTest(Samples.root().resolve("images"), new LocalProvisioner.QueueSettings(3, 3, 3, 5, 16),
+                StageWrapper.NONE, true);
+        client = under.client;
+        images = under.images;
+        jobs = under.jobs;
     }
 
     @AfterAll
     void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-        if (images != null) {
-            images.close();
+        if (under != null) {
+            under.close();
         }
     }
 

@@ -1,0 +1,44 @@
+package dev.sluice.cli;
+
+import dev.sluice.client.SluiceClient;
+import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.testing.StageWrapper;
+import dev.sluice.testing.StaticFiles;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A local stack for one test class: the stack (queues and stage wrappers as the test needs them), a client of its
+ * project, a server for the test's images, and, when asked, the sample classifier uploaded and Ready.
+ */
+final class StackUnderTest implements AutoCloseable {
+    final LocalStack stack;
+    final SluiceClient client;
+    final StaticFiles images;
+    /** The sample classifier's id, or null when the test brings its own model. */
+    final String modelId;
+    final LocalJobs jobs;
+
+    StackUnderTest(Path imageDir, LocalProvisioner.QueueSettings queues, StageWrapper stages, boolean classifier) {
+        System.setProperty("sluice.local.schedulerPeriodMillis", "500");
+        this.images = new StaticFiles(imageDir);
+        LocalStack started;
+        try {
+            started = LocalStack.start(new LocalStack.Options(0, null, queues, List.of(), stages));
+        } catch (RuntimeException e) {
+            images.close();
+            throw e;
+        }
+        this.stack = started;
+        this.client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
+        this.modelId = classifier ? LocalJobs.uploadClassifier(client) : null;
+        this.jobs = new LocalJobs(client, images, modelId, secret -> { });
+    }
+
+    @Override
+    public void close() {
+        stack.close();
+        images.close();
+    }
+}
