@@ -84,29 +84,8 @@ public final class DeliveryService {
      * settled are committed together in one transaction.
      */
     public List<Result> deliver(List<Received> batch) {
-        // two copies of one batch in one invocation (SQS delivers at least once): deliver it once; the copy is done
-        // when the first is (a copy left for later would only find the batch committed)
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        List<Received> distinct = new ArrayList<>();
-        List<Integer> copies = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            DeliveryMessage m = batch.get(i).message();
-            if (seen.add(m.jobId() + "/" + m.batchId())) {
-                distinct.add(batch.get(i));
-            } else {
-                copies.add(i);
-            }
-        }
-        if (copies.isEmpty()) {
-            return deliverDistinct(batch);
-        }
-        List<Result> distinctResults = deliverDistinct(distinct);
-        List<Result> results = new ArrayList<>();
-        int d = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            results.add(copies.contains(i) ? Result.DONE : distinctResults.get(d++));
-        }
-        return results;
+        return dev.sluice.core.Copies.runOnce(batch, r -> r.message().jobId() + "/" + r.message().batchId(),
+                this::deliverDistinct);
     }
 
     private List<Result> deliverDistinct(List<Received> batch) {
@@ -231,11 +210,9 @@ public final class DeliveryService {
                     (int) Math.max(1, (backoff + 999) / 1000));
             return null;
         }
-        if (!retriable.isEmpty() || !deferred.isEmpty()) {
-            long now = clock.nowMillis();
-            retriable.forEach((index, reason) -> settled.put(index, failure(message, index, now,
-                    "deliver.retries_exhausted: " + attempts + " attempts, the last: " + reason)));
-        }
+        long now = clock.nowMillis();
+        retriable.forEach((index, reason) -> settled.put(index, failure(message, index, now,
+                "deliver.retries_exhausted: " + attempts + " attempts, the last: " + reason)));
         if (!deferred.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, attempts),
                     clock.nowMillis());

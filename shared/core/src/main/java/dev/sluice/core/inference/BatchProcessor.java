@@ -89,22 +89,7 @@ public final class BatchProcessor {
      * batch, whether it is done (false: leave it to SQS to redeliver).
      */
     public List<Boolean> process(List<BatchMessage> batches) {
-        // SQS may hand the same batch over twice in one invocation (a re-sent fan-out segment): run it once, and
-        // answer for each copy what its first copy got
-        Map<String, Integer> first = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < batches.size(); i++) {
-            first.putIfAbsent(batches.get(i).jobId() + "/" + batches.get(i).batchId(), i);
-        }
-        if (first.size() == batches.size()) {
-            return processDistinct(batches);
-        }
-        List<Integer> positions = new ArrayList<>(first.values());
-        List<Boolean> distinctDone = processDistinct(positions.stream().map(batches::get).toList());
-        List<Boolean> done = new ArrayList<>(batches.size());
-        for (BatchMessage b : batches) {
-            done.add(distinctDone.get(positions.indexOf(first.get(b.jobId() + "/" + b.batchId()))));
-        }
-        return done;
+        return dev.sluice.core.Copies.runOnce(batches, b -> b.jobId() + "/" + b.batchId(), this::processDistinct);
     }
 
     private List<Boolean> processDistinct(List<BatchMessage> batches) {

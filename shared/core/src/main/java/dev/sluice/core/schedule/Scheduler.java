@@ -9,9 +9,9 @@ import java.util.EnumSet;
 import java.util.logging.Logger;
 
 /**
- * The periodic sweep over active jobs (an EventBridge schedule on AWS, a timer in `sluice local`): ends jobs whose
- * stopAtTime (or the default cutoff) passed as TimedOut, accounts the messages waiting in the DLQs, finishes jobs whose every item is terminal, and fails jobs
- * that made no progress for too long. Starting at startAtTime needs no sweep: the fan-out message waits in the queue
+ * The periodic sweep (an EventBridge schedule on AWS, a timer in `sluice local`): accounts the messages waiting in
+ * the DLQs, then, over active jobs, ends those whose stopAtTime (or the default cutoff) passed as TimedOut, finishes
+ * those whose every item is terminal, and fails those that made no progress for too long. Starting at startAtTime needs no sweep: the fan-out message waits in the queue
  * until then. Items that never run because a job ended are counted as skipped where they are: the fan-out skips the
  * lines it has not sent, the inference stage the batches it receives for an ended job.
  */
