@@ -100,6 +100,13 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public java.util.List<String> keys(String prefix) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().forEach(o -> keys.add(o.key()));
+        return keys;
+    }
+
+    @Override
     public byte[] readItem(String itemBucket, String key, long maxBytes) throws IOException {
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(itemBucket).key(key))) {
             if (in.response().contentLength() != null && in.response().contentLength() > maxBytes) {

@@ -12,6 +12,7 @@ public final class Ids {
     public static final String DATASET = "dataset";
     public static final String WEBHOOK = "webhook";
     public static final String MODEL = "model";
+    public static final String EXECUTION = "execution";
     public static final String PROJECT = "proj";
 
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -9,7 +9,8 @@ public record Model(String id, String object, String name, String projectId, Tas
                     Preprocess preprocess, List<String> labels, Status status, long createTime, long updateTime) {
     public static final String OBJECT = "model";
 
-    public enum Task { ImageClassification, ObjectDetection }
+    /** Tabular: rows of numeric features in, one float tensor [rows, features]; used by executions. */
+    public enum Task { ImageClassification, ObjectDetection, Tabular }
 
     public enum State { Uploading, Ready, Failed }
 

@@ -36,11 +36,13 @@ public final class ModelService {
         Validation.required(request, "model.body_required", "send a JSON body {name, task, source, labels}");
         Validation.name(request.name(), "model");
         Validation.check(request.task() != null, "model.task_required",
-                "task must be \"ImageClassification\" or \"ObjectDetection\"");
+                "task must be \"ImageClassification\", \"ObjectDetection\" or \"Tabular\"");
         Validation.check(request.source() != null && Model.Source.UPLOADED_ONNX.equals(request.source().kind()),
                 "model.bad_source", "source.kind must be \"UploadedOnnx\"");
-        Validation.check(request.labels() != null && !request.labels().isEmpty() && request.labels().size() <= 100_000,
-                "model.labels_required", "labels must list the class names, one per output index");
+        Validation.check(request.task() == Model.Task.Tabular && request.labels() == null
+                        || request.labels() != null && !request.labels().isEmpty() && request.labels().size() <= 100_000,
+                "model.labels_required", "labels must list the class names, one per output index (optional for"
+                        + " Tabular models: with labels, the argmax of an output as wide as the labels is named)");
         Model.Preprocess p = (request.preprocess() == null ? Model.Preprocess.IMAGENET : request.preprocess())
                 .withDefaults();
         Validation.check(p.cropSize() >= 8 && p.cropSize() <= 2048 && p.resizeShortSide() >= p.cropSize()

@@ -31,6 +31,9 @@ public interface ObjectStore {
 
     void put(String key, byte[] bytes, String contentType);
 
+    /** Every key of the data bucket under the prefix, in key order. */
+    java.util.List<String> keys(String prefix);
+
     /** Reads an item from any bucket the functions may read ({@code s3://bucket/key}), refusing more than maxBytes. */
     byte[] readItem(String bucket, String key, long maxBytes) throws IOException;
 

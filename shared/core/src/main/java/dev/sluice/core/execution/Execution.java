@@ -1,0 +1,55 @@
+package dev.sluice.core.execution;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A storage-based execution: every file of a source folder that matches the input type becomes one task; each task
+ * writes one output file with the same base name to the destination folder.
+ */
+public record Execution(String id, String object, String projectId, Spec spec, Status status, long createTime,
+                        long updateTime) {
+    public static final String OBJECT = "execution";
+
+    public enum State {
+        Pending, Running, Finished, Failed, Cancelled, TimedOut;
+
+        public static final Set<State> ACTIVE = EnumSet.of(Pending, Running);
+
+        public boolean isTerminal() {
+            return !ACTIVE.contains(this);
+        }
+    }
+
+    /**
+     * What was asked, normalised. modelBuild: the model file's checksum the execution runs (the model's current one
+     * when the request named none). jobTimeout and fileTimeout in seconds, 0 = none. parameters: how rows become
+     * model inputs (see {@link RowMapping}). accessTokenName/accessSecretName: names of stored secrets, never values.
+     */
+    public record Spec(String modelId, String modelBuild, Folder source, Folder destination, FileType inputFileType,
+                       FileType outputFileType, long jobTimeout, long fileTimeout, int parallelism,
+                       Map<String, String> parameters, String accessTokenName, String accessSecretName) {
+        /** The identical-execution guard's key: model, build, source and destination. */
+        public String identity() {
+            return String.join("\n", modelId, modelBuild, source.uri(), destination.uri());
+        }
+    }
+
+    /** finishedFiles + failedFiles + skippedFiles == totalFiles once the execution is terminal (and listed). */
+    public record Status(State state, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                         long skippedFiles, Long startTime, Long endTime) {
+    }
+
+    /** One file of the execution and what became of it (the per-file report). */
+    public record FileReport(long index, String file, String output, FileState status, Long rows, Long failedRows,
+                             Double timeMs, String reason) {
+    }
+
+    public enum FileState { Pending, Finished, Failed, Skipped }
+
+    /** A page of the report: the files in listing order; nextPage continues it. */
+    public record Report(Execution execution, List<FileReport> files, String nextPage) {
+    }
+}

@@ -1,0 +1,341 @@
+package dev.sluice.core.execution;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Json;
+import dev.sluice.core.inference.ItemFetcher;
+import dev.sluice.core.inference.Predictor;
+import dev.sluice.core.inference.TabularPredictor;
+import dev.sluice.core.model.Model;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.port.ExecutionStore;
+import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.TableFormat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * One file task on a worker: download the file, run the model over its rows in batches, write one output file with
+ * the same base name to the destination folder, and settle the file once. Between batches it looks at the clock and
+ * the execution: a file over fileTimeout fails the whole execution; a cancelled or timed-out execution stops the
+ * file, which is skipped. Inputs are kept in the output so rows can be joined back; predictions are appended as
+ * columns, with an {@code error} column for rows the model could not take.
+ */
+public final class ExecutionRunner {
+    /** Files larger than this fail (they are read whole, in the worker's memory). */
+    public static final long MAX_FILE_BYTES = 512L * 1024 * 1024;
+    private static final Logger LOG = Logger.getLogger(ExecutionRunner.class.getName());
+
+    private final ExecutionStore store;
+    private final ExecutionService executions;
+    private final ModelService models;
+    private final FolderStore folders;
+    private final TableFormat formats;
+    private final TabularPredictor tabular;
+    private final Predictor images;
+    private final ItemFetcher fetcher;
+    private final Clock clock;
+    private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
+
+    public ExecutionRunner(ExecutionStore store, ExecutionService executions, ModelService models, FolderStore folders,
+                           TableFormat formats, TabularPredictor tabular, Predictor images, ItemFetcher fetcher,
+                           Clock clock) {
+        this.store = store;
+        this.executions = executions;
+        this.models = models;
+        this.folders = folders;
+        this.formats = formats;
+        this.tabular = tabular;
+        this.images = images;
+        this.fetcher = fetcher;
+        this.clock = clock;
+    }
+
+    /** Why a file stopped before its end: the file is settled with this state and reason. */
+    private static final class Stopped extends RuntimeException {
+        final Execution.FileState state;
+
+        Stopped(Execution.FileState state, String reason) {
+            super(reason);
+            this.state = state;
+        }
+    }
+
+    public void run(ExecutionTask task) {
+        Execution e = store.get(task.projectId(), task.execution()).orElse(null);
+        if (e == null) {
+            LOG.warning(() -> "task of unknown execution " + task.execution() + " dropped");
+            return;
+        }
+        if (e.status().state().isTerminal()) {
+            executions.settle(e, task, report(task, null, Execution.FileState.Skipped, null, null, null,
+                    "execution.ended: the execution ended " + e.status().state() + " before this file ran"));
+            return;
+        }
+        if (!store.settledFiles(e.id(), task.index(), task.index() + 1).isEmpty()) {
+            executions.settle(e, task, null);
+            return;
+        }
+        long started = clock.nowMillis();
+        String output = e.spec().outputFileType().rename(task.file());
+        Path dir = null;
+        Execution.FileReport report;
+        try {
+            dir = Files.createTempDirectory("sluice-file-");
+            Path in = dir.resolve("in");
+            try {
+                folders.download(e.spec().source(), task.file(), in, MAX_FILE_BYTES);
+            } catch (FolderStore.FileTooLargeException ex) {
+                throw new RowMapping.FileProblem("execution.file_too_large", ex.getMessage());
+            }
+            Table table;
+            try {
+                table = formats.read(e.spec().inputFileType(), in);
+            } catch (IOException | RuntimeException ex) {
+                throw new RowMapping.FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
+                        + e.spec().inputFileType() + ": " + ex.getMessage());
+            }
+            Model model = models.get(e.projectId(), e.spec().modelId());
+            Result result = model.task() == Model.Task.Tabular
+                    ? predictTabular(e, model, table, started) : predictImages(e, model, table, started);
+            Path out = dir.resolve("out");
+            formats.write(e.spec().outputFileType(), result.table(), out);
+            folders.upload(e.spec().destination(), output, out, e.spec().outputFileType().contentType());
+            report = report(task, output, Execution.FileState.Finished, (long) table.rows().size(), result.failedRows(),
+                    (double) (clock.nowMillis() - started), null);
+        } catch (RowMapping.FileProblem p) {
+            report = report(task, null, Execution.FileState.Failed, null, null, (double) (clock.nowMillis() - started),
+                    p.code + ": " + p.getMessage());
+        } catch (Stopped s) {
+            report = report(task, null, s.state, null, null, (double) (clock.nowMillis() - started), s.getMessage());
+        } catch (IOException ex) {
+            // S3 or the disk failed: SQS redelivers the task (and dead-letters it if it keeps failing)
+            throw new UncheckedIOException(ex);
+        } finally {
+            deleteQuietly(dir);
+        }
+        executions.settle(e, task, report);
+    }
+
+    private static Execution.FileReport report(ExecutionTask task, String output, Execution.FileState state, Long rows,
+                                               Long failedRows, Double timeMs, String reason) {
+        return new Execution.FileReport(task.index(), task.file(), output, state, rows, failedRows, timeMs, reason);
+    }
+
+    private record Result(Table table, long failedRows) {
+    }
+
+    /** Between batches: fileTimeout fails the execution; an ended execution or a passed jobTimeout stops the file. */
+    private void checkpoint(Execution e, long started) {
+        long now = clock.nowMillis();
+        if (e.spec().fileTimeout() > 0 && now - started > e.spec().fileTimeout() * 1000) {
+            String reason = "execution.file_timeout: a file took longer than fileTimeout (" + e.spec().fileTimeout()
+                    + " s), which fails the whole execution";
+            executions.fail(e, reason);
+            throw new Stopped(Execution.FileState.Failed, reason);
+        }
+        Execution current = store.get(e.projectId(), e.id()).orElse(e);
+        if (current.status().state().isTerminal()) {
+            throw new Stopped(Execution.FileState.Skipped, "execution.ended: the execution ended "
+                    + current.status().state() + " while this file ran");
+        }
+        String timedOut = executions.timedOut(current, now);
+        if (timedOut != null) {
+            store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.TimedOut, timedOut, now);
+            throw new Stopped(Execution.FileState.Skipped, timedOut);
+        }
+    }
+
+    private Result predictTabular(Execution e, Model model, Table table, long started) {
+        int[] features = RowMapping.featureColumns(table, e.spec().parameters());
+        int batchSize = RowMapping.batchSize(e.spec().parameters());
+        int n = table.rows().size();
+        Map<String, float[][]> outputs = new LinkedHashMap<>();
+        String[] errors = new String[n];
+        long failed = 0;
+        for (int from = 0; from < n; from += batchSize) {
+            checkpoint(e, started);
+            int to = Math.min(n, from + batchSize);
+            List<Integer> good = new ArrayList<>();
+            List<float[]> rows = new ArrayList<>();
+            for (int r = from; r < to; r++) {
+                float[] x = new float[features.length];
+                String bad = null;
+                for (int f = 0; f < features.length && bad == null; f++) {
+                    Float v = RowMapping.feature(table.rows().get(r)[features[f]]);
+                    if (v == null) {
+                        bad = "row.bad_feature: column \"" + table.columns().get(features[f]).name()
+                                + "\" is missing or not a number";
+                    } else {
+                        x[f] = v;
+                    }
+                }
+                if (bad == null) {
+                    good.add(r);
+                    rows.add(x);
+                } else {
+                    errors[r] = bad;
+                    failed++;
+                }
+            }
+            if (rows.isEmpty()) {
+                continue;
+            }
+            Map<String, float[][]> batch;
+            try {
+                batch = tabular.run(model, rows.toArray(new float[0][]));
+            } catch (RuntimeException ex) {
+                throw new RowMapping.FileProblem("execution.model_failed", "the model did not run on the rows ("
+                        + features.length + " feature columns): " + ex.getMessage());
+            }
+            for (var out : batch.entrySet()) {
+                float[][] column = outputs.computeIfAbsent(out.getKey(), k -> new float[n][]);
+                for (int i = 0; i < good.size(); i++) {
+                    column[good.get(i)] = out.getValue()[i];
+                }
+            }
+        }
+        List<Table.Column> added = new ArrayList<>();
+        List<int[]> sources = new ArrayList<>(); // {output number, element}
+        List<float[][]> values = new ArrayList<>(outputs.values());
+        List<String> names = new ArrayList<>(outputs.keySet());
+        for (int o = 0; o < values.size(); o++) {
+            int width = Arrays.stream(values.get(o)).filter(v -> v != null).mapToInt(v -> v.length).findFirst().orElse(0);
+            for (int k = 0; k < width; k++) {
+                added.add(new Table.Column(RowMapping.fresh(table, added, width == 1 ? names.get(o) : names.get(o) + "_" + k),
+                        Table.Type.DOUBLE));
+                sources.add(new int[]{o, k});
+            }
+        }
+        int labelsFrom = -1;
+        if (model.labels() != null && !model.labels().isEmpty()) {
+            for (int o = 0; o < values.size() && labelsFrom < 0; o++) {
+                final int oo = o;
+                if (sources.stream().filter(s -> s[0] == oo).count() == model.labels().size()) {
+                    labelsFrom = o;
+                    added.add(new Table.Column(RowMapping.fresh(table, added, "label"), Table.Type.STRING));
+                }
+            }
+        }
+        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
+        final int labelOutput = labelsFrom;
+        Table out = table.append(added, r -> {
+            Object[] extra = new Object[added.size()];
+            for (int c = 0; c < sources.size(); c++) {
+                float[] v = values.get(sources.get(c)[0])[r];
+                extra[c] = v == null ? null : (double) v[sources.get(c)[1]];
+            }
+            if (labelOutput >= 0) {
+                float[] v = values.get(labelOutput)[r];
+                extra[sources.size()] = v == null ? null : model.labels().get(argmax(v));
+            }
+            extra[added.size() - 1] = errors[r];
+            return extra;
+        });
+        return new Result(out, failed);
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private Result predictImages(Execution e, Model model, Table table, long started) {
+        int column = RowMapping.imageColumn(table, e.spec().parameters());
+        int batchSize = Math.min(RowMapping.batchSize(e.spec().parameters()), 64);
+        int n = table.rows().size();
+        String[] predictions = new String[n];
+        String[] errors = new String[n];
+        long failed = 0;
+        for (int from = 0; from < n; from += batchSize) {
+            checkpoint(e, started);
+            int to = Math.min(n, from + batchSize);
+            List<Future<ItemFetcher.Fetched>> fetches = new ArrayList<>();
+            for (int r = from; r < to; r++) {
+                Object value = table.rows().get(r)[column];
+                String url = value == null ? null : imageUrl(e.spec().source(), value.toString());
+                fetches.add(url == null ? null : gatherPool.submit(() -> fetcher.fetch(url)));
+            }
+            List<Predictor.Input> inputs = new ArrayList<>();
+            for (int r = from; r < to; r++) {
+                Future<ItemFetcher.Fetched> f = fetches.get(r - from);
+                ItemFetcher.Fetched fetched = f == null ? new ItemFetcher.Fetched(null, "row.no_image",
+                        "the image column is empty") : join(f);
+                if (fetched.ok()) {
+                    inputs.add(new Predictor.Input(r, fetched.bytes()));
+                } else {
+                    errors[r] = fetched.errorCode() + ": " + fetched.reason();
+                    failed++;
+                }
+            }
+            if (inputs.isEmpty()) {
+                continue;
+            }
+            for (Predictor.Output o : images.predict(model, inputs)) {
+                int r = (int) o.index();
+                if (o.failedStage() == null) {
+                    predictions[r] = Json.write(o.prediction());
+                } else {
+                    errors[r] = o.reason();
+                    failed++;
+                }
+            }
+        }
+        List<Table.Column> added = new ArrayList<>();
+        added.add(new Table.Column(RowMapping.fresh(table, added, "prediction"), Table.Type.STRING));
+        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
+        return new Result(table.append(added, r -> new Object[]{predictions[r], errors[r]}), failed);
+    }
+
+    /** A URL as is; a key of the source bucket, or in local mode a path under the source folder. */
+    static String imageUrl(Folder source, String value) {
+        String v = value.trim();
+        if (v.isEmpty()) {
+            return null;
+        }
+        if (v.contains("://")) {
+            return v;
+        }
+        return source.isLocal() ? "file://" + source.path() + "/" + v : "s3://" + source.bucket() + "/" + v;
+    }
+
+    private static ItemFetcher.Fetched join(Future<ItemFetcher.Fetched> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return new ItemFetcher.Fetched(null, "gather.interrupted", "the fetch was interrupted");
+        } catch (java.util.concurrent.ExecutionException ex) {
+            return new ItemFetcher.Fetched(null, "gather.failed", String.valueOf(ex.getCause()));
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary folder left behind is removed with the container
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package dev.sluice.core.execution;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Ids;
+import dev.sluice.core.Json;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.Validation;
+import dev.sluice.core.fanout.Deadline;
+import dev.sluice.core.model.Model;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.port.ExecutionStore;
+import dev.sluice.core.port.FolderStore;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Storage-based executions: start (validate, take the identical-execution guard, queue the listing), list the source
+ * folder into tasks, settle each file once and chain the next task, end on timeouts, cancel, and report per file.
+ *
+ * <p>Parallelism is a chain per slot: the listing sends tasks 0 … parallelism-1, and settling file i sends file
+ * i + parallelism. A redelivered task settles nothing twice (the file ledger) and sends its successor again, which
+ * the ledger makes harmless; so at most parallelism files run at once, but for redeliveries.
+ */
+public final class ExecutionService {
+    public static final int MAX_PARALLELISM = 1000;
+    public static final int DEFAULT_PARALLELISM = 10;
+    public static final long MAX_TIMEOUT_SECONDS = 7L * 24 * 3600;
+    /** The listing hands over to a continuation when less than this is left of its invocation. */
+    public static final long LIST_RESERVE_MILLIS = 10_000;
+    static final int LIST_PAGE = 1000;
+    static final int REPORT_PAGE = 1000;
+    private static final Logger LOG = Logger.getLogger(ExecutionService.class.getName());
+
+    private final ExecutionStore store;
+    private final ModelService models;
+    private final FolderStore folders;
+    private final FileList files;
+    private final BatchQueue queue;
+    private final Clock clock;
+    private final boolean allowLocal;
+
+    public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
+                            BatchQueue queue, Clock clock, boolean allowLocal) {
+        this.store = store;
+        this.models = models;
+        this.folders = folders;
+        this.files = files;
+        this.queue = queue;
+        this.clock = clock;
+        this.allowLocal = allowLocal;
+    }
+
+    /** The model and, optionally, the build (the checksum of the model file) an execution runs. */
+    public record ModelRef(String id, String build) {
+    }
+
+    public record StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
+                               String sourceFolder, String destinationFolder, String inputFileType,
+                               String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
+                               Map<String, String> parameters, String accessTokenName, String accessSecretName) {
+    }
+
+    public Execution start(String projectId, StartRequest r) {
+        Validation.required(r, "execution.body_required", "send a JSON body {model: {id}, sourceFolder,"
+                + " destinationFolder, …}");
+        Validation.check(r.model() != null && r.model().id() != null, "execution.model_required",
+                "model.id is required");
+        Model model = models.get(projectId, r.model().id());
+        Validation.check(model.status().overview() == Model.State.Ready, "execution.model_not_ready",
+                "model " + model.id() + " is " + model.status().overview() + "; upload its ONNX file first");
+        if (r.model().build() != null && !r.model().build().equals(model.status().checksum())) {
+            throw SluiceException.conflict("execution.build_not_found", "model " + model.id() + " has no build "
+                    + r.model().build() + "; its current build is " + model.status().checksum());
+        }
+        Validation.check(r.bucket() == null || (r.sourceBucket() == null && r.destinationBucket() == null),
+                "execution.bad_bucket", "give either bucket, or sourceBucket and destinationBucket");
+        Validation.check(r.sourceFolder() != null && r.destinationFolder() != null, "execution.folder_required",
+                "sourceFolder and destinationFolder are required");
+        Folder source = Folder.of(r.bucket() != null ? r.bucket() : r.sourceBucket(), r.sourceFolder(),
+                "sourceFolder", allowLocal);
+        Folder destination = Folder.of(r.bucket() != null ? r.bucket() : r.destinationBucket(),
+                r.destinationFolder(), "destinationFolder", allowLocal);
+        long jobTimeout = seconds(r.jobTimeout(), "jobTimeout");
+        long fileTimeout = seconds(r.fileTimeout(), "fileTimeout");
+        int parallelism = r.parallelism() == null ? DEFAULT_PARALLELISM : r.parallelism();
+        Validation.check(parallelism >= 1 && parallelism <= MAX_PARALLELISM, "execution.bad_parallelism",
+                "parallelism must be 1.." + MAX_PARALLELISM);
+        Map<String, String> parameters = r.parameters() == null ? Map.of() : Map.copyOf(r.parameters());
+        RowMapping.validate(model, parameters);
+        secretName(r.accessTokenName(), "accessTokenName");
+        secretName(r.accessSecretName(), "accessSecretName");
+        long now = clock.nowMillis();
+        Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
+                FileType.parse(r.inputFileType(), "inputFileType"), FileType.parse(r.outputFileType(), "outputFileType"),
+                jobTimeout, fileTimeout, parallelism, parameters, r.accessTokenName(), r.accessSecretName());
+        Execution execution = new Execution(Ids.newId(Ids.EXECUTION, now), Execution.OBJECT, projectId, spec,
+                new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now);
+        store.create(execution);
+        queue.send(BatchQueue.Name.FANOUT, List.of(Json.write(ExecutionTask.list(projectId, execution.id(), null, 0))));
+        return execution;
+    }
+
+    private static long seconds(Long value, String field) {
+        long v = value == null ? 0 : value;
+        Validation.check(v >= 0 && v <= MAX_TIMEOUT_SECONDS, "execution.bad_timeout",
+                field + " must be 0 (none) to " + MAX_TIMEOUT_SECONDS + " seconds");
+        return v;
+    }
+
+    /** Names of stored secrets only: a value that looks like an AWS key is refused, so it is never stored. */
+    private static void secretName(String name, String field) {
+        if (name == null) {
+            return;
+        }
+        Validation.check(name.matches("[A-Za-z0-9/_+=.@-]{1,512}") && !name.matches("(AKIA|ASIA)[A-Z0-9]{16}"),
+                "execution.bad_secret_name", field + " must be the name of a stored secret, never its value");
+    }
+
+    public Execution get(String projectId, String id) {
+        return store.get(projectId, id).orElseThrow(() -> SluiceException.notFound("execution", id));
+    }
+
+    public Page<Execution> list(String projectId, PageRequest page) {
+        return store.list(projectId, page);
+    }
+
+    public Execution cancel(String projectId, String id) {
+        Execution e = get(projectId, id);
+        if (!store.transition(projectId, id, Execution.State.ACTIVE, Execution.State.Cancelled,
+                "execution.cancelled: cancelled by request; files not finished are skipped", clock.nowMillis())) {
+            Execution now = get(projectId, id);
+            if (now.status().state().isTerminal()) {
+                throw SluiceException.conflict("execution.already_ended", "execution " + id + " already ended "
+                        + now.status().state());
+            }
+        }
+        return get(projectId, e.id());
+    }
+
+    /**
+     * The files fromIndex onwards (page: a cursor from a previous report), each with its status: settled files as
+     * settled, the rest Pending while the execution runs and Skipped once it ended.
+     */
+    public Execution.Report report(String projectId, String id, String page) {
+        Execution e = get(projectId, id);
+        long from = 0;
+        if (page != null && !page.isBlank()) {
+            try {
+                from = Long.parseLong(new String(java.util.Base64.getUrlDecoder().decode(page),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e2) {
+                throw SluiceException.invalid("request.bad_page", "page is not a cursor returned by a previous report");
+            }
+        }
+        Long total = e.status().totalFiles();
+        if (total == null) {
+            return new Execution.Report(e, List.of(), null);
+        }
+        long to = Math.min(total, from + REPORT_PAGE);
+        List<String> names = from >= to ? List.of() : files.names(projectId, id, from, to);
+        Map<Long, Execution.FileReport> settled = new HashMap<>();
+        store.settledFiles(id, from, to).forEach(f -> settled.put(f.index(), f));
+        List<Execution.FileReport> out = new ArrayList<>();
+        Execution.FileState unsettled = e.status().state().isTerminal() ? Execution.FileState.Skipped
+                : Execution.FileState.Pending;
+        for (int i = 0; i < names.size(); i++) {
+            long index = from + i;
+            Execution.FileReport f = settled.get(index);
+            out.add(f != null && f.status() != Execution.FileState.Skipped ? f
+                    : new Execution.FileReport(index, names.get(i), null, unsettled, null, null, null,
+                    f != null ? f.reason() : null));
+        }
+        String next = to < total ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                Long.toString(to).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+        return new Execution.Report(e, out, next);
+    }
+
+    /**
+     * The fan-out step: lists the source folder from the task's cursor into the file list, continuing in a new
+     * message when the invocation runs short of time; once listed, the execution runs and the first tasks are sent.
+     */
+    public void listFiles(ExecutionTask task, Deadline deadline) {
+        Execution e = store.get(task.projectId(), task.execution()).orElse(null);
+        if (e == null || e.status().state().isTerminal()) {
+            return;
+        }
+        String cursor = task.cursor();
+        long listed = task.listed() == null ? 0 : task.listed();
+        FileType type = e.spec().inputFileType();
+        do {
+            FolderStore.Listing page = folders.list(e.spec().source(), cursor, LIST_PAGE);
+            List<String> matching = page.names().stream().filter(type::matches).toList();
+            if (!matching.isEmpty()) {
+                files.writeChunk(e.projectId(), e.id(), listed, matching);
+            }
+            listed += matching.size();
+            cursor = page.cursor();
+            if (cursor != null && deadline.remainingMillis() < LIST_RESERVE_MILLIS) {
+                // a chunk is named by its first index: the continuation writes the next one
+                queue.send(BatchQueue.Name.FANOUT, List.of(Json.write(
+                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed))));
+                return;
+            }
+        } while (cursor != null);
+        files.complete(e.projectId(), e.id());
+        long now = clock.nowMillis();
+        if (listed == 0) {
+            store.transition(e.projectId(), e.id(), EnumSet.of(Execution.State.Pending), Execution.State.Failed,
+                    "execution.no_files: " + e.spec().source().uri() + " holds no " + type + " files", now);
+            return;
+        }
+        store.startRunning(e.projectId(), e.id(), listed, now);
+        List<String> first = files.names(e.projectId(), e.id(), 0, Math.min(listed, e.spec().parallelism()));
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            bodies.add(Json.write(ExecutionTask.file(e.projectId(), e.id(), i, first.get(i))));
+        }
+        queue.send(BatchQueue.Name.INFERENCE, bodies);
+    }
+
+    /**
+     * Settles a file once (report null: it was settled before) and keeps the execution moving: the next task of this slot is sent (again, when the file
+     * had been settled before), and the execution finishes when every file is settled.
+     */
+    public void settle(Execution e, ExecutionTask task, Execution.FileReport report) {
+        if (report != null && !store.settleFile(e.projectId(), e.id(), report, clock.nowMillis())) {
+            LOG.fine(() -> "file " + task.index() + " of " + e.id() + " was settled before");
+        }
+        Execution current = store.get(e.projectId(), e.id()).orElse(e);
+        if (current.status().state() == Execution.State.Running) {
+            long next = task.index() + e.spec().parallelism();
+            Long total = current.status().totalFiles();
+            if (total != null && next < total) {
+                List<String> name = files.names(e.projectId(), e.id(), next, next + 1);
+                queue.send(BatchQueue.Name.INFERENCE, List.of(Json.write(
+                        ExecutionTask.file(e.projectId(), e.id(), next, name.get(0)))));
+            }
+            store.finishIfComplete(e.projectId(), e.id(), clock.nowMillis());
+        }
+    }
+
+    /** Ends the execution Failed with a reason (a file over fileTimeout, say). */
+    public boolean fail(Execution e, String reason) {
+        return store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.Failed, reason,
+                clock.nowMillis());
+    }
+
+    /** The reason an active execution must end now (its jobTimeout passed), or null. */
+    public String timedOut(Execution e, long now) {
+        if (e.spec().jobTimeout() > 0 && e.status().startTime() != null
+                && now - e.createTime() > e.spec().jobTimeout() * 1000) {
+            return "execution.timed_out: the execution ran longer than jobTimeout (" + e.spec().jobTimeout()
+                    + " s); files not finished are skipped";
+        }
+        return null;
+    }
+
+    /** The sweep: ends executions past their jobTimeout, finishes complete ones; returns how many it ended. */
+    public int sweep() {
+        int ended = 0;
+        for (Execution e : store.active()) {
+            long now = clock.nowMillis();
+            String reason = timedOut(e, now);
+            if (reason != null && store.transition(e.projectId(), e.id(), Execution.State.ACTIVE,
+                    Execution.State.TimedOut, reason, now)) {
+                ended++;
+            } else if (e.status().state() == Execution.State.Running && store.finishIfComplete(e.projectId(), e.id(), now)) {
+                ended++;
+            }
+        }
+        return ended;
+    }
+
+    /** A file task that failed on every attempt (dead-lettered): its file fails, and the execution moves on. */
+    public void abandon(ExecutionTask task, String reason) {
+        Execution e = store.get(task.projectId(), task.execution()).orElse(null);
+        if (e == null) {
+            return;
+        }
+        if (ExecutionTask.LIST.equals(task.step())) {
+            fail(e, "execution.listing_failed: listing " + e.spec().source().uri() + " failed on every attempt: " + reason);
+            return;
+        }
+        settle(e, task, new Execution.FileReport(task.index(), task.file(), null, Execution.FileState.Failed, null,
+                null, null, reason));
+    }
+}

@@ -1,0 +1,150 @@
+package dev.sluice.core.execution;
+
+import dev.sluice.core.Validation;
+import dev.sluice.core.model.Model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the rows of a file become model inputs, from the execution's parameters.
+ * <ul>
+ *   <li>Tabular models: {@code featureColumns} (comma-separated, in the order of the model's input tensor; default:
+ *   every numeric column in file order) become one [rows, features] float tensor.</li>
+ *   <li>Image models: {@code imageColumn} (default: the first of image, url, key) names an https:// or s3:// URL, or
+ *   a key of the source bucket (a path under the source folder in local mode).</li>
+ *   <li>{@code batchSize}: rows per model call (default 256, at most 4096).</li>
+ * </ul>
+ */
+public final class RowMapping {
+    public static final String FEATURE_COLUMNS = "featureColumns";
+    public static final String IMAGE_COLUMN = "imageColumn";
+    public static final String BATCH_SIZE = "batchSize";
+    public static final int DEFAULT_BATCH_SIZE = 256;
+    public static final int MAX_BATCH_SIZE = 4096;
+    private static final List<String> IMAGE_COLUMNS = List.of("image", "url", "key");
+
+    private RowMapping() {
+    }
+
+    /** A file whose rows cannot be mapped: the file fails with this code and message. */
+    public static final class FileProblem extends RuntimeException {
+        public final String code;
+
+        public FileProblem(String code, String message) {
+            super(message);
+            this.code = code;
+        }
+    }
+
+    static void validate(Model model, Map<String, String> parameters) {
+        Validation.check(parameters.size() <= 50 && parameters.entrySet().stream().allMatch(e -> e.getKey() != null
+                        && e.getKey().matches("[A-Za-z0-9_.-]{1,64}") && e.getValue() != null && e.getValue().length() <= 4096),
+                "execution.bad_parameters", "parameters: at most 50 pairs, keys [A-Za-z0-9_.-]{1,64}, values up to 4096 characters");
+        String batch = parameters.get(BATCH_SIZE);
+        if (batch != null) {
+            int n;
+            try {
+                n = Integer.parseInt(batch);
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            Validation.check(n >= 1 && n <= MAX_BATCH_SIZE, "execution.bad_parameters",
+                    "parameters.batchSize must be 1.." + MAX_BATCH_SIZE);
+        }
+        Validation.check(model.task() == Model.Task.Tabular || !parameters.containsKey(FEATURE_COLUMNS),
+                "execution.bad_parameters", "parameters.featureColumns is for Tabular models; model " + model.id()
+                        + " is " + model.task() + " (use imageColumn)");
+        Validation.check(model.task() != Model.Task.Tabular || !parameters.containsKey(IMAGE_COLUMN),
+                "execution.bad_parameters", "parameters.imageColumn is for image models; model " + model.id()
+                        + " is Tabular (use featureColumns)");
+    }
+
+    public static int batchSize(Map<String, String> parameters) {
+        String value = parameters.get(BATCH_SIZE);
+        return value == null ? DEFAULT_BATCH_SIZE : Integer.parseInt(value);
+    }
+
+    /** The columns holding the features, in tensor order. */
+    public static int[] featureColumns(Table table, Map<String, String> parameters) {
+        String named = parameters.get(FEATURE_COLUMNS);
+        if (named == null) {
+            int[] numeric = new int[table.columns().size()];
+            int n = 0;
+            for (int i = 0; i < table.columns().size(); i++) {
+                Table.Type t = table.columns().get(i).type();
+                if (t == Table.Type.LONG || t == Table.Type.DOUBLE) {
+                    numeric[n++] = i;
+                }
+            }
+            if (n == 0) {
+                throw new FileProblem("execution.no_feature_columns", "the file has no numeric columns; name the"
+                        + " model's inputs with parameters.featureColumns");
+            }
+            return Arrays.copyOf(numeric, n);
+        }
+        String[] names = named.split(",");
+        int[] indexes = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            indexes[i] = table.columnIndex(names[i].trim());
+            if (indexes[i] < 0) {
+                throw new FileProblem("execution.missing_column", "the file has no column \"" + names[i].trim()
+                        + "\" (parameters.featureColumns); its columns: " + columnNames(table));
+            }
+        }
+        return indexes;
+    }
+
+    /** The column naming each row's image. */
+    public static int imageColumn(Table table, Map<String, String> parameters) {
+        String named = parameters.get(IMAGE_COLUMN);
+        List<String> candidates = named != null ? List.of(named) : IMAGE_COLUMNS;
+        for (String c : candidates) {
+            int i = table.columnIndex(c);
+            if (i >= 0) {
+                return i;
+            }
+        }
+        throw new FileProblem("execution.missing_column", "the file has no image column " + candidates
+                + " (parameters.imageColumn); its columns: " + columnNames(table));
+    }
+
+    /** A feature value as a float, or null when it is missing or not a number. */
+    public static Float feature(Object value) {
+        if (value instanceof Number n) {
+            return n.floatValue();
+        }
+        if (value instanceof Boolean b) {
+            return b ? 1f : 0f;
+        }
+        if (value instanceof String s && !s.isBlank()) {
+            try {
+                return Float.parseFloat(s.trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** A name for a new column that no existing column has. */
+    static String fresh(Table table, List<Table.Column> added, String name) {
+        String candidate = name;
+        while (taken(table, added, candidate)) {
+            candidate = "prediction_" + candidate;
+        }
+        return candidate;
+    }
+
+    private static boolean taken(Table table, List<Table.Column> added, String name) {
+        return table.columnIndex(name) >= 0 || added.stream().anyMatch(c -> c.name().equals(name));
+    }
+
+    private static String columnNames(Table table) {
+        List<String> names = new ArrayList<>();
+        table.columns().forEach(c -> names.add(c.name()));
+        return String.join(", ", names);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.sluice.core.port;
+
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.execution.Execution;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Executions, their file counters, the exactly-once ledger of their files, and the identical-execution guard. */
+public interface ExecutionStore {
+    /**
+     * Writes a Pending execution and takes the guard of its {@link Execution.Spec#identity()} in one conditional
+     * write; throws a conflict naming the execution that holds the guard.
+     */
+    void create(Execution execution);
+
+    Optional<Execution> get(String projectId, String id);
+
+    Page<Execution> list(String projectId, PageRequest page);
+
+    /** Pending → Running with the number of files listed; false when the execution was no longer Pending. */
+    boolean startRunning(String projectId, String id, long totalFiles, long now);
+
+    /** Conditional state change; a terminal state releases the guard. False when the state was not in {@code from}. */
+    boolean transition(String projectId, String id, Set<Execution.State> from, Execution.State to, String reason,
+                       long now);
+
+    /**
+     * Records a file's terminal outcome and counts it, once: false when the file had been settled before (a
+     * redelivered task).
+     */
+    boolean settleFile(String projectId, String id, Execution.FileReport file, long now);
+
+    /** The settled files with fromIndex <= index < toIndex, in index order. */
+    List<Execution.FileReport> settledFiles(String id, long fromIndex, long toIndex);
+
+    /**
+     * A Running execution whose every file is settled becomes Finished (no file failed) or Failed, conditional on the
+     * counters it read; false when it is not complete or changed meanwhile.
+     */
+    boolean finishIfComplete(String projectId, String id, long now);
+
+    /** The executions that are not terminal, over every project (the scheduler's sweep). */
+    List<Execution> active();
+}

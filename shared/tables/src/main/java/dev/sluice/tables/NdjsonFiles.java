@@ -1,0 +1,95 @@
+package dev.sluice.tables;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.core.Json;
+import dev.sluice.core.execution.Table;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One JSON object per line; the columns are the union of the objects' fields, in the order first seen. */
+final class NdjsonFiles {
+    private NdjsonFiles() {
+    }
+
+    static Table read(Path file) throws IOException {
+        Map<String, Table.Type> types = new LinkedHashMap<>();
+        List<Map<String, Object>> objects = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = Json.tree(line);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("line " + number + ": " + e.getMessage());
+                }
+                if (!node.isObject()) {
+                    throw new IOException("line " + number + " is not a JSON object");
+                }
+                Map<String, Object> values = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> field : node.properties()) {
+                    Object v = value(field.getValue());
+                    values.put(field.getKey(), v);
+                    types.put(field.getKey(), v == null ? types.get(field.getKey())
+                            : ColumnTypes.join(types.get(field.getKey()), ColumnTypes.of(v)));
+                }
+                objects.add(values);
+            }
+        }
+        List<Table.Column> columns = new ArrayList<>();
+        types.forEach((name, type) -> columns.add(new Table.Column(name, type == null ? Table.Type.STRING : type)));
+        List<Object[]> rows = new ArrayList<>(objects.size());
+        for (Map<String, Object> values : objects) {
+            Object[] row = new Object[columns.size()];
+            for (int i = 0; i < row.length; i++) {
+                row[i] = values.get(columns.get(i).name());
+            }
+            rows.add(ColumnTypes.coerce(row, columns));
+        }
+        return new Table(List.copyOf(columns), rows);
+    }
+
+    private static Object value(JsonNode v) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return v.longValue();
+        }
+        if (v.isNumber()) {
+            return v.doubleValue();
+        }
+        if (v.isBoolean()) {
+            return v.booleanValue();
+        }
+        return v.isTextual() ? v.textValue() : v.toString();
+    }
+
+    static void write(Table table, Path file) throws IOException {
+        try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (Object[] row : table.rows()) {
+                ObjectNode node = Json.MAPPER.createObjectNode();
+                for (int i = 0; i < row.length; i++) {
+                    node.set(table.columns().get(i).name(), Json.MAPPER.valueToTree(row[i]));
+                }
+                writer.write(Json.MAPPER.writeValueAsString(node));
+                writer.write('\n');
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.sluice.tables;
+
+import dev.sluice.core.execution.FileType;
+import dev.sluice.core.execution.Table;
+import dev.sluice.core.port.TableFormat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Every file format of executions, by type. */
+public final class Tables implements TableFormat {
+    @Override
+    public Table read(FileType type, Path file) throws IOException {
+        return switch (type) {
+            case CSV -> CsvFiles.read(file);
+            case NDJSON -> NdjsonFiles.read(file);
+            case PARQUET -> ParquetFiles.read(file);
+            case FEATHER -> FeatherFiles.read(file);
+        };
+    }
+
+    @Override
+    public void write(FileType type, Table table, Path file) throws IOException {
+        switch (type) {
+            case CSV -> CsvFiles.write(table, file);
+            case NDJSON -> NdjsonFiles.write(table, file);
+            case PARQUET -> ParquetFiles.write(table, file);
+            case FEATHER -> FeatherFiles.write(table, file);
+        }
+    }
+}
