@@ -51,6 +51,9 @@ public final class SluiceServices {
     public final OutboundGuard guard;
     public final dev.sluice.core.deployment.DeploymentService deployments;
     public final dev.sluice.core.job.JobCompletion completion;
+    public final dev.sluice.core.port.ExecutionStore executionStore;
+    public final dev.sluice.core.port.FolderStore folders;
+    public final dev.sluice.core.execution.ExecutionService executions;
 
     public SluiceServices(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
                           SluiceConfig config, Clock clock) {
@@ -73,11 +76,28 @@ public final class SluiceServices {
         this.completion = new dev.sluice.core.job.JobCompletion(jobStore, objects, queue, clock);
         this.deployments = new dev.sluice.core.deployment.DeploymentService(catalog, models, clock);
         this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock, completion, objects, deployments);
+        this.executionStore = new DynamoExecutionStore(dynamo, config);
+        this.folders = new UserFolders(s3);
+        this.executions = new dev.sluice.core.execution.ExecutionService(executionStore, models, folders,
+                new dev.sluice.core.execution.FileList(objects), queue, clock, config.allowLocalUrls());
     }
 
     public FanoutService fanout() {
         return new FanoutService(jobStore, catalog, datasets, objects, queue,
                 new ItemParser(config.allowLocalUrls()), clock, FANOUT_RESERVE_MILLIS, completion);
+    }
+
+    /** The worker of execution file tasks: tabular models through tabular, image models through images. */
+    public dev.sluice.core.execution.ExecutionRunner executionRunner(dev.sluice.core.inference.TabularPredictor tabular,
+                                                                     Predictor images,
+                                                                     dev.sluice.core.port.TableFormat formats) {
+        return new dev.sluice.core.execution.ExecutionRunner(executionStore, executions, models, folders, formats,
+                tabular, images, itemFetcher(), clock);
+    }
+
+    private ItemFetcher itemFetcher() {
+        return new ItemFetcher(objects, Duration.ofSeconds(5), Duration.ofSeconds(20), MAX_ITEM_BYTES,
+                config.allowLocalUrls(), guard);
     }
 
     public BatchProcessor batchProcessor(Predictor predictor) {
@@ -86,19 +106,17 @@ public final class SluiceServices {
 
     /** @param oneTensorPerCall the GPU pool's mode: one tensor across all batches of a call */
     public BatchProcessor batchProcessor(Predictor predictor, boolean oneTensorPerCall) {
-        ItemFetcher fetcher = new ItemFetcher(objects, Duration.ofSeconds(5), Duration.ofSeconds(20), MAX_ITEM_BYTES,
-                config.allowLocalUrls(), guard);
-        return new BatchProcessor(jobStore, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall,
+        return new BatchProcessor(jobStore, catalog, itemFetcher(), predictor, objects, queue, clock, oneTensorPerCall,
                 completion);
     }
 
     public dev.sluice.core.schedule.Scheduler scheduler() {
-        return new dev.sluice.core.schedule.Scheduler(jobStore, clock, completion, deadLetters());
+        return new dev.sluice.core.schedule.Scheduler(jobStore, clock, completion, deadLetters(), executions);
     }
 
     public dev.sluice.core.deadletter.DeadLetterService deadLetters() {
         return new dev.sluice.core.deadletter.DeadLetterService(jobStore, catalog, queue, fanout(), delivery(), jobs,
-                completion, clock);
+                completion, clock, executions);
     }
 
     public DeliveryService delivery() {

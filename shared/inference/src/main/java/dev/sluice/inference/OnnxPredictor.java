@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  * ONNX Runtime image classification: decode and preprocess the batch's items in parallel into one NCHW tensor, run
  * the session once, softmax, top-k. One session per model per container, keyed by model id and checksum.
  */
-public final class OnnxPredictor implements Predictor, AutoCloseable {
+public final class OnnxPredictor implements Predictor, dev.sluice.core.inference.TabularPredictor, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OnnxPredictor.class.getName());
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -198,6 +198,72 @@ public final class OnnxPredictor implements Predictor, AutoCloseable {
             }
             return logits;
         }
+    }
+
+    /**
+     * A tabular model: the rows as one [rows, features] float tensor into its first input; every output comes back by
+     * name as [rows, width] floats (1-D outputs, such as a class index, as width 1; integer outputs as floats).
+     */
+    @Override
+    public Map<String, float[][]> run(Model model, float[][] features) {
+        try {
+            OrtSession session = session(model);
+            String inputName = session.getInputNames().iterator().next();
+            int n = features.length;
+            int width = n == 0 ? 0 : features[0].length;
+            float[] flat = new float[n * width];
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(features[r], 0, flat, r * width, width);
+            }
+            try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(flat), new long[]{n, width});
+                 OrtSession.Result result = session.run(Map.of(inputName, input))) {
+                Map<String, float[][]> outputs = new java.util.LinkedHashMap<>();
+                for (Map.Entry<String, ai.onnxruntime.OnnxValue> output : result) {
+                    outputs.put(output.getKey(), rowsOf(output.getKey(), output.getValue().getValue(), n));
+                }
+                return outputs;
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static float[][] rowsOf(String name, Object value, int n) {
+        float[][] rows = new float[n][];
+        switch (value) {
+            case float[][] v -> {
+                return v;
+            }
+            case float[] v -> {
+                for (int r = 0; r < n; r++) {
+                    rows[r] = new float[]{v[r]};
+                }
+            }
+            case long[] v -> {
+                for (int r = 0; r < n; r++) {
+                    rows[r] = new float[]{v[r]};
+                }
+            }
+            case double[][] v -> {
+                for (int r = 0; r < n; r++) {
+                    rows[r] = new float[v[r].length];
+                    for (int k = 0; k < v[r].length; k++) {
+                        rows[r][k] = (float) v[r][k];
+                    }
+                }
+            }
+            case long[][] v -> {
+                for (int r = 0; r < n; r++) {
+                    rows[r] = new float[v[r].length];
+                    for (int k = 0; k < v[r].length; k++) {
+                        rows[r][k] = v[r][k];
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("output " + name + " is not a [rows] or [rows, width] tensor"
+                    + " of numbers (" + value.getClass().getSimpleName() + ")");
+        }
+        return rows;
     }
 
     OrtSession session(Model model) throws OrtException {

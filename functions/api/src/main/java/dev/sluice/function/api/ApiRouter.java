@@ -27,7 +27,7 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs|dead-letters|api-keys)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/secret|:cancel|:retry|:test|:redrive)?)?/?$");
+            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs|dead-letters|api-keys|executions)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/report|/secret|:cancel|:retry|:test|:redrive)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -121,9 +121,14 @@ public final class ApiRouter {
             require(method, "POST", collection.equals("batch/jobs"));
             return ok(201, services.jobs.retry(projectId, id));
         }
+        if ("/report".equals(action)) {
+            require(method, "GET", collection.equals("executions"));
+            return ok(200, services.executions.report(projectId, id, request.param("page")));
+        }
         if (cancel) {
-            require(method, "POST", collection.equals("batch/jobs"));
-            return ok(200, services.jobs.cancel(projectId, id));
+            require(method, "POST", collection.equals("batch/jobs") || collection.equals("executions"));
+            return ok(200, collection.equals("executions") ? services.executions.cancel(projectId, id)
+                    : services.jobs.cancel(projectId, id));
         }
         if (logs) {
             require(method, "GET", collection.equals("batch/jobs"));
@@ -156,6 +161,10 @@ public final class ApiRouter {
                     ? (method.equals("POST") ? ok(201, services.apiKeys.create(projectId, optionalBody(request, dev.sluice.core.auth.ApiKeys.CreateRequest.class)))
                     : list(method, () -> services.apiKeys.list(projectId, page)))
                     : error(SluiceException.Kind.NOT_FOUND, "route.not_found", "keys are listed and revoked, not read one by one");
+            case "executions" -> id == null
+                    ? (method.equals("POST") ? ok(201, services.executions.start(projectId, body(request, dev.sluice.core.execution.ExecutionService.StartRequest.class)))
+                    : list(method, () -> services.executions.list(projectId, page)))
+                    : get(method, () -> services.executions.get(projectId, id));
             case "dead-letters" -> id == null
                     ? list(method, () -> deadLetters.list(projectId, page))
                     : get(method, () -> deadLetters.get(projectId, id));

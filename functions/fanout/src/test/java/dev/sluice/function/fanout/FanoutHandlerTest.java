@@ -46,7 +46,7 @@ class FanoutHandlerTest {
                 new Dataset.Status(Dataset.State.Ready, null, 70L, (long) ndjson.length(), put.eTag(), null), 0, 0));
         fixture.job(70, null);
 
-        SQSBatchResponse response = new FanoutHandler(fixture.services.fanout())
+        SQSBatchResponse response = new FanoutHandler(fixture.services.fanout(), fixture.services.executions)
                 .handleRequest(Events.load("sqs-fanout.json", SQSEvent.class), new LocalEventSource.LocalContext(60_000));
 
         assertTrue(response.getBatchItemFailures().isEmpty());
@@ -77,7 +77,7 @@ class FanoutHandlerTest {
                     new Dataset.Status(Dataset.State.Ready, null, (long) lines, (long) ndjson.length(), put.eTag(), null),
                     0, 0));
             f.job(lines, null);
-            FanoutHandler handler = new FanoutHandler(f.services.fanout());
+            FanoutHandler handler = new FanoutHandler(f.services.fanout(), f.services.executions);
             // An invocation that always has less time left than the fan-out's reserve.
             var almostOutOfTime = new LocalEventSource.LocalContext(1_000);
             SQSEvent event = Events.load("sqs-fanout.json", SQSEvent.class);

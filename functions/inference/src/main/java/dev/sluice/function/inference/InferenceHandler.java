@@ -5,28 +5,62 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.aws.lambda.SqsBatches;
+import dev.sluice.core.execution.ExecutionRunner;
+import dev.sluice.core.execution.ExecutionTask;
 import dev.sluice.core.inference.BatchMessage;
 import dev.sluice.core.inference.BatchProcessor;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
 /**
  * SQS-triggered: one message is one batch of items, predicted as one tensor. The batches of one invocation (the event
  * source mapping's batch size) share one commit and one SendMessageBatch, and the next batch is gathered while the
- * current one is predicted.
+ * current one is predicted. The same queue carries executions' file tasks: the files of an invocation run side by
+ * side, each settled on its own.
  */
 @Named("inference")
 public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private static final Logger LOG = Logger.getLogger(InferenceHandler.class.getName());
     private final BatchProcessor processor;
+    private final ExecutionRunner files;
 
     @Inject
-    public InferenceHandler(BatchProcessor processor) {
+    public InferenceHandler(BatchProcessor processor, ExecutionRunner files) {
         this.processor = processor;
+        this.files = files;
     }
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return SqsBatches.together(event, BatchMessage.class,
-                batches -> processor.process(batches.stream().map(SqsBatches.Parsed::body).toList()));
+        SQSBatchResponse batches = SqsBatches.together(SqsBatches.select(event, b -> !ExecutionTask.isOne(b)),
+                BatchMessage.class, parsed -> processor.process(parsed.stream().map(SqsBatches.Parsed::body).toList()));
+        SQSBatchResponse tasks = SqsBatches.together(SqsBatches.select(event, ExecutionTask::isOne),
+                ExecutionTask.class, this::runFiles);
+        return SqsBatches.merge(batches, tasks);
+    }
+
+    private List<Boolean> runFiles(List<SqsBatches.Parsed<ExecutionTask>> tasks) {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> running = tasks.stream().map(t -> pool.submit(() -> {
+                files.run(t.body());
+                return true;
+            })).toList();
+            return running.stream().map(f -> {
+                try {
+                    f.get();
+                    return true;
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "a file task failed; SQS will redeliver it", e);
+                    return false;
+                }
+            }).toList();
+        }
     }
 }

@@ -47,7 +47,8 @@ class InferenceHandlerTest {
         fixture.job(3, HandlerFixture.WEBHOOK);
         fixture.services.jobStore.transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting), JobState.Running,
                 "Running", null, 2);
-        InferenceHandler handler = new InferenceHandler(fixture.services.batchProcessor(predictor));
+        InferenceHandler handler = new InferenceHandler(fixture.services.batchProcessor(predictor),
+                fixture.services.executionRunner(predictor, predictor, new dev.sluice.tables.Tables()));
         SQSEvent event = Events.load("sqs-inference.json", SQSEvent.class);
         // the same batch twice in one invocation (a re-sent fan-out segment): one transaction cannot hold both
         SQSEvent twice = Events.load("sqs-inference.json", SQSEvent.class);

@@ -57,6 +57,25 @@ public final class SqsBatches {
         return new SQSBatchResponse(failures);
     }
 
+    /**
+     * The messages of an event whose body passes the test, as an event of their own (queues that carry two kinds of
+     * message hand each kind to its own handler).
+     */
+    public static SQSEvent select(SQSEvent event, java.util.function.Predicate<String> body) {
+        SQSEvent selected = new SQSEvent();
+        selected.setRecords(event.getRecords().stream().filter(m -> body.test(m.getBody())).toList());
+        return selected;
+    }
+
+    /** The failures of several partial responses, as one. */
+    public static SQSBatchResponse merge(SQSBatchResponse... responses) {
+        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        for (SQSBatchResponse r : responses) {
+            failures.addAll(r.getBatchItemFailures());
+        }
+        return new SQSBatchResponse(failures);
+    }
+
     /** SQS's ApproximateReceiveCount of the message: 1 on its first delivery. */
     public static int receiveCount(SQSEvent.SQSMessage message) {
         String value = message.getAttributes() == null ? null : message.getAttributes().get("ApproximateReceiveCount");

@@ -49,9 +49,12 @@ public final class DeadLetterService {
     private final JobService jobService;
     private final JobCompletion completion;
     private final Clock clock;
+    private final dev.sluice.core.execution.ExecutionService executions;
 
     public DeadLetterService(JobStore jobs, Catalog catalog, BatchQueue queue, FanoutService fanout,
-                             DeliveryService delivery, JobService jobService, JobCompletion completion, Clock clock) {
+                             DeliveryService delivery, JobService jobService, JobCompletion completion, Clock clock,
+                             dev.sluice.core.execution.ExecutionService executions) {
+        this.executions = executions;
         this.jobs = jobs;
         this.catalog = catalog;
         this.queue = queue;
@@ -93,6 +96,11 @@ public final class DeadLetterService {
         long now = clock.nowMillis();
         String reason = stageOf(name) + ".dead_lettered: the message failed on every attempt and went to the "
                 + name + " DLQ; see the function's logs for its errors, and `sluice dlq redrive` to run these items again";
+        if (dev.sluice.core.execution.ExecutionTask.isOne(body)) {
+            // an execution's task: its file fails (or, for the listing, the execution), and the execution moves on
+            executions.abandon(Json.read(body, dev.sluice.core.execution.ExecutionTask.class), reason);
+            return null;
+        }
         switch (name) {
             case FANOUT -> {
                 FanoutMessage m = Json.read(body, FanoutMessage.class);

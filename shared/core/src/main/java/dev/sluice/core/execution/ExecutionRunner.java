@@ -100,6 +100,9 @@ public final class ExecutionRunner {
                 folders.download(e.spec().source(), task.file(), in, MAX_FILE_BYTES);
             } catch (FolderStore.FileTooLargeException ex) {
                 throw new RowMapping.FileProblem("execution.file_too_large", ex.getMessage());
+            } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException ex) {
+                throw new RowMapping.FileProblem("execution.file_gone", "the file was listed but is gone: "
+                        + ex.getMessage());
             }
             Table table;
             try {

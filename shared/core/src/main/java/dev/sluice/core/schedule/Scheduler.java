@@ -13,7 +13,8 @@ import java.util.logging.Logger;
  * the DLQs, then, over active jobs, ends those whose stopAtTime (or the default cutoff) passed as TimedOut, finishes
  * those whose every item is terminal, and fails those that made no progress for too long. Starting at startAtTime needs no sweep: the fan-out message waits in the queue
  * until then. Items that never run because a job ended are counted as skipped where they are: the fan-out skips the
- * lines it has not sent, the inference stage the batches it receives for an ended job.
+ * lines it has not sent, the inference stage the batches it receives for an ended job. Executions past their
+ * jobTimeout end TimedOut, and complete ones finish.
  */
 public final class Scheduler {
     /** A job without stopAtTime ends TimedOut this long after its creation. */
@@ -22,16 +23,20 @@ public final class Scheduler {
     public static final long STALL_MILLIS = 60L * 60 * 1000;
     private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
 
-    public record Sweep(int deadLetters, int active, int timedOut, int finished, int failed) {
+    /** executionsEnded: executions the sweep ended (jobTimeout passed) or finished. */
+    public record Sweep(int deadLetters, int active, int timedOut, int finished, int failed, int executionsEnded) {
     }
 
     private final JobStore jobs;
     private final Clock clock;
     private final dev.sluice.core.job.JobCompletion completion;
     private final dev.sluice.core.deadletter.DeadLetterService deadLetters;
+    private final dev.sluice.core.execution.ExecutionService executions;
 
     public Scheduler(JobStore jobs, Clock clock, dev.sluice.core.job.JobCompletion completion,
-                     dev.sluice.core.deadletter.DeadLetterService deadLetters) {
+                     dev.sluice.core.deadletter.DeadLetterService deadLetters,
+                     dev.sluice.core.execution.ExecutionService executions) {
+        this.executions = executions;
         this.completion = completion;
         this.deadLetters = deadLetters;
         this.jobs = jobs;
@@ -66,6 +71,6 @@ public final class Scheduler {
                 }
             }
         }
-        return new Sweep(drained, active.size(), timedOut, finished, failed);
+        return new Sweep(drained, active.size(), timedOut, finished, failed, executions.sweep());
     }
 }

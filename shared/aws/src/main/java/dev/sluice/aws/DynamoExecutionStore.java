@@ -1,0 +1,299 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.Ids;
+import dev.sluice.core.Json;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.execution.Execution;
+import dev.sluice.core.port.ExecutionStore;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static dev.sluice.aws.DynamoJobStore.n;
+import static dev.sluice.aws.DynamoJobStore.s;
+
+/**
+ * Executions live in the catalog table (pk projectId, sk the execution id): the spec as JSON, the state and the file
+ * counters as attributes that workers ADD to. Beside them, in the same table: the identical-execution guard
+ * ({@code lock_execution_<sha256 of the identity>}, naming its holder) and a marker per active execution in the
+ * {@code #active-executions} partition for the sweep. Settled files are ledger rows (pk the execution id, sk
+ * {@code file#<index>}), each written once, in one transaction with its counter.
+ */
+public final class DynamoExecutionStore implements ExecutionStore {
+    static final String ACTIVE_PARTITION = "#active-executions";
+    private static final long LEDGER_TTL_SECONDS = Duration.ofDays(90).toSeconds();
+
+    private final DynamoDbClient dynamo;
+    private final String catalog;
+    private final String ledger;
+
+    public DynamoExecutionStore(DynamoDbClient dynamo, SluiceConfig config) {
+        this.dynamo = dynamo;
+        this.catalog = config.catalogTable();
+        this.ledger = config.ledgerTable();
+    }
+
+    static String lockId(Execution.Spec spec) {
+        return "lock_execution_" + Ids.sha256Hex(spec.identity());
+    }
+
+    private static Map<String, AttributeValue> key(String projectId, String id) {
+        return Map.of("projectId", s(projectId), "id", s(id));
+    }
+
+    @Override
+    public void create(Execution e) {
+        Execution stored = new Execution(e.id(), e.object(), e.projectId(), e.spec(), null, e.createTime(), e.updateTime());
+        Map<String, AttributeValue> item = new HashMap<>(key(e.projectId(), e.id()));
+        item.put("doc", s(Json.write(stored)));
+        item.put("state", s(e.status().state().name()));
+        item.put("finishedFiles", n(0));
+        item.put("failedFiles", n(0));
+        item.put("updateTime", n(e.updateTime()));
+        String lock = lockId(e.spec());
+        List<TransactWriteItem> writes = List.of(
+                TransactWriteItem.builder().put(p -> p.tableName(catalog).item(Map.of("projectId", s(e.projectId()),
+                                "id", s(lock), "holder", s(e.id())))
+                        .conditionExpression("attribute_not_exists(id)")
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).build(),
+                TransactWriteItem.builder().put(p -> p.tableName(catalog).item(item)
+                        .conditionExpression("attribute_not_exists(id)")).build(),
+                TransactWriteItem.builder().put(p -> p.tableName(catalog).item(Map.of("projectId", s(ACTIVE_PARTITION),
+                        "id", s(e.id()), "owner", s(e.projectId())))).build());
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(writes));
+        } catch (TransactionCanceledException ex) {
+            CancellationReason lockReason = ex.cancellationReasons().get(0);
+            if ("ConditionalCheckFailed".equals(lockReason.code())) {
+                String holder = lockReason.item() != null && lockReason.item().containsKey("holder")
+                        ? lockReason.item().get("holder").s() : "another execution";
+                throw SluiceException.conflict("execution.identical_running", "execution " + holder + " with the same"
+                        + " model, build, source folder and destination folder is running; wait for it to end or"
+                        + " cancel it");
+            }
+            throw ex;
+        }
+    }
+
+    @Override
+    public Optional<Execution> get(String projectId, String id) {
+        var response = dynamo.getItem(b -> b.tableName(catalog).consistentRead(true).key(key(projectId, id)));
+        if (!response.hasItem() || response.item().isEmpty() || !response.item().containsKey("state")) {
+            return Optional.empty();
+        }
+        return Optional.of(execution(response.item()));
+    }
+
+    private static Execution execution(Map<String, AttributeValue> item) {
+        Execution doc = Json.read(item.get("doc").s(), Execution.class);
+        Execution.State state = Execution.State.valueOf(item.get("state").s());
+        Long total = item.containsKey("totalFiles") ? Long.valueOf(item.get("totalFiles").n()) : null;
+        long finished = Long.parseLong(item.get("finishedFiles").n());
+        long failed = Long.parseLong(item.get("failedFiles").n());
+        // a file never settled by the end of an execution was skipped
+        long skipped = state.isTerminal() && total != null ? total - finished - failed : 0;
+        Execution.Status status = new Execution.Status(state, item.containsKey("reason") ? item.get("reason").s() : null,
+                total, finished, failed, skipped, optionalLong(item, "startTime"), optionalLong(item, "endTime"));
+        return new Execution(doc.id(), doc.object(), doc.projectId(), doc.spec(), status, doc.createTime(),
+                Long.parseLong(item.get("updateTime").n()));
+    }
+
+    private static Long optionalLong(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) ? Long.valueOf(item.get(name).n()) : null;
+    }
+
+    @Override
+    public Page<Execution> list(String projectId, PageRequest page) {
+        return Pages.query(dynamo, catalog, null, "projectId = :p", Map.of(":p", s(projectId)), "id",
+                Ids.EXECUTION + "_", page, DynamoExecutionStore::execution);
+    }
+
+    @Override
+    public boolean startRunning(String projectId, String id, long totalFiles, long now) {
+        try {
+            dynamo.updateItem(b -> b.tableName(catalog).key(key(projectId, id))
+                    .updateExpression("SET #s = :running, totalFiles = :t, startTime = :now, updateTime = :now")
+                    .conditionExpression("#s = :pending")
+                    .expressionAttributeNames(Map.of("#s", "state"))
+                    .expressionAttributeValues(Map.of(":running", s("Running"), ":pending", s("Pending"),
+                            ":t", n(totalFiles), ":now", n(now))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean transition(String projectId, String id, Set<Execution.State> from, Execution.State to,
+                              String reason, long now) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":to", s(to.name()), ":now", n(now)));
+        List<String> froms = new ArrayList<>();
+        int i = 0;
+        for (Execution.State state : from) {
+            values.put(":f" + i, s(state.name()));
+            froms.add(":f" + i++);
+        }
+        String set = "SET #s = :to, updateTime = :now" + (to.isTerminal() ? ", endTime = :now" : "");
+        if (reason != null) {
+            values.put(":reason", s(reason));
+            set += ", reason = :reason";
+        }
+        String update = set;
+        List<TransactWriteItem> writes = new ArrayList<>();
+        writes.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
+                .updateExpression(update).conditionExpression("#s IN (" + String.join(", ", froms) + ")")
+                .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(values)).build());
+        if (to.isTerminal()) {
+            Execution e = get(projectId, id).orElse(null);
+            if (e == null || !from.contains(e.status().state())) {
+                return false;
+            }
+            writes.addAll(release(e));
+        }
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(writes));
+            return true;
+        } catch (TransactionCanceledException e) {
+            if ("ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean settleFile(String projectId, String id, Execution.FileReport file, long now) {
+        Map<String, AttributeValue> row = Map.of("jobId", s(id), "entry", s(fileEntry(file.index())),
+                "doc", s(Json.write(file)), "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS));
+        if (file.status() == Execution.FileState.Skipped) {
+            try {
+                dynamo.putItem(p -> p.tableName(ledger).item(row).conditionExpression("attribute_not_exists(entry)"));
+                return true;
+            } catch (ConditionalCheckFailedException e) {
+                return false;
+            }
+        }
+        TransactWriteItem put = TransactWriteItem.builder().put(p -> p.tableName(ledger).item(row)
+                .conditionExpression("attribute_not_exists(entry)")).build();
+        String counter = file.status() == Execution.FileState.Finished ? "finishedFiles" : "failedFiles";
+        // counted only while the execution runs: once it ended, its counters are final and the file was skipped
+        TransactWriteItem count = TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
+                .updateExpression("ADD " + counter + " :one SET updateTime = :now")
+                .conditionExpression("#s = :running").expressionAttributeNames(Map.of("#s", "state"))
+                .expressionAttributeValues(Map.of(":one", n(1), ":now", n(now), ":running", s("Running")))).build();
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(put, count));
+            return true;
+        } catch (TransactionCanceledException e) {
+            List<CancellationReason> reasons = e.cancellationReasons();
+            if ("ConditionalCheckFailed".equals(reasons.get(0).code())) {
+                return false;
+            }
+            if ("ConditionalCheckFailed".equals(reasons.get(1).code())) {
+                return settleFile(projectId, id, new Execution.FileReport(file.index(), file.file(), null,
+                        Execution.FileState.Skipped, null, null, file.timeMs(), "execution.ended: the execution ended"
+                        + " before this file was settled" + (file.reason() == null ? "" : " (" + file.reason() + ")")), now);
+            }
+            throw e;
+        }
+    }
+
+    private static String fileEntry(long index) {
+        return String.format("file#%012d", index);
+    }
+
+    @Override
+    public List<Execution.FileReport> settledFiles(String id, long fromIndex, long toIndex) {
+        List<Execution.FileReport> files = new ArrayList<>();
+        if (toIndex <= fromIndex) {
+            return files;
+        }
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> exclusiveStart = start;
+            var response = dynamo.query(b -> b.tableName(ledger).consistentRead(true)
+                    .keyConditionExpression("jobId = :id AND entry BETWEEN :from AND :to")
+                    .expressionAttributeValues(Map.of(":id", s(id), ":from", s(fileEntry(fromIndex)),
+                            ":to", s(fileEntry(toIndex - 1))))
+                    .exclusiveStartKey(exclusiveStart));
+            response.items().forEach(item -> files.add(Json.read(item.get("doc").s(), Execution.FileReport.class)));
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return files;
+    }
+
+    @Override
+    public boolean finishIfComplete(String projectId, String id, long now) {
+        Execution e = get(projectId, id).orElse(null);
+        if (e == null || e.status().state() != Execution.State.Running || e.status().totalFiles() == null) {
+            return false;
+        }
+        long finished = e.status().finishedFiles();
+        long failed = e.status().failedFiles();
+        if (finished + failed != e.status().totalFiles()) {
+            return false;
+        }
+        Execution.State to = failed == 0 ? Execution.State.Finished : Execution.State.Failed;
+        String reason = failed == 0 ? null : "execution.files_failed: " + failed + " of " + e.status().totalFiles()
+                + " files failed; see the report";
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":to", s(to.name()), ":now", n(now),
+                ":running", s("Running"), ":f", n(finished), ":x", n(failed)));
+        String update = "SET #s = :to, updateTime = :now, endTime = :now";
+        if (reason != null) {
+            values.put(":reason", s(reason));
+            update += ", reason = :reason";
+        }
+        String u2 = update;
+        List<TransactWriteItem> writes = new ArrayList<>();
+        writes.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id)).updateExpression(u2)
+                .conditionExpression("#s = :running AND finishedFiles = :f AND failedFiles = :x")
+                .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(values)).build());
+        writes.addAll(release(e));
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(writes));
+            return true;
+        } catch (TransactionCanceledException ex) {
+            return false;
+        }
+    }
+
+    /** What an execution's end removes with it: its guard (only if it still holds it) and its active marker. */
+    private List<TransactWriteItem> release(Execution e) {
+        return List.of(TransactWriteItem.builder().delete(d -> d.tableName(catalog)
+                        .key(key(e.projectId(), lockId(e.spec()))).conditionExpression("attribute_not_exists(id) OR holder = :me")
+                        .expressionAttributeValues(Map.of(":me", s(e.id())))).build(),
+                TransactWriteItem.builder().delete(d -> d.tableName(catalog).key(key(ACTIVE_PARTITION, e.id()))).build());
+    }
+
+    @Override
+    public List<Execution> active() {
+        List<Execution> out = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> exclusiveStart = start;
+            var response = dynamo.query(b -> b.tableName(catalog).keyConditionExpression("projectId = :p")
+                    .expressionAttributeValues(Map.of(":p", s(ACTIVE_PARTITION))).exclusiveStartKey(exclusiveStart));
+            for (var marker : response.items()) {
+                get(marker.get("owner").s(), marker.get("id").s()).ifPresent(out::add);
+            }
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return out;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.execution.Folder;
+import dev.sluice.core.port.FolderStore;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Users' folders for executions: S3 (ListObjectsV2 pages, GetObject, PutObject with the function's role), and in
+ * local mode this machine's folders, read and written where they are.
+ */
+public final class UserFolders implements FolderStore {
+    private final S3Client s3;
+
+    public UserFolders(S3Client s3) {
+        this.s3 = s3;
+    }
+
+    @Override
+    public Listing list(Folder folder, String cursor, int max) {
+        if (folder.isLocal()) {
+            return listLocal(folder, cursor, max);
+        }
+        String prefix = folder.path().isEmpty() ? "" : folder.path() + "/";
+        var page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(max).continuationToken(cursor));
+        List<String> names = page.contents().stream().map(o -> o.key().substring(prefix.length()))
+                .filter(name -> !name.isEmpty() && !name.endsWith("/")).toList();
+        return new Listing(names, Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null);
+    }
+
+    /** Files under the folder in name order; the cursor is the last name of the previous page. */
+    private static Listing listLocal(Folder folder, String cursor, int max) {
+        Path root = Path.of(folder.path());
+        if (!Files.isDirectory(root)) {
+            return new Listing(List.of(), null);
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            List<String> names = files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString().replace('\\', '/'))
+                    .sorted().filter(n -> cursor == null || n.compareTo(cursor) > 0).limit(max + 1L).toList();
+            boolean more = names.size() > max;
+            List<String> page = more ? names.subList(0, max) : names;
+            return new Listing(page, more ? page.get(page.size() - 1) : null);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void download(Folder folder, String name, Path to, long maxBytes) throws IOException {
+        if (folder.isLocal()) {
+            Path file = Path.of(folder.path()).resolve(name);
+            if (Files.size(file) > maxBytes) {
+                throw new FileTooLargeException(name, Files.size(file), maxBytes);
+            }
+            Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        String key = folder.keyOf(name);
+        try (var in = s3.getObject(b -> b.bucket(folder.bucket()).key(key))) {
+            Long size = in.response().contentLength();
+            if (size != null && size > maxBytes) {
+                in.abort();
+                throw new FileTooLargeException(name, size, maxBytes);
+            }
+            Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchKeyException e) {
+            throw new FileNotFoundException("s3://" + folder.bucket() + "/" + key + " no longer exists");
+        }
+    }
+
+    @Override
+    public void upload(Folder folder, String name, Path from, String contentType) throws IOException {
+        if (folder.isLocal()) {
+            Path file = Path.of(folder.path()).resolve(name);
+            Files.createDirectories(file.getParent());
+            Path partial = file.resolveSibling(file.getFileName() + ".partial");
+            Files.copy(from, partial, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        s3.putObject(b -> b.bucket(folder.bucket()).key(folder.keyOf(name)).contentType(contentType),
+                RequestBody.fromFile(from));
+    }
+}
