@@ -23,7 +23,8 @@ import java.util.Map;
 final class ClientCommands {
     static final String USAGE = """
               datasets create --name N --file F.ndjson | get ID | list
-              models   create --name N --file F.onnx --labels L.txt [--task ImageClassification|ObjectDetection] | get ID | list | delete ID
+              models   create --name N --file F.onnx [--labels L.txt] [--task ImageClassification|ObjectDetection|Tabular]
+                       get ID | list | delete ID          (labels are required for image models)
               deployments create --name N --model ID [--target Lambda|GpuPool] [--batch-size N] [--max-concurrency N] | get ID | list | delete ID
               webhooks create --name N --endpoint URL [--max-retries N] [--max-backoff-ms N] | get ID | list
                        update ID [--endpoint URL] [--max-retries N] [--max-backoff-ms N] | rotate ID | test ID | delete ID
@@ -34,6 +35,11 @@ final class ClientCommands {
                        logs ID [--min-level Error] [--follow]
                        results ID --out DIR
               keys     create [--name N] | list | revoke ID          the key is shown once, at creation
+              executions start --model ID [--build B] --source FOLDER --destination FOLDER
+                              [--bucket B | --source-bucket B --destination-bucket B]   (file:///… folders with `sluice local`)
+                              [--input-file-type csv|parquet|feather|ndjson] [--output-file-type …]
+                              [--job-timeout S] [--file-timeout S] [--parallelism N] [--param KEY=VALUE]… [--wait]
+                       get ID | list | cancel ID | wait ID | report ID       wait/--wait: exit 0 on Finished, 3 otherwise
               dlq      list [--limit N] [--page P] | get ID | redrive ID    messages that failed on every attempt
               common: --api URL --project ID --key KEY --output table|json
             """;
@@ -41,6 +47,8 @@ final class ClientCommands {
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Map<String, String> flags = new HashMap<>();
+    /** --param KEY=VALUE, repeated. */
+    private final Map<String, String> params = new LinkedHashMap<>();
     private final List<String> positional;
     private final PrintStream out;
     private final PrintStream err;
@@ -52,8 +60,17 @@ final class ClientCommands {
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.startsWith("--")) {
-                boolean isSwitch = a.equals("--follow");
-                flags.put(a.substring(2), isSwitch ? "true" : (i + 1 < args.size() ? args.get(++i) : ""));
+                boolean isSwitch = a.equals("--follow") || a.equals("--wait");
+                String value = isSwitch ? "true" : (i + 1 < args.size() ? args.get(++i) : "");
+                if (a.equals("--param")) {
+                    int eq = value.indexOf('=');
+                    if (eq < 1) {
+                        throw new IllegalArgumentException("--param takes KEY=VALUE");
+                    }
+                    params.put(value.substring(0, eq), value.substring(eq + 1));
+                } else {
+                    flags.put(a.substring(2), value);
+                }
             } else {
                 rest.add(a);
             }
@@ -71,7 +88,8 @@ final class ClientCommands {
             case "datasets get" -> print(c.dataset(id(id)));
             case "datasets list" -> print(c.datasets(intFlag("limit"), flags.get("page")));
             case "models create" -> print(c.uploadModel(need("name"), flags.getOrDefault("task", "ImageClassification"),
-                    Path.of(need("file")), labels(Path.of(need("labels"))), Duration.ofMinutes(10)));
+                    Path.of(need("file")), "Tabular".equals(flags.get("task")) && !flags.containsKey("labels") ? null
+                            : labels(Path.of(need("labels"))), Duration.ofMinutes(10)));
             case "models get" -> print(c.model(id(id)));
             case "models list" -> print(c.models(intFlag("limit"), flags.get("page")));
             case "models delete" -> print(c.deleteModel(id(id)));
@@ -98,6 +116,15 @@ final class ClientCommands {
             case "keys create" -> print(c.createApiKey(flags.get("name")));
             case "keys list" -> print(c.apiKeys(intFlag("limit"), flags.get("page")));
             case "keys revoke" -> print(c.revokeApiKey(id(id)));
+            case "executions start" -> {
+                JsonNode started = c.startExecution(executionSpec());
+                yield flags.containsKey("wait") ? waitForExecution(c, started.get("id").asText()) : print(started);
+            }
+            case "executions get" -> print(c.execution(id(id)));
+            case "executions list" -> print(c.executions(intFlag("limit"), flags.get("page")));
+            case "executions cancel" -> print(c.cancelExecution(id(id)));
+            case "executions wait" -> waitForExecution(c, id(id));
+            case "executions report" -> report(c, id(id));
             case "dlq list" -> print(c.deadLetters(intFlag("limit"), flags.get("page")));
             case "dlq get" -> print(c.deadLetter(id(id)));
             case "dlq redrive" -> print(c.redrive(id(id)));
@@ -152,6 +179,71 @@ final class ClientCommands {
             spec.put("stopAtTime", Long.parseLong(flags.get("stop-at")));
         }
         return spec;
+    }
+
+    private Map<String, Object> executionSpec() {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("id", need("model"));
+        if (flags.containsKey("build")) {
+            model.put("build", flags.get("build"));
+        }
+        spec.put("model", model);
+        for (String[] f : new String[][]{{"bucket", "bucket"}, {"source-bucket", "sourceBucket"},
+                {"destination-bucket", "destinationBucket"}, {"input-file-type", "inputFileType"},
+                {"output-file-type", "outputFileType"}}) {
+            if (flags.containsKey(f[0])) {
+                spec.put(f[1], flags.get(f[0]));
+            }
+        }
+        spec.put("sourceFolder", need("source"));
+        spec.put("destinationFolder", need("destination"));
+        for (String[] f : new String[][]{{"job-timeout", "jobTimeout"}, {"file-timeout", "fileTimeout"},
+                {"parallelism", "parallelism"}}) {
+            if (flags.containsKey(f[0])) {
+                spec.put(f[1], Long.parseLong(flags.get(f[0])));
+            }
+        }
+        if (!params.isEmpty()) {
+            spec.put("parameters", params);
+        }
+        return spec;
+    }
+
+    /** Polls the execution, showing finished/total files on stderr; exit code 0 on Finished, 3 otherwise. */
+    private int waitForExecution(SluiceClient c, String executionId) {
+        long deadline = System.currentTimeMillis()
+                + (flags.containsKey("timeout-s") ? Long.parseLong(flags.get("timeout-s")) : 24 * 3600) * 1000;
+        JsonNode e;
+        while (true) {
+            e = c.execution(executionId);
+            JsonNode s = e.path("status");
+            err.printf("\r%-9s %d/%s files, %d failed", s.path("overview").asText(), s.path("finishedFiles").asLong(),
+                    s.path("totalFiles").asText("?"), s.path("failedFiles").asLong());
+            err.flush();
+            String state = s.path("overview").asText();
+            if (!state.equals("Pending") && !state.equals("Running") || System.currentTimeMillis() > deadline) {
+                break;
+            }
+            SluiceClient.sleep(500);
+        }
+        err.println();
+        print(e);
+        return "Finished".equals(e.path("status").path("overview").asText()) ? 0 : 3;
+    }
+
+    private int report(SluiceClient c, String executionId) {
+        List<JsonNode> files = c.executionFiles(executionId);
+        if (isJson()) {
+            files.forEach(f -> out.println(f.toString()));
+            return 0;
+        }
+        out.println("INDEX\tSTATUS\tROWS\tFAILED_ROWS\tFILE\tOUTPUT\tREASON");
+        for (JsonNode f : files) {
+            out.println(String.join("\t", cell(f, "index"), cell(f, "status"), cell(f, "rows"), cell(f, "failedRows"),
+                    cell(f, "file"), cell(f, "output"), cell(f, "reason")));
+        }
+        return 0;
     }
 
     private Map<String, Object> webhookChanges() {
@@ -232,6 +324,8 @@ final class ClientCommands {
             List<String> columns = switch (object) {
                 case "dead_letter" -> List.of("id", "queue", "jobId", "lines", "redriveJobId");
                 case "api_key" -> List.of("id", "name", "prefix", "createTime", "revokedTime");
+                case "execution" -> List.of("id", "status.overview", "status.finishedFiles", "status.failedFiles",
+                        "status.totalFiles", "spec.source.path");
                 default -> List.of("id", "name", "status.overview");
             };
             out.println(String.join("\t", columns.stream().map(c -> c.toUpperCase(java.util.Locale.ROOT)).toList()));

@@ -351,6 +351,49 @@ public final class SluiceClient {
     }
 
     /**
+     * Starts a storage-based execution. spec: model {id, build}, bucket or sourceBucket/destinationBucket,
+     * sourceFolder, destinationFolder (file:///… with `sluice local`), inputFileType, outputFileType, jobTimeout,
+     * fileTimeout, parallelism, parameters.
+     */
+    public JsonNode startExecution(Map<String, Object> spec) {
+        return post("/executions", spec);
+    }
+
+    public JsonNode execution(String id) {
+        return get("/executions/" + id);
+    }
+
+    public JsonNode executions(Integer limit, String page) {
+        return get("/executions" + pageQuery(limit, page));
+    }
+
+    public JsonNode cancelExecution(String id) {
+        return post("/executions/" + id + ":cancel", Map.of());
+    }
+
+    /** One page of the per-file report (page: the previous report's nextPage, or null for the first). */
+    public JsonNode executionReport(String id, String page) {
+        return get("/executions/" + id + "/report" + (page == null ? "" : "?page=" + page));
+    }
+
+    /** Every file of the report, page after page. */
+    public List<JsonNode> executionFiles(String id) {
+        List<JsonNode> files = new ArrayList<>();
+        String page = null;
+        do {
+            JsonNode report = executionReport(id, page);
+            report.path("files").forEach(files::add);
+            page = report.hasNonNull("nextPage") ? report.get("nextPage").asText() : null;
+        } while (page != null);
+        return files;
+    }
+
+    /** Polls the execution until it is no longer Pending or Running (or the timeout passes). */
+    public JsonNode waitForExecution(String id, Duration timeout) {
+        return waitFor(() -> execution(id), timeout, "Pending", "Running");
+    }
+
+    /**
      * Polls the job every interval until it ends or the timeout passes; each poll's Job goes to onProgress.
      * Returns the last Job seen.
      */

@@ -60,7 +60,7 @@ public final class DynamoExecutionStore implements ExecutionStore {
         Execution stored = new Execution(e.id(), e.object(), e.projectId(), e.spec(), null, e.createTime(), e.updateTime());
         Map<String, AttributeValue> item = new HashMap<>(key(e.projectId(), e.id()));
         item.put("doc", s(Json.write(stored)));
-        item.put("state", s(e.status().state().name()));
+        item.put("state", s(e.status().overview().name()));
         item.put("finishedFiles", n(0));
         item.put("failedFiles", n(0));
         item.put("updateTime", n(e.updateTime()));
@@ -159,7 +159,7 @@ public final class DynamoExecutionStore implements ExecutionStore {
                 .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(values)).build());
         if (to.isTerminal()) {
             Execution e = get(projectId, id).orElse(null);
-            if (e == null || !from.contains(e.status().state())) {
+            if (e == null || !from.contains(e.status().overview())) {
                 return false;
             }
             writes.addAll(release(e));
@@ -240,7 +240,7 @@ public final class DynamoExecutionStore implements ExecutionStore {
     @Override
     public boolean finishIfComplete(String projectId, String id, long now) {
         Execution e = get(projectId, id).orElse(null);
-        if (e == null || e.status().state() != Execution.State.Running || e.status().totalFiles() == null) {
+        if (e == null || e.status().overview() != Execution.State.Running || e.status().totalFiles() == null) {
             return false;
         }
         long finished = e.status().finishedFiles();

@@ -38,7 +38,7 @@ public record Execution(String id, String object, String projectId, Spec spec, S
     }
 
     /** finishedFiles + failedFiles + skippedFiles == totalFiles once the execution is terminal (and listed). */
-    public record Status(State state, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+    public record Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
                          long skippedFiles, Long startTime, Long endTime) {
     }
 

@@ -80,9 +80,9 @@ public final class ExecutionRunner {
             LOG.warning(() -> "task of unknown execution " + task.execution() + " dropped");
             return;
         }
-        if (e.status().state().isTerminal()) {
+        if (e.status().overview().isTerminal()) {
             executions.settle(e, task, report(task, null, Execution.FileState.Skipped, null, null, null,
-                    "execution.ended: the execution ended " + e.status().state() + " before this file ran"));
+                    "execution.ended: the execution ended " + e.status().overview() + " before this file ran"));
             return;
         }
         if (!store.settledFiles(e.id(), task.index(), task.index() + 1).isEmpty()) {
@@ -151,9 +151,9 @@ public final class ExecutionRunner {
             throw new Stopped(Execution.FileState.Failed, reason);
         }
         Execution current = store.get(e.projectId(), e.id()).orElse(e);
-        if (current.status().state().isTerminal()) {
+        if (current.status().overview().isTerminal()) {
             throw new Stopped(Execution.FileState.Skipped, "execution.ended: the execution ended "
-                    + current.status().state() + " while this file ran");
+                    + current.status().overview() + " while this file ran");
         }
         String timedOut = executions.timedOut(current, now);
         if (timedOut != null) {

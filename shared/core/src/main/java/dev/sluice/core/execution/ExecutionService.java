@@ -137,9 +137,9 @@ public final class ExecutionService {
         if (!store.transition(projectId, id, Execution.State.ACTIVE, Execution.State.Cancelled,
                 "execution.cancelled: cancelled by request; files not finished are skipped", clock.nowMillis())) {
             Execution now = get(projectId, id);
-            if (now.status().state().isTerminal()) {
+            if (now.status().overview().isTerminal()) {
                 throw SluiceException.conflict("execution.already_ended", "execution " + id + " already ended "
-                        + now.status().state());
+                        + now.status().overview());
             }
         }
         return get(projectId, e.id());
@@ -169,7 +169,7 @@ public final class ExecutionService {
         Map<Long, Execution.FileReport> settled = new HashMap<>();
         store.settledFiles(id, from, to).forEach(f -> settled.put(f.index(), f));
         List<Execution.FileReport> out = new ArrayList<>();
-        Execution.FileState unsettled = e.status().state().isTerminal() ? Execution.FileState.Skipped
+        Execution.FileState unsettled = e.status().overview().isTerminal() ? Execution.FileState.Skipped
                 : Execution.FileState.Pending;
         for (int i = 0; i < names.size(); i++) {
             long index = from + i;
@@ -189,7 +189,7 @@ public final class ExecutionService {
      */
     public void listFiles(ExecutionTask task, Deadline deadline) {
         Execution e = store.get(task.projectId(), task.execution()).orElse(null);
-        if (e == null || e.status().state().isTerminal()) {
+        if (e == null || e.status().overview().isTerminal()) {
             return;
         }
         String cursor = task.cursor();
@@ -235,7 +235,7 @@ public final class ExecutionService {
             LOG.fine(() -> "file " + task.index() + " of " + e.id() + " was settled before");
         }
         Execution current = store.get(e.projectId(), e.id()).orElse(e);
-        if (current.status().state() == Execution.State.Running) {
+        if (current.status().overview() == Execution.State.Running) {
             long next = task.index() + e.spec().parallelism();
             Long total = current.status().totalFiles();
             if (total != null && next < total) {
@@ -272,7 +272,7 @@ public final class ExecutionService {
             if (reason != null && store.transition(e.projectId(), e.id(), Execution.State.ACTIVE,
                     Execution.State.TimedOut, reason, now)) {
                 ended++;
-            } else if (e.status().state() == Execution.State.Running && store.finishIfComplete(e.projectId(), e.id(), now)) {
+            } else if (e.status().overview() == Execution.State.Running && store.finishIfComplete(e.projectId(), e.id(), now)) {
                 ended++;
             }
         }
