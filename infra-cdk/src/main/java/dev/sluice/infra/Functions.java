@@ -62,7 +62,9 @@ final class Functions extends Construct {
 
         inference = function(settings, "inference", settings.inferenceMemorySize(), settings.inferenceTimeoutSeconds());
         settles(inference, data, queues);
-        data.catalog.grantReadData(inference);
+        // executions' file counters live beside the models; a settled file sends the next task of its slot
+        data.catalog.grantReadWriteData(inference);
+        queues.inference.grantSendMessages(inference);
         consume(inference, queues.inference, 10, settings.inferenceMaxConcurrency());
 
         delivery = function(settings, "delivery", 1024, WorkQueues.DELIVERY_TIMEOUT);
@@ -73,6 +75,8 @@ final class Functions extends Construct {
         scheduler = function(settings, "scheduler", 1024, 60);
         settles(scheduler, data, queues);
         data.catalog.grantReadWriteData(scheduler);
+        queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
+        executionBuckets(settings.executionBuckets(), fanout, inference);
         // it drains the DLQs (finding each from its queue's redrive policy) and accounts what they held
         queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
         List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)
@@ -92,6 +96,24 @@ final class Functions extends Construct {
         queues.delivery.grantSendMessages(fn);
     }
 
+    /**
+     * Executions list their source folders (fan-out) and read and write files (inference) in the users' buckets named
+     * at deploy time (context executionBuckets); no bucket is open to them otherwise.
+     */
+    private static void executionBuckets(List<String> buckets, Alias fanout, Alias inference) {
+        if (buckets.isEmpty()) {
+            return;
+        }
+        List<String> bucketArns = buckets.stream().map(b -> "arn:aws:s3:::" + b).toList();
+        List<String> objectArns = buckets.stream().map(b -> "arn:aws:s3:::" + b + "/*").toList();
+        for (Alias fn : List.of(fanout, inference)) {
+            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .actions(List.of("s3:ListBucket")).resources(bucketArns).build());
+        }
+        inference.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("s3:GetObject", "s3:PutObject")).resources(objectArns).build());
+    }
+
     /** What every function and the GPU worker read from their environment. */
     Map<String, String> environment() {
         return environment;
@@ -104,7 +126,8 @@ final class Functions extends Construct {
     private Alias function(SluiceStack.Settings settings, String name, int memory, int timeoutSeconds) {
         String id = Character.toUpperCase(name.charAt(0)) + name.substring(1);
         Map<String, String> env = new LinkedHashMap<>(environment);
-        env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        // Arrow (executions' Feather files) reads direct buffers through java.nio internals
+        env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 --add-opens=java.base/java.nio=ALL-UNNAMED");
         LogGroup logs = LogGroup.Builder.create(this, id + "Logs").retention(RetentionDays.ONE_MONTH).build();
         Function fn = Function.Builder.create(this, id)
                 .runtime(Runtime.JAVA_21)

@@ -14,7 +14,7 @@ public final class SluiceStack extends Stack {
     public record Settings(Path functionsDir, Path repositoryRoot, int inferenceMemorySize, int inferenceTimeoutSeconds,
                            int inferenceMaxConcurrency, int deliveryMaxConcurrency, boolean gpuPool,
                            String gpuInstanceType, int gpuMaxTasks, int gpuBacklogPerTask, String gpuWorkerImage,
-                           String alarmEmail) {
+                           String alarmEmail, java.util.List<String> executionBuckets) {
         static Settings from(Construct scope) {
             Node node = scope.getNode();
             Path functions = Path.of(str(node, "functionsDir", "../functions"));
@@ -23,7 +23,10 @@ public final class SluiceStack extends Stack {
                     num(node, "inferenceMaxConcurrency", 50), num(node, "deliveryMaxConcurrency", 20),
                     Boolean.parseBoolean(str(node, "gpuPool", "true")), str(node, "gpuInstanceType", "g4dn.xlarge"),
                     num(node, "gpuMaxTasks", 4), num(node, "gpuBacklogPerTask", 100),
-                    str(node, "gpuWorkerImage", null), str(node, "alarmEmail", null));
+                    str(node, "gpuWorkerImage", null), str(node, "alarmEmail", null),
+                    // the users' buckets that executions read and write (comma-separated names)
+                    java.util.Arrays.stream(str(node, "executionBuckets", "").split(",")).map(String::trim)
+                            .filter(b -> !b.isEmpty()).toList());
         }
 
         private static String str(Node node, String key, String fallback) {

@@ -67,10 +67,13 @@ public final class ExecutionRunner {
     /** Why a file stopped before its end: the file is settled with this state and reason. */
     private static final class Stopped extends RuntimeException {
         final Execution.FileState state;
+        /** The file's failure ends the whole execution (fileTimeout). */
+        final boolean endsExecution;
 
-        Stopped(Execution.FileState state, String reason) {
+        Stopped(Execution.FileState state, String reason, boolean endsExecution) {
             super(reason);
             this.state = state;
+            this.endsExecution = endsExecution;
         }
     }
 
@@ -124,6 +127,10 @@ public final class ExecutionRunner {
                     p.code + ": " + p.getMessage());
         } catch (Stopped s) {
             report = report(task, null, s.state, null, null, (double) (clock.nowMillis() - started), s.getMessage());
+            if (s.endsExecution) {
+                executions.failWith(e, report);
+                return;
+            }
         } catch (IOException ex) {
             // S3 or the disk failed: SQS redelivers the task (and dead-letters it if it keeps failing)
             throw new UncheckedIOException(ex);
@@ -147,18 +154,17 @@ public final class ExecutionRunner {
         if (e.spec().fileTimeout() > 0 && now - started > e.spec().fileTimeout() * 1000) {
             String reason = "execution.file_timeout: a file took longer than fileTimeout (" + e.spec().fileTimeout()
                     + " s), which fails the whole execution";
-            executions.fail(e, reason);
-            throw new Stopped(Execution.FileState.Failed, reason);
+            throw new Stopped(Execution.FileState.Failed, reason, true);
         }
         Execution current = store.get(e.projectId(), e.id()).orElse(e);
         if (current.status().overview().isTerminal()) {
             throw new Stopped(Execution.FileState.Skipped, "execution.ended: the execution ended "
-                    + current.status().overview() + " while this file ran");
+                    + current.status().overview() + " while this file ran", false);
         }
         String timedOut = executions.timedOut(current, now);
         if (timedOut != null) {
             store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.TimedOut, timedOut, now);
-            throw new Stopped(Execution.FileState.Skipped, timedOut);
+            throw new Stopped(Execution.FileState.Skipped, timedOut, false);
         }
     }
 

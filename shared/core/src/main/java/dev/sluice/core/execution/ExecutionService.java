@@ -247,7 +247,13 @@ public final class ExecutionService {
         }
     }
 
-    /** Ends the execution Failed with a reason (a file over fileTimeout, say). */
+    /** A file whose failure fails the whole execution (over fileTimeout): the file is counted failed, then the execution ends. */
+    public void failWith(Execution e, Execution.FileReport file) {
+        store.settleFile(e.projectId(), e.id(), file, clock.nowMillis());
+        fail(e, file.reason());
+    }
+
+    /** Ends the execution Failed with a reason. */
     public boolean fail(Execution e, String reason) {
         return store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.Failed, reason,
                 clock.nowMillis());

@@ -1,0 +1,395 @@
+package dev.sluice.cli;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.core.execution.FileType;
+import dev.sluice.core.execution.Table;
+import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.testing.OnnxWriter;
+import dev.sluice.testing.StageWrapper;
+import dev.sluice.tables.Tables;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Storage-based executions through the local stack: folders of CSV, Parquet and Feather files in S3 (S3Mock), a
+ * tabular ONNX model generated here (a linear layer: 3 features → 2 scores, labels neg/pos), every output file read
+ * back and checked row by row against the model run directly in ONNX Runtime.
+ */
+class ExecutionTest {
+    static final String BUCKET = "tabular-data";
+    /** scores = [a, b, c] · W + bias */
+    static final float[][] W = {{0.5f, -1.25f}, {2f, 0.75f}, {-0.3f, 0.1f}};
+    static final float[] BIAS = {0.1f, -0.2f};
+    static final byte[] MODEL = OnnxWriter.linear("features", "scores", W, BIAS);
+    static final AtomicInteger FOLDERS = new AtomicInteger();
+
+    static StackUnderTest under;
+    static SluiceClient client;
+    static S3Client s3;
+    static String modelId;
+    static final Tables TABLES = new Tables();
+
+    @BeforeAll
+    static void start(@TempDir Path dir) throws Exception {
+        under = new StackUnderTest(dir, LocalProvisioner.QueueSettings.TEST, StageWrapper.NONE, false);
+        client = under.client;
+        s3 = under.stack.clients.s3();
+        s3.createBucket(b -> b.bucket(BUCKET));
+        Path onnx = dir.resolve("linear.onnx");
+        Files.write(onnx, MODEL);
+        modelId = client.uploadModel("linear", "Tabular", onnx, List.of("neg", "pos"), Duration.ofSeconds(30))
+                .get("id").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        under.close();
+    }
+
+    /** Rows id, a, b, c, note; every 17th row has no c (the model cannot take it: an error row). */
+    static Table rows(int n, long seed) {
+        Random random = new Random(seed);
+        List<Table.Column> columns = List.of(new Table.Column("id", Table.Type.LONG),
+                new Table.Column("a", Table.Type.DOUBLE), new Table.Column("b", Table.Type.DOUBLE),
+                new Table.Column("c", Table.Type.DOUBLE), new Table.Column("note", Table.Type.STRING));
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(new Object[]{seed * 100_000 + i, random.nextGaussian(), random.nextGaussian() * 10,
+                    i % 17 == 5 ? null : (double) random.nextInt(100), "row " + i + ", seed " + seed});
+        }
+        return new Table(columns, rows);
+    }
+
+    /** Writes files part-0 … part-(files-1) of the type under the folder, plus a file of another type to ignore. */
+    static Map<String, Table> upload(String folder, FileType type, int files, int rowsPerFile, Path tmp) throws Exception {
+        Map<String, Table> written = new LinkedHashMap<>();
+        for (int i = 0; i < files; i++) {
+            Table t = rows(rowsPerFile, i + 1);
+            Path file = tmp.resolve("part-" + i + "." + type.name().toLowerCase());
+            TABLES.write(type, t, file);
+            String name = type.rename("part-" + i + ".x");
+            s3.putObject(b -> b.bucket(BUCKET).key(folder + "/" + name), RequestBody.fromFile(file));
+            written.put(name, t);
+        }
+        s3.putObject(b -> b.bucket(BUCKET).key(folder + "/README.txt"), RequestBody.fromString("not data"));
+        return written;
+    }
+
+    static Map<String, Object> spec(String source, String destination, FileType in, FileType out) {
+        Map<String, Object> spec = new HashMap<>();
+        spec.put("model", Map.of("id", modelId));
+        spec.put("bucket", BUCKET);
+        spec.put("sourceFolder", source);
+        spec.put("destinationFolder", destination);
+        spec.put("inputFileType", in.name());
+        spec.put("outputFileType", out.name());
+        spec.put("parameters", Map.of("featureColumns", "a,b,c"));
+        return spec;
+    }
+
+    static String folder(String what) {
+        return what + "-" + FOLDERS.incrementAndGet();
+    }
+
+    /** The model run directly on one row's features, in ONNX Runtime. */
+    static float[] direct(double a, double b, double c) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(MODEL);
+             OnnxTensor input = OnnxTensor.createTensor(env, new float[][]{{(float) a, (float) b, (float) c}});
+             OrtSession.Result result = session.run(Map.of("features", input))) {
+            return ((float[][]) result.get(0).getValue())[0];
+        }
+    }
+
+    /** Every row of the output: the input columns as they were, the scores of the model, the label, the error. */
+    static void assertPredicted(Table input, Table output, String file) throws Exception {
+        assertEquals(List.of("id", "a", "b", "c", "note", "scores_0", "scores_1", "label", "error"),
+                output.columns().stream().map(Table.Column::name).toList(), file);
+        assertEquals(input.rows().size(), output.rows().size(), file);
+        for (int r = 0; r < input.rows().size(); r++) {
+            Object[] in = input.rows().get(r);
+            Object[] out = output.rows().get(r);
+            for (int c = 0; c < in.length; c++) {
+                assertEquals(in[c], out[c], file + " row " + r + " column " + c);
+            }
+            if (in[3] == null) {
+                assertNull(out[5], file + " row " + r);
+                assertTrue(((String) out[8]).startsWith("row.bad_feature"), file + " row " + r + ": " + out[8]);
+                continue;
+            }
+            float[] expected = direct((Double) in[1], (Double) in[2], (Double) in[3]);
+            assertEquals(expected[0], ((Number) out[5]).doubleValue(), 1e-5, file + " row " + r);
+            assertEquals(expected[1], ((Number) out[6]).doubleValue(), 1e-5, file + " row " + r);
+            assertEquals(expected[1] > expected[0] ? "pos" : "neg", out[7], file + " row " + r);
+            assertNull(out[8], file + " row " + r);
+        }
+    }
+
+    static Table download(String key, FileType type, Path tmp) throws Exception {
+        Path file = Files.createTempFile(tmp, "out", "." + type.name().toLowerCase());
+        Files.write(file, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray());
+        return TABLES.read(type, file);
+    }
+
+    static long badRows(Table t) {
+        return t.rows().stream().filter(r -> r[3] == null).count();
+    }
+
+    @ParameterizedTest(name = "{0} in, {1} out")
+    @CsvSource({"CSV, CSV", "PARQUET, PARQUET", "FEATHER, FEATHER", "CSV, PARQUET", "NDJSON, FEATHER"})
+    void everyOutputFileHoldsTheModelsPredictionsForEveryRow(FileType in, FileType out, @TempDir Path tmp)
+            throws Exception {
+        String source = folder("in");
+        String destination = folder("out") + "/nested/results";
+        Map<String, Table> written = upload(source, in, 3, 300, tmp);
+
+        JsonNode started = client.startExecution(spec(source, destination, in, out));
+        JsonNode done = client.waitForExecution(started.get("id").asText(), Duration.ofMinutes(2));
+
+        JsonNode status = done.path("status");
+        assertEquals("Finished", status.path("overview").asText(), done.toString());
+        assertEquals(3, status.path("totalFiles").asLong());
+        assertEquals(3, status.path("finishedFiles").asLong());
+        assertEquals(0, status.path("failedFiles").asLong());
+        List<JsonNode> report = client.executionFiles(started.get("id").asText());
+        assertEquals(3, report.size());
+        for (JsonNode f : report) {
+            String name = f.path("file").asText();
+            Table input = written.get(name);
+            assertNotNull(input, name);
+            assertEquals("Finished", f.path("status").asText());
+            assertEquals(out.rename(name), f.path("output").asText());
+            assertEquals(300, f.path("rows").asLong());
+            assertEquals(badRows(input), f.path("failedRows").asLong());
+            assertPredicted(input, download(destination + "/" + out.rename(name), out, tmp), name);
+        }
+    }
+
+    @Test
+    void anIdenticalExecutionIsRefusedWhileTheFirstRuns_andAllowedOnceItEnded(@TempDir Path tmp) throws Exception {
+        String source = folder("guard");
+        upload(source, FileType.CSV, 2, 50, tmp);
+        Map<String, Object> spec = spec(source, folder("guard-out"), FileType.CSV, FileType.CSV);
+        String first = client.startExecution(spec).get("id").asText();
+
+        SluiceClient.ApiException refused = assertThrowsApi(() -> client.startExecution(spec));
+        assertEquals(409, refused.status);
+        assertEquals("execution.identical_running", refused.code);
+        assertTrue(refused.getMessage().contains(first), refused.getMessage());
+        // another destination is another execution
+        Map<String, Object> elsewhere = new HashMap<>(spec);
+        elsewhere.put("destinationFolder", folder("guard-elsewhere"));
+        String other = client.startExecution(elsewhere).get("id").asText();
+
+        assertEquals("Finished", client.waitForExecution(first, Duration.ofMinutes(1)).path("status").path("overview").asText());
+        String again = client.startExecution(spec).get("id").asText();
+        assertEquals("Finished", client.waitForExecution(again, Duration.ofMinutes(1)).path("status").path("overview").asText());
+        assertEquals("Finished", client.waitForExecution(other, Duration.ofMinutes(1)).path("status").path("overview").asText());
+    }
+
+    @Test
+    void cancellingStopsTheExecution_andEveryFileIsAccountedOnce(@TempDir Path tmp) throws Exception {
+        String source = folder("cancel");
+        upload(source, FileType.CSV, 12, 2000, tmp);
+        Map<String, Object> spec = spec(source, folder("cancel-out"), FileType.CSV, FileType.CSV);
+        spec.put("parallelism", 1);
+        spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "16"));
+        String id = client.startExecution(spec).get("id").asText();
+        JsonNode running = waitUntil(id, e -> e.path("status").path("finishedFiles").asLong() >= 1);
+
+        JsonNode cancelled = client.cancelExecution(id);
+        assertEquals("Cancelled", cancelled.path("status").path("overview").asText());
+        Thread.sleep(3000); // the file in flight stops at its next batch and is settled as skipped
+
+        JsonNode end = client.execution(id);
+        JsonNode status = end.path("status");
+        long finished = status.path("finishedFiles").asLong();
+        assertTrue(finished >= running.path("status").path("finishedFiles").asLong() && finished < 12, end.toString());
+        assertEquals(12, finished + status.path("failedFiles").asLong() + status.path("skippedFiles").asLong());
+        List<JsonNode> report = client.executionFiles(id);
+        assertEquals(12, report.size());
+        assertEquals(finished, report.stream().filter(f -> f.path("status").asText().equals("Finished")).count());
+        assertEquals(12 - finished, report.stream().filter(f -> f.path("status").asText().equals("Skipped")).count());
+        SluiceClient.ApiException again = assertThrowsApi(() -> client.cancelExecution(id));
+        assertEquals("execution.already_ended", again.code);
+    }
+
+    @Test
+    void aFileOverFileTimeoutFailsTheWholeExecution(@TempDir Path tmp) throws Exception {
+        String source = folder("file-timeout");
+        upload(source, FileType.CSV, 3, 3000, tmp);
+        Map<String, Object> spec = spec(source, folder("file-timeout-out"), FileType.CSV, FileType.CSV);
+        spec.put("fileTimeout", 1);
+        spec.put("parallelism", 1);
+        spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "1"));
+        String id = client.startExecution(spec).get("id").asText();
+
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        JsonNode status = end.path("status");
+        assertEquals("Failed", status.path("overview").asText(), end.toString());
+        assertTrue(status.path("reason").asText().startsWith("execution.file_timeout"), end.toString());
+        assertEquals(3, status.path("totalFiles").asLong());
+        assertEquals(0, status.path("finishedFiles").asLong());
+        Thread.sleep(1000);
+        List<JsonNode> report = client.executionFiles(id);
+        assertEquals(1, report.stream().filter(f -> f.path("status").asText().equals("Failed")
+                && f.path("reason").asText().startsWith("execution.file_timeout")).count(), report.toString());
+        JsonNode settled = client.execution(id).path("status");
+        assertEquals(3, settled.path("finishedFiles").asLong() + settled.path("failedFiles").asLong()
+                + settled.path("skippedFiles").asLong());
+    }
+
+    @Test
+    void jobTimeoutEndsTheExecutionTimedOut(@TempDir Path tmp) throws Exception {
+        String source = folder("job-timeout");
+        upload(source, FileType.CSV, 4, 3000, tmp);
+        Map<String, Object> spec = spec(source, folder("job-timeout-out"), FileType.CSV, FileType.CSV);
+        spec.put("jobTimeout", 2);
+        spec.put("parallelism", 1);
+        spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "1"));
+        String id = client.startExecution(spec).get("id").asText();
+
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        JsonNode status = end.path("status");
+        assertEquals("TimedOut", status.path("overview").asText(), end.toString());
+        assertTrue(status.path("reason").asText().startsWith("execution.timed_out"), end.toString());
+        Thread.sleep(1000);
+        JsonNode settled = client.execution(id).path("status");
+        assertEquals(4, settled.path("finishedFiles").asLong() + settled.path("failedFiles").asLong()
+                + settled.path("skippedFiles").asLong());
+        assertTrue(settled.path("finishedFiles").asLong() < 4);
+    }
+
+    @Test
+    void aThousandSmallFiles_eachPredictedOnce_andReportedExactly(@TempDir Path tmp) throws Exception {
+        String source = folder("thousand");
+        String destination = folder("thousand-out");
+        byte[] csv = "id,a,b,c\n1,0.5,1.5,2\n2,-1,0,3\n3,4,4,4\n".getBytes(StandardCharsets.UTF_8);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 1000; i++) {
+                String key = String.format("%s/batch-%02d/f-%04d.csv", source, i % 7, i);
+                pool.submit(() -> s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(csv)));
+            }
+        }
+        Map<String, Object> spec = spec(source, destination, FileType.CSV, FileType.CSV);
+        spec.put("parallelism", 25);
+        String id = client.startExecution(spec).get("id").asText();
+
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
+        JsonNode status = end.path("status");
+        assertEquals("Finished", status.path("overview").asText(), end.toString());
+        assertEquals(1000, status.path("totalFiles").asLong());
+        assertEquals(1000, status.path("finishedFiles").asLong());
+        List<JsonNode> report = client.executionFiles(id);
+        assertEquals(1000, report.size());
+        assertEquals(1000, report.stream().map(f -> f.path("file").asText()).distinct().count());
+        assertTrue(report.stream().allMatch(f -> f.path("status").asText().equals("Finished") && f.path("rows").asLong() == 3));
+        List<String> outputs = new ArrayList<>();
+        s3.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(destination + "/")).contents().forEach(o -> outputs.add(o.key()));
+        assertEquals(1000, outputs.size());
+        assertTrue(outputs.contains(destination + "/batch-03/f-0010.csv"), outputs.get(0));
+    }
+
+    @Test
+    void aLocalFileExecutionFromTheCliWritesTheOutputFolder(@TempDir Path tmp) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        Path out = tmp.resolve("out"); // created by the execution
+        Map<String, Table> written = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            Table t = rows(120, 40 + i);
+            TABLES.write(FileType.CSV, t, in.resolve("day-" + i + ".csv"));
+            written.put("day-" + i + ".csv", t);
+        }
+        Files.writeString(in.resolve("notes.md"), "ignored");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("day-0.csv"), "an old output, overwritten");
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+        int exit = Main.client(List.of("executions", "start", "--model", modelId,
+                        "--source", "file://" + in, "--destination", "file://" + out, "--input-file-type", "csv",
+                        "--param", "featureColumns=a,b,c", "--parallelism", "2", "--wait",
+                        "--api", under.stack.apiUrl(), "--project", under.stack.projectId, "--key", under.stack.apiKey),
+                new PrintStream(stdout, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8));
+
+        assertEquals(0, exit, stdout + "\n" + stderr);
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("day-0.csv", "day-1.csv", "day-2.csv"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        for (var e : written.entrySet()) {
+            assertPredicted(e.getValue(), TABLES.read(FileType.CSV, out.resolve(e.getKey())), e.getKey());
+        }
+    }
+
+    @Test
+    void badRequestsGetStableCodes() {
+        Map<String, Object> spec = spec("x", "y", FileType.CSV, FileType.CSV);
+        spec.put("inputFileType", "xlsx");
+        assertEquals("execution.bad_file_type", assertThrowsApi(() -> client.startExecution(spec)).code);
+        Map<String, Object> noBucket = spec("x", "y", FileType.CSV, FileType.CSV);
+        noBucket.remove("bucket");
+        assertEquals("execution.bad_bucket", assertThrowsApi(() -> client.startExecution(noBucket)).code);
+        Map<String, Object> parallel = spec("x", "y", FileType.CSV, FileType.CSV);
+        parallel.put("parallelism", 0);
+        assertEquals("execution.bad_parallelism", assertThrowsApi(() -> client.startExecution(parallel)).code);
+        Map<String, Object> secret = spec("x", "y", FileType.CSV, FileType.CSV);
+        secret.put("accessTokenName", "AKIAABCDEFGHIJKLMNOP");
+        assertEquals("execution.bad_secret_name", assertThrowsApi(() -> client.startExecution(secret)).code);
+        Map<String, Object> image = spec("x", "y", FileType.CSV, FileType.CSV);
+        image.put("parameters", Map.of("imageColumn", "url"));
+        assertEquals("execution.bad_parameters", assertThrowsApi(() -> client.startExecution(image)).code);
+        String emptySource = folder("empty");
+        String id = client.startExecution(spec(emptySource, folder("empty-out"), FileType.CSV, FileType.CSV)).get("id").asText();
+        JsonNode end = client.waitForExecution(id, Duration.ofSeconds(30));
+        assertEquals("Failed", end.path("status").path("overview").asText());
+        assertTrue(end.path("status").path("reason").asText().startsWith("execution.no_files"));
+    }
+
+    static JsonNode waitUntil(String id, java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            JsonNode e = client.execution(id);
+            if (condition.test(e)) {
+                return e;
+            }
+            Thread.sleep(50);
+        }
+        fail("execution " + id + " never reached the condition: " + client.execution(id));
+        return null;
+    }
+
+    static SluiceClient.ApiException assertThrowsApi(org.junit.jupiter.api.function.Executable call) {
+        return org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class, call);
+    }
+}
