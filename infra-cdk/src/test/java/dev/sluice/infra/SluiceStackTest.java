@@ -24,7 +24,8 @@ class SluiceStackTest {
     @BeforeAll
     static void synth() {
         App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions",
-                "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1")).build());
+                "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1",
+                "executionBuckets", "customer-data, customer-results")).build());
         SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
         template = Template.fromStack(stack);
         json = (Map<String, Object>) template.toJSON();
@@ -170,6 +171,22 @@ class SluiceStackTest {
         }
         assertTrue(scheduler.contains("sqs:ReceiveMessage") && scheduler.contains("sqs:DeleteMessage")
                 && scheduler.contains("sqs:GetQueueAttributes"));
+    }
+
+    @Test
+    void executions_listReadAndWriteOnlyTheNamedBuckets_andArrowMayOpenJavaNio() {
+        var byRole = policiesByRole();
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        for (var f : functions) {
+            String statements = byRole.getOrDefault(refOf(props(f.getValue()).get("Role")), "");
+            boolean fanout = f.getKey().startsWith("FunctionsFanout");
+            boolean inference = f.getKey().startsWith("FunctionsInference");
+            assertEquals(fanout || inference, statements.contains("arn:aws:s3:::customer-data"), f.getKey());
+            assertEquals(inference, statements.contains("arn:aws:s3:::customer-results/*"), f.getKey());
+            assertTrue(at(props(f.getValue()), "Environment", "Variables", "JAVA_TOOL_OPTIONS").toString()
+                    .contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), f.getKey());
+        }
     }
 
     @Test

@@ -59,6 +59,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 long at = System.currentTimeMillis();
                 int now = inFlight.incrementAndGet();
                 maxInFlight.accumulateAndGet(now, Math::max);
+                boolean counted = true;
                 try {
                     int status = responder.apply(new Received(id, time, body, verified, 0, at));
                     received.add(new Received(id, time, body, verified, status, at));
@@ -78,11 +79,16 @@ public final class WebhookReceiver implements AutoCloseable {
                     if (status >= 300 && status < 400) {
                         exchange.getResponseHeaders().add("Location", "https://example.com/elsewhere");
                     }
+                    // no longer in flight once the answer goes out: the sender may start its next POST at once
+                    inFlight.decrementAndGet();
+                    counted = false;
                     exchange.sendResponseHeaders(status, -1);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } finally {
-                    inFlight.decrementAndGet();
+                    if (counted) {
+                        inFlight.decrementAndGet();
+                    }
                 }
             }
         });

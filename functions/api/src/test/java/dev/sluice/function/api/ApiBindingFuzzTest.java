@@ -45,7 +45,7 @@ class ApiBindingFuzzTest {
     }
 
     static final List<String> ROUTES = List.of("POST /batch/datasets", "POST /models", "POST /deployments",
-            "POST /batch/webhooks", "POST /batch/jobs", "POST /api-keys",
+            "POST /batch/webhooks", "POST /batch/jobs", "POST /api-keys", "POST /executions",
             "PUT /batch/webhooks/webhook_fuzz0001", "POST /batch/jobs/" + HandlerFixture.JOB + ":cancel");
 
     /** JSON values of any shape, a few levels deep. */

@@ -42,6 +42,8 @@ class ApiContractTest {
         ids.put("webhook", created("/batch/webhooks", Map.of("name", "hook", "spec", Map.of("endpoint", "https://example.com/hook"))));
         ids.put("deployment", created("/deployments", Map.of("name", "d", "modelId", HandlerFixture.MODEL)));
         ids.put("key", created("/api-keys", Map.of("name", "ci")));
+        ids.put("execution", created("/executions", Map.of("model", Map.of("id", HandlerFixture.MODEL),
+                "bucket", "contract-data", "sourceFolder", "in", "destinationFolder", "out")));
         DeadLetter letter = new DeadLetter("dlq_contract0001", DeadLetter.OBJECT, HandlerFixture.PROJECT,
                 HandlerFixture.JOB, "INFERENCE", "b0", "m1", List.of(0L, 1L), null, "inference.dead_lettered: test", 1, null);
         fixture.services.catalog.put(HandlerFixture.PROJECT, letter.id(), letter);
@@ -89,7 +91,10 @@ class ApiContractTest {
                 new String[]{"GET", "/batch/jobs/{job}/results", null},
                 new String[]{"GET", "/dead-letters/{deadLetter}", null},
                 new String[]{"POST", "/dead-letters/{deadLetter}:redrive", "{}"},
-                new String[]{"DELETE", "/api-keys/{key}", null});
+                new String[]{"DELETE", "/api-keys/{key}", null},
+                new String[]{"GET", "/executions/{execution}", null},
+                new String[]{"GET", "/executions/{execution}/report", null},
+                new String[]{"POST", "/executions/{execution}:cancel", "{}"});
     }
 
     /** Every collection route: list and create. */
@@ -99,7 +104,8 @@ class ApiContractTest {
                 new String[]{"GET", "/deployments"}, new String[]{"POST", "/deployments"},
                 new String[]{"GET", "/batch/webhooks"}, new String[]{"POST", "/batch/webhooks"},
                 new String[]{"GET", "/batch/jobs"}, new String[]{"POST", "/batch/jobs"},
-                new String[]{"GET", "/dead-letters"}, new String[]{"GET", "/api-keys"}, new String[]{"POST", "/api-keys"});
+                new String[]{"GET", "/dead-letters"}, new String[]{"GET", "/api-keys"}, new String[]{"POST", "/api-keys"},
+                new String[]{"GET", "/executions"}, new String[]{"POST", "/executions"});
     }
 
     static String fill(String template) {
@@ -133,7 +139,7 @@ class ApiContractTest {
             assertEquals(401, call(route[0], own, null, "{}", Map.of()).status());
             checked++;
         }
-        assertEquals(31, checked);
+        assertEquals(36, checked);
         // nothing of the first project was touched by the other key
         assertEquals("Waiting", fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().overview().name());
         assertEquals("hook", fixture.services.webhooks.get(HandlerFixture.PROJECT, ids.get("webhook")).name());

@@ -259,10 +259,9 @@ public final class ExecutionService {
                 clock.nowMillis());
     }
 
-    /** The reason an active execution must end now (its jobTimeout passed), or null. */
+    /** The reason an active execution must end now (jobTimeout passed since it was created, listing included), or null. */
     public String timedOut(Execution e, long now) {
-        if (e.spec().jobTimeout() > 0 && e.status().startTime() != null
-                && now - e.createTime() > e.spec().jobTimeout() * 1000) {
+        if (e.spec().jobTimeout() > 0 && now - e.createTime() > e.spec().jobTimeout() * 1000) {
             return "execution.timed_out: the execution ran longer than jobTimeout (" + e.spec().jobTimeout()
                     + " s); files not finished are skipped";
         }

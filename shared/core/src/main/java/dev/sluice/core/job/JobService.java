@@ -78,6 +78,8 @@ public final class JobService {
             throw SluiceException.conflict("model.not_ready", "model " + model.id() + " is "
                     + model.status().overview() + "; upload the ONNX file to its upload URL first");
         }
+        Validation.check(model.task() != Model.Task.Tabular, "job.tabular_model", "model " + model.id() + " is a"
+                + " Tabular model: it runs on files of rows in executions (POST /executions), not on datasets of images");
         long now = clock.nowMillis();
         JobSpec stored = new JobSpec(spec.datasetId(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
                 spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf());
