@@ -78,6 +78,17 @@ public final class Bench {
                 broken = "delivery: " + d.verified() + " of " + d.posts() + " POSTs verified";
             }
         }
+        if (!pipelineOnly) {
+            ExecutionBench.Result ex = quick ? ExecutionBench.run(2, 5_000, 50) : ExecutionBench.run(4, 100_000, 500);
+            ex.rowsPerSecond().forEach((type, rate) -> table.add("executions", String.format(
+                    "tabular model, %d %s files × %,d rows, in and out (start → Finished)", ex.files(), type,
+                    ex.rowsPerFile()), String.format("%,.0f rows/s", rate), null, null));
+            table.add("executions", String.format("%d small CSV files (3 rows), parallelism 50", ex.smallFiles()),
+                    String.format("%.1f files/s", ex.filesPerSecond()), null, null);
+            if (ex.broken() != null) {
+                broken = ex.broken();
+            }
+        }
         if (!"Finished".equals(pipe.overview()) || pipe.verifiedPosts() != pipe.items()) {
             broken = "the benchmark job ended " + pipe.overview() + " with " + pipe.verifiedPosts()
                     + " verified POSTs of " + pipe.items();

@@ -117,6 +117,19 @@ class ExecutionTest {
         return spec;
     }
 
+    /**
+     * An execution over files of rows run one row per model call and one file at a time: each file takes seconds,
+     * so timeouts and dead letters find it running.
+     */
+    static Map<String, Object> slowSpec(String name, int files, int rows, Path tmp) throws Exception {
+        String source = folder(name);
+        upload(source, FileType.CSV, files, rows, tmp);
+        Map<String, Object> spec = spec(source, folder(name + "-out"), FileType.CSV, FileType.CSV);
+        spec.put("parallelism", 1);
+        spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "1"));
+        return spec;
+    }
+
     static String folder(String what) {
         return what + "-" + FOLDERS.incrementAndGet();
     }
@@ -196,6 +209,94 @@ class ExecutionTest {
     }
 
     @Test
+    void atMostParallelismFilesRunAtOnce(@TempDir Path tmp) throws Exception {
+        String source = folder("parallel");
+        upload(source, FileType.CSV, 12, 1500, tmp);
+        Map<String, Object> spec = spec(source, folder("parallel-out"), FileType.CSV, FileType.CSV);
+        spec.put("parallelism", 3);
+        spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "64"));
+        String id = client.startExecution(spec).get("id").asText();
+
+        assertEquals("Finished", client.waitForExecution(id, Duration.ofMinutes(2)).path("status").path("overview").asText());
+        List<JsonNode> report = client.executionFiles(id);
+        assertEquals(12, report.size());
+        // the most files whose runs overlap at any moment
+        List<long[]> events = new ArrayList<>();
+        for (JsonNode f : report) {
+            long start = f.path("startTime").asLong();
+            events.add(new long[]{start, 1});
+            events.add(new long[]{start + (long) Math.ceil(f.path("timeMs").asDouble()), -1});
+        }
+        events.sort((x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
+        int running = 0;
+        int most = 0;
+        for (long[] e : events) {
+            running += (int) e[1];
+            most = Math.max(most, running);
+        }
+        assertTrue(most <= 3, "at most parallelism (3) files at once, saw " + most);
+    }
+
+    @Test
+    void rowsThatNameImages_arePredictedByTheImageModel(@TempDir Path tmp) throws Exception {
+        String classifier = LocalJobs.uploadClassifier(client);
+        String source = folder("images");
+        StringBuilder csv = new StringBuilder("key,expected\n");
+        for (String[] photo : dev.sluice.testing.Samples.PHOTOS) {
+            s3.putObject(b -> b.bucket(BUCKET).key("photos/" + photo[0]),
+                    RequestBody.fromFile(dev.sluice.testing.Samples.image(photo[0])));
+            csv.append("photos/").append(photo[0]).append(',').append(photo[1]).append('\n');
+        }
+        csv.append("photos/missing.jpg,\n");
+        s3.putObject(b -> b.bucket(BUCKET).key(source + "/photos.csv"), RequestBody.fromString(csv.toString()));
+        Map<String, Object> spec = spec(source, folder("images-out"), FileType.CSV, FileType.NDJSON);
+        spec.put("model", Map.of("id", classifier));
+        spec.put("parameters", Map.of("imageColumn", "key"));
+        String id = client.startExecution(spec).get("id").asText();
+
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(2));
+        assertEquals("Finished", end.path("status").path("overview").asText(), end.toString());
+        JsonNode file = client.executionFiles(id).get(0);
+        assertEquals(5, file.path("rows").asLong());
+        assertEquals(1, file.path("failedRows").asLong());
+        Table out = download(spec.get("destinationFolder") + "/photos.ndjson", FileType.NDJSON, tmp);
+        assertEquals(List.of("key", "expected", "prediction", "error"),
+                out.columns().stream().map(Table.Column::name).toList());
+        for (Object[] row : out.rows()) {
+            if (row[1] == null) {
+                assertNull(row[2]);
+                assertTrue(((String) row[3]).startsWith("gather."), String.valueOf(row[3]));
+                continue;
+            }
+            JsonNode prediction = dev.sluice.core.Json.tree((String) row[2]);
+            assertEquals(row[1], prediction.path("classes").path(0).path("label").asText(), row[0] + ": " + prediction);
+            assertNull(row[3]);
+        }
+    }
+
+    @Test
+    void aFileTaskThatFailedOnEveryAttempt_failsItsFile_andTheExecutionMovesOn(@TempDir Path tmp) throws Exception {
+        Map<String, Object> spec = slowSpec("dead", 2, 3000, tmp); // file 0 runs for seconds
+        String id = client.startExecution(spec).get("id").asText();
+        waitUntil(id, e -> e.path("status").path("overview").asText().equals("Running"));
+        // what the scheduler does when file 1's task comes out of the inference DLQ
+        String task = dev.sluice.core.Json.write(dev.sluice.core.execution.ExecutionTask.file(under.stack.projectId, id, 1,
+                "part-1.csv"));
+        under.stack.services.deadLetters().account(dev.sluice.core.port.BatchQueue.Name.INFERENCE, "m-dead", task);
+
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        JsonNode status = end.path("status");
+        assertEquals("Failed", status.path("overview").asText(), end.toString());
+        assertTrue(status.path("reason").asText().startsWith("execution.files_failed: 1 of 2"), end.toString());
+        assertEquals(1, status.path("finishedFiles").asLong());
+        assertEquals(1, status.path("failedFiles").asLong());
+        List<JsonNode> report = client.executionFiles(id);
+        assertEquals("Finished", report.get(0).path("status").asText(), report.toString());
+        assertEquals("Failed", report.get(1).path("status").asText(), report.toString());
+        assertTrue(report.get(1).path("reason").asText().startsWith("inference.dead_lettered"), report.toString());
+    }
+
+    @Test
     void anIdenticalExecutionIsRefusedWhileTheFirstRuns_andAllowedOnceItEnded(@TempDir Path tmp) throws Exception {
         String source = folder("guard");
         upload(source, FileType.CSV, 2, 50, tmp);
@@ -246,12 +347,8 @@ class ExecutionTest {
 
     @Test
     void aFileOverFileTimeoutFailsTheWholeExecution(@TempDir Path tmp) throws Exception {
-        String source = folder("file-timeout");
-        upload(source, FileType.CSV, 3, 3000, tmp);
-        Map<String, Object> spec = spec(source, folder("file-timeout-out"), FileType.CSV, FileType.CSV);
+        Map<String, Object> spec = slowSpec("file-timeout", 3, 3000, tmp);
         spec.put("fileTimeout", 1);
-        spec.put("parallelism", 1);
-        spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "1"));
         String id = client.startExecution(spec).get("id").asText();
 
         JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
@@ -271,12 +368,8 @@ class ExecutionTest {
 
     @Test
     void jobTimeoutEndsTheExecutionTimedOut(@TempDir Path tmp) throws Exception {
-        String source = folder("job-timeout");
-        upload(source, FileType.CSV, 4, 3000, tmp);
-        Map<String, Object> spec = spec(source, folder("job-timeout-out"), FileType.CSV, FileType.CSV);
+        Map<String, Object> spec = slowSpec("job-timeout", 4, 3000, tmp);
         spec.put("jobTimeout", 2);
-        spec.put("parallelism", 1);
-        spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "1"));
         String id = client.startExecution(spec).get("id").asText();
 
         JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));

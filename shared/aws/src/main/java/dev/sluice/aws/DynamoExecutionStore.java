@@ -205,7 +205,7 @@ public final class DynamoExecutionStore implements ExecutionStore {
             }
             if ("ConditionalCheckFailed".equals(reasons.get(1).code())) {
                 return settleFile(projectId, id, new Execution.FileReport(file.index(), file.file(), null,
-                        Execution.FileState.Skipped, null, null, file.timeMs(), "execution.ended: the execution ended"
+                        Execution.FileState.Skipped, null, null, file.startTime(), file.timeMs(), "execution.ended: the execution ended"
                         + " before this file was settled" + (file.reason() == null ? "" : " (" + file.reason() + ")")), now);
             }
             throw e;

@@ -42,9 +42,9 @@ public record Execution(String id, String object, String projectId, Spec spec, S
                          long skippedFiles, Long startTime, Long endTime) {
     }
 
-    /** One file of the execution and what became of it (the per-file report). */
+    /** One file of the execution and what became of it (the per-file report); startTime and timeMs: its last run. */
     public record FileReport(long index, String file, String output, FileState status, Long rows, Long failedRows,
-                             Double timeMs, String reason) {
+                             Long startTime, Double timeMs, String reason) {
     }
 
     public enum FileState { Pending, Finished, Failed, Skipped }

@@ -114,19 +114,28 @@ public final class ExecutionRunner {
                 throw new RowMapping.FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
                         + e.spec().inputFileType() + ": " + ex.getMessage());
             }
-            Model model = models.get(e.projectId(), e.spec().modelId());
+            Model model;
+            try {
+                model = models.get(e.projectId(), e.spec().modelId());
+            } catch (dev.sluice.core.SluiceException ex) {
+                throw new RowMapping.FileProblem("execution.model_gone", ex.getMessage());
+            }
+            if (!java.util.Objects.equals(model.status().checksum(), e.spec().modelBuild())) {
+                throw new RowMapping.FileProblem("execution.build_changed", "model " + model.id() + " is now build "
+                        + model.status().checksum() + ", not the build " + e.spec().modelBuild() + " the execution started with");
+            }
             Result result = model.task() == Model.Task.Tabular
                     ? predictTabular(e, model, table, started) : predictImages(e, model, table, started);
             Path out = dir.resolve("out");
             formats.write(e.spec().outputFileType(), result.table(), out);
             folders.upload(e.spec().destination(), output, out, e.spec().outputFileType().contentType());
             report = report(task, output, Execution.FileState.Finished, (long) table.rows().size(), result.failedRows(),
-                    (double) (clock.nowMillis() - started), null);
+                    started, null);
         } catch (RowMapping.FileProblem p) {
-            report = report(task, null, Execution.FileState.Failed, null, null, (double) (clock.nowMillis() - started),
+            report = report(task, null, Execution.FileState.Failed, null, null, started,
                     p.code + ": " + p.getMessage());
         } catch (Stopped s) {
-            report = report(task, null, s.state, null, null, (double) (clock.nowMillis() - started), s.getMessage());
+            report = report(task, null, s.state, null, null, started, s.getMessage());
             if (s.endsExecution) {
                 executions.failWith(e, report);
                 return;
@@ -140,9 +149,11 @@ public final class ExecutionRunner {
         executions.settle(e, task, report);
     }
 
-    private static Execution.FileReport report(ExecutionTask task, String output, Execution.FileState state, Long rows,
-                                               Long failedRows, Double timeMs, String reason) {
-        return new Execution.FileReport(task.index(), task.file(), output, state, rows, failedRows, timeMs, reason);
+    /** started: when this run of the file began (null: it did not run). */
+    private Execution.FileReport report(ExecutionTask task, String output, Execution.FileState state, Long rows,
+                                        Long failedRows, Long started, String reason) {
+        return new Execution.FileReport(task.index(), task.file(), output, state, rows, failedRows, started,
+                started == null ? null : (double) (clock.nowMillis() - started), reason);
     }
 
     private record Result(Table table, long failedRows) {

@@ -175,8 +175,8 @@ public final class ExecutionService {
             long index = from + i;
             Execution.FileReport f = settled.get(index);
             out.add(f != null && f.status() != Execution.FileState.Skipped ? f
-                    : new Execution.FileReport(index, names.get(i), null, unsettled, null, null, null,
-                    f != null ? f.reason() : null));
+                    : new Execution.FileReport(index, names.get(i), null, unsettled, null, null,
+                    f != null ? f.startTime() : null, f != null ? f.timeMs() : null, f != null ? f.reason() : null));
         }
         String next = to < total ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
                 Long.toString(to).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
@@ -217,8 +217,17 @@ public final class ExecutionService {
                     "execution.no_files: " + e.spec().source().uri() + " holds no " + type + " files", now);
             return;
         }
-        store.startRunning(e.projectId(), e.id(), listed, now);
-        List<String> first = files.names(e.projectId(), e.id(), 0, Math.min(listed, e.spec().parallelism()));
+        long slots = Math.min(listed, e.spec().parallelism());
+        if (!store.startRunning(e.projectId(), e.id(), listed, now)) {
+            // a redelivered listing: the first attempt started the execution; its first tasks are sent again only
+            // if none of them settled (that attempt may have died before sending them)
+            Execution current = store.get(e.projectId(), e.id()).orElse(null);
+            if (current == null || current.status().overview() != Execution.State.Running
+                    || !store.settledFiles(e.id(), 0, slots).isEmpty()) {
+                return;
+            }
+        }
+        List<String> first = files.names(e.projectId(), e.id(), 0, slots);
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < first.size(); i++) {
             bodies.add(Json.write(ExecutionTask.file(e.projectId(), e.id(), i, first.get(i))));
@@ -295,6 +304,6 @@ public final class ExecutionService {
             return;
         }
         settle(e, task, new Execution.FileReport(task.index(), task.file(), null, Execution.FileState.Failed, null,
-                null, null, reason));
+                null, null, null, reason));
     }
 }

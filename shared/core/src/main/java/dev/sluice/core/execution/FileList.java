@@ -48,6 +48,9 @@ public final class FileList {
 
     /** The names of files fromIndex (inclusive) to toIndex (exclusive), fewer at the end of the listing. */
     public List<String> names(String projectId, String id, long fromIndex, long toIndex) {
+        if (starts.size() > 256) {
+            starts.clear();
+        }
         long[] firsts = starts.computeIfAbsent(id, k -> Arrays.stream(Json.read(new String(
                 objects.read(prefix(projectId, id) + "index.json"), java.nio.charset.StandardCharsets.UTF_8),
                 long[].class)).toArray());

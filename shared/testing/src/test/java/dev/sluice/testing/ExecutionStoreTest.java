@@ -1,0 +1,129 @@
+package dev.sluice.testing;
+
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.execution.Execution;
+import dev.sluice.core.execution.FileType;
+import dev.sluice.core.execution.Folder;
+import dev.sluice.core.port.ExecutionStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The execution store on DynamoDB Local: the guard, exactly-once file settlement under races, exact endings. */
+class ExecutionStoreTest {
+    static HandlerFixture fixture;
+    static ExecutionStore store;
+    static int n;
+
+    @BeforeAll
+    static void start() {
+        fixture = new HandlerFixture();
+        store = fixture.services.executionStore;
+    }
+
+    @AfterAll
+    static void stop() {
+        fixture.close();
+    }
+
+    static Execution execution(String destination) {
+        long now = System.currentTimeMillis();
+        Execution.Spec spec = new Execution.Spec("model_x", "etag-1", new Folder("src-bucket", "in"),
+                new Folder("dst-bucket", destination), FileType.CSV, FileType.PARQUET, 0, 0, 4, Map.of(), null, null);
+        return new Execution("execution_" + String.format("%012x", now) + String.format("%016d", n++), Execution.OBJECT,
+                HandlerFixture.PROJECT, spec, new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null),
+                now, now);
+    }
+
+    static Execution.FileReport file(long index, Execution.FileState state) {
+        return new Execution.FileReport(index, "f" + index + ".csv", "f" + index + ".parquet", state, 10L, 0L, 1L, 5.0, null);
+    }
+
+    @Test
+    void theGuardRefusesAnIdenticalExecution_namingTheHolder_untilTheHolderEnds() {
+        Execution first = execution("out-guard");
+        store.create(first);
+        SluiceException refused = assertThrows(SluiceException.class, () -> store.create(execution("out-guard")));
+        assertEquals("execution.identical_running", refused.code());
+        assertTrue(refused.getMessage().contains(first.id()));
+        store.create(execution("out-guard-elsewhere"));
+
+        assertTrue(store.transition(first.projectId(), first.id(), Execution.State.ACTIVE, Execution.State.Cancelled,
+                "by test", System.currentTimeMillis()));
+        assertFalse(store.transition(first.projectId(), first.id(), Execution.State.ACTIVE, Execution.State.Failed,
+                "too late", System.currentTimeMillis()), "a terminal execution never leaves its state");
+        Execution second = execution("out-guard");
+        store.create(second);
+        assertTrue(store.active().stream().anyMatch(e -> e.id().equals(second.id())));
+        assertFalse(store.active().stream().anyMatch(e -> e.id().equals(first.id())));
+    }
+
+    @Test
+    void eightWorkersSettlingTheSameFiles_countEachOnce_andTheExecutionFinishesOnExactCounters() throws Exception {
+        Execution e = execution("out-race");
+        store.create(e);
+        assertTrue(store.startRunning(e.projectId(), e.id(), 20, System.currentTimeMillis()));
+        List<Callable<Integer>> workers = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            workers.add(() -> {
+                int applied = 0;
+                for (int i = 0; i < 20; i++) {
+                    if (store.settleFile(e.projectId(), e.id(), file(i, i % 5 == 0 ? Execution.FileState.Failed
+                            : Execution.FileState.Finished), System.currentTimeMillis())) {
+                        applied++;
+                    }
+                }
+                return applied;
+            });
+        }
+        int applied = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            for (Future<Integer> f : pool.invokeAll(workers)) {
+                applied += f.get();
+            }
+        }
+        assertEquals(20, applied, "each file settled by exactly one worker");
+        Execution.Status status = store.get(e.projectId(), e.id()).orElseThrow().status();
+        assertEquals(16, status.finishedFiles());
+        assertEquals(4, status.failedFiles());
+        assertEquals(20, store.settledFiles(e.id(), 0, 20).size());
+        assertEquals(List.of(5L, 6L, 7L), store.settledFiles(e.id(), 5, 8).stream().map(Execution.FileReport::index).toList());
+
+        assertTrue(store.finishIfComplete(e.projectId(), e.id(), System.currentTimeMillis()));
+        Execution.Status end = store.get(e.projectId(), e.id()).orElseThrow().status();
+        assertEquals(Execution.State.Failed, end.overview());
+        assertTrue(end.reason().startsWith("execution.files_failed: 4 of 20"), end.reason());
+        assertEquals(0, end.skippedFiles());
+    }
+
+    @Test
+    void aFileSettledAfterTheExecutionEnded_isSkipped_andTheCountersStayFinal() {
+        Execution e = execution("out-ended");
+        store.create(e);
+        store.startRunning(e.projectId(), e.id(), 3, System.currentTimeMillis());
+        assertTrue(store.settleFile(e.projectId(), e.id(), file(0, Execution.FileState.Finished), System.currentTimeMillis()));
+        assertTrue(store.transition(e.projectId(), e.id(), EnumSet.of(Execution.State.Running), Execution.State.Cancelled,
+                "by test", System.currentTimeMillis()));
+        assertTrue(store.settleFile(e.projectId(), e.id(), file(1, Execution.FileState.Finished), System.currentTimeMillis()));
+
+        Execution.Status status = store.get(e.projectId(), e.id()).orElseThrow().status();
+        assertEquals(1, status.finishedFiles());
+        assertEquals(2, status.skippedFiles());
+        assertEquals(Execution.FileState.Skipped, store.settledFiles(e.id(), 1, 2).get(0).status());
+        assertFalse(store.finishIfComplete(e.projectId(), e.id(), System.currentTimeMillis()));
+    }
+}
