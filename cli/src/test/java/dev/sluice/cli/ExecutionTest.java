@@ -35,6 +35,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,6 +54,9 @@ class ExecutionTest {
     static final byte[] MODEL = OnnxWriter.linear("features", "scores", W, BIAS);
     static final AtomicInteger FOLDERS = new AtomicInteger();
 
+    static final String ACCESS_KEY = "AKIAEXAMPLEKEY000001";
+    /** The access key id each S3 request was signed with, and its path. */
+    static final List<String[]> SIGNED = new java.util.concurrent.CopyOnWriteArrayList<>();
     static StackUnderTest under;
     static SluiceClient client;
     static S3Client s3;
@@ -61,7 +65,25 @@ class ExecutionTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        under = new StackUnderTest(dir, LocalProvisioner.QueueSettings.TEST, StageWrapper.NONE, false);
+        // local mode's stored secrets: one file per secret name
+        Path secrets = dir.resolve("secrets");
+        Files.createDirectories(secrets.resolve("sluice"));
+        Files.writeString(secrets.resolve("sluice/exec-key"), ACCESS_KEY + "\n");
+        Files.writeString(secrets.resolve("sluice/exec-secret"), "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+        System.setProperty("sluice.secretsDir", secrets.toString());
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor signedBy = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+                                           software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                var request = context.httpRequest();
+                var credential = java.util.regex.Pattern.compile("Credential=([^/]+)/")
+                        .matcher(request.firstMatchingHeader("Authorization").orElse(""));
+                if (credential.find()) {
+                    SIGNED.add(new String[]{credential.group(1), request.method() + " " + request.encodedPath()});
+                }
+            }
+        };
+        under = new StackUnderTest(dir, LocalProvisioner.QueueSettings.TEST, StageWrapper.NONE, false, List.of(signedBy));
         client = under.client;
         s3 = under.stack.clients.s3();
         s3.createBucket(b -> b.bucket(BUCKET));
@@ -443,6 +465,38 @@ class ExecutionTest {
         for (var e : written.entrySet()) {
             assertPredicted(e.getValue(), TABLES.read(FileType.CSV, out.resolve(e.getKey())), e.getKey());
         }
+    }
+
+    @Test
+    void anExecutionThatNamesStoredSecrets_readsAndWritesTheFoldersWithThatAccessKey(@TempDir Path tmp) throws Exception {
+        String source = folder("secret-in");
+        String destination = folder("secret-out");
+        upload(source, FileType.CSV, 2, 20, tmp);
+        Map<String, Object> spec = spec(source, destination, FileType.CSV, FileType.CSV);
+        spec.put("accessTokenName", "sluice/exec-key");
+        spec.put("accessSecretName", "sluice/exec-secret");
+        String id = client.startExecution(spec).get("id").asText();
+
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        assertEquals("Finished", end.path("status").path("overview").asText(), end.toString());
+        assertEquals("sluice/exec-key", end.path("spec").path("accessTokenName").asText());
+        assertFalse(end.toString().contains(ACCESS_KEY), "the execution shows the secret's name, never its value");
+        List<String[]> files = SIGNED.stream().filter(r -> r[1].startsWith("GET ") && r[1].contains("/" + source + "/part-")
+                || r[1].startsWith("PUT ") && r[1].contains("/" + destination + "/")).toList();
+        assertEquals(4, files.stream().map(r -> r[1]).distinct().count(), "2 GETs and 2 PUTs: " + files.size());
+        assertTrue(files.stream().allMatch(r -> r[0].equals(ACCESS_KEY)),
+                "every file was read and written with the stored access key");
+        assertTrue(SIGNED.stream().anyMatch(r -> r[0].equals("local")), "the stack's own requests use its own key");
+
+        Map<String, Object> missing = new HashMap<>(spec);
+        missing.put("accessSecretName", "sluice/nope");
+        assertEquals("execution.secret_not_found", assertThrowsApi(() -> client.startExecution(missing)).code);
+        Map<String, Object> unprefixed = new HashMap<>(spec);
+        unprefixed.put("accessSecretName", "team/exec-secret");
+        assertEquals("execution.bad_secret_name", assertThrowsApi(() -> client.startExecution(unprefixed)).code);
+        Map<String, Object> half = new HashMap<>(spec);
+        half.remove("accessSecretName");
+        assertEquals("execution.bad_secret_name", assertThrowsApi(() -> client.startExecution(half)).code);
     }
 
     @Test

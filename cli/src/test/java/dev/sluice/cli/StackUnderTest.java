@@ -21,11 +21,17 @@ final class StackUnderTest implements AutoCloseable {
     final LocalJobs jobs;
 
     StackUnderTest(Path imageDir, LocalProvisioner.QueueSettings queues, StageWrapper stages, boolean classifier) {
+        this(imageDir, queues, stages, classifier, List.of());
+    }
+
+    /** interceptors: on every AWS SDK client of the stack (to see the requests a test is about). */
+    StackUnderTest(Path imageDir, LocalProvisioner.QueueSettings queues, StageWrapper stages, boolean classifier,
+                   List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors) {
         System.setProperty("sluice.local.schedulerPeriodMillis", "500");
         this.images = new StaticFiles(imageDir);
         LocalStack started;
         try {
-            started = LocalStack.start(new LocalStack.Options(0, null, queues, List.of(), stages));
+            started = LocalStack.start(new LocalStack.Options(0, null, queues, interceptors, stages));
         } catch (RuntimeException e) {
             images.close();
             throw e;

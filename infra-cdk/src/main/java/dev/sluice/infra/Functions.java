@@ -77,6 +77,16 @@ final class Functions extends Construct {
         data.catalog.grantReadWriteData(scheduler);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
         executionBuckets(settings.executionBuckets(), fanout, inference);
+        // executions that name stored secrets (an access key for the users' buckets): only secrets named sluice/…
+        for (Alias fn : List.of(api, fanout, inference)) {
+            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .actions(List.of("secretsmanager:GetSecretValue"))
+                    .resources(List.of(software.amazon.awscdk.Stack.of(this).formatArn(
+                            software.amazon.awscdk.ArnComponents.builder().service("secretsmanager").resource("secret")
+                                    .resourceName("sluice/*")
+                                    .arnFormat(software.amazon.awscdk.ArnFormat.COLON_RESOURCE_NAME).build())))
+                    .build());
+        }
         // it drains the DLQs (finding each from its queue's redrive policy) and accounts what they held
         queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
         List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)

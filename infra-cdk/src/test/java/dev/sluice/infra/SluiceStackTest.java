@@ -174,7 +174,7 @@ class SluiceStackTest {
     }
 
     @Test
-    void executions_listReadAndWriteOnlyTheNamedBuckets_andArrowMayOpenJavaNio() {
+    void executions_listReadAndWriteOnlyTheNamedBuckets_readOnlySluiceSecrets_andArrowMayOpenJavaNio() {
         var byRole = policiesByRole();
         var functions = resources("AWS::Lambda::Function").entrySet().stream()
                 .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
@@ -184,6 +184,9 @@ class SluiceStackTest {
             boolean inference = f.getKey().startsWith("FunctionsInference");
             assertEquals(fanout || inference, statements.contains("arn:aws:s3:::customer-data"), f.getKey());
             assertEquals(inference, statements.contains("arn:aws:s3:::customer-results/*"), f.getKey());
+            boolean api = f.getKey().startsWith("FunctionsApi");
+            assertEquals(api || fanout || inference, statements.contains("secretsmanager:GetSecretValue")
+                    && statements.contains("secret:sluice/*"), f.getKey() + " reads only sluice/ secrets, and only if it must");
             assertTrue(at(props(f.getValue()), "Environment", "Variables", "JAVA_TOOL_OPTIONS").toString()
                     .contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), f.getKey());
         }

@@ -53,6 +53,7 @@ public final class SluiceServices {
     public final dev.sluice.core.job.JobCompletion completion;
     public final dev.sluice.core.port.ExecutionStore executionStore;
     public final dev.sluice.core.port.FolderStore folders;
+    public final dev.sluice.core.port.SecretStore secrets;
     public final dev.sluice.core.execution.ExecutionService executions;
 
     public SluiceServices(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
@@ -78,8 +79,12 @@ public final class SluiceServices {
         this.jobs = new JobService(jobStore, datasets, models, webhooks, queue, clock, completion, objects, deployments);
         this.executionStore = new DynamoExecutionStore(dynamo, config);
         this.folders = new UserFolders(s3);
+        // local mode keeps secrets in files; on AWS they are in Secrets Manager (a client made on first use only)
+        this.secrets = config.allowLocalUrls() ? LocalSecrets.fromEnvironment()
+                : new SecretsManagerStore(() -> software.amazon.awssdk.services.secretsmanager.SecretsManagerClient.builder()
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build());
         this.executions = new dev.sluice.core.execution.ExecutionService(executionStore, models, folders,
-                new dev.sluice.core.execution.FileList(objects), queue, clock, config.allowLocalUrls());
+                new dev.sluice.core.execution.FileList(objects), queue, clock, config.allowLocalUrls(), secrets);
     }
 
     public FanoutService fanout() {
@@ -91,7 +96,7 @@ public final class SluiceServices {
     public dev.sluice.core.execution.ExecutionRunner executionRunner(dev.sluice.core.inference.TabularPredictor tabular,
                                                                      Predictor images,
                                                                      dev.sluice.core.port.TableFormat formats) {
-        return new dev.sluice.core.execution.ExecutionRunner(executionStore, executions, models, folders, formats,
+        return new dev.sluice.core.execution.ExecutionRunner(executionStore, executions, models, formats,
                 tabular, images, itemFetcher(), clock);
     }
 

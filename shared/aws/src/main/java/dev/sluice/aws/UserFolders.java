@@ -2,6 +2,9 @@ package dev.sluice.aws;
 
 import dev.sluice.core.execution.Folder;
 import dev.sluice.core.port.FolderStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -20,9 +23,23 @@ import java.util.stream.Stream;
  */
 public final class UserFolders implements FolderStore {
     private final S3Client s3;
+    /** How each request is signed: with the client's own credentials, or an execution's stored access key. */
+    private final java.util.function.Consumer<AwsRequestOverrideConfiguration.Builder> signing;
 
     public UserFolders(S3Client s3) {
+        this(s3, o -> { });
+    }
+
+    private UserFolders(S3Client s3, java.util.function.Consumer<AwsRequestOverrideConfiguration.Builder> signing) {
         this.s3 = s3;
+        this.signing = signing;
+    }
+
+    /** The same client, each request signed with the given access key (per-request credentials). */
+    @Override
+    public FolderStore withCredentials(String accessKeyId, String secretAccessKey) {
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey));
+        return new UserFolders(s3, o -> o.credentialsProvider(credentials));
     }
 
     @Override
@@ -31,7 +48,8 @@ public final class UserFolders implements FolderStore {
             return listLocal(folder, cursor, max);
         }
         String prefix = folder.path().isEmpty() ? "" : folder.path() + "/";
-        var page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(max).continuationToken(cursor));
+        var page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(max).continuationToken(cursor)
+                .overrideConfiguration(signing));
         List<String> names = page.contents().stream().map(o -> o.key().substring(prefix.length()))
                 .filter(name -> !name.isEmpty() && !name.endsWith("/")).toList();
         return new Listing(names, Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null);
@@ -65,7 +83,7 @@ public final class UserFolders implements FolderStore {
             return;
         }
         String key = folder.keyOf(name);
-        try (var in = s3.getObject(b -> b.bucket(folder.bucket()).key(key))) {
+        try (var in = s3.getObject(b -> b.bucket(folder.bucket()).key(key).overrideConfiguration(signing))) {
             Long size = in.response().contentLength();
             if (size != null && size > maxBytes) {
                 in.abort();
@@ -87,7 +105,8 @@ public final class UserFolders implements FolderStore {
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
-        s3.putObject(b -> b.bucket(folder.bucket()).key(folder.keyOf(name)).contentType(contentType),
+        s3.putObject(b -> b.bucket(folder.bucket()).key(folder.keyOf(name)).contentType(contentType)
+                        .overrideConfiguration(signing),
                 RequestBody.fromFile(from));
     }
 }

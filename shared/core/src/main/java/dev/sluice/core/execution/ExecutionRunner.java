@@ -42,7 +42,6 @@ public final class ExecutionRunner {
     private final ExecutionStore store;
     private final ExecutionService executions;
     private final ModelService models;
-    private final FolderStore folders;
     private final TableFormat formats;
     private final TabularPredictor tabular;
     private final Predictor images;
@@ -50,13 +49,11 @@ public final class ExecutionRunner {
     private final Clock clock;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
 
-    public ExecutionRunner(ExecutionStore store, ExecutionService executions, ModelService models, FolderStore folders,
-                           TableFormat formats, TabularPredictor tabular, Predictor images, ItemFetcher fetcher,
+    public ExecutionRunner(ExecutionStore store, ExecutionService executions, ModelService models, TableFormat formats, TabularPredictor tabular, Predictor images, ItemFetcher fetcher,
                            Clock clock) {
         this.store = store;
         this.executions = executions;
         this.models = models;
-        this.folders = folders;
         this.formats = formats;
         this.tabular = tabular;
         this.images = images;
@@ -97,31 +94,32 @@ public final class ExecutionRunner {
         Path dir = null;
         Execution.FileReport report;
         try {
+            FolderStore folders = executions.folders(e);
             dir = Files.createTempDirectory("sluice-file-");
             Path in = dir.resolve("in");
             try {
                 folders.download(e.spec().source(), task.file(), in, MAX_FILE_BYTES);
             } catch (FolderStore.FileTooLargeException ex) {
-                throw new RowMapping.FileProblem("execution.file_too_large", ex.getMessage());
+                throw new FileProblem("execution.file_too_large", ex.getMessage());
             } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException ex) {
-                throw new RowMapping.FileProblem("execution.file_gone", "the file was listed but is gone: "
+                throw new FileProblem("execution.file_gone", "the file was listed but is gone: "
                         + ex.getMessage());
             }
             Table table;
             try {
                 table = formats.read(e.spec().inputFileType(), in);
             } catch (IOException | RuntimeException ex) {
-                throw new RowMapping.FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
+                throw new FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
                         + e.spec().inputFileType() + ": " + ex.getMessage());
             }
             Model model;
             try {
                 model = models.get(e.projectId(), e.spec().modelId());
             } catch (dev.sluice.core.SluiceException ex) {
-                throw new RowMapping.FileProblem("execution.model_gone", ex.getMessage());
+                throw new FileProblem("execution.model_gone", ex.getMessage());
             }
             if (!java.util.Objects.equals(model.status().checksum(), e.spec().modelBuild())) {
-                throw new RowMapping.FileProblem("execution.build_changed", "model " + model.id() + " is now build "
+                throw new FileProblem("execution.build_changed", "model " + model.id() + " is now build "
                         + model.status().checksum() + ", not the build " + e.spec().modelBuild() + " the execution started with");
             }
             Result result = model.task() == Model.Task.Tabular
@@ -131,7 +129,7 @@ public final class ExecutionRunner {
             folders.upload(e.spec().destination(), output, out, e.spec().outputFileType().contentType());
             report = report(task, output, Execution.FileState.Finished, (long) table.rows().size(), result.failedRows(),
                     started, null);
-        } catch (RowMapping.FileProblem p) {
+        } catch (FileProblem p) {
             report = report(task, null, Execution.FileState.Failed, null, null, started,
                     p.code + ": " + p.getMessage());
         } catch (Stopped s) {
@@ -218,7 +216,7 @@ public final class ExecutionRunner {
             try {
                 batch = tabular.run(model, rows.toArray(new float[0][]));
             } catch (RuntimeException ex) {
-                throw new RowMapping.FileProblem("execution.model_failed", "the model did not run on the rows ("
+                throw new FileProblem("execution.model_failed", "the model did not run on the rows ("
                         + features.length + " feature columns): " + ex.getMessage());
             }
             for (var out : batch.entrySet()) {

@@ -13,6 +13,7 @@ import dev.sluice.core.model.ModelService;
 import dev.sluice.core.port.BatchQueue;
 import dev.sluice.core.port.ExecutionStore;
 import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.SecretStore;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -46,9 +47,11 @@ public final class ExecutionService {
     private final BatchQueue queue;
     private final Clock clock;
     private final boolean allowLocal;
+    private final SecretStore secrets;
 
     public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
-                            BatchQueue queue, Clock clock, boolean allowLocal) {
+                            BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets) {
+        this.secrets = secrets;
         this.store = store;
         this.models = models;
         this.folders = folders;
@@ -95,8 +98,13 @@ public final class ExecutionService {
                 "parallelism must be 1.." + MAX_PARALLELISM);
         Map<String, String> parameters = r.parameters() == null ? Map.of() : Map.copyOf(r.parameters());
         RowMapping.validate(model, parameters);
-        secretName(r.accessTokenName(), "accessTokenName");
-        secretName(r.accessSecretName(), "accessSecretName");
+        if (r.accessTokenName() != null || r.accessSecretName() != null) {
+            Validation.check(r.accessTokenName() != null && r.accessSecretName() != null, "execution.bad_secret_name",
+                    "give both accessTokenName and accessSecretName (the secrets holding an access key id and its"
+                            + " secret access key), or neither");
+            secretName(r.accessTokenName(), "accessTokenName");
+            secretName(r.accessSecretName(), "accessSecretName");
+        }
         long now = clock.nowMillis();
         Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
                 FileType.parse(r.inputFileType(), "inputFileType"), FileType.parse(r.outputFileType(), "outputFileType"),
@@ -115,13 +123,35 @@ public final class ExecutionService {
         return v;
     }
 
-    /** Names of stored secrets only: a value that looks like an AWS key is refused, so it is never stored. */
-    private static void secretName(String name, String field) {
-        if (name == null) {
-            return;
-        }
+    /**
+     * Names of stored secrets only: a value that looks like an AWS key is refused, so it is never stored; the name must
+     * start with {@link SecretStore#PREFIX} (the functions may read those secrets and no others), and exist.
+     */
+    private void secretName(String name, String field) {
         Validation.check(name.matches("[A-Za-z0-9/_+=.@-]{1,512}") && !name.matches("(AKIA|ASIA)[A-Z0-9]{16}"),
                 "execution.bad_secret_name", field + " must be the name of a stored secret, never its value");
+        Validation.check(name.startsWith(SecretStore.PREFIX), "execution.bad_secret_name", field + ": the functions"
+                + " may read only secrets whose names start with \"" + SecretStore.PREFIX + "\"; store it as "
+                + SecretStore.PREFIX + name);
+        Validation.check(secrets.read(name).isPresent(), "execution.secret_not_found", field + ": there is no stored"
+                + " secret named " + name);
+    }
+
+    /**
+     * The execution's folders, reached with the access key its secrets hold when it names them (read when a task
+     * runs, so a rotated key is used from then on), with the functions' own role otherwise.
+     */
+    FolderStore folders(Execution e) {
+        String tokenName = e.spec().accessTokenName();
+        if (tokenName == null) {
+            return folders;
+        }
+        String key = secrets.read(tokenName).orElseThrow(() -> new FileProblem("execution.secret_not_found",
+                "the stored secret " + tokenName + " (accessTokenName) no longer exists"));
+        String secret = secrets.read(e.spec().accessSecretName()).orElseThrow(() -> new FileProblem(
+                "execution.secret_not_found", "the stored secret " + e.spec().accessSecretName()
+                + " (accessSecretName) no longer exists"));
+        return folders.withCredentials(key.strip(), secret.strip());
     }
 
     public Execution get(String projectId, String id) {
@@ -195,8 +225,15 @@ public final class ExecutionService {
         String cursor = task.cursor();
         long listed = task.listed() == null ? 0 : task.listed();
         FileType type = e.spec().inputFileType();
+        FolderStore source;
+        try {
+            source = folders(e);
+        } catch (FileProblem p) {
+            fail(e, p.code + ": " + p.getMessage());
+            return;
+        }
         do {
-            FolderStore.Listing page = folders.list(e.spec().source(), cursor, LIST_PAGE);
+            FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
             List<String> matching = page.names().stream().filter(type::matches).toList();
             if (!matching.isEmpty()) {
                 files.writeChunk(e.projectId(), e.id(), listed, matching);

@@ -29,16 +29,6 @@ public final class RowMapping {
     private RowMapping() {
     }
 
-    /** A file whose rows cannot be mapped: the file fails with this code and message. */
-    public static final class FileProblem extends RuntimeException {
-        public final String code;
-
-        public FileProblem(String code, String message) {
-            super(message);
-            this.code = code;
-        }
-    }
-
     static void validate(Model model, Map<String, String> parameters) {
         Validation.check(parameters.size() <= 50 && parameters.entrySet().stream().allMatch(e -> e.getKey() != null
                         && e.getKey().matches("[A-Za-z0-9_.-]{1,64}") && e.getValue() != null && e.getValue().length() <= 4096),

@@ -25,4 +25,10 @@ public interface FolderStore {
 
     /** Writes a local file into the folder under the name, replacing a file of that name; creates the folder. */
     void upload(Folder folder, String name, Path from, String contentType) throws IOException;
+
+    /**
+     * The same folders reached with an access key instead of the functions' own role (an execution that names stored
+     * secrets); local folders need none.
+     */
+    FolderStore withCredentials(String accessKeyId, String secretAccessKey);
 }
