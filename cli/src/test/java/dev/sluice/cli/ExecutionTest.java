@@ -379,13 +379,10 @@ class ExecutionTest {
         assertTrue(status.path("reason").asText().startsWith("execution.file_timeout"), end.toString());
         assertEquals(3, status.path("totalFiles").asLong());
         assertEquals(0, status.path("finishedFiles").asLong());
-        Thread.sleep(1000);
+        assertEveryFileAccounted(id, 3);
         List<JsonNode> report = client.executionFiles(id);
         assertEquals(1, report.stream().filter(f -> f.path("status").asText().equals("Failed")
                 && f.path("reason").asText().startsWith("execution.file_timeout")).count(), report.toString());
-        JsonNode settled = client.execution(id).path("status");
-        assertEquals(3, settled.path("finishedFiles").asLong() + settled.path("failedFiles").asLong()
-                + settled.path("skippedFiles").asLong());
     }
 
     @Test
@@ -398,11 +395,7 @@ class ExecutionTest {
         JsonNode status = end.path("status");
         assertEquals("TimedOut", status.path("overview").asText(), end.toString());
         assertTrue(status.path("reason").asText().startsWith("execution.timed_out"), end.toString());
-        Thread.sleep(1000);
-        JsonNode settled = client.execution(id).path("status");
-        assertEquals(4, settled.path("finishedFiles").asLong() + settled.path("failedFiles").asLong()
-                + settled.path("skippedFiles").asLong());
-        assertTrue(settled.path("finishedFiles").asLong() < 4);
+        assertTrue(assertEveryFileAccounted(id, 4).path("finishedFiles").asLong() < 4);
     }
 
     @Test
@@ -521,6 +514,15 @@ class ExecutionTest {
         JsonNode end = client.waitForExecution(id, Duration.ofSeconds(30));
         assertEquals("Failed", end.path("status").path("overview").asText());
         assertTrue(end.path("status").path("reason").asText().startsWith("execution.no_files"));
+    }
+
+    /** Once the files in flight at the end have stopped: finished + failed + skipped = total. Returns the status. */
+    static JsonNode assertEveryFileAccounted(String id, long total) throws InterruptedException {
+        Thread.sleep(1000);
+        JsonNode status = client.execution(id).path("status");
+        assertEquals(total, status.path("finishedFiles").asLong() + status.path("failedFiles").asLong()
+                + status.path("skippedFiles").asLong(), status.toString());
+        return status;
     }
 
     static JsonNode waitUntil(String id, java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
