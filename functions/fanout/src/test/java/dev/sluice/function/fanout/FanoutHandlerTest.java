@@ -4,6 +4,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.execution.Execution;
+import dev.sluice.core.execution.FileType;
+import dev.sluice.core.execution.Folder;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobState;
 import dev.sluice.testing.Events;
@@ -14,10 +17,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The fanout handler driven by events/sqs-fanout.json. */
+/** The fanout handler driven by events/sqs-fanout.json and events/sqs-fanout-execution.json. */
 class FanoutHandlerTest {
     static HandlerFixture fixture;
 
@@ -111,6 +116,33 @@ class FanoutHandlerTest {
                 }
             }
             assertEquals(lines, indices.size());
+        }
+    }
+
+    @Test
+    void executionListingEvent_listsTheSourceFolder_andSendsTheFirstTaskOfEverySlot() {
+        try (HandlerFixture f = new HandlerFixture()) {
+            f.itemsBucket();
+            for (String name : new String[]{"a.csv", "b.csv", "sub/c.csv", "README.txt"}) {
+                f.clients.s3().putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("tables/" + name),
+                        RequestBody.fromString("x,y\n1,2\n"));
+            }
+            long now = System.currentTimeMillis();
+            Execution.Spec spec = new Execution.Spec(HandlerFixture.MODEL, "etag",
+                    new Folder(HandlerFixture.ITEMS_BUCKET, "tables"), new Folder(HandlerFixture.ITEMS_BUCKET, "out"),
+                    FileType.CSV, FileType.CSV, 0, 0, 2, Map.of(), null, null);
+            f.services.executionStore.create(new Execution("execution_events0001", Execution.OBJECT,
+                    HandlerFixture.PROJECT, spec, new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0,
+                    null, null), now, now));
+
+            SQSBatchResponse response = new FanoutHandler(f.services.fanout(), f.services.executions).handleRequest(
+                    Events.load("sqs-fanout-execution.json", SQSEvent.class), new LocalEventSource.LocalContext(60_000));
+
+            assertTrue(response.getBatchItemFailures().isEmpty());
+            Execution execution = f.services.executions.get(HandlerFixture.PROJECT, "execution_events0001");
+            assertEquals(Execution.State.Running, execution.status().overview());
+            assertEquals(3L, execution.status().totalFiles(), "the three .csv files, README.txt ignored");
+            assertEquals(2, f.queueDepth(f.config.inferenceQueueUrl()), "parallelism 2: the first task of each slot");
         }
     }
 }

@@ -22,6 +22,9 @@ public record ExecutionTask(String execution, String projectId, String step, Lon
 
     /** True when a queue message body is an execution's task rather than a job's message. */
     public static boolean isOne(String body) {
+        if (body == null || !body.contains("\"execution\"")) {
+            return false; // the common case, a job's batch, without parsing it an extra time
+        }
         try {
             return Json.tree(body).hasNonNull("execution");
         } catch (IllegalArgumentException e) {
