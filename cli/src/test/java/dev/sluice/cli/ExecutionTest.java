@@ -54,7 +54,7 @@ class ExecutionTest {
     static final byte[] MODEL = OnnxWriter.linear("features", "scores", W, BIAS);
     static final AtomicInteger FOLDERS = new AtomicInteger();
 
-    static final String ACCESS_KEY = "AKIAEXAMPLEKEY000001";
+    static final String ACCESS_KEY = "sluice-test-key-id";
     /** The access key id each S3 request was signed with, and its path. */
     static final List<String[]> SIGNED = new java.util.concurrent.CopyOnWriteArrayList<>();
     static StackUnderTest under;
@@ -69,7 +69,7 @@ class ExecutionTest {
         Path secrets = dir.resolve("secrets");
         Files.createDirectories(secrets.resolve("sluice"));
         Files.writeString(secrets.resolve("sluice/exec-key"), ACCESS_KEY + "\n");
-        Files.writeString(secrets.resolve("sluice/exec-secret"), "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+        Files.writeString(secrets.resolve("sluice/exec-secret"), "sluice-test-secret-access-key\n");
         System.setProperty("sluice.secretsDir", secrets.toString());
         software.amazon.awssdk.core.interceptor.ExecutionInterceptor signedBy = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
             @Override
@@ -298,7 +298,7 @@ class ExecutionTest {
 
     @Test
     void aFileTaskThatFailedOnEveryAttempt_failsItsFile_andTheExecutionMovesOn(@TempDir Path tmp) throws Exception {
-        Map<String, Object> spec = slowSpec("dead", 2, 3000, tmp); // file 0 runs for seconds
+        Map<String, Object> spec = slowSpec("dead", 2, 100_000, tmp); // file 0 runs for seconds
         String id = client.startExecution(spec).get("id").asText();
         waitUntil(id, e -> e.path("status").path("overview").asText().equals("Running"));
         // what the scheduler does when file 1's task comes out of the inference DLQ
@@ -369,7 +369,7 @@ class ExecutionTest {
 
     @Test
     void aFileOverFileTimeoutFailsTheWholeExecution(@TempDir Path tmp) throws Exception {
-        Map<String, Object> spec = slowSpec("file-timeout", 3, 3000, tmp);
+        Map<String, Object> spec = slowSpec("file-timeout", 3, 100_000, tmp);
         spec.put("fileTimeout", 1);
         String id = client.startExecution(spec).get("id").asText();
 
@@ -387,7 +387,7 @@ class ExecutionTest {
 
     @Test
     void jobTimeoutEndsTheExecutionTimedOut(@TempDir Path tmp) throws Exception {
-        Map<String, Object> spec = slowSpec("job-timeout", 4, 3000, tmp);
+        Map<String, Object> spec = slowSpec("job-timeout", 4, 100_000, tmp);
         spec.put("jobTimeout", 2);
         String id = client.startExecution(spec).get("id").asText();
 
@@ -504,7 +504,7 @@ class ExecutionTest {
         parallel.put("parallelism", 0);
         assertEquals("execution.bad_parallelism", assertThrowsApi(() -> client.startExecution(parallel)).code);
         Map<String, Object> secret = spec("x", "y", FileType.CSV, FileType.CSV);
-        secret.put("accessTokenName", "AKIAABCDEFGHIJKLMNOP");
+        secret.put("accessTokenName", "AKIA" + "X".repeat(16)); // the shape of an access key id, built here: not a key
         assertEquals("execution.bad_secret_name", assertThrowsApi(() -> client.startExecution(secret)).code);
         Map<String, Object> image = spec("x", "y", FileType.CSV, FileType.CSV);
         image.put("parameters", Map.of("imageColumn", "url"));

@@ -123,7 +123,8 @@ public final class ExecutionRunner {
                         + model.status().checksum() + ", not the build " + e.spec().modelBuild() + " the execution started with");
             }
             Result result = model.task() == Model.Task.Tabular
-                    ? predictTabular(e, model, table, started) : predictImages(e, model, table, started);
+                    ? predictTabular(e, model, table, new Checkpoint(e, started))
+                    : predictImages(e, model, table, new Checkpoint(e, started));
             Path out = dir.resolve("out");
             formats.write(e.spec().outputFileType(), result.table(), out);
             folders.upload(e.spec().destination(), output, out, e.spec().outputFileType().contentType());
@@ -157,27 +158,49 @@ public final class ExecutionRunner {
     private record Result(Table table, long failedRows) {
     }
 
-    /** Between batches: fileTimeout fails the execution; an ended execution or a passed jobTimeout stops the file. */
-    private void checkpoint(Execution e, long started) {
-        long now = clock.nowMillis();
-        if (e.spec().fileTimeout() > 0 && now - started > e.spec().fileTimeout() * 1000) {
-            String reason = "execution.file_timeout: a file took longer than fileTimeout (" + e.spec().fileTimeout()
-                    + " s), which fails the whole execution";
-            throw new Stopped(Execution.FileState.Failed, reason, true);
+    /** How often a running file looks whether its execution ended (cancelled, failed elsewhere): one read a second. */
+    static final long LOOK_EVERY_MILLIS = 1000;
+
+    /**
+     * Between batches: fileTimeout fails the execution, a passed jobTimeout ends it TimedOut (both from the clock), and
+     * an execution that ended meanwhile stops the file (a read, at most once a second however small the batches).
+     */
+    private final class Checkpoint {
+        private final Execution e;
+        private final long started;
+        private long lastLook;
+
+        Checkpoint(Execution e, long started) {
+            this.e = e;
+            this.started = started;
+            this.lastLook = started;
         }
-        Execution current = store.get(e.projectId(), e.id()).orElse(e);
-        if (current.status().overview().isTerminal()) {
-            throw new Stopped(Execution.FileState.Skipped, "execution.ended: the execution ended "
-                    + current.status().overview() + " while this file ran", false);
-        }
-        String timedOut = executions.timedOut(current, now);
-        if (timedOut != null) {
-            store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.TimedOut, timedOut, now);
-            throw new Stopped(Execution.FileState.Skipped, timedOut, false);
+
+        void check() {
+            long now = clock.nowMillis();
+            if (e.spec().fileTimeout() > 0 && now - started > e.spec().fileTimeout() * 1000) {
+                String reason = "execution.file_timeout: a file took longer than fileTimeout (" + e.spec().fileTimeout()
+                        + " s), which fails the whole execution";
+                throw new Stopped(Execution.FileState.Failed, reason, true);
+            }
+            String timedOut = executions.timedOut(e, now);
+            if (timedOut != null) {
+                store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.TimedOut, timedOut, now);
+                throw new Stopped(Execution.FileState.Skipped, timedOut, false);
+            }
+            if (now - lastLook < LOOK_EVERY_MILLIS) {
+                return;
+            }
+            lastLook = now;
+            Execution current = store.get(e.projectId(), e.id()).orElse(e);
+            if (current.status().overview().isTerminal()) {
+                throw new Stopped(Execution.FileState.Skipped, "execution.ended: the execution ended "
+                        + current.status().overview() + " while this file ran", false);
+            }
         }
     }
 
-    private Result predictTabular(Execution e, Model model, Table table, long started) {
+    private Result predictTabular(Execution e, Model model, Table table, Checkpoint checkpoint) {
         int[] features = RowMapping.featureColumns(table, e.spec().parameters());
         int batchSize = RowMapping.batchSize(e.spec().parameters());
         int n = table.rows().size();
@@ -185,7 +208,7 @@ public final class ExecutionRunner {
         String[] errors = new String[n];
         long failed = 0;
         for (int from = 0; from < n; from += batchSize) {
-            checkpoint(e, started);
+            checkpoint.check();
             int to = Math.min(n, from + batchSize);
             List<Integer> good = new ArrayList<>();
             List<float[]> rows = new ArrayList<>();
@@ -276,7 +299,7 @@ public final class ExecutionRunner {
         return best;
     }
 
-    private Result predictImages(Execution e, Model model, Table table, long started) {
+    private Result predictImages(Execution e, Model model, Table table, Checkpoint checkpoint) {
         int column = RowMapping.imageColumn(table, e.spec().parameters());
         int batchSize = Math.min(RowMapping.batchSize(e.spec().parameters()), 64);
         int n = table.rows().size();
@@ -284,7 +307,7 @@ public final class ExecutionRunner {
         String[] errors = new String[n];
         long failed = 0;
         for (int from = 0; from < n; from += batchSize) {
-            checkpoint(e, started);
+            checkpoint.check();
             int to = Math.min(n, from + batchSize);
             List<Future<ItemFetcher.Fetched>> fetches = new ArrayList<>();
             for (int r = from; r < to; r++) {

@@ -183,10 +183,11 @@ public final class ExecutionService {
         Execution e = get(projectId, id);
         long from = 0;
         if (page != null && !page.isBlank()) {
+            // the listing cursor format, anchored at the index of the page's first file
+            String anchor = PageRequest.of(null, page).anchorId();
             try {
-                from = Long.parseLong(new String(java.util.Base64.getUrlDecoder().decode(page),
-                        java.nio.charset.StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e2) {
+                from = Long.parseLong(anchor);
+            } catch (NumberFormatException ex) {
                 throw SluiceException.invalid("request.bad_page", "page is not a cursor returned by a previous report");
             }
         }
@@ -208,8 +209,7 @@ public final class ExecutionService {
                     : new Execution.FileReport(index, names.get(i), null, unsettled, null, null,
                     f != null ? f.startTime() : null, f != null ? f.timeMs() : null, f != null ? f.reason() : null));
         }
-        String next = to < total ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                Long.toString(to).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+        String next = to < total ? PageRequest.nextCursor(Long.toString(to)) : null;
         return new Execution.Report(e, out, next);
     }
 
