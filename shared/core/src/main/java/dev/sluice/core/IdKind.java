@@ -15,8 +15,9 @@ public record IdKind<T>(String prefix, String object, String noun, Class<T> type
         return Ids.hasPrefix(id, prefix);
     }
 
-    /** The 404 for an id that does not name a record of this kind in the project. */
+    /** The 404 for an id that does not name a record of this kind in the project: code {@code <noun_>.not_found}. */
     public SluiceException notFound(String id) {
-        return SluiceException.notFound(noun, id);
+        return new SluiceException(SluiceException.Kind.NOT_FOUND, noun.replace(' ', '_') + ".not_found",
+                noun + " " + id + " does not exist in this project");
     }
 }

@@ -73,7 +73,7 @@ public final class ApiKeys {
     /** Revokes a key of the project at once; the key that makes the request cannot revoke itself. */
     public ApiKey revoke(Principal caller, String id) {
         ApiKey key = catalog.get(caller.projectId(), ApiKey.KIND, id)
-                .orElseThrow(() -> SluiceException.notFound("api key", id));
+                .orElseThrow(() -> ApiKey.KIND.notFound(id));
         if (MessageDigest.isEqual(key.keyHash().getBytes(StandardCharsets.US_ASCII),
                 caller.keyHash().getBytes(StandardCharsets.US_ASCII))) {
             throw SluiceException.conflict("key.revoking_own_key",

@@ -59,7 +59,7 @@ public final class DatasetService {
     /** The dataset; an upload that has arrived since the last look starts its validation. */
     public Dataset get(String projectId, String id) {
         Dataset dataset = catalog.get(projectId, Dataset.KIND, id)
-                .orElseThrow(() -> SluiceException.notFound("dataset", id));
+                .orElseThrow(() -> Dataset.KIND.notFound(id));
         if (dataset.status().overview() == Dataset.State.Uploading) {
             Optional<ObjectStore.ObjectInfo> info = objects.head(dataset.objectKey());
             if (info.isPresent()) {
@@ -79,7 +79,7 @@ public final class DatasetService {
     /** Counts the items of an uploaded dataset with the same line rules the fan-out uses. */
     public Dataset validate(String projectId, String id) {
         Dataset dataset = catalog.get(projectId, Dataset.KIND, id)
-                .orElseThrow(() -> SluiceException.notFound("dataset", id));
+                .orElseThrow(() -> Dataset.KIND.notFound(id));
         if (dataset.status().overview() != Dataset.State.Validating) {
             return dataset;
         }
@@ -107,7 +107,7 @@ public final class DatasetService {
     /** A Ready dataset made of the given lines (by item index) of another dataset, for retries. */
     public Dataset subset(String projectId, String sourceId, java.util.BitSet lines, String name) {
         Dataset source = catalog.get(projectId, Dataset.KIND, sourceId)
-                .orElseThrow(() -> SluiceException.notFound("dataset", sourceId));
+                .orElseThrow(() -> Dataset.KIND.notFound(sourceId));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         long count = 0;
         try (InputStream in = objects.open(source.objectKey(), 0, source.status().etag())) {
