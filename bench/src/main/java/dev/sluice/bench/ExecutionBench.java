@@ -35,7 +35,7 @@ final class ExecutionBench {
     static Result run(int files, int rowsPerFile, int smallFiles) throws Exception {
         Path tmp = Files.createTempDirectory("sluice-exec-bench");
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL,
-                List.of(), StageWrapper.NONE))) {
+                List.of(), StageWrapper.NONE, new LocalStack.Access(false, List.of(), List.of("bench-data"))))) {
             SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
             S3Client s3 = stack.clients.s3();
             s3.createBucket(b -> b.bucket("bench-data"));

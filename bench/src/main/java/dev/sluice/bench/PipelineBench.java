@@ -24,7 +24,9 @@ final class PipelineBench {
     static Result run(int items, int batchSize) {
         RequestCounter counter = new RequestCounter();
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL,
-                List.of(counter), dev.sluice.testing.StageWrapper.NONE));
+                List.of(counter), dev.sluice.testing.StageWrapper.NONE,
+                // images and the webhook receiver are served on loopback
+                new LocalStack.Access(true, List.of(), List.of())));
              StaticFiles images = new StaticFiles(Samples.root().resolve("images"));
              WebhookReceiver receiver = new WebhookReceiver()) {
             SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);

@@ -28,9 +28,41 @@ import java.util.List;
 public final class LocalStack implements AutoCloseable {
     /** How the stack is built; tests change the queue settings and wrap the stages to inject faults. */
     public record Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
-                          List<ExecutionInterceptor> interceptors, StageWrapper stages) {
-        public static Options defaults(int port, String apiKey) {
-            return new Options(port, apiKey, LocalProvisioner.QueueSettings.LOCAL, List.of(), StageWrapper.NONE);
+                          List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access) {
+        public static Options defaults(int port, String apiKey, Access access) {
+            return new Options(port, apiKey, LocalProvisioner.QueueSettings.LOCAL, List.of(), StageWrapper.NONE, access);
+        }
+    }
+
+    /**
+     * What users of the local stack may reach, as a deployment's operator decides it on AWS.
+     *
+     * @param allowLocalUrls   {@code SLUICE_ALLOW_LOCAL_URLS=true}: the outbound guard lets loopback and private
+     *                         addresses through (webhooks, {@code http://} items), and {@code file://} items and
+     *                         execution folders of this machine are read and written. Off by default
+     * @param itemBuckets      {@code SLUICE_ITEM_BUCKETS}: buckets of the local S3 that {@code s3://} items may name
+     * @param executionBuckets {@code SLUICE_EXECUTION_BUCKETS}: buckets executions may reach without stored credentials
+     */
+    public record Access(boolean allowLocalUrls, List<String> itemBuckets, List<String> executionBuckets) {
+        public Access {
+            itemBuckets = List.copyOf(itemBuckets);
+            executionBuckets = List.copyOf(executionBuckets);
+        }
+
+        /**
+         * From the environment of `sluice local`. strict ({@code --strict}): the rules of a deployment on AWS, whatever
+         * the environment says: the guard refuses loopback, private and metadata addresses, only {@code https://} and
+         * allowed {@code s3://} items, no {@code file://} items or folders. {@code SLUICE_ALLOW_LOCAL_URLS=true} with
+         * {@code --strict} is refused rather than silently ignored.
+         */
+        public static Access fromEnvironment(java.util.Map<String, String> env, boolean strict) {
+            boolean allowLocal = Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false"));
+            if (strict && allowLocal) {
+                throw new IllegalArgumentException("--strict keeps local URLs refused: unset SLUICE_ALLOW_LOCAL_URLS"
+                        + " (it is true in this environment) or leave out --strict");
+            }
+            return new Access(allowLocal, dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_ITEM_BUCKETS")),
+                    dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_EXECUTION_BUCKETS")));
         }
     }
 
@@ -56,7 +88,9 @@ public final class LocalStack implements AutoCloseable {
         try {
             this.clients = LocalProvisioner.clients(emulators, options.interceptors());
             SluiceConfig config = LocalProvisioner.provision(clients,
-                    "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", options.queues(), true);
+                    "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", options.queues(),
+                    options.access().allowLocalUrls())
+                    .withBuckets(options.access().itemBuckets(), options.access().executionBuckets());
             this.services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
                     config, Clock.SYSTEM);
             this.projectId = Ids.newId(Ids.PROJECT, System.currentTimeMillis());

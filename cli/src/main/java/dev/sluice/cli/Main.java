@@ -7,10 +7,14 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
     private static final String USAGE = """
             usage: sluice <command>
-              local [--port N]   run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080)
+              local [--port N] [--strict]
+                                 run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080);
+                                 --strict: the rules of AWS (no loopback/private URLs, no file:// items or folders)
               demo  [--port N]   run the bundled classifier on the bundled photos through a local stack
               test | bench       (the ./sluice script) the test suite | the benchmarks
             environment: SLUICE_API_KEY  the API key `local` registers (a random one otherwise)
+                         SLUICE_ALLOW_LOCAL_URLS=true  `local` lets loopback/private URLs and file:// through
+                         SLUICE_ITEM_BUCKETS, SLUICE_EXECUTION_BUCKETS  buckets s3:// items, executions may name
             client commands, against any Sluice API:
             """ + ClientCommands.USAGE;
 
@@ -27,10 +31,22 @@ public final class Main {
         int port = command.equals("local") || command.equals("demo")
                 ? intOption(a, "--port", command.equals("demo") ? 0 : 8080) : 0;
         switch (command) {
-            case "local" -> local(port);
+            case "local" -> {
+                LocalStack.Access access;
+                try {
+                    access = LocalStack.Access.fromEnvironment(System.getenv(), a.contains("--strict"));
+                } catch (IllegalArgumentException e) {
+                    System.err.println(e.getMessage());
+                    System.exit(2);
+                    return;
+                }
+                local(port, access);
+            }
             case "demo" -> {
                 int code;
-                try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY")))) {
+                // the demo serves its photos and its webhook receiver on loopback: it turns local URLs on, explicitly
+                LocalStack.Access demo = new LocalStack.Access(true, List.of(), List.of());
+                try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), demo))) {
                     code = Demo.run(stack, System.out);
                 }
                 System.exit(code);
@@ -59,8 +75,8 @@ public final class Main {
         }
     }
 
-    private static void local(int port) throws InterruptedException {
-        LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY")));
+    private static void local(int port, LocalStack.Access access) throws InterruptedException {
+        LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), access));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -69,6 +85,8 @@ public final class Main {
         System.out.println("API: " + stack.apiUrl());
         System.out.println("Project: " + stack.projectId);
         System.out.println("API key: " + stack.apiKey);
+        System.out.println("Local URLs (loopback, private, file://): " + (access.allowLocalUrls() ? "allowed" : "refused")
+                + "; s3:// item buckets: " + access.itemBuckets() + "; execution buckets: " + access.executionBuckets());
         System.out.println("Ctrl-C stops the stack.");
         stopped.await();
     }

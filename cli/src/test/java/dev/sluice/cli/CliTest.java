@@ -34,7 +34,8 @@ class CliTest {
 
     @BeforeAll
     void start() throws Exception {
-        stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(), dev.sluice.testing.StageWrapper.NONE));
+        stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(), dev.sluice.testing.StageWrapper.NONE,
+                StackUnderTest.ACCESS));
         images = new StaticFiles(Samples.root().resolve("images"));
         receiver = new WebhookReceiver();
         dir = Files.createTempDirectory("sluice-cli");

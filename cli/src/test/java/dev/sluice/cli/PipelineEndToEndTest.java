@@ -92,7 +92,7 @@ class PipelineEndToEndTest {
             public RequestHandler<SQSEvent, SQSBatchResponse> wrap(Stage stage, RequestHandler<SQSEvent, SQSBatchResponse> handler) {
                 return stage == Stage.INFERENCE ? faulty(handler) : handler;
             }
-        }));
+        }, StackUnderTest.ACCESS));
         client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
         modelId = LocalJobs.uploadClassifier(client);
         jobs = new LocalJobs(client, images, modelId, secrets::add);

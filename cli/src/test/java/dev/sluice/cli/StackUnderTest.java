@@ -19,6 +19,12 @@ final class StackUnderTest implements AutoCloseable {
     /** The sample classifier's id, or null when the test brings its own model. */
     final String modelId;
     final LocalJobs jobs;
+    /**
+     * What the tests' stacks allow: loopback servers (images, webhook receivers) and file:// folders, as
+     * SLUICE_ALLOW_LOCAL_URLS=true does, and the executions' test bucket for items and executions.
+     */
+    static final LocalStack.Access ACCESS = new LocalStack.Access(true, List.of(ExecutionTest.BUCKET),
+            List.of(ExecutionTest.BUCKET));
 
     StackUnderTest(Path imageDir, LocalProvisioner.QueueSettings queues, StageWrapper stages, boolean classifier) {
         this(imageDir, queues, stages, classifier, List.of());
@@ -31,7 +37,7 @@ final class StackUnderTest implements AutoCloseable {
         this.images = new StaticFiles(imageDir);
         LocalStack started;
         try {
-            started = LocalStack.start(new LocalStack.Options(0, null, queues, interceptors, stages));
+            started = LocalStack.start(new LocalStack.Options(0, null, queues, interceptors, stages, ACCESS));
         } catch (RuntimeException e) {
             images.close();
             throw e;

@@ -45,6 +45,10 @@ final class Functions extends Construct {
         environment.put("SLUICE_INFERENCE_GPU_QUEUE_URL", queues.inferenceGpu.getQueueUrl());
         environment.put("SLUICE_DELIVERY_QUEUE_URL", queues.delivery.getQueueUrl());
         environment.put("SLUICE_BUCKET", data.bucket.getBucketName());
+        // what users may reach with the functions' role besides the data bucket (checked in code before any request,
+        // and granted below by exactly these names)
+        environment.put("SLUICE_ITEM_BUCKETS", String.join(",", settings.itemBuckets()));
+        environment.put("SLUICE_EXECUTION_BUCKETS", String.join(",", settings.executionBuckets()));
 
         api = function(settings, "api", 2048, 29);
         settles(api, data, queues);
@@ -77,6 +81,7 @@ final class Functions extends Construct {
         data.catalog.grantReadWriteData(scheduler);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
         executionBuckets(settings.executionBuckets(), fanout, inference);
+        itemBuckets(settings.itemBuckets(), inference);
         // executions that name stored secrets (an access key for the users' buckets): only secrets named sluice/…
         for (Alias fn : List.of(api, fanout, inference)) {
             fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
@@ -122,6 +127,20 @@ final class Functions extends Construct {
         }
         inference.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
                 .actions(List.of("s3:GetObject", "s3:PutObject")).resources(objectArns).build());
+    }
+
+    /**
+     * s3:// items are read (GetObject only) from the buckets named at deploy time (context itemBuckets), by the
+     * inference function and the GPU pool; the code refuses every other bucket, the data bucket included, before any
+     * request (AllowedBuckets).
+     */
+    static void itemBuckets(List<String> buckets, software.amazon.awscdk.services.iam.IGrantable reader) {
+        if (buckets.isEmpty()) {
+            return;
+        }
+        reader.getGrantPrincipal().addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder
+                .create().actions(List.of("s3:GetObject"))
+                .resources(buckets.stream().map(b -> "arn:aws:s3:::" + b + "/*").toList()).build());
     }
 
     /** What every function and the GPU worker read from their environment. */

@@ -66,6 +66,7 @@ final class GpuPool extends Construct {
         List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(task.getTaskRole()));
         data.catalog.grantReadData(task.getTaskRole());
         data.bucket.grantReadWrite(task.getTaskRole());
+        Functions.itemBuckets(settings.itemBuckets(), task.getTaskRole());
         queues.inferenceGpu.grantConsumeMessages(task.getTaskRole());
         queues.delivery.grantSendMessages(task.getTaskRole());
 

@@ -14,7 +14,8 @@ public final class SluiceStack extends Stack {
     public record Settings(Path functionsDir, Path repositoryRoot, int inferenceMemorySize, int inferenceTimeoutSeconds,
                            int inferenceMaxConcurrency, int deliveryMaxConcurrency, boolean gpuPool,
                            String gpuInstanceType, int gpuMaxTasks, int gpuBacklogPerTask, String gpuWorkerImage,
-                           String alarmEmail, java.util.List<String> executionBuckets) {
+                           String alarmEmail, java.util.List<String> executionBuckets,
+                           java.util.List<String> itemBuckets) {
         static Settings from(Construct scope) {
             Node node = scope.getNode();
             Path functions = Path.of(str(node, "functionsDir", "../functions"));
@@ -25,8 +26,20 @@ public final class SluiceStack extends Stack {
                     num(node, "gpuMaxTasks", 4), num(node, "gpuBacklogPerTask", 100),
                     str(node, "gpuWorkerImage", null), str(node, "alarmEmail", null),
                     // the users' buckets that executions read and write (comma-separated names)
-                    java.util.Arrays.stream(str(node, "executionBuckets", "").split(",")).map(String::trim)
-                            .filter(b -> !b.isEmpty()).toList());
+                    names(node, "executionBuckets"),
+                    // the buckets s3:// items may be read from (comma-separated names)
+                    names(node, "itemBuckets"));
+        }
+
+        /** Comma-separated bucket names, exact (no wildcards: IAM is granted by exactly these names). */
+        private static java.util.List<String> names(Node node, String key) {
+            java.util.List<String> names = dev.sluice.core.AllowedBuckets.parse(str(node, key, ""));
+            for (String name : names) {
+                if (!name.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                    throw new IllegalArgumentException(key + ": " + name + " is not an S3 bucket name");
+                }
+            }
+            return names;
         }
 
         private static String str(Node node, String key, String fallback) {

@@ -72,6 +72,33 @@ class SamTemplateTest {
                 .filter(v -> !env.contains(v)).toList());
     }
 
+    /**
+     * Issue 14: the allowed buckets are parameters (comma-separated names) that the functions are told and that IAM
+     * grants by exactly those names; with none given, nothing is granted (no fallback to the data bucket).
+     */
+    @Test
+    void itemAndExecutionBuckets_areParameters_toldToEveryFunction_andGrantedOnlyByName() {
+        for (String parameter : List.of("ItemBuckets", "ExecutionBuckets")) {
+            assertEquals("CommaDelimitedList", template.at("/Parameters/" + parameter + "/Type").asText());
+        }
+        JsonNode env = template.at("/Globals/Function/Environment/Variables");
+        assertEquals("ItemBuckets", env.at("/SLUICE_ITEM_BUCKETS/Fn::Join/1/Ref").asText());
+        assertEquals("ExecutionBuckets", env.at("/SLUICE_EXECUTION_BUCKETS/Fn::Join/1/Ref").asText());
+        for (var f : resources("AWS::Serverless::Function")) {
+            String policies = f.getValue().at("/Properties/Policies").toString();
+            boolean inference = f.getKey().equals("InferenceFunction");
+            assertEquals(inference, policies.contains("\"Ref\":\"ItemBuckets\""), f.getKey());
+            assertEquals(inference || f.getKey().equals("FanoutFunction"),
+                    policies.contains("\"Ref\":\"ExecutionBuckets\""), f.getKey());
+            // with no bucket given, nothing is granted: no stand-in bucket (the data bucket was one)
+            for (JsonNode policy : f.getValue().at("/Properties/Policies")) {
+                if (policy.has("Fn::If")) {
+                    assertEquals("AWS::NoValue", policy.at("/Fn::If/2/Ref").asText(), f.getKey() + ": " + policy);
+                }
+            }
+        }
+    }
+
     @Test
     void everySqsEvent_reportsBatchItemFailures_fromAQueueWithADlq_andSixTimesTheTimeout() {
         int events = 0;

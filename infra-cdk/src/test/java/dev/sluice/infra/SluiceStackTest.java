@@ -25,7 +25,7 @@ class SluiceStackTest {
     static void synth() {
         App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions",
                 "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1",
-                "executionBuckets", "customer-data, customer-results")).build());
+                "executionBuckets", "customer-data, customer-results", "itemBuckets", "customer-photos")).build());
         SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
         template = Template.fromStack(stack);
         json = (Map<String, Object>) template.toJSON();
@@ -234,6 +234,41 @@ class SluiceStackTest {
         assertEquals("ExactCapacity", at(policy, "StepScalingPolicyConfiguration", "AdjustmentType"));
         assertTrue(template.toJSON().toString().contains("ApproximateNumberOfMessagesNotVisible"),
                 "backlog = visible + in flight");
+    }
+
+    /**
+     * Issue 14: s3:// items are read from the buckets of context itemBuckets by exactly their names (inference and the
+     * GPU pool, GetObject only); the functions are told the allowed names, which never include the data bucket.
+     */
+    @Test
+    void itemBuckets_areGrantedByName_toInferenceAndTheGpuPool_andNamedInEveryEnvironment() {
+        var byRole = policiesByRole();
+        for (var f : resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList()) {
+            String statements = byRole.getOrDefault(refOf(props(f.getValue()).get("Role")), "");
+            assertEquals(f.getKey().startsWith("FunctionsInference"), statements.contains("arn:aws:s3:::customer-photos/*"),
+                    f.getKey());
+            assertEquals("customer-photos", at(props(f.getValue()), "Environment", "Variables", "SLUICE_ITEM_BUCKETS"));
+            assertEquals("customer-data,customer-results",
+                    at(props(f.getValue()), "Environment", "Variables", "SLUICE_EXECUTION_BUCKETS"));
+        }
+        var task = props(resources("AWS::ECS::TaskDefinition").values().iterator().next());
+        assertTrue(byRole.getOrDefault(refOf(task.get("TaskRoleArn")), "").contains("arn:aws:s3:::customer-photos/*"),
+                "the GPU pool reads items too");
+        assertTrue(at(task, "ContainerDefinitions", "0", "Environment").toString().contains("customer-photos"));
+        int itemStatements = 0;
+        for (var policy : resources("AWS::IAM::Policy").values()) {
+            for (Object statement : (List<?>) at(props(policy), "PolicyDocument", "Statement")) {
+                Map<?, ?> st = (Map<?, ?>) statement;
+                if (String.valueOf(st.get("Resource")).contains("customer-photos")) {
+                    assertEquals("s3:GetObject", st.get("Action"), "items are read, never listed or written");
+                    assertEquals(List.of("arn:aws:s3:::customer-photos/*"), st.get("Resource") instanceof List<?> l ? l
+                            : List.of(st.get("Resource")), "exactly the named bucket");
+                    itemStatements++;
+                }
+            }
+        }
+        assertEquals(2, itemStatements, "inference and the GPU task role");
     }
 
     @Test

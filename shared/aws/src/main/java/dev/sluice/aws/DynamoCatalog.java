@@ -1,5 +1,7 @@
 package dev.sluice.aws;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.core.IdKind;
 import dev.sluice.core.Json;
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
@@ -11,7 +13,10 @@ import java.util.Optional;
 
 import static dev.sluice.aws.DynamoJobStore.s;
 
-/** Catalog table: pk projectId, sk id, the document as JSON. A key of one project never reads another's rows. */
+/**
+ * Catalog table: pk projectId, sk id, the document as JSON. A key of one project never reads another's rows; a read of
+ * one kind never returns a record of another (the id's prefix, then the stored {@code object} and {@code id}).
+ */
 public final class DynamoCatalog implements Catalog {
     private final DynamoDbClient dynamo;
     private final String table;
@@ -28,13 +33,24 @@ public final class DynamoCatalog implements Catalog {
     }
 
     @Override
-    public <T> Optional<T> get(String projectId, String id, Class<T> type) {
-        var response = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
-                .key(Map.of("projectId", s(projectId), "id", s(id))));
-        if (!response.hasItem() || response.item().isEmpty()) {
+    public <T> Optional<T> get(String projectId, IdKind<T> kind, String id) {
+        if (!kind.names(id)) {
             return Optional.empty();
         }
-        return Optional.of(Json.read(response.item().get("doc").s(), type));
+        var response = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("projectId", s(projectId), "id", s(id))));
+        if (!response.hasItem() || !response.item().containsKey("doc")) {
+            return Optional.empty();
+        }
+        JsonNode doc = Json.tree(response.item().get("doc").s());
+        if (!kind.object().equals(doc.path("object").asText()) || !id.equals(doc.path("id").asText())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Json.MAPPER.treeToValue(doc, kind.type()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the stored " + kind.noun() + " " + id + " cannot be read", e);
+        }
     }
 
     @Override
@@ -43,8 +59,8 @@ public final class DynamoCatalog implements Catalog {
     }
 
     @Override
-    public <T> Page<T> list(String projectId, String idPrefix, Class<T> type, PageRequest page) {
-        return Pages.query(dynamo, table, null, "projectId = :p", Map.of(":p", s(projectId)), "id", idPrefix, page,
-                row -> Json.read(row.get("doc").s(), type));
+    public <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page) {
+        return Pages.query(dynamo, table, null, "projectId = :p", Map.of(":p", s(projectId)), "id", kind.prefix() + "_",
+                page, row -> Json.read(row.get("doc").s(), kind.type()));
     }
 }

@@ -5,11 +5,23 @@ import java.util.Map;
 /**
  * Resource names, from the environment variables that CDK and SAM set (and `sluice local` sets for itself).
  * No table, queue or bucket name is written in code.
+ *
+ * @param itemBuckets      buckets {@code s3://} items may be read from ({@code SLUICE_ITEM_BUCKETS}, comma-separated)
+ * @param executionBuckets buckets executions may list, read and write with the functions' role
+ *                         ({@code SLUICE_EXECUTION_BUCKETS}); executions naming stored credentials reach any bucket
+ *                         those credentials reach
+ * @param localMode        `sluice local` and the tests: stored secrets are files ({@link LocalSecrets}), not Secrets
+ *                         Manager. Never set from the environment (the functions on AWS are never in local mode)
  */
 public record SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
                            String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
                            String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
-                           boolean allowLocalUrls) {
+                           boolean allowLocalUrls, java.util.List<String> itemBuckets,
+                           java.util.List<String> executionBuckets, boolean localMode) {
+    public SluiceConfig {
+        itemBuckets = java.util.List.copyOf(itemBuckets);
+        executionBuckets = java.util.List.copyOf(executionBuckets);
+    }
 
     /** The variables every function needs (SLUICE_INFERENCE_GPU_QUEUE_URL is optional: only with a GPU pool). */
     public static final java.util.List<String> REQUIRED_ENV = java.util.List.of("SLUICE_JOBS_TABLE",
@@ -22,7 +34,10 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                 require(env, "SLUICE_KEYS_TABLE"), require(env, "SLUICE_LEDGER_TABLE"),
                 require(env, "SLUICE_LOGS_TABLE"), require(env, "SLUICE_FANOUT_QUEUE_URL"),
                 require(env, "SLUICE_INFERENCE_QUEUE_URL"), require(env, "SLUICE_DELIVERY_QUEUE_URL"),
-                env.get("SLUICE_INFERENCE_GPU_QUEUE_URL"), require(env, "SLUICE_BUCKET"), Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false")));
+                env.get("SLUICE_INFERENCE_GPU_QUEUE_URL"), require(env, "SLUICE_BUCKET"),
+                Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false")),
+                dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_ITEM_BUCKETS")),
+                dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_EXECUTION_BUCKETS")), false);
     }
 
     /** The environment a function needs, as CDK, SAM and the local stack write it. */
@@ -32,10 +47,29 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                 "SLUICE_FANOUT_QUEUE_URL", fanoutQueueUrl, "SLUICE_INFERENCE_QUEUE_URL", inferenceQueueUrl,
                 "SLUICE_DELIVERY_QUEUE_URL", deliveryQueueUrl, "SLUICE_BUCKET", bucket,
                 "SLUICE_ALLOW_LOCAL_URLS", Boolean.toString(allowLocalUrls)));
+        env.put("SLUICE_ITEM_BUCKETS", String.join(",", itemBuckets));
+        env.put("SLUICE_EXECUTION_BUCKETS", String.join(",", executionBuckets));
         if (inferenceGpuQueueUrl != null) {
             env.put("SLUICE_INFERENCE_GPU_QUEUE_URL", inferenceGpuQueueUrl);
         }
         return env;
+    }
+
+    /** The same configuration with these allowed buckets (`sluice local` and the tests choose theirs). */
+    public SluiceConfig withBuckets(java.util.List<String> items, java.util.List<String> executions) {
+        return new SluiceConfig(jobsTable, catalogTable, keysTable, ledgerTable, logsTable, fanoutQueueUrl,
+                inferenceQueueUrl, deliveryQueueUrl, inferenceGpuQueueUrl, bucket, allowLocalUrls, items, executions,
+                localMode);
+    }
+
+    /** The buckets {@code s3://} items may be read from (never the data bucket). */
+    public dev.sluice.core.AllowedBuckets allowedItemBuckets() {
+        return new dev.sluice.core.AllowedBuckets(new java.util.HashSet<>(itemBuckets), bucket);
+    }
+
+    /** The buckets executions may reach with the functions' role (never the data bucket). */
+    public dev.sluice.core.AllowedBuckets allowedExecutionBuckets() {
+        return new dev.sluice.core.AllowedBuckets(new java.util.HashSet<>(executionBuckets), bucket);
     }
 
     private static String require(Map<String, String> env, String name) {

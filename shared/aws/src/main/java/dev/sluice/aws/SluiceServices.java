@@ -80,11 +80,12 @@ public final class SluiceServices {
         this.executionStore = new DynamoExecutionStore(dynamo, config);
         this.folders = new UserFolders(s3);
         // local mode keeps secrets in files; on AWS they are in Secrets Manager (a client made on first use only)
-        this.secrets = config.allowLocalUrls() ? LocalSecrets.fromEnvironment()
+        this.secrets = config.localMode() ? LocalSecrets.fromEnvironment()
                 : new SecretsManagerStore(() -> software.amazon.awssdk.services.secretsmanager.SecretsManagerClient.builder()
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build());
         this.executions = new dev.sluice.core.execution.ExecutionService(executionStore, models, folders,
-                new dev.sluice.core.execution.FileList(objects), queue, clock, config.allowLocalUrls(), secrets);
+                new dev.sluice.core.execution.FileList(objects), queue, clock, config.allowLocalUrls(), secrets,
+                config.allowedExecutionBuckets());
     }
 
     public FanoutService fanout() {
@@ -102,7 +103,7 @@ public final class SluiceServices {
 
     private ItemFetcher itemFetcher() {
         return new ItemFetcher(objects, Duration.ofSeconds(5), Duration.ofSeconds(20), MAX_ITEM_BYTES,
-                config.allowLocalUrls(), guard);
+                config.allowLocalUrls(), guard, config.allowedItemBuckets());
     }
 
     public BatchProcessor batchProcessor(Predictor predictor) {

@@ -5,7 +5,8 @@ package dev.sluice.core;
  * HTTP status in one place, and a message that says what to change.
  */
 public class SluiceException extends RuntimeException {
-    public enum Kind { INVALID, UNAUTHORIZED, NOT_FOUND, CONFLICT, TOO_LARGE }
+    /** How the API answers: 400, 401, 404, 405 (the route exists, not with this method), 409, 413. */
+    public enum Kind { INVALID, UNAUTHORIZED, NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, TOO_LARGE }
 
     private final Kind kind;
     private final String code;

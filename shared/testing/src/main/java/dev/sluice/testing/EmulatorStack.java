@@ -22,7 +22,8 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * DynamoDB Local and ElasticMQ in this JVM, S3Mock as a child process, each on a free loopback port. The AWS SDK
+ * DynamoDB Local and ElasticMQ in this JVM, S3Mock as a child process, each on a free port of 127.0.0.1 only (nothing
+ * listens on other interfaces: {@code EmulatorBindingTest}). The AWS SDK
  * talks HTTP to them exactly as it talks to AWS. {@link #close()} stops what was started, the child process too.
  */
 public final class EmulatorStack implements AutoCloseable {
@@ -49,6 +50,24 @@ public final class EmulatorStack implements AutoCloseable {
         this.s3Endpoint = s3Endpoint;
     }
 
+    /**
+     * S3Mock's plain-HTTP port is an extra Tomcat connector (its bean {@code httpConnector}) that {@code server.address}
+     * does not reach, so it listened on every interface, without authentication (issue 14). S3Mock has no setting for
+     * it; this bean definition, added to its Spring sources, sets the connector's address before Tomcat binds it.
+     */
+    static final String S3MOCK_HTTP_ON_LOOPBACK = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <beans xmlns="http://www.springframework.org/schema/beans"
+                   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                   xsi:schemaLocation="http://www.springframework.org/schema/beans https://www.springframework.org/schema/beans/spring-beans.xsd">
+              <bean class="org.springframework.beans.factory.config.MethodInvokingBean" lazy-init="false">
+                <property name="targetObject" ref="httpConnector"/>
+                <property name="targetMethod" value="setProperty"/>
+                <property name="arguments"><list><value>address</value><value>127.0.0.1</value></list></property>
+              </bean>
+            </beans>
+            """;
+
     private static URI loopback(int port) {
         return URI.create("http://127.0.0.1:" + port);
     }
@@ -69,10 +88,13 @@ public final class EmulatorStack implements AutoCloseable {
             // S3Mock first: it is the slowest to start, and the others start while it boots.
             int s3Port = freePort();
             Path s3Root = Files.createTempDirectory("sluice-s3mock");
+            Path loopbackOnly = s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml");
+            Files.writeString(loopbackOnly, S3MOCK_HTTP_ON_LOOPBACK);
             Process s3mock = new ProcessBuilder(javaBinary(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar",
                     s3MockJar().toString(),
                     "--server.port=" + freePort(), "--server.address=127.0.0.1",
                     "--com.adobe.testing.s3mock.httpPort=" + s3Port, "--http.port=" + s3Port,
+                    "--spring.main.sources=" + loopbackOnly.toUri(),
                     "--com.adobe.testing.s3mock.store.root=" + s3Root,
                     "--com.adobe.testing.s3mock.max-payload-size=2GB",
                     "--spring.main.banner-mode=off", "--logging.level.root=WARN")
@@ -213,6 +235,11 @@ public final class EmulatorStack implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException shuttingDown) {
             // the hook is running already
+        }
+        try {
+            Files.deleteIfExists(s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml"));
+        } catch (IOException e) {
+            LOG.fine("removing S3Mock's bean file: " + e);
         }
         try (Stream<Path> files = Files.walk(s3Root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

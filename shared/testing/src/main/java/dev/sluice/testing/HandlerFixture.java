@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * What a handler test needs: the emulators, the provisioned resources, the services, and the records that the
  * sample events in events/ refer to (project proj_events, key sk_events_example_key_0001, job batchjob_events0001,
- * model model_events0001, webhook webhook_events0001, items in bucket sluice-events-items).
+ * model model_events0001, webhook webhook_events0001, items in bucket sluice-events-items, the one bucket s3:// items
+ * may be read from here; executions may reach sluice-events-executions).
  */
 public final class HandlerFixture implements AutoCloseable {
     public static final String PROJECT = "proj_events";
@@ -26,12 +27,15 @@ public final class HandlerFixture implements AutoCloseable {
     public static final String WEBHOOK = "webhook_events0001";
     public static final String DATASET = "dataset_events0001";
     public static final String ITEMS_BUCKET = "sluice-events-items";
+    /** The bucket executions of the handler tests may name (allowed as an operator allows one). */
+    public static final String EXECUTIONS_BUCKET = "sluice-events-executions";
 
     public final EmulatorStack emulators = EmulatorStack.start();
     public final LocalProvisioner.Clients clients = LocalProvisioner.clients(emulators, List.of());
     /** A prefix of its own, so fixtures can share one external emulator (-Plocalstack). */
     public final SluiceConfig config = LocalProvisioner.provision(clients,
-            "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", LocalProvisioner.QueueSettings.TEST, true);
+            "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", LocalProvisioner.QueueSettings.TEST, true)
+            .withBuckets(List.of(ITEMS_BUCKET), List.of(EXECUTIONS_BUCKET));
     public final SluiceServices services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(),
             clients.presigner(), config, Clock.SYSTEM);
 

@@ -72,7 +72,10 @@ public final class LocalProvisioner {
         return new Clients(dynamo, sqs, s3, presigner);
     }
 
-    /** Creates every resource; returns the configuration the functions read from their environment. */
+    /**
+     * Creates every resource; returns the configuration the functions read from their environment (in local mode, no
+     * item or execution bucket allowed yet: see {@link SluiceConfig#withBuckets}).
+     */
     public static SluiceConfig provision(Clients c, String prefix, QueueSettings queues, boolean allowLocalUrls) {
         createTable(c.dynamo(), prefix + "jobs", "jobId", null, true);
         createTable(c.dynamo(), prefix + "catalog", "projectId", "id", false);
@@ -89,7 +92,20 @@ public final class LocalProvisioner {
         String bucket = prefix + "data";
         c.s3().createBucket(b -> b.bucket(bucket));
         return new SluiceConfig(prefix + "jobs", prefix + "catalog", prefix + "keys", prefix + "ledger",
-                prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls);
+                prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls, List.of(), List.of(), true);
+    }
+
+    /**
+     * A project's first key, put in the keys table as README's "The first job" bootstraps a project on AWS (hash,
+     * project, prefix, createTime; no catalog record, so it is not listed).
+     */
+    public static void bootstrapKey(DynamoDbClient dynamo, SluiceConfig config, String projectId, String key) {
+        dynamo.putItem(b -> b.tableName(config.keysTable()).item(Map.of(
+                "keyHash", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(
+                        dev.sluice.core.auth.ApiKeys.hash(key)),
+                "projectId", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(projectId),
+                "prefix", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(key.substring(0, 8)),
+                "createTime", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromN("0"))));
     }
 
     private static void createTable(DynamoDbClient dynamo, String name, String hashKey, String rangeKey,

@@ -205,7 +205,7 @@ public final class ApiRouter {
             throw new SluiceException(SluiceException.Kind.NOT_FOUND, "route.not_found", "no such API");
         }
         if (!method.equals(expected)) {
-            throw new SluiceException(SluiceException.Kind.INVALID, "route.method_not_allowed", "use " + expected);
+            throw new SluiceException(SluiceException.Kind.METHOD_NOT_ALLOWED, "route.method_not_allowed", "use " + expected);
         }
     }
 
@@ -221,7 +221,7 @@ public final class ApiRouter {
 
     private static Response list(String method, java.util.function.Supplier<Object> lister) {
         if (!method.equals("GET")) {
-            throw new SluiceException(SluiceException.Kind.INVALID, "route.method_not_allowed", "use GET or POST");
+            throw new SluiceException(SluiceException.Kind.METHOD_NOT_ALLOWED, "route.method_not_allowed", "use GET or POST");
         }
         return ok(200, lister.get());
     }
@@ -250,6 +250,7 @@ public final class ApiRouter {
             case INVALID -> 400;
             case UNAUTHORIZED -> 401;
             case NOT_FOUND -> 404;
+            case METHOD_NOT_ALLOWED -> 405;
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
         };

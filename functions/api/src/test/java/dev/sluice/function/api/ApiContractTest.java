@@ -43,7 +43,7 @@ class ApiContractTest {
         ids.put("deployment", created("/deployments", Map.of("name", "d", "modelId", HandlerFixture.MODEL)));
         ids.put("key", created("/api-keys", Map.of("name", "ci")));
         ids.put("execution", created("/executions", Map.of("model", Map.of("id", HandlerFixture.MODEL),
-                "bucket", "contract-data", "sourceFolder", "in", "destinationFolder", "out")));
+                "bucket", HandlerFixture.EXECUTIONS_BUCKET, "sourceFolder", "in", "destinationFolder", "out")));
         DeadLetter letter = new DeadLetter("dlq_contract0001", DeadLetter.OBJECT, HandlerFixture.PROJECT,
                 HandlerFixture.JOB, "INFERENCE", "b0", "m1", List.of(0L, 1L), null, "inference.dead_lettered: test", 1, null);
         fixture.services.catalog.put(HandlerFixture.PROJECT, letter.id(), letter);

@@ -122,14 +122,14 @@ class FanoutHandlerTest {
     @Test
     void executionListingEvent_listsTheSourceFolder_andSendsTheFirstTaskOfEverySlot() {
         try (HandlerFixture f = new HandlerFixture()) {
-            f.itemsBucket();
+            f.clients.s3().createBucket(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET));
             for (String name : new String[]{"a.csv", "b.csv", "sub/c.csv", "README.txt"}) {
-                f.clients.s3().putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("tables/" + name),
+                f.clients.s3().putObject(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET).key("tables/" + name),
                         RequestBody.fromString("x,y\n1,2\n"));
             }
             long now = System.currentTimeMillis();
             Execution.Spec spec = new Execution.Spec(HandlerFixture.MODEL, "etag",
-                    new Folder(HandlerFixture.ITEMS_BUCKET, "tables"), new Folder(HandlerFixture.ITEMS_BUCKET, "out"),
+                    new Folder(HandlerFixture.EXECUTIONS_BUCKET, "tables"), new Folder(HandlerFixture.EXECUTIONS_BUCKET, "out"),
                     FileType.CSV, FileType.CSV, 0, 0, 2, Map.of(), null, null);
             f.services.executionStore.create(new Execution("execution_events0001", Execution.OBJECT,
                     HandlerFixture.PROJECT, spec, new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0,

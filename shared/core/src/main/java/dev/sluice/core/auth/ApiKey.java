@@ -8,6 +8,9 @@ public record ApiKey(String id, String object, String name, String projectId, St
                      String key, long createTime, Long revokedTime) {
     public static final String OBJECT = "api_key";
     public static final String ID_PREFIX = "apikey";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<ApiKey> KIND = new dev.sluice.core.IdKind<>(ID_PREFIX, OBJECT, "api key",
+            ApiKey.class);
 
     /** As every response but the creating one shows it. */
     public ApiKey listed() {

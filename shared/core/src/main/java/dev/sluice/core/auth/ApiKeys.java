@@ -65,15 +65,15 @@ public final class ApiKeys {
     }
 
     public dev.sluice.core.Page<ApiKey> list(String projectId, dev.sluice.core.PageRequest page) {
-        dev.sluice.core.Page<ApiKey> stored = catalog.list(projectId, ApiKey.ID_PREFIX + "_", ApiKey.class, page);
+        dev.sluice.core.Page<ApiKey> stored = catalog.list(projectId, ApiKey.KIND, page);
         return new dev.sluice.core.Page<>(stored.data().stream().map(ApiKey::listed).toList(), stored.nextPage(),
                 stored.prevPage());
     }
 
     /** Revokes a key of the project at once; the key that makes the request cannot revoke itself. */
     public ApiKey revoke(Principal caller, String id) {
-        ApiKey key = catalog.get(caller.projectId(), id, ApiKey.class)
-                .orElseThrow(() -> SluiceException.notFound("api key", id));
+        ApiKey key = catalog.get(caller.projectId(), ApiKey.KIND, id)
+                .orElseThrow(() -> ApiKey.KIND.notFound(id));
         if (MessageDigest.isEqual(key.keyHash().getBytes(StandardCharsets.US_ASCII),
                 caller.keyHash().getBytes(StandardCharsets.US_ASCII))) {
             throw SluiceException.conflict("key.revoking_own_key",

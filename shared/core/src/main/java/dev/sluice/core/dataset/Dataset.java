@@ -6,6 +6,9 @@ import dev.sluice.core.port.ObjectStore.UploadUrl;
 public record Dataset(String id, String object, String name, String projectId, Source source, Status status,
                       long createTime, long updateTime) {
     public static final String OBJECT = "dataset";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<Dataset> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.DATASET, OBJECT, "dataset",
+            Dataset.class);
 
     public enum State { Uploading, Validating, Ready, Failed }
 

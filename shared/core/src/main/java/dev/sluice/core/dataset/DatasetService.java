@@ -58,8 +58,8 @@ public final class DatasetService {
 
     /** The dataset; an upload that has arrived since the last look starts its validation. */
     public Dataset get(String projectId, String id) {
-        Dataset dataset = catalog.get(projectId, id, Dataset.class)
-                .orElseThrow(() -> SluiceException.notFound("dataset", id));
+        Dataset dataset = catalog.get(projectId, Dataset.KIND, id)
+                .orElseThrow(() -> Dataset.KIND.notFound(id));
         if (dataset.status().overview() == Dataset.State.Uploading) {
             Optional<ObjectStore.ObjectInfo> info = objects.head(dataset.objectKey());
             if (info.isPresent()) {
@@ -73,13 +73,13 @@ public final class DatasetService {
     }
 
     public Page<Dataset> list(String projectId, PageRequest page) {
-        return catalog.list(projectId, Ids.DATASET + "_", Dataset.class, page);
+        return catalog.list(projectId, Dataset.KIND, page);
     }
 
     /** Counts the items of an uploaded dataset with the same line rules the fan-out uses. */
     public Dataset validate(String projectId, String id) {
-        Dataset dataset = catalog.get(projectId, id, Dataset.class)
-                .orElseThrow(() -> SluiceException.notFound("dataset", id));
+        Dataset dataset = catalog.get(projectId, Dataset.KIND, id)
+                .orElseThrow(() -> Dataset.KIND.notFound(id));
         if (dataset.status().overview() != Dataset.State.Validating) {
             return dataset;
         }
@@ -106,8 +106,8 @@ public final class DatasetService {
 
     /** A Ready dataset made of the given lines (by item index) of another dataset, for retries. */
     public Dataset subset(String projectId, String sourceId, java.util.BitSet lines, String name) {
-        Dataset source = catalog.get(projectId, sourceId, Dataset.class)
-                .orElseThrow(() -> SluiceException.notFound("dataset", sourceId));
+        Dataset source = catalog.get(projectId, Dataset.KIND, sourceId)
+                .orElseThrow(() -> Dataset.KIND.notFound(sourceId));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         long count = 0;
         try (InputStream in = objects.open(source.objectKey(), 0, source.status().etag())) {
@@ -138,7 +138,7 @@ public final class DatasetService {
 
     /** Ends a validation that cannot finish (its message went to the dead-letter queue). */
     public void failValidation(String projectId, String id, String reason) {
-        catalog.get(projectId, id, Dataset.class)
+        catalog.get(projectId, Dataset.KIND, id)
                 .filter(d -> d.status().overview() == Dataset.State.Uploading || d.status().overview() == Dataset.State.Validating)
                 .ifPresent(d -> fail(d, reason));
     }

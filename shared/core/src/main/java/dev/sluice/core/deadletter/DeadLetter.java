@@ -17,6 +17,9 @@ public record DeadLetter(String id, String object, String projectId, String jobI
                          String redriveJobId) {
     public static final String OBJECT = "dead_letter";
     public static final String PREFIX = "dlq";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<DeadLetter> KIND = new dev.sluice.core.IdKind<>(PREFIX, OBJECT, "dead letter",
+            DeadLetter.class);
 
     public DeadLetter redrivenBy(String jobId) {
         return new DeadLetter(id, object, projectId, this.jobId, queue, batchId, messageId, lines, fromLine, reason,

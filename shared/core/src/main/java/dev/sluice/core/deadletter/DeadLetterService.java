@@ -162,11 +162,11 @@ public final class DeadLetterService {
     }
 
     public DeadLetter get(String projectId, String id) {
-        return catalog.get(projectId, id, DeadLetter.class).orElseThrow(() -> SluiceException.notFound("dead letter", id));
+        return catalog.get(projectId, DeadLetter.KIND, id).orElseThrow(() -> DeadLetter.KIND.notFound(id));
     }
 
     public Page<DeadLetter> list(String projectId, PageRequest page) {
-        return catalog.list(projectId, DeadLetter.PREFIX + "_", DeadLetter.class, page);
+        return catalog.list(projectId, DeadLetter.KIND, page);
     }
 
     /** Runs the dead letter's lines again in a new job; once per dead letter. */

@@ -7,4 +7,7 @@ package dev.sluice.core.deployment;
 public record Deployment(String id, String object, String name, String projectId, String modelId, String target,
                          Integer batchSize, Integer maxConcurrency, long createTime, long updateTime) {
     public static final String OBJECT = "deployment";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<Deployment> KIND = new dev.sluice.core.IdKind<>(DeploymentService.PREFIX, OBJECT, "deployment",
+            Deployment.class);
 }

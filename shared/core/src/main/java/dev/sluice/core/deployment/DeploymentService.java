@@ -47,11 +47,11 @@ public final class DeploymentService {
     }
 
     public Deployment get(String projectId, String id) {
-        return catalog.get(projectId, id, Deployment.class).orElseThrow(() -> SluiceException.notFound("deployment", id));
+        return catalog.get(projectId, Deployment.KIND, id).orElseThrow(() -> Deployment.KIND.notFound(id));
     }
 
     public Page<Deployment> list(String projectId, PageRequest page) {
-        return catalog.list(projectId, PREFIX + "_", Deployment.class, page);
+        return catalog.list(projectId, Deployment.KIND, page);
     }
 
     public void delete(String projectId, String id) {

@@ -12,6 +12,9 @@ import java.util.Set;
 public record Execution(String id, String object, String projectId, Spec spec, Status status, long createTime,
                         long updateTime) {
     public static final String OBJECT = "execution";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<Execution> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.EXECUTION, OBJECT, "execution",
+            Execution.class);
 
     public enum State {
         Pending, Running, Finished, Failed, Cancelled, TimedOut;

@@ -48,10 +48,17 @@ public final class ExecutionService {
     private final Clock clock;
     private final boolean allowLocal;
     private final SecretStore secrets;
+    private final dev.sluice.core.AllowedBuckets buckets;
 
+    /**
+     * @param buckets the buckets executions may reach with the functions' own role (never the data bucket); an
+     *                execution naming stored credentials reaches what those credentials reach
+     */
     public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
-                            BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets) {
+                            BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets,
+                            dev.sluice.core.AllowedBuckets buckets) {
         this.secrets = secrets;
+        this.buckets = buckets;
         this.store = store;
         this.models = models;
         this.folders = folders;
@@ -104,6 +111,9 @@ public final class ExecutionService {
                             + " secret access key), or neither");
             secretName(r.accessTokenName(), "accessTokenName");
             secretName(r.accessSecretName(), "accessSecretName");
+        } else {
+            checkBucket(source, "sourceFolder");
+            checkBucket(destination, "destinationFolder");
         }
         long now = clock.nowMillis();
         Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
@@ -114,6 +124,22 @@ public final class ExecutionService {
         store.create(execution);
         queue.send(BatchQueue.Name.FANOUT, List.of(Json.write(ExecutionTask.list(projectId, execution.id(), null, 0))));
         return execution;
+    }
+
+    /**
+     * An S3 folder reached with the functions' own role must be in a bucket the operator allows, never the service's
+     * data bucket (it holds every project's datasets, models and results).
+     */
+    private void checkBucket(Folder folder, String field) {
+        if (!folder.isLocal() && !buckets.allows(folder.bucket())) {
+            throw SluiceException.invalid("execution.bucket_refused", field + ": " + refusal(folder));
+        }
+    }
+
+    private static String refusal(Folder folder) {
+        return "bucket " + folder.bucket() + " is not one executions may reach with the service's role; the operator"
+                + " allows buckets by name (SLUICE_EXECUTION_BUCKETS; CDK executionBuckets, SAM ExecutionBuckets), or name"
+                + " stored credentials of your own (accessTokenName, accessSecretName)";
     }
 
     private static long seconds(Long value, String field) {
@@ -144,6 +170,12 @@ public final class ExecutionService {
     FolderStore folders(Execution e) {
         String tokenName = e.spec().accessTokenName();
         if (tokenName == null) {
+            // checked at start too; again here, so a bucket the operator no longer allows is not reached
+            for (Folder f : List.of(e.spec().source(), e.spec().destination())) {
+                if (!f.isLocal() && !buckets.allows(f.bucket())) {
+                    throw new FileProblem("execution.bucket_refused", refusal(f));
+                }
+            }
             return folders;
         }
         String key = secrets.read(tokenName).orElseThrow(() -> new FileProblem("execution.secret_not_found",
@@ -154,8 +186,13 @@ public final class ExecutionService {
         return folders.withCredentials(key.strip(), secret.strip());
     }
 
+    /** The project's execution; 404 for another project's or an id of another kind (checked before any read). */
     public Execution get(String projectId, String id) {
-        return store.get(projectId, id).orElseThrow(() -> SluiceException.notFound("execution", id));
+        if (!Execution.KIND.names(id)) {
+            throw Execution.KIND.notFound(id);
+        }
+        return store.get(projectId, id).filter(e -> Execution.OBJECT.equals(e.object()))
+                .orElseThrow(() -> Execution.KIND.notFound(id));
     }
 
     public Page<Execution> list(String projectId, PageRequest page) {

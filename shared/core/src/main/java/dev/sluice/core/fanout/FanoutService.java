@@ -108,7 +108,7 @@ public final class FanoutService {
             queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.fanOut(jobId, offset, firstLine)), delay);
             return;
         }
-        Dataset dataset = catalog.get(job.projectId(), job.spec().datasetId(), Dataset.class).orElse(null);
+        Dataset dataset = catalog.get(job.projectId(), Dataset.KIND, job.spec().datasetId()).orElse(null);
         if (dataset == null) {
             jobs.transition(jobId, EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
                     "dataset.not_found: dataset " + job.spec().datasetId() + " was deleted", now);

@@ -308,7 +308,7 @@ public final class BatchProcessor {
 
     private Model model(Job job) {
         String id = job.spec().deployment().modelId();
-        return models.computeIfAbsent(id, k -> catalog.get(job.projectId(), k, Model.class)
+        return models.computeIfAbsent(id, k -> catalog.get(job.projectId(), Model.KIND, k)
                 .orElseThrow(() -> new IllegalStateException("model " + k + " of job " + job.id() + " is missing")));
     }
 

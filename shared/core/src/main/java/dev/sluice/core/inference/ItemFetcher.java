@@ -15,7 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Gathers an item's bytes: {@code https://} (no redirects followed), {@code s3://bucket/key}, and in local mode
+ * Gathers an item's bytes: {@code https://} (no redirects followed), {@code s3://bucket/key} of an allowed bucket
+ * ({@link dev.sluice.core.AllowedBuckets}), and in local mode
  * {@code http://} and {@code file://}. Connect and read timeouts and a size cap bound every fetch. A transient
  * failure (no connection, a dropped or timed-out answer, 429, 5xx) is tried again, at most {@value #ATTEMPTS} times in
  * all, {@value #RETRY_PAUSE_MILLIS} ms and then twice that apart, before the item fails with the last reason.
@@ -34,10 +35,14 @@ public final class ItemFetcher {
     private final boolean allowLocal;
 
     private final dev.sluice.core.net.OutboundGuard guard;
+    private final dev.sluice.core.AllowedBuckets itemBuckets;
 
+    /** @param itemBuckets the buckets {@code s3://} items may name; any other gets {@code gather.bucket_refused} */
     public ItemFetcher(ObjectStore objects, Duration connectTimeout, Duration readTimeout, long maxBytes,
-                       boolean allowLocal, dev.sluice.core.net.OutboundGuard guard) {
+                       boolean allowLocal, dev.sluice.core.net.OutboundGuard guard,
+                       dev.sluice.core.AllowedBuckets itemBuckets) {
         this.guard = guard;
+        this.itemBuckets = itemBuckets;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.objects = objects;
@@ -79,7 +84,7 @@ public final class ItemFetcher {
             return switch (scheme) {
                 case "https" -> http(uri);
                 case "http" -> allowLocal ? http(uri) : refused("plain http is refused");
-                case "s3" -> new Fetched(objects.readItem(uri.getHost(), uri.getPath().substring(1), maxBytes), null, null);
+                case "s3" -> s3(uri);
                 case "file" -> allowLocal ? file(uri) : refused("file URLs work only in local mode");
                 default -> refused("unsupported scheme " + scheme);
             };
@@ -118,6 +123,23 @@ public final class ItemFetcher {
             }
             return new Fetched(readCapped(body, maxBytes), null, null);
         }
+    }
+
+    /**
+     * Only buckets the operator allowed, never the data bucket, decided before any S3 request: a refused bucket gets
+     * the same answer whether the object exists or not (no existence oracle across tenants).
+     */
+    private Fetched s3(URI uri) throws IOException {
+        String bucket = uri.getAuthority();
+        if (!itemBuckets.allows(bucket)) {
+            return new Fetched(null, "gather.bucket_refused", "s3://" + bucket + " is not a bucket items may be read"
+                    + " from; the operator allows buckets by name (SLUICE_ITEM_BUCKETS; CDK itemBuckets, SAM ItemBuckets)");
+        }
+        String key = uri.getPath() == null || uri.getPath().length() < 2 ? null : uri.getPath().substring(1);
+        if (key == null) {
+            return refused("an s3:// item needs a key: s3://bucket/key");
+        }
+        return new Fetched(objects.readItem(bucket, key, maxBytes), null, null);
     }
 
     private Fetched file(URI uri) throws IOException {

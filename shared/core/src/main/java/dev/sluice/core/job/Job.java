@@ -3,6 +3,9 @@ package dev.sluice.core.job;
 public record Job(String id, String object, String name, String projectId, JobSpec spec, Status status,
                   long createTime, long updateTime) {
     public static final String OBJECT = "batch_job";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<Job> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.JOB, OBJECT, "job",
+            Job.class);
 
     public record Status(JobState overview, String message, String reason, ItemCounters items, long itemCount,
                          long updateTime, Progress progress) {

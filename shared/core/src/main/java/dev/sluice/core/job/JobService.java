@@ -102,9 +102,13 @@ public final class JobService {
                 spec.retryOf());
     }
 
+    /** The project's job; 404 for another project's job or an id of another kind (checked before any read). */
     public Job get(String projectId, String id) {
-        return jobs.get(id).filter(j -> j.projectId().equals(projectId))
-                .orElseThrow(() -> SluiceException.notFound("job", id));
+        if (!Job.KIND.names(id)) {
+            throw Job.KIND.notFound(id);
+        }
+        return jobs.get(id).filter(j -> j.projectId().equals(projectId) && Job.OBJECT.equals(j.object()))
+                .orElseThrow(() -> Job.KIND.notFound(id));
     }
 
     /**

@@ -8,6 +8,9 @@ import java.util.List;
 public record Model(String id, String object, String name, String projectId, Task task, Source source,
                     Preprocess preprocess, List<String> labels, Status status, long createTime, long updateTime) {
     public static final String OBJECT = "model";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<Model> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.MODEL, OBJECT, "model",
+            Model.class);
 
     /** Tabular: rows of numeric features in, one float tensor [rows, features]; used by executions. */
     public enum Task { ImageClassification, ObjectDetection, Tabular }

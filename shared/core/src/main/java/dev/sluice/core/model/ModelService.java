@@ -68,7 +68,7 @@ public final class ModelService {
 
     /** The model; an upload that has arrived since the last look makes it Ready (checksum = the object's ETag). */
     public Model get(String projectId, String id) {
-        Model model = catalog.get(projectId, id, Model.class).orElseThrow(() -> SluiceException.notFound("model", id));
+        Model model = catalog.get(projectId, Model.KIND, id).orElseThrow(() -> Model.KIND.notFound(id));
         if (model.status().overview() == Model.State.Uploading) {
             Optional<ObjectStore.ObjectInfo> info = objects.head(model.objectKey());
             if (info.isPresent()) {
@@ -90,6 +90,6 @@ public final class ModelService {
     }
 
     public Page<Model> list(String projectId, PageRequest page) {
-        return catalog.list(projectId, Ids.MODEL + "_", Model.class, page);
+        return catalog.list(projectId, Model.KIND, page);
     }
 }

@@ -4,6 +4,9 @@ package dev.sluice.core.webhook;
 public record Webhook(String id, String object, String name, String projectId, Spec spec, String secret,
                       long createTime, long updateTime) {
     public static final String OBJECT = "webhook";
+    /** Ids of this kind, and the records they name. */
+    public static final dev.sluice.core.IdKind<Webhook> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.WEBHOOK, OBJECT, "webhook",
+            Webhook.class);
 
     /** timeoutMs: how long one POST may wait for an answer (default 10 s); then it is retried as a timeout. */
     public record Spec(String endpoint, Retries retries, Long timeoutMs) {

@@ -55,12 +55,12 @@ public final class WebhookService {
 
     /** For the delivery function: the webhook with its secret, or null when it was deleted. */
     public Webhook find(String projectId, String id) {
-        return catalog.get(projectId, id, Webhook.class).orElse(null);
+        return catalog.get(projectId, Webhook.KIND, id).orElse(null);
     }
 
     /** For the delivery function only: the webhook with its signing secret. */
     public Webhook getWithSecret(String projectId, String id) {
-        return catalog.get(projectId, id, Webhook.class).orElseThrow(() -> SluiceException.notFound("webhook", id));
+        return catalog.get(projectId, Webhook.KIND, id).orElseThrow(() -> Webhook.KIND.notFound(id));
     }
 
     public record UpdateRequest(String name, Webhook.Spec spec) {
@@ -142,7 +142,7 @@ public final class WebhookService {
     }
 
     public Page<Webhook> list(String projectId, PageRequest page) {
-        Page<Webhook> stored = catalog.list(projectId, Ids.WEBHOOK + "_", Webhook.class, page);
+        Page<Webhook> stored = catalog.list(projectId, Webhook.KIND, page);
         return new Page<>(stored.data().stream().map(Webhook::withoutSecret).toList(), stored.nextPage(),
                 stored.prevPage());
     }

@@ -73,7 +73,36 @@ class ItemFetcherTest {
 
     static ItemFetcher fetcher() {
         return new ItemFetcher(null, Duration.ofSeconds(2), Duration.ofSeconds(20), MAX, true,
-                new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true));
+                new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true), dev.sluice.core.AllowedBuckets.none("data"));
+    }
+
+    /**
+     * Issue 14: an s3:// item reads only buckets the operator allowed, never the data bucket (even when listed), and a
+     * refused bucket is refused before any S3 request: the same answer whether the object exists or not.
+     */
+    @Test
+    void s3Items_ofBucketsNotAllowed_orTheDataBucket_areRefusedBeforeAnyS3Request() {
+        java.util.List<String> reads = new java.util.ArrayList<>();
+        dev.sluice.core.port.ObjectStore store = (dev.sluice.core.port.ObjectStore) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{dev.sluice.core.port.ObjectStore.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("readItem")) {
+                        throw new AssertionError("unexpected " + method.getName());
+                    }
+                    reads.add(args[0] + "/" + args[1]);
+                    return new byte[]{1, 2, 3};
+                });
+        ItemFetcher fetcher = new ItemFetcher(store, Duration.ofSeconds(2), Duration.ofSeconds(20), MAX, false,
+                new OutboundGuard(OutboundGuard.Resolver.SYSTEM, false),
+                new dev.sluice.core.AllowedBuckets(java.util.Set.of("photos", "sluice-data"), "sluice-data"));
+        for (String url : java.util.List.of("s3://sluice-data/models/proj_a/model_1.onnx", "s3://sluice-data/missing",
+                "s3://other-bucket/cat.jpg", "s3://Photos/cat.jpg", "s3://photos.evil/cat.jpg")) {
+            ItemFetcher.Fetched f = fetcher.fetch(url);
+            assertEquals("gather.bucket_refused", f.errorCode(), url + ": " + f.reason());
+        }
+        assertEquals(java.util.List.of(), reads, "no S3 request for a refused bucket");
+        ItemFetcher.Fetched allowed = fetcher.fetch("s3://photos/cat.jpg");
+        assertTrue(allowed.ok(), allowed.reason());
+        assertEquals(java.util.List.of("photos/cat.jpg"), reads);
     }
 
     static String url(String path) {

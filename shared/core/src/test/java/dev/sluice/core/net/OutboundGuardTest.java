@@ -99,7 +99,7 @@ class OutboundGuardTest {
     @Test
     void itemFetchesAndWebhookPosts_goThroughTheGuard_andARefusalIsNotRetried() {
         var fetcher = new dev.sluice.core.inference.ItemFetcher(null, java.time.Duration.ofSeconds(1),
-                java.time.Duration.ofSeconds(1), 1024, false, GUARD);
+                java.time.Duration.ofSeconds(1), 1024, false, GUARD, dev.sluice.core.AllowedBuckets.none("data"));
         var fetched = fetcher.fetch("https://metadata.evil.example/latest/meta-data/iam");
         assertEquals("gather.address_refused", fetched.errorCode(), fetched.reason());
         var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(1), GUARD);
