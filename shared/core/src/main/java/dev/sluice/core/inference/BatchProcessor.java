@@ -143,10 +143,19 @@ public final class BatchProcessor {
      * committed first, the transaction applies nothing: the batches still to commit get parts of their own and are
      * committed again. So a part named by the ledger holds exactly the batches whose commit named it, and no item's
      * result appears in two of them (a part left by a lost attempt is named by no ledger entry; readers use the
-     * manifest).
+     * manifest). Outcomes too many for one transaction are committed in the store's atomic groups, each with parts
+     * of its own.
      */
     private void commitWithParts(List<Outcome> outcomes) {
-        List<Outcome> pending = outcomes;
+        Map<JobStore.StageCommit, Outcome> byCommit = new java.util.IdentityHashMap<>();
+        outcomes.forEach(o -> byCommit.put(o.commit, o));
+        for (List<JobStore.StageCommit> group : jobs.atomicGroups(outcomes.stream().map(o -> o.commit).toList())) {
+            commitGroupWithParts(group.stream().map(byCommit::get).toList());
+        }
+    }
+
+    private void commitGroupWithParts(List<Outcome> group) {
+        List<Outcome> pending = group;
         while (!pending.isEmpty()) {
             Map<Job, List<Outcome>> byJob = new java.util.LinkedHashMap<>();
             pending.stream().filter(o -> !o.results.isEmpty()).forEach(o -> byJob.computeIfAbsent(o.job, j -> new ArrayList<>()).add(o));
