@@ -55,8 +55,8 @@ public final class BatchProcessor {
 
     /**
      * @param oneTensorPerCall true for the GPU pool: one tensor over all batches of a call (see
-     *                         {@link #predictAcrossBatches}); false for Lambda: one tensor per batch, the next batch
-     *                         gathered while the current one is predicted
+     *                         {@link #predictAcrossBatches}); false for Lambda: one tensor per batch, every batch
+     *                         gathered at once
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
@@ -84,7 +84,7 @@ public final class BatchProcessor {
     }
 
     /**
-     * Processes the batches of one invocation: the next batch is gathered while the current one is predicted, all
+     * Processes the batches of one invocation: all of them are gathered at once and predicted one by one, all
      * outcomes are committed in one transaction, and all deliveries are sent in one SendMessageBatch. Returns, per
      * batch, whether it is done (false: leave it to SQS to redeliver).
      */
@@ -99,11 +99,12 @@ public final class BatchProcessor {
         if (oneTensorPerCall) {
             predictAcrossBatches(batches, jobsById, done, outcomes);
         } else {
-            Future<List<Gathered>> next = gatherAsync(batches.get(0));
+            // Every batch is gathered at once (a call holds at most 10): a slow host holds the call for at most one
+            // fetch deadline in all, not one per batch queued behind it.
+            List<Future<List<Gathered>>> gathering = batches.stream().map(this::gatherAsync).toList();
             for (int i = 0; i < batches.size(); i++) {
                 BatchMessage batch = batches.get(i);
-                Future<List<Gathered>> current = next;
-                next = i + 1 < batches.size() ? gatherAsync(batches.get(i + 1)) : null;
+                Future<List<Gathered>> current = gathering.get(i);
                 try {
                     Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
                     if (job.isEmpty()) {
