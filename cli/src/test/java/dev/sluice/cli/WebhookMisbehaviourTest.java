@@ -162,39 +162,6 @@ class WebhookMisbehaviourTest {
     }
 
     /**
-     * A receiver that always answers 500, slowly enough that its endpoint gets busy and batches are deferred: every
-     * item is POSTed exactly 1 + maxRetries times before failedDeliver, whatever round it was first tried in, and its
-     * reason says so. (On old main the budget was counted per batch: items first tried in a later round got fewer
-     * POSTs, and reasons said "7 attempts" with maxRetries 5.)
-     */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 5})
-    void alwaysFailingReceiver_getsExactlyOnePlusMaxRetriesPostsPerItem(int maxRetries) {
-        int items = 64;
-        try (WebhookReceiver receiver = new WebhookReceiver()) {
-            receiver.respond(r -> 500);
-            receiver.hold(250); // 16 at a time per endpoint: later POSTs wait, and their batches are deferred
-            Map<String, Object> spec = Map.of("endpoint", receiver.url(),
-                    "retries", Map.of("maxRetries", maxRetries, "maxBackoffMs", 1000));
-            LocalJobs.Run run = jobs.await(jobs.startJob(jobs.photoLines(items), 8, "Lambda", receiver, spec),
-                    Duration.ofMinutes(4));
-            ItemCounters c = run.counters();
-            assertNull(c.violation(items), c.toString());
-            assertEquals(items, c.failedDeliver(), c.toString());
-            Map<String, Long> postsPerItem = run.itemPosts().stream()
-                    .collect(Collectors.groupingBy(WebhookReceiver.Received::requestId, Collectors.counting()));
-            assertEquals(items, postsPerItem.size());
-            postsPerItem.forEach((id, posts) -> assertEquals(1 + maxRetries, posts, "POSTs of item " + id));
-            assertEquals(DeliveryService.MAX_IN_FLIGHT_PER_ENDPOINT, receiver.maxInFlight(),
-                    "the endpoint was saturated, so POSTs beyond its 16 were deferred to later rounds");
-            JsonNode errors = client.logs(run.jobId(), "minLevel=Error&maxEntries=1000").get("entries");
-            assertEquals(items, errors.size());
-            errors.forEach(e -> assertTrue(e.path("reason").asText().startsWith("deliver.retries_exhausted: "
-                    + (1 + maxRetries) + " attempts, the last: HTTP 500"), e.toString()));
-        }
-    }
-
-    /**
      * A receiver that answers 200 with its headers at once and its body a byte a second, with timeoutMs 2000: each POST
      * is cut off at 2 s (on old main it was held for the whole body, about 120 s in the field and 28 hours here) and
      * retried as a timeout until the item fails; a normal job beside it finishes while it is still being retried.
