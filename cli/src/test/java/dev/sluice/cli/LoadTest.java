@@ -67,9 +67,8 @@ class LoadTest {
         }
     }
 
-    @Test
-    void aJobOf100kItems_finishesWithExactCounters_andOneResultLinePerItem() {
-        // red, green, blue or grey: the channel means decide the class
+    /** The tiny classifier (red, green, blue or grey: the channel means decide the class), Ready; its id. */
+    String tinyModel() {
         byte[] onnx = OnnxWriter.tinyClassifier(8, new float[][]{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}},
                 new float[]{0, 0, 0, 0.6f});
         JsonNode model = client.createModel("tiny", "ImageClassification", List.of("red", "green", "blue", "grey"),
@@ -77,7 +76,12 @@ class LoadTest {
         client.upload(model.path("status").path("source").path("uploadUrl"), onnx);
         String modelId = model.get("id").asText();
         client.waitFor(() -> client.model(modelId), Duration.ofSeconds(30), "Uploading");
+        return modelId;
+    }
 
+    @Test
+    void aJobOf100kItems_finishesWithExactCounters_andOneResultLinePerItem() {
+        String modelId = tinyModel();
         StringBuilder ndjson = new StringBuilder(ITEMS * 60);
         for (int i = 0; i < ITEMS; i++) {
             if (i % BAD_EVERY == BAD_EVERY - 1) {
@@ -133,6 +137,43 @@ class LoadTest {
             }
         }
         assertEquals(ITEMS - ITEMS / BAD_EVERY, lines);
+    }
+
+    /**
+     * 10,000 one-item batches (batchSize 1) on the GPU pool: the worker forms dynamic batches of up to 256 messages,
+     * whose commits must be split to fit TransactWriteItems (on old main every such commit was refused and the items
+     * ended failedPredict). Every item is delivered, each result once.
+     */
+    @Test
+    void aGpuPoolJobOf10kOneItemBatches_deliversEveryItem() {
+        int items = 10_000;
+        String modelId = tinyModel();
+        StringBuilder ndjson = new StringBuilder(items * 60);
+        for (int i = 0; i < items; i++) {
+            ndjson.append("{\"kind\":\"Image\",\"url\":\"").append(images.url("c" + (i % 4) + ".png")).append("\"}\n");
+        }
+        JsonNode dataset = client.createDataset("10k");
+        client.upload(dataset.path("status").path("source").path("uploadUrl"), ndjson.toString().getBytes());
+        String datasetId = dataset.get("id").asText();
+        client.waitFor(() -> client.dataset(datasetId), Duration.ofMinutes(2), "Uploading", "Validating");
+        JsonNode job = client.post("/batch/jobs", Map.of("name", "gpu-10k", "spec", Map.of("datasetId", datasetId,
+                "deployment", Map.of("modelId", modelId, "target", "GpuPool"), "batchSize", 1)));
+        String jobId = job.get("id").asText();
+        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(20), "Waiting", "Running");
+
+        assertEquals("Finished", done.path("status").path("overview").asText(), done.toString());
+        ItemCounters c = Json.MAPPER.convertValue(done.path("status").path("items"), ItemCounters.class);
+        assertNull(c.violation(items), c.toString());
+        assertEquals(items, c.delivered(), c.toString());
+        BitSet seen = new BitSet(items);
+        for (JsonNode part : LocalJobs.results(client, jobId).get("parts")) {
+            for (String line : LocalJobs.httpGet(part.path("url").asText()).split("\n")) {
+                int index = Json.tree(line).path("item").path("index").asInt();
+                assertFalse(seen.get(index), "item " + index + " has one result line");
+                seen.set(index);
+            }
+        }
+        assertEquals(items, seen.cardinality());
     }
 
     static long usedHeapAfterGc() {

@@ -160,4 +160,36 @@ class WebhookMisbehaviourTest {
             assertTrue(slow.maxInFlight() > 1, "deliveries to one endpoint do run concurrently");
         }
     }
+
+    /**
+     * A receiver that answers 200 with its headers at once and its body a byte a second, with timeoutMs 2000: each POST
+     * is cut off at 2 s (on old main it was held for the whole body, about 120 s in the field and 28 hours here) and
+     * retried as a timeout until the item fails; a normal job beside it finishes while it is still being retried.
+     */
+    @Test
+    void slowBodyReceiver_isCutOffAtItsTimeout_andDoesNotHoldUpAnotherJob() {
+        try (WebhookReceiver slow = new WebhookReceiver(); WebhookReceiver fast = new WebhookReceiver()) {
+            slow.respond(r -> 200);
+            slow.dripBody(true);
+            Map<String, Object> slowSpec = Map.of("endpoint", slow.url(), "timeoutMs", 2000,
+                    "retries", Map.of("maxRetries", 5, "maxBackoffMs", 1000));
+            Map<String, Object> fastSpec = Map.of("endpoint", fast.url(), "retries", Map.of("maxRetries", 2, "maxBackoffMs", 1000));
+            LocalJobs.Run slowJob = jobs.startJob(jobs.photoLines(ITEMS), 2, "Lambda", slow, slowSpec);
+            LocalJobs.Run fastJob = jobs.startJob(jobs.photoLines(16), 4, "Lambda", fast, fastSpec);
+            LocalJobs.Run fastDone = jobs.await(fastJob, Duration.ofMinutes(3));
+            String slowStateWhenFastEnded = client.job(slowJob.jobId()).path("status").path("overview").asText();
+            LocalJobs.Run slowDone = jobs.await(slowJob, Duration.ofMinutes(3));
+            // six POSTs of 2 s each per item, and backoffs: the slow job takes at least 15 s however fast the machine
+
+            assertEquals("Finished", fastDone.job().path("status").path("overview").asText());
+            assertEquals(16, fastDone.counters().delivered(), fastDone.counters().toString());
+            assertEquals("Running", slowStateWhenFastEnded, "the fast job ended while the slow receiver was still dripping");
+            ItemCounters c = slowDone.counters();
+            assertNull(c.violation(ITEMS), c.toString());
+            assertEquals(ITEMS, c.failedDeliver(), c.toString());
+            JsonNode errors = client.logs(slowDone.jobId(), "minLevel=Error").get("entries");
+            errors.forEach(e -> assertTrue(e.path("reason").asText()
+                    .startsWith("deliver.retries_exhausted: 6 attempts, the last: timeout: "), e.toString()));
+        }
+    }
 }

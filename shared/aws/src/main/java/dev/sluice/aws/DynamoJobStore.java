@@ -131,22 +131,70 @@ public final class DynamoJobStore implements JobStore {
 
     @Override
     public List<Boolean> commitAll(List<StageCommit> commits) {
-        if (commits.isEmpty()) {
-            return List.of();
-        }
-        if (commitTogether(commits)) {
-            return commits.stream().map(c -> true).toList();
-        }
-        if (commits.size() == 1) {
-            return List.of(false);
-        }
-        // One of them was applied before (a redelivered batch): apply the others one by one.
         List<Boolean> applied = new ArrayList<>();
-        for (StageCommit commit : commits) {
-            applied.add(commitTogether(List.of(commit)));
+        for (List<StageCommit> group : atomicGroups(commits)) {
+            if (commitTogether(group)) {
+                group.forEach(c -> applied.add(true));
+            } else if (group.size() == 1) {
+                applied.add(false);
+            } else {
+                // One of them was applied before (a redelivered batch): apply the others one by one.
+                for (StageCommit commit : group) {
+                    applied.add(commitTogether(List.of(commit)));
+                }
+            }
         }
         return applied;
     }
+
+    /**
+     * Greedy, in order: a group takes commits while its transaction stays within {@link RequestLimits#TRANSACT_ACTIONS}
+     * actions and {@link RequestLimits#TRANSACT_BYTES} bytes (each commit's ledger item and log records, plus one
+     * counter update per job in the group). One commit alone always fits: see {@link #logRecords}.
+     */
+    @Override
+    public List<List<StageCommit>> atomicGroups(List<StageCommit> commits) {
+        List<List<StageCommit>> groups = new ArrayList<>();
+        List<StageCommit> group = new ArrayList<>();
+        Set<String> jobsInGroup = new java.util.HashSet<>();
+        int actions = 0;
+        long bytes = 0;
+        for (StageCommit commit : commits) {
+            List<Map<String, AttributeValue>> logs = logRecords(commit);
+            int commitActions = 1 + logs.size();
+            long commitBytes = ACTION_OVERHEAD_BYTES + logs.stream().mapToLong(DynamoJobStore::itemBytes).sum();
+            boolean newJob = !jobsInGroup.contains(commit.jobId());
+            int extraActions = commitActions + (newJob ? 1 : 0);
+            long extraBytes = commitBytes + (newJob ? ACTION_OVERHEAD_BYTES : 0);
+            if (!group.isEmpty() && (actions + extraActions > RequestLimits.TRANSACT_ACTIONS
+                    || bytes + extraBytes > RequestLimits.TRANSACT_BYTES)) {
+                groups.add(group);
+                group = new ArrayList<>();
+                jobsInGroup.clear();
+                actions = 0;
+                bytes = 0;
+                extraActions = commitActions + 1;
+                extraBytes = commitBytes + ACTION_OVERHEAD_BYTES;
+            }
+            group.add(commit);
+            jobsInGroup.add(commit.jobId());
+            actions += extraActions;
+            bytes += extraBytes;
+        }
+        if (!group.isEmpty()) {
+            groups.add(group);
+        }
+        return groups;
+    }
+
+    /** What an action costs besides its log record's bytes: keys, expressions, a results part's name (an upper bound). */
+    static final long ACTION_OVERHEAD_BYTES = 2_048;
+    /** Uncompressed JSON of one log record at most (gzip leaves it under DynamoDB's 400 KB item limit). */
+    static final int LOG_RECORD_JSON_BYTES = 300_000;
+    /** A log entry's item URL and reason are stored up to this many characters (then "…"). */
+    static final int LOG_FIELD_CHARS = 2_048;
+    /** The same, for the rare commit whose full log would not fit one transaction. */
+    static final int LOG_FIELD_CHARS_SHORT = 128;
 
     @Override
     public boolean commitTogether(List<StageCommit> commits) {
@@ -169,7 +217,7 @@ public final class DynamoJobStore implements JobStore {
     /**
      * One TransactWriteItems: the ledger items first (each must not exist), one counter update per job with the
      * summed deltas, then the log records (gzip-compressed JSON: a batch's entries compress about tenfold, and
-     * DynamoDB bills writes per KB).
+     * DynamoDB bills writes per KB). The commits must be one of {@link #atomicGroups}' groups.
      */
     private void transact(List<StageCommit> commits) {
         List<TransactWriteItem> writes = new ArrayList<>();
@@ -218,20 +266,82 @@ public final class DynamoJobStore implements JobStore {
                     .conditionExpression("attribute_exists(jobId)")
                     .expressionAttributeValues(values).build()).build());
         }
+        long bytes = (long) writes.size() * ACTION_OVERHEAD_BYTES;
         for (StageCommit commit : commits) {
-            if (commit.entries().isEmpty()) {
-                continue;
+            for (Map<String, AttributeValue> record : logRecords(commit)) {
+                bytes += ACTION_OVERHEAD_BYTES + itemBytes(record);
+                writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.logsTable())
+                        .item(record).build()).build());
             }
-            String sk = String.format("%013d#%s#%s", commit.now(), commit.stage(), commit.batchId());
-            List<LogEntry> withIds = new ArrayList<>(commit.entries().size());
-            for (int e = 0; e < commit.entries().size(); e++) {
-                withIds.add(commit.entries().get(e).withId(sk + "#" + e));
-            }
-            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.logsTable())
-                    .item(Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entriesGz", AttributeValue.fromB(gzip(Json.write(withIds))),
-                            "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS))).build()).build());
+        }
+        if (writes.size() > RequestLimits.TRANSACT_ACTIONS || bytes > RequestLimits.TRANSACT_BYTES) {
+            throw new IllegalArgumentException(writes.size() + " actions, about " + bytes
+                    + " bytes: over TransactWriteItems' limits; commit the groups of atomicGroups one by one");
         }
         dynamo.transactWriteItems(b -> b.transactItems(writes));
+    }
+
+    /**
+     * A commit's log records: its entries (ids {@code sk#i}) in consecutive records of at most
+     * {@value #LOG_RECORD_JSON_BYTES} bytes of JSON each, gzip-compressed; the first under the sort key
+     * {@code time#stage#batch}, the next ones under {@code time#stage#batch#n}, so a time-range query reads them in
+     * order. Item URLs and reasons are kept up to {@value #LOG_FIELD_CHARS} characters. When the records would still
+     * not fit one transaction beside the ledger item and a counter update (a batch of 256 items whose every URL is
+     * thousands of characters long), they are kept to {@value #LOG_FIELD_CHARS_SHORT} characters: the line index
+     * still names the item. So one commit alone always fits one transaction, and stays atomic.
+     */
+    static List<Map<String, AttributeValue>> logRecords(StageCommit commit) {
+        List<Map<String, AttributeValue>> records = logRecords(commit, LOG_FIELD_CHARS);
+        long bytes = 3 * ACTION_OVERHEAD_BYTES + records.stream().mapToLong(r -> ACTION_OVERHEAD_BYTES + itemBytes(r)).sum();
+        if (records.size() + 2 > RequestLimits.TRANSACT_ACTIONS || bytes > RequestLimits.TRANSACT_BYTES) {
+            records = logRecords(commit, LOG_FIELD_CHARS_SHORT);
+        }
+        return records;
+    }
+
+    private static List<Map<String, AttributeValue>> logRecords(StageCommit commit, int fieldChars) {
+        if (commit.entries().isEmpty()) {
+            return List.of();
+        }
+        String sk = String.format("%013d#%s#%s", commit.now(), commit.stage(), commit.batchId());
+        List<Map<String, AttributeValue>> records = new ArrayList<>();
+        StringBuilder json = new StringBuilder("[");
+        long jsonBytes = 0;
+        for (int e = 0; e < commit.entries().size(); e++) {
+            LogEntry entry = commit.entries().get(e);
+            String one = Json.write(new LogEntry(sk + "#" + e, entry.kind(), entry.createTime(), entry.level(),
+                    cap(entry.item(), fieldChars), entry.index(), entry.status(), entry.timeMs(), cap(entry.reason(), fieldChars)));
+            long oneBytes = one.getBytes(StandardCharsets.UTF_8).length + 1;
+            if (jsonBytes > 0 && jsonBytes + oneBytes > LOG_RECORD_JSON_BYTES) {
+                records.add(logRecord(commit, records.isEmpty() ? sk : sk + "#" + records.size(), json.append(']')));
+                json = new StringBuilder("[");
+                jsonBytes = 0;
+            }
+            json.append(jsonBytes > 0 ? "," : "").append(one);
+            jsonBytes += oneBytes;
+        }
+        records.add(logRecord(commit, records.isEmpty() ? sk : sk + "#" + records.size(), json.append(']')));
+        return records;
+    }
+
+    private static Map<String, AttributeValue> logRecord(StageCommit commit, String sk, CharSequence json) {
+        return Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entriesGz", AttributeValue.fromB(gzip(json.toString())),
+                "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS));
+    }
+
+    private static String cap(String value, int chars) {
+        return value == null || value.length() <= chars ? value : value.substring(0, chars) + "…";
+    }
+
+    /** An item's size as DynamoDB counts it, near enough: attribute names and values (strings UTF-8, binary raw). */
+    static long itemBytes(Map<String, AttributeValue> item) {
+        long bytes = 0;
+        for (Map.Entry<String, AttributeValue> a : item.entrySet()) {
+            AttributeValue v = a.getValue();
+            bytes += a.getKey().length() + (v.b() != null ? v.b().asByteArray().length
+                    : v.s() != null ? v.s().getBytes(StandardCharsets.UTF_8).length : 21);
+        }
+        return bytes;
     }
 
     private static SdkBytes gzip(String json) {
@@ -378,14 +488,19 @@ public final class DynamoJobStore implements JobStore {
         }
         Map<Long, LogEntry> settled = java.util.Arrays.stream(Json.read(response.item().get("settled").s(), LogEntry[].class))
                 .collect(Collectors.toMap(LogEntry::index, e -> e, (a, b) -> a, LinkedHashMap::new));
-        return new DeliveryProgress(settled, (int) num(response.item(), "attempts"));
+        Map<Long, Integer> attempts = new HashMap<>();
+        AttributeValue posted = response.item().get("posted");
+        if (posted != null) {
+            Json.tree(posted.s()).fields().forEachRemaining(e -> attempts.put(Long.parseLong(e.getKey()), e.getValue().asInt()));
+        }
+        return new DeliveryProgress(settled, attempts);
     }
 
     @Override
     public void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress progress, long now) {
         dynamo.putItem(b -> b.tableName(config.ledgerTable()).item(Map.of("jobId", s(jobId),
                 "entry", s("progress#delivery#" + batchId), "settled", s(Json.write(progress.settled().values())),
-                "attempts", n(progress.attempts()), "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS))));
+                "posted", s(Json.write(progress.attempts())), "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS))));
     }
 
     private Job toJob(Map<String, AttributeValue> item) {

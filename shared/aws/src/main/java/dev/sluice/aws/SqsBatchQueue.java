@@ -7,7 +7,6 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +17,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * and jitter; sender faults (a message SQS will never take) fail at once.
  */
 public final class SqsBatchQueue implements BatchQueue {
-    private static final int MAX_ENTRIES = 10;
-    private static final int MAX_REQUEST_BYTES = 256 * 1024;
     private static final int MAX_ATTEMPTS = 6;
 
     private final SqsClient sqs;
@@ -38,19 +35,8 @@ public final class SqsBatchQueue implements BatchQueue {
 
     @Override
     public void send(Name queue, List<String> bodies) {
-        List<String> request = new ArrayList<>();
-        int bytes = 0;
-        for (String body : bodies) {
-            int size = body.getBytes(StandardCharsets.UTF_8).length;
-            if (!request.isEmpty() && (request.size() == MAX_ENTRIES || bytes + size > MAX_REQUEST_BYTES)) {
-                sendBatch(url(queue), request);
-                request = new ArrayList<>();
-                bytes = 0;
-            }
-            request.add(body);
-            bytes += size;
-        }
-        if (!request.isEmpty()) {
+        for (List<String> request : RequestLimits.split(bodies, RequestLimits.SQS_BATCH_ENTRIES,
+                RequestLimits.SQS_BATCH_BYTES, body -> body.getBytes(StandardCharsets.UTF_8).length)) {
             sendBatch(url(queue), request);
         }
     }
@@ -135,7 +121,7 @@ public final class SqsBatchQueue implements BatchQueue {
             return List.of();
         }
         String dlq = deadLetterUrl(queue);
-        return sqs.receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(Math.min(MAX_ENTRIES, max))
+        return sqs.receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(Math.min(RequestLimits.SQS_BATCH_ENTRIES, max))
                         .visibilityTimeout(300).waitTimeSeconds(0)).messages().stream()
                 .map(m -> new DeadLetterMessage(m.messageId(), m.body(), m.receiptHandle())).toList();
     }

@@ -85,6 +85,12 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                 long t = System.nanoTime();
                 try {
                     float[][][] out = runDetection(model, tensor, p.inputSize());
+                    for (float[] anchor : out[0]) {
+                        String wrong = outputProblem(anchor, model.labels(), 5);
+                        if (wrong != null) {
+                            return new Output(input.index(), null, PREDICT, wrong, preMs, (System.nanoTime() - t) / 1e6);
+                        }
+                    }
                     return new Output(input.index(), Map.of("objects", detector.decode(out[0], ratio, model.labels())),
                             null, null, preMs, (System.nanoTime() - t) / 1e6);
                 } catch (OrtException | RuntimeException e) {
@@ -164,7 +170,8 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
             try {
                 float[][] logits = run(model, tensor, ok.size(), pre.cropSize());
                 for (int j = 0; j < ok.size(); j++) {
-                    predictions[ok.get(j)] = topK(logits[j], model);
+                    String wrong = outputProblem(logits[j], model.labels(), 0);
+                    predictions[ok.get(j)] = wrong != null ? new ItemProblem(wrong) : topK(logits[j], model);
                 }
             } catch (OrtException | RuntimeException e) {
                 predictError = "predict.failed: " + e.getMessage();
@@ -179,6 +186,8 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                 outputs.add(new Output(index, null, PROCESS, processError[i], preprocessMs[i], 0));
             } else if (predictError != null) {
                 outputs.add(new Output(index, null, PREDICT, predictError, preprocessMs[i], predictMsEach));
+            } else if (predictions[i] instanceof ItemProblem problem) {
+                outputs.add(new Output(index, null, PREDICT, problem.reason(), preprocessMs[i], predictMsEach));
             } else {
                 outputs.add(new Output(index, predictions[i], null, null, preprocessMs[i], predictMsEach));
             }
@@ -299,6 +308,31 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
     /** "CUDA", "CPU", or "CPU (CUDA unavailable: why)", once a session exists. */
     public String executionProvider() {
         return executionProvider;
+    }
+
+    /** An item whose model output cannot be read as a prediction: its reason. */
+    private record ItemProblem(String reason) {
+    }
+
+    /**
+     * Why one item's output row cannot give an exact prediction, or null when it can: a NaN or infinite value (a
+     * softmax over it would report scores of 0.0 as if they were answers), or a number of class scores (after
+     * {@code leading} box and objectness values) other than the model's number of labels (labelling 3 outputs with
+     * the first 3 of 1,000 labels would name the wrong classes).
+     */
+    static String outputProblem(float[] row, List<String> labels, int leading) {
+        for (float v : row) {
+            if (!Float.isFinite(v)) {
+                return "predict.non_finite: the model's output for this item holds " + v
+                        + "; scores cannot be computed from it";
+            }
+        }
+        int classes = row.length - leading;
+        if (labels != null && !labels.isEmpty() && classes != labels.size()) {
+            return "predict.labels_mismatch: the model gives " + classes + " class scores but has " + labels.size()
+                    + " labels; register it with one label per output";
+        }
+        return null;
     }
 
     /** Softmax probabilities of the k best classes, best first. */

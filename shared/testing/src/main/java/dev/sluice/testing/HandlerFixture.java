@@ -31,15 +31,22 @@ public final class HandlerFixture implements AutoCloseable {
     public static final String EXECUTIONS_BUCKET = "sluice-events-executions";
 
     public final EmulatorStack emulators = EmulatorStack.start();
-    public final LocalProvisioner.Clients clients = LocalProvisioner.clients(emulators, List.of());
+    public final LocalProvisioner.Clients clients;
     /** A prefix of its own, so fixtures can share one external emulator (-Plocalstack). */
-    public final SluiceConfig config = LocalProvisioner.provision(clients,
-            "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", LocalProvisioner.QueueSettings.TEST, true)
-            .withBuckets(List.of(ITEMS_BUCKET), List.of(EXECUTIONS_BUCKET));
-    public final SluiceServices services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(),
-            clients.presigner(), config, Clock.SYSTEM);
+    public final SluiceConfig config;
+    public final SluiceServices services;
 
     public HandlerFixture() {
+        this(List.of());
+    }
+
+    /** @param interceptors see every AWS request of the clients (to count or check them) */
+    public HandlerFixture(List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors) {
+        clients = LocalProvisioner.clients(emulators, interceptors);
+        config = LocalProvisioner.provision(clients,
+                "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", LocalProvisioner.QueueSettings.TEST, true)
+                .withBuckets(List.of(ITEMS_BUCKET), List.of(EXECUTIONS_BUCKET));
+        services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(), config, Clock.SYSTEM);
         services.apiKeys.register(PROJECT, API_KEY);
     }
 
@@ -63,9 +70,14 @@ public final class HandlerFixture implements AutoCloseable {
     }
 
     public Job job(long itemCount, String webhookId) {
+        return job(JOB, itemCount, webhookId);
+    }
+
+    /** A Waiting job of the given id (several in one fixture), batchSize 32. */
+    public Job job(String jobId, long itemCount, String webhookId) {
         JobSpec spec = new JobSpec(DATASET, new JobSpec.Deployment(MODEL), webhookId == null ? null
                 : new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhookId))), null, null, 32);
-        Job job = new Job(JOB, Job.OBJECT, "events", PROJECT, spec,
+        Job job = new Job(jobId, Job.OBJECT, "events", PROJECT, spec,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, itemCount, 1), 1, 1);
         services.jobStore.create(job);
         return job;

@@ -36,6 +36,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private volatile Function<Received, Integer> responder = r -> r.verified() ? 204 : 401;
     private volatile long holdMillis;
     private volatile int retryAfterSeconds = -1;
+    private volatile boolean dripBody;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
@@ -82,6 +83,16 @@ public final class WebhookReceiver implements AutoCloseable {
                     // no longer in flight once the answer goes out: the sender may start its next POST at once
                     inFlight.decrementAndGet();
                     counted = false;
+                    if (dripBody) {
+                        // the status and headers at once, then a 100,000-byte body a byte a second
+                        exchange.sendResponseHeaders(status, 100_000);
+                        var out = exchange.getResponseBody();
+                        for (int i = 0; i < 100_000 && !closed.await(1, java.util.concurrent.TimeUnit.SECONDS); i++) {
+                            out.write('x');
+                            out.flush();
+                        }
+                        return;
+                    }
                     exchange.sendResponseHeaders(status, -1);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -110,6 +121,11 @@ public final class WebhookReceiver implements AutoCloseable {
     /** Every request is held this long before its answer: a slow receiver. */
     public void hold(long millis) {
         this.holdMillis = millis;
+    }
+
+    /** Every answer sends its status and headers at once and then its body a byte a second: a slow-body receiver. */
+    public void dripBody(boolean value) {
+        this.dripBody = value;
     }
 
     /** The Retry-After (seconds) sent with every 429. */

@@ -145,4 +145,45 @@ class FanoutHandlerTest {
             assertEquals(2, f.queueDepth(f.config.inferenceQueueUrl()), "parallelism 2: the first task of each slot");
         }
     }
+
+    /**
+     * A job whose dataset file is replaced after it was counted (or whose dataset is deleted) ends Failed with its
+     * unsent lines counted as skipped: counters add up to itemCount. On old main it ended with all counters 0.
+     */
+    @Test
+    void jobWhoseDatasetChanged_failsWithItsLinesSkipped() {
+        datasetGoneWrong("dataset.changed");
+    }
+
+    @Test
+    void jobWhoseDatasetWasDeleted_failsWithItsLinesSkipped() {
+        datasetGoneWrong("dataset.not_found");
+    }
+
+    static void datasetGoneWrong(String code) {
+        try (HandlerFixture f = new HandlerFixture()) {
+            String key = Dataset.objectKey(HandlerFixture.PROJECT, HandlerFixture.DATASET);
+            var put = f.clients.s3().putObject(b -> b.bucket(f.config.bucket()).key(key),
+                    RequestBody.fromString("{\"kind\":\"Image\",\"url\":\"https://example.com/1.jpg\"}\n".repeat(10)));
+            f.services.catalog.put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
+                    Dataset.OBJECT, "d", HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
+                    new Dataset.Status(Dataset.State.Ready, null, 10L, 10L * 48, put.eTag(), null), 0, 0));
+            f.job(10, null);
+            if (code.equals("dataset.changed")) {
+                f.clients.s3().putObject(b -> b.bucket(f.config.bucket()).key(key), RequestBody.fromString("{}\n"));
+            } else {
+                f.services.catalog.delete(HandlerFixture.PROJECT, HandlerFixture.DATASET);
+            }
+
+            SQSBatchResponse response = new FanoutHandler(f.services.fanout(), f.services.executions)
+                    .handleRequest(Events.load("sqs-fanout.json", SQSEvent.class), new LocalEventSource.LocalContext(60_000));
+
+            assertTrue(response.getBatchItemFailures().isEmpty());
+            Job job = f.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+            assertEquals(JobState.Failed, job.status().overview());
+            assertTrue(job.status().reason().startsWith(code + ": "), job.status().reason());
+            assertEquals(10, job.status().items().skipped(), job.status().items().toString());
+            assertEquals(null, job.status().items().violation(10), job.status().items().toString());
+        }
+    }
 }

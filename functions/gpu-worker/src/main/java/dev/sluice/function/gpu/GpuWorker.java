@@ -1,5 +1,6 @@
 package dev.sluice.function.gpu;
 
+import dev.sluice.aws.RequestLimits;
 import dev.sluice.core.Json;
 import dev.sluice.core.inference.BatchMessage;
 import dev.sluice.core.inference.BatchProcessor;
@@ -80,7 +81,7 @@ public final class GpuWorker implements Runnable {
         long deadline = Long.MAX_VALUE;
         while (!stopping || !batch.isEmpty()) {
             // ask for no more messages than the batch has room for, judging by the messages seen so far
-            int max = batch.isEmpty() ? 1 : (int) Math.max(1, Math.min(10,
+            int max = batch.isEmpty() ? 1 : (int) Math.max(1, Math.min(RequestLimits.SQS_BATCH_ENTRIES,
                     (settings.maxBatchItems() - items) / Math.max(1, items / batch.size())));
             int wait = batch.isEmpty() ? settings.pollSeconds() : 0;
             List<Message> received = stopping ? List.of() : sqs.receiveMessage(b -> b.queueUrl(queueUrl)
@@ -141,9 +142,9 @@ public final class GpuWorker implements Runnable {
         for (int i = 0; i < parsed.size(); i++) {
             (done.get(i) ? finished : failed).add(parsed.get(i));
         }
-        for (int i = 0; i < finished.size(); i += 10) {
+        for (List<Message> group : RequestLimits.split(finished, RequestLimits.SQS_BATCH_ENTRIES)) {
             List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
-            for (Message m : finished.subList(i, Math.min(finished.size(), i + 10))) {
+            for (Message m : group) {
                 entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
                         .receiptHandle(m.receiptHandle()).build());
             }
@@ -161,9 +162,9 @@ public final class GpuWorker implements Runnable {
     }
 
     private void changeVisibility(List<Message> messages, int seconds) {
-        for (int i = 0; i < messages.size(); i += 10) {
+        for (List<Message> group : RequestLimits.split(messages, RequestLimits.SQS_BATCH_ENTRIES)) {
             List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
-            for (Message m : messages.subList(i, Math.min(messages.size(), i + 10))) {
+            for (Message m : group) {
                 entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(entries.size()))
                         .receiptHandle(m.receiptHandle()).visibilityTimeout(seconds).build());
             }

@@ -146,4 +146,25 @@ class GpuWorkerTest {
         assertNull(c.violation(48), c.toString());
         assertEquals(48, c.predicted());
     }
+
+    /**
+     * batchSize 1 on the GPU pool: a dynamic batch of up to 256 one-item messages. On old main its commit was one
+     * TransactWriteItems of over 500 actions (DynamoDB takes 100), refused on every attempt: all 300 items ended
+     * failedPredict. Now the commit is split in transactions within the limits and every item is delivered.
+     */
+    @Test
+    void threeHundredOneItemBatches_inOneDynamicBatch_areAllDelivered() throws Exception {
+        enqueue(300, 1);
+        GpuWorker worker = worker(counting(onnx, new CountDownLatch(0), new CountDownLatch(0)),
+                new GpuWorker.Settings(256, 1500, 60, 1));
+        Thread t = new Thread(worker);
+        t.start();
+        ItemCounters c = waitForTerminal(300);
+        assertTrue(worker.stop(30_000));
+        assertNull(c.violation(300), c.toString());
+        assertEquals(300, c.delivered(), c.toString());
+        assertEquals(0, c.failedPredict(), c.toString());
+        assertTrue(tensorSizes.stream().anyMatch(n -> n > 100), "dynamic batches of over 100 one-item messages: " + tensorSizes);
+        assertEquals(JobState.Finished, fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().overview());
+    }
 }

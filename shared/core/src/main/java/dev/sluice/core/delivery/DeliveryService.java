@@ -123,7 +123,7 @@ public final class DeliveryService {
             }
             JobStore.DeliveryProgress progress = r.receiveCount() > 1 || m.isDeferred()
                     ? jobs.deliveryProgress(m.jobId(), m.batchId()) : JobStore.DeliveryProgress.NONE;
-            Attempt attempt = new Attempt(r, webhook, new HashMap<>(progress.settled()), progress.attempts());
+            Attempt attempt = new Attempt(r, webhook, new HashMap<>(progress.settled()), new HashMap<>(progress.attempts()));
             for (DeliveryMessage.Payload p : m.payloads()) {
                 if (!attempt.settled.containsKey(p.index())) {
                     attempt.posts.put(p, pool.submit(() -> post(webhook, m.jobId(), p)));
@@ -157,15 +157,15 @@ public final class DeliveryService {
         final Received received;
         final Webhook webhook;
         final Map<Long, LogEntry> settled;
-        /** Earlier attempts that POSTed anything. */
-        final int attemptsBefore;
+        /** POSTs of each item so far, by line index (earlier rounds; this round's are added as they settle). */
+        final Map<Long, Integer> posted;
         final Map<DeliveryMessage.Payload, Future<WebhookClient.Response>> posts = new java.util.LinkedHashMap<>();
 
-        Attempt(Received received, Webhook webhook, Map<Long, LogEntry> settled, int attemptsBefore) {
+        Attempt(Received received, Webhook webhook, Map<Long, LogEntry> settled, Map<Long, Integer> posted) {
             this.received = received;
             this.webhook = webhook;
             this.settled = settled;
-            this.attemptsBefore = attemptsBefore;
+            this.posted = posted;
         }
     }
 
@@ -180,18 +180,28 @@ public final class DeliveryService {
         Map<Long, String> retriable = new HashMap<>();
         List<Long> deferred = new ArrayList<>();
         long longestRetryAfter = 0;
+        int retries = a.webhook.retries().effectiveMaxRetries();
+        int mostPosts = 0;
         for (Map.Entry<DeliveryMessage.Payload, Future<WebhookClient.Response>> post : a.posts.entrySet()) {
             DeliveryMessage.Payload p = post.getKey();
             WebhookClient.Response r = join(post.getValue());
             long now = clock.nowMillis();
             if (r.isDeferred()) {
                 deferred.add(p.index());
-            } else if (r.success()) {
+                continue;
+            }
+            int posts = a.posted.merge(p.index(), 1, Integer::sum);
+            if (r.success()) {
                 settled.put(p.index(), LogEntry.info(message.isEvent() ? "JobEventDelivered" : "ItemDelivered", now,
                         p.url(), p.index(), "Delivered", 0));
-            } else if (r.retriable()) {
+            } else if (r.retriable() && posts <= retries) {
                 retriable.put(p.index(), r.describe());
+                mostPosts = Math.max(mostPosts, posts);
                 longestRetryAfter = Math.max(longestRetryAfter, r.retryAfterMs() == null ? 0 : r.retryAfterMs());
+            } else if (r.retriable()) {
+                // this item's own budget is spent: 1 + maxRetries POSTs, whatever round it was first tried in
+                settled.put(p.index(), failure(message, p.index(), now, "deliver.retries_exhausted: " + posts
+                        + " attempts, the last: " + r.describe()));
             } else {
                 String code = r.refused() ? "deliver.endpoint_refused"
                         : r.status() >= 300 && r.status() < 400 ? "deliver.redirect_refused" : "deliver.http_" + r.status();
@@ -200,21 +210,16 @@ public final class DeliveryService {
                                 + (code.equals("deliver.redirect_refused") ? " (redirects are not followed)" : "")));
             }
         }
-        int attempts = a.attemptsBefore + (deferred.size() < a.posts.size() ? 1 : 0);
-        Webhook.Retries retries = a.webhook.retries();
-        if (!retriable.isEmpty() && attempts <= retries.effectiveMaxRetries()) {
-            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, attempts),
+        if (!retriable.isEmpty()) {
+            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
-            long backoff = Math.max(longestRetryAfter, backoffMillis(attempts, retries.effectiveMaxBackoffMs()));
+            long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().effectiveMaxBackoffMs()));
             queue.changeVisibility(BatchQueue.Name.DELIVERY, a.received.receiptHandle(),
                     (int) Math.max(1, (backoff + 999) / 1000));
             return null;
         }
-        long now = clock.nowMillis();
-        retriable.forEach((index, reason) -> settled.put(index, failure(message, index, now,
-                "deliver.retries_exhausted: " + attempts + " attempts, the last: " + reason)));
         if (!deferred.isEmpty()) {
-            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, attempts),
+            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
             queue.send(BatchQueue.Name.DELIVERY, dev.sluice.core.Json.write(message.asDeferred()), DEFER_SECONDS);
             return DEFERRED;

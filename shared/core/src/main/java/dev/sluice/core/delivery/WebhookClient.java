@@ -1,6 +1,5 @@
 package dev.sluice.core.delivery;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,7 +9,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-/** POSTs one webhook payload. Redirects are never followed: a 3xx is a failed delivery. */
+/**
+ * POSTs one webhook payload. Redirects are never followed: a 3xx is a failed delivery. The timeout bounds the whole
+ * POST — connect, sending, the answer's headers and its body — however slowly the receiver sends; past it the
+ * exchange is cancelled, which closes the connection.
+ */
 public final class WebhookClient {
     /** status is 0 when no HTTP answer came; retryAfterMs is the server's Retry-After, if any. */
     public record Response(int status, String error, Long retryAfterMs) {
@@ -58,7 +61,7 @@ public final class WebhookClient {
         return guard;
     }
 
-    /** @param timeout how long to wait for the answer (the webhook's timeoutMs) */
+    /** @param timeout the whole POST, connect to the last byte of the answer (the webhook's timeoutMs) */
     public Response post(String endpoint, Map<String, String> headers, String body, Duration timeout) {
         dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(endpoint);
         if (refusal != null) {
@@ -68,16 +71,28 @@ public final class WebhookClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(builder::header);
+        // The request timeout covers only the answer's headers; the body has no deadline in HttpClient. So the whole
+        // exchange is awaited at most until the deadline and cancelled then (cancelling closes its connection).
+        long endNanos = System.nanoTime() + timeout.toNanos();
+        java.util.concurrent.CompletableFuture<HttpResponse<Void>> exchange =
+                http.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding());
         try {
-            HttpResponse<Void> response = http.send(builder.build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = exchange.get(Math.max(0, endNanos - System.nanoTime()),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
             Optional<String> retryAfter = response.headers().firstValue("Retry-After");
             return new Response(response.statusCode(), null, retryAfter.map(WebhookClient::retryAfterMs).orElse(null));
-        } catch (HttpTimeoutException e) {
-            return new Response(0, "timeout: no answer within " + timeout.toMillis() + " ms", null);
-        } catch (IOException e) {
-            return new Response(0, "connection failed: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()), null);
+        } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true);
+            return new Response(0, "timeout: no whole answer within " + timeout.toMillis() + " ms", null);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof HttpTimeoutException) {
+                return new Response(0, "timeout: no answer within " + timeout.toMillis() + " ms", null);
+            }
+            return new Response(0, "connection failed: " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : " " + cause.getMessage()), null);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return new Response(0, "interrupted", null);
         }

@@ -110,8 +110,7 @@ public final class FanoutService {
         }
         Dataset dataset = catalog.get(job.projectId(), Dataset.KIND, job.spec().datasetId()).orElse(null);
         if (dataset == null) {
-            jobs.transition(jobId, EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
-                    "dataset.not_found: dataset " + job.spec().datasetId() + " was deleted", now);
+            fail(job, firstLine, "dataset.not_found: dataset " + job.spec().datasetId() + " was deleted");
             return;
         }
         jobs.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Running, "Running", null, now);
@@ -155,13 +154,23 @@ public final class FanoutService {
             segment.addBatch(jobId, index - (index % batchSize), batchSize, batch);
             finishSegment(jobId, segment, segmentLines);
         } catch (ObjectStore.ObjectChangedException e) {
-            jobs.transition(jobId, EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
-                    "dataset.changed: the dataset file changed after it was validated", clock.nowMillis());
+            fail(job, firstLine, "dataset.changed: the dataset file changed after it was validated");
             return;
         } catch (IOException e) {
             throw new UncheckedIOException("reading dataset of job " + jobId, e);
         }
         completion.settle(jobId);
+    }
+
+    /**
+     * Fails the job for a reason of its dataset, and counts its lines from firstLine on that no attempt sent as
+     * skipped, so that its counters still add up to itemCount (batches already sent end as skipped in inference).
+     */
+    private void fail(Job job, long firstLine, String reason) {
+        if (jobs.transition(job.id(), EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
+                reason, clock.nowMillis())) {
+            skipUnsent(job, firstLine);
+        }
     }
 
     /**

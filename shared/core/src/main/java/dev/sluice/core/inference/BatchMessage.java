@@ -8,8 +8,22 @@ import java.util.List;
  * One message of an inference queue: the valid items of lines [k*B, (k+1)*B) of a job's dataset. The batch id
  * depends only on the line range, so a re-run fan-out produces the same batches and the ledger deduplicates them.
  */
-public record BatchMessage(String jobId, String batchId, List<Item> items) {
+public record BatchMessage(String jobId, String batchId, List<Item> items, Integer deferrals) {
+    public BatchMessage(String jobId, String batchId, List<Item> items) {
+        this(jobId, batchId, items, null);
+    }
+
     public static String batchId(long firstLine, int batchSize) {
         return "b" + (firstLine / batchSize);
+    }
+
+    /** How many times a worker put this batch back because its items were slow to arrive (0 at first). */
+    public int timesDeferred() {
+        return deferrals == null ? 0 : deferrals;
+    }
+
+    /** The same batch, put back once more. */
+    public BatchMessage deferred() {
+        return new BatchMessage(jobId, batchId, items, timesDeferred() + 1);
     }
 }

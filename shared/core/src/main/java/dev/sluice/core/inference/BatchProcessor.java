@@ -55,8 +55,8 @@ public final class BatchProcessor {
 
     /**
      * @param oneTensorPerCall true for the GPU pool: one tensor over all batches of a call (see
-     *                         {@link #predictAcrossBatches}); false for Lambda: one tensor per batch, the next batch
-     *                         gathered while the current one is predicted
+     *                         {@link #predictAcrossBatches}); false for Lambda: one tensor per batch, every batch
+     *                         gathered at once
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
@@ -84,7 +84,7 @@ public final class BatchProcessor {
     }
 
     /**
-     * Processes the batches of one invocation: the next batch is gathered while the current one is predicted, all
+     * Processes the batches of one invocation: all of them are gathered at once and predicted one by one, all
      * outcomes are committed in one transaction, and all deliveries are sent in one SendMessageBatch. Returns, per
      * batch, whether it is done (false: leave it to SQS to redeliver).
      */
@@ -99,21 +99,27 @@ public final class BatchProcessor {
         if (oneTensorPerCall) {
             predictAcrossBatches(batches, jobsById, done, outcomes);
         } else {
-            Future<List<Gathered>> next = gatherAsync(batches.get(0));
+            // Every batch is gathered at once (a call holds at most 10): a slow host holds the call for at most one
+            // fetch deadline in all, not one per batch queued behind it.
+            List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
+            long patienceEnd = System.nanoTime() + GATHER_PATIENCE_MILLIS * 1_000_000;
             for (int i = 0; i < batches.size(); i++) {
                 BatchMessage batch = batches.get(i);
-                Future<List<Gathered>> current = next;
-                next = i + 1 < batches.size() ? gatherAsync(batches.get(i + 1)) : null;
+                Gathering current = gathering.get(i);
                 try {
                     Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
                     if (job.isEmpty()) {
                         LOG.warning(() -> "batch " + batch.batchId() + " of unknown job " + batch.jobId() + " dropped");
-                        current.cancel(true);
+                        current.cancel();
+                        done.set(i, true);
+                        continue;
+                    }
+                    if (deferIfSlow(batch, job.get(), current, patienceEnd)) {
                         done.set(i, true);
                         continue;
                     }
                     Model model = job.get().status().overview().isTerminal() ? null : model(job.get());
-                    outcomes.add(run(job.get(), batch, i, join(current), inputs -> predictor.predict(model, inputs)));
+                    outcomes.add(run(job.get(), batch, i, join(current.all), inputs -> predictor.predict(model, inputs)));
                 } catch (RuntimeException e) {
                     LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " of job " + batch.jobId()
                             + " failed; SQS will redeliver it", e);
@@ -143,10 +149,19 @@ public final class BatchProcessor {
      * committed first, the transaction applies nothing: the batches still to commit get parts of their own and are
      * committed again. So a part named by the ledger holds exactly the batches whose commit named it, and no item's
      * result appears in two of them (a part left by a lost attempt is named by no ledger entry; readers use the
-     * manifest).
+     * manifest). Outcomes too many for one transaction are committed in the store's atomic groups, each with parts
+     * of its own.
      */
     private void commitWithParts(List<Outcome> outcomes) {
-        List<Outcome> pending = outcomes;
+        Map<JobStore.StageCommit, Outcome> byCommit = new java.util.IdentityHashMap<>();
+        outcomes.forEach(o -> byCommit.put(o.commit, o));
+        for (List<JobStore.StageCommit> group : jobs.atomicGroups(outcomes.stream().map(o -> o.commit).toList())) {
+            commitGroupWithParts(group.stream().map(byCommit::get).toList());
+        }
+    }
+
+    private void commitGroupWithParts(List<Outcome> group) {
+        List<Outcome> pending = group;
         while (!pending.isEmpty()) {
             Map<Job, List<Outcome>> byJob = new java.util.LinkedHashMap<>();
             pending.stream().filter(o -> !o.results.isEmpty()).forEach(o -> byJob.computeIfAbsent(o.job, j -> new ArrayList<>()).add(o));
@@ -174,7 +189,8 @@ public final class BatchProcessor {
      */
     private void predictAcrossBatches(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
                                       List<Boolean> done, List<Outcome> outcomes) {
-        List<Future<List<Gathered>>> gathering = batches.stream().map(this::gatherAsync).toList();
+        List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
+        long patienceEnd = System.nanoTime() + GATHER_PATIENCE_MILLIS * 1_000_000;
         Map<Integer, List<Gathered>> gathered = new HashMap<>();
         Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
         for (int i = 0; i < batches.size(); i++) {
@@ -182,11 +198,15 @@ public final class BatchProcessor {
             try {
                 Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
                 if (job.isEmpty()) {
-                    gathering.get(i).cancel(true);
+                    gathering.get(i).cancel();
                     done.set(i, true);
                     continue;
                 }
-                gathered.put(i, join(gathering.get(i)));
+                if (deferIfSlow(batch, job.get(), gathering.get(i), patienceEnd)) {
+                    done.set(i, true);
+                    continue;
+                }
+                gathered.put(i, join(gathering.get(i).all));
                 if (!job.get().status().overview().isTerminal()) {
                     byModel.computeIfAbsent(model(job.get()), m -> new ArrayList<>()).add(i);
                 }
@@ -227,18 +247,66 @@ public final class BatchProcessor {
     private record Outcome(int position, Job job, JobStore.StageCommit commit, String results, DeliveryMessage delivery) {
     }
 
-    private Future<List<Gathered>> gatherAsync(BatchMessage batch) {
+    /** A batch's items being fetched: each item's fetch, and all of them together. */
+    private record Gathering(List<Future<Gathered>> items, Future<List<Gathered>> all) {
+        /** Stops the fetches (an interrupted fetch cancels its exchange, closing the connection). */
+        void cancel() {
+            all.cancel(true);
+            items.forEach(f -> f.cancel(true));
+        }
+    }
+
+    /**
+     * How long a call waits for its batches' items before putting back the batches still being fetched (see
+     * {@link #deferIfSlow}), so that a slow host does not hold the worker from the other jobs' batches.
+     */
+    static final long GATHER_PATIENCE_MILLIS = 5_000;
+    /** A batch is put back at most this many times; then the call waits for it (each fetch ends by its deadline). */
+    static final int MAX_DEFERRALS = 3;
+    /** A batch put back comes again after this long. */
+    static final int DEFER_SECONDS = 10;
+
+    /**
+     * When the batch's items have not all arrived by the call's patience and it was put back fewer than
+     * {@value #MAX_DEFERRALS} times: stops its fetches and sends it again as a new message (delayed
+     * {@value #DEFER_SECONDS} s) to the queue it came from, and says so (the caller acknowledges the old message;
+     * nothing was committed, the ledger still counts the batch once). False when the batch is gathered, or is to be
+     * waited for.
+     */
+    private boolean deferIfSlow(BatchMessage batch, Job job, Gathering gathering, long patienceEnd) {
+        if (batch.timesDeferred() >= MAX_DEFERRALS || job.status().overview().isTerminal()) {
+            return false;
+        }
+        try {
+            gathering.all.get(Math.max(0, patienceEnd - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return false;
+        } catch (java.util.concurrent.TimeoutException e) {
+            gathering.cancel();
+            BatchQueue.Name target = dev.sluice.core.job.JobSpec.Deployment.GPU_POOL.equals(
+                    job.spec().deployment().effectiveTarget()) ? BatchQueue.Name.INFERENCE_GPU : BatchQueue.Name.INFERENCE;
+            queue.send(target, Json.write(batch.deferred()), DEFER_SECONDS);
+            LOG.info(() -> "batch " + batch.batchId() + " of job " + batch.jobId() + " put back: its items were slow to arrive");
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while gathering", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            return false; // join reports it
+        }
+    }
+
+    private Gathering gatherAsync(BatchMessage batch) {
         List<Future<Gathered>> items = new ArrayList<>();
         for (Item item : batch.items()) {
             items.add(gatherPool.submit(() -> gather(item)));
         }
-        return gatherPool.submit(() -> {
+        return new Gathering(items, gatherPool.submit(() -> {
             List<Gathered> all = new ArrayList<>(items.size());
             for (Future<Gathered> f : items) {
                 all.add(join(f));
             }
             return all;
-        });
+        }));
     }
 
     private Outcome run(Job job, BatchMessage batch, int position, List<Gathered> all,

@@ -5,6 +5,14 @@ import dev.sluice.core.port.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,10 +24,12 @@ import java.time.Duration;
 
 /**
  * Gathers an item's bytes: {@code https://} (no redirects followed), {@code s3://bucket/key} of an allowed bucket
- * ({@link dev.sluice.core.AllowedBuckets}), and in local mode
- * {@code http://} and {@code file://}. Connect and read timeouts and a size cap bound every fetch. A transient
- * failure (no connection, a dropped or timed-out answer, 429, 5xx) is tried again, at most {@value #ATTEMPTS} times in
- * all, {@value #RETRY_PAUSE_MILLIS} ms and then twice that apart, before the item fails with the last reason.
+ * ({@link dev.sluice.core.AllowedBuckets}), and in local mode {@code http://} and {@code file://}. A size cap and one
+ * deadline bound every item: connect, headers and body of every attempt together end within {@code deadline}, however
+ * slowly the server sends (a server that sends a byte a second is cut off at the deadline and its connection closed:
+ * {@code gather.timeout}). A transient failure (no connection, a dropped answer, 429, 5xx) is tried again while the
+ * deadline allows, at most {@value #ATTEMPTS} times in all, {@value #RETRY_PAUSE_MILLIS} ms and then twice that
+ * apart, before the item fails with the last reason.
  */
 public final class ItemFetcher {
     public record Fetched(byte[] bytes, String errorCode, String reason) {
@@ -30,15 +40,21 @@ public final class ItemFetcher {
 
     private final HttpClient http;
     private final ObjectStore objects;
-    private final Duration readTimeout;
+    /** The whole fetch of one item: every attempt's connect, headers and body, and the pauses between them. */
+    private final Duration deadline;
     private final long maxBytes;
     private final boolean allowLocal;
 
     private final dev.sluice.core.net.OutboundGuard guard;
     private final dev.sluice.core.AllowedBuckets itemBuckets;
 
-    /** @param itemBuckets the buckets {@code s3://} items may name; any other gets {@code gather.bucket_refused} */
-    public ItemFetcher(ObjectStore objects, Duration connectTimeout, Duration readTimeout, long maxBytes,
+    /**
+     * @param connectTimeout the TCP/TLS connect of one attempt
+     * @param deadline       the whole fetch of one item over HTTP(S), all attempts together (connect + headers + body)
+     * @param maxBytes       the size cap of one item ({@code gather.too_large} beyond it)
+     * @param itemBuckets    the buckets {@code s3://} items may name; any other gets {@code gather.bucket_refused}
+     */
+    public ItemFetcher(ObjectStore objects, Duration connectTimeout, Duration deadline, long maxBytes,
                        boolean allowLocal, dev.sluice.core.net.OutboundGuard guard,
                        dev.sluice.core.AllowedBuckets itemBuckets) {
         this.guard = guard;
@@ -46,7 +62,7 @@ public final class ItemFetcher {
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.objects = objects;
-        this.readTimeout = readTimeout;
+        this.deadline = deadline;
         this.maxBytes = maxBytes;
         this.allowLocal = allowLocal;
     }
@@ -55,15 +71,20 @@ public final class ItemFetcher {
     static final long RETRY_PAUSE_MILLIS = 200;
 
     public Fetched fetch(String url) {
-        Fetched fetched = fetchOnce(url);
+        long endNanos = System.nanoTime() + deadline.toNanos();
+        Fetched fetched = fetchOnce(url, endNanos);
         for (int attempt = 2; attempt <= ATTEMPTS && worthRetrying(fetched); attempt++) {
+            long pause = RETRY_PAUSE_MILLIS << (attempt - 2);
+            if (System.nanoTime() + pause * 1_000_000 >= endNanos) {
+                return fetched; // no time left for another attempt
+            }
             try {
-                Thread.sleep(RETRY_PAUSE_MILLIS << (attempt - 2));
+                Thread.sleep(pause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return fetched;
             }
-            fetched = fetchOnce(url);
+            fetched = fetchOnce(url, endNanos);
         }
         return fetched;
     }
@@ -73,25 +94,28 @@ public final class ItemFetcher {
             return false;
         }
         String code = f.errorCode();
-        return code.equals("gather.unreachable") || code.equals("gather.timeout") || code.equals("gather.http_429")
+        return code.equals("gather.unreachable") || code.equals("gather.http_429")
                 || code.matches("gather\\.http_5\\d\\d");
     }
 
-    private Fetched fetchOnce(String url) {
+    private Fetched fetchOnce(String url, long endNanos) {
         try {
             URI uri = URI.create(url);
             String scheme = uri.getScheme().toLowerCase();
             return switch (scheme) {
-                case "https" -> http(uri);
-                case "http" -> allowLocal ? http(uri) : refused("plain http is refused");
+                case "https" -> http(uri, endNanos);
+                case "http" -> allowLocal ? http(uri, endNanos) : refused("plain http is refused");
                 case "s3" -> s3(uri);
                 case "file" -> allowLocal ? file(uri) : refused("file URLs work only in local mode");
                 default -> refused("unsupported scheme " + scheme);
             };
         } catch (TooLargeException e) {
             return new Fetched(null, "gather.too_large", "the item is larger than " + maxBytes + " bytes");
-        } catch (HttpTimeoutException e) {
-            return new Fetched(null, "gather.timeout", "no answer within the timeout: " + e.getMessage());
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            return new Fetched(null, "gather.unreachable", "no connection within the connect timeout");
+        } catch (HttpTimeoutException | TimeoutException e) {
+            return new Fetched(null, "gather.timeout", "the item did not arrive whole within " + deadline.toMillis()
+                    + " ms (connect, headers and body)");
         } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
             return new Fetched(null, "gather.not_found", "the item does not exist: " + e.getMessage());
         } catch (IOException e) {
@@ -105,23 +129,96 @@ public final class ItemFetcher {
         }
     }
 
-    private Fetched http(URI uri) throws IOException, InterruptedException {
+    private Fetched http(URI uri, long endNanos) throws IOException, InterruptedException, TimeoutException {
         dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(uri.toString());
         if (refusal != null) {
             return new Fetched(null, "gather." + refusal.code().replace("url.", ""), refusal.reason());
         }
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(readTimeout).GET().build();
-        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                return new Fetched(null, "gather.http_" + response.statusCode(),
-                        "the server answered HTTP " + response.statusCode());
+        long remaining = endNanos - System.nanoTime();
+        if (remaining <= 0) {
+            throw new TimeoutException();
+        }
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofNanos(remaining)).GET().build();
+        // The request timeout covers only the headers: the body is bounded by waiting for the whole exchange at most
+        // until the deadline, and cancelling it then (which closes the connection: a drip-feeding server is cut off).
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> info.statusCode() != 200
+                ? HttpResponse.BodySubscribers.replacing(null)
+                : new CappedBody(maxBytes, info.headers().firstValueAsLong("content-length").orElse(-1)));
+        HttpResponse<byte[]> response;
+        try {
+            response = exchange.get(Math.max(0, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
             }
-            long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
-            if (declared > maxBytes) {
-                throw new TooLargeException();
+            throw new IOException(cause);
+        }
+        if (response.statusCode() != 200) {
+            return new Fetched(null, "gather.http_" + response.statusCode(),
+                    "the server answered HTTP " + response.statusCode());
+        }
+        return new Fetched(response.body(), null, null);
+    }
+
+    /**
+     * Collects a body of at most max bytes; fails with {@link TooLargeException} (and cancels the stream, closing the
+     * connection) as soon as the declared length or the bytes received are over it.
+     */
+    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final long max;
+        private final long declared;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+        private Flow.Subscription subscription;
+
+        CappedBody(long max, long declared) {
+            this.max = max;
+            this.declared = declared;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (declared > max) {
+                s.cancel();
+                result.completeExceptionally(new TooLargeException());
+                return;
             }
-            return new Fetched(readCapped(body, maxBytes), null, null);
+            s.request(1);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer b : buffers) {
+                if (out.size() + (long) b.remaining() > max) {
+                    subscription.cancel();
+                    result.completeExceptionally(new TooLargeException());
+                    return;
+                }
+                byte[] bytes = new byte[b.remaining()];
+                b.get(bytes);
+                out.writeBytes(bytes);
+            }
+            subscription.request(1);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(out.toByteArray());
         }
     }
 

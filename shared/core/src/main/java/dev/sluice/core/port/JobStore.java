@@ -39,8 +39,16 @@ public interface JobStore {
     /**
      * All of the commits in one transaction, or none of them: false when any of them had been applied before. What a
      * caller needs when the commits share something written beforehand (a results part holding several batches).
+     * The commits must be one group of {@link #atomicGroups} (IllegalArgumentException otherwise).
      */
     boolean commitTogether(List<StageCommit> commits);
+
+    /**
+     * The commits, in order, in groups that one atomic write can apply within the store's request limits (for
+     * DynamoDB, TransactWriteItems' 100 actions and 4 MB); a commit is never split, and one commit alone is always a
+     * group that fits.
+     */
+    List<List<StageCommit>> atomicGroups(List<StageCommit> commits);
 
     boolean isCommitted(String jobId, String stage, String batchId);
 
@@ -64,10 +72,11 @@ public interface JobStore {
 
     /**
      * Where a batch's delivery stands between attempts: the items already settled, keyed by line index, and how many
-     * attempts POSTed anything (the webhook's retry budget counts these, not SQS receives).
+     * times each item was POSTed so far, keyed by line index (the webhook's retry budget counts an item's own POSTs:
+     * not SQS receives, and not rounds of its batch in which the item was deferred).
      */
-    record DeliveryProgress(java.util.Map<Long, LogEntry> settled, int attempts) {
-        public static final DeliveryProgress NONE = new DeliveryProgress(java.util.Map.of(), 0);
+    record DeliveryProgress(java.util.Map<Long, LogEntry> settled, java.util.Map<Long, Integer> attempts) {
+        public static final DeliveryProgress NONE = new DeliveryProgress(java.util.Map.of(), java.util.Map.of());
     }
 
     DeliveryProgress deliveryProgress(String jobId, String batchId);

@@ -1,6 +1,7 @@
 package dev.sluice.core.inference;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.sluice.core.net.DripServer;
 import dev.sluice.core.net.OutboundGuard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,6 +120,34 @@ class ItemFetcherTest {
     @Test
     void aGigabyteByContentLength_isRefusedBeforeReading() {
         assertEquals("gather.too_large", fetcher().fetch(url("/huge-declared.jpg")).errorCode());
+    }
+
+    /**
+     * A server that sends its headers at once and its body a byte a second is cut off at the fetch's deadline (old
+     * main waited for the whole body: the request timeout covers only the headers), and its connection is closed;
+     * a normal item fetched beside it (the same client, while the slow body drips) arrives.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // a hang guard only: the drip body would take 28 hours
+    void oneByteASecondServer_isCutOffAtTheDeadline_andANormalFetchBesideItIsNotHeld() throws Exception {
+        try (dev.sluice.core.net.DripServer drip = new dev.sluice.core.net.DripServer()) {
+            ItemFetcher fetcher = new ItemFetcher(null, Duration.ofSeconds(2), Duration.ofSeconds(3), MAX, true,
+                    new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true), dev.sluice.core.AllowedBuckets.none("data"));
+            var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+            var slow = pool.submit(() -> fetcher.fetch(drip.url("/slow.jpg")));
+            while (drip.started() == 0) {
+                Thread.sleep(10);
+            }
+            ItemFetcher.Fetched normal = fetcher.fetch(drip.url("/fast"));
+            assertTrue(normal.ok(), normal.reason());
+            assertEquals(4, normal.bytes().length);
+
+            ItemFetcher.Fetched f = slow.get();
+            assertEquals("gather.timeout", f.errorCode(), f.reason());
+            assertTrue(drip.bytesSent() < DripServer.BODY_BYTES, "cut off before the body ended");
+            assertTrue(drip.awaitHangUp(30), "the fetch closed the connection instead of leaving the server dripping");
+            assertEquals(1, drip.started(), "a timed-out fetch is not tried again: its deadline is spent");
+        }
     }
 
     @Test

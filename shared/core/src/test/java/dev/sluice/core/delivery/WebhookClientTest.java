@@ -1,0 +1,37 @@
+package dev.sluice.core.delivery;
+
+import dev.sluice.core.net.DripServer;
+import dev.sluice.core.net.OutboundGuard;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The webhook POST's timeout bounds the whole exchange, the answer's body included. */
+class WebhookClientTest {
+    /**
+     * A receiver that answers its headers at once and its body a byte a second: on old main the POST waited for the
+     * whole body (the request timeout covers only the headers), about 28 hours here. Now it ends as a timeout (a
+     * retriable answer) and the connection is closed.
+     */
+    @Test
+    @Timeout(120) // a hang guard only
+    void slowBodyReceiver_isCutOffAtTheTimeout_andTheConnectionClosed() throws Exception {
+        try (DripServer drip = new DripServer()) {
+            WebhookClient client = new WebhookClient(Duration.ofSeconds(2), new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true));
+            WebhookClient.Response r = client.post(drip.url("/hook"), Map.of(), "{}", Duration.ofSeconds(2));
+            assertEquals(0, r.status(), r.describe());
+            assertTrue(r.retriable(), "a timeout is retried");
+            assertTrue(r.describe().startsWith("timeout: "), r.describe());
+            assertTrue(drip.bytesSent() < DripServer.BODY_BYTES);
+            assertTrue(drip.awaitHangUp(30), "the client hung up instead of leaving the receiver dripping");
+
+            WebhookClient.Response normal = client.post(drip.url("/fast"), Map.of(), "{}", Duration.ofSeconds(2));
+            assertEquals(200, normal.status(), normal.describe());
+        }
+    }
+}
