@@ -59,7 +59,8 @@ public final class WebhookClient {
     }
 
     /** @param timeout how long to wait for the answer (the webhook's timeoutMs) */
-    public Response post(String endpoint, Map<String, String> headers, String body, Duration timeout) {
+    public Response post(String given, Map<String, String> headers, String body, Duration timeout) {
+        String endpoint = dev.sluice.core.net.OutboundGuard.normalise(given); // endpoints stored before normalising
         dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(endpoint);
         if (refusal != null) {
             return new Response(Response.REFUSED, refusal.code() + ": " + refusal.reason(), null);
@@ -80,6 +81,11 @@ public final class WebhookClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Response(0, "interrupted", null);
+        } catch (RuntimeException e) {
+            // the HTTP or TLS stack refused to make the request (an SNI name it rejects, a header it restricts, …):
+            // a failed delivery with the reason, never an exception for the caller (an API 500)
+            return new Response(Response.REFUSED, "deliver.request_refused: the request could not be made: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()), null);
         }
     }
 
