@@ -55,8 +55,10 @@ final class LocalApiServer implements AutoCloseable {
             Map<String, String> headers = new HashMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
             event.setHeaders(headers);
-            event.setBody(body.length == 0 ? null : new String(body, StandardCharsets.UTF_8));
-            event.setIsBase64Encoded(false);
+            // the bytes as they came, base64 (as API Gateway hands over binary bodies): the handler counts the bytes
+            // and refuses what is not UTF-8, instead of this server replacing it silently
+            event.setBody(body.length == 0 ? null : java.util.Base64.getEncoder().encodeToString(body));
+            event.setIsBase64Encoded(true);
             APIGatewayV2HTTPEvent.RequestContext context = new APIGatewayV2HTTPEvent.RequestContext();
             APIGatewayV2HTTPEvent.RequestContext.Http http = new APIGatewayV2HTTPEvent.RequestContext.Http();
             http.setMethod(exchange.getRequestMethod());

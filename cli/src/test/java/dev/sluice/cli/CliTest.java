@@ -97,7 +97,9 @@ class CliTest {
         assertTrue(list.out.contains(jobId) && list.out.contains("Finished"), list.out);
 
         SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
-        SluiceClient.sleep(2500); // the completion event and manifest follow the last delivery
+        // the completion event and manifest follow the last delivery: wait for them (409 until written), not a
+        // fixed while (a fixed 2.5 s sleep here failed on a busy machine)
+        LocalJobs.results(client, jobId);
         Result results = sluice("jobs", "results", jobId, "--out", dir.resolve("out").toString());
         assertEquals(0, results.code, results.err);
         assertTrue(Files.readString(dir.resolve("out/manifest.json")).contains(jobId));

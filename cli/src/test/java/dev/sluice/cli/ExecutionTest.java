@@ -57,6 +57,10 @@ class ExecutionTest {
     static final String ACCESS_KEY = "sluice-test-key-id";
     /** The access key id each S3 request was signed with, and its path. */
     static final List<String[]> SIGNED = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Inference messages whose body this accepts wait for {@link #RELEASE} (a test holds files, not a clock). */
+    static volatile java.util.function.Predicate<String> HELD = body -> false;
+    static final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> RELEASE =
+            new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
     static StackUnderTest under;
     static SluiceClient client;
     static S3Client s3;
@@ -83,13 +87,35 @@ class ExecutionTest {
                 }
             }
         };
-        under = new StackUnderTest(dir, LocalProvisioner.QueueSettings.TEST, StageWrapper.NONE, false, List.of(signedBy));
+        StageWrapper holding = new StageWrapper() {
+            @Override
+            public com.amazonaws.services.lambda.runtime.RequestHandler<com.amazonaws.services.lambda.runtime.events.SQSEvent,
+                    com.amazonaws.services.lambda.runtime.events.SQSBatchResponse> wrap(Stage stage,
+                    com.amazonaws.services.lambda.runtime.RequestHandler<com.amazonaws.services.lambda.runtime.events.SQSEvent,
+                            com.amazonaws.services.lambda.runtime.events.SQSBatchResponse> handler) {
+                if (stage != Stage.INFERENCE) {
+                    return handler;
+                }
+                return (event, context) -> {
+                    java.util.function.Predicate<String> held = HELD;
+                    if (event.getRecords().stream().anyMatch(m -> held.test(m.getBody()))) {
+                        try {
+                            RELEASE.get().await(LocalJobs.WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return handler.handleRequest(event, context);
+                };
+            }
+        };
+        under = new StackUnderTest(dir, LocalProvisioner.QueueSettings.TEST, holding, false, List.of(signedBy));
         client = under.client;
         s3 = under.stack.clients.s3();
         s3.createBucket(b -> b.bucket(BUCKET));
         Path onnx = dir.resolve("linear.onnx");
         Files.write(onnx, MODEL);
-        modelId = client.uploadModel("linear", "Tabular", onnx, List.of("neg", "pos"), Duration.ofSeconds(30))
+        modelId = client.uploadModel("linear", "Tabular", onnx, List.of("neg", "pos"), Duration.ofMinutes(5))
                 .get("id").asText();
     }
 
@@ -209,7 +235,7 @@ class ExecutionTest {
         Map<String, Table> written = upload(source, in, 3, 300, tmp);
 
         JsonNode started = client.startExecution(spec(source, destination, in, out));
-        JsonNode done = client.waitForExecution(started.get("id").asText(), Duration.ofMinutes(2));
+        JsonNode done = client.waitForExecution(started.get("id").asText(), Duration.ofMinutes(5));
 
         JsonNode status = done.path("status");
         assertEquals("Finished", status.path("overview").asText(), done.toString());
@@ -239,7 +265,7 @@ class ExecutionTest {
         spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "64"));
         String id = client.startExecution(spec).get("id").asText();
 
-        assertEquals("Finished", client.waitForExecution(id, Duration.ofMinutes(2)).path("status").path("overview").asText());
+        assertEquals("Finished", client.waitForExecution(id, Duration.ofMinutes(5)).path("status").path("overview").asText());
         List<JsonNode> report = client.executionFiles(id);
         assertEquals(12, report.size());
         // the most files whose runs overlap at any moment
@@ -276,7 +302,7 @@ class ExecutionTest {
         spec.put("parameters", Map.of("imageColumn", "key"));
         String id = client.startExecution(spec).get("id").asText();
 
-        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(2));
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         assertEquals("Finished", end.path("status").path("overview").asText(), end.toString());
         JsonNode file = client.executionFiles(id).get(0);
         assertEquals(5, file.path("rows").asLong());
@@ -306,7 +332,7 @@ class ExecutionTest {
                 "part-1.csv"));
         under.stack.services.deadLetters().account(dev.sluice.core.port.BatchQueue.Name.INFERENCE, "m-dead", task);
 
-        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         JsonNode status = end.path("status");
         assertEquals("Failed", status.path("overview").asText(), end.toString());
         assertTrue(status.path("reason").asText().startsWith("execution.files_failed: 1 of 2"), end.toString());
@@ -334,10 +360,10 @@ class ExecutionTest {
         elsewhere.put("destinationFolder", folder("guard-elsewhere"));
         String other = client.startExecution(elsewhere).get("id").asText();
 
-        assertEquals("Finished", client.waitForExecution(first, Duration.ofMinutes(1)).path("status").path("overview").asText());
+        assertEquals("Finished", client.waitForExecution(first, Duration.ofMinutes(5)).path("status").path("overview").asText());
         String again = client.startExecution(spec).get("id").asText();
-        assertEquals("Finished", client.waitForExecution(again, Duration.ofMinutes(1)).path("status").path("overview").asText());
-        assertEquals("Finished", client.waitForExecution(other, Duration.ofMinutes(1)).path("status").path("overview").asText());
+        assertEquals("Finished", client.waitForExecution(again, Duration.ofMinutes(5)).path("status").path("overview").asText());
+        assertEquals("Finished", client.waitForExecution(other, Duration.ofMinutes(5)).path("status").path("overview").asText());
     }
 
     @Test
@@ -347,17 +373,30 @@ class ExecutionTest {
         Map<String, Object> spec = spec(source, folder("cancel-out"), FileType.CSV, FileType.CSV);
         spec.put("parallelism", 1);
         spec.put("parameters", Map.of("featureColumns", "a,b,c", "batchSize", "16"));
-        String id = client.startExecution(spec).get("id").asText();
-        JsonNode running = waitUntil(id, e -> e.path("status").path("finishedFiles").asLong() >= 1);
+        // every file but the first (part-0, first in the listing; one at a time) waits until the execution is
+        // cancelled: the cancel comes mid-run however fast or slow the machine is
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        RELEASE.set(release);
+        HELD = body -> body.contains(source + "/") && !body.contains(source + "/part-0.");
+        try {
+            String id = client.startExecution(spec).get("id").asText();
+            waitUntil(id, e -> e.path("status").path("finishedFiles").asLong() >= 1);
+            JsonNode cancelled = client.cancelExecution(id);
+            assertEquals("Cancelled", cancelled.path("status").path("overview").asText());
+            release.countDown();
+            assertCancelledAccounted(id);
+        } finally {
+            HELD = body -> false;
+            release.countDown();
+        }
+    }
 
-        JsonNode cancelled = client.cancelExecution(id);
-        assertEquals("Cancelled", cancelled.path("status").path("overview").asText());
-        Thread.sleep(3000); // the file in flight stops at its next batch and is settled as skipped
-
-        JsonNode end = client.execution(id);
+    static void assertCancelledAccounted(String id) throws InterruptedException {
+        // the file in flight stops at its next batch and is settled as skipped: wait until every file is accounted
+        JsonNode end = waitUntil(id, e -> accounted(e) == 12);
         JsonNode status = end.path("status");
         long finished = status.path("finishedFiles").asLong();
-        assertTrue(finished >= running.path("status").path("finishedFiles").asLong() && finished < 12, end.toString());
+        assertEquals(1, finished, "only the file that ran before the cancel: " + end);
         assertEquals(12, finished + status.path("failedFiles").asLong() + status.path("skippedFiles").asLong());
         List<JsonNode> report = client.executionFiles(id);
         assertEquals(12, report.size());
@@ -373,7 +412,7 @@ class ExecutionTest {
         spec.put("fileTimeout", 1);
         String id = client.startExecution(spec).get("id").asText();
 
-        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         JsonNode status = end.path("status");
         assertEquals("Failed", status.path("overview").asText(), end.toString());
         assertTrue(status.path("reason").asText().startsWith("execution.file_timeout"), end.toString());
@@ -391,7 +430,7 @@ class ExecutionTest {
         spec.put("jobTimeout", 2);
         String id = client.startExecution(spec).get("id").asText();
 
-        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         JsonNode status = end.path("status");
         assertEquals("TimedOut", status.path("overview").asText(), end.toString());
         assertTrue(status.path("reason").asText().startsWith("execution.timed_out"), end.toString());
@@ -470,7 +509,7 @@ class ExecutionTest {
         spec.put("accessSecretName", "sluice/exec-secret");
         String id = client.startExecution(spec).get("id").asText();
 
-        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(1));
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         assertEquals("Finished", end.path("status").path("overview").asText(), end.toString());
         assertEquals("sluice/exec-key", end.path("spec").path("accessTokenName").asText());
         assertFalse(end.toString().contains(ACCESS_KEY), "the execution shows the secret's name, never its value");
@@ -511,22 +550,27 @@ class ExecutionTest {
         assertEquals("execution.bad_parameters", assertThrowsApi(() -> client.startExecution(image)).code);
         String emptySource = folder("empty");
         String id = client.startExecution(spec(emptySource, folder("empty-out"), FileType.CSV, FileType.CSV)).get("id").asText();
-        JsonNode end = client.waitForExecution(id, Duration.ofSeconds(30));
+        JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         assertEquals("Failed", end.path("status").path("overview").asText());
         assertTrue(end.path("status").path("reason").asText().startsWith("execution.no_files"));
     }
 
     /** Once the files in flight at the end have stopped: finished + failed + skipped = total. Returns the status. */
     static JsonNode assertEveryFileAccounted(String id, long total) throws InterruptedException {
-        Thread.sleep(1000);
-        JsonNode status = client.execution(id).path("status");
-        assertEquals(total, status.path("finishedFiles").asLong() + status.path("failedFiles").asLong()
-                + status.path("skippedFiles").asLong(), status.toString());
+        JsonNode status = waitUntil(id, e -> accounted(e) >= total).path("status");
+        assertEquals(total, accounted(client.execution(id)), status.toString());
         return status;
     }
 
+    /** finished + failed + skipped files of an execution. */
+    static long accounted(JsonNode execution) {
+        JsonNode status = execution.path("status");
+        return status.path("finishedFiles").asLong() + status.path("failedFiles").asLong()
+                + status.path("skippedFiles").asLong();
+    }
+
     static JsonNode waitUntil(String id, java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
+        long deadline = System.currentTimeMillis() + LocalJobs.WAIT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
             JsonNode e = client.execution(id);
             if (condition.test(e)) {

@@ -76,7 +76,7 @@ class FaultInjectionTest {
                 started.add(jobs.startJob(lines, 4, "Lambda"));
             }
             for (LocalJobs.Run s : started) {
-                LocalJobs.Run run = jobs.await(s, Duration.ofMinutes(2));
+                LocalJobs.Run run = jobs.await(s, Duration.ofMinutes(5));
                 checkExactlyOnce(run);
                 run.receiver().close();
                 jobsRun++;

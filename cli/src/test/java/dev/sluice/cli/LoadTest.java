@@ -75,7 +75,7 @@ class LoadTest {
                 Map.of("resizeShortSide", 8, "cropSize", 8, "mean", List.of(0, 0, 0), "std", List.of(1, 1, 1), "topK", 1));
         client.upload(model.path("status").path("source").path("uploadUrl"), onnx);
         String modelId = model.get("id").asText();
-        client.waitFor(() -> client.model(modelId), Duration.ofSeconds(30), "Uploading");
+        client.waitFor(() -> client.model(modelId), Duration.ofMinutes(5), "Uploading");
         return modelId;
     }
 

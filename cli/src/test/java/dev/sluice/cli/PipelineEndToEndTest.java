@@ -96,7 +96,7 @@ class PipelineEndToEndTest {
         client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
         modelId = LocalJobs.uploadClassifier(client);
         jobs = new LocalJobs(client, images, modelId, secrets::add);
-        assertEquals("Ready", client.waitFor(() -> client.model(modelId), Duration.ofSeconds(30), "Uploading")
+        assertEquals("Ready", client.waitFor(() -> client.model(modelId), Duration.ofMinutes(5), "Uploading")
                 .path("status").path("overview").asText());
     }
 
@@ -215,13 +215,13 @@ class PipelineEndToEndTest {
         JsonNode retry = client.post("/batch/jobs/" + jobId + ":retry", Map.of());
         assertEquals(jobId, retry.path("spec").path("retryOf").asText());
         assertEquals(6, retry.path("status").path("itemCount").asLong());
-        JsonNode retried = client.waitFor(() -> client.job(retry.get("id").asText()), Duration.ofSeconds(60), "Waiting", "Running");
+        JsonNode retried = client.waitFor(() -> client.job(retry.get("id").asText()), Duration.ofMinutes(5), "Waiting", "Running");
         ItemCounters rc = Json.MAPPER.convertValue(retried.path("status").path("items"), ItemCounters.class);
         assertEquals(4, rc.failedGather(), rc.toString());
         assertEquals(2, rc.failedProcess(), rc.toString());
 
         // one signed job.completed event, and the manifest, parts and errors file it points to
-        long deadline = System.currentTimeMillis() + 20_000;
+        long deadline = System.currentTimeMillis() + LocalJobs.WAIT_MILLIS;
         while (run.completionEvents().isEmpty() && System.currentTimeMillis() < deadline) {
             SluiceClient.sleep(100);
         }
@@ -325,7 +325,7 @@ class PipelineEndToEndTest {
         assertEquals(modelId, job.path("spec").path("deployment").path("modelId").asText());
         assertEquals(8, job.path("spec").path("batchSize").asInt());
         String jobId = job.get("id").asText();
-        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofSeconds(60), "Waiting", "Running");
+        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
         assertEquals("Finished", done.path("status").path("overview").asText());
         assertEquals(2, done.path("status").path("progress").path("batchesDone").asLong());
         assertEquals(1, client.get("/deployments?limit=10").get("data").size());
@@ -361,7 +361,7 @@ class PipelineEndToEndTest {
 
     /** Waits until every item of an ended job is accounted for (batches still queued drain as skipped). */
     ItemCounters awaitAccounted(String jobId, long itemCount) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
+        long deadline = System.currentTimeMillis() + LocalJobs.WAIT_MILLIS;
         ItemCounters c;
         do {
             Thread.sleep(200);
@@ -388,7 +388,7 @@ class PipelineEndToEndTest {
         int n = 800;
         String datasetId = readyDataset(photoLines(n));
         String jobId = createTimedJob(datasetId, null, System.currentTimeMillis() + 2_000, 8).get("id").asText();
-        JsonNode job = client.waitFor(() -> client.job(jobId), Duration.ofSeconds(60), "Waiting", "Running");
+        JsonNode job = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
         assertEquals("TimedOut", job.path("status").path("overview").asText(), job.toString());
         assertTrue(job.path("status").path("reason").asText().startsWith("job.timed_out"));
         // batches already in the queues drain as skipped; then every item is accounted for
@@ -404,11 +404,19 @@ class PipelineEndToEndTest {
         int n = 800;
         String datasetId = readyDataset(photoLines(n));
         String jobId = createTimedJob(datasetId, null, null, 8).get("id").asText();
-        client.waitFor(() -> client.job(jobId), Duration.ofSeconds(30), "Waiting");
-        Thread.sleep(1_000);
-        JsonNode running = client.job(jobId).path("status").path("progress");
+        // wait for the first items to be done (then the job has a rate and an estimate), not for a fixed time
+        long deadline = System.currentTimeMillis() + LocalJobs.WAIT_MILLIS;
+        long asked;
+        JsonNode job;
+        do {
+            Thread.sleep(50);
+            asked = System.currentTimeMillis();
+            job = client.job(jobId);
+        } while (!job.path("status").path("progress").hasNonNull("estimatedCompletionTime") && asked < deadline);
+        JsonNode running = job.path("status").path("progress");
+        assertEquals("Running", job.path("status").path("overview").asText(), job.toString());
         assertTrue(running.path("batchesQueued").asLong() > 0, "batches wait in the queue: " + running);
-        assertTrue(running.path("estimatedCompletionTime").asLong() > System.currentTimeMillis() - 1000, running.toString());
+        assertTrue(running.path("estimatedCompletionTime").asLong() >= asked, "the estimate is not in the past: " + running);
         JsonNode cancelled = client.cancel(jobId);
         assertEquals("Cancelled", cancelled.path("status").path("overview").asText());
         ItemCounters c = awaitAccounted(jobId, n);
@@ -468,9 +476,21 @@ class PipelineEndToEndTest {
         String datasetId = readyDataset(photoLines(4));
         long startAt = System.currentTimeMillis() + 3_000;
         String jobId = createTimedJob(datasetId, startAt, null, 8).get("id").asText();
-        Thread.sleep(1_500);
-        assertEquals("Waiting", client.job(jobId).path("status").path("overview").asText());
-        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofSeconds(60), "Waiting", "Running");
+        // every read made before startAtTime sees Waiting (however long the machine takes to answer), and the job
+        // starts running no sooner than startAtTime: conditions on the clock, not a fixed sleep
+        int readsBefore = 0;
+        while (true) {
+            JsonNode job = client.job(jobId);
+            long readAt = System.currentTimeMillis();
+            if (readAt >= startAt) {
+                break;
+            }
+            assertEquals("Waiting", job.path("status").path("overview").asText(), job.toString());
+            readsBefore++;
+            Thread.sleep(100);
+        }
+        assertTrue(readsBefore > 0, "the job was read before its startAtTime at least once");
+        JsonNode done = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
         assertEquals("Finished", done.path("status").path("overview").asText());
         assertTrue(done.path("status").path("updateTime").asLong() >= startAt);
     }

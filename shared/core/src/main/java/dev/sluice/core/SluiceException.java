@@ -22,7 +22,14 @@ public class SluiceException extends RuntimeException {
     }
 
     public static SluiceException notFound(String what, String id) {
-        return new SluiceException(Kind.NOT_FOUND, what + ".not_found", what + " " + id + " does not exist in this project");
+        // the code is the resource's name in snake case ("api key" → api_key.not_found): codes have no spaces
+        return new SluiceException(Kind.NOT_FOUND, what.replace(' ', '_') + ".not_found", what + " "
+                + shown(id) + " does not exist in this project");
+    }
+
+    /** An id as an error message shows it: a very long one is cut (a 5,000-character id is not echoed in full). */
+    static String shown(String id) {
+        return id != null && id.length() > 140 ? id.substring(0, 128) + "…(" + id.length() + " characters)" : id;
     }
 
     public static SluiceException conflict(String code, String message) {

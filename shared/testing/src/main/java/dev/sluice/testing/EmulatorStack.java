@@ -90,14 +90,15 @@ public final class EmulatorStack implements AutoCloseable {
             Path s3Root = Files.createTempDirectory("sluice-s3mock");
             Path loopbackOnly = s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml");
             Files.writeString(loopbackOnly, S3MOCK_HTTP_ON_LOOPBACK);
-            Process s3mock = new ProcessBuilder(javaBinary(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar",
-                    s3MockJar().toString(),
+            // the child dies with this JVM even on kill -9 (ParentWatch: it halts when its stdin, our pipe, closes)
+            Process s3mock = new ProcessBuilder(ParentWatch.watched(List.of(javaBinary(), "-Xmx512m",
+                    "-XX:TieredStopAtLevel=1", "-jar", s3MockJar().toString(),
                     "--server.port=" + freePort(), "--server.address=127.0.0.1",
                     "--com.adobe.testing.s3mock.httpPort=" + s3Port, "--http.port=" + s3Port,
                     "--spring.main.sources=" + loopbackOnly.toUri(),
                     "--com.adobe.testing.s3mock.store.root=" + s3Root,
                     "--com.adobe.testing.s3mock.max-payload-size=2GB",
-                    "--spring.main.banner-mode=off", "--logging.level.root=WARN")
+                    "--spring.main.banner-mode=off", "--logging.level.root=WARN")))
                     .redirectErrorStream(true)
                     .redirectOutput(s3Root.resolveSibling(s3Root.getFileName() + ".log").toFile())
                     .start();
@@ -139,6 +140,11 @@ public final class EmulatorStack implements AutoCloseable {
             }
             throw new IllegalStateException("the local emulators did not start: " + e.getMessage(), e);
         }
+    }
+
+    /** The S3Mock child process's pid (-1 with an external endpoint). */
+    public long s3MockPid() {
+        return s3mock == null ? -1 : s3mock.pid();
     }
 
     /** DynamoDB Local has no bind option; its Jetty connector is set to loopback before it starts. */

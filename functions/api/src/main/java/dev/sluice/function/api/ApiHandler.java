@@ -7,8 +7,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import dev.sluice.core.SluiceException;
+
 import java.util.Map;
 
 /** API Gateway HTTP API (payload v2) → the REST router. `sluice local` drives this same class with the same events. */
@@ -23,15 +23,17 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        String body = event.getBody();
-        if (body != null && event.getIsBase64Encoded()) {
-            body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
-        }
         String method = event.getRequestContext() != null && event.getRequestContext().getHttp() != null
                 ? event.getRequestContext().getHttp().getMethod() : "GET";
-        ApiRouter.Response response = router.handle(new ApiRouter.Request(method, event.getRawPath(),
-                event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters(),
-                event.getHeaders() == null ? Map.of() : event.getHeaders(), body));
+        ApiRouter.Response response;
+        try {
+            String body = ApiRouter.bodyText(event.getBody(), event.getIsBase64Encoded());
+            response = router.handle(new ApiRouter.Request(method, event.getRawPath(),
+                    event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters(),
+                    event.getHeaders() == null ? Map.of() : event.getHeaders(), body));
+        } catch (SluiceException e) {
+            response = ApiRouter.error(e.kind(), e.code(), e.getMessage());
+        }
         return APIGatewayV2HTTPResponse.builder().withStatusCode(response.status())
                 .withHeaders(Map.of("Content-Type", "application/json"))
                 .withBody(response.body()).build();

@@ -85,9 +85,8 @@ public final class ApiRouter {
         boolean cancel = ":cancel".equals(m.group(4));
         String action = m.group(4);
         String method = request.method().toUpperCase(Locale.ROOT);
-        if (request.body() != null && request.body().length() > MAX_BODY_BYTES) {
-            throw new SluiceException(SluiceException.Kind.TOO_LARGE, "request.too_large",
-                    "the request body is over " + MAX_BODY_BYTES + " bytes");
+        if (request.body() != null && utf8Length(request.body()) > MAX_BODY_BYTES) {
+            throw tooLarge();
         }
         if ("/results".equals(action)) {
             require(method, "GET", collection.equals("batch/jobs"));
@@ -196,8 +195,74 @@ public final class ApiRouter {
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            throw SluiceException.invalid("request.bad_" + name, name + " must be an integer (epoch milliseconds)");
+            throw SluiceException.invalid("request.bad_" + name.replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT),
+                    name + " must be an integer (epoch milliseconds)");
         }
+    }
+
+    /**
+     * The text of a request body as API Gateway hands it over: base64 (binary or not-UTF-8 content) is decoded, the
+     * size is counted in bytes ({@value #MAX_BODY_BYTES} at most: 413 {@code request.too_large}), and the bytes must be
+     * UTF-8 (400 {@code request.invalid_utf8}; JSON is UTF-8, RFC 8259 §8.1) — never replaced by U+FFFD silently.
+     */
+    public static String bodyText(String body, boolean base64) {
+        if (body == null) {
+            return null;
+        }
+        if (!base64) {
+            if (utf8Length(body) > MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            if (dev.sluice.core.Validation.unpairedSurrogate(body) >= 0) {
+                throw SluiceException.invalid("request.invalid_utf8", "the request body is not valid UTF-8");
+            }
+            return body;
+        }
+        // the decoded size is at most 3/4 of the base64 text: refuse a body surely too large before decoding it
+        if ((long) body.length() / 4 * 3 > MAX_BODY_BYTES + 3L) {
+            throw tooLarge();
+        }
+        byte[] bytes;
+        try {
+            bytes = java.util.Base64.getDecoder().decode(body);
+        } catch (IllegalArgumentException e) {
+            throw SluiceException.invalid("request.bad_base64", "the request body is marked base64 but is not");
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw SluiceException.invalid("request.invalid_utf8", "the request body is not valid UTF-8");
+        }
+    }
+
+    private static SluiceException tooLarge() {
+        return new SluiceException(SluiceException.Kind.TOO_LARGE, "request.too_large",
+                "the request body is over " + MAX_BODY_BYTES + " bytes");
+    }
+
+    /** The UTF-8 length of a text, in bytes (what the body limit counts), without encoding it. */
+    static long utf8Length(String text) {
+        long n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     private static void require(String method, String expected, boolean routeExists) {

@@ -44,7 +44,10 @@ public final class ApiKeys {
     public ApiKey create(String projectId, CreateRequest request) {
         String name = request == null || request.name() == null ? "api key"
                 : dev.sluice.core.Validation.name(request.name(), "key");
-        return save(projectId, name, newKey());
+        ApiKey created = save(projectId, name, newKey());
+        // the key in clear, this once; never its hash (the keys table's lookup key) in any response
+        return new ApiKey(created.id(), created.object(), created.name(), projectId, created.prefix(), null,
+                created.key(), created.createTime(), null);
     }
 
     /** Registers a given key for a project (`sluice local` and the tests choose theirs); returns the key. */

@@ -62,20 +62,25 @@ public final class WebhookClient {
     }
 
     /** @param timeout the whole POST, connect to the last byte of the answer (the webhook's timeoutMs) */
-    public Response post(String endpoint, Map<String, String> headers, String body, Duration timeout) {
+    public Response post(String given, Map<String, String> headers, String body, Duration timeout) {
+        String endpoint = dev.sluice.core.net.OutboundGuard.normalise(given); // endpoints stored before normalising
         dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(endpoint);
         if (refusal != null) {
             return new Response(Response.REFUSED, refusal.code() + ": " + refusal.reason(), null);
         }
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(endpoint)).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        headers.forEach(builder::header);
         // The request timeout covers only the answer's headers; the body has no deadline in HttpClient. So the whole
         // exchange is awaited at most until the deadline and cancelled then (cancelling closes its connection).
         long endNanos = System.nanoTime() + timeout.toNanos();
-        java.util.concurrent.CompletableFuture<HttpResponse<Void>> exchange =
-                http.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding());
+        java.util.concurrent.CompletableFuture<HttpResponse<Void>> exchange;
+        try {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(endpoint)).timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body));
+            headers.forEach(builder::header);
+            exchange = http.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding());
+        } catch (RuntimeException e) {
+            return requestRefused(e);
+        }
         try {
             HttpResponse<Void> response = exchange.get(Math.max(0, endNanos - System.nanoTime()),
                     java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -89,6 +94,9 @@ public final class WebhookClient {
             if (cause instanceof HttpTimeoutException) {
                 return new Response(0, "timeout: no answer within " + timeout.toMillis() + " ms", null);
             }
+            if (cause instanceof RuntimeException runtime) {
+                return requestRefused(runtime);
+            }
             return new Response(0, "connection failed: " + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : " " + cause.getMessage()), null);
         } catch (InterruptedException e) {
@@ -96,6 +104,15 @@ public final class WebhookClient {
             Thread.currentThread().interrupt();
             return new Response(0, "interrupted", null);
         }
+    }
+
+    /**
+     * The HTTP or TLS stack refused to make the request (an SNI name it rejects, a header it restricts, …): a failed
+     * delivery with the reason, never an exception for the caller (an API 500).
+     */
+    private static Response requestRefused(RuntimeException e) {
+        return new Response(Response.REFUSED, "deliver.request_refused: the request could not be made: "
+                + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()), null);
     }
 
     private static Long retryAfterMs(String value) {

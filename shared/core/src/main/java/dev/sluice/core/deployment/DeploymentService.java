@@ -31,6 +31,7 @@ public final class DeploymentService {
         Validation.required(request, "deployment.body_required", "send a JSON body {name, modelId, target, batchSize?, maxConcurrency?}");
         Validation.name(request.name(), "deployment");
         Validation.required(request.modelId(), "deployment.model_required", "modelId is required");
+        Validation.id(request.modelId(), dev.sluice.core.Ids.MODEL, "deployment.bad_model_id", "modelId");
         models.get(projectId, request.modelId());
         String target = request.target() == null ? JobSpec.Deployment.LAMBDA : request.target();
         Validation.check(JobSpec.Deployment.LAMBDA.equals(target) || JobSpec.Deployment.GPU_POOL.equals(target),

@@ -83,6 +83,7 @@ public final class ExecutionService {
                 + " destinationFolder, …}");
         Validation.check(r.model() != null && r.model().id() != null, "execution.model_required",
                 "model.id is required");
+        Validation.id(r.model().id(), dev.sluice.core.Ids.MODEL, "execution.bad_model_id", "model.id");
         Model model = models.get(projectId, r.model().id());
         Validation.check(model.status().overview() == Model.State.Ready, "execution.model_not_ready",
                 "model " + model.id() + " is " + model.status().overview() + "; upload its ONNX file first");

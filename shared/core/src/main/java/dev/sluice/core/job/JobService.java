@@ -49,7 +49,25 @@ public final class JobService {
     public Job create(String projectId, CreateRequest request) {
         Validation.required(request, "job.body_required", "send a JSON body {name, spec:{datasetId, deployment, resultDelivery}}");
         Validation.name(request.name(), "job");
-        JobSpec spec = resolveDeployment(projectId, Validation.required(request.spec(), "job.spec_required", "job needs a spec"));
+        JobSpec given = Validation.required(request.spec(), "job.spec_required", "job needs a spec");
+        // ids and times are checked before anything is looked up with them (a 5,000-character id is a 400 here,
+        // not a key DynamoDB refuses later)
+        Validation.id(given.datasetId(), Ids.DATASET, "job.bad_dataset_id", "spec.datasetId");
+        Validation.id(given.retryOf(), Ids.JOB, "job.bad_retry_of", "spec.retryOf");
+        if (given.deployment() != null) {
+            Validation.id(given.deployment().modelId(), Ids.MODEL, "job.bad_model_id", "spec.deployment.modelId");
+            Validation.id(given.deployment().deploymentId(), dev.sluice.core.deployment.DeploymentService.PREFIX,
+                    "job.bad_deployment_id", "spec.deployment.deploymentId");
+        }
+        if (given.resultDelivery() != null && given.resultDelivery().destinations() != null) {
+            for (JobSpec.Destination d : given.resultDelivery().destinations()) {
+                Validation.id(d == null ? null : d.webhookId(), Ids.WEBHOOK, "job.bad_webhook_id",
+                        "spec.resultDelivery.destinations[].webhookId");
+            }
+        }
+        Validation.time(given.startAtTime(), "job.bad_times", "spec.startAtTime");
+        Validation.time(given.stopAtTime(), "job.bad_times", "spec.stopAtTime");
+        JobSpec spec = resolveDeployment(projectId, given);
         Validation.required(spec.datasetId(), "job.dataset_required", "spec.datasetId is required");
         Validation.check(spec.deployment() != null && spec.deployment().modelId() != null, "job.model_required",
                 "spec.deployment needs a deploymentId or a modelId");
@@ -60,6 +78,11 @@ public final class JobService {
                 "job.bad_batch_size", "spec.batchSize must be 1.." + JobSpec.MAX_BATCH_SIZE);
         Validation.check(spec.startAtTime() == null || spec.stopAtTime() == null
                 || spec.stopAtTime() > spec.startAtTime(), "job.bad_times", "stopAtTime must be after startAtTime");
+        // a job without stopAtTime times out DEFAULT_CUTOFF after it is created: a start after that would never come
+        Validation.check(spec.startAtTime() == null || spec.stopAtTime() != null
+                        || spec.startAtTime() < clock.nowMillis() + dev.sluice.core.schedule.Scheduler.DEFAULT_CUTOFF_MILLIS,
+                "job.bad_times", "startAtTime is more than 24 h ahead: without a stopAtTime the job would time out"
+                        + " before it starts; give a stopAtTime after startAtTime");
         if (spec.resultDelivery() != null && spec.resultDelivery().destinations() != null) {
             for (JobSpec.Destination d : spec.resultDelivery().destinations()) {
                 Validation.check(d != null && "Webhook".equals(d.kind()) && d.webhookId() != null,

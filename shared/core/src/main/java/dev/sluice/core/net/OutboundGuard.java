@@ -1,6 +1,5 @@
 package dev.sluice.core.net;
 
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -12,9 +11,10 @@ import java.util.regex.Pattern;
 /**
  * Decides whether Sluice may send a request to a URL given by a user (an item URL, a webhook endpoint): HTTPS only,
  * a host name or a plain dotted IPv4 / bracketed IPv6 (no decimal, octal or hex spellings), and every address the
- * host resolves to must be public: not loopback, private, link-local (169.254.169.254), carrier-grade NAT, multicast,
- * unspecified, reserved, documentation or benchmark space, unique-local IPv6, or an IPv4-mapped/compatible IPv6 of
- * those. Redirects are never followed by the clients that use it. Local mode relaxes the rules only by an explicit
+ * host resolves to must be globally reachable: nothing of the IANA special-purpose registries that is not (loopback,
+ * private, link-local 169.254.169.254, carrier-grade NAT, documentation, benchmarking, reserved, multicast,
+ * unique-local, the 6to4 and Teredo transition ranges, IPv4-mapped, -compatible and -translated IPv6, discard-only;
+ * see {@link #IPV4_REFUSED} and {@link #IPV6_REFUSED}). Redirects are never followed by the clients that use it. Local mode relaxes the rules only by an explicit
  * setting.
  *
  * <p>The check resolves the name with the platform's resolver and pins the addresses it approved
@@ -71,6 +71,9 @@ public final class OutboundGuard {
             return new Refusal("url.no_host", "the URL has no host");
         }
         host = host.toLowerCase(Locale.ROOT);
+        if (host.length() > 1 && host.endsWith(".") && !host.startsWith("[")) {
+            host = host.substring(0, host.length() - 1); // example.com. is example.com (see normalise)
+        }
         boolean bracketed = host.startsWith("[");
         if (!bracketed && NUMERIC_HOST.matcher(host).matches() && !DOTTED_QUAD.matcher(host).matches()) {
             return new Refusal("url.ip_spelling_refused", "the host " + host
@@ -89,7 +92,8 @@ public final class OutboundGuard {
             return new Refusal("url.unresolvable", "the host " + host + " does not resolve");
         }
         for (InetAddress address : addresses) {
-            String why = nonPublic(address);
+            String why = bracketed && !(address instanceof Inet6Address)
+                    ? "an IPv4-mapped address (::ffff:0:0/96, RFC 4291)" : nonPublic(address);
             if (why != null) {
                 return new Refusal("url.address_refused", "the host " + host + " resolves to " + address.getHostAddress()
                         + ", " + why + "; only public addresses are reached");
@@ -101,73 +105,111 @@ public final class OutboundGuard {
         return null;
     }
 
-    /** null for a public unicast address; otherwise what it is. */
-    static String nonPublic(InetAddress address) {
-        if (address instanceof Inet6Address v6) {
-            byte[] b = v6.getAddress();
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) {
-                mapped &= b[i] == 0;
+    /**
+     * A range that is not globally reachable, with what it is and where that is written. The tables follow the IANA
+     * special-purpose address registries (RFC 6890): every entry whose "Globally Reachable" is False or N/A, plus
+     * multicast and the deprecated ranges, as of 2026-11 —
+     * https://www.iana.org/assignments/iana-ipv4-special-registry/ and
+     * https://www.iana.org/assignments/iana-ipv6-special-registry/. A block with a few globally reachable anycast
+     * entries inside it (192.0.0.0/24, 2001::/23) is refused whole: no item host or webhook receiver lives there.
+     */
+    record Range(byte[] prefix, int bits, String what) {
+        static Range of(String cidr, String what) {
+            int slash = cidr.indexOf('/');
+            try {
+                return new Range(InetAddress.getByName(cidr.substring(0, slash)).getAddress(),
+                        Integer.parseInt(cidr.substring(slash + 1)), what + " (" + cidr + ")");
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException(cidr, e);
             }
-            if (mapped && ((b[10] == (byte) 0xff && b[11] == (byte) 0xff) || (b[10] == 0 && b[11] == 0 && (b[12] | b[13] | b[14]) != 0))) {
-                try {
-                    String inner = nonPublic(InetAddress.getByAddress(new byte[]{b[12], b[13], b[14], b[15]}));
-                    return inner == null ? null : "an IPv4-mapped IPv6 address of " + inner;
-                } catch (UnknownHostException e) {
-                    return "an invalid address";
+        }
+
+        boolean contains(byte[] address) {
+            if (address.length != prefix.length) {
+                return false;
+            }
+            int full = bits / 8;
+            for (int i = 0; i < full; i++) {
+                if (address[i] != prefix[i]) {
+                    return false;
                 }
             }
-            if (v6.isLoopbackAddress() || v6.isAnyLocalAddress()) {
-                return "a loopback or unspecified address";
+            int rest = bits % 8;
+            if (rest == 0) {
+                return true;
             }
-            if (v6.isLinkLocalAddress() || v6.isSiteLocalAddress()) {
-                return "a link-local or site-local address";
+            int mask = (0xff << (8 - rest)) & 0xff;
+            return (address[full] & mask) == (prefix[full] & mask);
+        }
+    }
+
+    static final List<Range> IPV4_REFUSED = List.of(
+            Range.of("0.0.0.0/8", "an unspecified address, \"this network\" (RFC 791)"),
+            Range.of("10.0.0.0/8", "a private address (RFC 1918)"),
+            Range.of("100.64.0.0/10", "a carrier-grade NAT address (RFC 6598)"),
+            Range.of("127.0.0.0/8", "a loopback address (RFC 1122)"),
+            Range.of("169.254.0.0/16", "a link-local address, where instance metadata lives (RFC 3927)"),
+            Range.of("172.16.0.0/12", "a private address (RFC 1918)"),
+            Range.of("192.0.0.0/24", "an IETF protocol assignment (RFC 6890)"),
+            Range.of("192.0.2.0/24", "a documentation address, TEST-NET-1 (RFC 5737)"),
+            Range.of("192.88.99.0/24", "a deprecated 6to4 relay anycast address (RFC 7526)"),
+            Range.of("192.168.0.0/16", "a private address (RFC 1918)"),
+            Range.of("198.18.0.0/15", "a benchmarking address (RFC 2544)"),
+            Range.of("198.51.100.0/24", "a documentation address, TEST-NET-2 (RFC 5737)"),
+            Range.of("203.0.113.0/24", "a documentation address, TEST-NET-3 (RFC 5737)"),
+            Range.of("224.0.0.0/4", "a multicast address (RFC 5771)"),
+            Range.of("240.0.0.0/4", "a reserved address (RFC 1112)"),
+            Range.of("255.255.255.255/32", "the limited broadcast address (RFC 919)"));
+
+    /**
+     * IPv4-mapped addresses (::ffff:0:0/96, RFC 4291) are not here: the JVM turns every one into its IPv4 address
+     * (a DNS answer is then judged, and connected to, as that IPv4 address); a URL that writes one as a literal is
+     * refused in {@link #check}.
+     */
+    static final List<Range> IPV6_REFUSED = List.of(
+            Range.of("::/128", "the unspecified address (RFC 4291)"),
+            Range.of("::1/128", "the loopback address (RFC 4291)"),
+            Range.of("::/96", "a deprecated IPv4-compatible address (RFC 4291)"),
+            Range.of("::ffff:0:0:0/96", "an IPv4-translated address (RFC 2765)"),
+            Range.of("64:ff9b::/96", "a NAT64 address that reaches IPv4 through a translator (RFC 6052)"),
+            Range.of("64:ff9b:1::/48", "a local-use NAT64 address (RFC 8215)"),
+            Range.of("100::/64", "a discard-only address (RFC 6666)"),
+            Range.of("100:0:0:1::/64", "a dummy IPv6 prefix (RFC 9780)"),
+            Range.of("2001::/32", "a Teredo tunnel address (RFC 4380)"),
+            Range.of("2001::/23", "an IETF protocol assignment (RFC 2928)"),
+            Range.of("2001:db8::/32", "a documentation address (RFC 3849)"),
+            Range.of("2002::/16", "a 6to4 tunnel address (RFC 3056)"),
+            Range.of("3fff::/20", "a documentation address (RFC 9637)"),
+            Range.of("5f00::/16", "a segment-routing SID (RFC 9602)"),
+            Range.of("fc00::/7", "a unique-local address (RFC 4193)"),
+            Range.of("fe80::/10", "a link-local address (RFC 4291)"),
+            Range.of("fec0::/10", "a deprecated site-local address (RFC 3879)"),
+            Range.of("ff00::/8", "a multicast address (RFC 4291)"));
+
+    /** null for a globally reachable unicast address; otherwise what it is (with its range and RFC). */
+    static String nonPublic(InetAddress address) {
+        byte[] b = address.getAddress();
+        for (Range range : address instanceof Inet6Address ? IPV6_REFUSED : IPV4_REFUSED) {
+            if (range.contains(b)) {
+                return range.what();
             }
-            if (v6.isMulticastAddress()) {
-                return "a multicast address";
-            }
-            if ((b[0] & 0xfe) == 0xfc) {
-                return "a unique-local address (fc00::/7)";
-            }
-            if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && (b[3] & 0xff) == 0xb8) {
-                return "a documentation address (2001:db8::/32)";
-            }
-            if (b[0] == 0x00 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b) {
-                return "a NAT64 address (64:ff9b::/96)";
-            }
-            return null;
-        }
-        byte[] b = ((Inet4Address) address).getAddress();
-        int a0 = b[0] & 0xff;
-        int a1 = b[1] & 0xff;
-        int a2 = b[2] & 0xff;
-        if (a0 == 0) {
-            return "an unspecified address (0.0.0.0/8)";
-        }
-        if (a0 == 127) {
-            return "a loopback address";
-        }
-        if (a0 == 10 || (a0 == 172 && a1 >= 16 && a1 <= 31) || (a0 == 192 && a1 == 168)) {
-            return "a private address";
-        }
-        if (a0 == 169 && a1 == 254) {
-            return "a link-local address (instance metadata lives here)";
-        }
-        if (a0 == 100 && a1 >= 64 && a1 <= 127) {
-            return "a carrier-grade NAT address (100.64.0.0/10)";
-        }
-        if (a0 == 192 && a1 == 0 && (a2 == 0 || a2 == 2)) {
-            return "a special-purpose or documentation address";
-        }
-        if (a0 == 198 && (a1 == 18 || a1 == 19)) {
-            return "a benchmarking address (198.18.0.0/15)";
-        }
-        if ((a0 == 198 && a1 == 51 && a2 == 100) || (a0 == 203 && a1 == 0 && a2 == 113)) {
-            return "a documentation address";
-        }
-        if (a0 >= 224) {
-            return a0 < 240 ? "a multicast address" : "a reserved or broadcast address";
         }
         return null;
     }
+
+    /**
+     * The URL with a trailing dot of its host removed ({@code https://example.com./hook} →
+     * {@code https://example.com/hook}): the same fully qualified name, in the form TLS server names (SNI, RFC 6066
+     * §3: "without a trailing dot") and certificates use. Anything else is returned as it was.
+     */
+    public static String normalise(String url) {
+        if (url == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = TRAILING_DOT_HOST.matcher(url);
+        return m.find() ? url.substring(0, m.end(1)) + url.substring(m.end(1) + 1) : url;
+    }
+
+    private static final Pattern TRAILING_DOT_HOST =
+            Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@?#]*@)?([^/@?#:\\[\\]]*[^/@?#:.\\[\\]])\\.(?=[:/?#]|$)");
 }

@@ -35,7 +35,7 @@ public final class WebhookService {
         Validation.required(request, "webhook.body_required", "send a JSON body {name, spec:{endpoint, retries}}");
         Validation.name(request.name(), "webhook");
         Validation.required(request.spec(), "webhook.spec_required", "webhook needs spec.endpoint");
-        checkEndpoint(request.spec().endpoint());
+        String endpoint = checkEndpoint(request.spec().endpoint());
         Webhook.Retries retries = request.spec().retries() == null ? new Webhook.Retries(null, null)
                 : request.spec().retries();
         checkRetries(retries);
@@ -43,7 +43,7 @@ public final class WebhookService {
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.WEBHOOK, now);
         Webhook webhook = new Webhook(id, Webhook.OBJECT, request.name(), projectId,
-                new Webhook.Spec(request.spec().endpoint(), retries, request.spec().timeoutMs()),
+                new Webhook.Spec(endpoint, retries, request.spec().timeoutMs()),
                 WebhookSignature.newSecret(), now, now);
         catalog.put(projectId, id, webhook);
         return webhook;
@@ -76,9 +76,8 @@ public final class WebhookService {
         Validation.required(request, "webhook.body_required", "send a JSON body {name?, spec:{endpoint?, retries?}}");
         Webhook current = getWithSecret(projectId, id);
         String name = request.name() == null ? current.name() : Validation.name(request.name(), "webhook");
-        String endpoint = request.spec() == null || request.spec().endpoint() == null ? current.spec().endpoint()
-                : request.spec().endpoint();
-        checkEndpoint(endpoint);
+        String endpoint = checkEndpoint(request.spec() == null || request.spec().endpoint() == null
+                ? current.spec().endpoint() : request.spec().endpoint());
         Webhook.Retries retries = request.spec() == null || request.spec().retries() == null ? current.retries()
                 : request.spec().retries();
         checkRetries(retries);
@@ -155,8 +154,14 @@ public final class WebhookService {
                 "webhook.bad_retries", "retries.maxBackoffMs must be 1000..3600000");
     }
 
-    private void checkEndpoint(String endpoint) {
-        Validation.required(endpoint, "webhook.endpoint_required", "spec.endpoint must be an https:// URL");
+    /** The endpoint as it is stored (a trailing dot of the host removed), or a 400 saying what is wrong. */
+    private String checkEndpoint(String given) {
+        Validation.required(given, "webhook.endpoint_required", "spec.endpoint must be an https:// URL");
+        Validation.check(given.length() <= Validation.MAX_URL_LENGTH, "webhook.endpoint_too_long",
+                "spec.endpoint must be at most " + Validation.MAX_URL_LENGTH + " characters");
+        String problem = Validation.textProblem(given);
+        Validation.check(problem == null, "webhook.bad_endpoint", "spec.endpoint " + problem);
+        String endpoint = dev.sluice.core.net.OutboundGuard.normalise(given);
         URI uri;
         try {
             uri = new URI(endpoint);
@@ -171,11 +176,11 @@ public final class WebhookService {
             if (refusal != null) {
                 throw SluiceException.invalid("webhook.endpoint_refused", "spec.endpoint is refused: " + refusal.reason());
             }
-            return;
+            return endpoint;
         }
         if (allowLoopback && loopback && ("http".equalsIgnoreCase(uri.getScheme())
                 || "https".equalsIgnoreCase(uri.getScheme()))) {
-            return;
+            return endpoint;
         }
         throw SluiceException.invalid("webhook.bad_endpoint",
                 "spec.endpoint must be an https:// URL of a public host (loopback only in local mode)");

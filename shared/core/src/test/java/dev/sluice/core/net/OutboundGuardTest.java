@@ -16,15 +16,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hostile URLs against the guard, with a resolver the test controls (no network). */
 class OutboundGuardTest {
-    static final Map<String, String> DNS = Map.of(
-            "images.example.com", "93.184.216.34",
-            "metadata.evil.example", "169.254.169.254",
-            "internal.evil.example", "10.0.0.7",
-            "rebind.evil.example", "127.0.0.1",
-            "cgnat.evil.example", "100.64.1.1",
-            "v6.example.com", "2606:2800:220:1:248:1893:25c8:1946",
-            "mapped.evil.example", "::ffff:10.1.2.3",
-            "ula.evil.example", "fd00::1");
+    static final Map<String, String> DNS = Map.ofEntries(
+            Map.entry("images.example.com", "93.184.216.34"),
+            Map.entry("metadata.evil.example", "169.254.169.254"),
+            Map.entry("internal.evil.example", "10.0.0.7"),
+            Map.entry("rebind.evil.example", "127.0.0.1"),
+            Map.entry("cgnat.evil.example", "100.64.1.1"),
+            Map.entry("v6.example.com", "2606:2800:220:1:248:1893:25c8:1946"),
+            Map.entry("mapped.evil.example", "::ffff:10.1.2.3"),
+            Map.entry("ula.evil.example", "fd00::1"),
+            Map.entry("sixtofour.evil.example", "2002:a00:1::1"),
+            Map.entry("teredo.evil.example", "2001:0:4136:e378:8000:63bf:3fff:fdd2"));
 
     static final OutboundGuard GUARD = new OutboundGuard(host -> {
         String ip = DNS.get(host);
@@ -82,11 +84,59 @@ class OutboundGuardTest {
             "https://mapped.evil.example/|url.address_refused",
             "https://ula.evil.example/|url.address_refused",
             "https://no-such-host.invalid/|url.unresolvable",
+            // IPv6 transition and special-purpose ranges (IANA registries; see OutboundGuard.IPV6_REFUSED)
+            "https://[2002:7f00:1::1]/|url.address_refused",
+            "https://[2002:808:808::1]/|url.address_refused",
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/|url.address_refused",
+            "https://[::ffff:0:0]/|url.address_refused",
+            "https://[::ffff:8.8.8.8]/|url.address_refused",
+            "https://[::ffff:0:7f00:1]/|url.address_refused",
+            "https://[::7f00:1]/|url.address_refused",
+            "https://[100::1]/|url.address_refused",
+            "https://[100::ffff:ffff:ffff:ffff]/|url.address_refused",
+            "https://[64:ff9b:1::a00:1]/|url.address_refused",
+            "https://[2001:2::1]/|url.address_refused",
+            "https://[3fff::1]/|url.address_refused",
+            "https://[5f00::1]/|url.address_refused",
+            "https://[fec0::1]/|url.address_refused",
+            "https://[ff02::1]/|url.address_refused",
+            "https://192.88.99.1/|url.address_refused",
+            "https://192.0.0.8/|url.address_refused",
+            "https://198.51.100.7/|url.address_refused",
+            "https://240.1.2.3/|url.address_refused",
+            "https://sixtofour.evil.example/|url.address_refused",
+            "https://teredo.evil.example/|url.address_refused",
     })
     void hostileUrl_isRefusedWithItsReason(String url, String code) {
         OutboundGuard.Refusal refusal = GUARD.check(url);
         assertNotNull(refusal, url + " must be refused");
         assertEquals(code, refusal.code(), url + ": " + refusal.reason());
+    }
+
+    @Test
+    void publicAddressesNextToTheRefusedRanges_areAllowed() {
+        for (String url : List.of("https://[2001:4860:4860::8888]/", "https://[2003::1]/", "https://[2001:200::1]/",
+                "https://192.88.100.1/", "https://192.0.3.1/", "https://100.128.0.1/", "https://[101::1]/",
+                "https://[2606:4700:4700::1111]/")) {
+            assertNull(GUARD.check(url), url);
+        }
+    }
+
+    @Test
+    void everyIanaRange_isParsedAtItsFullLength() {
+        OutboundGuard.IPV4_REFUSED.forEach(r -> assertEquals(4, r.prefix().length, r.what()));
+        OutboundGuard.IPV6_REFUSED.forEach(r -> assertEquals(16, r.prefix().length, r.what()));
+    }
+
+    @Test
+    void aTrailingDotHost_isTheSameName() {
+        assertEquals("https://example.com/hook", OutboundGuard.normalise("https://example.com./hook"));
+        assertEquals("https://example.com:8443/h?q=1", OutboundGuard.normalise("https://example.com.:8443/h?q=1"));
+        assertEquals("https://u@example.com", OutboundGuard.normalise("https://u@example.com."));
+        assertEquals("https://example.com/a.b./c.", OutboundGuard.normalise("https://example.com/a.b./c."));
+        assertEquals("https://example.com../x", OutboundGuard.normalise("https://example.com../x"));
+        assertNull(GUARD.check("https://images.example.com./photos/1.jpg"));
+        assertEquals("url.address_refused", GUARD.check("https://metadata.evil.example./latest").code());
     }
 
     @Test
