@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
+import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.FileType;
 import dev.sluice.core.execution.Table;
 import dev.sluice.testing.LocalProvisioner;
@@ -167,7 +168,10 @@ class ExecutionTest {
         }
     }
 
-    /** Every row of the output: the input columns as they were, the scores of the model, the label, the error. */
+    /**
+     * Every row of the output: the input columns as they were (compared as text: from CSV, every pass-through cell
+     * is the text it was), the scores of the model, the label, the error.
+     */
     static void assertPredicted(Table input, Table output, String file) throws Exception {
         assertEquals(List.of("id", "a", "b", "c", "note", "scores_0", "scores_1", "label", "error"),
                 output.columns().stream().map(Table.Column::name).toList(), file);
@@ -176,7 +180,8 @@ class ExecutionTest {
             Object[] in = input.rows().get(r);
             Object[] out = output.rows().get(r);
             for (int c = 0; c < in.length; c++) {
-                assertEquals(in[c], out[c], file + " row " + r + " column " + c);
+                assertEquals(Cells.text(in[c], input.columns().get(c).type()),
+                        Cells.text(out[c], output.columns().get(c).type()), file + " row " + r + " column " + c);
             }
             if (in[3] == null) {
                 assertNull(out[5], file + " row " + r);
@@ -184,8 +189,8 @@ class ExecutionTest {
                 continue;
             }
             float[] expected = direct((Double) in[1], (Double) in[2], (Double) in[3]);
-            assertEquals(expected[0], ((Number) out[5]).doubleValue(), 1e-5, file + " row " + r);
-            assertEquals(expected[1], ((Number) out[6]).doubleValue(), 1e-5, file + " row " + r);
+            assertEquals(expected[0], Cells.feature(out[5]).floatValue(), file + " row " + r);
+            assertEquals(expected[1], Cells.feature(out[6]).floatValue(), file + " row " + r);
             assertEquals(expected[1] > expected[0] ? "pos" : "neg", out[7], file + " row " + r);
             assertNull(out[8], file + " row " + r);
         }
@@ -528,6 +533,12 @@ class ExecutionTest {
     /** Uploads the files of test resources cases/NAME (see its README) and runs an execution over them to the end. */
     static CaseRun runCase(String name, FileType in, FileType out, Map<String, String> parameters, Path tmp)
             throws Exception {
+        return runCase(name, in, out, parameters, Map.of(), tmp);
+    }
+
+    /** extra: more files of the folder (name → text) beside the case's own. */
+    static CaseRun runCase(String name, FileType in, FileType out, Map<String, String> parameters,
+                           Map<String, String> extra, Path tmp) throws Exception {
         String source = folder("case-" + name);
         String destination = folder("case-" + name + "-out");
         Path dir = Path.of(ExecutionTest.class.getResource("/cases/" + name).toURI());
@@ -536,6 +547,8 @@ class ExecutionTest {
                 s3.putObject(b -> b.bucket(BUCKET).key(source + "/" + f.getFileName()), RequestBody.fromFile(f));
             }
         }
+        extra.forEach((file, text) -> s3.putObject(b -> b.bucket(BUCKET).key(source + "/" + file),
+                RequestBody.fromString(text)));
         Map<String, Object> spec = spec(source, destination, in, out);
         spec.put("parameters", parameters);
         String id = client.startExecution(spec).get("id").asText();
@@ -679,11 +692,18 @@ class ExecutionTest {
         assertEquals("NaN", column(t, "tenure")[1], "the input cell is kept as it was");
     }
 
-    @Test
-    void casesOfIssue13_everyParquetOutputOfOneExecutionHasTheSameSchema(@TempDir Path tmp) throws Exception {
-        CaseRun run = runCase("schema-drift-to-parquet", FileType.CSV, FileType.PARQUET, Map.of(), tmp);
+    /**
+     * cases/schema-drift-to-parquet (whole numbers, decimals, header only) and a fourth file whose every row is bad:
+     * every output has the same columns and types, and the folder reads as one table with pyarrow.dataset (and
+     * pandas), or, without python3, every Parquet footer holds the same schema.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = FileType.class, names = {"PARQUET", "FEATHER"})
+    void casesOfIssue13_everyOutputOfOneExecutionHasTheSameSchema(FileType out, @TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("schema-drift-to-parquet", FileType.CSV, out, Map.of(),
+                Map.of("part-003.csv", "tenure,spend,visits\r\nNaN,1,2\r\ninf,3,4\r\n"), tmp);
         assertEquals("Finished", run.execution().path("status").path("overview").asText(), run.report().toString());
-        assertEquals(3, run.outputs().size());
+        assertEquals(4, run.outputs().size());
         List<Table.Column> expected = List.of(new Table.Column("tenure", Table.Type.FLOAT64),
                 new Table.Column("spend", Table.Type.FLOAT64), new Table.Column("visits", Table.Type.FLOAT64),
                 new Table.Column("scores_0", Table.Type.FLOAT32), new Table.Column("scores_1", Table.Type.FLOAT32),
@@ -691,9 +711,16 @@ class ExecutionTest {
         for (var e : run.outputs().entrySet()) {
             assertEquals(expected, e.getValue().columns(), e.getKey());
         }
-        assertEquals(0, run.outputs().get("part-002.parquet").rows().size());
-        assertEquals(List.of(1.5, 2.0), Arrays.asList(column(run.outputs().get("part-001.parquet"), "tenure")));
-        PyArrow.assertOneDataset(run.raw(), tmp);
+        assertEquals(0, run.outputs().get(out.rename("part-002.x")).rows().size());
+        assertEquals(List.of(1.5, 2.0), Arrays.asList(column(run.outputs().get(out.rename("part-001.x")), "tenure")));
+        assertEquals(List.of(1.0, 2.0), Arrays.asList(column(run.outputs().get(out.rename("part-000.x")), "tenure")));
+        Table bad = run.outputs().get(out.rename("part-003.x"));
+        assertEquals(2, bad.rows().size());
+        for (Object[] row : bad.rows()) {
+            assertNull(row[0], "a NaN or inf feature is written as missing in its float64 column");
+            assertTrue(((String) row[6]).startsWith("row.bad_feature: column \"tenure\""), (String) row[6]);
+        }
+        PyArrow.assertOneDataset(run.raw(), out, 6, tmp);
     }
 
     /** Once the files in flight at the end have stopped: finished + failed + skipped = total. Returns the status. */
