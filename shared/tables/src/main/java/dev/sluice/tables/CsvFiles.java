@@ -92,6 +92,9 @@ final class CsvFiles {
                 for (int i = 0; i < row.length; i++) {
                     text[i] = Cells.text(row[i], table.columns().get(i).type());
                 }
+                if (row.length == 1 && text[0] == null) {
+                    text[0] = ""; // written quoted: a blank line would be no row at all
+                }
                 printer.printRecord(text);
             }
         }

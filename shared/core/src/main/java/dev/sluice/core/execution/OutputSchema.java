@@ -51,8 +51,8 @@ public record OutputSchema(List<Table.Column> columns, List<String> features, St
                 } catch (IllegalArgumentException e) {
                     throw new FileProblem("execution.schema_mismatch", "column \"" + columns.get(c).name() + "\" of "
                             + file + " row " + r + ": " + e.getMessage() + ", its type in this execution's output"
-                            + " schema (fixed by " + fixedBy + "); name the type with parameters.columnTypes, or run"
-                            + " the file in another execution");
+                            + " schema (fixed by " + fixedBy + "); give every file of one execution the same column"
+                            + " types, or run the file in another execution");
                 }
             }
         }
