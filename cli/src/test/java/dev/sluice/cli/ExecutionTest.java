@@ -533,12 +533,12 @@ class ExecutionTest {
     /** Uploads the files of test resources cases/NAME (see its README) and runs an execution over them to the end. */
     static CaseRun runCase(String name, FileType in, FileType out, Map<String, String> parameters, Path tmp)
             throws Exception {
-        return runCase(name, in, out, parameters, Map.of(), tmp);
+        return runCase(name, in, out, parameters, Map.of(), 0, tmp);
     }
 
-    /** extra: more files of the folder (name → text) beside the case's own. */
+    /** extra: more files of the folder (name → text) beside the case's own; parallelism 0: the default. */
     static CaseRun runCase(String name, FileType in, FileType out, Map<String, String> parameters,
-                           Map<String, String> extra, Path tmp) throws Exception {
+                           Map<String, String> extra, int parallelism, Path tmp) throws Exception {
         String source = folder("case-" + name);
         String destination = folder("case-" + name + "-out");
         Path dir = Path.of(ExecutionTest.class.getResource("/cases/" + name).toURI());
@@ -551,6 +551,9 @@ class ExecutionTest {
                 RequestBody.fromString(text)));
         Map<String, Object> spec = spec(source, destination, in, out);
         spec.put("parameters", parameters);
+        if (parallelism > 0) {
+            spec.put("parallelism", parallelism);
+        }
         String id = client.startExecution(spec).get("id").asText();
         JsonNode done = client.waitForExecution(id, Duration.ofMinutes(2));
         List<JsonNode> report = client.executionFiles(id);
@@ -701,7 +704,7 @@ class ExecutionTest {
     @org.junit.jupiter.params.provider.EnumSource(value = FileType.class, names = {"PARQUET", "FEATHER"})
     void casesOfIssue13_everyOutputOfOneExecutionHasTheSameSchema(FileType out, @TempDir Path tmp) throws Exception {
         CaseRun run = runCase("schema-drift-to-parquet", FileType.CSV, out, Map.of(),
-                Map.of("part-003.csv", "tenure,spend,visits\r\nNaN,1,2\r\ninf,3,4\r\n"), tmp);
+                Map.of("part-003.csv", "tenure,spend,visits\r\nNaN,1,2\r\ninf,3,4\r\n"), 0, tmp);
         assertEquals("Finished", run.execution().path("status").path("overview").asText(), run.report().toString());
         assertEquals(4, run.outputs().size());
         List<Table.Column> expected = List.of(new Table.Column("tenure", Table.Type.FLOAT64),
@@ -721,6 +724,24 @@ class ExecutionTest {
             assertTrue(((String) row[6]).startsWith("row.bad_feature: column \"tenure\""), (String) row[6]);
         }
         PyArrow.assertOneDataset(run.raw(), out, 6, tmp);
+    }
+
+    /**
+     * A file with the columns of the others in another order: one file at a time (parallelism 1, listing order), the
+     * first file fixes the schema and the last one fails, naming it.
+     */
+    @Test
+    void aFileThatDoesNotFitTheExecutionsSchema_failsWithSchemaMismatch(@TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("schema-drift-to-parquet", FileType.CSV, FileType.PARQUET, Map.of(),
+                Map.of("part-003.csv", "visits,spend,tenure\n1,2,3\n"), 1, tmp);
+        assertEquals("Failed", run.execution().path("status").path("overview").asText(), run.report().toString());
+        List<JsonNode> failed = run.report().stream().filter(f -> f.path("status").asText().equals("Failed")).toList();
+        assertEquals(1, failed.size(), run.report().toString());
+        String reason = failed.get(0).path("reason").asText();
+        assertTrue(reason.startsWith("execution.schema_mismatch: the columns of "), reason);
+        assertEquals("part-003.csv", failed.get(0).path("file").asText());
+        assertTrue(reason.contains("fixed by part-000.csv"), reason);
+        assertEquals(3, run.outputs().size(), "the files that fit are written");
     }
 
     /** Once the files in flight at the end have stopped: finished + failed + skipped = total. Returns the status. */
