@@ -105,9 +105,9 @@ final class ExecutionBench {
 
     private static Table rows(int n, long seed) {
         Random random = new Random(seed);
-        List<Table.Column> columns = List.of(new Table.Column("id", Table.Type.LONG),
-                new Table.Column("a", Table.Type.DOUBLE), new Table.Column("b", Table.Type.DOUBLE),
-                new Table.Column("c", Table.Type.DOUBLE), new Table.Column("note", Table.Type.STRING));
+        List<Table.Column> columns = List.of(new Table.Column("id", Table.Type.INT64),
+                new Table.Column("a", Table.Type.FLOAT64), new Table.Column("b", Table.Type.FLOAT64),
+                new Table.Column("c", Table.Type.FLOAT64), new Table.Column("note", Table.Type.STRING));
         List<Object[]> rows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             rows.add(new Object[]{(long) i, random.nextGaussian(), random.nextGaussian() * 10,

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
+import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.FileType;
 import dev.sluice.core.execution.Table;
 import dev.sluice.testing.LocalProvisioner;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,9 +129,9 @@ class ExecutionTest {
     /** Rows id, a, b, c, note; every 17th row has no c (the model cannot take it: an error row). */
     static Table rows(int n, long seed) {
         Random random = new Random(seed);
-        List<Table.Column> columns = List.of(new Table.Column("id", Table.Type.LONG),
-                new Table.Column("a", Table.Type.DOUBLE), new Table.Column("b", Table.Type.DOUBLE),
-                new Table.Column("c", Table.Type.DOUBLE), new Table.Column("note", Table.Type.STRING));
+        List<Table.Column> columns = List.of(new Table.Column("id", Table.Type.INT64),
+                new Table.Column("a", Table.Type.FLOAT64), new Table.Column("b", Table.Type.FLOAT64),
+                new Table.Column("c", Table.Type.FLOAT64), new Table.Column("note", Table.Type.STRING));
         List<Object[]> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             rows.add(new Object[]{seed * 100_000 + i, random.nextGaussian(), random.nextGaussian() * 10,
@@ -192,7 +194,10 @@ class ExecutionTest {
         }
     }
 
-    /** Every row of the output: the input columns as they were, the scores of the model, the label, the error. */
+    /**
+     * Every row of the output: the input columns as they were (compared as text: from CSV, every pass-through cell
+     * is the text it was), the scores of the model, the label, the error.
+     */
     static void assertPredicted(Table input, Table output, String file) throws Exception {
         assertEquals(List.of("id", "a", "b", "c", "note", "scores_0", "scores_1", "label", "error"),
                 output.columns().stream().map(Table.Column::name).toList(), file);
@@ -201,7 +206,8 @@ class ExecutionTest {
             Object[] in = input.rows().get(r);
             Object[] out = output.rows().get(r);
             for (int c = 0; c < in.length; c++) {
-                assertEquals(in[c], out[c], file + " row " + r + " column " + c);
+                assertEquals(Cells.text(in[c], input.columns().get(c).type()),
+                        Cells.text(out[c], output.columns().get(c).type()), file + " row " + r + " column " + c);
             }
             if (in[3] == null) {
                 assertNull(out[5], file + " row " + r);
@@ -209,8 +215,8 @@ class ExecutionTest {
                 continue;
             }
             float[] expected = direct((Double) in[1], (Double) in[2], (Double) in[3]);
-            assertEquals(expected[0], ((Number) out[5]).doubleValue(), 1e-5, file + " row " + r);
-            assertEquals(expected[1], ((Number) out[6]).doubleValue(), 1e-5, file + " row " + r);
+            assertEquals(expected[0], Cells.feature(out[5]).floatValue(), file + " row " + r);
+            assertEquals(expected[1], Cells.feature(out[6]).floatValue(), file + " row " + r);
             assertEquals(expected[1] > expected[0] ? "pos" : "neg", out[7], file + " row " + r);
             assertNull(out[8], file + " row " + r);
         }
@@ -553,6 +559,228 @@ class ExecutionTest {
         JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         assertEquals("Failed", end.path("status").path("overview").asText());
         assertTrue(end.path("status").path("reason").asText().startsWith("execution.no_files"));
+    }
+
+    /** What one execution over a folder of cases/ made: its end state, report and every output file as read back. */
+    record CaseRun(JsonNode execution, List<JsonNode> report, Map<String, Table> outputs, Map<String, byte[]> raw) {
+        Table only() {
+            assertEquals(1, outputs.size(), outputs.keySet().toString());
+            return outputs.values().iterator().next();
+        }
+    }
+
+    /** Uploads the files of test resources cases/NAME (see its README) and runs an execution over them to the end. */
+    static CaseRun runCase(String name, FileType in, FileType out, Map<String, String> parameters, Path tmp)
+            throws Exception {
+        return runCase(name, in, out, parameters, Map.of(), 0, tmp);
+    }
+
+    /** extra: more files of the folder (name → text) beside the case's own; parallelism 0: the default. */
+    static CaseRun runCase(String name, FileType in, FileType out, Map<String, String> parameters,
+                           Map<String, String> extra, int parallelism, Path tmp) throws Exception {
+        String source = folder("case-" + name);
+        String destination = folder("case-" + name + "-out");
+        Path dir = Path.of(ExecutionTest.class.getResource("/cases/" + name).toURI());
+        try (var files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                s3.putObject(b -> b.bucket(BUCKET).key(source + "/" + f.getFileName()), RequestBody.fromFile(f));
+            }
+        }
+        extra.forEach((file, text) -> s3.putObject(b -> b.bucket(BUCKET).key(source + "/" + file),
+                RequestBody.fromString(text)));
+        Map<String, Object> spec = spec(source, destination, in, out);
+        spec.put("parameters", parameters);
+        if (parallelism > 0) {
+            spec.put("parallelism", parallelism);
+        }
+        String id = client.startExecution(spec).get("id").asText();
+        JsonNode done = client.waitForExecution(id, Duration.ofMinutes(2));
+        List<JsonNode> report = client.executionFiles(id);
+        Map<String, Table> outputs = new java.util.TreeMap<>();
+        Map<String, byte[]> raw = new java.util.TreeMap<>();
+        for (JsonNode f : report) {
+            if (f.path("status").asText().equals("Finished")) {
+                String key = destination + "/" + f.path("output").asText();
+                raw.put(f.path("output").asText(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray());
+                outputs.put(f.path("output").asText(), download(key, out, tmp));
+            }
+        }
+        return new CaseRun(done, report, outputs, raw);
+    }
+
+    static final Map<String, String> TENURE_SPEND_VISITS = Map.of("featureColumns", "tenure,spend,visits");
+
+    static Object[] column(Table t, String name) {
+        int c = t.columnIndex(name);
+        assertTrue(c >= 0, "no column " + name + " in " + t.columns());
+        return t.rows().stream().map(r -> r[c]).toArray();
+    }
+
+    /**
+     * The score columns of the test model hold these values (within float32 rounding), all labelled neg; in Parquet
+     * and Feather as float32 columns (as the model gave them).
+     */
+    static void assertScores(Table t, double[][] expected) {
+        boolean typed = t.columns().get(t.columnIndex("scores_0")).type().kind() != Table.Kind.STRING;
+        if (typed) {
+            assertEquals(Table.Type.FLOAT32, t.columns().get(t.columnIndex("scores_0")).type(), "float32 scores");
+        }
+        for (int r = 0; r < expected.length; r++) {
+            for (int k = 0; k < 2; k++) {
+                double actual = dev.sluice.core.execution.Cells.feature(column(t, "scores_" + k)[r]);
+                assertEquals(expected[r][k], actual, 1e-6 * Math.abs(expected[r][k]) + 1e-6, "row " + r);
+            }
+            assertEquals("neg", column(t, "label")[r], "row " + r);
+            assertNull(column(t, "error")[r], "row " + r);
+        }
+    }
+
+    /**
+     * A CSV output's score cells are the shortest decimals that read back as the float32 the model gave (what
+     * {@link Float#toString} writes: 3.6999998 for the float32 below 3.7, never 3.6999998092651367).
+     */
+    static void assertShortestFloat32Text(Table t, String... features) throws Exception {
+        for (int r = 0; r < t.rows().size(); r++) {
+            float[] direct = direct(Double.parseDouble((String) column(t, features[0])[r]),
+                    Double.parseDouble((String) column(t, features[1])[r]), Double.parseDouble((String) column(t, features[2])[r]));
+            assertEquals(Float.toString(direct[0]), column(t, "scores_0")[r], "row " + r);
+            assertEquals(Float.toString(direct[1]), column(t, "scores_1")[r], "row " + r);
+            assertTrue(((String) column(t, "scores_0")[r]).length() <= 10, "row " + r);
+        }
+    }
+
+    @Test
+    void casesOfIssue13_csvWrittenByPandasWithItsIndex_isRead_andTheIndexIsKeptAsUnnamed0(@TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("csv-pandas-index", FileType.CSV, FileType.CSV, TENURE_SPEND_VISITS, tmp);
+        assertEquals("Finished", run.execution().path("status").path("overview").asText(), run.report().toString());
+        Table t = run.only();
+        assertEquals(List.of("Unnamed: 0", "tenure", "spend", "visits", "scores_0", "scores_1", "label", "error"),
+                t.columns().stream().map(Table.Column::name).toList());
+        assertEquals(List.of("0", "1", "2", "3"), Arrays.asList(column(t, "Unnamed: 0")));
+        assertScores(t, new double[][]{{3.7, 0.35}, {1.8, -2.225}, {3.6, -3.2}, {7.75, -3.375}});
+        assertShortestFloat32Text(t, "tenure", "spend", "visits");
+        String csv = new String(run.raw().values().iterator().next(), StandardCharsets.UTF_8);
+        assertTrue(csv.contains("\r\n3,4.5,3.0,2.0,7.75,-3.375,neg,\r\n"), csv);
+        // without featureColumns the index column is not a feature: the same 3 features, the same scores
+        Table defaults = runCase("csv-pandas-index", FileType.CSV, FileType.PARQUET, Map.of(), tmp).only();
+        assertScores(defaults, new double[][]{{3.7, 0.35}, {1.8, -2.225}, {3.6, -3.2}, {7.75, -3.375}});
+        assertEquals(Table.Type.STRING, defaults.columns().get(0).type());
+        assertEquals(Table.Type.FLOAT64, defaults.columns().get(1).type(), "a feature is a float64 column");
+    }
+
+    @Test
+    void casesOfIssue13_passThroughIdColumnsComeOutExactlyAsTheyCameIn(@TempDir Path tmp) throws Exception {
+        for (FileType out : List.of(FileType.CSV, FileType.PARQUET, FileType.NDJSON)) {
+            CaseRun run = runCase("csv-id-columns", FileType.CSV, out, TENURE_SPEND_VISITS, tmp);
+            assertEquals("Finished", run.execution().path("status").path("overview").asText(), out + " " + run.report());
+            Table t = run.only();
+            assertEquals(List.of("00042", "12345678901234567890", "7"), Arrays.asList(column(t, "customer_id")), out.name());
+            assertEquals(List.of("02134", "94105", "10001"), Arrays.asList(column(t, "zip")), out.name());
+            if (out == FileType.CSV) {
+                String csv = new String(run.raw().values().iterator().next(), StandardCharsets.UTF_8);
+                assertTrue(csv.startsWith("customer_id,zip,tenure,spend,visits,scores_0,scores_1,label,error\r\n"
+                        + "00042,02134,1,2,3,"), csv);
+                assertTrue(csv.contains("\r\n12345678901234567890,94105,2,0.5,1,"), csv);
+                assertShortestFloat32Text(t, "tenure", "spend", "visits");
+            }
+        }
+    }
+
+    @Test
+    void casesOfIssue13_aCategoricalColumnComesOutAsItsValues_andIsNeverADefaultFeature(@TempDir Path tmp) throws Exception {
+        for (FileType out : List.of(FileType.FEATHER, FileType.PARQUET, FileType.CSV)) {
+            CaseRun run = runCase("feather-categorical", FileType.FEATHER, out, Map.of(), tmp);
+            assertEquals("Finished", run.execution().path("status").path("overview").asText(), out + " " + run.report());
+            Table t = run.only();
+            assertEquals(List.of("gold", "silver", "gold", "bronze"), Arrays.asList(column(t, "segment")), out.name());
+            assertScores(t, new double[][]{{3.7, 0.35}, {1.8, -2.225}, {3.6, -3.2}, {7.75, -3.375}});
+            if (out == FileType.FEATHER) {
+                assertEquals(8, t.columns().get(t.columnIndex("segment")).type().dictionaryBits(),
+                        "still a dictionary with int8 indices");
+            }
+        }
+    }
+
+    @Test
+    void casesOfIssue13_aDecimalStoredAsInt64IsReadWithItsScale(@TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("parquet-decimal-int64", FileType.PARQUET, FileType.PARQUET, Map.of(), tmp);
+        assertEquals("Finished", run.execution().path("status").path("overview").asText(), run.report().toString());
+        Table t = run.only();
+        assertScores(t, new double[][]{{9.37, -13.825}, {3.3, -5.975}, {52.095, -124.4375}});
+        assertEquals(Table.Type.decimal(10, 2), t.columns().get(t.columnIndex("price")).type());
+        assertEquals(List.of(new java.math.BigDecimal("12.34"), new java.math.BigDecimal("5.00"),
+                new java.math.BigDecimal("99.99")), Arrays.asList(column(t, "price")));
+    }
+
+    @Test
+    void casesOfIssue13_aUint8FeatureIsReadUnsigned(@TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("feather-uint8", FileType.FEATHER, FileType.FEATHER, TENURE_SPEND_VISITS, tmp);
+        assertEquals("Finished", run.execution().path("status").path("overview").asText(), run.report().toString());
+        Table t = run.only();
+        assertEquals(Table.Type.integer(8, false), t.columns().get(0).type(), "still uint8");
+        assertEquals(List.of(1L, 200L, 255L), Arrays.asList(column(t, "tenure")));
+        assertScores(t, new double[][]{{3.7, 0.35}, {100.8, -249.725}, {129.6, -318.2}});
+    }
+
+    @Test
+    void casesOfIssue13_aNanFeatureFailsItsRow(@TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("csv-nan", FileType.CSV, FileType.CSV, Map.of(), tmp);
+        assertEquals("Finished", run.execution().path("status").path("overview").asText(), run.report().toString());
+        assertEquals(1, run.report().get(0).path("failedRows").asLong());
+        Table t = run.only();
+        assertNull(column(t, "scores_0")[1]);
+        assertNull(column(t, "label")[1]);
+        assertTrue(((String) column(t, "error")[1]).startsWith("row.bad_feature: column \"tenure\""), t.rows().get(1)[6] + "");
+        assertEquals("NaN", column(t, "tenure")[1], "the input cell is kept as it was");
+    }
+
+    /**
+     * cases/schema-drift-to-parquet (whole numbers, decimals, header only) and a fourth file whose every row is bad:
+     * every output has the same columns and types, and the folder reads as one table with pyarrow.dataset (and
+     * pandas), or, without python3, every Parquet footer holds the same schema.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = FileType.class, names = {"PARQUET", "FEATHER"})
+    void casesOfIssue13_everyOutputOfOneExecutionHasTheSameSchema(FileType out, @TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("schema-drift-to-parquet", FileType.CSV, out, Map.of(),
+                Map.of("part-003.csv", "tenure,spend,visits\r\nNaN,1,2\r\ninf,3,4\r\n"), 0, tmp);
+        assertEquals("Finished", run.execution().path("status").path("overview").asText(), run.report().toString());
+        assertEquals(4, run.outputs().size());
+        List<Table.Column> expected = List.of(new Table.Column("tenure", Table.Type.FLOAT64),
+                new Table.Column("spend", Table.Type.FLOAT64), new Table.Column("visits", Table.Type.FLOAT64),
+                new Table.Column("scores_0", Table.Type.FLOAT32), new Table.Column("scores_1", Table.Type.FLOAT32),
+                new Table.Column("label", Table.Type.STRING), new Table.Column("error", Table.Type.STRING));
+        for (var e : run.outputs().entrySet()) {
+            assertEquals(expected, e.getValue().columns(), e.getKey());
+        }
+        assertEquals(0, run.outputs().get(out.rename("part-002.x")).rows().size());
+        assertEquals(List.of(1.5, 2.0), Arrays.asList(column(run.outputs().get(out.rename("part-001.x")), "tenure")));
+        assertEquals(List.of(1.0, 2.0), Arrays.asList(column(run.outputs().get(out.rename("part-000.x")), "tenure")));
+        Table bad = run.outputs().get(out.rename("part-003.x"));
+        assertEquals(2, bad.rows().size());
+        for (Object[] row : bad.rows()) {
+            assertNull(row[0], "a NaN or inf feature is written as missing in its float64 column");
+            assertTrue(((String) row[6]).startsWith("row.bad_feature: column \"tenure\""), (String) row[6]);
+        }
+        PyArrow.assertOneDataset(run.raw(), out, 6, tmp);
+    }
+
+    /**
+     * A file with the columns of the others in another order: one file at a time (parallelism 1, listing order), the
+     * first file fixes the schema and the last one fails, naming it.
+     */
+    @Test
+    void aFileThatDoesNotFitTheExecutionsSchema_failsWithSchemaMismatch(@TempDir Path tmp) throws Exception {
+        CaseRun run = runCase("schema-drift-to-parquet", FileType.CSV, FileType.PARQUET, Map.of(),
+                Map.of("part-003.csv", "visits,spend,tenure\n1,2,3\n"), 1, tmp);
+        assertEquals("Failed", run.execution().path("status").path("overview").asText(), run.report().toString());
+        List<JsonNode> failed = run.report().stream().filter(f -> f.path("status").asText().equals("Failed")).toList();
+        assertEquals(1, failed.size(), run.report().toString());
+        String reason = failed.get(0).path("reason").asText();
+        assertTrue(reason.startsWith("execution.schema_mismatch: the columns of "), reason);
+        assertEquals("part-003.csv", failed.get(0).path("file").asText());
+        assertTrue(reason.contains("fixed by part-000.csv"), reason);
+        assertEquals(3, run.outputs().size(), "the files that fit are written");
     }
 
     /** Once the files in flight at the end have stopped: finished + failed + skipped = total. Returns the status. */

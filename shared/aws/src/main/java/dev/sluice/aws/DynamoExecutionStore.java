@@ -31,7 +31,8 @@ import static dev.sluice.aws.DynamoJobStore.s;
  * counters as attributes that workers ADD to. Beside them, in the same table: the identical-execution guard
  * ({@code lock_execution_<sha256 of the identity>}, naming its holder) and a marker per active execution in the
  * {@code #active-executions} partition for the sweep. Settled files are ledger rows (pk the execution id, sk
- * {@code file#<index>}), each written once, in one transaction with its counter.
+ * {@code file#<index>}), each written once, in one transaction with its counter. The output schema the first file
+ * fixed is the execution item's attribute {@code outputSchema}.
  */
 public final class DynamoExecutionStore implements ExecutionStore {
     static final String ACTIVE_PARTITION = "#active-executions";
@@ -173,6 +174,22 @@ public final class DynamoExecutionStore implements ExecutionStore {
             }
             throw e;
         }
+    }
+
+    /** Kept on the execution's catalog item, as attribute outputSchema; set once with if_not_exists. */
+    @Override
+    public String fixSchema(String projectId, String id, String proposal) {
+        if (proposal == null) {
+            var item = dynamo.getItem(b -> b.tableName(catalog).consistentRead(true).key(key(projectId, id))
+                    .projectionExpression("outputSchema")).item();
+            return item != null && item.containsKey("outputSchema") ? item.get("outputSchema").s() : null;
+        }
+        var response = dynamo.updateItem(u -> u.tableName(catalog).key(key(projectId, id))
+                .updateExpression("SET outputSchema = if_not_exists(outputSchema, :s)")
+                .conditionExpression("attribute_exists(id)")
+                .expressionAttributeValues(Map.of(":s", s(proposal)))
+                .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.UPDATED_NEW));
+        return response.attributes().get("outputSchema").s();
     }
 
     @Override

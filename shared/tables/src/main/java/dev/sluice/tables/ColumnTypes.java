@@ -1,87 +1,86 @@
 package dev.sluice.tables;
 
+import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.Table;
 
+import java.math.BigDecimal;
 import java.util.List;
 
-/** The type of a column of text or JSON values: the narrowest of LONG, DOUBLE, BOOLEAN, STRING that holds them all. */
+/**
+ * The type of a column of JSON values (NDJSON files): int64 when every number is a whole number that fits, a
+ * decimal(p, 0) for larger whole numbers, double when one has a fraction, bool, and string for text, nested values
+ * (as their JSON) and mixed columns (each value as its text). A column whose numbers a double cannot hold exactly
+ * becomes a string column rather than lose digits.
+ */
 final class ColumnTypes {
     private ColumnTypes() {
     }
 
     static Table.Type of(Object value) {
-        if (value instanceof Long || value instanceof Integer) {
-            return Table.Type.LONG;
-        }
-        if (value instanceof Number) {
-            return Table.Type.DOUBLE;
-        }
-        if (value instanceof Boolean) {
-            return Table.Type.BOOLEAN;
-        }
-        return Table.Type.STRING;
+        return switch (value) {
+            case Long l -> Table.Type.INT64;
+            case BigDecimal d -> Table.Type.decimal(Math.max(d.precision(), 1), 0);
+            case Double d -> Table.Type.FLOAT64;
+            case Boolean b -> Table.Type.BOOLEAN;
+            default -> Table.Type.STRING;
+        };
     }
 
     /** Joins two types; null is "no value seen yet". */
     static Table.Type join(Table.Type a, Table.Type b) {
-        if (a == null || a == b) {
+        if (a == null || a.equals(b)) {
             return b;
         }
         if (b == null) {
             return a;
         }
-        if ((a == Table.Type.LONG && b == Table.Type.DOUBLE) || (a == Table.Type.DOUBLE && b == Table.Type.LONG)) {
-            return Table.Type.DOUBLE;
-        }
-        return Table.Type.STRING;
-    }
-
-    /** A text value as the column's type (the column was typed from the same values). */
-    static Object parse(String text, Table.Type type) {
-        if (text == null || text.isEmpty()) {
-            return null;
-        }
-        return switch (type) {
-            case LONG -> Long.parseLong(text);
-            case DOUBLE -> Double.parseDouble(text);
-            case BOOLEAN -> Boolean.parseBoolean(text);
-            case STRING -> text;
-        };
-    }
-
-    /** The type a text value reads as: a whole number, a number, or text. */
-    static Table.Type ofText(String text) {
-        if (text == null || text.isEmpty()) {
-            return null;
-        }
-        try {
-            Long.parseLong(text);
-            return Table.Type.LONG;
-        } catch (NumberFormatException e) {
-            // not a whole number
-        }
-        try {
-            double d = Double.parseDouble(text);
-            return Double.isFinite(d) || text.matches("[+-]?(NaN|Infinity)") ? Table.Type.DOUBLE : Table.Type.STRING;
-        } catch (NumberFormatException e) {
+        if (!number(a) || !number(b)) {
             return Table.Type.STRING;
         }
+        if (a.kind() == Table.Kind.FLOAT || b.kind() == Table.Kind.FLOAT) {
+            return Table.Type.FLOAT64;
+        }
+        int digits = Math.max(digits(a), digits(b));
+        return digits > 38 ? Table.Type.STRING : Table.Type.decimal(digits, 0);
     }
 
-    /** Converts every value of a row to its column's type (a LONG in a DOUBLE column, any value in a STRING one). */
-    static Object[] coerce(Object[] row, List<Table.Column> columns) {
-        for (int i = 0; i < row.length; i++) {
-            Object v = row[i];
-            if (v == null) {
-                continue;
+    private static boolean number(Table.Type t) {
+        return t.kind() == Table.Kind.INT || t.kind() == Table.Kind.FLOAT || t.kind() == Table.Kind.DECIMAL;
+    }
+
+    private static int digits(Table.Type t) {
+        return t.kind() == Table.Kind.INT ? 19 : t.precision();
+    }
+
+    /**
+     * Converts every value of the rows to its column's type, exactly; a column where that fails becomes a string
+     * column of the values' text. Returns the columns as they end.
+     */
+    static List<Table.Column> coerce(List<Object[]> rows, List<Table.Column> columns) {
+        Table.Column[] result = columns.toArray(new Table.Column[0]);
+        for (int c = 0; c < result.length; c++) {
+            Table.Type to = result[c].type();
+            try {
+                Object[] converted = new Object[rows.size()];
+                for (int r = 0; r < converted.length; r++) {
+                    Object v = rows.get(r)[c];
+                    converted[r] = v == null || to.kind() == Table.Kind.STRING ? v : Cells.convert(v, of(v), to);
+                }
+                for (int r = 0; r < converted.length; r++) {
+                    rows.get(r)[c] = converted[r];
+                }
+            } catch (IllegalArgumentException e) {
+                to = Table.Type.STRING;
+                result[c] = new Table.Column(result[c].name(), to);
             }
-            switch (columns.get(i).type()) {
-                case DOUBLE -> row[i] = ((Number) v).doubleValue();
-                case STRING -> row[i] = v instanceof String ? v : String.valueOf(v);
-                default -> {
+            if (to.kind() == Table.Kind.STRING) {
+                for (Object[] row : rows) {
+                    if (row[c] != null && !(row[c] instanceof String)) {
+                        row[c] = row[c] instanceof BigDecimal d ? d.toPlainString() : row[c].toString();
+                    }
                 }
             }
         }
-        return row;
+        return List.of(result);
     }
 }

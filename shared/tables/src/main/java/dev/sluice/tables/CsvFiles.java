@@ -1,5 +1,6 @@
 package dev.sluice.tables;
 
+import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.Table;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -13,56 +14,75 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
-/** CSV with a header row (RFC 4180); column types are inferred from the values: whole numbers, numbers, text. */
+/**
+ * CSV (RFC 4180; LF or CRLF line ends) whose first record is the header. Every column is text: each cell is kept as
+ * it was written (leading zeros, 20-digit ids, spaces), an empty cell is a missing value; the execution decides which
+ * columns are numbers ({@link dev.sluice.core.execution.RowMapping}). A UTF-8 byte-order mark before the header is not
+ * part of the first name; an empty header cell is named as pandas names it ({@code Unnamed: i}, i its position), and a
+ * repeated name gets pandas' suffix ({@code a}, {@code a.1}).
+ */
 final class CsvFiles {
-    private static final CSVFormat READ = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
-            .setIgnoreSurroundingSpaces(true).get();
+    private static final CSVFormat READ = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
 
     private CsvFiles() {
     }
 
     static Table read(Path file) throws IOException {
         List<String[]> texts = new ArrayList<>();
-        List<String> header;
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        List<String> header = null;
+        try (Reader reader = Encodings.reader(file);
              CSVParser parser = CSVParser.builder().setReader(reader).setFormat(READ).get()) {
-            header = parser.getHeaderNames();
             for (CSVRecord record : parser) {
+                if (header == null) {
+                    header = names(record.values());
+                    continue;
+                }
                 if (record.size() != header.size()) {
                     throw new IOException("line " + parser.getCurrentLineNumber() + " has " + record.size()
                             + " fields, the header " + header.size());
                 }
-                texts.add(record.values());
+                String[] values = record.values();
+                for (int i = 0; i < values.length; i++) {
+                    if (values[i].isEmpty()) {
+                        values[i] = null;
+                    }
+                }
+                texts.add(values);
             }
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
-        if (header.isEmpty()) {
+        if (header == null || header.isEmpty()) {
             throw new IOException("the file has no header row");
         }
-        Table.Type[] types = new Table.Type[header.size()];
-        for (String[] row : texts) {
-            for (int i = 0; i < row.length; i++) {
-                types[i] = ColumnTypes.join(types[i], ColumnTypes.ofText(row[i]));
-            }
-        }
         List<Table.Column> columns = new ArrayList<>();
-        for (int i = 0; i < header.size(); i++) {
-            columns.add(new Table.Column(header.get(i), types[i] == null ? Table.Type.STRING : types[i]));
+        for (String name : header) {
+            columns.add(new Table.Column(name, Table.Type.STRING));
         }
-        List<Object[]> rows = new ArrayList<>(texts.size());
-        for (String[] text : texts) {
-            Object[] row = new Object[text.length];
-            for (int i = 0; i < text.length; i++) {
-                row[i] = ColumnTypes.parse(text[i], columns.get(i).type());
-            }
-            rows.add(row);
-        }
-        return new Table(List.copyOf(columns), rows);
+        return new Table(List.copyOf(columns), new ArrayList<>(texts));
     }
 
+    /** The header as pandas reads it: an empty name becomes "Unnamed: i", a repeated one "name.1", "name.2" … */
+    private static List<String> names(String[] cells) {
+        List<String> names = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < cells.length; i++) {
+            String name = cells[i].isEmpty() ? "Unnamed: " + i : cells[i];
+            String unique = name;
+            for (int k = 1; seen.contains(unique); k++) {
+                unique = name + "." + k;
+            }
+            seen.add(unique);
+            names.add(unique);
+        }
+        return names;
+    }
+
+    /** Values as text (see {@link Cells#text}); a missing value is an empty cell. Lines end with CRLF (RFC 4180). */
     static void write(Table table, Path file) throws IOException {
         String[] header = table.columns().stream().map(Table.Column::name).toArray(String[]::new);
         try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
@@ -70,7 +90,10 @@ final class CsvFiles {
             for (Object[] row : table.rows()) {
                 Object[] text = new Object[row.length];
                 for (int i = 0; i < row.length; i++) {
-                    text[i] = row[i] instanceof Double d ? Double.toString(d) : row[i];
+                    text[i] = Cells.text(row[i], table.columns().get(i).type());
+                }
+                if (row.length == 1 && text[0] == null) {
+                    text[0] = ""; // written quoted: a blank line would be no row at all
                 }
                 printer.printRecord(text);
             }

@@ -1,39 +1,73 @@
 package dev.sluice.tables;
 
+import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.Table;
 import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.DateMilliVector;
+import org.apache.arrow.vector.Decimal256Vector;
+import org.apache.arrow.vector.DecimalVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.FixedSizeBinaryVector;
+import org.apache.arrow.vector.Float2Vector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.SmallIntVector;
-import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.LargeVarBinaryVector;
+import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.TimeMicroVector;
+import org.apache.arrow.vector.TimeMilliVector;
+import org.apache.arrow.vector.TimeNanoVector;
+import org.apache.arrow.vector.TimeSecVector;
+import org.apache.arrow.vector.TimeStampVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ViewVarBinaryVector;
+import org.apache.arrow.vector.ViewVarCharVector;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryEncoder;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Feather v2, which is the Arrow IPC file format, through Apache Arrow's Java library; compressed files (pandas
- * writes LZ4 by default) are read. Integers, floats, booleans and strings; other types are read as their text.
+ * Feather v2, which is the Arrow IPC file format, through Apache Arrow's Java library; compressed files (pandas writes
+ * LZ4 by default) are read. Each column keeps its Arrow type: signed and unsigned integers of 8–64 bits, float16/32/64,
+ * decimal128/256, bool, string and large_string (and string_view), binary (large, fixed-size, view), date32/64,
+ * time32/64, timestamps of every unit with or without a zone, null; a dictionary-encoded column (pandas categorical)
+ * of any index width is decoded with the library's {@link DictionaryEncoder} and written back dictionary-encoded with
+ * the same index width. Columns of other types (lists, structs, durations …) are refused, naming the column.
  * Arrow needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on JDK 17+ (set for the functions and tests).
  */
 final class FeatherFiles {
@@ -47,21 +81,36 @@ final class FeatherFiles {
              FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              ArrowFileReader reader = new ArrowFileReader(channel, allocator, CommonsCompressionFactory.INSTANCE)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            Schema schema = root.getSchema();
+            Set<String> index = PandasMetadata.indexColumns(schema.getCustomMetadata() == null ? null
+                    : schema.getCustomMetadata().get("pandas"));
+            Map<Long, Dictionary> dictionaries = reader.getDictionaryVectors();
             List<Table.Column> columns = new ArrayList<>();
-            for (Field field : root.getSchema().getFields()) {
-                columns.add(new Table.Column(field.getName(), typeOf(field.getType())));
+            for (Field field : schema.getFields()) {
+                DictionaryEncoding encoding = field.getDictionary();
+                Table.Type type = encoding == null ? typeOf(field.getName(), field.getType())
+                        : typeOf(field.getName(), dictionaries.get(encoding.getId()).getVectorType())
+                        .withDictionary(encoding.getIndexType().getBitWidth());
+                columns.add(new Table.Column(field.getName(), type, index.contains(field.getName())));
             }
             List<Object[]> rows = new ArrayList<>();
             for (ArrowBlock block : reader.getRecordBlocks()) {
                 reader.loadRecordBatch(block);
                 int n = root.getRowCount();
-                List<FieldVector> vectors = root.getFieldVectors();
+                int first = rows.size();
                 for (int r = 0; r < n; r++) {
-                    Object[] row = new Object[columns.size()];
-                    for (int c = 0; c < row.length; c++) {
-                        row[c] = value(vectors.get(c), r, columns.get(c).type());
+                    rows.add(new Object[columns.size()]);
+                }
+                for (int c = 0; c < columns.size(); c++) {
+                    FieldVector vector = root.getVector(c);
+                    DictionaryEncoding encoding = vector.getField().getDictionary();
+                    if (encoding == null) {
+                        readColumn(vector, c, columns.get(c).type(), rows, first);
+                    } else {
+                        try (ValueVector decoded = DictionaryEncoder.decode(vector, dictionaries.get(encoding.getId()))) {
+                            readColumn(decoded, c, columns.get(c).type(), rows, first);
+                        }
                     }
-                    rows.add(row);
                 }
             }
             return new Table(List.copyOf(columns), rows);
@@ -70,61 +119,172 @@ final class FeatherFiles {
         }
     }
 
-    private static Table.Type typeOf(ArrowType type) {
-        return switch (type.getTypeID()) {
-            case Int -> Table.Type.LONG;
-            case FloatingPoint -> Table.Type.DOUBLE;
-            case Bool -> Table.Type.BOOLEAN;
-            default -> Table.Type.STRING;
+    private static Table.Type typeOf(String name, ArrowType type) throws IOException {
+        return switch (type) {
+            case ArrowType.Int i -> Table.Type.integer(i.getBitWidth(), i.getIsSigned());
+            case ArrowType.FloatingPoint f -> Table.Type.floating(switch (f.getPrecision()) {
+                case HALF -> 16;
+                case SINGLE -> 32;
+                case DOUBLE -> 64;
+            });
+            case ArrowType.Decimal d -> Table.Type.decimal(d.getPrecision(), d.getScale());
+            case ArrowType.Bool b -> Table.Type.BOOLEAN;
+            case ArrowType.Utf8 s -> Table.Type.STRING;
+            case ArrowType.Utf8View s -> Table.Type.STRING;
+            case ArrowType.LargeUtf8 s -> Table.Type.STRING.withLarge(true);
+            case ArrowType.Binary b -> Table.Type.BINARY;
+            case ArrowType.BinaryView b -> Table.Type.BINARY;
+            case ArrowType.LargeBinary b -> Table.Type.BINARY.withLarge(true);
+            case ArrowType.FixedSizeBinary b -> Table.Type.fixedBinary(b.getByteWidth());
+            case ArrowType.Date d -> Table.Type.DATE;
+            case ArrowType.Time t -> Table.Type.time(unit(t.getUnit()));
+            case ArrowType.Timestamp t -> Table.Type.timestamp(unit(t.getUnit()), t.getTimezone());
+            case ArrowType.Null n -> Table.Type.NULL;
+            default -> throw new IOException("column " + name + " has the Arrow type " + type
+                    + ", which is not read (flat columns of numbers, text, binary, dates and times only)");
         };
     }
 
-    private static Object value(FieldVector vector, int r, Table.Type type) {
-        if (vector.isNull(r)) {
-            return null;
+    private static Table.Unit unit(TimeUnit unit) {
+        return switch (unit) {
+            case SECOND -> Table.Unit.SECOND;
+            case MILLISECOND -> Table.Unit.MILLI;
+            case MICROSECOND -> Table.Unit.MICRO;
+            case NANOSECOND -> Table.Unit.NANO;
+        };
+    }
+
+    private static void readColumn(ValueVector vector, int c, Table.Type type, List<Object[]> rows, int first) {
+        int n = vector.getValueCount();
+        for (int r = 0; r < n; r++) {
+            rows.get(first + r)[c] = vector.isNull(r) ? null : value(vector, r, type);
         }
+    }
+
+    private static Object value(ValueVector vector, int r, Table.Type type) {
         return switch (vector) {
-            case BigIntVector v -> v.get(r);
-            case IntVector v -> (long) v.get(r);
-            case SmallIntVector v -> (long) v.get(r);
-            case TinyIntVector v -> (long) v.get(r);
+            case Float2Vector v -> v.getValueAsFloat(r);
+            case Float4Vector v -> v.get(r);
             case Float8Vector v -> v.get(r);
-            case Float4Vector v -> (double) v.get(r);
+            case DecimalVector v -> v.getObject(r);
+            case Decimal256Vector v -> v.getObject(r);
             case BitVector v -> v.get(r) == 1;
             case VarCharVector v -> new String(v.get(r), StandardCharsets.UTF_8);
-            default -> type == Table.Type.LONG ? ((Number) vector.getObject(r)).longValue()
-                    : type == Table.Type.DOUBLE ? ((Number) vector.getObject(r)).doubleValue()
-                    : String.valueOf(vector.getObject(r));
+            case LargeVarCharVector v -> new String(v.get(r), StandardCharsets.UTF_8);
+            case ViewVarCharVector v -> new String(v.get(r), StandardCharsets.UTF_8);
+            case VarBinaryVector v -> v.get(r);
+            case LargeVarBinaryVector v -> v.get(r);
+            case ViewVarBinaryVector v -> v.get(r);
+            case FixedSizeBinaryVector v -> v.get(r);
+            case DateDayVector v -> LocalDate.ofEpochDay(v.get(r));
+            case DateMilliVector v -> LocalDate.ofEpochDay(Math.floorDiv(v.get(r), 86_400_000L));
+            case TimeSecVector v -> LocalTime.ofSecondOfDay(v.get(r));
+            case TimeMilliVector v -> LocalTime.ofNanoOfDay(v.get(r) * 1_000_000L);
+            case TimeMicroVector v -> LocalTime.ofNanoOfDay(v.get(r) * 1_000L);
+            case TimeNanoVector v -> LocalTime.ofNanoOfDay(v.get(r));
+            case TimeStampVector v -> timestamp(v.get(r), type);
+            // every integer vector; the unsigned ones give their value without overflow (UInt8: its bits)
+            case BaseIntVector v -> type.bits() == 64 && !type.signed() ? Cells.unsigned64(v.getValueAsLong(r))
+                    : (Object) v.getValueAsLong(r);
+            default -> throw new IllegalStateException("no reader for " + vector.getClass().getSimpleName());
+        };
+    }
+
+    private static Object timestamp(long v, Table.Type type) {
+        long per = ParquetFiles.nanosPer(type.unit());
+        long perSecond = 1_000_000_000L / per;
+        long seconds = Math.floorDiv(v, perSecond);
+        long nanos = Math.floorMod(v, perSecond) * per;
+        return type.zone() == null ? LocalDateTime.ofEpochSecond(seconds, (int) nanos, ZoneOffset.UTC)
+                : Instant.ofEpochSecond(seconds, nanos);
+    }
+
+    /** The Arrow type that holds a column's type: the same type it was read as. */
+    static ArrowType arrowType(Table.Type t) {
+        return switch (t.kind()) {
+            case INT -> new ArrowType.Int(t.bits(), t.signed());
+            case FLOAT -> new ArrowType.FloatingPoint(t.bits() == 16 ? FloatingPointPrecision.HALF
+                    : t.bits() == 32 ? FloatingPointPrecision.SINGLE : FloatingPointPrecision.DOUBLE);
+            case DECIMAL -> new ArrowType.Decimal(t.precision(), t.scale(), t.precision() > 38 ? 256 : 128);
+            case BOOLEAN -> ArrowType.Bool.INSTANCE;
+            case STRING -> t.large() ? ArrowType.LargeUtf8.INSTANCE : ArrowType.Utf8.INSTANCE;
+            case BINARY -> t.bits() > 0 ? new ArrowType.FixedSizeBinary(t.bits())
+                    : t.large() ? ArrowType.LargeBinary.INSTANCE : ArrowType.Binary.INSTANCE;
+            case DATE -> new ArrowType.Date(DateUnit.DAY);
+            case TIME -> switch (t.unit()) {
+                case SECOND -> new ArrowType.Time(TimeUnit.SECOND, 32);
+                case MILLI -> new ArrowType.Time(TimeUnit.MILLISECOND, 32);
+                case MICRO -> new ArrowType.Time(TimeUnit.MICROSECOND, 64);
+                case NANO -> new ArrowType.Time(TimeUnit.NANOSECOND, 64);
+            };
+            case TIMESTAMP -> new ArrowType.Timestamp(switch (t.unit()) {
+                case SECOND -> TimeUnit.SECOND;
+                case MILLI -> TimeUnit.MILLISECOND;
+                case MICRO -> TimeUnit.MICROSECOND;
+                case NANO -> TimeUnit.NANOSECOND;
+            }, t.zone());
+            case NULL -> ArrowType.Null.INSTANCE;
         };
     }
 
     static void write(Table table, Path file) throws IOException {
         List<Field> fields = new ArrayList<>();
-        for (Table.Column column : table.columns()) {
-            ArrowType type = switch (column.type()) {
-                case LONG -> new ArrowType.Int(64, true);
-                case DOUBLE -> new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
-                case BOOLEAN -> ArrowType.Bool.INSTANCE;
-                case STRING -> ArrowType.Utf8.INSTANCE;
-            };
-            fields.add(new Field(column.name(), FieldType.nullable(type), null));
+        try (BufferAllocator allocator = new RootAllocator()) {
+            DictionaryProvider.MapDictionaryProvider provider = new DictionaryProvider.MapDictionaryProvider();
+            List<Dictionary> dictionaries = new ArrayList<>();
+            try {
+                for (int c = 0; c < table.columns().size(); c++) {
+                    Table.Column column = table.columns().get(c);
+                    Table.Type t = column.type();
+                    ArrowType values = arrowType(t);
+                    if (t.dictionaryBits() == 0) {
+                        fields.add(new Field(column.name(), FieldType.nullable(values), null));
+                        dictionaries.add(null);
+                        continue;
+                    }
+                    ArrowType.Int indexType = new ArrowType.Int(t.dictionaryBits(), true);
+                    DictionaryEncoding encoding = new DictionaryEncoding(c, false, indexType);
+                    Dictionary dictionary = new Dictionary(distinct(table, c, values, allocator), encoding);
+                    provider.put(dictionary);
+                    dictionaries.add(dictionary);
+                    fields.add(new Field(column.name(), new FieldType(true, indexType, encoding), null));
+                }
+                writeBatches(table, file, fields, dictionaries, provider, allocator);
+            } finally {
+                for (Dictionary d : dictionaries) {
+                    if (d != null) {
+                        d.getVector().close();
+                    }
+                }
+            }
         }
-        try (BufferAllocator allocator = new RootAllocator();
-             VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator);
+    }
+
+    private static void writeBatches(Table table, Path file, List<Field> fields, List<Dictionary> dictionaries,
+                                     DictionaryProvider provider, BufferAllocator allocator) throws IOException {
+        try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator);
              FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                      StandardOpenOption.TRUNCATE_EXISTING);
-             ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+             ArrowFileWriter writer = new ArrowFileWriter(root, provider, channel)) {
             writer.start();
             List<Object[]> rows = table.rows();
             for (int from = 0; from < rows.size() || from == 0; from += ROWS_PER_BATCH) {
                 int n = Math.min(ROWS_PER_BATCH, rows.size() - from);
-                root.allocateNew();
                 for (int c = 0; c < fields.size(); c++) {
                     FieldVector vector = root.getVector(c);
-                    for (int r = 0; r < n; r++) {
-                        set(vector, r, rows.get(from + r)[c]);
+                    Table.Type t = table.columns().get(c).type();
+                    Dictionary dictionary = dictionaries.get(c);
+                    if (dictionary == null) {
+                        fill(vector, t, rows, from, n, c);
+                        continue;
                     }
-                    vector.setValueCount(n);
+                    try (FieldVector plain = new Field("values", FieldType.nullable(dictionary.getVectorType()), null)
+                            .createVector(allocator)) {
+                        fill(plain, t, rows, from, n, c);
+                        try (ValueVector encoded = DictionaryEncoder.encode(plain, dictionary)) {
+                            encoded.makeTransferPair(vector).transfer();
+                        }
+                    }
                 }
                 root.setRowCount(n);
                 writer.writeBatch();
@@ -136,20 +296,56 @@ final class FeatherFiles {
         }
     }
 
-    private static void set(FieldVector vector, int r, Object v) {
+    /** The column's distinct values, in the order first seen: the dictionary of a dictionary-encoded column. */
+    private static FieldVector distinct(Table table, int c, ArrowType values, BufferAllocator allocator) {
+        Map<Object, Boolean> seen = new LinkedHashMap<>();
+        for (Object[] row : table.rows()) {
+            if (row[c] != null) {
+                seen.put(row[c] instanceof byte[] b ? java.nio.ByteBuffer.wrap(b) : row[c], true);
+            }
+        }
+        List<Object[]> distinct = new ArrayList<>();
+        for (Object v : seen.keySet()) {
+            distinct.add(new Object[]{v instanceof java.nio.ByteBuffer b ? b.array() : v});
+        }
+        FieldVector vector = new Field("dictionary", FieldType.nullable(values), null).createVector(allocator);
+        fill(vector, table.columns().get(c).type(), distinct, 0, distinct.size(), 0);
+        return vector;
+    }
+
+    /** Rows from..from+n of column c into the vector (allocated here); a missing value is left null. */
+    private static void fill(FieldVector vector, Table.Type t, List<Object[]> rows, int from, int n, int c) {
+        vector.setInitialCapacity(n);
+        vector.allocateNew();
+        for (int r = 0; r < n; r++) {
+            Object v = rows.get(from + r)[c];
+            if (v != null) {
+                set(vector, r, t, v);
+            }
+        }
+        vector.setValueCount(n);
+    }
+
+    private static void set(FieldVector vector, int r, Table.Type t, Object v) {
         switch (vector) {
-            case BigIntVector b -> {
-                if (v == null) b.setNull(r); else b.setSafe(r, ((Number) v).longValue());
-            }
-            case Float8Vector f -> {
-                if (v == null) f.setNull(r); else f.setSafe(r, ((Number) v).doubleValue());
-            }
-            case BitVector b -> {
-                if (v == null) b.setNull(r); else b.setSafe(r, (Boolean) v ? 1 : 0);
-            }
-            case VarCharVector s -> {
-                if (v == null) s.setNull(r); else s.setSafe(r, v.toString().getBytes(StandardCharsets.UTF_8));
-            }
+            case Float2Vector f -> f.setSafe(r, Float.floatToFloat16(((Number) v).floatValue()));
+            case Float4Vector f -> f.setSafe(r, ((Number) v).floatValue());
+            case Float8Vector f -> f.setSafe(r, ((Number) v).doubleValue());
+            case DecimalVector d -> d.setSafe(r, ((BigDecimal) v).setScale(t.scale()));
+            case Decimal256Vector d -> d.setSafe(r, ((BigDecimal) v).setScale(t.scale()));
+            case BitVector b -> b.setSafe(r, (Boolean) v ? 1 : 0);
+            case VarCharVector s -> s.setSafe(r, v.toString().getBytes(StandardCharsets.UTF_8));
+            case LargeVarCharVector s -> s.setSafe(r, v.toString().getBytes(StandardCharsets.UTF_8));
+            case VarBinaryVector b -> b.setSafe(r, (byte[]) v);
+            case LargeVarBinaryVector b -> b.setSafe(r, (byte[]) v);
+            case FixedSizeBinaryVector b -> b.setSafe(r, (byte[]) v);
+            case DateDayVector d -> d.setSafe(r, (int) ((LocalDate) v).toEpochDay());
+            case TimeSecVector s -> s.setSafe(r, ((LocalTime) v).toSecondOfDay());
+            case TimeMilliVector s -> s.setSafe(r, (int) (((LocalTime) v).toNanoOfDay() / 1_000_000L));
+            case TimeMicroVector s -> s.setSafe(r, ((LocalTime) v).toNanoOfDay() / 1_000L);
+            case TimeNanoVector s -> s.setSafe(r, ((LocalTime) v).toNanoOfDay());
+            case TimeStampVector s -> s.setSafe(r, ParquetFiles.epoch(v, t.unit()));
+            case BaseIntVector i -> i.setWithPossibleTruncate(r, ((Number) v).longValue());
             default -> throw new IllegalStateException("no writer for " + vector.getClass().getSimpleName());
         }
     }

@@ -3,6 +3,7 @@ package dev.sluice.tables;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.core.Json;
+import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.Table;
 
 import java.io.BufferedReader;
@@ -16,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One JSON object per line; the columns are the union of the objects' fields, in the order first seen. */
+/**
+ * One JSON object per line (LF or CRLF; blank lines skipped; a byte-order mark before the first line is not part of
+ * it); the columns are the union of the objects' fields, in the order first seen, typed by {@link ColumnTypes}.
+ */
 final class NdjsonFiles {
     private NdjsonFiles() {
     }
@@ -24,7 +28,7 @@ final class NdjsonFiles {
     static Table read(Path file) throws IOException {
         Map<String, Table.Type> types = new LinkedHashMap<>();
         List<Map<String, Object>> objects = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = Encodings.reader(file)) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {
@@ -59,17 +63,17 @@ final class NdjsonFiles {
             for (int i = 0; i < row.length; i++) {
                 row[i] = values.get(columns.get(i).name());
             }
-            rows.add(ColumnTypes.coerce(row, columns));
+            rows.add(row);
         }
-        return new Table(List.copyOf(columns), rows);
+        return new Table(ColumnTypes.coerce(rows, columns), rows);
     }
 
     private static Object value(JsonNode v) {
         if (v == null || v.isNull()) {
             return null;
         }
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
-            return v.longValue();
+        if (v.isIntegralNumber()) {
+            return v.canConvertToLong() ? (Object) v.longValue() : new java.math.BigDecimal(v.bigIntegerValue());
         }
         if (v.isNumber()) {
             return v.doubleValue();
@@ -80,12 +84,31 @@ final class NdjsonFiles {
         return v.isTextual() ? v.textValue() : v.toString();
     }
 
+    /**
+     * One object per row with every column (null for a missing value): numbers as JSON numbers (floats as the
+     * shortest decimal that reads back as the same float32 or float64; NaN and ±inf, which JSON cannot hold, as null),
+     * booleans as JSON booleans, every other type as the text {@link Cells#text} gives.
+     */
     static void write(Table table, Path file) throws IOException {
         try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             for (Object[] row : table.rows()) {
                 ObjectNode node = Json.MAPPER.createObjectNode();
                 for (int i = 0; i < row.length; i++) {
-                    node.set(table.columns().get(i).name(), Json.MAPPER.valueToTree(row[i]));
+                    String name = table.columns().get(i).name();
+                    switch (row[i]) {
+                        case null -> node.putNull(name);
+                        case Long l -> node.put(name, l);
+                        case java.math.BigInteger b -> node.put(name, b);
+                        case java.math.BigDecimal d -> node.put(name, d);
+                        case Float f -> {
+                            if (Float.isFinite(f)) node.put(name, f); else node.putNull(name);
+                        }
+                        case Double d -> {
+                            if (Double.isFinite(d)) node.put(name, d); else node.putNull(name);
+                        }
+                        case Boolean b -> node.put(name, b);
+                        default -> node.put(name, Cells.text(row[i], table.columns().get(i).type()));
+                    }
                 }
                 writer.write(Json.MAPPER.writeValueAsString(node));
                 writer.write('\n');

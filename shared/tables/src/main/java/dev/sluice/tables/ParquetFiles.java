@@ -1,5 +1,6 @@
 package dev.sluice.tables;
 
+import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.Table;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
@@ -16,20 +17,41 @@ import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimeLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Parquet through parquet-hadoop's own reader and writer, on local files (no Hadoop file system): flat schemas of
- * integers, floats, booleans and strings; written Snappy-compressed, every column optional.
+ * Parquet through parquet-hadoop's own reader and writer, on local files (no Hadoop file system). Each column's type
+ * is its physical type read through its logical type annotation (parquet-java's {@link LogicalTypeAnnotation}, which
+ * also maps the legacy converted types): signed and unsigned integers of 8–64 bits, float16/float/double, decimals
+ * stored as INT32, INT64, FIXED_LEN_BYTE_ARRAY or BINARY, strings (and enum, JSON), binary, booleans, dates, times and
+ * timestamps (millis, micros, nanos; UTC-adjusted or local) and the legacy INT96 timestamps (as nanoseconds, the way
+ * pyarrow and Spark read them). Columns that pandas wrote as its index are marked. Flat schemas only. Written
+ * Snappy-compressed, every column optional, each type as the logical type that holds it (see README's type table).
  */
 final class ParquetFiles {
     private ParquetFiles() {
@@ -40,12 +62,13 @@ final class ParquetFiles {
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file),
                 ParquetReadOptions.builder(conf).withCodecFactory(ParquetCodecs.INSTANCE).build())) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+            Set<String> index = PandasMetadata.indexColumns(reader.getFooter().getFileMetaData().getKeyValueMetaData().get("pandas"));
             List<Table.Column> columns = new ArrayList<>();
             for (Type field : schema.getFields()) {
                 if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
                     throw new IOException("column " + field.getName() + " is nested or repeated; only flat columns are read");
                 }
-                columns.add(new Table.Column(field.getName(), typeOf(field.asPrimitiveType())));
+                columns.add(new Table.Column(field.getName(), typeOf(field.asPrimitiveType()), index.contains(field.getName())));
             }
             List<Object[]> rows = new ArrayList<>();
             PageReadStore pages;
@@ -56,7 +79,8 @@ final class ParquetFiles {
                     Group g = records.read();
                     Object[] row = new Object[columns.size()];
                     for (int c = 0; c < row.length; c++) {
-                        row[c] = g.getFieldRepetitionCount(c) == 0 ? null : value(g, c, schema.getType(c).asPrimitiveType());
+                        row[c] = g.getFieldRepetitionCount(c) == 0 ? null
+                                : value(g, c, schema.getType(c).asPrimitiveType(), columns.get(c).type());
                     }
                     rows.add(row);
                 }
@@ -67,38 +91,181 @@ final class ParquetFiles {
         }
     }
 
-    private static Table.Type typeOf(PrimitiveType type) {
-        return switch (type.getPrimitiveTypeName()) {
-            case INT32, INT64 -> Table.Type.LONG;
-            case FLOAT, DOUBLE -> Table.Type.DOUBLE;
+    /** The column's logical type, from its physical type and annotation; unknown annotations read as binary. */
+    static Table.Type typeOf(PrimitiveType type) throws IOException {
+        LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
+        PrimitiveTypeName physical = type.getPrimitiveTypeName();
+        if (logical instanceof DecimalLogicalTypeAnnotation d) {
+            return Table.Type.decimal(d.getPrecision(), d.getScale());
+        }
+        return switch (physical) {
             case BOOLEAN -> Table.Type.BOOLEAN;
-            default -> Table.Type.STRING;
+            case INT32 -> switch (logical) {
+                case null -> Table.Type.integer(32, true);
+                case IntLogicalTypeAnnotation i -> Table.Type.integer(i.getBitWidth(), i.isSigned());
+                case LogicalTypeAnnotation.DateLogicalTypeAnnotation d -> Table.Type.DATE;
+                case TimeLogicalTypeAnnotation t -> Table.Type.time(unit(t.getUnit()));
+                case LogicalTypeAnnotation.UnknownLogicalTypeAnnotation u -> Table.Type.NULL;
+                default -> throw unsupported(type);
+            };
+            case INT64 -> switch (logical) {
+                case null -> Table.Type.INT64;
+                case IntLogicalTypeAnnotation i -> Table.Type.integer(i.getBitWidth(), i.isSigned());
+                case TimeLogicalTypeAnnotation t -> Table.Type.time(unit(t.getUnit()));
+                case TimestampLogicalTypeAnnotation t -> Table.Type.timestamp(unit(t.getUnit()),
+                        t.isAdjustedToUTC() ? "UTC" : null);
+                default -> throw unsupported(type);
+            };
+            case INT96 -> Table.Type.timestamp(Table.Unit.NANO, null);
+            case FLOAT -> Table.Type.FLOAT32;
+            case DOUBLE -> Table.Type.FLOAT64;
+            case BINARY -> switch (logical) {
+                case LogicalTypeAnnotation.StringLogicalTypeAnnotation s -> Table.Type.STRING;
+                case LogicalTypeAnnotation.EnumLogicalTypeAnnotation e -> Table.Type.STRING;
+                case LogicalTypeAnnotation.JsonLogicalTypeAnnotation j -> Table.Type.STRING;
+                case null, default -> Table.Type.BINARY;
+            };
+            case FIXED_LEN_BYTE_ARRAY -> logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation
+                    ? Table.Type.floating(16) : Table.Type.fixedBinary(type.getTypeLength());
         };
     }
 
-    private static Object value(Group g, int c, PrimitiveType type) {
-        return switch (type.getPrimitiveTypeName()) {
-            case INT32 -> (long) g.getInteger(c, 0);
-            case INT64 -> g.getLong(c, 0);
-            case FLOAT -> (double) g.getFloat(c, 0);
-            case DOUBLE -> g.getDouble(c, 0);
-            case BOOLEAN -> g.getBoolean(c, 0);
-            default -> g.getValueToString(c, 0);
+    private static IOException unsupported(PrimitiveType type) {
+        return new IOException("column " + type.getName() + " has the type " + type + ", which is not read");
+    }
+
+    private static Table.Unit unit(LogicalTypeAnnotation.TimeUnit unit) {
+        return switch (unit) {
+            case MILLIS -> Table.Unit.MILLI;
+            case MICROS -> Table.Unit.MICRO;
+            case NANOS -> Table.Unit.NANO;
         };
+    }
+
+    private static Object value(Group g, int c, PrimitiveType physical, Table.Type type) {
+        return switch (physical.getPrimitiveTypeName()) {
+            case BOOLEAN -> g.getBoolean(c, 0);
+            case INT32 -> fromLong(type.signed() || type.kind() != Table.Kind.INT
+                    ? g.getInteger(c, 0) : Integer.toUnsignedLong(g.getInteger(c, 0)), type);
+            case INT64 -> fromLong(g.getLong(c, 0), type);
+            case INT96 -> int96(g.getInt96(c, 0));
+            case FLOAT -> g.getFloat(c, 0);
+            case DOUBLE -> g.getDouble(c, 0);
+            case BINARY, FIXED_LEN_BYTE_ARRAY -> {
+                byte[] bytes = g.getBinary(c, 0).getBytes();
+                yield switch (type.kind()) {
+                    case DECIMAL -> new BigDecimal(new BigInteger(bytes), type.scale());
+                    case STRING -> g.getBinary(c, 0).toStringUsingUTF8();
+                    case FLOAT -> Float.float16ToFloat(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getShort());
+                    default -> bytes;
+                };
+            }
+        };
+    }
+
+    /** An INT32 or INT64 value (already widened as its sign says) as the type's value. */
+    private static Object fromLong(long v, Table.Type type) {
+        return switch (type.kind()) {
+            case INT -> type.bits() == 64 && !type.signed() ? Cells.unsigned64(v) : (Object) v;
+            case DECIMAL -> BigDecimal.valueOf(v, type.scale());
+            case DATE -> LocalDate.ofEpochDay(v);
+            case TIME -> LocalTime.ofNanoOfDay(Math.multiplyExact(v, nanosPer(type.unit())));
+            case TIMESTAMP -> {
+                long per = nanosPer(type.unit());
+                long perSecond = 1_000_000_000L / per;
+                long seconds = Math.floorDiv(v, perSecond);
+                long nanos = Math.floorMod(v, perSecond) * per;
+                yield type.zone() == null ? LocalDateTime.ofEpochSecond(seconds, (int) nanos, ZoneOffset.UTC)
+                        : java.time.Instant.ofEpochSecond(seconds, nanos);
+            }
+            case NULL -> null;
+            default -> throw new IllegalStateException("no integer form for " + type);
+        };
+    }
+
+    static long nanosPer(Table.Unit unit) {
+        return switch (unit) {
+            case SECOND -> 1_000_000_000L;
+            case MILLI -> 1_000_000L;
+            case MICRO -> 1_000L;
+            case NANO -> 1L;
+        };
+    }
+
+    /** The legacy INT96 timestamp: nanoseconds of the day (8 bytes) and the Julian day (4 bytes), little-endian. */
+    private static LocalDateTime int96(Binary binary) {
+        ByteBuffer buffer = binary.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        long nanosOfDay = buffer.getLong();
+        int julianDay = buffer.getInt();
+        return LocalDate.ofEpochDay(julianDay - 2_440_588L).atStartOfDay().plusNanos(nanosOfDay);
+    }
+
+    /** The Parquet type that holds a column's type (README's type table). */
+    static Type parquetType(Table.Column column) {
+        Table.Type t = column.type();
+        String name = column.name();
+        return switch (t.kind()) {
+            case INT -> Types.optional(t.bits() == 64 ? PrimitiveTypeName.INT64 : PrimitiveTypeName.INT32)
+                    .as(LogicalTypeAnnotation.intType(t.bits(), t.signed())).named(name);
+            case FLOAT -> switch (t.bits()) {
+                case 16 -> Types.optional(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(2)
+                        .as(LogicalTypeAnnotation.float16Type()).named(name);
+                case 32 -> Types.optional(PrimitiveTypeName.FLOAT).named(name);
+                default -> Types.optional(PrimitiveTypeName.DOUBLE).named(name);
+            };
+            case DECIMAL -> t.precision() <= 9
+                    ? Types.optional(PrimitiveTypeName.INT32).as(decimal(t)).named(name)
+                    : t.precision() <= 18
+                    ? Types.optional(PrimitiveTypeName.INT64).as(decimal(t)).named(name)
+                    : Types.optional(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(decimalBytes(t.precision()))
+                    .as(decimal(t)).named(name);
+            case BOOLEAN -> Types.optional(PrimitiveTypeName.BOOLEAN).named(name);
+            case STRING -> Types.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(name);
+            case BINARY -> t.bits() > 0
+                    ? Types.optional(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(t.bits()).named(name)
+                    : Types.optional(PrimitiveTypeName.BINARY).named(name);
+            case DATE -> Types.optional(PrimitiveTypeName.INT32).as(LogicalTypeAnnotation.dateType()).named(name);
+            case TIME -> t.unit() == Table.Unit.SECOND || t.unit() == Table.Unit.MILLI
+                    ? Types.optional(PrimitiveTypeName.INT32).as(LogicalTypeAnnotation.timeType(false,
+                    LogicalTypeAnnotation.TimeUnit.MILLIS)).named(name)
+                    : Types.optional(PrimitiveTypeName.INT64).as(LogicalTypeAnnotation.timeType(false,
+                    parquetUnit(t.unit()))).named(name);
+            case TIMESTAMP -> Types.optional(PrimitiveTypeName.INT64).as(LogicalTypeAnnotation.timestampType(
+                    t.zone() != null, parquetUnit(t.unit()))).named(name);
+            case NULL -> Types.optional(PrimitiveTypeName.INT32).as(LogicalTypeAnnotation.unknownType()).named(name);
+        };
+    }
+
+    private static LogicalTypeAnnotation decimal(Table.Type t) {
+        return LogicalTypeAnnotation.decimalType(t.scale(), t.precision());
+    }
+
+    /** The fewest bytes whose two's complement holds every unscaled value of the precision (as pyarrow sizes them). */
+    static int decimalBytes(int precision) {
+        BigInteger max = BigInteger.TEN.pow(precision).subtract(BigInteger.ONE);
+        return max.bitLength() / 8 + 1;
+    }
+
+    /** Seconds become milliseconds: Parquet has no second unit (as pyarrow writes them). */
+    private static LogicalTypeAnnotation.TimeUnit parquetUnit(Table.Unit unit) {
+        return switch (unit) {
+            case SECOND, MILLI -> LogicalTypeAnnotation.TimeUnit.MILLIS;
+            case MICRO -> LogicalTypeAnnotation.TimeUnit.MICROS;
+            case NANO -> LogicalTypeAnnotation.TimeUnit.NANOS;
+        };
+    }
+
+    /** The unit a column is written in: a second unit is written in milliseconds. */
+    static Table.Unit writtenUnit(Table.Unit unit) {
+        return unit == Table.Unit.SECOND ? Table.Unit.MILLI : unit;
     }
 
     static void write(Table table, Path file) throws IOException {
         Types.MessageTypeBuilder builder = Types.buildMessage();
         for (Table.Column column : table.columns()) {
-            switch (column.type()) {
-                case LONG -> builder.optional(PrimitiveType.PrimitiveTypeName.INT64).named(column.name());
-                case DOUBLE -> builder.optional(PrimitiveType.PrimitiveTypeName.DOUBLE).named(column.name());
-                case BOOLEAN -> builder.optional(PrimitiveType.PrimitiveTypeName.BOOLEAN).named(column.name());
-                case STRING -> builder.optional(PrimitiveType.PrimitiveTypeName.BINARY)
-                        .as(LogicalTypeAnnotation.stringType()).named(column.name());
-            }
+            builder.addField(parquetType(column));
         }
-        MessageType schema = builder.named("rows");
+        MessageType schema = builder.named("schema");
         SimpleGroupFactory groups = new SimpleGroupFactory(schema);
         try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
                 .withConf(new PlainParquetConfiguration()).withType(schema)
@@ -107,20 +274,64 @@ final class ParquetFiles {
             for (Object[] row : table.rows()) {
                 Group g = groups.newGroup();
                 for (int c = 0; c < row.length; c++) {
-                    Object v = row[c];
-                    if (v == null) {
-                        continue;
-                    }
-                    String name = table.columns().get(c).name();
-                    switch (table.columns().get(c).type()) {
-                        case LONG -> g.append(name, ((Number) v).longValue());
-                        case DOUBLE -> g.append(name, ((Number) v).doubleValue());
-                        case BOOLEAN -> g.append(name, (Boolean) v);
-                        case STRING -> g.append(name, v.toString());
+                    if (row[c] != null) {
+                        append(g, c, table.columns().get(c).type(), row[c]);
                     }
                 }
                 writer.write(g);
             }
         }
+    }
+
+    private static void append(Group g, int c, Table.Type t, Object v) {
+        switch (t.kind()) {
+            case INT -> {
+                if (t.bits() == 64) g.append(g.getType().getFieldName(c), ((Number) v).longValue());
+                else g.append(g.getType().getFieldName(c), (int) ((Number) v).longValue());
+            }
+            case FLOAT -> {
+                String name = g.getType().getFieldName(c);
+                switch (t.bits()) {
+                    case 16 -> g.append(name, Binary.fromConstantByteArray(ByteBuffer.allocate(2)
+                            .order(ByteOrder.LITTLE_ENDIAN).putShort(Float.floatToFloat16(((Number) v).floatValue())).array()));
+                    case 32 -> g.append(name, ((Number) v).floatValue());
+                    default -> g.append(name, ((Number) v).doubleValue());
+                }
+            }
+            case DECIMAL -> {
+                BigInteger unscaled = ((BigDecimal) v).setScale(t.scale()).unscaledValue();
+                String name = g.getType().getFieldName(c);
+                if (t.precision() <= 9) g.append(name, unscaled.intValueExact());
+                else if (t.precision() <= 18) g.append(name, unscaled.longValueExact());
+                else g.append(name, Binary.fromConstantByteArray(twosComplement(unscaled, decimalBytes(t.precision()))));
+            }
+            case BOOLEAN -> g.append(g.getType().getFieldName(c), (Boolean) v);
+            case STRING -> g.append(g.getType().getFieldName(c), v.toString());
+            case BINARY -> g.append(g.getType().getFieldName(c), Binary.fromConstantByteArray((byte[]) v));
+            case DATE -> g.append(g.getType().getFieldName(c), (int) ((LocalDate) v).toEpochDay());
+            case TIME -> {
+                long nanos = ((LocalTime) v).toNanoOfDay() / nanosPer(writtenUnit(t.unit()));
+                if (writtenUnit(t.unit()) == Table.Unit.MILLI) g.append(g.getType().getFieldName(c), (int) nanos);
+                else g.append(g.getType().getFieldName(c), nanos);
+            }
+            case TIMESTAMP -> g.append(g.getType().getFieldName(c), epoch(v, writtenUnit(t.unit())));
+            case NULL -> {
+            }
+        }
+    }
+
+    /** A timestamp value (LocalDateTime read as UTC, or Instant) in units since the epoch. */
+    static long epoch(Object v, Table.Unit unit) {
+        java.time.Instant i = v instanceof LocalDateTime l ? l.toInstant(ZoneOffset.UTC) : (java.time.Instant) v;
+        long per = nanosPer(unit);
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000_000L / per), i.getNano() / per);
+    }
+
+    private static byte[] twosComplement(BigInteger v, int bytes) {
+        byte[] raw = v.toByteArray();
+        byte[] out = new byte[bytes];
+        Arrays.fill(out, v.signum() < 0 ? (byte) 0xFF : 0);
+        System.arraycopy(raw, 0, out, bytes - raw.length, raw.length);
+        return out;
     }
 }

@@ -73,6 +73,31 @@ class ExecutionStoreTest {
     }
 
     @Test
+    void eightFilesProposingTheirSchemasAtOnce_allGetTheFirstStored_andItStaysWithTheExecution() throws Exception {
+        Execution e = execution("out-schema");
+        store.create(e);
+        assertEquals(null, store.fixSchema(e.projectId(), e.id(), null), "no schema before the first file");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                String proposal = "{\"fixedBy\":\"part-" + w + ".csv\"}";
+                answers.add(pool.submit(() -> store.fixSchema(e.projectId(), e.id(), proposal)));
+            }
+            String stored = answers.get(0).get();
+            assertTrue(stored.matches("\\{\"fixedBy\":\"part-[0-7]\\.csv\"}"), stored);
+            for (Future<String> answer : answers) {
+                assertEquals(stored, answer.get(), "every file gets the one schema stored first");
+            }
+            assertEquals(stored, store.fixSchema(e.projectId(), e.id(), null));
+            assertEquals(stored, store.fixSchema(e.projectId(), e.id(), "{\"fixedBy\":\"late.csv\"}"));
+            assertEquals(Execution.State.Pending, store.get(e.projectId(), e.id()).orElseThrow().status().overview());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void eightWorkersSettlingTheSameFiles_countEachOnce_andTheExecutionFinishesOnExactCounters() throws Exception {
         Execution e = execution("out-race");
         store.create(e);

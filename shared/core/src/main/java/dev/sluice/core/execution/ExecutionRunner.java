@@ -123,8 +123,8 @@ public final class ExecutionRunner {
                         + model.status().checksum() + ", not the build " + e.spec().modelBuild() + " the execution started with");
             }
             Result result = model.task() == Model.Task.Tabular
-                    ? predictTabular(e, model, table, new Checkpoint(e, started))
-                    : predictImages(e, model, table, new Checkpoint(e, started));
+                    ? predictTabular(e, task, model, table, new Checkpoint(e, started))
+                    : predictImages(e, task, model, table, new Checkpoint(e, started));
             Path out = dir.resolve("out");
             formats.write(e.spec().outputFileType(), result.table(), out);
             folders.upload(e.spec().destination(), output, out, e.spec().outputFileType().contentType());
@@ -200,12 +200,79 @@ public final class ExecutionRunner {
         }
     }
 
-    private Result predictTabular(Execution e, Model model, Table table, Checkpoint checkpoint) {
-        int[] features = RowMapping.featureColumns(table, e.spec().parameters());
+    /**
+     * The execution's output schema for this file: the stored one, or this file's own (input columns, then added),
+     * stored now when the file has rows and none was stored before (the first file read fixes it).
+     */
+    private OutputSchema schema(Execution e, ExecutionTask task, Table table, List<Table.Column> own, List<String> features) {
+        OutputSchema mine = new OutputSchema(List.copyOf(own), List.copyOf(features), task.file());
+        String stored = store.fixSchema(e.projectId(), e.id(), table.rows().isEmpty() ? null : Json.write(mine));
+        return stored == null ? mine : Json.read(stored, OutputSchema.class);
+    }
+
+    /**
+     * The input columns as they are written: a feature read as text (CSV) becomes a float64 column unless the output
+     * is CSV too (where its text is copied as it was).
+     */
+    private static List<Table.Column> inputColumns(Execution e, Table table, int[] features) {
+        List<Table.Column> columns = new ArrayList<>(table.columns());
+        if (e.spec().outputFileType() != FileType.CSV) {
+            for (int f : features) {
+                Table.Column c = columns.get(f);
+                if (c.type().kind() == Table.Kind.STRING) {
+                    columns.set(f, new Table.Column(c.name(), Table.Type.FLOAT64, c.index()));
+                }
+            }
+        }
+        return columns;
+    }
+
+    private Result predictTabular(Execution e, ExecutionTask task, Model model, Table table, Checkpoint checkpoint) {
+        boolean csv = e.spec().inputFileType() == FileType.CSV;
+        int[] features = RowMapping.featureColumns(table, e.spec().parameters(), csv);
+        // the model's outputs and their widths, from one row of zeros: a file without rows (or whose every row
+        // fails) gets the same score columns as the others
+        Map<String, float[][]> probe = runModel(model, new float[1][features.length], features.length);
+        List<String> names = new ArrayList<>(probe.keySet());
+        List<Table.Column> added = new ArrayList<>();
+        List<int[]> sources = new ArrayList<>(); // {output number, element}
+        for (int o = 0; o < names.size(); o++) {
+            int width = probe.get(names.get(o))[0].length;
+            for (int k = 0; k < width; k++) {
+                added.add(new Table.Column(RowMapping.fresh(table, added, width == 1 ? names.get(o) : names.get(o) + "_" + k),
+                        Table.Type.FLOAT32));
+                sources.add(new int[]{o, k});
+            }
+        }
+        int labelsFrom = -1;
+        if (model.labels() != null && !model.labels().isEmpty()) {
+            for (int o = 0; o < names.size() && labelsFrom < 0; o++) {
+                if (probe.get(names.get(o))[0].length == model.labels().size()) {
+                    labelsFrom = o;
+                    added.add(new Table.Column(RowMapping.fresh(table, added, "label"), Table.Type.STRING));
+                }
+            }
+        }
+        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
+        List<Table.Column> own = inputColumns(e, table, features);
+        own.addAll(added);
+        List<String> featureNames = Arrays.stream(features).mapToObj(f -> table.columns().get(f).name()).toList();
+        OutputSchema schema = schema(e, task, table, own, featureNames);
+        if (!schema.features().equals(featureNames)) {
+            // the first file chose them (default features): every file takes the same ones
+            features = new int[schema.features().size()];
+            for (int f = 0; f < features.length; f++) {
+                features[f] = table.columnIndex(schema.features().get(f));
+                if (features[f] < 0) {
+                    schema.fit(table.append(added, r -> new Object[added.size()]), task.file()); // names the mismatch
+                }
+            }
+        }
         int batchSize = RowMapping.batchSize(e.spec().parameters());
         int n = table.rows().size();
-        Map<String, float[][]> outputs = new LinkedHashMap<>();
+        float[][][] outputs = new float[names.size()][n][];
         String[] errors = new String[n];
+        Double[][] values = new Double[features.length][n];
         long failed = 0;
         for (int from = 0; from < n; from += batchSize) {
             checkpoint.check();
@@ -216,12 +283,15 @@ public final class ExecutionRunner {
                 float[] x = new float[features.length];
                 String bad = null;
                 for (int f = 0; f < features.length && bad == null; f++) {
-                    Float v = RowMapping.feature(table.rows().get(r)[features[f]]);
+                    Object cell = table.rows().get(r)[features[f]];
+                    Double v = Cells.feature(cell);
                     if (v == null) {
-                        bad = "row.bad_feature: column \"" + table.columns().get(features[f]).name()
-                                + "\" is missing or not a number";
+                        bad = "row.bad_feature: column \"" + table.columns().get(features[f]).name() + "\" is "
+                                + (cell == null ? "missing" : "not a finite number (" + Cells.text(cell,
+                                table.columns().get(features[f]).type()) + ")");
                     } else {
-                        x[f] = v;
+                        x[f] = v.floatValue();
+                        values[f][r] = v;
                     }
                 }
                 if (bad == null) {
@@ -235,58 +305,50 @@ public final class ExecutionRunner {
             if (rows.isEmpty()) {
                 continue;
             }
-            Map<String, float[][]> batch;
-            try {
-                batch = tabular.run(model, rows.toArray(new float[0][]));
-            } catch (RuntimeException ex) {
-                throw new FileProblem("execution.model_failed", "the model did not run on the rows ("
-                        + features.length + " feature columns): " + ex.getMessage());
-            }
-            for (var out : batch.entrySet()) {
-                float[][] column = outputs.computeIfAbsent(out.getKey(), k -> new float[n][]);
+            Map<String, float[][]> batch = runModel(model, rows.toArray(new float[0][]), features.length);
+            for (int o = 0; o < names.size(); o++) {
+                float[][] column = batch.get(names.get(o));
                 for (int i = 0; i < good.size(); i++) {
-                    column[good.get(i)] = out.getValue()[i];
+                    outputs[o][good.get(i)] = column[i];
                 }
             }
         }
-        List<Table.Column> added = new ArrayList<>();
-        List<int[]> sources = new ArrayList<>(); // {output number, element}
-        List<float[][]> values = new ArrayList<>(outputs.values());
-        List<String> names = new ArrayList<>(outputs.keySet());
-        for (int o = 0; o < values.size(); o++) {
-            int width = Arrays.stream(values.get(o)).filter(v -> v != null).mapToInt(v -> v.length).findFirst().orElse(0);
-            for (int k = 0; k < width; k++) {
-                added.add(new Table.Column(RowMapping.fresh(table, added, width == 1 ? names.get(o) : names.get(o) + "_" + k),
-                        Table.Type.DOUBLE));
-                sources.add(new int[]{o, k});
-            }
-        }
-        int labelsFrom = -1;
-        if (model.labels() != null && !model.labels().isEmpty()) {
-            for (int o = 0; o < values.size() && labelsFrom < 0; o++) {
-                final int oo = o;
-                if (sources.stream().filter(s -> s[0] == oo).count() == model.labels().size()) {
-                    labelsFrom = o;
-                    added.add(new Table.Column(RowMapping.fresh(table, added, "label"), Table.Type.STRING));
-                }
-            }
-        }
-        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
         final int labelOutput = labelsFrom;
-        Table out = table.append(added, r -> {
+        Table withOutputs = table.append(added, r -> {
             Object[] extra = new Object[added.size()];
             for (int c = 0; c < sources.size(); c++) {
-                float[] v = values.get(sources.get(c)[0])[r];
-                extra[c] = v == null ? null : (double) v[sources.get(c)[1]];
+                float[] v = outputs[sources.get(c)[0]][r];
+                extra[c] = v == null ? null : v[sources.get(c)[1]];
             }
             if (labelOutput >= 0) {
-                float[] v = values.get(labelOutput)[r];
+                float[] v = outputs[labelOutput][r];
                 extra[sources.size()] = v == null ? null : model.labels().get(argmax(v));
             }
             extra[added.size() - 1] = errors[r];
             return extra;
         });
-        return new Result(out, failed);
+        // text features written as float64 columns hold the number each row's text read as (null when it was bad)
+        List<Table.Column> columns = new ArrayList<>(withOutputs.columns());
+        for (int f = 0; f < features.length; f++) {
+            int c = features[f];
+            if (columns.get(c).type().kind() == Table.Kind.STRING
+                    && schema.columns().get(c).type().kind() == Table.Kind.FLOAT) {
+                columns.set(c, new Table.Column(columns.get(c).name(), Table.Type.FLOAT64, columns.get(c).index()));
+                for (int r = 0; r < n; r++) {
+                    withOutputs.rows().get(r)[c] = values[f][r];
+                }
+            }
+        }
+        return new Result(schema.fit(new Table(columns, withOutputs.rows()), task.file()), failed);
+    }
+
+    private Map<String, float[][]> runModel(Model model, float[][] rows, int features) {
+        try {
+            return tabular.run(model, rows);
+        } catch (RuntimeException ex) {
+            throw new FileProblem("execution.model_failed", "the model did not run on the rows (" + features
+                    + " feature columns): " + ex.getMessage());
+        }
     }
 
     private static int argmax(float[] v) {
@@ -299,8 +361,14 @@ public final class ExecutionRunner {
         return best;
     }
 
-    private Result predictImages(Execution e, Model model, Table table, Checkpoint checkpoint) {
+    private Result predictImages(Execution e, ExecutionTask task, Model model, Table table, Checkpoint checkpoint) {
         int column = RowMapping.imageColumn(table, e.spec().parameters());
+        List<Table.Column> added = new ArrayList<>();
+        added.add(new Table.Column(RowMapping.fresh(table, added, "prediction"), Table.Type.STRING));
+        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
+        List<Table.Column> own = new ArrayList<>(table.columns());
+        own.addAll(added);
+        OutputSchema schema = schema(e, task, table, own, List.of());
         int batchSize = Math.min(RowMapping.batchSize(e.spec().parameters()), 64);
         int n = table.rows().size();
         String[] predictions = new String[n];
@@ -340,10 +408,7 @@ public final class ExecutionRunner {
                 }
             }
         }
-        List<Table.Column> added = new ArrayList<>();
-        added.add(new Table.Column(RowMapping.fresh(table, added, "prediction"), Table.Type.STRING));
-        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
-        return new Result(table.append(added, r -> new Object[]{predictions[r], errors[r]}), failed);
+        return new Result(schema.fit(table.append(added, r -> new Object[]{predictions[r], errors[r]}), task.file()), failed);
     }
 
     /** A URL as is; a key of the source bucket, or in local mode a path under the source folder. */

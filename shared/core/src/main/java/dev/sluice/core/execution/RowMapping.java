@@ -12,7 +12,7 @@ import java.util.Map;
  * How the rows of a file become model inputs, from the execution's parameters.
  * <ul>
  *   <li>Tabular models: {@code featureColumns} (comma-separated, in the order of the model's input tensor; default:
- *   every numeric column in file order) become one [rows, features] float tensor.</li>
+ *   every numeric column in file order, see {@link #featureColumns}) become one [rows, features] float tensor.</li>
  *   <li>Image models: {@code imageColumn} (default: the first of image, url, key) names an https:// or s3:// URL, or
  *   a key of the source bucket (a path under the source folder in local mode).</li>
  *   <li>{@code batchSize}: rows per model call (default 256, at most 4096).</li>
@@ -57,15 +57,22 @@ public final class RowMapping {
         return value == null ? DEFAULT_BATCH_SIZE : Integer.parseInt(value);
     }
 
-    /** The columns holding the features, in tensor order. */
-    public static int[] featureColumns(Table table, Map<String, String> parameters) {
+    /**
+     * The columns holding the features, in tensor order: those named by {@code featureColumns}, else every numeric
+     * column in file order (ints, floats, decimals, booleans; in a CSV file, a column whose every non-empty cell is a
+     * number or a boolean). Never a default: text, time, binary and dictionary (categorical) columns, and the
+     * writer's index columns (pandas' index columns, {@code __index_level_N__}, {@code Unnamed: N}: how pandas names
+     * the empty header cell of the index that {@code DataFrame.to_csv()} writes).
+     *
+     * @param csv the table was read from CSV: every column is text, typed here by its cells
+     */
+    public static int[] featureColumns(Table table, Map<String, String> parameters, boolean csv) {
         String named = parameters.get(FEATURE_COLUMNS);
         if (named == null) {
             int[] numeric = new int[table.columns().size()];
             int n = 0;
             for (int i = 0; i < table.columns().size(); i++) {
-                Table.Type t = table.columns().get(i).type();
-                if (t == Table.Type.LONG || t == Table.Type.DOUBLE) {
+                if (isDefaultFeature(table, i, csv)) {
                     numeric[n++] = i;
                 }
             }
@@ -78,13 +85,50 @@ public final class RowMapping {
         String[] names = named.split(",");
         int[] indexes = new int[names.length];
         for (int i = 0; i < names.length; i++) {
-            indexes[i] = table.columnIndex(names[i].trim());
+            indexes[i] = column(table, names[i].trim());
             if (indexes[i] < 0) {
                 throw new FileProblem("execution.missing_column", "the file has no column \"" + names[i].trim()
                         + "\" (parameters.featureColumns); its columns: " + columnNames(table));
             }
         }
         return indexes;
+    }
+
+    private static final java.util.regex.Pattern INDEX_NAME = java.util.regex.Pattern.compile(
+            "Unnamed: \\d+|__index_level_\\d+__");
+
+    private static boolean isDefaultFeature(Table table, int i, boolean csv) {
+        Table.Column column = table.columns().get(i);
+        if (column.index() || INDEX_NAME.matcher(column.name()).matches()) {
+            return false;
+        }
+        if (!csv) {
+            return column.type().isNumeric();
+        }
+        for (Object[] row : table.rows()) {
+            if (row[i] instanceof String s && !s.isBlank() && !Cells.isNumberText(s)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A column by its name; else by its name without surrounding spaces ("a, b" headers), if only one has it. */
+    static int column(Table table, String name) {
+        int exact = table.columnIndex(name);
+        if (exact >= 0) {
+            return exact;
+        }
+        int found = -1;
+        for (int i = 0; i < table.columns().size(); i++) {
+            if (table.columns().get(i).name().strip().equals(name)) {
+                if (found >= 0) {
+                    return -1;
+                }
+                found = i;
+            }
+        }
+        return found;
     }
 
     /** The column naming each row's image. */
@@ -99,24 +143,6 @@ public final class RowMapping {
         }
         throw new FileProblem("execution.missing_column", "the file has no image column " + candidates
                 + " (parameters.imageColumn); its columns: " + columnNames(table));
-    }
-
-    /** A feature value as a float, or null when it is missing or not a number. */
-    public static Float feature(Object value) {
-        if (value instanceof Number n) {
-            return n.floatValue();
-        }
-        if (value instanceof Boolean b) {
-            return b ? 1f : 0f;
-        }
-        if (value instanceof String s && !s.isBlank()) {
-            try {
-                return Float.parseFloat(s.trim());
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        return null;
     }
 
     /** A name for a new column that no existing column has. */

@@ -42,6 +42,13 @@ public interface ExecutionStore {
      */
     boolean finishIfComplete(String projectId, String id, long now);
 
+    /**
+     * The execution's output schema (JSON of {@link dev.sluice.core.execution.OutputSchema}): stores
+     * {@code proposal} when none is stored yet (one conditional write, so concurrent files agree on the first) and
+     * returns the stored one; a null proposal only reads it (null when none is stored).
+     */
+    String fixSchema(String projectId, String id, String proposal);
+
     /** The executions that are not terminal, over every project (the scheduler's sweep). */
     List<Execution> active();
 }
