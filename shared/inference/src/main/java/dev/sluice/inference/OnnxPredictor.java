@@ -69,6 +69,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
     private List<Output> detect(Model model, List<Input> inputs) {
         Model.Preprocess p = model.preprocess().withDefaults();
         ObjectDetector detector = new ObjectDetector(p.inputSize(), p.scoreThreshold(), p.nmsIou());
+        ImageDecoder.Options decoding = ImageDecoder.Options.of(model);
         int perItem = 3 * p.inputSize() * p.inputSize();
         List<Future<Output>> futures = new ArrayList<>();
         for (Input input : inputs) {
@@ -77,7 +78,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                 float[] tensor = new float[perItem];
                 double ratio;
                 try {
-                    ratio = detector.preprocess(ImageDecoder.decode(input.bytes()), tensor, 0);
+                    ratio = detector.preprocess(ImageDecoder.decode(input.bytes(), decoding), tensor, 0);
                 } catch (ImageDecoder.NotAnImageException e) {
                     return new Output(input.index(), null, PROCESS, e.getMessage(), (System.nanoTime() - start) / 1e6, 0);
                 }
@@ -119,6 +120,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
 
     private List<Output> classify(Model model, List<Input> inputs) {
         ClassificationPreprocessor pre = new ClassificationPreprocessor(model.preprocess());
+        ImageDecoder.Options decoding = ImageDecoder.Options.of(model);
         int perItem = pre.floatsPerItem();
         float[] tensor = new float[inputs.size() * perItem];
         String[] processError = new String[inputs.size()];
@@ -129,12 +131,16 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
             futures.add(preprocessPool.submit(() -> {
                 long start = System.nanoTime();
                 try {
-                    RgbImage image = ImageDecoder.decode(inputs.get(slot).bytes());
+                    RgbImage image = ImageDecoder.decode(inputs.get(slot).bytes(), decoding);
                     pre.preprocess(image, tensor, slot * perItem);
                 } catch (ImageDecoder.NotAnImageException e) {
                     processError[slot] = e.getMessage();
                 } catch (RuntimeException e) {
                     processError[slot] = "process.failed: " + e;
+                } catch (OutOfMemoryError e) {
+                    // one item's buffers, dropped with the item: the batch goes on (ImageDecoder bounds memory, so
+                    // this means the function has too little memory for its images)
+                    processError[slot] = "process.out_of_memory: decoding this image ran out of memory";
                 }
                 preprocessMs[slot] = (System.nanoTime() - start) / 1e6;
             }));
