@@ -35,16 +35,18 @@ import java.util.Locale;
  * model turns it off, so the picture is upright as a viewer shows it (Pillow's {@code ImageOps.exif_transpose}).
  *
  * <p>Formats and decoders: JPEG (baseline, extended, progressive; grey, YCbCr, RGB, CMYK, YCCK) by TwelveMonkeys'
- * JPEG plugin over the JDK's libjpeg; PNG (every bit depth and colour type, interlaced) by {@link PngFastPath} for
+ * JPEG plugin over the JDK's libjpeg; arithmetic-coded JPEG, and reduced ("fast", or over the full-decode limit)
+ * decoding of grey/YCbCr JPEGs, by libjpeg-turbo ({@link TurboJpeg}); PNG (every bit depth and colour type, interlaced) by {@link PngFastPath} for
  * non-interlaced 8/16-bit grey/RGB(A), otherwise the JDK; WebP (lossy, lossless, alpha) and TIFF (none, LZW,
  * Deflate, PackBits, JPEG) by TwelveMonkeys; GIF (first frame) and BMP by the JDK. Anything else, including
- * arithmetic-coded and lossless JPEG (the JDK's libjpeg has no arithmetic decoder), fails with
+ * lossless and hierarchical JPEG (and arithmetic-coded JPEG where libjpeg-turbo cannot load), fails with
  * {@code process.unsupported_format: <format found>}; bytes of no known format with {@code process.not_an_image}.
  *
  * <p>Memory: a header over {@link #MAX_PIXELS} is refused before decoding ({@code process.too_many_pixels}). An image
- * over {@link #FULL_DECODE_PIXELS} is decoded subsampled (every 2nd, 4th or 8th pixel of every such row, the first
- * factor that brings it under the limit), so a 90 MP photo takes about 3 bytes per kept pixel; a progressive JPEG
- * that large is refused (libjpeg buffers all its coefficients: 6 bytes per pixel).
+ * over {@link #FULL_DECODE_PIXELS} is decoded reduced by the first of 2, 4, 8 that brings it under the limit
+ * (a grey/YCbCr JPEG DCT-scaled by libjpeg-turbo; others subsampled by ImageIO: every 2nd, 4th or 8th pixel of every
+ * such row), so a 90 MP photo takes about 3 bytes per kept pixel; a progressive JPEG that large is refused (libjpeg
+ * buffers all its coefficients: 6 bytes per pixel).
  */
 public final class ImageDecoder {
     /** Pixels a header may declare (width x height); more is {@code process.too_many_pixels}. */
@@ -192,9 +194,16 @@ public final class ImageDecoder {
 
     private static RgbImage decodeWithImageIO(byte[] bytes, Format format, Options options) throws NotAnImageException {
         JpegFrame frame = format == Format.JPEG ? JpegFrame.of(bytes) : null;
+        if (frame != null) {
+            RgbImage turbo = decodeWithTurbo(bytes, frame, options);
+            if (turbo != null) {
+                return turbo;
+            }
+        }
         if (frame != null && frame.unsupported() != null) {
             throw new NotAnImageException("process.unsupported_format: " + frame.unsupported() + " is not supported"
-                    + " (no maintained Java decoder for it); re-encode it as a baseline or progressive JPEG");
+                    + " (no libjpeg-turbo on this platform, and the JDK's decoder has none); re-encode it as a"
+                    + " baseline or progressive JPEG");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = reader(in, format);
@@ -249,6 +258,15 @@ public final class ImageDecoder {
      * {@link #FULL_DECODE_PIXELS}, whichever is larger.
      */
     static int subsampling(int width, int height, JpegFrame frame, Options options) {
+        int step = fastScale(width, height, frame, options);
+        while ((long) (width / step) * (height / step) > FULL_DECODE_PIXELS && step < 8) {
+            step *= 2;
+        }
+        return step;
+    }
+
+    /** Pillow's draft rule: the largest of 2, 4, 8 whose reduced picture still covers the target; 1 when exact. */
+    static int fastScale(int width, int height, JpegFrame frame, Options options) {
         int step = 1;
         if (options.fast() && frame != null) {
             int shortSide = Math.min(width, height);
@@ -260,10 +278,49 @@ public final class ImageDecoder {
                 }
             }
         }
-        while ((long) (width / step) * (height / step) > FULL_DECODE_PIXELS && step < 8) {
-            step *= 2;
-        }
         return step;
+    }
+
+    /**
+     * libjpeg-turbo's decode, where it is loaded and wanted: "fast" reduction, a JPEG too large to decode at full size
+     * (DCT-scaled rather than subsampled), or arithmetic coding (which the JDK cannot decode). Three- and
+     * one-component JPEGs only (CMYK/YCCK keep the JDK path and Pillow's CMYK formula); a file without its end
+     * marker goes to the JDK decoder, which reports it truncated (libjpeg-turbo would hand back a grey-filled picture).
+     */
+    private static RgbImage decodeWithTurbo(byte[] bytes, JpegFrame frame, Options options) throws NotAnImageException {
+        long pixels = (long) frame.width() * frame.height();
+        if (pixels > MAX_PIXELS) {
+            throw new NotAnImageException("process.too_many_pixels: the image has " + pixels + " pixels; the limit is "
+                    + MAX_PIXELS);
+        }
+        boolean arithmetic = frame.unsupported() != null && frame.unsupported().startsWith("arithmetic");
+        if ((frame.unsupported() != null && !arithmetic) || (frame.components() != 3 && frame.components() != 1)
+                || !endsWithEoi(bytes)) {
+            return null;
+        }
+        int scale = subsampling(frame.width(), frame.height(), frame, options);
+        if (scale == 1 && !arithmetic) {
+            return null; // the exact path: the JDK's libjpeg, bit-identical to the reference tensors
+        }
+        if (pixels > FULL_DECODE_PIXELS && frame.progressive()) {
+            return null; // refused below: its coefficient buffer is full-size at any scale
+        }
+        if (!TurboJpeg.available()) {
+            return null;
+        }
+        RgbImage image = TurboJpeg.decode(bytes, scale);
+        if (image == null) {
+            throw new NotAnImageException("process.corrupt_image: libjpeg-turbo could not decode this JPEG");
+        }
+        return image;
+    }
+
+    private static boolean endsWithEoi(byte[] b) {
+        int end = b.length;
+        while (end > 2 && b[end - 1] == 0) {
+            end--;
+        }
+        return end >= 4 && (b[end - 2] & 0xff) == 0xFF && (b[end - 1] & 0xff) == 0xD9;
     }
 
     private static ImageReader reader(ImageInputStream in, Format format) throws NotAnImageException, IOException {
@@ -299,7 +356,11 @@ public final class ImageDecoder {
     }
 
     /** What the JPEG's frame header (SOFn) says: the coding process and the number of components. */
-    record JpegFrame(boolean progressive, int components, String unsupported) {
+    record JpegFrame(boolean progressive, int components, String unsupported, int width, int height) {
+        JpegFrame(boolean progressive, int components, String unsupported) {
+            this(progressive, components, unsupported, 0, 0);
+        }
+
         static JpegFrame of(byte[] b) throws NotAnImageException {
             int i = 2;
             while (i + 4 <= b.length) {
@@ -325,7 +386,10 @@ public final class ImageDecoder {
                         case 0xC5, 0xC6 -> "hierarchical JPEG (SOF" + (marker - 0xC0) + ")";
                         default -> null;
                     };
-                    return new JpegFrame(marker == 0xC2, components, unsupported);
+                    int height = i + 9 <= b.length ? ((b[i + 5] & 0xff) << 8) | (b[i + 6] & 0xff) : 0;
+                    int width = i + 9 <= b.length ? ((b[i + 7] & 0xff) << 8) | (b[i + 8] & 0xff) : 0;
+                    boolean progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE;
+                    return new JpegFrame(progressive, components, unsupported, width, height);
                 }
                 if (marker == 0xDA || marker == 0xD9) {
                     break;
