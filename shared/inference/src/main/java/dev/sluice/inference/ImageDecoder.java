@@ -70,6 +70,7 @@ public final class ImageDecoder {
      * @param minLongSide          the long side the preprocessing needs (detection: inputSize)
      */
     public record Options(boolean applyExifOrientation, boolean fast, int minShortSide, int minLongSide) {
+        /** Orientation applied, full-size pixels: what a caller without a model gets. */
         public static final Options DEFAULT = new Options(true, false, 0, 0);
 
         /** The options a model's preprocess asks for ({@code applyExifOrientation}, {@code decode}). */

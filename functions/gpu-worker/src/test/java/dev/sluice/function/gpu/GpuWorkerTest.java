@@ -146,4 +146,10 @@ class GpuWorkerTest {
         assertNull(c.violation(48), c.toString());
         assertEquals(48, c.predicted());
     }
+
+    @org.junit.jupiter.api.Test
+    void busyLine_reportsModelBusyOverWallTime() {
+        assertEquals("64 items: model busy 412 ms of 530 ms wall (78%)",
+                GpuWorker.busyLine(64, 412_000_000L, 530_000_000L));
+    }
 }

@@ -99,11 +99,12 @@ public final class BatchProcessor {
         if (oneTensorPerCall) {
             predictAcrossBatches(batches, jobsById, done, outcomes);
         } else {
-            Future<List<Gathered>> next = gatherAsync(batches.get(0));
+            // batch i+1 is gathered, decoded and preprocessed while the model runs batch i
+            Future<Staged> next = stageAsync(batches.get(0), jobsById);
             for (int i = 0; i < batches.size(); i++) {
                 BatchMessage batch = batches.get(i);
-                Future<List<Gathered>> current = next;
-                next = i + 1 < batches.size() ? gatherAsync(batches.get(i + 1)) : null;
+                Future<Staged> current = next;
+                next = i + 1 < batches.size() ? stageAsync(batches.get(i + 1), jobsById) : null;
                 try {
                     Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
                     if (job.isEmpty()) {
@@ -112,8 +113,10 @@ public final class BatchProcessor {
                         done.set(i, true);
                         continue;
                     }
+                    Staged staged = join(current);
                     Model model = job.get().status().overview().isTerminal() ? null : model(job.get());
-                    outcomes.add(run(job.get(), batch, i, join(current), inputs -> predictor.predict(model, inputs)));
+                    outcomes.add(run(job.get(), batch, i, staged.gathered(), inputs -> staged.prepared() != null
+                            ? staged.prepared().predict() : predictor.predict(model, inputs)));
                 } catch (RuntimeException e) {
                     LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " of job " + batch.jobId()
                             + " failed; SQS will redeliver it", e);
@@ -225,6 +228,30 @@ public final class BatchProcessor {
     }
 
     private record Outcome(int position, Job job, JobStore.StageCommit commit, String results, DeliveryMessage delivery) {
+    }
+
+    /** A batch's gathered items and their decoding, started as soon as they are gathered (null: not started). */
+    private record Staged(List<Gathered> gathered, Predictor.Prepared prepared) {
+    }
+
+    private Future<Staged> stageAsync(BatchMessage batch, Map<String, Optional<Job>> jobsById) {
+        Model model = null;
+        try {
+            Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+            if (job.isPresent() && !job.get().status().overview().isTerminal()) {
+                model = model(job.get());
+            }
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "batch " + batch.batchId() + ": job or model not read ahead (" + e + "); read when its turn comes");
+        }
+        Model forDecoding = model;
+        Future<List<Gathered>> gathering = gatherAsync(batch);
+        return gatherPool.submit(() -> {
+            List<Gathered> gathered = join(gathering);
+            List<Predictor.Input> inputs = inputsOf(gathered);
+            return new Staged(gathered, forDecoding == null || inputs.isEmpty() ? null
+                    : predictor.prepare(forDecoding, inputs));
+        });
     }
 
     private Future<List<Gathered>> gatherAsync(BatchMessage batch) {

@@ -23,9 +23,9 @@ public record Model(String id, String object, String name, String projectId, Tas
      * normalise with mean/std, NCHW float32, top-k. ObjectDetection (YOLOX): letterbox to inputSize, keep objects
      * scoring above scoreThreshold, class-wise NMS at nmsIou. Both: applyExifOrientation (default true) turns a photo
      * upright by its EXIF orientation tag before preprocessing (detection boxes are then in the upright picture's
-     * pixels); decode {@code "exact"} (default: the full-size pixels, bit-identical to Pillow's reference) or
-     * {@code "fast"} (a large JPEG decoded reduced by 2, 4 or 8 when the reduced picture still covers the resize
-     * target, as Pillow's {@code draft()}).
+     * pixels); decode {@code "fast"} (default: a JPEG at least twice the resize target is decoded reduced by 2, 4 or
+     * 8, DCT-scaled as Pillow's {@code draft()}, keeping the short side at or above the target; smaller images are
+     * decoded exactly) or {@code "exact"} (always the full-size pixels, bit-identical to Pillow's reference).
      */
     public record Preprocess(Integer resizeShortSide, Integer cropSize, List<Double> mean, List<Double> std,
                              Integer topK, Integer inputSize, Double scoreThreshold, Double nmsIou,
@@ -53,7 +53,7 @@ public record Model(String id, String object, String name, String projectId, Tas
                     scoreThreshold == null ? YOLOX.scoreThreshold : scoreThreshold,
                     nmsIou == null ? YOLOX.nmsIou : nmsIou,
                     applyExifOrientation == null ? Boolean.TRUE : applyExifOrientation,
-                    decode == null ? DECODE_EXACT : decode);
+                    decode == null ? DECODE_FAST : decode);
         }
     }
 
