@@ -22,6 +22,12 @@ public final class Bench {
     private static void run(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--short");
         boolean pipelineOnly = List.of(args).contains("--pipeline-only");
+        if (List.of(args).contains("--photos-only")) {
+            Table photos = new Table();
+            PhotoBench.addTo(photos, List.of(args).contains("--short"), Runtime.getRuntime().availableProcessors());
+            System.out.println(photos.render());
+            System.exit(0);
+        }
         int items = quick ? 256 : 2000;
         int batch = 32;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -48,6 +54,7 @@ public final class Bench {
         table.add("job", "per item: gather / preprocess / predict (payload timings)",
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
+        PhotoBench.addTo(table, quick, threads);
 
         for (int lines : pipelineOnly ? new int[0] : quick ? new int[]{20_000, 100_000} : new int[]{100_000, 1_000_000}) {
             FanoutBench.Result fan = FanoutBench.run(lines);

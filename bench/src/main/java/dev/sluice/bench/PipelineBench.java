@@ -22,12 +22,17 @@ final class PipelineBench {
     }
 
     static Result run(int items, int batchSize) {
+        return run(items, batchSize, Samples.root().resolve("images"), Samples.PHOTOS.stream().map(p -> p[0]).toList());
+    }
+
+    /** A job of {@code items} items cycled over the named photos of {@code folder}, served over HTTP. */
+    static Result run(int items, int batchSize, java.nio.file.Path folder, List<String> photos) {
         RequestCounter counter = new RequestCounter();
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL,
                 List.of(counter), dev.sluice.testing.StageWrapper.NONE,
                 // images and the webhook receiver are served on loopback
                 new LocalStack.Access(true, List.of(), List.of())));
-             StaticFiles images = new StaticFiles(Samples.root().resolve("images"));
+             StaticFiles images = new StaticFiles(folder);
              WebhookReceiver receiver = new WebhookReceiver()) {
             SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
             JsonNode model = client.createModel("mobilenet", Samples.imagenetLabels());
@@ -37,7 +42,7 @@ final class PipelineBench {
             StringBuilder ndjson = new StringBuilder();
             for (int i = 0; i < items; i++) {
                 ndjson.append(Json.write(Map.of("kind", "Image",
-                        "url", images.url(Samples.PHOTOS.get(i % Samples.PHOTOS.size())[0])))).append('\n');
+                        "url", images.url(photos.get(i % photos.size()))))).append('\n');
             }
             JsonNode dataset = client.createDataset("bench");
             client.upload(dataset.path("status").path("source").path("uploadUrl"),
@@ -46,7 +51,7 @@ final class PipelineBench {
             client.waitFor(() -> client.dataset(datasetId), Duration.ofSeconds(60), "Uploading", "Validating");
             JsonNode webhook = client.createWebhook("bench", receiver.url(), 3, 10_000);
             receiver.secret(webhook.get("secret").asText());
-            warmUp(client, images, modelId, webhook.get("id").asText(), batchSize);
+            warmUp(client, images, photos, modelId, webhook.get("id").asText(), batchSize);
 
             Map<String, Long> before = counter.snapshot();
             Map<String, Long> cpuBefore = threadCpu();
@@ -101,10 +106,11 @@ final class PipelineBench {
     }
 
     /** One small job first, so that JIT, the ONNX session and the pollers are warm, as in a busy deployment. */
-    private static void warmUp(SluiceClient client, StaticFiles images, String modelId, String webhookId, int batchSize) {
+    private static void warmUp(SluiceClient client, StaticFiles images, List<String> photos, String modelId,
+                               String webhookId, int batchSize) {
         StringBuilder ndjson = new StringBuilder();
         for (int i = 0; i < batchSize * 4; i++) {
-            ndjson.append(Json.write(Map.of("kind", "Image", "url", images.url(Samples.PHOTOS.get(i % 4)[0])))).append('\n');
+            ndjson.append(Json.write(Map.of("kind", "Image", "url", images.url(photos.get(i % photos.size()))))).append('\n');
         }
         JsonNode dataset = client.createDataset("warm-up");
         client.upload(dataset.path("status").path("source").path("uploadUrl"), ndjson.toString().getBytes(StandardCharsets.UTF_8));

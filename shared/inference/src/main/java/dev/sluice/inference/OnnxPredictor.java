@@ -20,8 +20,10 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * ONNX Runtime image classification: decode and preprocess the batch's items in parallel into one NCHW tensor, run
- * the session once, softmax, top-k. One session per model per container, keyed by model id and checksum.
+ * ONNX Runtime image classification: decode and preprocess the batch's items in parallel (one task per image on a
+ * pool of as many threads as vCPUs) into NCHW tensors of up to {@link #CHUNK_ITEMS} items, run the session once per
+ * tensor, softmax, top-k. {@link #prepare} queues the decoding at once, so the next chunk or batch is decoded while
+ * the session runs the current one. One session per model per container, keyed by model id and checksum.
  */
 public final class OnnxPredictor implements Predictor, dev.sluice.core.inference.TabularPredictor, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OnnxPredictor.class.getName());
@@ -33,6 +35,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
     private final boolean preferCuda;
     private volatile String executionProvider = "CPU";
     private final ExecutorService preprocessPool;
+    private final java.util.concurrent.atomic.AtomicLong modelBusyNanos = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param modelBytes reads a Ready model's ONNX file
@@ -62,6 +65,11 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         return model.task() == Model.Task.ObjectDetection ? detect(model, inputs) : classify(model, inputs);
     }
 
+    @Override
+    public long modelBusyNanos() {
+        return modelBusyNanos.get();
+    }
+
     /**
      * Detection: each image is letterboxed and run on its own (YOLOX exports have a fixed batch of 1); decoding
      * and preprocessing of the batch's images still run in parallel.
@@ -69,6 +77,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
     private List<Output> detect(Model model, List<Input> inputs) {
         Model.Preprocess p = model.preprocess().withDefaults();
         ObjectDetector detector = new ObjectDetector(p.inputSize(), p.scoreThreshold(), p.nmsIou());
+        ImageDecoder.Options decoding = ImageDecoder.Options.of(model);
         int perItem = 3 * p.inputSize() * p.inputSize();
         List<Future<Output>> futures = new ArrayList<>();
         for (Input input : inputs) {
@@ -77,7 +86,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                 float[] tensor = new float[perItem];
                 double ratio;
                 try {
-                    ratio = detector.preprocess(ImageDecoder.decode(input.bytes()), tensor, 0);
+                    ratio = detector.preprocess(ImageDecoder.decode(input.bytes(), decoding), tensor, 0);
                 } catch (ImageDecoder.NotAnImageException e) {
                     return new Output(input.index(), null, PROCESS, e.getMessage(), (System.nanoTime() - start) / 1e6, 0);
                 }
@@ -113,8 +122,10 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
     private float[][][] runDetection(Model model, float[] tensor, int size) throws OrtException {
         OrtSession session = session(model);
         String inputName = session.getInputNames().iterator().next();
+        long start = System.nanoTime();
         try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor), new long[]{1, 3, size, size});
              OrtSession.Result result = session.run(Map.of(inputName, input))) {
+            modelBusyNanos.addAndGet(System.nanoTime() - start);
             Object value = result.get(0).getValue();
             if (!(value instanceof float[][][] out)) {
                 throw new IllegalStateException("the detector's first output is not a float [1, anchors, 5 + classes] tensor");
@@ -123,35 +134,77 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         }
     }
 
-    private List<Output> classify(Model model, List<Input> inputs) {
+    /** Items per model call in classification: one tensor per chunk, the next chunk decoded while this one runs. */
+    static final int CHUNK_ITEMS = 64;
+
+    @Override
+    public Prepared prepare(Model model, List<Input> inputs) {
+        if (model.task() == Model.Task.ObjectDetection) {
+            return () -> detect(model, inputs);
+        }
         ClassificationPreprocessor pre = new ClassificationPreprocessor(model.preprocess());
+        ImageDecoder.Options decoding = ImageDecoder.Options.of(model);
+        List<Chunk> chunks = new ArrayList<>();
+        for (int from = 0; from < inputs.size(); from += CHUNK_ITEMS) {
+            chunks.add(startChunk(pre, decoding, inputs.subList(from, Math.min(inputs.size(), from + CHUNK_ITEMS))));
+        }
+        return () -> {
+            List<Output> outputs = new ArrayList<>(inputs.size());
+            for (Chunk chunk : chunks) {
+                outputs.addAll(finishChunk(model, pre, chunk));
+            }
+            return outputs;
+        };
+    }
+
+    private List<Output> classify(Model model, List<Input> inputs) {
+        return prepare(model, inputs).predict();
+    }
+
+    /** One model call's items: their decoding tasks (queued in order on the preprocessing pool) and tensor. */
+    private record Chunk(List<Input> inputs, float[] tensor, String[] processError, double[] preprocessMs,
+                         List<Future<?>> futures) {
+    }
+
+    private Chunk startChunk(ClassificationPreprocessor pre, ImageDecoder.Options decoding, List<Input> inputs) {
         int perItem = pre.floatsPerItem();
-        float[] tensor = new float[inputs.size() * perItem];
-        String[] processError = new String[inputs.size()];
-        double[] preprocessMs = new double[inputs.size()];
-        List<Future<?>> futures = new ArrayList<>();
+        Chunk chunk = new Chunk(inputs, new float[inputs.size() * perItem], new String[inputs.size()],
+                new double[inputs.size()], new ArrayList<>());
         for (int i = 0; i < inputs.size(); i++) {
             int slot = i;
-            futures.add(preprocessPool.submit(() -> {
+            chunk.futures().add(preprocessPool.submit(() -> {
                 long start = System.nanoTime();
                 try {
-                    RgbImage image = ImageDecoder.decode(inputs.get(slot).bytes());
-                    pre.preprocess(image, tensor, slot * perItem);
+                    RgbImage image = ImageDecoder.decode(inputs.get(slot).bytes(), decoding);
+                    pre.preprocess(image, chunk.tensor(), slot * perItem);
                 } catch (ImageDecoder.NotAnImageException e) {
-                    processError[slot] = e.getMessage();
+                    chunk.processError()[slot] = e.getMessage();
                 } catch (RuntimeException e) {
-                    processError[slot] = "process.failed: " + e;
+                    chunk.processError()[slot] = "process.failed: " + e;
+                } catch (OutOfMemoryError e) {
+                    // one item's buffers, dropped with the item: the batch goes on (ImageDecoder bounds memory, so
+                    // this means the function has too little memory for its images)
+                    chunk.processError()[slot] = "process.out_of_memory: decoding this image ran out of memory";
                 }
-                preprocessMs[slot] = (System.nanoTime() - start) / 1e6;
+                chunk.preprocessMs()[slot] = (System.nanoTime() - start) / 1e6;
             }));
         }
-        for (Future<?> f : futures) {
+        return chunk;
+    }
+
+    private List<Output> finishChunk(Model model, ClassificationPreprocessor pre, Chunk chunk) {
+        for (Future<?> f : chunk.futures()) {
             try {
                 f.get();
             } catch (Exception e) {
                 throw new IllegalStateException("preprocessing interrupted", e);
             }
         }
+        List<Input> inputs = chunk.inputs();
+        int perItem = pre.floatsPerItem();
+        float[] tensor = chunk.tensor();
+        String[] processError = chunk.processError();
+        double[] preprocessMs = chunk.preprocessMs();
         // Only the items that preprocessed go into the tensor, packed.
         List<Integer> ok = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
@@ -199,8 +252,10 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         OrtSession session = session(model);
         String inputName = session.getInputNames().iterator().next();
         long[] shape = {n, 3, size, size};
+        long start = System.nanoTime();
         try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor, 0, n * 3 * size * size), shape);
              OrtSession.Result result = session.run(Map.of(inputName, input))) {
+            modelBusyNanos.addAndGet(System.nanoTime() - start);
             Object value = result.get(0).getValue();
             if (!(value instanceof float[][] logits)) {
                 throw new IllegalStateException("the model's first output is not a float [N, classes] tensor");

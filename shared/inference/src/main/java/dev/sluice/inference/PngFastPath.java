@@ -6,10 +6,11 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * Decodes the common PNG case straight to RGB: 8 bits per sample, greyscale / RGB / grey+alpha / RGBA, not
+ * Decodes the common PNG case straight to RGB: 8 or 16 bits per sample, greyscale / RGB / grey+alpha / RGBA, not
  * interlaced. ImageIO's PNG reader spends about 10 ms on a 600x400 photo building a BufferedImage; inflating and
  * unfiltering the rows directly takes a fraction of that. Values are the stored samples, as Pillow returns them;
- * every other PNG (palette, 16-bit, interlaced) goes to ImageIO.
+ * 16-bit samples by their high byte (Pillow's rule for 16-bit PNGs). Every other PNG (palette, 1/2/4-bit,
+ * interlaced) goes to ImageIO.
  */
 final class PngFastPath {
     private static final long SIGNATURE = 0x89504E470D0A1A0AL;
@@ -28,6 +29,7 @@ final class PngFastPath {
         int width = 0;
         int height = 0;
         int channels = 0;
+        int bytesPerSample = 1;
         ByteArrayOutputStream idat = new ByteArrayOutputStream(bytes.length);
         boolean ended = false;
         while (in.remaining() >= 12) {
@@ -53,13 +55,17 @@ final class PngFastPath {
                         case 6 -> 4;
                         default -> 0;
                     };
-                    if (bitDepth != 8 || channels == 0 || compression != 0 || filter != 0 || interlace != 0
+                    bytesPerSample = bitDepth / 8;
+                    if ((bitDepth != 8 && bitDepth != 16) || channels == 0 || compression != 0 || filter != 0 || interlace != 0
                             || width <= 0 || height <= 0) {
                         return null;
                     }
                     if ((long) width * height > ImageDecoder.MAX_PIXELS) {
                         throw new ImageDecoder.NotAnImageException("process.too_many_pixels: the image has "
                                 + (long) width * height + " pixels; the limit is " + ImageDecoder.MAX_PIXELS);
+                    }
+                    if ((long) width * height > ImageDecoder.FULL_DECODE_PIXELS) {
+                        return null; // decoded subsampled by ImageIO, in bounded memory
                     }
                 }
                 case 0x504C5445 -> { // PLTE in a colour image is only a suggestion; in a palette image we returned
@@ -80,7 +86,8 @@ final class PngFastPath {
         if (!ended) {
             throw corrupt("the file ends before its IEND chunk (truncated)");
         }
-        return unfilter(inflate(idat.toByteArray(), (long) height * (1 + (long) width * channels)), width, height, channels);
+        long stride = (long) width * channels * bytesPerSample;
+        return unfilter(inflate(idat.toByteArray(), height * (1 + stride)), width, height, channels, bytesPerSample);
     }
 
     private static byte[] inflate(byte[] zlib, long expected) throws ImageDecoder.NotAnImageException {
@@ -110,9 +117,10 @@ final class PngFastPath {
         }
     }
 
-    private static RgbImage unfilter(byte[] data, int width, int height, int channels)
+    private static RgbImage unfilter(byte[] data, int width, int height, int channels, int bytesPerSample)
             throws ImageDecoder.NotAnImageException {
-        int stride = width * channels;
+        int pixelBytes = channels * bytesPerSample; // PNG filters work on bytes, "bpp" = bytes per whole pixel
+        int stride = width * pixelBytes;
         byte[] prev = new byte[stride];
         byte[] row = new byte[stride];
         byte[] rgb = new byte[width * height * 3];
@@ -125,8 +133,8 @@ final class PngFastPath {
                 case 0 -> {
                 }
                 case 1 -> {
-                    for (int i = channels; i < stride; i++) {
-                        row[i] += row[i - channels];
+                    for (int i = pixelBytes; i < stride; i++) {
+                        row[i] += row[i - pixelBytes];
                     }
                 }
                 case 2 -> {
@@ -136,15 +144,15 @@ final class PngFastPath {
                 }
                 case 3 -> {
                     for (int i = 0; i < stride; i++) {
-                        int left = i >= channels ? row[i - channels] & 0xff : 0;
+                        int left = i >= pixelBytes ? row[i - pixelBytes] & 0xff : 0;
                         row[i] += (byte) ((left + (prev[i] & 0xff)) >>> 1);
                     }
                 }
                 case 4 -> {
                     for (int i = 0; i < stride; i++) {
-                        int a = i >= channels ? row[i - channels] & 0xff : 0;
+                        int a = i >= pixelBytes ? row[i - pixelBytes] & 0xff : 0;
                         int b = prev[i] & 0xff;
-                        int c = i >= channels ? prev[i - channels] & 0xff : 0;
+                        int c = i >= pixelBytes ? prev[i - pixelBytes] & 0xff : 0;
                         int p = a + b - c;
                         int pa = Math.abs(p - a);
                         int pb = Math.abs(p - b);
@@ -155,14 +163,15 @@ final class PngFastPath {
                 default -> throw corrupt("row " + y + " has an unknown filter type " + filter);
             }
             int o = y * width * 3;
+            int sb = bytesPerSample; // big-endian samples: the first byte of each is the high byte
             if (channels >= 3) {
-                for (int x = 0, i = 0; x < width; x++, i += channels, o += 3) {
+                for (int x = 0, i = 0; x < width; x++, i += pixelBytes, o += 3) {
                     rgb[o] = row[i];
-                    rgb[o + 1] = row[i + 1];
-                    rgb[o + 2] = row[i + 2];
+                    rgb[o + 1] = row[i + sb];
+                    rgb[o + 2] = row[i + 2 * sb];
                 }
             } else {
-                for (int x = 0, i = 0; x < width; x++, i += channels, o += 3) {
+                for (int x = 0, i = 0; x < width; x++, i += pixelBytes, o += 3) {
                     rgb[o] = row[i];
                     rgb[o + 1] = row[i];
                     rgb[o + 2] = row[i];

@@ -54,13 +54,23 @@ class HostileInputsTest {
     }
 
     @Test
-    void gifAndOtherFormats_areUnsupportedWithAReason() throws Exception {
+    void gifAndBmp_decode_otherImageFormats_areUnsupportedNamingTheFormat() throws Exception {
         ByteArrayOutputStream gif = new ByteArrayOutputStream();
         ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "gif", gif);
-        assertTrue(failure(gif.toByteArray()).startsWith("process.unsupported_format: gif"));
+        assertEquals(8, ImageDecoder.decode(gif.toByteArray()).width());
         ByteArrayOutputStream bmp = new ByteArrayOutputStream();
         ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "bmp", bmp);
-        assertTrue(failure(bmp.toByteArray()).startsWith("process.unsupported_format"));
+        assertEquals(8, ImageDecoder.decode(bmp.toByteArray()).width());
+        byte[] heic = new byte[64];
+        System.arraycopy(new byte[]{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c'}, 0, heic, 0, 12);
+        assertEquals("process.unsupported_format: HEIF/HEIC images are not supported; send JPEG, PNG, WebP, GIF,"
+                + " BMP or TIFF", failure(heic));
+        heic[8] = 'a';
+        heic[9] = 'v';
+        heic[10] = 'i';
+        heic[11] = 'f';
+        assertTrue(failure(heic).startsWith("process.unsupported_format: AVIF"), failure(heic));
+        assertTrue(failure("%PDF-1.7 ...".getBytes()).startsWith("process.unsupported_format: PDF"));
     }
 
     @Test
@@ -72,18 +82,22 @@ class HostileInputsTest {
     }
 
     @Test
-    void animatedGif_isUnsupportedWithAReason() throws Exception {
+    void animatedGif_decodesItsFirstFrame() throws Exception {
         ByteArrayOutputStream gif = new ByteArrayOutputStream();
         var writer = ImageIO.getImageWritersByFormatName("gif").next();
         try (var out = ImageIO.createImageOutputStream(gif)) {
             writer.setOutput(out);
             writer.prepareWriteSequence(null);
             for (int frame = 0; frame < 3; frame++) {
-                writer.writeToSequence(new javax.imageio.IIOImage(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), null, null), null);
+                BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+                image.setRGB(0, 0, frame == 0 ? 0xFF0000 : 0x00FF00);
+                writer.writeToSequence(new javax.imageio.IIOImage(image, null, null), null);
             }
             writer.endWriteSequence();
         }
-        assertTrue(failure(gif.toByteArray()).startsWith("process.unsupported_format: gif"));
+        RgbImage first = ImageDecoder.decode(gif.toByteArray());
+        assertEquals(255, first.rgb()[0] & 0xff, "the first frame's red pixel");
+        assertEquals(0, first.rgb()[1] & 0xff);
     }
 
     @Test

@@ -45,13 +45,30 @@ public final class GpuWorker implements Runnable {
         return t;
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final java.util.function.LongSupplier modelBusyNanos;
     private volatile boolean stopping;
 
     public GpuWorker(SqsClient sqs, String queueUrl, BatchProcessor processor, Settings settings) {
+        this(sqs, queueUrl, processor, settings, () -> 0);
+    }
+
+    /**
+     * @param modelBusyNanos the predictor's running total of model time ({@code Predictor.modelBusyNanos}): each
+     *                       handled batch logs model-busy time / wall time, the share of the task the GPU was used
+     */
+    public GpuWorker(SqsClient sqs, String queueUrl, BatchProcessor processor, Settings settings,
+                     java.util.function.LongSupplier modelBusyNanos) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.processor = processor;
         this.settings = settings;
+        this.modelBusyNanos = modelBusyNanos;
+    }
+
+    /** Model-busy time / wall time of one handled batch, as logged: "model busy 412 ms of 530 ms wall (78%)". */
+    static String busyLine(int items, long busyNanos, long wallNanos) {
+        return String.format(java.util.Locale.ROOT, "%d items: model busy %.0f ms of %.0f ms wall (%.0f%%)", items,
+                busyNanos / 1e6, wallNanos / 1e6, wallNanos <= 0 ? 0.0 : 100.0 * busyNanos / wallNanos);
     }
 
     @Override
@@ -129,8 +146,12 @@ public final class GpuWorker implements Runnable {
             }
         }
         List<Boolean> done;
+        long wallStart = System.nanoTime();
+        long busyStart = modelBusyNanos.getAsLong();
         try {
             done = batches.isEmpty() ? List.of() : processor.process(batches);
+            int items = batches.stream().mapToInt(b -> b.items().size()).sum();
+            LOG.info(busyLine(items, modelBusyNanos.getAsLong() - busyStart, System.nanoTime() - wallStart));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, messages.size() + " batches failed; they will be redelivered", e);
             done = batches.stream().map(b -> false).toList();

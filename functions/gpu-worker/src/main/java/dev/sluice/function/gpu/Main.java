@@ -36,7 +36,7 @@ public final class Main {
         GpuWorker worker = new GpuWorker(sqs, config.inferenceGpuQueueUrl(), services.batchProcessor(predictor, true),
                 new GpuWorker.Settings(Integer.parseInt(env.getOrDefault("SLUICE_GPU_MAX_BATCH_ITEMS", "" + d.maxBatchItems())),
                         Long.parseLong(env.getOrDefault("SLUICE_GPU_MAX_WAIT_MS", "" + d.maxWaitMillis())),
-                        d.visibilitySeconds(), d.pollSeconds()));
+                        d.visibilitySeconds(), d.pollSeconds()), predictor::modelBusyNanos);
         Thread loop = new Thread(worker, "gpu-worker");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

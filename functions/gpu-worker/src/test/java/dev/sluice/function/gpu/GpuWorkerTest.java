@@ -167,4 +167,10 @@ class GpuWorkerTest {
         assertTrue(tensorSizes.stream().anyMatch(n -> n > 100), "dynamic batches of over 100 one-item messages: " + tensorSizes);
         assertEquals(JobState.Finished, fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().overview());
     }
+
+    @org.junit.jupiter.api.Test
+    void busyLine_reportsModelBusyOverWallTime() {
+        assertEquals("64 items: model busy 412 ms of 530 ms wall (78%)",
+                GpuWorker.busyLine(64, 412_000_000L, 530_000_000L));
+    }
 }

@@ -71,4 +71,72 @@ class InferenceHandlerTest {
         assertTrue(reasons.stream().anyMatch(r -> r.startsWith("gather.not_found")), reasons.toString());
         assertTrue(reasons.stream().anyMatch(r -> r.startsWith("process.not_an_image")), reasons.toString());
     }
+
+    /**
+     * Two batches in one invocation: the second batch's images are being decoded (prepare called) before the model
+     * runs on the first, so decoding overlaps the model instead of following it.
+     */
+    @Test
+    void twoBatches_theSecondIsDecodedWhileTheFirstIsPredicted() throws Exception {
+        try (HandlerFixture fixture = new HandlerFixture();
+             OnnxPredictor predictor = new OnnxPredictor(m -> fixture.services.objects.read(m.objectKey()), 2)) {
+            twoBatches(fixture, predictor);
+        }
+    }
+
+    private static void twoBatches(HandlerFixture fixture, OnnxPredictor predictor) {
+        var s3 = fixture.clients.s3();
+        fixture.itemsBucket();
+        s3.putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
+                RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
+        fixture.readyModel();
+        fixture.job(6, null);
+        fixture.services.jobStore.transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting), JobState.Running,
+                "Running", null, 2);
+        java.util.concurrent.CountDownLatch secondPrepared = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger prepares = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean overlapped = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.sluice.core.inference.Predictor recording = new dev.sluice.core.inference.Predictor() {
+            @Override
+            public java.util.List<Output> predict(dev.sluice.core.model.Model model, java.util.List<Input> inputs) {
+                return predictor.predict(model, inputs);
+            }
+
+            @Override
+            public Prepared prepare(dev.sluice.core.model.Model model, java.util.List<Input> inputs) {
+                int n = prepares.incrementAndGet();
+                Prepared inner = predictor.prepare(model, inputs);
+                if (n == 2) {
+                    secondPrepared.countDown();
+                }
+                return () -> {
+                    if (n == 1) {
+                        try {
+                            overlapped.set(secondPrepared.await(60, java.util.concurrent.TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return inner.predict();
+                };
+            }
+        };
+        InferenceHandler handler = new InferenceHandler(fixture.services.batchProcessor(recording),
+                fixture.services.executionRunner(predictor, predictor, new dev.sluice.tables.Tables()));
+        SQSEvent event = Events.load("sqs-inference.json", SQSEvent.class);
+        SQSEvent.SQSMessage second = Events.load("sqs-inference.json", SQSEvent.class).getRecords().get(0);
+        second.setMessageId("second-" + second.getMessageId());
+        second.setBody(second.getBody().replace("\"batchId\":\"b0\"", "\"batchId\":\"b1\"")
+                .replace("\"index\":0", "\"index\":3").replace("\"index\":1", "\"index\":4")
+                .replace("\"index\":2", "\"index\":5"));
+        event.getRecords().add(second);
+
+        SQSBatchResponse response = handler.handleRequest(event, new LocalEventSource.LocalContext(120_000));
+
+        assertTrue(response.getBatchItemFailures().isEmpty());
+        assertEquals(2, prepares.get(), "each batch's decoding is started once");
+        assertTrue(overlapped.get(), "batch b1 was being decoded before the model ran batch b0");
+        ItemCounters c = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().items();
+        assertEquals(2, c.predicted(), c.toString());
+    }
 }

@@ -100,26 +100,34 @@ public final class BatchProcessor {
             predictAcrossBatches(batches, jobsById, done, outcomes);
         } else {
             // Every batch is gathered at once (a call holds at most 10): a slow host holds the call for at most one
-            // fetch deadline in all, not one per batch queued behind it.
+            // fetch deadline in all, not one per batch queued behind it. Batch i+1 is decoded and preprocessed while
+            // the model runs batch i.
             List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
             long patienceEnd = System.nanoTime() + GATHER_PATIENCE_MILLIS * 1_000_000;
+            Future<Staged> next = stageAsync(batches.get(0), gathering.get(0), jobsById);
             for (int i = 0; i < batches.size(); i++) {
                 BatchMessage batch = batches.get(i);
                 Gathering current = gathering.get(i);
+                Future<Staged> staging = next;
+                next = i + 1 < batches.size() ? stageAsync(batches.get(i + 1), gathering.get(i + 1), jobsById) : null;
                 try {
                     Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
                     if (job.isEmpty()) {
                         LOG.warning(() -> "batch " + batch.batchId() + " of unknown job " + batch.jobId() + " dropped");
                         current.cancel();
+                        staging.cancel(true);
                         done.set(i, true);
                         continue;
                     }
                     if (deferIfSlow(batch, job.get(), current, patienceEnd)) {
+                        staging.cancel(true);
                         done.set(i, true);
                         continue;
                     }
+                    Staged staged = join(staging);
                     Model model = job.get().status().overview().isTerminal() ? null : model(job.get());
-                    outcomes.add(run(job.get(), batch, i, join(current.all), inputs -> predictor.predict(model, inputs)));
+                    outcomes.add(run(job.get(), batch, i, staged.gathered(), inputs -> staged.prepared() != null
+                            ? staged.prepared().predict() : predictor.predict(model, inputs)));
                 } catch (RuntimeException e) {
                     LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " of job " + batch.jobId()
                             + " failed; SQS will redeliver it", e);
@@ -293,6 +301,30 @@ public final class BatchProcessor {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
             return false; // join reports it
         }
+    }
+
+    /** A batch's gathered items and their decoding, started as soon as they are gathered (null: not started). */
+    private record Staged(List<Gathered> gathered, Predictor.Prepared prepared) {
+    }
+
+    /** Waits (on a virtual thread) for the batch's items, then starts decoding them for the job's model. */
+    private Future<Staged> stageAsync(BatchMessage batch, Gathering gathering, Map<String, Optional<Job>> jobsById) {
+        Model model = null;
+        try {
+            Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+            if (job.isPresent() && !job.get().status().overview().isTerminal()) {
+                model = model(job.get());
+            }
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "batch " + batch.batchId() + ": job or model not read ahead (" + e + "); read when its turn comes");
+        }
+        Model forDecoding = model;
+        return gatherPool.submit(() -> {
+            List<Gathered> gathered = join(gathering.all);
+            List<Predictor.Input> inputs = inputsOf(gathered);
+            return new Staged(gathered, forDecoding == null || inputs.isEmpty() ? null
+                    : predictor.prepare(forDecoding, inputs));
+        });
     }
 
     private Gathering gatherAsync(BatchMessage batch) {

@@ -21,4 +21,22 @@ public interface Predictor {
     String PREDICT = "Predict";
 
     List<Output> predict(Model model, List<Input> inputs);
+
+    /** A batch whose decoding and preprocessing may already be running; {@link #predict()} waits for it and runs the model. */
+    interface Prepared {
+        List<Output> predict();
+    }
+
+    /**
+     * Starts decoding and preprocessing {@code inputs} and returns at once, so a caller can have the next batch's
+     * images decoded while the model runs the current one. The default starts nothing ahead of time.
+     */
+    default Prepared prepare(Model model, List<Input> inputs) {
+        return () -> predict(model, inputs);
+    }
+
+    /** Nanoseconds the model has spent running (the inference session's calls), since this predictor was made. */
+    default long modelBusyNanos() {
+        return 0;
+    }
 }

@@ -24,10 +24,17 @@ public record Model(String id, String object, String name, String projectId, Tas
     /**
      * ImageClassification (torchvision standard by default): resize the short side, centre-crop, scale to [0,1],
      * normalise with mean/std, NCHW float32, top-k. ObjectDetection (YOLOX): letterbox to inputSize, keep objects
-     * scoring above scoreThreshold, class-wise NMS at nmsIou.
+     * scoring above scoreThreshold, class-wise NMS at nmsIou. Both: applyExifOrientation (default true) turns a photo
+     * upright by its EXIF orientation tag before preprocessing (detection boxes are then in the upright picture's
+     * pixels); decode {@code "fast"} (default: a JPEG at least twice the resize target is decoded reduced by 2, 4 or
+     * 8, DCT-scaled as Pillow's {@code draft()}, keeping the short side at or above the target; smaller images are
+     * decoded exactly) or {@code "exact"} (always the full-size pixels, bit-identical to Pillow's reference).
      */
     public record Preprocess(Integer resizeShortSide, Integer cropSize, List<Double> mean, List<Double> std,
-                             Integer topK, Integer inputSize, Double scoreThreshold, Double nmsIou) {
+                             Integer topK, Integer inputSize, Double scoreThreshold, Double nmsIou,
+                             Boolean applyExifOrientation, String decode) {
+        public static final String DECODE_EXACT = "exact";
+        public static final String DECODE_FAST = "fast";
         public static final Preprocess IMAGENET = new Preprocess(256, 224, List.of(0.485, 0.456, 0.406),
                 List.of(0.229, 0.224, 0.225), 5, null, null, null);
         public static final Preprocess YOLOX = new Preprocess(null, null, null, null, null, 416, 0.3, 0.45);
@@ -36,13 +43,20 @@ public record Model(String id, String object, String name, String projectId, Tas
             this(resizeShortSide, cropSize, mean, std, topK, null, null, null);
         }
 
+        public Preprocess(Integer resizeShortSide, Integer cropSize, List<Double> mean, List<Double> std, Integer topK,
+                          Integer inputSize, Double scoreThreshold, Double nmsIou) {
+            this(resizeShortSide, cropSize, mean, std, topK, inputSize, scoreThreshold, nmsIou, null, null);
+        }
+
         public Preprocess withDefaults() {
             return new Preprocess(resizeShortSide == null ? IMAGENET.resizeShortSide : resizeShortSide,
                     cropSize == null ? IMAGENET.cropSize : cropSize, mean == null ? IMAGENET.mean : mean,
                     std == null ? IMAGENET.std : std, topK == null ? IMAGENET.topK : topK,
                     inputSize == null ? YOLOX.inputSize : inputSize,
                     scoreThreshold == null ? YOLOX.scoreThreshold : scoreThreshold,
-                    nmsIou == null ? YOLOX.nmsIou : nmsIou);
+                    nmsIou == null ? YOLOX.nmsIou : nmsIou,
+                    applyExifOrientation == null ? Boolean.TRUE : applyExifOrientation,
+                    decode == null ? DECODE_FAST : decode);
         }
     }
 

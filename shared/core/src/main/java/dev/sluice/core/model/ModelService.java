@@ -55,6 +55,8 @@ public final class ModelService {
                 "preprocess.inputSize must be a multiple of 32 from 32 to 4096");
         Validation.check(p.scoreThreshold() > 0 && p.scoreThreshold() < 1 && p.nmsIou() > 0 && p.nmsIou() < 1,
                 "model.bad_preprocess", "preprocess.scoreThreshold and preprocess.nmsIou must be between 0 and 1");
+        Validation.check(Model.Preprocess.DECODE_EXACT.equals(p.decode()) || Model.Preprocess.DECODE_FAST.equals(p.decode()),
+                "model.bad_preprocess", "preprocess.decode must be \"exact\" or \"fast\"");
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.MODEL, now);
         Model draft = new Model(id, Model.OBJECT, request.name(), projectId, request.task(), request.source(), p,

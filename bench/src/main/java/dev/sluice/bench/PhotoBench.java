@@ -1,0 +1,158 @@
+package dev.sluice.bench;
+
+import dev.sluice.core.Json;
+import dev.sluice.core.inference.Predictor;
+import dev.sluice.core.model.Model;
+import dev.sluice.inference.ClassificationPreprocessor;
+import dev.sluice.inference.ImageDecoder;
+import dev.sluice.inference.OnnxPredictor;
+import dev.sluice.testing.Samples;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Real camera photos (samples/large, 1600-2560 px JPEGs): Sluice's decode + preprocess per photo in both decode modes
+ * against Pillow with draft mode, a local job over them against a Python script of Pillow draft + ONNX Runtime on the
+ * same photos and thread count (bench/python/pillow_draft.py), and the compute floor: decode + preprocess vs ORT per
+ * image, with the model's busy share of the wall time. The Python rows say "skipped" when python3, Pillow or
+ * onnxruntime is missing.
+ */
+final class PhotoBench {
+    private PhotoBench() {
+    }
+
+    static Path folder() {
+        return Samples.root().resolve("large");
+    }
+
+    static List<String> photos() throws IOException {
+        try (Stream<Path> files = Files.list(folder())) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jpg")).sorted().toList();
+        }
+    }
+
+    static Model model(String decode) {
+        Model.Preprocess p = Model.Preprocess.IMAGENET;
+        return new Model("model_bench", Model.OBJECT, "mobilenet", "proj_bench", Model.Task.ImageClassification,
+                new Model.Source(Model.Source.UPLOADED_ONNX), new Model.Preprocess(p.resizeShortSide(), p.cropSize(),
+                p.mean(), p.std(), p.topK(), null, null, null, null, decode), Samples.imagenetLabels(),
+                new Model.Status(Model.State.Ready, null, "bench", 1L, null), 0, 0);
+    }
+
+    /** Median single-thread decode + preprocess of one photo, in ms. */
+    static double decodePreprocessMs(byte[] photo, Model model, int rounds) throws Exception {
+        ClassificationPreprocessor pre = new ClassificationPreprocessor(model.preprocess());
+        ImageDecoder.Options options = ImageDecoder.Options.of(model);
+        float[] out = new float[pre.floatsPerItem()];
+        for (int i = 0; i < 3; i++) {
+            pre.preprocess(ImageDecoder.decode(photo, options), out, 0);
+        }
+        double[] ms = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long t = System.nanoTime();
+            pre.preprocess(ImageDecoder.decode(photo, options), out, 0);
+            ms[i] = (System.nanoTime() - t) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[rounds / 2];
+    }
+
+    /** Runs bench/python/pillow_draft.py; its JSON, or {"skipped": why}. */
+    static JsonNode python(String... args) {
+        Path script = Samples.root().getParent().resolve("bench/python/pillow_draft.py");
+        List<String> command = new ArrayList<>(List.of("python3", script.toString()));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            process.waitFor();
+            return out.isEmpty() ? Json.tree("{\"skipped\":\"the script printed nothing (exit " + process.exitValue() + ")\"}")
+                    : Json.tree(out.substring(out.lastIndexOf('\n') + 1));
+        } catch (IOException e) {
+            return Json.tree("{\"skipped\":\"no python3\"}");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Json.tree("{\"skipped\":\"interrupted\"}");
+        }
+    }
+
+    static void addTo(Table table, boolean quick, int threads) throws Exception {
+        List<String> names = photos();
+        List<Path> paths = names.stream().map(n -> folder().resolve(n)).toList();
+        Model fast = model(Model.Preprocess.DECODE_FAST);
+        Model exact = model(Model.Preprocess.DECODE_EXACT);
+        int rounds = quick ? 5 : 15;
+        JsonNode pillow = python(Stream.concat(Stream.of("decode"), paths.stream().map(Path::toString)).toArray(String[]::new));
+        double fastSum = 0;
+        for (int i = 0; i < names.size(); i++) {
+            byte[] bytes = Files.readAllBytes(paths.get(i));
+            double f = decodePreprocessMs(bytes, fast, rounds);
+            double e = decodePreprocessMs(bytes, exact, rounds);
+            fastSum += f;
+            JsonNode p = pillow.path("photos").path(names.get(i));
+            String value = String.format("fast %.1f ms, exact %.1f ms; Pillow-draft %s", f, e,
+                    p.isNumber() ? String.format("%.1f ms", p.asDouble()) : "skipped (" + pillow.path("skipped").asText() + ")");
+            table.add("photos", "decode + preprocess, 1 thread (median): " + names.get(i), value,
+                    "fast ≤ 1.0 × Pillow-draft", p.isNumber() ? f <= p.asDouble() : null);
+        }
+
+        // the compute floor on these photos: the predictor's loop, photos in memory, batches of 32
+        int items = 240;
+        byte[] onnx = Samples.bytes(Samples.classifier());
+        List<byte[]> bytes = new ArrayList<>();
+        for (Path p : paths) {
+            bytes.add(Files.readAllBytes(p));
+        }
+        double ortMs = FloorBench.ortMs(onnx, 32, threads);
+        double perImage = fastSum / names.size();
+        table.add("photos", "compute floor: decode + preprocess (fast, 1 thread) vs ORT per image",
+                String.format("%.2f vs %.2f ms = %.1f×", perImage, ortMs, perImage / ortMs), "stretch ≤ 2×",
+                perImage / ortMs <= 2);
+        try (OnnxPredictor predictor = new OnnxPredictor(m -> onnx, threads)) {
+            List<Predictor.Input> warm = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                warm.add(new Predictor.Input(i, bytes.get(i % bytes.size())));
+            }
+            predictor.predict(fast, warm);
+            long busy = predictor.modelBusyNanos();
+            long start = System.nanoTime();
+            List<Predictor.Prepared> pending = new ArrayList<>();
+            for (int done = 0; done < items; done += 32) {
+                List<Predictor.Input> batch = new ArrayList<>();
+                for (int i = done; i < Math.min(items, done + 32); i++) {
+                    batch.add(new Predictor.Input(i, bytes.get(i % bytes.size())));
+                }
+                pending.add(predictor.prepare(fast, batch)); // as BatchProcessor: the next decoded while one runs
+                if (pending.size() == 2) {
+                    pending.remove(0).predict();
+                }
+            }
+            pending.forEach(Predictor.Prepared::predict);
+            double wall = (System.nanoTime() - start) / 1e9;
+            double busyShare = (predictor.modelBusyNanos() - busy) / 1e9 / wall;
+            table.add("photos", String.format("predictor loop, %d items, %d threads: items/s, model busy / wall", items, threads),
+                    String.format("%.1f items/s, model busy %.0f%%", items / wall, 100 * busyShare), null, null);
+        }
+
+        PipelineBench.Result job = PipelineBench.run(items, 32, folder(), names);
+        JsonNode script = python(Stream.concat(Stream.of("job", Samples.classifier().toString(), "" + threads, "" + items),
+                paths.stream().map(Path::toString)).toArray(String[]::new));
+        boolean ran = script.has("items_per_second");
+        table.add("photos", String.format("local-stack job of %d items over these photos (%s, create → Finished)",
+                        items, job.overview()),
+                String.format("%.1f items/s; Pillow-draft + ORT script %s", job.itemsPerSecond(), ran
+                        ? String.format("%.1f items/s", script.get("items_per_second").asDouble())
+                        : "skipped (" + script.path("skipped").asText() + ")"),
+                "≥ the script", ran ? job.itemsPerSecond() >= script.get("items_per_second").asDouble() : null);
+        table.add("photos", "job per item: gather / preprocess / predict (payload timings)",
+                String.format("%.2f / %.2f / %.2f ms", job.gatherMs(), job.preprocessMs(), job.predictMs()), null, null);
+    }
+}
