@@ -143,6 +143,22 @@ class FanoutHandlerTest {
             assertEquals(Execution.State.Running, execution.status().overview());
             assertEquals(3L, execution.status().totalFiles(), "the three .csv files, README.txt ignored");
             assertEquals(2, f.queueDepth(f.config.inferenceQueueUrl()), "parallelism 2: the first task of each slot");
+
+            // issue 14: a stored execution whose bucket is no longer allowed (or is the data bucket) is not listed
+            for (String bucket : new String[]{HandlerFixture.ITEMS_BUCKET, f.config.bucket()}) {
+                String id = "execution_" + bucket.replaceAll("[^a-z0-9]", "");
+                Execution.Spec elsewhere = new Execution.Spec(HandlerFixture.MODEL, "etag", new Folder(bucket, "tables"),
+                        new Folder(HandlerFixture.EXECUTIONS_BUCKET, "out"), FileType.CSV, FileType.CSV, 0, 0, 2, Map.of(),
+                        null, null);
+                f.services.executionStore.create(new Execution(id, Execution.OBJECT, HandlerFixture.PROJECT, elsewhere,
+                        new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now));
+                f.services.executions.listFiles(dev.sluice.core.execution.ExecutionTask.list(HandlerFixture.PROJECT, id,
+                        null, 0), () -> 60_000);
+                Execution refused = f.services.executions.get(HandlerFixture.PROJECT, id);
+                assertEquals(Execution.State.Failed, refused.status().overview());
+                assertTrue(refused.status().reason().startsWith("execution.bucket_refused"), refused.status().reason());
+            }
+            assertEquals(2, f.queueDepth(f.config.inferenceQueueUrl()), "no task of a refused execution");
         }
     }
 
