@@ -7,7 +7,9 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
     private static final String USAGE = """
             usage: sluice <command>
-              local [--port N]   run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080)
+              local [--port N] [--data-dir DIR]
+                                 run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080);
+                                 state is in memory, or kept in DIR and resumed from it by the next start
               demo  [--port N]   run the bundled classifier on the bundled photos through a local stack
               test | bench       (the ./sluice script) the test suite | the benchmarks
             environment: SLUICE_API_KEY  the API key `local` registers (a random one otherwise)
@@ -27,7 +29,7 @@ public final class Main {
         int port = command.equals("local") || command.equals("demo")
                 ? intOption(a, "--port", command.equals("demo") ? 0 : 8080) : 0;
         switch (command) {
-            case "local" -> local(port);
+            case "local" -> local(port, stringOption(a, "--data-dir"));
             case "demo" -> {
                 int code;
                 try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY")))) {
@@ -59,8 +61,16 @@ public final class Main {
         }
     }
 
-    private static void local(int port) throws InterruptedException {
-        LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY")));
+    private static void local(int port, String dataDir) throws InterruptedException {
+        LocalStack.Options options = LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"))
+                .withDataDir(dataDir == null ? null : java.nio.file.Path.of(dataDir).toAbsolutePath());
+        Integer visibility = Integer.getInteger("sluice.local.visibilitySeconds");
+        if (visibility != null) { // how soon a message in flight when the stack died is received again (tests)
+            options = new LocalStack.Options(options.port(), options.apiKey(), new dev.sluice.testing.LocalProvisioner
+                    .QueueSettings(visibility, visibility, visibility, 5, 16), options.interceptors(), options.stages(),
+                    options.dataDir());
+        }
+        LocalStack stack = LocalStack.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -69,8 +79,21 @@ public final class Main {
         System.out.println("API: " + stack.apiUrl());
         System.out.println("Project: " + stack.projectId);
         System.out.println("API key: " + stack.apiKey);
+        System.out.println("State: " + (dataDir == null ? "in memory (gone when the stack stops; keep it with --data-dir DIR)"
+                : "kept in " + java.nio.file.Path.of(dataDir).toAbsolutePath()));
         System.out.println("Ctrl-C stops the stack.");
         stopped.await();
+    }
+
+    private static String stringOption(List<String> args, String name) {
+        int i = args.indexOf(name);
+        if (i < 0) {
+            return null;
+        }
+        if (i + 1 >= args.size()) {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return args.get(i + 1);
     }
 
     private static int intOption(List<String> args, String name, int fallback) {
