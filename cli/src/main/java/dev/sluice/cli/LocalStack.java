@@ -18,19 +18,42 @@ import dev.sluice.testing.LocalProvisioner;
 import dev.sluice.testing.StageWrapper;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * The whole of Sluice in one JVM: the emulators, the resources CDK would create, the api function behind a local
  * HTTP API, and the fanout, inference and delivery handlers driven by local event source mappings.
  */
 public final class LocalStack implements AutoCloseable {
-    /** How the stack is built; tests change the queue settings and wrap the stages to inject faults. */
+    /**
+     * How the stack is built; tests change the queue settings and wrap the stages to inject faults. access: what users
+     * may reach ({@link Access}). dataDir: where the stack keeps its state (tables, queues and messages, objects, and its project id, resource
+     * names and key) so that a restart on it resumes the running jobs; null keeps everything in memory.
+     */
     public record Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
-                          List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access) {
+                          List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access, Path dataDir) {
+        public Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
+                       List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access) {
+            this(port, apiKey, queues, interceptors, stages, access, null);
+        }
+
         public static Options defaults(int port, String apiKey, Access access) {
             return new Options(port, apiKey, LocalProvisioner.QueueSettings.LOCAL, List.of(), StageWrapper.NONE, access);
+        }
+
+        public Options withDataDir(Path dir) {
+            return new Options(port, apiKey, queues, interceptors, stages, access, dir);
+        }
+
+        public Options withQueues(LocalProvisioner.QueueSettings settings) {
+            return new Options(port, apiKey, settings, interceptors, stages, access, dataDir);
         }
     }
 
@@ -66,6 +89,9 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** The file in a data directory that names the stack's project, resource prefix and key. */
+    static final String IDENTITY_FILE = "local.properties";
+
     public final EmulatorStack emulators;
     public final LocalProvisioner.Clients clients;
     public final SluiceServices services;
@@ -84,18 +110,27 @@ public final class LocalStack implements AutoCloseable {
             });
 
     private LocalStack(Options options) {
-        this.emulators = EmulatorStack.start();
+        this.emulators = EmulatorStack.start(options.dataDir());
         try {
             this.clients = LocalProvisioner.clients(emulators, options.interceptors());
-            SluiceConfig config = LocalProvisioner.provision(clients,
-                    "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", options.queues(),
+            Properties identity = identity(options.dataDir());
+            SluiceConfig config = LocalProvisioner.provision(clients, identity.getProperty("prefix"), options.queues(),
                     options.access().allowLocalUrls())
                     .withBuckets(options.access().itemBuckets(), options.access().executionBuckets());
             this.services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
                     config, Clock.SYSTEM);
-            this.projectId = Ids.newId(Ids.PROJECT, System.currentTimeMillis());
-            this.apiKey = services.apiKeys.register(projectId,
-                    options.apiKey() == null ? ApiKeys.newKey() : options.apiKey());
+            this.projectId = identity.getProperty("projectId");
+            String stored = identity.getProperty("apiKey");
+            if (stored != null && (options.apiKey() == null || options.apiKey().equals(stored))) {
+                this.apiKey = stored; // registered by the first start, kept in the keys table
+            } else {
+                this.apiKey = services.apiKeys.register(projectId,
+                        options.apiKey() == null ? ApiKeys.newKey() : options.apiKey());
+                if (options.dataDir() != null) {
+                    identity.setProperty("apiKey", apiKey);
+                    saveIdentity(options.dataDir(), identity);
+                }
+            }
             int cpus = Runtime.getRuntime().availableProcessors();
             this.predictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus);
             // Batch sizes, batching windows and timeouts as the event source mappings on AWS set them.
@@ -130,6 +165,44 @@ public final class LocalStack implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /** The stack's project id and resource prefix: read from the data directory, or new (and written there). */
+    private static Properties identity(Path dataDir) {
+        Properties identity = new Properties();
+        Path file = dataDir == null ? null : dataDir.resolve(IDENTITY_FILE);
+        if (file != null && Files.isRegularFile(file)) {
+            try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                identity.load(in);
+                return identity;
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + file, e);
+            }
+        }
+        identity.setProperty("prefix", "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-");
+        identity.setProperty("projectId", Ids.newId(Ids.PROJECT, System.currentTimeMillis()));
+        return identity;
+    }
+
+    /** Written owner-only: it holds the local stack's API key. */
+    private static void saveIdentity(Path dataDir, Properties identity) {
+        Path file = dataDir.resolve(IDENTITY_FILE);
+        try {
+            Files.createDirectories(dataDir);
+            Path tmp = Files.createTempFile(dataDir, IDENTITY_FILE, ".tmp");
+            try {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the folder's own permissions apply
+            }
+            try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                identity.store(out, "sluice local: this stack's project, resource prefix and API key");
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + file, e);
         }
     }
 

@@ -7,9 +7,10 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
     private static final String USAGE = """
             usage: sluice <command>
-              local [--port N] [--strict]
+              local [--port N] [--strict] [--data-dir DIR]
                                  run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080);
-                                 --strict: the rules of AWS (no loopback/private URLs, no file:// items or folders)
+                                 --strict: the rules of AWS (no loopback/private URLs, no file:// items or folders);
+                                 state is in memory, or kept in DIR and resumed from it by the next start
               demo  [--port N]   run the bundled classifier on the bundled photos through a local stack
               test | bench       (the ./sluice script) the test suite | the benchmarks
             environment: SLUICE_API_KEY  the API key `local` registers (a random one otherwise)
@@ -40,7 +41,7 @@ public final class Main {
                     System.exit(2);
                     return;
                 }
-                local(port, access);
+                local(port, access, stringOption(a, "--data-dir"));
             }
             case "demo" -> {
                 int code;
@@ -75,8 +76,15 @@ public final class Main {
         }
     }
 
-    private static void local(int port, LocalStack.Access access) throws InterruptedException {
-        LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), access));
+    private static void local(int port, LocalStack.Access access, String dataDir) throws InterruptedException {
+        LocalStack.Options options = LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), access)
+                .withDataDir(dataDir == null ? null : java.nio.file.Path.of(dataDir).toAbsolutePath());
+        Integer visibility = Integer.getInteger("sluice.local.visibilitySeconds");
+        if (visibility != null) { // how soon a message in flight when the stack died is received again (tests)
+            options = options.withQueues(new dev.sluice.testing.LocalProvisioner
+                    .QueueSettings(visibility, visibility, visibility, 5, 16));
+        }
+        LocalStack stack = LocalStack.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -87,8 +95,21 @@ public final class Main {
         System.out.println("API key: " + stack.apiKey);
         System.out.println("Local URLs (loopback, private, file://): " + (access.allowLocalUrls() ? "allowed" : "refused")
                 + "; s3:// item buckets: " + access.itemBuckets() + "; execution buckets: " + access.executionBuckets());
+        System.out.println("State: " + (dataDir == null ? "in memory (gone when the stack stops; keep it with --data-dir DIR)"
+                : "kept in " + java.nio.file.Path.of(dataDir).toAbsolutePath()));
         System.out.println("Ctrl-C stops the stack.");
         stopped.await();
+    }
+
+    private static String stringOption(List<String> args, String name) {
+        int i = args.indexOf(name);
+        if (i < 0) {
+            return null;
+        }
+        if (i + 1 >= args.size()) {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return args.get(i + 1);
     }
 
     private static int intOption(List<String> args, String name, int fallback) {

@@ -23,8 +23,15 @@ import java.util.stream.Stream;
 
 /**
  * DynamoDB Local and ElasticMQ in this JVM, S3Mock as a child process, each on a free port of 127.0.0.1 only (nothing
- * listens on other interfaces: {@code EmulatorBindingTest}). The AWS SDK
- * talks HTTP to them exactly as it talks to AWS. {@link #close()} stops what was started, the child process too.
+ * listens on other interfaces: {@code EmulatorBindingTest}). The AWS SDK talks HTTP to them exactly as it talks to
+ * AWS. {@link #close()} stops what was started, the child process too (and the child dies with this JVM however it
+ * ends: {@link ParentWatch}).
+ *
+ * <p>State is in memory (tables, queues) and in a temporary folder (objects) by default, gone when the stack stops.
+ * With a data directory ({@link #start(Path)}) everything is kept on disk and found again by the next start:
+ * DynamoDB Local's database files ({@code -dbPath DIR/dynamodb -sharedDb}), ElasticMQ's queues and messages in an H2
+ * database ({@code DIR/sqs}, ElasticMQ's SQL persistence, "messages-storage"; each change is written before the SQS
+ * call answers) and S3Mock's objects ({@code DIR/s3}, kept on exit).
  */
 public final class EmulatorStack implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EmulatorStack.class.getName());
@@ -34,12 +41,23 @@ public final class EmulatorStack implements AutoCloseable {
     private final Process s3mock;
     private final Path s3Root;
     private final Thread shutdownHook;
+    /** The queues' actor system when this class made it (persistent queues); null otherwise. */
+    private final org.apache.pekko.actor.ActorSystem queueSystem;
+    private final boolean persistent;
     public final URI dynamoEndpoint;
     public final URI sqsEndpoint;
     public final URI s3Endpoint;
 
     private EmulatorStack(DynamoDBProxyServer dynamo, URI dynamoEndpoint, SQSRestServer sqs, URI sqsEndpoint,
                           Process s3mock, URI s3Endpoint, Path s3Root, Thread shutdownHook) {
+        this(dynamo, dynamoEndpoint, sqs, sqsEndpoint, s3mock, s3Endpoint, s3Root, shutdownHook, null, false);
+    }
+
+    private EmulatorStack(DynamoDBProxyServer dynamo, URI dynamoEndpoint, SQSRestServer sqs, URI sqsEndpoint,
+                          Process s3mock, URI s3Endpoint, Path s3Root, Thread shutdownHook,
+                          org.apache.pekko.actor.ActorSystem queueSystem, boolean persistent) {
+        this.queueSystem = queueSystem;
+        this.persistent = persistent;
         this.dynamo = dynamo;
         this.sqs = sqs;
         this.s3mock = s3mock;
@@ -78,6 +96,14 @@ public final class EmulatorStack implements AutoCloseable {
      * nothing is started.
      */
     public static EmulatorStack start() {
+        return start(null);
+    }
+
+    /**
+     * As {@link #start()}; with a data directory (not null) the emulators keep their state in it and find it again
+     * on the next start (see the class comment). An external endpoint ignores it.
+     */
+    public static EmulatorStack start(Path dataDir) {
         String external = System.getProperty("sluice.aws.endpoint", System.getenv("SLUICE_AWS_ENDPOINT"));
         if (external != null && !external.isBlank()) {
             URI endpoint = URI.create(external);
@@ -87,18 +113,23 @@ public final class EmulatorStack implements AutoCloseable {
         try {
             // S3Mock first: it is the slowest to start, and the others start while it boots.
             int s3Port = freePort();
-            Path s3Root = Files.createTempDirectory("sluice-s3mock");
+            Path s3Root = dataDir == null ? Files.createTempDirectory("sluice-s3mock")
+                    : Files.createDirectories(dataDir.resolve("s3"));
             Path loopbackOnly = s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml");
             Files.writeString(loopbackOnly, S3MOCK_HTTP_ON_LOOPBACK);
-            // the child dies with this JVM even on kill -9 (ParentWatch: it halts when its stdin, our pipe, closes)
-            Process s3mock = new ProcessBuilder(ParentWatch.watched(List.of(javaBinary(), "-Xmx512m",
+            List<String> s3Options = dataDir == null ? List.of()
+                    : List.of("--com.adobe.testing.s3mock.store.retain-files-on-exit=true");
+            List<String> s3Command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m",
                     "-XX:TieredStopAtLevel=1", "-jar", s3MockJar().toString(),
                     "--server.port=" + freePort(), "--server.address=127.0.0.1",
                     "--com.adobe.testing.s3mock.httpPort=" + s3Port, "--http.port=" + s3Port,
                     "--spring.main.sources=" + loopbackOnly.toUri(),
                     "--com.adobe.testing.s3mock.store.root=" + s3Root,
                     "--com.adobe.testing.s3mock.max-payload-size=2GB",
-                    "--spring.main.banner-mode=off", "--logging.level.root=WARN")))
+                    "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
+            s3Command.addAll(s3Options);
+            // the child dies with this JVM even on kill -9 (ParentWatch: it halts when its stdin, our pipe, closes)
+            Process s3mock = new ProcessBuilder(ParentWatch.watched(s3Command))
                     .redirectErrorStream(true)
                     .redirectOutput(s3Root.resolveSibling(s3Root.getFileName() + ".log").toFile())
                     .start();
@@ -112,8 +143,11 @@ public final class EmulatorStack implements AutoCloseable {
             DynamoDBProxyServer dynamo;
             try {
                 System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-                dynamo = ServerRunner.createServerFromCommandLineArgs(
-                        new String[]{"-inMemory", "-port", Integer.toString(dynamoPort), "-disableTelemetry"});
+                String[] storage = dataDir == null ? new String[]{"-inMemory"} : new String[]{"-dbPath",
+                        Files.createDirectories(dataDir.resolve("dynamodb")).toString(), "-sharedDb"};
+                List<String> dynamoArgs = new ArrayList<>(List.of(storage));
+                dynamoArgs.addAll(List.of("-port", Integer.toString(dynamoPort), "-disableTelemetry"));
+                dynamo = ServerRunner.createServerFromCommandLineArgs(dynamoArgs.toArray(String[]::new));
             } finally {
                 System.setOut(stdout);
             }
@@ -122,14 +156,27 @@ public final class EmulatorStack implements AutoCloseable {
             started.add(dynamo::stop);
 
             int sqsPort = freePort();
-            SQSRestServer sqs = SQSRestServerBuilder.withPort(sqsPort).withInterface("127.0.0.1")
-                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, "")).start();
+            var builder = SQSRestServerBuilder.withPort(sqsPort).withInterface("127.0.0.1")
+                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, ""));
+            org.apache.pekko.actor.ActorSystem queueSystem = null;
+            if (dataDir != null) {
+                queueSystem = org.apache.pekko.actor.ActorSystem.create("elasticmq");
+                org.apache.pekko.actor.ActorSystem system = queueSystem;
+                started.add(() -> system.terminate());
+                builder = PersistentQueues.wire(builder, queueSystem, Files.createDirectories(dataDir.resolve("sqs")));
+            }
+            SQSRestServer sqs = builder.start();
             sqs.waitUntilStarted();
             started.add(sqs::stopAndWait);
+            if (queueSystem != null) {
+                PersistentQueues.restore(queueSystem);
+            }
 
-            waitForHttp(URI.create("http://127.0.0.1:" + s3Port + "/"), s3mock, 60_000);
+            // a cap, not an expectation: S3Mock (a Spring Boot app) took over 60 s to answer on a machine with a load
+            // average of 15 on 2 cores, and a stack that gives up then fails a test for the machine's business
+            waitForHttp(URI.create("http://127.0.0.1:" + s3Port + "/"), s3mock, 600_000);
             return new EmulatorStack(dynamo, loopback(dynamoPort), sqs, loopback(sqsPort), s3mock, loopback(s3Port),
-                    s3Root, hook);
+                    s3Root, hook, queueSystem, dataDir != null);
         } catch (Exception e) {
             for (AutoCloseable c : started) {
                 try {
@@ -220,7 +267,10 @@ public final class EmulatorStack implements AutoCloseable {
         }
         try {
             sqs.stopAndWait();
-        } catch (RuntimeException e) {
+            if (queueSystem != null) {
+                scala.concurrent.Await.result(queueSystem.terminate(), scala.concurrent.duration.Duration.apply(30, "s"));
+            }
+        } catch (Exception e) {
             LOG.fine("stopping ElasticMQ: " + e);
         }
         try {
@@ -246,6 +296,9 @@ public final class EmulatorStack implements AutoCloseable {
             Files.deleteIfExists(s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml"));
         } catch (IOException e) {
             LOG.fine("removing S3Mock's bean file: " + e);
+        }
+        if (persistent) {
+            return; // the data directory is the point
         }
         try (Stream<Path> files = Files.walk(s3Root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -74,7 +74,8 @@ public final class LocalProvisioner {
 
     /**
      * Creates every resource; returns the configuration the functions read from their environment (in local mode, no
-     * item or execution bucket allowed yet: see {@link SluiceConfig#withBuckets}).
+     * item or execution bucket allowed yet: see {@link SluiceConfig#withBuckets}). Resources that exist already (a
+     * stack restarted on its data directory) are kept as they are.
      */
     public static SluiceConfig provision(Clients c, String prefix, QueueSettings queues, boolean allowLocalUrls) {
         createTable(c.dynamo(), prefix + "jobs", "jobId", null, true);
@@ -90,7 +91,12 @@ public final class LocalProvisioner {
         String gpu = createQueue(c.sqs(), prefix + "inference-gpu", queues.inferenceVisibility(),
                 queues.maxReceiveCount());
         String bucket = prefix + "data";
-        c.s3().createBucket(b -> b.bucket(bucket));
+        try {
+            c.s3().createBucket(b -> b.bucket(bucket));
+        } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
+                 | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException kept) {
+            // a restarted stack: its objects are in the bucket
+        }
         return new SluiceConfig(prefix + "jobs", prefix + "catalog", prefix + "keys", prefix + "ledger",
                 prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls, List.of(), List.of(), true);
     }
@@ -132,7 +138,11 @@ public final class LocalProvisioner {
                             KeySchemaElement.builder().attributeName("jobId").keyType(KeyType.RANGE).build())
                     .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build());
         }
-        dynamo.createTable(request.attributeDefinitions(attributes).build());
+        try {
+            dynamo.createTable(request.attributeDefinitions(attributes).build());
+        } catch (software.amazon.awssdk.services.dynamodb.model.ResourceInUseException kept) {
+            // a restarted stack: the table and its items are there
+        }
     }
 
     private static String createQueue(SqsClient sqs, String name, int visibility, int maxReceiveCount) {

@@ -207,8 +207,9 @@ class ApiValidationTest {
         var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(1),
                 new dev.sluice.core.net.OutboundGuard(dev.sluice.core.net.OutboundGuard.Resolver.SYSTEM, true));
         var response = client.post("https://localhost.:1/hook", Map.of(), "{}", java.time.Duration.ofSeconds(1));
-        assertFalse(response.success());
-        assertTrue(response.describe().startsWith("connection failed"), response.describe());
+        // nothing listens on port 1: a failed attempt (refused, or timed out on a busy machine), not an exception
+        assertEquals(0, response.status(), response.describe());
+        assertFalse(response.describe().contains("trailing dot"), response.describe());
     }
 
     /** Every code written in the sources where an API error or a refusal is made is dotted words without spaces. */
