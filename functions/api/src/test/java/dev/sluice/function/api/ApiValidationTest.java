@@ -226,6 +226,8 @@ class ApiValidationTest {
                 Pattern.compile("Validation\\.(?:check|required|id|time)\\((?:[^;\"]|\"(?:[^\"\\\\]|\\\\.)*\")*?,\\s*\"([^\"]*)\"\\s*,"));
         Pattern notFound = Pattern.compile("notFound\\(\\s*\"([^\"]*)\"");
         Pattern named = Pattern.compile("Validation\\.name\\([^;]*?,\\s*\"([^\"]*)\"\\)");
+        // the not-found codes of the kinds of ids: new IdKind<>(prefix, object, "noun", type) → <noun_>.not_found
+        Pattern kind = Pattern.compile("new (?:dev\\.sluice\\.core\\.)?IdKind<>\\([^,]*,[^,]*,\\s*\"([^\"]*)\"");
         List<String> seen = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         List<Path> sources;
@@ -250,6 +252,14 @@ class ApiValidationTest {
                 seen.add(code);
                 if (!Validation.CODE.matcher(code).matches()) {
                     bad.add(file.getFileName() + ": notFound(\"" + m.group(1) + "\") → " + code);
+                }
+            }
+            m = kind.matcher(text);
+            while (m.find()) {
+                String code = new dev.sluice.core.IdKind<>("x", "x", m.group(1), Object.class).notFound("x_1").code();
+                seen.add(code);
+                if (!Validation.CODE.matcher(code).matches()) {
+                    bad.add(file.getFileName() + ": IdKind(\"" + m.group(1) + "\") → " + code);
                 }
             }
             m = named.matcher(text);
