@@ -269,8 +269,8 @@ public final class BatchProcessor {
 
     /**
      * When the batch's items have not all arrived by the call's patience, some of those still missing come from a
-     * host that has not sent any item of this call whole yet (a slow host, not merely a busy machine: a host that
-     * answers, however slowly, is waited for), and the batch was put back fewer than {@value #MAX_DEFERRALS} times:
+     * web host (http/https) that has not sent any item of this call whole yet (a slow host, not merely a busy
+     * machine: a host that answers, however slowly, is waited for), and the batch was put back fewer than {@value #MAX_DEFERRALS} times:
      * stops its fetches and sends it again as a new message (delayed {@value #DEFER_SECONDS} s) to the queue it
      * came from, and says so (the caller acknowledges the old message; nothing was committed, the ledger still counts
      * the batch once). False when the batch is gathered, or is to be waited for.
@@ -293,7 +293,10 @@ public final class BatchProcessor {
             }
             boolean stalled = false;
             for (int k = 0; k < gathering.items.size(); k++) {
-                stalled |= !gathering.items.get(k).isDone() && !answering.contains(host(gathering.batchItems.get(k).url()));
+                String url = gathering.batchItems.get(k).url();
+                // web hosts only: s3:// items come from S3 itself, whose client has its own timeouts and retries
+                stalled |= !gathering.items.get(k).isDone() && url.regionMatches(true, 0, "http", 0, 4)
+                        && !answering.contains(host(url));
             }
             if (!stalled) {
                 return false;
