@@ -119,7 +119,7 @@ public final class BatchProcessor {
                         done.set(i, true);
                         continue;
                     }
-                    if (deferIfSlow(batch, job.get(), current, patienceEnd)) {
+                    if (deferIfSlow(batch, job.get(), current, gathering, patienceEnd)) {
                         staging.cancel(true);
                         done.set(i, true);
                         continue;
@@ -210,7 +210,7 @@ public final class BatchProcessor {
                     done.set(i, true);
                     continue;
                 }
-                if (deferIfSlow(batch, job.get(), gathering.get(i), patienceEnd)) {
+                if (deferIfSlow(batch, job.get(), gathering.get(i), gathering, patienceEnd)) {
                     done.set(i, true);
                     continue;
                 }
@@ -255,8 +255,8 @@ public final class BatchProcessor {
     private record Outcome(int position, Job job, JobStore.StageCommit commit, String results, DeliveryMessage delivery) {
     }
 
-    /** A batch's items being fetched: each item's fetch, and all of them together. */
-    private record Gathering(List<Future<Gathered>> items, Future<List<Gathered>> all) {
+    /** A batch's items being fetched: the items, each item's fetch, and all of them together. */
+    private record Gathering(List<Item> batchItems, List<Future<Gathered>> items, Future<List<Gathered>> all) {
         /** Stops the fetches (an interrupted fetch cancels its exchange, closing the connection). */
         void cancel() {
             all.cancel(true);
@@ -265,8 +265,9 @@ public final class BatchProcessor {
     }
 
     /**
-     * How long a call waits for its batches' items before putting back the batches still being fetched (see
-     * {@link #deferIfSlow}), so that a slow host does not hold the worker from the other jobs' batches.
+     * How long a call waits for its batches' items before putting back the batches still waiting for a host that
+     * has sent no item whole (see {@link #deferIfSlow}), so that a slow host does not hold the worker from the
+     * other jobs' batches.
      */
     static final long GATHER_PATIENCE_MILLIS = 5_000;
     /** A batch is put back at most this many times; then the call waits for it (each fetch ends by its deadline). */
@@ -275,13 +276,14 @@ public final class BatchProcessor {
     static final int DEFER_SECONDS = 10;
 
     /**
-     * When the batch's items have not all arrived by the call's patience and it was put back fewer than
-     * {@value #MAX_DEFERRALS} times: stops its fetches and sends it again as a new message (delayed
-     * {@value #DEFER_SECONDS} s) to the queue it came from, and says so (the caller acknowledges the old message;
-     * nothing was committed, the ledger still counts the batch once). False when the batch is gathered, or is to be
-     * waited for.
+     * When the batch's items have not all arrived by the call's patience, some of those still missing come from a
+     * web host (http/https) that has not sent any item of this call whole yet (a slow host, not merely a busy
+     * machine: a host that answers, however slowly, is waited for), and the batch was put back fewer than {@value #MAX_DEFERRALS} times:
+     * stops its fetches and sends it again as a new message (delayed {@value #DEFER_SECONDS} s) to the queue it
+     * came from, and says so (the caller acknowledges the old message; nothing was committed, the ledger still counts
+     * the batch once). False when the batch is gathered, or is to be waited for.
      */
-    private boolean deferIfSlow(BatchMessage batch, Job job, Gathering gathering, long patienceEnd) {
+    private boolean deferIfSlow(BatchMessage batch, Job job, Gathering gathering, List<Gathering> call, long patienceEnd) {
         if (batch.timesDeferred() >= MAX_DEFERRALS || job.status().overview().isTerminal()) {
             return false;
         }
@@ -289,6 +291,24 @@ public final class BatchProcessor {
             gathering.all.get(Math.max(0, patienceEnd - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
             return false;
         } catch (java.util.concurrent.TimeoutException e) {
+            java.util.Set<String> answering = new java.util.HashSet<>();
+            for (Gathering g : call) {
+                for (int k = 0; k < g.items.size(); k++) {
+                    if (g.items.get(k).isDone() && !g.items.get(k).isCancelled()) {
+                        answering.add(host(g.batchItems.get(k).url()));
+                    }
+                }
+            }
+            boolean stalled = false;
+            for (int k = 0; k < gathering.items.size(); k++) {
+                String url = gathering.batchItems.get(k).url();
+                // web hosts only: s3:// items come from S3 itself, whose client has its own timeouts and retries
+                stalled |= !gathering.items.get(k).isDone() && url.regionMatches(true, 0, "http", 0, 4)
+                        && !answering.contains(host(url));
+            }
+            if (!stalled) {
+                return false;
+            }
             gathering.cancel();
             BatchQueue.Name target = dev.sluice.core.job.JobSpec.Deployment.GPU_POOL.equals(
                     job.spec().deployment().effectiveTarget()) ? BatchQueue.Name.INFERENCE_GPU : BatchQueue.Name.INFERENCE;
@@ -327,12 +347,22 @@ public final class BatchProcessor {
         });
     }
 
+    /** The host (and port) of an item URL; the bucket of an s3:// one. */
+    private static String host(String url) {
+        try {
+            java.net.URI uri = java.net.URI.create(url);
+            return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+        } catch (IllegalArgumentException e) {
+            return url;
+        }
+    }
+
     private Gathering gatherAsync(BatchMessage batch) {
         List<Future<Gathered>> items = new ArrayList<>();
         for (Item item : batch.items()) {
             items.add(gatherPool.submit(() -> gather(item)));
         }
-        return new Gathering(items, gatherPool.submit(() -> {
+        return new Gathering(batch.items(), items, gatherPool.submit(() -> {
             List<Gathered> all = new ArrayList<>(items.size());
             for (Future<Gathered> f : items) {
                 all.add(join(f));
