@@ -112,30 +112,15 @@ public final class EmulatorStack implements AutoCloseable {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             // S3Mock first: it is the slowest to start, and the others start while it boots.
-            int s3Port = freePort();
             Path s3Root = dataDir == null ? Files.createTempDirectory("sluice-s3mock")
                     : Files.createDirectories(dataDir.resolve("s3"));
             Path loopbackOnly = s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml");
             Files.writeString(loopbackOnly, S3MOCK_HTTP_ON_LOOPBACK);
             List<String> s3Options = dataDir == null ? List.of()
                     : List.of("--com.adobe.testing.s3mock.store.retain-files-on-exit=true");
-            List<String> s3Command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m",
-                    "-XX:TieredStopAtLevel=1", "-jar", s3MockJar().toString(),
-                    "--server.port=" + freePort(), "--server.address=127.0.0.1",
-                    "--com.adobe.testing.s3mock.httpPort=" + s3Port, "--http.port=" + s3Port,
-                    "--spring.main.sources=" + loopbackOnly.toUri(),
-                    "--com.adobe.testing.s3mock.store.root=" + s3Root,
-                    "--com.adobe.testing.s3mock.max-payload-size=2GB",
-                    "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
-            s3Command.addAll(s3Options);
-            // the child dies with this JVM even on kill -9 (ParentWatch: it halts when its stdin, our pipe, closes)
-            Process s3mock = new ProcessBuilder(ParentWatch.watched(s3Command))
-                    .redirectErrorStream(true)
-                    .redirectOutput(s3Root.resolveSibling(s3Root.getFileName() + ".log").toFile())
-                    .start();
-            Thread hook = new Thread(() -> s3mock.destroyForcibly());
-            Runtime.getRuntime().addShutdownHook(hook);
-            started.add(s3mock::destroyForcibly);
+            java.util.concurrent.atomic.AtomicReference<S3MockProcess> s3 =
+                    new java.util.concurrent.atomic.AtomicReference<>(launchS3Mock(s3Root, loopbackOnly, s3Options));
+            started.add(() -> s3.get().process().destroyForcibly());
 
             int dynamoPort = freePort();
             // DynamoDB Local prints its configuration banner to stdout; keep the demo's output to Sluice's own lines
@@ -174,9 +159,22 @@ public final class EmulatorStack implements AutoCloseable {
 
             // a cap, not an expectation: S3Mock (a Spring Boot app) took over 60 s to answer on a machine with a load
             // average of 15 on 2 cores, and a stack that gives up then fails a test for the machine's business
-            waitForHttp(URI.create("http://127.0.0.1:" + s3Port + "/"), s3mock, 600_000);
-            return new EmulatorStack(dynamo, loopback(dynamoPort), sqs, loopback(sqsPort), s3mock, loopback(s3Port),
-                    s3Root, hook, queueSystem, dataDir != null);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    waitForHttp(URI.create("http://127.0.0.1:" + s3.get().port() + "/"), s3.get().process(), 600_000);
+                    break;
+                } catch (IllegalStateException exited) {
+                    // a free port is free only when it is asked for: another process may bind it before S3Mock does
+                    // ("Port … was already in use" in its log). Then again, on new ports; any other exit is final.
+                    if (attempt >= 3 || !portWasTaken(s3.get().log())) {
+                        throw exited;
+                    }
+                    Runtime.getRuntime().removeShutdownHook(s3.get().hook());
+                    s3.set(launchS3Mock(s3Root, loopbackOnly, s3Options));
+                }
+            }
+            return new EmulatorStack(dynamo, loopback(dynamoPort), sqs, loopback(sqsPort), s3.get().process(),
+                    loopback(s3.get().port()), s3Root, s3.get().hook(), queueSystem, dataDir != null);
         } catch (Exception e) {
             for (AutoCloseable c : started) {
                 try {
@@ -238,6 +236,40 @@ public final class EmulatorStack implements AutoCloseable {
         candidates.add(Path.of(repo, "com/adobe/testing/s3mock/5.2.0/s3mock-5.2.0-exec.jar"));
         return candidates.stream().filter(Files::isRegularFile).findFirst().orElseThrow(() ->
                 new IllegalStateException("S3Mock jar not found (looked at " + candidates + "); run mvn install first"));
+    }
+
+    /** The S3Mock child process, the port of its S3 API, its shutdown hook and its log file. */
+    private record S3MockProcess(Process process, int port, Thread hook, Path log) {
+    }
+
+    private static S3MockProcess launchS3Mock(Path s3Root, Path loopbackOnly, List<String> s3Options) throws IOException {
+        int s3Port = freePort();
+        List<String> s3Command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m",
+                "-XX:TieredStopAtLevel=1", "-jar", s3MockJar().toString(),
+                "--server.port=" + freePort(), "--server.address=127.0.0.1",
+                "--com.adobe.testing.s3mock.httpPort=" + s3Port, "--http.port=" + s3Port,
+                "--spring.main.sources=" + loopbackOnly.toUri(),
+                "--com.adobe.testing.s3mock.store.root=" + s3Root,
+                "--com.adobe.testing.s3mock.max-payload-size=2GB",
+                "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
+        s3Command.addAll(s3Options);
+        Path log = s3Root.resolveSibling(s3Root.getFileName() + ".log");
+        // the child dies with this JVM even on kill -9 (ParentWatch: it halts when its stdin, our pipe, closes)
+        Process s3mock = new ProcessBuilder(ParentWatch.watched(s3Command))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        Thread hook = new Thread(s3mock::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(hook);
+        return new S3MockProcess(s3mock, s3Port, hook, log);
+    }
+
+    private static boolean portWasTaken(Path log) {
+        try {
+            return Files.readString(log).contains("already in use");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void waitForHttp(URI uri, Process process, long timeoutMillis) throws Exception {
