@@ -265,7 +265,7 @@ public final class DeliveryService {
     }
 
     private WebhookClient.Response post(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
-        java.util.concurrent.Semaphore endpoint = perEndpoint.computeIfAbsent(endpointKey(webhook.spec().endpoint()),
+        java.util.concurrent.Semaphore endpoint = perEndpoint.computeIfAbsent(dev.sluice.core.net.OutboundGuard.origin(webhook.spec().endpoint()),
                 k -> new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_PER_ENDPOINT));
         try {
             if (!endpoint.tryAcquire(ENDPOINT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -287,15 +287,6 @@ public final class DeliveryService {
             return new WebhookClient.Response(0, "interrupted", null);
         } finally {
             endpoint.release();
-        }
-    }
-
-    private static String endpointKey(String endpoint) {
-        try {
-            java.net.URI uri = java.net.URI.create(endpoint);
-            return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
-        } catch (IllegalArgumentException e) {
-            return endpoint;
         }
     }
 

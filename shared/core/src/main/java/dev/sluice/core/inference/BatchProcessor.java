@@ -295,7 +295,7 @@ public final class BatchProcessor {
             for (Gathering g : call) {
                 for (int k = 0; k < g.items.size(); k++) {
                     if (g.items.get(k).isDone() && !g.items.get(k).isCancelled()) {
-                        answering.add(host(g.batchItems.get(k).url()));
+                        answering.add(dev.sluice.core.net.OutboundGuard.origin(g.batchItems.get(k).url()));
                     }
                 }
             }
@@ -304,7 +304,7 @@ public final class BatchProcessor {
                 String url = gathering.batchItems.get(k).url();
                 // web hosts only: s3:// items come from S3 itself, whose client has its own timeouts and retries
                 stalled |= !gathering.items.get(k).isDone() && url.regionMatches(true, 0, "http", 0, 4)
-                        && !answering.contains(host(url));
+                        && !answering.contains(dev.sluice.core.net.OutboundGuard.origin(url));
             }
             if (!stalled) {
                 return false;
@@ -345,16 +345,6 @@ public final class BatchProcessor {
             return new Staged(gathered, forDecoding == null || inputs.isEmpty() ? null
                     : predictor.prepare(forDecoding, inputs));
         });
-    }
-
-    /** The host (and port) of an item URL; the bucket of an s3:// one. */
-    private static String host(String url) {
-        try {
-            java.net.URI uri = java.net.URI.create(url);
-            return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
-        } catch (IllegalArgumentException e) {
-            return url;
-        }
     }
 
     private Gathering gatherAsync(BatchMessage batch) {

@@ -143,6 +143,20 @@ public final class OutboundGuard {
         }
     }
 
+    /**
+     * The origin of a URL, {@code scheme://host:port} (port -1 when the URL gives none; for {@code s3://bucket/key} the
+     * bucket): what per-host accounting keys on (webhook endpoints in flight, item hosts that answer). A string that
+     * is not a URI is its own key.
+     */
+    public static String origin(String url) {
+        try {
+            java.net.URI uri = java.net.URI.create(url);
+            return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+        } catch (IllegalArgumentException e) {
+            return url;
+        }
+    }
+
     static final List<Range> IPV4_REFUSED = List.of(
             Range.of("0.0.0.0/8", "an unspecified address, \"this network\" (RFC 791)"),
             Range.of("10.0.0.0/8", "a private address (RFC 1918)"),
