@@ -94,8 +94,9 @@ class FaultInjectionTest {
         assertEquals("Finished", run.job().path("status").path("overview").asText(), run.job().toString());
         ItemCounters c = run.counters();
         assertNull(c.violation(lines), c.toString());
-        assertEquals(2, c.failedGather(), c.toString());
-        assertEquals(PHOTOS_PER_JOB, c.delivered(), c.toString());
+        JsonNode errors = client.logs(jobId, "minLevel=Error").get("entries");
+        assertEquals(2, c.failedGather(), c + "; failures: " + errors);
+        assertEquals(PHOTOS_PER_JOB, c.delivered(), c + "; failures: " + errors);
 
         // one result line per delivered item
         List<Long> results = resultIndices(jobId);
@@ -113,7 +114,6 @@ class FaultInjectionTest {
         requestIds.forEach((index, ids) -> assertEquals(1, ids.size(), "item " + index + " had request ids " + ids));
 
         // exactly one failure entry per failed line
-        JsonNode errors = client.logs(jobId, "minLevel=Error").get("entries");
         Set<Long> failed = new HashSet<>();
         errors.forEach(e -> assertTrue(failed.add(e.path("index").asLong()), "one failure entry per line: " + errors));
         assertEquals(Set.of(7L, 23L), failed);

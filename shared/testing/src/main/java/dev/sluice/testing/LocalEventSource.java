@@ -29,6 +29,14 @@ import java.util.logging.Logger;
  * with an SQSEvent, deletes the messages that did not come back in the partial batch response, and leaves the rest
  * (or the whole batch, when the handler throws) to reappear after their visibility timeout, until the queue's
  * redrive policy moves them to the DLQ.
+ *
+ * <p>With {@code keepInFlight}, the messages of a running invocation stay invisible until it returns (their visibility
+ * is extended every second): on AWS, Lambda refuses a mapping whose queue's visibility timeout is shorter than the
+ * function timeout (AWS recommends 6x, <a href="https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html">
+ * Configuring a queue</a>), so a message is never received again while its invocation runs. The tests' short
+ * visibility (so that a failed message is back in seconds) would otherwise let a slow invocation on a busy machine
+ * see its messages received again, and dead-lettered, while it still works on them. Not for handlers that set a
+ * message's visibility themselves (delivery's backoff).
  */
 public final class LocalEventSource implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LocalEventSource.class.getName());
@@ -43,6 +51,14 @@ public final class LocalEventSource implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
+    private final boolean keepInFlight;
+    private volatile int visibilitySeconds = -1;
+    private static final java.util.concurrent.ScheduledExecutorService HEARTBEAT =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "esm-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
 
     /**
      * @param concurrency   pollers, like the mapping's maximum concurrency
@@ -53,6 +69,17 @@ public final class LocalEventSource implements AutoCloseable {
     public LocalEventSource(SqsClient sqs, String queueUrl, int batchSize, int concurrency,
                             RequestHandler<SQSEvent, SQSBatchResponse> handler, long timeoutMillis,
                             long batchingWindowMillis) {
+        this(sqs, queueUrl, batchSize, concurrency, handler, timeoutMillis, batchingWindowMillis, false);
+    }
+
+    /**
+     * @param keepInFlight extend the visibility of a running invocation's messages until it returns (see the class
+     *                     comment); false for a handler that sets its messages' visibility itself
+     */
+    public LocalEventSource(SqsClient sqs, String queueUrl, int batchSize, int concurrency,
+                            RequestHandler<SQSEvent, SQSBatchResponse> handler, long timeoutMillis,
+                            long batchingWindowMillis, boolean keepInFlight) {
+        this.keepInFlight = keepInFlight;
         this.batchingWindowMillis = batchingWindowMillis;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
@@ -133,6 +160,8 @@ public final class LocalEventSource implements AutoCloseable {
         }
         event.setRecords(records);
         Set<String> failed = new HashSet<>();
+        java.util.concurrent.ScheduledFuture<?> heartbeat = keepInFlight ? HEARTBEAT.scheduleWithFixedDelay(
+                () -> extend(messages), 1, 1, java.util.concurrent.TimeUnit.SECONDS) : null;
         try {
             SQSBatchResponse response = handler.handleRequest(event, new LocalContext(timeoutMillis));
             if (response != null && response.getBatchItemFailures() != null) {
@@ -142,6 +171,10 @@ public final class LocalEventSource implements AutoCloseable {
             // As on Lambda: a thrown invocation fails the whole batch; the messages come back after the timeout.
             LOG.log(Level.WARNING, "handler failed for " + messages.size() + " messages of " + queueArn, e);
             return;
+        } finally {
+            if (heartbeat != null) {
+                heartbeat.cancel(false);
+            }
         }
         List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>();
         for (Message m : messages) {
@@ -153,6 +186,28 @@ public final class LocalEventSource implements AutoCloseable {
         for (int i = 0; i < deletes.size(); i += 10) {
             List<DeleteMessageBatchRequestEntry> group = deletes.subList(i, Math.min(deletes.size(), i + 10));
             sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(group));
+        }
+    }
+
+    /** Sets the messages' visibility to the queue's visibility timeout again, from now. */
+    private void extend(List<Message> messages) {
+        try {
+            if (visibilitySeconds < 0) {
+                visibilitySeconds = Integer.parseInt(sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                                .attributeNames(software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT))
+                        .attributes().get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT));
+            }
+            for (int i = 0; i < messages.size(); i += 10) {
+                List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+                for (Message m : messages.subList(i, Math.min(messages.size(), i + 10))) {
+                    entries.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry.builder()
+                            .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle())
+                            .visibilityTimeout(visibilitySeconds).build());
+                }
+                sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "visibility not extended", e);
         }
     }
 
