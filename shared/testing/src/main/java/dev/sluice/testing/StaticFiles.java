@@ -16,7 +16,7 @@ public final class StaticFiles implements AutoCloseable {
 
     public StaticFiles(Path folder) {
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1000);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
