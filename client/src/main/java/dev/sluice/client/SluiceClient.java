@@ -103,7 +103,27 @@ public final class SluiceClient {
     static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
     private static final int ATTEMPTS = 4;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private volatile HttpClient http = newHttp();
+
+    private static HttpClient newHttp() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /**
+     * True when the server closed a kept-alive connection before sending a byte of the answer: the request was not
+     * read (a server answers or closes before reading; it never reads and then closes silently), so it is safe to
+     * send again, on a new connection (as OkHttp's retryOnConnectionFailure does). The pool may hold several such
+     * connections that the server closed while they were idle, so the next attempt gets a fresh client.
+     */
+    static boolean staleConnection(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.EOFException
+                    || (t.getMessage() != null && t.getMessage().contains("header parser received no bytes"))) {
+                return true;
+            }
+        }
+        return false;
+    }
     private final String base;
     private final String apiKey;
 
@@ -533,7 +553,13 @@ public final class SluiceClient {
                         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 if (attempt < ATTEMPTS) {
-                    backoff(attempt, null);
+                    if (staleConnection(e)) {
+                        HttpClient stale = http;
+                        http = newHttp();
+                        stale.shutdown(); // requests in flight on it still finish
+                    } else {
+                        backoff(attempt, null);
+                    }
                     continue;
                 }
                 throw new UncheckedIOException("cannot reach the Sluice API: " + e.getMessage(), e);
