@@ -117,8 +117,8 @@ public final class SluiceClient {
      */
     static boolean staleConnection(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.io.EOFException
-                    || (t.getMessage() != null && t.getMessage().contains("header parser received no bytes"))) {
+            // the JDK client's words for an EOF before the first byte of the status line (Http1Response)
+            if (t.getMessage() != null && t.getMessage().contains("header parser received no bytes")) {
                 return true;
             }
         }

@@ -48,13 +48,13 @@ public final class WebhookClient {
         }
     }
 
-    private final HttpClient http;
+    private final dev.sluice.core.net.FreshConnections http;
     private final dev.sluice.core.net.OutboundGuard guard;
 
     public WebhookClient(Duration connectTimeout, dev.sluice.core.net.OutboundGuard guard) {
         this.guard = guard;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = new dev.sluice.core.net.FreshConnections(() -> HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build());
     }
 
     public dev.sluice.core.net.OutboundGuard guard() {
@@ -68,16 +68,29 @@ public final class WebhookClient {
         if (refusal != null) {
             return new Response(Response.REFUSED, refusal.code() + ": " + refusal.reason(), null);
         }
+        long endNanos = System.nanoTime() + timeout.toNanos();
+        HttpClient client = http.client();
+        Response response = post(client, endpoint, headers, body, timeout, endNanos);
+        if (response == null) {
+            http.renew(client); // a pooled connection the receiver had closed, the POST unread: once more on a new one
+            response = post(http.client(), endpoint, headers, body, timeout, endNanos);
+        }
+        return response != null ? response
+                : new Response(0, "connection failed: the receiver closed the connection without an answer", null);
+    }
+
+    /** Null when the POST met a pooled connection the receiver had closed before a byte of answer. */
+    private Response post(HttpClient client, String endpoint, Map<String, String> headers, String body,
+                          Duration timeout, long endNanos) {
         // The request timeout covers only the answer's headers; the body has no deadline in HttpClient. So the whole
         // exchange is awaited at most until the deadline and cancelled then (cancelling closes its connection).
-        long endNanos = System.nanoTime() + timeout.toNanos();
         java.util.concurrent.CompletableFuture<HttpResponse<Void>> exchange;
         try {
             HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(endpoint)).timeout(timeout)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body));
             headers.forEach(builder::header);
-            exchange = http.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding());
+            exchange = client.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding());
         } catch (RuntimeException e) {
             return requestRefused(e);
         }
@@ -96,6 +109,9 @@ public final class WebhookClient {
             }
             if (cause instanceof RuntimeException runtime) {
                 return requestRefused(runtime);
+            }
+            if (dev.sluice.core.net.FreshConnections.staleConnection(cause)) {
+                return null;
             }
             return new Response(0, "connection failed: " + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : " " + cause.getMessage()), null);

@@ -38,7 +38,7 @@ public final class ItemFetcher {
         }
     }
 
-    private final HttpClient http;
+    private final dev.sluice.core.net.FreshConnections http;
     private final ObjectStore objects;
     /** The whole fetch of one item: every attempt's connect, headers and body, and the pauses between them. */
     private final Duration deadline;
@@ -59,8 +59,8 @@ public final class ItemFetcher {
                        dev.sluice.core.AllowedBuckets itemBuckets) {
         this.guard = guard;
         this.itemBuckets = itemBuckets;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = new dev.sluice.core.net.FreshConnections(() -> HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build());
         this.objects = objects;
         this.deadline = deadline;
         this.maxBytes = maxBytes;
@@ -130,6 +130,19 @@ public final class ItemFetcher {
     }
 
     private Fetched http(URI uri, long endNanos) throws IOException, InterruptedException, TimeoutException {
+        HttpClient client = http.client();
+        try {
+            return http(client, uri, endNanos);
+        } catch (IOException e) {
+            if (!dev.sluice.core.net.FreshConnections.staleConnection(e)) {
+                throw e;
+            }
+            http.renew(client); // a pooled connection the server had closed: once more on a new one
+            return http(http.client(), uri, endNanos);
+        }
+    }
+
+    private Fetched http(HttpClient client, URI uri, long endNanos) throws IOException, InterruptedException, TimeoutException {
         dev.sluice.core.net.OutboundGuard.Refusal refusal = guard.check(uri.toString());
         if (refusal != null) {
             return new Fetched(null, "gather." + refusal.code().replace("url.", ""), refusal.reason());
@@ -141,7 +154,7 @@ public final class ItemFetcher {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofNanos(remaining)).GET().build();
         // The request timeout covers only the headers: the body is bounded by waiting for the whole exchange at most
         // until the deadline, and cancelling it then (which closes the connection: a drip-feeding server is cut off).
-        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> info.statusCode() != 200
+        CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, info -> info.statusCode() != 200
                 ? HttpResponse.BodySubscribers.replacing(null)
                 : new CappedBody(maxBytes, info.headers().firstValueAsLong("content-length").orElse(-1)));
         HttpResponse<byte[]> response;

@@ -34,4 +34,23 @@ class WebhookClientTest {
             assertEquals(200, normal.status(), normal.describe());
         }
     }
+
+    /** A pooled connection that the receiver closed while idle, the POST unread: sent again on a new one. */
+    @Test
+    void aKeptAliveConnectionTheReceiverClosed_isPostedAgainOnANewOne() throws Exception {
+        try (dev.sluice.core.net.StaleConnectionServer stale = new dev.sluice.core.net.StaleConnectionServer(6, new byte[0])) {
+            WebhookClient client = new WebhookClient(Duration.ofSeconds(2), new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true));
+            java.util.List<Thread> first = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                first.add(Thread.ofVirtual().start(() -> assertTrue(
+                        client.post(stale.url("/hook"), Map.of(), "{}", Duration.ofSeconds(30)).success())));
+            }
+            for (Thread t : first) {
+                t.join();
+            }
+            WebhookClient.Response again = client.post(stale.url("/hook"), Map.of(), "{}", Duration.ofSeconds(30));
+            assertTrue(again.success(), again.describe());
+            assertEquals(7, stale.answered.get());
+        }
+    }
 }

@@ -157,4 +157,22 @@ class ItemFetcherTest {
         assertEquals(3, flakyCalls.get(), "two 503s, then the bytes");
         assertEquals("gather.http_404", fetcher().fetch(url("/gone.jpg")).errorCode());
     }
+
+    /** A pooled connection that the host closed while idle is no failure: the fetch goes out on a new one. */
+    @Test
+    void aKeptAliveConnectionTheHostClosed_isFetchedAgainOnANewOne() throws Exception {
+        try (dev.sluice.core.net.StaleConnectionServer stale = new dev.sluice.core.net.StaleConnectionServer(6, new byte[]{1, 2, 3})) {
+            ItemFetcher fetcher = fetcher();
+            java.util.List<Thread> first = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                first.add(Thread.ofVirtual().start(() -> assertTrue(fetcher.fetch(stale.url("/a.jpg")).ok())));
+            }
+            for (Thread t : first) {
+                t.join();
+            }
+            ItemFetcher.Fetched again = fetcher.fetch(stale.url("/b.jpg"));
+            assertTrue(again.ok(), again.errorCode() + ": " + again.reason());
+            assertEquals(7, stale.answered.get());
+        }
+    }
 }
