@@ -197,7 +197,7 @@ public final class ApiRouter {
         return switch (resolved) {
             case RouteTable.Found<Handler> found -> found.route().handler().handle(new Call(request, caller, found.parameters()));
             case RouteTable.WrongMethod<Handler> wrong -> new Response(405, errorBody("route.method_not_allowed",
-                    "use " + String.join(" or ", wrong.allow())), Map.of("Allow", wrong.header()));
+                    "use " + alternatives(wrong.allow())), Map.of("Allow", wrong.header()));
             case RouteTable.NotFound<Handler> none -> throw new IllegalStateException("answered above");
         };
     }
@@ -265,6 +265,12 @@ public final class ApiRouter {
             }
         }
         return n;
+    }
+
+    /** "GET", "GET or POST", "GET, PUT or DELETE". */
+    private static String alternatives(java.util.List<String> methods) {
+        int last = methods.size() - 1;
+        return last == 0 ? methods.get(0) : String.join(", ", methods.subList(0, last)) + " or " + methods.get(last);
     }
 
     private static Response ok(Object body) {
