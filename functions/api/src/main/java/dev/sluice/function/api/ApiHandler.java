@@ -34,8 +34,9 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
         } catch (SluiceException e) {
             response = ApiRouter.error(e.kind(), e.code(), e.getMessage());
         }
-        return APIGatewayV2HTTPResponse.builder().withStatusCode(response.status())
-                .withHeaders(Map.of("Content-Type", "application/json"))
+        Map<String, String> headers = new java.util.LinkedHashMap<>(response.headers());
+        headers.put("Content-Type", "application/json");
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(response.status()).withHeaders(headers)
                 .withBody(response.body()).build();
     }
 }

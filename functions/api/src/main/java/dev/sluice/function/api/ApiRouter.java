@@ -4,30 +4,35 @@ import dev.sluice.aws.SluiceServices;
 import dev.sluice.core.Json;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.auth.ApiKeys;
 import dev.sluice.core.dataset.DatasetService;
-import dev.sluice.core.job.Job;
+import dev.sluice.core.deadletter.DeadLetterService;
+import dev.sluice.core.deployment.DeploymentService;
+import dev.sluice.core.execution.ExecutionService;
 import dev.sluice.core.job.JobService;
-import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.job.LogQuery;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.webhook.WebhookService;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The REST contract of ARCHITECTURE.md, v1: every path under /v1/projects/{projectId}, authenticated by
  * {@code Authorization: Bearer <key>}. A key of one project sees 404 for every resource of another. Errors are
  * {@code {"error":{"code","message"}}}, mapped to HTTP here and nowhere else.
+ *
+ * <p>A request is answered in this order: a path no route has is 404 {@code route.not_found} (before the key is
+ * read); then the key (401), the project of the path against the key's (404 {@code project.not_found}), the body's
+ * size (413), the method (405 {@code route.method_not_allowed} with an {@code Allow} header), and the route's
+ * handler. The routes are the table of {@link #routes}, one line each.
  */
 public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** Every route is under the project of the caller's key. */
+    static final String PREFIX = "/v1/projects/{projectId}";
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
-    private static final Pattern PATH = Pattern.compile(
-            "^/v1/projects/([A-Za-z0-9_-]{1,128})/(batch/datasets|models|deployments|batch/webhooks|batch/jobs|dead-letters|api-keys|executions)(?:/([A-Za-z0-9_-]{1,128})(/logs|/results|/report|/secret|:cancel|:retry|:test|:redrive)?)?/?$");
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -45,15 +50,122 @@ public final class ApiRouter {
         }
     }
 
-    public record Response(int status, String body) {
+    /** An answer: status, JSON body, and the headers it needs besides Content-Type (a 405's Allow). */
+    public record Response(int status, String body, Map<String, String> headers) {
+        public Response {
+            headers = Map.copyOf(headers);
+        }
+
+        public Response(int status, String body) {
+            this(status, body, Map.of());
+        }
+    }
+
+    /** A request matched to its route: the authenticated caller and the path parameters the table extracted. */
+    record Call(Request request, ApiKeys.Principal caller, Map<String, String> path) {
+        String project() {
+            return caller.projectId();
+        }
+
+        /** The id the route names after its collection (the template's one parameter besides projectId). */
+        String id() {
+            String id = null;
+            for (Map.Entry<String, String> e : path.entrySet()) {
+                if (!e.getKey().equals("projectId")) {
+                    if (id != null) {
+                        throw new IllegalStateException("a route with two ids: " + path.keySet());
+                    }
+                    id = e.getValue();
+                }
+            }
+            if (id == null) {
+                throw new IllegalStateException("a route without an id: " + path.keySet());
+            }
+            return id;
+        }
+
+        String query(String name) {
+            return request.param(name);
+        }
+
+        /** A listing's page: {@code limit} 1..1000 and the {@code page} cursor (400 {@code request.bad_*}). */
+        PageRequest page() {
+            return PageRequest.of(query("limit"), query("page"));
+        }
+
+        /** The JSON body as the type (400 {@code request.body_required}, {@code request.malformed_json}). */
+        <T> T body(Class<T> type) {
+            if (request.body() == null || request.body().isBlank()) {
+                throw SluiceException.invalid("request.body_required", "send a JSON body");
+            }
+            try {
+                return Json.read(request.body(), type);
+            } catch (IllegalArgumentException e) {
+                throw SluiceException.invalid("request.malformed_json", e.getMessage());
+            }
+        }
+
+        /** The JSON body as the type, or null when there is none. */
+        <T> T optionalBody(Class<T> type) {
+            return request.body() == null || request.body().isBlank() ? null : body(type);
+        }
+    }
+
+    /** What a route runs. */
+    interface Handler {
+        Response handle(Call call);
     }
 
     private final SluiceServices services;
-    private final dev.sluice.core.deadletter.DeadLetterService deadLetters;
+    private final RouteTable<Handler> routes;
 
     public ApiRouter(SluiceServices services) {
         this.services = services;
-        this.deadLetters = services.deadLetters();
+        this.routes = routes(services, services.deadLetters());
+    }
+
+    /**
+     * The API v1, one line per route: method, path under {@link #PREFIX}, what it runs. README's API section lists the
+     * same routes (ApiRoutesTest keeps the two equal). Building the table runs none of the services.
+     */
+    static RouteTable<Handler> routes(SluiceServices s, DeadLetterService deadLetters) {
+        return new RouteTable<Handler>(PREFIX)
+                .get("/batch/datasets", c -> ok(s.datasets.list(c.project(), c.page())))
+                .post("/batch/datasets", c -> created(s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))
+                .get("/batch/datasets/{datasetId}", c -> ok(s.datasets.get(c.project(), c.id())))
+                .get("/models", c -> ok(s.models.list(c.project(), c.page())))
+                .post("/models", c -> created(s.models.create(c.project(), c.body(ModelService.CreateRequest.class))))
+                .get("/models/{modelId}", c -> ok(s.models.get(c.project(), c.id())))
+                .delete("/models/{modelId}", c -> deleted(c, () -> s.models.delete(c.project(), c.id())))
+                .get("/deployments", c -> ok(s.deployments.list(c.project(), c.page())))
+                .post("/deployments", c -> created(s.deployments.create(c.project(), c.body(DeploymentService.CreateRequest.class))))
+                .get("/deployments/{deploymentId}", c -> ok(s.deployments.get(c.project(), c.id())))
+                .delete("/deployments/{deploymentId}", c -> deleted(c, () -> s.deployments.delete(c.project(), c.id())))
+                .get("/batch/webhooks", c -> ok(s.webhooks.list(c.project(), c.page())))
+                .post("/batch/webhooks", c -> created(s.webhooks.create(c.project(), c.body(WebhookService.CreateRequest.class))))
+                .get("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.get(c.project(), c.id())))
+                .put("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.update(c.project(), c.id(), c.body(WebhookService.UpdateRequest.class))))
+                .delete("/batch/webhooks/{webhookId}", c -> deleted(c, () -> s.webhooks.delete(c.project(), c.id())))
+                .put("/batch/webhooks/{webhookId}/secret", c -> ok(s.webhooks.rotateSecret(c.project(), c.id())))
+                .post("/batch/webhooks/{webhookId}:test", c -> ok(s.webhooks.test(c.project(), c.id())))
+                .get("/batch/jobs", c -> ok(s.jobs.list(c.project(), c.page())))
+                .post("/batch/jobs", c -> created(s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))
+                .get("/batch/jobs/{jobId}", c -> ok(s.jobs.get(c.project(), c.id())))
+                .post("/batch/jobs/{jobId}:cancel", c -> ok(s.jobs.cancel(c.project(), c.id())))
+                .post("/batch/jobs/{jobId}:retry", c -> created(s.jobs.retry(c.project(), c.id())))
+                .get("/batch/jobs/{jobId}/logs", c -> ok(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query()))))
+                .get("/batch/jobs/{jobId}/results", c -> ok(s.jobs.results(c.project(), c.id())))
+                .get("/dead-letters", c -> ok(deadLetters.list(c.project(), c.page())))
+                .get("/dead-letters/{deadLetterId}", c -> ok(deadLetters.get(c.project(), c.id())))
+                .post("/dead-letters/{deadLetterId}:redrive", c -> created(deadLetters.redrive(c.project(), c.id())))
+                .get("/api-keys", c -> ok(s.apiKeys.list(c.project(), c.page())))
+                .post("/api-keys", c -> created(s.apiKeys.create(c.project(), c.optionalBody(ApiKeys.CreateRequest.class))))
+                .delete("/api-keys/{keyId}", c -> ok(s.apiKeys.revoke(c.caller(), c.id())))
+                .get("/executions", c -> ok(s.executions.list(c.project(), c.page())))
+                .post("/executions", c -> created(s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
+                .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
+                .get("/executions/{executionId}/report", c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
+                .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())));
     }
 
     public Response handle(Request request) {
@@ -69,135 +181,25 @@ public final class ApiRouter {
     }
 
     private Response route(Request request) {
-        Matcher m = PATH.matcher(request.path() == null ? "" : request.path());
-        if (!m.matches()) {
+        RouteTable.Resolution<Handler> resolved = routes.resolve(request.method(), request.path());
+        if (resolved instanceof RouteTable.NotFound<Handler>) {
             return error(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
         }
-        dev.sluice.core.auth.ApiKeys.Principal caller = services.apiKeys.authenticate(request.header("Authorization"));
-        String projectId = caller.projectId();
-        if (!projectId.equals(m.group(1))) {
+        ApiKeys.Principal caller = services.apiKeys.authenticate(request.header("Authorization"));
+        String projectId = resolved.parameters().get("projectId");
+        if (!caller.projectId().equals(projectId)) {
             throw new SluiceException(SluiceException.Kind.NOT_FOUND, "project.not_found",
-                    "project " + m.group(1) + " does not exist for this API key");
+                    "project " + projectId + " does not exist for this API key");
         }
-        String collection = m.group(2);
-        String id = m.group(3);
-        boolean logs = "/logs".equals(m.group(4));
-        boolean cancel = ":cancel".equals(m.group(4));
-        String action = m.group(4);
-        String method = request.method().toUpperCase(Locale.ROOT);
         if (request.body() != null && utf8Length(request.body()) > MAX_BODY_BYTES) {
             throw tooLarge();
         }
-        if ("/results".equals(action)) {
-            require(method, "GET", collection.equals("batch/jobs"));
-            return ok(200, services.jobs.results(projectId, id));
-        }
-        if ("/secret".equals(action)) {
-            require(method, "PUT", collection.equals("batch/webhooks"));
-            return ok(200, services.webhooks.rotateSecret(projectId, id));
-        }
-        if (":test".equals(action)) {
-            require(method, "POST", collection.equals("batch/webhooks"));
-            return ok(200, services.webhooks.test(projectId, id));
-        }
-        if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("PUT")) {
-            return ok(200, services.webhooks.update(projectId, id, body(request, WebhookService.UpdateRequest.class)));
-        }
-        if (collection.equals("api-keys") && id != null && action == null && method.equals("DELETE")) {
-            return ok(200, services.apiKeys.revoke(caller, id));
-        }
-        if (collection.equals("models") && id != null && action == null && method.equals("DELETE")) {
-            return deleted(id, () -> services.models.delete(projectId, id));
-        }
-        if (collection.equals("batch/webhooks") && id != null && action == null && method.equals("DELETE")) {
-            return deleted(id, () -> services.webhooks.delete(projectId, id));
-        }
-        if (":redrive".equals(action)) {
-            require(method, "POST", collection.equals("dead-letters"));
-            return ok(201, deadLetters.redrive(projectId, id));
-        }
-        if (":retry".equals(action)) {
-            require(method, "POST", collection.equals("batch/jobs"));
-            return ok(201, services.jobs.retry(projectId, id));
-        }
-        if ("/report".equals(action)) {
-            require(method, "GET", collection.equals("executions"));
-            return ok(200, services.executions.report(projectId, id, request.param("page")));
-        }
-        if (cancel) {
-            require(method, "POST", collection.equals("batch/jobs") || collection.equals("executions"));
-            return ok(200, collection.equals("executions") ? services.executions.cancel(projectId, id)
-                    : services.jobs.cancel(projectId, id));
-        }
-        if (logs) {
-            require(method, "GET", collection.equals("batch/jobs"));
-            return ok(200, logs(projectId, id, request));
-        }
-        PageRequest page = id == null && method.equals("GET") ? PageRequest.of(request.param("limit"), request.param("page")) : null;
-        return switch (collection) {
-            case "batch/datasets" -> id == null
-                    ? (method.equals("POST") ? ok(201, services.datasets.create(projectId, body(request, DatasetService.CreateRequest.class)))
-                    : list(method, () -> services.datasets.list(projectId, page)))
-                    : get(method, () -> services.datasets.get(projectId, id));
-            case "models" -> id == null
-                    ? (method.equals("POST") ? ok(201, services.models.create(projectId, body(request, ModelService.CreateRequest.class)))
-                    : list(method, () -> services.models.list(projectId, page)))
-                    : get(method, () -> services.models.get(projectId, id));
-            case "deployments" -> id == null
-                    ? (method.equals("POST") ? ok(201, services.deployments.create(projectId, body(request, dev.sluice.core.deployment.DeploymentService.CreateRequest.class)))
-                    : list(method, () -> services.deployments.list(projectId, page)))
-                    : method.equals("DELETE") ? deleted(id, () -> services.deployments.delete(projectId, id))
-                    : get(method, () -> services.deployments.get(projectId, id));
-            case "batch/webhooks" -> id == null
-                    ? (method.equals("POST") ? ok(201, services.webhooks.create(projectId, body(request, WebhookService.CreateRequest.class)))
-                    : list(method, () -> services.webhooks.list(projectId, page)))
-                    : get(method, () -> services.webhooks.get(projectId, id));
-            case "batch/jobs" -> id == null
-                    ? (method.equals("POST") ? ok(201, services.jobs.create(projectId, body(request, JobService.CreateRequest.class)))
-                    : list(method, () -> services.jobs.list(projectId, page)))
-                    : get(method, () -> services.jobs.get(projectId, id));
-            case "api-keys" -> id == null
-                    ? (method.equals("POST") ? ok(201, services.apiKeys.create(projectId, optionalBody(request, dev.sluice.core.auth.ApiKeys.CreateRequest.class)))
-                    : list(method, () -> services.apiKeys.list(projectId, page)))
-                    : error(SluiceException.Kind.NOT_FOUND, "route.not_found", "keys are listed and revoked, not read one by one");
-            case "executions" -> id == null
-                    ? (method.equals("POST") ? ok(201, services.executions.start(projectId, body(request, dev.sluice.core.execution.ExecutionService.StartRequest.class)))
-                    : list(method, () -> services.executions.list(projectId, page)))
-                    : get(method, () -> services.executions.get(projectId, id));
-            case "dead-letters" -> id == null
-                    ? list(method, () -> deadLetters.list(projectId, page))
-                    : get(method, () -> deadLetters.get(projectId, id));
-            default -> error(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
+        return switch (resolved) {
+            case RouteTable.Found<Handler> found -> found.route().handler().handle(new Call(request, caller, found.parameters()));
+            case RouteTable.WrongMethod<Handler> wrong -> new Response(405, errorBody("route.method_not_allowed",
+                    "use " + alternatives(wrong.allow())), Map.of("Allow", wrong.header()));
+            case RouteTable.NotFound<Handler> none -> throw new IllegalStateException("answered above");
         };
-    }
-
-    private Object logs(String projectId, String jobId, Request request) {
-        Job job = services.jobs.get(projectId, jobId);
-        long after = longParam(request, "afterTime", -1);
-        long before = longParam(request, "beforeTime", Long.MAX_VALUE / 2);
-        long max = longParam(request, "maxEntries", 1000);
-        if (max < 1 || max > 1000) {
-            throw SluiceException.invalid("logs.bad_max_entries", "maxEntries must be 1..1000");
-        }
-        String minLevel = request.param("minLevel");
-        if (minLevel != null && !minLevel.equals(LogEntry.INFO) && !minLevel.equals(LogEntry.ERROR)) {
-            throw SluiceException.invalid("logs.bad_min_level", "minLevel must be Info or Error");
-        }
-        return services.jobStore.logs(job.id(), after, before, LogEntry.ERROR.equals(minLevel), (int) max,
-                request.param("page"));
-    }
-
-    private static long longParam(Request request, String name, long fallback) {
-        String value = request.param(name);
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw SluiceException.invalid("request.bad_" + name.replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT),
-                    name + " must be an integer (epoch milliseconds)");
-        }
     }
 
     /**
@@ -265,49 +267,23 @@ public final class ApiRouter {
         return n;
     }
 
-    private static void require(String method, String expected, boolean routeExists) {
-        if (!routeExists) {
-            throw new SluiceException(SluiceException.Kind.NOT_FOUND, "route.not_found", "no such API");
-        }
-        if (!method.equals(expected)) {
-            throw new SluiceException(SluiceException.Kind.METHOD_NOT_ALLOWED, "route.method_not_allowed", "use " + expected);
-        }
+    /** "GET", "GET or POST", "GET, PUT or DELETE". */
+    private static String alternatives(java.util.List<String> methods) {
+        int last = methods.size() - 1;
+        return last == 0 ? methods.get(0) : String.join(", ", methods.subList(0, last)) + " or " + methods.get(last);
     }
 
-    private static Response deleted(String id, Runnable delete) {
+    private static Response ok(Object body) {
+        return new Response(200, Json.write(body));
+    }
+
+    private static Response created(Object body) {
+        return new Response(201, Json.write(body));
+    }
+
+    private static Response deleted(Call call, Runnable delete) {
         delete.run();
-        return ok(200, Map.of("id", id, "deleted", true));
-    }
-
-    private static Response get(String method, java.util.function.Supplier<Object> getter) {
-        require(method, "GET", true);
-        return ok(200, getter.get());
-    }
-
-    private static Response list(String method, java.util.function.Supplier<Object> lister) {
-        if (!method.equals("GET")) {
-            throw new SluiceException(SluiceException.Kind.METHOD_NOT_ALLOWED, "route.method_not_allowed", "use GET or POST");
-        }
-        return ok(200, lister.get());
-    }
-
-    private static <T> T optionalBody(Request request, Class<T> type) {
-        return request.body() == null || request.body().isBlank() ? null : body(request, type);
-    }
-
-    private static <T> T body(Request request, Class<T> type) {
-        if (request.body() == null || request.body().isBlank()) {
-            throw SluiceException.invalid("request.body_required", "send a JSON body");
-        }
-        try {
-            return Json.read(request.body(), type);
-        } catch (IllegalArgumentException e) {
-            throw SluiceException.invalid("request.malformed_json", e.getMessage());
-        }
-    }
-
-    private static Response ok(int status, Object body) {
-        return new Response(status, Json.write(body));
+        return ok(Map.of("id", call.id(), "deleted", true));
     }
 
     static Response error(SluiceException.Kind kind, String code, String message) {
@@ -319,6 +295,10 @@ public final class ApiRouter {
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
         };
-        return new Response(status, Json.write(Map.of("error", Map.of("code", code, "message", message))));
+        return new Response(status, errorBody(code, message));
+    }
+
+    private static String errorBody(String code, String message) {
+        return Json.write(Map.of("error", Map.of("code", code, "message", message)));
     }
 }

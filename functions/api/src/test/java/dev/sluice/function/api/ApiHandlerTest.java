@@ -56,6 +56,23 @@ class ApiHandlerTest {
     }
 
     @Test
+    void aKnownPathWithAnotherMethod_is405WithAllow_andAnUnknownPathIs404() {
+        APIGatewayV2HTTPEvent event = Events.load("api-list-jobs.json", APIGatewayV2HTTPEvent.class);
+        event.getRequestContext().getHttp().setMethod("DELETE");
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, new LocalEventSource.LocalContext(30_000));
+        assertEquals(405, response.getStatusCode(), response.getBody());
+        assertEquals("route.method_not_allowed", Json.tree(response.getBody()).path("error").path("code").asText());
+        assertEquals("GET, POST", response.getHeaders().get("Allow"));
+        assertEquals("application/json", response.getHeaders().get("Content-Type"));
+
+        event.setRawPath(event.getRawPath() + "/batchjob_1/nothing");
+        response = handler.handleRequest(event, new LocalEventSource.LocalContext(30_000));
+        assertEquals(404, response.getStatusCode(), response.getBody());
+        assertEquals("route.not_found", Json.tree(response.getBody()).path("error").path("code").asText());
+        assertEquals(null, response.getHeaders().get("Allow"));
+    }
+
+    @Test
     void eventWithoutKey_is401WithStableCode() {
         APIGatewayV2HTTPResponse response = invoke("api-get-job-without-key.json");
         assertEquals(401, response.getStatusCode());

@@ -135,6 +135,17 @@ public final class JobService {
     }
 
     /**
+     * A page of the project's job's item log, oldest first: 404 for another project's job or an id of another kind,
+     * then the query is checked ({@link LogQuery}: 400 with a stable code). The page's {@code nextPage} (null on the
+     * last page) continues exactly where it stopped.
+     */
+    public JobStore.LogPage logs(String projectId, String id, LogQuery query) {
+        Job job = get(projectId, id);
+        LogQuery.Checked q = query.check();
+        return jobs.logs(job.id(), q.afterTime(), q.beforeTime(), q.errorsOnly(), q.max(), q.page());
+    }
+
+    /**
      * Cancels a Waiting or Running job at once. Batches that workers receive from now on are skipped (they check the
      * job per batch), batches in hand finish, and the lines the fan-out has not sent yet are skipped.
      */
