@@ -42,6 +42,10 @@ public final class FakeCore {
     public final FakeObjectStore objects = new FakeObjectStore();
     public final FakeBatchQueue queue = new FakeBatchQueue();
     public final FakeExecutionStore executions = new FakeExecutionStore();
+    public final FakeFolderStore folders = new FakeFolderStore();
+    /** The bucket executions and s3:// items may reach with the functions' own role. */
+    public static final String USER_BUCKET = "user-bucket";
+    public static final String DATA_BUCKET = "data";
     public final FakePredictor predictor = new FakePredictor();
     public final FakeItemFetcher fetcher = new FakeItemFetcher();
     public final FakeWebhookClient webhookClient = new FakeWebhookClient();
@@ -89,8 +93,8 @@ public final class FakeCore {
     }
 
     public ExecutionService executionService() {
-        return new ExecutionService(executions, new ModelService(catalog, objects, clock), null, new FileList(objects),
-                queue, clock, false, name -> Optional.empty(), AllowedBuckets.none("data"));
+        return new ExecutionService(executions, new ModelService(catalog, objects, clock), folders, new FileList(objects),
+                queue, clock, false, name -> Optional.empty(), new AllowedBuckets(java.util.Set.of(USER_BUCKET), DATA_BUCKET));
     }
 
     public JobService jobService() {
@@ -152,6 +156,21 @@ public final class FakeCore {
                 new Job.Status(state, state.name(), null, ItemCounters.ZERO, itemCount, now), now, now);
         jobs.create(job);
         return job;
+    }
+
+    /** A Pending execution of a ready model from s3://user-bucket/in to s3://user-bucket/out, stored. */
+    public dev.sluice.core.execution.Execution pendingExecution(long jobTimeoutSeconds, int parallelism) {
+        long now = clock.nowMillis();
+        Model model = readyModel();
+        var spec = new dev.sluice.core.execution.Execution.Spec(model.id(), model.status().checksum(),
+                new dev.sluice.core.execution.Folder(USER_BUCKET, "in"), new dev.sluice.core.execution.Folder(USER_BUCKET, "out"),
+                dev.sluice.core.execution.FileType.CSV, dev.sluice.core.execution.FileType.CSV, jobTimeoutSeconds, 0,
+                parallelism, java.util.Map.of(), null, null);
+        var e = new dev.sluice.core.execution.Execution(Ids.newId(Ids.EXECUTION, now), dev.sluice.core.execution.Execution.OBJECT,
+                PROJECT, spec, new dev.sluice.core.execution.Execution.Status(dev.sluice.core.execution.Execution.State.Pending,
+                null, null, 0, 0, 0, null, null), now, now);
+        executions.create(e);
+        return e;
     }
 
     public Job runningJob(long itemCount, String webhookId) {
