@@ -1,5 +1,6 @@
 package dev.sluice.core.fakes;
 
+import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobState;
@@ -28,9 +29,9 @@ class FakeJobStoreContractTest extends JobStoreContract {
     void oneTransactionCannotHoldTwoCopiesOfACommitAsOnDynamoDb() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        JobStore.StageCommit c = new JobStore.StageCommit(job.id(), "inference", "b0", ItemCounters.ZERO, List.of(), 0, null);
+        JobStore.StageCommit c = new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", ItemCounters.ZERO, List.of(), 0, null);
 
         assertThrows(IllegalArgumentException.class, () -> store.commitTogether(List.of(c, c)));
-        assertFalse(store.isCommitted(job.id(), "inference", "b0"));
+        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"));
     }
 }

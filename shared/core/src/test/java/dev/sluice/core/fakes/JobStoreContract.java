@@ -1,5 +1,7 @@
 package dev.sluice.core.fakes;
 
+import dev.sluice.core.delivery.DeliveryService;
+import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.Ids;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
@@ -55,25 +57,25 @@ public abstract class JobStoreContract {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
 
-        assertTrue(store.commit(commit(job, "inference", "b0", 2, List.of(), null)));
-        assertFalse(store.commit(commit(job, "inference", "b0", 2, List.of(), null)));
-        assertTrue(store.commit(commit(job, "delivery", "b0", 0, List.of(), null)), "another stage, another entry");
+        assertTrue(store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null)));
+        assertFalse(store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null)));
+        assertTrue(store.commit(commit(job, DeliveryService.STAGE, "b0", 0, List.of(), null)), "another stage, another entry");
 
         assertEquals(2, counters(store, job).delivered());
-        assertTrue(store.isCommitted(job.id(), "inference", "b0"));
-        assertFalse(store.isCommitted(job.id(), "inference", "b1"));
+        assertTrue(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"));
+        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b1"));
     }
 
     @Test
     void commitTogetherAppliesAllOrNothing() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        store.commit(commit(job, "inference", "b1", 1, List.of(), null));
+        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
 
-        assertFalse(store.commitTogether(List.of(commit(job, "inference", "b0", 2, List.of(), "p0"),
-                commit(job, "inference", "b1", 1, List.of(), "p0"))));
+        assertFalse(store.commitTogether(List.of(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), "p0"),
+                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), "p0"))));
 
-        assertFalse(store.isCommitted(job.id(), "inference", "b0"), "nothing of a failed transaction is written");
+        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"), "nothing of a failed transaction is written");
         assertEquals(1, counters(store, job).delivered());
         assertEquals(List.of(), store.resultParts(job.id()));
     }
@@ -82,10 +84,10 @@ public abstract class JobStoreContract {
     void commitAllAppliesTheOthersWhenOneWasAppliedBefore() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        store.commit(commit(job, "inference", "b1", 1, List.of(), null));
+        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
 
-        List<Boolean> applied = store.commitAll(List.of(commit(job, "inference", "b0", 1, List.of(), null),
-                commit(job, "inference", "b1", 1, List.of(), null), commit(job, "inference", "b2", 1, List.of(), null)));
+        List<Boolean> applied = store.commitAll(List.of(commit(job, BatchProcessor.STAGE, "b0", 1, List.of(), null),
+                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null), commit(job, BatchProcessor.STAGE, "b2", 1, List.of(), null)));
 
         assertEquals(List.of(true, false, true), applied);
         assertEquals(3, counters(store, job).delivered());
@@ -96,8 +98,8 @@ public abstract class JobStoreContract {
         JobStore store = store();
         Job ghost = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, "x", "proj_contract", null, null, now, now);
 
-        assertThrows(RuntimeException.class, () -> store.commitTogether(List.of(commit(ghost, "inference", "b0", 1, List.of(), null))));
-        assertFalse(store.isCommitted(ghost.id(), "inference", "b0"));
+        assertThrows(RuntimeException.class, () -> store.commitTogether(List.of(commit(ghost, BatchProcessor.STAGE, "b0", 1, List.of(), null))));
+        assertFalse(store.isCommitted(ghost.id(), BatchProcessor.STAGE, "b0"));
     }
 
     @Test
@@ -107,7 +109,7 @@ public abstract class JobStoreContract {
         List<StageCommit> commits = new ArrayList<>();
         for (int b = 0; b < 150; b++) {
             int batch = b;
-            commits.add(commit(job, "inference", "b" + b, 1, List.of(LogEntry.info("ItemPredicted", now, "u", batch,
+            commits.add(commit(job, BatchProcessor.STAGE, "b" + b, 1, List.of(LogEntry.info("ItemPredicted", now, "u", batch,
                     "Predicted", 1)), null));
         }
 
@@ -143,10 +145,10 @@ public abstract class JobStoreContract {
     void finishIfCompleteNeedsARunningJobWithEveryItemTerminal() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 3);
-        store.commit(commit(job, "inference", "b0", 2, List.of(), null));
+        store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null));
 
         assertFalse(store.finishIfComplete(job.id(), now));
-        store.commit(commit(job, "inference", "b1", 1, List.of(), null));
+        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
         assertTrue(store.finishIfComplete(job.id(), now));
         assertFalse(store.finishIfComplete(job.id(), now), "once");
 
@@ -159,10 +161,10 @@ public abstract class JobStoreContract {
     void resultPartsAreThePartsOfCommittedInferenceBatchesEachOnce() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        store.commitTogether(List.of(commit(job, "inference", "b0", 1, List.of(), "parts/p01"),
-                commit(job, "inference", "b1", 1, List.of(), "parts/p01")));
-        store.commit(commit(job, "inference", "b2", 1, List.of(), "parts/p2"));
-        store.commit(commit(job, "delivery", "b3", 1, List.of(), "parts/not-a-result"));
+        store.commitTogether(List.of(commit(job, BatchProcessor.STAGE, "b0", 1, List.of(), "parts/p01"),
+                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), "parts/p01")));
+        store.commit(commit(job, BatchProcessor.STAGE, "b2", 1, List.of(), "parts/p2"));
+        store.commit(commit(job, DeliveryService.STAGE, "b3", 1, List.of(), "parts/not-a-result"));
 
         assertEquals(List.of("parts/p01", "parts/p2"), store.resultParts(job.id()).stream().sorted().toList());
     }
@@ -177,7 +179,7 @@ public abstract class JobStoreContract {
                 entries.add(i % 3 == 0 ? LogEntry.failure("ItemFailedGather", now + b, "u" + i, i, "FailedGather", "gather.x")
                         : LogEntry.info("ItemGathered", now + b, "u" + i, i, "Gathered", 1));
             }
-            store.commit(new StageCommit(job.id(), "inference", "b" + b, ItemCounters.ZERO, entries, now + b, null));
+            store.commit(new StageCommit(job.id(), BatchProcessor.STAGE, "b" + b, ItemCounters.ZERO, entries, now + b, null));
         }
 
         List<Long> all = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.sluice.core.inference;
 
+import dev.sluice.core.delivery.DeliveryService;
 import dev.sluice.core.AllowedBuckets;
 import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Item;
@@ -75,7 +76,7 @@ class BatchProcessorTest {
     void noDeliveryIsSentForABatchWhoseDeliveryIsAlreadyCommitted() {
         var hook = core.webhook(null, null);
         Job job = core.runningJob(4, hook.id());
-        core.jobs.commit(new JobStore.StageCommit(job.id(), "delivery", "b0", ItemCounters.ZERO, List.of(), 0, null));
+        core.jobs.commit(new JobStore.StageCommit(job.id(), DeliveryService.STAGE, "b0", ItemCounters.ZERO, List.of(), 0, null));
 
         core.batchProcessor().process(List.of(batch(job, 0, 4)));
 
@@ -140,8 +141,8 @@ class BatchProcessorTest {
         }
         assertEquals(16, seen.size());
         assertEquals(2, small.jobs.resultParts(job.id()).size());
-        assertEquals(small.jobs.partOf(job.id(), "inference", "b0"), small.jobs.partOf(job.id(), "inference", "b2"));
-        assertNotEquals(small.jobs.partOf(job.id(), "inference", "b0"), small.jobs.partOf(job.id(), "inference", "b3"));
+        assertEquals(small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b0"), small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b2"));
+        assertNotEquals(small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b0"), small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b3"));
         assertEquals(JobState.Finished, small.jobs.state(job.id()));
     }
 

@@ -1,5 +1,7 @@
 package dev.sluice.core.job;
 
+import dev.sluice.core.delivery.DeliveryService;
+import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.Json;
 import dev.sluice.core.delivery.DeliveryMessage;
 import dev.sluice.core.fakes.FakeBatchQueue;
@@ -31,8 +33,8 @@ class JobCompletionTest {
     void aJobIsSettledOnceHoweverOftenSettleIsCalled() {
         var hook = core.webhook(null, null);
         Job job = core.runningJob(2, hook.id());
-        commit(job, "inference", "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 0, 0, 0), List.of(), "results/p0.ndjson");
-        commit(job, "delivery", "b0", new ItemCounters(0, 0, 0, 0, 0, 0, 2, 0, 0), List.of(), null);
+        commit(job, BatchProcessor.STAGE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 0, 0, 0), List.of(), "results/p0.ndjson");
+        commit(job, DeliveryService.STAGE, "b0", new ItemCounters(0, 0, 0, 0, 0, 0, 2, 0, 0), List.of(), null);
 
         completion.settle(job.id());
         completion.settle(job.id());
@@ -53,7 +55,7 @@ class JobCompletionTest {
     void aRunningJobWithItemsStillOpenIsNotSettled() {
         var hook = core.webhook(null, null);
         Job job = core.runningJob(2, hook.id());
-        commit(job, "inference", "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0), List.of(), null);
+        commit(job, BatchProcessor.STAGE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0), List.of(), null);
 
         completion.settle(job.id());
 
@@ -98,7 +100,7 @@ class JobCompletionTest {
                         : LogEntry.failure("ItemFailedPredict", 0, "u" + i, i, "FailedPredict", "predict.failed: " + i));
             }
             core.clock.advance(1);
-            commit(job, "inference", "b" + b, new ItemCounters(500, 0, 500, 0, 250, 250, 250, 0, 0), entries,
+            commit(job, BatchProcessor.STAGE, "b" + b, new ItemCounters(500, 0, 500, 0, 250, 250, 250, 0, 0), entries,
                     "results/part-" + b + ".ndjson");
         }
 

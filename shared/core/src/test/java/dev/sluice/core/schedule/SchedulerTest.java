@@ -1,5 +1,6 @@
 package dev.sluice.core.schedule;
 
+import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Item;
 import dev.sluice.core.execution.Execution;
@@ -81,7 +82,7 @@ class SchedulerTest {
     void aRunningJobThatMadeNoProgressForTheStallTimeFailsAndProgressResetsTheClock() {
         Job job = core.runningJob(4, null);
         core.clock.advance(Scheduler.STALL_MILLIS);
-        core.jobs.commit(new JobStore.StageCommit(job.id(), "inference", "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0),
+        core.jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0),
                 List.of(), core.clock.nowMillis(), null));
         core.clock.advance(Scheduler.STALL_MILLIS);
         assertEquals(0, scheduler.sweep().failed(), "exactly the stall time after the last progress: not yet");
@@ -98,7 +99,7 @@ class SchedulerTest {
     @Test
     void aRunningJobWhoseItemsAreAllAccountedIsFinishedAndSettled() {
         Job job = core.runningJob(2, null);
-        core.jobs.commit(new JobStore.StageCommit(job.id(), "inference", "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 2, 0, 0),
+        core.jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 2, 0, 0),
                 List.of(), 0, null));
 
         Scheduler.Sweep sweep = scheduler.sweep();
