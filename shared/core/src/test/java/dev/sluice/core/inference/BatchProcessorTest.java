@@ -287,4 +287,20 @@ class BatchProcessorTest {
         assertNotNull(core.jobs.get(gpu.id()).orElseThrow());
         assertFalse(core.jobs.isCommitted(gpu.id(), BatchProcessor.STAGE, "b0"));
     }
+
+    @Test
+    void theGpuPoolRunsOneTensorOverEveryBatchOfACallAndSplitsTheOutputsBackToTheirBatches() {
+        Job job = core.runningJob(8, null);
+        core.predictor.failPredict(5, "predict.failed: test");
+        BatchProcessor gpu = new BatchProcessor(core.jobs, core.catalog, core.fetcher, core.predictor, core.objects,
+                core.queue, core.clock, true, core.completion());
+
+        assertEquals(List.of(true, true), gpu.process(List.of(batch(job, 0, 4), batch(job, 4, 4))));
+
+        assertEquals(List.of(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L)), core.predictor.calls(), "one tensor");
+        String b0 = core.jobs.partOf(job.id(), BatchProcessor.STAGE, "b0");
+        assertEquals(b0, core.jobs.partOf(job.id(), BatchProcessor.STAGE, "b1"), "one part for the call");
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 6L, 7L), linesOf(b0), "each output went back to its own item");
+        assertEquals(new ItemCounters(8, 0, 8, 0, 7, 1, 7, 0, 0), core.jobs.counters(job.id()));
+    }
 }
