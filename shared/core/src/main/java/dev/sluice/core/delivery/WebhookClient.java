@@ -14,7 +14,7 @@ import java.util.Optional;
  * POST — connect, sending, the answer's headers and its body — however slowly the receiver sends; past it the
  * exchange is cancelled, which closes the connection.
  */
-public final class WebhookClient {
+public class WebhookClient { // not final: unit tests of delivery give it a fake subclass
     /** status is 0 when no HTTP answer came; retryAfterMs is the server's Retry-After, if any. */
     public record Response(int status, String error, Long retryAfterMs) {
         static final int REFUSED = -1;

@@ -49,6 +49,8 @@ public final class BatchProcessor {
     private final Clock clock;
     private final boolean oneTensorPerCall;
     private final dev.sluice.core.job.JobCompletion completion;
+    /** See {@link #GATHER_PATIENCE_MILLIS}; shorter only in unit tests. */
+    private final long gatherPatienceMillis;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
     /** Ready models are immutable; cache them per container by id. */
     private final Map<String, Model> models = new ConcurrentHashMap<>();
@@ -61,6 +63,15 @@ public final class BatchProcessor {
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
                           dev.sluice.core.job.JobCompletion completion) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+                GATHER_PATIENCE_MILLIS);
+    }
+
+    /** As above, with the gather patience in milliseconds (unit tests: a slow host deferred without waiting 5 s). */
+    BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor, ObjectStore objects,
+                   BatchQueue queue, Clock clock, boolean oneTensorPerCall,
+                   dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis) {
+        this.gatherPatienceMillis = gatherPatienceMillis;
         this.completion = completion;
         this.oneTensorPerCall = oneTensorPerCall;
         this.jobs = jobs;
@@ -103,7 +114,7 @@ public final class BatchProcessor {
             // fetch deadline in all, not one per batch queued behind it. Batch i+1 is decoded and preprocessed while
             // the model runs batch i.
             List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
-            long patienceEnd = System.nanoTime() + GATHER_PATIENCE_MILLIS * 1_000_000;
+            long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
             Future<Staged> next = stageAsync(batches.get(0), gathering.get(0), jobsById);
             for (int i = 0; i < batches.size(); i++) {
                 BatchMessage batch = batches.get(i);
@@ -198,7 +209,7 @@ public final class BatchProcessor {
     private void predictAcrossBatches(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
                                       List<Boolean> done, List<Outcome> outcomes) {
         List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
-        long patienceEnd = System.nanoTime() + GATHER_PATIENCE_MILLIS * 1_000_000;
+        long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
         Map<Integer, List<Gathered>> gathered = new HashMap<>();
         Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
         for (int i = 0; i < batches.size(); i++) {

@@ -31,7 +31,7 @@ import java.time.Duration;
  * deadline allows, at most {@value #ATTEMPTS} times in all, {@value #RETRY_PAUSE_MILLIS} ms and then twice that
  * apart, before the item fails with the last reason.
  */
-public final class ItemFetcher {
+public class ItemFetcher { // not final: unit tests of the inference stage give it a fake subclass
     public record Fetched(byte[] bytes, String errorCode, String reason) {
         public boolean ok() {
             return bytes != null;

@@ -1,0 +1,121 @@
+package dev.sluice.core.execution;
+
+import dev.sluice.core.fakes.FakeCore;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.port.TableFormat;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A file task's outcomes that need no model run: files of an ended execution are skipped, a file settled before is not
+ * run again, and a file that cannot be had or read fails with a stable code while the execution moves on.
+ */
+class ExecutionRunnerTest {
+    private final FakeCore core = new FakeCore();
+    private final ExecutionService service = core.executionService();
+    private final Folder in = new Folder(FakeCore.USER_BUCKET, "in");
+    private int reads;
+    /** Reads nothing: a file reaching it is "unreadable" (the happy path needs a real format and model). */
+    private final TableFormat formats = new TableFormat() {
+        @Override
+        public Table read(FileType type, Path file) throws IOException {
+            reads++;
+            throw new IOException("not a " + type + " file");
+        }
+
+        @Override
+        public void write(FileType type, Table table, Path file) {
+            throw new UnsupportedOperationException();
+        }
+    };
+    private final ExecutionRunner runner = new ExecutionRunner(core.executions, service,
+            new ModelService(core.catalog, core.objects, core.clock), formats, null, core.predictor, core.fetcher, core.clock);
+
+    private Execution running(int files, int parallelism) {
+        IntStream.range(0, files).forEach(i -> core.folders.put(in, i + ".csv", new byte[]{1}));
+        Execution e = core.pendingExecution(0, parallelism);
+        service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
+        return e;
+    }
+
+    private Execution get(Execution e) {
+        return core.executions.get(FakeCore.PROJECT, e.id()).orElseThrow();
+    }
+
+    private Execution.FileReport settled(Execution e, long index) {
+        return core.executions.settledFiles(e.id(), index, index + 1).get(0);
+    }
+
+    @Test
+    void aFileOfAnEndedExecutionIsSkippedWithoutBeingRead() {
+        Execution e = running(2, 2);
+        service.cancel(FakeCore.PROJECT, e.id());
+
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv"));
+
+        assertEquals(Execution.FileState.Skipped, settled(e, 0).status());
+        assertTrue(settled(e, 0).reason().startsWith("execution.ended: "));
+        assertEquals(0, reads);
+        Execution ended = get(e);
+        assertEquals(2, ended.status().skippedFiles(), "every file not settled by the end counts as skipped");
+        assertEquals(0, ended.status().failedFiles());
+    }
+
+    @Test
+    void aFileSettledBeforeIsNotRunAgainButItsSlotMovesOn() {
+        Execution e = running(3, 1);
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv"));
+        int readsAfterFirst = reads;
+        int tasksAfterFirst = core.queue.sent(dev.sluice.core.port.BatchQueue.Name.INFERENCE).size();
+
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv")); // SQS redelivered it
+
+        assertEquals(readsAfterFirst, reads, "not downloaded and read again");
+        assertEquals(1, get(e).status().failedFiles(), "counted once");
+        assertEquals(tasksAfterFirst + 1, core.queue.sent(dev.sluice.core.port.BatchQueue.Name.INFERENCE).size(),
+                "the slot's next task is sent again, in case the first run died before sending it");
+    }
+
+    @Test
+    void aFileThatCannotBeReadFailsWithItsCodeAndTheExecutionGoesOn() {
+        Execution e = running(2, 2);
+
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv"));
+
+        Execution.FileReport r = settled(e, 0);
+        assertEquals(Execution.FileState.Failed, r.status());
+        assertTrue(r.reason().startsWith("execution.file_unreadable: cannot read 0.csv as CSV"), r.reason());
+        assertEquals(Execution.State.Running, get(e).status().overview());
+    }
+
+    @Test
+    void aFileGoneSinceTheListingFailsAsFileGone() {
+        Execution e = running(2, 2);
+
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 1, "vanished.csv"));
+
+        assertTrue(settled(e, 1).reason().startsWith("execution.file_gone: "), settled(e, 1).reason());
+        assertEquals(0, reads);
+    }
+
+    @Test
+    void theLastFileSettledEndsTheExecutionFailedWhenAnyFileFailed() {
+        Execution e = running(2, 2);
+
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv"));
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 1, "1.csv"));
+
+        Execution done = get(e);
+        assertEquals(Execution.State.Failed, done.status().overview());
+        assertEquals(2, done.status().failedFiles());
+        assertEquals(List.of(0L, 1L), core.executions.settledFiles(e.id(), 0, 10).stream()
+                .map(Execution.FileReport::index).toList());
+    }
+}

@@ -1,0 +1,58 @@
+package dev.sluice.core.fakes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.core.IdKind;
+import dev.sluice.core.Json;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.port.Catalog;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * An in-memory {@link Catalog} with the DynamoDB adapter's rules ({@code DynamoCatalog}): documents are stored as JSON
+ * (a read returns a copy, as a round trip through the table does), keyed by project and id; a read of one kind finds
+ * nothing for an id without the kind's prefix, or a stored record whose {@code object} or {@code id} differ.
+ * {@link #list} returns one page of the kind's records in id order (no cursor).
+ */
+public final class FakeCatalog implements Catalog {
+    private final Map<String, TreeMap<String, String>> docs = new HashMap<>();
+
+    @Override
+    public synchronized void put(String projectId, String id, Object document) {
+        docs.computeIfAbsent(projectId, p -> new TreeMap<>()).put(id, Json.write(document));
+    }
+
+    @Override
+    public synchronized <T> Optional<T> get(String projectId, IdKind<T> kind, String id) {
+        if (!kind.names(id)) {
+            return Optional.empty();
+        }
+        String json = docs.getOrDefault(projectId, new TreeMap<>()).get(id);
+        if (json == null) {
+            return Optional.empty();
+        }
+        JsonNode doc = Json.tree(json);
+        if (!kind.object().equals(doc.path("object").asText()) || !id.equals(doc.path("id").asText())) {
+            return Optional.empty();
+        }
+        return Optional.of(Json.read(json, kind.type()));
+    }
+
+    @Override
+    public synchronized void delete(String projectId, String id) {
+        docs.getOrDefault(projectId, new TreeMap<>()).remove(id);
+    }
+
+    @Override
+    public synchronized <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page) {
+        List<T> records = docs.getOrDefault(projectId, new TreeMap<>()).entrySet().stream()
+                .filter(e -> e.getKey().startsWith(kind.prefix() + "_")).limit(page.limit())
+                .map(e -> Json.read(e.getValue(), kind.type())).toList();
+        return new Page<>(records, null, null);
+    }
+}

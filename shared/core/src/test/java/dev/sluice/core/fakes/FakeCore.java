@@ -1,0 +1,179 @@
+package dev.sluice.core.fakes;
+
+import dev.sluice.core.AllowedBuckets;
+import dev.sluice.core.Ids;
+import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.dataset.DatasetService;
+import dev.sluice.core.dataset.ItemParser;
+import dev.sluice.core.deadletter.DeadLetterService;
+import dev.sluice.core.delivery.DeliveryService;
+import dev.sluice.core.execution.ExecutionService;
+import dev.sluice.core.execution.FileList;
+import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.core.inference.ItemFetcher;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobCompletion;
+import dev.sluice.core.job.JobService;
+import dev.sluice.core.job.JobSpec;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.model.Model;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.schedule.Scheduler;
+import dev.sluice.core.webhook.Webhook;
+import dev.sluice.core.webhook.WebhookService;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every port of the core as an in-memory fake, the services built over them the way the functions build them over
+ * the AWS adapters, and the records a test starts from (a ready model, a webhook, a dataset, a job). One instance per
+ * test; nothing is shared between tests.
+ */
+public final class FakeCore {
+    public static final String PROJECT = "proj_test";
+
+    public final FakeClock clock = new FakeClock();
+    public final FakeJobStore jobs;
+    public final FakeCatalog catalog = new FakeCatalog();
+    public final FakeObjectStore objects = new FakeObjectStore();
+    public final FakeBatchQueue queue = new FakeBatchQueue();
+    public final FakeExecutionStore executions = new FakeExecutionStore();
+    public final FakeFolderStore folders = new FakeFolderStore();
+    /** The bucket executions and s3:// items may reach with the functions' own role. */
+    public static final String USER_BUCKET = "user-bucket";
+    public static final String DATA_BUCKET = "data";
+    public final FakePredictor predictor = new FakePredictor();
+    public final FakeItemFetcher fetcher = new FakeItemFetcher();
+    public final FakeWebhookClient webhookClient = new FakeWebhookClient();
+
+    public FakeCore() {
+        this(FakeJobStore.DYNAMO_TRANSACT_ACTIONS);
+    }
+
+    /** @param transactionActions the job store's actions per transaction (DynamoDB: 100) */
+    public FakeCore(int transactionActions) {
+        this.jobs = new FakeJobStore(clock, transactionActions);
+    }
+
+    // ---- services ----
+
+    public JobCompletion completion() {
+        return new JobCompletion(jobs, objects, queue, clock);
+    }
+
+    /** The Lambda mode: one tensor per batch. */
+    public BatchProcessor batchProcessor() {
+        return batchProcessor(fetcher);
+    }
+
+    public BatchProcessor batchProcessor(ItemFetcher itemFetcher) {
+        return new BatchProcessor(jobs, catalog, itemFetcher, predictor, objects, queue, clock, false, completion());
+    }
+
+    public WebhookService webhookService() {
+        return new WebhookService(catalog, clock, false, webhookClient);
+    }
+
+    public DeliveryService delivery() {
+        return new DeliveryService(jobs, webhookService(), webhookClient, queue, clock, completion());
+    }
+
+    public DatasetService datasetService() {
+        return new DatasetService(catalog, objects, queue, clock);
+    }
+
+    /** @param reserveMillis the time left at which the fan-out hands over to a continuation */
+    public FanoutService fanout(long reserveMillis) {
+        return new FanoutService(jobs, catalog, datasetService(), objects, queue, new ItemParser(false), clock,
+                reserveMillis, completion());
+    }
+
+    public ExecutionService executionService() {
+        return new ExecutionService(executions, new ModelService(catalog, objects, clock), folders, new FileList(objects),
+                queue, clock, false, name -> Optional.empty(), new AllowedBuckets(java.util.Set.of(USER_BUCKET), DATA_BUCKET));
+    }
+
+    public JobService jobService() {
+        return new JobService(jobs, datasetService(), new ModelService(catalog, objects, clock), webhookService(),
+                queue, clock, completion(), objects, null);
+    }
+
+    public DeadLetterService deadLetters() {
+        return new DeadLetterService(jobs, catalog, queue, fanout(0), delivery(), jobService(), completion(), clock,
+                executionService());
+    }
+
+    public Scheduler scheduler() {
+        return new Scheduler(jobs, clock, completion(), deadLetters(), executionService());
+    }
+
+    // ---- records to start from ----
+
+    public Model readyModel() {
+        long now = clock.nowMillis();
+        Model model = new Model(Ids.newId(Ids.MODEL, now), Model.OBJECT, "m", PROJECT, Model.Task.ImageClassification,
+                new Model.Source(Model.Source.UPLOADED_ONNX), Model.Preprocess.IMAGENET, List.of("cat", "dog"),
+                new Model.Status(Model.State.Ready, null, "sha256:0", 10L, null), now, now);
+        catalog.put(PROJECT, model.id(), model);
+        return model;
+    }
+
+    public Webhook webhook(Integer maxRetries, Long maxBackoffMs) {
+        long now = clock.nowMillis();
+        Webhook webhook = new Webhook(Ids.newId(Ids.WEBHOOK, now), Webhook.OBJECT, "hook", PROJECT,
+                new Webhook.Spec("https://hooks.example.com/in", new Webhook.Retries(maxRetries, maxBackoffMs)),
+                dev.sluice.core.webhook.WebhookSignature.newSecret(), now, now);
+        catalog.put(PROJECT, webhook.id(), webhook);
+        return webhook;
+    }
+
+    /** A Ready dataset of these NDJSON lines (each followed by a newline), stored where the fan-out reads it. */
+    public Dataset dataset(List<String> lines) {
+        long now = clock.nowMillis();
+        String id = Ids.newId(Ids.DATASET, now);
+        String key = Dataset.objectKey(PROJECT, id);
+        String body = String.join("\n", lines) + "\n";
+        objects.put(key, body.getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
+        Dataset dataset = new Dataset(id, Dataset.OBJECT, "d", PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
+                new Dataset.Status(Dataset.State.Ready, null, (long) lines.size(), (long) body.length(),
+                        objects.etag(key), null), now, now);
+        catalog.put(PROJECT, id, dataset);
+        return dataset;
+    }
+
+    /** A job in the given state over itemCount lines; webhookId may be null (results are then delivered by S3). */
+    public Job job(JobState state, long itemCount, String webhookId, int batchSize, String datasetId) {
+        long now = clock.nowMillis();
+        JobSpec spec = new JobSpec(datasetId == null ? Ids.newId(Ids.DATASET, now) : datasetId,
+                new JobSpec.Deployment(readyModel().id()),
+                webhookId == null ? null : new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhookId))),
+                null, null, batchSize);
+        Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, "job", PROJECT, spec,
+                new Job.Status(state, state.name(), null, ItemCounters.ZERO, itemCount, now), now, now);
+        jobs.create(job);
+        return job;
+    }
+
+    /** A Pending execution of a ready model from s3://user-bucket/in to s3://user-bucket/out, stored. */
+    public dev.sluice.core.execution.Execution pendingExecution(long jobTimeoutSeconds, int parallelism) {
+        long now = clock.nowMillis();
+        Model model = readyModel();
+        var spec = new dev.sluice.core.execution.Execution.Spec(model.id(), model.status().checksum(),
+                new dev.sluice.core.execution.Folder(USER_BUCKET, "in"), new dev.sluice.core.execution.Folder(USER_BUCKET, "out"),
+                dev.sluice.core.execution.FileType.CSV, dev.sluice.core.execution.FileType.CSV, jobTimeoutSeconds, 0,
+                parallelism, java.util.Map.of(), null, null);
+        var e = new dev.sluice.core.execution.Execution(Ids.newId(Ids.EXECUTION, now), dev.sluice.core.execution.Execution.OBJECT,
+                PROJECT, spec, new dev.sluice.core.execution.Execution.Status(dev.sluice.core.execution.Execution.State.Pending,
+                null, null, 0, 0, 0, null, null), now, now);
+        executions.create(e);
+        return e;
+    }
+
+    public Job runningJob(long itemCount, String webhookId) {
+        return job(JobState.Running, itemCount, webhookId, JobSpec.DEFAULT_BATCH_SIZE, null);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.sluice.core.fakes;
+
+import dev.sluice.core.execution.Folder;
+import dev.sluice.core.port.FolderStore;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * In-memory folders with the S3 adapter's contract ({@code UserFolders}): a listing gives names relative to the
+ * folder in key order, at most max a page, and a cursor to continue from (null on the last page); a download of a
+ * file over maxBytes fails with {@link FileTooLargeException}, of a missing one with {@link FileNotFoundException};
+ * an upload replaces the file of that name. {@link #withCredentials} returns the same folders and records the key.
+ */
+public final class FakeFolderStore implements FolderStore {
+    private final Map<String, TreeMap<String, byte[]>> folders = new HashMap<>();
+    private final List<String> credentials = new ArrayList<>();
+
+    private TreeMap<String, byte[]> of(Folder folder) {
+        return folders.computeIfAbsent(folder.uri(), k -> new TreeMap<>());
+    }
+
+    @Override
+    public synchronized Listing list(Folder folder, String cursor, int max) {
+        var names = (cursor == null ? of(folder) : of(folder).tailMap(cursor, false)).keySet().stream().limit(max).toList();
+        String next = names.size() == max && of(folder).higherKey(names.get(names.size() - 1)) != null
+                ? names.get(names.size() - 1) : null;
+        return new Listing(names, next);
+    }
+
+    @Override
+    public synchronized void download(Folder folder, String name, Path to, long maxBytes) throws IOException {
+        byte[] bytes = of(folder).get(name);
+        if (bytes == null) {
+            throw new FileNotFoundException(folder.keyOf(name) + " does not exist");
+        }
+        if (bytes.length > maxBytes) {
+            throw new FileTooLargeException(name, bytes.length, maxBytes);
+        }
+        Files.write(to, bytes);
+    }
+
+    @Override
+    public synchronized void upload(Folder folder, String name, Path from, String contentType) throws IOException {
+        of(folder).put(name, Files.readAllBytes(from));
+    }
+
+    @Override
+    public synchronized FolderStore withCredentials(String accessKeyId, String secretAccessKey) {
+        credentials.add(accessKeyId);
+        return this;
+    }
+
+    // ---- for tests ----
+
+    public synchronized void put(Folder folder, String name, byte[] bytes) {
+        of(folder).put(name, bytes.clone());
+    }
+
+    public synchronized byte[] get(Folder folder, String name) {
+        byte[] bytes = of(folder).get(name);
+        return bytes == null ? null : bytes.clone();
+    }
+
+    public synchronized List<String> names(Folder folder) {
+        return List.copyOf(of(folder).keySet());
+    }
+
+    /** The access key ids folders were reached with. */
+    public synchronized List<String> credentials() {
+        return List.copyOf(credentials);
+    }
+}

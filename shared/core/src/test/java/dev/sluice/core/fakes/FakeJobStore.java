@@ -1,0 +1,326 @@
+package dev.sluice.core.fakes;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Page;
+import dev.sluice.core.PageRequest;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.port.JobStore;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * An in-memory {@link JobStore} with the contract of the DynamoDB adapter ({@code DynamoJobStore} in shared/aws):
+ *
+ * <ul>
+ * <li>a commit writes a ledger entry {@code stage#batchId} that must not exist, adds its counter deltas and progress
+ * to the job and appends its log entries, all or nothing ({@link #commitTogether}: false, and nothing written, when
+ * any ledger entry exists; a transaction naming one ledger entry twice is refused, as DynamoDB refuses two actions on
+ * one item; a commit for a job that does not exist throws, as the job update's {@code attribute_exists} condition
+ * cancels the transaction for a reason other than the ledger);</li>
+ * <li>{@link #atomicGroups} splits greedily by the same action count as the adapter (1 ledger item + 1 log record per
+ * commit with entries, + 1 counter update per job of the group) within {@link #transactionActions} (DynamoDB's 100,
+ * smaller in a test to force several groups); {@link #commitTogether} refuses commits that are not one group;</li>
+ * <li>{@link #transition} is conditional on the current state, keeps the previous reason when given none, and stamps
+ * startTime on Running; {@link #finishIfComplete} needs Running and terminal == itemCount;</li>
+ * <li>{@link #logs} returns entries ordered by (commit time, stage, batch), each with its id, paged by an opaque
+ * cursor.</li>
+ * </ul>
+ * Thread-safe (every method is synchronized), since the services call it from virtual threads.
+ */
+public final class FakeJobStore implements JobStore {
+    /** DynamoDB's TransactWriteItems limit (RequestLimits.TRANSACT_ACTIONS in shared/aws). */
+    public static final int DYNAMO_TRANSACT_ACTIONS = 100;
+
+    private final Clock clock;
+    private final int transactionActions;
+    private final Map<String, StoredJob> jobs = new LinkedHashMap<>();
+    /** jobId → (ledger entry {@code stage#batchId} → results part, "" when none), in key order like a DynamoDB sort key. */
+    private final Map<String, TreeMap<String, String>> ledger = new HashMap<>();
+    /** jobId → log records by sort key {@code time#stage#batch}. */
+    private final Map<String, TreeMap<String, List<LogEntry>>> logs = new HashMap<>();
+    private final Map<String, DeliveryProgress> progress = new HashMap<>();
+    private int transactions;
+    private Consumer<List<StageCommit>> beforeTransaction = c -> { };
+
+    private static final class StoredJob {
+        Job job;
+        ItemCounters items = ItemCounters.ZERO;
+        BatchProgress progress = BatchProgress.NONE;
+        Long startTime;
+    }
+
+    public FakeJobStore(Clock clock) {
+        this(clock, DYNAMO_TRANSACT_ACTIONS);
+    }
+
+    /** @param transactionActions the most actions one atomic write may hold (DynamoDB: 100) */
+    public FakeJobStore(Clock clock, int transactionActions) {
+        this.clock = clock;
+        this.transactionActions = transactionActions;
+    }
+
+    public int transactionActions() {
+        return transactionActions;
+    }
+
+    /**
+     * Runs before every transaction, with its commits, inside the store's lock: a test commits a duplicate of one of
+     * them here to play a second worker that won the race.
+     */
+    public synchronized void beforeTransaction(Consumer<List<StageCommit>> hook) {
+        this.beforeTransaction = hook;
+    }
+
+    // ---- the port ----
+
+    @Override
+    public synchronized void create(Job job) {
+        if (jobs.containsKey(job.id())) {
+            throw new IllegalStateException("job " + job.id() + " exists (attribute_not_exists(jobId) failed)");
+        }
+        StoredJob stored = new StoredJob();
+        stored.job = job;
+        jobs.put(job.id(), stored);
+    }
+
+    @Override
+    public synchronized Optional<Job> get(String jobId) {
+        StoredJob s = jobs.get(jobId);
+        return s == null ? Optional.empty() : Optional.of(view(s));
+    }
+
+    private Job view(StoredJob s) {
+        Job j = s.job;
+        Job.Status st = j.status();
+        return new Job(j.id(), j.object(), j.name(), j.projectId(), j.spec(),
+                new Job.Status(st.overview(), st.message(), st.reason(), s.items, st.itemCount(), j.updateTime(),
+                        Job.Progress.of(s.progress.batchesSent(), s.progress.batchesDone(), s.progress.batchMillis(),
+                                s.startTime, s.items, st.itemCount(), clock.nowMillis())),
+                j.createTime(), j.updateTime());
+    }
+
+    @Override
+    public synchronized Page<Job> list(String projectId, PageRequest page) {
+        List<Job> all = jobs.values().stream().filter(s -> s.job.projectId().equals(projectId)).map(this::view)
+                .sorted(java.util.Comparator.comparing(Job::id).reversed()).limit(page.limit()).toList();
+        return new Page<>(all, null, null);
+    }
+
+    @Override
+    public synchronized boolean transition(String jobId, Set<JobState> from, JobState to, String message,
+                                           String reason, long now) {
+        StoredJob s = jobs.get(jobId);
+        if (s == null || !from.contains(s.job.status().overview())) {
+            return false;
+        }
+        if (to == JobState.Running) {
+            s.startTime = now;
+        }
+        setStatus(s, to, message, reason == null ? s.job.status().reason() : reason, now);
+        return true;
+    }
+
+    private static void setStatus(StoredJob s, JobState to, String message, String reason, long now) {
+        Job j = s.job;
+        Job.Status st = j.status();
+        s.job = new Job(j.id(), j.object(), j.name(), j.projectId(), j.spec(),
+                new Job.Status(to, message, reason, st.items(), st.itemCount(), now), j.createTime(), now);
+    }
+
+    @Override
+    public synchronized List<Boolean> commitAll(List<StageCommit> commits) {
+        List<Boolean> applied = new ArrayList<>();
+        for (List<StageCommit> group : atomicGroups(commits)) {
+            if (commitTogether(group)) {
+                group.forEach(c -> applied.add(true));
+            } else if (group.size() == 1) {
+                applied.add(false);
+            } else {
+                for (StageCommit commit : group) {
+                    applied.add(commitTogether(List.of(commit)));
+                }
+            }
+        }
+        return applied;
+    }
+
+    @Override
+    public synchronized boolean commitTogether(List<StageCommit> commits) {
+        if (commits.isEmpty()) {
+            return true;
+        }
+        if (atomicGroups(commits).size() != 1) {
+            throw new IllegalArgumentException(commits.size() + " commits are over one transaction's "
+                    + transactionActions + " actions; commit the groups of atomicGroups one by one");
+        }
+        Set<String> keys = new HashSet<>();
+        for (StageCommit c : commits) {
+            if (!keys.add(c.jobId() + "/" + entry(c))) {
+                throw new IllegalArgumentException("Transaction request cannot include multiple operations on one item: "
+                        + c.jobId() + " " + entry(c));
+            }
+        }
+        beforeTransaction.accept(commits);
+        for (StageCommit c : commits) {
+            if (ledger.getOrDefault(c.jobId(), new TreeMap<>()).containsKey(entry(c))) {
+                return false; // ConditionalCheckFailed on a ledger item: nothing of the transaction is written
+            }
+        }
+        for (StageCommit c : commits) {
+            if (!jobs.containsKey(c.jobId())) {
+                throw new IllegalStateException("TransactionCanceled: job " + c.jobId() + " does not exist");
+            }
+        }
+        transactions++;
+        for (StageCommit c : commits) {
+            ledger.computeIfAbsent(c.jobId(), k -> new TreeMap<>()).put(entry(c), c.resultsPart() == null ? "" : c.resultsPart());
+            StoredJob s = jobs.get(c.jobId());
+            s.items = s.items.plus(c.delta());
+            s.progress = s.progress.plus(c.progress());
+            setStatus(s, s.job.status().overview(), s.job.status().message(), s.job.status().reason(),
+                    Math.max(s.job.updateTime(), c.now()));
+            if (!c.entries().isEmpty()) {
+                String sk = String.format("%013d#%s#%s", c.now(), c.stage(), c.batchId());
+                List<LogEntry> withIds = new ArrayList<>();
+                for (int e = 0; e < c.entries().size(); e++) {
+                    withIds.add(c.entries().get(e).withId(sk + "#" + e));
+                }
+                logs.computeIfAbsent(c.jobId(), k -> new TreeMap<>()).put(sk, withIds);
+            }
+        }
+        return true;
+    }
+
+    private static String entry(StageCommit c) {
+        return c.stage() + "#" + c.batchId();
+    }
+
+    @Override
+    public synchronized List<List<StageCommit>> atomicGroups(List<StageCommit> commits) {
+        List<List<StageCommit>> groups = new ArrayList<>();
+        List<StageCommit> group = new ArrayList<>();
+        Set<String> jobsInGroup = new HashSet<>();
+        int actions = 0;
+        for (StageCommit commit : commits) {
+            int own = 1 + (commit.entries().isEmpty() ? 0 : 1);
+            int extra = own + (jobsInGroup.contains(commit.jobId()) ? 0 : 1);
+            if (!group.isEmpty() && actions + extra > transactionActions) {
+                groups.add(group);
+                group = new ArrayList<>();
+                jobsInGroup.clear();
+                actions = 0;
+                extra = own + 1;
+            }
+            group.add(commit);
+            jobsInGroup.add(commit.jobId());
+            actions += extra;
+        }
+        if (!group.isEmpty()) {
+            groups.add(group);
+        }
+        return groups;
+    }
+
+    @Override
+    public synchronized boolean isCommitted(String jobId, String stage, String batchId) {
+        return ledger.getOrDefault(jobId, new TreeMap<>()).containsKey(stage + "#" + batchId);
+    }
+
+    @Override
+    public synchronized List<String> resultParts(String jobId) {
+        LinkedHashSet<String> parts = new LinkedHashSet<>();
+        ledger.getOrDefault(jobId, new TreeMap<>()).forEach((entry, part) -> {
+            if (entry.startsWith(dev.sluice.core.inference.BatchProcessor.STAGE + "#") && !part.isEmpty()) {
+                parts.add(part);
+            }
+        });
+        return new ArrayList<>(parts);
+    }
+
+    @Override
+    public synchronized boolean finishIfComplete(String jobId, long now) {
+        StoredJob s = jobs.get(jobId);
+        if (s == null || s.job.status().overview() != JobState.Running || s.items.terminal() != s.job.status().itemCount()) {
+            return false;
+        }
+        setStatus(s, JobState.Finished, JobState.Finished.name(), s.job.status().reason(), now);
+        return true;
+    }
+
+    @Override
+    public synchronized List<Job> activeJobs() {
+        return jobs.values().stream().filter(s -> !s.job.status().overview().isTerminal()).map(this::view).toList();
+    }
+
+    /** The cursor is the position in the filtered, ordered entries (opaque to callers, like the adapter's). */
+    @Override
+    public synchronized LogPage logs(String jobId, long afterTime, long beforeTime, boolean errorsOnly, int max,
+                                     String cursor) {
+        List<LogEntry> matching = new ArrayList<>();
+        logs.getOrDefault(jobId, new TreeMap<>()).forEach((sk, entries) -> {
+            long time = Long.parseLong(sk.substring(0, 13));
+            if (time > afterTime && time < beforeTime) {
+                entries.stream().filter(e -> !errorsOnly || LogEntry.ERROR.equals(e.level())).forEach(matching::add);
+            }
+        });
+        int from = cursor == null ? 0 : Integer.parseInt(cursor);
+        int to = Math.min(matching.size(), from + max);
+        return new LogPage(List.copyOf(matching.subList(from, to)), to < matching.size() ? Integer.toString(to) : null);
+    }
+
+    @Override
+    public synchronized DeliveryProgress deliveryProgress(String jobId, String batchId) {
+        return progress.getOrDefault(jobId + "/" + batchId, DeliveryProgress.NONE);
+    }
+
+    @Override
+    public synchronized void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress p, long now) {
+        // stored as the adapter stores it: a copy, read back later (a caller's later changes do not leak in)
+        progress.put(jobId + "/" + batchId, new DeliveryProgress(new LinkedHashMap<>(p.settled()),
+                new HashMap<>(p.attempts())));
+    }
+
+    // ---- for assertions ----
+
+    /** The job's ledger entries ({@code stage#batchId}) in key order. */
+    public synchronized List<String> ledgerEntries(String jobId) {
+        return List.copyOf(ledger.getOrDefault(jobId, new TreeMap<>()).keySet());
+    }
+
+    /** The results part a ledger entry names, or null. */
+    public synchronized String partOf(String jobId, String stage, String batchId) {
+        String part = ledger.getOrDefault(jobId, new TreeMap<>()).get(stage + "#" + batchId);
+        return part == null || part.isEmpty() ? null : part;
+    }
+
+    /** Every log entry of the job, in log order. */
+    public synchronized List<LogEntry> allLogs(String jobId) {
+        return logs(jobId, -1, Long.MAX_VALUE, false, Integer.MAX_VALUE, null).entries();
+    }
+
+    public synchronized ItemCounters counters(String jobId) {
+        return jobs.get(jobId).items;
+    }
+
+    public synchronized JobState state(String jobId) {
+        return jobs.get(jobId).job.status().overview();
+    }
+
+    /** Transactions that wrote something. */
+    public synchronized int transactions() {
+        return transactions;
+    }
+}

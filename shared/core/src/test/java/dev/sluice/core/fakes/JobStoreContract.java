@@ -1,0 +1,217 @@
+package dev.sluice.core.fakes;
+
+import dev.sluice.core.delivery.DeliveryService;
+import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.core.Ids;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobSpec;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.port.JobStore;
+import dev.sluice.core.port.JobStore.StageCommit;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every {@link JobStore} must do, the services' unit tests rely on it: {@link FakeJobStore} runs it
+ * ({@code FakeJobStoreContractTest}), and so can the DynamoDB adapter against DynamoDB Local (subclass this from the
+ * published test-jar), so the fake cannot drift from the adapter unnoticed.
+ */
+public abstract class JobStoreContract {
+    /** A new, empty store. */
+    protected abstract JobStore store();
+
+    private final long now = 1_800_000_000_000L;
+
+    protected Job newJob(JobStore store, JobState state, long itemCount) {
+        Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, "contract", "proj_contract",
+                new JobSpec(Ids.newId(Ids.DATASET, now), new JobSpec.Deployment(Ids.newId(Ids.MODEL, now)), null, null,
+                        null, 4),
+                new Job.Status(state, state.name(), null, ItemCounters.ZERO, itemCount, now), now, now);
+        store.create(job);
+        return job;
+    }
+
+    private StageCommit commit(Job job, String stage, String batch, long delivered, List<LogEntry> entries, String part) {
+        return new StageCommit(job.id(), stage, batch, new ItemCounters(delivered, 0, delivered, 0, delivered, 0,
+                delivered, 0, 0), entries, now, part);
+    }
+
+    private static ItemCounters counters(JobStore store, Job job) {
+        return store.get(job.id()).orElseThrow().status().items();
+    }
+
+    @Test
+    void aCommitIsAppliedOncePerJobStageAndBatch() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 10);
+
+        assertTrue(store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null)));
+        assertFalse(store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null)));
+        assertTrue(store.commit(commit(job, DeliveryService.STAGE, "b0", 0, List.of(), null)), "another stage, another entry");
+
+        assertEquals(2, counters(store, job).delivered());
+        assertTrue(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"));
+        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b1"));
+    }
+
+    @Test
+    void commitTogetherAppliesAllOrNothing() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 10);
+        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
+
+        assertFalse(store.commitTogether(List.of(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), "p0"),
+                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), "p0"))));
+
+        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"), "nothing of a failed transaction is written");
+        assertEquals(1, counters(store, job).delivered());
+        assertEquals(List.of(), store.resultParts(job.id()));
+    }
+
+    @Test
+    void commitAllAppliesTheOthersWhenOneWasAppliedBefore() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 10);
+        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
+
+        List<Boolean> applied = store.commitAll(List.of(commit(job, BatchProcessor.STAGE, "b0", 1, List.of(), null),
+                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null), commit(job, BatchProcessor.STAGE, "b2", 1, List.of(), null)));
+
+        assertEquals(List.of(true, false, true), applied);
+        assertEquals(3, counters(store, job).delivered());
+    }
+
+    @Test
+    void aCommitOfAJobThatDoesNotExistThrowsAndWritesNoLedgerEntry() {
+        JobStore store = store();
+        Job ghost = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, "x", "proj_contract", null, null, now, now);
+
+        assertThrows(RuntimeException.class, () -> store.commitTogether(List.of(commit(ghost, BatchProcessor.STAGE, "b0", 1, List.of(), null))));
+        assertFalse(store.isCommitted(ghost.id(), BatchProcessor.STAGE, "b0"));
+    }
+
+    @Test
+    void atomicGroupsKeepTheOrderNeverSplitACommitAndEachGroupCommitsTogether() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 1_000);
+        List<StageCommit> commits = new ArrayList<>();
+        for (int b = 0; b < 150; b++) {
+            int batch = b;
+            commits.add(commit(job, BatchProcessor.STAGE, "b" + b, 1, List.of(LogEntry.info("ItemPredicted", now, "u", batch,
+                    "Predicted", 1)), null));
+        }
+
+        List<List<StageCommit>> groups = store.atomicGroups(commits);
+
+        assertTrue(groups.size() > 1, "150 commits with log records are more than one transaction");
+        assertEquals(commits, groups.stream().flatMap(List::stream).toList());
+        for (List<StageCommit> group : groups) {
+            assertTrue(store.commitTogether(group));
+        }
+        assertEquals(150, counters(store, job).delivered());
+        assertEquals(List.of(List.of(commits.get(0))), store.atomicGroups(List.of(commits.get(0))));
+    }
+
+    @Test
+    void aTransitionIsConditionalOnTheCurrentStateAndATerminalJobIsNoLongerActive() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Waiting, 2);
+
+        assertFalse(store.transition(job.id(), EnumSet.of(JobState.Running), JobState.Failed, "Failed", "x", now));
+        assertTrue(store.transition(job.id(), EnumSet.of(JobState.Waiting), JobState.Running, "Running", null, now));
+        assertTrue(store.activeJobs().stream().anyMatch(j -> j.id().equals(job.id())));
+        assertTrue(store.transition(job.id(), EnumSet.of(JobState.Running), JobState.Cancelled, "Cancelled", "user", now));
+        assertFalse(store.transition(job.id(), EnumSet.of(JobState.Running), JobState.Failed, "Failed", "late", now));
+
+        assertEquals(JobState.Cancelled, store.get(job.id()).orElseThrow().status().overview());
+        assertEquals("user", store.get(job.id()).orElseThrow().status().reason());
+        assertTrue(store.activeJobs().stream().noneMatch(j -> j.id().equals(job.id())));
+        assertFalse(store.transition("batchjob_missing", EnumSet.allOf(JobState.class), JobState.Failed, "F", null, now));
+    }
+
+    @Test
+    void finishIfCompleteNeedsARunningJobWithEveryItemTerminal() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 3);
+        store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null));
+
+        assertFalse(store.finishIfComplete(job.id(), now));
+        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
+        assertTrue(store.finishIfComplete(job.id(), now));
+        assertFalse(store.finishIfComplete(job.id(), now), "once");
+
+        assertEquals(JobState.Finished, store.get(job.id()).orElseThrow().status().overview());
+        Job waiting = newJob(store, JobState.Waiting, 0);
+        assertFalse(store.finishIfComplete(waiting.id(), now));
+    }
+
+    @Test
+    void resultPartsAreThePartsOfCommittedInferenceBatchesEachOnce() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 10);
+        store.commitTogether(List.of(commit(job, BatchProcessor.STAGE, "b0", 1, List.of(), "parts/p01"),
+                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), "parts/p01")));
+        store.commit(commit(job, BatchProcessor.STAGE, "b2", 1, List.of(), "parts/p2"));
+        store.commit(commit(job, DeliveryService.STAGE, "b3", 1, List.of(), "parts/not-a-result"));
+
+        assertEquals(List.of("parts/p01", "parts/p2"), store.resultParts(job.id()).stream().sorted().toList());
+    }
+
+    @Test
+    void logsPageThroughEveryEntryOnceInOrderAndFilterErrors() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 100);
+        for (int b = 0; b < 5; b++) {
+            List<LogEntry> entries = new ArrayList<>();
+            for (int i = b * 10; i < b * 10 + 10; i++) {
+                entries.add(i % 3 == 0 ? LogEntry.failure("ItemFailedGather", now + b, "u" + i, i, "FailedGather", "gather.x")
+                        : LogEntry.info("ItemGathered", now + b, "u" + i, i, "Gathered", 1));
+            }
+            store.commit(new StageCommit(job.id(), BatchProcessor.STAGE, "b" + b, ItemCounters.ZERO, entries, now + b, null));
+        }
+
+        List<Long> all = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JobStore.LogPage page = store.logs(job.id(), -1, Long.MAX_VALUE / 2, false, 7, cursor);
+            page.entries().forEach(e -> all.add(e.index()));
+            cursor = page.nextPage();
+            pages++;
+        } while (cursor != null);
+
+        assertEquals(IntStream.range(0, 50).mapToObj(i -> (long) i).toList(), all);
+        assertEquals(8, pages);
+        List<LogEntry> errors = store.logs(job.id(), -1, Long.MAX_VALUE / 2, true, 100, null).entries();
+        assertEquals(IntStream.range(0, 50).filter(i -> i % 3 == 0).mapToObj(i -> (long) i).toList(),
+                errors.stream().map(LogEntry::index).toList());
+        assertEquals(10, store.logs(job.id(), now + 1, now + 3, false, 100, null).entries().size(), "after < time < before");
+    }
+
+    @Test
+    void deliveryProgressIsReadBackAsSaved() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 2);
+        assertEquals(JobStore.DeliveryProgress.NONE, store.deliveryProgress(job.id(), "b0"));
+
+        store.saveDeliveryProgress(job.id(), "b0", new JobStore.DeliveryProgress(
+                Map.of(1L, LogEntry.info("ItemDelivered", now, "u1", 1, "Delivered", 0)), Map.of(1L, 1, 2L, 3)), now);
+
+        JobStore.DeliveryProgress p = store.deliveryProgress(job.id(), "b0");
+        assertEquals(Map.of(1L, 1, 2L, 3), p.attempts());
+        assertEquals("Delivered", p.settled().get(1L).status());
+        assertEquals(JobStore.DeliveryProgress.NONE, store.deliveryProgress(job.id(), "b1"));
+    }
+}
