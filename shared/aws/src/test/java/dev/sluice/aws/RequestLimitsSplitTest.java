@@ -158,11 +158,11 @@ class RequestLimitsSplitTest {
     void transactWriteItems_atMost4MB() {
         DynamoJobStore store = new DynamoJobStore(null, CONFIG);
         List<JobStore.StageCommit> commits = new ArrayList<>();
-        for (int b = 0; b < 8; b++) {
-            commits.add(commit("batchjob_b", "big" + b, 256, 2_000)); // about 0.5 MB of random URLs each
+        for (int b = 0; b < 16; b++) {
+            commits.add(commit("batchjob_b", "big" + b, 256, 2_000)); // about 0.3 MB of gzipped random URLs each
         }
         List<List<JobStore.StageCommit>> groups = store.atomicGroups(commits);
-        assertTrue(groups.size() >= 2, "8 commits of about 0.5 MB: more than one transaction");
+        assertTrue(groups.size() >= 2, "16 commits of about 0.3 MB: more than one transaction");
         for (List<JobStore.StageCommit> g : groups) {
             long bytes = g.stream().flatMap(c -> DynamoJobStore.logRecords(c).stream())
                     .mapToLong(DynamoJobStore::itemBytes).sum();

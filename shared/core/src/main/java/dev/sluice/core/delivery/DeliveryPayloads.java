@@ -13,10 +13,11 @@ import java.nio.charset.StandardCharsets;
  * item's payload alone can exceed the limit. Such a message's payloads go to the data bucket (the claim-check
  * pattern of AWS's SQS Extended Client) and the message carries their key.
  *
- * <p>Why not split a batch into several messages: a batch's payloads differ from one attempt to the next (timings,
- * and predictions where the tensor holds other batches), so a split by size would not cut a redelivered batch at the
- * same places, and parts with the same id holding different items would count items twice or never. One message per
- * batch, whatever its size, keeps the ledger id (the batch id) and each item's retry count exactly as they are.
+ * <p>Why not split a batch into several messages: a batch's payloads can differ from one attempt to the next (the
+ * timings are measured again, an item is fetched again), so a split by size would not always cut a redelivered batch
+ * at the same places, and parts with the same id holding different items would count items twice or never. One
+ * message per batch, whatever its size, keeps the ledger id (the batch id) and each item's retry count as they are.
+ * The stored payloads are named by their content, so a key is written once and read back as written.
  */
 public final class DeliveryPayloads {
     private final ObjectStore objects;
