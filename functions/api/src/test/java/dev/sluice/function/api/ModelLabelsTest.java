@@ -64,14 +64,11 @@ class ModelLabelsTest {
         assertTrue(model.path("status").path("reason").asText().startsWith("model.labels_mismatch: the model's first"
                 + " output is [N, 1000], 1000 class scores, but it has 3 labels"), model.toString());
 
-        ApiRouter.Response dataset = call("POST", "/batch/datasets", Map.of("name", "photos",
-                "source", Map.of("kind", "UploadedNdjson")));
-        String datasetId = Json.tree(dataset.body()).get("id").asText();
-        fixture.clients.s3().putObject(b -> b.bucket(fixture.config.bucket())
-                        .key(Dataset.objectKey(HandlerFixture.PROJECT, datasetId)),
-                RequestBody.fromString("{\"url\":\"https://example.com/a.jpg\"}\n"));
-        assertEquals("Ready", Json.tree(call("GET", "/batch/datasets/" + datasetId, null).body())
-                .path("status").path("overview").asText());
+        // a Ready dataset (counting an upload runs asynchronously)
+        String datasetId = "dataset_labels0001";
+        fixture.services.catalog.put(HandlerFixture.PROJECT, datasetId, new Dataset(datasetId, Dataset.OBJECT, "photos",
+                HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
+                new Dataset.Status(Dataset.State.Ready, null, 1L, 40L, "etag", null), 1, 1));
         ApiRouter.Response job = call("POST", "/batch/jobs", Map.of("name", "j", "spec", Map.of("datasetId", datasetId,
                 "deployment", Map.of("modelId", model.get("id").asText()))));
         assertEquals(400, job.status(), job.body());
