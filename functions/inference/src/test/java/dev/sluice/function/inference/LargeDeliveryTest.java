@@ -52,13 +52,13 @@ class LargeDeliveryTest {
         fixture.close();
     }
 
-    /** Detection-like predictions: 24 boxes per item, and 300 KB of them for the item of line 256. */
+    /** Detection-like predictions: 24 boxes per item, and over 300 KB of them for the item of line 256. */
     static final Predictor DETECTIONS = new Predictor() {
         @Override
         public List<Output> predict(Model model, List<Input> inputs) {
             List<Output> outputs = new ArrayList<>();
             for (Input in : inputs) {
-                int boxes = in.index() == 256 ? 3_000 : 24;
+                int boxes = in.index() == 256 ? 4_500 : 24;
                 List<Map<String, Object>> detections = new ArrayList<>();
                 for (int b = 0; b < boxes; b++) {
                     Map<String, Object> box = new LinkedHashMap<>();
