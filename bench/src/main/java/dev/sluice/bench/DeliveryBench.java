@@ -93,7 +93,7 @@ final class DeliveryBench {
             DeliveryService delivery = new DeliveryService(f.services.jobStore, f.services.webhooks,
                     new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(5),
                             f.services.guard),
-                    noWait, f.services.clock, f.services.completion);
+                    noWait, f.services.objects, f.services.clock, f.services.completion);
             List<List<List<DeliveryService.Received>>> work = new ArrayList<>();
             for (int j = 0; j < jobs; j++) {
                 String jobId = "batchjob_bench" + j;

@@ -193,7 +193,7 @@ class PipelineEndToEndTest {
         String bucket = stack.services.config.bucket();
         Set<Long> resultIndices = new HashSet<>();
         for (var object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)
-                .prefix("results/" + stack.projectId + "/" + jobId + "/parts/")).contents()) {
+                .prefix(dev.sluice.core.ObjectKeys.resultsParts(stack.projectId, jobId))).contents()) {
             String part = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asUtf8String();
             for (String line : part.split("\n")) {
                 assertTrue(resultIndices.add(Json.tree(line).path("item").path("index").asLong()), "duplicate result line");

@@ -46,8 +46,8 @@ final class DataStore extends Construct {
                 .enforceSsl(true)
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .lifecycleRules(List.of(
-                        LifecycleRule.builder().id("results-expire").prefix("results/").expiration(Duration.days(90)).build(),
-                        LifecycleRule.builder().id("uploads-expire").prefix("datasets/").expiration(Duration.days(30)).build(),
+                        LifecycleRule.builder().id("results-expire").prefix(dev.sluice.core.ObjectKeys.RESULTS).expiration(Duration.days(90)).build(),
+                        LifecycleRule.builder().id("uploads-expire").prefix(dev.sluice.core.ObjectKeys.DATASETS).expiration(Duration.days(30)).build(),
                         LifecycleRule.builder().id("abort-incomplete-uploads")
                                 .abortIncompleteMultipartUploadAfter(Duration.days(1)).build()))
                 .build();

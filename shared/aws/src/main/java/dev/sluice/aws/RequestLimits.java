@@ -5,33 +5,88 @@ import java.util.List;
 import java.util.function.ToLongFunction;
 
 /**
- * The AWS request limits Sluice's batched requests are built to respect, in one place. Every batched request is
- * split with {@link #split} before it is sent, so no request is ever refused for its size.
- *
- * <ul>
- *   <li>DynamoDB {@code TransactWriteItems}: at most 100 actions and 4 MB in all
- *       (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html);
- *       one item at most 400 KB
- *       (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items).</li>
- *   <li>SQS {@code SendMessageBatch}, {@code DeleteMessageBatch}, {@code ChangeMessageVisibilityBatch}: at most 10
- *       entries; a send at most 1 MiB for all messages together
- *       (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html).</li>
- * </ul>
+ * The AWS request limits Sluice relies on, in one place, each with the page that states it. Every batched request is
+ * split with {@link #split} (or, for transactions, {@link DynamoJobStore#atomicGroups}) before it is sent, so no
+ * request is ever refused for its size; each limit has a test in {@code RequestLimitsSplitTest} (this module, no
+ * emulator) and the emulator-backed {@code RequestLimitsTest} (shared/testing).
  */
 public final class RequestLimits {
     private RequestLimits() {
     }
 
-    /** Actions in one TransactWriteItems. */
+    // DynamoDB
+
+    /**
+     * Actions in one TransactWriteItems
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+     * Used by DynamoJobStore.atomicGroups / commitTogether.
+     */
     public static final int TRANSACT_ACTIONS = 100;
-    /** Bytes of one TransactWriteItems, all items together (4 MB, counted as 4,000,000 to stay on the safe side). */
+    /** Bytes of one TransactWriteItems, all items together (4 MB, counted as 4,000,000 to stay on the safe side; same page). */
     public static final long TRANSACT_BYTES = 4_000_000;
-    /** Bytes of one DynamoDB item (400 KB, counted as 400,000). */
+    /**
+     * Bytes of one DynamoDB item (400 KB, counted as 400,000)
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items).
+     */
     public static final long ITEM_BYTES = 400_000;
-    /** Entries of one SQS batch request (send, delete, change visibility). */
+    /**
+     * Put/delete requests in one BatchWriteItem (25; 16 MB in all)
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html). Sluice makes no
+     * BatchWriteItem today (its multi-item writes are transactions); a new one splits with this.
+     */
+    public static final int BATCH_WRITE_ITEMS = 25;
+    /** Bytes of one BatchWriteItem (16 MB, counted as 16,000,000; same page). */
+    public static final long BATCH_WRITE_BYTES = 16_000_000;
+    /**
+     * Keys in one BatchGetItem (100; 16 MB of answer)
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). Not used today.
+     */
+    public static final int BATCH_GET_ITEMS = 100;
+    /**
+     * Bytes one Query or Scan reads before it answers with a LastEvaluatedKey (1 MB)
+     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html): every query pages
+     * ({@link Pages}, DynamoJobStore.logs) instead of assuming one answer holds all.
+     */
+    public static final long QUERY_RESPONSE_BYTES = 1_000_000;
+
+    // SQS
+
+    /**
+     * Entries of one SQS batch request: SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html,
+     * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html,
+     * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibilityBatch.html).
+     */
     public static final int SQS_BATCH_ENTRIES = 10;
-    /** Bytes of one SendMessageBatch, all message bodies together (1 MiB). */
+    /** Bytes of one SendMessageBatch, all message bodies together (1 MiB; SendMessageBatch page). */
     public static final long SQS_BATCH_BYTES = 1024 * 1024;
+    /**
+     * Bytes of one SQS message, body and attributes: a queue's MaximumMessageSize, 256 KiB unless set (Sluice's
+     * queues do not set it) (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html,
+     * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html). The core
+     * names the same number as {@link dev.sluice.core.port.BatchQueue#MAX_MESSAGE_BYTES}; SqsBatchQueue refuses a
+     * body over {@link dev.sluice.core.port.BatchQueue#MAX_BODY_BYTES}.
+     */
+    public static final int SQS_MESSAGE_BYTES = 262_144;
+    /**
+     * Messages one ReceiveMessage returns at most (MaxNumberOfMessages 1 to 10)
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html).
+     */
+    public static final int SQS_RECEIVE_MAX = 10;
+
+    // S3
+
+    /**
+     * Keys in one DeleteObjects (1,000)
+     * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html). Sluice deletes no objects in bulk
+     * today (results expire by lifecycle rules); a new bulk delete splits with this.
+     */
+    public static final int S3_DELETE_OBJECTS_KEYS = 1000;
+    /**
+     * Keys one ListObjectsV2 returns at most (1,000) (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html):
+     * listings follow the continuation token.
+     */
+    public static final int S3_LIST_KEYS = 1000;
 
     /**
      * Splits items, in order, into consecutive groups of at most maxCount items whose sizes add up to at most

@@ -135,6 +135,6 @@ public final class SluiceServices {
 
     public DeliveryService delivery() {
         return new DeliveryService(jobStore, webhooks, new WebhookClient(Duration.ofSeconds(5), guard),
-                queue, clock, completion);
+                queue, objects, clock, completion);
     }
 }

@@ -35,9 +35,22 @@ public final class SqsBatchQueue implements BatchQueue {
 
     @Override
     public void send(Name queue, List<String> bodies) {
+        bodies.forEach(SqsBatchQueue::checkSize);
         for (List<String> request : RequestLimits.split(bodies, RequestLimits.SQS_BATCH_ENTRIES,
                 RequestLimits.SQS_BATCH_BYTES, body -> body.getBytes(StandardCharsets.UTF_8).length)) {
             sendBatch(url(queue), request);
+        }
+    }
+
+    /**
+     * Refuses a body over {@link BatchQueue#MAX_BODY_BYTES} UTF-8 bytes before SQS does (it would refuse the whole
+     * request, or a queue with a smaller MaximumMessageSize would): producers keep under it by construction.
+     */
+    static void checkSize(String body) {
+        int bytes = body.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("queue.message_too_large: a message of " + bytes
+                    + " bytes (at most " + MAX_BODY_BYTES + ")");
         }
     }
 
@@ -88,6 +101,7 @@ public final class SqsBatchQueue implements BatchQueue {
 
     @Override
     public void send(Name queue, String body, int delaySeconds) {
+        checkSize(body);
         sqs.sendMessage(b -> b.queueUrl(url(queue)).messageBody(body).delaySeconds(delaySeconds));
     }
 
@@ -121,7 +135,7 @@ public final class SqsBatchQueue implements BatchQueue {
             return List.of();
         }
         String dlq = deadLetterUrl(queue);
-        return sqs.receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(Math.min(RequestLimits.SQS_BATCH_ENTRIES, max))
+        return sqs.receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(Math.min(RequestLimits.SQS_RECEIVE_MAX, max))
                         .visibilityTimeout(300).waitTimeSeconds(0)).messages().stream()
                 .map(m -> new DeadLetterMessage(m.messageId(), m.body(), m.receiptHandle())).toList();
     }

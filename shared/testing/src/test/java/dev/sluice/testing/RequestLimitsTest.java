@@ -182,12 +182,4 @@ class RequestLimitsTest {
         }
         assertEquals(new HashSet<>(bodies), received);
     }
-
-    @Test
-    void split_keepsOrder_andBothBounds() {
-        List<Integer> sizes = List.of(5, 5, 5, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-        List<List<Integer>> groups = RequestLimits.split(sizes, 10, 12, i -> i);
-        assertEquals(List.of(List.of(5, 5), List.of(5), List.of(20), List.of(1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
-                List.of(1, 1)), groups);
-    }
 }

@@ -28,7 +28,7 @@ public record Dataset(String id, String object, String name, String projectId, S
     }
 
     public static String objectKey(String projectId, String datasetId) {
-        return "datasets/" + projectId + "/" + datasetId + ".ndjson";
+        return dev.sluice.core.ObjectKeys.dataset(projectId, datasetId);
     }
 
     public Dataset withStatus(Status newStatus, long now) {

@@ -120,7 +120,7 @@ public final class DeadLetterService {
                         item.url(), item.index(), "FailedPredict", reason)).toList();
                 long n = failed.size();
                 boolean applied = jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, m.batchId(),
-                        new ItemCounters(n, 0, n, 0, 0, n, 0, 0, 0), failed, now, null,
+                        ItemCounters.failedPredict(n), failed, now, null,
                         new JobStore.BatchProgress(0, 1, 0)));
                 completion.settle(job.id());
                 return applied ? record(job, name, m.batchId(), messageId, m.items().stream().map(Item::index).toList(),

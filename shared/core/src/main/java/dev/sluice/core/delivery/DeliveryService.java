@@ -40,6 +40,7 @@ public final class DeliveryService {
     private final BatchQueue queue;
     private final Clock clock;
     private final dev.sluice.core.job.JobCompletion completion;
+    private final DeliveryPayloads payloads;
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** POSTs in flight from this container at once. */
     private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
@@ -60,9 +61,12 @@ public final class DeliveryService {
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.Semaphore> perEndpoint =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** @param objects where the payloads of a message too large for the queue are kept ({@link DeliveryPayloads}) */
     public DeliveryService(JobStore jobs, WebhookService webhooks, WebhookClient client, BatchQueue queue,
-                           Clock clock, dev.sluice.core.job.JobCompletion completion) {
+                           dev.sluice.core.port.ObjectStore objects, Clock clock,
+                           dev.sluice.core.job.JobCompletion completion) {
         this.completion = completion;
+        this.payloads = new DeliveryPayloads(objects);
         this.jobs = jobs;
         this.webhooks = webhooks;
         this.client = client;
@@ -95,19 +99,20 @@ public final class DeliveryService {
         Map<String, Job> jobsById = new HashMap<>();
         Map<String, Webhook> webhooksById = new HashMap<>();
         for (Received r : batch) {
-            DeliveryMessage m = r.message();
-            if (jobs.isCommitted(m.jobId(), STAGE, m.batchId())) {
+            DeliveryMessage queued = r.message();
+            if (jobs.isCommitted(queued.jobId(), STAGE, queued.batchId())) {
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
             }
-            Job job = jobsById.computeIfAbsent(m.jobId(), id -> jobs.get(id).orElse(null));
+            Job job = jobsById.computeIfAbsent(queued.jobId(), id -> jobs.get(id).orElse(null));
             if (job == null) {
-                LOG.warning(() -> "deliveries of unknown job " + m.jobId() + " dropped");
+                LOG.warning(() -> "deliveries of unknown job " + queued.jobId() + " dropped");
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
             }
+            DeliveryMessage m = payloads.resolve(queued);
             Webhook webhook = webhooksById.computeIfAbsent(job.projectId() + "/" + m.webhookId(),
                     k -> webhooks.find(job.projectId(), m.webhookId()));
             if (webhook == null) {
@@ -116,14 +121,14 @@ public final class DeliveryService {
                 List<LogEntry> failed = m.payloads().stream().map(p -> LogEntry.failure("ItemFailedDeliver", now, p.url(),
                         p.index(), "FailedDeliver", "deliver.webhook_deleted: webhook " + m.webhookId() + " was deleted")).toList();
                 commits.add(new JobStore.StageCommit(m.jobId(), STAGE, m.batchId(),
-                        new ItemCounters(0, 0, 0, 0, 0, 0, 0, failed.size(), 0), failed, now, null));
+                        ItemCounters.failedDeliver(failed.size()), failed, now, null));
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
             }
             JobStore.DeliveryProgress progress = r.receiveCount() > 1 || m.isDeferred()
                     ? jobs.deliveryProgress(m.jobId(), m.batchId()) : JobStore.DeliveryProgress.NONE;
-            Attempt attempt = new Attempt(r, webhook, new HashMap<>(progress.settled()), new HashMap<>(progress.attempts()));
+            Attempt attempt = new Attempt(r, m, webhook, new HashMap<>(progress.settled()), new HashMap<>(progress.attempts()));
             for (DeliveryMessage.Payload p : m.payloads()) {
                 if (!attempt.settled.containsKey(p.index())) {
                     attempt.posts.put(p, pool.submit(() -> post(webhook, m.jobId(), p)));
@@ -155,14 +160,18 @@ public final class DeliveryService {
 
     private static final class Attempt {
         final Received received;
+        /** The received message with its payloads in it. */
+        final DeliveryMessage message;
         final Webhook webhook;
         final Map<Long, LogEntry> settled;
         /** POSTs of each item so far, by line index (earlier rounds; this round's are added as they settle). */
         final Map<Long, Integer> posted;
         final Map<DeliveryMessage.Payload, Future<WebhookClient.Response>> posts = new java.util.LinkedHashMap<>();
 
-        Attempt(Received received, Webhook webhook, Map<Long, LogEntry> settled, Map<Long, Integer> posted) {
+        Attempt(Received received, DeliveryMessage message, Webhook webhook, Map<Long, LogEntry> settled,
+                Map<Long, Integer> posted) {
             this.received = received;
+            this.message = message;
             this.webhook = webhook;
             this.settled = settled;
             this.posted = posted;
@@ -175,7 +184,7 @@ public final class DeliveryService {
      * was busy (the batch is sent again as a new message, so waiting costs neither a retry nor an SQS receive).
      */
     private JobStore.StageCommit settle(Attempt a) {
-        DeliveryMessage message = a.received.message();
+        DeliveryMessage message = a.message;
         Map<Long, LogEntry> settled = a.settled;
         Map<Long, String> retriable = new HashMap<>();
         List<Long> deferred = new ArrayList<>();
@@ -231,7 +240,8 @@ public final class DeliveryService {
      * The commit of a batch whose delivery a dead-letter queue ended: items settled by earlier attempts keep their
      * outcome, the others fail with the reason.
      */
-    public JobStore.StageCommit giveUp(DeliveryMessage message, String reason) {
+    public JobStore.StageCommit giveUp(DeliveryMessage queued, String reason) {
+        DeliveryMessage message = payloads.resolve(queued);
         Map<Long, LogEntry> settled = new HashMap<>(jobs.deliveryProgress(message.jobId(), message.batchId()).settled());
         List<Long> rest = message.payloads().stream().map(DeliveryMessage.Payload::index)
                 .filter(i -> !settled.containsKey(i)).toList();
@@ -248,7 +258,7 @@ public final class DeliveryService {
         long delivered = settled.values().stream().filter(e -> "Delivered".equals(e.status())).count();
         long failed = settled.size() - delivered;
         ItemCounters delta = message.isEvent() ? ItemCounters.ZERO
-                : new ItemCounters(0, 0, 0, 0, 0, 0, delivered, failed, 0);
+                : ItemCounters.delivered(delivered).plus(ItemCounters.failedDeliver(failed));
         return new JobStore.StageCommit(message.jobId(), STAGE, message.batchId(), delta,
                 new ArrayList<>(settled.values()), now, null);
     }

@@ -24,12 +24,8 @@ public final class FileList {
         this.objects = objects;
     }
 
-    private static String prefix(String projectId, String id) {
-        return "executions/" + projectId + "/" + id + "/files/";
-    }
-
     public void writeChunk(String projectId, String id, long first, List<String> names) {
-        objects.put(prefix(projectId, id) + String.format("%012d", first) + ".json",
+        objects.put(dev.sluice.core.ObjectKeys.executionFilesChunk(projectId, id, first),
                 Json.write(names).getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/json");
     }
 
@@ -38,11 +34,11 @@ public final class FileList {
      * order, found by listing the chunks.
      */
     public void complete(String projectId, String id) {
-        List<Long> firsts = objects.keys(prefix(projectId, id)).stream()
+        List<Long> firsts = objects.keys(dev.sluice.core.ObjectKeys.executionFiles(projectId, id)).stream()
                 .map(k -> k.substring(k.lastIndexOf('/') + 1))
                 .filter(n -> n.matches("[0-9]{12}\\.json"))
                 .map(n -> Long.parseLong(n.substring(0, 12))).sorted().toList();
-        objects.put(prefix(projectId, id) + "index.json",
+        objects.put(dev.sluice.core.ObjectKeys.executionFilesIndex(projectId, id),
                 Json.write(firsts).getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/json");
     }
 
@@ -52,7 +48,7 @@ public final class FileList {
             starts.clear();
         }
         long[] firsts = starts.computeIfAbsent(id, k -> Arrays.stream(Json.read(new String(
-                objects.read(prefix(projectId, id) + "index.json"), java.nio.charset.StandardCharsets.UTF_8),
+                objects.read(dev.sluice.core.ObjectKeys.executionFilesIndex(projectId, id)), java.nio.charset.StandardCharsets.UTF_8),
                 long[].class)).toArray());
         List<String> out = new ArrayList<>();
         int c = Arrays.binarySearch(firsts, fromIndex);
@@ -63,7 +59,7 @@ public final class FileList {
                 chunks.clear();
             }
             List<String> chunk = chunks.computeIfAbsent(id + "/" + first, k -> List.of(Json.read(new String(
-                    objects.read(prefix(projectId, id) + String.format("%012d", first) + ".json"),
+                    objects.read(dev.sluice.core.ObjectKeys.executionFilesChunk(projectId, id, first)),
                     java.nio.charset.StandardCharsets.UTF_8), String[].class)));
             for (int i = (int) Math.max(0, fromIndex - first); i < chunk.size() && first + i < toIndex; i++) {
                 out.add(chunk.get(i));

@@ -191,7 +191,7 @@ public final class FanoutService {
         long skipped = job.status().itemCount() - firstLine;
         if (skipped > 0) {
             jobs.commit(new JobStore.StageCommit(job.id(), "fanout", "skip-" + firstLine,
-                    new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, skipped), List.of(), clock.nowMillis(), null));
+                    ItemCounters.skipped(skipped), List.of(), clock.nowMillis(), null));
         }
         completion.settle(job.id());
     }
@@ -201,7 +201,7 @@ public final class FanoutService {
         if (!segment.failures.isEmpty() || !segment.messages.isEmpty()) {
             long n = segment.failures.size();
             jobs.commit(new JobStore.StageCommit(jobId, "fanout", "s" + (segment.firstLine / segmentLines),
-                    new ItemCounters(0, n, 0, 0, 0, 0, 0, 0, 0), segment.failures, clock.nowMillis(), null,
+                    ItemCounters.failedGather(n), segment.failures, clock.nowMillis(), null,
                     new JobStore.BatchProgress(segment.messages.size(), 0, 0)));
         }
     }

@@ -45,6 +45,7 @@ public final class BatchProcessor {
     private final ItemFetcher fetcher;
     private final Predictor predictor;
     private final ObjectStore objects;
+    private final dev.sluice.core.delivery.DeliveryPayloads deliveryPayloads;
     private final BatchQueue queue;
     private final Clock clock;
     private final boolean oneTensorPerCall;
@@ -79,19 +80,9 @@ public final class BatchProcessor {
         this.fetcher = fetcher;
         this.predictor = predictor;
         this.objects = objects;
+        this.deliveryPayloads = new dev.sluice.core.delivery.DeliveryPayloads(objects);
         this.queue = queue;
         this.clock = clock;
-    }
-
-    /**
-     * The results part of one job's batches in one invocation. The name is derived from the set of batches it holds,
-     * so a retried invocation with the same batches overwrites it; the ledger entry of each batch names its part,
-     * which is how a reader tells committed parts from the leftovers of an invocation that died before committing.
-     */
-    public static String resultsPartKey(Job job, List<String> batchIds) {
-        List<String> sorted = batchIds.stream().sorted().toList();
-        String name = sorted.size() == 1 ? sorted.get(0) : sorted.get(0) + "-" + dev.sluice.core.Ids.sha256Hex(String.join(",", sorted)).substring(0, 16);
-        return "results/" + job.projectId() + "/" + job.id() + "/parts/" + name + ".ndjson";
     }
 
     /**
@@ -152,7 +143,7 @@ public final class BatchProcessor {
         List<String> deliveries = new ArrayList<>();
         for (Outcome o : outcomes) {
             if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), "delivery", o.delivery.batchId())) {
-                deliveries.add(Json.write(o.delivery));
+                deliveries.add(deliveryPayloads.toQueueBody(o.delivery, o.job.projectId()));
             }
         }
         queue.send(BatchQueue.Name.DELIVERY, deliveries);
@@ -186,7 +177,11 @@ public final class BatchProcessor {
             pending.stream().filter(o -> !o.results.isEmpty()).forEach(o -> byJob.computeIfAbsent(o.job, j -> new ArrayList<>()).add(o));
             Map<Outcome, String> partOf = new java.util.IdentityHashMap<>();
             byJob.forEach((job, parts) -> {
-                String key = resultsPartKey(job, parts.stream().map(o -> o.commit.batchId()).toList());
+                // named by the set of batches it holds, so a retried invocation with the same batches overwrites it;
+                // the ledger entry of each batch names its part, which is how a reader tells committed parts from
+                // the leftovers of an invocation that died before committing
+                String key = dev.sluice.core.ObjectKeys.resultsPart(job.projectId(), job.id(),
+                        parts.stream().map(o -> o.commit.batchId()).toList());
                 StringBuilder body = new StringBuilder();
                 parts.forEach(o -> {
                     body.append(o.results);
@@ -380,7 +375,7 @@ public final class BatchProcessor {
             List<LogEntry> skipped = batch.items().stream().map(i -> LogEntry.failure("ItemSkipped", now, i.url(),
                     i.index(), "Skipped", "job.terminal: the job was " + job.status().overview())).toList();
             return new Outcome(position, job, new JobStore.StageCommit(job.id(), STAGE, batch.batchId(),
-                    new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, batch.items().size()), skipped, now, null,
+                    ItemCounters.skipped(batch.items().size()), skipped, now, null,
                     new JobStore.BatchProgress(0, 1, 0)), "", null);
         }
         Model model = model(job);
@@ -427,8 +422,9 @@ public final class BatchProcessor {
         long predicted = payloads.size();
         // Without a webhook the results part in S3 is the delivery.
         long deliveredHere = webhookId == null ? predicted : 0;
-        ItemCounters delta = new ItemCounters(gathered.size(), failedGather, gathered.size() - failedProcess,
-                failedProcess, predicted, failedPredict, deliveredHere, 0, 0);
+        ItemCounters delta = ItemCounters.failedGather(failedGather).plus(ItemCounters.failedProcess(failedProcess))
+                .plus(ItemCounters.failedPredict(failedPredict)).plus(ItemCounters.predicted(predicted))
+                .plus(ItemCounters.delivered(deliveredHere));
         DeliveryMessage delivery = webhookId != null && predicted > 0
                 ? new DeliveryMessage(job.id(), batch.batchId(), webhookId, payloads) : null;
         long gatherMs = (long) all.stream().mapToDouble(g -> g.ms).max().orElse(0);

@@ -8,6 +8,45 @@ public record ItemCounters(long gathered, long failedGather, long preprocessed, 
                            long failedPredict, long delivered, long failedDeliver, long skipped) {
     public static final ItemCounters ZERO = new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
+    // Named constructors, one per outcome a stage commits. The inference stage's counts an item along its whole path
+    // (an item that failed prediction was gathered and preprocessed first); the delivery stage's count only its own
+    // outcome (the item was counted as predicted by inference). Add them up with plus.
+
+    /** n items whose fetch failed (inference, or fan-out for lines that never became items). */
+    public static ItemCounters failedGather(long n) {
+        return new ItemCounters(0, n, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** n items gathered whose decoding or preprocessing failed. */
+    public static ItemCounters failedProcess(long n) {
+        return new ItemCounters(n, 0, 0, n, 0, 0, 0, 0, 0);
+    }
+
+    /** n items gathered and preprocessed whose prediction failed. */
+    public static ItemCounters failedPredict(long n) {
+        return new ItemCounters(n, 0, n, 0, 0, n, 0, 0, 0);
+    }
+
+    /** n items gathered, preprocessed and predicted (not yet delivered). */
+    public static ItemCounters predicted(long n) {
+        return new ItemCounters(n, 0, n, 0, n, 0, 0, 0, 0);
+    }
+
+    /** n predicted items delivered (their webhook answered 2xx, or the results part is their delivery). */
+    public static ItemCounters delivered(long n) {
+        return new ItemCounters(0, 0, 0, 0, 0, 0, n, 0, 0);
+    }
+
+    /** n predicted items whose delivery failed for good. */
+    public static ItemCounters failedDeliver(long n) {
+        return new ItemCounters(0, 0, 0, 0, 0, 0, 0, n, 0);
+    }
+
+    /** n items never processed (the job ended first, or their lines were not read). */
+    public static ItemCounters skipped(long n) {
+        return new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, n);
+    }
+
     /** Items that reached a terminal state. */
     public long terminal() {
         return failedGather + failedProcess + failedPredict + delivered + failedDeliver + skipped;

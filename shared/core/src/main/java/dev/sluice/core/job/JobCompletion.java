@@ -36,11 +36,11 @@ public final class JobCompletion {
     }
 
     public static String manifestKey(Job job) {
-        return "results/" + job.projectId() + "/" + job.id() + "/manifest.json";
+        return dev.sluice.core.ObjectKeys.manifest(job.projectId(), job.id());
     }
 
     public static String errorsKey(Job job) {
-        return "results/" + job.projectId() + "/" + job.id() + "/errors.ndjson";
+        return dev.sluice.core.ObjectKeys.errors(job.projectId(), job.id());
     }
 
     public void settle(String jobId) {

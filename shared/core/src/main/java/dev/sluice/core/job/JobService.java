@@ -97,6 +97,13 @@ public final class JobService {
                     + "; upload the file and wait until its status.overview is Ready");
         }
         Model model = models.get(projectId, spec.deployment().modelId());
+        if (model.status().overview() == Model.State.Failed) {
+            // refused for good (model.too_large, model.labels_mismatch): the model's own code, not "not ready yet"
+            String reason = String.valueOf(model.status().reason());
+            String code = reason.contains(":") ? reason.substring(0, reason.indexOf(':')) : "";
+            throw SluiceException.invalid(dev.sluice.core.Validation.CODE.matcher(code).matches() ? code : "model.failed",
+                    "model " + model.id() + " is Failed: " + reason);
+        }
         if (model.status().overview() != Model.State.Ready) {
             throw SluiceException.conflict("model.not_ready", "model " + model.id() + " is "
                     + model.status().overview() + "; upload the ONNX file to its upload URL first");

@@ -67,7 +67,7 @@ public record Model(String id, String object, String name, String projectId, Tas
     }
 
     public String objectKey() {
-        return "models/" + projectId + "/" + id + ".onnx";
+        return dev.sluice.core.ObjectKeys.model(projectId, id);
     }
 
     public Model withStatus(Status newStatus, long now) {

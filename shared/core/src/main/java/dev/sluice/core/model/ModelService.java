@@ -74,15 +74,50 @@ public final class ModelService {
         if (model.status().overview() == Model.State.Uploading) {
             Optional<ObjectStore.ObjectInfo> info = objects.head(model.objectKey());
             if (info.isPresent()) {
-                Model.Status status = info.get().sizeBytes() > MAX_MODEL_BYTES
-                        ? new Model.Status(Model.State.Failed, "model.too_large: the ONNX file is over 200 MiB", null,
-                        info.get().sizeBytes(), null)
+                String problem = info.get().sizeBytes() > MAX_MODEL_BYTES
+                        ? "model.too_large: the ONNX file is over 200 MiB" : labelsProblem(model, info.get());
+                Model.Status status = problem != null
+                        ? new Model.Status(Model.State.Failed, problem, null, info.get().sizeBytes(), null)
                         : new Model.Status(Model.State.Ready, null, info.get().etag(), info.get().sizeBytes(), null);
                 model = model.withStatus(status, clock.nowMillis());
                 catalog.put(projectId, id, model);
             }
         }
         return model;
+    }
+
+    private String labelsProblem(Model model, ObjectStore.ObjectInfo info) {
+        if (model.task() == Model.Task.Tabular) {
+            return null;
+        }
+        return OnnxOutputShape.firstOutput(offset -> objects.open(model.objectKey(), offset, info.etag()))
+                .map(dims -> labelsProblem(model.task(), dims, model.labels())).orElse(null);
+    }
+
+    /**
+     * Why a model's labels cannot name its outputs, or null when they can or the shape does not tell: the first
+     * output of an ImageClassification model is [N, classes] and of an ObjectDetection model (YOLOX) [N, anchors,
+     * 5 + classes] (what the predictor reads); when that last dimension is fixed in the ONNX file and the classes it
+     * gives are not as many as the labels, the model is refused (code {@code model.labels_mismatch}). A symbolic
+     * (dynamic) last dimension is checked item by item at prediction ({@code predict.labels_mismatch}).
+     */
+    public static String labelsProblem(Model.Task task, List<Long> dims, List<String> labels) {
+        if (labels == null || labels.isEmpty() || dims.isEmpty() || dims.get(dims.size() - 1) < 0) {
+            return null;
+        }
+        long last = dims.get(dims.size() - 1);
+        long classes = switch (task) {
+            case ImageClassification -> dims.size() == 2 ? last : -1;
+            case ObjectDetection -> dims.size() == 3 && last > 5 ? last - 5 : -1;
+            case Tabular -> -1;
+        };
+        if (classes < 0 || classes == labels.size()) {
+            return null;
+        }
+        String shape = dims.stream().map(d -> d < 0 ? "N" : Long.toString(d)).collect(java.util.stream.Collectors
+                .joining(", ", "[", "]"));
+        return "model.labels_mismatch: the model's first output is " + shape + ", " + classes + " class scores, but"
+                + " it has " + labels.size() + " labels; create the model again with one label per class";
     }
 
     /** Deletes the model and its ONNX file's record; jobs that already run keep the model their workers loaded. */

@@ -7,6 +7,18 @@ public interface BatchQueue {
     /** INFERENCE feeds the inference function (Lambda), INFERENCE_GPU the GPU task pool. */
     enum Name { FANOUT, INFERENCE, INFERENCE_GPU, DELIVERY }
 
+    /**
+     * The largest queue message, body and attributes together, in bytes: SQS's 256 KiB
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
+     */
+    int MAX_MESSAGE_BYTES = 262_144;
+    /**
+     * The largest body (UTF-8 bytes) a producer may send: {@link #MAX_MESSAGE_BYTES} less 8 KiB kept for the message
+     * attributes an implementation adds. Implementations refuse a larger body (IllegalArgumentException) rather than
+     * let the queue refuse or cut it; producers whose messages can grow (deliveries) keep under it by construction.
+     */
+    int MAX_BODY_BYTES = MAX_MESSAGE_BYTES - 8_192;
+
     void send(Name queue, List<String> bodies);
 
     void send(Name queue, String body, int delaySeconds);
