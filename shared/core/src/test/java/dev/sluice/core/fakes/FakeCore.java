@@ -79,7 +79,7 @@ public final class FakeCore {
     }
 
     public DeliveryService delivery() {
-        return new DeliveryService(jobs, webhookService(), webhookClient, queue, clock, completion());
+        return new DeliveryService(jobs, webhookService(), webhookClient, queue, objects, clock, completion());
     }
 
     public DatasetService datasetService() {
