@@ -152,7 +152,7 @@ class FanoutHandlerTest {
                         null, null);
                 f.services.executionStore.create(new Execution(id, Execution.OBJECT, HandlerFixture.PROJECT, elsewhere,
                         new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now));
-                f.services.executions.listFiles(dev.sluice.core.execution.ExecutionTask.list(HandlerFixture.PROJECT, id,
+                f.services.executions.listFiles(dev.sluice.core.pipeline.ExecutionTask.list(HandlerFixture.PROJECT, id,
                         null, 0), () -> 60_000);
                 Execution refused = f.services.executions.get(HandlerFixture.PROJECT, id);
                 assertEquals(Execution.State.Failed, refused.status().overview());

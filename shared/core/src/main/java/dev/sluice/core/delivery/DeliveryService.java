@@ -3,10 +3,13 @@ package dev.sluice.core.delivery;
 import dev.sluice.core.Clock;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.DeliveryMessage;
+import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.webhook.Webhook;
+import dev.sluice.core.webhook.WebhookClient;
 import dev.sluice.core.webhook.WebhookService;
 import dev.sluice.core.webhook.WebhookSignature;
 
@@ -29,7 +32,6 @@ import java.util.logging.Logger;
  * once, and the job finishes if it was the last.
  */
 public final class DeliveryService {
-    public static final String STAGE = "delivery";
     private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
 
     public enum Result { DONE, RETRY_LATER }
@@ -55,7 +57,7 @@ public final class DeliveryService {
     /** A deferred batch comes back after this long. */
     static final int DEFER_SECONDS = 1;
     /** settle's answer for a batch sent again as a new message. */
-    private static final JobStore.StageCommit DEFERRED = new JobStore.StageCommit(null, STAGE, null, ItemCounters.ZERO,
+    private static final JobStore.StageCommit DEFERRED = new JobStore.StageCommit(null, Stage.DELIVERY, null, ItemCounters.ZERO,
             List.of(), 0, null);
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.Semaphore> perEndpoint =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -96,7 +98,7 @@ public final class DeliveryService {
         Map<String, Webhook> webhooksById = new HashMap<>();
         for (Received r : batch) {
             DeliveryMessage m = r.message();
-            if (jobs.isCommitted(m.jobId(), STAGE, m.batchId())) {
+            if (jobs.isCommitted(m.jobId(), Stage.DELIVERY, m.batchId())) {
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
@@ -115,7 +117,7 @@ public final class DeliveryService {
                 long now = clock.nowMillis();
                 List<LogEntry> failed = m.payloads().stream().map(p -> LogEntry.failure("ItemFailedDeliver", now, p.url(),
                         p.index(), "FailedDeliver", "deliver.webhook_deleted: webhook " + m.webhookId() + " was deleted")).toList();
-                commits.add(new JobStore.StageCommit(m.jobId(), STAGE, m.batchId(),
+                commits.add(new JobStore.StageCommit(m.jobId(), Stage.DELIVERY, m.batchId(),
                         new ItemCounters(0, 0, 0, 0, 0, 0, 0, failed.size(), 0), failed, now, null));
                 results.add(Result.DONE);
                 attempts.add(null);
@@ -221,7 +223,7 @@ public final class DeliveryService {
         if (!deferred.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
-            queue.send(BatchQueue.Name.DELIVERY, dev.sluice.core.Json.write(message.asDeferred()), DEFER_SECONDS);
+            queue.send(BatchQueue.Name.DELIVERY, message.asDeferred().envelope(), DEFER_SECONDS);
             return DEFERRED;
         }
         return finalCommit(message, settled, List.of(), index -> null);
@@ -249,7 +251,7 @@ public final class DeliveryService {
         long failed = settled.size() - delivered;
         ItemCounters delta = message.isEvent() ? ItemCounters.ZERO
                 : new ItemCounters(0, 0, 0, 0, 0, 0, delivered, failed, 0);
-        return new JobStore.StageCommit(message.jobId(), STAGE, message.batchId(), delta,
+        return new JobStore.StageCommit(message.jobId(), Stage.DELIVERY, message.batchId(), delta,
                 new ArrayList<>(settled.values()), now, null);
     }
 
