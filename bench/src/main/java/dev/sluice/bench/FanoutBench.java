@@ -1,6 +1,5 @@
 package dev.sluice.bench;
 
-import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.pipeline.FanoutMessage;
 import dev.sluice.testing.HandlerFixture;

@@ -181,7 +181,8 @@ class RequestLimitsTest {
             fixture.clients.sqs().receiveMessage(b -> b.queueUrl(fixture.config.fanoutQueueUrl())
                     .maxNumberOfMessages(10).waitTimeSeconds(1)).messages().forEach(m -> received.add(m.body()));
         }
-        assertEquals(new HashSet<>(bodies), received);
+        assertEquals(bodies.stream().map(dev.sluice.core.pipeline.Envelope::body).collect(java.util.stream.Collectors.toSet()),
+                received);
     }
 
     @Test

@@ -20,6 +20,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fanout handler driven by events/sqs-fanout.json and events/sqs-fanout-execution.json. */
@@ -159,6 +160,13 @@ class FanoutHandlerTest {
                 assertTrue(refused.status().reason().startsWith("execution.bucket_refused"), refused.status().reason());
             }
             assertEquals(2, f.queueDepth(f.config.inferenceQueueUrl()), "no task of a refused execution");
+
+            // the tasks went out with their kind in the message attribute the handlers route by
+            var sent = f.clients.sqs().receiveMessage(b -> b.queueUrl(f.config.inferenceQueueUrl())
+                    .maxNumberOfMessages(10).messageAttributeNames("All")).messages();
+            assertFalse(sent.isEmpty());
+            sent.forEach(m -> assertEquals("ExecutionTask",
+                    m.messageAttributes().get(dev.sluice.core.pipeline.MessageKind.ATTRIBUTE).stringValue(), m.body()));
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.sluice.function.gpu;
 
-import dev.sluice.core.Json;
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.JobState;

@@ -8,7 +8,6 @@ import dev.sluice.core.pipeline.MessageKind;
 import dev.sluice.core.pipeline.Routing;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -79,31 +78,33 @@ public final class SqsBatches {
      * @param queue the queue the event comes from: it decides the kind of a message sent without the attribute
      */
     public static SQSBatchResponse route(SQSEvent event, BatchQueue.Name queue, Route... routes) {
-        Map<MessageKind, List<SQSEvent.SQSMessage>> byKind = new EnumMap<>(MessageKind.class);
-        for (SQSEvent.SQSMessage m : event.getRecords()) {
-            byKind.computeIfAbsent(kindOf(queue, m), k -> new ArrayList<>()).add(m);
-        }
+        List<SQSEvent.SQSMessage> records = event.getRecords();
+        List<MessageKind> kinds = records.stream().map(m -> kindOf(queue, m)).toList();
+        Set<MessageKind> routed = EnumSet.noneOf(MessageKind.class);
         List<SQSBatchResponse> responses = new ArrayList<>();
         for (Route route : routes) {
             List<SQSEvent.SQSMessage> selected = new ArrayList<>();
-            route.kinds().forEach(k -> {
-                List<SQSEvent.SQSMessage> of = byKind.remove(k);
-                if (of != null) {
-                    selected.addAll(of);
+            for (int i = 0; i < records.size(); i++) {
+                if (route.kinds().contains(kinds.get(i)) && !routed.contains(kinds.get(i))) {
+                    selected.add(records.get(i));
                 }
-            });
+            }
+            routed.addAll(route.kinds());
             if (!selected.isEmpty()) {
                 SQSEvent part = new SQSEvent();
-                part.setRecords(event.getRecords().stream().filter(selected::contains).toList());
+                part.setRecords(selected);
                 responses.add(route.handler().apply(part));
             }
         }
         List<SQSBatchResponse.BatchItemFailure> unrouted = new ArrayList<>();
-        byKind.forEach((kind, messages) -> messages.forEach(m -> {
-            LOG.warning("message " + m.getMessageId() + " is a " + kind + " message, which the " + queue
-                    + " queue's handler does not take");
-            unrouted.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
-        }));
+        for (int i = 0; i < records.size(); i++) {
+            if (!routed.contains(kinds.get(i))) {
+                SQSEvent.SQSMessage m = records.get(i);
+                LOG.warning("message " + m.getMessageId() + " is a " + kinds.get(i) + " message, which the " + queue
+                        + " queue's handler does not take");
+                unrouted.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
+            }
+        }
         responses.add(new SQSBatchResponse(unrouted));
         return merge(responses.toArray(SQSBatchResponse[]::new));
     }

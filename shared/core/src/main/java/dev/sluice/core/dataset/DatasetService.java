@@ -2,7 +2,6 @@ package dev.sluice.core.dataset;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
-import dev.sluice.core.Json;
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;

@@ -1,14 +1,12 @@
 package dev.sluice.core.fanout;
 
 import dev.sluice.core.Clock;
-import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.dataset.ItemParser;
 import dev.sluice.core.dataset.NdjsonReader;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
-import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
