@@ -1,11 +1,11 @@
 package dev.sluice.bench;
 
-import dev.sluice.core.delivery.DeliveryMessage;
 import dev.sluice.core.delivery.DeliveryService;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
+import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.webhook.Webhook;
 import dev.sluice.core.webhook.WebhookSignature;
 import dev.sluice.testing.HandlerFixture;
@@ -58,18 +58,18 @@ final class DeliveryBench {
             receiver.secret(secret);
             Webhook webhook = f.webhook(receiver.url(), secret);
             // Retries happen at once here (no visibility to wait out): the figure includes them.
-            dev.sluice.core.port.BatchQueue noWait = new dev.sluice.core.port.BatchQueue() {
+            dev.sluice.core.pipeline.BatchQueue noWait = new dev.sluice.core.pipeline.BatchQueue() {
                 @Override
-                public void send(Name queue, List<String> bodies) {
-                    f.services.queue.send(queue, bodies);
+                public void send(Name queue, List<dev.sluice.core.pipeline.Envelope> messages) {
+                    f.services.queue.send(queue, messages);
                 }
 
                 @Override
-                public void send(Name queue, String body, int delaySeconds) {
+                public void send(Name queue, dev.sluice.core.pipeline.Envelope message, int delaySeconds) {
                     if (queue == Name.DELIVERY) {
-                        DEFERRED.add(dev.sluice.core.Json.read(body, DeliveryMessage.class));
+                        DEFERRED.add(dev.sluice.core.Json.read(message.body(), DeliveryMessage.class));
                     } else {
-                        f.services.queue.send(queue, body, delaySeconds);
+                        f.services.queue.send(queue, message, delaySeconds);
                     }
                 }
 
@@ -91,7 +91,7 @@ final class DeliveryBench {
                 }
             };
             DeliveryService delivery = new DeliveryService(f.services.jobStore, f.services.webhooks,
-                    new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(5),
+                    new dev.sluice.core.webhook.WebhookClient(java.time.Duration.ofSeconds(5),
                             f.services.guard),
                     noWait, f.services.objects, f.services.clock, f.services.completion);
             List<List<List<DeliveryService.Received>>> work = new ArrayList<>();

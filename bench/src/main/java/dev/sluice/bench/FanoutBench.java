@@ -1,8 +1,7 @@
 package dev.sluice.bench;
 
-import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
-import dev.sluice.core.fanout.FanoutMessage;
+import dev.sluice.core.pipeline.FanoutMessage;
 import dev.sluice.testing.HandlerFixture;
 import software.amazon.awssdk.core.sync.RequestBody;
 
@@ -44,8 +43,8 @@ final class FanoutBench {
                 Files.deleteIfExists(file);
             }
             f.job(lines, null);
-            f.services.queue.send(dev.sluice.core.port.BatchQueue.Name.FANOUT,
-                    Json.write(FanoutMessage.fanOut(HandlerFixture.JOB, 0, 0)), 0);
+            f.services.queue.send(dev.sluice.core.pipeline.BatchQueue.Name.FANOUT,
+                    FanoutMessage.fanOut(HandlerFixture.JOB, 0, 0).envelope(), 0);
 
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx64m", "-cp", System.getProperty("java.class.path"), FanoutProbe.class.getName(),

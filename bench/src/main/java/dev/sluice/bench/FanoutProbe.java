@@ -4,8 +4,8 @@ import dev.sluice.aws.SluiceConfig;
 import dev.sluice.aws.SluiceServices;
 import dev.sluice.core.Clock;
 import dev.sluice.core.Json;
-import dev.sluice.core.fanout.FanoutMessage;
 import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.core.pipeline.FanoutMessage;
 import dev.sluice.testing.LocalProvisioner;
 
 import java.lang.management.ManagementFactory;

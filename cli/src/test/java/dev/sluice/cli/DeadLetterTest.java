@@ -162,7 +162,7 @@ class DeadLetterTest {
         // every fan-out message is poisoned before the job exists (the tests of this class run one at a time, and
         // the dataset's validation is done): no race between the job's first fan-out and the test (it raced a
         // startAtTime 1.5 s ahead before, which a busy machine could lose)
-        String fanOut = "\"type\":\"" + dev.sluice.core.fanout.FanoutMessage.FAN_OUT + "\"";
+        String fanOut = "\"type\":\"" + dev.sluice.core.pipeline.FanoutMessage.FAN_OUT + "\"";
         poison.add(fanOut);
         try {
             JsonNode job = client.post("/batch/jobs", Map.of("name", "poisoned-fanout", "spec", Map.of("datasetId", datasetId,

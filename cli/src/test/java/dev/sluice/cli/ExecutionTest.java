@@ -8,10 +8,10 @@ import dev.sluice.client.SluiceClient;
 import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.FileType;
 import dev.sluice.core.execution.Table;
+import dev.sluice.tables.Tables;
 import dev.sluice.testing.LocalProvisioner;
 import dev.sluice.testing.OnnxWriter;
 import dev.sluice.testing.StageWrapper;
-import dev.sluice.tables.Tables;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -334,9 +334,12 @@ class ExecutionTest {
         String id = client.startExecution(spec).get("id").asText();
         waitUntil(id, e -> e.path("status").path("overview").asText().equals("Running"));
         // what the scheduler does when file 1's task comes out of the inference DLQ
-        String task = dev.sluice.core.Json.write(dev.sluice.core.execution.ExecutionTask.file(under.stack.projectId, id, 1,
+        String task = dev.sluice.core.Json.write(dev.sluice.core.pipeline.ExecutionTask.file(under.stack.projectId, id, 1,
                 "part-1.csv"));
-        under.stack.services.deadLetters().account(dev.sluice.core.port.BatchQueue.Name.INFERENCE, "m-dead", task);
+        // sent without the kind attribute: routed by its body, as a message in flight during a deploy is
+        under.stack.services.deadLetters().account(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE, "m-dead",
+                dev.sluice.core.pipeline.Routing.kindOf(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE, null, task),
+                task);
 
         JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         JsonNode status = end.path("status");

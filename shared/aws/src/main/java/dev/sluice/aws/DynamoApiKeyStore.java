@@ -1,6 +1,6 @@
 package dev.sluice.aws;
 
-import dev.sluice.core.port.ApiKeyStore;
+import dev.sluice.core.auth.ApiKeyStore;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.util.Map;

@@ -7,9 +7,11 @@ import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.JobStore.BatchProgress;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.JobStore;
-import dev.sluice.core.port.JobStore.BatchProgress;
+import dev.sluice.core.pipeline.Stage;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
@@ -20,14 +22,10 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
 
-import software.amazon.awssdk.core.SdkBytes;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Jobs table (pk jobId, GSI byProject), ledger table (pk jobId, sk entry) and logs table (pk jobId, sk time#…).
@@ -226,7 +226,7 @@ public final class DynamoJobStore implements JobStore {
         long now = 0;
         for (StageCommit commit : commits) {
             Map<String, AttributeValue> ledger = new HashMap<>(Map.of("jobId", s(commit.jobId()),
-                    "entry", s(commit.stage() + "#" + commit.batchId()),
+                    "entry", s(commit.stage().ledgerKey(commit.batchId())),
                     "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS)));
             if (commit.resultsPart() != null) {
                 ledger.put("part", s(commit.resultsPart()));
@@ -303,7 +303,7 @@ public final class DynamoJobStore implements JobStore {
         if (commit.entries().isEmpty()) {
             return List.of();
         }
-        String sk = String.format("%013d#%s#%s", commit.now(), commit.stage(), commit.batchId());
+        String sk = String.format("%013d#%s#%s", commit.now(), commit.stage().wire(), commit.batchId());
         List<Map<String, AttributeValue>> records = new ArrayList<>();
         StringBuilder json = new StringBuilder("[");
         long jsonBytes = 0;
@@ -363,9 +363,9 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
-    public boolean isCommitted(String jobId, String stage, String batchId) {
+    public boolean isCommitted(String jobId, Stage stage, String batchId) {
         var response = dynamo.getItem(b -> b.tableName(config.ledgerTable()).consistentRead(true)
-                .key(Map.of("jobId", s(jobId), "entry", s(stage + "#" + batchId))));
+                .key(Map.of("jobId", s(jobId), "entry", s(stage.ledgerKey(batchId)))));
         return response.hasItem() && !response.item().isEmpty();
     }
 
@@ -374,7 +374,7 @@ public final class DynamoJobStore implements JobStore {
         java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
         forEachRow(b -> b.tableName(config.ledgerTable()).consistentRead(true)
                 .keyConditionExpression("jobId = :j AND begins_with(entry, :p)")
-                .expressionAttributeValues(Map.of(":j", s(jobId), ":p", s("inference#")))
+                .expressionAttributeValues(Map.of(":j", s(jobId), ":p", s(Stage.INFERENCE.ledgerPrefix())))
                 .projectionExpression("part"), row -> {
             if (row.containsKey("part")) {
                 parts.add(row.get("part").s());

@@ -64,8 +64,8 @@ public final class RequestLimits {
      * Bytes of one SQS message, body and attributes: a queue's MaximumMessageSize, 256 KiB unless set (Sluice's
      * queues do not set it) (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html,
      * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html). The core
-     * names the same number as {@link dev.sluice.core.port.BatchQueue#MAX_MESSAGE_BYTES}; SqsBatchQueue refuses a
-     * body over {@link dev.sluice.core.port.BatchQueue#MAX_BODY_BYTES}.
+     * names the same number as {@link dev.sluice.core.pipeline.BatchQueue#MAX_MESSAGE_BYTES}; SqsBatchQueue refuses a
+     * body over {@link dev.sluice.core.pipeline.BatchQueue#MAX_BODY_BYTES}.
      */
     public static final int SQS_MESSAGE_BYTES = 262_144;
     /**

@@ -5,24 +5,23 @@ import dev.sluice.core.auth.ApiKeys;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.dataset.ItemParser;
 import dev.sluice.core.delivery.DeliveryService;
-import dev.sluice.core.delivery.WebhookClient;
 import dev.sluice.core.fanout.FanoutService;
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.inference.ItemFetcher;
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.job.JobService;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.model.ModelService;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.net.OutboundGuard;
+import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.port.Catalog;
-import dev.sluice.core.port.JobStore;
 import dev.sluice.core.port.ObjectStore;
+import dev.sluice.core.webhook.WebhookClient;
 import dev.sluice.core.webhook.WebhookService;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
-
-import dev.sluice.core.net.OutboundGuard;
 
 import java.time.Duration;
 
@@ -51,8 +50,8 @@ public final class SluiceServices {
     public final OutboundGuard guard;
     public final dev.sluice.core.deployment.DeploymentService deployments;
     public final dev.sluice.core.job.JobCompletion completion;
-    public final dev.sluice.core.port.ExecutionStore executionStore;
-    public final dev.sluice.core.port.FolderStore folders;
+    public final dev.sluice.core.execution.ExecutionStore executionStore;
+    public final dev.sluice.core.execution.FolderStore folders;
     public final dev.sluice.core.port.SecretStore secrets;
     public final dev.sluice.core.execution.ExecutionService executions;
 
@@ -96,7 +95,7 @@ public final class SluiceServices {
     /** The worker of execution file tasks: tabular models through tabular, image models through images. */
     public dev.sluice.core.execution.ExecutionRunner executionRunner(dev.sluice.core.inference.TabularPredictor tabular,
                                                                      Predictor images,
-                                                                     dev.sluice.core.port.TableFormat formats) {
+                                                                     dev.sluice.core.execution.TableFormat formats) {
         return new dev.sluice.core.execution.ExecutionRunner(executionStore, executions, models, formats,
                 tabular, images, itemFetcher(), clock);
     }

@@ -1,8 +1,11 @@
 package dev.sluice.aws;
 
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.Envelope;
+import dev.sluice.core.pipeline.MessageKind;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
@@ -34,10 +37,12 @@ public final class SqsBatchQueue implements BatchQueue {
     }
 
     @Override
-    public void send(Name queue, List<String> bodies) {
-        bodies.forEach(SqsBatchQueue::checkSize);
-        for (List<String> request : RequestLimits.split(bodies, RequestLimits.SQS_BATCH_ENTRIES,
-                RequestLimits.SQS_BATCH_BYTES, body -> body.getBytes(StandardCharsets.UTF_8).length)) {
+    public void send(Name queue, List<Envelope> messages) {
+        messages.forEach(m -> checkSize(m.body()));
+        // SQS counts a message's attributes in its size: the kind attribute's bound is added to each body
+        for (List<Envelope> request : RequestLimits.split(messages, RequestLimits.SQS_BATCH_ENTRIES,
+                RequestLimits.SQS_BATCH_BYTES,
+                m -> m.body().getBytes(StandardCharsets.UTF_8).length + MessageKind.ATTRIBUTE_BYTES)) {
             sendBatch(url(queue), request);
         }
     }
@@ -54,6 +59,12 @@ public final class SqsBatchQueue implements BatchQueue {
         }
     }
 
+    /** The message attributes every message is sent with: its kind (see {@link dev.sluice.core.pipeline.Routing}). */
+    static Map<String, MessageAttributeValue> attributes(Envelope message) {
+        return Map.of(MessageKind.ATTRIBUTE, MessageAttributeValue.builder().dataType("String")
+                .stringValue(message.kind().wire()).build());
+    }
+
     private String url(Name queue) {
         String url = urls.get(queue);
         if (url == null) {
@@ -62,14 +73,15 @@ public final class SqsBatchQueue implements BatchQueue {
         return url;
     }
 
-    private void sendBatch(String url, List<String> bodies) {
-        Map<String, String> pending = new HashMap<>();
-        for (int i = 0; i < bodies.size(); i++) {
-            pending.put(Integer.toString(i), bodies.get(i));
+    private void sendBatch(String url, List<Envelope> messages) {
+        Map<String, Envelope> pending = new HashMap<>();
+        for (int i = 0; i < messages.size(); i++) {
+            pending.put(Integer.toString(i), messages.get(i));
         }
         for (int attempt = 1; ; attempt++) {
             List<SendMessageBatchRequestEntry> entries = pending.entrySet().stream()
-                    .map(e -> SendMessageBatchRequestEntry.builder().id(e.getKey()).messageBody(e.getValue()).build())
+                    .map(e -> SendMessageBatchRequestEntry.builder().id(e.getKey()).messageBody(e.getValue().body())
+                            .messageAttributes(attributes(e.getValue())).build())
                     .toList();
             SendMessageBatchResponse response = sqs.sendMessageBatch(b -> b.queueUrl(url).entries(entries));
             response.successful().forEach(ok -> pending.remove(ok.id()));
@@ -100,9 +112,10 @@ public final class SqsBatchQueue implements BatchQueue {
     }
 
     @Override
-    public void send(Name queue, String body, int delaySeconds) {
-        checkSize(body);
-        sqs.sendMessage(b -> b.queueUrl(url(queue)).messageBody(body).delaySeconds(delaySeconds));
+    public void send(Name queue, Envelope message, int delaySeconds) {
+        checkSize(message.body());
+        sqs.sendMessage(b -> b.queueUrl(url(queue)).messageBody(message.body()).messageAttributes(attributes(message))
+                .delaySeconds(delaySeconds));
     }
 
     @Override
@@ -136,8 +149,11 @@ public final class SqsBatchQueue implements BatchQueue {
         }
         String dlq = deadLetterUrl(queue);
         return sqs.receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(Math.min(RequestLimits.SQS_RECEIVE_MAX, max))
-                        .visibilityTimeout(300).waitTimeSeconds(0)).messages().stream()
-                .map(m -> new DeadLetterMessage(m.messageId(), m.body(), m.receiptHandle())).toList();
+                        .visibilityTimeout(300).waitTimeSeconds(0).messageAttributeNames(MessageKind.ATTRIBUTE))
+                .messages().stream()
+                .map(m -> new DeadLetterMessage(m.messageId(), m.body(), m.receiptHandle(),
+                        m.messageAttributes().containsKey(MessageKind.ATTRIBUTE)
+                                ? m.messageAttributes().get(MessageKind.ATTRIBUTE).stringValue() : null)).toList();
     }
 
     @Override

@@ -2,8 +2,8 @@ package dev.sluice.aws;
 
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.job.JobStore;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;

@@ -2,7 +2,7 @@ package dev.sluice.tables;
 
 import dev.sluice.core.execution.FileType;
 import dev.sluice.core.execution.Table;
-import dev.sluice.core.port.TableFormat;
+import dev.sluice.core.execution.TableFormat;
 
 import java.io.IOException;
 import java.nio.file.Path;

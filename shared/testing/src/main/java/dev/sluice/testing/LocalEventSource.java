@@ -156,6 +156,15 @@ public final class LocalEventSource implements AutoCloseable {
             Map<String, String> attributes = new HashMap<>();
             m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
             r.setAttributes(attributes);
+            // the message attributes (the pipeline's message kind), as the Lambda event source mapping passes them
+            Map<String, SQSEvent.MessageAttribute> messageAttributes = new HashMap<>();
+            m.messageAttributes().forEach((k, v) -> {
+                SQSEvent.MessageAttribute a = new SQSEvent.MessageAttribute();
+                a.setDataType(v.dataType());
+                a.setStringValue(v.stringValue());
+                messageAttributes.put(k, a);
+            });
+            r.setMessageAttributes(messageAttributes);
             records.add(r);
         }
         event.setRecords(records);

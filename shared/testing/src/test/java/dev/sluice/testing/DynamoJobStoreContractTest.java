@@ -3,7 +3,7 @@ package dev.sluice.testing;
 import dev.sluice.aws.DynamoJobStore;
 import dev.sluice.aws.SluiceConfig;
 import dev.sluice.core.fakes.JobStoreContract;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.job.JobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

@@ -2,9 +2,9 @@ package dev.sluice.testing;
 
 import dev.sluice.aws.RequestLimits;
 import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.pipeline.BatchQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,7 +81,7 @@ class RequestLimitsTest {
             entries.add(LogEntry.failure("ItemFailedPredict", 1, url(random, fieldChars, wide), i, "FailedPredict",
                     "predict.failed: " + randomText(random, fieldChars, wide)));
         }
-        return new JobStore.StageCommit(jobId, "inference", batchId,
+        return new JobStore.StageCommit(jobId, dev.sluice.core.pipeline.Stage.INFERENCE, batchId,
                 new ItemCounters(items, 0, items, 0, 0, items, 0, 0, 0), entries, 2, null);
     }
 
@@ -163,9 +163,10 @@ class RequestLimitsTest {
     /** SendMessageBatch: at most 10 entries and 1 MiB a request; every message arrives. */
     @Test
     void sendMessageBatch_atMost10Entries_and1MiB() {
-        List<String> bodies = new ArrayList<>();
+        List<dev.sluice.core.pipeline.Envelope> bodies = new ArrayList<>();
         for (int i = 0; i < 23; i++) {
-            bodies.add("{\"n\":" + i + ",\"pad\":\"" + "z".repeat(i % 2 == 0 ? 100 : 200_000) + "\"}");
+            bodies.add(new dev.sluice.core.pipeline.Envelope(dev.sluice.core.pipeline.MessageKind.FANOUT,
+                    "{\"n\":" + i + ",\"pad\":\"" + "z".repeat(i % 2 == 0 ? 100 : 200_000) + "\"}"));
         }
         sqsBatches.clear();
         fixture.services.queue.send(BatchQueue.Name.FANOUT, bodies);
@@ -180,6 +181,7 @@ class RequestLimitsTest {
             fixture.clients.sqs().receiveMessage(b -> b.queueUrl(fixture.config.fanoutQueueUrl())
                     .maxNumberOfMessages(10).waitTimeSeconds(1)).messages().forEach(m -> received.add(m.body()));
         }
-        assertEquals(new HashSet<>(bodies), received);
+        assertEquals(bodies.stream().map(dev.sluice.core.pipeline.Envelope::body).collect(java.util.stream.Collectors.toSet()),
+                received);
     }
 }

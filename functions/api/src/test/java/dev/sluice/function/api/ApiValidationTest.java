@@ -204,7 +204,7 @@ class ApiValidationTest {
             assertEquals("Failed", Json.tree(tested.getBody()).path("status").asText(), tested.getBody());
         }
         // an endpoint stored before normalising (written as it came) is normalised when it is POSTed to
-        var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(1),
+        var client = new dev.sluice.core.webhook.WebhookClient(java.time.Duration.ofSeconds(1),
                 new dev.sluice.core.net.OutboundGuard(dev.sluice.core.net.OutboundGuard.Resolver.SYSTEM, true));
         var response = client.post("https://localhost.:1/hook", Map.of(), "{}", java.time.Duration.ofSeconds(1));
         // nothing listens on port 1: a failed attempt (refused, or timed out on a busy machine), not an exception

@@ -45,8 +45,8 @@ class DeliveryHandlerTest {
             fixture.services.jobStore.transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting),
                     JobState.Running, "Running", null, 2);
             // the batch was predicted: its inference commit is what the delivery completes
-            fixture.services.jobStore.commit(new dev.sluice.core.port.JobStore.StageCommit(HandlerFixture.JOB,
-                    "inference", "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 0, 0, 0), java.util.List.of(), 3, null));
+            fixture.services.jobStore.commit(new dev.sluice.core.job.JobStore.StageCommit(HandlerFixture.JOB,
+                    dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 0, 0, 0), java.util.List.of(), 3, null));
             // a real receipt handle, so the handler can change the message's visibility
             fixture.clients.sqs().sendMessage(b -> b.queueUrl(fixture.config.deliveryQueueUrl()).messageBody("x"));
             String receipt = fixture.clients.sqs().receiveMessage(b -> b.queueUrl(fixture.config.deliveryQueueUrl()))

@@ -6,9 +6,11 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.aws.lambda.SqsBatches;
 import dev.sluice.core.execution.ExecutionService;
-import dev.sluice.core.execution.ExecutionTask;
-import dev.sluice.core.fanout.FanoutMessage;
 import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.FanoutMessage;
+import dev.sluice.core.pipeline.MessageKind;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -27,16 +29,16 @@ public class FanoutHandler implements RequestHandler<SQSEvent, SQSBatchResponse>
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         // the event source's batch size is 1: a fan-out invocation owns its whole time budget
-        SQSBatchResponse jobs = SqsBatches.together(SqsBatches.select(event, b -> !ExecutionTask.isOne(b)),
-                FanoutMessage.class, messages -> messages.stream().map(m -> {
-                    fanout.handle(m.body(), context::getRemainingTimeInMillis);
-                    return true;
-                }).toList());
-        SQSBatchResponse listings = SqsBatches.together(SqsBatches.select(event, ExecutionTask::isOne),
-                ExecutionTask.class, tasks -> tasks.stream().map(t -> {
-                    executions.listFiles(t.body(), context::getRemainingTimeInMillis);
-                    return true;
-                }).toList());
-        return SqsBatches.merge(jobs, listings);
+        return SqsBatches.route(event, BatchQueue.Name.FANOUT,
+                SqsBatches.Route.of(MessageKind.FANOUT, jobs -> SqsBatches.together(jobs, FanoutMessage.class,
+                        messages -> messages.stream().map(m -> {
+                            fanout.handle(m.body(), context::getRemainingTimeInMillis);
+                            return true;
+                        }).toList())),
+                SqsBatches.Route.of(MessageKind.EXECUTION_TASK, listings -> SqsBatches.together(listings,
+                        ExecutionTask.class, tasks -> tasks.stream().map(t -> {
+                            executions.listFiles(t.body(), context::getRemainingTimeInMillis);
+                            return true;
+                        }).toList())));
     }
 }

@@ -20,6 +20,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fanout handler driven by events/sqs-fanout.json and events/sqs-fanout-execution.json. */
@@ -152,13 +153,20 @@ class FanoutHandlerTest {
                         null, null);
                 f.services.executionStore.create(new Execution(id, Execution.OBJECT, HandlerFixture.PROJECT, elsewhere,
                         new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now));
-                f.services.executions.listFiles(dev.sluice.core.execution.ExecutionTask.list(HandlerFixture.PROJECT, id,
+                f.services.executions.listFiles(dev.sluice.core.pipeline.ExecutionTask.list(HandlerFixture.PROJECT, id,
                         null, 0), () -> 60_000);
                 Execution refused = f.services.executions.get(HandlerFixture.PROJECT, id);
                 assertEquals(Execution.State.Failed, refused.status().overview());
                 assertTrue(refused.status().reason().startsWith("execution.bucket_refused"), refused.status().reason());
             }
             assertEquals(2, f.queueDepth(f.config.inferenceQueueUrl()), "no task of a refused execution");
+
+            // the tasks went out with their kind in the message attribute the handlers route by
+            var sent = f.clients.sqs().receiveMessage(b -> b.queueUrl(f.config.inferenceQueueUrl())
+                    .maxNumberOfMessages(10).messageAttributeNames("All")).messages();
+            assertFalse(sent.isEmpty());
+            sent.forEach(m -> assertEquals("ExecutionTask",
+                    m.messageAttributes().get(dev.sluice.core.pipeline.MessageKind.ATTRIBUTE).stringValue(), m.body()));
         }
     }
 

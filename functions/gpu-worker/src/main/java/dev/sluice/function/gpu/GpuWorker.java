@@ -2,8 +2,8 @@ package dev.sluice.function.gpu;
 
 import dev.sluice.aws.RequestLimits;
 import dev.sluice.core.Json;
-import dev.sluice.core.inference.BatchMessage;
 import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.core.pipeline.BatchMessage;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;

@@ -1,12 +1,11 @@
 package dev.sluice.function.gpu;
 
-import dev.sluice.core.Json;
-import dev.sluice.core.dataset.Item;
-import dev.sluice.core.inference.BatchMessage;
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.model.Model;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.Item;
 import dev.sluice.inference.OnnxPredictor;
 import dev.sluice.testing.HandlerFixture;
 import dev.sluice.testing.Samples;
@@ -52,15 +51,15 @@ class GpuWorkerTest {
     void enqueue(int messages, int itemsEach) {
         fixture.job((long) messages * itemsEach, null);
         fixture.services.jobStore.transition(HandlerFixture.JOB, Set.of(JobState.Waiting), JobState.Running, "Running", null, 2);
-        List<String> bodies = new ArrayList<>();
+        List<dev.sluice.core.pipeline.Envelope> bodies = new ArrayList<>();
         for (int m = 0; m < messages; m++) {
             List<Item> items = new ArrayList<>();
             for (int i = m * itemsEach; i < (m + 1) * itemsEach; i++) {
                 items.add(new Item(i, null, Item.IMAGE, "s3://" + HandlerFixture.ITEMS_BUCKET + "/photos/goldfish.jpg"));
             }
-            bodies.add(Json.write(new BatchMessage(HandlerFixture.JOB, "b" + m, items)));
+            bodies.add(new BatchMessage(HandlerFixture.JOB, "b" + m, items).envelope());
         }
-        fixture.services.queue.send(dev.sluice.core.port.BatchQueue.Name.INFERENCE_GPU, bodies);
+        fixture.services.queue.send(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE_GPU, bodies);
     }
 
     GpuWorker worker(Predictor predictor, GpuWorker.Settings settings) {

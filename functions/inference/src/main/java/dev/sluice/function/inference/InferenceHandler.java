@@ -6,9 +6,11 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.aws.lambda.SqsBatches;
 import dev.sluice.core.execution.ExecutionRunner;
-import dev.sluice.core.execution.ExecutionTask;
-import dev.sluice.core.inference.BatchMessage;
 import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.MessageKind;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -39,11 +41,11 @@ public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchRespon
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        SQSBatchResponse batches = SqsBatches.together(SqsBatches.select(event, b -> !ExecutionTask.isOne(b)),
-                BatchMessage.class, parsed -> processor.process(parsed.stream().map(SqsBatches.Parsed::body).toList()));
-        SQSBatchResponse tasks = SqsBatches.together(SqsBatches.select(event, ExecutionTask::isOne),
-                ExecutionTask.class, this::runFiles);
-        return SqsBatches.merge(batches, tasks);
+        return SqsBatches.route(event, BatchQueue.Name.INFERENCE,
+                SqsBatches.Route.of(MessageKind.BATCH, batches -> SqsBatches.together(batches, BatchMessage.class,
+                        parsed -> processor.process(parsed.stream().map(SqsBatches.Parsed::body).toList()))),
+                SqsBatches.Route.of(MessageKind.EXECUTION_TASK, tasks -> SqsBatches.together(tasks,
+                        ExecutionTask.class, this::runFiles)));
     }
 
     private List<Boolean> runFiles(List<SqsBatches.Parsed<ExecutionTask>> tasks) {

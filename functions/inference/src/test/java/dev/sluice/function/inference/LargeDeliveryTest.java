@@ -1,15 +1,15 @@
 package dev.sluice.function.inference;
 
 import dev.sluice.core.Json;
-import dev.sluice.core.dataset.Item;
-import dev.sluice.core.delivery.DeliveryMessage;
+import dev.sluice.core.pipeline.Item;
+import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.delivery.DeliveryService;
-import dev.sluice.core.inference.BatchMessage;
+import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.model.Model;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.webhook.WebhookSignature;
 import dev.sluice.testing.HandlerFixture;
 import dev.sluice.testing.WebhookReceiver;

@@ -48,7 +48,7 @@ class SchedulerHandlerTest {
     void scheduleEvent_timesOutJobsPastStopAtTime_finishesCompleteOnes_andLeavesTheRest() {
         job("batchjob_late", System.currentTimeMillis() - 1000, 10);
         job("batchjob_done", null, 2);
-        fixture.services.jobStore.commit(new dev.sluice.core.port.JobStore.StageCommit("batchjob_done", "inference", "b0",
+        fixture.services.jobStore.commit(new dev.sluice.core.job.JobStore.StageCommit("batchjob_done", dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
                 new ItemCounters(2, 0, 2, 0, 2, 0, 2, 0, 0), List.of(), System.currentTimeMillis(), null));
         job("batchjob_busy", System.currentTimeMillis() + 3_600_000, 10);
 

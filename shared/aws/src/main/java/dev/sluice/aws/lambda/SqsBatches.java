@@ -3,9 +3,15 @@ package dev.sluice.aws.lambda;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.core.Json;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.MessageKind;
+import dev.sluice.core.pipeline.Routing;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -57,14 +63,60 @@ public final class SqsBatches {
         return new SQSBatchResponse(failures);
     }
 
+    /** The handler of some kinds of message of a queue: it gets the messages of those kinds as an event of their own. */
+    public record Route(Set<MessageKind> kinds, Function<SQSEvent, SQSBatchResponse> handler) {
+        public static Route of(MessageKind kind, Function<SQSEvent, SQSBatchResponse> handler) {
+            return new Route(EnumSet.of(kind), handler);
+        }
+    }
+
     /**
-     * The messages of an event whose body passes the test, as an event of their own (queues that carry two kinds of
-     * message hand each kind to its own handler).
+     * Hands each message of the event to the route of its kind ({@link #kindOf}), the routes in the given order, and
+     * merges their partial responses. A message of a kind no route takes fails alone (it is retried, then goes to the
+     * DLQ, where the scheduler accounts it).
+     *
+     * @param queue the queue the event comes from: it decides the kind of a message sent without the attribute
      */
-    public static SQSEvent select(SQSEvent event, java.util.function.Predicate<String> body) {
-        SQSEvent selected = new SQSEvent();
-        selected.setRecords(event.getRecords().stream().filter(m -> body.test(m.getBody())).toList());
-        return selected;
+    public static SQSBatchResponse route(SQSEvent event, BatchQueue.Name queue, Route... routes) {
+        List<SQSEvent.SQSMessage> records = event.getRecords();
+        List<MessageKind> kinds = records.stream().map(m -> kindOf(queue, m)).toList();
+        Set<MessageKind> routed = EnumSet.noneOf(MessageKind.class);
+        List<SQSBatchResponse> responses = new ArrayList<>();
+        for (Route route : routes) {
+            List<SQSEvent.SQSMessage> selected = new ArrayList<>();
+            for (int i = 0; i < records.size(); i++) {
+                if (route.kinds().contains(kinds.get(i)) && !routed.contains(kinds.get(i))) {
+                    selected.add(records.get(i));
+                }
+            }
+            routed.addAll(route.kinds());
+            if (!selected.isEmpty()) {
+                SQSEvent part = new SQSEvent();
+                part.setRecords(selected);
+                responses.add(route.handler().apply(part));
+            }
+        }
+        List<SQSBatchResponse.BatchItemFailure> unrouted = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            if (!routed.contains(kinds.get(i))) {
+                SQSEvent.SQSMessage m = records.get(i);
+                LOG.warning("message " + m.getMessageId() + " is a " + kinds.get(i) + " message, which the " + queue
+                        + " queue's handler does not take");
+                unrouted.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
+            }
+        }
+        responses.add(new SQSBatchResponse(unrouted));
+        return merge(responses.toArray(SQSBatchResponse[]::new));
+    }
+
+    /**
+     * A received message's kind: its {@link MessageKind#ATTRIBUTE} message attribute, or for a message without it
+     * the kind its body declares ({@link Routing#kindOf}).
+     */
+    public static MessageKind kindOf(BatchQueue.Name queue, SQSEvent.SQSMessage message) {
+        Map<String, SQSEvent.MessageAttribute> attributes = message.getMessageAttributes();
+        SQSEvent.MessageAttribute kind = attributes == null ? null : attributes.get(MessageKind.ATTRIBUTE);
+        return Routing.kindOf(queue, kind == null ? null : kind.getStringValue(), message.getBody());
     }
 
     /** The failures of several partial responses, as one. */

@@ -3,7 +3,6 @@ package dev.sluice.core.auth;
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
 import dev.sluice.core.SluiceException;
-import dev.sluice.core.port.ApiKeyStore;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -2,13 +2,12 @@ package dev.sluice.core.dataset;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
-import dev.sluice.core.Json;
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.Validation;
-import dev.sluice.core.fanout.FanoutMessage;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.FanoutMessage;
 import dev.sluice.core.port.Catalog;
 import dev.sluice.core.port.ObjectStore;
 
@@ -66,7 +65,7 @@ public final class DatasetService {
                 dataset = dataset.withStatus(new Dataset.Status(Dataset.State.Validating, null, null,
                         info.get().sizeBytes(), info.get().etag(), null), clock.nowMillis());
                 catalog.put(projectId, id, dataset);
-                queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.validate(projectId, id)), 0);
+                queue.send(BatchQueue.Name.FANOUT, FanoutMessage.validate(projectId, id).envelope(), 0);
             }
         }
         return dataset;

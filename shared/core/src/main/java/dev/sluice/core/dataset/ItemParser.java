@@ -3,6 +3,7 @@ package dev.sluice.core.dataset;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.core.Json;
+import dev.sluice.core.pipeline.Item;
 
 import java.net.URI;
 import java.net.URISyntaxException;

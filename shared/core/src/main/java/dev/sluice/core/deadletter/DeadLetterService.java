@@ -6,21 +6,24 @@ import dev.sluice.core.Json;
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
-import dev.sluice.core.dataset.Item;
-import dev.sluice.core.delivery.DeliveryMessage;
 import dev.sluice.core.delivery.DeliveryService;
-import dev.sluice.core.fanout.FanoutMessage;
 import dev.sluice.core.fanout.FanoutService;
-import dev.sluice.core.inference.BatchMessage;
-import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobCompletion;
 import dev.sluice.core.job.JobService;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.DeliveryMessage;
+import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.FanoutMessage;
+import dev.sluice.core.pipeline.Item;
+import dev.sluice.core.pipeline.MessageKind;
+import dev.sluice.core.pipeline.Routing;
+import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.port.Catalog;
-import dev.sluice.core.port.JobStore;
 
 import java.util.BitSet;
 import java.util.List;
@@ -75,7 +78,7 @@ public final class DeadLetterService {
             while (taken < MAX_PER_QUEUE_AND_SWEEP && !(messages = queue.receiveDeadLetters(name, 10)).isEmpty()) {
                 for (BatchQueue.DeadLetterMessage m : messages) {
                     try {
-                        account(name, m.messageId(), m.body());
+                        account(name, m.messageId(), Routing.kindOf(name, m.kind(), m.body()), m.body());
                         queue.deleteDeadLetter(name, m.receiptHandle());
                         drained++;
                     } catch (RuntimeException e) {
@@ -91,17 +94,20 @@ public final class DeadLetterService {
         return drained;
     }
 
-    /** Accounts one dead message; returns the record made, or null when there was nothing left to account. */
-    public DeadLetter account(BatchQueue.Name name, String messageId, String body) {
+    /**
+     * Accounts one dead message of the queue {@code name}, read as its {@code kind} (see {@link Routing#kindOf});
+     * returns the record made, or null when there was nothing left to account.
+     */
+    public DeadLetter account(BatchQueue.Name name, String messageId, MessageKind kind, String body) {
         long now = clock.nowMillis();
-        String reason = stageOf(name) + ".dead_lettered: the message failed on every attempt and went to the "
+        String reason = Stage.of(name).wire() + ".dead_lettered: the message failed on every attempt and went to the "
                 + name + " DLQ; see the function's logs for its errors, and `sluice dlq redrive` to run these items again";
-        if (dev.sluice.core.execution.ExecutionTask.isOne(body)) {
-            // an execution's task: its file fails (or, for the listing, the execution), and the execution moves on
-            executions.abandon(Json.read(body, dev.sluice.core.execution.ExecutionTask.class), reason);
-            return null;
-        }
-        switch (name) {
+        switch (kind) {
+            case EXECUTION_TASK -> {
+                // an execution's task: its file fails (or, for the listing, the execution), and the execution moves on
+                executions.abandon(Json.read(body, ExecutionTask.class), reason);
+                return null;
+            }
             case FANOUT -> {
                 FanoutMessage m = Json.read(body, FanoutMessage.class);
                 if (!fanout.abandon(m, reason)) {
@@ -110,7 +116,7 @@ public final class DeadLetterService {
                 Job job = jobs.get(m.jobId()).orElseThrow();
                 return record(job, name, null, messageId, null, m.lineIndex(), reason, now);
             }
-            case INFERENCE, INFERENCE_GPU -> {
+            case BATCH -> {
                 BatchMessage m = Json.read(body, BatchMessage.class);
                 Job job = jobs.get(m.jobId()).orElse(null);
                 if (job == null) {
@@ -119,14 +125,14 @@ public final class DeadLetterService {
                 List<LogEntry> failed = m.items().stream().map(item -> LogEntry.failure("ItemFailedPredict", now,
                         item.url(), item.index(), "FailedPredict", reason)).toList();
                 long n = failed.size();
-                boolean applied = jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, m.batchId(),
+                boolean applied = jobs.commit(new JobStore.StageCommit(job.id(), Stage.INFERENCE, m.batchId(),
                         ItemCounters.failedPredict(n), failed, now, null,
                         new JobStore.BatchProgress(0, 1, 0)));
                 completion.settle(job.id());
                 return applied ? record(job, name, m.batchId(), messageId, m.items().stream().map(Item::index).toList(),
                         null, reason, now) : null;
             }
-            case DELIVERY -> {
+            case DELIVERY, JOB_EVENT -> {
                 DeliveryMessage m = Json.read(body, DeliveryMessage.class);
                 Job job = jobs.get(m.jobId()).orElse(null);
                 if (job == null) {
@@ -139,16 +145,8 @@ public final class DeadLetterService {
                         .filter(e -> "FailedDeliver".equals(e.status())).map(LogEntry::index).sorted().toList();
                 return applied ? record(job, name, m.batchId(), messageId, lines, null, reason, now) : null;
             }
-            default -> throw new IllegalArgumentException("no dead letters for " + name);
         }
-    }
-
-    private static String stageOf(BatchQueue.Name name) {
-        return switch (name) {
-            case FANOUT -> "fanout";
-            case INFERENCE, INFERENCE_GPU -> "inference";
-            case DELIVERY -> "delivery";
-        };
+        throw new IllegalStateException("unreachable: every kind is handled above");
     }
 
     private DeadLetter record(Job job, BatchQueue.Name name, String batchId, String messageId, List<Long> lines,

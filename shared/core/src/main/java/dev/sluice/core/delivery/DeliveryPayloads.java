@@ -2,7 +2,8 @@ package dev.sluice.core.delivery;
 
 import dev.sluice.core.Json;
 import dev.sluice.core.ObjectKeys;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.port.ObjectStore;
 
 import java.nio.charset.StandardCharsets;
@@ -27,14 +28,14 @@ public final class DeliveryPayloads {
     }
 
     /**
-     * The queue body for a message: the message itself when its JSON fits {@link BatchQueue#MAX_BODY_BYTES} UTF-8
+     * The queue message for a delivery: the message itself when its JSON fits {@link BatchQueue#MAX_BODY_BYTES} UTF-8
      * bytes; otherwise the message with its payloads stored at {@link ObjectKeys#deliveryPayloads} (content-named,
      * written before the message is sent) and only the key in the body.
      */
-    public String toQueueBody(DeliveryMessage message, String projectId) {
+    public dev.sluice.core.pipeline.Envelope toQueueMessage(DeliveryMessage message, String projectId) {
         String json = Json.write(message);
         if (fits(json)) {
-            return json;
+            return new dev.sluice.core.pipeline.Envelope(message.kind(), json);
         }
         String key = ObjectKeys.deliveryPayloads(projectId, message.jobId(), message.batchId(), json);
         objects.put(key, json.getBytes(StandardCharsets.UTF_8), "application/json");
@@ -44,7 +45,7 @@ public final class DeliveryPayloads {
             throw new IllegalStateException("delivery message of batch " + message.batchId() + " is "
                     + body.length() + " characters without its payloads");
         }
-        return body;
+        return new dev.sluice.core.pipeline.Envelope(message.kind(), body);
     }
 
     /**

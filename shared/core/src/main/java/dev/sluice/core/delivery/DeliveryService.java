@@ -3,10 +3,13 @@ package dev.sluice.core.delivery;
 import dev.sluice.core.Clock;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.DeliveryMessage;
+import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.webhook.Webhook;
+import dev.sluice.core.webhook.WebhookClient;
 import dev.sluice.core.webhook.WebhookService;
 import dev.sluice.core.webhook.WebhookSignature;
 
@@ -29,7 +32,6 @@ import java.util.logging.Logger;
  * once, and the job finishes if it was the last.
  */
 public final class DeliveryService {
-    public static final String STAGE = "delivery";
     private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
 
     public enum Result { DONE, RETRY_LATER }
@@ -56,7 +58,7 @@ public final class DeliveryService {
     /** A deferred batch comes back after this long. */
     static final int DEFER_SECONDS = 1;
     /** settle's answer for a batch sent again as a new message. */
-    private static final JobStore.StageCommit DEFERRED = new JobStore.StageCommit(null, STAGE, null, ItemCounters.ZERO,
+    private static final JobStore.StageCommit DEFERRED = new JobStore.StageCommit(null, Stage.DELIVERY, null, ItemCounters.ZERO,
             List.of(), 0, null);
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.Semaphore> perEndpoint =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -100,7 +102,7 @@ public final class DeliveryService {
         Map<String, Webhook> webhooksById = new HashMap<>();
         for (Received r : batch) {
             DeliveryMessage queued = r.message();
-            if (jobs.isCommitted(queued.jobId(), STAGE, queued.batchId())) {
+            if (jobs.isCommitted(queued.jobId(), Stage.DELIVERY, queued.batchId())) {
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
@@ -120,7 +122,7 @@ public final class DeliveryService {
                 long now = clock.nowMillis();
                 List<LogEntry> failed = m.payloads().stream().map(p -> LogEntry.failure("ItemFailedDeliver", now, p.url(),
                         p.index(), "FailedDeliver", "deliver.webhook_deleted: webhook " + m.webhookId() + " was deleted")).toList();
-                commits.add(new JobStore.StageCommit(m.jobId(), STAGE, m.batchId(),
+                commits.add(new JobStore.StageCommit(m.jobId(), Stage.DELIVERY, m.batchId(),
                         ItemCounters.failedDeliver(failed.size()), failed, now, null));
                 results.add(Result.DONE);
                 attempts.add(null);
@@ -230,7 +232,7 @@ public final class DeliveryService {
         if (!deferred.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
-            queue.send(BatchQueue.Name.DELIVERY, dev.sluice.core.Json.write(message.asDeferred()), DEFER_SECONDS);
+            queue.send(BatchQueue.Name.DELIVERY, message.asDeferred().envelope(), DEFER_SECONDS);
             return DEFERRED;
         }
         return finalCommit(message, settled, List.of(), index -> null);
@@ -259,7 +261,7 @@ public final class DeliveryService {
         long failed = settled.size() - delivered;
         ItemCounters delta = message.isEvent() ? ItemCounters.ZERO
                 : ItemCounters.delivered(delivered).plus(ItemCounters.failedDeliver(failed));
-        return new JobStore.StageCommit(message.jobId(), STAGE, message.batchId(), delta,
+        return new JobStore.StageCommit(message.jobId(), Stage.DELIVERY, message.batchId(), delta,
                 new ArrayList<>(settled.values()), now, null);
     }
 

@@ -6,8 +6,8 @@ import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.Validation;
-import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.model.ModelService;
+import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.port.Catalog;
 
 /** Deployments: create, get, list, delete. A job names one by deploymentId, or names a modelId for a temporary one. */
@@ -33,16 +33,15 @@ public final class DeploymentService {
         Validation.required(request.modelId(), "deployment.model_required", "modelId is required");
         Validation.id(request.modelId(), dev.sluice.core.Ids.MODEL, "deployment.bad_model_id", "modelId");
         models.get(projectId, request.modelId());
-        String target = request.target() == null ? JobSpec.Deployment.LAMBDA : request.target();
-        Validation.check(JobSpec.Deployment.LAMBDA.equals(target) || JobSpec.Deployment.GPU_POOL.equals(target),
-                "deployment.bad_target", "target must be \"Lambda\" or \"GpuPool\"");
-        Validation.check(request.batchSize() == null || (request.batchSize() >= 1 && request.batchSize() <= JobSpec.MAX_BATCH_SIZE),
-                "deployment.bad_batch_size", "batchSize must be 1.." + JobSpec.MAX_BATCH_SIZE);
+        DeploymentTarget target = DeploymentTarget.of(request.target());
+        Validation.check(target != null, "deployment.bad_target", "target must be " + DeploymentTarget.CHOICES);
+        Validation.check(request.batchSize() == null || (request.batchSize() >= 1 && request.batchSize() <= BatchMessage.MAX_BATCH_SIZE),
+                "deployment.bad_batch_size", "batchSize must be 1.." + BatchMessage.MAX_BATCH_SIZE);
         Validation.check(request.maxConcurrency() == null || (request.maxConcurrency() >= 1 && request.maxConcurrency() <= 1000),
                 "deployment.bad_max_concurrency", "maxConcurrency must be 1..1000");
         long now = clock.nowMillis();
         Deployment d = new Deployment(Ids.newId(PREFIX, now), Deployment.OBJECT, request.name(), projectId,
-                request.modelId(), target, request.batchSize(), request.maxConcurrency(), now, now);
+                request.modelId(), target.wire(), request.batchSize(), request.maxConcurrency(), now, now);
         catalog.put(projectId, d.id(), d);
         return d;
     }

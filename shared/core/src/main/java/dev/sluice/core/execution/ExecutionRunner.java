@@ -7,9 +7,7 @@ import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.inference.TabularPredictor;
 import dev.sluice.core.model.Model;
 import dev.sluice.core.model.ModelService;
-import dev.sluice.core.port.ExecutionStore;
-import dev.sluice.core.port.FolderStore;
-import dev.sluice.core.port.TableFormat;
+import dev.sluice.core.pipeline.ExecutionTask;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,17 +2,16 @@ package dev.sluice.core.execution;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
-import dev.sluice.core.Json;
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.Validation;
-import dev.sluice.core.fanout.Deadline;
 import dev.sluice.core.model.Model;
 import dev.sluice.core.model.ModelService;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.ExecutionStore;
-import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.Deadline;
+import dev.sluice.core.pipeline.Envelope;
+import dev.sluice.core.pipeline.ExecutionTask;
 import dev.sluice.core.port.SecretStore;
 
 import java.util.ArrayList;
@@ -123,7 +122,7 @@ public final class ExecutionService {
         Execution execution = new Execution(Ids.newId(Ids.EXECUTION, now), Execution.OBJECT, projectId, spec,
                 new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now);
         store.create(execution);
-        queue.send(BatchQueue.Name.FANOUT, List.of(Json.write(ExecutionTask.list(projectId, execution.id(), null, 0))));
+        queue.send(BatchQueue.Name.FANOUT, List.of(ExecutionTask.list(projectId, execution.id(), null, 0).envelope()));
         return execution;
     }
 
@@ -280,8 +279,8 @@ public final class ExecutionService {
             cursor = page.cursor();
             if (cursor != null && deadline.remainingMillis() < LIST_RESERVE_MILLIS) {
                 // a chunk is named by its first index: the continuation writes the next one
-                queue.send(BatchQueue.Name.FANOUT, List.of(Json.write(
-                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed))));
+                queue.send(BatchQueue.Name.FANOUT, List.of(
+                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed).envelope()));
                 return;
             }
         } while (cursor != null);
@@ -303,11 +302,11 @@ public final class ExecutionService {
             }
         }
         List<String> first = files.names(e.projectId(), e.id(), 0, slots);
-        List<String> bodies = new ArrayList<>();
+        List<Envelope> tasks = new ArrayList<>();
         for (int i = 0; i < first.size(); i++) {
-            bodies.add(Json.write(ExecutionTask.file(e.projectId(), e.id(), i, first.get(i))));
+            tasks.add(ExecutionTask.file(e.projectId(), e.id(), i, first.get(i)).envelope());
         }
-        queue.send(BatchQueue.Name.INFERENCE, bodies);
+        queue.send(BatchQueue.Name.INFERENCE, tasks);
     }
 
     /**
@@ -324,8 +323,8 @@ public final class ExecutionService {
             Long total = current.status().totalFiles();
             if (total != null && next < total) {
                 List<String> name = files.names(e.projectId(), e.id(), next, next + 1);
-                queue.send(BatchQueue.Name.INFERENCE, List.of(Json.write(
-                        ExecutionTask.file(e.projectId(), e.id(), next, name.get(0)))));
+                queue.send(BatchQueue.Name.INFERENCE, List.of(
+                        ExecutionTask.file(e.projectId(), e.id(), next, name.get(0)).envelope()));
             }
             store.finishIfComplete(e.projectId(), e.id(), clock.nowMillis());
         }

@@ -1,21 +1,23 @@
 package dev.sluice.core.fanout;
 
 import dev.sluice.core.Clock;
-import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.dataset.DatasetService;
-import dev.sluice.core.dataset.Item;
 import dev.sluice.core.dataset.ItemParser;
 import dev.sluice.core.dataset.NdjsonReader;
-import dev.sluice.core.inference.BatchMessage;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
-import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.Deadline;
+import dev.sluice.core.pipeline.Envelope;
+import dev.sluice.core.pipeline.FanoutMessage;
+import dev.sluice.core.pipeline.Item;
+import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.port.Catalog;
-import dev.sluice.core.port.JobStore;
 import dev.sluice.core.port.ObjectStore;
 
 import java.io.IOException;
@@ -105,7 +107,7 @@ public final class FanoutService {
         Long startAt = job.spec().startAtTime();
         if (startAt != null && startAt > now) {
             int delay = (int) Math.min(900, Math.max(1, (startAt - now + 999) / 1000));
-            queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.fanOut(jobId, offset, firstLine)), delay);
+            queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(jobId, offset, firstLine).envelope(), delay);
             return;
         }
         Dataset dataset = catalog.get(job.projectId(), Dataset.KIND, job.spec().datasetId()).orElse(null);
@@ -118,8 +120,7 @@ public final class FanoutService {
         long segmentLines = (long) batchSize * BATCHES_PER_SEGMENT;
         try (InputStream in = objects.open(dataset.objectKey(), offset, dataset.status().etag())) {
             NdjsonReader reader = new NdjsonReader(in, offset);
-            BatchQueue.Name target = JobSpec.Deployment.GPU_POOL.equals(job.spec().deployment().effectiveTarget())
-                    ? BatchQueue.Name.INFERENCE_GPU : BatchQueue.Name.INFERENCE;
+            BatchQueue.Name target = job.spec().deployment().effectiveTarget().queue();
             Segment segment = new Segment(firstLine, target);
             List<Item> batch = new ArrayList<>(batchSize);
             long index = firstLine;
@@ -146,7 +147,7 @@ public final class FanoutService {
                     }
                     if (deadline.remainingMillis() < reserveMillis) {
                         queue.send(BatchQueue.Name.FANOUT,
-                                Json.write(FanoutMessage.fanOut(jobId, reader.offset(), index)), 0);
+                                FanoutMessage.fanOut(jobId, reader.offset(), index).envelope(), 0);
                         return;
                     }
                 }
@@ -180,7 +181,7 @@ public final class FanoutService {
     private void skipUnsent(Job job, long firstLine) {
         long segmentLines = (long) job.spec().effectiveBatchSize() * BATCHES_PER_SEGMENT;
         long from = firstLine;
-        while (from < job.status().itemCount() && jobs.isCommitted(job.id(), "fanout", "s" + from / segmentLines)) {
+        while (from < job.status().itemCount() && jobs.isCommitted(job.id(), Stage.FANOUT, "s" + from / segmentLines)) {
             from += segmentLines;
         }
         skipFrom(job, from);
@@ -190,7 +191,7 @@ public final class FanoutService {
     private void skipFrom(Job job, long firstLine) {
         long skipped = job.status().itemCount() - firstLine;
         if (skipped > 0) {
-            jobs.commit(new JobStore.StageCommit(job.id(), "fanout", "skip-" + firstLine,
+            jobs.commit(new JobStore.StageCommit(job.id(), Stage.FANOUT, "skip-" + firstLine,
                     ItemCounters.skipped(skipped), List.of(), clock.nowMillis(), null));
         }
         completion.settle(job.id());
@@ -200,7 +201,7 @@ public final class FanoutService {
         queue.send(segment.queue, segment.messages);
         if (!segment.failures.isEmpty() || !segment.messages.isEmpty()) {
             long n = segment.failures.size();
-            jobs.commit(new JobStore.StageCommit(jobId, "fanout", "s" + (segment.firstLine / segmentLines),
+            jobs.commit(new JobStore.StageCommit(jobId, Stage.FANOUT, "s" + (segment.firstLine / segmentLines),
                     ItemCounters.failedGather(n), segment.failures, clock.nowMillis(), null,
                     new JobStore.BatchProgress(segment.messages.size(), 0, 0)));
         }
@@ -209,7 +210,7 @@ public final class FanoutService {
     private static final class Segment {
         final long firstLine;
         final BatchQueue.Name queue;
-        final List<String> messages = new ArrayList<>();
+        final List<Envelope> messages = new ArrayList<>();
         final List<LogEntry> failures = new ArrayList<>();
 
         Segment(long firstLine, BatchQueue.Name queue) {
@@ -224,9 +225,9 @@ public final class FanoutService {
         }
 
         private void addMessage(BatchMessage message) {
-            String body = Json.write(message);
-            if (body.length() <= MAX_MESSAGE_BYTES || message.items().size() == 1) {
-                messages.add(body);
+            Envelope envelope = message.envelope();
+            if (envelope.body().length() <= MAX_MESSAGE_BYTES || message.items().size() == 1) {
+                messages.add(envelope);
                 return;
             }
             int half = message.items().size() / 2;

@@ -2,25 +2,28 @@ package dev.sluice.core.inference;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.Json;
-import dev.sluice.core.dataset.Item;
-import dev.sluice.core.delivery.DeliveryMessage;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.model.Model;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.DeliveryMessage;
+import dev.sluice.core.pipeline.Envelope;
+import dev.sluice.core.pipeline.Item;
+import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.port.Catalog;
-import dev.sluice.core.port.JobStore;
 import dev.sluice.core.port.ObjectStore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,7 +40,6 @@ import java.util.logging.Logger;
  * drops a second copy.
  */
 public final class BatchProcessor {
-    public static final String STAGE = "inference";
     private static final Logger LOG = Logger.getLogger(BatchProcessor.class.getName());
 
     private final JobStore jobs;
@@ -140,10 +142,10 @@ public final class BatchProcessor {
             return done;
         }
         commitWithParts(outcomes);
-        List<String> deliveries = new ArrayList<>();
+        List<Envelope> deliveries = new ArrayList<>();
         for (Outcome o : outcomes) {
-            if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), "delivery", o.delivery.batchId())) {
-                deliveries.add(deliveryPayloads.toQueueBody(o.delivery, o.job.projectId()));
+            if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.batchId())) {
+                deliveries.add(deliveryPayloads.toQueueMessage(o.delivery, o.job.projectId()));
             }
         }
         queue.send(BatchQueue.Name.DELIVERY, deliveries);
@@ -316,9 +318,8 @@ public final class BatchProcessor {
                 return false;
             }
             gathering.cancel();
-            BatchQueue.Name target = dev.sluice.core.job.JobSpec.Deployment.GPU_POOL.equals(
-                    job.spec().deployment().effectiveTarget()) ? BatchQueue.Name.INFERENCE_GPU : BatchQueue.Name.INFERENCE;
-            queue.send(target, Json.write(batch.deferred()), DEFER_SECONDS);
+            BatchQueue.Name target = job.spec().deployment().effectiveTarget().queue();
+            queue.send(target, batch.deferred().envelope(), DEFER_SECONDS);
             LOG.info(() -> "batch " + batch.batchId() + " of job " + batch.jobId() + " put back: its items were slow to arrive");
             return true;
         } catch (InterruptedException e) {
@@ -374,7 +375,7 @@ public final class BatchProcessor {
         if (job.status().overview().isTerminal()) {
             List<LogEntry> skipped = batch.items().stream().map(i -> LogEntry.failure("ItemSkipped", now, i.url(),
                     i.index(), "Skipped", "job.terminal: the job was " + job.status().overview())).toList();
-            return new Outcome(position, job, new JobStore.StageCommit(job.id(), STAGE, batch.batchId(),
+            return new Outcome(position, job, new JobStore.StageCommit(job.id(), Stage.INFERENCE, batch.batchId(),
                     ItemCounters.skipped(batch.items().size()), skipped, now, null,
                     new JobStore.BatchProgress(0, 1, 0)), "", null);
         }
@@ -429,7 +430,7 @@ public final class BatchProcessor {
                 ? new DeliveryMessage(job.id(), batch.batchId(), webhookId, payloads) : null;
         long gatherMs = (long) all.stream().mapToDouble(g -> g.ms).max().orElse(0);
         long batchMs = gatherMs + (System.nanoTime() - startNanos) / 1_000_000;
-        return new Outcome(position, job, new JobStore.StageCommit(job.id(), STAGE, batch.batchId(), delta, entries,
+        return new Outcome(position, job, new JobStore.StageCommit(job.id(), Stage.INFERENCE, batch.batchId(), delta, entries,
                 clock.nowMillis(), null, new JobStore.BatchProgress(0, 1, batchMs)), part.toString(), delivery);
     }
 

@@ -2,9 +2,9 @@ package dev.sluice.core.job;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.Json;
-import dev.sluice.core.delivery.DeliveryMessage;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.DeliveryMessage;
+import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.port.ObjectStore;
 
 import java.nio.charset.StandardCharsets;
@@ -51,7 +51,7 @@ public final class JobCompletion {
         }
         boolean accounted = job.status().items().terminal() >= job.status().itemCount()
                 || job.status().overview() == JobState.Failed;
-        if (!accounted || jobs.isCommitted(jobId, "completion", "event")) {
+        if (!accounted || jobs.isCommitted(jobId, Stage.COMPLETION, "event")) {
             return;
         }
         List<String> parts = jobs.resultParts(jobId);
@@ -75,10 +75,10 @@ public final class JobCompletion {
             event.put("timings", Map.of("createTime", job.createTime(), "completeTime", clock.nowMillis(),
                     "durationMs", clock.nowMillis() - job.createTime()));
             event.put("results", Map.of("manifest", manifestKey(job), "parts", parts.size(), "errors", errorsKey(job)));
-            queue.send(BatchQueue.Name.DELIVERY, Json.write(new DeliveryMessage(job.id(), "job-completed", webhookId,
-                    List.of(new DeliveryMessage.Payload(COMPLETION_EVENT_INDEX, null, Json.write(event))), true)), 0);
+            queue.send(BatchQueue.Name.DELIVERY, new DeliveryMessage(job.id(), "job-completed", webhookId,
+                    List.of(new DeliveryMessage.Payload(COMPLETION_EVENT_INDEX, null, Json.write(event))), true).envelope(), 0);
         }
-        jobs.commit(new JobStore.StageCommit(jobId, "completion", "event", ItemCounters.ZERO, List.of(),
+        jobs.commit(new JobStore.StageCommit(jobId, Stage.COMPLETION, "event", ItemCounters.ZERO, List.of(),
                 clock.nowMillis(), null));
     }
 

@@ -2,19 +2,19 @@ package dev.sluice.core.job;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
-import dev.sluice.core.Json;
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.Validation;
 import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.dataset.DatasetService;
-import dev.sluice.core.fanout.FanoutMessage;
+import dev.sluice.core.deployment.DeploymentTarget;
 import dev.sluice.core.model.Model;
 import dev.sluice.core.model.ModelService;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
-import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.FanoutMessage;
+import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.webhook.WebhookService;
 
 /** Creating, reading and listing jobs. A created job is Waiting; the fan-out moves it to Running. */
@@ -71,16 +71,15 @@ public final class JobService {
         Validation.required(spec.datasetId(), "job.dataset_required", "spec.datasetId is required");
         Validation.check(spec.deployment() != null && spec.deployment().modelId() != null, "job.model_required",
                 "spec.deployment needs a deploymentId or a modelId");
-        Validation.check(JobSpec.Deployment.LAMBDA.equals(spec.deployment().effectiveTarget())
-                        || JobSpec.Deployment.GPU_POOL.equals(spec.deployment().effectiveTarget()), "job.bad_target",
-                "spec.deployment.target must be \"Lambda\" or \"GpuPool\"");
-        Validation.check(spec.effectiveBatchSize() >= 1 && spec.effectiveBatchSize() <= JobSpec.MAX_BATCH_SIZE,
-                "job.bad_batch_size", "spec.batchSize must be 1.." + JobSpec.MAX_BATCH_SIZE);
+        Validation.check(spec.deployment().effectiveTarget() != null, "job.bad_target",
+                "spec.deployment.target must be " + DeploymentTarget.CHOICES);
+        Validation.check(spec.effectiveBatchSize() >= 1 && spec.effectiveBatchSize() <= BatchMessage.MAX_BATCH_SIZE,
+                "job.bad_batch_size", "spec.batchSize must be 1.." + BatchMessage.MAX_BATCH_SIZE);
         Validation.check(spec.startAtTime() == null || spec.stopAtTime() == null
                 || spec.stopAtTime() > spec.startAtTime(), "job.bad_times", "stopAtTime must be after startAtTime");
         // a job without stopAtTime times out DEFAULT_CUTOFF after it is created: a start after that would never come
         Validation.check(spec.startAtTime() == null || spec.stopAtTime() != null
-                        || spec.startAtTime() < clock.nowMillis() + dev.sluice.core.schedule.Scheduler.DEFAULT_CUTOFF_MILLIS,
+                        || spec.startAtTime() < clock.nowMillis() + JobSpec.DEFAULT_CUTOFF_MILLIS,
                 "job.bad_times", "startAtTime is more than 24 h ahead: without a stopAtTime the job would time out"
                         + " before it starts; give a stopAtTime after startAtTime");
         if (spec.resultDelivery() != null && spec.resultDelivery().destinations() != null) {
@@ -117,7 +116,7 @@ public final class JobService {
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
                 now, now);
         jobs.create(job);
-        queue.send(BatchQueue.Name.FANOUT, Json.write(FanoutMessage.fanOut(job.id(), 0, 0)), 0);
+        queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope(), 0);
         return job;
     }
 
@@ -213,7 +212,7 @@ public final class JobService {
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */
     public java.util.Map<String, Object> results(String projectId, String id) {
         Job job = get(projectId, id);
-        if (!jobs.isCommitted(id, "completion", "event")) {
+        if (!jobs.isCommitted(id, Stage.COMPLETION, "event")) {
             throw SluiceException.conflict("job.not_complete", "job " + id + " is " + job.status().overview()
                     + "; its results are listed once every item is accounted for");
         }

@@ -1,5 +1,7 @@
 package dev.sluice.core.job;
 
+import dev.sluice.core.deployment.DeploymentTarget;
+
 import java.util.List;
 
 /** retryOf: the job whose failed and skipped items this job runs again (set by :retry). */
@@ -11,12 +13,14 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
     }
 
     public static final int DEFAULT_BATCH_SIZE = 32;
-    public static final int MAX_BATCH_SIZE = 256;
+    /** A job without stopAtTime ends TimedOut this long after its creation (the scheduler's sweep ends it). */
+    public static final long DEFAULT_CUTOFF_MILLIS = 24L * 60 * 60 * 1000;
 
-    /** The model, and where its batches run: "Lambda" (default, the inference function) or "GpuPool" (ECS). */
+    /**
+     * The model, and where its batches run: {@code target} is a {@link DeploymentTarget} wire string, "Lambda"
+     * (default, the inference function) or "GpuPool" (ECS).
+     */
     public record Deployment(String modelId, String target, String deploymentId) {
-        public static final String LAMBDA = "Lambda";
-        public static final String GPU_POOL = "GpuPool";
 
         public Deployment(String modelId) {
             this(modelId, null, null);
@@ -26,8 +30,9 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
             this(modelId, target, null);
         }
 
-        public String effectiveTarget() {
-            return target == null ? LAMBDA : target;
+        /** The target this deployment names ({@link DeploymentTarget#LAMBDA} when none); null for an unknown string. */
+        public DeploymentTarget effectiveTarget() {
+            return DeploymentTarget.of(target);
         }
     }
 

@@ -2,8 +2,9 @@ package dev.sluice.core.schedule;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.job.JobStore;
 
 import java.util.EnumSet;
 import java.util.logging.Logger;
@@ -17,8 +18,6 @@ import java.util.logging.Logger;
  * jobTimeout end TimedOut, and complete ones finish.
  */
 public final class Scheduler {
-    /** A job without stopAtTime ends TimedOut this long after its creation. */
-    public static final long DEFAULT_CUTOFF_MILLIS = 24L * 60 * 60 * 1000;
     /** A Running job whose counters did not move for this long is failed. */
     public static final long STALL_MILLIS = 60L * 60 * 1000;
     private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
@@ -51,7 +50,7 @@ public final class Scheduler {
         var active = jobs.activeJobs();
         for (Job job : active) {
             long now = clock.nowMillis();
-            long stopAt = job.spec().stopAtTime() != null ? job.spec().stopAtTime() : job.createTime() + DEFAULT_CUTOFF_MILLIS;
+            long stopAt = job.spec().stopAtTime() != null ? job.spec().stopAtTime() : job.createTime() + JobSpec.DEFAULT_CUTOFF_MILLIS;
             if (now >= stopAt) {
                 if (jobs.transition(job.id(), EnumSet.of(JobState.Waiting, JobState.Running), JobState.TimedOut,
                         "TimedOut", "job.timed_out: " + (job.spec().stopAtTime() != null ? "stopAtTime" : "the default cutoff of 24 h")

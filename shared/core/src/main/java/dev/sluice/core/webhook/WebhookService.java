@@ -16,11 +16,11 @@ public final class WebhookService {
     private final Catalog catalog;
     private final Clock clock;
     private final boolean allowLoopback;
-    private final dev.sluice.core.delivery.WebhookClient client;
+    private final WebhookClient client;
 
     /** @param allowLoopback local mode only: accept {@code http://127.0.0.1} and {@code localhost} endpoints. */
     public WebhookService(Catalog catalog, Clock clock, boolean allowLoopback,
-                          dev.sluice.core.delivery.WebhookClient client) {
+                          WebhookClient client) {
         this.client = client;
         this.catalog = catalog;
         this.clock = clock;
@@ -118,7 +118,7 @@ public final class WebhookService {
                 "projectId", projectId, "time", clock.nowMillis()));
         int attempts = 0;
         long start = System.nanoTime();
-        dev.sluice.core.delivery.WebhookClient.Response r;
+        WebhookClient.Response r;
         while (true) {
             attempts++;
             String time = Long.toString(clock.nowMillis());

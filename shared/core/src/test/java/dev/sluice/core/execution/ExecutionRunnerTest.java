@@ -2,7 +2,7 @@ package dev.sluice.core.execution;
 
 import dev.sluice.core.fakes.FakeCore;
 import dev.sluice.core.model.ModelService;
-import dev.sluice.core.port.TableFormat;
+import dev.sluice.core.execution.TableFormat;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -73,13 +73,13 @@ class ExecutionRunnerTest {
         Execution e = running(3, 1);
         runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv"));
         int readsAfterFirst = reads;
-        int tasksAfterFirst = core.queue.sent(dev.sluice.core.port.BatchQueue.Name.INFERENCE).size();
+        int tasksAfterFirst = core.queue.sent(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE).size();
 
         runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv")); // SQS redelivered it
 
         assertEquals(readsAfterFirst, reads, "not downloaded and read again");
         assertEquals(1, get(e).status().failedFiles(), "counted once");
-        assertEquals(tasksAfterFirst + 1, core.queue.sent(dev.sluice.core.port.BatchQueue.Name.INFERENCE).size(),
+        assertEquals(tasksAfterFirst + 1, core.queue.sent(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE).size(),
                 "the slot's next task is sent again, in case the first run died before sending it");
     }
 

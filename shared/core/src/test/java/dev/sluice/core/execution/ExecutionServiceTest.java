@@ -3,7 +3,7 @@ package dev.sluice.core.execution;
 import dev.sluice.core.Json;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.fakes.FakeCore;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

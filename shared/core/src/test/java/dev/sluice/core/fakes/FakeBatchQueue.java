@@ -1,6 +1,6 @@
 package dev.sluice.core.fakes;
 
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

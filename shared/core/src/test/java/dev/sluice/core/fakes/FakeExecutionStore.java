@@ -4,7 +4,7 @@ import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.execution.Execution;
-import dev.sluice.core.port.ExecutionStore;
+import dev.sluice.core.execution.ExecutionStore;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.sluice.core.fakes;
 
 import dev.sluice.core.execution.Folder;
-import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.execution.FolderStore;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;

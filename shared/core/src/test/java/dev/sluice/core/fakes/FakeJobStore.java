@@ -7,7 +7,7 @@ import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.job.JobStore;
 
 import java.util.ArrayList;
 import java.util.HashMap;

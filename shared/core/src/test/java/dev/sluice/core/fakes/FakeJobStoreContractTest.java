@@ -4,7 +4,7 @@ import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobState;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.job.JobStore;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

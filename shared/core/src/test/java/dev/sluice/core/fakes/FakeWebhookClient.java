@@ -1,7 +1,7 @@
 package dev.sluice.core.fakes;
 
 import dev.sluice.core.Json;
-import dev.sluice.core.delivery.WebhookClient;
+import dev.sluice.core.webhook.WebhookClient;
 import dev.sluice.core.webhook.WebhookSignature;
 
 import java.time.Duration;

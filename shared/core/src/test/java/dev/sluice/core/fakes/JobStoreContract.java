@@ -8,8 +8,8 @@ import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.JobStore;
-import dev.sluice.core.port.JobStore.StageCommit;
+import dev.sluice.core.job.JobStore;
+import dev.sluice.core.job.JobStore.StageCommit;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

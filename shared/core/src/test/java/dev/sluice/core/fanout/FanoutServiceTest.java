@@ -2,15 +2,15 @@ package dev.sluice.core.fanout;
 
 import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
-import dev.sluice.core.dataset.Item;
+import dev.sluice.core.pipeline.Item;
 import dev.sluice.core.fakes.FakeBatchQueue;
 import dev.sluice.core.fakes.FakeCore;
-import dev.sluice.core.inference.BatchMessage;
+import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -3,11 +3,11 @@ package dev.sluice.core.job;
 import dev.sluice.core.delivery.DeliveryService;
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.Json;
-import dev.sluice.core.delivery.DeliveryMessage;
+import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.fakes.FakeBatchQueue;
 import dev.sluice.core.fakes.FakeCore;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.job.JobStore;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -152,7 +152,7 @@ class OutboundGuardTest {
                 java.time.Duration.ofSeconds(1), 1024, false, GUARD, dev.sluice.core.AllowedBuckets.none("data"));
         var fetched = fetcher.fetch("https://metadata.evil.example/latest/meta-data/iam");
         assertEquals("gather.address_refused", fetched.errorCode(), fetched.reason());
-        var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(1), GUARD);
+        var client = new dev.sluice.core.webhook.WebhookClient(java.time.Duration.ofSeconds(1), GUARD);
         var response = client.post("https://internal.evil.example/hook", Map.of(), "{}", java.time.Duration.ofSeconds(1));
         org.junit.jupiter.api.Assertions.assertTrue(response.refused());
         org.junit.jupiter.api.Assertions.assertFalse(response.retriable(), "a refused endpoint is not retried");
@@ -182,7 +182,7 @@ class OutboundGuardTest {
             // a name no DNS knows, pinned to the server's address: only the pin can make the connection work
             PinnedAddresses.pin("pinned-only.sluice-test.example", List.of(java.net.InetAddress.getLoopbackAddress()));
             // generous caps, not expectations: a loopback POST took over 2 s on a machine with a load average of 15
-            var client = new dev.sluice.core.delivery.WebhookClient(java.time.Duration.ofSeconds(30),
+            var client = new dev.sluice.core.webhook.WebhookClient(java.time.Duration.ofSeconds(30),
                     new OutboundGuard(OutboundGuard.Resolver.SYSTEM, true));
             var response = client.post("http://pinned-only.sluice-test.example:" + server.getAddress().getPort() + "/hook",
                     Map.of(), "{}", java.time.Duration.ofSeconds(60)); // the whole POST: a cap on a busy machine, not an expectation

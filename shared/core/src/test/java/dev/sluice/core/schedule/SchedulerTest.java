@@ -2,17 +2,17 @@ package dev.sluice.core.schedule;
 
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.Json;
-import dev.sluice.core.dataset.Item;
+import dev.sluice.core.pipeline.Item;
 import dev.sluice.core.execution.Execution;
 import dev.sluice.core.fakes.FakeCore;
-import dev.sluice.core.inference.BatchMessage;
+import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobCompletion;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
-import dev.sluice.core.port.BatchQueue;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.job.JobStore;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.sluice.core.port;
+package dev.sluice.core.auth;
 
 import java.util.Optional;
 

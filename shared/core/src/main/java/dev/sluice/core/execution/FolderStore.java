@@ -1,6 +1,5 @@
-package dev.sluice.core.port;
+package dev.sluice.core.execution;
 
-import dev.sluice.core.execution.Folder;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,11 +1,8 @@
-package dev.sluice.core.port;
+package dev.sluice.core.job;
 
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
-import dev.sluice.core.job.ItemCounters;
-import dev.sluice.core.job.Job;
-import dev.sluice.core.job.JobState;
-import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.pipeline.Stage;
 
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +47,7 @@ public interface JobStore {
      */
     List<List<StageCommit>> atomicGroups(List<StageCommit> commits);
 
-    boolean isCommitted(String jobId, String stage, String batchId);
+    boolean isCommitted(String jobId, Stage stage, String batchId);
 
     /** The results parts named by the job's committed inference batches, each once. */
     List<String> resultParts(String jobId);
@@ -84,9 +81,9 @@ public interface JobStore {
     void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress progress, long now);
 
     /** resultsPart: the S3 key of the part holding this batch's results, if it has any. */
-    record StageCommit(String jobId, String stage, String batchId, ItemCounters delta, List<LogEntry> entries,
+    record StageCommit(String jobId, Stage stage, String batchId, ItemCounters delta, List<LogEntry> entries,
                        long now, String resultsPart, BatchProgress progress) {
-        public StageCommit(String jobId, String stage, String batchId, ItemCounters delta, List<LogEntry> entries,
+        public StageCommit(String jobId, Stage stage, String batchId, ItemCounters delta, List<LogEntry> entries,
                            long now, String resultsPart) {
             this(jobId, stage, batchId, delta, entries, now, resultsPart, BatchProgress.NONE);
         }

@@ -1,4 +1,5 @@
-package dev.sluice.core.delivery;
+package dev.sluice.core.webhook;
+
 
 import dev.sluice.core.net.DripServer;
 import dev.sluice.core.net.OutboundGuard;

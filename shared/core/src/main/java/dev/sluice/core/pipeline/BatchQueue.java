@@ -1,8 +1,11 @@
-package dev.sluice.core.port;
+package dev.sluice.core.pipeline;
 
 import java.util.List;
 
-/** The work queues. Implementations send in batches and retry only the entries that failed. */
+/**
+ * The work queues. Implementations send in batches and retry only the entries that failed. Every message goes with
+ * its kind in the message attribute {@link MessageKind#ATTRIBUTE} (see {@link Routing}).
+ */
 public interface BatchQueue {
     /** INFERENCE feeds the inference function (Lambda), INFERENCE_GPU the GPU task pool. */
     enum Name { FANOUT, INFERENCE, INFERENCE_GPU, DELIVERY }
@@ -19,15 +22,19 @@ public interface BatchQueue {
      */
     int MAX_BODY_BYTES = MAX_MESSAGE_BYTES - 8_192;
 
-    void send(Name queue, List<String> bodies);
+    void send(Name queue, List<Envelope> messages);
 
-    void send(Name queue, String body, int delaySeconds);
+    void send(Name queue, Envelope message, int delaySeconds);
 
     /** Hides a received message for the given time: how a failed delivery waits for its next attempt. */
     void changeVisibility(Name queue, String receiptHandle, int seconds);
 
-    /** A message found in a queue's dead-letter queue. */
-    record DeadLetterMessage(String messageId, String body, String receiptHandle) {
+    /**
+     * A message found in a queue's dead-letter queue (SQS keeps a message's attributes when it moves it there).
+     *
+     * @param kind the value of its {@link MessageKind#ATTRIBUTE} attribute; null when it was sent without one
+     */
+    record DeadLetterMessage(String messageId, String body, String receiptHandle, String kind) {
     }
 
     /** Up to max messages of the queue's DLQ, hidden for a few minutes; none when the queue is not configured. */

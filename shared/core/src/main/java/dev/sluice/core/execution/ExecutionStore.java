@@ -1,8 +1,7 @@
-package dev.sluice.core.port;
+package dev.sluice.core.execution;
 
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
-import dev.sluice.core.execution.Execution;
 
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +42,7 @@ public interface ExecutionStore {
     boolean finishIfComplete(String projectId, String id, long now);
 
     /**
-     * The execution's output schema (JSON of {@link dev.sluice.core.execution.OutputSchema}): stores
+     * The execution's output schema (JSON of {@link OutputSchema}): stores
      * {@code proposal} when none is stored yet (one conditional write, so concurrent files agree on the first) and
      * returns the stored one; a null proposal only reads it (null when none is stored).
      */

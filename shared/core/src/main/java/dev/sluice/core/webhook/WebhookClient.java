@@ -1,4 +1,4 @@
-package dev.sluice.core.delivery;
+package dev.sluice.core.webhook;
 
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,24 +1,28 @@
-package dev.sluice.core.delivery;
-
-import dev.sluice.core.port.BatchQueue;
+package dev.sluice.core.pipeline;
 
 import java.util.List;
 
 /**
  * One message of the delivery queue: the webhook payloads of one batch's predicted items. The payloads travel in
  * the message when it fits a queue message ({@link BatchQueue#MAX_BODY_BYTES}); otherwise they are in the data bucket
- * at {@code payloadsKey} (a claim check) and {@code payloads} is empty on the queue (see {@link DeliveryPayloads}).
+ * at {@code payloadsKey} (a claim check) and {@code payloads} is empty on the queue (see {@code delivery.DeliveryPayloads}).
  * Either way a batch's delivery is one message with the batch's id, so the delivery ledger counts it once and each
  * item's retry budget is its own.
  */
 public record DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event,
-                              Boolean deferred, String payloadsKey) {
+                              Boolean deferred, String payloadsKey) implements QueueMessage {
     public DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads) {
         this(jobId, batchId, webhookId, payloads, null, null, null);
     }
 
     public DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event) {
         this(jobId, batchId, webhookId, payloads, event, null, null);
+    }
+
+    /** {@link MessageKind#JOB_EVENT} for a job event, else {@link MessageKind#DELIVERY}. */
+    @Override
+    public MessageKind kind() {
+        return isEvent() ? MessageKind.JOB_EVENT : MessageKind.DELIVERY;
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.sluice.core.fanout;
+package dev.sluice.core.pipeline;
 
 /** Time left in the current invocation (Lambda's Context.getRemainingTimeInMillis). */
 @FunctionalInterface

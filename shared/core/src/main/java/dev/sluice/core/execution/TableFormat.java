@@ -1,7 +1,5 @@
-package dev.sluice.core.port;
+package dev.sluice.core.execution;
 
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Table;
 
 import java.io.IOException;
 import java.nio.file.Path;
