@@ -6,7 +6,7 @@ import dev.sluice.core.Clock;
 import dev.sluice.core.Json;
 import dev.sluice.core.fanout.FanoutMessage;
 import dev.sluice.core.fanout.FanoutService;
-import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.local.LocalProvisioner;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
