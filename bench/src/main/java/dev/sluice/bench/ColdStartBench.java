@@ -3,7 +3,7 @@ package dev.sluice.bench;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,7 +29,7 @@ final class ColdStartBench {
     }
 
     static List<Result> run(Path home) throws Exception {
-        try (HandlerFixture f = new HandlerFixture(); dev.sluice.testing.WebhookReceiver receiver = new dev.sluice.testing.WebhookReceiver()) {
+        try (HandlerFixture f = new HandlerFixture(); dev.sluice.local.WebhookReceiver receiver = new dev.sluice.local.WebhookReceiver()) {
             f.readyModel();
             f.webhook(receiver.url(), dev.sluice.core.webhook.WebhookSignature.newSecret());
             f.job(3, null);

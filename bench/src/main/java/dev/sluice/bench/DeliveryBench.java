@@ -9,7 +9,7 @@ import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.webhook.Webhook;
 import dev.sluice.core.webhook.WebhookSignature;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.WebhookReceiver;
+import dev.sluice.local.WebhookReceiver;
 
 import java.util.ArrayList;
 import java.util.List;

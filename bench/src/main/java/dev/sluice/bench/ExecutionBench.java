@@ -6,9 +6,9 @@ import dev.sluice.client.SluiceClient;
 import dev.sluice.core.execution.FileType;
 import dev.sluice.core.execution.Table;
 import dev.sluice.tables.Tables;
-import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.local.LocalProvisioner;
 import dev.sluice.testing.OnnxWriter;
-import dev.sluice.testing.StageWrapper;
+import dev.sluice.local.StageWrapper;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 

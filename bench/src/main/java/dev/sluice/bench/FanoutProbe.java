@@ -5,8 +5,8 @@ import dev.sluice.aws.SluiceServices;
 import dev.sluice.core.Clock;
 import dev.sluice.core.Json;
 import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.local.LocalProvisioner;
 import dev.sluice.core.pipeline.FanoutMessage;
-import dev.sluice.testing.LocalProvisioner;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

@@ -9,7 +9,7 @@ import dev.sluice.inference.ClassificationPreprocessor;
 import dev.sluice.inference.ImageDecoder;
 import dev.sluice.inference.OnnxPredictor;
 import dev.sluice.inference.RgbImage;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;

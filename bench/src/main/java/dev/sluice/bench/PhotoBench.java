@@ -6,7 +6,7 @@ import dev.sluice.core.model.Model;
 import dev.sluice.inference.ClassificationPreprocessor;
 import dev.sluice.inference.ImageDecoder;
 import dev.sluice.inference.OnnxPredictor;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.cli.LocalStack;
 
 import dev.sluice.core.Json;
-import dev.sluice.testing.LocalProvisioner;
-import dev.sluice.testing.Samples;
-import dev.sluice.testing.StaticFiles;
-import dev.sluice.testing.WebhookReceiver;
+import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.Samples;
+import dev.sluice.local.StaticFiles;
+import dev.sluice.local.WebhookReceiver;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,7 +29,7 @@ final class PipelineBench {
     static Result run(int items, int batchSize, java.nio.file.Path folder, List<String> photos) {
         RequestCounter counter = new RequestCounter();
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL,
-                List.of(counter), dev.sluice.testing.StageWrapper.NONE,
+                List.of(counter), dev.sluice.local.StageWrapper.NONE,
                 // images and the webhook receiver are served on loopback
                 new LocalStack.Access(true, List.of(), List.of())));
              StaticFiles images = new StaticFiles(folder);

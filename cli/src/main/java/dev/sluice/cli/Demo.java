@@ -3,9 +3,9 @@ package dev.sluice.cli;
 import dev.sluice.client.SluiceClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.core.Json;
-import dev.sluice.testing.Samples;
-import dev.sluice.testing.StaticFiles;
-import dev.sluice.testing.WebhookReceiver;
+import dev.sluice.local.Samples;
+import dev.sluice.local.StaticFiles;
+import dev.sluice.local.WebhookReceiver;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.sluice.function.api.ApiHandler;
-import dev.sluice.testing.LocalEventSource;
+import dev.sluice.local.LocalEventSource;
 
 import java.io.IOException;
 import java.io.InputStream;

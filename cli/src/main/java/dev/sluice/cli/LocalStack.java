@@ -12,10 +12,10 @@ import dev.sluice.function.fanout.FanoutHandler;
 import dev.sluice.function.gpu.GpuWorker;
 import dev.sluice.function.inference.InferenceHandler;
 import dev.sluice.inference.OnnxPredictor;
-import dev.sluice.testing.EmulatorStack;
-import dev.sluice.testing.LocalEventSource;
-import dev.sluice.testing.LocalProvisioner;
-import dev.sluice.testing.StageWrapper;
+import dev.sluice.local.EmulatorStack;
+import dev.sluice.local.LocalEventSource;
+import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.StageWrapper;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 import java.io.IOException;

@@ -81,7 +81,7 @@ public final class Main {
                 .withDataDir(dataDir == null ? null : java.nio.file.Path.of(dataDir).toAbsolutePath());
         Integer visibility = Integer.getInteger("sluice.local.visibilitySeconds");
         if (visibility != null) { // how soon a message in flight when the stack died is received again (tests)
-            options = options.withQueues(new dev.sluice.testing.LocalProvisioner
+            options = options.withQueues(new dev.sluice.local.LocalProvisioner
                     .QueueSettings(visibility, visibility, visibility, 5, 16));
         }
         LocalStack stack = LocalStack.start(options);

@@ -3,10 +3,10 @@ package dev.sluice.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.client.SluiceClient;
-import dev.sluice.testing.LocalProvisioner;
-import dev.sluice.testing.Samples;
-import dev.sluice.testing.StaticFiles;
-import dev.sluice.testing.WebhookReceiver;
+import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.Samples;
+import dev.sluice.local.StaticFiles;
+import dev.sluice.local.WebhookReceiver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class CliTest {
 
     @BeforeAll
     void start() throws Exception {
-        stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(), dev.sluice.testing.StageWrapper.NONE,
+        stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(), dev.sluice.local.StageWrapper.NONE,
                 StackUnderTest.ACCESS));
         images = new StaticFiles(Samples.root().resolve("images"));
         receiver = new WebhookReceiver();

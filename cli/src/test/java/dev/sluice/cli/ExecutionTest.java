@@ -8,10 +8,10 @@ import dev.sluice.client.SluiceClient;
 import dev.sluice.core.execution.Cells;
 import dev.sluice.core.execution.FileType;
 import dev.sluice.core.execution.Table;
-import dev.sluice.tables.Tables;
-import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.local.LocalProvisioner;
 import dev.sluice.testing.OnnxWriter;
-import dev.sluice.testing.StageWrapper;
+import dev.sluice.local.StageWrapper;
+import dev.sluice.tables.Tables;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -296,9 +296,9 @@ class ExecutionTest {
         String classifier = LocalJobs.uploadClassifier(client);
         String source = folder("images");
         StringBuilder csv = new StringBuilder("key,expected\n");
-        for (String[] photo : dev.sluice.testing.Samples.PHOTOS) {
+        for (String[] photo : dev.sluice.local.Samples.PHOTOS) {
             s3.putObject(b -> b.bucket(BUCKET).key("photos/" + photo[0]),
-                    RequestBody.fromFile(dev.sluice.testing.Samples.image(photo[0])));
+                    RequestBody.fromFile(dev.sluice.local.Samples.image(photo[0])));
             csv.append("photos/").append(photo[0]).append(',').append(photo[1]).append('\n');
         }
         csv.append("photos/missing.jpg,\n");

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.core.Json;
 import dev.sluice.core.job.ItemCounters;
-import dev.sluice.testing.Samples;
-import dev.sluice.testing.StaticFiles;
-import dev.sluice.testing.WebhookReceiver;
+import dev.sluice.local.Samples;
+import dev.sluice.local.StaticFiles;
+import dev.sluice.local.WebhookReceiver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

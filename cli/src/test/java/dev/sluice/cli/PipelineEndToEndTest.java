@@ -7,10 +7,10 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.core.Json;
 import dev.sluice.core.job.ItemCounters;
-import dev.sluice.testing.LocalProvisioner;
-import dev.sluice.testing.Samples;
-import dev.sluice.testing.StaticFiles;
-import dev.sluice.testing.WebhookReceiver;
+import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.Samples;
+import dev.sluice.local.StaticFiles;
+import dev.sluice.local.WebhookReceiver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,7 +87,7 @@ class PipelineEndToEndTest {
         images = new StaticFiles(imageDir);
         // Short visibility so that redelivered batches come back within seconds.
         LocalProvisioner.QueueSettings queues = new LocalProvisioner.QueueSettings(5, 5, 5, 5, 16);
-        stack = LocalStack.start(new LocalStack.Options(0, null, queues, List.of(counter), new dev.sluice.testing.StageWrapper() {
+        stack = LocalStack.start(new LocalStack.Options(0, null, queues, List.of(counter), new dev.sluice.local.StageWrapper() {
             @Override
             public RequestHandler<SQSEvent, SQSBatchResponse> wrap(Stage stage, RequestHandler<SQSEvent, SQSBatchResponse> handler) {
                 return stage == Stage.INFERENCE ? faulty(handler) : handler;

@@ -1,9 +1,9 @@
 package dev.sluice.cli;
 
 import dev.sluice.client.SluiceClient;
-import dev.sluice.testing.LocalProvisioner;
-import dev.sluice.testing.StageWrapper;
-import dev.sluice.testing.StaticFiles;
+import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.StageWrapper;
+import dev.sluice.local.StaticFiles;
 
 import java.nio.file.Path;
 import java.util.List;

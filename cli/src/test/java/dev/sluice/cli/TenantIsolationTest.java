@@ -2,9 +2,9 @@ package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
-import dev.sluice.testing.LocalProvisioner;
-import dev.sluice.testing.Samples;
-import dev.sluice.testing.StageWrapper;
+import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.Samples;
+import dev.sluice.local.StageWrapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

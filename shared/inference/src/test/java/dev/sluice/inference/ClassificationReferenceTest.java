@@ -2,7 +2,7 @@ package dev.sluice.inference;
 
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.model.Model;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 import dev.sluice.testing.TensorProto;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

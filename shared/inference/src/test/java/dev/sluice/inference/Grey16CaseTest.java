@@ -2,7 +2,7 @@ package dev.sluice.inference;
 
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.model.Model;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.sluice.inference;
 
 import dev.sluice.core.dataset.ItemParser;
 import dev.sluice.core.dataset.NdjsonReader;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 import org.junit.jupiter.api.Test;
 
 import javax.imageio.ImageIO;

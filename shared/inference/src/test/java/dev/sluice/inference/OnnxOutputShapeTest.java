@@ -7,7 +7,7 @@ import dev.sluice.core.model.Model;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.model.OnnxOutputShape;
 import dev.sluice.testing.OnnxWriter;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.sluice.local.LocalEventSource;
+import dev.sluice.local.StageWrapper;
 
 import java.util.ArrayList;
 import java.util.EnumMap;

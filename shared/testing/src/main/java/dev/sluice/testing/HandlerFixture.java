@@ -9,6 +9,9 @@ import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.model.Model;
 import dev.sluice.core.webhook.Webhook;
+import dev.sluice.local.EmulatorStack;
+import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.Samples;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 import java.util.List;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.core.Json;
 import dev.sluice.testing.Events;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.LocalEventSource;
+import dev.sluice.local.LocalEventSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import dev.sluice.core.Json;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.Validation;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.LocalEventSource;
+import dev.sluice.local.LocalEventSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.model.Model;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.LocalProvisioner;
+import dev.sluice.local.LocalProvisioner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

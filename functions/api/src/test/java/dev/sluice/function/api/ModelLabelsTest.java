@@ -5,7 +5,7 @@ import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.model.Model;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

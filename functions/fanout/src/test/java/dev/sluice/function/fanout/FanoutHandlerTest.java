@@ -11,7 +11,7 @@ import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobState;
 import dev.sluice.testing.Events;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.LocalEventSource;
+import dev.sluice.local.LocalEventSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.Item;
 import dev.sluice.inference.OnnxPredictor;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.Samples;
+import dev.sluice.local.Samples;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -12,7 +12,7 @@ import dev.sluice.core.model.Model;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.webhook.WebhookSignature;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.WebhookReceiver;
+import dev.sluice.local.WebhookReceiver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

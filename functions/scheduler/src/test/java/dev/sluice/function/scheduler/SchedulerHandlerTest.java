@@ -7,7 +7,7 @@ import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.testing.Events;
 import dev.sluice.testing.HandlerFixture;
-import dev.sluice.testing.LocalEventSource;
+import dev.sluice.local.LocalEventSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

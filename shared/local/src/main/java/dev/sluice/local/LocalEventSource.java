@@ -1,4 +1,4 @@
-package dev.sluice.testing;
+package dev.sluice.local;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;

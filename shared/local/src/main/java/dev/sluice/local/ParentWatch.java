@@ -1,4 +1,4 @@
-package dev.sluice.testing;
+package dev.sluice.local;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.sluice.testing;
+package dev.sluice.local;
 
 import dev.sluice.aws.DynamoJobStore;
 import dev.sluice.aws.SluiceConfig;

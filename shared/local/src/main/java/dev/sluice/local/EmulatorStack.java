@@ -1,4 +1,4 @@
-package dev.sluice.testing;
+package dev.sluice.local;
 
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
@@ -220,7 +220,7 @@ public final class EmulatorStack implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** The S3Mock jar: -Dsluice.s3mock.jar, $SLUICE_HOME/shared/testing/target/emulators, or the Maven repository. */
+    /** The S3Mock jar: -Dsluice.s3mock.jar, $SLUICE_HOME/shared/local/target/emulators, or the Maven repository. */
     static Path s3MockJar() {
         List<Path> candidates = new ArrayList<>();
         String property = System.getProperty("sluice.s3mock.jar");
@@ -229,7 +229,7 @@ public final class EmulatorStack implements AutoCloseable {
         }
         String home = System.getenv("SLUICE_HOME");
         if (home != null) {
-            candidates.add(Path.of(home, "shared/testing/target/emulators/s3mock.jar"));
+            candidates.add(Path.of(home, "shared/local/target/emulators/s3mock.jar"));
         }
         String repo = System.getProperty("maven.repo.local",
                 System.getProperty("user.home") + File.separator + ".m2" + File.separator + "repository");

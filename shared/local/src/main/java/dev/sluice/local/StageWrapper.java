@@ -1,4 +1,4 @@
-package dev.sluice.testing;
+package dev.sluice.local;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -6,7 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 
 /**
  * How a local stack hands each stage's handler (and the scheduler's sweep) to a test before wiring it: the identity
- * in normal runs, a {@link FaultInjector} in the fault tests.
+ * in normal runs, a fault injector in the fault tests (FaultInjector of sluice-testing, test scope only).
  */
 public interface StageWrapper {
     StageWrapper NONE = new StageWrapper() {

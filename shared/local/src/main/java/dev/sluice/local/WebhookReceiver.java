@@ -1,4 +1,4 @@
-package dev.sluice.testing;
+package dev.sluice.local;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.sluice.core.webhook.WebhookSignature;
