@@ -1,5 +1,8 @@
 package dev.sluice.testing;
 
+import dev.sluice.local.EmulatorStack;
+import dev.sluice.local.LocalProvisioner;
+
 import dev.sluice.aws.DynamoJobStore;
 import dev.sluice.aws.SluiceConfig;
 import dev.sluice.core.fakes.JobStoreContract;

@@ -60,7 +60,7 @@ class DeadLetterServiceTest {
     @Test
     void aDeadBatchWhoseLastAttemptDidCommitCountsNothingAndRecordsNothing() {
         Job job = core.runningJob(3, null);
-        core.jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", new ItemCounters(3, 0, 3, 0, 3, 0, 3, 0, 0),
+        core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(3, 0, 3, 0, 3, 0, 3, 0, 0),
                 List.of(), 0, null));
         core.queue.addDeadLetter(BatchQueue.Name.INFERENCE, "m-1", Json.write(batch(job, 0, 3)));
 
@@ -75,7 +75,7 @@ class DeadLetterServiceTest {
     void aDeadDeliveryFailsOnlyTheItemsNoAttemptSettled() {
         var hook = core.webhook(3, null);
         Job job = core.runningJob(2, hook.id());
-        core.jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 0, 0, 0),
+        core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 0, 0, 0),
                 List.of(), 0, null));
         core.jobs.saveDeliveryProgress(job.id(), "b0", new JobStore.DeliveryProgress(
                 Map.of(0L, LogEntry.info("ItemDelivered", 0, "u0", 0, "Delivered", 0)), Map.of(0L, 1, 1L, 4)), 0);

@@ -1,5 +1,8 @@
 package dev.sluice.core.delivery;
 
+import dev.sluice.core.webhook.WebhookClient;
+import dev.sluice.core.pipeline.DeliveryMessage;
+
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.fakes.FakeBatchQueue;
 import dev.sluice.core.fakes.FakeCore;
@@ -38,7 +41,7 @@ class DeliveryServiceTest {
     /** A Running job whose n items were predicted (inference committed), and its delivery batch b0. */
     private DeliveryMessage predicted(Webhook hook, int n) {
         Job job = core.runningJob(n, hook.id());
-        core.jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0",
+        core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
                 new ItemCounters(n, 0, n, 0, n, 0, 0, 0, 0), List.of(), core.clock.nowMillis(), null));
         return new DeliveryMessage(job.id(), "b0", hook.id(), LongStream.range(0, n).mapToObj(i ->
                 new DeliveryMessage.Payload(i, "https://img.example.com/" + i + ".jpg",

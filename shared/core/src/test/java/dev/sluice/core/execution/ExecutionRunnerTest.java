@@ -1,5 +1,7 @@
 package dev.sluice.core.execution;
 
+import dev.sluice.core.pipeline.ExecutionTask;
+
 import dev.sluice.core.fakes.FakeCore;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.execution.TableFormat;

@@ -1,5 +1,7 @@
 package dev.sluice.core.execution;
 
+import dev.sluice.core.pipeline.ExecutionTask;
+
 import dev.sluice.core.Json;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.fakes.FakeCore;

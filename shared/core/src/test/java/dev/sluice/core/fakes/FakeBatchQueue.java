@@ -1,6 +1,8 @@
 package dev.sluice.core.fakes;
 
 import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.Envelope;
+import dev.sluice.core.pipeline.MessageKind;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,8 +27,8 @@ public final class FakeBatchQueue implements BatchQueue {
     public static final int MAX_VISIBILITY_SECONDS = 43_200;
     public static final int MAX_RECEIVE = 10;
 
-    /** A message sent, and the delay it was sent with (0 for a batch send). */
-    public record Sent(String body, int delaySeconds) {
+    /** A message sent, its kind (the adapter's message attribute), and the delay it was sent with (0 for a batch send). */
+    public record Sent(String body, int delaySeconds, MessageKind kind) {
     }
 
     public record VisibilityChange(Name queue, String receiptHandle, int seconds) {
@@ -56,15 +58,15 @@ public final class FakeBatchQueue implements BatchQueue {
     }
 
     @Override
-    public synchronized void send(Name queue, List<String> bodies) {
-        bodies.forEach(b -> check(queue, b, 0));
-        bodies.forEach(b -> sent.computeIfAbsent(queue, q -> new ArrayList<>()).add(new Sent(b, 0)));
+    public synchronized void send(Name queue, List<Envelope> messages) {
+        messages.forEach(m -> check(queue, m.body(), 0));
+        messages.forEach(m -> sent.computeIfAbsent(queue, q -> new ArrayList<>()).add(new Sent(m.body(), 0, m.kind())));
     }
 
     @Override
-    public synchronized void send(Name queue, String body, int delaySeconds) {
-        check(queue, body, delaySeconds);
-        sent.computeIfAbsent(queue, q -> new ArrayList<>()).add(new Sent(body, delaySeconds));
+    public synchronized void send(Name queue, Envelope message, int delaySeconds) {
+        check(queue, message.body(), delaySeconds);
+        sent.computeIfAbsent(queue, q -> new ArrayList<>()).add(new Sent(message.body(), delaySeconds, message.kind()));
     }
 
     private void check(Name queue, String body, int delaySeconds) {
@@ -124,7 +126,7 @@ public final class FakeBatchQueue implements BatchQueue {
     public synchronized String addDeadLetter(Name queue, String messageId, String body) {
         String receipt = "dlq-receipt-" + ++receipts;
         deadLetters.computeIfAbsent(queue, q -> new LinkedHashMap<>())
-                .put(receipt, new DeadLetter(new DeadLetterMessage(messageId, body, receipt)));
+                .put(receipt, new DeadLetter(new DeadLetterMessage(messageId, body, receipt, null)));
         return receipt;
     }
 

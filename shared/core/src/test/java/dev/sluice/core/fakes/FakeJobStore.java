@@ -243,7 +243,7 @@ public final class FakeJobStore implements JobStore {
     public synchronized List<String> resultParts(String jobId) {
         LinkedHashSet<String> parts = new LinkedHashSet<>();
         ledger.getOrDefault(jobId, new TreeMap<>()).forEach((entry, part) -> {
-            if (entry.startsWith(dev.sluice.core.inference.BatchProcessor.STAGE + "#") && !part.isEmpty()) {
+            if (entry.startsWith(dev.sluice.core.inference.dev.sluice.core.pipeline.Stage.INFERENCE + "#") && !part.isEmpty()) {
                 parts.add(part);
             }
         });

@@ -29,9 +29,9 @@ class FakeJobStoreContractTest extends JobStoreContract {
     void oneTransactionCannotHoldTwoCopiesOfACommitAsOnDynamoDb() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        JobStore.StageCommit c = new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", ItemCounters.ZERO, List.of(), 0, null);
+        JobStore.StageCommit c = new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0", ItemCounters.ZERO, List.of(), 0, null);
 
         assertThrows(IllegalArgumentException.class, () -> store.commitTogether(List.of(c, c)));
-        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"));
+        assertFalse(store.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"));
     }
 }

@@ -57,25 +57,25 @@ public abstract class JobStoreContract {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
 
-        assertTrue(store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null)));
-        assertFalse(store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null)));
-        assertTrue(store.commit(commit(job, DeliveryService.STAGE, "b0", 0, List.of(), null)), "another stage, another entry");
+        assertTrue(store.commit(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", 2, List.of(), null)));
+        assertFalse(store.commit(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", 2, List.of(), null)));
+        assertTrue(store.commit(commit(job, dev.sluice.core.pipeline.Stage.DELIVERY, "b0", 0, List.of(), null)), "another stage, another entry");
 
         assertEquals(2, counters(store, job).delivered());
-        assertTrue(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"));
-        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b1"));
+        assertTrue(store.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"));
+        assertFalse(store.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b1"));
     }
 
     @Test
     void commitTogetherAppliesAllOrNothing() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
+        store.commit(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b1", 1, List.of(), null));
 
-        assertFalse(store.commitTogether(List.of(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), "p0"),
-                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), "p0"))));
+        assertFalse(store.commitTogether(List.of(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", 2, List.of(), "p0"),
+                commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b1", 1, List.of(), "p0"))));
 
-        assertFalse(store.isCommitted(job.id(), BatchProcessor.STAGE, "b0"), "nothing of a failed transaction is written");
+        assertFalse(store.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"), "nothing of a failed transaction is written");
         assertEquals(1, counters(store, job).delivered());
         assertEquals(List.of(), store.resultParts(job.id()));
     }
@@ -84,10 +84,10 @@ public abstract class JobStoreContract {
     void commitAllAppliesTheOthersWhenOneWasAppliedBefore() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
+        store.commit(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b1", 1, List.of(), null));
 
-        List<Boolean> applied = store.commitAll(List.of(commit(job, BatchProcessor.STAGE, "b0", 1, List.of(), null),
-                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null), commit(job, BatchProcessor.STAGE, "b2", 1, List.of(), null)));
+        List<Boolean> applied = store.commitAll(List.of(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", 1, List.of(), null),
+                commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b1", 1, List.of(), null), commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b2", 1, List.of(), null)));
 
         assertEquals(List.of(true, false, true), applied);
         assertEquals(3, counters(store, job).delivered());
@@ -98,8 +98,8 @@ public abstract class JobStoreContract {
         JobStore store = store();
         Job ghost = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, "x", "proj_contract", null, null, now, now);
 
-        assertThrows(RuntimeException.class, () -> store.commitTogether(List.of(commit(ghost, BatchProcessor.STAGE, "b0", 1, List.of(), null))));
-        assertFalse(store.isCommitted(ghost.id(), BatchProcessor.STAGE, "b0"));
+        assertThrows(RuntimeException.class, () -> store.commitTogether(List.of(commit(ghost, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", 1, List.of(), null))));
+        assertFalse(store.isCommitted(ghost.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"));
     }
 
     @Test
@@ -109,7 +109,7 @@ public abstract class JobStoreContract {
         List<StageCommit> commits = new ArrayList<>();
         for (int b = 0; b < 150; b++) {
             int batch = b;
-            commits.add(commit(job, BatchProcessor.STAGE, "b" + b, 1, List.of(LogEntry.info("ItemPredicted", now, "u", batch,
+            commits.add(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b" + b, 1, List.of(LogEntry.info("ItemPredicted", now, "u", batch,
                     "Predicted", 1)), null));
         }
 
@@ -145,10 +145,10 @@ public abstract class JobStoreContract {
     void finishIfCompleteNeedsARunningJobWithEveryItemTerminal() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 3);
-        store.commit(commit(job, BatchProcessor.STAGE, "b0", 2, List.of(), null));
+        store.commit(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", 2, List.of(), null));
 
         assertFalse(store.finishIfComplete(job.id(), now));
-        store.commit(commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), null));
+        store.commit(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b1", 1, List.of(), null));
         assertTrue(store.finishIfComplete(job.id(), now));
         assertFalse(store.finishIfComplete(job.id(), now), "once");
 
@@ -161,10 +161,10 @@ public abstract class JobStoreContract {
     void resultPartsAreThePartsOfCommittedInferenceBatchesEachOnce() {
         JobStore store = store();
         Job job = newJob(store, JobState.Running, 10);
-        store.commitTogether(List.of(commit(job, BatchProcessor.STAGE, "b0", 1, List.of(), "parts/p01"),
-                commit(job, BatchProcessor.STAGE, "b1", 1, List.of(), "parts/p01")));
-        store.commit(commit(job, BatchProcessor.STAGE, "b2", 1, List.of(), "parts/p2"));
-        store.commit(commit(job, DeliveryService.STAGE, "b3", 1, List.of(), "parts/not-a-result"));
+        store.commitTogether(List.of(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", 1, List.of(), "parts/p01"),
+                commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b1", 1, List.of(), "parts/p01")));
+        store.commit(commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b2", 1, List.of(), "parts/p2"));
+        store.commit(commit(job, dev.sluice.core.pipeline.Stage.DELIVERY, "b3", 1, List.of(), "parts/not-a-result"));
 
         assertEquals(List.of("parts/p01", "parts/p2"), store.resultParts(job.id()).stream().sorted().toList());
     }
@@ -179,7 +179,7 @@ public abstract class JobStoreContract {
                 entries.add(i % 3 == 0 ? LogEntry.failure("ItemFailedGather", now + b, "u" + i, i, "FailedGather", "gather.x")
                         : LogEntry.info("ItemGathered", now + b, "u" + i, i, "Gathered", 1));
             }
-            store.commit(new StageCommit(job.id(), BatchProcessor.STAGE, "b" + b, ItemCounters.ZERO, entries, now + b, null));
+            store.commit(new StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b" + b, ItemCounters.ZERO, entries, now + b, null));
         }
 
         List<Long> all = new ArrayList<>();

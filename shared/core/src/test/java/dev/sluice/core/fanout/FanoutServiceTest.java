@@ -1,5 +1,8 @@
 package dev.sluice.core.fanout;
 
+import dev.sluice.core.pipeline.FanoutMessage;
+import dev.sluice.core.pipeline.Deadline;
+
 import dev.sluice.core.Json;
 import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.pipeline.Item;

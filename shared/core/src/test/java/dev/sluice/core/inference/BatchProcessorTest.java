@@ -1,5 +1,7 @@
 package dev.sluice.core.inference;
 
+import dev.sluice.core.pipeline.BatchMessage;
+
 import dev.sluice.core.delivery.DeliveryService;
 import dev.sluice.core.AllowedBuckets;
 import dev.sluice.core.Json;
@@ -76,7 +78,7 @@ class BatchProcessorTest {
     void noDeliveryIsSentForABatchWhoseDeliveryIsAlreadyCommitted() {
         var hook = core.webhook(null, null);
         Job job = core.runningJob(4, hook.id());
-        core.jobs.commit(new JobStore.StageCommit(job.id(), DeliveryService.STAGE, "b0", ItemCounters.ZERO, List.of(), 0, null));
+        core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.DELIVERY, "b0", ItemCounters.ZERO, List.of(), 0, null));
 
         core.batchProcessor().process(List.of(batch(job, 0, 4)));
 
@@ -103,7 +105,7 @@ class BatchProcessorTest {
         core.jobs.beforeTransaction(commits -> {
             if (commits.size() == 2 && raced.compareAndSet(false, true)) {
                 core.objects.put("results/other-worker.ndjson", new byte[0], "application/x-ndjson");
-                core.jobs.commitTogether(List.of(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0",
+                core.jobs.commitTogether(List.of(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
                         new ItemCounters(4, 0, 4, 0, 4, 0, 4, 0, 0), List.of(), 0, "results/other-worker.ndjson")));
             }
         });
@@ -112,9 +114,9 @@ class BatchProcessorTest {
 
         assertTrue(raced.get());
         assertEquals(new ItemCounters(8, 0, 8, 0, 8, 0, 8, 0, 0), core.jobs.counters(job.id()), "b0 counted once");
-        String b1Part = core.jobs.partOf(job.id(), BatchProcessor.STAGE, "b1");
+        String b1Part = core.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b1");
         assertEquals(List.of(4L, 5L, 6L, 7L), linesOf(b1Part), "b1's part holds b1 only");
-        assertEquals("results/other-worker.ndjson", core.jobs.partOf(job.id(), BatchProcessor.STAGE, "b0"));
+        assertEquals("results/other-worker.ndjson", core.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"));
         assertEquals(List.of("results/other-worker.ndjson", b1Part).stream().sorted().toList(),
                 core.jobs.resultParts(job.id()).stream().sorted().toList());
         assertEquals(JobState.Finished, core.jobs.state(job.id()));
@@ -141,8 +143,8 @@ class BatchProcessorTest {
         }
         assertEquals(16, seen.size());
         assertEquals(2, small.jobs.resultParts(job.id()).size());
-        assertEquals(small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b0"), small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b2"));
-        assertNotEquals(small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b0"), small.jobs.partOf(job.id(), BatchProcessor.STAGE, "b3"));
+        assertEquals(small.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"), small.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b2"));
+        assertNotEquals(small.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"), small.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b3"));
         assertEquals(JobState.Finished, small.jobs.state(job.id()));
     }
 
@@ -285,7 +287,7 @@ class BatchProcessorTest {
         assertEquals(1, core.queue.sent(BatchQueue.Name.INFERENCE_GPU).size());
         assertEquals(List.of(), core.queue.sent(BatchQueue.Name.INFERENCE));
         assertNotNull(core.jobs.get(gpu.id()).orElseThrow());
-        assertFalse(core.jobs.isCommitted(gpu.id(), BatchProcessor.STAGE, "b0"));
+        assertFalse(core.jobs.isCommitted(gpu.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0"));
     }
 
     @Test
@@ -298,8 +300,8 @@ class BatchProcessorTest {
         assertEquals(List.of(true, true), gpu.process(List.of(batch(job, 0, 4), batch(job, 4, 4))));
 
         assertEquals(List.of(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L)), core.predictor.calls(), "one tensor");
-        String b0 = core.jobs.partOf(job.id(), BatchProcessor.STAGE, "b0");
-        assertEquals(b0, core.jobs.partOf(job.id(), BatchProcessor.STAGE, "b1"), "one part for the call");
+        String b0 = core.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0");
+        assertEquals(b0, core.jobs.partOf(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b1"), "one part for the call");
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 6L, 7L), linesOf(b0), "each output went back to its own item");
         assertEquals(new ItemCounters(8, 0, 8, 0, 7, 1, 7, 0, 0), core.jobs.counters(job.id()));
     }

@@ -33,8 +33,8 @@ class JobCompletionTest {
     void aJobIsSettledOnceHoweverOftenSettleIsCalled() {
         var hook = core.webhook(null, null);
         Job job = core.runningJob(2, hook.id());
-        commit(job, BatchProcessor.STAGE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 0, 0, 0), List.of(), "results/p0.ndjson");
-        commit(job, DeliveryService.STAGE, "b0", new ItemCounters(0, 0, 0, 0, 0, 0, 2, 0, 0), List.of(), null);
+        commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 0, 0, 0), List.of(), "results/p0.ndjson");
+        commit(job, dev.sluice.core.pipeline.Stage.DELIVERY, "b0", new ItemCounters(0, 0, 0, 0, 0, 0, 2, 0, 0), List.of(), null);
 
         completion.settle(job.id());
         completion.settle(job.id());
@@ -55,7 +55,7 @@ class JobCompletionTest {
     void aRunningJobWithItemsStillOpenIsNotSettled() {
         var hook = core.webhook(null, null);
         Job job = core.runningJob(2, hook.id());
-        commit(job, BatchProcessor.STAGE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0), List.of(), null);
+        commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0), List.of(), null);
 
         completion.settle(job.id());
 
@@ -100,7 +100,7 @@ class JobCompletionTest {
                         : LogEntry.failure("ItemFailedPredict", 0, "u" + i, i, "FailedPredict", "predict.failed: " + i));
             }
             core.clock.advance(1);
-            commit(job, BatchProcessor.STAGE, "b" + b, new ItemCounters(500, 0, 500, 0, 250, 250, 250, 0, 0), entries,
+            commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b" + b, new ItemCounters(500, 0, 500, 0, 250, 250, 250, 0, 0), entries,
                     "results/part-" + b + ".ndjson");
         }
 

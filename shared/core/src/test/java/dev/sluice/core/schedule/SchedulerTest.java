@@ -82,7 +82,7 @@ class SchedulerTest {
     void aRunningJobThatMadeNoProgressForTheStallTimeFailsAndProgressResetsTheClock() {
         Job job = core.runningJob(4, null);
         core.clock.advance(Scheduler.STALL_MILLIS);
-        core.jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0),
+        core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 1, 0, 0),
                 List.of(), core.clock.nowMillis(), null));
         core.clock.advance(Scheduler.STALL_MILLIS);
         assertEquals(0, scheduler.sweep().failed(), "exactly the stall time after the last progress: not yet");
@@ -99,7 +99,7 @@ class SchedulerTest {
     @Test
     void aRunningJobWhoseItemsAreAllAccountedIsFinishedAndSettled() {
         Job job = core.runningJob(2, null);
-        core.jobs.commit(new JobStore.StageCommit(job.id(), BatchProcessor.STAGE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 2, 0, 0),
+        core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(2, 0, 2, 0, 2, 0, 2, 0, 0),
                 List.of(), 0, null));
 
         Scheduler.Sweep sweep = scheduler.sweep();
