@@ -1,6 +1,5 @@
 package dev.sluice.function.api;
 
-import dev.sluice.aws.SluiceServices;
 import dev.sluice.core.Json;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
@@ -48,12 +47,12 @@ public final class ApiRouter {
     public record Response(int status, String body) {
     }
 
-    private final SluiceServices services;
+    private final ApiServices services;
     private final dev.sluice.core.deadletter.DeadLetterService deadLetters;
 
-    public ApiRouter(SluiceServices services) {
+    public ApiRouter(ApiServices services) {
         this.services = services;
-        this.deadLetters = services.deadLetters();
+        this.deadLetters = services.deadLetters;
     }
 
     public Response handle(Request request) {

@@ -49,6 +49,7 @@ public final class BatchProcessor {
     private final Clock clock;
     private final boolean oneTensorPerCall;
     private final dev.sluice.core.job.JobCompletion completion;
+    private final long gatherPatienceMillis;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
     /** Ready models are immutable; cache them per container by id. */
     private final Map<String, Model> models = new ConcurrentHashMap<>();
@@ -61,6 +62,22 @@ public final class BatchProcessor {
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
                           dev.sluice.core.job.JobCompletion completion) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+                GATHER_PATIENCE_MILLIS);
+    }
+
+    /**
+     * @param gatherPatienceMillis how long a call waits for its batches' items before putting back the batches still
+     *                             waiting for a slow host ({@link #GATHER_PATIENCE_MILLIS} by default; the functions
+     *                             read {@code SLUICE_GATHER_PATIENCE_MS})
+     */
+    public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
+                          ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
+                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis) {
+        if (gatherPatienceMillis <= 0) {
+            throw new IllegalArgumentException("gatherPatienceMillis must be positive, is " + gatherPatienceMillis);
+        }
+        this.gatherPatienceMillis = gatherPatienceMillis;
         this.completion = completion;
         this.oneTensorPerCall = oneTensorPerCall;
         this.jobs = jobs;
@@ -103,7 +120,7 @@ public final class BatchProcessor {
             // fetch deadline in all, not one per batch queued behind it. Batch i+1 is decoded and preprocessed while
             // the model runs batch i.
             List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
-            long patienceEnd = System.nanoTime() + GATHER_PATIENCE_MILLIS * 1_000_000;
+            long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
             Future<Staged> next = stageAsync(batches.get(0), gathering.get(0), jobsById);
             for (int i = 0; i < batches.size(); i++) {
                 BatchMessage batch = batches.get(i);
@@ -198,7 +215,7 @@ public final class BatchProcessor {
     private void predictAcrossBatches(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
                                       List<Boolean> done, List<Outcome> outcomes) {
         List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
-        long patienceEnd = System.nanoTime() + GATHER_PATIENCE_MILLIS * 1_000_000;
+        long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
         Map<Integer, List<Gathered>> gathered = new HashMap<>();
         Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
         for (int i = 0; i < batches.size(); i++) {
@@ -267,9 +284,9 @@ public final class BatchProcessor {
     /**
      * How long a call waits for its batches' items before putting back the batches still waiting for a host that
      * has sent no item whole (see {@link #deferIfSlow}), so that a slow host does not hold the worker from the
-     * other jobs' batches.
+     * other jobs' batches. The default; a processor is given its own (see the constructor).
      */
-    static final long GATHER_PATIENCE_MILLIS = 5_000;
+    public static final long GATHER_PATIENCE_MILLIS = 5_000;
     /** A batch is put back at most this many times; then the call waits for it (each fetch ends by its deadline). */
     static final int MAX_DEFERRALS = 3;
     /** A batch put back comes again after this long. */
