@@ -60,6 +60,10 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
             "SLUICE_CATALOG_TABLE", "SLUICE_KEYS_TABLE", "SLUICE_LEDGER_TABLE", "SLUICE_LOGS_TABLE",
             "SLUICE_FANOUT_QUEUE_URL", "SLUICE_INFERENCE_QUEUE_URL", "SLUICE_DELIVERY_QUEUE_URL", "SLUICE_BUCKET");
 
+    /** The variables read here that may be left out (each has a default; see README's Configuration). */
+    public static final java.util.List<String> OPTIONAL_ENV = java.util.List.of("SLUICE_INFERENCE_GPU_QUEUE_URL",
+            "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND");
+
     public static SluiceConfig fromEnv(Map<String, String> env) {
         return new SluiceConfig(
                 require(env, "SLUICE_JOBS_TABLE"), require(env, "SLUICE_CATALOG_TABLE"),
