@@ -69,6 +69,25 @@ class ComponentsTest {
     }
 
     @Test
+    void theInferenceFunction_buildsItsProcessorAndFileRunner_noDeliveryFanoutOrApiKeys() {
+        Components c = components();
+        c.objects(); // the predictor reads models
+        c.batchProcessor(null);
+        c.executionRunner(null, null, null);
+        assertEquals(Set.of("objects", "jobStore", "catalog", "guard", "itemFetcher", "queue", "completion",
+                "executionStore", "models", "folders", "secrets", "executions"), Set.copyOf(c.built()));
+    }
+
+    @Test
+    void theSchedulerFunction_buildsNoItemFetcherNorApiKeys() {
+        Components c = components();
+        c.scheduler();
+        List<String> built = c.built();
+        assertFalse(built.contains("itemFetcher"), built.toString());
+        assertFalse(built.contains("apiKeys"), built.toString());
+    }
+
+    @Test
     void deadLetterHandling_usesTheSameFanoutAndDeliveryServices_notSecondCopies() throws Exception {
         Components c = components();
         var fanout = c.fanout();
