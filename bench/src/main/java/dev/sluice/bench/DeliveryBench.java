@@ -61,7 +61,7 @@ final class DeliveryBench {
             dev.sluice.core.pipeline.BatchQueue noWait = new dev.sluice.core.pipeline.BatchQueue() {
                 @Override
                 public void send(Name queue, List<dev.sluice.core.pipeline.Envelope> messages) {
-                    f.services.queue.send(queue, messages);
+                    f.services.queue().send(queue, messages);
                 }
 
                 @Override
@@ -69,7 +69,7 @@ final class DeliveryBench {
                     if (queue == Name.DELIVERY) {
                         DEFERRED.add(dev.sluice.core.Json.read(message.body(), DeliveryMessage.class));
                     } else {
-                        f.services.queue.send(queue, message, delaySeconds);
+                        f.services.queue().send(queue, message, delaySeconds);
                     }
                 }
 
@@ -90,16 +90,14 @@ final class DeliveryBench {
                 public void releaseDeadLetter(Name queue, String receiptHandle) {
                 }
             };
-            DeliveryService delivery = new DeliveryService(f.services.jobStore, f.services.webhooks,
-                    new dev.sluice.core.webhook.WebhookClient(java.time.Duration.ofSeconds(5),
-                            f.services.guard),
-                    noWait, f.services.objects, f.services.clock, f.services.completion);
+            DeliveryService delivery = new DeliveryService(f.services.jobStore(), f.services.webhooks(),
+                    f.services.webhookClient(), noWait, f.services.objects(), f.services.clock(), f.services.completion());
             List<List<List<DeliveryService.Received>>> work = new ArrayList<>();
             for (int j = 0; j < jobs; j++) {
                 String jobId = "batchjob_bench" + j;
                 JobSpec spec = new JobSpec(HandlerFixture.DATASET, new JobSpec.Deployment(HandlerFixture.MODEL),
                         new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhook.id()))), null, null, 32);
-                f.services.jobStore.create(new Job(jobId, Job.OBJECT, "bench", HandlerFixture.PROJECT, spec,
+                f.services.jobStore().create(new Job(jobId, Job.OBJECT, "bench", HandlerFixture.PROJECT, spec,
                         new Job.Status(JobState.Running, "Running", null, ItemCounters.ZERO, postsPerJob, 1), 1, 1));
                 List<List<DeliveryService.Received>> invocations = new ArrayList<>();
                 List<DeliveryService.Received> current = new ArrayList<>();

@@ -36,14 +36,14 @@ final class FanoutBench {
                 }
                 String key = Dataset.objectKey(HandlerFixture.PROJECT, HandlerFixture.DATASET);
                 var put = f.clients.s3().putObject(b -> b.bucket(f.config.bucket()).key(key), RequestBody.fromFile(file));
-                f.services.catalog.put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
+                f.services.catalog().put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
                         Dataset.OBJECT, "bench", HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
                         new Dataset.Status(Dataset.State.Ready, null, (long) lines, Files.size(file), put.eTag(), null), 0, 0));
             } finally {
                 Files.deleteIfExists(file);
             }
             f.job(lines, null);
-            f.services.queue.send(dev.sluice.core.pipeline.BatchQueue.Name.FANOUT,
+            f.services.queue().send(dev.sluice.core.pipeline.BatchQueue.Name.FANOUT,
                     FanoutMessage.fanOut(HandlerFixture.JOB, 0, 0).envelope(), 0);
 
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -69,7 +69,7 @@ final class FanoutBench {
             long messages = Long.parseLong(f.clients.sqs().getQueueAttributes(b -> b.queueUrl(f.config.inferenceQueueUrl())
                     .attributeNamesWithStrings("ApproximateNumberOfMessages")).attributesAsStrings()
                     .get("ApproximateNumberOfMessages"));
-            var job = f.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+            var job = f.services.jobStore().get(HandlerFixture.JOB).orElseThrow();
             long sent = job.status().progress() == null ? 0 : job.status().progress().batchesDone() + job.status().progress().batchesQueued();
             return new Result(lines, Double.parseDouble(p[1]) / 1000, Double.parseDouble(p[2]), Double.parseDouble(p[3]),
                     messages, Integer.parseInt(p[4]), sent, job.status().items().failedGather());

@@ -1,8 +1,6 @@
 package dev.sluice.bench;
 
-import dev.sluice.aws.SluiceConfig;
-import dev.sluice.aws.SluiceServices;
-import dev.sluice.core.Clock;
+import dev.sluice.aws.Components;
 import dev.sluice.core.Json;
 import dev.sluice.core.fanout.FanoutService;
 import dev.sluice.local.LocalProvisioner;
@@ -27,10 +25,10 @@ public final class FanoutProbe {
 
     public static void main(String[] args) throws Exception {
         var clients = LocalProvisioner.clients(URI.create(args[0]), URI.create(args[1]), URI.create(args[2]), List.of());
-        SluiceServices services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), null,
-                SluiceConfig.fromEnv(System.getenv()), Clock.SYSTEM);
+        // the fan-out function's composition: its resource names and tunables from this process's environment
+        Components services = Components.fromEnvironment(clients.dynamo(), clients.sqs(), clients.s3(), null);
         FanoutService fanout = services.fanout();
-        String queue = services.config.fanoutQueueUrl();
+        String queue = services.config().fanoutQueueUrl();
         long start = System.nanoTime();
         int invocations = 0;
         while (true) {

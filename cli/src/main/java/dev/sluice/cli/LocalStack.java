@@ -1,12 +1,14 @@
 package dev.sluice.cli;
 
+import dev.sluice.aws.Components;
 import dev.sluice.aws.SluiceConfig;
-import dev.sluice.aws.SluiceServices;
+import dev.sluice.aws.Tunables;
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
 import dev.sluice.core.auth.ApiKeys;
 import dev.sluice.function.api.ApiHandler;
 import dev.sluice.function.api.ApiRouter;
+import dev.sluice.function.api.ApiServices;
 import dev.sluice.function.delivery.DeliveryHandler;
 import dev.sluice.function.fanout.FanoutHandler;
 import dev.sluice.function.gpu.GpuWorker;
@@ -35,13 +37,15 @@ public final class LocalStack implements AutoCloseable {
     /**
      * How the stack is built; tests change the queue settings and wrap the stages to inject faults. access: what users
      * may reach ({@link Access}). dataDir: where the stack keeps its state (tables, queues and messages, objects, and its project id, resource
-     * names and key) so that a restart on it resumes the running jobs; null keeps everything in memory.
+     * names and key) so that a restart on it resumes the running jobs; null keeps everything in memory. tunables:
+     * sizes and times of the pipeline, as the functions read them from their environment ({@link Tunables}).
      */
     public record Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
-                          List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access, Path dataDir) {
+                          List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access, Path dataDir,
+                          Tunables tunables) {
         public Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
                        List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access) {
-            this(port, apiKey, queues, interceptors, stages, access, null);
+            this(port, apiKey, queues, interceptors, stages, access, null, Tunables.DEFAULTS);
         }
 
         public static Options defaults(int port, String apiKey, Access access) {
@@ -49,11 +53,15 @@ public final class LocalStack implements AutoCloseable {
         }
 
         public Options withDataDir(Path dir) {
-            return new Options(port, apiKey, queues, interceptors, stages, access, dir);
+            return new Options(port, apiKey, queues, interceptors, stages, access, dir, tunables);
         }
 
         public Options withQueues(LocalProvisioner.QueueSettings settings) {
-            return new Options(port, apiKey, settings, interceptors, stages, access, dataDir);
+            return new Options(port, apiKey, settings, interceptors, stages, access, dataDir, tunables);
+        }
+
+        public Options withTunables(Tunables values) {
+            return new Options(port, apiKey, queues, interceptors, stages, access, dataDir, values);
         }
     }
 
@@ -94,7 +102,8 @@ public final class LocalStack implements AutoCloseable {
 
     public final EmulatorStack emulators;
     public final LocalProvisioner.Clients clients;
-    public final SluiceServices services;
+    /** The stack's one composition: every handler, the scheduler and the API share its parts. */
+    public final Components services;
     public final String projectId;
     public final String apiKey;
     private final OnnxPredictor predictor;
@@ -117,14 +126,14 @@ public final class LocalStack implements AutoCloseable {
             SluiceConfig config = LocalProvisioner.provision(clients, identity.getProperty("prefix"), options.queues(),
                     options.access().allowLocalUrls())
                     .withBuckets(options.access().itemBuckets(), options.access().executionBuckets());
-            this.services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
-                    config, Clock.SYSTEM);
+            this.services = new Components(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
+                    config, options.tunables(), Clock.SYSTEM);
             this.projectId = identity.getProperty("projectId");
             String stored = identity.getProperty("apiKey");
             if (stored != null && (options.apiKey() == null || options.apiKey().equals(stored))) {
                 this.apiKey = stored; // registered by the first start, kept in the keys table
             } else {
-                this.apiKey = services.apiKeys.register(projectId,
+                this.apiKey = services.apiKeys().register(projectId,
                         options.apiKey() == null ? ApiKeys.newKey() : options.apiKey());
                 if (options.dataDir() != null) {
                     identity.setProperty("apiKey", apiKey);
@@ -132,10 +141,11 @@ public final class LocalStack implements AutoCloseable {
                 }
             }
             int cpus = Runtime.getRuntime().availableProcessors();
-            this.predictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus);
+            var objects = services.objects();
+            this.predictor = new OnnxPredictor(m -> objects.read(m.objectKey()), cpus);
             // Batch sizes, batching windows and timeouts as the event source mappings on AWS set them.
             sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 1,
-                    options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout(), services.executions)), 60_000, 0, true).start());
+                    options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout(), services.executions())), 60_000, 0, true).start());
             sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 10,
                     Integer.getInteger("sluice.local.inferenceConcurrency", Math.max(1, cpus / 2)),
                     options.stages().wrap(StageWrapper.Stage.INFERENCE, new InferenceHandler(services.batchProcessor(predictor),
@@ -144,7 +154,7 @@ public final class LocalStack implements AutoCloseable {
             sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,
                     options.stages().wrap(StageWrapper.Stage.DELIVERY, new DeliveryHandler(services.delivery())), 60_000, 1000).start());
             // The GPU pool: the same worker as the ECS task, on this machine's CPU (CUDA falls back).
-            this.gpuPredictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()), cpus, true);
+            this.gpuPredictor = new OnnxPredictor(m -> objects.read(m.objectKey()), cpus, true);
             this.gpuWorker = new GpuWorker(clients.sqs(), config.inferenceGpuQueueUrl(),
                     services.batchProcessor(gpuPredictor, true), new GpuWorker.Settings(256, 200, 120, 1));
             Thread gpu = new Thread(gpuWorker, "gpu-worker");
@@ -161,7 +171,7 @@ public final class LocalStack implements AutoCloseable {
                     java.util.logging.Logger.getLogger(LocalStack.class.getName()).warning("scheduler sweep failed: " + e);
                 }
             }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
-            this.api = new LocalApiServer(new ApiHandler(new ApiRouter(services)), options.port());
+            this.api = new LocalApiServer(new ApiHandler(new ApiRouter(ApiServices.of(services))), options.port());
         } catch (RuntimeException e) {
             close();
             throw e;

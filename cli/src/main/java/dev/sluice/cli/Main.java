@@ -78,7 +78,8 @@ public final class Main {
 
     private static void local(int port, LocalStack.Access access, String dataDir) throws InterruptedException {
         LocalStack.Options options = LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), access)
-                .withDataDir(dataDir == null ? null : java.nio.file.Path.of(dataDir).toAbsolutePath());
+                .withDataDir(dataDir == null ? null : java.nio.file.Path.of(dataDir).toAbsolutePath())
+                .withTunables(dev.sluice.aws.Tunables.fromEnv(System.getenv())); // as the functions read them
         Integer visibility = Integer.getInteger("sluice.local.visibilitySeconds");
         if (visibility != null) { // how soon a message in flight when the stack died is received again (tests)
             options = options.withQueues(new dev.sluice.local.LocalProvisioner

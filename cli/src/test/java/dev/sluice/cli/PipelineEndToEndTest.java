@@ -190,7 +190,7 @@ class PipelineEndToEndTest {
 
         // one result line per successful item, in the batch parts on S3
         var s3 = stack.clients.s3();
-        String bucket = stack.services.config.bucket();
+        String bucket = stack.services.config().bucket();
         Set<Long> resultIndices = new HashSet<>();
         for (var object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)
                 .prefix(dev.sluice.core.ObjectKeys.resultsParts(stack.projectId, jobId))).contents()) {

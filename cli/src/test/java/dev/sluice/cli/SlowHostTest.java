@@ -43,14 +43,10 @@ class SlowHostTest {
     final AtomicInteger hungUp = new AtomicInteger();
     final CountDownLatch closed = new CountDownLatch(1);
 
-    String deadlineBefore;
-
     @BeforeAll
     void start() throws IOException {
-        // the product's 20 s fetch deadline (the build sets a longer one for the other tests)
-        deadlineBefore = System.setProperty("sluice.gather.deadlineMillis", "20000");
         under = new StackUnderTest(Samples.root().resolve("images"), new LocalProvisioner.QueueSettings(3, 3, 3, 5, 16),
-                StageWrapper.NONE, true);
+                StageWrapper.NONE, true, List.of(), dev.sluice.aws.Tunables.DEFAULTS); // the product's 20 s fetch deadline
         drip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         drip.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         drip.createContext("/", exchange -> {
@@ -79,11 +75,6 @@ class SlowHostTest {
         }
         if (under != null) {
             under.close();
-        }
-        if (deadlineBefore == null) {
-            System.clearProperty("sluice.gather.deadlineMillis");
-        } else {
-            System.setProperty("sluice.gather.deadlineMillis", deadlineBefore);
         }
     }
 

@@ -30,14 +30,31 @@ final class StackUnderTest implements AutoCloseable {
         this(imageDir, queues, stages, classifier, List.of());
     }
 
+    /**
+     * The product's tunables but a 2 min item fetch deadline instead of 20 s: a test that expects every item to
+     * arrive must not depend on how busy the machine is (on a busy 2-core machine the tests' own image server can be
+     * slower than a real host). SlowHostTest runs with the product's deadline.
+     */
+    static final dev.sluice.aws.Tunables TEST_TUNABLES = new dev.sluice.aws.Tunables(
+            dev.sluice.aws.Tunables.DEFAULTS.maxItemBytes(), dev.sluice.aws.Tunables.DEFAULTS.itemConnectTimeout(),
+            java.time.Duration.ofMinutes(2), dev.sluice.aws.Tunables.DEFAULTS.webhookConnectTimeout(),
+            dev.sluice.aws.Tunables.DEFAULTS.fanoutReserve(), dev.sluice.aws.Tunables.DEFAULTS.gatherPatience());
+
     /** interceptors: on every AWS SDK client of the stack (to see the requests a test is about). */
     StackUnderTest(Path imageDir, LocalProvisioner.QueueSettings queues, StageWrapper stages, boolean classifier,
                    List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors) {
+        this(imageDir, queues, stages, classifier, interceptors, TEST_TUNABLES);
+    }
+
+    StackUnderTest(Path imageDir, LocalProvisioner.QueueSettings queues, StageWrapper stages, boolean classifier,
+                   List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors,
+                   dev.sluice.aws.Tunables tunables) {
         System.setProperty("sluice.local.schedulerPeriodMillis", "500");
         this.images = new StaticFiles(imageDir);
         LocalStack started;
         try {
-            started = LocalStack.start(new LocalStack.Options(0, null, queues, interceptors, stages, ACCESS));
+            started = LocalStack.start(new LocalStack.Options(0, null, queues, interceptors, stages, ACCESS)
+                    .withTunables(tunables));
         } catch (RuntimeException e) {
             images.close();
             throw e;

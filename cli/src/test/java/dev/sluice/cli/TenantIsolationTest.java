@@ -60,7 +60,7 @@ class TenantIsolationTest {
                 "SLUICE_EXECUTION_BUCKETS", FILES), false);
         stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(),
                 StageWrapper.NONE, access));
-        dataBucket = stack.services.config.bucket();
+        dataBucket = stack.services.config().bucket();
         for (String bucket : List.of(PHOTOS, FILES, ELSEWHERE)) {
             stack.clients.s3().createBucket(b -> b.bucket(bucket));
         }
@@ -73,7 +73,7 @@ class TenantIsolationTest {
         victimModel = LocalJobs.uploadClassifier(victim);
         victimDataset = dataset(victim, "victim", List.of("https://example.com/a.jpg")).get("id").asText();
 
-        LocalProvisioner.bootstrapKey(stack.clients.dynamo(), stack.services.config, ATTACKER, ATTACKER_KEY);
+        LocalProvisioner.bootstrapKey(stack.clients.dynamo(), stack.services.config(), ATTACKER, ATTACKER_KEY);
         attacker = new SluiceClient(stack.apiUrl(), ATTACKER, ATTACKER_KEY);
     }
 

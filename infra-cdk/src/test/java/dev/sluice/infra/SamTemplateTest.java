@@ -70,6 +70,9 @@ class SamTemplateTest {
         template.at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(env::add);
         assertTrue(env.containsAll(SluiceConfig.REQUIRED_ENV), "missing: " + SluiceConfig.REQUIRED_ENV.stream()
                 .filter(v -> !env.contains(v)).toList());
+        assertEquals(List.of(), env.stream().filter(v -> v.startsWith("SLUICE_") && !SluiceConfig.REQUIRED_ENV.contains(v)
+                && !SluiceConfig.OPTIONAL_ENV.contains(v) && !dev.sluice.aws.Tunables.ENV.contains(v)).toList(),
+                "variables the functions do not read");
     }
 
     /**

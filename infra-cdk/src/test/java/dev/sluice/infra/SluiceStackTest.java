@@ -204,6 +204,9 @@ class SluiceStackTest {
             assertFalse(p.containsKey("FunctionName"));
             Map<String, Object> env = (Map<String, Object>) at(p, "Environment", "Variables");
             assertTrue(env.keySet().containsAll(dev.sluice.aws.SluiceConfig.REQUIRED_ENV), env.keySet().toString());
+            assertEquals(List.of(), env.keySet().stream().filter(v -> v.startsWith("SLUICE_") && !dev.sluice.aws.SluiceConfig.REQUIRED_ENV.contains(v)
+                    && !dev.sluice.aws.SluiceConfig.OPTIONAL_ENV.contains(v) && !dev.sluice.aws.Tunables.ENV.contains(v))
+                    .toList(), "variables the functions do not read");
         }
         assertTrue(functions.stream().anyMatch(f -> Integer.valueOf(3538).equals(props(f.getValue()).get("MemorySize"))),
                 "the inference function has its own memory size");

@@ -10,23 +10,59 @@ import java.util.Map;
  * @param executionBuckets buckets executions may list, read and write with the functions' role
  *                         ({@code SLUICE_EXECUTION_BUCKETS}); executions naming stored credentials reach any bucket
  *                         those credentials reach
- * @param localMode        `sluice local` and the tests: stored secrets are files ({@link LocalSecrets}), not Secrets
- *                         Manager. Never set from the environment (the functions on AWS are never in local mode)
+ * @param secretsBackend   where stored secrets are read ({@code SLUICE_SECRETS_BACKEND}): Secrets Manager on AWS (the
+ *                         default), files ({@link LocalSecrets}) for `sluice local` and the tests. Its own setting:
+ *                         {@code allowLocalUrls} says nothing about it
  */
 public record SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
                            String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
                            String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
                            boolean allowLocalUrls, java.util.List<String> itemBuckets,
-                           java.util.List<String> executionBuckets, boolean localMode) {
+                           java.util.List<String> executionBuckets, SecretsBackend secretsBackend) {
     public SluiceConfig {
         itemBuckets = java.util.List.copyOf(itemBuckets);
         executionBuckets = java.util.List.copyOf(executionBuckets);
+        java.util.Objects.requireNonNull(secretsBackend, "secretsBackend");
+    }
+
+    /** Where stored secrets (executions' access keys) are read; the value of {@code SLUICE_SECRETS_BACKEND}. */
+    public enum SecretsBackend {
+        /** AWS Secrets Manager, with the function's role (a client made on first read only). */
+        SECRETS_MANAGER("secrets-manager"),
+        /** One file per secret under {@code SLUICE_SECRETS_DIR} (else {@code ~/.sluice/secrets}): see {@link LocalSecrets}. */
+        FILES("files");
+
+        private final String value;
+
+        SecretsBackend(String value) {
+            this.value = value;
+        }
+
+        /** The setting's spelling in the environment. */
+        public String value() {
+            return value;
+        }
+
+        /** @throws IllegalStateException naming the variable and the accepted values when text is neither */
+        public static SecretsBackend parse(String text) {
+            for (SecretsBackend b : values()) {
+                if (b.value.equals(text)) {
+                    return b;
+                }
+            }
+            throw new IllegalStateException("SLUICE_SECRETS_BACKEND is \"" + text + "\"; it is one of secrets-manager"
+                    + " (the default) or files");
+        }
     }
 
     /** The variables every function needs (SLUICE_INFERENCE_GPU_QUEUE_URL is optional: only with a GPU pool). */
     public static final java.util.List<String> REQUIRED_ENV = java.util.List.of("SLUICE_JOBS_TABLE",
             "SLUICE_CATALOG_TABLE", "SLUICE_KEYS_TABLE", "SLUICE_LEDGER_TABLE", "SLUICE_LOGS_TABLE",
             "SLUICE_FANOUT_QUEUE_URL", "SLUICE_INFERENCE_QUEUE_URL", "SLUICE_DELIVERY_QUEUE_URL", "SLUICE_BUCKET");
+
+    /** The variables read here that may be left out (each has a default; see README's Configuration). */
+    public static final java.util.List<String> OPTIONAL_ENV = java.util.List.of("SLUICE_INFERENCE_GPU_QUEUE_URL",
+            "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND");
 
     public static SluiceConfig fromEnv(Map<String, String> env) {
         return new SluiceConfig(
@@ -37,7 +73,8 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                 env.get("SLUICE_INFERENCE_GPU_QUEUE_URL"), require(env, "SLUICE_BUCKET"),
                 Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false")),
                 dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_ITEM_BUCKETS")),
-                dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_EXECUTION_BUCKETS")), false);
+                dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_EXECUTION_BUCKETS")),
+                SecretsBackend.parse(env.getOrDefault("SLUICE_SECRETS_BACKEND", SecretsBackend.SECRETS_MANAGER.value())));
     }
 
     /** The environment a function needs, as CDK, SAM and the local stack write it. */
@@ -49,6 +86,7 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                 "SLUICE_ALLOW_LOCAL_URLS", Boolean.toString(allowLocalUrls)));
         env.put("SLUICE_ITEM_BUCKETS", String.join(",", itemBuckets));
         env.put("SLUICE_EXECUTION_BUCKETS", String.join(",", executionBuckets));
+        env.put("SLUICE_SECRETS_BACKEND", secretsBackend.value());
         if (inferenceGpuQueueUrl != null) {
             env.put("SLUICE_INFERENCE_GPU_QUEUE_URL", inferenceGpuQueueUrl);
         }
@@ -59,7 +97,7 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
     public SluiceConfig withBuckets(java.util.List<String> items, java.util.List<String> executions) {
         return new SluiceConfig(jobsTable, catalogTable, keysTable, ledgerTable, logsTable, fanoutQueueUrl,
                 inferenceQueueUrl, deliveryQueueUrl, inferenceGpuQueueUrl, bucket, allowLocalUrls, items, executions,
-                localMode);
+                secretsBackend);
     }
 
     /** The buckets {@code s3://} items may be read from (never the data bucket). */

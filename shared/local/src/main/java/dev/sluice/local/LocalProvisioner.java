@@ -98,7 +98,8 @@ public final class LocalProvisioner {
             // a restarted stack: its objects are in the bucket
         }
         return new SluiceConfig(prefix + "jobs", prefix + "catalog", prefix + "keys", prefix + "ledger",
-                prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls, List.of(), List.of(), true);
+                prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls, List.of(), List.of(),
+                SluiceConfig.SecretsBackend.FILES);
     }
 
     /**

@@ -1,7 +1,8 @@
 package dev.sluice.testing;
 
+import dev.sluice.aws.Components;
 import dev.sluice.aws.SluiceConfig;
-import dev.sluice.aws.SluiceServices;
+import dev.sluice.aws.Tunables;
 import dev.sluice.core.Clock;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
@@ -37,7 +38,8 @@ public final class HandlerFixture implements AutoCloseable {
     public final LocalProvisioner.Clients clients;
     /** A prefix of its own, so fixtures can share one external emulator (-Plocalstack). */
     public final SluiceConfig config;
-    public final SluiceServices services;
+    /** The composition the handlers under test get their services from (default tunables). */
+    public final Components services;
 
     public HandlerFixture() {
         this(List.of());
@@ -49,8 +51,9 @@ public final class HandlerFixture implements AutoCloseable {
         config = LocalProvisioner.provision(clients,
                 "sluice-" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-", LocalProvisioner.QueueSettings.TEST, true)
                 .withBuckets(List.of(ITEMS_BUCKET), List.of(EXECUTIONS_BUCKET));
-        services = new SluiceServices(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(), config, Clock.SYSTEM);
-        services.apiKeys.register(PROJECT, API_KEY);
+        services = new Components(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(), config,
+                Tunables.DEFAULTS, Clock.SYSTEM);
+        services.apiKeys().register(PROJECT, API_KEY);
     }
 
     /** The sample classifier, uploaded and Ready, as model_events0001. */
@@ -61,14 +64,14 @@ public final class HandlerFixture implements AutoCloseable {
         clients.s3().putObject(b -> b.bucket(config.bucket()).key(model.objectKey()),
                 RequestBody.fromBytes(Samples.bytes(Samples.classifier())));
         Model ready = model.withStatus(new Model.Status(Model.State.Ready, null, "etag", 1L, null), 0);
-        services.catalog.put(PROJECT, MODEL, ready);
+        services.catalog().put(PROJECT, MODEL, ready);
         return ready;
     }
 
     public Webhook webhook(String endpoint, String secret) {
         Webhook webhook = new Webhook(WEBHOOK, Webhook.OBJECT, "hook", PROJECT,
                 new Webhook.Spec(endpoint, new Webhook.Retries(2, 1000L)), secret, 0, 0);
-        services.catalog.put(PROJECT, WEBHOOK, webhook);
+        services.catalog().put(PROJECT, WEBHOOK, webhook);
         return webhook;
     }
 
@@ -82,7 +85,7 @@ public final class HandlerFixture implements AutoCloseable {
                 : new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhookId))), null, null, 32);
         Job job = new Job(jobId, Job.OBJECT, "events", PROJECT, spec,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, itemCount, 1), 1, 1);
-        services.jobStore.create(job);
+        services.jobStore().create(job);
         return job;
     }
 

@@ -32,7 +32,7 @@ class ExecutionStoreTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        store = fixture.services.executionStore;
+        store = fixture.services.executionStore();
     }
 
     @AfterAll

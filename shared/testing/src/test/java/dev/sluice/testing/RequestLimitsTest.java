@@ -101,7 +101,7 @@ class RequestLimitsTest {
     @Test
     void transactWriteItems_atMost100Actions_eachBatchStillOnce() {
         String job = fixture.job("batchjob_limits0001", 1000, null).id();
-        JobStore store = fixture.services.jobStore;
+        JobStore store = fixture.services.jobStore();
         List<JobStore.StageCommit> commits = new ArrayList<>();
         for (int b = 0; b < 300; b++) {
             commits.add(commit(job, "b" + b, 1, 10, false));
@@ -132,7 +132,7 @@ class RequestLimitsTest {
     @Test
     void transactWriteItems_atMost4MB_andTheLargestBatchStillCommitsAtomically() {
         String job = fixture.job("batchjob_limits0002", 100_000, null).id();
-        JobStore store = fixture.services.jobStore;
+        JobStore store = fixture.services.jobStore();
         List<JobStore.StageCommit> commits = new ArrayList<>();
         for (int b = 0; b < 5; b++) {
             commits.add(commit(job, "big" + b, 256, 60_000, false));
@@ -169,7 +169,7 @@ class RequestLimitsTest {
                     "{\"n\":" + i + ",\"pad\":\"" + "z".repeat(i % 2 == 0 ? 100 : 200_000) + "\"}"));
         }
         sqsBatches.clear();
-        fixture.services.queue.send(BatchQueue.Name.FANOUT, bodies);
+        fixture.services.queue().send(BatchQueue.Name.FANOUT, bodies);
         assertEquals(23, sqsBatches.stream().mapToInt(b -> b[0]).sum());
         assertTrue(sqsBatches.size() >= 3, "23 messages, 11 of them 200 KB: at least 3 requests");
         sqsBatches.forEach(b -> {

@@ -1,6 +1,5 @@
 package dev.sluice.function.api;
 
-import dev.sluice.aws.SluiceServices;
 import dev.sluice.core.Json;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
@@ -116,19 +115,19 @@ public final class ApiRouter {
         Response handle(Call call);
     }
 
-    private final SluiceServices services;
+    private final ApiServices services;
     private final RouteTable<Handler> routes;
 
-    public ApiRouter(SluiceServices services) {
+    public ApiRouter(ApiServices services) {
         this.services = services;
-        this.routes = routes(services, services.deadLetters());
+        this.routes = routes(services, services.deadLetters);
     }
 
     /**
      * The API v1, one line per route: method, path under {@link #PREFIX}, what it runs. README's API section lists the
      * same routes (ApiRoutesTest keeps the two equal). Building the table runs none of the services.
      */
-    static RouteTable<Handler> routes(SluiceServices s, DeadLetterService deadLetters) {
+    static RouteTable<Handler> routes(ApiServices s, DeadLetterService deadLetters) {
         return new RouteTable<Handler>(PREFIX)
                 .get("/batch/datasets", c -> ok(s.datasets.list(c.project(), c.page())))
                 .post("/batch/datasets", c -> created(s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))

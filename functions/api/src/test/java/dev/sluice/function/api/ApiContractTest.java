@@ -32,8 +32,8 @@ class ApiContractTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        router = new ApiRouter(fixture.services);
-        fixture.services.apiKeys.register(OTHER_PROJECT, OTHER_KEY);
+        router = new ApiRouter(ApiServices.of(fixture.services));
+        fixture.services.apiKeys().register(OTHER_PROJECT, OTHER_KEY);
         fixture.readyModel();
         fixture.job(4, null);
         ids.put("job", HandlerFixture.JOB);
@@ -46,7 +46,7 @@ class ApiContractTest {
                 "bucket", HandlerFixture.EXECUTIONS_BUCKET, "sourceFolder", "in", "destinationFolder", "out")));
         DeadLetter letter = new DeadLetter("dlq_contract0001", DeadLetter.OBJECT, HandlerFixture.PROJECT,
                 HandlerFixture.JOB, "INFERENCE", "b0", "m1", List.of(0L, 1L), null, "inference.dead_lettered: test", 1, null);
-        fixture.services.catalog.put(HandlerFixture.PROJECT, letter.id(), letter);
+        fixture.services.catalog().put(HandlerFixture.PROJECT, letter.id(), letter);
         ids.put("deadLetter", letter.id());
     }
 
@@ -141,9 +141,9 @@ class ApiContractTest {
         }
         assertEquals(36, checked);
         // nothing of the first project was touched by the other key
-        assertEquals("Waiting", fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().overview().name());
-        assertEquals("hook", fixture.services.webhooks.get(HandlerFixture.PROJECT, ids.get("webhook")).name());
-        assertTrue(fixture.services.deployments.get(HandlerFixture.PROJECT, ids.get("deployment")) != null);
+        assertEquals("Waiting", fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview().name());
+        assertEquals("hook", fixture.services.webhooks().get(HandlerFixture.PROJECT, ids.get("webhook")).name());
+        assertTrue(fixture.services.deployments().get(HandlerFixture.PROJECT, ids.get("deployment")) != null);
     }
 
     @Test

@@ -45,7 +45,7 @@ class ApiValidationTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        handler = new ApiHandler(new ApiRouter(fixture.services));
+        handler = new ApiHandler(new ApiRouter(ApiServices.of(fixture.services)));
         fixture.readyModel();
     }
 

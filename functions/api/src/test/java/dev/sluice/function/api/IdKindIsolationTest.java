@@ -60,7 +60,7 @@ class IdKindIsolationTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        router = new ApiRouter(fixture.services);
+        router = new ApiRouter(ApiServices.of(fixture.services));
         LocalProvisioner.bootstrapKey(fixture.clients.dynamo(), fixture.config, OTHER, OTHER_KEY);
         ids.put(HandlerFixture.PROJECT, records(HandlerFixture.PROJECT, HandlerFixture.API_KEY, "a"));
         ids.put(OTHER, records(OTHER, OTHER_KEY, "b"));
@@ -77,7 +77,7 @@ class IdKindIsolationTest {
         Model ready = new Model("model_" + tag + "0000000001", Model.OBJECT, "m", project, Model.Task.ImageClassification,
                 new Model.Source(Model.Source.UPLOADED_ONNX), Model.Preprocess.IMAGENET, List.of("a", "b"),
                 new Model.Status(Model.State.Ready, null, "etag", 1L, null), 0, 0);
-        fixture.services.catalog.put(project, ready.id(), ready);
+        fixture.services.catalog().put(project, ready.id(), ready);
         r.put("model", ready.id());
         r.put("dataset", created(project, key, "/batch/datasets", Map.of("name", "d", "source", Map.of("kind", "UploadedNdjson"))));
         r.put("webhook", created(project, key, "/batch/webhooks", Map.of("name", "w", "spec", Map.of("endpoint", "https://example.com/h"))));
@@ -88,11 +88,11 @@ class IdKindIsolationTest {
         Job job = new Job("batchjob_" + tag + "0000000001", Job.OBJECT, "j", project,
                 new JobSpec(r.get("dataset"), new JobSpec.Deployment(ready.id()), null, null, null, 32),
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, 4, 1), 1, 1);
-        fixture.services.jobStore.create(job);
+        fixture.services.jobStore().create(job);
         r.put("job", job.id());
         DeadLetter letter = new DeadLetter("dlq_" + tag + "0000000001", DeadLetter.OBJECT, project, job.id(), "INFERENCE",
                 "b0", "m1", List.of(0L), null, "inference.dead_lettered: test", 1, null);
-        fixture.services.catalog.put(project, letter.id(), letter);
+        fixture.services.catalog().put(project, letter.id(), letter);
         r.put("deadLetter", letter.id());
         return r;
     }
@@ -184,8 +184,8 @@ class IdKindIsolationTest {
         Map<String, String> mine = ids.get(HandlerFixture.PROJECT);
         Map<String, String> theirs = ids.get(OTHER);
         // this project's dataset Ready (as its validation leaves it), so only the references are wrong
-        var dataset = fixture.services.datasets.get(HandlerFixture.PROJECT, mine.get("dataset"));
-        fixture.services.catalog.put(HandlerFixture.PROJECT, dataset.id(), dataset.withStatus(
+        var dataset = fixture.services.datasets().get(HandlerFixture.PROJECT, mine.get("dataset"));
+        fixture.services.catalog().put(HandlerFixture.PROJECT, dataset.id(), dataset.withStatus(
                 new dev.sluice.core.dataset.Dataset.Status(dev.sluice.core.dataset.Dataset.State.Ready, null, 1L, 10L,
                         "etag", null), 2));
         String jobs = call("GET", HandlerFixture.PROJECT, HandlerFixture.API_KEY, "/batch/jobs", null).body();

@@ -1,8 +1,6 @@
 package dev.sluice.function.delivery;
 
-import dev.sluice.aws.SluiceConfig;
-import dev.sluice.aws.SluiceServices;
-import dev.sluice.core.Clock;
+import dev.sluice.aws.Components;
 import dev.sluice.core.delivery.DeliveryService;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -10,11 +8,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** Builds the delivery service once per container from the clients Quarkus configures. */
+/**
+ * Builds the delivery service once per container from the clients Quarkus configures: the job store, webhooks,
+ * queue, objects and completion it needs, nothing else.
+ */
 public class DeliveryWiring {
     @Produces
     @Singleton
     DeliveryService deliveryService(DynamoDbClient dynamo, SqsClient sqs, S3Client s3) {
-        return new SluiceServices(dynamo, sqs, s3, null, SluiceConfig.fromEnv(System.getenv()), Clock.SYSTEM).delivery();
+        return Components.fromEnvironment(dynamo, sqs, s3, null).delivery();
     }
 }

@@ -42,10 +42,10 @@ class DeliveryHandlerTest {
             receiver.respond(r -> calls.incrementAndGet() == 1 ? 503 : (r.verified() ? 204 : 401));
             fixture.webhook(receiver.url(), secret);
             fixture.job(1, HandlerFixture.WEBHOOK);
-            fixture.services.jobStore.transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting),
+            fixture.services.jobStore().transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting),
                     JobState.Running, "Running", null, 2);
             // the batch was predicted: its inference commit is what the delivery completes
-            fixture.services.jobStore.commit(new dev.sluice.core.job.JobStore.StageCommit(HandlerFixture.JOB,
+            fixture.services.jobStore().commit(new dev.sluice.core.job.JobStore.StageCommit(HandlerFixture.JOB,
                     dev.sluice.core.pipeline.Stage.INFERENCE, "b0", new ItemCounters(1, 0, 1, 0, 1, 0, 0, 0, 0), java.util.List.of(), 3, null));
             // a real receipt handle, so the handler can change the message's visibility
             fixture.clients.sqs().sendMessage(b -> b.queueUrl(fixture.config.deliveryQueueUrl()).messageBody("x"));
@@ -66,7 +66,7 @@ class DeliveryHandlerTest {
             assertTrue(received.stream().allMatch(WebhookReceiver.Received::verified));
             assertEquals(DeliveryService.requestId(HandlerFixture.JOB, 0), received.get(0).requestId());
             assertEquals(received.get(0).requestId(), received.get(1).requestId());
-            var job = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+            var job = fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow();
             assertEquals(1, job.status().items().delivered());
             assertEquals(JobState.Finished, job.status().overview());
         }

@@ -47,17 +47,17 @@ class FanoutHandlerTest {
         String key = Dataset.objectKey(HandlerFixture.PROJECT, HandlerFixture.DATASET);
         var put = fixture.clients.s3().putObject(b -> b.bucket(fixture.config.bucket()).key(key),
                 RequestBody.fromString(ndjson.toString()));
-        fixture.services.catalog.put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
+        fixture.services.catalog().put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
                 Dataset.OBJECT, "d", HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
                 new Dataset.Status(Dataset.State.Ready, null, 70L, (long) ndjson.length(), put.eTag(), null), 0, 0));
         fixture.job(70, null);
 
-        SQSBatchResponse response = new FanoutHandler(fixture.services.fanout(), fixture.services.executions)
+        SQSBatchResponse response = new FanoutHandler(fixture.services.fanout(), fixture.services.executions())
                 .handleRequest(Events.load("sqs-fanout.json", SQSEvent.class), new LocalEventSource.LocalContext(60_000));
 
         assertTrue(response.getBatchItemFailures().isEmpty());
         assertEquals(3, fixture.queueDepth(fixture.config.inferenceQueueUrl()), "lines 0-31, 32-63, 64-69");
-        Job job = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+        Job job = fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow();
         assertEquals(JobState.Running, job.status().overview());
         assertEquals(1, job.status().items().failedGather());
         var messages = fixture.clients.sqs().receiveMessage(b -> b.queueUrl(fixture.config.inferenceQueueUrl())
@@ -78,12 +78,12 @@ class FanoutHandlerTest {
             String key = Dataset.objectKey(HandlerFixture.PROJECT, HandlerFixture.DATASET);
             var put = f.clients.s3().putObject(b -> b.bucket(f.config.bucket()).key(key),
                     RequestBody.fromString(ndjson.toString()));
-            f.services.catalog.put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
+            f.services.catalog().put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
                     Dataset.OBJECT, "d", HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
                     new Dataset.Status(Dataset.State.Ready, null, (long) lines, (long) ndjson.length(), put.eTag(), null),
                     0, 0));
             f.job(lines, null);
-            FanoutHandler handler = new FanoutHandler(f.services.fanout(), f.services.executions);
+            FanoutHandler handler = new FanoutHandler(f.services.fanout(), f.services.executions());
             // An invocation that always has less time left than the fan-out's reserve.
             var almostOutOfTime = new LocalEventSource.LocalContext(1_000);
             SQSEvent event = Events.load("sqs-fanout.json", SQSEvent.class);
@@ -132,15 +132,15 @@ class FanoutHandlerTest {
             Execution.Spec spec = new Execution.Spec(HandlerFixture.MODEL, "etag",
                     new Folder(HandlerFixture.EXECUTIONS_BUCKET, "tables"), new Folder(HandlerFixture.EXECUTIONS_BUCKET, "out"),
                     FileType.CSV, FileType.CSV, 0, 0, 2, Map.of(), null, null);
-            f.services.executionStore.create(new Execution("execution_events0001", Execution.OBJECT,
+            f.services.executionStore().create(new Execution("execution_events0001", Execution.OBJECT,
                     HandlerFixture.PROJECT, spec, new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0,
                     null, null), now, now));
 
-            SQSBatchResponse response = new FanoutHandler(f.services.fanout(), f.services.executions).handleRequest(
+            SQSBatchResponse response = new FanoutHandler(f.services.fanout(), f.services.executions()).handleRequest(
                     Events.load("sqs-fanout-execution.json", SQSEvent.class), new LocalEventSource.LocalContext(60_000));
 
             assertTrue(response.getBatchItemFailures().isEmpty());
-            Execution execution = f.services.executions.get(HandlerFixture.PROJECT, "execution_events0001");
+            Execution execution = f.services.executions().get(HandlerFixture.PROJECT, "execution_events0001");
             assertEquals(Execution.State.Running, execution.status().overview());
             assertEquals(3L, execution.status().totalFiles(), "the three .csv files, README.txt ignored");
             assertEquals(2, f.queueDepth(f.config.inferenceQueueUrl()), "parallelism 2: the first task of each slot");
@@ -151,11 +151,11 @@ class FanoutHandlerTest {
                 Execution.Spec elsewhere = new Execution.Spec(HandlerFixture.MODEL, "etag", new Folder(bucket, "tables"),
                         new Folder(HandlerFixture.EXECUTIONS_BUCKET, "out"), FileType.CSV, FileType.CSV, 0, 0, 2, Map.of(),
                         null, null);
-                f.services.executionStore.create(new Execution(id, Execution.OBJECT, HandlerFixture.PROJECT, elsewhere,
+                f.services.executionStore().create(new Execution(id, Execution.OBJECT, HandlerFixture.PROJECT, elsewhere,
                         new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now));
-                f.services.executions.listFiles(dev.sluice.core.pipeline.ExecutionTask.list(HandlerFixture.PROJECT, id,
+                f.services.executions().listFiles(dev.sluice.core.pipeline.ExecutionTask.list(HandlerFixture.PROJECT, id,
                         null, 0), () -> 60_000);
-                Execution refused = f.services.executions.get(HandlerFixture.PROJECT, id);
+                Execution refused = f.services.executions().get(HandlerFixture.PROJECT, id);
                 assertEquals(Execution.State.Failed, refused.status().overview());
                 assertTrue(refused.status().reason().startsWith("execution.bucket_refused"), refused.status().reason());
             }
@@ -189,21 +189,21 @@ class FanoutHandlerTest {
             String key = Dataset.objectKey(HandlerFixture.PROJECT, HandlerFixture.DATASET);
             var put = f.clients.s3().putObject(b -> b.bucket(f.config.bucket()).key(key),
                     RequestBody.fromString("{\"kind\":\"Image\",\"url\":\"https://example.com/1.jpg\"}\n".repeat(10)));
-            f.services.catalog.put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
+            f.services.catalog().put(HandlerFixture.PROJECT, HandlerFixture.DATASET, new Dataset(HandlerFixture.DATASET,
                     Dataset.OBJECT, "d", HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
                     new Dataset.Status(Dataset.State.Ready, null, 10L, 10L * 48, put.eTag(), null), 0, 0));
             f.job(10, null);
             if (code.equals("dataset.changed")) {
                 f.clients.s3().putObject(b -> b.bucket(f.config.bucket()).key(key), RequestBody.fromString("{}\n"));
             } else {
-                f.services.catalog.delete(HandlerFixture.PROJECT, HandlerFixture.DATASET);
+                f.services.catalog().delete(HandlerFixture.PROJECT, HandlerFixture.DATASET);
             }
 
-            SQSBatchResponse response = new FanoutHandler(f.services.fanout(), f.services.executions)
+            SQSBatchResponse response = new FanoutHandler(f.services.fanout(), f.services.executions())
                     .handleRequest(Events.load("sqs-fanout.json", SQSEvent.class), new LocalEventSource.LocalContext(60_000));
 
             assertTrue(response.getBatchItemFailures().isEmpty());
-            Job job = f.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+            Job job = f.services.jobStore().get(HandlerFixture.JOB).orElseThrow();
             assertEquals(JobState.Failed, job.status().overview());
             assertTrue(job.status().reason().startsWith(code + ": "), job.status().reason());
             assertEquals(10, job.status().items().skipped(), job.status().items().toString());

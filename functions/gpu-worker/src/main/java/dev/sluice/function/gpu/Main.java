@@ -1,7 +1,8 @@
 package dev.sluice.function.gpu;
 
+import dev.sluice.aws.Components;
 import dev.sluice.aws.SluiceConfig;
-import dev.sluice.aws.SluiceServices;
+import dev.sluice.aws.Tunables;
 import dev.sluice.core.Clock;
 import dev.sluice.inference.OnnxPredictor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -28,12 +29,14 @@ public final class Main {
             throw new IllegalStateException("SLUICE_INFERENCE_GPU_QUEUE_URL is not set");
         }
         SqsClient sqs = SqsClient.create();
-        SluiceServices services = new SluiceServices(DynamoDbClient.create(), sqs, S3Client.create(), null, config,
-                Clock.SYSTEM);
-        OnnxPredictor predictor = new OnnxPredictor(m -> services.objects.read(m.objectKey()),
+        // only the batch processor and what it needs: job store, catalog, item fetcher, objects, queue, completion
+        Components components = new Components(DynamoDbClient.create(), sqs, S3Client.create(), null, config,
+                Tunables.fromEnv(env), Clock.SYSTEM);
+        var objects = components.objects();
+        OnnxPredictor predictor = new OnnxPredictor(m -> objects.read(m.objectKey()),
                 Runtime.getRuntime().availableProcessors(), true);
         GpuWorker.Settings d = GpuWorker.Settings.DEFAULTS;
-        GpuWorker worker = new GpuWorker(sqs, config.inferenceGpuQueueUrl(), services.batchProcessor(predictor, true),
+        GpuWorker worker = new GpuWorker(sqs, config.inferenceGpuQueueUrl(), components.batchProcessor(predictor, true),
                 new GpuWorker.Settings(Integer.parseInt(env.getOrDefault("SLUICE_GPU_MAX_BATCH_ITEMS", "" + d.maxBatchItems())),
                         Long.parseLong(env.getOrDefault("SLUICE_GPU_MAX_WAIT_MS", "" + d.maxWaitMillis())),
                         d.visibilitySeconds(), d.pollSeconds()), predictor::modelBusyNanos);

@@ -34,7 +34,7 @@ class GpuWorkerTest {
     @BeforeEach
     void start() {
         fixture = new HandlerFixture();
-        onnx = new OnnxPredictor(m -> fixture.services.objects.read(m.objectKey()), 2, true);
+        onnx = new OnnxPredictor(m -> fixture.services.objects().read(m.objectKey()), 2, true);
         var s3 = fixture.clients.s3();
         fixture.itemsBucket();
         s3.putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
@@ -50,7 +50,7 @@ class GpuWorkerTest {
 
     void enqueue(int messages, int itemsEach) {
         fixture.job((long) messages * itemsEach, null);
-        fixture.services.jobStore.transition(HandlerFixture.JOB, Set.of(JobState.Waiting), JobState.Running, "Running", null, 2);
+        fixture.services.jobStore().transition(HandlerFixture.JOB, Set.of(JobState.Waiting), JobState.Running, "Running", null, 2);
         List<dev.sluice.core.pipeline.Envelope> bodies = new ArrayList<>();
         for (int m = 0; m < messages; m++) {
             List<Item> items = new ArrayList<>();
@@ -59,7 +59,7 @@ class GpuWorkerTest {
             }
             bodies.add(new BatchMessage(HandlerFixture.JOB, "b" + m, items).envelope());
         }
-        fixture.services.queue.send(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE_GPU, bodies);
+        fixture.services.queue().send(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE_GPU, bodies);
     }
 
     GpuWorker worker(Predictor predictor, GpuWorker.Settings settings) {
@@ -88,7 +88,7 @@ class GpuWorkerTest {
     ItemCounters waitForTerminal(long itemCount, long withinMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + withinMillis;
         while (System.currentTimeMillis() < deadline) {
-            var job = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+            var job = fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow();
             if (job.status().items().terminal() == itemCount) {
                 return job.status().items();
             }
@@ -109,7 +109,7 @@ class GpuWorkerTest {
         assertEquals(List.of(24), tensorSizes, "three messages of 8 items → one tensor of 24");
         assertNull(c.violation(24), c.toString());
         assertEquals(24, c.delivered());
-        assertEquals(JobState.Finished, fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().overview());
+        assertEquals(JobState.Finished, fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview());
         assertTrue(onnx.executionProvider().startsWith("CPU (CUDA unavailable"), onnx.executionProvider());
     }
 
@@ -134,7 +134,7 @@ class GpuWorkerTest {
         release.countDown();
         stopper.join(60_000);
         t.join(60_000);
-        ItemCounters afterDrain = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().items();
+        ItemCounters afterDrain = fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().items();
         assertEquals(16, afterDrain.predicted(), "the batch in hand (2 messages) was finished and counted once");
         var attributes = fixture.clients.sqs().getQueueAttributes(b -> b.queueUrl(fixture.config.inferenceGpuQueueUrl())
                 .attributeNamesWithStrings("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"))
@@ -169,7 +169,7 @@ class GpuWorkerTest {
         assertEquals(300, c.delivered(), c.toString());
         assertEquals(0, c.failedPredict(), c.toString());
         assertTrue(tensorSizes.stream().anyMatch(n -> n > 100), "dynamic batches of over 100 one-item messages: " + tensorSizes);
-        assertEquals(JobState.Finished, fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().overview());
+        assertEquals(JobState.Finished, fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview());
     }
 
     @org.junit.jupiter.api.Test

@@ -25,7 +25,7 @@ class InferenceHandlerTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        predictor = new OnnxPredictor(m -> fixture.services.objects.read(m.objectKey()), 2);
+        predictor = new OnnxPredictor(m -> fixture.services.objects().read(m.objectKey()), 2);
     }
 
     @AfterAll
@@ -45,7 +45,7 @@ class InferenceHandlerTest {
         fixture.readyModel();
         fixture.webhook("https://hooks.example.com/sluice", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=");
         fixture.job(3, HandlerFixture.WEBHOOK);
-        fixture.services.jobStore.transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting), JobState.Running,
+        fixture.services.jobStore().transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting), JobState.Running,
                 "Running", null, 2);
         InferenceHandler handler = new InferenceHandler(fixture.services.batchProcessor(predictor),
                 fixture.services.executionRunner(predictor, predictor, new dev.sluice.tables.Tables()));
@@ -61,11 +61,11 @@ class InferenceHandlerTest {
 
         assertTrue(first.getBatchItemFailures().isEmpty(), "both copies are done");
         assertTrue(redelivered.getBatchItemFailures().isEmpty());
-        ItemCounters c = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().items();
+        ItemCounters c = fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().items();
         assertEquals(new ItemCounters(2, 1, 1, 1, 1, 0, 0, 0, 0), c, "counted once although delivered three times");
         assertEquals(2, fixture.queueDepth(fixture.config.deliveryQueueUrl()),
                 "the redelivered batch re-sends its deliveries (the delivery ledger drops the copy)");
-        var reasons = fixture.services.jobStore.logs(HandlerFixture.JOB, 0, Long.MAX_VALUE / 2, false, 100, null).entries().stream()
+        var reasons = fixture.services.jobStore().logs(HandlerFixture.JOB, 0, Long.MAX_VALUE / 2, false, 100, null).entries().stream()
                 .filter(e -> "Error".equals(e.level())).map(e -> e.reason()).toList();
         assertEquals(2, reasons.size(), reasons.toString());
         assertTrue(reasons.stream().anyMatch(r -> r.startsWith("gather.not_found")), reasons.toString());
@@ -79,7 +79,7 @@ class InferenceHandlerTest {
     @Test
     void twoBatches_theSecondIsDecodedWhileTheFirstIsPredicted() throws Exception {
         try (HandlerFixture fixture = new HandlerFixture();
-             OnnxPredictor predictor = new OnnxPredictor(m -> fixture.services.objects.read(m.objectKey()), 2)) {
+             OnnxPredictor predictor = new OnnxPredictor(m -> fixture.services.objects().read(m.objectKey()), 2)) {
             twoBatches(fixture, predictor);
         }
     }
@@ -91,7 +91,7 @@ class InferenceHandlerTest {
                 RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
         fixture.readyModel();
         fixture.job(6, null);
-        fixture.services.jobStore.transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting), JobState.Running,
+        fixture.services.jobStore().transition(HandlerFixture.JOB, java.util.Set.of(JobState.Waiting), JobState.Running,
                 "Running", null, 2);
         java.util.concurrent.CountDownLatch secondPrepared = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicInteger prepares = new java.util.concurrent.atomic.AtomicInteger();
@@ -136,7 +136,7 @@ class InferenceHandlerTest {
         assertTrue(response.getBatchItemFailures().isEmpty());
         assertEquals(2, prepares.get(), "each batch's decoding is started once");
         assertTrue(overlapped.get(), "batch b1 was being decoded before the model ran batch b0");
-        ItemCounters c = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().items();
+        ItemCounters c = fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().items();
         assertEquals(2, c.predicted(), c.toString());
     }
 }

@@ -38,8 +38,8 @@ class SchedulerHandlerTest {
         long now = System.currentTimeMillis();
         Job job = new Job(id, Job.OBJECT, id, HandlerFixture.PROJECT, spec,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, itemCount, now), now, now);
-        fixture.services.jobStore.create(job);
-        fixture.services.jobStore.transition(id, Set.of(JobState.Waiting), JobState.Running, "Running", null, now);
+        fixture.services.jobStore().create(job);
+        fixture.services.jobStore().transition(id, Set.of(JobState.Waiting), JobState.Running, "Running", null, now);
         return job;
     }
 
@@ -48,7 +48,7 @@ class SchedulerHandlerTest {
     void scheduleEvent_timesOutJobsPastStopAtTime_finishesCompleteOnes_andLeavesTheRest() {
         job("batchjob_late", System.currentTimeMillis() - 1000, 10);
         job("batchjob_done", null, 2);
-        fixture.services.jobStore.commit(new dev.sluice.core.job.JobStore.StageCommit("batchjob_done", dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
+        fixture.services.jobStore().commit(new dev.sluice.core.job.JobStore.StageCommit("batchjob_done", dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
                 new ItemCounters(2, 0, 2, 0, 2, 0, 2, 0, 0), List.of(), System.currentTimeMillis(), null));
         job("batchjob_busy", System.currentTimeMillis() + 3_600_000, 10);
 
@@ -57,7 +57,7 @@ class SchedulerHandlerTest {
 
         var sweep = Json.tree(result);
         assertEquals(1, sweep.get("timedOut").asInt(), result);
-        var store = fixture.services.jobStore;
+        var store = fixture.services.jobStore();
         assertEquals(JobState.TimedOut, store.get("batchjob_late").orElseThrow().status().overview());
         assertEquals(JobState.Finished, store.get("batchjob_done").orElseThrow().status().overview());
         assertEquals(JobState.Running, store.get("batchjob_busy").orElseThrow().status().overview());

@@ -52,7 +52,6 @@ public final class BatchProcessor {
     private final Clock clock;
     private final boolean oneTensorPerCall;
     private final dev.sluice.core.job.JobCompletion completion;
-    /** See {@link #GATHER_PATIENCE_MILLIS}; shorter only in unit tests. */
     private final long gatherPatienceMillis;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
     /** Ready models are immutable; cache them per container by id. */
@@ -70,10 +69,17 @@ public final class BatchProcessor {
                 GATHER_PATIENCE_MILLIS);
     }
 
-    /** As above, with the gather patience in milliseconds (unit tests: a slow host deferred without waiting 5 s). */
-    BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor, ObjectStore objects,
-                   BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                   dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis) {
+    /**
+     * @param gatherPatienceMillis how long a call waits for its batches' items before putting back the batches still
+     *                             waiting for a slow host ({@link #GATHER_PATIENCE_MILLIS} by default; the functions
+     *                             read {@code SLUICE_GATHER_PATIENCE_MS})
+     */
+    public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
+                          ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
+                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis) {
+        if (gatherPatienceMillis <= 0) {
+            throw new IllegalArgumentException("gatherPatienceMillis must be positive, is " + gatherPatienceMillis);
+        }
         this.gatherPatienceMillis = gatherPatienceMillis;
         this.completion = completion;
         this.oneTensorPerCall = oneTensorPerCall;
@@ -275,9 +281,9 @@ public final class BatchProcessor {
     /**
      * How long a call waits for its batches' items before putting back the batches still waiting for a host that
      * has sent no item whole (see {@link #deferIfSlow}), so that a slow host does not hold the worker from the
-     * other jobs' batches.
+     * other jobs' batches. The default; a processor is given its own (see the constructor).
      */
-    static final long GATHER_PATIENCE_MILLIS = 5_000;
+    public static final long GATHER_PATIENCE_MILLIS = 5_000;
     /** A batch is put back at most this many times; then the call waits for it (each fetch ends by its deadline). */
     static final int MAX_DEFERRALS = 3;
     /** A batch put back comes again after this long. */

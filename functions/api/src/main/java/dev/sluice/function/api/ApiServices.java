@@ -1,0 +1,48 @@
+package dev.sluice.function.api;
+
+import dev.sluice.aws.Components;
+import dev.sluice.core.auth.ApiKeys;
+import dev.sluice.core.dataset.DatasetService;
+import dev.sluice.core.deadletter.DeadLetterService;
+import dev.sluice.core.deployment.DeploymentService;
+import dev.sluice.core.execution.ExecutionService;
+import dev.sluice.core.job.JobService;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.port.JobStore;
+import dev.sluice.core.webhook.WebhookService;
+
+/**
+ * What the API uses, and nothing else: the services behind its routes, and the job store for the logs query. The
+ * api function, `sluice local` and the tests take them from one {@link Components}.
+ */
+public final class ApiServices {
+    public final ApiKeys apiKeys;
+    public final DatasetService datasets;
+    public final ModelService models;
+    public final DeploymentService deployments;
+    public final WebhookService webhooks;
+    public final JobService jobs;
+    public final ExecutionService executions;
+    public final DeadLetterService deadLetters;
+    public final JobStore jobStore;
+
+    public ApiServices(ApiKeys apiKeys, DatasetService datasets, ModelService models, DeploymentService deployments,
+                       WebhookService webhooks, JobService jobs, ExecutionService executions,
+                       DeadLetterService deadLetters, JobStore jobStore) {
+        this.apiKeys = apiKeys;
+        this.datasets = datasets;
+        this.models = models;
+        this.deployments = deployments;
+        this.webhooks = webhooks;
+        this.jobs = jobs;
+        this.executions = executions;
+        this.deadLetters = deadLetters;
+        this.jobStore = jobStore;
+    }
+
+    /** The API's services, made by (or shared with whoever already asked) c. */
+    public static ApiServices of(Components c) {
+        return new ApiServices(c.apiKeys(), c.datasets(), c.models(), c.deployments(), c.webhooks(), c.jobs(),
+                c.executions(), c.deadLetters(), c.jobStore());
+    }
+}

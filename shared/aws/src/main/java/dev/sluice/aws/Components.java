@@ -1,0 +1,257 @@
+package dev.sluice.aws;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.auth.ApiKeys;
+import dev.sluice.core.dataset.DatasetService;
+import dev.sluice.core.dataset.ItemParser;
+import dev.sluice.core.deadletter.DeadLetterService;
+import dev.sluice.core.delivery.DeliveryService;
+import dev.sluice.core.delivery.WebhookClient;
+import dev.sluice.core.deployment.DeploymentService;
+import dev.sluice.core.execution.ExecutionRunner;
+import dev.sluice.core.execution.ExecutionService;
+import dev.sluice.core.execution.FileList;
+import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.core.inference.ItemFetcher;
+import dev.sluice.core.inference.Predictor;
+import dev.sluice.core.inference.TabularPredictor;
+import dev.sluice.core.job.JobCompletion;
+import dev.sluice.core.job.JobService;
+import dev.sluice.core.model.ModelService;
+import dev.sluice.core.net.OutboundGuard;
+import dev.sluice.core.net.PinnedAddresses;
+import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.port.Catalog;
+import dev.sluice.core.port.ExecutionStore;
+import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.JobStore;
+import dev.sluice.core.port.ObjectStore;
+import dev.sluice.core.port.SecretStore;
+import dev.sluice.core.port.TableFormat;
+import dev.sluice.core.schedule.Scheduler;
+import dev.sluice.core.webhook.WebhookService;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The composition root, built on demand: every part (adapter or service) is made on its first use, with only the
+ * parts it needs, and once: whoever asks again (the scheduler's dead-letter handling asking for the fan-out and
+ * delivery services, the API asking for the job service) gets the same instance, with its pools and HTTP clients.
+ * So a function that asks for the delivery service builds the job store, webhooks, queue, objects and completion,
+ * and nothing of executions, API keys, models or Secrets Manager. Each function's wiring class asks for what its
+ * handler uses; `sluice local` and the tests build one for the whole stack from clients pointed at the emulators.
+ *
+ * <p>Thread-safe: parts are made under this object's lock (a part's constructor makes no request).
+ */
+public final class Components {
+    private static final Logger LOG = Logger.getLogger(Components.class.getName());
+
+    private final DynamoDbClient dynamo;
+    private final SqsClient sqs;
+    private final S3Client s3;
+    private final S3Presigner presigner;
+    private final SluiceConfig config;
+    private final Tunables tunables;
+    private final Clock clock;
+    private final Map<String, Object> parts = new LinkedHashMap<>();
+
+    /**
+     * Builds nothing yet.
+     *
+     * @param presigner signs upload URLs (the api function's datasets and models); null where nothing is uploaded
+     */
+    public Components(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner, SluiceConfig config,
+                      Tunables tunables, Clock clock) {
+        this.dynamo = dynamo;
+        this.sqs = sqs;
+        this.s3 = s3;
+        this.presigner = presigner;
+        this.config = config;
+        this.tunables = tunables;
+        this.clock = clock;
+    }
+
+    /**
+     * A function's composition: resource names ({@link SluiceConfig#fromEnv}) and tunables ({@link Tunables#fromEnv})
+     * from the process environment, the system clock.
+     *
+     * @throws IllegalStateException naming the variable that is missing or malformed
+     */
+    public static Components fromEnvironment(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner) {
+        Map<String, String> env = System.getenv();
+        return new Components(dynamo, sqs, s3, presigner, SluiceConfig.fromEnv(env), Tunables.fromEnv(env),
+                Clock.SYSTEM);
+    }
+
+    public SluiceConfig config() {
+        return config;
+    }
+
+    public Tunables tunables() {
+        return tunables;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The names of the parts made so far, in the order they were made (what a function really built). */
+    public synchronized List<String> built() {
+        return List.copyOf(parts.keySet());
+    }
+
+    // --- adapters
+
+    public JobStore jobStore() {
+        return part("jobStore", () -> new DynamoJobStore(dynamo, config));
+    }
+
+    public Catalog catalog() {
+        return part("catalog", () -> new DynamoCatalog(dynamo, config));
+    }
+
+    public BatchQueue queue() {
+        return part("queue", () -> new SqsBatchQueue(sqs, config));
+    }
+
+    public ObjectStore objects() {
+        return part("objects", () -> new S3ObjectStore(s3, presigner, config));
+    }
+
+    public ExecutionStore executionStore() {
+        return part("executionStore", () -> new DynamoExecutionStore(dynamo, config));
+    }
+
+    public FolderStore folders() {
+        return part("folders", () -> new UserFolders(s3));
+    }
+
+    /** Stored secrets, from the backend {@link SluiceConfig#secretsBackend()} names. */
+    public SecretStore secrets() {
+        return part("secrets", () -> switch (config.secretsBackend()) {
+            case FILES -> LocalSecrets.fromEnvironment();
+            // a client made on first read only
+            case SECRETS_MANAGER -> new SecretsManagerStore(() ->
+                    software.amazon.awssdk.services.secretsmanager.SecretsManagerClient.builder()
+                            .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                            .build());
+        });
+    }
+
+    /** Every user-given URL (items, webhook endpoints) passes this before a request goes out. */
+    public OutboundGuard guard() {
+        return part("guard", () -> {
+            if (!PinnedAddresses.active()) {
+                LOG.warning("the address pinning resolver is not installed in this JVM: outbound requests are"
+                        + " checked, but DNS rebinding is not excluded");
+            }
+            return new OutboundGuard(OutboundGuard.Resolver.SYSTEM, config.allowLocalUrls());
+        });
+    }
+
+    /** The one HTTP client of webhook POSTs (deliveries and {@code :test}). */
+    public WebhookClient webhookClient() {
+        return part("webhookClient", () -> new WebhookClient(tunables.webhookConnectTimeout(), guard()));
+    }
+
+    /** The one HTTP client of item fetches (every batch processor and execution runner of this process). */
+    public ItemFetcher itemFetcher() {
+        return part("itemFetcher", () -> new ItemFetcher(objects(), tunables.itemConnectTimeout(),
+                tunables.itemDeadline(), tunables.maxItemBytes(), config.allowLocalUrls(), guard(),
+                config.allowedItemBuckets()));
+    }
+
+    // --- services
+
+    public ApiKeys apiKeys() {
+        return part("apiKeys", () -> new ApiKeys(new DynamoApiKeyStore(dynamo, config), catalog(), clock));
+    }
+
+    public DatasetService datasets() {
+        return part("datasets", () -> new DatasetService(catalog(), objects(), queue(), clock));
+    }
+
+    public ModelService models() {
+        return part("models", () -> new ModelService(catalog(), objects(), clock));
+    }
+
+    public WebhookService webhooks() {
+        return part("webhooks", () -> new WebhookService(catalog(), clock, config.allowLocalUrls(), webhookClient()));
+    }
+
+    public JobCompletion completion() {
+        return part("completion", () -> new JobCompletion(jobStore(), objects(), queue(), clock));
+    }
+
+    public DeploymentService deployments() {
+        return part("deployments", () -> new DeploymentService(catalog(), models(), clock));
+    }
+
+    public JobService jobs() {
+        return part("jobs", () -> new JobService(jobStore(), datasets(), models(), webhooks(), queue(), clock,
+                completion(), objects(), deployments()));
+    }
+
+    public ExecutionService executions() {
+        return part("executions", () -> new ExecutionService(executionStore(), models(), folders(),
+                new FileList(objects()), queue(), clock, config.allowLocalUrls(), secrets(),
+                config.allowedExecutionBuckets()));
+    }
+
+    public FanoutService fanout() {
+        return part("fanout", () -> new FanoutService(jobStore(), catalog(), datasets(), objects(), queue(),
+                new ItemParser(config.allowLocalUrls()), clock, tunables.fanoutReserve().toMillis(), completion()));
+    }
+
+    public DeliveryService delivery() {
+        return part("delivery", () -> new DeliveryService(jobStore(), webhooks(), webhookClient(), queue(), clock,
+                completion()));
+    }
+
+    public DeadLetterService deadLetters() {
+        return part("deadLetters", () -> new DeadLetterService(jobStore(), catalog(), queue(), fanout(), delivery(),
+                jobs(), completion(), clock, executions()));
+    }
+
+    public Scheduler scheduler() {
+        return part("scheduler", () -> new Scheduler(jobStore(), clock, completion(), deadLetters(), executions()));
+    }
+
+    // --- made per predictor (each its own, as each predictor is its own)
+
+    /** A processor over the inference queue (Lambda: one tensor per batch). */
+    public BatchProcessor batchProcessor(Predictor predictor) {
+        return batchProcessor(predictor, false);
+    }
+
+    /** @param oneTensorPerCall the GPU pool's mode: one tensor across all batches of a call */
+    public BatchProcessor batchProcessor(Predictor predictor, boolean oneTensorPerCall) {
+        return new BatchProcessor(jobStore(), catalog(), itemFetcher(), predictor, objects(), queue(), clock,
+                oneTensorPerCall, completion(), tunables.gatherPatience().toMillis());
+    }
+
+    /** The worker of execution file tasks: tabular models through tabular, image models through images. */
+    public ExecutionRunner executionRunner(TabularPredictor tabular, Predictor images, TableFormat formats) {
+        return new ExecutionRunner(executionStore(), executions(), models(), formats, tabular, images, itemFetcher(),
+                clock);
+    }
+
+    @SuppressWarnings("unchecked")
+    private synchronized <T> T part(String name, Supplier<T> make) {
+        Object made = parts.get(name);
+        if (made == null) {
+            made = make.get(); // may make the parts it needs first (same thread: the lock is reentrant)
+            parts.put(name, made);
+        }
+        return (T) made;
+    }
+}
