@@ -6,7 +6,7 @@ import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.dataset.ItemParser;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.delivery.DeliveryService;
-import dev.sluice.core.delivery.WebhookClient;
+import dev.sluice.core.webhook.WebhookClient;
 import dev.sluice.core.deployment.DeploymentService;
 import dev.sluice.core.execution.ExecutionRunner;
 import dev.sluice.core.execution.ExecutionService;
@@ -21,14 +21,14 @@ import dev.sluice.core.job.JobService;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.net.OutboundGuard;
 import dev.sluice.core.net.PinnedAddresses;
-import dev.sluice.core.port.BatchQueue;
+import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.port.Catalog;
-import dev.sluice.core.port.ExecutionStore;
-import dev.sluice.core.port.FolderStore;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.execution.ExecutionStore;
+import dev.sluice.core.execution.FolderStore;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.port.ObjectStore;
 import dev.sluice.core.port.SecretStore;
-import dev.sluice.core.port.TableFormat;
+import dev.sluice.core.execution.TableFormat;
 import dev.sluice.core.schedule.Scheduler;
 import dev.sluice.core.webhook.WebhookService;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -213,7 +213,7 @@ public final class Components {
     }
 
     public DeliveryService delivery() {
-        return part("delivery", () -> new DeliveryService(jobStore(), webhooks(), webhookClient(), queue(), clock,
+        return part("delivery", () -> new DeliveryService(jobStore(), webhooks(), webhookClient(), queue(), objects(), clock,
                 completion()));
     }
 

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RequestLimitsSplitTest {
     static final SluiceConfig CONFIG = new SluiceConfig("jobs", "catalog", "keys", "ledger", "logs",
             "http://q/fanout", "http://q/inference", "http://q/delivery", null, "bucket", false, List.of(), List.of(),
-            false);
+            SluiceConfig.SecretsBackend.SECRETS_MANAGER);
 
     /** An SQS client that accepts every message and records each request's entries and bytes. */
     static final class RecordingSqs implements SqsClient {
@@ -63,8 +63,12 @@ class RequestLimitsSplitTest {
         }
     }
 
-    static List<String> bodies(int n, int bytes) {
-        return Collections.nCopies(n, "x".repeat(bytes));
+    static List<dev.sluice.core.pipeline.Envelope> bodies(int n, int bytes) {
+        return Collections.nCopies(n, message("x".repeat(bytes)));
+    }
+
+    static dev.sluice.core.pipeline.Envelope message(String body) {
+        return new dev.sluice.core.pipeline.Envelope(dev.sluice.core.pipeline.MessageKind.DELIVERY, body);
     }
 
     @Test
@@ -99,15 +103,15 @@ class RequestLimitsSplitTest {
         RecordingSqs sqs = new RecordingSqs();
         SqsBatchQueue queue = new SqsBatchQueue(sqs, CONFIG);
         queue.send(BatchQueue.Name.DELIVERY, bodies(1, BatchQueue.MAX_BODY_BYTES));
-        queue.send(BatchQueue.Name.DELIVERY, "x".repeat(BatchQueue.MAX_BODY_BYTES), 1);
+        queue.send(BatchQueue.Name.DELIVERY, message("x".repeat(BatchQueue.MAX_BODY_BYTES)), 1);
         assertEquals(1, sqs.batches.size());
         assertEquals(List.of(BatchQueue.MAX_BODY_BYTES), sqs.singles);
         // counted in UTF-8 bytes, not characters: a 3-byte character one over the limit
         String wide = "x".repeat(BatchQueue.MAX_BODY_BYTES - 2) + "界";
         IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
-                () -> queue.send(BatchQueue.Name.DELIVERY, List.of("small", wide)));
+                () -> queue.send(BatchQueue.Name.DELIVERY, List.of(message("small"), message(wide))));
         assertTrue(batch.getMessage().startsWith("queue.message_too_large"), batch.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> queue.send(BatchQueue.Name.DELIVERY, wide, 0));
+        assertThrows(IllegalArgumentException.class, () -> queue.send(BatchQueue.Name.DELIVERY, message(wide), 0));
         assertEquals(1, sqs.batches.size(), "nothing of a refused send was sent");
     }
 
@@ -130,7 +134,7 @@ class RequestLimitsSplitTest {
             }
             log.add(LogEntry.failure("ItemFailedPredict", 1, url.toString(), i, "FailedPredict", "predict.failed: x"));
         }
-        return new JobStore.StageCommit(job, "inference", batch, ItemCounters.failedPredict(entries), log, 2, null);
+        return new JobStore.StageCommit(job, dev.sluice.core.pipeline.Stage.INFERENCE, batch, ItemCounters.failedPredict(entries), log, 2, null);
     }
 
     /** Actions a group's transaction holds: per commit its ledger item and log records, plus one update per job. */

@@ -8,7 +8,7 @@ import dev.sluice.core.deployment.DeploymentService;
 import dev.sluice.core.execution.ExecutionService;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.model.ModelService;
-import dev.sluice.core.port.JobStore;
+import dev.sluice.core.job.JobStore;
 import dev.sluice.core.webhook.WebhookService;
 
 /**

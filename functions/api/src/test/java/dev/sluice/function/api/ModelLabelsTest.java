@@ -30,7 +30,7 @@ class ModelLabelsTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        router = new ApiRouter(fixture.services);
+        router = new ApiRouter(ApiServices.of(fixture.services));
     }
 
     @AfterAll
@@ -66,7 +66,7 @@ class ModelLabelsTest {
 
         // a Ready dataset (counting an upload runs asynchronously)
         String datasetId = "dataset_labels0001";
-        fixture.services.catalog.put(HandlerFixture.PROJECT, datasetId, new Dataset(datasetId, Dataset.OBJECT, "photos",
+        fixture.services.catalog().put(HandlerFixture.PROJECT, datasetId, new Dataset(datasetId, Dataset.OBJECT, "photos",
                 HandlerFixture.PROJECT, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
                 new Dataset.Status(Dataset.State.Ready, null, 1L, 40L, "etag", null), 1, 1));
         ApiRouter.Response job = call("POST", "/batch/jobs", Map.of("name", "j", "spec", Map.of("datasetId", datasetId,

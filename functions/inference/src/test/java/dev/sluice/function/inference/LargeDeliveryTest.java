@@ -85,7 +85,7 @@ class LargeDeliveryTest {
             receiver.secret(secret);
             fixture.webhook(receiver.url(), secret);
             fixture.job(257, HandlerFixture.WEBHOOK);
-            fixture.services.jobStore.transition(HandlerFixture.JOB, Set.of(JobState.Waiting), JobState.Running,
+            fixture.services.jobStore().transition(HandlerFixture.JOB, Set.of(JobState.Waiting), JobState.Running,
                     "Running", null, 2);
             List<Item> items = new ArrayList<>();
             for (int i = 0; i < 256; i++) {
@@ -107,7 +107,7 @@ class LargeDeliveryTest {
                 received.add(new DeliveryService.Received(message, m.receiptHandle(), 1));
             }
             // what today's one message per batch with the payloads in it would be: the queue refuses it
-            DeliveryMessage whole = new dev.sluice.core.delivery.DeliveryPayloads(fixture.services.objects)
+            DeliveryMessage whole = new dev.sluice.core.delivery.DeliveryPayloads(fixture.services.objects())
                     .resolve(received.get(0).message());
             assertTrue(whole.payloads().size() == 256 || whole.payloads().size() == 1);
             String wholeBody = Json.write(whole);
@@ -158,14 +158,14 @@ class LargeDeliveryTest {
                 }
             }
             assertEquals(257, lines.size());
-            var job = fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow();
+            var job = fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow();
             assertEquals(257, job.status().items().delivered());
             assertEquals(JobState.Finished, job.status().overview());
         }
     }
 
     private static boolean finished() {
-        return fixture.services.jobStore.get(HandlerFixture.JOB).orElseThrow().status().overview() == JobState.Finished;
+        return fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview() == JobState.Finished;
     }
 
     private static List<Message> receive(int n) {

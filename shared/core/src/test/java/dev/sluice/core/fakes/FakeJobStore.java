@@ -193,7 +193,7 @@ public final class FakeJobStore implements JobStore {
             setStatus(s, s.job.status().overview(), s.job.status().message(), s.job.status().reason(),
                     Math.max(s.job.updateTime(), c.now()));
             if (!c.entries().isEmpty()) {
-                String sk = String.format("%013d#%s#%s", c.now(), c.stage(), c.batchId());
+                String sk = String.format("%013d#%s#%s", c.now(), c.stage().wire(), c.batchId());
                 List<LogEntry> withIds = new ArrayList<>();
                 for (int e = 0; e < c.entries().size(); e++) {
                     withIds.add(c.entries().get(e).withId(sk + "#" + e));
@@ -205,7 +205,7 @@ public final class FakeJobStore implements JobStore {
     }
 
     private static String entry(StageCommit c) {
-        return c.stage() + "#" + c.batchId();
+        return c.stage().ledgerKey(c.batchId());
     }
 
     @Override
@@ -235,15 +235,15 @@ public final class FakeJobStore implements JobStore {
     }
 
     @Override
-    public synchronized boolean isCommitted(String jobId, String stage, String batchId) {
-        return ledger.getOrDefault(jobId, new TreeMap<>()).containsKey(stage + "#" + batchId);
+    public synchronized boolean isCommitted(String jobId, dev.sluice.core.pipeline.Stage stage, String batchId) {
+        return ledger.getOrDefault(jobId, new TreeMap<>()).containsKey(stage.ledgerKey(batchId));
     }
 
     @Override
     public synchronized List<String> resultParts(String jobId) {
         LinkedHashSet<String> parts = new LinkedHashSet<>();
         ledger.getOrDefault(jobId, new TreeMap<>()).forEach((entry, part) -> {
-            if (entry.startsWith(dev.sluice.core.inference.dev.sluice.core.pipeline.Stage.INFERENCE + "#") && !part.isEmpty()) {
+            if (entry.startsWith(dev.sluice.core.pipeline.Stage.INFERENCE.ledgerPrefix()) && !part.isEmpty()) {
                 parts.add(part);
             }
         });
@@ -301,8 +301,8 @@ public final class FakeJobStore implements JobStore {
     }
 
     /** The results part a ledger entry names, or null. */
-    public synchronized String partOf(String jobId, String stage, String batchId) {
-        String part = ledger.getOrDefault(jobId, new TreeMap<>()).get(stage + "#" + batchId);
+    public synchronized String partOf(String jobId, dev.sluice.core.pipeline.Stage stage, String batchId) {
+        String part = ledger.getOrDefault(jobId, new TreeMap<>()).get(stage.ledgerKey(batchId));
         return part == null || part.isEmpty() ? null : part;
     }
 

@@ -43,7 +43,7 @@ public abstract class JobStoreContract {
         return job;
     }
 
-    private StageCommit commit(Job job, String stage, String batch, long delivered, List<LogEntry> entries, String part) {
+    private StageCommit commit(Job job, dev.sluice.core.pipeline.Stage stage, String batch, long delivered, List<LogEntry> entries, String part) {
         return new StageCommit(job.id(), stage, batch, new ItemCounters(delivered, 0, delivered, 0, delivered, 0,
                 delivered, 0, 0), entries, now, part);
     }

@@ -276,7 +276,7 @@ class BatchProcessorTest {
         Job job = core.runningJob(1, null);
         Job gpu = new Job("batchjob_gpu0000000000001", Job.OBJECT, "g", FakeCore.PROJECT,
                 new dev.sluice.core.job.JobSpec(job.spec().datasetId(), new dev.sluice.core.job.JobSpec.Deployment(
-                        job.spec().deployment().modelId(), dev.sluice.core.job.JobSpec.Deployment.GPU_POOL), null, null, null, 32),
+                        job.spec().deployment().modelId(), dev.sluice.core.deployment.DeploymentTarget.GPU_POOL.wire()), null, null, null, 32),
                 new Job.Status(JobState.Running, "Running", null, ItemCounters.ZERO, 1, now), now, now);
         core.jobs.create(gpu);
         core.fetcher.hold("https://slow.example.com/0.jpg");

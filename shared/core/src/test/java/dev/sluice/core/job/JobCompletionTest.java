@@ -24,7 +24,7 @@ class JobCompletionTest {
     private final FakeCore core = new FakeCore();
     private final JobCompletion completion = core.completion();
 
-    private void commit(Job job, String stage, String batch, ItemCounters delta, List<LogEntry> entries, String part) {
+    private void commit(Job job, dev.sluice.core.pipeline.Stage stage, String batch, ItemCounters delta, List<LogEntry> entries, String part) {
         assertTrue(core.jobs.commit(new JobStore.StageCommit(job.id(), stage, batch, delta, entries,
                 core.clock.nowMillis(), part)));
     }
@@ -48,7 +48,7 @@ class JobCompletionTest {
         assertEquals(List.of(JobCompletion.COMPLETION_EVENT_INDEX), event.payloads().stream().map(DeliveryMessage.Payload::index).toList());
         assertEquals("job.completed", Json.tree(event.payloads().get(0).body()).path("type").asText());
         assertEquals(1, core.objects.puts().stream().filter(k -> k.endsWith("/manifest.json")).count(), "the manifest is written once");
-        assertTrue(core.jobs.isCommitted(job.id(), "completion", "event"));
+        assertTrue(core.jobs.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.COMPLETION, "event"));
     }
 
     @Test
@@ -83,7 +83,7 @@ class JobCompletionTest {
         completion.settle(job.id());
 
         assertFalse(core.objects.exists(JobCompletion.manifestKey(job)), "the skipped items are not counted yet");
-        commit(job, "fanout", "skip-0", new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, 5), List.of(), null);
+        commit(job, dev.sluice.core.pipeline.Stage.FANOUT, "skip-0", new ItemCounters(0, 0, 0, 0, 0, 0, 0, 0, 5), List.of(), null);
         completion.settle(job.id());
         assertTrue(core.objects.exists(JobCompletion.manifestKey(job)));
     }

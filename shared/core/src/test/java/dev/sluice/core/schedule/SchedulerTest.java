@@ -53,7 +53,7 @@ class SchedulerTest {
     @Test
     void aJobWithoutStopAtTimeTimesOutAtTheDefaultCutoffAfterItsCreation() {
         Job job = core.job(JobState.Waiting, 2, null, 32, null);
-        core.clock.advance(Scheduler.DEFAULT_CUTOFF_MILLIS - 1);
+        core.clock.advance(dev.sluice.core.job.JobSpec.DEFAULT_CUTOFF_MILLIS - 1);
         scheduler.sweep();
         assertEquals(JobState.Waiting, core.jobs.state(job.id()), "a Waiting job is never failed as stalled");
 
