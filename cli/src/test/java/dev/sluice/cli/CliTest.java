@@ -35,7 +35,7 @@ class CliTest {
     @BeforeAll
     void start() throws Exception {
         stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(), dev.sluice.local.StageWrapper.NONE,
-                StackUnderTest.ACCESS));
+                StackUnderTest.ACCESS).withTunables(StackUnderTest.TEST_TUNABLES));
         images = new StaticFiles(Samples.root().resolve("images"));
         receiver = new WebhookReceiver();
         dir = Files.createTempDirectory("sluice-cli");

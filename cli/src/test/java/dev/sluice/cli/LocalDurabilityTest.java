@@ -48,6 +48,8 @@ class LocalDurabilityTest {
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
         // the photos and the webhook receiver of the test are on loopback: local URLs on, explicitly (as README says)
         builder.environment().put("SLUICE_ALLOW_LOCAL_URLS", "true");
+        // as StackUnderTest.TEST_TUNABLES: every item must arrive however busy the machine is
+        builder.environment().put("SLUICE_ITEM_DEADLINE_MS", "120000");
         Process process = builder.start();
         Map<String, String> printed = new HashMap<>();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

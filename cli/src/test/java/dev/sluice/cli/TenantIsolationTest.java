@@ -59,7 +59,7 @@ class TenantIsolationTest {
         LocalStack.Access access = LocalStack.Access.fromEnvironment(Map.of("SLUICE_ITEM_BUCKETS", PHOTOS,
                 "SLUICE_EXECUTION_BUCKETS", FILES), false);
         stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.TEST, List.of(),
-                StageWrapper.NONE, access));
+                StageWrapper.NONE, access).withTunables(StackUnderTest.TEST_TUNABLES));
         dataBucket = stack.services.config().bucket();
         for (String bucket : List.of(PHOTOS, FILES, ELSEWHERE)) {
             stack.clients.s3().createBucket(b -> b.bucket(bucket));
