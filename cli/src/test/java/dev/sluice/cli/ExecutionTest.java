@@ -417,7 +417,9 @@ class ExecutionTest {
 
     @Test
     void aFileOverFileTimeoutFailsTheWholeExecution(@TempDir Path tmp) throws Exception {
-        Map<String, Object> spec = slowSpec("file-timeout", 3, 100_000, tmp);
+        // 300,000 one-row batches a file: seconds on any machine (about 1 s per 100,000 on a quiet 2-core one), so
+        // the first file to run passes the 1 s fileTimeout; files that finish before it are allowed
+        Map<String, Object> spec = slowSpec("file-timeout", 3, 300_000, tmp);
         spec.put("fileTimeout", 1);
         String id = client.startExecution(spec).get("id").asText();
 
@@ -426,7 +428,7 @@ class ExecutionTest {
         assertEquals("Failed", status.path("overview").asText(), end.toString());
         assertTrue(status.path("reason").asText().startsWith("execution.file_timeout"), end.toString());
         assertEquals(3, status.path("totalFiles").asLong());
-        assertEquals(0, status.path("finishedFiles").asLong());
+        assertTrue(status.path("finishedFiles").asLong() < 3, end.toString());
         assertEveryFileAccounted(id, 3);
         List<JsonNode> report = client.executionFiles(id);
         assertEquals(1, report.stream().filter(f -> f.path("status").asText().equals("Failed")
@@ -435,7 +437,7 @@ class ExecutionTest {
 
     @Test
     void jobTimeoutEndsTheExecutionTimedOut(@TempDir Path tmp) throws Exception {
-        Map<String, Object> spec = slowSpec("job-timeout", 4, 100_000, tmp);
+        Map<String, Object> spec = slowSpec("job-timeout", 4, 300_000, tmp);
         spec.put("jobTimeout", 2);
         String id = client.startExecution(spec).get("id").asText();
 
