@@ -3,12 +3,12 @@ package dev.sluice.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.cli.LocalStack;
 import dev.sluice.client.SluiceClient;
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Table;
-import dev.sluice.tables.Tables;
+import dev.sluice.execution.FileType;
+import dev.sluice.execution.Table;
 import dev.sluice.local.LocalProvisioner;
-import dev.sluice.testing.OnnxWriter;
 import dev.sluice.local.StageWrapper;
+import dev.sluice.tables.Tables;
+import dev.sluice.testing.OnnxWriter;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 

@@ -5,13 +5,13 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
-import dev.sluice.core.execution.Cells;
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.Cells;
+import dev.sluice.execution.FileType;
+import dev.sluice.execution.Table;
 import dev.sluice.local.LocalProvisioner;
-import dev.sluice.testing.OnnxWriter;
 import dev.sluice.local.StageWrapper;
 import dev.sluice.tables.Tables;
+import dev.sluice.testing.OnnxWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -632,7 +632,7 @@ class ExecutionTest {
         }
         for (int r = 0; r < expected.length; r++) {
             for (int k = 0; k < 2; k++) {
-                double actual = dev.sluice.core.execution.Cells.feature(column(t, "scores_" + k)[r]);
+                double actual = dev.sluice.execution.Cells.feature(column(t, "scores_" + k)[r]);
                 assertEquals(expected[r][k], actual, 1e-6 * Math.abs(expected[r][k]) + 1e-6, "row " + r);
             }
             assertEquals("neg", column(t, "label")[r], "row " + r);

@@ -6,7 +6,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.MessageType;
 
-import dev.sluice.core.execution.FileType;
+import dev.sluice.execution.FileType;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

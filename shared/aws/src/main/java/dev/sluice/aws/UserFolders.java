@@ -1,7 +1,7 @@
 package dev.sluice.aws;
 
-import dev.sluice.core.execution.Folder;
-import dev.sluice.core.execution.FolderStore;
+import dev.sluice.execution.Folder;
+import dev.sluice.execution.FolderStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;

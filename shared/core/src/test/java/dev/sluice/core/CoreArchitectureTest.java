@@ -24,8 +24,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *       API creates; each owns its port, e.g. ApiKeyStore in auth);</li>
  *   <li>Jobs: {@code job} (Job, JobStore, counters, completion);</li>
  *   <li>Stages: {@code fanout}, {@code inference}, {@code delivery} (the pipeline's workers);</li>
- *   <li>Executions: {@code execution} (runs a model over folders; uses inference's fetcher and predictors);</li>
- *   <li>Operations: {@code deadletter}, {@code schedule} (reach every stage).</li>
+ *   <li>Operations: {@code deadletter}, {@code schedule} (reach every stage; executions, in their own module
+ *       {@code shared/executions}, only through {@code pipeline.ExecutionTasks}).</li>
  * </ol>
  */
 @AnalyzeClasses(packages = "dev.sluice.core", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -49,15 +49,12 @@ class CoreArchitectureTest {
             .layer("Jobs").definedBy("dev.sluice.core.job..")
             .layer("Stages").definedBy("dev.sluice.core.fanout..", "dev.sluice.core.inference..",
                     "dev.sluice.core.delivery..")
-            .layer("Executions").definedBy("dev.sluice.core.execution..")
             .layer("Operations").definedBy("dev.sluice.core.deadletter..", "dev.sluice.core.schedule..")
             .whereLayer("Base").mayNotAccessAnyLayer()
             .whereLayer("Contracts").mayOnlyAccessLayers("Base")
             .whereLayer("Catalogue").mayOnlyAccessLayers("Base", "Contracts")
             .whereLayer("Jobs").mayOnlyAccessLayers("Base", "Contracts", "Catalogue")
             .whereLayer("Stages").mayOnlyAccessLayers("Base", "Contracts", "Catalogue", "Jobs")
-            .whereLayer("Executions").mayOnlyAccessLayers("Base", "Contracts", "Catalogue", "Jobs", "Stages")
-            .whereLayer("Operations").mayOnlyAccessLayers("Base", "Contracts", "Catalogue", "Jobs", "Stages",
-                    "Executions")
+            .whereLayer("Operations").mayOnlyAccessLayers("Base", "Contracts", "Catalogue", "Jobs", "Stages")
             .ensureAllClassesAreContainedInArchitecture();
 }

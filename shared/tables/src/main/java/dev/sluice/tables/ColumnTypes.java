@@ -1,7 +1,7 @@
 package dev.sluice.tables;
 
-import dev.sluice.core.execution.Cells;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.Cells;
+import dev.sluice.execution.Table;
 
 import java.math.BigDecimal;
 import java.util.List;

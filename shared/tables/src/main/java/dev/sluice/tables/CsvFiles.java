@@ -1,7 +1,7 @@
 package dev.sluice.tables;
 
-import dev.sluice.core.execution.Cells;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.Cells;
+import dev.sluice.execution.Table;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
@@ -21,7 +21,7 @@ import java.util.Set;
 /**
  * CSV (RFC 4180; LF or CRLF line ends) whose first record is the header. Every column is text: each cell is kept as
  * it was written (leading zeros, 20-digit ids, spaces), an empty cell is a missing value; the execution decides which
- * columns are numbers ({@link dev.sluice.core.execution.RowMapping}). A UTF-8 byte-order mark before the header is not
+ * columns are numbers ({@link dev.sluice.execution.RowMapping}). A UTF-8 byte-order mark before the header is not
  * part of the first name; an empty header cell is named as pandas names it ({@code Unnamed: i}, i its position), and a
  * repeated name gets pandas' suffix ({@code a}, {@code a.1}).
  */

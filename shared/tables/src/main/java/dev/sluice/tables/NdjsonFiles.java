@@ -3,8 +3,8 @@ package dev.sluice.tables;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.core.Json;
-import dev.sluice.core.execution.Cells;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.Cells;
+import dev.sluice.execution.Table;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.sluice.tables;
 
-import dev.sluice.core.execution.Cells;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.Cells;
+import dev.sluice.execution.Table;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.conf.PlainParquetConfiguration;

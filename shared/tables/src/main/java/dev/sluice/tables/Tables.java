@@ -1,8 +1,8 @@
 package dev.sluice.tables;
 
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Table;
-import dev.sluice.core.execution.TableFormat;
+import dev.sluice.execution.FileType;
+import dev.sluice.execution.Table;
+import dev.sluice.execution.TableFormat;
 
 import java.io.IOException;
 import java.nio.file.Path;

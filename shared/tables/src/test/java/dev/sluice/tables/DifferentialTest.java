@@ -2,8 +2,8 @@ package dev.sluice.tables;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.core.Json;
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.FileType;
+import dev.sluice.execution.Table;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 

@@ -1,8 +1,8 @@
 package dev.sluice.tables;
 
-import dev.sluice.core.execution.Cells;
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.Cells;
+import dev.sluice.execution.FileType;
+import dev.sluice.execution.Table;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 

@@ -1,8 +1,8 @@
 package dev.sluice.tables;
 
-import dev.sluice.core.execution.Cells;
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Table;
+import dev.sluice.execution.Cells;
+import dev.sluice.execution.FileType;
+import dev.sluice.execution.Table;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -1,10 +1,10 @@
 package dev.sluice.testing;
 
 import dev.sluice.core.SluiceException;
-import dev.sluice.core.execution.Execution;
-import dev.sluice.core.execution.ExecutionStore;
-import dev.sluice.core.execution.FileType;
-import dev.sluice.core.execution.Folder;
+import dev.sluice.execution.Execution;
+import dev.sluice.execution.ExecutionStore;
+import dev.sluice.execution.FileType;
+import dev.sluice.execution.Folder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -7,11 +7,11 @@ import dev.sluice.core.auth.ApiKeys;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.deployment.DeploymentService;
-import dev.sluice.core.execution.ExecutionService;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.LogQuery;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.webhook.WebhookService;
+import dev.sluice.execution.ExecutionService;
 
 import java.util.Map;
 import java.util.logging.Level;

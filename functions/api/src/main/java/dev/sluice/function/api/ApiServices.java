@@ -5,11 +5,11 @@ import dev.sluice.core.auth.ApiKeys;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.deployment.DeploymentService;
-import dev.sluice.core.execution.ExecutionService;
 import dev.sluice.core.job.JobService;
-import dev.sluice.core.model.ModelService;
 import dev.sluice.core.job.JobStore;
+import dev.sluice.core.model.ModelService;
 import dev.sluice.core.webhook.WebhookService;
+import dev.sluice.execution.ExecutionService;
 
 /**
  * What the API uses, and nothing else: the services behind its routes, and the job store for the logs query. The

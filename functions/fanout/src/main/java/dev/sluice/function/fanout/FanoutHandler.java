@@ -5,12 +5,12 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.aws.lambda.SqsBatches;
-import dev.sluice.core.execution.ExecutionService;
 import dev.sluice.core.fanout.FanoutService;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.ExecutionTask;
 import dev.sluice.core.pipeline.FanoutMessage;
 import dev.sluice.core.pipeline.MessageKind;
+import dev.sluice.execution.ExecutionService;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 

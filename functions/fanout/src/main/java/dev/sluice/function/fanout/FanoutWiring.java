@@ -1,8 +1,8 @@
 package dev.sluice.function.fanout;
 
 import dev.sluice.aws.Components;
-import dev.sluice.core.execution.ExecutionService;
 import dev.sluice.core.fanout.FanoutService;
+import dev.sluice.execution.ExecutionService;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;

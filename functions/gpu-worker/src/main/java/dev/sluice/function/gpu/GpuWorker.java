@@ -4,6 +4,9 @@ import dev.sluice.aws.RequestLimits;
 import dev.sluice.core.Json;
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.MessageKind;
+import dev.sluice.core.pipeline.Routing;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -24,6 +27,11 @@ import java.util.logging.Logger;
  * {@code maxBatchItems} items or {@code maxWaitMillis} passed since the first message, whichever comes first), runs it
  * through the same {@link BatchProcessor} as the Lambda function (one tensor across the messages), keeps the messages
  * invisible while they are worked on, deletes what is done and releases what is not.
+ *
+ * <p>Messages are routed by kind as the Lambda handlers route theirs ({@link #kindOf}: the {@code SluiceKind} message
+ * attribute, else the body's declared shape): the pool takes {@link MessageKind#BATCH} only; a message of another kind
+ * is released at once and counted by SQS towards the DLQ, where the scheduler's dead-letter drain accounts it (an
+ * execution's task through {@code ExecutionTasks}).
  *
  * <p>{@link #stop()} (SIGTERM from ECS) stops receiving; the batch in hand is finished and acknowledged, so nothing is
  * lost and nothing is counted twice.
@@ -102,7 +110,7 @@ public final class GpuWorker implements Runnable {
                     (settings.maxBatchItems() - items) / Math.max(1, items / batch.size())));
             int wait = batch.isEmpty() ? settings.pollSeconds() : 0;
             List<Message> received = stopping ? List.of() : sqs.receiveMessage(b -> b.queueUrl(queueUrl)
-                    .maxNumberOfMessages(max).waitTimeSeconds(wait)
+                    .maxNumberOfMessages(max).waitTimeSeconds(wait).messageAttributeNames(MessageKind.ATTRIBUTE)
                     .visibilityTimeout(settings.visibilitySeconds())).messages();
             for (Message m : received) {
                 batch.add(m);
@@ -124,6 +132,12 @@ public final class GpuWorker implements Runnable {
         return batch;
     }
 
+    /** A received message's kind: its {@link MessageKind#ATTRIBUTE} attribute, else its body's (see {@link Routing}). */
+    static MessageKind kindOf(Message m) {
+        var attribute = m.messageAttributes().get(MessageKind.ATTRIBUTE);
+        return Routing.kindOf(BatchQueue.Name.INFERENCE_GPU, attribute == null ? null : attribute.stringValue(), m.body());
+    }
+
     private static int itemCount(Message m) {
         try {
             return Json.tree(m.body()).path("items").size();
@@ -137,12 +151,21 @@ public final class GpuWorker implements Runnable {
                 settings.visibilitySeconds() / 3, settings.visibilitySeconds() / 3, TimeUnit.SECONDS);
         List<Message> parsed = new ArrayList<>();
         List<BatchMessage> batches = new ArrayList<>();
+        List<Message> refused = new ArrayList<>();
         for (Message m : messages) {
+            MessageKind kind = kindOf(m);
+            if (kind != MessageKind.BATCH) {
+                LOG.warning("message " + m.messageId() + " is a " + kind + " message, which the GPU pool does not take;"
+                        + " it goes to the DLQ after its retries");
+                refused.add(m);
+                continue;
+            }
             try {
                 batches.add(Json.read(m.body(), BatchMessage.class));
                 parsed.add(m);
             } catch (IllegalArgumentException e) {
                 LOG.warning("message " + m.messageId() + " is not a batch; it goes to the DLQ after its retries");
+                refused.add(m);
             }
         }
         List<Boolean> done;
@@ -159,7 +182,7 @@ public final class GpuWorker implements Runnable {
             keepInvisible.cancel(false);
         }
         List<Message> finished = new ArrayList<>();
-        List<Message> failed = new ArrayList<>();
+        List<Message> failed = new ArrayList<>(refused);
         for (int i = 0; i < parsed.size(); i++) {
             (done.get(i) ? finished : failed).add(parsed.get(i));
         }

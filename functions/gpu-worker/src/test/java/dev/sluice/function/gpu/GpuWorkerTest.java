@@ -152,6 +152,43 @@ class GpuWorkerTest {
     }
 
     /**
+     * The pool routes by kind like the Lambda handlers: an execution's task that reached the GPU queue is not read as
+     * a batch (it used to be parsed as one, and the dynamic batch it joined failed); the batches beside it run, and
+     * the task is released, never deleted, so it stays in the queue or reaches its DLQ, where the dead-letter drain
+     * accounts it.
+     */
+    @Test
+    void anExecutionTaskOnTheGpuQueue_isNotReadAsABatch_andIsKeptForTheDlq() throws Exception {
+        enqueue(2, 4);
+        var task = dev.sluice.core.pipeline.ExecutionTask.file(HandlerFixture.PROJECT, "execution_1", 0, "a.csv");
+        fixture.services.queue().send(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE_GPU, List.of(task.envelope()));
+        GpuWorker worker = worker(onnx, new GpuWorker.Settings(64, 1500, 30, 1));
+        Thread t = new Thread(worker);
+        t.start();
+        ItemCounters c = waitForTerminal(8);
+        assertTrue(worker.stop(30_000));
+        assertNull(c.violation(8), c.toString());
+        assertEquals(8, c.delivered(), c.toString());
+
+        String queueUrl = fixture.config.inferenceGpuQueueUrl();
+        String found = null;
+        long deadline = System.currentTimeMillis() + 120_000; // a hang guard: the released task becomes visible in 5 s
+        while (found == null && System.currentTimeMillis() < deadline) {
+            var inQueue = fixture.clients.sqs().receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(1)
+                    .messageAttributeNames(dev.sluice.core.pipeline.MessageKind.ATTRIBUTE)).messages();
+            if (!inQueue.isEmpty()) {
+                assertEquals(dev.sluice.core.pipeline.MessageKind.EXECUTION_TASK, GpuWorker.kindOf(inQueue.get(0)));
+                found = inQueue.get(0).body();
+            }
+            var dead = fixture.services.queue().receiveDeadLetters(dev.sluice.core.pipeline.BatchQueue.Name.INFERENCE_GPU, 10);
+            if (found == null && !dead.isEmpty()) {
+                found = dead.get(0).body();
+            }
+        }
+        assertEquals(dev.sluice.core.Json.write(task), found, "the task was kept, in the queue or its DLQ");
+    }
+
+    /**
      * batchSize 1 on the GPU pool: a dynamic batch of up to 256 one-item messages. On old main its commit was one
      * TransactWriteItems of over 500 actions (DynamoDB takes 100), refused on every attempt: all 300 items ended
      * failedPredict. Now the commit is split in transactions within the limits and every item is delivered.

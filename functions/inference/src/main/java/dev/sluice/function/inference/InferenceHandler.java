@@ -5,12 +5,12 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.aws.lambda.SqsBatches;
-import dev.sluice.core.execution.ExecutionRunner;
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.ExecutionTask;
 import dev.sluice.core.pipeline.MessageKind;
+import dev.sluice.execution.ExecutionRunner;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 

@@ -1,8 +1,8 @@
 package dev.sluice.function.inference;
 
 import dev.sluice.aws.Components;
-import dev.sluice.core.execution.ExecutionRunner;
 import dev.sluice.core.inference.BatchProcessor;
+import dev.sluice.execution.ExecutionRunner;
 import dev.sluice.inference.OnnxPredictor;
 import dev.sluice.tables.Tables;
 import jakarta.enterprise.inject.Produces;

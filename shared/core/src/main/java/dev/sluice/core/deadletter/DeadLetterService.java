@@ -18,6 +18,7 @@ import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.ExecutionTasks;
 import dev.sluice.core.pipeline.FanoutMessage;
 import dev.sluice.core.pipeline.Item;
 import dev.sluice.core.pipeline.MessageKind;
@@ -52,11 +53,11 @@ public final class DeadLetterService {
     private final JobService jobService;
     private final JobCompletion completion;
     private final Clock clock;
-    private final dev.sluice.core.execution.ExecutionService executions;
+    private final ExecutionTasks executions;
 
     public DeadLetterService(JobStore jobs, Catalog catalog, BatchQueue queue, FanoutService fanout,
                              DeliveryService delivery, JobService jobService, JobCompletion completion, Clock clock,
-                             dev.sluice.core.execution.ExecutionService executions) {
+                             ExecutionTasks executions) {
         this.executions = executions;
         this.jobs = jobs;
         this.catalog = catalog;

@@ -1,10 +1,13 @@
 package dev.sluice.core.schedule;
 
 import dev.sluice.core.Clock;
+import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobCompletion;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.JobStore;
+import dev.sluice.core.pipeline.ExecutionTasks;
 
 import java.util.EnumSet;
 import java.util.logging.Logger;
@@ -28,13 +31,13 @@ public final class Scheduler {
 
     private final JobStore jobs;
     private final Clock clock;
-    private final dev.sluice.core.job.JobCompletion completion;
-    private final dev.sluice.core.deadletter.DeadLetterService deadLetters;
-    private final dev.sluice.core.execution.ExecutionService executions;
+    private final JobCompletion completion;
+    private final DeadLetterService deadLetters;
+    private final ExecutionTasks executions;
 
-    public Scheduler(JobStore jobs, Clock clock, dev.sluice.core.job.JobCompletion completion,
-                     dev.sluice.core.deadletter.DeadLetterService deadLetters,
-                     dev.sluice.core.execution.ExecutionService executions) {
+    public Scheduler(JobStore jobs, Clock clock, JobCompletion completion,
+                     DeadLetterService deadLetters,
+                     ExecutionTasks executions) {
         this.executions = executions;
         this.completion = completion;
         this.deadLetters = deadLetters;

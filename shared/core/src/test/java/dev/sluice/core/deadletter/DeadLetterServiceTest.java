@@ -1,21 +1,24 @@
 package dev.sluice.core.deadletter;
 
-import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.Json;
 import dev.sluice.core.PageRequest;
-import dev.sluice.core.pipeline.Item;
-import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.fakes.FakeCore;
-import dev.sluice.core.pipeline.FanoutMessage;
-import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobState;
-import dev.sluice.core.job.LogEntry;
-import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.job.JobStore;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.DeliveryMessage;
+import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.ExecutionTasks;
+import dev.sluice.core.pipeline.FanoutMessage;
+import dev.sluice.core.pipeline.Item;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
@@ -147,5 +150,33 @@ class DeadLetterServiceTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.sluice.core.SluiceException.class,
                 () -> deadLetters.redrive(FakeCore.PROJECT, letter.id()));
         assertEquals("dead_letter.already_redriven", e.code());
+    }
+
+    /** Executions live in their own module: a dead execution task is handed to it and makes no job's dead letter. */
+    @Test
+    void aDeadExecutionTaskIsHandedToTheExecutionsModule_andRecordsNoJobDeadLetter() {
+        List<ExecutionTask> abandoned = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        core.executionTasks = new ExecutionTasks() {
+            @Override
+            public int sweep() {
+                return 0;
+            }
+
+            @Override
+            public void abandon(ExecutionTask task, String reason) {
+                abandoned.add(task);
+                reasons.add(reason);
+            }
+        };
+        ExecutionTask task = ExecutionTask.file(FakeCore.PROJECT, "execution_1", 3, "a.csv");
+        core.queue.addDeadLetter(BatchQueue.Name.INFERENCE, "m1", Json.write(task));
+
+        core.deadLetters().drain();
+
+        assertEquals(List.of(task), abandoned);
+        assertTrue(reasons.get(0).startsWith("inference.dead_lettered: "), reasons.get(0));
+        assertEquals(0, core.queue.deadLetterCount(BatchQueue.Name.INFERENCE));
+        assertEquals(List.of(), records());
     }
 }

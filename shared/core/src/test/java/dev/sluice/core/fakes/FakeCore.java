@@ -1,14 +1,11 @@
 package dev.sluice.core.fakes;
 
-import dev.sluice.core.AllowedBuckets;
 import dev.sluice.core.Ids;
 import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.dataset.ItemParser;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.delivery.DeliveryService;
-import dev.sluice.core.execution.ExecutionService;
-import dev.sluice.core.execution.FileList;
 import dev.sluice.core.fanout.FanoutService;
 import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.inference.ItemFetcher;
@@ -20,13 +17,13 @@ import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.model.Model;
 import dev.sluice.core.model.ModelService;
+import dev.sluice.core.pipeline.ExecutionTasks;
 import dev.sluice.core.schedule.Scheduler;
 import dev.sluice.core.webhook.Webhook;
 import dev.sluice.core.webhook.WebhookService;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Every port of the core as an in-memory fake, the services built over them the way the functions build them over
@@ -41,8 +38,11 @@ public final class FakeCore {
     public final FakeCatalog catalog = new FakeCatalog();
     public final FakeObjectStore objects = new FakeObjectStore();
     public final FakeBatchQueue queue = new FakeBatchQueue();
-    public final FakeExecutionStore executions = new FakeExecutionStore();
-    public final FakeFolderStore folders = new FakeFolderStore();
+    /**
+     * What the scheduler and the dead-letter drain reach executions through: none here (executions live in their own
+     * module, whose test fakes set this to their ExecutionService); a recording fake in the core's own tests.
+     */
+    public ExecutionTasks executionTasks = ExecutionTasks.NONE;
     /** The bucket executions and s3:// items may reach with the functions' own role. */
     public static final String USER_BUCKET = "user-bucket";
     public static final String DATA_BUCKET = "data";
@@ -92,11 +92,6 @@ public final class FakeCore {
                 reserveMillis, completion());
     }
 
-    public ExecutionService executionService() {
-        return new ExecutionService(executions, new ModelService(catalog, objects, clock), folders, new FileList(objects),
-                queue, clock, false, name -> Optional.empty(), new AllowedBuckets(java.util.Set.of(USER_BUCKET), DATA_BUCKET));
-    }
-
     public JobService jobService() {
         return new JobService(jobs, datasetService(), new ModelService(catalog, objects, clock), webhookService(),
                 queue, clock, completion(), objects, null);
@@ -104,11 +99,11 @@ public final class FakeCore {
 
     public DeadLetterService deadLetters() {
         return new DeadLetterService(jobs, catalog, queue, fanout(0), delivery(), jobService(), completion(), clock,
-                executionService());
+                executionTasks);
     }
 
     public Scheduler scheduler() {
-        return new Scheduler(jobs, clock, completion(), deadLetters(), executionService());
+        return new Scheduler(jobs, clock, completion(), deadLetters(), executionTasks);
     }
 
     // ---- records to start from ----
@@ -156,21 +151,6 @@ public final class FakeCore {
                 new Job.Status(state, state.name(), null, ItemCounters.ZERO, itemCount, now), now, now);
         jobs.create(job);
         return job;
-    }
-
-    /** A Pending execution of a ready model from s3://user-bucket/in to s3://user-bucket/out, stored. */
-    public dev.sluice.core.execution.Execution pendingExecution(long jobTimeoutSeconds, int parallelism) {
-        long now = clock.nowMillis();
-        Model model = readyModel();
-        var spec = new dev.sluice.core.execution.Execution.Spec(model.id(), model.status().checksum(),
-                new dev.sluice.core.execution.Folder(USER_BUCKET, "in"), new dev.sluice.core.execution.Folder(USER_BUCKET, "out"),
-                dev.sluice.core.execution.FileType.CSV, dev.sluice.core.execution.FileType.CSV, jobTimeoutSeconds, 0,
-                parallelism, java.util.Map.of(), null, null);
-        var e = new dev.sluice.core.execution.Execution(Ids.newId(Ids.EXECUTION, now), dev.sluice.core.execution.Execution.OBJECT,
-                PROJECT, spec, new dev.sluice.core.execution.Execution.Status(dev.sluice.core.execution.Execution.State.Pending,
-                null, null, 0, 0, 0, null, null), now, now);
-        executions.create(e);
-        return e;
     }
 
     public Job runningJob(long itemCount, String webhookId) {

@@ -1,18 +1,19 @@
 package dev.sluice.core.schedule;
 
-import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.Json;
-import dev.sluice.core.pipeline.Item;
-import dev.sluice.core.execution.Execution;
 import dev.sluice.core.fakes.FakeCore;
-import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobCompletion;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
-import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.job.JobStore;
+import dev.sluice.core.pipeline.BatchMessage;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.ExecutionTasks;
+import dev.sluice.core.pipeline.Item;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -123,16 +124,24 @@ class SchedulerTest {
         assertEquals(JobState.Finished, core.jobs.state(job.id()));
     }
 
+    /** Executions live in their own module: the sweep reaches them through ExecutionTasks and reports their count. */
     @Test
-    void anExecutionPastItsJobTimeoutEndsTimedOutAndFreesItsGuard() {
-        Execution e = core.pendingExecution(60, 2);
-        core.clock.advance(60_000);
-        assertEquals(0, scheduler.sweep().executionsEnded());
+    void theSweepEndsExecutionsThroughTheirModule_andReportsHowManyItEnded() {
+        int[] sweeps = {0};
+        core.executionTasks = new ExecutionTasks() {
+            @Override
+            public int sweep() {
+                sweeps[0]++;
+                return 3;
+            }
 
-        core.clock.advance(1);
+            @Override
+            public void abandon(ExecutionTask task, String reason) {
+                throw new AssertionError("nothing was dead-lettered");
+            }
+        };
 
-        assertEquals(1, scheduler.sweep().executionsEnded());
-        assertEquals(Execution.State.TimedOut, core.executions.get(FakeCore.PROJECT, e.id()).orElseThrow().status().overview());
-        assertEquals(null, core.executions.guardHolder(e.spec().identity()));
+        assertEquals(3, core.scheduler().sweep().executionsEnded());
+        assertEquals(1, sweeps[0]);
     }
 }

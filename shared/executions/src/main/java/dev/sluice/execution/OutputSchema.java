@@ -1,4 +1,4 @@
-package dev.sluice.core.execution;
+package dev.sluice.execution;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The one schema of every output file of an execution: its columns (names, order, logical types) and the feature
  * columns. The first file with rows that a worker reads fixes it (a conditional write beside the execution, see
- * {@link dev.sluice.core.execution.ExecutionStore#fixSchema}); every later file is written in it, its values converted
+ * {@link dev.sluice.execution.ExecutionStore#fixSchema}); every later file is written in it, its values converted
  * exactly ({@link Cells#convert}), or fails with {@code execution.schema_mismatch}.
  *
  * @param fixedBy the source file that fixed it (for the messages of the files that do not fit)

@@ -1,4 +1,4 @@
-package dev.sluice.core.execution;
+package dev.sluice.execution;
 
 import dev.sluice.core.Json;
 import dev.sluice.core.port.ObjectStore;

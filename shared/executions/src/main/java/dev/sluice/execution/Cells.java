@@ -1,4 +1,4 @@
-package dev.sluice.core.execution;
+package dev.sluice.execution;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

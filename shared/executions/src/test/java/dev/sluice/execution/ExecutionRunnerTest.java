@@ -1,10 +1,10 @@
-package dev.sluice.core.execution;
+package dev.sluice.execution;
 
 import dev.sluice.core.pipeline.ExecutionTask;
 
 import dev.sluice.core.fakes.FakeCore;
 import dev.sluice.core.model.ModelService;
-import dev.sluice.core.execution.TableFormat;
+import dev.sluice.execution.fakes.FakeExecutions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * run again, and a file that cannot be had or read fails with a stable code while the execution moves on.
  */
 class ExecutionRunnerTest {
-    private final FakeCore core = new FakeCore();
-    private final ExecutionService service = core.executionService();
+    private final FakeExecutions fx = new FakeExecutions();
+    private final FakeCore core = fx.core;
+    private final ExecutionService service = fx.service();
     private final Folder in = new Folder(FakeCore.USER_BUCKET, "in");
     private int reads;
     /** Reads nothing: a file reaching it is "unreadable" (the happy path needs a real format and model). */
@@ -37,22 +38,22 @@ class ExecutionRunnerTest {
             throw new UnsupportedOperationException();
         }
     };
-    private final ExecutionRunner runner = new ExecutionRunner(core.executions, service,
+    private final ExecutionRunner runner = new ExecutionRunner(fx.executions, service,
             new ModelService(core.catalog, core.objects, core.clock), formats, null, core.predictor, core.fetcher, core.clock);
 
     private Execution running(int files, int parallelism) {
-        IntStream.range(0, files).forEach(i -> core.folders.put(in, i + ".csv", new byte[]{1}));
-        Execution e = core.pendingExecution(0, parallelism);
+        IntStream.range(0, files).forEach(i -> fx.folders.put(in, i + ".csv", new byte[]{1}));
+        Execution e = fx.pendingExecution(0, parallelism);
         service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
         return e;
     }
 
     private Execution get(Execution e) {
-        return core.executions.get(FakeCore.PROJECT, e.id()).orElseThrow();
+        return fx.executions.get(FakeCore.PROJECT, e.id()).orElseThrow();
     }
 
     private Execution.FileReport settled(Execution e, long index) {
-        return core.executions.settledFiles(e.id(), index, index + 1).get(0);
+        return fx.executions.settledFiles(e.id(), index, index + 1).get(0);
     }
 
     @Test
@@ -117,7 +118,7 @@ class ExecutionRunnerTest {
         Execution done = get(e);
         assertEquals(Execution.State.Failed, done.status().overview());
         assertEquals(2, done.status().failedFiles());
-        assertEquals(List.of(0L, 1L), core.executions.settledFiles(e.id(), 0, 10).stream()
+        assertEquals(List.of(0L, 1L), fx.executions.settledFiles(e.id(), 0, 10).stream()
                 .map(Execution.FileReport::index).toList());
     }
 }

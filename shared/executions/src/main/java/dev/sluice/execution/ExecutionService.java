@@ -1,4 +1,4 @@
-package dev.sluice.core.execution;
+package dev.sluice.execution;
 
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
@@ -12,6 +12,7 @@ import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.Deadline;
 import dev.sluice.core.pipeline.Envelope;
 import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.ExecutionTasks;
 import dev.sluice.core.port.SecretStore;
 
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import java.util.logging.Logger;
  * i + parallelism. A redelivered task settles nothing twice (the file ledger) and sends its successor again, which
  * the ledger makes harmless; so at most parallelism files run at once, but for redeliveries.
  */
-public final class ExecutionService {
+public final class ExecutionService implements ExecutionTasks {
     public static final int MAX_PARALLELISM = 1000;
     public static final int DEFAULT_PARALLELISM = 10;
     public static final long MAX_TIMEOUT_SECONDS = 7L * 24 * 3600;
@@ -352,6 +353,7 @@ public final class ExecutionService {
     }
 
     /** The sweep: ends executions past their jobTimeout, finishes complete ones; returns how many it ended. */
+    @Override
     public int sweep() {
         int ended = 0;
         for (Execution e : store.active()) {
@@ -368,6 +370,7 @@ public final class ExecutionService {
     }
 
     /** A file task that failed on every attempt (dead-lettered): its file fails, and the execution moves on. */
+    @Override
     public void abandon(ExecutionTask task, String reason) {
         Execution e = store.get(task.projectId(), task.execution()).orElse(null);
         if (e == null) {

@@ -1,10 +1,10 @@
-package dev.sluice.core.fakes;
+package dev.sluice.execution.fakes;
 
 import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
-import dev.sluice.core.execution.Execution;
-import dev.sluice.core.execution.ExecutionStore;
+import dev.sluice.execution.Execution;
+import dev.sluice.execution.ExecutionStore;
 
 import java.util.ArrayList;
 import java.util.HashMap;

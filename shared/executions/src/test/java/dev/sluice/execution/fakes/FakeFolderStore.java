@@ -1,7 +1,7 @@
-package dev.sluice.core.fakes;
+package dev.sluice.execution.fakes;
 
-import dev.sluice.core.execution.Folder;
-import dev.sluice.core.execution.FolderStore;
+import dev.sluice.execution.Folder;
+import dev.sluice.execution.FolderStore;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.sluice.core.execution;
+package dev.sluice.execution;
 
 /** Why a file (or, for the listing, the whole execution) cannot go on: a stable code and what to change. */
 public final class FileProblem extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.sluice.core.execution;
+package dev.sluice.execution;
 
 import dev.sluice.core.pipeline.ExecutionTask;
 
@@ -6,6 +6,7 @@ import dev.sluice.core.Json;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.fakes.FakeCore;
 import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.execution.fakes.FakeExecutions;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -19,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An execution's listing, its chain of file tasks, settling once and finishing, over in-memory ports. */
 class ExecutionServiceTest {
-    private final FakeCore core = new FakeCore();
-    private final ExecutionService service = core.executionService();
+    private final FakeExecutions fx = new FakeExecutions();
+    private final FakeCore core = fx.core;
+    private final ExecutionService service = fx.service();
     private final Folder in = new Folder(FakeCore.USER_BUCKET, "in");
 
     private List<ExecutionTask> fileTasks() {
@@ -28,7 +30,7 @@ class ExecutionServiceTest {
     }
 
     private Execution get(Execution e) {
-        return core.executions.get(FakeCore.PROJECT, e.id()).orElseThrow();
+        return fx.executions.get(FakeCore.PROJECT, e.id()).orElseThrow();
     }
 
     private static Execution.FileReport report(ExecutionTask t, Execution.FileState state) {
@@ -39,9 +41,9 @@ class ExecutionServiceTest {
     @Test
     void theListingCountsOnlyMatchingFilesAndSendsOneTaskPerSlot() {
         for (String name : List.of("a.csv", "b.txt", "c.csv", "d/e.csv", "f.parquet")) {
-            core.folders.put(in, name, new byte[1]);
+            fx.folders.put(in, name, new byte[1]);
         }
-        Execution e = core.pendingExecution(0, 2);
+        Execution e = fx.pendingExecution(0, 2);
 
         service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
 
@@ -54,8 +56,8 @@ class ExecutionServiceTest {
     @Test
     void aListingLowOnTimeContinuesFromItsCursorAndNumbersFilesOnFromWhereItStopped() {
         int n = ExecutionService.LIST_PAGE + 500;
-        IntStream.range(0, n).forEach(i -> core.folders.put(in, String.format("f%05d.csv", i), new byte[1]));
-        Execution e = core.pendingExecution(0, 3);
+        IntStream.range(0, n).forEach(i -> fx.folders.put(in, String.format("f%05d.csv", i), new byte[1]));
+        Execution e = fx.pendingExecution(0, 3);
 
         service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 0);
         ExecutionTask next = Json.read(core.queue.bodies(BatchQueue.Name.FANOUT).get(0), ExecutionTask.class);
@@ -70,8 +72,8 @@ class ExecutionServiceTest {
 
     @Test
     void aFolderWithoutMatchingFilesFailsTheExecution() {
-        core.folders.put(in, "a.txt", new byte[1]);
-        Execution e = core.pendingExecution(0, 2);
+        fx.folders.put(in, "a.txt", new byte[1]);
+        Execution e = fx.pendingExecution(0, 2);
 
         service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
 
@@ -81,8 +83,8 @@ class ExecutionServiceTest {
 
     @Test
     void eachSettledFileSendsItsSlotsNextTaskAndTheLastFinishesTheExecutionAndFreesItsGuard() {
-        IntStream.range(0, 3).forEach(i -> core.folders.put(in, i + ".csv", new byte[1]));
-        Execution e = core.pendingExecution(0, 2);
+        IntStream.range(0, 3).forEach(i -> fx.folders.put(in, i + ".csv", new byte[1]));
+        Execution e = fx.pendingExecution(0, 2);
         service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
         List<ExecutionTask> first = fileTasks();
 
@@ -98,13 +100,13 @@ class ExecutionServiceTest {
         assertEquals(2, done.status().finishedFiles());
         assertEquals(1, done.status().failedFiles());
         assertTrue(done.status().reason().startsWith("execution.files_failed: 1 of 3"));
-        assertNull(core.executions.guardHolder(e.spec().identity()));
+        assertNull(fx.executions.guardHolder(e.spec().identity()));
     }
 
     @Test
     void aFileSettledTwiceIsCountedOnce() {
-        IntStream.range(0, 2).forEach(i -> core.folders.put(in, i + ".csv", new byte[1]));
-        Execution e = core.pendingExecution(0, 1);
+        IntStream.range(0, 2).forEach(i -> fx.folders.put(in, i + ".csv", new byte[1]));
+        Execution e = fx.pendingExecution(0, 1);
         service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
         ExecutionTask t = fileTasks().get(0);
 
@@ -118,28 +120,28 @@ class ExecutionServiceTest {
 
     @Test
     void anIdenticalExecutionIsRefusedWhileOneRunsAndAllowedOnceItEnded() {
-        Execution e = core.pendingExecution(0, 1);
+        Execution e = fx.pendingExecution(0, 1);
         var twin = new Execution("execution_twin", Execution.OBJECT, FakeCore.PROJECT, e.spec(), e.status(), 0, 0);
 
-        SluiceException refused = assertThrows(SluiceException.class, () -> core.executions.create(twin));
+        SluiceException refused = assertThrows(SluiceException.class, () -> fx.executions.create(twin));
         assertEquals("execution.identical_running", refused.code());
 
         assertTrue(service.fail(get(e), "test: ended"));
-        core.executions.create(twin);
-        assertEquals(twin.id(), core.executions.guardHolder(e.spec().identity()));
+        fx.executions.create(twin);
+        assertEquals(twin.id(), fx.executions.guardHolder(e.spec().identity()));
     }
 
     @Test
     void aDeadListingFailsTheExecutionAndADeadFileTaskFailsOnlyItsFile() {
-        IntStream.range(0, 2).forEach(i -> core.folders.put(in, i + ".csv", new byte[1]));
-        Execution e = core.pendingExecution(0, 2);
+        IntStream.range(0, 2).forEach(i -> fx.folders.put(in, i + ".csv", new byte[1]));
+        Execution e = fx.pendingExecution(0, 2);
         service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
 
         service.abandon(fileTasks().get(0), "inference.dead_lettered: test");
 
         assertEquals(1, get(e).status().failedFiles());
         assertEquals(Execution.State.Running, get(e).status().overview());
-        Execution other = core.pendingExecution(0, 1);
+        Execution other = fx.pendingExecution(0, 1);
         service.abandon(ExecutionTask.list(FakeCore.PROJECT, other.id(), null, 0), "fanout.dead_lettered: test");
         assertEquals(Execution.State.Failed, get(other).status().overview());
         assertFalse(get(other).status().reason().isEmpty());
