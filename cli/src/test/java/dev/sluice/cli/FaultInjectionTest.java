@@ -91,10 +91,10 @@ class FaultInjectionTest {
     void checkExactlyOnce(LocalJobs.Run run) {
         String jobId = run.jobId();
         int lines = run.lines().size();
-        assertEquals("Finished", run.job().path("status").path("overview").asText(), run.job().toString());
+        JsonNode errors = client.logs(jobId, "minLevel=Error").get("entries");
+        assertEquals("Finished", run.job().path("status").path("overview").asText(), run.job() + "; failures: " + errors);
         ItemCounters c = run.counters();
         assertNull(c.violation(lines), c.toString());
-        JsonNode errors = client.logs(jobId, "minLevel=Error").get("entries");
         assertEquals(2, c.failedGather(), c + "; failures: " + errors);
         assertEquals(PHOTOS_PER_JOB, c.delivered(), c + "; failures: " + errors);
 
