@@ -6,8 +6,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import java.util.Map;
 import java.util.Optional;
 
-import static dev.sluice.aws.DynamoJobStore.n;
-import static dev.sluice.aws.DynamoJobStore.s;
+import static dev.sluice.aws.Dynamo.n;
+import static dev.sluice.aws.Dynamo.s;
 
 /** Keys table: pk keyHash (SHA-256 of the key); the key itself is never stored. */
 public final class DynamoApiKeyStore implements ApiKeyStore {

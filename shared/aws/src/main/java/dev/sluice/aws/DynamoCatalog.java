@@ -11,7 +11,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import java.util.Map;
 import java.util.Optional;
 
-import static dev.sluice.aws.DynamoJobStore.s;
+import static dev.sluice.aws.Dynamo.s;
 
 /**
  * Catalog table: pk projectId, sk id, the document as JSON. A key of one project never reads another's rows; a read of

@@ -10,12 +10,10 @@ import dev.sluice.execution.ExecutionStore;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,29 +21,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import static dev.sluice.aws.DynamoJobStore.n;
-import static dev.sluice.aws.DynamoJobStore.s;
+import static dev.sluice.aws.Dynamo.n;
+import static dev.sluice.aws.Dynamo.s;
 
 /**
  * Executions live in the catalog table (pk projectId, sk the execution id): the spec as JSON, the state and the file
  * counters as attributes that workers ADD to. Beside them, in the same table: the identical-execution guard
  * ({@code lock_execution_<sha256 of the identity>}, naming its holder) and a marker per active execution in the
- * {@code #active-executions} partition for the sweep. Settled files are ledger rows (pk the execution id, sk
- * {@code file#<index>}), each written once, in one transaction with its counter. The output schema the first file
- * fixed is the execution item's attribute {@code outputSchema}.
+ * {@code #active-executions} partition for the sweep. Settled files are {@link DynamoLedger} rows (pk the execution
+ * id, sk {@code file#<index>}), each written once, in one settlement with its counter. State changes are
+ * {@link StateTransition}s of the attribute {@code state}; an ending releases the guard and the marker in the same
+ * transaction. The output schema the first file fixed is the execution item's attribute {@code outputSchema}.
  */
 public final class DynamoExecutionStore implements ExecutionStore {
     static final String ACTIVE_PARTITION = "#active-executions";
-    private static final long LEDGER_TTL_SECONDS = Duration.ofDays(90).toSeconds();
 
     private final DynamoDbClient dynamo;
     private final String catalog;
-    private final String ledger;
+    private final DynamoLedger ledger;
 
     public DynamoExecutionStore(DynamoDbClient dynamo, SluiceConfig config) {
         this.dynamo = dynamo;
         this.catalog = config.catalogTable();
-        this.ledger = config.ledgerTable();
+        this.ledger = new DynamoLedger(dynamo, config.ledgerTable());
     }
 
     static String lockId(Execution.Spec spec) {
@@ -78,8 +76,8 @@ public final class DynamoExecutionStore implements ExecutionStore {
         try {
             dynamo.transactWriteItems(b -> b.transactItems(writes));
         } catch (TransactionCanceledException ex) {
-            CancellationReason lockReason = ex.cancellationReasons().get(0);
-            if ("ConditionalCheckFailed".equals(lockReason.code())) {
+            if (Dynamo.failedConditions(ex).get(0)) {
+                CancellationReason lockReason = ex.cancellationReasons().get(0);
                 String holder = lockReason.item() != null && lockReason.item().containsKey("holder")
                         ? lockReason.item().get("holder").s() : "another execution";
                 throw SluiceException.conflict("execution.identical_running", "execution " + holder + " with the same"
@@ -125,55 +123,25 @@ public final class DynamoExecutionStore implements ExecutionStore {
 
     @Override
     public boolean startRunning(String projectId, String id, long totalFiles, long now) {
-        try {
-            dynamo.updateItem(b -> b.tableName(catalog).key(key(projectId, id))
-                    .updateExpression("SET #s = :running, totalFiles = :t, startTime = :now, updateTime = :now")
-                    .conditionExpression("#s = :pending")
-                    .expressionAttributeNames(Map.of("#s", "state"))
-                    .expressionAttributeValues(Map.of(":running", s("Running"), ":pending", s("Pending"),
-                            ":t", n(totalFiles), ":now", n(now))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return StateTransition.of(catalog, key(projectId, id), "state", Set.of(Execution.State.Pending), Execution.State.Running)
+                .set("totalFiles", n(totalFiles)).set("startTime", n(now)).set("updateTime", n(now)).apply(dynamo);
     }
 
     @Override
     public boolean transition(String projectId, String id, Set<Execution.State> from, Execution.State to,
                               String reason, long now) {
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":to", s(to.name()), ":now", n(now)));
-        List<String> froms = new ArrayList<>();
-        int i = 0;
-        for (Execution.State state : from) {
-            values.put(":f" + i, s(state.name()));
-            froms.add(":f" + i++);
-        }
-        String set = "SET #s = :to, updateTime = :now" + (to.isTerminal() ? ", endTime = :now" : "");
-        if (reason != null) {
-            values.put(":reason", s(reason));
-            set += ", reason = :reason";
-        }
-        String update = set;
-        List<TransactWriteItem> writes = new ArrayList<>();
-        writes.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
-                .updateExpression(update).conditionExpression("#s IN (" + String.join(", ", froms) + ")")
-                .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(values)).build());
+        StateTransition move = StateTransition.of(catalog, key(projectId, id), "state", from, to).set("updateTime", n(now));
         if (to.isTerminal()) {
-            Execution e = get(projectId, id).orElse(null);
-            if (e == null || !from.contains(e.status().overview())) {
-                return false;
-            }
-            writes.addAll(release(e));
+            move.set("endTime", n(now));
         }
-        try {
-            dynamo.transactWriteItems(b -> b.transactItems(writes));
-            return true;
-        } catch (TransactionCanceledException e) {
-            if ("ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
-                return false;
-            }
-            throw e;
+        if (reason != null) {
+            move.set("reason", s(reason));
         }
+        if (!to.isTerminal()) {
+            return move.apply(dynamo);
+        }
+        Execution e = get(projectId, id).orElse(null);
+        return e != null && from.contains(e.status().overview()) && move.apply(dynamo, release(e));
     }
 
     /** Kept on the execution's catalog item, as attribute outputSchema; set once with if_not_exists. */
@@ -192,41 +160,29 @@ public final class DynamoExecutionStore implements ExecutionStore {
         return response.attributes().get("outputSchema").s();
     }
 
+    /**
+     * A file's ledger row with, unless the file was skipped, its counter's ADD on the execution item, conditional on
+     * the execution Running; once it ended, its counters are final and the file is settled as skipped.
+     */
     @Override
     public boolean settleFile(String projectId, String id, Execution.FileReport file, long now) {
-        Map<String, AttributeValue> row = Map.of("jobId", s(id), "entry", s(fileEntry(file.index())),
-                "doc", s(Json.write(file)), "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS));
-        if (file.status() == Execution.FileState.Skipped) {
-            try {
-                dynamo.putItem(p -> p.tableName(ledger).item(row).conditionExpression("attribute_not_exists(entry)"));
-                return true;
-            } catch (ConditionalCheckFailedException e) {
-                return false;
-            }
+        List<Map<String, AttributeValue>> row = List.of(DynamoLedger.row(id, fileEntry(file.index()), now,
+                Map.of("doc", s(Json.write(file)))));
+        List<TransactWriteItem> count = new ArrayList<>();
+        if (file.status() != Execution.FileState.Skipped) {
+            String counter = file.status() == Execution.FileState.Finished ? "finishedFiles" : "failedFiles";
+            count.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
+                    .updateExpression("ADD " + counter + " :one SET updateTime = :now")
+                    .conditionExpression("#s = :running").expressionAttributeNames(Map.of("#s", "state"))
+                    .expressionAttributeValues(Map.of(":one", n(1), ":now", n(now), ":running", s("Running")))).build());
         }
-        TransactWriteItem put = TransactWriteItem.builder().put(p -> p.tableName(ledger).item(row)
-                .conditionExpression("attribute_not_exists(entry)")).build();
-        String counter = file.status() == Execution.FileState.Finished ? "finishedFiles" : "failedFiles";
-        // counted only while the execution runs: once it ended, its counters are final and the file was skipped
-        TransactWriteItem count = TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
-                .updateExpression("ADD " + counter + " :one SET updateTime = :now")
-                .conditionExpression("#s = :running").expressionAttributeNames(Map.of("#s", "state"))
-                .expressionAttributeValues(Map.of(":one", n(1), ":now", n(now), ":running", s("Running")))).build();
-        try {
-            dynamo.transactWriteItems(b -> b.transactItems(put, count));
-            return true;
-        } catch (TransactionCanceledException e) {
-            List<CancellationReason> reasons = e.cancellationReasons();
-            if ("ConditionalCheckFailed".equals(reasons.get(0).code())) {
-                return false;
-            }
-            if ("ConditionalCheckFailed".equals(reasons.get(1).code())) {
-                return settleFile(projectId, id, new Execution.FileReport(file.index(), file.file(), null,
-                        Execution.FileState.Skipped, null, null, file.startTime(), file.timeMs(), "execution.ended: the execution ended"
-                        + " before this file was settled" + (file.reason() == null ? "" : " (" + file.reason() + ")")), now);
-            }
-            throw e;
-        }
+        return switch (ledger.settle(row, count, List.of())) {
+            case APPLIED -> true;
+            case ALREADY_SETTLED -> false;
+            case OWNER_CONDITION_FAILED -> settleFile(projectId, id, new Execution.FileReport(file.index(), file.file(),
+                    null, Execution.FileState.Skipped, null, null, file.startTime(), file.timeMs(), "execution.ended: the"
+                    + " execution ended before this file was settled" + (file.reason() == null ? "" : " (" + file.reason() + ")")), now);
+        };
     }
 
     private static String fileEntry(long index) {
@@ -236,21 +192,10 @@ public final class DynamoExecutionStore implements ExecutionStore {
     @Override
     public List<Execution.FileReport> settledFiles(String id, long fromIndex, long toIndex) {
         List<Execution.FileReport> files = new ArrayList<>();
-        if (toIndex <= fromIndex) {
-            return files;
+        if (toIndex > fromIndex) {
+            ledger.forEachBetween(id, fileEntry(fromIndex), fileEntry(toIndex - 1),
+                    row -> files.add(Json.read(row.get("doc").s(), Execution.FileReport.class)));
         }
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> exclusiveStart = start;
-            var response = dynamo.query(b -> b.tableName(ledger).consistentRead(true)
-                    .keyConditionExpression("jobId = :id AND entry BETWEEN :from AND :to")
-                    .expressionAttributeValues(Map.of(":id", s(id), ":from", s(fileEntry(fromIndex)),
-                            ":to", s(fileEntry(toIndex - 1))))
-                    .exclusiveStartKey(exclusiveStart));
-            response.items().forEach(item -> files.add(Json.read(item.get("doc").s(), Execution.FileReport.class)));
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                    ? response.lastEvaluatedKey() : null;
-        } while (start != null);
         return files;
     }
 
@@ -268,24 +213,16 @@ public final class DynamoExecutionStore implements ExecutionStore {
         Execution.State to = failed == 0 ? Execution.State.Finished : Execution.State.Failed;
         String reason = failed == 0 ? null : "execution.files_failed: " + failed + " of " + e.status().totalFiles()
                 + " files failed; see the report";
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":to", s(to.name()), ":now", n(now),
-                ":running", s("Running"), ":f", n(finished), ":x", n(failed)));
-        String update = "SET #s = :to, updateTime = :now, endTime = :now";
+        StateTransition move = StateTransition.of(catalog, key(projectId, id), "state", Set.of(Execution.State.Running), to)
+                .set("updateTime", n(now)).set("endTime", n(now))
+                .when("finishedFiles = :f AND failedFiles = :x", Map.of(":f", n(finished), ":x", n(failed)));
         if (reason != null) {
-            values.put(":reason", s(reason));
-            update += ", reason = :reason";
+            move.set("reason", s(reason));
         }
-        String u2 = update;
-        List<TransactWriteItem> writes = new ArrayList<>();
-        writes.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id)).updateExpression(u2)
-                .conditionExpression("#s = :running AND finishedFiles = :f AND failedFiles = :x")
-                .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(values)).build());
-        writes.addAll(release(e));
         try {
-            dynamo.transactWriteItems(b -> b.transactItems(writes));
-            return true;
+            return move.apply(dynamo, release(e));
         } catch (TransactionCanceledException ex) {
-            return false;
+            return false; // e.g. a conflict with a file's settlement: a later settlement or the sweep finishes it
         }
     }
 
@@ -300,17 +237,11 @@ public final class DynamoExecutionStore implements ExecutionStore {
     @Override
     public List<Execution> active() {
         List<Execution> out = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> exclusiveStart = start;
-            var response = dynamo.query(b -> b.tableName(catalog).keyConditionExpression("projectId = :p")
-                    .expressionAttributeValues(Map.of(":p", s(ACTIVE_PARTITION))).exclusiveStartKey(exclusiveStart));
-            for (var marker : response.items()) {
-                get(marker.get("owner").s(), marker.get("id").s()).ifPresent(out::add);
-            }
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                    ? response.lastEvaluatedKey() : null;
-        } while (start != null);
+        Dynamo.forEachRow(dynamo, b -> b.tableName(catalog).keyConditionExpression("projectId = :p")
+                .expressionAttributeValues(Map.of(":p", s(ACTIVE_PARTITION))), marker -> {
+            get(marker.get("owner").s(), marker.get("id").s()).ifPresent(out::add);
+            return true;
+        });
         return out;
     }
 }

@@ -14,12 +14,8 @@ import dev.sluice.core.pipeline.Stage;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Put;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
 
 import java.io.IOException;
@@ -36,12 +32,16 @@ import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
+import static dev.sluice.aws.Dynamo.n;
+import static dev.sluice.aws.Dynamo.s;
+
 /**
  * Jobs table (pk jobId, GSI byProject), ledger table (pk jobId, sk entry) and logs table (pk jobId, sk time#…).
  *
- * <p>A stage commit is one TransactWriteItems: a ledger item that must not exist yet, the counter ADDs on the job
- * item, and the batch's log records. SQS redelivers; the ledger condition makes the second commit fail as a whole,
- * so a batch is counted once and a crashed one is never half-counted.
+ * <p>A stage commit is one {@link DynamoLedger#settle settlement}: a ledger item that must not exist yet, the counter
+ * ADDs on the job item, and the batch's log records. SQS redelivers; the ledger condition makes the second commit fail
+ * as a whole, so a batch is counted once and a crashed one is never half-counted. State changes are
+ * {@link StateTransition}s of the attribute {@code overview}.
  */
 public final class DynamoJobStore implements JobStore {
     static final String[] COUNTERS = {"gathered", "failedGather", "preprocessed", "failedProcess", "predicted",
@@ -53,14 +53,17 @@ public final class DynamoJobStore implements JobStore {
      */
     public static final String BY_ACTIVE = "byActive";
     public static final String ACTIVE = "active";
-    private static final long LEDGER_TTL_SECONDS = Duration.ofDays(30).toSeconds();
+    /** Log records expire this long after their commit (the logs table's TTL attribute {@code expiresAt}). */
+    static final Duration LOG_RETENTION = Duration.ofDays(30);
 
     private final DynamoDbClient dynamo;
     private final SluiceConfig config;
+    private final DynamoLedger ledger;
 
     public DynamoJobStore(DynamoDbClient dynamo, SluiceConfig config) {
         this.dynamo = dynamo;
         this.config = config;
+        this.ledger = new DynamoLedger(dynamo, config.ledgerTable());
     }
 
     @Override
@@ -98,35 +101,18 @@ public final class DynamoJobStore implements JobStore {
 
     @Override
     public boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now) {
-        Map<String, AttributeValue> values = new HashMap<>();
-        List<String> placeholders = new ArrayList<>();
-        int i = 0;
-        for (JobState state : from) {
-            values.put(":f" + i, s(state.name()));
-            placeholders.add(":f" + i++);
-        }
-        values.put(":to", s(to.name()));
-        values.put(":msg", s(message));
-        values.put(":now", n(now));
-        String update = "SET overview = :to, message = :msg, updateTime = :now";
-        String remove = to.isTerminal() ? " REMOVE " + ACTIVE : "";
+        StateTransition move = StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview", from, to)
+                .set("message", s(message)).set("updateTime", n(now));
         if (to == JobState.Running) {
-            update += ", startTime = :now";
+            move.set("startTime", n(now));
         }
         if (reason != null) {
-            values.put(":reason", s(reason));
-            update += ", reason = :reason";
+            move.set("reason", s(reason));
         }
-        String finalUpdate = update + remove;
-        try {
-            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
-                    .updateExpression(finalUpdate)
-                    .conditionExpression("overview IN (" + String.join(", ", placeholders) + ")")
-                    .expressionAttributeValues(values));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
+        if (to.isTerminal()) {
+            move.remove(ACTIVE);
         }
+        return move.apply(dynamo);
     }
 
     @Override
@@ -196,48 +182,26 @@ public final class DynamoJobStore implements JobStore {
     /** The same, for the rare commit whose full log would not fit one transaction. */
     static final int LOG_FIELD_CHARS_SHORT = 128;
 
+    /**
+     * One {@link DynamoLedger#settle settlement}: the ledger items (each must not exist), one counter update per job
+     * with the summed deltas, then the log records (gzip-compressed JSON: a batch's entries compress about tenfold, and
+     * DynamoDB bills writes per KB). The commits must be one of {@link #atomicGroups}' groups. False when a ledger item
+     * existed (nothing written); a commit of a job that does not exist throws.
+     */
     @Override
     public boolean commitTogether(List<StageCommit> commits) {
-        try {
-            transact(commits);
-            return true;
-        } catch (TransactionCanceledException e) {
-            List<CancellationReason> reasons = e.cancellationReasons();
-            boolean ledgerConflict = false;
-            for (int i = 0; i < commits.size() && i < reasons.size(); i++) {
-                ledgerConflict |= "ConditionalCheckFailed".equals(reasons.get(i).code());
-            }
-            if (!ledgerConflict) {
-                throw e;
-            }
-            return false;
-        }
-    }
-
-    /**
-     * One TransactWriteItems: the ledger items first (each must not exist), one counter update per job with the
-     * summed deltas, then the log records (gzip-compressed JSON: a batch's entries compress about tenfold, and
-     * DynamoDB bills writes per KB). The commits must be one of {@link #atomicGroups}' groups.
-     */
-    private void transact(List<StageCommit> commits) {
-        List<TransactWriteItem> writes = new ArrayList<>();
+        List<Map<String, AttributeValue>> rows = new ArrayList<>();
         Map<String, ItemCounters> deltas = new LinkedHashMap<>();
         Map<String, BatchProgress> progress = new HashMap<>();
         long now = 0;
         for (StageCommit commit : commits) {
-            Map<String, AttributeValue> ledger = new HashMap<>(Map.of("jobId", s(commit.jobId()),
-                    "entry", s(commit.stage().ledgerKey(commit.batchId())),
-                    "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS)));
-            if (commit.resultsPart() != null) {
-                ledger.put("part", s(commit.resultsPart()));
-            }
-            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.ledgerTable())
-                    .item(ledger)
-                    .conditionExpression("attribute_not_exists(entry)").build()).build());
+            rows.add(DynamoLedger.row(commit.jobId(), commit.stage().ledgerKey(commit.batchId()), commit.now(),
+                    commit.resultsPart() == null ? Map.of() : Map.of("part", s(commit.resultsPart()))));
             deltas.merge(commit.jobId(), commit.delta(), ItemCounters::plus);
             progress.merge(commit.jobId(), commit.progress(), BatchProgress::plus);
             now = Math.max(now, commit.now());
         }
+        List<TransactWriteItem> counts = new ArrayList<>();
         for (Map.Entry<String, ItemCounters> job : deltas.entrySet()) {
             Map<String, AttributeValue> values = new HashMap<>();
             List<String> adds = new ArrayList<>();
@@ -260,25 +224,32 @@ public final class DynamoJobStore implements JobStore {
                 }
             }
             values.put(":now", n(now));
-            writes.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
+            counts.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
                     .key(Map.of("jobId", s(job.getKey())))
                     .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")
                     .conditionExpression("attribute_exists(jobId)")
                     .expressionAttributeValues(values).build()).build());
         }
-        long bytes = (long) writes.size() * ACTION_OVERHEAD_BYTES;
+        List<TransactWriteItem> logs = new ArrayList<>();
+        long bytes = (long) (rows.size() + counts.size()) * ACTION_OVERHEAD_BYTES;
         for (StageCommit commit : commits) {
             for (Map<String, AttributeValue> record : logRecords(commit)) {
                 bytes += ACTION_OVERHEAD_BYTES + itemBytes(record);
-                writes.add(TransactWriteItem.builder().put(Put.builder().tableName(config.logsTable())
+                logs.add(TransactWriteItem.builder().put(Put.builder().tableName(config.logsTable())
                         .item(record).build()).build());
             }
         }
-        if (writes.size() > RequestLimits.TRANSACT_ACTIONS || bytes > RequestLimits.TRANSACT_BYTES) {
-            throw new IllegalArgumentException(writes.size() + " actions, about " + bytes
+        int actions = rows.size() + counts.size() + logs.size();
+        if (actions > RequestLimits.TRANSACT_ACTIONS || bytes > RequestLimits.TRANSACT_BYTES) {
+            throw new IllegalArgumentException(actions + " actions, about " + bytes
                     + " bytes: over TransactWriteItems' limits; commit the groups of atomicGroups one by one");
         }
-        dynamo.transactWriteItems(b -> b.transactItems(writes));
+        return switch (ledger.settle(rows, counts, logs)) {
+            case APPLIED -> true;
+            case ALREADY_SETTLED -> false;
+            case OWNER_CONDITION_FAILED -> throw new IllegalStateException("job.not_found: the counter update of "
+                    + deltas.keySet() + " failed its condition attribute_exists(jobId); nothing was committed");
+        };
     }
 
     /**
@@ -326,7 +297,7 @@ public final class DynamoJobStore implements JobStore {
 
     private static Map<String, AttributeValue> logRecord(StageCommit commit, String sk, CharSequence json) {
         return Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entriesGz", AttributeValue.fromB(gzip(json.toString())),
-                "expiresAt", n(commit.now() / 1000 + LEDGER_TTL_SECONDS));
+                "expiresAt", n(commit.now() / 1000 + LOG_RETENTION.toSeconds()));
     }
 
     private static String cap(String value, int chars) {
@@ -364,18 +335,13 @@ public final class DynamoJobStore implements JobStore {
 
     @Override
     public boolean isCommitted(String jobId, Stage stage, String batchId) {
-        var response = dynamo.getItem(b -> b.tableName(config.ledgerTable()).consistentRead(true)
-                .key(Map.of("jobId", s(jobId), "entry", s(stage.ledgerKey(batchId)))));
-        return response.hasItem() && !response.item().isEmpty();
+        return ledger.isSettled(jobId, stage.ledgerKey(batchId));
     }
 
     @Override
     public List<String> resultParts(String jobId) {
         java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
-        forEachRow(b -> b.tableName(config.ledgerTable()).consistentRead(true)
-                .keyConditionExpression("jobId = :j AND begins_with(entry, :p)")
-                .expressionAttributeValues(Map.of(":j", s(jobId), ":p", s(Stage.INFERENCE.ledgerPrefix())))
-                .projectionExpression("part"), row -> {
+        ledger.forEachWithPrefix(jobId, Stage.INFERENCE.ledgerPrefix(), "part", row -> {
             if (row.containsKey("part")) {
                 parts.add(row.get("part").s());
             }
@@ -391,22 +357,16 @@ public final class DynamoJobStore implements JobStore {
                 || job.status().items().terminal() != job.status().itemCount()) {
             return false;
         }
-        try {
-            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
-                    .updateExpression("SET overview = :finished, message = :finished, updateTime = :now REMOVE " + ACTIVE)
-                    .conditionExpression("overview = :running AND terminal = itemCount")
-                    .expressionAttributeValues(Map.of(":finished", s(JobState.Finished.name()),
-                            ":running", s(JobState.Running.name()), ":now", n(now))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview", Set.of(JobState.Running),
+                        JobState.Finished)
+                .set("message", s(JobState.Finished.name())).set("updateTime", n(now)).remove(ACTIVE)
+                .when("terminal = itemCount", Map.of()).apply(dynamo);
     }
 
     @Override
     public List<Job> activeJobs() {
         List<Job> active = new ArrayList<>();
-        forEachRow(b -> b.tableName(config.jobsTable()).indexName(BY_ACTIVE)
+        Dynamo.forEachRow(dynamo, b -> b.tableName(config.jobsTable()).indexName(BY_ACTIVE)
                 .keyConditionExpression("#a = :a").expressionAttributeNames(Map.of("#a", ACTIVE))
                 .expressionAttributeValues(Map.of(":a", s(ACTIVE))), row -> {
             get(row.get("jobId").s()).ifPresent(active::add);
@@ -438,7 +398,7 @@ public final class DynamoJobStore implements JobStore {
         String from = fromSk;
         int firstSkip = skip;
         String[] next = {null};
-        forEachRow(b -> b.tableName(config.logsTable())
+        Dynamo.forEachRow(dynamo, b -> b.tableName(config.logsTable())
                 .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
                 .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(from), ":b", s(toSk))), row -> {
             String sk = row.get("sk").s();
@@ -459,37 +419,16 @@ public final class DynamoJobStore implements JobStore {
         return new LogPage(result, next[0]);
     }
 
-    /** Runs a query page after page, handing each row on until the handler returns false. */
-    private void forEachRow(java.util.function.Consumer<software.amazon.awssdk.services.dynamodb.model.QueryRequest.Builder> query,
-                            java.util.function.Predicate<Map<String, AttributeValue>> row) {
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> startKey = start;
-            QueryResponse response = dynamo.query(b -> {
-                query.accept(b);
-                b.exclusiveStartKey(startKey);
-            });
-            for (Map<String, AttributeValue> item : response.items()) {
-                if (!row.test(item)) {
-                    return;
-                }
-            }
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                    ? response.lastEvaluatedKey() : null;
-        } while (start != null);
-    }
-
     @Override
     public DeliveryProgress deliveryProgress(String jobId, String batchId) {
-        var response = dynamo.getItem(b -> b.tableName(config.ledgerTable()).consistentRead(true)
-                .key(Map.of("jobId", s(jobId), "entry", s("progress#delivery#" + batchId))));
-        if (!response.hasItem() || response.item().isEmpty()) {
+        Map<String, AttributeValue> row = ledger.read(jobId, progressEntry(batchId)).orElse(null);
+        if (row == null) {
             return DeliveryProgress.NONE;
         }
-        Map<Long, LogEntry> settled = java.util.Arrays.stream(Json.read(response.item().get("settled").s(), LogEntry[].class))
+        Map<Long, LogEntry> settled = java.util.Arrays.stream(Json.read(row.get("settled").s(), LogEntry[].class))
                 .collect(Collectors.toMap(LogEntry::index, e -> e, (a, b) -> a, LinkedHashMap::new));
         Map<Long, Integer> attempts = new HashMap<>();
-        AttributeValue posted = response.item().get("posted");
+        AttributeValue posted = row.get("posted");
         if (posted != null) {
             Json.tree(posted.s()).fields().forEachRemaining(e -> attempts.put(Long.parseLong(e.getKey()), e.getValue().asInt()));
         }
@@ -498,9 +437,13 @@ public final class DynamoJobStore implements JobStore {
 
     @Override
     public void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress progress, long now) {
-        dynamo.putItem(b -> b.tableName(config.ledgerTable()).item(Map.of("jobId", s(jobId),
-                "entry", s("progress#delivery#" + batchId), "settled", s(Json.write(progress.settled().values())),
-                "posted", s(Json.write(progress.attempts())), "expiresAt", n(now / 1000 + LEDGER_TTL_SECONDS))));
+        ledger.put(jobId, progressEntry(batchId), now, Map.of("settled", s(Json.write(progress.settled().values())),
+                "posted", s(Json.write(progress.attempts()))));
+    }
+
+    /** A delivery batch's progress row in the ledger (replaced as the batch goes on; not a settlement). */
+    private static String progressEntry(String batchId) {
+        return "progress#delivery#" + batchId;
     }
 
     private Job toJob(Map<String, AttributeValue> item) {
@@ -534,13 +477,5 @@ public final class DynamoJobStore implements JobStore {
     private static String str(Map<String, AttributeValue> item, String name) {
         AttributeValue v = item.get(name);
         return v == null ? null : v.s();
-    }
-
-    static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }

@@ -4,7 +4,6 @@ import dev.sluice.core.Page;
 import dev.sluice.core.PageRequest;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,23 +47,14 @@ final class Pages {
             }
         }
         List<Map<String, AttributeValue>> rows = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryRequest.Builder request = QueryRequest.builder().tableName(table).keyConditionExpression(condition)
-                    .expressionAttributeNames(Map.of("#sk", sortKey)).expressionAttributeValues(v)
-                    .scanIndexForward(!page.forward()).limit(page.limit() + 2).exclusiveStartKey(start);
-            if (index != null) {
-                request.indexName(index);
+        Dynamo.forEachRow(dynamo, b -> b.tableName(table).indexName(index).keyConditionExpression(condition)
+                .expressionAttributeNames(Map.of("#sk", sortKey)).expressionAttributeValues(v)
+                .scanIndexForward(!page.forward()).limit(page.limit() + 2), row -> {
+            if (!row.get(sortKey).s().equals(page.anchorId())) {
+                rows.add(row);
             }
-            var response = dynamo.query(request.build());
-            for (Map<String, AttributeValue> row : response.items()) {
-                if (!row.get(sortKey).s().equals(page.anchorId())) {
-                    rows.add(row);
-                }
-            }
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                    ? response.lastEvaluatedKey() : null;
-        } while (rows.size() <= page.limit() && start != null);
+            return rows.size() <= page.limit(); // one row past the page tells whether there are more
+        });
         boolean more = rows.size() > page.limit();
         List<Map<String, AttributeValue>> pageRows = new ArrayList<>(rows.subList(0, Math.min(page.limit(), rows.size())));
         if (!page.forward()) {
