@@ -49,7 +49,11 @@ public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchRespon
     }
 
     private List<Boolean> runFiles(List<SqsBatches.Parsed<ExecutionTask>> tasks) {
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        // A file task parses and predicts, CPU-bound: platform threads (one per task of the event, <= 10). On virtual
+        // threads it would hold the carriers, which the JDK does not preempt, and starve the I/O of the process's
+        // virtual threads (JEP 444: virtual threads are for blocking I/O, https://openjdk.org/jeps/444).
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(
+                Thread.ofPlatform().name("file-task-", 1).daemon(true).factory())) {
             List<Future<Boolean>> running = tasks.stream().map(t -> pool.submit(() -> {
                 files.run(t.body());
                 return true;
