@@ -45,6 +45,16 @@ public final class FaultInjector implements StageWrapper {
     static final long TIMEOUT_MILLIS = 300;
     private static final List<Kind> SWEEP_KINDS = List.of(Kind.THROW_MID_BATCH, Kind.DIE_AFTER_SIDE_EFFECT, Kind.REDELIVER);
     private static final Logger LOG = Logger.getLogger(FaultInjector.class.getName());
+    /**
+     * Where an abandoned handler (TIMEOUT) and the scheduler's twin sweep run: a thread of their own each, never
+     * ForkJoinPool.commonPool(). The JDK's HttpClient completes every sendAsync in the common pool (its
+     * {@code ASYNC_POOL}), whose parallelism is processors - 1: one thread on a 2-core machine. A handler blocking
+     * there (waiting for its own item fetches) held every HTTP exchange of the process until their deadlines: item
+     * fetches failed {@code gather.timeout} and webhook POSTs timed out while both servers sat idle
+     * (FaultInjectionTest's intermittent failures; seen in a thread dump of the stalled run).
+     */
+    private static final java.util.concurrent.Executor OWN_THREADS =
+            task -> Thread.ofPlatform().name("fault-injector-", 0).daemon(true).start(task);
 
     /** Thrown in place of a crash; the event source treats it as a failed invocation. */
     public static final class InjectedFault extends RuntimeException {
@@ -147,7 +157,7 @@ public final class FaultInjector implements StageWrapper {
                 case TIMEOUT -> {
                     Context shortOfTime = new LocalEventSource.LocalContext(TIMEOUT_MILLIS);
                     CompletableFuture<SQSBatchResponse> running =
-                            CompletableFuture.supplyAsync(() -> real.handleRequest(event, shortOfTime));
+                            CompletableFuture.supplyAsync(() -> real.handleRequest(event, shortOfTime), OWN_THREADS);
                     try {
                         running.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
                     } catch (Exception ignored) {
@@ -189,7 +199,7 @@ public final class FaultInjector implements StageWrapper {
                     throw new InjectedFault("injected: the scheduler died after sweeping");
                 }
                 default -> {
-                    CompletableFuture<Void> twin = CompletableFuture.runAsync(sweep);
+                    CompletableFuture<Void> twin = CompletableFuture.runAsync(sweep, OWN_THREADS);
                     sweep.run();
                     twin.join();
                 }
