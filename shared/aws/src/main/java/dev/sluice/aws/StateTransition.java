@@ -101,7 +101,7 @@ final class StateTransition {
     }
 
     /** As an action of a TransactWriteItems. */
-    TransactWriteItem asTransactItem() {
+    private TransactWriteItem asTransactItem() {
         return TransactWriteItem.builder().update(Update.builder().tableName(table).key(key)
                 .updateExpression(updateExpression()).conditionExpression(condition)
                 .expressionAttributeNames(names).expressionAttributeValues(values).build()).build();

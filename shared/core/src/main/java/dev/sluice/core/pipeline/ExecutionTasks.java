@@ -6,20 +6,6 @@ package dev.sluice.core.pipeline;
  * dead-letter drain reach executions only through it, so the core never depends on the executions module.
  */
 public interface ExecutionTasks {
-    /** Wired where a process runs no executions: nothing to sweep, and an execution task is never dead-lettered. */
-    ExecutionTasks NONE = new ExecutionTasks() {
-        @Override
-        public int sweep() {
-            return 0;
-        }
-
-        @Override
-        public void abandon(ExecutionTask task, String reason) {
-            throw new IllegalStateException("no executions are wired in this process; execution task of "
-                    + task.execution() + " cannot be abandoned");
-        }
-    };
-
     /**
      * Ends the executions whose jobTimeout passed (TimedOut) and finishes those whose every file is settled.
      *

@@ -39,10 +39,21 @@ public final class FakeCore {
     public final FakeObjectStore objects = new FakeObjectStore();
     public final FakeBatchQueue queue = new FakeBatchQueue();
     /**
-     * What the scheduler and the dead-letter drain reach executions through: none here (executions live in their own
-     * module, whose test fakes set this to their ExecutionService); a recording fake in the core's own tests.
+     * What the scheduler and the dead-letter drain reach executions through: none here, nothing to sweep (executions
+     * live in their own module, whose test fakes set this to their ExecutionService); a recording fake in the core's
+     * own tests.
      */
-    public ExecutionTasks executionTasks = ExecutionTasks.NONE;
+    public ExecutionTasks executionTasks = new ExecutionTasks() {
+        @Override
+        public int sweep() {
+            return 0;
+        }
+
+        @Override
+        public void abandon(dev.sluice.core.pipeline.ExecutionTask task, String reason) {
+            throw new AssertionError("no executions in this test; task of " + task.execution() + " abandoned");
+        }
+    };
     /** The bucket executions and s3:// items may reach with the functions' own role. */
     public static final String USER_BUCKET = "user-bucket";
     public static final String DATA_BUCKET = "data";
