@@ -173,6 +173,10 @@ public final class LocalStack implements AutoCloseable {
             }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
             this.api = new LocalApiServer(new ApiHandler(new ApiRouter(ApiServices.of(services))), options.port());
         } catch (RuntimeException e) {
+            String emulatorState = emulators.diagnostics();
+            if (!emulatorState.isEmpty()) {
+                e.addSuppressed(new IllegalStateException(emulatorState));
+            }
             close();
             throw e;
         }

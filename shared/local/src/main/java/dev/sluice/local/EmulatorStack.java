@@ -122,37 +122,50 @@ public final class EmulatorStack implements AutoCloseable {
                     new java.util.concurrent.atomic.AtomicReference<>(launchS3Mock(s3Root, loopbackOnly, s3Options));
             started.add(() -> s3.get().process().destroyForcibly());
 
-            int dynamoPort = freePort();
             // DynamoDB Local prints its configuration banner to stdout; keep the demo's output to Sluice's own lines
-            java.io.PrintStream stdout = System.out;
-            DynamoDBProxyServer dynamo;
-            try {
-                System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-                String[] storage = dataDir == null ? new String[]{"-inMemory"} : new String[]{"-dbPath",
-                        Files.createDirectories(dataDir.resolve("dynamodb")).toString(), "-sharedDb"};
-                List<String> dynamoArgs = new ArrayList<>(List.of(storage));
-                dynamoArgs.addAll(List.of("-port", Integer.toString(dynamoPort), "-disableTelemetry"));
-                dynamo = ServerRunner.createServerFromCommandLineArgs(dynamoArgs.toArray(String[]::new));
-            } finally {
-                System.setOut(stdout);
-            }
-            bindToLoopback(dynamo);
-            dynamo.start();
-            started.add(dynamo::stop);
+            String[] storage = dataDir == null ? new String[]{"-inMemory"} : new String[]{"-dbPath",
+                    Files.createDirectories(dataDir.resolve("dynamodb")).toString(), "-sharedDb"};
+            Bound<DynamoDBProxyServer> dynamo = onAFreePort(port -> {
+                java.io.PrintStream stdout = System.out;
+                DynamoDBProxyServer server;
+                try {
+                    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                    List<String> dynamoArgs = new ArrayList<>(List.of(storage));
+                    dynamoArgs.addAll(List.of("-port", Integer.toString(port), "-disableTelemetry"));
+                    server = ServerRunner.createServerFromCommandLineArgs(dynamoArgs.toArray(String[]::new));
+                } finally {
+                    System.setOut(stdout);
+                }
+                bindToLoopback(server);
+                server.start();
+                return server;
+            });
+            started.add(dynamo.server()::stop);
 
-            int sqsPort = freePort();
-            var builder = SQSRestServerBuilder.withPort(sqsPort).withInterface("127.0.0.1")
-                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, ""));
-            org.apache.pekko.actor.ActorSystem queueSystem = null;
-            if (dataDir != null) {
-                queueSystem = org.apache.pekko.actor.ActorSystem.create("elasticmq");
-                org.apache.pekko.actor.ActorSystem system = queueSystem;
-                started.add(() -> system.terminate());
-                builder = PersistentQueues.wire(builder, queueSystem, Files.createDirectories(dataDir.resolve("sqs")));
+            org.apache.pekko.actor.ActorSystem queueSystem = dataDir == null ? null
+                    : org.apache.pekko.actor.ActorSystem.create("elasticmq");
+            if (queueSystem != null) {
+                started.add(queueSystem::terminate);
             }
-            SQSRestServer sqs = builder.start();
-            sqs.waitUntilStarted();
-            started.add(sqs::stopAndWait);
+            Path queueDir = dataDir == null ? null : Files.createDirectories(dataDir.resolve("sqs"));
+            Bound<SQSRestServer> sqs = onAFreePort(port -> {
+                var builder = SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
+                        .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""));
+                if (queueSystem != null) {
+                    builder = PersistentQueues.wire(builder, queueSystem, queueDir);
+                }
+                SQSRestServer server = builder.start();
+                try {
+                    server.waitUntilStarted();
+                } catch (RuntimeException notBound) {
+                    if (queueSystem == null) {
+                        server.stopAndWait(); // its own actor system; a shared one is kept for the next attempt
+                    }
+                    throw notBound;
+                }
+                return server;
+            });
+            started.add(sqs.server()::stopAndWait);
             if (queueSystem != null) {
                 PersistentQueues.restore(queueSystem);
             }
@@ -161,11 +174,12 @@ public final class EmulatorStack implements AutoCloseable {
             // average of 15 on 2 cores, and a stack that gives up then fails a test for the machine's business
             for (int attempt = 1; ; attempt++) {
                 try {
-                    waitForHttp(URI.create("http://127.0.0.1:" + s3.get().port() + "/"), s3.get().process(), 600_000);
+                    waitForS3Mock(s3.get(), 600_000);
                     break;
                 } catch (IllegalStateException exited) {
-                    // a free port is free only when it is asked for: another process may bind it before S3Mock does
-                    // ("Port … was already in use" in its log). Then again, on new ports; any other exit is final.
+                    // a free port is free only when it is asked for: another process (or this one's other emulators)
+                    // may bind it before S3Mock does ("Port … was already in use" in its log). Then again, on new
+                    // ports; any other exit is final.
                     if (attempt >= 3 || !portWasTaken(s3.get().log())) {
                         throw exited;
                     }
@@ -173,7 +187,8 @@ public final class EmulatorStack implements AutoCloseable {
                     s3.set(launchS3Mock(s3Root, loopbackOnly, s3Options));
                 }
             }
-            return new EmulatorStack(dynamo, loopback(dynamoPort), sqs, loopback(sqsPort), s3.get().process(),
+            return new EmulatorStack(dynamo.server(), loopback(dynamo.port()), sqs.server(), loopback(sqs.port()),
+                    s3.get().process(),
                     loopback(s3.get().port()), s3Root, s3.get().hook(), queueSystem, dataDir != null);
         } catch (Exception e) {
             for (AutoCloseable c : started) {
@@ -190,6 +205,25 @@ public final class EmulatorStack implements AutoCloseable {
     /** The S3Mock child process's pid (-1 with an external endpoint). */
     public long s3MockPid() {
         return s3mock == null ? -1 : s3mock.pid();
+    }
+
+    /**
+     * What to say when a call to the emulators failed: whether S3Mock (a child process) still runs, and the end of its
+     * log. Empty with an external endpoint.
+     */
+    public String diagnostics() {
+        if (s3mock == null) {
+            return "";
+        }
+        String state = s3mock.isAlive() ? "running" : "exited with code " + s3mock.exitValue();
+        String tail;
+        try {
+            List<String> lines = Files.readAllLines(s3Root.resolveSibling(s3Root.getFileName() + ".log"));
+            tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            tail = "(no log: " + e + ")";
+        }
+        return "S3Mock on " + s3Endpoint + " (pid " + s3mock.pid() + ") " + state + "; the end of its log:\n" + tail;
     }
 
     /** DynamoDB Local has no bind option; its Jetty connector is set to loopback before it starts. */
@@ -214,6 +248,43 @@ public final class EmulatorStack implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A server of this JVM and the port it listens on. */
+    record Bound<T>(T server, int port) {
+    }
+
+    @FunctionalInterface
+    interface StartOnPort<T> {
+        T start(int port) throws Exception;
+    }
+
+    /**
+     * Starts a server of this JVM on a free port of loopback. A free port is free only when it is asked for: S3Mock,
+     * booting beside, may bind it first (its ports were picked before). Then again on another port, up to 3 times; any
+     * other failure is final.
+     */
+    static <T> Bound<T> onAFreePort(StartOnPort<T> server) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            int port = freePort();
+            try {
+                return new Bound<>(server.start(port), port);
+            } catch (Exception e) {
+                if (attempt >= 3 || !isBindFailure(e)) {
+                    throw e;
+                }
+                LOG.info("port " + port + " was taken before it was bound; again on another: " + e);
+            }
+        }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String javaBinary() {
@@ -251,7 +322,9 @@ public final class EmulatorStack implements AutoCloseable {
                 "--spring.main.sources=" + loopbackOnly.toUri(),
                 "--com.adobe.testing.s3mock.store.root=" + s3Root,
                 "--com.adobe.testing.s3mock.max-payload-size=2GB",
-                "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
+                "--spring.main.banner-mode=off", "--logging.level.root=WARN",
+                // its "Started S3MockApplication" line: the readiness check waits for it (waitForS3Mock)
+                "--logging.level.com.adobe.testing.s3mock.S3MockApplication=INFO"));
         s3Command.addAll(s3Options);
         Path log = s3Root.resolveSibling(s3Root.getFileName() + ".log");
         // the child dies with this JVM even on kill -9 (ParentWatch: it halts when its stdin, our pipe, closes)
@@ -265,31 +338,70 @@ public final class EmulatorStack implements AutoCloseable {
     }
 
     private static boolean portWasTaken(Path log) {
+        return logSays(log, "already in use");
+    }
+
+    /** What Spring Boot logs once S3Mock's context is up: every connector bound (else the context fails and exits). */
+    static final String S3MOCK_STARTED = "Started S3MockApplication";
+
+    /**
+     * Waits until S3Mock has started and its S3 port answers as S3Mock. Both, because an answer on the port alone has
+     * been wrong: another emulator of this JVM can hold the port S3Mock was given (S3Mock then exits), S3Mock answers
+     * on its HTTP port for a moment before it fails on its other port, and a probe can connect to itself. Taking such
+     * an answer for "started" let the provisioning meet a closed port (connection refused, CI 2026-11-30).
+     *
+     * @throws IllegalStateException when S3Mock exits, or has not started within {@code timeoutMillis}
+     */
+    private static void waitForS3Mock(S3MockProcess s3, long timeoutMillis) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + s3.port() + "/");
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            if (!s3.process().isAlive()) {
+                throw new IllegalStateException("S3Mock exited with code " + s3.process().exitValue());
+            }
+            if (logSays(s3.log(), S3MOCK_STARTED) && answersAsS3(uri)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("S3Mock did not answer on " + uri + " within " + timeoutMillis + " ms");
+    }
+
+    private static boolean logSays(Path log, String line) {
         try {
-            return Files.readString(log).contains("already in use");
-        } catch (IOException e) {
+            return Files.readString(log).contains(line);
+        } catch (IOException | RuntimeException notYet) {
             return false;
         }
     }
 
-    private static void waitForHttp(URI uri, Process process, long timeoutMillis) throws Exception {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("S3Mock exited with code " + process.exitValue());
+    /**
+     * Whether {@code uri} answers an unauthenticated S3 ListBuckets ({@code GET /}) as S3Mock does: 200 with a
+     * {@code ListAllMyBucketsResult} (<a href="https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html">
+     * ListBuckets</a>). Not merely an open connection or any HTTP answer: a probe to a free loopback port can connect
+     * to itself (TCP simultaneous open, RFC 9293 §3.5) and read its own request back, which
+     * {@link HttpURLConnection} takes for an HTTP/0.9 answer with status -1; another server may hold the port.
+     */
+    static boolean answersAsS3(URI uri) {
+        HttpURLConnection c = null;
+        try {
+            c = (HttpURLConnection) uri.toURL().openConnection();
+            c.setConnectTimeout(500);
+            c.setReadTimeout(2000);
+            if (c.getResponseCode() != 200) {
+                return false;
             }
-            try {
-                HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
-                c.setConnectTimeout(500);
-                c.setReadTimeout(2000);
-                c.getResponseCode();
+            try (var body = c.getInputStream()) {
+                return new String(body.readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8)
+                        .contains("ListAllMyBucketsResult");
+            }
+        } catch (IOException notYet) {
+            return false;
+        } finally {
+            if (c != null) {
                 c.disconnect();
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
             }
         }
-        throw new IllegalStateException("S3Mock did not answer on " + uri + " within " + timeoutMillis + " ms");
     }
 
     @Override

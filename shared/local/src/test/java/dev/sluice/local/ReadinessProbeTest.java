@@ -1,0 +1,107 @@
+package dev.sluice.local;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * S3Mock's readiness probe ({@link EmulatorStack#answersAsS3}) takes only S3Mock's own answer for "started". CI failed
+ * once (2026-11-30) with "connection refused" from S3 right after the stack said S3Mock was up: the old probe took
+ * any HTTP exchange on the port for it, and some are not S3Mock's.
+ */
+class ReadinessProbeTest {
+    @Test
+    void aConnectionThatEchoesTheRequest_isNotAnAnswer() throws Exception {
+        // what a self-connected probe reads: its own bytes (the old probe saw status -1 and no error)
+        try (ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket c = echo.accept()) {
+                    InputStream in = c.getInputStream();
+                    OutputStream out = c.getOutputStream();
+                    byte[] buffer = new byte[8192];
+                    int n = in.read(buffer);
+                    out.write(buffer, 0, Math.max(n, 0));
+                    out.flush();
+                    c.shutdownOutput();
+                    while (in.read(buffer) >= 0) {
+                        // until the probe closes
+                    }
+                } catch (Exception closed) {
+                    // the probe went away
+                }
+            });
+            server.start();
+            assertFalse(EmulatorStack.answersAsS3(URI.create("http://127.0.0.1:" + echo.getLocalPort() + "/")));
+            server.join();
+        }
+    }
+
+    @Test
+    void aSelfConnectedSocket_readsItsOwnRequest_theCaseTheProbeGuardsAgainst() throws Exception {
+        int port = EmulatorStack.freePort();
+        try (Socket self = new Socket()) {
+            self.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            self.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+            self.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("GET", new String(self.getInputStream().readNBytes(3), StandardCharsets.US_ASCII),
+                    "nothing listened, yet the connection answered");
+        }
+    }
+
+    @Test
+    void anotherServerOnThePort_isNotS3Mock_andS3MocksListing_is() throws Exception {
+        assertFalse(answers(200, "<ReceiveMessageResponse/>"), "another emulator holding the port");
+        assertFalse(answers(404, ""), "an HTTP answer that is not a bucket listing");
+        assertTrue(answers(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListAllMyBucketsResult "
+                + "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Buckets/></ListAllMyBucketsResult>"));
+        assertFalse(EmulatorStack.answersAsS3(URI.create("http://127.0.0.1:" + EmulatorStack.freePort() + "/")),
+                "nobody listening");
+    }
+
+    private static boolean answers(int status, String body) throws Exception {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/", exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        http.start();
+        try {
+            return EmulatorStack.answersAsS3(URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/"));
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void aServerWhosePortWasTaken_startsAgainOnAnother_andOtherFailuresAreFinal() throws Exception {
+        java.util.List<Integer> tried = new java.util.ArrayList<>();
+        EmulatorStack.Bound<String> bound = EmulatorStack.onAFreePort(port -> {
+            tried.add(port);
+            if (tried.size() == 1) {
+                throw new java.io.IOException("Failed to bind", new java.net.BindException("Address already in use"));
+            }
+            return "server";
+        });
+        assertEquals(2, tried.size());
+        assertEquals(tried.get(1), bound.port());
+        IllegalStateException other = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> EmulatorStack.onAFreePort(port -> {
+                    throw new IllegalStateException("not a port problem");
+                }));
+        assertEquals("not a port problem", other.getMessage());
+    }
+}
