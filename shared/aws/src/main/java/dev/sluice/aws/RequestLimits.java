@@ -8,7 +8,9 @@ import java.util.function.ToLongFunction;
  * The AWS request limits Sluice relies on, in one place, each with the page that states it. Every batched request is
  * split with {@link #split} (or, for transactions, {@link DynamoJobStore#atomicGroups}) before it is sent, so no
  * request is ever refused for its size; each limit has a test in {@code RequestLimitsSplitTest} (this module, no
- * emulator) and the emulator-backed {@code RequestLimitsTest} (shared/testing).
+ * emulator), the emulator-backed {@code RequestLimitsTest} (requests) and {@code RequestLimitsPagingTest} (answers:
+ * Query, ReceiveMessage, ListObjectsV2) in shared/testing. Only limits of requests Sluice makes are named here: a new
+ * kind of request (BatchWriteItem, DeleteObjects…) adds its limit with its test.
  */
 public final class RequestLimits {
     private RequestLimits() {
@@ -30,22 +32,9 @@ public final class RequestLimits {
      */
     public static final long ITEM_BYTES = 400_000;
     /**
-     * Put/delete requests in one BatchWriteItem (25; 16 MB in all)
-     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html). Sluice makes no
-     * BatchWriteItem today (its multi-item writes are transactions); a new one splits with this.
-     */
-    public static final int BATCH_WRITE_ITEMS = 25;
-    /** Bytes of one BatchWriteItem (16 MB, counted as 16,000,000; same page). */
-    public static final long BATCH_WRITE_BYTES = 16_000_000;
-    /**
-     * Keys in one BatchGetItem (100; 16 MB of answer)
-     * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html). Not used today.
-     */
-    public static final int BATCH_GET_ITEMS = 100;
-    /**
      * Bytes one Query or Scan reads before it answers with a LastEvaluatedKey (1 MB)
      * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html): every query pages
-     * ({@link Pages}, DynamoJobStore.logs) instead of assuming one answer holds all.
+     * ({@code Dynamo.forEachRow}) instead of assuming one answer holds all.
      */
     public static final long QUERY_RESPONSE_BYTES = 1_000_000;
 
@@ -76,12 +65,6 @@ public final class RequestLimits {
 
     // S3
 
-    /**
-     * Keys in one DeleteObjects (1,000)
-     * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html). Sluice deletes no objects in bulk
-     * today (results expire by lifecycle rules); a new bulk delete splits with this.
-     */
-    public static final int S3_DELETE_OBJECTS_KEYS = 1000;
     /**
      * Keys one ListObjectsV2 returns at most (1,000) (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html):
      * listings follow the continuation token.

@@ -48,7 +48,8 @@ public final class UserFolders implements FolderStore {
             return listLocal(folder, cursor, max);
         }
         String prefix = folder.path().isEmpty() ? "" : folder.path() + "/";
-        var page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(max).continuationToken(cursor)
+        int keys = Math.min(max, RequestLimits.S3_LIST_KEYS); // S3 answers at most 1,000 anyway: the cursor goes on
+        var page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(keys).continuationToken(cursor)
                 .overrideConfiguration(signing));
         List<String> names = page.contents().stream().map(o -> o.key().substring(prefix.length()))
                 .filter(name -> !name.isEmpty() && !name.endsWith("/")).toList();

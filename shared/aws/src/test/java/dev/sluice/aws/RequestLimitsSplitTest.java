@@ -178,19 +178,6 @@ class RequestLimitsSplitTest {
     }
 
     @Test
-    void batchWriteItem25_batchGetItem100_s3DeleteObjects1000_splitAtTheLimit() {
-        for (int limit : new int[]{RequestLimits.BATCH_WRITE_ITEMS, RequestLimits.BATCH_GET_ITEMS,
-                RequestLimits.S3_DELETE_OBJECTS_KEYS}) {
-            List<Integer> items = IntStream.range(0, limit + 1).boxed().toList();
-            assertEquals(1, RequestLimits.split(items.subList(0, limit), limit).size(), "at the limit: one request");
-            assertEquals(List.of(limit, 1), RequestLimits.split(items, limit).stream().map(List::size).toList());
-        }
-        assertEquals(25, RequestLimits.BATCH_WRITE_ITEMS);
-        assertEquals(100, RequestLimits.BATCH_GET_ITEMS);
-        assertEquals(1000, RequestLimits.S3_DELETE_OBJECTS_KEYS);
-    }
-
-    @Test
     void split_keepsOrder_andBothBounds_andAnOversizedItemAlone() {
         List<Integer> sizes = List.of(5, 5, 5, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         assertEquals(List.of(List.of(5, 5), List.of(5), List.of(20), List.of(1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
