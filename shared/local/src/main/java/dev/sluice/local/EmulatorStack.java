@@ -125,7 +125,9 @@ public final class EmulatorStack implements AutoCloseable {
             // DynamoDB Local prints its configuration banner to stdout; keep the demo's output to Sluice's own lines
             String[] storage = dataDir == null ? new String[]{"-inMemory"} : new String[]{"-dbPath",
                     Files.createDirectories(dataDir.resolve("dynamodb")).toString(), "-sharedDb"};
-            Bound<DynamoDBProxyServer> dynamo = onAFreePort(port -> {
+            // not on the ports S3Mock was given and binds only once it has booted
+            java.util.function.IntPredicate s3MockPort = port -> s3.get().ports().contains(port);
+            Bound<DynamoDBProxyServer> dynamo = onAFreePort(EmulatorStack::freePort, s3MockPort, port -> {
                 java.io.PrintStream stdout = System.out;
                 DynamoDBProxyServer server;
                 try {
@@ -148,7 +150,7 @@ public final class EmulatorStack implements AutoCloseable {
                 started.add(queueSystem::terminate);
             }
             Path queueDir = dataDir == null ? null : Files.createDirectories(dataDir.resolve("sqs"));
-            Bound<SQSRestServer> sqs = onAFreePort(port -> {
+            Bound<SQSRestServer> sqs = onAFreePort(EmulatorStack::freePort, s3MockPort, port -> {
                 var builder = SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
                         .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""));
                 if (queueSystem != null) {
@@ -242,6 +244,31 @@ public final class EmulatorStack implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code n} different free ports of loopback: all are held open at once before any is let go, so no two are the
+     * same (two {@link #freePort} calls in a row can draw the same port; S3Mock given one port twice fails on its
+     * second connector after its first answered for a moment: CI, 2026-11-30).
+     */
+    static List<Integer> freePorts(int n) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                held.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+            }
+            return held.stream().map(ServerSocket::getLocalPort).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // the port is let go either way
+                }
+            }
+        }
+    }
+
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
@@ -260,13 +287,19 @@ public final class EmulatorStack implements AutoCloseable {
     }
 
     /**
-     * Starts a server of this JVM on a free port of loopback. A free port is free only when it is asked for: S3Mock,
-     * booting beside, may bind it first (its ports were picked before). Then again on another port, up to 3 times; any
-     * other failure is final.
+     * Starts a server of this JVM on a free port of loopback, one that {@code avoid} does not name (the ports S3Mock
+     * was given: it binds them only once booted). A free port is free only when it is asked for: another process may
+     * bind it first. Then again on another port, up to 3 times; any other failure is final.
+     *
+     * @param ports where candidate ports come from ({@link #freePort})
      */
-    static <T> Bound<T> onAFreePort(StartOnPort<T> server) throws Exception {
+    static <T> Bound<T> onAFreePort(java.util.function.IntSupplier ports, java.util.function.IntPredicate avoid,
+                                    StartOnPort<T> server) throws Exception {
         for (int attempt = 1; ; attempt++) {
-            int port = freePort();
+            int port = ports.getAsInt();
+            while (avoid.test(port)) {
+                port = ports.getAsInt();
+            }
             try {
                 return new Bound<>(server.start(port), port);
             } catch (Exception e) {
@@ -309,15 +342,26 @@ public final class EmulatorStack implements AutoCloseable {
                 new IllegalStateException("S3Mock jar not found (looked at " + candidates + "); run mvn install first"));
     }
 
-    /** The S3Mock child process, the port of its S3 API, its shutdown hook and its log file. */
-    private record S3MockProcess(Process process, int port, Thread hook, Path log) {
+    /**
+     * The S3Mock child process, the port of its S3 API, both ports it was given (S3 API and its unused HTTPS port), its
+     * shutdown hook and its log file.
+     */
+    record S3MockProcess(Process process, int port, List<Integer> ports, Thread hook, Path log) {
     }
 
     private static S3MockProcess launchS3Mock(Path s3Root, Path loopbackOnly, List<String> s3Options) throws IOException {
-        int s3Port = freePort();
-        List<String> s3Command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m",
+        return launchS3Mock(s3Root, loopbackOnly, s3Options, freePorts(2));
+    }
+
+    /** @param ports the S3 API's port, then the HTTPS port S3Mock also opens (unused) */
+    static S3MockProcess launchS3Mock(Path s3Root, Path loopbackOnly, List<String> s3Options, List<Integer> ports)
+            throws IOException {
+        int s3Port = ports.get(0);
+        // its Tomcat's work folders go to a folder of the stack's, removed when the stack stops
+        Path scratch = Files.createDirectories(scratchOf(s3Root));
+        List<String> s3Command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-Djava.io.tmpdir=" + scratch,
                 "-XX:TieredStopAtLevel=1", "-jar", s3MockJar().toString(),
-                "--server.port=" + freePort(), "--server.address=127.0.0.1",
+                "--server.port=" + ports.get(1), "--server.address=127.0.0.1",
                 "--com.adobe.testing.s3mock.httpPort=" + s3Port, "--http.port=" + s3Port,
                 "--spring.main.sources=" + loopbackOnly.toUri(),
                 "--com.adobe.testing.s3mock.store.root=" + s3Root,
@@ -334,10 +378,10 @@ public final class EmulatorStack implements AutoCloseable {
                 .start();
         Thread hook = new Thread(s3mock::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(hook);
-        return new S3MockProcess(s3mock, s3Port, hook, log);
+        return new S3MockProcess(s3mock, s3Port, ports, hook, log);
     }
 
-    private static boolean portWasTaken(Path log) {
+    static boolean portWasTaken(Path log) {
         return logSays(log, "already in use");
     }
 
@@ -346,13 +390,15 @@ public final class EmulatorStack implements AutoCloseable {
 
     /**
      * Waits until S3Mock has started and its S3 port answers as S3Mock. Both, because an answer on the port alone has
-     * been wrong: another emulator of this JVM can hold the port S3Mock was given (S3Mock then exits), S3Mock answers
-     * on its HTTP port for a moment before it fails on its other port, and a probe can connect to itself. Taking such
-     * an answer for "started" let the provisioning meet a closed port (connection refused, CI 2026-11-30).
+     * been wrong. CI, 2026-11-30: S3Mock was given one port for both its connectors (two {@link #freePort} calls drew
+     * the same); its HTTPS connector bound it and answered the plain-HTTP probe with a 400 for the moment before the
+     * second connector failed ("Address already in use") and S3Mock exited; the old probe took the 400 for "started",
+     * and the provisioning met a closed port (connection refused). Likewise another emulator of this JVM may hold the
+     * port (S3Mock then exits), and a probe can connect to itself.
      *
      * @throws IllegalStateException when S3Mock exits, or has not started within {@code timeoutMillis}
      */
-    private static void waitForS3Mock(S3MockProcess s3, long timeoutMillis) throws Exception {
+    static void waitForS3Mock(S3MockProcess s3, long timeoutMillis) throws Exception {
         URI uri = URI.create("http://127.0.0.1:" + s3.port() + "/");
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < deadline) {
@@ -441,13 +487,27 @@ public final class EmulatorStack implements AutoCloseable {
         } catch (IOException e) {
             LOG.fine("removing S3Mock's bean file: " + e);
         }
+        deleteTree(scratchOf(s3Root));
         if (persistent) {
             return; // the data directory is the point
         }
-        try (Stream<Path> files = Files.walk(s3Root)) {
+        deleteTree(s3Root);
+        deleteTree(s3Root.resolveSibling(s3Root.getFileName() + ".log"));
+    }
+
+    /** S3Mock's java.io.tmpdir (its Tomcat's work folders), beside its object store. */
+    private static Path scratchOf(Path s3Root) {
+        return s3Root.resolveSibling(s3Root.getFileName() + "-tmp");
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
-            LOG.fine("removing " + s3Root + ": " + e);
+            LOG.fine("removing " + root + ": " + e);
         }
     }
 }

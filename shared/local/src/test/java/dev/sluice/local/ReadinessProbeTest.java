@@ -11,15 +11,19 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * S3Mock's readiness probe ({@link EmulatorStack#answersAsS3}) takes only S3Mock's own answer for "started". CI failed
- * once (2026-11-30) with "connection refused" from S3 right after the stack said S3Mock was up: the old probe took
- * any HTTP exchange on the port for it, and some are not S3Mock's.
+ * The local stack's start: S3Mock's readiness probe ({@link EmulatorStack#answersAsS3}) takes only S3Mock's own answer
+ * for "started", and ports are drawn so that no two servers are given the same. CI failed once (2026-11-30) with
+ * "connection refused" from S3 right after the stack said S3Mock was up: S3Mock had been given one port twice, its
+ * HTTPS connector answered the probe with a 400 for a moment, then S3Mock exited (its log: "Address already in use"
+ * on the second connector); the old probe took any HTTP answer for "started".
  */
 class ReadinessProbeTest {
     @Test
@@ -87,21 +91,56 @@ class ReadinessProbeTest {
     }
 
     @Test
-    void aServerWhosePortWasTaken_startsAgainOnAnother_andOtherFailuresAreFinal() throws Exception {
+    void aServerWhosePortWasTaken_startsAgainOnAnother_neverOnAnAvoidedPort_andOtherFailuresAreFinal() throws Exception {
+        java.util.Iterator<Integer> candidates = List.of(5001, 5001, 5003, 5005).iterator();
         java.util.List<Integer> tried = new java.util.ArrayList<>();
-        EmulatorStack.Bound<String> bound = EmulatorStack.onAFreePort(port -> {
+        EmulatorStack.Bound<String> bound = EmulatorStack.onAFreePort(candidates::next, port -> port == 5001, port -> {
             tried.add(port);
             if (tried.size() == 1) {
                 throw new java.io.IOException("Failed to bind", new java.net.BindException("Address already in use"));
             }
             return "server";
         });
-        assertEquals(2, tried.size());
-        assertEquals(tried.get(1), bound.port());
+        assertEquals(List.of(5003, 5005), tried, "5001 is S3Mock's: never tried; 5003 was taken");
+        assertEquals(5005, bound.port());
         IllegalStateException other = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> EmulatorStack.onAFreePort(port -> {
+                () -> EmulatorStack.onAFreePort(EmulatorStack::freePort, port -> false, port -> {
                     throw new IllegalStateException("not a port problem");
                 }));
         assertEquals("not a port problem", other.getMessage());
+    }
+
+    @Test
+    void portsDrawnTogether_areDifferent() {
+        for (int i = 0; i < 200; i++) {
+            List<Integer> ports = EmulatorStack.freePorts(2);
+            assertNotEquals(ports.get(0), ports.get(1));
+        }
+    }
+
+    @Test
+    void s3MockGivenOnePortTwice_isNotTakenForStarted_butSeenToExitForATakenPort() throws Exception {
+        // the CI failure of 2026-11-30 as it happened: its HTTPS connector answers 400 on the port for a moment
+        java.nio.file.Path root = java.nio.file.Files.createTempDirectory("sluice-s3mock-test");
+        java.nio.file.Path beans = root.resolveSibling(root.getFileName() + "-loopback.xml");
+        java.nio.file.Files.writeString(beans, EmulatorStack.S3MOCK_HTTP_ON_LOOPBACK);
+        int port = EmulatorStack.freePort();
+        EmulatorStack.S3MockProcess s3 = EmulatorStack.launchS3Mock(root, beans, List.of(), List.of(port, port));
+        try {
+            IllegalStateException exited = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> EmulatorStack.waitForS3Mock(s3, 600_000));
+            assertTrue(exited.getMessage().startsWith("S3Mock exited"), exited.getMessage());
+            assertTrue(EmulatorStack.portWasTaken(s3.log()), "so the stack starts it again on new ports");
+        } finally {
+            s3.process().destroyForcibly().waitFor();
+            Runtime.getRuntime().removeShutdownHook(s3.hook());
+            java.nio.file.Files.deleteIfExists(beans);
+            java.nio.file.Files.deleteIfExists(s3.log());
+            for (java.nio.file.Path tree : List.of(root, root.resolveSibling(root.getFileName() + "-tmp"))) {
+                try (var files = java.nio.file.Files.walk(tree)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
     }
 }
