@@ -110,9 +110,10 @@ public final class EmulatorStack implements AutoCloseable {
             return new EmulatorStack(null, endpoint, null, endpoint, null, endpoint, null, null);
         }
         List<AutoCloseable> started = new ArrayList<>();
+        Path s3Root = null;
         try {
             // S3Mock first: it is the slowest to start, and the others start while it boots.
-            Path s3Root = dataDir == null ? Files.createTempDirectory("sluice-s3mock")
+            s3Root = dataDir == null ? Files.createTempDirectory("sluice-s3mock")
                     : Files.createDirectories(dataDir.resolve("s3"));
             Path loopbackOnly = s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml");
             Files.writeString(loopbackOnly, S3MOCK_HTTP_ON_LOOPBACK);
@@ -121,53 +122,41 @@ public final class EmulatorStack implements AutoCloseable {
             java.util.concurrent.atomic.AtomicReference<S3MockProcess> s3 =
                     new java.util.concurrent.atomic.AtomicReference<>(launchS3Mock(s3Root, loopbackOnly, s3Options));
             started.add(() -> s3.get().process().destroyForcibly());
-
-            // DynamoDB Local prints its configuration banner to stdout; keep the demo's output to Sluice's own lines
-            String[] storage = dataDir == null ? new String[]{"-inMemory"} : new String[]{"-dbPath",
-                    Files.createDirectories(dataDir.resolve("dynamodb")).toString(), "-sharedDb"};
-            // not on the ports S3Mock was given and binds only once it has booted
+            // DynamoDB Local and ElasticMQ bind their port at once, but never one S3Mock was given: S3Mock binds its
+            // ports only once it has booted, so a port free now may be S3Mock's a second later
             java.util.function.IntPredicate s3MockPort = port -> s3.get().ports().contains(port);
-            Bound<DynamoDBProxyServer> dynamo = onAFreePort(EmulatorStack::freePort, s3MockPort, port -> {
-                java.io.PrintStream stdout = System.out;
-                DynamoDBProxyServer server;
-                try {
-                    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-                    List<String> dynamoArgs = new ArrayList<>(List.of(storage));
-                    dynamoArgs.addAll(List.of("-port", Integer.toString(port), "-disableTelemetry"));
-                    server = ServerRunner.createServerFromCommandLineArgs(dynamoArgs.toArray(String[]::new));
-                } finally {
-                    System.setOut(stdout);
-                }
-                bindToLoopback(server);
-                server.start();
-                return server;
-            });
-            started.add(dynamo.server()::stop);
 
-            org.apache.pekko.actor.ActorSystem queueSystem = dataDir == null ? null
-                    : org.apache.pekko.actor.ActorSystem.create("elasticmq");
-            if (queueSystem != null) {
-                started.add(queueSystem::terminate);
+            int dynamoPort = freePort(EmulatorStack::freePort, s3MockPort);
+            // DynamoDB Local prints its configuration banner to stdout; keep the demo's output to Sluice's own lines
+            java.io.PrintStream stdout = System.out;
+            DynamoDBProxyServer dynamo;
+            try {
+                System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                String[] storage = dataDir == null ? new String[]{"-inMemory"} : new String[]{"-dbPath",
+                        Files.createDirectories(dataDir.resolve("dynamodb")).toString(), "-sharedDb"};
+                List<String> dynamoArgs = new ArrayList<>(List.of(storage));
+                dynamoArgs.addAll(List.of("-port", Integer.toString(dynamoPort), "-disableTelemetry"));
+                dynamo = ServerRunner.createServerFromCommandLineArgs(dynamoArgs.toArray(String[]::new));
+            } finally {
+                System.setOut(stdout);
             }
-            Path queueDir = dataDir == null ? null : Files.createDirectories(dataDir.resolve("sqs"));
-            Bound<SQSRestServer> sqs = onAFreePort(EmulatorStack::freePort, s3MockPort, port -> {
-                var builder = SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
-                        .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""));
-                if (queueSystem != null) {
-                    builder = PersistentQueues.wire(builder, queueSystem, queueDir);
-                }
-                SQSRestServer server = builder.start();
-                try {
-                    server.waitUntilStarted();
-                } catch (RuntimeException notBound) {
-                    if (queueSystem == null) {
-                        server.stopAndWait(); // its own actor system; a shared one is kept for the next attempt
-                    }
-                    throw notBound;
-                }
-                return server;
-            });
-            started.add(sqs.server()::stopAndWait);
+            bindToLoopback(dynamo);
+            dynamo.start();
+            started.add(dynamo::stop);
+
+            int sqsPort = freePort(EmulatorStack::freePort, s3MockPort);
+            var builder = SQSRestServerBuilder.withPort(sqsPort).withInterface("127.0.0.1")
+                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, ""));
+            org.apache.pekko.actor.ActorSystem queueSystem = null;
+            if (dataDir != null) {
+                queueSystem = org.apache.pekko.actor.ActorSystem.create("elasticmq");
+                org.apache.pekko.actor.ActorSystem system = queueSystem;
+                started.add(() -> system.terminate());
+                builder = PersistentQueues.wire(builder, queueSystem, Files.createDirectories(dataDir.resolve("sqs")));
+            }
+            SQSRestServer sqs = builder.start();
+            sqs.waitUntilStarted();
+            started.add(sqs::stopAndWait);
             if (queueSystem != null) {
                 PersistentQueues.restore(queueSystem);
             }
@@ -179,18 +168,18 @@ public final class EmulatorStack implements AutoCloseable {
                     waitForS3Mock(s3.get(), 600_000);
                     break;
                 } catch (IllegalStateException exited) {
-                    // a free port is free only when it is asked for: another process (or this one's other emulators)
-                    // may bind it before S3Mock does ("Port … was already in use" in its log). Then again, on new
-                    // ports; any other exit is final.
+                    // a free port is free only when it is asked for: another process may bind it before S3Mock does
+                    // ("Address already in use" in its log). Then again, on new ports; any other exit is final.
                     if (attempt >= 3 || !portWasTaken(s3.get().log())) {
                         throw exited;
                     }
+                    LOG.info("S3Mock is started again on other ports: " + exited.getMessage());
+                    s3.get().process().destroyForcibly();
                     Runtime.getRuntime().removeShutdownHook(s3.get().hook());
                     s3.set(launchS3Mock(s3Root, loopbackOnly, s3Options));
                 }
             }
-            return new EmulatorStack(dynamo.server(), loopback(dynamo.port()), sqs.server(), loopback(sqs.port()),
-                    s3.get().process(),
+            return new EmulatorStack(dynamo, loopback(dynamoPort), sqs, loopback(sqsPort), s3.get().process(),
                     loopback(s3.get().port()), s3Root, s3.get().hook(), queueSystem, dataDir != null);
         } catch (Exception e) {
             for (AutoCloseable c : started) {
@@ -199,6 +188,9 @@ public final class EmulatorStack implements AutoCloseable {
                 } catch (Exception ignored) {
                     // best effort
                 }
+            }
+            if (s3Root != null) {
+                removeFiles(s3Root, dataDir != null);
             }
             throw new IllegalStateException("the local emulators did not start: " + e.getMessage(), e);
         }
@@ -218,14 +210,27 @@ public final class EmulatorStack implements AutoCloseable {
             return "";
         }
         String state = s3mock.isAlive() ? "running" : "exited with code " + s3mock.exitValue();
-        String tail;
-        try {
-            List<String> lines = Files.readAllLines(s3Root.resolveSibling(s3Root.getFileName() + ".log"));
-            tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        } catch (IOException | RuntimeException e) {
-            tail = "(no log: " + e + ")";
+        return "S3Mock on " + s3Endpoint + " (pid " + s3mock.pid() + ") " + state + "; the end of its log:\n"
+                + logTail(s3Root.resolveSibling(s3Root.getFileName() + ".log"));
+    }
+
+    /** The last 20 lines of a log, or why there are none. */
+    private static String logTail(Path log) {
+        String text = readLog(log);
+        if (text == null) {
+            return "(no log at " + log + ")";
         }
-        return "S3Mock on " + s3Endpoint + " (pid " + s3mock.pid() + ") " + state + "; the end of its log:\n" + tail;
+        List<String> lines = text.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    }
+
+    /** A log as ISO-8859-1 (every byte is a character: a log is never unreadable), or null when there is none. */
+    private static String readLog(Path log) {
+        try {
+            return new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** DynamoDB Local has no bind option; its Jetty connector is set to loopback before it starts. */
@@ -277,47 +282,17 @@ public final class EmulatorStack implements AutoCloseable {
         }
     }
 
-    /** A server of this JVM and the port it listens on. */
-    record Bound<T>(T server, int port) {
-    }
-
-    @FunctionalInterface
-    interface StartOnPort<T> {
-        T start(int port) throws Exception;
-    }
-
     /**
-     * Starts a server of this JVM on a free port of loopback, one that {@code avoid} does not name (the ports S3Mock
-     * was given: it binds them only once booted). A free port is free only when it is asked for: another process may
-     * bind it first. Then again on another port, up to 3 times; any other failure is final.
+     * A free port of loopback that {@code avoid} does not name.
      *
-     * @param ports where candidate ports come from ({@link #freePort})
+     * @param ports where candidate ports come from ({@link #freePort()})
      */
-    static <T> Bound<T> onAFreePort(java.util.function.IntSupplier ports, java.util.function.IntPredicate avoid,
-                                    StartOnPort<T> server) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            int port = ports.getAsInt();
-            while (avoid.test(port)) {
-                port = ports.getAsInt();
-            }
-            try {
-                return new Bound<>(server.start(port), port);
-            } catch (Exception e) {
-                if (attempt >= 3 || !isBindFailure(e)) {
-                    throw e;
-                }
-                LOG.info("port " + port + " was taken before it was bound; again on another: " + e);
-            }
+    static int freePort(java.util.function.IntSupplier ports, java.util.function.IntPredicate avoid) {
+        int port = ports.getAsInt();
+        while (avoid.test(port)) {
+            port = ports.getAsInt();
         }
-    }
-
-    private static boolean isBindFailure(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof java.net.BindException) {
-                return true;
-            }
-        }
-        return false;
+        return port;
     }
 
     private static String javaBinary() {
@@ -403,7 +378,8 @@ public final class EmulatorStack implements AutoCloseable {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < deadline) {
             if (!s3.process().isAlive()) {
-                throw new IllegalStateException("S3Mock exited with code " + s3.process().exitValue());
+                throw new IllegalStateException("S3Mock exited with code " + s3.process().exitValue()
+                        + "; the end of its log:\n" + logTail(s3.log()));
             }
             if (logSays(s3.log(), S3MOCK_STARTED) && answersAsS3(uri)) {
                 return;
@@ -414,11 +390,8 @@ public final class EmulatorStack implements AutoCloseable {
     }
 
     private static boolean logSays(Path log, String line) {
-        try {
-            return Files.readString(log).contains(line);
-        } catch (IOException | RuntimeException notYet) {
-            return false;
-        }
+        String text = readLog(log);
+        return text != null && text.contains(line);
     }
 
     /**
@@ -482,11 +455,15 @@ public final class EmulatorStack implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // the hook is running already
         }
-        try {
-            Files.deleteIfExists(s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml"));
-        } catch (IOException e) {
-            LOG.fine("removing S3Mock's bean file: " + e);
-        }
+        removeFiles(s3Root, persistent);
+    }
+
+    /**
+     * Removes S3Mock's files: its bean file and scratch folder always; its objects and log unless they are a data
+     * directory's (kept for the next start).
+     */
+    private static void removeFiles(Path s3Root, boolean persistent) {
+        deleteTree(s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml"));
         deleteTree(scratchOf(s3Root));
         if (persistent) {
             return; // the data directory is the point

@@ -15,7 +15,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -28,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReadinessProbeTest {
     @Test
     void aConnectionThatEchoesTheRequest_isNotAnAnswer() throws Exception {
-        // what a self-connected probe reads: its own bytes (the old probe saw status -1 and no error)
+        // what a probe that connected to itself would read: its own bytes (the old probe saw status -1, no error)
         try (ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread server = new Thread(() -> {
                 try (Socket c = echo.accept()) {
@@ -49,18 +48,6 @@ class ReadinessProbeTest {
             server.start();
             assertFalse(EmulatorStack.answersAsS3(URI.create("http://127.0.0.1:" + echo.getLocalPort() + "/")));
             server.join();
-        }
-    }
-
-    @Test
-    void aSelfConnectedSocket_readsItsOwnRequest_theCaseTheProbeGuardsAgainst() throws Exception {
-        int port = EmulatorStack.freePort();
-        try (Socket self = new Socket()) {
-            self.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            self.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
-            self.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals("GET", new String(self.getInputStream().readNBytes(3), StandardCharsets.US_ASCII),
-                    "nothing listened, yet the connection answered");
         }
     }
 
@@ -91,31 +78,16 @@ class ReadinessProbeTest {
     }
 
     @Test
-    void aServerWhosePortWasTaken_startsAgainOnAnother_neverOnAnAvoidedPort_andOtherFailuresAreFinal() throws Exception {
-        java.util.Iterator<Integer> candidates = List.of(5001, 5001, 5003, 5005).iterator();
-        java.util.List<Integer> tried = new java.util.ArrayList<>();
-        EmulatorStack.Bound<String> bound = EmulatorStack.onAFreePort(candidates::next, port -> port == 5001, port -> {
-            tried.add(port);
-            if (tried.size() == 1) {
-                throw new java.io.IOException("Failed to bind", new java.net.BindException("Address already in use"));
-            }
-            return "server";
-        });
-        assertEquals(List.of(5003, 5005), tried, "5001 is S3Mock's: never tried; 5003 was taken");
-        assertEquals(5005, bound.port());
-        IllegalStateException other = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> EmulatorStack.onAFreePort(EmulatorStack::freePort, port -> false, port -> {
-                    throw new IllegalStateException("not a port problem");
-                }));
-        assertEquals("not a port problem", other.getMessage());
+    void theInJvmEmulators_neverTakeAPortS3MockWasGiven() {
+        java.util.Iterator<Integer> candidates = List.of(5001, 5003, 5001, 5005).iterator();
+        assertEquals(5005, EmulatorStack.freePort(candidates::next, port -> port == 5001 || port == 5003));
     }
 
     @Test
-    void portsDrawnTogether_areDifferent() {
-        for (int i = 0; i < 200; i++) {
-            List<Integer> ports = EmulatorStack.freePorts(2);
-            assertNotEquals(ports.get(0), ports.get(1));
-        }
+    void portsDrawnTogether_areAllDifferent() {
+        // 500 draws one after the other from the ~14,000 odd ports Linux hands out would repeat some (about 9 pairs)
+        List<Integer> ports = EmulatorStack.freePorts(500);
+        assertEquals(500, new java.util.HashSet<>(ports).size());
     }
 
     @Test

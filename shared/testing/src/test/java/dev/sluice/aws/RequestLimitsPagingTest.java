@@ -126,8 +126,10 @@ class RequestLimitsPagingTest {
         var s3 = clients.s3();
         s3.createBucket(b -> b.bucket("paging-folder"));
         int files = RequestLimits.S3_LIST_KEYS + 5;
-        IntStream.range(0, files).parallel().forEach(i -> s3.putObject(b -> b.bucket("paging-folder")
-                .key(String.format("in/part-%05d.csv", i)), RequestBody.fromString("a\n" + i + "\n")));
+        try (var uploads = java.util.concurrent.Executors.newFixedThreadPool(4)) { // never the common pool
+            IntStream.range(0, files).forEach(i -> uploads.submit(() -> s3.putObject(b -> b.bucket("paging-folder")
+                    .key(String.format("in/part-%05d.csv", i)), RequestBody.fromString("a\n" + i + "\n"))));
+        }
         FolderStore folders = new UserFolders(s3);
         Folder folder = new Folder("paging-folder", "in");
         List<String> names = new ArrayList<>();
