@@ -115,7 +115,7 @@ public final class EmulatorStack implements AutoCloseable {
             // S3Mock first: it is the slowest to start, and the others start while it boots.
             s3Root = dataDir == null ? Files.createTempDirectory("sluice-s3mock")
                     : Files.createDirectories(dataDir.resolve("s3"));
-            Path loopbackOnly = s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml");
+            Path loopbackOnly = beansOf(s3Root);
             Files.writeString(loopbackOnly, S3MOCK_HTTP_ON_LOOPBACK);
             List<String> s3Options = dataDir == null ? List.of()
                     : List.of("--com.adobe.testing.s3mock.store.retain-files-on-exit=true");
@@ -211,7 +211,7 @@ public final class EmulatorStack implements AutoCloseable {
         }
         String state = s3mock.isAlive() ? "running" : "exited with code " + s3mock.exitValue();
         return "S3Mock on " + s3Endpoint + " (pid " + s3mock.pid() + ") " + state + "; the end of its log:\n"
-                + logTail(s3Root.resolveSibling(s3Root.getFileName() + ".log"));
+                + logTail(logOf(s3Root));
     }
 
     /** The last 20 lines of a log, or why there are none. */
@@ -318,10 +318,14 @@ public final class EmulatorStack implements AutoCloseable {
     }
 
     /**
-     * The S3Mock child process, the port of its S3 API, both ports it was given (S3 API and its unused HTTPS port), its
-     * shutdown hook and its log file.
+     * The S3Mock child process, the ports it was given (its S3 API's, then its unused HTTPS port), its shutdown hook and
+     * its log file.
      */
-    record S3MockProcess(Process process, int port, List<Integer> ports, Thread hook, Path log) {
+    record S3MockProcess(Process process, List<Integer> ports, Thread hook, Path log) {
+        /** The port of its S3 API. */
+        int port() {
+            return ports.get(0);
+        }
     }
 
     private static S3MockProcess launchS3Mock(Path s3Root, Path loopbackOnly, List<String> s3Options) throws IOException {
@@ -345,7 +349,7 @@ public final class EmulatorStack implements AutoCloseable {
                 // its "Started S3MockApplication" line: the readiness check waits for it (waitForS3Mock)
                 "--logging.level.com.adobe.testing.s3mock.S3MockApplication=INFO"));
         s3Command.addAll(s3Options);
-        Path log = s3Root.resolveSibling(s3Root.getFileName() + ".log");
+        Path log = logOf(s3Root);
         // the child dies with this JVM even on kill -9 (ParentWatch: it halts when its stdin, our pipe, closes)
         Process s3mock = new ProcessBuilder(ParentWatch.watched(s3Command))
                 .redirectErrorStream(true)
@@ -353,7 +357,7 @@ public final class EmulatorStack implements AutoCloseable {
                 .start();
         Thread hook = new Thread(s3mock::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(hook);
-        return new S3MockProcess(s3mock, s3Port, ports, hook, log);
+        return new S3MockProcess(s3mock, ports, hook, log);
     }
 
     static boolean portWasTaken(Path log) {
@@ -463,18 +467,30 @@ public final class EmulatorStack implements AutoCloseable {
      * directory's (kept for the next start).
      */
     private static void removeFiles(Path s3Root, boolean persistent) {
-        deleteTree(s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml"));
+        deleteTree(beansOf(s3Root));
         deleteTree(scratchOf(s3Root));
         if (persistent) {
             return; // the data directory is the point
         }
         deleteTree(s3Root);
-        deleteTree(s3Root.resolveSibling(s3Root.getFileName() + ".log"));
+        deleteTree(logOf(s3Root));
     }
 
-    /** S3Mock's java.io.tmpdir (its Tomcat's work folders), beside its object store. */
-    private static Path scratchOf(Path s3Root) {
+    // S3Mock's files beside its object store (s3Root): named in one place each
+
+    /** S3Mock's java.io.tmpdir (its Tomcat's work folders). */
+    static Path scratchOf(Path s3Root) {
         return s3Root.resolveSibling(s3Root.getFileName() + "-tmp");
+    }
+
+    /** S3Mock's log (stdout and stderr). */
+    static Path logOf(Path s3Root) {
+        return s3Root.resolveSibling(s3Root.getFileName() + ".log");
+    }
+
+    /** The bean definition that binds S3Mock's plain-HTTP connector to loopback ({@link #S3MOCK_HTTP_ON_LOOPBACK}). */
+    static Path beansOf(Path s3Root) {
+        return s3Root.resolveSibling(s3Root.getFileName() + "-loopback.xml");
     }
 
     private static void deleteTree(Path root) {

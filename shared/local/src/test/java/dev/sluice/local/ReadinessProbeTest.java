@@ -94,7 +94,7 @@ class ReadinessProbeTest {
     void s3MockGivenOnePortTwice_isNotTakenForStarted_butSeenToExitForATakenPort() throws Exception {
         // the CI failure of 2026-11-30 as it happened: its HTTPS connector answers 400 on the port for a moment
         java.nio.file.Path root = java.nio.file.Files.createTempDirectory("sluice-s3mock-test");
-        java.nio.file.Path beans = root.resolveSibling(root.getFileName() + "-loopback.xml");
+        java.nio.file.Path beans = EmulatorStack.beansOf(root);
         java.nio.file.Files.writeString(beans, EmulatorStack.S3MOCK_HTTP_ON_LOOPBACK);
         int port = EmulatorStack.freePort();
         EmulatorStack.S3MockProcess s3 = EmulatorStack.launchS3Mock(root, beans, List.of(), List.of(port, port));
@@ -108,7 +108,7 @@ class ReadinessProbeTest {
             Runtime.getRuntime().removeShutdownHook(s3.hook());
             java.nio.file.Files.deleteIfExists(beans);
             java.nio.file.Files.deleteIfExists(s3.log());
-            for (java.nio.file.Path tree : List.of(root, root.resolveSibling(root.getFileName() + "-tmp"))) {
+            for (java.nio.file.Path tree : List.of(root, EmulatorStack.scratchOf(root))) {
                 try (var files = java.nio.file.Files.walk(tree)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }

@@ -5,9 +5,6 @@ import dev.sluice.local.LocalProvisioner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -17,7 +14,6 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.sluice.aws.Dynamo.n;
 import static dev.sluice.aws.Dynamo.s;
@@ -37,20 +33,12 @@ class DynamoLedgerTest {
     private static SluiceConfig config;
     private static DynamoLedger ledger;
     private static int owners;
-    private static final AtomicInteger queries = new AtomicInteger();
+    private static final RecordedRequests requests = new RecordedRequests();
 
     @BeforeAll
     static void start() {
         stack = EmulatorStack.start();
-        ExecutionInterceptor countQueries = new ExecutionInterceptor() {
-            @Override
-            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-                if (context.request() instanceof QueryRequest) {
-                    queries.incrementAndGet();
-                }
-            }
-        };
-        LocalProvisioner.Clients clients = LocalProvisioner.clients(stack, List.of(countQueries));
+        LocalProvisioner.Clients clients = LocalProvisioner.clients(stack, List.of(requests));
         config = LocalProvisioner.provision(clients, "ledger-", LocalProvisioner.QueueSettings.TEST, false);
         dynamo = clients.dynamo();
         ledger = new DynamoLedger(dynamo, config.ledgerTable());
@@ -180,10 +168,11 @@ class DynamoLedgerTest {
             ledger.put(owner, "p#" + i, NOW, Map.of());
         }
         List<String> all = new ArrayList<>();
-        int before = queries.get();
+        int before = requests.of(QueryRequest.class).size();
         Dynamo.forEachRow(dynamo, b -> b.tableName(config.ledgerTable()).limit(2).keyConditionExpression("jobId = :o")
                 .expressionAttributeValues(Map.of(":o", s(owner))), r -> all.add(r.get("entry").s()));
         assertEquals(List.of("p#0", "p#1", "p#2", "p#3", "p#4"), all);
-        assertTrue(queries.get() - before >= 3, "pages of 2 rows: " + (queries.get() - before) + " queries");
+        int queries = requests.of(QueryRequest.class).size() - before;
+        assertTrue(queries >= 3, "pages of 2 rows: " + queries + " queries");
     }
 }

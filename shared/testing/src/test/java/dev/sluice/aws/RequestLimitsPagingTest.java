@@ -8,10 +8,6 @@ import dev.sluice.local.LocalProvisioner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.SdkRequest;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -27,7 +23,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,18 +39,12 @@ class RequestLimitsPagingTest {
     private static EmulatorStack stack;
     private static LocalProvisioner.Clients clients;
     private static SluiceConfig config;
-    private static final List<SdkRequest> requests = new CopyOnWriteArrayList<>();
+    private static final RecordedRequests requests = new RecordedRequests();
 
     @BeforeAll
     static void start() {
         stack = EmulatorStack.start();
-        ExecutionInterceptor watch = new ExecutionInterceptor() {
-            @Override
-            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-                requests.add(context.request());
-            }
-        };
-        clients = LocalProvisioner.clients(stack, List.of(watch));
+        clients = LocalProvisioner.clients(stack, List.of(requests));
         config = LocalProvisioner.provision(clients, "paging-", LocalProvisioner.QueueSettings.TEST, false);
     }
 
@@ -66,9 +55,6 @@ class RequestLimitsPagingTest {
         }
     }
 
-    private static <T> List<T> sent(Class<T> type) {
-        return requests.stream().filter(type::isInstance).map(type::cast).toList();
-    }
 
     @Test
     void query_answersAtMost1MB_andTheQueryLoopReadsEveryPage() {
@@ -85,11 +71,11 @@ class RequestLimitsPagingTest {
             dynamo.putItem(b -> b.tableName("paging-rows").item(Map.of("p", Dynamo.s("one"),
                     "k", Dynamo.s(key), "v", Dynamo.s(payload))));
         }
-        int before = sent(QueryRequest.class).size();
+        int before = requests.of(QueryRequest.class).size();
         List<String> keys = new ArrayList<>();
         Dynamo.forEachRow(dynamo, b -> b.tableName("paging-rows").keyConditionExpression("p = :p")
                 .expressionAttributeValues(Map.of(":p", Dynamo.s("one"))), row -> keys.add(row.get("k").s()));
-        int queries = sent(QueryRequest.class).size() - before;
+        int queries = requests.of(QueryRequest.class).size() - before;
         assertEquals(rows, new HashSet<>(keys).size(), "every row, once");
         long perAnswer = RequestLimits.QUERY_RESPONSE_BYTES / 100_000;
         assertTrue(queries >= rows / perAnswer, "3 MB of rows take at least 3 answers of 1 MB: " + queries + " queries");
@@ -109,13 +95,13 @@ class RequestLimitsPagingTest {
         SqsException refused = assertThrows(SqsException.class, () -> sqs.receiveMessage(b -> b.queueUrl(deliveryDlq)
                 .maxNumberOfMessages(RequestLimits.SQS_RECEIVE_MAX + 1)), "the emulator keeps SQS's limit");
         assertEquals(400, refused.statusCode());
-        int before = sent(ReceiveMessageRequest.class).size();
+        int before = requests.of(ReceiveMessageRequest.class).size();
         Set<String> bodies = new HashSet<>();
         for (int round = 0; round < 10 && bodies.size() < 15; round++) {
             queue.receiveDeadLetters(BatchQueue.Name.DELIVERY, 25).forEach(m -> bodies.add(m.body()));
         }
         assertEquals(15, bodies.size(), "every dead letter, in answers of at most 10");
-        List<ReceiveMessageRequest> drains = sent(ReceiveMessageRequest.class);
+        List<ReceiveMessageRequest> drains = requests.of(ReceiveMessageRequest.class);
         drains.subList(before, drains.size()).stream().filter(r -> r.queueUrl().equals(deliveryDlq))
                 .forEach(r -> assertTrue(r.maxNumberOfMessages() <= RequestLimits.SQS_RECEIVE_MAX,
                         "asked for " + r.maxNumberOfMessages()));
@@ -143,7 +129,7 @@ class RequestLimitsPagingTest {
         } while (cursor != null);
         assertEquals(files, new HashSet<>(names).size(), "every file, once");
         assertEquals(2, pages);
-        sent(ListObjectsV2Request.class).forEach(r -> assertTrue(r.maxKeys() <= RequestLimits.S3_LIST_KEYS,
+        requests.of(ListObjectsV2Request.class).forEach(r -> assertTrue(r.maxKeys() <= RequestLimits.S3_LIST_KEYS,
                 "asked for " + r.maxKeys()));
     }
 }
