@@ -40,7 +40,10 @@ final class ClientCommands {
                               [--input-file-type csv|parquet|feather|ndjson] [--output-file-type …]
                               [--job-timeout S] [--file-timeout S] [--parallelism N] [--param KEY=VALUE]… [--wait]
                        get ID | list | cancel ID | wait ID | report ID       wait/--wait: exit 0 on Finished, 3 otherwise
+                              [--access-token-name S --access-secret-name S]   secrets of the project (see secrets)
               dlq      list [--limit N] [--page P] | get ID | redrive ID    messages that failed on every attempt
+              secrets  create --name N [--value-file F] | rotate NAME [--value-file F] | list | delete NAME
+                              the value is read from the file, else typed (hidden) or read from stdin; never shown
               common: --api URL --project ID --key KEY --output table|json
             """;
 
@@ -125,6 +128,10 @@ final class ClientCommands {
             case "executions cancel" -> print(c.cancelExecution(id(id)));
             case "executions wait" -> waitForExecution(c, id(id));
             case "executions report" -> report(c, id(id));
+            case "secrets create" -> print(c.createSecret(need("name"), secretValue()));
+            case "secrets rotate" -> print(c.rotateSecret(id(id), secretValue()));
+            case "secrets list" -> print(c.secrets());
+            case "secrets delete" -> print(c.deleteSecret(id(id)));
             case "dlq list" -> print(c.deadLetters(intFlag("limit"), flags.get("page")));
             case "dlq get" -> print(c.deadLetter(id(id)));
             case "dlq redrive" -> print(c.redrive(id(id)));
@@ -191,7 +198,8 @@ final class ClientCommands {
         spec.put("model", model);
         for (String[] f : new String[][]{{"bucket", "bucket"}, {"source-bucket", "sourceBucket"},
                 {"destination-bucket", "destinationBucket"}, {"input-file-type", "inputFileType"},
-                {"output-file-type", "outputFileType"}}) {
+                {"output-file-type", "outputFileType"}, {"access-token-name", "accessTokenName"},
+                {"access-secret-name", "accessSecretName"}}) {
             if (flags.containsKey(f[0])) {
                 spec.put(f[1], flags.get(f[0]));
             }
@@ -372,6 +380,24 @@ final class ClientCommands {
             throw new IllegalArgumentException("--" + flag + " is required");
         }
         return v;
+    }
+
+    /**
+     * A secret's value, never a flag (it would stay in the shell's history): the file --value-file names (a trailing
+     * newline dropped), else typed without echo, else the first line of stdin.
+     */
+    private String secretValue() throws java.io.IOException {
+        if (flags.containsKey("value-file")) {
+            return java.nio.file.Files.readString(Path.of(flags.get("value-file"))).stripTrailing();
+        }
+        java.io.Console console = System.console();
+        if (console != null) {
+            char[] typed = console.readPassword("value: ");
+            return typed == null ? "" : new String(typed);
+        }
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        return line == null ? "" : line.stripTrailing();
     }
 
     private static String id(String id) {

@@ -142,7 +142,7 @@ public final class LocalStack implements AutoCloseable {
             }
             int cpus = Runtime.getRuntime().availableProcessors();
             var objects = services.objects();
-            this.predictor = new OnnxPredictor(m -> objects.read(m.objectKey()), cpus);
+            this.predictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()), cpus);
             // Batch sizes, batching windows and timeouts as the event source mappings on AWS set them.
             sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 1,
                     options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout(), services.executions())), 60_000, 0, true).start());
@@ -154,7 +154,7 @@ public final class LocalStack implements AutoCloseable {
             sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,
                     options.stages().wrap(StageWrapper.Stage.DELIVERY, new DeliveryHandler(services.delivery())), 60_000, 1000).start());
             // The GPU pool: the same worker as the ECS task, on this machine's CPU (CUDA falls back).
-            this.gpuPredictor = new OnnxPredictor(m -> objects.read(m.objectKey()), cpus, true);
+            this.gpuPredictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()), cpus, true);
             this.gpuWorker = new GpuWorker(clients.sqs(), config.inferenceGpuQueueUrl(),
                     services.batchProcessor(gpuPredictor, true), new GpuWorker.Settings(256, 200, 120, 1));
             Thread gpu = new Thread(gpuWorker, "gpu-worker");

@@ -52,7 +52,7 @@ public final class Main {
                 }
                 System.exit(code);
             }
-            case "datasets", "models", "deployments", "webhooks", "jobs", "executions", "dlq", "keys" -> System.exit(client(a, System.out, System.err));
+            case "datasets", "models", "deployments", "webhooks", "jobs", "executions", "dlq", "keys", "secrets" -> System.exit(client(a, System.out, System.err));
             default -> {
                 System.err.print("unknown command " + command + "\n" + USAGE);
                 System.exit(2);

@@ -71,12 +71,8 @@ class ExecutionTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        // local mode's stored secrets: one file per secret name
-        Path secrets = dir.resolve("secrets");
-        Files.createDirectories(secrets.resolve("sluice"));
-        Files.writeString(secrets.resolve("sluice/exec-key"), ACCESS_KEY + "\n");
-        Files.writeString(secrets.resolve("sluice/exec-secret"), "sluice-test-secret-access-key\n");
-        System.setProperty("sluice.secretsDir", secrets.toString());
+        // local mode's stored secrets: a folder of this test's (the secrets are created through the API below)
+        System.setProperty("sluice.secretsDir", dir.resolve("secrets").toString());
         software.amazon.awssdk.core.interceptor.ExecutionInterceptor signedBy = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
             @Override
             public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
@@ -516,13 +512,17 @@ class ExecutionTest {
         String destination = folder("secret-out");
         upload(source, FileType.CSV, 2, 20, tmp);
         Map<String, Object> spec = spec(source, destination, FileType.CSV, FileType.CSV);
-        spec.put("accessTokenName", "sluice/exec-key");
-        spec.put("accessSecretName", "sluice/exec-secret");
+        if (!client.secrets().path("data").toString().contains("exec-key")) {
+            client.createSecret("exec-key", ACCESS_KEY + "\n");
+            client.createSecret("exec-secret", "sluice-test-secret-access-key");
+        }
+        spec.put("accessTokenName", "exec-key");
+        spec.put("accessSecretName", "exec-secret");
         String id = client.startExecution(spec).get("id").asText();
 
         JsonNode end = client.waitForExecution(id, Duration.ofMinutes(5));
         assertEquals("Finished", end.path("status").path("overview").asText(), end.toString());
-        assertEquals("sluice/exec-key", end.path("spec").path("accessTokenName").asText());
+        assertEquals("exec-key", end.path("spec").path("accessTokenName").asText());
         assertFalse(end.toString().contains(ACCESS_KEY), "the execution shows the secret's name, never its value");
         List<String[]> files = SIGNED.stream().filter(r -> r[1].startsWith("GET ") && r[1].contains("/" + source + "/part-")
                 || r[1].startsWith("PUT ") && r[1].contains("/" + destination + "/")).toList();
@@ -532,10 +532,10 @@ class ExecutionTest {
         assertTrue(SIGNED.stream().anyMatch(r -> r[0].equals("local")), "the stack's own requests use its own key");
 
         Map<String, Object> missing = new HashMap<>(spec);
-        missing.put("accessSecretName", "sluice/nope");
+        missing.put("accessSecretName", "nope");
         assertEquals("execution.secret_not_found", assertThrowsApi(() -> client.startExecution(missing)).code);
         Map<String, Object> unprefixed = new HashMap<>(spec);
-        unprefixed.put("accessSecretName", "team/exec-secret");
+        unprefixed.put("accessSecretName", "sluice/exec-secret"); // a store name, not the project's name
         assertEquals("execution.bad_secret_name", assertThrowsApi(() -> client.startExecution(unprefixed)).code);
         Map<String, Object> half = new HashMap<>(spec);
         half.remove("accessSecretName");

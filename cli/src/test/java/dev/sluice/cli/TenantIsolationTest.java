@@ -49,12 +49,8 @@ class TenantIsolationTest {
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("sluice-tenants");
-        // stored credentials of the attacker's own (local mode keeps secrets in files)
-        Path secrets = dir.resolve("secrets");
-        Files.createDirectories(secrets.resolve("sluice"));
-        Files.writeString(secrets.resolve("sluice/tenant-key-id"), "local");
-        Files.writeString(secrets.resolve("sluice/tenant-secret"), "local");
-        System.setProperty("sluice.secretsDir", secrets.toString());
+        // local mode keeps secrets in files, in a folder of this test's; both projects create theirs through the API
+        System.setProperty("sluice.secretsDir", dir.resolve("secrets").toString());
         System.setProperty("sluice.local.schedulerPeriodMillis", "500");
         LocalStack.Access access = LocalStack.Access.fromEnvironment(Map.of("SLUICE_ITEM_BUCKETS", PHOTOS,
                 "SLUICE_EXECUTION_BUCKETS", FILES), false);
@@ -75,6 +71,9 @@ class TenantIsolationTest {
 
         LocalProvisioner.bootstrapKey(stack.clients.dynamo(), stack.services.config(), ATTACKER, ATTACKER_KEY);
         attacker = new SluiceClient(stack.apiUrl(), ATTACKER, ATTACKER_KEY);
+        // stored credentials of the attacker's own (the emulator takes any key)
+        attacker.createSecret("tenant-key-id", "local");
+        attacker.createSecret("tenant-secret", "local");
     }
 
     @AfterAll
@@ -148,12 +147,86 @@ class TenantIsolationTest {
         // the allowed bucket, and any bucket reached with the user's own stored credentials, are accepted
         assertEquals("execution", attacker.startExecution(spec(model, Map.of("bucket", FILES), "in", "out"))
                 .path("object").asText());
-        Map<String, Object> own = spec(model, Map.of("bucket", ELSEWHERE), "in", "out");
-        own.put("accessTokenName", "sluice/tenant-key-id");
-        own.put("accessSecretName", "sluice/tenant-secret");
+        Map<String, Object> own = withOwnCredentials(spec(model, Map.of("bucket", ELSEWHERE), "in", "out"));
         assertEquals("execution", attacker.startExecution(own).path("object").asText());
+        // the user's own credentials never open the data bucket: not to read another project's datasets or results
+        // into one's own output, not to overwrite its dataset file (issue 20, item 2)
+        for (Map<String, Object> spec : List.of(
+                spec(model, Map.of("sourceBucket", dataBucket, "destinationBucket", ELSEWHERE),
+                        "datasets/" + stack.projectId, "stolen"),
+                spec(model, Map.of("sourceBucket", dataBucket, "destinationBucket", ELSEWHERE),
+                        "results/" + stack.projectId, "stolen"),
+                spec(model, Map.of("sourceBucket", ELSEWHERE, "destinationBucket", dataBucket), "in",
+                        "datasets/" + stack.projectId),
+                spec(model, Map.of("bucket", dataBucket), "", ""))) {
+            SluiceClient.ApiException e = assertThrows(SluiceClient.ApiException.class,
+                    () -> attacker.startExecution(withOwnCredentials(spec)));
+            assertEquals(400, e.status, spec.toString());
+            assertEquals("execution.bucket_refused", e.code, e.getMessage());
+        }
         // the victim's dataset is untouched
         assertEquals("Ready", victim.dataset(victimDataset).path("status").path("overview").asText());
+    }
+
+    static Map<String, Object> withOwnCredentials(Map<String, Object> spec) {
+        spec.put("accessTokenName", "tenant-key-id");
+        spec.put("accessSecretName", "tenant-secret");
+        return spec;
+    }
+
+    /**
+     * Issue 20, item 1: a project's secrets are its own. Values are write-only; the attacker's listing, executions,
+     * rotations and deletions never reach the victim's secret, and naming it answers exactly as a name no project has
+     * (same status, code and message before and after the victim deletes it).
+     */
+    @Test
+    void secrets_belongToTheirProject_valuesAreWriteOnly_andAnotherProjectsNameAnswersAsAMissingOne() {
+        String value = "victim-secret-value-" + System.nanoTime();
+        JsonNode created = victim.createSecret("victim-key", value);
+        assertEquals("secret", created.path("object").asText());
+        assertEquals("victim-key", created.path("name").asText());
+        assertTrue(created.path("createTime").asLong() > 0);
+        assertFalse(created.toString().contains(value), "the value is never returned");
+        assertEquals(409, assertThrows(SluiceClient.ApiException.class, () -> victim.createSecret("victim-key", "x")).status);
+        JsonNode rotated = victim.rotateSecret("victim-key", value + "-2");
+        assertTrue(rotated.path("updateTime").asLong() >= rotated.path("createTime").asLong());
+        assertFalse(rotated.toString().contains(value));
+        JsonNode listed = victim.secrets();
+        assertTrue(listed.toString().contains("victim-key"));
+        assertFalse(listed.toString().contains(value), "a listing has names and times only");
+        assertFalse(attacker.secrets().toString().contains("victim-key"), "the attacker lists its own only");
+
+        String model = LocalJobs.uploadClassifier(attacker);
+        Map<String, Object> named = spec(model, Map.of("bucket", ELSEWHERE), "in", "out");
+        named.put("accessTokenName", "victim-key");
+        named.put("accessSecretName", "victim-key");
+        List<String> whileItExists = attempts(named);
+        // the store's own spellings of the victim's secret are not names at all
+        for (String storeName : List.of("sluice/" + stack.projectId + "/victim-key", "../" + stack.projectId + "/victim-key")) {
+            Map<String, Object> spelled = new HashMap<>(named);
+            spelled.put("accessTokenName", storeName);
+            spelled.put("accessSecretName", storeName);
+            assertEquals("execution.bad_secret_name", assertThrows(SluiceClient.ApiException.class,
+                    () -> attacker.startExecution(spelled)).code);
+        }
+        assertEquals(value + "-2", stack.services.secrets().read(stack.projectId, "victim-key").orElseThrow(),
+                "the attacker's rotation and deletion did not reach the victim's secret");
+        victim.deleteSecret("victim-key");
+        assertEquals(whileItExists, attempts(named), "an existing name of another project answers as a missing one");
+        assertTrue(whileItExists.get(0).startsWith("400 execution.secret_not_found "), whileItExists.get(0));
+        assertTrue(whileItExists.get(1).startsWith("404 secret.not_found "), whileItExists.get(1));
+        assertTrue(whileItExists.get(2).startsWith("404 secret.not_found "), whileItExists.get(2));
+    }
+
+    /** The attacker's answers naming victim-key: an execution, a rotation, a deletion ("status code message"). */
+    List<String> attempts(Map<String, Object> execution) {
+        List<String> answers = new java.util.ArrayList<>();
+        for (Runnable r : List.<Runnable>of(() -> attacker.startExecution(execution),
+                () -> attacker.rotateSecret("victim-key", "attacker-value"), () -> attacker.deleteSecret("victim-key"))) {
+            SluiceClient.ApiException e = assertThrows(SluiceClient.ApiException.class, r::run);
+            answers.add(e.status + " " + e.code + " " + e.getMessage());
+        }
+        return answers;
     }
 
     static Map<String, Object> spec(String model, Map<String, String> buckets, String source, String destination) {

@@ -300,6 +300,27 @@ public final class SluiceClient {
         return delete("/batch/webhooks/" + id);
     }
 
+    // ---- secrets ----------------------------------------------------------------------------------------------
+
+    /** Stores a secret of the project (an access key an execution names); the value is never returned. */
+    public JsonNode createSecret(String name, String value) {
+        return post("/secrets", Map.of("name", name, "value", value));
+    }
+
+    /** The project's secrets: names and times, never values. */
+    public JsonNode secrets() {
+        return get("/secrets");
+    }
+
+    /** Gives the secret a new value (executions read it when their next task runs). */
+    public JsonNode rotateSecret(String name, String value) {
+        return put("/secrets/" + name, Map.of("value", value));
+    }
+
+    public JsonNode deleteSecret(String name) {
+        return delete("/secrets/" + name);
+    }
+
     // ---- jobs -------------------------------------------------------------------------------------------------
 
     public JsonNode createJob(String name, String datasetId, String modelId, String webhookId, Integer batchSize) {

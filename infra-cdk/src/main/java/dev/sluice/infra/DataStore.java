@@ -53,6 +53,27 @@ final class DataStore extends Construct {
                 .build();
     }
 
+    /**
+     * The data bucket's policy (issue 20, item 2): every object and listing action is denied to any principal but the
+     * given roles (the functions' and the GPU workers'), whatever an IAM policy elsewhere in the account grants, so no
+     * user's access key reaches another project's datasets, models or results. Presigned upload and download URLs are
+     * signed by the api function's role, so they still work. Bucket-level administration (the policy itself) is left
+     * to the account's administrators. {@code aws:PrincipalArn} is the role's ARN for its sessions (IAM global
+     * condition keys).
+     */
+    void onlyFor(List<software.amazon.awscdk.services.iam.IRole> roles) {
+        bucket.addToResourcePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .sid("OnlySluiceRoles")
+                .effect(software.amazon.awscdk.services.iam.Effect.DENY)
+                .principals(List.of(new software.amazon.awscdk.services.iam.AnyPrincipal()))
+                .actions(List.of("s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:ListBucket*",
+                        "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload", "s3:RestoreObject"))
+                .resources(List.of(bucket.getBucketArn(), bucket.arnForObjects("*")))
+                .conditions(java.util.Map.of("ArnNotEquals", java.util.Map.of("aws:PrincipalArn",
+                        roles.stream().map(software.amazon.awscdk.services.iam.IRole::getRoleArn).toList())))
+                .build());
+    }
+
     private Table table(String id, String partitionKey, String sortKey, String ttlAttribute) {
         Table.Builder b = Table.Builder.create(this, id)
                 .partitionKey(Attribute.builder().name(partitionKey).type(AttributeType.STRING).build())

@@ -82,16 +82,7 @@ final class Functions extends Construct {
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
         executionBuckets(settings.executionBuckets(), fanout, inference);
         itemBuckets(settings.itemBuckets(), inference);
-        // executions that name stored secrets (an access key for the users' buckets): only secrets named sluice/…
-        for (Alias fn : List.of(api, fanout, inference)) {
-            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
-                    .actions(List.of("secretsmanager:GetSecretValue"))
-                    .resources(List.of(software.amazon.awscdk.Stack.of(this).formatArn(
-                            software.amazon.awscdk.ArnComponents.builder().service("secretsmanager").resource("secret")
-                                    .resourceName("sluice/*")
-                                    .arnFormat(software.amazon.awscdk.ArnFormat.COLON_RESOURCE_NAME).build())))
-                    .build());
-        }
+        secrets(api, fanout, inference);
         // it drains the DLQs (finding each from its queue's redrive policy) and accounts what they held
         queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
         List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)
@@ -99,6 +90,39 @@ final class Functions extends Construct {
         Rule.Builder.create(this, "EveryMinute").schedule(Schedule.rate(Duration.minutes(1)))
                 .description("Sluice scheduler: time out, finish and fail jobs; account dead letters")
                 .targets(List.of(new LambdaFunction(scheduler))).build();
+    }
+
+    /** The roles the functions run with: the only principals the data bucket's policy lets in. */
+    List<software.amazon.awscdk.services.iam.IRole> roles() {
+        return List.of(api, fanout, inference, delivery, scheduler).stream().map(Alias::getRole).toList();
+    }
+
+    /**
+     * Projects' stored secrets (issue 20, item 1): the API creates, rotates, lists and deletes them, fan-out and
+     * inference read them (executions' access keys). Every grant is limited to secrets named {@code sluice/*}
+     * (SecretStore.PREFIX) and, but for ListSecrets (no resource-level permissions), to secrets tagged
+     * {@code sluice:project}: CreateSecret must carry the tag. Which project's prefix a request reaches is decided in
+     * code from the caller's API key (SecretStore.storedName), not by IAM: the functions serve every project.
+     */
+    private void secrets(Alias api, Alias fanout, Alias inference) {
+        String arn = software.amazon.awscdk.Stack.of(this).formatArn(software.amazon.awscdk.ArnComponents.builder()
+                .service("secretsmanager").resource("secret").resourceName(dev.sluice.core.port.SecretStore.PREFIX + "*")
+                .arnFormat(software.amazon.awscdk.ArnFormat.COLON_RESOURCE_NAME).build());
+        String tag = dev.sluice.aws.SecretsManagerStore.PROJECT_TAG;
+        Map<String, Object> tagged = Map.of("Null", Map.of("secretsmanager:ResourceTag/" + tag, "false"));
+        for (Alias fn : List.of(api, fanout, inference)) {
+            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .actions(List.of("secretsmanager:GetSecretValue")).resources(List.of(arn)).conditions(tagged).build());
+        }
+        api.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"))
+                .resources(List.of(arn)).conditions(tagged).build());
+        api.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("secretsmanager:CreateSecret", "secretsmanager:TagResource"))
+                .resources(List.of(arn))
+                .conditions(Map.of("Null", Map.of("aws:RequestTag/" + tag, "false"))).build());
+        api.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("secretsmanager:ListSecrets")).resources(List.of("*")).build());
     }
 
     /**

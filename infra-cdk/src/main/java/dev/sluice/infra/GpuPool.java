@@ -35,6 +35,8 @@ import java.util.Map;
  */
 final class GpuPool extends Construct {
     final Ec2Service service;
+    /** The role the workers run with (the data bucket's policy lets it in). */
+    final software.amazon.awscdk.services.iam.IRole taskRole;
 
     GpuPool(Construct scope, String id, SluiceStack.Settings settings, DataStore data, WorkQueues queues,
             Map<String, String> environment, Observability observability) {
@@ -51,6 +53,7 @@ final class GpuPool extends Construct {
         cluster.addAsgCapacityProvider(capacity);
 
         Ec2TaskDefinition task = Ec2TaskDefinition.Builder.create(this, "Task").build();
+        taskRole = task.getTaskRole();
         ContainerImage image = settings.gpuWorkerImage() != null ? registryImage(settings.gpuWorkerImage())
                 : ContainerImage.fromAsset(settings.repositoryRoot().toString(), AssetImageProps.builder()
                 .file("functions/gpu-worker/Dockerfile")

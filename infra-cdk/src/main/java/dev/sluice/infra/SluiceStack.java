@@ -7,6 +7,7 @@ import software.constructs.Construct;
 import software.constructs.Node;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** The whole system: data, queues, functions, the HTTP API, the GPU pool and its alarms. */
 public final class SluiceStack extends Stack {
@@ -62,9 +63,11 @@ public final class SluiceStack extends Stack {
         Observability observability = new Observability(this, "Observability", settings);
         observability.alarmOnDeadLetters(queues);
         observability.alarmOnErrors(functions);
+        List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
         if (settings.gpuPool()) {
-            new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability);
+            roles.add(new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability).taskRole);
         }
+        data.onlyFor(roles);
         CfnOutput.Builder.create(this, "ApiUrl").value(api.url()).description("the Sluice API").build();
         CfnOutput.Builder.create(this, "DataBucketName").value(data.bucket.getBucketName()).build();
     }

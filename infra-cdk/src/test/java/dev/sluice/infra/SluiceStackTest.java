@@ -192,6 +192,90 @@ class SluiceStackTest {
         }
     }
 
+    /** Each role's policy statements, as the template holds them. */
+    static Map<String, List<Map<String, Object>>> statementsByRole() {
+        Map<String, List<Map<String, Object>>> byRole = new java.util.HashMap<>();
+        for (var policy : resources("AWS::IAM::Policy").values()) {
+            var p = props(policy);
+            for (Object role : (List<?>) p.get("Roles")) {
+                byRole.computeIfAbsent(refOf(role), k -> new java.util.ArrayList<>())
+                        .addAll((List<Map<String, Object>>) at(p, "PolicyDocument", "Statement"));
+            }
+        }
+        return byRole;
+    }
+
+    static List<String> actions(Map<String, Object> statement) {
+        Object a = statement.get("Action");
+        return a instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of(a.toString());
+    }
+
+    @Test
+    void secrets_onlyUnderTheSluicePrefix_taggedByProject_andOnlyTheApiWritesThem() {
+        var byRole = statementsByRole();
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        int checked = 0;
+        for (var f : functions) {
+            boolean api = f.getKey().startsWith("FunctionsApi");
+            var statements = byRole.getOrDefault(refOf(props(f.getValue()).get("Role")), List.of());
+            java.util.Set<String> granted = new java.util.TreeSet<>();
+            for (var st : statements) {
+                for (String action : actions(st)) {
+                    if (!action.startsWith("secretsmanager:")) {
+                        continue;
+                    }
+                    granted.add(action);
+                    checked++;
+                    if (action.equals("secretsmanager:ListSecrets")) {
+                        continue; // no resource-level permissions: the code filters by prefix and tag
+                    }
+                    assertTrue(String.valueOf(st.get("Resource")).contains(":secret:sluice/*"), f.getKey() + " " + st);
+                    String condition = String.valueOf(st.get("Condition"));
+                    assertTrue(condition.contains("Null") && (condition.contains("secretsmanager:ResourceTag/sluice:project")
+                            || condition.contains("aws:RequestTag/sluice:project")), f.getKey() + " " + st);
+                    if (action.equals("secretsmanager:CreateSecret")) {
+                        assertTrue(condition.contains("aws:RequestTag/sluice:project=false"), st.toString());
+                    }
+                }
+            }
+            if (api) {
+                assertEquals(java.util.Set.of("secretsmanager:CreateSecret", "secretsmanager:TagResource",
+                        "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:GetSecretValue",
+                        "secretsmanager:ListSecrets"), granted, f.getKey());
+            } else {
+                assertFalse(granted.stream().anyMatch(a -> !a.equals("secretsmanager:GetSecretValue")),
+                        f.getKey() + " only reads secrets: " + granted);
+            }
+        }
+        assertTrue(checked > 0);
+    }
+
+    @Test
+    void dataBucket_deniesObjectAccessToEveryPrincipalButTheFunctionsAndGpuWorkersRoles() {
+        var policies = resources("AWS::S3::BucketPolicy").values().stream().toList();
+        assertEquals(1, policies.size());
+        Map<String, Object> deny = ((List<Map<String, Object>>) at(props(policies.get(0)), "PolicyDocument", "Statement"))
+                .stream().filter(st -> "OnlySluiceRoles".equals(st.get("Sid"))).findFirst().orElseThrow();
+        assertEquals("Deny", deny.get("Effect"));
+        assertEquals(Map.of("AWS", "*"), deny.get("Principal"));
+        assertTrue(actions(deny).containsAll(List.of("s3:GetObject*", "s3:PutObject*", "s3:ListBucket*",
+                "s3:DeleteObject*")), deny.toString());
+        String bucket = resources("AWS::S3::Bucket").keySet().stream().filter(k -> k.startsWith("DataBucket"))
+                .findFirst().orElseThrow();
+        assertTrue(String.valueOf(deny.get("Resource")).contains(bucket) && String.valueOf(deny.get("Resource"))
+                .contains("/*"), "the bucket and its objects: " + deny.get("Resource"));
+        List<?> allowed = (List<?>) at(deny, "Condition", "ArnNotEquals", "aws:PrincipalArn");
+        java.util.Set<String> roles = new java.util.HashSet<>();
+        allowed.forEach(r -> roles.add(refOf(r)));
+        java.util.Set<String> expected = new java.util.HashSet<>();
+        resources("AWS::Lambda::Function").values().stream().filter(f -> "java21".equals(props(f).get("Runtime")))
+                .forEach(f -> expected.add(refOf(props(f).get("Role"))));
+        resources("AWS::ECS::TaskDefinition").values().forEach(t -> expected.add(refOf(props(t).get("TaskRoleArn"))));
+        assertEquals(6, expected.size(), "five functions and the GPU workers: " + expected);
+        assertEquals(expected, roles);
+    }
+
     @Test
     void functions_areJava21_withSnapStart_invokedThroughTheirPublishedAlias() {
         var functions = resources("AWS::Lambda::Function").entrySet().stream()

@@ -147,6 +147,11 @@ public final class Components {
         });
     }
 
+    /** The API's secrets: a project's own, values write-only. */
+    public dev.sluice.core.secret.SecretService secretService() {
+        return part("secretService", () -> new dev.sluice.core.secret.SecretService(secrets(), clock));
+    }
+
     /** Every user-given URL (items, webhook endpoints) passes this before a request goes out. */
     public OutboundGuard guard() {
         return part("guard", () -> {

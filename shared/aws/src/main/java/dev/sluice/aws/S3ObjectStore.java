@@ -34,7 +34,7 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public UploadUrl presignPut(String key, String contentType, Duration ttl) {
         var presigned = presigner.presignPutObject(b -> b.signatureDuration(ttl)
-                .putObjectRequest(p -> p.bucket(bucket).key(key).contentType(contentType)));
+                .putObjectRequest(p -> p.bucket(bucket).key(key).contentType(contentType).ifNoneMatch("*")));
         Map<String, String> headers = new HashMap<>();
         presigned.signedHeaders().forEach((name, values) -> {
             if (!name.equalsIgnoreCase("host")) {
@@ -92,6 +92,20 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public byte[] read(String key) {
         return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+    }
+
+    @Override
+    public byte[] read(String key, String ifMatchEtag) {
+        try {
+            return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key).ifMatch(ifMatchEtag)).asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw new ObjectChangedException(key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 404) {
+                throw new ObjectChangedException(key);
+            }
+            throw e;
+        }
     }
 
     @Override

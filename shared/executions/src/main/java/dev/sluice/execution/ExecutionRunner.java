@@ -343,6 +343,8 @@ public final class ExecutionRunner {
     private Map<String, float[][]> runModel(Model model, float[][] rows, int features) {
         try {
             return tabular.run(model, rows);
+        } catch (dev.sluice.core.port.ObjectStore.ObjectChangedException ex) {
+            throw new FileProblem(dev.sluice.core.model.ModelService.CHANGED, ModelService.changedMessage(model));
         } catch (RuntimeException ex) {
             throw new FileProblem("execution.model_failed", "the model did not run on the rows (" + features
                     + " feature columns): " + ex.getMessage());

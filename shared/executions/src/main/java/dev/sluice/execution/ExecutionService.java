@@ -14,6 +14,7 @@ import dev.sluice.core.pipeline.Envelope;
 import dev.sluice.core.pipeline.ExecutionTask;
 import dev.sluice.core.pipeline.ExecutionTasks;
 import dev.sluice.core.port.SecretStore;
+import dev.sluice.core.secret.SecretService;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -52,7 +53,8 @@ public final class ExecutionService implements ExecutionTasks {
 
     /**
      * @param buckets the buckets executions may reach with the functions' own role (never the data bucket); an
-     *                execution naming stored credentials reaches what those credentials reach
+     *                execution naming stored credentials reaches what those credentials reach but the data bucket,
+     *                which every list, read and write refuses whatever the credentials ({@link DataBucketGuard})
      */
     public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
                             BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets,
@@ -61,7 +63,7 @@ public final class ExecutionService implements ExecutionTasks {
         this.buckets = buckets;
         this.store = store;
         this.models = models;
-        this.folders = folders;
+        this.folders = new DataBucketGuard(folders, buckets.dataBucket());
         this.files = files;
         this.queue = queue;
         this.clock = clock;
@@ -110,12 +112,11 @@ public final class ExecutionService implements ExecutionTasks {
             Validation.check(r.accessTokenName() != null && r.accessSecretName() != null, "execution.bad_secret_name",
                     "give both accessTokenName and accessSecretName (the secrets holding an access key id and its"
                             + " secret access key), or neither");
-            secretName(r.accessTokenName(), "accessTokenName");
-            secretName(r.accessSecretName(), "accessSecretName");
-        } else {
-            checkBucket(source, "sourceFolder");
-            checkBucket(destination, "destinationFolder");
+            secretName(projectId, r.accessTokenName(), "accessTokenName");
+            secretName(projectId, r.accessSecretName(), "accessSecretName");
         }
+        checkBucket(source, "sourceFolder", r.accessTokenName() != null);
+        checkBucket(destination, "destinationFolder", r.accessTokenName() != null);
         long now = clock.nowMillis();
         Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
                 FileType.parse(r.inputFileType(), "inputFileType"), FileType.parse(r.outputFileType(), "outputFileType"),
@@ -128,19 +129,15 @@ public final class ExecutionService implements ExecutionTasks {
     }
 
     /**
-     * An S3 folder reached with the functions' own role must be in a bucket the operator allows, never the service's
-     * data bucket (it holds every project's datasets, models and results).
+     * An S3 folder is never in the service's data bucket (it holds every project's datasets, models and results),
+     * whatever the credentials; reached with the functions' own role it must be in a bucket the operator allows.
      */
-    private void checkBucket(Folder folder, String field) {
-        if (!folder.isLocal() && !buckets.allows(folder.bucket())) {
-            throw SluiceException.invalid("execution.bucket_refused", field + ": " + refusal(folder));
+    private void checkBucket(Folder folder, String field, boolean ownCredentials) {
+        if (!folder.isLocal() && (folder.bucket().equals(buckets.dataBucket())
+                || !ownCredentials && !buckets.allows(folder.bucket()))) {
+            throw SluiceException.invalid("execution.bucket_refused", field + ": "
+                    + DataBucketGuard.refusal(folder.bucket()));
         }
-    }
-
-    private static String refusal(Folder folder) {
-        return "bucket " + folder.bucket() + " is not one executions may reach with the service's role; the operator"
-                + " allows buckets by name (SLUICE_EXECUTION_BUCKETS; CDK executionBuckets, SAM ExecutionBuckets), or name"
-                + " stored credentials of your own (accessTokenName, accessSecretName)";
     }
 
     private static long seconds(Long value, String field) {
@@ -151,17 +148,17 @@ public final class ExecutionService implements ExecutionTasks {
     }
 
     /**
-     * Names of stored secrets only: a value that looks like an AWS key is refused, so it is never stored; the name must
-     * start with {@link SecretStore#PREFIX} (the functions may read those secrets and no others), and exist.
+     * Names of the project's stored secrets only (POST /secrets): a value that looks like an AWS key is refused, so it
+     * is never stored in the execution; the name must exist in the calling project. Another project's name answers
+     * exactly like a name that does not exist (the lookup never leaves the project's prefix).
      */
-    private void secretName(String name, String field) {
-        Validation.check(name.matches("[A-Za-z0-9/_+=.@-]{1,512}") && !name.matches("(AKIA|ASIA)[A-Z0-9]{16}"),
+    private void secretName(String projectId, String name, String field) {
+        Validation.check(!name.matches("(AKIA|ASIA)[A-Z0-9]{16}"),
                 "execution.bad_secret_name", field + " must be the name of a stored secret, never its value");
-        Validation.check(name.startsWith(SecretStore.PREFIX), "execution.bad_secret_name", field + ": the functions"
-                + " may read only secrets whose names start with \"" + SecretStore.PREFIX + "\"; store it as "
-                + SecretStore.PREFIX + name);
-        Validation.check(secrets.read(name).isPresent(), "execution.secret_not_found", field + ": there is no stored"
-                + " secret named " + name);
+        Validation.check(SecretService.validName(name), "execution.bad_secret_name", field + " must be the name of"
+                + " one of this project's secrets (1-128 letters, digits and _+=.@-; create it with POST secrets)");
+        Validation.check(secrets.read(projectId, name).isPresent(), "execution.secret_not_found", field + ": this"
+                + " project has no secret named " + name + "; create it with POST secrets");
     }
 
     /**
@@ -170,19 +167,21 @@ public final class ExecutionService implements ExecutionTasks {
      */
     FolderStore folders(Execution e) {
         String tokenName = e.spec().accessTokenName();
-        if (tokenName == null) {
-            // checked at start too; again here, so a bucket the operator no longer allows is not reached
-            for (Folder f : List.of(e.spec().source(), e.spec().destination())) {
-                if (!f.isLocal() && !buckets.allows(f.bucket())) {
-                    throw new FileProblem("execution.bucket_refused", refusal(f));
-                }
+        // checked at start too; again here whatever the credentials, so the data bucket and a bucket the operator no
+        // longer allows are not reached by an execution stored before a check existed (and the guard checks each call)
+        for (Folder f : List.of(e.spec().source(), e.spec().destination())) {
+            DataBucketGuard.check(f, buckets.dataBucket());
+            if (tokenName == null && !f.isLocal() && !buckets.allows(f.bucket())) {
+                throw new FileProblem("execution.bucket_refused", DataBucketGuard.refusal(f.bucket()));
             }
+        }
+        if (tokenName == null) {
             return folders;
         }
-        String key = secrets.read(tokenName).orElseThrow(() -> new FileProblem("execution.secret_not_found",
-                "the stored secret " + tokenName + " (accessTokenName) no longer exists"));
-        String secret = secrets.read(e.spec().accessSecretName()).orElseThrow(() -> new FileProblem(
-                "execution.secret_not_found", "the stored secret " + e.spec().accessSecretName()
+        String key = secrets.read(e.projectId(), tokenName).orElseThrow(() -> new FileProblem(
+                "execution.secret_not_found", "the project's secret " + tokenName + " (accessTokenName) no longer exists"));
+        String secret = secrets.read(e.projectId(), e.spec().accessSecretName()).orElseThrow(() -> new FileProblem(
+                "execution.secret_not_found", "the project's secret " + e.spec().accessSecretName()
                 + " (accessSecretName) no longer exists"));
         return folders.withCredentials(key.strip(), secret.strip());
     }

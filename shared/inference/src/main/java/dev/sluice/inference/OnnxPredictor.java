@@ -103,7 +103,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                     return new Output(input.index(), Map.of("objects", detector.decode(out[0], ratio, model.labels())),
                             null, null, preMs, (System.nanoTime() - t) / 1e6);
                 } catch (OrtException | RuntimeException e) {
-                    return new Output(input.index(), null, PREDICT, "predict.failed: " + e.getMessage(), preMs,
+                    return new Output(input.index(), null, PREDICT, failure(model, e), preMs,
                             (System.nanoTime() - t) / 1e6);
                 }
             }));
@@ -227,7 +227,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                     predictions[ok.get(j)] = wrong != null ? new ItemProblem(wrong) : topK(logits[j], model);
                 }
             } catch (OrtException | RuntimeException e) {
-                predictError = "predict.failed: " + e.getMessage();
+                predictError = failure(model, e);
                 LOG.warning("prediction failed for model " + model.id() + ": " + e);
             }
             predictMsEach = (System.nanoTime() - start) / 1e6 / ok.size();
@@ -328,6 +328,16 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                     + " of numbers (" + value.getClass().getSimpleName() + ")");
         }
         return rows;
+    }
+
+    /**
+     * An item's reason when the model did not run: {@code model.changed} when its file is no longer the one validated
+     * (the loader reads it with If-Match on the validated ETag), else {@code predict.failed} with the cause.
+     */
+    private static String failure(Model model, Exception e) {
+        return e instanceof dev.sluice.core.port.ObjectStore.ObjectChangedException
+                ? dev.sluice.core.model.ModelService.CHANGED + ": " + dev.sluice.core.model.ModelService.changedMessage(model)
+                : "predict.failed: " + e.getMessage();
     }
 
     OrtSession session(Model model) throws OrtException {

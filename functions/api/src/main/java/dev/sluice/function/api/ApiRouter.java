@@ -10,6 +10,7 @@ import dev.sluice.core.deployment.DeploymentService;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.LogQuery;
 import dev.sluice.core.model.ModelService;
+import dev.sluice.core.secret.SecretService;
 import dev.sluice.core.webhook.WebhookService;
 import dev.sluice.execution.ExecutionService;
 
@@ -164,7 +165,11 @@ public final class ApiRouter {
                 .post("/executions", c -> created(s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
-                .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())));
+                .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())))
+                .get("/secrets", c -> ok(s.secrets.list(c.project())))
+                .post("/secrets", c -> created(s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))
+                .put("/secrets/{secretName}", c -> ok(s.secrets.rotate(c.project(), c.id(), c.body(SecretService.RotateRequest.class))))
+                .delete("/secrets/{secretName}", c -> deleted(c, () -> s.secrets.delete(c.project(), c.id())));
     }
 
     public Response handle(Request request) {

@@ -8,6 +8,7 @@ import dev.sluice.core.deployment.DeploymentService;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.model.ModelService;
+import dev.sluice.core.secret.SecretService;
 import dev.sluice.core.webhook.WebhookService;
 import dev.sluice.execution.ExecutionService;
 
@@ -25,10 +26,11 @@ public final class ApiServices {
     public final ExecutionService executions;
     public final DeadLetterService deadLetters;
     public final JobStore jobStore;
+    public final SecretService secrets;
 
     public ApiServices(ApiKeys apiKeys, DatasetService datasets, ModelService models, DeploymentService deployments,
                        WebhookService webhooks, JobService jobs, ExecutionService executions,
-                       DeadLetterService deadLetters, JobStore jobStore) {
+                       DeadLetterService deadLetters, JobStore jobStore, SecretService secrets) {
         this.apiKeys = apiKeys;
         this.datasets = datasets;
         this.models = models;
@@ -38,11 +40,12 @@ public final class ApiServices {
         this.executions = executions;
         this.deadLetters = deadLetters;
         this.jobStore = jobStore;
+        this.secrets = secrets;
     }
 
     /** The API's services, made by (or shared with whoever already asked) c. */
     public static ApiServices of(Components c) {
         return new ApiServices(c.apiKeys(), c.datasets(), c.models(), c.deployments(), c.webhooks(), c.jobs(),
-                c.executions(), c.deadLetters(), c.jobStore());
+                c.executions(), c.deadLetters(), c.jobStore(), c.secretService());
     }
 }

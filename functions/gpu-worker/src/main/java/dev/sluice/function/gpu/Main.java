@@ -33,7 +33,7 @@ public final class Main {
         Components components = new Components(DynamoDbClient.create(), sqs, S3Client.create(), null, config,
                 Tunables.fromEnv(env), Clock.SYSTEM);
         var objects = components.objects();
-        OnnxPredictor predictor = new OnnxPredictor(m -> objects.read(m.objectKey()),
+        OnnxPredictor predictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()),
                 Runtime.getRuntime().availableProcessors(), true);
         GpuWorker.Settings d = GpuWorker.Settings.DEFAULTS;
         GpuWorker worker = new GpuWorker(sqs, config.inferenceGpuQueueUrl(), components.batchProcessor(predictor, true),

@@ -27,7 +27,7 @@ public class InferenceWiring {
     @Singleton
     OnnxPredictor predictor(Components components) {
         var objects = components.objects();
-        return new OnnxPredictor(m -> objects.read(m.objectKey()), Runtime.getRuntime().availableProcessors());
+        return new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()), Runtime.getRuntime().availableProcessors());
     }
 
     @Produces

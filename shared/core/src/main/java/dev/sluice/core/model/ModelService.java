@@ -16,6 +16,8 @@ import java.util.Optional;
 /** Models: created with a presigned upload URL for the ONNX file; Ready once the file is there. */
 public final class ModelService {
     public static final long MAX_MODEL_BYTES = 200L * 1024 * 1024;
+    /** The code of an item, row or file whose model's file is not the one validated (its ETag, the build, differs). */
+    public static final String CHANGED = "model.changed";
     private static final Duration UPLOAD_URL_TTL = Duration.ofMinutes(60);
 
     private final Catalog catalog;
@@ -120,9 +122,22 @@ public final class ModelService {
                 + " it has " + labels.size() + " labels; create the model again with one label per class";
     }
 
-    /** Deletes the model and its ONNX file's record; jobs that already run keep the model their workers loaded. */
+    /** What {@link #CHANGED} says of a model. */
+    public static String changedMessage(Model model) {
+        return "model " + model.id() + "'s file is no longer the build " + model.status().checksum()
+                + " that was validated; create the model again to run another file";
+    }
+
+    /**
+     * Deletes the model and its ONNX file's record; jobs that already run keep the model their workers loaded. A model
+     * deleted before its file arrived gets an empty file at its key, so its upload URL (single-use, If-None-Match)
+     * can no longer store anything.
+     */
     public void delete(String projectId, String id) {
-        get(projectId, id);
+        Model model = get(projectId, id);
+        if (objects.head(model.objectKey()).isEmpty()) {
+            objects.put(model.objectKey(), new byte[0], "application/octet-stream");
+        }
         catalog.delete(projectId, id);
     }
 

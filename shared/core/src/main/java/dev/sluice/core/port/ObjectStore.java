@@ -14,6 +14,12 @@ public interface ObjectStore {
     record ObjectInfo(long sizeBytes, String etag) {
     }
 
+    /**
+     * A URL that uploads the object once: the PUT carries a signed {@code If-None-Match: *} (S3 conditional writes),
+     * so it fails with 412 when an object of that key exists (a second upload, an upload after validation or after a
+     * delete left its tombstone). S3 has no content-length range for a presigned PUT: sizes are checked when the object
+     * is validated.
+     */
     UploadUrl presignPut(String key, String contentType, Duration ttl);
 
     /** A URL that reads the object without credentials until it expires. */
@@ -28,6 +34,12 @@ public interface ObjectStore {
     InputStream open(String key, long fromOffset, String ifMatchEtag);
 
     byte[] read(String key);
+
+    /**
+     * The whole object, only while its ETag is the given one (GetObject with If-Match); throws
+     * {@link ObjectChangedException} when it changed or is gone.
+     */
+    byte[] read(String key, String ifMatchEtag);
 
     void put(String key, byte[] bytes, String contentType);
 

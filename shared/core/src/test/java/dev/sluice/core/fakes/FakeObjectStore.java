@@ -76,6 +76,15 @@ public final class FakeObjectStore implements ObjectStore {
     }
 
     @Override
+    public synchronized byte[] read(String key, String ifMatchEtag) {
+        Stored s = objects.get(key);
+        if (s == null || !s.etag.equals(ifMatchEtag)) {
+            throw new ObjectChangedException(key);
+        }
+        return s.bytes.clone();
+    }
+
+    @Override
     public synchronized void put(String key, byte[] bytes, String contentType) {
         objects.put(key, new Stored(bytes.clone(), contentType, "\"etag-" + ++versions + "\""));
         puts.add(key);

@@ -12,7 +12,6 @@ import dev.sluice.execution.FileType;
 import dev.sluice.execution.Folder;
 
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,6 +23,7 @@ public final class FakeExecutions {
     public final FakeCore core;
     public final FakeExecutionStore executions = new FakeExecutionStore();
     public final FakeFolderStore folders = new FakeFolderStore();
+    public final dev.sluice.core.fakes.FakeSecretStore secrets = new dev.sluice.core.fakes.FakeSecretStore();
 
     public FakeExecutions() {
         this(new FakeCore());
@@ -37,7 +37,7 @@ public final class FakeExecutions {
     /** Executions may reach {@link FakeCore#USER_BUCKET} with the functions' own role, never the data bucket. */
     public ExecutionService service() {
         return new ExecutionService(executions, new ModelService(core.catalog, core.objects, core.clock), folders,
-                new FileList(core.objects), core.queue, core.clock, false, name -> Optional.empty(),
+                new FileList(core.objects), core.queue, core.clock, false, secrets,
                 new AllowedBuckets(Set.of(FakeCore.USER_BUCKET), FakeCore.DATA_BUCKET));
     }
 
