@@ -96,7 +96,10 @@ class TenantIsolationTest {
 
     /** Runs a job of the attacker over the items; returns line index → error code (absent: predicted). */
     Map<Long, String> attackerJob(List<String> urls) throws Exception {
-        String model = LocalJobs.uploadClassifier(attacker);
+        return attackerJob(LocalJobs.uploadClassifier(attacker), urls);
+    }
+
+    Map<Long, String> attackerJob(String model, List<String> urls) throws Exception {
         String datasetId = dataset(attacker, "attack-" + System.nanoTime(), urls).get("id").asText();
         String jobId = attacker.createJob("attack", datasetId, model, null, 32).get("id").asText();
         JsonNode done = attacker.waitUntilDone(jobId, Duration.ofMillis(200), Duration.ofSeconds(120), j -> { });
@@ -166,6 +169,41 @@ class TenantIsolationTest {
         }
         // the victim's dataset is untouched
         assertEquals("Ready", victim.dataset(victimDataset).path("status").path("overview").asText());
+    }
+
+    /**
+     * Issue 20, item 5: what runs is what was validated. An upload URL stores one file (a second upload, and an upload
+     * after the model was deleted, are refused); a file replaced behind the service's back (any S3 writer) is not run:
+     * workers load the model with If-Match on the validated ETag and fail its items {@code model.changed}.
+     */
+    @Test
+    void models_uploadUrlsAreSingleUse_refusedAfterDelete_andWorkersRunOnlyTheValidatedFile() throws Exception {
+        byte[] classifier = Samples.bytes(Samples.classifier());
+        JsonNode created = attacker.createModel("pinned", Samples.imagenetLabels());
+        JsonNode url = created.path("status").path("source").path("uploadUrl");
+        assertTrue(url.path("headers").toString().toLowerCase(java.util.Locale.ROOT).contains("\"if-none-match\":\"*\""),
+                "the URL's signed headers make the PUT conditional: " + url);
+        attacker.upload(url, classifier);
+        String id = created.get("id").asText();
+        JsonNode ready = attacker.waitFor(() -> attacker.model(id), Duration.ofMinutes(5), "Uploading");
+        assertEquals("Ready", ready.path("status").path("overview").asText());
+        String build = ready.path("status").path("checksum").asText();
+        byte[] other = java.util.Arrays.copyOf(classifier, classifier.length / 2); // not the validated file
+        SluiceClient.ApiException second = assertThrows(SluiceClient.ApiException.class, () -> attacker.upload(url, other));
+        assertEquals(412, second.status, "a second upload through the same URL is refused");
+        assertEquals(build, attacker.model(id).path("status").path("checksum").asText());
+
+        JsonNode deleted = attacker.createModel("deleted-before-upload", Samples.imagenetLabels());
+        attacker.deleteModel(deleted.get("id").asText());
+        assertEquals(412, assertThrows(SluiceClient.ApiException.class, () -> attacker.upload(
+                deleted.path("status").path("source").path("uploadUrl"), classifier)).status,
+                "a deleted model's URL stores nothing");
+
+        // the file replaced by a writer that bypasses the URL: no item runs on it
+        String key = dev.sluice.core.ObjectKeys.model(ATTACKER, id);
+        stack.clients.s3().putObject(b -> b.bucket(dataBucket).key(key), RequestBody.fromBytes(other));
+        Map<Long, String> codes = attackerJob(id, List.of("s3://" + PHOTOS + "/goldfish.jpg"));
+        assertEquals(Map.of(0L, "model.changed"), codes);
     }
 
     static Map<String, Object> withOwnCredentials(Map<String, Object> spec) {
