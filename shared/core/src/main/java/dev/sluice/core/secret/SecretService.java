@@ -90,12 +90,12 @@ public final class SecretService {
     }
 
     /**
-     * Whether the text is a valid secret name (see {@link #NAME_RULE}); a name ending in a hyphen and six characters is
-     * refused, as Secrets Manager may read it as a partial ARN ("Do not end your secret name with a hyphen followed by
-     * six characters", CreateSecret's Name in the Secrets Manager API reference).
+     * Whether the text is a valid secret name (see {@link #NAME_RULE}). Secrets Manager advises against names ending
+     * in a hyphen and six characters (a partial ARN's suffix); such a name could only resolve to a secret of the same
+     * project's prefix, so it is allowed.
      */
     public static boolean validName(String name) {
-        return name != null && name.matches(NAME_RULE) && !name.matches(".*-[A-Za-z0-9_+=.@]{6}");
+        return name != null && name.matches(NAME_RULE);
     }
 
     private Secret info(String projectId, String name) {
@@ -108,8 +108,7 @@ public final class SecretService {
     }
 
     private static void name(String name) {
-        Validation.check(validName(name), "secret.bad_name", "a secret's name is 1-128 letters, digits and _+=.@- (not ending in a"
-                + " hyphen and six characters)");
+        Validation.check(validName(name), "secret.bad_name", "a secret's name is 1-128 letters, digits and _+=.@-");
     }
 
     private static void value(String value) {

@@ -23,7 +23,7 @@ class SecretServiceTest {
 
     @Test
     void namesThatCouldLeaveTheProjectsPrefixOrReadAsAnArn_areRefused() {
-        for (String name : List.of("", "a/b", "../proj_b/key", "sluice/proj_b/key", "key-AbC123", "x".repeat(129), "é")) {
+        for (String name : List.of("", "a/b", "../proj_b/key", "sluice/proj_b/key", "x".repeat(129), "é")) {
             assertEquals("secret.bad_name", code(() -> secrets.create("proj_a", new SecretService.CreateRequest(name, "v"))), name);
         }
         assertEquals("secret.bad_value", code(() -> secrets.create("proj_a", new SecretService.CreateRequest("k", ""))));
