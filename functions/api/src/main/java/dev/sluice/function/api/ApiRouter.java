@@ -18,7 +18,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The REST contract of ARCHITECTURE.md, v1: every path under /v1/projects/{projectId}, authenticated by
+ * The REST contract of docs/ARCHITECTURE.md, v1: every path under /v1/projects/{projectId}, authenticated by
  * {@code Authorization: Bearer <key>}. A key of one project sees 404 for every resource of another. Errors are
  * {@code {"error":{"code","message"}}}, mapped to HTTP here and nowhere else.
  *
