@@ -119,6 +119,19 @@ class OpenApiContractTest {
     }
 
     @Test
+    void theChecker_refusesWhatTheDocumentForbids() {
+        OpenApiContract c = OpenApiContract.INSTANCE;
+        assertFalse(c.problems("/components/schemas/Deployment", Json.tree("{\"id\":\"deploy_1\"}")).isEmpty(), "required fields");
+        assertFalse(c.problems("/components/schemas/DeploymentCreate",
+                Json.tree("{\"name\":\"d\",\"modelId\":\"model_1\",\"batchsize\":3}")).isEmpty(), "an unknown field");
+        assertFalse(c.problems("/components/schemas/DeploymentCreate",
+                Json.tree("{\"name\":\"d\",\"modelId\":\"model_1\",\"batchSize\":257}")).isEmpty(), "a range");
+        assertFalse(c.problems("/components/schemas/Error", Json.tree("{\"error\":{\"code\":\"Bad\",\"message\":\"m\",\"requestId\":\"req_1\"}}")).isEmpty());
+        assertEquals(List.of(), c.problems("/components/schemas/DeploymentCreate",
+                Json.tree("{\"name\":\"d\",\"modelId\":\"model_1\",\"batchSize\":256}")));
+    }
+
+    @Test
     void readmesRouteList_isTheDocumentsRoutes() throws IOException {
         Set<String> inReadme = new TreeSet<>();
         ApiRoutesTest.documented().forEach((path, methods) -> methods.forEach(m -> inReadme.add(m + " " + path)));
