@@ -156,7 +156,7 @@ def compare(doc, model, schema, where, problems):
             problems.append(f"{where}.{name}: a field of sluice.{model.__name__} the document does not have")
             continue
         tp = hints[f.name]
-        args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+        args = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(tp) is typing.Union else [tp]
         if typing.get_origin(args[0]) in (list, typing.List):
             inner = typing.get_args(args[0])[0]
             if isinstance(inner, type) and issubclass(inner, m._Base):
