@@ -135,7 +135,9 @@ class ClientContractTest {
                 () -> c.startExecution(Map.of("model", Map.of("id", "model_1"), "bucket", "b", "sourceFolder", "in",
                         "destinationFolder", "out", "inputFileType", "PARQUET")),
                 () -> c.execution("execution_1"), () -> c.executions(null, null), () -> c.cancelExecution("execution_1"),
-                () -> c.executionReport("execution_1", null));
+                () -> c.executionReport("execution_1", null),
+                () -> c.createSecret("data-key-id", "AKIAEXAMPLE"), () -> c.secrets(),
+                () -> c.rotateSecret("data-key-id", "AKIAEXAMPLE2"), () -> c.deleteSecret("data-key-id"));
         for (Runnable call : calls) {
             SluiceClient.ApiException e = org.junit.jupiter.api.Assertions.assertThrows(SluiceClient.ApiException.class, call::run);
             assertEquals("test.refused", e.code);
