@@ -21,7 +21,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The REST API v1 as {@code docs/openapi.yaml} describes it (OpenApiContractTest keeps the two equal): every path
+ * The REST API v1 of docs/ARCHITECTURE.md, as {@code docs/openapi.yaml} describes it (OpenApiContractTest keeps the two equal): every path
  * under /v1/projects/{projectId}, authenticated by {@code Authorization: Bearer <key>}. A key of one project sees 404
  * for every resource of another. Errors are {@code {"error":{"code","message","requestId"}}}, mapped to HTTP here and
  * nowhere else; every answer carries {@value #REQUEST_ID}, a 201 its {@code Location}.
