@@ -73,13 +73,18 @@ public final class ImageDecoder {
         /** Orientation applied, full-size pixels: what a caller without a model gets. */
         public static final Options DEFAULT = new Options(true, false, 0, 0);
 
-        /** The options a model's preprocess asks for ({@code applyExifOrientation}, {@code decode}). */
+        /**
+         * The options a model's preprocess asks for ({@code applyExifOrientation}, {@code decode}, the side its task
+         * resizes to).
+         *
+         * @throws IllegalArgumentException for a model that is not an image model
+         */
         public static Options of(Model model) {
-            Model.Preprocess p = model.preprocess() == null ? Model.Preprocess.IMAGENET.withDefaults()
-                    : model.preprocess().withDefaults();
-            boolean detection = model.task() == Model.Task.ObjectDetection;
-            return new Options(p.applyExifOrientation(), Model.Preprocess.DECODE_FAST.equals(p.decode()),
-                    detection ? 0 : p.resizeShortSide(), detection ? p.inputSize() : 0);
+            try {
+                return ImageTask.of(model).decoding();
+            } catch (ImageTask.NotAnImageModel e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
     }
 
@@ -242,7 +247,7 @@ public final class ImageDecoder {
                 if (!warnings.isEmpty()) {
                     throw new NotAnImageException("process.corrupt_image: " + warnings.toString().trim());
                 }
-                return toRgb(image);
+                return toRgb(image).reducedFrom(width, height);
             } finally {
                 reader.dispose();
             }
@@ -313,7 +318,7 @@ public final class ImageDecoder {
         if (image == null) {
             throw new NotAnImageException("process.corrupt_image: libjpeg-turbo could not decode this JPEG");
         }
-        return image;
+        return image.reducedFrom(frame.width(), frame.height());
     }
 
     private static boolean endsWithEoi(byte[] b) {
