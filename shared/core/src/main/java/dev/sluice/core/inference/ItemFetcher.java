@@ -73,6 +73,16 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
         this.allowLocal = allowLocal;
     }
 
+    /** The size cap of one item, in bytes. */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** The whole fetch of one item, all attempts together. */
+    public Duration deadline() {
+        return deadline;
+    }
+
     static final int ATTEMPTS = 3;
     static final long RETRY_PAUSE_MILLIS = 200;
 
