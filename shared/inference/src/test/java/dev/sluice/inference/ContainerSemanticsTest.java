@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -46,6 +47,17 @@ class ContainerSemanticsTest {
         assertEquals(80, image.width());
         int diff = ImageFormatsTest.maxDiff(ImageFormatsTest.resource("containers/" + file + ".half.rgb"), image.rgb());
         assertTrue(diff <= ImageFormatsTest.JPEG_TOLERANCE, file + ": max |difference| from Pillow's draft " + diff);
+    }
+
+    /** Why the segments are changed: without it the exact path converts the profile and refuses the MJPEG frame. */
+    @Test
+    void withoutJpegSegments_theExactPathConvertsTheProfile_andRefusesTheFrame() throws Exception {
+        byte[] tagged = ImageFormatsTest.resource("containers/jpeg_prophoto.jpg");
+        int converted = ImageFormatsTest.maxDiff(ImageFormatsTest.resource("containers/jpeg_prophoto.jpg.rgb"),
+                ImageDecoder.decodeWithImageIO(tagged).rgb());
+        assertTrue(converted > 10, "TwelveMonkeys converts ProPhoto to sRGB when given the profile: " + converted);
+        assertThrows(ImageDecoder.NotAnImageException.class, () -> ImageDecoder.decodeWithImageIO(
+                ImageFormatsTest.resource("containers/jpeg_no_dht.jpg")));
     }
 
     @Test
