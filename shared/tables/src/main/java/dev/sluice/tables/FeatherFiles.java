@@ -1,6 +1,7 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
@@ -34,7 +35,8 @@ import org.apache.arrow.vector.dictionary.DictionaryEncoder;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
-import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.TimeUnit;
@@ -76,10 +78,20 @@ final class FeatherFiles {
     private FeatherFiles() {
     }
 
-    static Table read(Path file) throws IOException {
-        try (BufferAllocator allocator = new RootAllocator();
+    /**
+     * The rows of an Arrow IPC file (Feather v2) or stream, on the budget: Arrow's buffers come from an allocator
+     * limited to the budget (off-heap), each row is charged as it is held. Every dictionary batch is applied in file
+     * order: a delta (pyarrow's {@code emit_dictionary_deltas}) appends to its dictionary, and in a stream a
+     * replacement dictionary replaces it for the batches after it; each record batch is decoded with the dictionary
+     * in force for it, as pyarrow reads them.
+     */
+    static Table read(Path file, RowBudget budget) throws IOException {
+        long arrowBytes = Math.max(0, budget.maxBytes() - budget.usedBytes());
+        try (BufferAllocator allocator = new RootAllocator(arrowBytes);
              FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-             ArrowFileReader reader = new ArrowFileReader(channel, allocator, CommonsCompressionFactory.INSTANCE)) {
+             ArrowReader reader = isFileFormat(channel)
+                     ? new EveryDictionaryFileReader(channel, allocator)
+                     : new ArrowStreamReader(channel, allocator, CommonsCompressionFactory.INSTANCE)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             Schema schema = root.getSchema();
             Set<String> index = PandasMetadata.indexColumns(schema.getCustomMetadata() == null ? null
@@ -94,8 +106,7 @@ final class FeatherFiles {
                 columns.add(new Table.Column(field.getName(), type, index.contains(field.getName())));
             }
             List<Object[]> rows = new ArrayList<>();
-            for (ArrowBlock block : reader.getRecordBlocks()) {
-                reader.loadRecordBatch(block);
+            while (reader.loadNextBatch()) {
                 int n = root.getRowCount();
                 int first = rows.size();
                 for (int r = 0; r < n; r++) {
@@ -107,15 +118,55 @@ final class FeatherFiles {
                     if (encoding == null) {
                         readColumn(vector, c, columns.get(c).type(), rows, first);
                     } else {
-                        try (ValueVector decoded = DictionaryEncoder.decode(vector, dictionaries.get(encoding.getId()))) {
+                        // the dictionary as it stands after the dictionary batches before this record batch
+                        try (ValueVector decoded = DictionaryEncoder.decode(vector,
+                                reader.getDictionaryVectors().get(encoding.getId()))) {
                             readColumn(decoded, c, columns.get(c).type(), rows, first);
                         }
                     }
                 }
+                for (int r = first; r < rows.size(); r++) {
+                    budget.charge(rows.get(r));
+                }
             }
             return new Table(List.copyOf(columns), rows);
+        } catch (dev.sluice.execution.FileProblem e) {
+            throw e;
+        } catch (org.apache.arrow.memory.OutOfMemoryException e) {
+            throw budget.tooLarge();
         } catch (RuntimeException e) {
             throw new IOException("not a Feather v2 (Arrow IPC) file: " + e.getMessage(), e);
+        }
+    }
+
+    /** The IPC file format starts with "ARROW1"; else the bytes are an IPC stream. */
+    private static boolean isFileFormat(FileChannel channel) throws IOException {
+        java.nio.ByteBuffer magic = java.nio.ByteBuffer.allocate(6);
+        channel.read(magic, 0);
+        return new String(magic.array(), 0, magic.position(), StandardCharsets.US_ASCII).equals("ARROW1");
+    }
+
+    /**
+     * Arrow Java's file reader loads one dictionary batch per dictionary id when it opens a file and never the
+     * deltas after it (arrow-java 19: ArrowFileReader.initialize reads {@code dictionaries.size()} batches), so a
+     * delta's new values decode as nulls. This reader loads every dictionary batch of the footer, in order; the
+     * base reader's loadDictionary appends a delta. The file format allows no replacement dictionaries (Arrow
+     * columnar format, "IPC File Format"), so the dictionaries after all deltas decode every record batch.
+     */
+    private static final class EveryDictionaryFileReader extends ArrowFileReader {
+        EveryDictionaryFileReader(FileChannel channel, BufferAllocator allocator) {
+            super(channel, allocator, CommonsCompressionFactory.INSTANCE);
+        }
+
+        @Override
+        public void initialize() throws IOException {
+            super.initialize();
+            if (getRecordBlocks().isEmpty()) {
+                return;
+            }
+            for (int i = getDictionaryIds().size(); i < getDictionaryBlocks().size(); i++) {
+                loadDictionary(readDictionary());
+            }
         }
     }
 
