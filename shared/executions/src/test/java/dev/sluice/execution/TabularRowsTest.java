@@ -44,8 +44,9 @@ class TabularRowsTest {
         }
 
         @Override
-        public void write(FileType type, Table table, Path file) {
+        public void write(FileType type, Table table, Path file) throws java.io.IOException {
             written = table;
+            java.nio.file.Files.write(file, new byte[]{1});
         }
     };
 

@@ -68,8 +68,9 @@ import java.util.Set;
  * LZ4 by default) are read. Each column keeps its Arrow type: signed and unsigned integers of 8–64 bits, float16/32/64,
  * decimal128/256, bool, string and large_string (and string_view), binary (large, fixed-size, view), date32/64,
  * time32/64, timestamps of every unit with or without a zone, null; a dictionary-encoded column (pandas categorical)
- * of any index width is decoded with the library's {@link DictionaryEncoder} and written back dictionary-encoded with
- * the same index width. Columns of other types (lists, structs, durations …) are refused, naming the column.
+ * of any index width is decoded index by index against its dictionary's values as they stand for that batch (deltas
+ * and a stream's replacements applied; an index outside the dictionary fails the file) and written back
+ * dictionary-encoded (the library's {@link DictionaryEncoder}) with the same index width. Columns of other types (lists, structs, durations …) are refused, naming the column.
  * Arrow needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on JDK 17+ (set for the functions and tests).
  */
 final class FeatherFiles {
@@ -105,6 +106,14 @@ final class FeatherFiles {
                         .withDictionary(encoding.getIndexType().getBitWidth());
                 columns.add(new Table.Column(field.getName(), type, index.contains(field.getName())));
             }
+            // each dictionary's values as they stand, by id: a file's deltas appended up front, a stream's
+            // dictionaries taken again after every batch (the reader applies replacements as it meets them)
+            Map<Long, List<Object>> values = new java.util.HashMap<>();
+            boolean stream = !(reader instanceof EveryDictionaryFileReader);
+            if (reader instanceof EveryDictionaryFileReader files) {
+                dictionaries.forEach((id, d) -> values.put(id, valuesOf(d.getVector(), columnType(columns, schema, id))));
+                files.appendDeltas(values, columns, schema);
+            }
             List<Object[]> rows = new ArrayList<>();
             while (reader.loadNextBatch()) {
                 int n = root.getRowCount();
@@ -117,12 +126,25 @@ final class FeatherFiles {
                     DictionaryEncoding encoding = vector.getField().getDictionary();
                     if (encoding == null) {
                         readColumn(vector, c, columns.get(c).type(), rows, first);
-                    } else {
-                        // the dictionary as it stands after the dictionary batches before this record batch
-                        try (ValueVector decoded = DictionaryEncoder.decode(vector,
-                                reader.getDictionaryVectors().get(encoding.getId()))) {
-                            readColumn(decoded, c, columns.get(c).type(), rows, first);
+                        continue;
+                    }
+                    long id = encoding.getId();
+                    if (stream) {
+                        values.put(id, valuesOf(reader.getDictionaryVectors().get(id).getVector(), columns.get(c).type()));
+                    }
+                    List<Object> dictionary = values.get(id);
+                    BaseIntVector indexes = (BaseIntVector) vector;
+                    for (int r = 0; r < n; r++) {
+                        if (vector.isNull(r)) {
+                            continue;
                         }
+                        long i = indexes.getValueAsLong(r);
+                        if (i < 0 || i >= dictionary.size()) {
+                            throw new IOException("column " + columns.get(c).name() + " row " + (first + r)
+                                    + " has dictionary index " + i + ", but its dictionary holds " + dictionary.size()
+                                    + " values");
+                        }
+                        rows.get(first + r)[c] = dictionary.get((int) i);
                     }
                 }
                 for (int r = first; r < rows.size(); r++) {
@@ -139,6 +161,26 @@ final class FeatherFiles {
         }
     }
 
+    /** The type of the values of dictionary id (the first column encoded with it). */
+    private static Table.Type columnType(List<Table.Column> columns, Schema schema, long id) {
+        for (int c = 0; c < columns.size(); c++) {
+            DictionaryEncoding e = schema.getFields().get(c).getDictionary();
+            if (e != null && e.getId() == id) {
+                return columns.get(c).type();
+            }
+        }
+        return Table.Type.STRING;
+    }
+
+    /** A dictionary vector's values as cells (null where the dictionary holds a null). */
+    private static List<Object> valuesOf(ValueVector vector, Table.Type type) {
+        List<Object> out = new ArrayList<>(vector.getValueCount());
+        for (int r = 0; r < vector.getValueCount(); r++) {
+            out.add(vector.isNull(r) ? null : value(vector, r, type));
+        }
+        return out;
+    }
+
     /** The IPC file format starts with "ARROW1"; else the bytes are an IPC stream. */
     private static boolean isFileFormat(FileChannel channel) throws IOException {
         java.nio.ByteBuffer magic = java.nio.ByteBuffer.allocate(6);
@@ -149,23 +191,35 @@ final class FeatherFiles {
     /**
      * Arrow Java's file reader loads one dictionary batch per dictionary id when it opens a file and never the
      * deltas after it (arrow-java 19: ArrowFileReader.initialize reads {@code dictionaries.size()} batches), so a
-     * delta's new values decode as nulls. This reader loads every dictionary batch of the footer, in order; the
-     * base reader's loadDictionary appends a delta. The file format allows no replacement dictionaries (Arrow
-     * columnar format, "IPC File Format"), so the dictionaries after all deltas decode every record batch.
+     * delta's new values would decode as nothing. This reader reads the footer's further dictionary batches, in
+     * order, and appends each delta's values to its dictionary's. The file format allows no replacement dictionaries
+     * (Arrow columnar format, "IPC File Format"): one is refused. The dictionaries after all deltas then decode every
+     * record batch (a delta only appends, so earlier indexes keep their values).
      */
     private static final class EveryDictionaryFileReader extends ArrowFileReader {
         EveryDictionaryFileReader(FileChannel channel, BufferAllocator allocator) {
             super(channel, allocator, CommonsCompressionFactory.INSTANCE);
         }
 
-        @Override
-        public void initialize() throws IOException {
-            super.initialize();
+        void appendDeltas(Map<Long, List<Object>> values, List<Table.Column> columns, Schema schema) throws IOException {
             if (getRecordBlocks().isEmpty()) {
-                return;
+                return; // the reader read no dictionary at all
             }
             for (int i = getDictionaryIds().size(); i < getDictionaryBlocks().size(); i++) {
-                loadDictionary(readDictionary());
+                try (org.apache.arrow.vector.ipc.message.ArrowDictionaryBatch batch = readDictionary()) {
+                    long id = batch.getDictionaryId();
+                    if (!batch.isDelta()) {
+                        throw new IOException("the file replaces dictionary " + id + ", which the Arrow IPC file"
+                                + " format does not allow");
+                    }
+                    FieldVector base = getDictionaryVectors().get(id).getVector();
+                    try (FieldVector delta = base.getField().createVector(allocator);
+                         VectorSchemaRoot one = new VectorSchemaRoot(List.of(delta.getField()), List.of(delta), 0)) {
+                        new org.apache.arrow.vector.VectorLoader(one, CommonsCompressionFactory.INSTANCE)
+                                .load(batch.getDictionary());
+                        values.get(id).addAll(valuesOf(delta, columnType(columns, schema, id)));
+                    }
+                }
             }
         }
     }
