@@ -300,6 +300,20 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         }
     }
 
+    @Override
+    public int inputWidth(Model model) {
+        try {
+            ai.onnxruntime.NodeInfo input = session(model).getInputInfo().values().iterator().next();
+            if (input.getInfo() instanceof ai.onnxruntime.TensorInfo tensor && tensor.getShape().length == 2) {
+                long width = tensor.getShape()[1];
+                return width > 0 && width <= Integer.MAX_VALUE ? (int) width : -1;
+            }
+            return -1;
+        } catch (OrtException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private static float[][] rowsOf(String name, Object value, int n) {
         float[][] rows = new float[n][];
         switch (value) {

@@ -314,12 +314,21 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
         return new Fetched(objects.readItem(bucket, key, maxBytes), null, null);
     }
 
+    /**
+     * A local file (local mode): a regular file only, read up to maxBytes. A device, FIFO or socket (/dev/zero,
+     * /dev/stdin, a named pipe) reports size 0 and reads without end; it is refused before it is opened.
+     */
     private Fetched file(URI uri) throws IOException {
         Path path = Path.of(uri);
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            return new Fetched(null, "gather.not_a_file", "the file:// URL names a folder, device or pipe, not a file");
+        }
         if (Files.size(path) > maxBytes) {
             throw new TooLargeException();
         }
-        return new Fetched(Files.readAllBytes(path), null, null);
+        try (InputStream in = Files.newInputStream(path)) {
+            return new Fetched(readCapped(in, maxBytes), null, null);
+        }
     }
 
     private static Fetched refused(String reason) {

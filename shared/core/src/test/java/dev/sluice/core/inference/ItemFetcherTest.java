@@ -189,6 +189,21 @@ class ItemFetcherTest {
     }
 
     /**
+     * Issue 21 item 10: a file:// item naming a device or a FIFO (whose size reads 0) was read without end
+     * (/dev/zero) or blocked forever (a pipe nobody writes); both are refused before they are opened.
+     */
+    @Test
+    void aFileUrlNamingADeviceOrAFifo_isRefusedBeforeItIsOpened(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path fifo = dir.resolve("pipe.jpg");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor(), "mkfifo");
+        for (String url : java.util.List.of("file:///dev/zero", fifo.toUri().toString())) {
+            ItemFetcher.Fetched f = fetcher().fetch(url);
+            assertEquals("gather.not_a_file", f.errorCode(), url + ": " + f.reason());
+        }
+    }
+
+    /**
      * A server that sends its headers at once and its body a byte a second is cut off at the fetch's deadline (old
      * main waited for the whole body: the request timeout covers only the headers), and its connection is closed;
      * a normal item fetched beside it (the same client, while the slow body drips) arrives.
