@@ -70,7 +70,7 @@ public final class Main {
 
     /**
      * A command line picocli could not parse: the problem in one line ({@code --limit: 'abc' is not a number},
-     * {@code unknown command 'jbos'}, {@code Unknown option: '--bach-size'}), the nearest names ("did you mean"),
+     * {@code unknown command 'jbos' for 'sluice'}, {@code unknown option '--bach-size' for 'sluice jobs create'}), the nearest names ("did you mean"),
      * and where the help is. Exit code 2.
      */
     private static int usageError(ParameterException ex, String[] args) {
@@ -82,11 +82,14 @@ public final class Main {
             message = invalid.group(1) + ": " + invalid.group(2);
         }
         List<String> suggestions = List.of();
-        if (ex instanceof UnmatchedArgumentException unmatched) {
-            suggestions = unmatched.getSuggestions();
-            List<String> words = unmatched.getUnmatched();
-            if (!unmatched.isUnknownOption() && !command.getSubcommands().isEmpty() && !words.isEmpty()) {
-                message = "unknown command '" + words.get(0) + "' for '" + command.getCommandSpec().qualifiedName() + "'";
+        if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String word = unmatched.getUnmatched().get(0);
+            if (unmatched.isUnknownOption()) {
+                message = "unknown option '" + word + "' for '" + command.getCommandSpec().qualifiedName() + "'";
+                suggestions = Suggestions.nearest(word, command.getCommandSpec().optionsMap().keySet());
+            } else if (!command.getSubcommands().isEmpty()) {
+                message = "unknown command '" + word + "' for '" + command.getCommandSpec().qualifiedName() + "'";
+                suggestions = Suggestions.nearest(word, command.getSubcommands().keySet());
             }
         }
         err.println(message);

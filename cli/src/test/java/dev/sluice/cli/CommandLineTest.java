@@ -80,11 +80,13 @@ class CommandLineTest {
         assertTrue(verb.err.contains("unknown command 'lsit' for 'sluice jobs'") && verb.err.contains("list"), verb.err);
         Result batch = sluice("jobs", "create", "--name", "n", "--dataset", "dataset_x", "--model", "model_x", "--bach-size", "64");
         assertEquals(2, batch.code);
-        assertTrue(batch.err.contains("Unknown option: '--bach-size'") && batch.err.contains("'--batch-size'"), batch.err);
+        assertTrue(batch.err.contains("unknown option '--bach-size' for 'sluice jobs create'") && batch.err.contains("'--batch-size'"), batch.err);
         Result webhook = sluice("jobs", "create", "--webhok", "webhook_x");
         assertEquals(2, webhook.code);
         assertTrue(webhook.err.contains("'--webhok'") && webhook.err.contains("'--webhook'"), webhook.err);
         assertTrue(webhook.out.isEmpty(), "nothing on stdout: " + webhook.out);
+        assertEquals(List.of("jobs"), Suggestions.nearest("jbos", List.of("datasets", "jobs", "keys", "dlq")));
+        assertEquals(List.of(), Suggestions.nearest("zzz", List.of("jobs", "keys")), "nothing near: no suggestion");
     }
 
     @Test
@@ -124,10 +126,12 @@ class CommandLineTest {
             port = s.getLocalPort(); // closed again: nothing listens there
         }
         String api = "http://127.0.0.1:" + port;
-        long start = System.nanoTime();
-        Result r = sluice("jobs", "list", "--api", api, "--project", "proj_x", "--key", "sk_x");
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        System.out.println("unreachable API reported after " + ms + " ms"); // measured, not asserted
+        Result r = null;
+        for (int run = 1; run <= 2; run++) { // the second run without the first's class loading; measured, not asserted
+            long start = System.nanoTime();
+            r = sluice("jobs", "list", "--api", api, "--project", "proj_x", "--key", "sk_x");
+            System.out.println("unreachable API reported after " + (System.nanoTime() - start) / 1_000_000 + " ms (run " + run + ")");
+        }
         assertEquals(3, r.code, r.err);
         assertEquals("cannot reach the Sluice API at " + api + ": connection refused\n", r.err);
         assertTrue(r.out.isEmpty());
