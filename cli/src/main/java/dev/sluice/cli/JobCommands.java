@@ -204,7 +204,7 @@ final class JobCommands extends Group {
 
         @Override
         int run(SluiceClient c) {
-            String query = "maxEntries=1000" + (minLevel != null ? "&minLevel=" + minLevel.name() : "");
+            String query = "limit=1000" + (minLevel != null ? "&minLevel=" + minLevel.name() : "");
             long after = -1;
             try (Printer.Rows rows = printer().rows(null, e -> String.format(Locale.ROOT, "%s %-5s %-18s #%-6s %s %s",
                     Printer.time(e.path("createTime")), e.path("level").asText(), e.path("kind").asText(),
