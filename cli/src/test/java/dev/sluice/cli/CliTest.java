@@ -80,6 +80,8 @@ class CliTest {
         assertEquals("goldfish", model.json().path("labels").get(1).asText(), "synset lines become label names");
         Result dataset = sluice("datasets", "create", "--name", "photos", "--file", ndjson.toString(), "--output", "json");
         assertEquals(5, dataset.json().path("status").path("itemCount").asInt(), dataset.err);
+        assertTrue(dataset.err.contains("uploading photos.ndjson [##############################] 100%"),
+                "a progress bar on the upload, on stderr: " + dataset.err);
         Result webhook = sluice("webhooks", "create", "--name", "r", "--endpoint", receiver.url(), "--output", "json");
         receiver.secret(webhook.json().get("secret").asText());
         Result job = sluice("jobs", "create", "--name", "cli", "--dataset", dataset.json().get("id").asText(),
