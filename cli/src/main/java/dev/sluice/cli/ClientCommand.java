@@ -38,7 +38,7 @@ abstract class ClientCommand implements Callable<Integer> {
             description = "the API key (else SLUICE_API_KEY, else key= in ~/.sluice/config)")
     String key;
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", order = 103, defaultValue = "table",
-            description = "table (default), json or yaml: json and yaml print one document (a list is an array)")
+            description = "table (default), json or yaml: one document (the API's object or page; logs and reports one array)")
     Printer.Format output;
     @Option(names = {"-h", "--help"}, usageHelp = true, order = 104, description = "show this help and exit")
     boolean help;
