@@ -122,7 +122,7 @@ def test_errors_carryCodeMessageAndRequestId(project, local):
     empty = project.batch.datasets.create("never-uploaded")
     with pytest.raises(sluice.ConflictError) as e:
         project.batch.jobs.create("too-early", {"dataset_id": empty.id, "model_id": "model_x"})
-    assert e.value.code == "dataset.not_ready" and "Idempotency-Key" not in e.value.message
+    assert e.value.code == "dataset.not_ready" and e.value.idempotency_key, "a create carries its key, in its error too"
 
     with pytest.raises(sluice.BadRequestError) as e:
         project.batch.webhooks.list({"limit": 0})
