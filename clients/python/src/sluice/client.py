@@ -210,7 +210,7 @@ class Jobs(_Resource):
                     bar.update_to(items.terminal if items else 0, str(state))
                 if job.done:
                     return job
-                if deadline is not None and time.monotonic() > deadline:
+                if deadline is not None and time.monotonic() >= deadline:
                     raise errors.TimeoutError(f"job {job_id} is still {job.status.overview} after {timeout} s",
                                               last=job)
                 self._sleep(poll_interval)
@@ -315,7 +315,7 @@ class Datasets(_Resource):
                 return d
             if state == DatasetState.FAILED:
                 raise errors.ResourceFailedError(f"dataset {dataset_id} failed: {d.status.reason}", resource=d)
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 raise errors.TimeoutError(f"dataset {dataset_id} is still {state} after {timeout} s", last=d)
             self._sleep(poll_interval)
 
@@ -416,7 +416,7 @@ class Models(_Resource):
                 return m
             if state == ModelState.FAILED:
                 raise errors.ResourceFailedError(f"model {model.id} failed: {m.status.reason}", resource=m)
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 raise errors.TimeoutError(f"model {model.id} is still {state} after {timeout} s", last=m)
             self._sleep(0.5)
 
@@ -507,7 +507,7 @@ class Executions(_Resource):
                                   + (e.status.skipped_files or 0), str(getattr(e.status.overview, "value", "")))
                 if e.done:
                     return e
-                if deadline is not None and time.monotonic() > deadline:
+                if deadline is not None and time.monotonic() >= deadline:
                     raise errors.TimeoutError(f"execution {execution_id} is still running after {timeout} s", last=e)
                 self._sleep(poll_interval)
         finally:
