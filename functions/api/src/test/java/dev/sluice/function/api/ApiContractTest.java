@@ -156,7 +156,7 @@ class ApiContractTest {
         cases.put("job.spec_required", call("POST", base + "/batch/jobs", key, "{\"name\":\"j\"}", Map.of()));
         cases.put("request.bad_limit", call("GET", base + "/batch/jobs", key, null, Map.of("limit", "abc")));
         cases.put("request.bad_limit ", call("GET", base + "/batch/jobs", key, null, Map.of("limit", "100000")));
-        cases.put("request.bad_page", call("GET", base + "/models", key, null, Map.of("page", "not-a-cursor")));
+        cases.put("request.bad_cursor", call("GET", base + "/models", key, null, Map.of("page", "not-a-cursor")));
         cases.put("logs.bad_max_entries", call("GET", base + "/batch/jobs/" + HandlerFixture.JOB + "/logs", key, null,
                 Map.of("maxEntries", "0")));
         cases.put("logs.bad_min_level", call("GET", base + "/batch/jobs/" + HandlerFixture.JOB + "/logs", key, null,

@@ -79,8 +79,10 @@ public final class ModelService {
                 Model.Status status = problem != null
                         ? new Model.Status(Model.State.Failed, problem, null, info.get().sizeBytes(), null)
                         : new Model.Status(Model.State.Ready, null, info.get().etag(), info.get().sizeBytes(), null);
-                model = model.withStatus(status, clock.nowMillis());
-                catalog.put(projectId, id, model);
+                long now = clock.nowMillis();
+                // only an Uploading model becomes Ready or Failed: a delete or another look that came first stays
+                model = catalog.update(projectId, Model.KIND, id, stored -> stored.status().overview() == Model.State.Uploading
+                        ? stored.withStatus(status, now) : stored).orElseThrow(() -> Model.KIND.notFound(id));
             }
         }
         return model;
