@@ -22,8 +22,6 @@ public final class Json {
         mapper.setSerializationInclusion(JsonInclude.Include.NON_NULL);
         mapper.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         mapper.configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
-        // 2.5 (or 1e3) for an integer field is refused, not truncated to 2: a request means what it says (issue 20 item 8)
-        mapper.configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
         return mapper;
     }
 
