@@ -218,17 +218,19 @@ public final class ExecutionService implements ExecutionTasks {
      */
     public Execution.Report report(String projectId, String id, String page) {
         Execution e = get(projectId, id);
+        String listing = "report:" + id;
         long from = 0;
-        if (page != null && !page.isBlank()) {
-            // the listing cursor format, anchored at the index of the page's first file
-            String anchor = PageRequest.of(null, page).anchorId();
-            try {
-                from = Long.parseLong(anchor);
-            } catch (NumberFormatException ex) {
-                throw SluiceException.invalid("request.bad_page", "page is not a cursor returned by a previous report");
-            }
-        }
         Long total = e.status().totalFiles();
+        if (page != null && !page.isEmpty()) {
+            // the listing cursor format, bound to this execution's report, anchored at the index of the page's first
+            // file: digits only, within the file list (a crafted n:-9223372036854775808 overflowed from + REPORT_PAGE)
+            PageRequest cursor = PageRequest.of(null, page);
+            String anchor = cursor.forward() ? cursor.anchorIn(listing, "") : null;
+            if (anchor == null || !anchor.matches("\\d{1,12}") || total == null || Long.parseLong(anchor) > total) {
+                throw PageRequest.badCursor();
+            }
+            from = Long.parseLong(anchor);
+        }
         if (total == null) {
             return new Execution.Report(e, List.of(), null);
         }
@@ -246,7 +248,7 @@ public final class ExecutionService implements ExecutionTasks {
                     : new Execution.FileReport(index, names.get(i), null, unsettled, null, null,
                     f != null ? f.startTime() : null, f != null ? f.timeMs() : null, f != null ? f.reason() : null));
         }
-        String next = to < total ? PageRequest.nextCursor(Long.toString(to)) : null;
+        String next = to < total ? PageRequest.nextCursor(listing, Long.toString(to)) : null;
         return new Execution.Report(e, out, next);
     }
 
@@ -261,6 +263,7 @@ public final class ExecutionService implements ExecutionTasks {
         }
         String cursor = task.cursor();
         long listed = task.listed() == null ? 0 : task.listed();
+        long hidden = task.hidden() == null ? 0 : task.hidden();
         FileType type = e.spec().inputFileType();
         FolderStore source;
         try {
@@ -271,7 +274,9 @@ public final class ExecutionService implements ExecutionTasks {
         }
         do {
             FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
-            List<String> matching = page.names().stream().filter(type::matches).toList();
+            List<String> matching = page.names().stream().filter(n -> !FileType.isHidden(n)).filter(type::matches)
+                    .toList();
+            hidden += page.names().stream().filter(FileType::isHidden).count();
             if (!matching.isEmpty()) {
                 files.writeChunk(e.projectId(), e.id(), listed, matching);
             }
@@ -280,7 +285,7 @@ public final class ExecutionService implements ExecutionTasks {
             if (cursor != null && deadline.remainingMillis() < LIST_RESERVE_MILLIS) {
                 // a chunk is named by its first index: the continuation writes the next one
                 queue.send(BatchQueue.Name.FANOUT, List.of(
-                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed).envelope()));
+                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed, hidden).envelope()));
                 return;
             }
         } while (cursor != null);
@@ -288,11 +293,12 @@ public final class ExecutionService implements ExecutionTasks {
         long now = clock.nowMillis();
         if (listed == 0) {
             store.transition(e.projectId(), e.id(), EnumSet.of(Execution.State.Pending), Execution.State.Failed,
-                    "execution.no_files: " + e.spec().source().uri() + " holds no " + type + " files", now);
+                    "execution.no_files: " + e.spec().source().uri() + " holds no " + type + " files"
+                            + (hidden > 0 ? " (" + hidden + " hidden or marker files skipped)" : ""), now);
             return;
         }
         long slots = Math.min(listed, e.spec().parallelism());
-        if (!store.startRunning(e.projectId(), e.id(), listed, now)) {
+        if (!store.startRunning(e.projectId(), e.id(), listed, hidden, now)) {
             // a redelivered listing: the first attempt started the execution; its first tasks are sent again only
             // if none of them settled (that attempt may have died before sending them)
             Execution current = store.get(e.projectId(), e.id()).orElse(null);
