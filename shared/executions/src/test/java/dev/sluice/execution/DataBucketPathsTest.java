@@ -31,7 +31,7 @@ class DataBucketPathsTest {
     private final ExecutionRunner runner = new ExecutionRunner(fx.executions, service,
             new ModelService(core.catalog, core.objects, core.clock), new TableFormat() {
                 @Override
-                public Table read(FileType type, Path file) {
+                public Table read(FileType type, Path file, RowBudget budget) {
                     throw new AssertionError("no file of the data bucket is read");
                 }
 
