@@ -112,7 +112,7 @@ public final class BatchProcessor {
             // Every batch is gathered at once (a call holds at most 10): a slow host holds the call for at most one
             // fetch deadline in all, not one per batch queued behind it. Batch i+1 is decoded and preprocessed while
             // the model runs batch i.
-            List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
+            List<Gathering> gathering = gatherLive(batches, jobsById);
             long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
             Future<Staged> next = stageAsync(batches.get(0), gathering.get(0), jobsById);
             for (int i = 0; i < batches.size(); i++) {
@@ -211,7 +211,7 @@ public final class BatchProcessor {
      */
     private void predictAcrossBatches(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
                                       List<Boolean> done, List<Outcome> outcomes) {
-        List<Gathering> gathering = batches.stream().map(this::gatherAsync).toList();
+        List<Gathering> gathering = gatherLive(batches, jobsById);
         long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
         Map<Integer, List<Gathered>> gathered = new HashMap<>();
         Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
@@ -271,6 +271,10 @@ public final class BatchProcessor {
 
     /** A batch's items being fetched: the items, each item's fetch, and all of them together. */
     private record Gathering(List<Item> batchItems, List<Future<Gathered>> items, Future<List<Gathered>> all) {
+        /** Nothing fetched: the batch of a job that has ended. */
+        static final Gathering NONE = new Gathering(List.of(), List.of(),
+                java.util.concurrent.CompletableFuture.completedFuture(List.of()));
+
         /** Stops the fetches (an interrupted fetch cancels its exchange, closing the connection). */
         void cancel() {
             all.cancel(true);
@@ -360,10 +364,35 @@ public final class BatchProcessor {
         });
     }
 
-    private Gathering gatherAsync(BatchMessage batch) {
+    /**
+     * Starts gathering the batches whose job is still live. The job's state is read first (once per job and call):
+     * the batches of a job that was cancelled, timed out, failed or deleted while they waited in the queue are not
+     * fetched at all (they end as skipped, or are dropped with an unknown job), so an ended job's backlog costs its
+     * hosts nothing and holds the worker only for a job read. A job whose read fails is gathered (its batch fails
+     * later and SQS redelivers it).
+     */
+    private List<Gathering> gatherLive(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById) {
+        List<Gathering> gathering = new ArrayList<>(batches.size());
+        for (BatchMessage batch : batches) {
+            Optional<Job> job;
+            try {
+                job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+            } catch (RuntimeException e) {
+                job = null; // read again when its turn comes
+            }
+            boolean ended = job != null && job.map(j -> j.status().overview().isTerminal()).orElse(true);
+            gathering.add(ended ? Gathering.NONE : gatherAsync(batch, job == null ? null : job.get()));
+        }
+        return gathering;
+    }
+
+    /** @param job the batch's job, or null when it could not be read (its items then get the default limits) */
+    private Gathering gatherAsync(BatchMessage batch, Job job) {
+        String project = job == null ? "" : job.projectId();
+        int perHost = job == null ? ItemFetcher.DEFAULT_MAX_CONNECTIONS_PER_HOST : job.spec().effectiveMaxConnectionsPerHost();
         List<Future<Gathered>> items = new ArrayList<>();
         for (Item item : batch.items()) {
-            items.add(gatherPool.submit(() -> gather(item)));
+            items.add(gatherPool.submit(() -> gather(item, project, perHost)));
         }
         return new Gathering(batch.items(), items, gatherPool.submit(() -> {
             List<Gathered> all = new ArrayList<>(items.size());
@@ -446,9 +475,9 @@ public final class BatchProcessor {
                 .orElseThrow(() -> new IllegalStateException("model " + k + " of job " + job.id() + " is missing")));
     }
 
-    private Gathered gather(Item item) {
+    private Gathered gather(Item item, String project, int maxConnectionsPerHost) {
         long start = System.nanoTime();
-        ItemFetcher.Fetched fetched = fetcher.fetch(item.url());
+        ItemFetcher.Fetched fetched = fetcher.fetch(item.url(), project, maxConnectionsPerHost);
         return new Gathered(item, fetched, (System.nanoTime() - start) / 1e6);
     }
 
