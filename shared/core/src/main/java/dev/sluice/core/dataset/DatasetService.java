@@ -65,7 +65,7 @@ public final class DatasetService {
                 dataset = dataset.withStatus(new Dataset.Status(Dataset.State.Validating, null, null,
                         info.get().sizeBytes(), info.get().etag(), null), clock.nowMillis());
                 catalog.put(projectId, id, dataset);
-                queue.send(BatchQueue.Name.FANOUT, FanoutMessage.validate(projectId, id).envelope(), 0);
+                queue.send(BatchQueue.Name.FANOUT, FanoutMessage.validate(projectId, id).envelope().forProject(projectId), 0);
             }
         }
         return dataset;

@@ -329,7 +329,7 @@ public final class BatchProcessor {
             }
             gathering.cancel();
             BatchQueue.Name target = job.spec().deployment().effectiveTarget().queue();
-            queue.send(target, batch.deferred().envelope(), DEFER_SECONDS);
+            queue.send(target, batch.deferred().envelope().forProject(job.projectId()), DEFER_SECONDS);
             LOG.info(() -> "batch " + batch.batchId() + " of job " + batch.jobId() + " put back: its items were slow to arrive");
             return true;
         } catch (InterruptedException e) {
