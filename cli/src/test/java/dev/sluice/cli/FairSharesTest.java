@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.core.Json;
 import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.Samples;
+import dev.sluice.local.StageWrapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
