@@ -34,15 +34,30 @@ import java.util.function.Supplier;
  * are retried with exponential backoff and jitter (honouring Retry-After).
  */
 public final class SluiceClient {
-    /** An error answer of the API: the HTTP status, the stable code and the message that says what to change. */
+    /**
+     * An error answer of the API: the HTTP status, the stable code, the message that says what to change, and the
+     * request's id (its {@code Sluice-Request-Id}, to quote when reporting it).
+     */
     public static class ApiException extends RuntimeException {
         public final int status;
         public final String code;
+        private String requestId;
 
         public ApiException(int status, String code, String message) {
             super("HTTP " + status + " " + code + ": " + message);
             this.status = status;
             this.code = code;
+        }
+
+        /** The {@code Sluice-Request-Id} of the request that was refused (null when the answer had none). */
+        public String requestId() {
+            return requestId;
+        }
+
+        static ApiException of(int status, String code, String message, String requestId) {
+            ApiException e = of(status, code, message);
+            e.requestId = requestId;
+            return e;
         }
 
         static ApiException of(int status, String code, String message) {
@@ -100,7 +115,12 @@ public final class SluiceClient {
         }
     }
 
-    static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    /**
+     * Nulls are left out of request bodies, map entries too: the API refuses an explicit null (docs/openapi.yaml has no
+     * nullable field), and an absent field takes its default.
+     */
+    static final ObjectMapper JSON = new ObjectMapper().setDefaultPropertyInclusion(
+            JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL));
     private static final int ATTEMPTS = 4;
 
     private volatile HttpClient http = newHttp();
@@ -446,10 +466,10 @@ public final class SluiceClient {
             @Override
             public boolean hasNext() {
                 while (buffer.isEmpty() && !done) {
-                    String q = (query == null ? "maxEntries=1000" : query)
+                    String q = (query == null ? "limit=1000" : query)
                             + (next.isEmpty() ? "" : "&page=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
                     JsonNode page = logs(jobId, q);
-                    page.path("entries").forEach(buffer::add);
+                    page.path("data").forEach(buffer::add);
                     JsonNode cursor = page.get("nextPage");
                     done = cursor == null || cursor.isNull();
                     next = done ? "" : cursor.asText();
@@ -575,7 +595,8 @@ public final class SluiceClient {
             JsonNode body = read(response.body());
             if (status / 100 != 2) {
                 throw ApiException.of(status, body.path("error").path("code").asText(),
-                        body.path("error").path("message").asText());
+                        body.path("error").path("message").asText(),
+                        response.headers().firstValue("Sluice-Request-Id").orElse(null));
             }
             return body;
         }

@@ -25,14 +25,15 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         String method = event.getRequestContext() != null && event.getRequestContext().getHttp() != null
                 ? event.getRequestContext().getHttp().getMethod() : "GET";
+        String requestId = ApiRouter.newRequestId();
         ApiRouter.Response response;
         try {
             String body = ApiRouter.bodyText(event.getBody(), event.getIsBase64Encoded());
             response = router.handle(new ApiRouter.Request(method, event.getRawPath(),
                     event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters(),
-                    event.getHeaders() == null ? Map.of() : event.getHeaders(), body));
+                    event.getHeaders() == null ? Map.of() : event.getHeaders(), body), requestId);
         } catch (SluiceException e) {
-            response = ApiRouter.error(e.kind(), e.code(), e.getMessage());
+            response = ApiRouter.error(e.kind(), e.code(), e.getMessage(), requestId);
         }
         Map<String, String> headers = new java.util.LinkedHashMap<>(response.headers());
         headers.put("Content-Type", "application/json");

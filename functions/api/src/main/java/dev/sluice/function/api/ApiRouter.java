@@ -2,6 +2,7 @@ package dev.sluice.function.api;
 
 import dev.sluice.core.Json;
 import dev.sluice.core.PageRequest;
+import dev.sluice.core.RequestJson;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.auth.ApiKeys;
 import dev.sluice.core.dataset.DatasetService;
@@ -13,12 +14,14 @@ import dev.sluice.core.model.ModelService;
 import dev.sluice.core.webhook.WebhookService;
 import dev.sluice.execution.ExecutionService;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The REST contract of ARCHITECTURE.md, v1: every path under /v1/projects/{projectId}, authenticated by
+ * The REST contract of docs/ARCHITECTURE.md, v1: every path under /v1/projects/{projectId}, authenticated by
  * {@code Authorization: Bearer <key>}. A key of one project sees 404 for every resource of another. Errors are
  * {@code {"error":{"code","message"}}}, mapped to HTTP here and nowhere else.
  *
@@ -29,6 +32,16 @@ import java.util.logging.Logger;
  */
 public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** The header every response carries: this request's id, also in an error body and in this request's log lines. */
+    public static final String REQUEST_ID = "Sluice-Request-Id";
+    /** Where the OpenAPI document is served, as JSON, to anyone (no key). */
+    public static final String OPENAPI_PATH = "/v1/openapi.json";
+    /** The query parameters of a listing. */
+    static final Set<String> LIST = Set.of("limit", "page");
+    /** The query parameters of a job's log; {@code maxEntries} is the old name of {@code limit}, kept for one release. */
+    static final Set<String> LOGS = Set.of("afterTime", "beforeTime", "minLevel", "limit", "maxEntries", "page");
+    /** The query parameters of an execution's report. */
+    static final Set<String> REPORT = Set.of("page");
     /** Every route is under the project of the caller's key. */
     static final String PREFIX = "/v1/projects/{projectId}";
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
@@ -92,16 +105,15 @@ public final class ApiRouter {
             return PageRequest.of(query("limit"), query("page"));
         }
 
-        /** The JSON body as the type (400 {@code request.body_required}, {@code request.malformed_json}). */
+        /**
+         * The JSON body as the type, read strictly ({@link RequestJson}: 400 {@code request.body_required},
+         * {@code request.malformed_json}, {@code request.unknown_field}, {@code request.wrong_type}).
+         */
         <T> T body(Class<T> type) {
             if (request.body() == null || request.body().isBlank()) {
                 throw SluiceException.invalid("request.body_required", "send a JSON body");
             }
-            try {
-                return Json.read(request.body(), type);
-            } catch (IllegalArgumentException e) {
-                throw SluiceException.invalid("request.malformed_json", e.getMessage());
-            }
+            return RequestJson.read(request.body(), type);
         }
 
         /** The JSON body as the type, or null when there is none. */
@@ -115,12 +127,34 @@ public final class ApiRouter {
         Response handle(Call call);
     }
 
+    /**
+     * Told of every answered request: the request, the template of the route it reached (null when none did), the
+     * answer (with its {@value #REQUEST_ID}). The default logs one line per request at FINE, with the request id;
+     * the contract tests check each exchange against the OpenAPI document.
+     */
+    public interface Exchanges {
+        void answered(Request request, String template, Response response);
+    }
+
+    private static final Exchanges LOGGED = (request, template, response) -> {
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine("request " + response.headers().get(REQUEST_ID) + ": " + request.method() + " "
+                    + (template == null ? "(no route)" : template) + " -> " + response.status());
+        }
+    };
+
     private final ApiServices services;
     private final RouteTable<Handler> routes;
+    private final Exchanges exchanges;
 
     public ApiRouter(ApiServices services) {
+        this(services, LOGGED);
+    }
+
+    public ApiRouter(ApiServices services, Exchanges exchanges) {
         this.services = services;
         this.routes = routes(services, services.deadLetters);
+        this.exchanges = exchanges;
     }
 
     /**
@@ -129,60 +163,101 @@ public final class ApiRouter {
      */
     static RouteTable<Handler> routes(ApiServices s, DeadLetterService deadLetters) {
         return new RouteTable<Handler>(PREFIX)
-                .get("/batch/datasets", c -> ok(s.datasets.list(c.project(), c.page())))
-                .post("/batch/datasets", c -> created(s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))
+                .get("/batch/datasets", LIST, c -> ok(s.datasets.list(c.project(), c.page())))
+                .post("/batch/datasets", c -> created(c, "/batch/datasets", s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))
                 .get("/batch/datasets/{datasetId}", c -> ok(s.datasets.get(c.project(), c.id())))
-                .get("/models", c -> ok(s.models.list(c.project(), c.page())))
-                .post("/models", c -> created(s.models.create(c.project(), c.body(ModelService.CreateRequest.class))))
+                .get("/models", LIST, c -> ok(s.models.list(c.project(), c.page())))
+                .post("/models", c -> created(c, "/models", s.models.create(c.project(), c.body(ModelService.CreateRequest.class))))
                 .get("/models/{modelId}", c -> ok(s.models.get(c.project(), c.id())))
                 .delete("/models/{modelId}", c -> deleted(c, () -> s.models.delete(c.project(), c.id())))
-                .get("/deployments", c -> ok(s.deployments.list(c.project(), c.page())))
-                .post("/deployments", c -> created(s.deployments.create(c.project(), c.body(DeploymentService.CreateRequest.class))))
+                .get("/deployments", LIST, c -> ok(s.deployments.list(c.project(), c.page())))
+                .post("/deployments", c -> created(c, "/deployments", s.deployments.create(c.project(), c.body(DeploymentService.CreateRequest.class))))
                 .get("/deployments/{deploymentId}", c -> ok(s.deployments.get(c.project(), c.id())))
                 .delete("/deployments/{deploymentId}", c -> deleted(c, () -> s.deployments.delete(c.project(), c.id())))
-                .get("/batch/webhooks", c -> ok(s.webhooks.list(c.project(), c.page())))
-                .post("/batch/webhooks", c -> created(s.webhooks.create(c.project(), c.body(WebhookService.CreateRequest.class))))
+                .get("/batch/webhooks", LIST, c -> ok(s.webhooks.list(c.project(), c.page())))
+                .post("/batch/webhooks", c -> created(c, "/batch/webhooks", s.webhooks.create(c.project(), c.body(WebhookService.CreateRequest.class))))
                 .get("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.get(c.project(), c.id())))
                 .put("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.update(c.project(), c.id(), c.body(WebhookService.UpdateRequest.class))))
                 .delete("/batch/webhooks/{webhookId}", c -> deleted(c, () -> s.webhooks.delete(c.project(), c.id())))
                 .put("/batch/webhooks/{webhookId}/secret", c -> ok(s.webhooks.rotateSecret(c.project(), c.id())))
                 .post("/batch/webhooks/{webhookId}:test", c -> ok(s.webhooks.test(c.project(), c.id())))
-                .get("/batch/jobs", c -> ok(s.jobs.list(c.project(), c.page())))
-                .post("/batch/jobs", c -> created(s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))
+                .get("/batch/jobs", LIST, c -> ok(s.jobs.list(c.project(), c.page())))
+                .post("/batch/jobs", c -> created(c, "/batch/jobs", s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))
                 .get("/batch/jobs/{jobId}", c -> ok(s.jobs.get(c.project(), c.id())))
                 .post("/batch/jobs/{jobId}:cancel", c -> ok(s.jobs.cancel(c.project(), c.id())))
-                .post("/batch/jobs/{jobId}:retry", c -> created(s.jobs.retry(c.project(), c.id())))
-                .get("/batch/jobs/{jobId}/logs", c -> ok(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query()))))
+                .post("/batch/jobs/{jobId}:retry", c -> created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id())))
+                .get("/batch/jobs/{jobId}/logs", LOGS, c -> ok(logPage(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query())))))
                 .get("/batch/jobs/{jobId}/results", c -> ok(s.jobs.results(c.project(), c.id())))
-                .get("/dead-letters", c -> ok(deadLetters.list(c.project(), c.page())))
+                .get("/dead-letters", LIST, c -> ok(deadLetters.list(c.project(), c.page())))
                 .get("/dead-letters/{deadLetterId}", c -> ok(deadLetters.get(c.project(), c.id())))
-                .post("/dead-letters/{deadLetterId}:redrive", c -> created(deadLetters.redrive(c.project(), c.id())))
-                .get("/api-keys", c -> ok(s.apiKeys.list(c.project(), c.page())))
-                .post("/api-keys", c -> created(s.apiKeys.create(c.project(), c.optionalBody(ApiKeys.CreateRequest.class))))
+                .post("/dead-letters/{deadLetterId}:redrive", c -> created(c, "/batch/jobs", deadLetters.redrive(c.project(), c.id())))
+                .get("/api-keys", LIST, c -> ok(s.apiKeys.list(c.project(), c.page())))
+                .post("/api-keys", c -> created(c, "/api-keys", s.apiKeys.create(c.project(), c.optionalBody(ApiKeys.CreateRequest.class))))
                 .delete("/api-keys/{keyId}", c -> ok(s.apiKeys.revoke(c.caller(), c.id())))
-                .get("/executions", c -> ok(s.executions.list(c.project(), c.page())))
-                .post("/executions", c -> created(s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
+                .get("/executions", LIST, c -> ok(s.executions.list(c.project(), c.page())))
+                .post("/executions", c -> created(c, "/executions", s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
-                .get("/executions/{executionId}/report", c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
+                .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
                 .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())));
     }
 
+    /** A new request id: {@code req_} and 32 hex digits (random). */
+    public static String newRequestId() {
+        return "req_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /** Answers a request under a new request id. */
     public Response handle(Request request) {
+        return handle(request, newRequestId());
+    }
+
+    /**
+     * Answers a request; the response carries {@value #REQUEST_ID} (and an error body {@code error.requestId}) with
+     * the id given, and the log lines of the request name it.
+     */
+    public Response handle(Request request, String requestId) {
+        Response response;
         try {
-            return route(request);
+            response = route(request, requestId);
         } catch (SluiceException e) {
-            return error(e.kind(), e.code(), e.getMessage());
+            response = error(e.kind(), e.code(), e.getMessage(), requestId);
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "request failed: " + request.method() + " " + request.path(), e);
-            return new Response(500, Json.write(Map.of("error", Map.of("code", "internal",
-                    "message", "an internal error occurred; retry, and report it if it persists"))));
+            LOG.log(Level.SEVERE, "request " + requestId + " failed: " + request.method() + " " + request.path(), e);
+            response = new Response(500, errorBody("internal",
+                    "an internal error occurred; retry, and report it if it persists", requestId));
+        }
+        response = withRequestId(response, requestId);
+        exchanges.answered(request, template(request), response);
+        return response;
+    }
+
+    /** The template of the route a request reaches, or null (the document's own path, or no route). */
+    private String template(Request request) {
+        try {
+            return switch (routes.resolve(request.method(), request.path())) {
+                case RouteTable.Found<Handler> found -> found.route().template();
+                default -> null;
+            };
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
-    private Response route(Request request) {
+    /** The response with the request id in its headers. */
+    private static Response withRequestId(Response response, String requestId) {
+        Map<String, String> headers = new LinkedHashMap<>(response.headers());
+        headers.put(REQUEST_ID, requestId);
+        return new Response(response.status(), response.body(), headers);
+    }
+
+    private Response route(Request request, String requestId) {
+        if (request.path() != null && (request.path().equals(OPENAPI_PATH) || request.path().equals(OPENAPI_PATH + "/"))) {
+            return "GET".equalsIgnoreCase(request.method()) ? new Response(200, OpenApiDocument.json())
+                    : new Response(405, errorBody("route.method_not_allowed", "use GET", requestId), Map.of("Allow", "GET"));
+        }
         RouteTable.Resolution<Handler> resolved = routes.resolve(request.method(), request.path());
         if (resolved instanceof RouteTable.NotFound<Handler>) {
-            return error(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
+            throw new SluiceException(SluiceException.Kind.NOT_FOUND, "route.not_found", "no API at " + request.path());
         }
         ApiKeys.Principal caller = services.apiKeys.authenticate(request.header("Authorization"));
         String projectId = resolved.parameters().get("projectId");
@@ -194,11 +269,46 @@ public final class ApiRouter {
             throw tooLarge();
         }
         return switch (resolved) {
-            case RouteTable.Found<Handler> found -> found.route().handler().handle(new Call(request, caller, found.parameters()));
+            case RouteTable.Found<Handler> found -> {
+                checkQuery(request, found.route().query());
+                yield found.route().handler().handle(new Call(request, caller, found.parameters()));
+            }
             case RouteTable.WrongMethod<Handler> wrong -> new Response(405, errorBody("route.method_not_allowed",
-                    "use " + alternatives(wrong.allow())), Map.of("Allow", wrong.header()));
+                    "use " + alternatives(wrong.allow()), requestId), Map.of("Allow", wrong.header()));
             case RouteTable.NotFound<Handler> none -> throw new IllegalStateException("answered above");
         };
+    }
+
+    /**
+     * Refuses a query parameter the route does not take (400 {@code request.unknown_parameter}, with the nearest one it
+     * takes): a misspelt filter must not answer as if it were not there.
+     */
+    private static void checkQuery(Request request, Set<String> takes) {
+        if (request.query() == null) {
+            return;
+        }
+        for (String name : new java.util.TreeSet<>(request.query().keySet())) {
+            if (!takes.contains(name)) {
+                String hint = RequestJson.nearest(name, takes);
+                throw SluiceException.invalid("request.unknown_parameter", "unknown query parameter " + name
+                        + (hint == null ? "" : " (did you mean " + hint + "?)") + "; "
+                        + (takes.isEmpty() ? "this route takes none" : "this route takes " + String.join(", ", new java.util.TreeSet<>(takes))));
+            }
+        }
+    }
+
+    /**
+     * A page of a job's log in the one listing shape ({@code data}, {@code nextPage}), with the entries under their old
+     * name {@code entries} too, for one release.
+     */
+    private static Map<String, Object> logPage(dev.sluice.core.job.JobStore.LogPage page) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("data", page.entries());
+        body.put("entries", page.entries());
+        if (page.nextPage() != null) {
+            body.put("nextPage", page.nextPage());
+        }
+        return body;
     }
 
     /**
@@ -276,8 +386,11 @@ public final class ApiRouter {
         return new Response(200, Json.write(body));
     }
 
-    private static Response created(Object body) {
-        return new Response(201, Json.write(body));
+    /** A 201 with the record and its {@code Location}: the record's path under the caller's project. */
+    private static Response created(Call call, String collection, Object body) {
+        String id = Json.MAPPER.valueToTree(body).path("id").asText();
+        return new Response(201, Json.write(body),
+                Map.of("Location", "/v1/projects/" + call.project() + collection + "/" + id));
     }
 
     private static Response deleted(Call call, Runnable delete) {
@@ -285,7 +398,8 @@ public final class ApiRouter {
         return ok(Map.of("id", call.id(), "deleted", true));
     }
 
-    static Response error(SluiceException.Kind kind, String code, String message) {
+    /** An error answer, with the request id in its body and header. */
+    static Response error(SluiceException.Kind kind, String code, String message, String requestId) {
         int status = switch (kind) {
             case INVALID -> 400;
             case UNAUTHORIZED -> 401;
@@ -294,10 +408,15 @@ public final class ApiRouter {
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
         };
-        return new Response(status, errorBody(code, message));
+        return new Response(status, errorBody(code, message, requestId), Map.of(REQUEST_ID, requestId));
     }
 
-    private static String errorBody(String code, String message) {
-        return Json.write(Map.of("error", Map.of("code", code, "message", message)));
+    /** The error envelope: {@code {"error":{"code","message","requestId"}}} . */
+    private static String errorBody(String code, String message, String requestId) {
+        Map<String, String> error = new LinkedHashMap<>();
+        error.put("code", code);
+        error.put("message", message);
+        error.put("requestId", requestId);
+        return Json.write(Map.of("error", error));
     }
 }

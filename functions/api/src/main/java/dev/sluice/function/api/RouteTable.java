@@ -21,8 +21,8 @@ final class RouteTable<H> {
     static final String PARAMETER = "[A-Za-z0-9_-]{1,128}";
     private static final Pattern BRACES = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
 
-    /** One line of the table: a method, a template and its handler. */
-    record Route<H>(String method, String template, H handler) {
+    /** One line of the table: a method, a template, the query parameters it takes (any other is refused) and its handler. */
+    record Route<H>(String method, String template, java.util.Set<String> query, H handler) {
     }
 
     /** What a request resolves to, with the path parameters its template names, by name (none if not found). */
@@ -62,26 +62,31 @@ final class RouteTable<H> {
     }
 
     RouteTable<H> get(String template, H handler) {
-        return add("GET", template, handler);
+        return add("GET", template, java.util.Set.of(), handler);
+    }
+
+    /** A GET that takes the query parameters named. */
+    RouteTable<H> get(String template, java.util.Set<String> query, H handler) {
+        return add("GET", template, query, handler);
     }
 
     RouteTable<H> post(String template, H handler) {
-        return add("POST", template, handler);
+        return add("POST", template, java.util.Set.of(), handler);
     }
 
     RouteTable<H> put(String template, H handler) {
-        return add("PUT", template, handler);
+        return add("PUT", template, java.util.Set.of(), handler);
     }
 
     RouteTable<H> delete(String template, H handler) {
-        return add("DELETE", template, handler);
+        return add("DELETE", template, java.util.Set.of(), handler);
     }
 
     /** Adds a route under the prefix; the same method and template twice is a mistake in the table (refused). */
-    RouteTable<H> add(String method, String template, H handler) {
+    RouteTable<H> add(String method, String template, java.util.Set<String> query, H handler) {
         String full = prefix + template;
         Template<H> t = templates.computeIfAbsent(full, RouteTable::compile);
-        Route<H> route = new Route<>(method, full, handler);
+        Route<H> route = new Route<>(method, full, java.util.Set.copyOf(query), handler);
         if (t.byMethod().putIfAbsent(method, route) != null) {
             throw new IllegalArgumentException("two routes for " + method + " " + full);
         }

@@ -30,7 +30,7 @@ class ApiBindingFuzzTest {
     @BeforeContainer
     static void start() {
         fixture = new HandlerFixture();
-        router = new ApiRouter(ApiServices.of(fixture.services));
+        router = new ApiRouter(ApiServices.of(fixture.services), OpenApiContract.INSTANCE);
         fixture.readyModel();
         fixture.job(1, null);
     }

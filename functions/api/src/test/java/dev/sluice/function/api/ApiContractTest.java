@@ -32,7 +32,7 @@ class ApiContractTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        router = new ApiRouter(ApiServices.of(fixture.services));
+        router = new ApiRouter(ApiServices.of(fixture.services), OpenApiContract.INSTANCE);
         fixture.services.apiKeys().register(OTHER_PROJECT, OTHER_KEY);
         fixture.readyModel();
         fixture.job(4, null);

@@ -22,7 +22,7 @@ class ApiHandlerTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        handler = new ApiHandler(new ApiRouter(ApiServices.of(fixture.services)));
+        handler = new ApiHandler(new ApiRouter(ApiServices.of(fixture.services), OpenApiContract.INSTANCE));
     }
 
     @AfterAll

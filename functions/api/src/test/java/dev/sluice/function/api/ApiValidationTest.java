@@ -45,7 +45,7 @@ class ApiValidationTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        handler = new ApiHandler(new ApiRouter(ApiServices.of(fixture.services)));
+        handler = new ApiHandler(new ApiRouter(ApiServices.of(fixture.services), OpenApiContract.INSTANCE));
         fixture.readyModel();
     }
 

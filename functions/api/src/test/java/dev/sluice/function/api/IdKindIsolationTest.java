@@ -60,7 +60,7 @@ class IdKindIsolationTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        router = new ApiRouter(ApiServices.of(fixture.services));
+        router = new ApiRouter(ApiServices.of(fixture.services), OpenApiContract.INSTANCE);
         LocalProvisioner.bootstrapKey(fixture.clients.dynamo(), fixture.config, OTHER, OTHER_KEY);
         ids.put(HandlerFixture.PROJECT, records(HandlerFixture.PROJECT, HandlerFixture.API_KEY, "a"));
         ids.put(OTHER, records(OTHER, OTHER_KEY, "b"));

@@ -30,7 +30,7 @@ class ModelLabelsTest {
     @BeforeAll
     static void start() {
         fixture = new HandlerFixture();
-        router = new ApiRouter(ApiServices.of(fixture.services));
+        router = new ApiRouter(ApiServices.of(fixture.services), OpenApiContract.INSTANCE);
     }
 
     @AfterAll

@@ -58,7 +58,7 @@ public record ItemCounters(long gathered, long failedGather, long preprocessed, 
                 delivered + o.delivered, failedDeliver + o.failedDeliver, skipped + o.skipped);
     }
 
-    /** The invariants of ARCHITECTURE.md for a terminal job; returns a description of the first one broken, or null. */
+    /** The invariants of docs/ARCHITECTURE.md for a terminal job; returns a description of the first one broken, or null. */
     public String violation(long itemCount) {
         if (terminal() != itemCount) {
             return "terminal " + terminal() + " != itemCount " + itemCount;

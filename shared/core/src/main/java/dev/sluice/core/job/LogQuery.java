@@ -9,8 +9,9 @@ import dev.sluice.core.SluiceException;
  * <ul>
  *   <li>{@code afterTime}, {@code beforeTime}: epoch milliseconds, integers ({@code request.bad_after_time},
  *       {@code request.bad_before_time}); default: every entry (-1 and {@code Long.MAX_VALUE / 2});</li>
- *   <li>{@code maxEntries}: 1..{@value #MAX_ENTRIES} ({@code request.bad_max_entries} when not an integer,
- *       {@code logs.bad_max_entries} when out of range); default {@value #MAX_ENTRIES};</li>
+ *   <li>{@code limit}, or its old name {@code maxEntries} (kept for one release; not both:
+ *       {@code request.conflicting_parameters}): 1..{@value #MAX_ENTRIES} ({@code request.bad_max_entries} when not
+ *       an integer, {@code logs.bad_max_entries} when out of range); default {@value #MAX_ENTRIES};</li>
  *   <li>{@code minLevel}: {@link LogEntry#INFO} (every entry, the default) or {@link LogEntry#ERROR}
  *       ({@code logs.bad_min_level});</li>
  *   <li>{@code page}: the {@code nextPage} cursor of the previous page, opaque (the store checks it).</li>
@@ -24,7 +25,12 @@ public record LogQuery(String afterTime, String beforeTime, String maxEntries, S
     /** The query from an API request's query parameters (the names above; a null map is no parameter). */
     public static LogQuery of(java.util.Map<String, String> parameters) {
         java.util.Map<String, String> p = parameters == null ? java.util.Map.of() : parameters;
-        return new LogQuery(p.get("afterTime"), p.get("beforeTime"), p.get("maxEntries"), p.get("minLevel"), p.get("page"));
+        if (p.get("limit") != null && p.get("maxEntries") != null) {
+            throw SluiceException.invalid("request.conflicting_parameters",
+                    "give limit or its old name maxEntries, not both");
+        }
+        String limit = p.get("limit") != null ? p.get("limit") : p.get("maxEntries");
+        return new LogQuery(p.get("afterTime"), p.get("beforeTime"), limit, p.get("minLevel"), p.get("page"));
     }
 
     /** The checked query: what {@code JobStore.logs} takes. */
@@ -35,9 +41,9 @@ public record LogQuery(String afterTime, String beforeTime, String maxEntries, S
         long after = integer(afterTime, -1, "request.bad_after_time", "afterTime must be an integer (epoch milliseconds)");
         long before = integer(beforeTime, Long.MAX_VALUE / 2, "request.bad_before_time",
                 "beforeTime must be an integer (epoch milliseconds)");
-        long max = integer(maxEntries, MAX_ENTRIES, "request.bad_max_entries", "maxEntries must be an integer");
+        long max = integer(maxEntries, MAX_ENTRIES, "request.bad_max_entries", "limit (or maxEntries) must be an integer");
         if (max < 1 || max > MAX_ENTRIES) {
-            throw SluiceException.invalid("logs.bad_max_entries", "maxEntries must be 1..1000");
+            throw SluiceException.invalid("logs.bad_max_entries", "limit (or maxEntries) must be 1..1000");
         }
         if (minLevel != null && !minLevel.equals(LogEntry.INFO) && !minLevel.equals(LogEntry.ERROR)) {
             throw SluiceException.invalid("logs.bad_min_level", "minLevel must be Info or Error");

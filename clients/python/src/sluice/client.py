@@ -1,0 +1,634 @@
+"""The facade: ``Client(api_key, api_url=…).get_project(project_id)`` and the project's resources, shaped like the
+Datature Nexus SDK (``project.batch.jobs.create(name, options)`` …) over the Sluice REST API v1 (README, API)."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from urllib.parse import quote
+
+import requests
+
+from . import errors
+from ._http import Transport
+from ._progress import Bar, ProgressArg
+from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution,
+                     ExecutionFileReport, ExecutionReport, Job, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
+                     ModelState, Page, Webhook, WebhookTestResult)
+
+__all__ = ["Client", "Project"]
+
+DEFAULT_API_URL = "http://127.0.0.1:8080"
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _seg(value: str) -> str:
+    """An id as one path segment (``/``, ``?``, ``#`` and ``:`` cannot change the route)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"an id must be a non-empty string, got {value!r}")
+    return quote(value, safe="")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def _camelize(value: Any, keep: Iterable[str] = ()) -> Any:
+    """snake_case keys to the API's camelCase, recursively; the values of the ``keep`` keys are left as they are."""
+    if isinstance(value, Mapping):
+        return {_camel(k): (v if k in keep else _camelize(v, keep)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camelize(v, keep) for v in value]
+    return value
+
+
+class Client:
+    """A client of one Sluice API.
+
+    Args:
+        api_key: the project's API key (``sk_…``); default ``SLUICE_API_KEY``.
+        api_url: the API's base URL; default ``SLUICE_API_URL``, else ``http://127.0.0.1:8080`` (``sluice local``).
+        max_retries: retries of a failed request (429, 5xx, connection errors; see ``sluice._http``), default 3.
+        timeout: seconds of one attempt: a number, or (connect, read); default (10, 60).
+        max_retry_after: the longest ``Retry-After`` (seconds) waited for; a longer one raises at once.
+        sleep: how to wait between retries and polls (``time.sleep``); tests pass a recorder.
+
+    Raises ``ValueError`` when no key or URL is given or set.
+    """
+
+    def __init__(self, api_key: Optional[str] = None, api_url: Optional[str] = None, *, max_retries: int = 3,
+                 timeout: Union[float, tuple] = (10.0, 60.0), max_retry_after: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        api_key = api_key or os.environ.get("SLUICE_API_KEY")
+        api_url = api_url or os.environ.get("SLUICE_API_URL") or DEFAULT_API_URL
+        if not api_key:
+            raise ValueError("give api_key, or set SLUICE_API_KEY")
+        self._transport = Transport(api_url, api_key, max_retries=max_retries, timeout=timeout,
+                                    max_retry_after=max_retry_after, sleep=sleep)
+
+    @property
+    def api_url(self) -> str:
+        return self._transport.api_url
+
+    def get_project(self, project_id: Optional[str] = None) -> "Project":
+        """The project ``proj_…`` (default ``SLUICE_PROJECT``). No request is made: a wrong id or a key of another
+        project is a :class:`NotFoundError` (``project.not_found``) at the first call."""
+        project_id = project_id or os.environ.get("SLUICE_PROJECT")
+        if not project_id:
+            raise ValueError("give project_id, or set SLUICE_PROJECT")
+        return Project(self._transport, project_id)
+
+    def close(self):
+        self._transport.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return f"Client(api_url={self.api_url!r})"
+
+
+class _Resource:
+    def __init__(self, transport: Transport, project_id: str):
+        self._t = transport
+        self._base = f"/v1/projects/{_seg(project_id)}"
+        self.project_id = project_id
+
+    def _call(self, method: str, path: str, **kw) -> Any:
+        return self._t.request(method, self._base + path, **kw)
+
+    def _page(self, path: str, model, pagination: Optional[Mapping[str, Any]]) -> Page:
+        pagination = dict(pagination or {})
+        unknown = set(pagination) - {"limit", "page"}
+        if unknown:
+            raise ValueError(f"pagination takes limit and page, not {sorted(unknown)}")
+
+        def fetch(page_token: Optional[str]) -> Page:
+            params = {"limit": pagination.get("limit"), "page": page_token}
+            body = self._call("GET", path, params=params)
+            return Page(data=[model.from_dict(d) for d in body.get("data", [])], next_page=body.get("nextPage"),
+                        prev_page=body.get("prevPage"), _fetch=fetch)
+
+        return fetch(pagination.get("page"))
+
+    def _sleep(self, seconds: float):
+        self._t.sleep(seconds)
+
+
+class Jobs(_Resource):
+    """``project.batch.jobs``: batch jobs (``/batch/jobs``)."""
+
+    #: flat options of the reference SDK's ``create(name, job_options)`` and where each goes in the API's spec
+    OPTIONS = ("dataset_id", "webhook_id", "deployment_id", "model_id", "target", "start_at_time", "stop_at_time",
+               "batch_size")
+
+    @classmethod
+    def spec_of(cls, options: Union[Mapping[str, Any], JobSpec]) -> Dict[str, Any]:
+        """The API's ``spec`` for the options: a :class:`JobSpec`, the API's own spec (camelCase or snake_case
+        keys: ``datasetId``, ``deployment``, ``resultDelivery`` …), or the reference SDK's flat options
+        (``dataset_id``, ``webhook_id``, ``deployment_id`` or ``model_id`` [+ ``target``], ``start_at_time``,
+        ``stop_at_time``, ``batch_size``). A flat option the SDK does not know raises ``ValueError`` (a typo never
+        configures nothing)."""
+        if isinstance(options, JobSpec):
+            return options.to_dict()
+        options = dict(options)
+        if any(k in options for k in ("deployment", "resultDelivery", "result_delivery", "datasetId")):
+            return _camelize(options)
+        unknown = sorted(set(options) - set(cls.OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown job option(s) {unknown}; known: {list(cls.OPTIONS)}")
+        spec: Dict[str, Any] = {}
+        if "dataset_id" in options:
+            spec["datasetId"] = options["dataset_id"]
+        deployment = {}
+        if options.get("deployment_id"):
+            deployment["deploymentId"] = options["deployment_id"]
+        if options.get("model_id"):
+            deployment["modelId"] = options["model_id"]
+        if options.get("target"):
+            deployment["target"] = getattr(options["target"], "value", options["target"])
+        if deployment:
+            spec["deployment"] = deployment
+        if options.get("webhook_id"):
+            spec["resultDelivery"] = {"destinations": [{"kind": "Webhook", "webhookId": options["webhook_id"]}]}
+        for k in ("start_at_time", "stop_at_time", "batch_size"):
+            if options.get(k) is not None:
+                spec[_camel(k)] = options[k]
+        return spec
+
+    def create(self, name: str, options: Union[Mapping[str, Any], JobSpec], *,
+               idempotency_key: Optional[str] = None) -> Job:
+        """Creates a job (201) over a Ready dataset. ``options``: see :meth:`spec_of`. ``idempotency_key``: one per
+        logical create (default: a new UUID), sent on every attempt. Raises BadRequestError (``job.*``), ConflictError
+        (``dataset.not_ready``), NotFoundError (a dataset/model/webhook of no such id)."""
+        body = {"name": name, "spec": self.spec_of(options)}
+        return Job.from_dict(self._call("POST", "/batch/jobs", body=body, create=True,
+                                        idempotency_key=idempotency_key))
+
+    def get(self, job_id: str) -> Job:
+        return Job.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}"))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Job]:
+        """One page of jobs, newest first (``pagination``: ``limit`` 1..1000, default 100, and a ``page`` cursor);
+        iterating the page walks every following page too."""
+        return self._page("/batch/jobs", Job, pagination)
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancels a Waiting or Running job (ConflictError ``job.*`` once it ended)."""
+        return Job.from_dict(self._call("POST", f"/batch/jobs/{_seg(job_id)}:cancel"))
+
+    def retry(self, job_id: str, *, idempotency_key: Optional[str] = None) -> Job:
+        """A new job over the items of this ended job that were not delivered (its ``spec.retry_of`` is this one)."""
+        return Job.from_dict(self._call("POST", f"/batch/jobs/{_seg(job_id)}:retry", create=True,
+                                        idempotency_key=idempotency_key))
+
+    def wait_until_done(self, job_id: str, *, timeout: Optional[float] = None, poll_interval: float = 2.0,
+                        progress: ProgressArg = False) -> Job:
+        """Polls the job until it is terminal (Finished, Cancelled, TimedOut or Failed) and returns it; whether it
+        succeeded is ``job.status.overview`` and its counters. ``progress``: True for a bar of items (tqdm when
+        installed, else a text line on stderr) or a callable given each Job polled. Raises :class:`TimeoutError`
+        when ``timeout`` seconds pass first (its ``last`` is the last Job seen)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        bar = Bar(None, job_id, unit="items") if progress is True else None
+        try:
+            while True:
+                job = self.get(job_id)
+                if callable(progress):
+                    progress(job)
+                elif bar is not None and job.status is not None:
+                    items = job.status.items
+                    bar.set_total(job.status.item_count)
+                    state = getattr(job.status.overview, "value", job.status.overview)
+                    bar.update_to(items.terminal if items else 0, str(state))
+                if job.done:
+                    return job
+                if deadline is not None and time.monotonic() > deadline:
+                    raise errors.TimeoutError(f"job {job_id} is still {job.status.overview} after {timeout} s",
+                                              last=job)
+                self._sleep(poll_interval)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    LOG_FILTERS = ("after_time", "before_time", "max_entries", "min_level", "page")
+
+    def get_logs(self, job_id: str, logs_filter: Optional[Mapping[str, Any]] = None) -> JobLogs:
+        """One page of the job's item-level log (at most 1,000 entries), oldest first. ``logs_filter``:
+        ``after_time`` / ``before_time`` (epoch ms), ``max_entries`` (1..1000), ``min_level`` (``"Error"``),
+        ``page`` (a previous page's ``next_page``)."""
+        f = dict(logs_filter or {})
+        unknown = sorted(set(f) - set(self.LOG_FILTERS))
+        if unknown:
+            raise ValueError(f"unknown log filter(s) {unknown}; known: {list(self.LOG_FILTERS)}")
+        body = self._call("GET", f"/batch/jobs/{_seg(job_id)}/logs", params={_camel(k): v for k, v in f.items()})
+        if "entries" not in body and "data" in body:  # the listing shape every other route uses
+            body = dict(body, entries=body.pop("data"))
+        return JobLogs.from_dict(body)
+
+    def get_all_logs(self, job_id: str, logs_filter: Optional[Mapping[str, Any]] = None) -> Iterator[JobLogEntry]:
+        """Every log entry matching the filter, page after page (a generator: one page in memory at a time)."""
+        f = dict(logs_filter or {})
+        f.setdefault("max_entries", 1000)
+        while True:
+            logs = self.get_logs(job_id, f)
+            yield from logs.entries
+            if not logs.next_page:
+                return
+            f["page"] = logs.next_page
+
+    def get_results(self, job_id: str) -> JobResults:
+        """Download links (one hour) of a completed job's results; ConflictError ``job.not_complete`` before."""
+        return JobResults.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/results"))
+
+    def download_results(self, job_id: str, directory: PathLike) -> List[Path]:
+        """Downloads the manifest (``manifest.json``), the result parts and ``errors.ndjson`` into ``directory``;
+        returns the files written. Streams each file (memory bounded by one chunk)."""
+        results = self.get_results(job_id)
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        files = []
+        targets = [(results.manifest, "manifest.json"), (results.errors, "errors.ndjson")]
+        targets += [(p, None) for p in results.parts]
+        for ref, name in targets:
+            if ref is None or not ref.url:
+                continue
+            name = name or os.path.basename((ref.key or "").rstrip("/"))
+            if not name or name in (".", ".."):
+                raise ValueError(f"a result key without a file name: {ref.key!r}")
+            files.append(_download(self._t, ref.url, out / name))
+        return files
+
+
+class Datasets(_Resource):
+    """``project.batch.datasets``: NDJSON lists of items (``/batch/datasets``)."""
+
+    def create(self, name: str, *, idempotency_key: Optional[str] = None) -> Dataset:
+        """Creates an empty dataset (``Uploading``); its file goes to ``status.source.upload_url``."""
+        return Dataset.from_dict(self._call("POST", "/batch/datasets",
+                                            body={"name": name, "source": {"kind": "UploadedNdjson"}},
+                                            create=True, idempotency_key=idempotency_key))
+
+    def upload(self, name: str, source: Union[PathLike, Iterable[Union[str, Mapping[str, Any]]]], *,
+               wait: bool = True, timeout: float = 600.0, progress: ProgressArg = False) -> Dataset:
+        """Creates a dataset and uploads its items, then (``wait``) polls until it is counted.
+
+        ``source``: a path to an NDJSON file (streamed), or a list of image URLs (each becomes
+        ``{"kind": "Image", "url": …}``) or of item objects. ``progress``: True for a bar of bytes sent.
+        Returns the Ready dataset; raises :class:`ResourceFailedError` when it is ``Failed`` (its ``reason``
+        says which line), :class:`TimeoutError` when not counted in ``timeout`` seconds."""
+        if isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            size = path.stat().st_size
+            opener = lambda: path.open("rb")  # noqa: E731
+        else:
+            lines = []
+            for item in source:
+                obj = {"kind": "Image", "url": item} if isinstance(item, str) else dict(item)
+                lines.append(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+            data = ("\n".join(lines) + "\n").encode("utf-8")
+            size = len(data)
+            opener = lambda: io.BytesIO(data)  # noqa: E731
+        dataset = self.create(name)
+        _upload(self._t, dataset.status.source.upload_url, opener, size, progress, f"dataset {name}")
+        if not wait:
+            return dataset
+        return self.wait_until_ready(dataset.id, timeout=timeout)
+
+    def wait_until_ready(self, dataset_id: str, *, timeout: float = 600.0, poll_interval: float = 0.5) -> Dataset:
+        deadline = time.monotonic() + timeout
+        while True:
+            d = self.get(dataset_id)
+            state = d.status.overview if d.status else None
+            if state == DatasetState.READY:
+                return d
+            if state == DatasetState.FAILED:
+                raise errors.ResourceFailedError(f"dataset {dataset_id} failed: {d.status.reason}", resource=d)
+            if time.monotonic() > deadline:
+                raise errors.TimeoutError(f"dataset {dataset_id} is still {state} after {timeout} s", last=d)
+            self._sleep(poll_interval)
+
+    def get(self, dataset_id: str) -> Dataset:
+        return Dataset.from_dict(self._call("GET", f"/batch/datasets/{_seg(dataset_id)}"))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Dataset]:
+        return self._page("/batch/datasets", Dataset, pagination)
+
+
+class Webhooks(_Resource):
+    """``project.batch.webhooks``: signed destinations (``/batch/webhooks``)."""
+
+    def create(self, name: str, endpoint: str, *, max_retries: Optional[int] = None,
+               max_backoff_ms: Optional[int] = None, timeout_ms: Optional[int] = None,
+               idempotency_key: Optional[str] = None) -> Webhook:
+        """Creates a webhook; the answer's ``secret`` is shown this once (keep it for :func:`verify_signature`)."""
+        return Webhook.from_dict(self._call("POST", "/batch/webhooks",
+                                            body={"name": name, "spec": _webhook_spec(endpoint, max_retries,
+                                                                                      max_backoff_ms, timeout_ms)},
+                                            create=True, idempotency_key=idempotency_key))
+
+    def get(self, webhook_id: str) -> Webhook:
+        return Webhook.from_dict(self._call("GET", f"/batch/webhooks/{_seg(webhook_id)}"))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Webhook]:
+        return self._page("/batch/webhooks", Webhook, pagination)
+
+    def update(self, webhook_id: str, *, name: Optional[str] = None, endpoint: Optional[str] = None,
+               max_retries: Optional[int] = None, max_backoff_ms: Optional[int] = None,
+               timeout_ms: Optional[int] = None) -> Webhook:
+        """Changes what is given; what is not given stays."""
+        body: Dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        spec = _webhook_spec(endpoint, max_retries, max_backoff_ms, timeout_ms)
+        if spec:
+            body["spec"] = spec
+        return Webhook.from_dict(self._call("PUT", f"/batch/webhooks/{_seg(webhook_id)}", body=body))
+
+    def rotate_secret(self, webhook_id: str) -> Webhook:
+        """A new secret, shown in this answer only; the old one stops signing at once."""
+        return Webhook.from_dict(self._call("PUT", f"/batch/webhooks/{_seg(webhook_id)}/secret", body={}))
+
+    def test(self, webhook_id: str) -> WebhookTestResult:
+        """Sends one signed test POST and reports how the endpoint answered."""
+        return WebhookTestResult.from_dict(self._call("POST", f"/batch/webhooks/{_seg(webhook_id)}:test", body={},
+                                                      create=True))
+
+    def delete(self, webhook_id: str) -> DeleteResponse:
+        return DeleteResponse.from_dict(self._call("DELETE", f"/batch/webhooks/{_seg(webhook_id)}"))
+
+
+def _webhook_spec(endpoint, max_retries, max_backoff_ms, timeout_ms) -> Dict[str, Any]:
+    spec: Dict[str, Any] = {}
+    if endpoint is not None:
+        spec["endpoint"] = endpoint
+    retries = {k: v for k, v in (("maxRetries", max_retries), ("maxBackoffMs", max_backoff_ms)) if v is not None}
+    if retries:
+        spec["retries"] = retries
+    if timeout_ms is not None:
+        spec["timeoutMs"] = timeout_ms
+    return spec
+
+
+class Models(_Resource):
+    """``project.models``: ONNX models (``/models``)."""
+
+    def create(self, name: str, task: str = "ImageClassification", *, labels: Optional[List[str]] = None,
+               preprocess: Optional[Mapping[str, Any]] = None, idempotency_key: Optional[str] = None) -> Model:
+        """Registers a model (``Uploading``); its ONNX file goes to ``status.source.upload_url``. ``preprocess``:
+        the API's keys, camelCase or snake_case (``resize_short_side``, ``top_k`` …)."""
+        body: Dict[str, Any] = {"name": name, "task": getattr(task, "value", task),
+                                "source": {"kind": "UploadedOnnx"}}
+        if labels is not None:
+            body["labels"] = list(labels)
+        if preprocess is not None:
+            body["preprocess"] = _camelize(preprocess)
+        return Model.from_dict(self._call("POST", "/models", body=body, create=True,
+                                          idempotency_key=idempotency_key))
+
+    def upload(self, name: str, file: PathLike, task: str = "ImageClassification", *,
+               labels: Optional[List[str]] = None, preprocess: Optional[Mapping[str, Any]] = None,
+               wait: bool = True, timeout: float = 300.0, progress: ProgressArg = False) -> Model:
+        """Registers a model, uploads the ONNX file and (``wait``) polls until it is Ready; raises
+        :class:`ResourceFailedError` when the file is refused (its ``reason``)."""
+        path = Path(file)
+        model = self.create(name, task, labels=labels, preprocess=preprocess)
+        _upload(self._t, model.status.source.upload_url, lambda: path.open("rb"), path.stat().st_size, progress,
+                f"model {name}")
+        if not wait:
+            return model
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self.get(model.id)
+            state = m.status.overview if m.status else None
+            if state == ModelState.READY:
+                return m
+            if state == ModelState.FAILED:
+                raise errors.ResourceFailedError(f"model {model.id} failed: {m.status.reason}", resource=m)
+            if time.monotonic() > deadline:
+                raise errors.TimeoutError(f"model {model.id} is still {state} after {timeout} s", last=m)
+            self._sleep(0.5)
+
+    def get(self, model_id: str) -> Model:
+        return Model.from_dict(self._call("GET", f"/models/{_seg(model_id)}"))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Model]:
+        return self._page("/models", Model, pagination)
+
+    def delete(self, model_id: str) -> DeleteResponse:
+        return DeleteResponse.from_dict(self._call("DELETE", f"/models/{_seg(model_id)}"))
+
+
+class Deployments(_Resource):
+    """``project.deployments``: a model bound to a target, batch size and concurrency (``/deployments``)."""
+
+    def create(self, name: str, model_id: str, *, target: str = "Lambda", batch_size: Optional[int] = None,
+               max_concurrency: Optional[int] = None, idempotency_key: Optional[str] = None) -> Deployment:
+        body: Dict[str, Any] = {"name": name, "modelId": model_id, "target": getattr(target, "value", target)}
+        if batch_size is not None:
+            body["batchSize"] = batch_size
+        if max_concurrency is not None:
+            body["maxConcurrency"] = max_concurrency
+        return Deployment.from_dict(self._call("POST", "/deployments", body=body, create=True,
+                                               idempotency_key=idempotency_key))
+
+    def get(self, deployment_id: str) -> Deployment:
+        return Deployment.from_dict(self._call("GET", f"/deployments/{_seg(deployment_id)}"))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Deployment]:
+        return self._page("/deployments", Deployment, pagination)
+
+    def delete(self, deployment_id: str) -> DeleteResponse:
+        return DeleteResponse.from_dict(self._call("DELETE", f"/deployments/{_seg(deployment_id)}"))
+
+
+class Executions(_Resource):
+    """``project.executions``: storage-based executions, one task per file of a folder (``/executions``)."""
+
+    def create(self, options: Mapping[str, Any], *, idempotency_key: Optional[str] = None) -> Execution:
+        """Starts an execution. ``options`` as the API takes them (camelCase or snake_case keys): ``model``
+        ``{id, build}``, ``bucket`` or ``source_bucket``/``destination_bucket``, ``source_folder``,
+        ``destination_folder`` (``file:///…`` with ``sluice local``), ``input_file_type``, ``output_file_type``
+        (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``parameters``
+        (passed as given)."""
+        return Execution.from_dict(self._call("POST", "/executions", body=_camelize(options, keep=("parameters",)),
+                                              create=True, idempotency_key=idempotency_key))
+
+    start = create
+
+    def get(self, execution_id: str) -> Execution:
+        return Execution.from_dict(self._call("GET", f"/executions/{_seg(execution_id)}"))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Execution]:
+        return self._page("/executions", Execution, pagination)
+
+    def cancel(self, execution_id: str) -> Execution:
+        return Execution.from_dict(self._call("POST", f"/executions/{_seg(execution_id)}:cancel"))
+
+    def get_report(self, execution_id: str, page: Optional[str] = None) -> ExecutionReport:
+        """One page of the per-file report."""
+        return ExecutionReport.from_dict(self._call("GET", f"/executions/{_seg(execution_id)}/report",
+                                                    params={"page": page}))
+
+    def get_all_files(self, execution_id: str) -> Iterator[ExecutionFileReport]:
+        """Every file of the report, page after page."""
+        page = None
+        while True:
+            report = self.get_report(execution_id, page)
+            yield from report.files
+            if not report.next_page:
+                return
+            page = report.next_page
+
+    def wait_until_done(self, execution_id: str, *, timeout: Optional[float] = None,
+                        poll_interval: float = 1.0, progress: ProgressArg = False) -> Execution:
+        """Polls until the execution is no longer Pending or Running; raises :class:`TimeoutError` on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        bar = Bar(None, execution_id, unit="files") if progress is True else None
+        try:
+            while True:
+                e = self.get(execution_id)
+                if callable(progress):
+                    progress(e)
+                elif bar is not None and e.status is not None:
+                    bar.set_total(e.status.total_files)
+                    bar.update_to((e.status.finished_files or 0) + (e.status.failed_files or 0)
+                                  + (e.status.skipped_files or 0), str(getattr(e.status.overview, "value", "")))
+                if e.done:
+                    return e
+                if deadline is not None and time.monotonic() > deadline:
+                    raise errors.TimeoutError(f"execution {execution_id} is still running after {timeout} s", last=e)
+                self._sleep(poll_interval)
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+class DeadLetters(_Resource):
+    """``project.dead_letters``: messages that failed on every attempt (``/dead-letters``)."""
+
+    def get(self, dead_letter_id: str) -> DeadLetter:
+        return DeadLetter.from_dict(self._call("GET", f"/dead-letters/{_seg(dead_letter_id)}"))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[DeadLetter]:
+        return self._page("/dead-letters", DeadLetter, pagination)
+
+    def redrive(self, dead_letter_id: str, *, idempotency_key: Optional[str] = None) -> Job:
+        """Runs exactly the dead letter's lines again in a new job (once per dead letter); returns that job."""
+        return Job.from_dict(self._call("POST", f"/dead-letters/{_seg(dead_letter_id)}:redrive", create=True,
+                                        idempotency_key=idempotency_key))
+
+
+class ApiKeys(_Resource):
+    """``project.api_keys``: the project's API keys (``/api-keys``)."""
+
+    def create(self, name: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> ApiKey:
+        """A new key; ``key`` is in this answer only."""
+        return ApiKey.from_dict(self._call("POST", "/api-keys", body={"name": name} if name else {}, create=True,
+                                           idempotency_key=idempotency_key))
+
+    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[ApiKey]:
+        return self._page("/api-keys", ApiKey, pagination)
+
+    def revoke(self, key_id: str) -> ApiKey:
+        """Revokes a key at once (not the calling key: BadRequestError)."""
+        return ApiKey.from_dict(self._call("DELETE", f"/api-keys/{_seg(key_id)}"))
+
+    delete = revoke
+
+
+class Batch:
+    """``project.batch``: jobs, datasets and webhooks."""
+
+    def __init__(self, transport: Transport, project_id: str):
+        self.jobs = Jobs(transport, project_id)
+        self.datasets = Datasets(transport, project_id)
+        self.webhooks = Webhooks(transport, project_id)
+
+
+class Project:
+    """One project's resources: ``batch.jobs``, ``batch.datasets``, ``batch.webhooks``, ``models``,
+    ``deployments``, ``executions``, ``dead_letters``, ``api_keys``."""
+
+    def __init__(self, transport: Transport, project_id: str):
+        self.project_id = project_id
+        self.batch = Batch(transport, project_id)
+        self.models = Models(transport, project_id)
+        self.deployments = Deployments(transport, project_id)
+        self.executions = Executions(transport, project_id)
+        self.dead_letters = DeadLetters(transport, project_id)
+        self.api_keys = ApiKeys(transport, project_id)
+
+    def __repr__(self):
+        return f"Project({self.project_id!r})"
+
+
+# ---- presigned transfers -----------------------------------------------------------------------------------------
+
+class _ProgressReader:
+    """A file object that counts what requests reads from it; len() gives requests the Content-Length."""
+
+    def __init__(self, f, size: int, bar: Optional[Bar], callback):
+        self._f, self._size, self._bar, self._cb, self._n = f, size, bar, callback, 0
+
+    def __len__(self):
+        return self._size
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._f.read(n)
+        self._n += len(chunk)
+        if self._bar is not None:
+            self._bar.update_to(self._n)
+        if self._cb is not None:
+            self._cb(self._n, self._size)
+        return chunk
+
+
+def _upload(t: Transport, upload_url, opener, size: int, progress: ProgressArg, desc: str):
+    """PUTs the bytes to a presigned URL exactly as the API described it (method, URL, headers), retrying 5xx and
+    connection failures (a PUT of the whole object is idempotent)."""
+    if upload_url is None or not upload_url.url:
+        raise errors.SluiceError("the API gave no upload URL")
+    bar = Bar(size, desc, unit="B", unit_scale=True) if progress is True else None
+    callback = progress if callable(progress) else None
+    try:
+        for attempt in range(1, t.max_retries + 2):
+            with opener() as f:
+                body = _ProgressReader(f, size, bar, callback)
+                try:
+                    r = t.session.request(upload_url.method or "PUT", upload_url.url, data=body,
+                                          headers=dict(upload_url.headers or {}), timeout=(t.timeout[0], 600)
+                                          if isinstance(t.timeout, tuple) else t.timeout)
+                except requests.exceptions.RequestException as e:
+                    if attempt <= t.max_retries:
+                        t.sleep(t._backoff(attempt, None))
+                        continue
+                    raise errors.ConnectionError(upload_url.url.split("?")[0], e) from e
+            if r.status_code >= 500 and attempt <= t.max_retries:
+                t.sleep(t._backoff(attempt, r.headers.get("Retry-After")) or 1.0)
+                continue
+            if not 200 <= r.status_code < 300:
+                raise errors.error_for(r.status_code, "upload.failed", (r.text or r.reason or "")[:500], None)
+            return
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _download(t: Transport, url: str, target: Path) -> Path:
+    tmp = target.with_name(target.name + ".part")
+    with t.session.get(url, stream=True, timeout=t.timeout) as r:
+        if not 200 <= r.status_code < 300:
+            raise errors.error_for(r.status_code, "download.failed", f"could not download {target.name}", None)
+        with tmp.open("wb") as f:
+            for chunk in r.iter_content(chunk_size=1 << 16):
+                f.write(chunk)
+    tmp.replace(target)
+    return target

@@ -1,0 +1,613 @@
+"""Typed models of the Sluice API (v1) responses: plain dataclasses, no dependency.
+
+Field names are the API's camelCase names in snake_case (``createTime`` → ``create_time``); times are epoch
+milliseconds (int), sizes bytes. :meth:`Model.from_dict` reads an API JSON object: a field the SDK does not know yet is
+kept in ``extra`` (so an older SDK keeps working against a newer API), and a state string the SDK's enum does not know
+is kept as the plain string. ``to_dict()`` gives the API's JSON object back (camelCase, without ``None`` fields).
+
+Source of the shapes: the records of ``shared/core`` (``Job``, ``JobSpec``, ``Dataset`` …) and README's API section;
+``tests/test_openapi.py`` checks every model's fields against ``docs/openapi.yaml``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import sys
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
+
+__all__ = [
+    "JobState", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
+    "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
+    "JobProgress", "JobStatus", "Job", "JobLogEntry", "JobLogs", "ResultFile", "JobResults", "DatasetSource",
+    "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "ModelSource",
+    "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "ExecutionFolder", "ExecutionSpec",
+    "ExecutionStatus", "Execution", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
+]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+class _Base:
+    """from_dict / to_dict of every model."""
+
+    extra: Dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: Optional[Dict[str, Any]]):
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise TypeError(f"{cls.__name__} needs a JSON object, got {type(data).__name__}")
+        hints = _hints(cls)
+        values: Dict[str, Any] = {}
+        known = set()
+        for f in dataclasses.fields(cls):
+            if f.name == "extra":
+                continue
+            key = _camel(f.name)
+            known.add(key)
+            if key in data:
+                values[f.name] = _convert(hints[f.name], data[key])
+        obj = cls(**values)
+        obj.extra = {k: v for k, v in data.items() if k not in known}
+        return obj
+
+    def to_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "extra":
+                continue
+            v = getattr(self, f.name)
+            if v is not None:
+                out[_camel(f.name)] = _plain(v)
+        out.update(self.extra or {})
+        return out
+
+    @classmethod
+    def api_fields(cls) -> List[str]:
+        """The API's (camelCase) names of the fields this model reads."""
+        return [_camel(f.name) for f in dataclasses.fields(cls) if f.name != "extra"]
+
+
+_HINTS: Dict[type, Dict[str, Any]] = {}
+
+
+def _hints(cls) -> Dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+    return _HINTS[cls]
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin is Union:  # Optional[X] and Union[Enum, str]
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(args[0], value)
+    if origin in (list, List):
+        (item,) = typing.get_args(tp) or (Any,)
+        return [_convert(item, v) for v in value]
+    if origin in (dict, Dict):
+        return dict(value)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            return value  # a state this SDK does not know yet: kept as the API's string
+    if isinstance(tp, type) and issubclass(tp, _Base):
+        return tp.from_dict(value)
+    return value
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, _Base):
+        return v.to_dict()
+    if isinstance(v, enum.Enum):
+        return v.value
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    return v
+
+
+def _extra():
+    return field(default_factory=dict, repr=False, compare=False)
+
+
+class JobState(str, enum.Enum):
+    """``status.overview`` of a job; a terminal one never changes."""
+    WAITING = "Waiting"
+    RUNNING = "Running"
+    FINISHED = "Finished"
+    CANCELLED = "Cancelled"
+    TIMED_OUT = "TimedOut"
+    FAILED = "Failed"
+
+    @property
+    def terminal(self) -> bool:
+        return self not in (JobState.WAITING, JobState.RUNNING)
+
+
+class DatasetState(str, enum.Enum):
+    UPLOADING = "Uploading"
+    VALIDATING = "Validating"
+    READY = "Ready"
+    FAILED = "Failed"
+
+
+class ModelState(str, enum.Enum):
+    UPLOADING = "Uploading"
+    READY = "Ready"
+    FAILED = "Failed"
+
+
+class ExecutionState(str, enum.Enum):
+    PENDING = "Pending"
+    RUNNING = "Running"
+    FINISHED = "Finished"
+    FAILED = "Failed"
+    CANCELLED = "Cancelled"
+    TIMED_OUT = "TimedOut"
+
+    @property
+    def terminal(self) -> bool:
+        return self not in (ExecutionState.PENDING, ExecutionState.RUNNING)
+
+
+class FileState(str, enum.Enum):
+    PENDING = "Pending"
+    FINISHED = "Finished"
+    FAILED = "Failed"
+    SKIPPED = "Skipped"
+
+
+class ModelTask(str, enum.Enum):
+    IMAGE_CLASSIFICATION = "ImageClassification"
+    OBJECT_DETECTION = "ObjectDetection"
+    TABULAR = "Tabular"
+
+
+class DeploymentTarget(str, enum.Enum):
+    LAMBDA = "Lambda"
+    GPU_POOL = "GpuPool"
+
+
+@dataclass
+class UploadUrl(_Base):
+    """Where to send a file: ``method`` (PUT) to ``url`` with exactly ``headers``; valid until ``expires_at_time``."""
+    method: Optional[str] = None
+    url: Optional[str] = None
+    headers: Optional[Dict[str, str]] = None
+    expires_at_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class UploadStatus(_Base):
+    upload_url: Optional[UploadUrl] = None
+    extra: Dict[str, Any] = _extra()
+
+
+# ---- jobs -------------------------------------------------------------------------------------------------------
+
+@dataclass
+class JobDeployment(_Base):
+    """What runs a job: a ``deployment_id``, or a ``model_id`` with a ``target`` (Lambda by default)."""
+    model_id: Optional[str] = None
+    target: Optional[Union[DeploymentTarget, str]] = None
+    deployment_id: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Destination(_Base):
+    kind: Optional[str] = None
+    webhook_id: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ResultDelivery(_Base):
+    destinations: Optional[List[Destination]] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobSpec(_Base):
+    dataset_id: Optional[str] = None
+    deployment: Optional[JobDeployment] = None
+    result_delivery: Optional[ResultDelivery] = None
+    start_at_time: Optional[int] = None
+    stop_at_time: Optional[int] = None
+    batch_size: Optional[int] = None
+    retry_of: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobItemStatus(_Base):
+    """Item counters; when the job is terminal, the terminal counts add up to the job's ``item_count``."""
+    gathered: int = 0
+    failed_gather: int = 0
+    preprocessed: int = 0
+    failed_process: int = 0
+    predicted: int = 0
+    failed_predict: int = 0
+    delivered: int = 0
+    failed_deliver: int = 0
+    skipped: int = 0
+    extra: Dict[str, Any] = _extra()
+
+    @property
+    def terminal(self) -> int:
+        """Items that reached an end: delivered (or predicted without a webhook), failed at a stage, or skipped."""
+        return (self.failed_gather + self.failed_process + self.failed_predict + self.delivered + self.failed_deliver
+                + self.skipped)
+
+
+@dataclass
+class JobProgress(_Base):
+    batches_queued: Optional[int] = None
+    batches_done: Optional[int] = None
+    average_batch_ms: Optional[float] = None
+    items_per_second: Optional[float] = None
+    estimated_completion_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobStatus(_Base):
+    overview: Optional[Union[JobState, str]] = None
+    message: Optional[str] = None
+    reason: Optional[str] = None
+    items: Optional[JobItemStatus] = None
+    item_count: Optional[int] = None
+    update_time: Optional[int] = None
+    progress: Optional[JobProgress] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Job(_Base):
+    """A batch job (``batchjob_…``)."""
+    id: str = ""
+    object: Optional[str] = None
+    name: Optional[str] = None
+    project_id: Optional[str] = None
+    spec: Optional[JobSpec] = None
+    status: Optional[JobStatus] = None
+    create_time: Optional[int] = None
+    update_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+    @property
+    def done(self) -> bool:
+        """True once the job is in a terminal state (Finished, Cancelled, TimedOut, Failed)."""
+        s = self.status.overview if self.status else None
+        return isinstance(s, JobState) and s.terminal or (isinstance(s, str) and s not in ("Waiting", "Running"))
+
+
+@dataclass
+class JobLogEntry(_Base):
+    id: Optional[str] = None
+    kind: Optional[str] = None
+    create_time: Optional[int] = None
+    level: Optional[str] = None
+    item: Optional[str] = None
+    index: Optional[int] = None
+    status: Optional[str] = None
+    time_ms: Optional[float] = None
+    reason: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobLogs(_Base):
+    """One page of a job's log: ``entries`` (oldest first) and the ``next_page`` cursor (``None`` on the last)."""
+    entries: List[JobLogEntry] = field(default_factory=list)
+    next_page: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ResultFile(_Base):
+    key: Optional[str] = None
+    url: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobResults(_Base):
+    """Download links (valid until ``expires_at_time``) to the manifest, result parts and errors of a completed job."""
+    manifest: Optional[ResultFile] = None
+    parts: List[ResultFile] = field(default_factory=list)
+    errors: Optional[ResultFile] = None
+    expires_at_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+# ---- datasets, webhooks, models, deployments ---------------------------------------------------------------------
+
+@dataclass
+class DatasetSource(_Base):
+    kind: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class DatasetStatus(_Base):
+    overview: Optional[Union[DatasetState, str]] = None
+    reason: Optional[str] = None
+    item_count: Optional[int] = None
+    size_bytes: Optional[int] = None
+    etag: Optional[str] = None
+    source: Optional[UploadStatus] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Dataset(_Base):
+    """An NDJSON list of items (``dataset_…``); ``status.source.upload_url`` is where its file goes."""
+    id: str = ""
+    object: Optional[str] = None
+    name: Optional[str] = None
+    project_id: Optional[str] = None
+    source: Optional[DatasetSource] = None
+    status: Optional[DatasetStatus] = None
+    create_time: Optional[int] = None
+    update_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class WebhookRetries(_Base):
+    max_retries: Optional[int] = None
+    max_backoff_ms: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class WebhookSpec(_Base):
+    endpoint: Optional[str] = None
+    retries: Optional[WebhookRetries] = None
+    timeout_ms: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Webhook(_Base):
+    """A signed HTTPS destination (``webhook_…``); ``secret`` is set only in the answer that creates or rotates it."""
+    id: str = ""
+    object: Optional[str] = None
+    name: Optional[str] = None
+    project_id: Optional[str] = None
+    spec: Optional[WebhookSpec] = None
+    secret: Optional[str] = field(default=None, repr=False)
+    create_time: Optional[int] = None
+    update_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class WebhookTestResult(_Base):
+    status: Optional[str] = None
+    response_code: Optional[int] = None
+    latency_ms: Optional[int] = None
+    attempt_count: Optional[int] = None
+    reason: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ModelSource(_Base):
+    kind: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Preprocess(_Base):
+    resize_short_side: Optional[int] = None
+    crop_size: Optional[int] = None
+    mean: Optional[List[float]] = None
+    std: Optional[List[float]] = None
+    top_k: Optional[int] = None
+    input_size: Optional[int] = None
+    score_threshold: Optional[float] = None
+    nms_iou: Optional[float] = None
+    apply_exif_orientation: Optional[bool] = None
+    decode: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ModelStatus(_Base):
+    overview: Optional[Union[ModelState, str]] = None
+    reason: Optional[str] = None
+    checksum: Optional[str] = None
+    size_bytes: Optional[int] = None
+    source: Optional[UploadStatus] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Model(_Base):
+    """An ONNX model (``model_…``)."""
+    id: str = ""
+    object: Optional[str] = None
+    name: Optional[str] = None
+    project_id: Optional[str] = None
+    task: Optional[Union[ModelTask, str]] = None
+    source: Optional[ModelSource] = None
+    preprocess: Optional[Preprocess] = None
+    labels: Optional[List[str]] = field(default=None, repr=False)
+    status: Optional[ModelStatus] = None
+    create_time: Optional[int] = None
+    update_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Deployment(_Base):
+    """A model bound to a target, a batch size and a maximum concurrency (``deploy_…``)."""
+    id: str = ""
+    object: Optional[str] = None
+    name: Optional[str] = None
+    project_id: Optional[str] = None
+    model_id: Optional[str] = None
+    target: Optional[Union[DeploymentTarget, str]] = None
+    batch_size: Optional[int] = None
+    max_concurrency: Optional[int] = None
+    create_time: Optional[int] = None
+    update_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class DeadLetter(_Base):
+    """A message that failed on every attempt (``dlq_…``), and what was accounted for it."""
+    id: str = ""
+    object: Optional[str] = None
+    project_id: Optional[str] = None
+    job_id: Optional[str] = None
+    queue: Optional[str] = None
+    batch_id: Optional[str] = None
+    message_id: Optional[str] = None
+    lines: Optional[List[int]] = None
+    from_line: Optional[int] = None
+    reason: Optional[str] = None
+    create_time: Optional[int] = None
+    redrive_job_id: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ApiKey(_Base):
+    """An API key (``apikey_…``); ``key`` is set only in the answer that creates it, ``prefix`` always."""
+    id: str = ""
+    object: Optional[str] = None
+    name: Optional[str] = None
+    project_id: Optional[str] = None
+    prefix: Optional[str] = None
+    key: Optional[str] = field(default=None, repr=False)
+    create_time: Optional[int] = None
+    revoked_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+# ---- executions ------------------------------------------------------------------------------------------------
+
+@dataclass
+class ExecutionFolder(_Base):
+    """A folder: ``bucket`` and ``path`` (bucket ``None``: a local ``file://`` folder of ``sluice local``)."""
+    bucket: Optional[str] = None
+    path: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionSpec(_Base):
+    model_id: Optional[str] = None
+    model_build: Optional[str] = None
+    source: Optional[ExecutionFolder] = None
+    destination: Optional[ExecutionFolder] = None
+    input_file_type: Optional[str] = None
+    output_file_type: Optional[str] = None
+    job_timeout: Optional[int] = None
+    file_timeout: Optional[int] = None
+    parallelism: Optional[int] = None
+    parameters: Optional[Dict[str, str]] = None
+    access_token_name: Optional[str] = None
+    access_secret_name: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionStatus(_Base):
+    overview: Optional[Union[ExecutionState, str]] = None
+    reason: Optional[str] = None
+    total_files: Optional[int] = None
+    finished_files: Optional[int] = None
+    failed_files: Optional[int] = None
+    skipped_files: Optional[int] = None
+    start_time: Optional[int] = None
+    end_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Execution(_Base):
+    """A storage-based execution (``execution_…``): one task per file of a source folder."""
+    id: str = ""
+    object: Optional[str] = None
+    project_id: Optional[str] = None
+    spec: Optional[ExecutionSpec] = None
+    status: Optional[ExecutionStatus] = None
+    create_time: Optional[int] = None
+    update_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+    @property
+    def done(self) -> bool:
+        s = self.status.overview if self.status else None
+        return isinstance(s, ExecutionState) and s.terminal or (isinstance(s, str) and s not in ("Pending", "Running"))
+
+
+@dataclass
+class ExecutionFileReport(_Base):
+    index: Optional[int] = None
+    file: Optional[str] = None
+    output: Optional[str] = None
+    status: Optional[Union[FileState, str]] = None
+    rows: Optional[int] = None
+    failed_rows: Optional[int] = None
+    start_time: Optional[int] = None
+    time_ms: Optional[float] = None
+    reason: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionReport(_Base):
+    execution: Optional[Execution] = None
+    files: List[ExecutionFileReport] = field(default_factory=list)
+    next_page: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class DeleteResponse(_Base):
+    id: str = ""
+    deleted: bool = False
+    extra: Dict[str, Any] = _extra()
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a listing: ``data`` (newest first), ``next_page`` / ``prev_page`` cursors (``None`` at an end)."""
+    data: List[T]
+    next_page: Optional[str] = None
+    prev_page: Optional[str] = None
+
+    _fetch: Optional[Any] = field(default=None, repr=False, compare=False)
+
+    def __getitem__(self, key):  # page["next_page"] as in the reference SDK, page[0] as data[0]
+        if isinstance(key, str):
+            return getattr(self, key)
+        return self.data[key]
+
+    def __iter__(self):
+        """Every item of this page and of each following page, fetched as the iteration reaches it."""
+        page: Optional[Page] = self
+        while page is not None:
+            yield from page.data
+            page = page._fetch(page.next_page) if page.next_page and page._fetch else None

@@ -1,0 +1,163 @@
+"""The SDK against a real `sluice local` (started once per session by conftest.py): a full job whose webhook receiver
+verifies every signature, one storage-based execution, error mapping, paging, and the other resources."""
+import csv
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+import sluice
+from servers import StaticFiles, WebhookReceiver
+
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "samples"
+PHOTOS = {"coffee.png": "espresso", "goldfish.jpg": "goldfish", "squirrel_cls.jpg": "fox squirrel",
+          "pineapple.png": "pineapple"}
+pytestmark = pytest.mark.local
+
+
+def imagenet_labels():
+    """synset.txt as Sluice's Labels.parse reads it: the WordNet id and the synonyms after the first comma dropped."""
+    labels = []
+    for line in (SAMPLES / "models" / "synset.txt").read_text().splitlines():
+        if line.strip():
+            name = line[10:] if re.match(r"^n\d{8} ", line) else line
+            labels.append(name.split(",")[0].strip())
+    return labels
+
+
+@pytest.fixture(scope="module")
+def classifier(project):
+    model = project.models.upload("mobilenetv2-12-int8", SAMPLES / "models" / "mobilenetv2-12-int8.onnx",
+                                  "ImageClassification", labels=imagenet_labels())
+    assert model.status.overview == sluice.ModelState.READY
+    return model
+
+
+def test_fullJob_everyItemDelivered_everySignatureVerified(project, classifier, tmp_path):
+    with StaticFiles(SAMPLES / "images") as images, WebhookReceiver() as receiver:
+        seen_bytes = []
+        dataset = project.batch.datasets.upload("photos", [f"{images.url}/{name}" for name in PHOTOS],
+                                                progress=lambda sent, total: seen_bytes.append((sent, total)))
+        assert dataset.status.overview == sluice.DatasetState.READY and dataset.status.item_count == 4
+        assert seen_bytes and seen_bytes[-1][0] == seen_bytes[-1][1], "the upload's progress reaches its size"
+
+        webhook = project.batch.webhooks.create("receiver", receiver.url, max_retries=3)
+        assert webhook.secret, "the secret is in the creating answer"
+        receiver.secret = webhook.secret
+        tested = project.batch.webhooks.test(webhook.id)
+        assert tested.response_code == 204, tested  # the receiver verified the signed test POST
+
+        job = project.batch.jobs.create("sdk-run", {"dataset_id": dataset.id, "model_id": classifier.id,
+                                                    "webhook_id": webhook.id})
+        assert job.id.startswith("batchjob_") and job.spec.dataset_id == dataset.id
+        polled = []
+        done = project.batch.jobs.wait_until_done(job.id, poll_interval=0.5, progress=polled.append)
+        assert done.status.overview == sluice.JobState.FINISHED, done.status
+        assert done.status.item_count == 4 and done.status.items.delivered == 4
+        assert done.status.items.terminal == 4 and polled[-1].id == job.id
+
+        assert receiver.wait_for(lambda r: any(x["body"].get("type") == "job.completed" for x in r)), \
+            "the signed job.completed event follows the last delivery"
+        assert receiver.received and all(r["verified"] for r in receiver.received), \
+            "every POST Sluice signed verifies with sluice.verify_signature"
+        items = [r["body"] for r in receiver.received if "item" in r["body"]]
+        top1 = {Path(b["item"]["url"]).name: b["prediction"]["classes"][0]["label"] for b in items}
+        assert top1 == PHOTOS
+
+    logs = project.batch.jobs.get_logs(job.id)
+    assert logs.entries and all(isinstance(e, sluice.JobLogEntry) for e in logs.entries)
+    one_by_one = list(project.batch.jobs.get_all_logs(job.id, {"max_entries": 1}))
+    assert [e.id for e in one_by_one] == [e.id for e in logs.entries], "paging one entry at a time sees every entry"
+
+    files = project.batch.jobs.download_results(job.id, tmp_path / "results")
+    names = {f.name for f in files}
+    assert {"manifest.json", "errors.ndjson"} <= names and all(f.stat().st_size >= 0 for f in files)
+
+    with pytest.raises(sluice.ConflictError) as e:
+        project.batch.jobs.cancel(job.id)
+    assert e.value.status == 409 and e.value.code.startswith("job.")
+
+
+def test_execution_folderInFolderOut(project, tmp_path):
+    model = project.models.upload("linear", Path(__file__).with_name("resources") / "linear.onnx", "Tabular",
+                                  labels=["neg", "pos"])
+    source, destination = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    (source / "rows.csv").write_text("a,b,c\n1,2,3\n0.5,-1,4\n")
+    execution = project.executions.create({"model": {"id": model.id}, "source_folder": source.as_uri(),
+                                           "destination_folder": destination.as_uri(),
+                                           "input_file_type": "CSV", "output_file_type": "CSV"})
+    done = project.executions.wait_until_done(execution.id, poll_interval=0.5)
+    assert done.status.overview == sluice.ExecutionState.FINISHED, done.status
+    files = list(project.executions.get_all_files(execution.id))
+    assert [(f.file, f.status, f.rows, f.failed_rows) for f in files] == [("rows.csv", sluice.FileState.FINISHED, 2, 0)]
+    with (destination / "rows.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    # ONNX Runtime's scores of these rows (resources/make_linear_onnx.py): [3.6999998, 0.35000002], [-2.85, -1.175]
+    assert [(r["scores_0"], r["scores_1"], r["label"]) for r in rows] == [
+        ("3.6999998", "0.35000002", "neg"), ("-2.8500001", "-1.1750001", "pos")]
+    assert any(e.id == execution.id for e in project.executions.list())
+
+
+def test_errors_carryCodeMessageAndRequestId(project, local):
+    with pytest.raises(sluice.NotFoundError) as e:
+        project.batch.jobs.get("batchjob_" + str(uuid.uuid4()))
+    assert e.value.status == 404 and e.value.code == "job.not_found" and e.value.message
+    raw = requests.get(f"{local.api_url}/v1/projects/{local.project_id}/batch/jobs/batchjob_x",
+                       headers={"Authorization": f"Bearer {local.api_key}"})
+    if "Sluice-Request-Id" in raw.headers:
+        assert e.value.request_id, "the API sends Sluice-Request-Id: the error carries it"
+
+    with pytest.raises(sluice.AuthenticationError) as e:
+        sluice.Client("sk_wrong", api_url=local.api_url).get_project(local.project_id).batch.jobs.list()
+    assert e.value.status == 401
+
+    with pytest.raises(sluice.NotFoundError) as e:
+        sluice.Client(local.api_key, api_url=local.api_url).get_project("proj_other").models.list()
+    assert e.value.code == "project.not_found"
+
+    empty = project.batch.datasets.create("never-uploaded")
+    with pytest.raises(sluice.ConflictError) as e:
+        project.batch.jobs.create("too-early", {"dataset_id": empty.id, "model_id": "model_x"})
+    assert e.value.code == "dataset.not_ready" and "Idempotency-Key" not in e.value.message
+
+    with pytest.raises(sluice.BadRequestError) as e:
+        project.batch.webhooks.list({"limit": 0})
+    assert e.value.code == "request.bad_limit"
+
+
+def test_paging_iteratesEveryPage_andTheOtherResources(project, classifier):
+    made = [project.batch.webhooks.create(f"hook-{i}", f"https://example.com/hook/{i}") for i in range(3)]
+    first = project.batch.webhooks.list({"limit": 2})
+    assert len(first.data) == 2 and first.next_page and first["next_page"] == first.next_page
+    every = [w.id for w in first]
+    assert len(every) == len(set(every)) and {w.id for w in made} <= set(every)
+
+    changed = project.batch.webhooks.update(made[0].id, max_retries=5)
+    assert changed.spec.retries.max_retries == 5 and changed.spec.endpoint == "https://example.com/hook/0"
+    rotated = project.batch.webhooks.rotate_secret(made[0].id)
+    assert rotated.secret and rotated.secret != made[0].secret
+    assert project.batch.webhooks.delete(made[0].id).deleted
+    with pytest.raises(sluice.NotFoundError):
+        project.batch.webhooks.get(made[0].id)
+
+    deployment = project.deployments.create("cpu", classifier.id, target=sluice.DeploymentTarget.LAMBDA,
+                                            batch_size=8, max_concurrency=2)
+    assert project.deployments.get(deployment.id) == deployment
+    assert deployment.id in {d.id for d in project.deployments.list({"limit": 1})}
+    assert project.deployments.delete(deployment.id).deleted
+
+    models = list(project.models.list())
+    assert all(isinstance(m, sluice.Model) for m in models)
+    assert list(project.dead_letters.list()) == [] or all(isinstance(d, sluice.DeadLetter)
+                                                          for d in project.dead_letters.list())
+
+    key = project.api_keys.create("ci")
+    assert key.key and key.prefix and key.key.startswith(key.prefix)
+    assert key.id in {k.id for k in project.api_keys.list()}
+    assert project.api_keys.revoke(key.id).revoked_time
+    with pytest.raises(sluice.AuthenticationError):
+        sluice.Client(key.key, api_url=project.batch.jobs._t.api_url).get_project(project.project_id).models.list()

@@ -1,0 +1,230 @@
+"""The SDK against the contract, docs/openapi.yaml (OpenAPI 3.1): fails when the two disagree.
+
+* Every operation of the document is reached by an SDK method, and every request an SDK method sends is an operation
+  of the document. The SDK's requests are not declared by hand: each SDK method is called against a scripted server
+  (fakeapi.py) and the requests it sent are matched against the document's path templates.
+* Every field of an SDK model is a property of the document's schema of the answer it is read from (nested models
+  against nested schemas), and an SDK enum has exactly the document's values.
+
+Skipped, saying so, while the document is not in the repository (SLUICE_OPENAPI may name another file).
+"""
+import dataclasses
+import enum
+import os
+import re
+import typing
+from pathlib import Path
+
+import pytest
+
+import sluice
+from sluice import models as m
+from fakeapi import FakeApi, js
+
+REPO = Path(__file__).resolve().parents[3]
+DOCUMENT = Path(os.environ.get("SLUICE_OPENAPI", REPO / "docs" / "openapi.yaml"))
+#: operations the SDK deliberately does not wrap, and why
+NOT_IN_SDK = {("GET", "/v1/openapi.json"): "the document itself"}
+PREFIX = "/v1/projects/{projectId}"
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@pytest.fixture(scope="module")
+def doc():
+    if not DOCUMENT.exists():
+        pytest.skip(f"{DOCUMENT} is not in the repository yet (the contract's OpenAPI document); "
+                    "the SDK cannot be checked against it")
+    yaml = pytest.importorskip("yaml", reason="PyYAML reads the document (pip install PyYAML)")
+    return yaml.safe_load(DOCUMENT.read_text())
+
+
+def operations(doc):
+    """(METHOD, full path template) of every operation."""
+    ops = set()
+    for path, item in doc.get("paths", {}).items():
+        full = path if path.startswith("/v1") else PREFIX + path
+        for method in METHODS:
+            if method in item:
+                ops.add((method.upper(), full))
+    return ops
+
+
+def template_regex(template):
+    return re.compile("^" + re.sub(r"\\{[^}]+\\}", r"[^/]+", re.escape(template)) + "$")
+
+
+GENERIC = {"id": "x_1", "status": {"overview": "Finished"}, "data": [], "entries": [], "files": [], "parts": []}
+
+
+def sdk_calls(p):
+    """Every SDK method that sends a request, called once with placeholder arguments."""
+    j, d, w = p.batch.jobs, p.batch.datasets, p.batch.webhooks
+    return [
+        lambda: j.create("n", {"dataset_id": "dataset_1"}), lambda: j.get("batchjob_1"), lambda: j.list(),
+        lambda: j.cancel("batchjob_1"), lambda: j.retry("batchjob_1"), lambda: j.wait_until_done("batchjob_1"),
+        lambda: j.get_logs("batchjob_1"), lambda: list(j.get_all_logs("batchjob_1")),
+        lambda: j.get_results("batchjob_1"),
+        lambda: d.create("n"), lambda: d.get("dataset_1"), lambda: d.list(),
+        lambda: w.create("n", "https://e.com"), lambda: w.get("webhook_1"), lambda: w.list(),
+        lambda: w.update("webhook_1", name="x"), lambda: w.rotate_secret("webhook_1"), lambda: w.test("webhook_1"),
+        lambda: w.delete("webhook_1"),
+        lambda: p.models.create("n"), lambda: p.models.get("model_1"), lambda: p.models.list(),
+        lambda: p.models.delete("model_1"),
+        lambda: p.deployments.create("n", "model_1"), lambda: p.deployments.get("deploy_1"),
+        lambda: p.deployments.list(), lambda: p.deployments.delete("deploy_1"),
+        lambda: p.executions.create({"model": {"id": "model_1"}}), lambda: p.executions.get("execution_1"),
+        lambda: p.executions.list(), lambda: p.executions.cancel("execution_1"),
+        lambda: p.executions.get_report("execution_1"), lambda: p.executions.wait_until_done("execution_1"),
+        lambda: p.dead_letters.get("dlq_1"), lambda: p.dead_letters.list(), lambda: p.dead_letters.redrive("dlq_1"),
+        lambda: p.api_keys.create("n"), lambda: p.api_keys.list(), lambda: p.api_keys.revoke("apikey_1"),
+    ]
+
+
+def sent_requests():
+    calls = sdk_calls(sluice.Client("sk", api_url="http://unused").get_project("proj_1"))
+    with FakeApi([js(200, GENERIC)] * (len(calls) * 2)) as api:
+        client = sluice.Client("sk", api_url=api.url, sleep=lambda s: None).get_project("proj_1")
+        for call in sdk_calls(client):
+            call()
+    return {(r["method"], r["path"].split("?")[0]) for r in api.requests}
+
+
+def test_everyOperation_isReachedByTheSdk_andTheSdkSendsNothingElse(doc):
+    ops = operations(doc)
+    sent = sent_requests()
+    reached = {op for op in ops if any(template_regex(op[1]).match(path) and op[0] == method
+                                       for method, path in sent)}
+    missing = sorted(op for op in ops - reached if op not in NOT_IN_SDK)
+    assert not missing, f"operations of {DOCUMENT.name} no SDK method reaches: {missing}"
+    unknown = sorted((method, path) for method, path in sent
+                     if not any(op[0] == method and template_regex(op[1]).match(path) for op in ops))
+    assert not unknown, f"requests the SDK sends that {DOCUMENT.name} does not declare: {unknown}"
+
+
+# ---- models against schemas ------------------------------------------------------------------------------------
+
+def resolve(doc, schema):
+    while isinstance(schema, dict) and "$ref" in schema:
+        node = doc
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema or {}
+
+
+def properties(doc, schema):
+    """Every property the schema allows (allOf/oneOf/anyOf merged), name → schema."""
+    schema = resolve(doc, schema)
+    props = dict(schema.get("properties", {}))
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, []):
+            props.update(properties(doc, sub))
+    return props
+
+
+def enum_values(doc, schema):
+    schema = resolve(doc, schema)
+    values = set(schema.get("enum", []))
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, []):
+            values |= enum_values(doc, sub)
+    return values
+
+
+def item_schema(doc, schema):
+    schema = resolve(doc, schema)
+    if "items" in schema:
+        return schema["items"]
+    for key in ("oneOf", "anyOf"):  # [T, null] spelt as a union
+        for sub in schema.get(key, []):
+            if "items" in resolve(doc, sub):
+                return resolve(doc, sub)["items"]
+    return {}
+
+
+def compare(doc, model, schema, where, problems):
+    props = properties(doc, schema)
+    if not props:
+        problems.append(f"{where}: the document's schema has no properties for {model.__name__}")
+        return
+    hints = typing.get_type_hints(model, vars(m))
+    for f in dataclasses.fields(model):
+        if f.name == "extra":
+            continue
+        name = m._camel(f.name)
+        if name not in props:
+            problems.append(f"{where}.{name}: a field of sluice.{model.__name__} the document does not have")
+            continue
+        tp = hints[f.name]
+        args = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(tp) is typing.Union else [tp]
+        if typing.get_origin(args[0]) in (list, typing.List):
+            inner = typing.get_args(args[0])[0]
+            if isinstance(inner, type) and issubclass(inner, m._Base):
+                compare(doc, inner, item_schema(doc, props[name]), f"{where}.{name}[]", problems)
+            continue
+        for a in args:
+            if isinstance(a, type) and issubclass(a, m._Base):
+                compare(doc, a, props[name], f"{where}.{name}", problems)
+            elif isinstance(a, type) and issubclass(a, enum.Enum):
+                documented = enum_values(doc, props[name])
+                if documented and documented != {e.value for e in a}:
+                    problems.append(f"{where}.{name}: sluice.{a.__name__} has {sorted(e.value for e in a)}, "
+                                    f"the document {sorted(documented)}")
+
+
+#: each SDK model, and the answer of the document it is read from: (method, path, status)
+READ_FROM = [
+    (m.Job, "GET", "/batch/jobs/{jobId}", "200"), (m.Dataset, "GET", "/batch/datasets/{datasetId}", "200"),
+    (m.Webhook, "POST", "/batch/webhooks", "201"), (m.WebhookTestResult, "POST", "/batch/webhooks/{webhookId}:test", "200"),
+    (m.Model, "GET", "/models/{modelId}", "200"), (m.Deployment, "GET", "/deployments/{deploymentId}", "200"),
+    (m.DeadLetter, "GET", "/dead-letters/{deadLetterId}", "200"), (m.ApiKey, "POST", "/api-keys", "201"),
+    (m.Execution, "GET", "/executions/{executionId}", "200"),
+    (m.ExecutionReport, "GET", "/executions/{executionId}/report", "200"),
+    (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
+    (m.DeleteResponse, "DELETE", "/models/{modelId}", "200"),
+]
+
+
+def response_schema(doc, method, path, status):
+    paths = doc.get("paths", {})
+    item = paths.get(path) or paths.get(PREFIX + path)
+    if item is None:
+        # the same template with other parameter names
+        rx = template_regex(PREFIX + path)
+        for p, i in paths.items():
+            full = p if p.startswith("/v1") else PREFIX + p
+            if rx.match(re.sub(r"\{[^}]+\}", "x", full)):
+                item = i
+                break
+    if item is None or method.lower() not in item:
+        return None
+    responses = item[method.lower()].get("responses", {})
+    response = resolve(doc, responses.get(status) or responses.get(int(status)) or {})
+    return (response.get("content", {}).get("application/json", {}) or {}).get("schema")
+
+
+def test_everySdkModelField_isInTheDocumentsSchema(doc):
+    problems = []
+    for model, method, path, status in READ_FROM:
+        schema = response_schema(doc, method, path, status)
+        if schema is None:
+            problems.append(f"{method} {path} {status}: no JSON answer in the document for sluice.{model.__name__}")
+            continue
+        if model is m.JobLogs and "entries" not in properties(doc, schema) and "data" in properties(doc, schema):
+            # the listing shape (data + nextPage); the SDK reads either (Jobs.get_logs)
+            schema = {"properties": dict(properties(doc, schema), entries=properties(doc, schema)["data"])}
+        compare(doc, model, schema, f"{method} {path}", problems)
+    for model, path in [(m.Job, "/batch/jobs"), (m.Dataset, "/batch/datasets"), (m.Webhook, "/batch/webhooks"),
+                        (m.Model, "/models"), (m.Deployment, "/deployments"), (m.DeadLetter, "/dead-letters"),
+                        (m.ApiKey, "/api-keys"), (m.Execution, "/executions")]:
+        schema = response_schema(doc, "GET", path, "200")
+        if schema is None:
+            problems.append(f"GET {path} 200: no JSON answer in the document")
+            continue
+        props = properties(doc, schema)
+        for name in ("data", "nextPage"):
+            if name not in props:
+                problems.append(f"GET {path}: the listing has no {name} (sluice.Page reads data, nextPage)")
+        if "data" in props:
+            compare(doc, model, item_schema(doc, props["data"]), f"GET {path} data[]", problems)
+    assert not problems, "the SDK and the document disagree:\n  " + "\n  ".join(problems)
