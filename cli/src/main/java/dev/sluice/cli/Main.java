@@ -1,82 +1,133 @@
 package dev.sluice.cli;
 
+import dev.sluice.client.SluiceClient;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
-/** The `sluice` command. */
+/**
+ * The {@code sluice} command: picocli parses (the commands are {@link SluiceCommand} and its subcommands), this class
+ * maps what happens to exit codes and messages. Exit codes: {@link #OK} 0, {@link #API_ERROR} 1 (the API answered an
+ * error; also any other failure), {@link #USAGE} 2, {@link #UNREACHABLE} 3, {@link #NOT_ALL_DELIVERED} 4. A user never
+ * sees a stack trace: an unexpected exception prints its class and message.
+ */
 public final class Main {
-    private static final String USAGE = """
-            usage: sluice <command>
-              local [--port N] [--strict] [--data-dir DIR]
-                                 run the whole stack on embedded emulators (API on 127.0.0.1:N, default 8080);
-                                 --strict: the rules of AWS (no loopback/private URLs, no file:// items or folders);
-                                 state is in memory, or kept in DIR and resumed from it by the next start
-              demo  [--port N]   run the bundled classifier on the bundled photos through a local stack
-              test | bench       (the ./sluice script) the test suite | the benchmarks
-            environment: SLUICE_API_KEY  the API key `local` registers (a random one otherwise)
-                         SLUICE_ALLOW_LOCAL_URLS=true  `local` lets loopback/private URLs and file:// through
-                         SLUICE_ITEM_BUCKETS, SLUICE_EXECUTION_BUCKETS  buckets s3:// items, executions may name
-            client commands, against any Sluice API:
-            """ + ClientCommands.USAGE;
+    static final int OK = 0;
+    static final int API_ERROR = 1;
+    static final int USAGE = 2;
+    static final int UNREACHABLE = 3;
+    /** {@code jobs wait} / {@code executions wait}: it ended (or the wait timed out) not Finished with all delivered. */
+    static final int NOT_ALL_DELIVERED = 4;
 
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
-        List<String> a = List.of(args);
-        if (a.isEmpty() || a.contains("-h") || a.contains("--help")) {
-            System.out.print(USAGE);
-            System.exit(a.isEmpty() ? 2 : 0);
-        }
-        String command = a.get(0);
-        int port = command.equals("local") || command.equals("demo")
-                ? intOption(a, "--port", command.equals("demo") ? 0 : 8080) : 0;
-        switch (command) {
-            case "local" -> {
-                LocalStack.Access access;
-                try {
-                    access = LocalStack.Access.fromEnvironment(System.getenv(), a.contains("--strict"));
-                } catch (IllegalArgumentException e) {
-                    System.err.println(e.getMessage());
-                    System.exit(2);
-                    return;
-                }
-                local(port, access, stringOption(a, "--data-dir"));
-            }
-            case "demo" -> {
-                int code;
-                // the demo serves its photos and its webhook receiver on loopback: it turns local URLs on, explicitly
-                LocalStack.Access demo = new LocalStack.Access(true, List.of(), List.of());
-                try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), demo))) {
-                    code = Demo.run(stack, System.out);
-                }
-                System.exit(code);
-            }
-            case "datasets", "models", "deployments", "webhooks", "jobs", "executions", "dlq", "keys" -> System.exit(client(a, System.out, System.err));
-            default -> {
-                System.err.print("unknown command " + command + "\n" + USAGE);
-                System.exit(2);
-            }
-        }
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
     }
 
-    /** Runs a client command; returns the exit code (errors are printed, not thrown). */
-    static int client(List<String> args, java.io.PrintStream out, java.io.PrintStream err) {
+    /** Runs a client command; returns the exit code (errors are printed, not thrown). Kept for the tests' callers. */
+    static int client(List<String> args, PrintStream out, PrintStream err) {
+        return run(args, out, err);
+    }
+
+    /** Runs any {@code sluice} command line with these streams; returns its exit code. */
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        PrintWriter o = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        PrintWriter e = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         try {
-            return new ClientCommands(args, out, err).run();
-        } catch (dev.sluice.client.SluiceClient.ApiException e) {
-            err.println(e.getMessage());
-            return 1;
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println(e.getMessage());
-            return 2;
-        } catch (Exception e) {
-            err.println(e);
-            return 1;
+            return commandLine(o, e).execute(args.toArray(String[]::new));
+        } finally {
+            o.flush();
+            e.flush();
         }
     }
 
-    private static void local(int port, LocalStack.Access access, String dataDir) throws InterruptedException {
+    /** The command tree with Sluice's converters, its messages for usage errors and its exit codes for failures. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new SluiceCommand());
+        Converters.register(cl);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((ex, command, parseResult) -> failed(ex, command.getErr()));
+        return cl;
+    }
+
+    private static final Pattern INVALID_VALUE = Pattern.compile("Invalid value for (?:option|positional parameter) '?([^':]+)'?: (.*)",
+            Pattern.DOTALL);
+
+    /**
+     * A command line picocli could not parse: the problem in one line ({@code --limit: 'abc' is not a number},
+     * {@code unknown command 'jbos' for 'sluice'}, {@code unknown option '--bach-size' for 'sluice jobs create'}), the nearest names ("did you mean"),
+     * and where the help is. Exit code 2.
+     */
+    private static int usageError(ParameterException ex, String[] args) {
+        CommandLine command = ex.getCommandLine();
+        PrintWriter err = command.getErr();
+        String message = ex.getMessage();
+        Matcher invalid = INVALID_VALUE.matcher(message);
+        if (invalid.matches()) {
+            message = invalid.group(1) + ": " + invalid.group(2);
+        }
+        List<String> suggestions = List.of();
+        if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String word = unmatched.getUnmatched().get(0);
+            if (unmatched.isUnknownOption()) {
+                message = "unknown option '" + word + "' for '" + command.getCommandSpec().qualifiedName() + "'";
+                suggestions = Suggestions.nearest(word, command.getCommandSpec().optionsMap().keySet());
+            } else if (!command.getSubcommands().isEmpty()) {
+                message = "unknown command '" + word + "' for '" + command.getCommandSpec().qualifiedName() + "'";
+                suggestions = Suggestions.nearest(word, command.getSubcommands().keySet());
+            }
+        }
+        err.println(message);
+        if (!suggestions.isEmpty()) {
+            err.println("did you mean " + suggestions.stream().map(s -> "'" + s + "'")
+                    .collect(Collectors.joining(" or ")) + "?");
+        }
+        err.println("see '" + command.getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return USAGE;
+    }
+
+    /** What a command threw, as one line on stderr and an exit code. */
+    static int failed(Exception ex, PrintWriter err) {
+        int code;
+        String message;
+        if (ex instanceof SluiceClient.Unreachable) {
+            code = UNREACHABLE;
+            message = ex.getMessage();
+        } else if (ex instanceof SluiceClient.ApiException) {
+            code = API_ERROR;
+            message = ex.getMessage();
+        } else if (ex instanceof ClientCommand.Usage || ex instanceof IllegalArgumentException) {
+            code = USAGE; // a missing required value or setting, options that do not go together
+            message = ex.getMessage();
+        } else if (ex instanceof UncheckedIOException io) {
+            code = API_ERROR;
+            message = ex.getMessage() + (io.getCause() == null ? "" : " (" + io.getCause() + ")");
+        } else {
+            code = API_ERROR;
+            message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        }
+        err.println(message);
+        err.flush();
+        return code;
+    }
+
+    static void local(int port, LocalStack.Access access, String dataDir) throws InterruptedException {
         LocalStack.Options options = LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), access)
                 .withDataDir(dataDir == null ? null : java.nio.file.Path.of(dataDir).toAbsolutePath())
                 .withTunables(dev.sluice.aws.Tunables.fromEnv(System.getenv())); // as the functions read them
@@ -100,27 +151,5 @@ public final class Main {
                 : "kept in " + java.nio.file.Path.of(dataDir).toAbsolutePath()));
         System.out.println("Ctrl-C stops the stack.");
         stopped.await();
-    }
-
-    private static String stringOption(List<String> args, String name) {
-        int i = args.indexOf(name);
-        if (i < 0) {
-            return null;
-        }
-        if (i + 1 >= args.size()) {
-            throw new IllegalArgumentException(name + " needs a value");
-        }
-        return args.get(i + 1);
-    }
-
-    private static int intOption(List<String> args, String name, int fallback) {
-        int i = args.indexOf(name);
-        if (i < 0) {
-            return fallback;
-        }
-        if (i + 1 >= args.size()) {
-            throw new IllegalArgumentException(name + " needs a value");
-        }
-        return Integer.parseInt(args.get(i + 1));
     }
 }

@@ -121,7 +121,9 @@ class DeadLetterTest {
         assertTrue(table.contains(letter.path("id").asText()) && table.contains("INFERENCE"), table);
 
         poison.remove("poison-inference");
-        String redriven = Json.tree(cli("dlq", "redrive", letter.path("id").asText(), "--output", "json")).path("id").asText();
+        assertEquals(letter.path("id").asText(), OneDocument.parse(cli("dlq", "get", letter.path("id").asText(), "--output", "json"))
+                .path("id").asText());
+        String redriven = OneDocument.parse(cli("dlq", "redrive", letter.path("id").asText(), "--output", "json")).path("id").asText();
         JsonNode again = client.waitFor(() -> client.job(redriven), Duration.ofMinutes(5), "Waiting", "Running");
         assertEquals(run.jobId(), again.path("spec").path("retryOf").asText());
         assertEquals(4, again.path("status").path("itemCount").asLong());

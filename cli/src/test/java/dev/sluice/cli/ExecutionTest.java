@@ -764,9 +764,13 @@ class ExecutionTest {
         Table bad = run.outputs().get(out.rename("part-003.x"));
         assertEquals(2, bad.rows().size());
         for (Object[] row : bad.rows()) {
-            assertNull(row[0], "a NaN or inf feature is written as missing in its float64 column");
             assertTrue(((String) row[6]).startsWith("row.bad_feature: column \"tenure\""), (String) row[6]);
         }
+        // a bad row keeps its input values as pandas reads them (issue 21 item 6): NaN is missing, inf is kept
+        assertNull(bad.rows().get(0)[0]);
+        assertEquals(Double.POSITIVE_INFINITY, bad.rows().get(1)[0]);
+        assertEquals(List.of(1.0, 3.0), Arrays.asList(column(bad, "spend")));
+        assertEquals(List.of(2.0, 4.0), Arrays.asList(column(bad, "visits")));
         PyArrow.assertOneDataset(run.raw(), out, 6, tmp);
     }
 

@@ -26,6 +26,7 @@ import java.util.NoSuchElementException;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -116,6 +117,39 @@ public final class SluiceClient {
     }
 
     /**
+     * The API (or an upload/download URL it handed out) could not be reached: no connection, unknown host, connect
+     * timeout or a connection that broke before an answer. The message is
+     * {@code cannot reach the Sluice API at <url>: <cause>}, the cause in plain words (the JDK's often has none).
+     */
+    public static final class Unreachable extends UncheckedIOException {
+        /** The URL that could not be reached: the API's base URL, or the upload/download URL. */
+        public final String url;
+
+        public Unreachable(String what, String url, IOException cause) {
+            super("cannot reach " + what + " at " + url + ": " + describe(cause), cause);
+            this.url = url;
+        }
+
+        /** The first cause in the chain that says something, in words a user reads. */
+        static String describe(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                    return "unknown host";
+                }
+                if (t instanceof java.net.http.HttpConnectTimeoutException) {
+                    return "connect timed out";
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                    return t.getMessage();
+                }
+            }
+            return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
+        }
+    }
+
+    /**
      * Nulls are left out of request bodies, map entries too: the API refuses an explicit null (docs/openapi.yaml has no
      * nullable field), and an absent field takes its default.
      */
@@ -144,12 +178,39 @@ public final class SluiceClient {
         }
         return false;
     }
+    private final String apiUrl;
+    private final String projectId;
     private final String base;
     private final String apiKey;
+    /** Tries of a request whose connection fails (a 429/5xx answer is tried {@value #ATTEMPTS} times whatever this is). */
+    private final int connectionAttempts;
 
     public SluiceClient(String apiUrl, String projectId, String apiKey) {
-        this.base = apiUrl.replaceAll("/+$", "") + "/v1/projects/" + projectId;
+        this(apiUrl, projectId, apiKey, ATTEMPTS);
+    }
+
+    private SluiceClient(String apiUrl, String projectId, String apiKey, int connectionAttempts) {
+        this.apiUrl = apiUrl.replaceAll("/+$", "");
+        this.projectId = projectId;
+        this.base = this.apiUrl + "/v1/projects/" + projectId;
         this.apiKey = apiKey;
+        this.connectionAttempts = connectionAttempts;
+    }
+
+    /**
+     * The same client, trying a request whose connection fails at most {@code attempts} times (1..4, default 4, with
+     * backoff between tries); a command-line tool takes 2, so an API that is not running is reported in under a second.
+     */
+    public SluiceClient withConnectionAttempts(int attempts) {
+        if (attempts < 1 || attempts > ATTEMPTS) {
+            throw new IllegalArgumentException("connection attempts must be 1.." + ATTEMPTS);
+        }
+        return new SluiceClient(apiUrl, projectId, apiKey, attempts);
+    }
+
+    /** The API's base URL, without a trailing slash (e.g. {@code http://127.0.0.1:8080}). */
+    public String apiUrl() {
+        return apiUrl;
     }
 
     /** Settings from SLUICE_API_URL, SLUICE_PROJECT and SLUICE_API_KEY, else from ~/.sluice/config (key=value). */
@@ -202,12 +263,17 @@ public final class SluiceClient {
 
     /** Creates a dataset, uploads the NDJSON file and waits until it is counted; fails if it is not Ready. */
     public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout) {
+        return createDatasetFromFile(name, ndjson, timeout, null);
+    }
+
+    /**
+     * {@link #createDatasetFromFile(String, Path, Duration)}, telling {@code uploaded} the bytes sent so far (of the
+     * file's size) while the file streams up (never held whole in memory).
+     */
+    public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout, LongConsumer uploaded) {
+        long size = size(ndjson);
         JsonNode created = createDataset(name);
-        try {
-            upload(created.path("status").path("source").path("uploadUrl"), Files.readAllBytes(ndjson));
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + ndjson, e);
-        }
+        upload(created.path("status").path("source").path("uploadUrl"), ndjson, size, uploaded);
         String id = created.get("id").asText();
         JsonNode ready = waitFor(() -> dataset(id), timeout, "Uploading", "Validating");
         if (!"Ready".equals(ready.path("status").path("overview").asText())) {
@@ -245,12 +311,15 @@ public final class SluiceClient {
 
     /** Creates a model, uploads the ONNX file and waits until it is Ready. */
     public JsonNode uploadModel(String name, String task, Path onnx, List<String> labels, Duration timeout) {
+        return uploadModel(name, task, onnx, labels, timeout, null);
+    }
+
+    /** {@link #uploadModel(String, String, Path, List, Duration)}, telling {@code uploaded} the bytes sent so far. */
+    public JsonNode uploadModel(String name, String task, Path onnx, List<String> labels, Duration timeout,
+                                LongConsumer uploaded) {
+        long size = size(onnx);
         JsonNode created = createModel(name, task, labels, null);
-        try {
-            upload(created.path("status").path("source").path("uploadUrl"), Files.readAllBytes(onnx));
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + onnx, e);
-        }
+        upload(created.path("status").path("source").path("uploadUrl"), onnx, size, uploaded);
         String id = created.get("id").asText();
         return waitFor(() -> model(id), timeout, "Uploading");
     }
@@ -532,6 +601,72 @@ public final class SluiceClient {
         }
     }
 
+    /**
+     * PUTs a file to an upload URL as the API described it, streaming it (Content-Length {@code size}, as a presigned
+     * PUT needs); {@code uploaded} (may be null) hears the bytes read for sending so far, 0..size.
+     */
+    public void upload(JsonNode uploadUrl, Path file, long size, LongConsumer uploaded) {
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofInputStream(() -> {
+                    try {
+                        return new CountingInputStream(Files.newInputStream(file), uploaded);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("reading " + file, e);
+                    }
+                }), size);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uploadUrl.get("url").asText()))
+                .timeout(Duration.ofMinutes(10)).method(uploadUrl.get("method").asText(), body);
+        uploadUrl.path("headers").fields().forEachRemaining(h -> request.header(h.getKey(), h.getValue().asText()));
+        HttpResponse<String> response = send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw ApiException.of(response.statusCode(), "upload.failed", response.body());
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+    }
+
+    /** Counts the bytes read through it, telling a listener (null: nobody) the running total. */
+    private static final class CountingInputStream extends java.io.FilterInputStream {
+        private final LongConsumer listener;
+        private long count;
+
+        CountingInputStream(InputStream in, LongConsumer listener) {
+            super(in);
+            this.listener = listener;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counted(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                counted(n);
+            }
+            return n;
+        }
+
+        private void counted(int n) {
+            count += n;
+            if (listener != null) {
+                listener.accept(count);
+            }
+        }
+    }
+
     /** Polls until the resource's status.overview is no longer one of the given transient states. */
     public JsonNode waitFor(Supplier<JsonNode> getter, Duration timeout, String... transientStates) {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
@@ -572,7 +707,7 @@ public final class SluiceClient {
                 response = http.send(request.get().header("Authorization", "Bearer " + apiKey)
                         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
-                if (attempt < ATTEMPTS) {
+                if (attempt < connectionAttempts) {
                     if (staleConnection(e)) {
                         HttpClient stale = http;
                         http = newHttp();
@@ -582,7 +717,7 @@ public final class SluiceClient {
                     }
                     continue;
                 }
-                throw new UncheckedIOException("cannot reach the Sluice API: " + e.getMessage(), e);
+                throw new Unreachable("the Sluice API", apiUrl, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
@@ -603,10 +738,12 @@ public final class SluiceClient {
     }
 
     private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
+        HttpRequest built = request.build();
         try {
-            return http.send(request.build(), handler);
+            return http.send(built, handler);
         } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
+            URI uri = built.uri(); // an upload/download URL: named without its query (a presigned URL's signature)
+            throw new Unreachable("the storage URL", uri.getScheme() + "://" + uri.getAuthority() + uri.getPath(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -106,7 +106,8 @@ public final class DynamoExecutionStore implements ExecutionStore {
         // a file never settled by the end of an execution was skipped
         long skipped = state.isTerminal() && total != null ? total - finished - failed : 0;
         Execution.Status status = new Execution.Status(state, item.containsKey("reason") ? item.get("reason").s() : null,
-                total, finished, failed, skipped, optionalLong(item, "startTime"), optionalLong(item, "endTime"));
+                total, finished, failed, skipped, optionalLong(item, "startTime"), optionalLong(item, "endTime"),
+                optionalLong(item, "hiddenFiles"));
         return new Execution(doc.id(), doc.object(), doc.projectId(), doc.spec(), status, doc.createTime(),
                 Long.parseLong(item.get("updateTime").n()));
     }
@@ -123,8 +124,14 @@ public final class DynamoExecutionStore implements ExecutionStore {
 
     @Override
     public boolean startRunning(String projectId, String id, long totalFiles, long now) {
+        return startRunning(projectId, id, totalFiles, 0, now);
+    }
+
+    @Override
+    public boolean startRunning(String projectId, String id, long totalFiles, long hiddenFiles, long now) {
         return StateTransition.of(catalog, key(projectId, id), "state", Set.of(Execution.State.Pending), Execution.State.Running)
-                .set("totalFiles", n(totalFiles)).set("startTime", n(now)).set("updateTime", n(now)).apply(dynamo);
+                .set("totalFiles", n(totalFiles)).set("hiddenFiles", n(hiddenFiles)).set("startTime", n(now))
+                .set("updateTime", n(now)).apply(dynamo);
     }
 
     @Override

@@ -77,6 +77,10 @@ public final class UserFolders implements FolderStore {
     public void download(Folder folder, String name, Path to, long maxBytes) throws IOException {
         if (folder.isLocal()) {
             Path file = Path.of(folder.path()).resolve(name);
+            if (!Files.isRegularFile(file)) {
+                // listed as a file, now a device or pipe (whose size says nothing): never read it
+                throw new java.io.FileNotFoundException(name + " is no longer a regular file");
+            }
             if (Files.size(file) > maxBytes) {
                 throw new FileTooLargeException(name, Files.size(file), maxBytes);
             }

@@ -20,7 +20,55 @@ public final class Cells {
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
 
+    /**
+     * The spellings pandas reads as a missing value in a CSV cell by default: {@code pandas.read_csv}'s default
+     * {@code na_values} (pandas/_libs/parsers.pyx, STR_NA_VALUES; pandas 2.x and 3.x). Matched exactly, as pandas
+     * does ({@code " NA"} with its space is text).
+     */
+    public static final java.util.Set<String> MISSING_TEXT = java.util.Set.of("", "#N/A", "#N/A N/A", "#NA",
+            "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
+            "n/a", "nan", "null");
+
     private Cells() {
+    }
+
+    /** True for null and for CSV text that pandas reads as missing ({@link #MISSING_TEXT}). */
+    public static boolean isMissing(Object value) {
+        return value == null || value instanceof String s && MISSING_TEXT.contains(s);
+    }
+
+    /** True for CSV text that pandas reads as a boolean (True/False in any case; pandas' true_values/false_values). */
+    public static boolean isBooleanText(String text) {
+        String t = text.strip();
+        return t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false");
+    }
+
+    /**
+     * The number a value holds as pandas reads it into a float64 column: numbers (NaN and ±inf included), booleans
+     * as 1/0, number text (also inf/infinity spellings); null when the value is missing ({@link #isMissing}) or is
+     * not a number.
+     */
+    public static Double number(Object value) {
+        return switch (value) {
+            case null -> null;
+            case Boolean b -> b ? 1.0 : 0.0;
+            case Number n -> n.doubleValue();
+            case String s when isMissing(s) -> null;
+            case String s -> {
+                String t = s.strip();
+                if (NUMBER.matcher(t).matches()) {
+                    yield Double.parseDouble(t);
+                }
+                if (isBooleanText(t)) {
+                    yield t.equalsIgnoreCase("true") ? 1.0 : 0.0;
+                }
+                if (t.matches("(?i)[+-]?(inf|infinity)")) {
+                    yield t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+                }
+                yield null;
+            }
+            default -> null;
+        };
     }
 
     /**

@@ -40,9 +40,17 @@ public record Execution(String id, String object, String projectId, Spec spec, S
         }
     }
 
-    /** finishedFiles + failedFiles + skippedFiles == totalFiles once the execution is terminal (and listed). */
+    /**
+     * finishedFiles + failedFiles + skippedFiles == totalFiles once the execution is terminal (and listed).
+     * hiddenFiles: files of the source folder not taken as input because they are hidden or markers
+     * ({@link FileType#isHidden}); null until listed.
+     */
     public record Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
-                         long skippedFiles, Long startTime, Long endTime) {
+                         long skippedFiles, Long startTime, Long endTime, Long hiddenFiles) {
+        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                      long skippedFiles, Long startTime, Long endTime) {
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, null);
+        }
     }
 
     /** One file of the execution and what became of it (the per-file report); startTime and timeMs: its last run. */

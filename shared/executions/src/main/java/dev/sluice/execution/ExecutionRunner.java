@@ -35,6 +35,12 @@ import java.util.stream.Stream;
 public final class ExecutionRunner {
     /** Files larger than this fail (they are read whole, in the worker's memory). */
     public static final long MAX_FILE_BYTES = 512L * 1024 * 1024;
+    /**
+     * The largest output schema (as JSON) an execution keeps: it is stored in the execution's DynamoDB item, which
+     * holds at most 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
+     * the rest of the item needs the remainder. A CSV of 10,000 columns is over it.
+     */
+    static final int MAX_SCHEMA_CHARS = 256 * 1024;
     private static final Logger LOG = Logger.getLogger(ExecutionRunner.class.getName());
 
     private final ExecutionStore store;
@@ -105,10 +111,17 @@ public final class ExecutionRunner {
             }
             Table table;
             try {
-                table = formats.read(e.spec().inputFileType(), in);
+                table = formats.read(e.spec().inputFileType(), in, RowBudget.ofHeap());
+            } catch (FileProblem p) {
+                throw p;
             } catch (IOException | RuntimeException ex) {
                 throw new FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
                         + e.spec().inputFileType() + ": " + ex.getMessage());
+            } catch (StackOverflowError ex) {
+                // a hostile file (a Parquet footer of deeply nested Thrift structs) must end with a code, not be
+                // redelivered until it is dead-lettered
+                throw new FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
+                        + e.spec().inputFileType() + ": its metadata nests too deeply to be read");
             }
             Model model;
             try {
@@ -204,20 +217,27 @@ public final class ExecutionRunner {
      */
     private OutputSchema schema(Execution e, ExecutionTask task, Table table, List<Table.Column> own, List<String> features) {
         OutputSchema mine = new OutputSchema(List.copyOf(own), List.copyOf(features), task.file());
-        String stored = store.fixSchema(e.projectId(), e.id(), table.rows().isEmpty() ? null : Json.write(mine));
+        String json = Json.write(mine);
+        if (json.length() > MAX_SCHEMA_CHARS) {
+            throw new FileProblem("execution.too_many_columns", "the output schema of " + own.size() + " columns takes "
+                    + json.length() + " characters, over the " + MAX_SCHEMA_CHARS + " the execution's record can"
+                    + " hold (DynamoDB items are at most 400 KB); use fewer or shorter-named columns");
+        }
+        String stored = store.fixSchema(e.projectId(), e.id(), table.rows().isEmpty() ? null : json);
         return stored == null ? mine : Json.read(stored, OutputSchema.class);
     }
 
     /**
-     * The input columns as they are written: a feature read as text (CSV) becomes a float64 column unless the output
-     * is CSV too (where its text is copied as it was).
+     * The input columns as they are written: a feature read as text (CSV) becomes a float64 column holding what
+     * pandas reads (numbers, ±inf; missing spellings null) unless the output is CSV too (where its text is copied as
+     * it was) or a cell of it is text that is no number (the column stays text, so that value is kept).
      */
     private static List<Table.Column> inputColumns(Execution e, Table table, int[] features) {
         List<Table.Column> columns = new ArrayList<>(table.columns());
         if (e.spec().outputFileType() != FileType.CSV) {
             for (int f : features) {
                 Table.Column c = columns.get(f);
-                if (c.type().kind() == Table.Kind.STRING) {
+                if (c.type().kind() == Table.Kind.STRING && everyCellIsNumber(table, f)) {
                     columns.set(f, new Table.Column(c.name(), Table.Type.FLOAT64, c.index()));
                 }
             }
@@ -225,9 +245,27 @@ public final class ExecutionRunner {
         return columns;
     }
 
+    private static boolean everyCellIsNumber(Table table, int c) {
+        for (Object[] row : table.rows()) {
+            if (!Cells.isMissing(row[c]) && Cells.number(row[c]) == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private Result predictTabular(Execution e, ExecutionTask task, Model model, Table table, Checkpoint checkpoint) {
         boolean csv = e.spec().inputFileType() == FileType.CSV;
         int[] features = RowMapping.featureColumns(table, e.spec().parameters(), csv);
+        int modelWidth = tabular.inputWidth(model);
+        if (modelWidth > 0 && modelWidth != features.length) {
+            // every file would fail the same way: the execution ends at its first file, not row by row
+            throw new Stopped(Execution.FileState.Failed, "execution.feature_width: the model takes " + modelWidth
+                    + " features, but " + (e.spec().parameters().containsKey(RowMapping.FEATURE_COLUMNS)
+                    ? "parameters.featureColumns names " : "the file has ") + features.length + " feature columns "
+                    + Arrays.stream(features).mapToObj(f -> table.columns().get(f).name()).toList()
+                    + "; name the model's inputs with parameters.featureColumns", true);
+        }
         // the model's outputs and their widths, from one row of zeros: a file without rows (or whose every row
         // fails) gets the same score columns as the others
         Map<String, float[][]> probe = runModel(model, new float[1][features.length], features.length);
@@ -270,7 +308,6 @@ public final class ExecutionRunner {
         int n = table.rows().size();
         float[][][] outputs = new float[names.size()][n][];
         String[] errors = new String[n];
-        Double[][] values = new Double[features.length][n];
         long failed = 0;
         for (int from = 0; from < n; from += batchSize) {
             checkpoint.check();
@@ -285,11 +322,10 @@ public final class ExecutionRunner {
                     Double v = Cells.feature(cell);
                     if (v == null) {
                         bad = "row.bad_feature: column \"" + table.columns().get(features[f]).name() + "\" is "
-                                + (cell == null ? "missing" : "not a finite number (" + Cells.text(cell,
+                                + (Cells.isMissing(cell) ? "missing" : "not a finite number (" + Cells.text(cell,
                                 table.columns().get(features[f]).type()) + ")");
                     } else {
                         x[f] = v.floatValue();
-                        values[f][r] = v;
                     }
                 }
                 if (bad == null) {
@@ -325,15 +361,16 @@ public final class ExecutionRunner {
             extra[added.size() - 1] = errors[r];
             return extra;
         });
-        // text features written as float64 columns hold the number each row's text read as (null when it was bad)
+        // text features written as float64 columns hold the number each row's text reads as in pandas, bad rows
+        // included (NaN, inf: the input is kept, issue 21 item 6); a missing spelling is null
         List<Table.Column> columns = new ArrayList<>(withOutputs.columns());
         for (int f = 0; f < features.length; f++) {
             int c = features[f];
             if (columns.get(c).type().kind() == Table.Kind.STRING
-                    && schema.columns().get(c).type().kind() == Table.Kind.FLOAT) {
+                    && schema.columns().get(c).type().kind() == Table.Kind.FLOAT && everyCellIsNumber(table, c)) {
                 columns.set(c, new Table.Column(columns.get(c).name(), Table.Type.FLOAT64, columns.get(c).index()));
                 for (int r = 0; r < n; r++) {
-                    withOutputs.rows().get(r)[c] = values[f][r];
+                    withOutputs.rows().get(r)[c] = Cells.number(withOutputs.rows().get(r)[c]);
                 }
             }
         }

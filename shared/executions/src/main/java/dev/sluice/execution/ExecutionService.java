@@ -262,6 +262,7 @@ public final class ExecutionService implements ExecutionTasks {
         }
         String cursor = task.cursor();
         long listed = task.listed() == null ? 0 : task.listed();
+        long hidden = task.hidden() == null ? 0 : task.hidden();
         FileType type = e.spec().inputFileType();
         FolderStore source;
         try {
@@ -272,7 +273,9 @@ public final class ExecutionService implements ExecutionTasks {
         }
         do {
             FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
-            List<String> matching = page.names().stream().filter(type::matches).toList();
+            List<String> matching = page.names().stream().filter(n -> !FileType.isHidden(n)).filter(type::matches)
+                    .toList();
+            hidden += page.names().stream().filter(FileType::isHidden).count();
             if (!matching.isEmpty()) {
                 files.writeChunk(e.projectId(), e.id(), listed, matching);
             }
@@ -281,7 +284,7 @@ public final class ExecutionService implements ExecutionTasks {
             if (cursor != null && deadline.remainingMillis() < LIST_RESERVE_MILLIS) {
                 // a chunk is named by its first index: the continuation writes the next one
                 queue.send(BatchQueue.Name.FANOUT, List.of(
-                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed).envelope().forProject(e.projectId())));
+                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed, hidden).envelope().forProject(e.projectId())));
                 return;
             }
         } while (cursor != null);
@@ -289,11 +292,12 @@ public final class ExecutionService implements ExecutionTasks {
         long now = clock.nowMillis();
         if (listed == 0) {
             store.transition(e.projectId(), e.id(), EnumSet.of(Execution.State.Pending), Execution.State.Failed,
-                    "execution.no_files: " + e.spec().source().uri() + " holds no " + type + " files", now);
+                    "execution.no_files: " + e.spec().source().uri() + " holds no " + type + " files"
+                            + (hidden > 0 ? " (" + hidden + " hidden or marker files skipped)" : ""), now);
             return;
         }
         long slots = Math.min(listed, e.spec().parallelism());
-        if (!store.startRunning(e.projectId(), e.id(), listed, now)) {
+        if (!store.startRunning(e.projectId(), e.id(), listed, hidden, now)) {
             // a redelivered listing: the first attempt started the execution; its first tasks are sent again only
             // if none of them settled (that attempt may have died before sending them)
             Execution current = store.get(e.projectId(), e.id()).orElse(null);

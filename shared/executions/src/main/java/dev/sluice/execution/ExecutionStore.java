@@ -22,6 +22,9 @@ public interface ExecutionStore {
     /** Pending → Running with the number of files listed; false when the execution was no longer Pending. */
     boolean startRunning(String projectId, String id, long totalFiles, long now);
 
+    /** {@link #startRunning(String, String, long, long)}, also keeping how many hidden files the listing skipped. */
+    boolean startRunning(String projectId, String id, long totalFiles, long hiddenFiles, long now);
+
     /** Conditional state change; a terminal state releases the guard. False when the state was not in {@code from}. */
     boolean transition(String projectId, String id, Set<Execution.State> from, Execution.State to, String reason,
                        long now);

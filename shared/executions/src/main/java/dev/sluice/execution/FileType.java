@@ -33,6 +33,21 @@ public enum FileType {
         }
     }
 
+    /**
+     * A hidden or marker file, never an input: a name (or a folder on its path) starting with "." or "_" — macOS
+     * sidecars ({@code ._data.parquet}), Hadoop checksums ({@code .part-0.parquet.crc}), {@code _SUCCESS},
+     * {@code _metadata}, {@code _temporary/} — and names ending in ".crc". pyarrow.dataset skips the same names
+     * (its default {@code ignore_prefixes=['.', '_']}), and so do Spark's and Hadoop's file listings.
+     */
+    public static boolean isHidden(String name) {
+        for (String part : name.split("/")) {
+            if (part.startsWith(".") || part.startsWith("_")) {
+                return true;
+            }
+        }
+        return name.toLowerCase(Locale.ROOT).endsWith(".crc");
+    }
+
     public boolean matches(String fileName) {
         String lower = fileName.toLowerCase(Locale.ROOT);
         return extensions.stream().anyMatch(lower::endsWith);

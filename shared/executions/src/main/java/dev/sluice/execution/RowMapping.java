@@ -59,8 +59,9 @@ public final class RowMapping {
 
     /**
      * The columns holding the features, in tensor order: those named by {@code featureColumns}, else every numeric
-     * column in file order (ints, floats, decimals, booleans; in a CSV file, a column whose every non-empty cell is a
-     * number or a boolean). Never a default: text, time, binary and dictionary (categorical) columns, and the
+     * column in file order (ints, floats, decimals; in a CSV file, a column whose every cell is a number or a missing
+     * value as pandas spells it, {@link Cells#MISSING_TEXT}). Never a default: booleans (True/False, often the
+     * target), text, time, binary and dictionary (categorical) columns, and the
      * writer's index columns (pandas' index columns, {@code __index_level_N__}, {@code Unnamed: N}: how pandas names
      * the empty header cell of the index that {@code DataFrame.to_csv()} writes).
      *
@@ -106,7 +107,8 @@ public final class RowMapping {
             return column.type().isNumeric();
         }
         for (Object[] row : table.rows()) {
-            if (row[i] instanceof String s && !s.isBlank() && !Cells.isNumberText(s)) {
+            if (row[i] instanceof String s && !s.isBlank() && !Cells.isMissing(s)
+                    && (!Cells.isNumberText(s) || Cells.isBooleanText(s))) {
                 return false;
             }
         }

@@ -78,10 +78,12 @@ public record Table(List<Column> columns, List<Object[]> rows) {
             return new Type(kind, bits, signed, precision, scale, unit, zone, large, indexBits);
         }
 
-        /** Ints, floats, decimals and booleans: what a default feature column holds (a dictionary never is one). */
+        /**
+         * Ints, floats and decimals: what a default feature column holds. A dictionary (categorical) never is one,
+         * nor a boolean column (often the target, issue 21): a boolean is a feature only when named.
+         */
         public boolean isNumeric() {
-            return dictionaryBits == 0 && (kind == Kind.INT || kind == Kind.FLOAT || kind == Kind.DECIMAL
-                    || kind == Kind.BOOLEAN);
+            return dictionaryBits == 0 && (kind == Kind.INT || kind == Kind.FLOAT || kind == Kind.DECIMAL);
         }
 
         /** The type as pyarrow prints it: int8, uint64, float, double, decimal128(10, 2), timestamp[us, tz=UTC] … */

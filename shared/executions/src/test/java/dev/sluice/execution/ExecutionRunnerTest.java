@@ -28,7 +28,7 @@ class ExecutionRunnerTest {
     /** Reads nothing: a file reaching it is "unreadable" (the happy path needs a real format and model). */
     private final TableFormat formats = new TableFormat() {
         @Override
-        public Table read(FileType type, Path file) throws IOException {
+        public Table read(FileType type, Path file, RowBudget budget) throws IOException {
             reads++;
             throw new IOException("not a " + type + " file");
         }

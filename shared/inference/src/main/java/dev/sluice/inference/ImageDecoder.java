@@ -30,8 +30,11 @@ import java.util.Locale;
 /**
  * Decodes image bytes to 8-bit RGB as Pillow's {@code Image.open(f).convert("RGB")} does: alpha dropped, greyscale
  * replicated, palettes looked up, 16-bit samples by their high byte (Pillow's rule for 16-bit colour; applied to
- * 16-bit grey too, where Pillow's convert clips), CMYK by Pillow's formula {@code R = (255-C)(255-K)/255} with the
- * Adobe (inverted) convention, embedded colour profiles ignored. Then the EXIF orientation (1-8) is applied unless the
+ * 16-bit grey too, where Pillow's convert clips), CMYK by Pillow's formula {@code R = (255-C)(255-K)/255} on the ink
+ * values: a CMYK JPEG's samples are read as Adobe-inverted (Pillow's "CMYK;I" for every CMYK JPEG), a CMYK TIFF's as
+ * ink (0 = no ink). Embedded colour profiles are ignored on every path, as Pillow's {@code convert("RGB")} does (a
+ * JPEG's ICC segments are dropped before decoding, {@link JpegSegments}); a Motion-JPEG frame without Huffman tables
+ * gets the standard ones. Then the EXIF orientation (1-8) is applied unless the
  * model turns it off, so the picture is upright as a viewer shows it (Pillow's {@code ImageOps.exif_transpose}).
  *
  * <p>Formats and decoders: JPEG (baseline, extended, progressive; grey, YCbCr, RGB, CMYK, YCCK) by TwelveMonkeys'
@@ -73,13 +76,18 @@ public final class ImageDecoder {
         /** Orientation applied, full-size pixels: what a caller without a model gets. */
         public static final Options DEFAULT = new Options(true, false, 0, 0);
 
-        /** The options a model's preprocess asks for ({@code applyExifOrientation}, {@code decode}). */
+        /**
+         * The options a model's preprocess asks for ({@code applyExifOrientation}, {@code decode}, the side its task
+         * resizes to).
+         *
+         * @throws IllegalArgumentException for a model that is not an image model
+         */
         public static Options of(Model model) {
-            Model.Preprocess p = model.preprocess() == null ? Model.Preprocess.IMAGENET.withDefaults()
-                    : model.preprocess().withDefaults();
-            boolean detection = model.task() == Model.Task.ObjectDetection;
-            return new Options(p.applyExifOrientation(), Model.Preprocess.DECODE_FAST.equals(p.decode()),
-                    detection ? 0 : p.resizeShortSide(), detection ? p.inputSize() : 0);
+            try {
+                return ImageTask.of(model).decoding();
+            } catch (ImageTask.NotAnImageModel e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
     }
 
@@ -92,6 +100,10 @@ public final class ImageDecoder {
 
     public static RgbImage decode(byte[] bytes, Options options) throws NotAnImageException {
         Format format = Format.sniff(bytes);
+        byte[] original = bytes;
+        if (format == Format.JPEG) {
+            bytes = JpegSegments.forDecoding(bytes);
+        }
         RgbImage image = null;
         if (format == Format.PNG) {
             image = PngFastPath.decode(bytes);
@@ -100,7 +112,7 @@ public final class ImageDecoder {
             image = decodeWithImageIO(bytes, format, options);
         }
         if (options.applyExifOrientation() && format == Format.JPEG) {
-            image = Orientation.apply(image, exifOrientation(bytes));
+            image = Orientation.apply(image, exifOrientation(original));
         }
         return image;
     }
@@ -242,7 +254,7 @@ public final class ImageDecoder {
                 if (!warnings.isEmpty()) {
                     throw new NotAnImageException("process.corrupt_image: " + warnings.toString().trim());
                 }
-                return toRgb(image);
+                return toRgb(image, format == Format.JPEG).reducedFrom(width, height);
             } finally {
                 reader.dispose();
             }
@@ -313,7 +325,7 @@ public final class ImageDecoder {
         if (image == null) {
             throw new NotAnImageException("process.corrupt_image: libjpeg-turbo could not decode this JPEG");
         }
-        return image;
+        return image.reducedFrom(frame.width(), frame.height());
     }
 
     private static boolean endsWithEoi(byte[] b) {
@@ -423,7 +435,11 @@ public final class ImageDecoder {
         return 1;
     }
 
-    static RgbImage toRgb(BufferedImage image) {
+    /**
+     * @param adobeCmyk the image is a JPEG: its CMYK samples are stored inverted (Adobe's convention, which Pillow
+     *                  assumes for every CMYK JPEG); CMYK in any other container (TIFF) stores ink, 0 = no ink
+     */
+    static RgbImage toRgb(BufferedImage image, boolean adobeCmyk) {
         int w = image.getWidth();
         int h = image.getHeight();
         byte[] out = new byte[w * h * 3];
@@ -452,7 +468,7 @@ public final class ImageDecoder {
                     out[p * 3 + 2] = src[p];
                 }
             }
-            default -> fromRaster(image, out);
+            default -> fromRaster(image, out, adobeCmyk);
         }
         return new RgbImage(w, h, out);
     }
@@ -461,7 +477,7 @@ public final class ImageDecoder {
      * Any other layout, from the stored samples (never through getRGB, which colour-converts: linear 16-bit grey
      * reads much brighter that way): palettes looked up, samples scaled to 8 bits, CMYK by Pillow's formula.
      */
-    private static void fromRaster(BufferedImage image, byte[] out) {
+    private static void fromRaster(BufferedImage image, byte[] out, boolean adobeCmyk) {
         int w = image.getWidth();
         int h = image.getHeight();
         Raster raster = image.getRaster();
@@ -506,13 +522,13 @@ public final class ImageDecoder {
                         out[o + 1] = (byte) to8(row[p + 1], bits[1]);
                         out[o + 2] = (byte) to8(row[p + 2], bits[2]);
                     } else {
-                        // The JPEG reader gives the stored samples, Adobe-inverted (255 = no ink), as Pillow assumes
-                        // for every CMYK JPEG ("CMYK;I"); Pillow's cmyk2rgb on the ink values C, K:
-                        // nk = 255 - K; R = nk - C * nk / 255 (MULDIV255 rounding). With c = 255 - C, k = 255 - K:
-                        int nk = to8(row[p + 3], bits[3]);
-                        out[o] = (byte) (nk - mulDiv255(255 - to8(row[p], bits[0]), nk));
-                        out[o + 1] = (byte) (nk - mulDiv255(255 - to8(row[p + 1], bits[1]), nk));
-                        out[o + 2] = (byte) (nk - mulDiv255(255 - to8(row[p + 2], bits[2]), nk));
+                        // Pillow's cmyk2rgb on the ink values C, K: nk = 255 - K; R = nk - C * nk / 255 (MULDIV255
+                        // rounding). A JPEG reader gives the stored samples, Adobe-inverted (255 = no ink), as Pillow
+                        // assumes for every CMYK JPEG ("CMYK;I"); a TIFF's samples are the ink itself (Pillow's "CMYK").
+                        int nk = 255 - ink(to8(row[p + 3], bits[3]), adobeCmyk);
+                        out[o] = (byte) (nk - mulDiv255(ink(to8(row[p], bits[0]), adobeCmyk), nk));
+                        out[o + 1] = (byte) (nk - mulDiv255(ink(to8(row[p + 1], bits[1]), adobeCmyk), nk));
+                        out[o + 2] = (byte) (nk - mulDiv255(ink(to8(row[p + 2], bits[2]), adobeCmyk), nk));
                     }
                 }
             }
@@ -538,6 +554,11 @@ public final class ImageDecoder {
             return v >>> (bits - 8);
         }
         return v * 255 / ((1 << bits) - 1);
+    }
+
+    /** The ink of an 8-bit CMYK sample: the sample itself, or 255 - it where stored Adobe-inverted. */
+    private static int ink(int sample, boolean adobeInverted) {
+        return adobeInverted ? 255 - sample : sample;
     }
 
     private static int mulDiv255(int a, int b) {

@@ -9,12 +9,23 @@ import java.util.Map;
 /**
  * YOLOX-style detection: letterbox preprocessing (scale to fit, top-left on a canvas of 114, BGR, raw 0..255, NCHW),
  * grid decoding of the [N, anchors, 5 + classes] output over strides 8/16/32, score = objectness x best class,
- * class-wise non-maximum suppression, boxes in original-image pixels.
+ * class-wise non-maximum suppression, boxes in the pixels of the full-size upright picture: a picture decoded reduced
+ * (a JPEG DCT-scaled by 1/2, 1/4 or 1/8 by decode "fast" or above the full-decode limit, or an image subsampled) is
+ * letterboxed from its reduced pixels and its boxes scaled back by {@link RgbImage#scaleX()} and {@link
+ * RgbImage#scaleY()}, as a reference that decodes the same reduced picture and maps its boxes to the original.
  */
 public final class ObjectDetector {
     static final int[] STRIDES = {8, 16, 32};
 
-    public record Letterbox(float[] tensor, double ratio) {
+    /**
+     * How a letterboxed picture's model coordinates map back to the full-size picture: x_full = x_model / ratio *
+     * scaleX (and y with scaleY).
+     *
+     * @param ratio  model pixels per decoded pixel (the letterbox scale)
+     * @param scaleX full-size pixels per decoded pixel, across
+     * @param scaleY full-size pixels per decoded pixel, down
+     */
+    public record Letterbox(double ratio, double scaleX, double scaleY) {
     }
 
     private final int size;
@@ -31,8 +42,8 @@ public final class ObjectDetector {
         return size;
     }
 
-    /** Letterboxes into tensor[offset ..]; returns the scale ratio r (original = model / r). */
-    public double preprocess(RgbImage image, float[] tensor, int offset) {
+    /** Letterboxes into tensor[offset ..]; returns how its coordinates map back to the full-size picture. */
+    public Letterbox preprocess(RgbImage image, float[] tensor, int offset) {
         int w = image.width();
         int h = image.height();
         double r = Math.min((double) size / h, (double) size / w);
@@ -62,7 +73,7 @@ public final class ObjectDetector {
                 }
             }
         }
-        return r;
+        return new Letterbox(r, image.scaleX(), image.scaleY());
     }
 
     private static int px(byte[] rgb, int w, int x, int y, int c) {
@@ -70,7 +81,9 @@ public final class ObjectDetector {
     }
 
     /** Decodes one image's [anchors x (5 + classes)] output. */
-    public List<Map<String, Object>> decode(float[][] output, double ratio, List<String> labels) {
+    public List<Map<String, Object>> decode(float[][] output, Letterbox letterbox, List<String> labels) {
+        double toX = letterbox.scaleX() / letterbox.ratio();
+        double toY = letterbox.scaleY() / letterbox.ratio();
         List<double[]> boxes = new ArrayList<>(); // x1, y1, x2, y2, score, class
         int anchor = 0;
         for (int stride : STRIDES) {
@@ -92,8 +105,8 @@ public final class ObjectDetector {
                     double cy = (a[1] + gy) * stride;
                     double bw = Math.exp(a[2]) * stride;
                     double bh = Math.exp(a[3]) * stride;
-                    boxes.add(new double[]{(cx - bw / 2) / ratio, (cy - bh / 2) / ratio, (cx + bw / 2) / ratio,
-                            (cy + bh / 2) / ratio, score, best - 5});
+                    boxes.add(new double[]{(cx - bw / 2) * toX, (cy - bh / 2) * toY, (cx + bw / 2) * toX,
+                            (cy + bh / 2) * toY, score, best - 5});
                 }
             }
         }

@@ -62,7 +62,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
 
     @Override
     public List<Output> predict(Model model, List<Input> inputs) {
-        return model.task() == Model.Task.ObjectDetection ? detect(model, inputs) : classify(model, inputs);
+        return prepare(model, inputs).predict();
     }
 
     @Override
@@ -74,19 +74,19 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
      * Detection: each image is letterboxed and run on its own (YOLOX exports have a fixed batch of 1); decoding
      * and preprocessing of the batch's images still run in parallel.
      */
-    private List<Output> detect(Model model, List<Input> inputs) {
-        Model.Preprocess p = model.preprocess().withDefaults();
-        ObjectDetector detector = new ObjectDetector(p.inputSize(), p.scoreThreshold(), p.nmsIou());
-        ImageDecoder.Options decoding = ImageDecoder.Options.of(model);
+    private List<Output> detect(Model model, ImageTask.Detection task, List<Input> inputs) {
+        Model.Preprocess p = task.preprocess();
+        ObjectDetector detector = task.detector();
+        ImageDecoder.Options decoding = task.decoding();
         int perItem = 3 * p.inputSize() * p.inputSize();
         List<Future<Output>> futures = new ArrayList<>();
         for (Input input : inputs) {
             futures.add(preprocessPool.submit(() -> {
                 long start = System.nanoTime();
                 float[] tensor = new float[perItem];
-                double ratio;
+                ObjectDetector.Letterbox letterbox;
                 try {
-                    ratio = detector.preprocess(ImageDecoder.decode(input.bytes(), decoding), tensor, 0);
+                    letterbox = detector.preprocess(ImageDecoder.decode(input.bytes(), decoding), tensor, 0);
                 } catch (ImageDecoder.NotAnImageException e) {
                     return new Output(input.index(), null, PROCESS, e.getMessage(), (System.nanoTime() - start) / 1e6, 0);
                 }
@@ -100,7 +100,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                             return new Output(input.index(), null, PREDICT, wrong, preMs, (System.nanoTime() - t) / 1e6);
                         }
                     }
-                    return new Output(input.index(), Map.of("objects", detector.decode(out[0], ratio, model.labels())),
+                    return new Output(input.index(), Map.of("objects", detector.decode(out[0], letterbox, model.labels())),
                             null, null, preMs, (System.nanoTime() - t) / 1e6);
                 } catch (OrtException | RuntimeException e) {
                     return new Output(input.index(), null, PREDICT, "predict.failed: " + e.getMessage(), preMs,
@@ -139,11 +139,23 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
 
     @Override
     public Prepared prepare(Model model, List<Input> inputs) {
-        if (model.task() == Model.Task.ObjectDetection) {
-            return () -> detect(model, inputs);
+        ImageTask task;
+        try {
+            task = ImageTask.of(model);
+        } catch (ImageTask.NotAnImageModel e) {
+            List<Output> failed = inputs.stream()
+                    .map(i -> new Output(i.index(), null, PREDICT, e.getMessage(), 0, 0)).toList();
+            return () -> failed;
         }
-        ClassificationPreprocessor pre = new ClassificationPreprocessor(model.preprocess());
-        ImageDecoder.Options decoding = ImageDecoder.Options.of(model);
+        return switch (task) {
+            case ImageTask.Detection detection -> () -> detect(model, detection, inputs);
+            case ImageTask.Classification classification -> classify(model, classification, inputs);
+        };
+    }
+
+    private Prepared classify(Model model, ImageTask.Classification task, List<Input> inputs) {
+        ClassificationPreprocessor pre = new ClassificationPreprocessor(task.preprocess());
+        ImageDecoder.Options decoding = task.decoding();
         List<Chunk> chunks = new ArrayList<>();
         for (int from = 0; from < inputs.size(); from += CHUNK_ITEMS) {
             chunks.add(startChunk(pre, decoding, inputs.subList(from, Math.min(inputs.size(), from + CHUNK_ITEMS))));
@@ -155,10 +167,6 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
             }
             return outputs;
         };
-    }
-
-    private List<Output> classify(Model model, List<Input> inputs) {
-        return prepare(model, inputs).predict();
     }
 
     /** One model call's items: their decoding tasks (queued in order on the preprocessing pool) and tensor. */
@@ -289,6 +297,20 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
             }
         } catch (OrtException e) {
             throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int inputWidth(Model model) {
+        try {
+            ai.onnxruntime.NodeInfo input = session(model).getInputInfo().values().iterator().next();
+            if (input.getInfo() instanceof ai.onnxruntime.TensorInfo tensor && tensor.getShape().length == 2) {
+                long width = tensor.getShape()[1];
+                return width > 0 && width <= Integer.MAX_VALUE ? (int) width : -1;
+            }
+            return -1;
+        } catch (OrtException | RuntimeException e) {
+            return -1;
         }
     }
 

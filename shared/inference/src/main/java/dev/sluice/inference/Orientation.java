@@ -42,6 +42,7 @@ final class Orientation {
                 out[o + 2] = src[s + 2];
             }
         }
-        return new RgbImage(ow, oh, out);
+        return swap ? new RgbImage(ow, oh, out, in.fullHeight(), in.fullWidth())
+                : new RgbImage(ow, oh, out, in.fullWidth(), in.fullHeight());
     }
 }

@@ -3,7 +3,9 @@ package dev.sluice.inference;
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.model.Model;
 import dev.sluice.local.Samples;
+import dev.sluice.testing.ReferenceOrt;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -58,11 +60,39 @@ class LargePhotosTest {
     }
 
     @Test
-    void largePhotos_sameTopOne_exactAndFast() {
+    void largePhotos_sameTopOne_exactAndFast() throws Exception {
         List<byte[]> images = LARGE.stream().map(p -> Samples.bytes(Samples.root().resolve("large").resolve(p[0]))).toList();
         List<String> expected = LARGE.stream().map(p -> p[1]).toList();
-        assertEquals(expected, top1(classifier("exact"), images));
-        assertEquals(expected, top1(classifier("fast"), images));
+        if (ReferenceOrt.int8MatchesCommittedReference()) {
+            assertEquals(expected, top1(classifier("exact"), images));
+            assertEquals(expected, top1(classifier("fast"), images));
+            return;
+        }
+        // PROVENANCE's top-1 came from a CPU with VNNI. Here int8 convolutions saturate (ReferenceOrt) and the model
+        // is unstable enough that the fast decode's slightly different pixels flip labels, so each mode is held to
+        // Python's ONNX Runtime on this machine fed that mode's tensor (the preprocessing itself is held to Pillow by
+        // ClassificationReferenceTest and samplePhotos_fastIsExact…).
+        Assumptions.assumeTrue(ReferenceOrt.available(), "no python3 onnxruntime on this AVX2-only x86_64 CPU");
+        for (String decode : List.of("exact", "fast")) {
+            assertEquals(referenceTop1(classifier(decode), images), top1(classifier(decode), images), decode);
+        }
+    }
+
+    static List<String> referenceTop1(Model model, List<byte[]> images) throws Exception {
+        ClassificationPreprocessor pre = new ClassificationPreprocessor(Model.Preprocess.IMAGENET);
+        List<String> labels = Samples.imagenetLabels();
+        List<String> reference = new ArrayList<>();
+        for (byte[] bytes : images) {
+            float[] input = new float[pre.floatsPerItem()];
+            pre.preprocess(ImageDecoder.decode(bytes, ImageDecoder.Options.of(model)), input, 0);
+            float[] logits = ReferenceOrt.firstOutput(Samples.classifier(), input, 1, 3, 224, 224);
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                best = logits[i] > logits[best] ? i : best;
+            }
+            reference.add(labels.get(best));
+        }
+        return reference;
     }
 
     @Test

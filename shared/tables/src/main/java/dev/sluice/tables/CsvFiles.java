@@ -1,6 +1,7 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -23,7 +24,8 @@ import java.util.Set;
  * it was written (leading zeros, 20-digit ids, spaces), an empty cell is a missing value; the execution decides which
  * columns are numbers ({@link dev.sluice.execution.RowMapping}). A UTF-8 byte-order mark before the header is not
  * part of the first name; an empty header cell is named as pandas names it ({@code Unnamed: i}, i its position), and a
- * repeated name gets pandas' suffix ({@code a}, {@code a.1}).
+ * repeated name gets pandas' suffix ({@code a}, {@code a.1}). Text that is not UTF-8 (a cp1252 file from Excel) fails
+ * naming the line and byte ({@link Encodings#notText}). Records are read on the file's {@link RowBudget}.
  */
 final class CsvFiles {
     private static final CSVFormat READ = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
@@ -31,12 +33,13 @@ final class CsvFiles {
     private CsvFiles() {
     }
 
-    static Table read(Path file) throws IOException {
+    static Table read(Path file, RowBudget budget) throws IOException {
         List<String[]> texts = new ArrayList<>();
         List<String> header = null;
-        try (Reader reader = Encodings.reader(file);
+        try (BudgetReader reader = new BudgetReader(Encodings.reader(file), budget);
              CSVParser parser = CSVParser.builder().setReader(reader).setFormat(READ).get()) {
             for (CSVRecord record : parser) {
+                reader.recordEnd();
                 if (header == null) {
                     header = names(record.values());
                     continue;
@@ -51,10 +54,16 @@ final class CsvFiles {
                         values[i] = null;
                     }
                 }
+                budget.charge(values);
                 texts.add(values);
             }
         } catch (java.io.UncheckedIOException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException bad) {
+                throw Encodings.notText(file, bad);
+            }
             throw e.getCause();
+        } catch (java.nio.charset.CharacterCodingException bad) {
+            throw Encodings.notText(file, bad);
         }
         if (header == null || header.isEmpty()) {
             throw new IOException("the file has no header row");

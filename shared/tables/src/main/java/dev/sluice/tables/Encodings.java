@@ -20,6 +20,66 @@ final class Encodings {
     private Encodings() {
     }
 
+    /**
+     * Where a file's text first fails to decode: "the file is not UTF-8: line L (byte B of the file, 0xE9) …", the
+     * error a read that met a {@link java.nio.charset.CharacterCodingException} reports (line and byte from 1, the
+     * byte-order mark counted). The file is read again in 64 KiB chunks, in constant memory.
+     */
+    static IOException notText(Path file, java.nio.charset.CharacterCodingException cause) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(3);
+            Charset charset = StandardCharsets.UTF_8;
+            int skip = 0;
+            if (head.length >= 3 && head[0] == (byte) 0xEF && head[1] == (byte) 0xBB && head[2] == (byte) 0xBF) {
+                skip = 3;
+            } else if (head.length >= 2 && (head[0] == (byte) 0xFF && head[1] == (byte) 0xFE
+                    || head[0] == (byte) 0xFE && head[1] == (byte) 0xFF)) {
+                charset = head[0] == (byte) 0xFF ? StandardCharsets.UTF_16LE : StandardCharsets.UTF_16BE;
+                skip = 2;
+            }
+            var decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(64 * 1024 + 8);
+            bytes.put(head, skip, head.length - skip);
+            java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(64 * 1024 + 8);
+            long offset = skip; // the file offset of bytes' first byte
+            long line = 1;
+            byte[] chunk = new byte[64 * 1024];
+            boolean end = false;
+            while (true) {
+                int n = end ? -1 : in.read(chunk, 0, Math.min(chunk.length, bytes.remaining()));
+                if (n < 0) {
+                    end = true;
+                } else {
+                    bytes.put(chunk, 0, n);
+                }
+                bytes.flip();
+                int start = bytes.position();
+                var result = decoder.decode(bytes, chars, end);
+                for (int i = start; i < bytes.position(); i++) {
+                    if (bytes.get(i) == '\n') {
+                        line++;
+                    }
+                }
+                if (result.isError()) {
+                    long at = offset + bytes.position();
+                    return new IOException("the file is not " + charset.name().replace("UTF-16LE", "UTF-16")
+                            .replace("UTF-16BE", "UTF-16") + ": line " + line + ", byte " + (at + 1) + " of the file"
+                            + " (0x" + String.format("%02X", bytes.get(bytes.position()) & 0xFF) + ") is not valid "
+                            + charset.name() + "; save the file as UTF-8 (Excel: \"CSV UTF-8\")", cause);
+                }
+                offset += bytes.position();
+                bytes.compact();
+                chars.clear();
+                if (end && result.isUnderflow()) {
+                    return new IOException("the file is not valid " + charset.name() + ": " + cause.getMessage(), cause);
+                }
+            }
+        } catch (IOException e) {
+            return new IOException("the file is not valid text: " + cause.getMessage(), cause);
+        }
+    }
+
     static BufferedReader reader(Path file) throws IOException {
         InputStream raw = Files.newInputStream(file);
         try {

@@ -1,6 +1,7 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
@@ -34,7 +35,8 @@ import org.apache.arrow.vector.dictionary.DictionaryEncoder;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
-import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.TimeUnit;
@@ -66,8 +68,9 @@ import java.util.Set;
  * LZ4 by default) are read. Each column keeps its Arrow type: signed and unsigned integers of 8–64 bits, float16/32/64,
  * decimal128/256, bool, string and large_string (and string_view), binary (large, fixed-size, view), date32/64,
  * time32/64, timestamps of every unit with or without a zone, null; a dictionary-encoded column (pandas categorical)
- * of any index width is decoded with the library's {@link DictionaryEncoder} and written back dictionary-encoded with
- * the same index width. Columns of other types (lists, structs, durations …) are refused, naming the column.
+ * of any index width is decoded index by index against its dictionary's values as they stand for that batch (deltas
+ * and a stream's replacements applied; an index outside the dictionary fails the file) and written back
+ * dictionary-encoded (the library's {@link DictionaryEncoder}) with the same index width. Columns of other types (lists, structs, durations …) are refused, naming the column.
  * Arrow needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on JDK 17+ (set for the functions and tests).
  */
 final class FeatherFiles {
@@ -76,10 +79,20 @@ final class FeatherFiles {
     private FeatherFiles() {
     }
 
-    static Table read(Path file) throws IOException {
-        try (BufferAllocator allocator = new RootAllocator();
+    /**
+     * The rows of an Arrow IPC file (Feather v2) or stream, on the budget: Arrow's buffers come from an allocator
+     * limited to the budget (off-heap), each row is charged as it is held. Every dictionary batch is applied in file
+     * order: a delta (pyarrow's {@code emit_dictionary_deltas}) appends to its dictionary, and in a stream a
+     * replacement dictionary replaces it for the batches after it; each record batch is decoded with the dictionary
+     * in force for it, as pyarrow reads them.
+     */
+    static Table read(Path file, RowBudget budget) throws IOException {
+        long arrowBytes = Math.max(0, budget.maxBytes() - budget.usedBytes());
+        try (BufferAllocator allocator = new RootAllocator(arrowBytes);
              FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-             ArrowFileReader reader = new ArrowFileReader(channel, allocator, CommonsCompressionFactory.INSTANCE)) {
+             ArrowReader reader = isFileFormat(channel)
+                     ? new EveryDictionaryFileReader(channel, allocator)
+                     : new ArrowStreamReader(channel, allocator, CommonsCompressionFactory.INSTANCE)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             Schema schema = root.getSchema();
             Set<String> index = PandasMetadata.indexColumns(schema.getCustomMetadata() == null ? null
@@ -93,9 +106,16 @@ final class FeatherFiles {
                         .withDictionary(encoding.getIndexType().getBitWidth());
                 columns.add(new Table.Column(field.getName(), type, index.contains(field.getName())));
             }
+            // each dictionary's values as they stand, by id: a file's deltas appended up front, a stream's
+            // dictionaries taken again after every batch (the reader applies replacements as it meets them)
+            Map<Long, List<Object>> values = new java.util.HashMap<>();
+            boolean stream = !(reader instanceof EveryDictionaryFileReader);
+            if (reader instanceof EveryDictionaryFileReader files) {
+                dictionaries.forEach((id, d) -> values.put(id, valuesOf(d.getVector(), columnType(columns, schema, id))));
+                files.appendDeltas(values, columns, schema);
+            }
             List<Object[]> rows = new ArrayList<>();
-            for (ArrowBlock block : reader.getRecordBlocks()) {
-                reader.loadRecordBatch(block);
+            while (reader.loadNextBatch()) {
                 int n = root.getRowCount();
                 int first = rows.size();
                 for (int r = 0; r < n; r++) {
@@ -106,16 +126,101 @@ final class FeatherFiles {
                     DictionaryEncoding encoding = vector.getField().getDictionary();
                     if (encoding == null) {
                         readColumn(vector, c, columns.get(c).type(), rows, first);
-                    } else {
-                        try (ValueVector decoded = DictionaryEncoder.decode(vector, dictionaries.get(encoding.getId()))) {
-                            readColumn(decoded, c, columns.get(c).type(), rows, first);
-                        }
+                        continue;
                     }
+                    long id = encoding.getId();
+                    if (stream) {
+                        values.put(id, valuesOf(reader.getDictionaryVectors().get(id).getVector(), columns.get(c).type()));
+                    }
+                    List<Object> dictionary = values.get(id);
+                    BaseIntVector indexes = (BaseIntVector) vector;
+                    for (int r = 0; r < n; r++) {
+                        if (vector.isNull(r)) {
+                            continue;
+                        }
+                        long i = indexes.getValueAsLong(r);
+                        if (i < 0 || i >= dictionary.size()) {
+                            throw new IOException("column " + columns.get(c).name() + " row " + (first + r)
+                                    + " has dictionary index " + i + ", but its dictionary holds " + dictionary.size()
+                                    + " values");
+                        }
+                        rows.get(first + r)[c] = dictionary.get((int) i);
+                    }
+                }
+                for (int r = first; r < rows.size(); r++) {
+                    budget.charge(rows.get(r));
                 }
             }
             return new Table(List.copyOf(columns), rows);
+        } catch (dev.sluice.execution.FileProblem e) {
+            throw e;
+        } catch (org.apache.arrow.memory.OutOfMemoryException e) {
+            throw budget.tooLarge();
         } catch (RuntimeException e) {
             throw new IOException("not a Feather v2 (Arrow IPC) file: " + e.getMessage(), e);
+        }
+    }
+
+    /** The type of the values of dictionary id (the first column encoded with it). */
+    private static Table.Type columnType(List<Table.Column> columns, Schema schema, long id) {
+        for (int c = 0; c < columns.size(); c++) {
+            DictionaryEncoding e = schema.getFields().get(c).getDictionary();
+            if (e != null && e.getId() == id) {
+                return columns.get(c).type();
+            }
+        }
+        return Table.Type.STRING;
+    }
+
+    /** A dictionary vector's values as cells (null where the dictionary holds a null). */
+    private static List<Object> valuesOf(ValueVector vector, Table.Type type) {
+        List<Object> out = new ArrayList<>(vector.getValueCount());
+        for (int r = 0; r < vector.getValueCount(); r++) {
+            out.add(vector.isNull(r) ? null : value(vector, r, type));
+        }
+        return out;
+    }
+
+    /** The IPC file format starts with "ARROW1"; else the bytes are an IPC stream. */
+    private static boolean isFileFormat(FileChannel channel) throws IOException {
+        java.nio.ByteBuffer magic = java.nio.ByteBuffer.allocate(6);
+        channel.read(magic, 0);
+        return new String(magic.array(), 0, magic.position(), StandardCharsets.US_ASCII).equals("ARROW1");
+    }
+
+    /**
+     * Arrow Java's file reader loads one dictionary batch per dictionary id when it opens a file and never the
+     * deltas after it (arrow-java 19: ArrowFileReader.initialize reads {@code dictionaries.size()} batches), so a
+     * delta's new values would decode as nothing. This reader reads the footer's further dictionary batches, in
+     * order, and appends each delta's values to its dictionary's. The file format allows no replacement dictionaries
+     * (Arrow columnar format, "IPC File Format"): one is refused. The dictionaries after all deltas then decode every
+     * record batch (a delta only appends, so earlier indexes keep their values).
+     */
+    private static final class EveryDictionaryFileReader extends ArrowFileReader {
+        EveryDictionaryFileReader(FileChannel channel, BufferAllocator allocator) {
+            super(channel, allocator, CommonsCompressionFactory.INSTANCE);
+        }
+
+        void appendDeltas(Map<Long, List<Object>> values, List<Table.Column> columns, Schema schema) throws IOException {
+            if (getRecordBlocks().isEmpty()) {
+                return; // the reader read no dictionary at all
+            }
+            for (int i = getDictionaryIds().size(); i < getDictionaryBlocks().size(); i++) {
+                try (org.apache.arrow.vector.ipc.message.ArrowDictionaryBatch batch = readDictionary()) {
+                    long id = batch.getDictionaryId();
+                    if (!batch.isDelta()) {
+                        throw new IOException("the file replaces dictionary " + id + ", which the Arrow IPC file"
+                                + " format does not allow");
+                    }
+                    FieldVector base = getDictionaryVectors().get(id).getVector();
+                    try (FieldVector delta = base.getField().createVector(allocator);
+                         VectorSchemaRoot one = new VectorSchemaRoot(List.of(delta.getField()), List.of(delta), 0)) {
+                        new org.apache.arrow.vector.VectorLoader(one, CommonsCompressionFactory.INSTANCE)
+                                .load(batch.getDictionary());
+                        values.get(id).addAll(valuesOf(delta, columnType(columns, schema, id)));
+                    }
+                }
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.core.Json;
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 
 import java.io.BufferedReader;
@@ -25,13 +26,15 @@ final class NdjsonFiles {
     private NdjsonFiles() {
     }
 
-    static Table read(Path file) throws IOException {
+    static Table read(Path file, RowBudget budget) throws IOException {
         Map<String, Table.Type> types = new LinkedHashMap<>();
         List<Map<String, Object>> objects = new ArrayList<>();
-        try (BufferedReader reader = Encodings.reader(file)) {
+        try (BudgetReader counted = new BudgetReader(Encodings.reader(file), budget);
+             BufferedReader reader = new BufferedReader(counted)) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {
+                counted.recordEnd();
                 number++;
                 if (line.isBlank()) {
                     continue;
@@ -52,8 +55,12 @@ final class NdjsonFiles {
                     types.put(field.getKey(), v == null ? types.get(field.getKey())
                             : ColumnTypes.join(types.get(field.getKey()), ColumnTypes.of(v)));
                 }
+                budget.charge(values.values().toArray());
+                budget.chargeBytes(48L * values.size()); // the map's entries
                 objects.add(values);
             }
+        } catch (java.nio.charset.CharacterCodingException bad) {
+            throw Encodings.notText(file, bad);
         }
         List<Table.Column> columns = new ArrayList<>();
         types.forEach((name, type) -> columns.add(new Table.Column(name, type == null ? Table.Type.STRING : type)));

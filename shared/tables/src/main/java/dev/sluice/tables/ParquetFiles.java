@@ -1,6 +1,7 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
@@ -57,7 +58,41 @@ final class ParquetFiles {
     private ParquetFiles() {
     }
 
-    static Table read(Path file) throws IOException {
+    /** A footer's Thrift takes about this many times its bytes once parsed into parquet-java's objects. */
+    private static final int FOOTER_HEAP_FACTOR = 10;
+
+    /**
+     * The file's rows on the budget: the footer's parsed size and each row group's uncompressed pages are charged
+     * before they are read, each row as it is held. A footer whose Thrift nests too deeply for the reader's stack
+     * (a hostile file) fails as unreadable.
+     */
+    static Table read(Path file, RowBudget budget) throws IOException {
+        budget.chargeBytes(FOOTER_HEAP_FACTOR * footerLength(file));
+        try {
+            return readRows(file, budget);
+        } catch (StackOverflowError e) {
+            throw new IOException("the file's footer nests deeper than a Parquet schema can; it is not read");
+        }
+    }
+
+    /** The footer's length, from the last 8 bytes (4-byte little-endian length, then "PAR1"). */
+    private static long footerLength(Path file) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(file)) {
+            long size = channel.size();
+            if (size < 12) {
+                throw new IOException("not a Parquet file (" + size + " bytes)");
+            }
+            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(tail, size - 8);
+            long length = Integer.toUnsignedLong(tail.getInt(0));
+            if (tail.get(4) != 'P' || tail.get(5) != 'A' || tail.get(6) != 'R' || tail.get(7) != '1') {
+                throw new IOException("not a Parquet file (it does not end with PAR1)");
+            }
+            return Math.min(length, size);
+        }
+    }
+
+    private static Table readRows(Path file, RowBudget budget) throws IOException {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file),
                 ParquetReadOptions.builder(conf).withCodecFactory(ParquetCodecs.INSTANCE).build())) {
@@ -72,7 +107,14 @@ final class ParquetFiles {
             }
             List<Object[]> rows = new ArrayList<>();
             PageReadStore pages;
-            while ((pages = reader.readNextRowGroup()) != null) {
+            int group = 0;
+            while (group < reader.getRowGroups().size()) {
+                long pageBytes = reader.getRowGroups().get(group++).getTotalByteSize();
+                budget.chargeBytes(pageBytes);
+                pages = reader.readNextRowGroup();
+                if (pages == null) {
+                    break;
+                }
                 RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
                         .getRecordReader(pages, new GroupRecordConverter(schema));
                 for (long r = 0; r < pages.getRowCount(); r++) {
@@ -82,10 +124,14 @@ final class ParquetFiles {
                         row[c] = g.getFieldRepetitionCount(c) == 0 ? null
                                 : value(g, c, schema.getType(c).asPrimitiveType(), columns.get(c).type());
                     }
+                    budget.charge(row);
                     rows.add(row);
                 }
+                budget.release(pageBytes);
             }
             return new Table(List.copyOf(columns), rows);
+        } catch (dev.sluice.execution.FileProblem e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new IOException(e.getMessage(), e);
         }

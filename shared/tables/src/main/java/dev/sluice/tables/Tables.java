@@ -1,6 +1,7 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.FileType;
+import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import dev.sluice.execution.TableFormat;
 
@@ -10,12 +11,12 @@ import java.nio.file.Path;
 /** Every file format of executions, by type. */
 public final class Tables implements TableFormat {
     @Override
-    public Table read(FileType type, Path file) throws IOException {
+    public Table read(FileType type, Path file, RowBudget budget) throws IOException {
         return switch (type) {
-            case CSV -> CsvFiles.read(file);
-            case NDJSON -> NdjsonFiles.read(file);
-            case PARQUET -> ParquetFiles.read(file);
-            case FEATHER -> FeatherFiles.read(file);
+            case CSV -> CsvFiles.read(file, budget);
+            case NDJSON -> NdjsonFiles.read(file, budget);
+            case PARQUET -> ParquetFiles.read(file, budget);
+            case FEATHER -> FeatherFiles.read(file, budget);
         };
     }
 

@@ -139,7 +139,9 @@ class ExecutionStoreTest {
     void aFileSettledAfterTheExecutionEnded_isSkipped_andTheCountersStayFinal() {
         Execution e = execution("out-ended");
         store.create(e);
-        store.startRunning(e.projectId(), e.id(), 3, System.currentTimeMillis());
+        store.startRunning(e.projectId(), e.id(), 3, 2, System.currentTimeMillis());
+        assertEquals(2L, store.get(e.projectId(), e.id()).orElseThrow().status().hiddenFiles(),
+                "the hidden and marker files the listing skipped are kept on the execution");
         assertTrue(store.settleFile(e.projectId(), e.id(), file(0, Execution.FileState.Finished), System.currentTimeMillis()));
         assertTrue(store.transition(e.projectId(), e.id(), EnumSet.of(Execution.State.Running), Execution.State.Cancelled,
                 "by test", System.currentTimeMillis()));

@@ -53,6 +53,7 @@ public final class BatchProcessor {
     private final boolean oneTensorPerCall;
     private final dev.sluice.core.job.JobCompletion completion;
     private final long gatherPatienceMillis;
+    private final GatherBudget budget;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
     /** Ready models are immutable; cache them per container by id. */
     private final Map<String, Model> models = new ConcurrentHashMap<>();
@@ -77,6 +78,16 @@ public final class BatchProcessor {
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
                           dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+                gatherPatienceMillis, GatherBudget.ofHeap());
+    }
+
+    /** @param budget the bytes of gathered items this worker holds at once ({@link GatherBudget#ofHeap()}) */
+    public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
+                          ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
+                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis,
+                          GatherBudget budget) {
+        this.budget = budget;
         if (gatherPatienceMillis <= 0) {
             throw new IllegalArgumentException("gatherPatienceMillis must be positive, is " + gatherPatienceMillis);
         }
@@ -103,16 +114,23 @@ public final class BatchProcessor {
     }
 
     private List<Boolean> processDistinct(List<BatchMessage> batches) {
+        // the call's batches hold their items' bytes until it ends: then the budget gets them all back
+        try (GatherBudget.Call call = budget.openCall()) {
+            return processDistinct(batches, call);
+        }
+    }
+
+    private List<Boolean> processDistinct(List<BatchMessage> batches, GatherBudget.Call call) {
         Map<String, Optional<Job>> jobsById = new HashMap<>();
         List<Boolean> done = new ArrayList<>(Collections.nCopies(batches.size(), Boolean.FALSE));
         List<Outcome> outcomes = new ArrayList<>();
         if (oneTensorPerCall) {
-            predictAcrossBatches(batches, jobsById, done, outcomes);
+            predictAcrossBatches(batches, jobsById, done, outcomes, call);
         } else {
             // Every batch is gathered at once (a call holds at most 10): a slow host holds the call for at most one
             // fetch deadline in all, not one per batch queued behind it. Batch i+1 is decoded and preprocessed while
             // the model runs batch i.
-            List<Gathering> gathering = gatherLive(batches, jobsById);
+            List<Gathering> gathering = gatherLive(batches, jobsById, call);
             long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
             Future<Staged> next = stageAsync(batches.get(0), gathering.get(0), jobsById);
             for (int i = 0; i < batches.size(); i++) {
@@ -210,8 +228,8 @@ public final class BatchProcessor {
      * wants large tensors), and split the outputs back to their batches.
      */
     private void predictAcrossBatches(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
-                                      List<Boolean> done, List<Outcome> outcomes) {
-        List<Gathering> gathering = gatherLive(batches, jobsById);
+                                      List<Boolean> done, List<Outcome> outcomes, GatherBudget.Call call) {
+        List<Gathering> gathering = gatherLive(batches, jobsById, call);
         long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
         Map<Integer, List<Gathered>> gathered = new HashMap<>();
         Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
@@ -371,7 +389,8 @@ public final class BatchProcessor {
      * hosts nothing and holds the worker only for a job read. A job whose read fails is gathered (its batch fails
      * later and SQS redelivers it).
      */
-    private List<Gathering> gatherLive(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById) {
+    private List<Gathering> gatherLive(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
+                                       GatherBudget.Call call) {
         List<Gathering> gathering = new ArrayList<>(batches.size());
         for (BatchMessage batch : batches) {
             Optional<Job> job;
@@ -381,18 +400,18 @@ public final class BatchProcessor {
                 job = null; // read again when its turn comes
             }
             boolean ended = job != null && job.map(j -> j.status().overview().isTerminal()).orElse(true);
-            gathering.add(ended ? Gathering.NONE : gatherAsync(batch, job == null ? null : job.get()));
+            gathering.add(ended ? Gathering.NONE : gatherAsync(batch, job == null ? null : job.get(), call));
         }
         return gathering;
     }
 
     /** @param job the batch's job, or null when it could not be read (its items then get the default limits) */
-    private Gathering gatherAsync(BatchMessage batch, Job job) {
+    private Gathering gatherAsync(BatchMessage batch, Job job, GatherBudget.Call call) {
         String project = job == null ? "" : job.projectId();
         int perHost = job == null ? ItemFetcher.DEFAULT_MAX_CONNECTIONS_PER_HOST : job.spec().effectiveMaxConnectionsPerHost();
         List<Future<Gathered>> items = new ArrayList<>();
         for (Item item : batch.items()) {
-            items.add(gatherPool.submit(() -> gather(item, project, perHost)));
+            items.add(gatherPool.submit(() -> gather(item, call, project, perHost)));
         }
         return new Gathering(batch.items(), items, gatherPool.submit(() -> {
             List<Gathered> all = new ArrayList<>(items.size());
@@ -475,9 +494,37 @@ public final class BatchProcessor {
                 .orElseThrow(() -> new IllegalStateException("model " + k + " of job " + job.id() + " is missing")));
     }
 
-    private Gathered gather(Item item, String project, int maxConnectionsPerHost) {
+    /**
+     * Fetches one item within the worker's {@link GatherBudget}: the item's size cap is reserved first (waiting at
+     * most the fetch deadline for bytes to be given back), what it did not use is given back when it has arrived. At most
+     * maxConnectionsPerHost fetches of the project are in flight to one web host ({@link ItemFetcher#fetch(String, String, int)}).
+     */
+    private Gathered gather(Item item, GatherBudget.Call call, String project, int maxConnectionsPerHost)
+            throws InterruptedException {
         long start = System.nanoTime();
-        ItemFetcher.Fetched fetched = fetcher.fetch(item.url(), project, maxConnectionsPerHost);
+        long reserve = Math.min(fetcher.maxBytes(), budget.capacity());
+        if (!call.reserve(reserve, fetcher.deadline().toNanos())) {
+            return new Gathered(item, new ItemFetcher.Fetched(null, "gather.too_large", "the worker already holds its"
+                    + " budget of gathered bytes (" + budget.capacity() / (1 << 20) + " MiB, " + GatherBudget.HEAP_PERCENT
+                    + "% of its heap) and none came free within " + fetcher.deadline().toMillis() + " ms; send smaller"
+                    + " images, smaller batches, or give the function more memory"), (System.nanoTime() - start) / 1e6);
+        }
+        ItemFetcher.Fetched fetched;
+        try {
+            fetched = fetcher.fetch(item.url(), project, maxConnectionsPerHost);
+        } catch (RuntimeException | Error e) {
+            call.giveBack(reserve);
+            throw e;
+        }
+        long kept = fetched.ok() ? fetched.bytes().length : 0;
+        if (kept > reserve) {
+            call.giveBack(reserve);
+            fetched = new ItemFetcher.Fetched(null, "gather.too_large", "the item is larger than " + reserve
+                    + " bytes, the worker's budget of gathered bytes");
+            kept = 0;
+        } else {
+            call.giveBack(reserve - kept);
+        }
         return new Gathered(item, fetched, (System.nanoTime() - start) / 1e6);
     }
 

@@ -30,6 +30,12 @@ import java.time.Duration;
  * {@code gather.timeout}). A transient failure (no connection, a dropped answer, 429, 5xx) is tried again while the
  * deadline allows, at most {@value #ATTEMPTS} times in all, {@value #RETRY_PAUSE_MILLIS} ms and then twice that
  * apart, before the item fails with the last reason.
+ *
+ * <p>Content-Encoding: requests say {@code Accept-Encoding: gzip, deflate}; a body sent with {@code gzip} (or
+ * {@code x-gzip}) or {@code deflate} (zlib-wrapped, or raw as some servers send it) is decoded, and the size cap
+ * applies to the decoded bytes too, so a small gzip bomb fails {@code gather.too_large} after reading at most the cap.
+ * A body that does not decode fails {@code gather.corrupt_encoding}; any other encoding (br, zstd, compress)
+ * {@code gather.unsupported_encoding} (RFC 9110 section 8.4: encodings are listed in the order they were applied).
  */
 public class ItemFetcher { // not final: unit tests of the inference stage give it a fake subclass
     public record Fetched(byte[] bytes, String errorCode, String reason) {
@@ -65,6 +71,16 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
         this.deadline = deadline;
         this.maxBytes = maxBytes;
         this.allowLocal = allowLocal;
+    }
+
+    /** The size cap of one item, in bytes. */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** The whole fetch of one item, all attempts together. */
+    public Duration deadline() {
+        return deadline;
     }
 
     static final int ATTEMPTS = 3;
@@ -216,7 +232,8 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
         if (remaining <= 0) {
             throw new TimeoutException();
         }
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofNanos(remaining)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofNanos(remaining))
+                .header("Accept-Encoding", "gzip, deflate").GET().build();
         // The request timeout covers only the headers: the body is bounded by waiting for the whole exchange at most
         // until the deadline, and cancelling it then (which closes the connection: a drip-feeding server is cut off).
         CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, info -> info.statusCode() != 200
@@ -239,7 +256,52 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
             return new Fetched(null, "gather.http_" + response.statusCode(),
                     "the server answered HTTP " + response.statusCode());
         }
-        return new Fetched(response.body(), null, null);
+        return decoded(response.body(), response.headers().allValues("content-encoding"));
+    }
+
+    /** Undoes the body's Content-Encoding codings, last applied first, each capped at {@code maxBytes} decoded. */
+    Fetched decoded(byte[] body, List<String> contentEncoding) throws TooLargeException {
+        List<String> codings = contentEncoding.stream().flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                .map(c -> c.trim().toLowerCase(java.util.Locale.ROOT)).filter(c -> !c.isEmpty() && !c.equals("identity"))
+                .toList();
+        if (codings.size() > 2) {
+            return new Fetched(null, "gather.unsupported_encoding", "the item is encoded " + codings.size()
+                    + " times (Content-Encoding: " + String.join(", ", codings) + "); at most gzip and deflate once each");
+        }
+        byte[] bytes = body;
+        for (int k = codings.size() - 1; k >= 0; k--) {
+            String coding = codings.get(k);
+            try {
+                bytes = switch (coding) {
+                    case "gzip", "x-gzip" -> readCapped(new java.util.zip.GZIPInputStream(
+                            new java.io.ByteArrayInputStream(bytes)), maxBytes);
+                    case "deflate" -> inflate(bytes);
+                    default -> null;
+                };
+            } catch (TooLargeException e) {
+                throw e;
+            } catch (IOException e) {
+                return new Fetched(null, "gather.corrupt_encoding", "the item's " + coding
+                        + " Content-Encoding does not decode: " + e.getMessage());
+            }
+            if (bytes == null) {
+                return new Fetched(null, "gather.unsupported_encoding", "the item is sent with Content-Encoding "
+                        + coding + "; Sluice decodes gzip and deflate");
+            }
+        }
+        return new Fetched(bytes, null, null);
+    }
+
+    /** HTTP's deflate is zlib-wrapped (RFC 9110 section 8.4.1.2); some servers send raw deflate: both are read. */
+    private byte[] inflate(byte[] bytes) throws IOException {
+        boolean zlib = bytes.length >= 2 && (bytes[0] & 0x0f) == 8 && (((bytes[0] & 0xff) << 8) | (bytes[1] & 0xff)) % 31 == 0;
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater(!zlib);
+        try {
+            return readCapped(new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(bytes), inflater),
+                    maxBytes);
+        } finally {
+            inflater.end();
+        }
     }
 
     /**
@@ -317,12 +379,21 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
         return new Fetched(objects.readItem(bucket, key, maxBytes), null, null);
     }
 
+    /**
+     * A local file (local mode): a regular file only, read up to maxBytes. A device, FIFO or socket (/dev/zero,
+     * /dev/stdin, a named pipe) reports size 0 and reads without end; it is refused before it is opened.
+     */
     private Fetched file(URI uri) throws IOException {
         Path path = Path.of(uri);
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            return new Fetched(null, "gather.not_a_file", "the file:// URL names a folder, device or pipe, not a file");
+        }
         if (Files.size(path) > maxBytes) {
             throw new TooLargeException();
         }
-        return new Fetched(Files.readAllBytes(path), null, null);
+        try (InputStream in = Files.newInputStream(path)) {
+            return new Fetched(readCapped(in, maxBytes), null, null);
+        }
     }
 
     private static Fetched refused(String reason) {

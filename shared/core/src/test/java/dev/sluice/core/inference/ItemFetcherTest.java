@@ -63,8 +63,74 @@ class ItemFetcherTest {
             exchange.sendResponseHeaders(404, -1);
             exchange.close();
         });
+        // Content-Encoding: gzip of a JPEG's bytes, a gzip bomb (40 MiB of zeros, about 40 KB sent), and brotli
+        server.createContext("/gzip.jpg", exchange -> {
+            sawAcceptEncoding.set(exchange.getRequestHeaders().getFirst("Accept-Encoding"));
+            byte[] body = gzip(JPEG_START);
+            exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.createContext("/bomb.jpg", exchange -> {
+            byte[] body = gzip(new byte[(int) MAX + (8 << 20)]);
+            exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.createContext("/brotli.jpg", exchange -> {
+            exchange.getResponseHeaders().add("Content-Encoding", "br");
+            exchange.sendResponseHeaders(200, 3);
+            exchange.getResponseBody().write(new byte[]{1, 2, 3});
+            exchange.close();
+        });
         server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server.start();
+    }
+
+    static final byte[] JPEG_START = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F'};
+    static final java.util.concurrent.atomic.AtomicReference<String> sawAcceptEncoding =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    static byte[] gzip(byte[] data) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    /** Issue 21 item 7: a gzip-encoded item is decoded; the size cap holds for the decoded bytes (a gzip bomb). */
+    @Test
+    void gzipEncodedItem_isDecoded_andAGzipBomb_failsTooLarge() {
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        ItemFetcher.Fetched ok = fetcher().fetch(base + "/gzip.jpg");
+        assertTrue(ok.ok(), ok.reason());
+        assertEquals(java.util.List.of(JPEG_START.length), java.util.List.of(ok.bytes().length));
+        assertTrue(java.util.Arrays.equals(JPEG_START, ok.bytes()));
+        assertEquals("gzip, deflate", sawAcceptEncoding.get());
+
+        ItemFetcher.Fetched bomb = fetcher().fetch(base + "/bomb.jpg");
+        assertEquals("gather.too_large", bomb.errorCode(), bomb.reason());
+        assertEquals("gather.unsupported_encoding", fetcher().fetch(base + "/brotli.jpg").errorCode());
+    }
+
+    @Test
+    void deflate_zlibOrRaw_isDecoded_andGarbage_isCorruptEncoding() throws Exception {
+        byte[] data = "an image".getBytes();
+        java.io.ByteArrayOutputStream zlib = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.DeflaterOutputStream(zlib)) {
+            z.write(data);
+        }
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.DeflaterOutputStream(raw, new java.util.zip.Deflater(6, true))) {
+            z.write(data);
+        }
+        assertTrue(java.util.Arrays.equals(data, fetcher().decoded(zlib.toByteArray(), java.util.List.of("deflate")).bytes()));
+        assertTrue(java.util.Arrays.equals(data, fetcher().decoded(raw.toByteArray(), java.util.List.of("deflate")).bytes()));
+        assertTrue(java.util.Arrays.equals(data, fetcher().decoded(gzip(data), java.util.List.of("identity, gzip")).bytes()));
+        assertEquals("gather.corrupt_encoding", fetcher().decoded(data, java.util.List.of("gzip")).errorCode());
     }
 
     @AfterAll
@@ -120,6 +186,21 @@ class ItemFetcherTest {
     @Test
     void aGigabyteByContentLength_isRefusedBeforeReading() {
         assertEquals("gather.too_large", fetcher().fetch(url("/huge-declared.jpg")).errorCode());
+    }
+
+    /**
+     * Issue 21 item 10: a file:// item naming a device or a FIFO (whose size reads 0) was read without end
+     * (/dev/zero) or blocked forever (a pipe nobody writes); both are refused before they are opened.
+     */
+    @Test
+    void aFileUrlNamingADeviceOrAFifo_isRefusedBeforeItIsOpened(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path fifo = dir.resolve("pipe.jpg");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor(), "mkfifo");
+        for (String url : java.util.List.of("file:///dev/zero", fifo.toUri().toString())) {
+            ItemFetcher.Fetched f = fetcher().fetch(url);
+            assertEquals("gather.not_a_file", f.errorCode(), url + ": " + f.reason());
+        }
     }
 
     /**

@@ -29,6 +29,7 @@ public final class FakeExecutionStore implements ExecutionStore {
         Execution.State state;
         String reason;
         Long totalFiles;
+        Long hiddenFiles;
         long finished;
         long failed;
         Long startTime;
@@ -69,7 +70,7 @@ public final class FakeExecutionStore implements ExecutionStore {
         long skipped = s.state.isTerminal() && s.totalFiles != null ? s.totalFiles - s.finished - s.failed : 0;
         Execution d = s.doc;
         return new Execution(d.id(), d.object(), d.projectId(), d.spec(), new Execution.Status(s.state, s.reason,
-                s.totalFiles, s.finished, s.failed, skipped, s.startTime, s.endTime), d.createTime(), s.updateTime);
+                s.totalFiles, s.finished, s.failed, skipped, s.startTime, s.endTime, s.hiddenFiles), d.createTime(), s.updateTime);
     }
 
     @Override
@@ -86,10 +87,16 @@ public final class FakeExecutionStore implements ExecutionStore {
 
     @Override
     public synchronized boolean startRunning(String projectId, String id, long totalFiles, long now) {
+        return startRunning(projectId, id, totalFiles, 0, now);
+    }
+
+    @Override
+    public synchronized boolean startRunning(String projectId, String id, long totalFiles, long hiddenFiles, long now) {
         Stored s = executions.get(key(projectId, id));
         if (s == null || s.state != Execution.State.Pending) {
             return false;
         }
+        s.hiddenFiles = hiddenFiles;
         s.state = Execution.State.Running;
         s.totalFiles = totalFiles;
         s.startTime = now;

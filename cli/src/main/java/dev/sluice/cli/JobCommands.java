@@ -1,0 +1,249 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.core.deployment.DeploymentTarget;
+import dev.sluice.core.job.JobState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code sluice jobs create | list | get | cancel | retry | wait | logs | results}. */
+@Command(name = "jobs", description = "batch jobs: a dataset through a model, each prediction delivered once",
+        subcommands = {JobCommands.Create.class, JobCommands.List.class, JobCommands.Get.class, JobCommands.Cancel.class,
+                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Results.class},
+        footerHeading = "%nExamples:%n", footer = {
+                "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
+                "  sluice jobs wait batchjob_…",
+                "  sluice jobs logs batchjob_… --min-level Error --follow"})
+final class JobCommands extends Group {
+
+    /** {@code --min-level} of {@code jobs logs}: the API's {@code minLevel} values. */
+    enum Level { Info, Error }
+
+    @Command(name = "create", description = "start a job over a dataset, with a deployment or a model",
+            footerHeading = "%nExamples:%n", footer = {
+                    "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
+                    "  sluice jobs create --name run-2 --dataset dataset_… --model model_… --target GpuPool --batch-size 64",
+                    "  sluice jobs create --name nightly --dataset dataset_… --model model_… \\",
+                    "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z"})
+    static final class Create extends ClientCommand {
+        @Option(names = "--name", paramLabel = "NAME", description = "the job's name (required)")
+        String name;
+        @Option(names = "--dataset", paramLabel = "ID", description = "the dataset's id (required)")
+        String dataset;
+        @Option(names = "--deployment", paramLabel = "ID", description = "run on this deployment")
+        String deployment;
+        @Option(names = "--model", paramLabel = "ID", description = "or run this model directly (with --target)")
+        String model;
+        @Option(names = "--target", paramLabel = "TARGET", defaultValue = "Lambda",
+                completionCandidates = Converters.Targets.class,
+                description = "with --model: ${COMPLETION-CANDIDATES} (default Lambda)")
+        DeploymentTarget target;
+        @Option(names = "--webhook", paramLabel = "ID", description = "deliver each result to this webhook")
+        String webhook;
+        @Option(names = "--batch-size", paramLabel = "N", description = "items per inference batch")
+        Integer batchSize;
+        @Option(names = "--start-at", paramLabel = "TIME", converter = Converters.EpochMillis.class,
+                description = "start no earlier than TIME: ISO-8601 with a zone (2026-12-08T01:00:00Z) or epoch ms")
+        Long startAt;
+        @Option(names = "--stop-at", paramLabel = "TIME", converter = Converters.EpochMillis.class,
+                description = "stop taking new batches at TIME (same forms as --start-at)")
+        Long stopAt;
+
+        @Override
+        int run(SluiceClient c) {
+            Map<String, Object> spec = new LinkedHashMap<>();
+            spec.put("datasetId", need(dataset, "--dataset"));
+            String deploymentId = deployment;
+            if (deploymentId != null && model != null) {
+                throw new Usage("give --deployment or --model, not both");
+            }
+            if (deploymentId == null && model == null && System.console() != null) {
+                String answer = System.console().readLine("deployment id (or empty to give a model id): ");
+                deploymentId = answer == null || answer.isBlank() ? null : answer.trim();
+            }
+            if (deploymentId != null) {
+                spec.put("deployment", Map.of("deploymentId", deploymentId));
+            } else {
+                spec.put("deployment", Map.of("modelId", need(model, "--model"), "target", target.wire()));
+            }
+            if (webhook != null) {
+                spec.put("resultDelivery", Map.of("destinations",
+                        java.util.List.of(Map.of("kind", "Webhook", "webhookId", webhook))));
+            }
+            if (batchSize != null) {
+                spec.put("batchSize", batchSize);
+            }
+            if (startAt != null) {
+                spec.put("startAtTime", startAt);
+            }
+            if (stopAt != null) {
+                spec.put("stopAtTime", stopAt);
+            }
+            return print(c.createJob(need(name, "--name"), spec));
+        }
+    }
+
+    @Command(name = "list", description = "the project's jobs, newest first", footerHeading = "%nExamples:%n",
+            footer = {"  sluice jobs list --limit 20", "  sluice jobs list --page <the nextPage printed>"})
+    static final class List extends ClientCommand {
+        @Mixin
+        Paging paging;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.jobs(paging.limit, paging.page));
+        }
+    }
+
+    @Command(name = "get", description = "show a job: its spec, status and counters", footerHeading = "%nExamples:%n",
+            footer = "  sluice jobs get batchjob_… --output json")
+    static final class Get extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.job(id));
+        }
+    }
+
+    @Command(name = "cancel", description = "cancel a job (what was delivered stays delivered)",
+            footerHeading = "%nExamples:%n", footer = "  sluice jobs cancel batchjob_…")
+    static final class Cancel extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.cancel(id));
+        }
+    }
+
+    @Command(name = "retry", description = "run a job's failed items again, in a new job", footerHeading = "%nExamples:%n",
+            footer = "  sluice jobs retry batchjob_…")
+    static final class Retry extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.retry(id));
+        }
+    }
+
+    @Command(name = "wait", description = {"wait for a job to end, with a live progress bar on stderr; prints the job",
+            "exit 0 when it Finished with every item delivered, 4 otherwise (failed items, Failed, Cancelled,",
+            "TimedOut, or still running after --timeout-s)"},
+            footerHeading = "%nExamples:%n", footer = {"  sluice jobs wait batchjob_…",
+                    "  sluice jobs wait batchjob_… --timeout-s 600 --output json > job.json"})
+    static final class Wait extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+        @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
+                description = "give up waiting after S seconds (default ${DEFAULT-VALUE})")
+        long timeoutS;
+
+        @Override
+        int run(SluiceClient c) {
+            ProgressBar bar = new ProgressBar(err());
+            JsonNode job;
+            try {
+                job = c.waitUntilDone(id, Duration.ofMillis(500), Duration.ofSeconds(timeoutS), j -> {
+                    JsonNode s = j.path("status");
+                    JsonNode items = s.path("items");
+                    long terminal = items.path("delivered").asLong() + items.path("failedGather").asLong()
+                            + items.path("failedProcess").asLong() + items.path("failedPredict").asLong()
+                            + items.path("failedDeliver").asLong() + items.path("skipped").asLong();
+                    long total = s.path("itemCount").asLong();
+                    JsonNode rate = s.path("progress").path("itemsPerSecond");
+                    bar.show(String.format(Locale.ROOT, "%-9s", s.path("overview").asText()), terminal, Math.max(1, total),
+                            terminal + "/" + total + "  " + (rate.isNumber()
+                                    ? String.format(Locale.ROOT, "%.1f", rate.asDouble()) : "-") + " items/s");
+                });
+            } finally {
+                bar.end();
+            }
+            print(job);
+            JsonNode s = job.path("status");
+            String state = s.path("overview").asText();
+            long delivered = s.path("items").path("delivered").asLong();
+            long count = s.path("itemCount").asLong();
+            if (JobState.Finished.name().equals(state) && delivered == count) {
+                return Main.OK;
+            }
+            err().println("job " + id + " is " + state + (JobState.Finished.name().equals(state)
+                    ? " with " + delivered + " of " + count + " items delivered (jobs logs " + id + " --min-level Error)"
+                    : ""));
+            return Main.NOT_ALL_DELIVERED;
+        }
+    }
+
+    @Command(name = "logs", description = {"a job's log entries, oldest first; with --follow, until the job ends",
+            "--output json/yaml prints one array (written entry by entry, also with --follow)"},
+            footerHeading = "%nExamples:%n", footer = {"  sluice jobs logs batchjob_… --min-level Error",
+                    "  sluice jobs logs batchjob_… --follow",
+                    "  sluice jobs logs batchjob_… --output json | jq '.[] | select(.level == \"Error\")'"})
+    static final class Logs extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+        @Option(names = "--min-level", paramLabel = "LEVEL", description = "${COMPLETION-CANDIDATES} (default Info: every entry)")
+        Level minLevel;
+        @Option(names = "--follow", description = "keep printing new entries until the job ends")
+        boolean follow;
+
+        @Override
+        int run(SluiceClient c) {
+            String query = "limit=1000" + (minLevel != null ? "&minLevel=" + minLevel.name() : "");
+            long after = -1;
+            try (Printer.Rows rows = printer().rows(null, e -> String.format(Locale.ROOT, "%s %-5s %-18s #%-6s %s %s",
+                    Printer.time(e.path("createTime")), e.path("level").asText(), e.path("kind").asText(),
+                    e.path("index").asText(), e.path("item").asText(""), e.path("reason").asText("")))) {
+                do {
+                    Iterator<JsonNode> entries = c.allLogs(id, query + "&afterTime=" + after);
+                    while (entries.hasNext()) {
+                        JsonNode e = entries.next();
+                        after = Math.max(after, e.path("createTime").asLong());
+                        rows.add(e);
+                    }
+                    if (follow) {
+                        String state = c.job(id).path("status").path("overview").asText();
+                        if (!state.equals(JobState.Waiting.name()) && !state.equals(JobState.Running.name())) {
+                            break;
+                        }
+                        SluiceClient.sleep(1000);
+                    }
+                } while (follow);
+            }
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "results", description = "download a job's manifest, result parts and errors file into DIR; prints the files",
+            footerHeading = "%nExamples:%n", footer = "  sluice jobs results batchjob_… --out results/")
+    static final class Results extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+        @Option(names = "--out", paramLabel = "DIR", description = "the folder to write into (required; created if missing)")
+        Path out;
+
+        @Override
+        int run(SluiceClient c) {
+            Path dir = Path.of(need(out == null ? null : out.toString(), "--out"));
+            java.util.List<String> files = new ArrayList<>();
+            c.downloadResults(id, dir).forEach(p -> files.add(p.toString()));
+            printer().printAll(files);
+            return Main.OK;
+        }
+    }
+}
