@@ -8,6 +8,10 @@
 # document declares them. Fails on a 5xx, a response the document does not describe (status, headers, body), or a
 # request the schema forbids that the API accepted.
 #
+# The webhook writes (create, update, :test) are left out: a generated endpoint is a host name that the outbound
+# guard would resolve (and :test would POST to), and this run sends nothing off the loopback; the Java REST tests
+# check those routes against the document (OpenApiContract).
+#
 # Tools: openapi-spec-validator and schemathesis (versions pinned below) from PyPI with pip. Where PyPI cannot be
 # reached, the Schemathesis run is reported as skipped (the document is still validated when the validator is there);
 # the Java contract tests (OpenApiContractTest) run in every build regardless.
@@ -84,6 +88,7 @@ schemathesis --config-file "$work/schemathesis.toml" run "$api/v1/openapi.json" 
   --phases examples,coverage,fuzzing,stateful \
   --mode all \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,use_after_free,ensure_resource_availability \
+  --exclude-operation-id createWebhook --exclude-operation-id updateWebhook --exclude-operation-id testWebhook \
   --workers 1 \
   --no-color
 echo "schemathesis.sh: took $(( $(date +%s) - started )) s"

@@ -122,7 +122,7 @@ def test_errors_carryCodeMessageAndRequestId(project, local):
     empty = project.batch.datasets.create("never-uploaded")
     with pytest.raises(sluice.ConflictError) as e:
         project.batch.jobs.create("too-early", {"dataset_id": empty.id, "model_id": "model_x"})
-    assert e.value.code == "dataset.not_ready" and "Idempotency-Key" not in e.value.message
+    assert e.value.code == "dataset.not_ready" and e.value.idempotency_key, "a create carries its key, in its error too"
 
     with pytest.raises(sluice.BadRequestError) as e:
         project.batch.webhooks.list({"limit": 0})
@@ -161,3 +161,21 @@ def test_paging_iteratesEveryPage_andTheOtherResources(project, classifier):
     assert project.api_keys.revoke(key.id).revoked_time
     with pytest.raises(sluice.AuthenticationError):
         sluice.Client(key.key, api_url=project.batch.jobs._t.api_url).get_project(project.project_id).models.list()
+
+
+def test_readmeQuickStart_runsAsWritten(local, tmp_path, capsys):
+    """README's Python quick start, run as written against the session's stack (only its URLs, key, project and
+    output folder are swapped for the test's)."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Quick start"):]
+    code = section[section.index("```python\n") + len("```python\n"):]
+    code = code[:code.index("```")]
+    with StaticFiles(SAMPLES / "images") as images:
+        for old, new in [("sk_choose_a_long_key", local.api_key), ("http://127.0.0.1:8080", local.api_url),
+                         ("proj_…", local.project_id), ("http://127.0.0.1:8000", images.url),
+                         ('"results"', repr(str(tmp_path / "results"))), ('"samples/', f'"{SAMPLES}/')]:
+            assert old in code, f"README's quick start no longer has {old!r}"
+            code = code.replace(old, new)
+        exec(compile(code, "README.md#quick-start", "exec"), {})
+    out = capsys.readouterr().out
+    assert "JobState.FINISHED" in out and "predicted=3" in out and "manifest.json" in out, out

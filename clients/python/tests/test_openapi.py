@@ -3,6 +3,8 @@
 * Every operation of the document is reached by an SDK method, and every request an SDK method sends is an operation
   of the document. The SDK's requests are not declared by hand: each SDK method is called against a scripted server
   (fakeapi.py) and the requests it sent are matched against the document's path templates.
+* Every request body and query parameter an SDK method sends is one the document declares for that operation (a body
+  only where the operation takes one, each of its fields, nested ones too, a property of the request schema).
 * Every field of an SDK model is a property of the document's schema of the answer it is read from (nested models
   against nested schemas), and an SDK enum has exactly the document's values.
 
@@ -59,34 +61,107 @@ GENERIC = {"id": "x_1", "status": {"overview": "Finished"}, "data": [], "entries
 def sdk_calls(p):
     """Every SDK method that sends a request, called once with placeholder arguments."""
     j, d, w = p.batch.jobs, p.batch.datasets, p.batch.webhooks
+    page = {"limit": 2, "page": "cursor"}
     return [
-        lambda: j.create("n", {"dataset_id": "dataset_1"}), lambda: j.get("batchjob_1"), lambda: j.list(),
+        lambda: j.create("n", {"dataset_id": "dataset_1", "webhook_id": "webhook_1", "model_id": "model_1",
+                               "target": "GpuPool", "start_at_time": 1, "stop_at_time": 2, "batch_size": 8}),
+        lambda: j.create("n", {"dataset_id": "dataset_1", "deployment_id": "deploy_1"}),
+        lambda: j.get("batchjob_1"), lambda: j.list(page),
+        lambda: j.get_logs("batchjob_1", {"after_time": 1, "before_time": 2, "max_entries": 5, "min_level": "Error",
+                                          "page": "cursor"}),
         lambda: j.cancel("batchjob_1"), lambda: j.retry("batchjob_1"), lambda: j.wait_until_done("batchjob_1"),
         lambda: j.get_logs("batchjob_1"), lambda: list(j.get_all_logs("batchjob_1")),
         lambda: j.get_results("batchjob_1"),
-        lambda: d.create("n"), lambda: d.get("dataset_1"), lambda: d.list(),
-        lambda: w.create("n", "https://e.com"), lambda: w.get("webhook_1"), lambda: w.list(),
-        lambda: w.update("webhook_1", name="x"), lambda: w.rotate_secret("webhook_1"), lambda: w.test("webhook_1"),
+        lambda: d.create("n"), lambda: d.get("dataset_1"), lambda: d.list(page),
+        lambda: w.create("n", "https://e.com", max_retries=1, max_backoff_ms=1000, timeout_ms=1000),
+        lambda: w.get("webhook_1"), lambda: w.list(page),
+        lambda: w.update("webhook_1", name="x", endpoint="https://e.com/2", max_retries=2, max_backoff_ms=2000,
+                         timeout_ms=2000), lambda: w.rotate_secret("webhook_1"), lambda: w.test("webhook_1"),
         lambda: w.delete("webhook_1"),
-        lambda: p.models.create("n"), lambda: p.models.get("model_1"), lambda: p.models.list(),
+        lambda: p.models.create("n", "ImageClassification", labels=["a"], preprocess={
+            "resize_short_side": 256, "crop_size": 224, "mean": [0.5] * 3, "std": [0.2] * 3, "top_k": 5,
+            "input_size": 416, "score_threshold": 0.3, "nms_iou": 0.45, "apply_exif_orientation": True,
+            "decode": "exact"}),
+        lambda: p.models.get("model_1"), lambda: p.models.list(page),
         lambda: p.models.delete("model_1"),
-        lambda: p.deployments.create("n", "model_1"), lambda: p.deployments.get("deploy_1"),
-        lambda: p.deployments.list(), lambda: p.deployments.delete("deploy_1"),
-        lambda: p.executions.create({"model": {"id": "model_1"}}), lambda: p.executions.get("execution_1"),
-        lambda: p.executions.list(), lambda: p.executions.cancel("execution_1"),
-        lambda: p.executions.get_report("execution_1"), lambda: p.executions.wait_until_done("execution_1"),
-        lambda: p.dead_letters.get("dlq_1"), lambda: p.dead_letters.list(), lambda: p.dead_letters.redrive("dlq_1"),
-        lambda: p.api_keys.create("n"), lambda: p.api_keys.list(), lambda: p.api_keys.revoke("apikey_1"),
+        lambda: p.deployments.create("n", "model_1", target="GpuPool", batch_size=8, max_concurrency=2),
+        lambda: p.deployments.get("deploy_1"), lambda: p.deployments.list(page),
+        lambda: p.deployments.delete("deploy_1"),
+        lambda: p.executions.create({"model": {"id": "model_1", "build": "abc"}, "source_bucket": "b1",
+                                     "destination_bucket": "b2", "source_folder": "in", "destination_folder": "out",
+                                     "input_file_type": "PARQUET", "output_file_type": "CSV", "job_timeout": 60,
+                                     "file_timeout": 10, "parallelism": 2, "parameters": {"featureColumns": "a"},
+                                     "access_token_name": "sluice/k", "access_secret_name": "sluice/s"}),
+        lambda: p.executions.get("execution_1"), lambda: p.executions.list(page),
+        lambda: p.executions.cancel("execution_1"),
+        lambda: p.executions.get_report("execution_1", "cursor"), lambda: p.executions.wait_until_done("execution_1"),
+        lambda: p.dead_letters.get("dlq_1"), lambda: p.dead_letters.list(page),
+        lambda: p.dead_letters.redrive("dlq_1"),
+        lambda: p.api_keys.create("n"), lambda: p.api_keys.list(page), lambda: p.api_keys.revoke("apikey_1"),
     ]
 
 
-def sent_requests():
+def recorded_requests():
     calls = sdk_calls(sluice.Client("sk", api_url="http://unused").get_project("proj_1"))
     with FakeApi([js(200, GENERIC)] * (len(calls) * 2)) as api:
         client = sluice.Client("sk", api_url=api.url, sleep=lambda s: None).get_project("proj_1")
         for call in sdk_calls(client):
             call()
-    return {(r["method"], r["path"].split("?")[0]) for r in api.requests}
+    return api.requests
+
+
+def sent_requests():
+    return {(r["method"], r["path"].split("?")[0]) for r in recorded_requests()}
+
+
+def operation(doc, method, path):
+    """The document's (path item, operation) a request goes to, or (None, None)."""
+    for template, item in doc.get("paths", {}).items():
+        full = template if template.startswith("/v1") else PREFIX + template
+        if method.lower() in item and template_regex(full).match(path):
+            return item, item[method.lower()]
+    return None, None
+
+
+def check_body(doc, value, schema, where, problems):
+    if isinstance(value, dict):
+        props = properties(doc, schema)
+        extra = resolve(doc, schema).get("additionalProperties")
+        for k, v in value.items():
+            if k in props:
+                check_body(doc, v, props[k], f"{where}.{k}", problems)
+            elif not extra:  # a free map (parameters) declares additionalProperties
+                problems.append(f"{where}.{k}: the SDK sends a field the document does not declare")
+    elif isinstance(value, list):
+        for v in value:
+            check_body(doc, v, item_schema(doc, schema), f"{where}[]", problems)
+
+
+def test_everyRequestBodyAndQueryParameter_isDeclared(doc):
+    import json
+    from urllib.parse import parse_qsl, urlsplit
+    problems = []
+    for r in recorded_requests():
+        url = urlsplit(r["path"])
+        item, op = operation(doc, r["method"], url.path)
+        if op is None:
+            continue  # reported by the test above
+        where = f"{r['method']} {url.path}"
+        declared = {resolve(doc, p).get("name") for p in item.get("parameters", []) + op.get("parameters", [])
+                    if resolve(doc, p).get("in") == "query"}
+        for name, _ in parse_qsl(url.query):
+            if name not in declared:
+                problems.append(f"{where}: query parameter {name} is not declared")
+        body = resolve(doc, op.get("requestBody", {}))
+        schema = (body.get("content", {}).get("application/json", {}) or {}).get("schema")
+        if r["body"]:
+            if schema is None:
+                problems.append(f"{where}: the SDK sends a body; the operation takes none")
+            else:
+                check_body(doc, json.loads(r["body"]), schema, where, problems)
+        elif body.get("required"):
+            problems.append(f"{where}: the operation requires a body; the SDK sends none")
+    assert not problems, "the SDK's requests and the document disagree:\n  " + "\n  ".join(problems)
 
 
 def test_everyOperation_isReachedByTheSdk_andTheSdkSendsNothingElse(doc):
@@ -210,9 +285,6 @@ def test_everySdkModelField_isInTheDocumentsSchema(doc):
         if schema is None:
             problems.append(f"{method} {path} {status}: no JSON answer in the document for sluice.{model.__name__}")
             continue
-        if model is m.JobLogs and "entries" not in properties(doc, schema) and "data" in properties(doc, schema):
-            # the listing shape (data + nextPage); the SDK reads either (Jobs.get_logs)
-            schema = {"properties": dict(properties(doc, schema), entries=properties(doc, schema)["data"])}
         compare(doc, model, schema, f"{method} {path}", problems)
     for model, path in [(m.Job, "/batch/jobs"), (m.Dataset, "/batch/datasets"), (m.Webhook, "/batch/webhooks"),
                         (m.Model, "/models"), (m.Deployment, "/deployments"), (m.DeadLetter, "/dead-letters"),

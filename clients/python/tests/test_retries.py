@@ -123,3 +123,21 @@ def test_unknownJobOption_isRefusedBeforeAnyRequest():
         with pytest.raises(ValueError, match="batchsize"):
             client(api.url, []).batch.jobs.create("n", {"dataset_id": "d", "batchsize": 64})
     assert api.requests == []
+
+
+def test_waitUntilDone_pollsUntilTerminal_withATextProgressLine(capsys):
+    def job(state, done):
+        return js(200, dict(JOB, status={"overview": state, "itemCount": 4, "items": {"delivered": done}}))
+    waits = []
+    with FakeApi([job("Waiting", 0), job("Running", 2), job("Finished", 4)]) as api:
+        done = client(api.url, waits).batch.jobs.wait_until_done("batchjob_1", poll_interval=0.25, progress=True)
+    assert done.status.overview == sluice.JobState.FINISHED and waits == [0.25, 0.25]
+    err = capsys.readouterr().err
+    assert "4/4" in err or "4/4 [" in err or "100%" in err, err
+
+
+def test_waitUntilDone_timeout_raisesWithTheLastJob():
+    with FakeApi([js(200, JOB)] * 3) as api:
+        with pytest.raises(sluice.TimeoutError) as e:
+            client(api.url, []).batch.jobs.wait_until_done("batchjob_1", timeout=0)
+    assert e.value.last.id == "batchjob_1"

@@ -210,7 +210,7 @@ class Jobs(_Resource):
                     bar.update_to(items.terminal if items else 0, str(state))
                 if job.done:
                     return job
-                if deadline is not None and time.monotonic() > deadline:
+                if deadline is not None and time.monotonic() >= deadline:
                     raise errors.TimeoutError(f"job {job_id} is still {job.status.overview} after {timeout} s",
                                               last=job)
                 self._sleep(poll_interval)
@@ -218,28 +218,32 @@ class Jobs(_Resource):
             if bar is not None:
                 bar.close()
 
-    LOG_FILTERS = ("after_time", "before_time", "max_entries", "min_level", "page")
+    LOG_FILTERS = ("after_time", "before_time", "max_entries", "limit", "min_level", "page")
 
     def get_logs(self, job_id: str, logs_filter: Optional[Mapping[str, Any]] = None) -> JobLogs:
         """One page of the job's item-level log (at most 1,000 entries), oldest first. ``logs_filter``:
-        ``after_time`` / ``before_time`` (epoch ms), ``max_entries`` (1..1000), ``min_level`` (``"Error"``),
-        ``page`` (a previous page's ``next_page``)."""
+        ``after_time`` / ``before_time`` (epoch ms), ``max_entries`` (or ``limit``: 1..1000, sent as ``limit``),
+        ``min_level`` (``"Error"``), ``page`` (a previous page's ``next_page``)."""
+        if "max_entries" in (logs_filter or {}) and "limit" in (logs_filter or {}):
+            raise ValueError("give max_entries or limit, not both")
         f = dict(logs_filter or {})
         unknown = sorted(set(f) - set(self.LOG_FILTERS))
         if unknown:
             raise ValueError(f"unknown log filter(s) {unknown}; known: {list(self.LOG_FILTERS)}")
-        body = self._call("GET", f"/batch/jobs/{_seg(job_id)}/logs", params={_camel(k): v for k, v in f.items()})
-        if "entries" not in body and "data" in body:  # the listing shape every other route uses
-            body = dict(body, entries=body.pop("data"))
+        params = {("limit" if k in ("max_entries", "limit") else _camel(k)): v for k, v in f.items()}
+        body = dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/logs", params=params))
+        entries = body.pop("entries", None)  # the old name of data, kept by the API for one release
+        body.setdefault("data", entries or [])
         return JobLogs.from_dict(body)
 
     def get_all_logs(self, job_id: str, logs_filter: Optional[Mapping[str, Any]] = None) -> Iterator[JobLogEntry]:
         """Every log entry matching the filter, page after page (a generator: one page in memory at a time)."""
         f = dict(logs_filter or {})
-        f.setdefault("max_entries", 1000)
+        if "limit" not in f:
+            f.setdefault("max_entries", 1000)
         while True:
             logs = self.get_logs(job_id, f)
-            yield from logs.entries
+            yield from logs.data
             if not logs.next_page:
                 return
             f["page"] = logs.next_page
@@ -311,7 +315,7 @@ class Datasets(_Resource):
                 return d
             if state == DatasetState.FAILED:
                 raise errors.ResourceFailedError(f"dataset {dataset_id} failed: {d.status.reason}", resource=d)
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 raise errors.TimeoutError(f"dataset {dataset_id} is still {state} after {timeout} s", last=d)
             self._sleep(poll_interval)
 
@@ -354,11 +358,11 @@ class Webhooks(_Resource):
 
     def rotate_secret(self, webhook_id: str) -> Webhook:
         """A new secret, shown in this answer only; the old one stops signing at once."""
-        return Webhook.from_dict(self._call("PUT", f"/batch/webhooks/{_seg(webhook_id)}/secret", body={}))
+        return Webhook.from_dict(self._call("PUT", f"/batch/webhooks/{_seg(webhook_id)}/secret"))
 
     def test(self, webhook_id: str) -> WebhookTestResult:
         """Sends one signed test POST and reports how the endpoint answered."""
-        return WebhookTestResult.from_dict(self._call("POST", f"/batch/webhooks/{_seg(webhook_id)}:test", body={},
+        return WebhookTestResult.from_dict(self._call("POST", f"/batch/webhooks/{_seg(webhook_id)}:test",
                                                       create=True))
 
     def delete(self, webhook_id: str) -> DeleteResponse:
@@ -412,7 +416,7 @@ class Models(_Resource):
                 return m
             if state == ModelState.FAILED:
                 raise errors.ResourceFailedError(f"model {model.id} failed: {m.status.reason}", resource=m)
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 raise errors.TimeoutError(f"model {model.id} is still {state} after {timeout} s", last=m)
             self._sleep(0.5)
 
@@ -503,7 +507,7 @@ class Executions(_Resource):
                                   + (e.status.skipped_files or 0), str(getattr(e.status.overview, "value", "")))
                 if e.done:
                     return e
-                if deadline is not None and time.monotonic() > deadline:
+                if deadline is not None and time.monotonic() >= deadline:
                     raise errors.TimeoutError(f"execution {execution_id} is still running after {timeout} s", last=e)
                 self._sleep(poll_interval)
         finally:

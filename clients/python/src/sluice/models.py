@@ -310,10 +310,15 @@ class JobLogEntry(_Base):
 
 @dataclass
 class JobLogs(_Base):
-    """One page of a job's log: ``entries`` (oldest first) and the ``next_page`` cursor (``None`` on the last)."""
-    entries: List[JobLogEntry] = field(default_factory=list)
+    """One page of a job's log: ``data`` (oldest first; ``entries`` is the same list, the reference SDK's name) and
+    the ``next_page`` cursor (``None`` on the last)."""
+    data: List[JobLogEntry] = field(default_factory=list)
     next_page: Optional[str] = None
     extra: Dict[str, Any] = _extra()
+
+    @property
+    def entries(self) -> List[JobLogEntry]:
+        return self.data
 
 
 @dataclass

@@ -17,7 +17,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Plays API Gateway's HTTP API locally: each request becomes a payload-v2 event for the api function's handler, and
@@ -25,17 +29,39 @@ import java.util.concurrent.Executors;
  */
 final class LocalApiServer implements AutoCloseable {
     private static final int MAX_BODY = 10 * 1024 * 1024;
+    /** The longest path answered; a longer one is 414 {@code request.uri_too_long}, its text never echoed. */
+    static final int MAX_PATH_CHARS = 2048;
+    /** Worker threads: a request holds one from its headers to its answer (at most {@link #bodyDeadline} reading). */
+    static final int THREADS = 32;
+    /** The whole body of a request must arrive within this (a loopback upload of 10 MB takes milliseconds). */
+    static final Duration BODY_DEADLINE = Duration.ofSeconds(15);
     private final HttpServer server;
     private final ApiHandler handler;
+    private final Duration bodyDeadline;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-api-body-deadline");
+        t.setDaemon(true);
+        return t;
+    });
 
     LocalApiServer(ApiHandler handler, int port) {
+        this(handler, port, BODY_DEADLINE);
+    }
+
+    /**
+     * The front door of {@code sluice local}, as strict about resources as API Gateway (issue 20 item 8): a body that
+     * does not arrive whole within {@code bodyDeadline} has its connection closed (a slow sender cannot hold a worker
+     * thread), a body over 10 MiB is 413 before it is read, a path over {@link #MAX_PATH_CHARS} is 414 without echo.
+     */
+    LocalApiServer(ApiHandler handler, int port, Duration bodyDeadline) {
         this.handler = handler;
+        this.bodyDeadline = bodyDeadline;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 100);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + " (is it in use? try --port)", e);
         }
-        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.setExecutor(Executors.newFixedThreadPool(THREADS));
         server.createContext("/", this::serve);
         server.start();
     }
@@ -45,8 +71,24 @@ final class LocalApiServer implements AutoCloseable {
     }
 
     private void serve(HttpExchange exchange) throws IOException {
+        // before the body is read: closing the exchange then closes its connection, and a read blocked on it ends
+        ScheduledFuture<?> deadline = watchdog.schedule(exchange::close, bodyDeadline.toMillis(), TimeUnit.MILLISECONDS);
         try (exchange; InputStream in = exchange.getRequestBody()) {
+            String rawPath = exchange.getRequestURI().getRawPath();
+            if (rawPath == null || rawPath.length() > MAX_PATH_CHARS) {
+                refuse(exchange, 414, "request.uri_too_long", "the path is over " + MAX_PATH_CHARS + " characters");
+                return;
+            }
+            long declared = exchange.getRequestHeaders().getFirst("Content-Length") == null ? -1
+                    : parseLength(exchange.getRequestHeaders().getFirst("Content-Length"));
+            if (declared > MAX_BODY) {
+                refuse(exchange, 413, "request.too_large", "the body is over " + MAX_BODY + " bytes");
+                return;
+            }
             byte[] body = in.readNBytes(MAX_BODY + 1);
+            if (!deadline.cancel(false)) {
+                return; // the deadline closed the connection as the last bytes came: nobody to answer
+            }
             APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
             event.setVersion("2.0");
             event.setRawPath(exchange.getRequestURI().getRawPath());
@@ -77,6 +119,26 @@ final class LocalApiServer implements AutoCloseable {
         }
     }
 
+    private static long parseLength(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1; // the server itself refuses a Content-Length that is not a number
+        }
+    }
+
+    /** An error answered here, before the api function: a fixed text, nothing of the request echoed. */
+    private static void refuse(HttpExchange exchange, int status, String code, String message) throws IOException {
+        byte[] out = ("{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.getResponseHeaders().add("Connection", "close");
+        exchange.sendResponseHeaders(status, out.length);
+        try (OutputStream os = exchange.getResponseBody()) {
+            os.write(out);
+        }
+    }
+
     private static Map<String, String> query(String raw) {
         Map<String, String> params = new HashMap<>();
         if (raw == null || raw.isEmpty()) {
@@ -95,5 +157,6 @@ final class LocalApiServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        watchdog.shutdownNow();
     }
 }

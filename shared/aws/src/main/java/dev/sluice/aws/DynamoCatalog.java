@@ -34,15 +34,22 @@ public final class DynamoCatalog implements Catalog {
 
     @Override
     public <T> Optional<T> get(String projectId, IdKind<T> kind, String id) {
+        String stored = stored(projectId, id);
+        return stored == null ? Optional.empty() : read(kind, id, stored);
+    }
+
+    /** The stored document's JSON, read consistently; null when there is none. */
+    private String stored(String projectId, String id) {
+        var response = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("projectId", s(projectId), "id", s(id))));
+        return response.hasItem() && response.item().containsKey("doc") ? response.item().get("doc").s() : null;
+    }
+
+    private static <T> Optional<T> read(IdKind<T> kind, String id, String stored) {
         if (!kind.names(id)) {
             return Optional.empty();
         }
-        var response = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
-                .key(Map.of("projectId", s(projectId), "id", s(id))));
-        if (!response.hasItem() || !response.item().containsKey("doc")) {
-            return Optional.empty();
-        }
-        JsonNode doc = Json.tree(response.item().get("doc").s());
+        JsonNode doc = Json.tree(stored);
         if (!kind.object().equals(doc.path("object").asText()) || !id.equals(doc.path("id").asText())) {
             return Optional.empty();
         }
@@ -52,6 +59,34 @@ public final class DynamoCatalog implements Catalog {
             throw new IllegalStateException("the stored " + kind.noun() + " " + id + " cannot be read", e);
         }
     }
+
+    /** Conditional on the stored JSON being the text read ({@code doc = :read}): the document is its own version. */
+    @Override
+    public <T> Optional<T> update(String projectId, IdKind<T> kind, String id, java.util.function.UnaryOperator<T> change) {
+        for (int round = 0; round < MAX_UPDATE_ROUNDS; round++) {
+            String read = kind.names(id) ? stored(projectId, id) : null;
+            Optional<T> current = read == null ? Optional.empty() : read(kind, id, read);
+            if (current.isEmpty()) {
+                return current;
+            }
+            T next = change.apply(current.get());
+            if (next == current.get()) {
+                return current;
+            }
+            try {
+                dynamo.putItem(b -> b.tableName(table).item(Map.of("projectId", s(projectId), "id", s(id),
+                                "doc", s(Json.write(next)))).conditionExpression("#d = :read")
+                        .expressionAttributeNames(Map.of("#d", "doc")).expressionAttributeValues(Map.of(":read", s(read))));
+                return Optional.of(next);
+            } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+                // another writer came first: apply the change to what it wrote
+            }
+        }
+        throw dev.sluice.core.SluiceException.conflict("request.conflict", "the " + kind.noun() + " " + id
+                + " kept changing while this request updated it; try again");
+    }
+
+    static final int MAX_UPDATE_ROUNDS = 50;
 
     @Override
     public void delete(String projectId, String id) {

@@ -380,18 +380,14 @@ public final class DynamoJobStore implements JobStore {
         String fromSk = String.format("%013d", Math.max(0, afterTime + 1));
         int skip = 0;
         if (cursor != null) {
-            String decoded;
-            try {
-                decoded = new String(java.util.Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw dev.sluice.core.SluiceException.invalid("logs.bad_page", "page is not a cursor returned by a previous call");
+            // v1|logs:<jobId>|<sort key>|<entry index>: a cursor of this job's logs only (issue 20 item 7)
+            String[] parts = dev.sluice.core.PageRequest.decode(cursor).split("\\|", -1);
+            if (parts.length != 4 || !parts[0].equals("v1") || !parts[1].equals("logs:" + jobId)
+                    || !parts[2].matches("\\d{13}[^|]{0,256}") || !parts[3].matches("\\d{1,6}")) {
+                throw dev.sluice.core.PageRequest.badCursor();
             }
-            int bar = decoded.lastIndexOf('|');
-            if (bar < 0) {
-                throw dev.sluice.core.SluiceException.invalid("logs.bad_page", "page is not a cursor returned by a previous call");
-            }
-            fromSk = decoded.substring(0, bar);
-            skip = Integer.parseInt(decoded.substring(bar + 1));
+            fromSk = parts[2];
+            skip = Integer.parseInt(parts[3]);
         }
         String toSk = String.format("%013d~", Math.min(9_999_999_999_999L, beforeTime - 1));
         List<LogEntry> result = new ArrayList<>();
@@ -408,8 +404,7 @@ public final class DynamoJobStore implements JobStore {
                     continue;
                 }
                 if (result.size() == max) {
-                    next[0] = java.util.Base64.getUrlEncoder().withoutPadding()
-                            .encodeToString((sk + "|" + i).getBytes(StandardCharsets.UTF_8));
+                    next[0] = dev.sluice.core.PageRequest.encode("v1|logs:" + jobId + "|" + sk + "|" + i);
                     return false;
                 }
                 result.add(entries[i]);

@@ -29,8 +29,12 @@ final class Pages {
                              Map<String, AttributeValue> values, String sortKey, String idPrefix, PageRequest page,
                              Function<Map<String, AttributeValue>, T> mapper) {
         Map<String, AttributeValue> v = new HashMap<>(values);
+        // a cursor names its listing: the kind and the partition (the project), so it continues no other listing
+        String listing = idPrefix + new java.util.TreeMap<>(values).entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue().s()).collect(java.util.stream.Collectors.joining(","));
+        String anchor = page.anchorIn(listing, idPrefix);
         String condition;
-        if (page.anchorId() == null) {
+        if (anchor == null) {
             condition = partitionCondition + " AND begins_with(#sk, :prefix)";
             v.put(":prefix", AttributeValue.fromS(idPrefix));
         } else {
@@ -39,7 +43,7 @@ final class Pages {
                     : " AND #sk BETWEEN :anchor AND :end");
             v.put(":prefix", AttributeValue.fromS(idPrefix));
             v.put(":end", AttributeValue.fromS(idPrefix + "~"));
-            v.put(":anchor", AttributeValue.fromS(page.anchorId()));
+            v.put(":anchor", AttributeValue.fromS(anchor));
         }
         for (String placeholder : List.of(":prefix", ":end")) {
             if (!condition.contains(placeholder)) {
@@ -50,7 +54,7 @@ final class Pages {
         Dynamo.forEachRow(dynamo, b -> b.tableName(table).indexName(index).keyConditionExpression(condition)
                 .expressionAttributeNames(Map.of("#sk", sortKey)).expressionAttributeValues(v)
                 .scanIndexForward(!page.forward()).limit(page.limit() + 2), row -> {
-            if (!row.get(sortKey).s().equals(page.anchorId())) {
+            if (!row.get(sortKey).s().equals(anchor)) {
                 rows.add(row);
             }
             return rows.size() <= page.limit(); // one row past the page tells whether there are more
@@ -66,11 +70,11 @@ final class Pages {
         String next;
         String prev;
         if (page.forward()) {
-            next = more ? PageRequest.nextCursor(last) : null;
-            prev = page.anchorId() != null ? PageRequest.prevCursor(first) : null;
+            next = more ? PageRequest.nextCursor(listing, last) : null;
+            prev = anchor != null ? PageRequest.prevCursor(listing, first) : null;
         } else {
-            next = PageRequest.nextCursor(last);
-            prev = more ? PageRequest.prevCursor(first) : null;
+            next = PageRequest.nextCursor(listing, last);
+            prev = more ? PageRequest.prevCursor(listing, first) : null;
         }
         return new Page<>(data, next, prev);
     }

@@ -80,6 +80,10 @@ public final class RequestJson {
         JsonNode tree;
         try {
             tree = STRICT.readTree(json);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            // Jackson's own words name its Java settings
+            throw SluiceException.invalid("request.malformed_json",
+                    "the body nests more than 64 levels deep or has a string over 1,000,000 characters");
         } catch (JsonProcessingException e) {
             throw SluiceException.invalid("request.malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
         }

@@ -219,17 +219,19 @@ public final class ExecutionService implements ExecutionTasks {
      */
     public Execution.Report report(String projectId, String id, String page) {
         Execution e = get(projectId, id);
+        String listing = "report:" + id;
         long from = 0;
-        if (page != null && !page.isBlank()) {
-            // the listing cursor format, anchored at the index of the page's first file
-            String anchor = PageRequest.of(null, page).anchorId();
-            try {
-                from = Long.parseLong(anchor);
-            } catch (NumberFormatException ex) {
-                throw SluiceException.invalid("request.bad_page", "page is not a cursor returned by a previous report");
-            }
-        }
         Long total = e.status().totalFiles();
+        if (page != null && !page.isEmpty()) {
+            // the listing cursor format, bound to this execution's report, anchored at the index of the page's first
+            // file: digits only, within the file list (a crafted n:-9223372036854775808 overflowed from + REPORT_PAGE)
+            PageRequest cursor = PageRequest.of(null, page);
+            String anchor = cursor.forward() ? cursor.anchorIn(listing, "") : null;
+            if (anchor == null || !anchor.matches("\\d{1,12}") || total == null || Long.parseLong(anchor) > total) {
+                throw PageRequest.badCursor();
+            }
+            from = Long.parseLong(anchor);
+        }
         if (total == null) {
             return new Execution.Report(e, List.of(), null);
         }
@@ -247,7 +249,7 @@ public final class ExecutionService implements ExecutionTasks {
                     : new Execution.FileReport(index, names.get(i), null, unsettled, null, null,
                     f != null ? f.startTime() : null, f != null ? f.timeMs() : null, f != null ? f.reason() : null));
         }
-        String next = to < total ? PageRequest.nextCursor(Long.toString(to)) : null;
+        String next = to < total ? PageRequest.nextCursor(listing, Long.toString(to)) : null;
         return new Execution.Report(e, out, next);
     }
 

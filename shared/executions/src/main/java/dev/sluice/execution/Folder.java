@@ -9,6 +9,8 @@ import java.net.URI;
  * local mode only, a folder of this machine ({@code file:///…}, bucket null).
  */
 public record Folder(String bucket, String path) {
+    /** Not a field of the API's folder ({@code docs/openapi.yaml}: bucket and path): said by bucket being null. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isLocal() {
         return bucket == null;
     }

@@ -146,4 +146,40 @@ class ExecutionServiceTest {
         assertEquals(Execution.State.Failed, get(other).status().overview());
         assertFalse(get(other).status().reason().isEmpty());
     }
+
+    @Test
+    void aReportCursorContinuesOnlyItsOwnReport_andACraftedOneIs400BadCursor() {
+        int n = ExecutionService.REPORT_PAGE + 5;
+        IntStream.range(0, n).forEach(i -> fx.folders.put(in, String.format("f%05d.csv", i), new byte[1]));
+        Execution e = fx.pendingExecution(0, 1);
+        Execution other = fx.pendingExecution(0, 1);
+        service.listFiles(ExecutionTask.list(FakeCore.PROJECT, e.id(), null, 0), () -> 600_000);
+        service.listFiles(ExecutionTask.list(FakeCore.PROJECT, other.id(), null, 0), () -> 600_000);
+
+        Execution.Report first = service.report(FakeCore.PROJECT, e.id(), null);
+        assertEquals(ExecutionService.REPORT_PAGE, first.files().size());
+        Execution.Report second = service.report(FakeCore.PROJECT, e.id(), first.nextPage());
+        assertEquals(5, second.files().size());
+        assertEquals("f01000.csv", second.files().get(0).file());
+
+        String real = dev.sluice.core.PageRequest.decode(first.nextPage());
+        for (String crafted : List.of(
+                dev.sluice.core.PageRequest.encode("n:-9223372036854775808"),
+                dev.sluice.core.PageRequest.encode(real.replace("|1000", "|-9223372036854775808")),
+                dev.sluice.core.PageRequest.encode(real.replace("|1000", "|9223372036854775807")),
+                dev.sluice.core.PageRequest.encode(real.replace("|1000", "|99999999999999999999")),
+                dev.sluice.core.PageRequest.encode(real.replace("|1000", "|" + (n + 1))),
+                dev.sluice.core.PageRequest.encode(real.replace("|1000", "|1e3")),
+                dev.sluice.core.PageRequest.encode(real.replace("|n|", "|p|")),
+                dev.sluice.core.PageRequest.encode(real.replace(e.id(), other.id())),
+                "not-a-cursor", "A")) {
+            SluiceException thrown = assertThrows(SluiceException.class, () -> service.report(FakeCore.PROJECT, e.id(), crafted),
+                    crafted);
+            assertEquals("request.bad_cursor", thrown.code(), crafted);
+        }
+        // the other execution's own cursor is refused by this report
+        String othersCursor = service.report(FakeCore.PROJECT, other.id(), null).nextPage();
+        assertEquals("request.bad_cursor", assertThrows(SluiceException.class,
+                () -> service.report(FakeCore.PROJECT, e.id(), othersCursor)).code());
+    }
 }

@@ -21,14 +21,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The REST contract of docs/ARCHITECTURE.md, v1: every path under /v1/projects/{projectId}, authenticated by
- * {@code Authorization: Bearer <key>}. A key of one project sees 404 for every resource of another. Errors are
- * {@code {"error":{"code","message"}}}, mapped to HTTP here and nowhere else.
+ * The REST API v1 of docs/ARCHITECTURE.md, as {@code docs/openapi.yaml} describes it (OpenApiContractTest keeps the two equal): every path
+ * under /v1/projects/{projectId}, authenticated by {@code Authorization: Bearer <key>}. A key of one project sees 404
+ * for every resource of another. Errors are {@code {"error":{"code","message","requestId"}}}, mapped to HTTP here and
+ * nowhere else; every answer carries {@value #REQUEST_ID}, a 201 its {@code Location}.
  *
- * <p>A request is answered in this order: a path no route has is 404 {@code route.not_found} (before the key is
- * read); then the key (401), the project of the path against the key's (404 {@code project.not_found}), the body's
- * size (413), the method (405 {@code route.method_not_allowed} with an {@code Allow} header), and the route's
- * handler. The routes are the table of {@link #routes}, one line each.
+ * <p>A request is answered in this order: {@value #OPENAPI_PATH} (the document, no key); a path no route has is 404
+ * {@code route.not_found} (before the key is read); then the key (401), the project of the path against the key's
+ * (404 {@code project.not_found}), the body's size (413), the method (405 {@code route.method_not_allowed} with an
+ * {@code Allow} header), a query parameter the route does not take (400 {@code request.unknown_parameter}), and the
+ * route's handler, which reads its body strictly ({@link RequestJson}). The routes are the table of {@link #routes},
+ * one line each.
  */
 public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;

@@ -156,7 +156,7 @@ class ApiContractTest {
         cases.put("job.spec_required", call("POST", base + "/batch/jobs", key, "{\"name\":\"j\"}", Map.of()));
         cases.put("request.bad_limit", call("GET", base + "/batch/jobs", key, null, Map.of("limit", "abc")));
         cases.put("request.bad_limit ", call("GET", base + "/batch/jobs", key, null, Map.of("limit", "100000")));
-        cases.put("request.bad_page", call("GET", base + "/models", key, null, Map.of("page", "not-a-cursor")));
+        cases.put("request.bad_cursor", call("GET", base + "/models", key, null, Map.of("page", "not-a-cursor")));
         cases.put("logs.bad_max_entries", call("GET", base + "/batch/jobs/" + HandlerFixture.JOB + "/logs", key, null,
                 Map.of("maxEntries", "0")));
         cases.put("logs.bad_min_level", call("GET", base + "/batch/jobs/" + HandlerFixture.JOB + "/logs", key, null,
@@ -166,6 +166,16 @@ class ApiContractTest {
         cases.put("request.too_large", call("POST", base + "/batch/datasets", key,
                 "{\"name\":\"" + "x".repeat(ApiRouter.MAX_BODY_BYTES) + "\"}", Map.of()));
         cases.put("route.not_found", call("GET", base + "/nothing-here", key, null, Map.of()));
+        // numbers that cannot mean what they say (issue 20 item 8): a fraction for an integer, an infinite mean, a
+        // subnormal std
+        cases.put("request.wrong_type  ", call("POST", base + "/deployments", key,
+                "{\"name\":\"d\",\"modelId\":\"model_x\",\"target\":\"Lambda\",\"batchSize\":2.5}", Map.of()));
+        String model = "{\"name\":\"m\",\"task\":\"ImageClassification\",\"source\":{\"kind\":\"UploadedOnnx\"},"
+                + "\"labels\":[\"a\"],\"preprocess\":";
+        cases.put("model.bad_preprocess", call("POST", base + "/models", key,
+                model + "{\"mean\":[1e309,0.4,0.4],\"std\":[0.2,0.2,0.2]}}", Map.of()));
+        cases.put("model.bad_preprocess ", call("POST", base + "/models", key,
+                model + "{\"mean\":[0.4,0.4,0.4],\"std\":[1e-310,0.2,0.2]}}", Map.of()));
         cases.forEach((expected, response) -> {
             assertEquals(expected.trim(), code(response), response.body());
             assertTrue(response.status() >= 400 && response.status() < 500, response.body());

@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The api function's route table against the API's document: the repository has no OpenAPI file, so the document is
- * README's route list (section "API (v1)", a row per path with the methods it takes). Every documented route
+ * The api function's route table against README's route list (section "API (v1)", a row per path with the methods
+ * it takes; OpenApiContractTest holds both against docs/openapi.yaml). Every documented route
  * resolves to a handler with its path parameters, every route of the table is documented, a documented path with
  * another method is a 405 naming exactly the documented methods, and paths off the list are 404. No emulator: the
  * table is built without services and none of its handlers runs.

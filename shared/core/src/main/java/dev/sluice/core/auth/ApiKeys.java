@@ -86,9 +86,8 @@ public final class ApiKeys {
         }
         long now = clock.nowMillis();
         store.revoke(key.keyHash(), now);
-        ApiKey revoked = key.revoked(now);
-        catalog.put(caller.projectId(), id, revoked);
-        return revoked.listed();
+        return catalog.update(caller.projectId(), ApiKey.KIND, id, stored -> stored.revokedTime() != null ? stored
+                : stored.revoked(now)).orElseThrow(() -> ApiKey.KIND.notFound(id)).listed();
     }
 
     /** The caller of a valid key in an {@code Authorization: Bearer <key>} header; 401 otherwise. */

@@ -62,10 +62,18 @@ public final class DatasetService {
         if (dataset.status().overview() == Dataset.State.Uploading) {
             Optional<ObjectStore.ObjectInfo> info = objects.head(dataset.objectKey());
             if (info.isPresent()) {
-                dataset = dataset.withStatus(new Dataset.Status(Dataset.State.Validating, null, null,
-                        info.get().sizeBytes(), info.get().etag(), null), clock.nowMillis());
-                catalog.put(projectId, id, dataset);
-                queue.send(BatchQueue.Name.FANOUT, FanoutMessage.validate(projectId, id).envelope().forProject(projectId), 0);
+                Dataset.Status validating = new Dataset.Status(Dataset.State.Validating, null, null,
+                        info.get().sizeBytes(), info.get().etag(), null);
+                long now = clock.nowMillis();
+                boolean[] started = {false};
+                // one look starts the validation: the one whose conditional write moved the dataset out of Uploading
+                dataset = catalog.update(projectId, Dataset.KIND, id, stored -> {
+                    started[0] = stored.status().overview() == Dataset.State.Uploading;
+                    return started[0] ? stored.withStatus(validating, now) : stored;
+                }).orElseThrow(() -> Dataset.KIND.notFound(id));
+                if (started[0]) {
+                    queue.send(BatchQueue.Name.FANOUT, FanoutMessage.validate(projectId, id).envelope().forProject(projectId), 0);
+                }
             }
         }
         return dataset;
@@ -97,10 +105,9 @@ public final class DatasetService {
         if (count == 0) {
             return fail(dataset, "dataset.empty: the file has no items; upload one JSON object per line");
         }
-        Dataset ready = dataset.withStatus(new Dataset.Status(Dataset.State.Ready, null, count,
-                dataset.status().sizeBytes(), etag, null), clock.nowMillis());
-        catalog.put(projectId, id, ready);
-        return ready;
+        Dataset.Status ready = new Dataset.Status(Dataset.State.Ready, null, count, dataset.status().sizeBytes(), etag, null);
+        long now = clock.nowMillis();
+        return settle(dataset, ready, now);
     }
 
     /** A Ready dataset made of the given lines (by item index) of another dataset, for retries. */
@@ -143,9 +150,15 @@ public final class DatasetService {
     }
 
     private Dataset fail(Dataset dataset, String reason) {
-        Dataset failed = dataset.withStatus(new Dataset.Status(Dataset.State.Failed, reason, null,
+        return settle(dataset, new Dataset.Status(Dataset.State.Failed, reason, null,
                 dataset.status().sizeBytes(), dataset.status().etag(), null), clock.nowMillis());
-        catalog.put(dataset.projectId(), dataset.id(), failed);
-        return failed;
+    }
+
+    /** Ends a validation: only a dataset still Uploading or Validating with the same file (ETag) takes the status. */
+    private Dataset settle(Dataset dataset, Dataset.Status status, long now) {
+        return catalog.update(dataset.projectId(), Dataset.KIND, dataset.id(), stored ->
+                (stored.status().overview() == Dataset.State.Validating || stored.status().overview() == Dataset.State.Uploading)
+                        && java.util.Objects.equals(stored.status().etag(), dataset.status().etag())
+                        ? stored.withStatus(status, now) : stored).orElseThrow(() -> Dataset.KIND.notFound(dataset.id()));
     }
 }

@@ -186,7 +186,14 @@ public final class DeadLetterService {
             throw SluiceException.conflict("dead_letter.nothing_to_redrive", "dead letter " + id + " held no item lines");
         }
         Job job = jobService.rerun(original, lines, "redrive");
-        catalog.put(projectId, id, letter.redrivenBy(job.id()));
+        // conditional: of two redrives racing, the record keeps the first job and the second caller hears 409
+        DeadLetter stored = catalog.update(projectId, DeadLetter.KIND, id, l -> l.redriveJobId() != null ? l
+                : l.redrivenBy(job.id())).orElseThrow(() -> DeadLetter.KIND.notFound(id));
+        if (!job.id().equals(stored.redriveJobId())) {
+            jobService.cancel(projectId, job.id());
+            throw SluiceException.conflict("dead_letter.already_redriven", "dead letter " + id
+                    + " was redriven by job " + stored.redriveJobId());
+        }
         return job;
     }
 }

@@ -48,8 +48,13 @@ public final class ModelService {
         Validation.check(p.cropSize() >= 8 && p.cropSize() <= 2048 && p.resizeShortSide() >= p.cropSize()
                         && p.resizeShortSide() <= 4096, "model.bad_preprocess",
                 "preprocess needs 8 <= cropSize <= resizeShortSide <= 4096");
-        Validation.check(p.mean().size() == 3 && p.std().size() == 3 && p.std().stream().allMatch(s -> s > 0),
-                "model.bad_preprocess", "preprocess.mean and preprocess.std need 3 values each, std > 0");
+        // finite numbers only (1e309 parses as infinity), and a std that is a normal double: dividing by a subnormal
+        // one (1e-310) turns every pixel into infinity (issue 20 item 8)
+        Validation.check(p.mean().size() == 3 && p.std().size() == 3
+                        && p.mean().stream().allMatch(m -> m != null && Double.isFinite(m))
+                        && p.std().stream().allMatch(s -> s != null && Double.isFinite(s) && s >= Double.MIN_NORMAL),
+                "model.bad_preprocess", "preprocess.mean and preprocess.std need 3 finite values each, std > 0 and"
+                        + " at least " + Double.MIN_NORMAL);
         Validation.check(p.topK() >= 1 && p.topK() <= 100, "model.bad_preprocess", "preprocess.topK must be 1..100");
         Validation.check(p.inputSize() >= 32 && p.inputSize() <= 4096 && p.inputSize() % 32 == 0, "model.bad_preprocess",
                 "preprocess.inputSize must be a multiple of 32 from 32 to 4096");
@@ -79,8 +84,10 @@ public final class ModelService {
                 Model.Status status = problem != null
                         ? new Model.Status(Model.State.Failed, problem, null, info.get().sizeBytes(), null)
                         : new Model.Status(Model.State.Ready, null, info.get().etag(), info.get().sizeBytes(), null);
-                model = model.withStatus(status, clock.nowMillis());
-                catalog.put(projectId, id, model);
+                long now = clock.nowMillis();
+                // only an Uploading model becomes Ready or Failed: a delete or another look that came first stays
+                model = catalog.update(projectId, Model.KIND, id, stored -> stored.status().overview() == Model.State.Uploading
+                        ? stored.withStatus(status, now) : stored).orElseThrow(() -> Model.KIND.notFound(id));
             }
         }
         return model;

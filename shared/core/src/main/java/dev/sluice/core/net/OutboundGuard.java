@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * host resolves to must be globally reachable: nothing of the IANA special-purpose registries that is not (loopback,
  * private, link-local 169.254.169.254, carrier-grade NAT, documentation, benchmarking, reserved, multicast,
  * unique-local, the 6to4 and Teredo transition ranges, IPv4-mapped, -compatible and -translated IPv6, discard-only;
- * see {@link #IPV4_REFUSED} and {@link #IPV6_REFUSED}). Redirects are never followed by the clients that use it. Local mode relaxes the rules only by an explicit
+ * see {@link #IPV4_REFUSED} and {@link #IPV6_REFUSED}; an IPv6 form that embeds an IPv4 address is refused whatever
+ * that address, the refusal naming it). Redirects are never followed by the clients that use it. Local mode relaxes the rules only by an explicit
  * setting.
  *
  * <p>The check resolves the name with the platform's resolver and pins the addresses it approved
@@ -117,8 +118,16 @@ public final class OutboundGuard {
         static Range of(String cidr, String what) {
             int slash = cidr.indexOf('/');
             try {
-                return new Range(InetAddress.getByName(cidr.substring(0, slash)).getAddress(),
-                        Integer.parseInt(cidr.substring(slash + 1)), what + " (" + cidr + ")");
+                String text = cidr.substring(0, slash);
+                byte[] prefix = InetAddress.getByName(text).getAddress();
+                if (text.contains(":") && prefix.length == 4) { // the JDK parses ::ffff:0:0 as 0.0.0.0: keep it IPv6
+                    byte[] v6 = new byte[16];
+                    v6[10] = (byte) 0xff;
+                    v6[11] = (byte) 0xff;
+                    System.arraycopy(prefix, 0, v6, 12, 4);
+                    prefix = v6;
+                }
+                return new Range(prefix, Integer.parseInt(cidr.substring(slash + 1)), what + " (" + cidr + ")");
             } catch (UnknownHostException e) {
                 throw new IllegalArgumentException(cidr, e);
             }
@@ -176,13 +185,16 @@ public final class OutboundGuard {
             Range.of("255.255.255.255/32", "the limited broadcast address (RFC 919)"));
 
     /**
-     * IPv4-mapped addresses (::ffff:0:0/96, RFC 4291) are not here: the JVM turns every one into its IPv4 address
-     * (a DNS answer is then judged, and connected to, as that IPv4 address); a URL that writes one as a literal is
-     * refused in {@link #check}.
+     * IPv4-mapped addresses (::ffff:0:0/96, RFC 4291) are here although {@code InetAddress.getByName} turns a literal
+     * into its IPv4 address: the platform resolver the guard asks ({@link Resolver#SYSTEM}, getaddrinfo) answers an
+     * {@code Inet6Address} with the mapped bytes for {@code ::ffff:127.0.0.1}, and the HTTP client then connects to
+     * 127.0.0.1. Every range that embeds an IPv4 address is refused whole, and the refusal names the embedded address
+     * and its class ({@link #embeddedIpv4}).
      */
     static final List<Range> IPV6_REFUSED = List.of(
             Range.of("::/128", "the unspecified address (RFC 4291)"),
             Range.of("::1/128", "the loopback address (RFC 4291)"),
+            Range.of("::ffff:0:0/96", "an IPv4-mapped address (RFC 4291)"),
             Range.of("::/96", "a deprecated IPv4-compatible address (RFC 4291)"),
             Range.of("::ffff:0:0:0/96", "an IPv4-translated address (RFC 2765)"),
             Range.of("64:ff9b::/96", "a NAT64 address that reaches IPv4 through a translator (RFC 6052)"),
@@ -200,15 +212,77 @@ public final class OutboundGuard {
             Range.of("fec0::/10", "a deprecated site-local address (RFC 3879)"),
             Range.of("ff00::/8", "a multicast address (RFC 4291)"));
 
-    /** null for a globally reachable unicast address; otherwise what it is (with its range and RFC). */
+    /**
+     * null for a globally reachable unicast address; otherwise what it is (with its range and RFC), and for an IPv6
+     * address that embeds an IPv4 address, that address and its class ("an IPv4-mapped address (::ffff:0:0/96, RFC
+     * 4291) embedding 127.0.0.1, a loopback address (127.0.0.0/8, RFC 1122)").
+     */
     static String nonPublic(InetAddress address) {
         byte[] b = address.getAddress();
         for (Range range : address instanceof Inet6Address ? IPV6_REFUSED : IPV4_REFUSED) {
             if (range.contains(b)) {
+                byte[] v4 = b.length == 16 && range.bits() < 128 ? embeddedIpv4(b) : null;
+                if (v4 == null) {
+                    return range.what();
+                }
+                String inner = nonPublicIpv4(v4);
+                return range.what() + " embedding " + dotted(v4) + (inner == null ? "" : ", " + inner);
+            }
+        }
+        return null;
+    }
+
+    private static String nonPublicIpv4(byte[] v4) {
+        for (Range range : IPV4_REFUSED) {
+            if (range.contains(v4)) {
                 return range.what();
             }
         }
         return null;
+    }
+
+    /**
+     * The IPv4 address an IPv6 address carries, or null: the low 32 bits of IPv4-mapped (::ffff:0:0/96) and
+     * -compatible (::/96) addresses (RFC 4291 §2.5.5), IPv4-translated ones (::ffff:0:0:0/96, RFC 2765 §2.1) and
+     * NAT64 ones (64:ff9b::/96 and 64:ff9b:1::/48 at its /96 layout, RFC 6052 §2.2); bits 16–47 of 6to4 (2002::/16,
+     * RFC 3056 §2); the client's address of Teredo (2001::/32, RFC 4380 §4: the low 32 bits inverted).
+     *
+     * @param v6 16 bytes
+     */
+    static byte[] embeddedIpv4(byte[] v6) {
+        if (v6.length != 16) {
+            return null;
+        }
+        boolean zero80 = allZero(v6, 0, 10);
+        if ((zero80 && ((v6[10] & v6[11] & 0xff) == 0xff || (v6[10] | v6[11]) == 0)) // mapped, compatible
+                || (allZero(v6, 0, 8) && (v6[8] & v6[9] & 0xff) == 0xff && (v6[10] | v6[11]) == 0) // translated
+                || (v6[0] == 0 && v6[1] == 0x64 && (v6[2] & 0xff) == 0xff && (v6[3] & 0xff) == 0x9b)) { // NAT64
+            return java.util.Arrays.copyOfRange(v6, 12, 16);
+        }
+        if (v6[0] == 0x20 && v6[1] == 0x02) { // 6to4
+            return java.util.Arrays.copyOfRange(v6, 2, 6);
+        }
+        if (v6[0] == 0x20 && v6[1] == 0x01 && v6[2] == 0 && v6[3] == 0) { // Teredo
+            byte[] client = java.util.Arrays.copyOfRange(v6, 12, 16);
+            for (int i = 0; i < 4; i++) {
+                client[i] = (byte) ~client[i];
+            }
+            return client;
+        }
+        return null;
+    }
+
+    private static boolean allZero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String dotted(byte[] v4) {
+        return (v4[0] & 0xff) + "." + (v4[1] & 0xff) + "." + (v4[2] & 0xff) + "." + (v4[3] & 0xff);
     }
 
     /**

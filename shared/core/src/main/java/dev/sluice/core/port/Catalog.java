@@ -21,6 +21,19 @@ public interface Catalog {
 
     void delete(String projectId, String id);
 
+    /**
+     * Read-modify-write without a lost update: reads the record, applies {@code change} and stores the result only if
+     * the stored record is still the one read (a conditional write); when another writer came first, reads again and
+     * applies {@code change} to that (CONVENTIONS: "State changes are conditional writes, never read-then-put"; issue
+     * 20 item 6). {@code change} may run more than once, so it only computes; it returns its argument itself to
+     * write nothing, and may throw to refuse.
+     *
+     * @return the record as stored after the change; empty when there is none (or it was deleted meanwhile: an update
+     *         never brings a deleted record back)
+     * @throws dev.sluice.core.SluiceException 409 {@code request.conflict} when writers kept coming first (50 rounds)
+     */
+    <T> Optional<T> update(String projectId, IdKind<T> kind, String id, java.util.function.UnaryOperator<T> change);
+
     /** The project's records of this kind, in id (creation) order. */
     <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page);
 }

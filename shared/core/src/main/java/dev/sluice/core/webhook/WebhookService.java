@@ -71,32 +71,43 @@ public final class WebhookService {
                 "webhook.bad_timeout", "spec.timeoutMs must be 100.." + Webhook.Spec.MAX_TIMEOUT_MS);
     }
 
-    /** Changes the name, the endpoint, the retries and/or the timeout; what is not given stays. The secret does not change. */
+    /**
+     * Changes the name, the endpoint, the retries and/or the timeout; what is not given stays. The secret does not
+     * change: the write changes only the given fields of the record as stored, so a secret rotation racing it is kept
+     * ({@link Catalog#update}).
+     */
     public Webhook update(String projectId, String id, UpdateRequest request) {
         Validation.required(request, "webhook.body_required", "send a JSON body {name?, spec:{endpoint?, retries?}}");
         Webhook current = getWithSecret(projectId, id);
-        String name = request.name() == null ? current.name() : Validation.name(request.name(), "webhook");
-        String endpoint = checkEndpoint(request.spec() == null || request.spec().endpoint() == null
-                ? current.spec().endpoint() : request.spec().endpoint());
-        Webhook.Retries retries = request.spec() == null || request.spec().retries() == null ? current.retries()
-                : request.spec().retries();
-        checkRetries(retries);
-        Long timeoutMs = request.spec() == null || request.spec().timeoutMs() == null ? current.spec().timeoutMs()
-                : request.spec().timeoutMs();
+        String name = request.name() == null ? null : Validation.name(request.name(), "webhook");
+        Webhook.Spec given = request.spec();
+        String endpoint = checkEndpoint(given == null || given.endpoint() == null
+                ? current.spec().endpoint() : given.endpoint());
+        boolean newEndpoint = given != null && given.endpoint() != null;
+        Webhook.Retries retries = given == null ? null : given.retries();
+        if (retries != null) {
+            checkRetries(retries);
+        }
+        Long timeoutMs = given == null ? null : given.timeoutMs();
         checkTimeout(timeoutMs);
-        Webhook updated = new Webhook(id, Webhook.OBJECT, name, projectId, new Webhook.Spec(endpoint, retries, timeoutMs),
-                current.secret(), current.createTime(), clock.nowMillis());
-        catalog.put(projectId, id, updated);
-        return updated.withoutSecret();
+        return catalog.update(projectId, Webhook.KIND, id, stored -> new Webhook(id, Webhook.OBJECT,
+                        name != null ? name : stored.name(), projectId,
+                        new Webhook.Spec(newEndpoint ? endpoint : stored.spec().endpoint(),
+                                retries != null ? retries : stored.retries(),
+                                timeoutMs != null ? timeoutMs : stored.spec().timeoutMs()),
+                        stored.secret(), stored.createTime(), clock.nowMillis()))
+                .orElseThrow(() -> Webhook.KIND.notFound(id)).withoutSecret();
     }
 
-    /** A new secret, returned this once; deliveries sign with it from now on. */
+    /**
+     * A new secret, returned this once; deliveries sign with it from now on. Only the secret changes in the record as
+     * stored: an update racing the rotation keeps it ({@link Catalog#update}).
+     */
     public Webhook rotateSecret(String projectId, String id) {
-        Webhook current = getWithSecret(projectId, id);
-        Webhook rotated = new Webhook(id, Webhook.OBJECT, current.name(), projectId, current.spec(),
-                WebhookSignature.newSecret(), current.createTime(), clock.nowMillis());
-        catalog.put(projectId, id, rotated);
-        return rotated;
+        String secret = WebhookSignature.newSecret();
+        return catalog.update(projectId, Webhook.KIND, id, stored -> new Webhook(id, Webhook.OBJECT, stored.name(),
+                        projectId, stored.spec(), secret, stored.createTime(), clock.nowMillis()))
+                .orElseThrow(() -> Webhook.KIND.notFound(id));
     }
 
     public void delete(String projectId, String id) {

@@ -44,6 +44,20 @@ public final class FakeCatalog implements Catalog {
     }
 
     @Override
+    public synchronized <T> Optional<T> update(String projectId, IdKind<T> kind, String id,
+                                               java.util.function.UnaryOperator<T> change) {
+        Optional<T> current = get(projectId, kind, id);
+        if (current.isEmpty()) {
+            return current;
+        }
+        T next = change.apply(current.get());
+        if (next != current.get()) {
+            put(projectId, id, next);
+        }
+        return Optional.of(next);
+    }
+
+    @Override
     public synchronized void delete(String projectId, String id) {
         docs.getOrDefault(projectId, new TreeMap<>()).remove(id);
     }
