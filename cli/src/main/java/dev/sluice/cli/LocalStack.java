@@ -144,14 +144,16 @@ public final class LocalStack implements AutoCloseable {
             var objects = services.objects();
             this.predictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()), cpus);
             // Batch sizes, batching windows and timeouts as the event source mappings on AWS set them.
-            sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 1,
+            // Each source has one poller more than a project may hold (LocalEventSource's fair shares): the spare
+            // one serves the other projects while one project's invocations are slow.
+            sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 2,
                     options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout(), services.executions())), 60_000, 0, true).start());
             sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 10,
-                    Integer.getInteger("sluice.local.inferenceConcurrency", Math.max(1, cpus / 2)),
+                    Integer.getInteger("sluice.local.inferenceConcurrency", Math.max(1, cpus / 2) + 1),
                     options.stages().wrap(StageWrapper.Stage.INFERENCE, new InferenceHandler(services.batchProcessor(predictor),
                             services.executionRunner(predictor, predictor, new dev.sluice.tables.Tables()))),
                     120_000, 500, true).start());
-            sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 2,
+            sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 3,
                     options.stages().wrap(StageWrapper.Stage.DELIVERY, new DeliveryHandler(services.delivery())), 60_000, 1000).start());
             // The GPU pool: the same worker as the ECS task, on this machine's CPU (CUDA falls back).
             this.gpuPredictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()), cpus, true);

@@ -17,7 +17,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * SQS queues. SendMessageBatch can fail partially on HTTP 200: only the failed entries are sent again, with backoff
- * and jitter; sender faults (a message SQS will never take) fail at once.
+ * and jitter; sender faults (a message SQS will never take) fail at once. A message of a project goes with the project
+ * id as its MessageGroupId: on a standard queue that makes it a fair queue (no ordering, no throughput limit; SQS
+ * keeps the other projects' dwell time low while one project has a backlog).
  */
 public final class SqsBatchQueue implements BatchQueue {
     private static final int MAX_ATTEMPTS = 6;
@@ -42,7 +44,8 @@ public final class SqsBatchQueue implements BatchQueue {
         // SQS counts a message's attributes in its size: the kind attribute's bound is added to each body
         for (List<Envelope> request : RequestLimits.split(messages, RequestLimits.SQS_BATCH_ENTRIES,
                 RequestLimits.SQS_BATCH_BYTES,
-                m -> m.body().getBytes(StandardCharsets.UTF_8).length + MessageKind.ATTRIBUTE_BYTES)) {
+                m -> m.body().getBytes(StandardCharsets.UTF_8).length + MessageKind.ATTRIBUTE_BYTES
+                        + (m.tenant() == null ? 0 : Envelope.TENANT_ATTRIBUTE_BYTES))) {
             sendBatch(url(queue), request);
         }
     }
@@ -59,10 +62,14 @@ public final class SqsBatchQueue implements BatchQueue {
         }
     }
 
-    /** The message attributes every message is sent with: its kind (see {@link dev.sluice.core.pipeline.Routing}). */
+    /**
+     * The message attributes every message is sent with: its kind (see {@link dev.sluice.core.pipeline.Routing}), and
+     * its project when it has one ({@link Envelope#TENANT_ATTRIBUTE}).
+     */
     static Map<String, MessageAttributeValue> attributes(Envelope message) {
-        return Map.of(MessageKind.ATTRIBUTE, MessageAttributeValue.builder().dataType("String")
-                .stringValue(message.kind().wire()).build());
+        MessageAttributeValue kind = MessageAttributeValue.builder().dataType("String").stringValue(message.kind().wire()).build();
+        return message.tenant() == null ? Map.of(MessageKind.ATTRIBUTE, kind) : Map.of(MessageKind.ATTRIBUTE, kind,
+                Envelope.TENANT_ATTRIBUTE, MessageAttributeValue.builder().dataType("String").stringValue(message.tenant()).build());
     }
 
     private String url(Name queue) {
@@ -81,7 +88,7 @@ public final class SqsBatchQueue implements BatchQueue {
         for (int attempt = 1; ; attempt++) {
             List<SendMessageBatchRequestEntry> entries = pending.entrySet().stream()
                     .map(e -> SendMessageBatchRequestEntry.builder().id(e.getKey()).messageBody(e.getValue().body())
-                            .messageAttributes(attributes(e.getValue())).build())
+                            .messageAttributes(attributes(e.getValue())).messageGroupId(e.getValue().tenant()).build())
                     .toList();
             SendMessageBatchResponse response = sqs.sendMessageBatch(b -> b.queueUrl(url).entries(entries));
             response.successful().forEach(ok -> pending.remove(ok.id()));
@@ -115,7 +122,7 @@ public final class SqsBatchQueue implements BatchQueue {
     public void send(Name queue, Envelope message, int delaySeconds) {
         checkSize(message.body());
         sqs.sendMessage(b -> b.queueUrl(url(queue)).messageBody(message.body()).messageAttributes(attributes(message))
-                .delaySeconds(delaySeconds));
+                .messageGroupId(message.tenant()).delaySeconds(delaySeconds));
     }
 
     @Override

@@ -124,7 +124,7 @@ public final class ExecutionService implements ExecutionTasks {
         Execution execution = new Execution(Ids.newId(Ids.EXECUTION, now), Execution.OBJECT, projectId, spec,
                 new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now);
         store.create(execution);
-        queue.send(BatchQueue.Name.FANOUT, List.of(ExecutionTask.list(projectId, execution.id(), null, 0).envelope()));
+        queue.send(BatchQueue.Name.FANOUT, List.of(ExecutionTask.list(projectId, execution.id(), null, 0).envelope().forProject(projectId)));
         return execution;
     }
 
@@ -285,7 +285,7 @@ public final class ExecutionService implements ExecutionTasks {
             if (cursor != null && deadline.remainingMillis() < LIST_RESERVE_MILLIS) {
                 // a chunk is named by its first index: the continuation writes the next one
                 queue.send(BatchQueue.Name.FANOUT, List.of(
-                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed, hidden).envelope()));
+                        ExecutionTask.list(e.projectId(), e.id(), cursor, listed, hidden).envelope().forProject(e.projectId())));
                 return;
             }
         } while (cursor != null);
@@ -310,7 +310,7 @@ public final class ExecutionService implements ExecutionTasks {
         List<String> first = files.names(e.projectId(), e.id(), 0, slots);
         List<Envelope> tasks = new ArrayList<>();
         for (int i = 0; i < first.size(); i++) {
-            tasks.add(ExecutionTask.file(e.projectId(), e.id(), i, first.get(i)).envelope());
+            tasks.add(ExecutionTask.file(e.projectId(), e.id(), i, first.get(i)).envelope().forProject(e.projectId()));
         }
         queue.send(BatchQueue.Name.INFERENCE, tasks);
     }
@@ -330,7 +330,7 @@ public final class ExecutionService implements ExecutionTasks {
             if (total != null && next < total) {
                 List<String> name = files.names(e.projectId(), e.id(), next, next + 1);
                 queue.send(BatchQueue.Name.INFERENCE, List.of(
-                        ExecutionTask.file(e.projectId(), e.id(), next, name.get(0)).envelope()));
+                        ExecutionTask.file(e.projectId(), e.id(), next, name.get(0)).envelope().forProject(e.projectId())));
             }
             store.finishIfComplete(e.projectId(), e.id(), clock.nowMillis());
         }

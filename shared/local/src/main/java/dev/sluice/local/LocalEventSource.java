@@ -37,6 +37,17 @@ import java.util.logging.Logger;
  * visibility (so that a failed message is back in seconds) would otherwise let a slow invocation on a busy machine
  * see its messages received again, and dead-lettered, while it still works on them. Not for handlers that set a
  * message's visibility themselves (delivery's backoff).
+ *
+ * <p><b>Fair shares between projects.</b> Messages carry their project as the SQS MessageGroupId, which makes an SQS
+ * standard queue a fair queue on AWS; ElasticMQ takes the attribute but neither reorders by it nor returns it, so the
+ * project also travels in a message attribute, and this source plays
+ * that part too: the pollers receive into one backlog (at most {@value #BACKLOG_MAX_MESSAGES} messages or
+ * {@value #BACKLOG_MAX_BYTES} bytes of bodies, kept invisible until handed over; receiving continues while a receive
+ * returns a full page, so another project's message behind one project's backlog is found at once), and each
+ * invocation takes the messages of one group: the group with the fewest invocations running, then the one served
+ * longest ago. With more than one poller a group holds at most all of them but one, so another project's newcomer
+ * never waits for a slow project's invocation to end (the stack gives each source one poller more than a single
+ * project uses).
  */
 public final class LocalEventSource implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LocalEventSource.class.getName());
@@ -53,6 +64,18 @@ public final class LocalEventSource implements AutoCloseable {
     private final List<Thread> workers = new ArrayList<>();
     private final boolean keepInFlight;
     private volatile int visibilitySeconds = -1;
+    /** Messages received and not yet handed to an invocation, by message group, oldest first. Guarded by itself. */
+    private final java.util.LinkedHashMap<String, java.util.ArrayDeque<Message>> backlog = new java.util.LinkedHashMap<>();
+    private int backlogMessages;
+    private long backlogBytes;
+    /** Invocations running per group, and when each group was last handed messages. Guarded by backlog. */
+    private final Map<String, Integer> runningByGroup = new HashMap<>();
+    private final Map<String, Long> lastServed = new HashMap<>();
+    private long serial;
+    static final int BACKLOG_MAX_MESSAGES = 1000;
+    static final long BACKLOG_MAX_BYTES = 16L << 20;
+    private final int concurrency;
+    private final java.util.concurrent.ScheduledFuture<?> backlogHeartbeat;
     private static final java.util.concurrent.ScheduledExecutorService HEARTBEAT =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "esm-heartbeat");
@@ -87,6 +110,8 @@ public final class LocalEventSource implements AutoCloseable {
         this.batchSize = batchSize;
         this.handler = handler;
         this.timeoutMillis = timeoutMillis;
+        this.concurrency = concurrency;
+        this.backlogHeartbeat = HEARTBEAT.scheduleWithFixedDelay(this::extendBacklog, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         for (int i = 0; i < concurrency; i++) {
             Thread t = new Thread(this::poll, "esm-" + queueArn.substring(queueArn.lastIndexOf(':') + 1) + "-" + i);
             t.setDaemon(true);
@@ -99,23 +124,23 @@ public final class LocalEventSource implements AutoCloseable {
         return this;
     }
 
-    /** True when no handler invocation is running. */
+    /** True when no handler invocation is running and no received message waits for one. */
     public boolean idle() {
-        return inFlight.get() == 0;
+        synchronized (backlog) {
+            return inFlight.get() == 0 && backlogMessages == 0;
+        }
     }
 
     private void poll() {
         while (running.get()) {
             List<Message> messages;
             try {
-                messages = new ArrayList<>(receive(Math.min(10, batchSize), 1));
+                fill(takeable() ? 0 : 1);
                 long windowEnd = System.currentTimeMillis() + batchingWindowMillis;
-                while (!messages.isEmpty() && messages.size() < batchSize && System.currentTimeMillis() < windowEnd) {
-                    List<Message> more = receive(Math.min(10, batchSize - messages.size()), 0);
-                    if (more.isEmpty()) {
+                while (takeable() && !fullBatchWaiting() && System.currentTimeMillis() < windowEnd) {
+                    if (fill(0) == 0) {
                         sleep(Math.min(50, Math.max(1, windowEnd - System.currentTimeMillis())));
                     }
-                    messages.addAll(more);
                 }
             } catch (RuntimeException e) {
                 if (running.get()) {
@@ -124,7 +149,16 @@ public final class LocalEventSource implements AutoCloseable {
                 }
                 continue;
             }
-            if (messages.isEmpty() || !running.get()) {
+            String group;
+            synchronized (backlog) {
+                group = pick();
+                if (group == null) {
+                    continue;
+                }
+                messages = take(group);
+            }
+            if (!running.get()) {
+                release(group);
                 continue;
             }
             inFlight.incrementAndGet();
@@ -132,7 +166,132 @@ public final class LocalEventSource implements AutoCloseable {
                 invoke(messages);
             } finally {
                 inFlight.decrementAndGet();
+                release(group);
             }
+        }
+    }
+
+    /**
+     * The message group (project) a message was sent with: its MessageGroupId when the queue returns it, else its
+     * project attribute ({@link dev.sluice.core.pipeline.Envelope#TENANT_ATTRIBUTE}); "" for none.
+     */
+    static String groupOf(Message m) {
+        String group = m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
+        if (group == null && m.messageAttributes().containsKey(dev.sluice.core.pipeline.Envelope.TENANT_ATTRIBUTE)) {
+            group = m.messageAttributes().get(dev.sluice.core.pipeline.Envelope.TENANT_ATTRIBUTE).stringValue();
+        }
+        return group == null ? "" : group;
+    }
+
+    /**
+     * Receives into the backlog while receives return full pages and the backlog has room (the first receive waits
+     * up to waitSeconds for a message). Returns how many messages came.
+     */
+    private int fill(int waitSeconds) {
+        int total = 0;
+        while (running.get()) {
+            synchronized (backlog) {
+                if (backlogMessages >= BACKLOG_MAX_MESSAGES || backlogBytes >= BACKLOG_MAX_BYTES) {
+                    return total;
+                }
+            }
+            List<Message> got = receive(10, total == 0 ? waitSeconds : 0);
+            long now = System.currentTimeMillis();
+            synchronized (backlog) {
+                for (Message m : got) {
+                    backlog.computeIfAbsent(groupOf(m), g -> new java.util.ArrayDeque<>()).add(m);
+                    backlogMessages++;
+                    backlogBytes += m.body().length();
+                    lastExtended.put(m.receiptHandle(), now);
+                }
+            }
+            total += got.size();
+            if (got.size() < 10) {
+                return total;
+            }
+        }
+        return total;
+    }
+
+    /** A group whose messages may be handed over now, or null. Called holding the backlog's lock. */
+    private String pick() {
+        String best = null;
+        int bestRunning = Integer.MAX_VALUE;
+        long bestServed = Long.MAX_VALUE;
+        for (String group : backlog.keySet()) {
+            int n = runningByGroup.getOrDefault(group, 0);
+            // a group never holds the last poller: it stays free for a project that comes next
+            if (concurrency > 1 && n >= concurrency - 1) {
+                continue;
+            }
+            long served = lastServed.getOrDefault(group, -1L);
+            if (n < bestRunning || n == bestRunning && served < bestServed) {
+                best = group;
+                bestRunning = n;
+                bestServed = served;
+            }
+        }
+        return best;
+    }
+
+    private boolean takeable() {
+        synchronized (backlog) {
+            return pick() != null;
+        }
+    }
+
+    /** True when the group to be served next already has a whole invocation's messages waiting. */
+    private boolean fullBatchWaiting() {
+        synchronized (backlog) {
+            String group = pick();
+            return group != null && backlog.get(group).size() >= batchSize;
+        }
+    }
+
+    /** Up to batchSize messages of the group, oldest first. Called holding the backlog's lock. */
+    private List<Message> take(String group) {
+        java.util.ArrayDeque<Message> queued = backlog.get(group);
+        List<Message> messages = new ArrayList<>();
+        while (!queued.isEmpty() && messages.size() < batchSize) {
+            Message m = queued.poll();
+            backlogMessages--;
+            backlogBytes -= m.body().length();
+            lastExtended.remove(m.receiptHandle());
+            messages.add(m);
+        }
+        if (queued.isEmpty()) {
+            backlog.remove(group);
+        }
+        runningByGroup.merge(group, 1, Integer::sum);
+        lastServed.put(group, ++serial);
+        return messages;
+    }
+
+    private void release(String group) {
+        synchronized (backlog) {
+            runningByGroup.computeIfPresent(group, (g, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    /** When each backlog message's visibility was last set (its receive, or an extension), by receipt handle. */
+    private final Map<String, Long> lastExtended = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Keeps the backlog's messages invisible: each is extended once half of its visibility timeout has passed. */
+    private void extendBacklog() {
+        List<Message> waiting;
+        synchronized (backlog) {
+            if (backlogMessages == 0) {
+                return;
+            }
+            waiting = backlog.values().stream().flatMap(java.util.Collection::stream).toList();
+        }
+        long now = System.currentTimeMillis();
+        long every = Math.max(1_000L, visibility() * 1000L / 2);
+        List<Message> due = waiting.stream().filter(m -> now - lastExtended.getOrDefault(m.receiptHandle(), 0L) >= every)
+                .toList();
+        if (!due.isEmpty()) {
+            extend(due);
+            due.forEach(m -> lastExtended.computeIfPresent(m.receiptHandle(), (h, t) -> now));
         }
     }
 
@@ -198,14 +357,19 @@ public final class LocalEventSource implements AutoCloseable {
         }
     }
 
+    private int visibility() {
+        if (visibilitySeconds < 0) {
+            visibilitySeconds = Integer.parseInt(sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                            .attributeNames(software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT))
+                    .attributes().get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT));
+        }
+        return visibilitySeconds;
+    }
+
     /** Sets the messages' visibility to the queue's visibility timeout again, from now. */
     private void extend(List<Message> messages) {
         try {
-            if (visibilitySeconds < 0) {
-                visibilitySeconds = Integer.parseInt(sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
-                                .attributeNames(software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT))
-                        .attributes().get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT));
-            }
+            int visibilitySeconds = visibility();
             for (int i = 0; i < messages.size(); i += 10) {
                 List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
                 for (Message m : messages.subList(i, Math.min(messages.size(), i + 10))) {
@@ -237,6 +401,26 @@ public final class LocalEventSource implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        backlogHeartbeat.cancel(false);
+        List<Message> waiting;
+        synchronized (backlog) {
+            waiting = backlog.values().stream().flatMap(java.util.Collection::stream).toList();
+            backlog.clear();
+            backlogMessages = 0;
+            backlogBytes = 0;
+        }
+        try { // received, never handed over: visible again at once for the next consumer
+            for (int i = 0; i < waiting.size(); i += 10) {
+                List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+                for (Message m : waiting.subList(i, Math.min(waiting.size(), i + 10))) {
+                    entries.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry.builder()
+                            .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle()).visibilityTimeout(0).build());
+                }
+                sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "backlog not released; its messages come back after their visibility timeout", e);
         }
     }
 

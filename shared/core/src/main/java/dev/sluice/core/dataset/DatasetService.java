@@ -72,7 +72,7 @@ public final class DatasetService {
                     return started[0] ? stored.withStatus(validating, now) : stored;
                 }).orElseThrow(() -> Dataset.KIND.notFound(id));
                 if (started[0]) {
-                    queue.send(BatchQueue.Name.FANOUT, FanoutMessage.validate(projectId, id).envelope(), 0);
+                    queue.send(BatchQueue.Name.FANOUT, FanoutMessage.validate(projectId, id).envelope().forProject(projectId), 0);
                 }
             }
         }

@@ -35,7 +35,7 @@ public final class DeliveryPayloads {
     public dev.sluice.core.pipeline.Envelope toQueueMessage(DeliveryMessage message, String projectId) {
         String json = Json.write(message);
         if (fits(json)) {
-            return new dev.sluice.core.pipeline.Envelope(message.kind(), json);
+            return new dev.sluice.core.pipeline.Envelope(message.kind(), json, projectId);
         }
         String key = ObjectKeys.deliveryPayloads(projectId, message.jobId(), message.batchId(), json);
         objects.put(key, json.getBytes(StandardCharsets.UTF_8), "application/json");
@@ -45,7 +45,7 @@ public final class DeliveryPayloads {
             throw new IllegalStateException("delivery message of batch " + message.batchId() + " is "
                     + body.length() + " characters without its payloads");
         }
-        return new dev.sluice.core.pipeline.Envelope(message.kind(), body);
+        return new dev.sluice.core.pipeline.Envelope(message.kind(), body, projectId);
     }
 
     /**

@@ -48,11 +48,17 @@ public final class DeliveryService {
     private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
     public static final int MAX_IN_FLIGHT = 64;
     /**
-     * POSTs in flight from this container to one endpoint (scheme, host and port): a receiver is not hit by every
-     * payload at once, and a slow one holds at most this many of the container's {@link #MAX_IN_FLIGHT}, so the
-     * other endpoints' deliveries go on beside it.
+     * POSTs in flight from this container for one project to one endpoint (scheme, host and port): a receiver is not
+     * hit by every payload at once, and a slow one holds at most this many of the container's {@link #MAX_IN_FLIGHT},
+     * so the other endpoints' deliveries go on beside it. Keyed by project and endpoint: one project's slow receiver
+     * never takes the slots of another project's deliveries to the same host (a shared relay).
      */
     public static final int MAX_IN_FLIGHT_PER_ENDPOINT = 16;
+    /**
+     * POSTs in flight from this container for one project, whatever its endpoints: a project with several slow
+     * endpoints holds at most half of {@link #MAX_IN_FLIGHT}, the rest stays for the other projects.
+     */
+    public static final int MAX_IN_FLIGHT_PER_PROJECT = MAX_IN_FLIGHT / 2;
     /** How long a POST waits for its endpoint's turn before its batch is deferred. */
     static final long ENDPOINT_WAIT_MILLIS = 200;
     /** A deferred batch comes back after this long. */
@@ -61,6 +67,8 @@ public final class DeliveryService {
     private static final JobStore.StageCommit DEFERRED = new JobStore.StageCommit(null, Stage.DELIVERY, null, ItemCounters.ZERO,
             List.of(), 0, null);
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.Semaphore> perEndpoint =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.Semaphore> perProject =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param objects where the payloads of a message too large for the queue are kept ({@link DeliveryPayloads}) */
@@ -232,7 +240,7 @@ public final class DeliveryService {
         if (!deferred.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
-            queue.send(BatchQueue.Name.DELIVERY, message.asDeferred().envelope(), DEFER_SECONDS);
+            queue.send(BatchQueue.Name.DELIVERY, message.asDeferred().envelope().forProject(a.webhook.projectId()), DEFER_SECONDS);
             return DEFERRED;
         }
         return finalCommit(message, settled, List.of(), index -> null);
@@ -277,7 +285,11 @@ public final class DeliveryService {
     }
 
     private WebhookClient.Response post(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
-        java.util.concurrent.Semaphore endpoint = perEndpoint.computeIfAbsent(dev.sluice.core.net.OutboundGuard.origin(webhook.spec().endpoint()),
+        // one entry per project and endpoint a container has delivered to (bounded by the container's life)
+        java.util.concurrent.Semaphore project = perProject.computeIfAbsent(webhook.projectId(),
+                k -> new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_PER_PROJECT));
+        java.util.concurrent.Semaphore endpoint = perEndpoint.computeIfAbsent(webhook.projectId() + " "
+                        + dev.sluice.core.net.OutboundGuard.origin(webhook.spec().endpoint()),
                 k -> new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_PER_ENDPOINT));
         try {
             if (!endpoint.tryAcquire(ENDPOINT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -288,11 +300,18 @@ public final class DeliveryService {
             return new WebhookClient.Response(0, "interrupted", null);
         }
         try {
-            inFlight.acquire();
+            if (!project.tryAcquire(ENDPOINT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return WebhookClient.Response.deferred();
+            }
             try {
-                return signAndPost(webhook, jobId, p);
+                inFlight.acquire();
+                try {
+                    return signAndPost(webhook, jobId, p);
+                } finally {
+                    inFlight.release();
+                }
             } finally {
-                inFlight.release();
+                project.release();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -107,7 +107,7 @@ public final class FanoutService {
         Long startAt = job.spec().startAtTime();
         if (startAt != null && startAt > now) {
             int delay = (int) Math.min(900, Math.max(1, (startAt - now + 999) / 1000));
-            queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(jobId, offset, firstLine).envelope(), delay);
+            queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(jobId, offset, firstLine).envelope().forProject(job.projectId()), delay);
             return;
         }
         Dataset dataset = catalog.get(job.projectId(), Dataset.KIND, job.spec().datasetId()).orElse(null);
@@ -121,7 +121,7 @@ public final class FanoutService {
         try (InputStream in = objects.open(dataset.objectKey(), offset, dataset.status().etag())) {
             NdjsonReader reader = new NdjsonReader(in, offset);
             BatchQueue.Name target = job.spec().deployment().effectiveTarget().queue();
-            Segment segment = new Segment(firstLine, target);
+            Segment segment = new Segment(firstLine, target, job.projectId());
             List<Item> batch = new ArrayList<>(batchSize);
             long index = firstLine;
             NdjsonReader.Line line;
@@ -140,14 +140,14 @@ public final class FanoutService {
                 }
                 if (index % segmentLines == 0) {
                     finishSegment(jobId, segment, segmentLines);
-                    segment = new Segment(index, target);
+                    segment = new Segment(index, target, job.projectId());
                     if (jobs.get(jobId).map(j -> j.status().overview().isTerminal()).orElse(true)) {
                         skipUnsent(job, index); // cancelled or timed out while fanning out
                         return;
                     }
                     if (deadline.remainingMillis() < reserveMillis) {
                         queue.send(BatchQueue.Name.FANOUT,
-                                FanoutMessage.fanOut(jobId, reader.offset(), index).envelope(), 0);
+                                FanoutMessage.fanOut(jobId, reader.offset(), index).envelope().forProject(job.projectId()), 0);
                         return;
                     }
                 }
@@ -213,9 +213,12 @@ public final class FanoutService {
         final List<Envelope> messages = new ArrayList<>();
         final List<LogEntry> failures = new ArrayList<>();
 
-        Segment(long firstLine, BatchQueue.Name queue) {
+        final String projectId;
+
+        Segment(long firstLine, BatchQueue.Name queue, String projectId) {
             this.firstLine = firstLine;
             this.queue = queue;
+            this.projectId = projectId;
         }
 
         void addBatch(String jobId, long batchFirstLine, int batchSize, List<Item> items) {
@@ -225,7 +228,7 @@ public final class FanoutService {
         }
 
         private void addMessage(BatchMessage message) {
-            Envelope envelope = message.envelope();
+            Envelope envelope = message.envelope().forProject(projectId);
             if (envelope.body().length() <= MAX_MESSAGE_BYTES || message.items().size() == 1) {
                 messages.add(envelope);
                 return;

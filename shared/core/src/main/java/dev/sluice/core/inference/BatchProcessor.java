@@ -130,7 +130,7 @@ public final class BatchProcessor {
             // Every batch is gathered at once (a call holds at most 10): a slow host holds the call for at most one
             // fetch deadline in all, not one per batch queued behind it. Batch i+1 is decoded and preprocessed while
             // the model runs batch i.
-            List<Gathering> gathering = batches.stream().map(b -> gatherAsync(b, call)).toList();
+            List<Gathering> gathering = gatherLive(batches, jobsById, call);
             long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
             Future<Staged> next = stageAsync(batches.get(0), gathering.get(0), jobsById);
             for (int i = 0; i < batches.size(); i++) {
@@ -229,7 +229,7 @@ public final class BatchProcessor {
      */
     private void predictAcrossBatches(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
                                       List<Boolean> done, List<Outcome> outcomes, GatherBudget.Call call) {
-        List<Gathering> gathering = batches.stream().map(b -> gatherAsync(b, call)).toList();
+        List<Gathering> gathering = gatherLive(batches, jobsById, call);
         long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
         Map<Integer, List<Gathered>> gathered = new HashMap<>();
         Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
@@ -289,6 +289,10 @@ public final class BatchProcessor {
 
     /** A batch's items being fetched: the items, each item's fetch, and all of them together. */
     private record Gathering(List<Item> batchItems, List<Future<Gathered>> items, Future<List<Gathered>> all) {
+        /** Nothing fetched: the batch of a job that has ended. */
+        static final Gathering NONE = new Gathering(List.of(), List.of(),
+                java.util.concurrent.CompletableFuture.completedFuture(List.of()));
+
         /** Stops the fetches (an interrupted fetch cancels its exchange, closing the connection). */
         void cancel() {
             all.cancel(true);
@@ -343,7 +347,7 @@ public final class BatchProcessor {
             }
             gathering.cancel();
             BatchQueue.Name target = job.spec().deployment().effectiveTarget().queue();
-            queue.send(target, batch.deferred().envelope(), DEFER_SECONDS);
+            queue.send(target, batch.deferred().envelope().forProject(job.projectId()), DEFER_SECONDS);
             LOG.info(() -> "batch " + batch.batchId() + " of job " + batch.jobId() + " put back: its items were slow to arrive");
             return true;
         } catch (InterruptedException e) {
@@ -378,10 +382,36 @@ public final class BatchProcessor {
         });
     }
 
-    private Gathering gatherAsync(BatchMessage batch, GatherBudget.Call call) {
+    /**
+     * Starts gathering the batches whose job is still live. The job's state is read first (once per job and call):
+     * the batches of a job that was cancelled, timed out, failed or deleted while they waited in the queue are not
+     * fetched at all (they end as skipped, or are dropped with an unknown job), so an ended job's backlog costs its
+     * hosts nothing and holds the worker only for a job read. A job whose read fails is gathered (its batch fails
+     * later and SQS redelivers it).
+     */
+    private List<Gathering> gatherLive(List<BatchMessage> batches, Map<String, Optional<Job>> jobsById,
+                                       GatherBudget.Call call) {
+        List<Gathering> gathering = new ArrayList<>(batches.size());
+        for (BatchMessage batch : batches) {
+            Optional<Job> job;
+            try {
+                job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+            } catch (RuntimeException e) {
+                job = null; // read again when its turn comes
+            }
+            boolean ended = job != null && job.map(j -> j.status().overview().isTerminal()).orElse(true);
+            gathering.add(ended ? Gathering.NONE : gatherAsync(batch, job == null ? null : job.get(), call));
+        }
+        return gathering;
+    }
+
+    /** @param job the batch's job, or null when it could not be read (its items then get the default limits) */
+    private Gathering gatherAsync(BatchMessage batch, Job job, GatherBudget.Call call) {
+        String project = job == null ? "" : job.projectId();
+        int perHost = job == null ? ItemFetcher.DEFAULT_MAX_CONNECTIONS_PER_HOST : job.spec().effectiveMaxConnectionsPerHost();
         List<Future<Gathered>> items = new ArrayList<>();
         for (Item item : batch.items()) {
-            items.add(gatherPool.submit(() -> gather(item, call)));
+            items.add(gatherPool.submit(() -> gather(item, call, project, perHost)));
         }
         return new Gathering(batch.items(), items, gatherPool.submit(() -> {
             List<Gathered> all = new ArrayList<>(items.size());
@@ -466,9 +496,11 @@ public final class BatchProcessor {
 
     /**
      * Fetches one item within the worker's {@link GatherBudget}: the item's size cap is reserved first (waiting at
-     * most the fetch deadline for bytes to be given back), what it did not use is given back when it has arrived.
+     * most the fetch deadline for bytes to be given back), what it did not use is given back when it has arrived. At most
+     * maxConnectionsPerHost fetches of the project are in flight to one web host ({@link ItemFetcher#fetch(String, String, int)}).
      */
-    private Gathered gather(Item item, GatherBudget.Call call) throws InterruptedException {
+    private Gathered gather(Item item, GatherBudget.Call call, String project, int maxConnectionsPerHost)
+            throws InterruptedException {
         long start = System.nanoTime();
         long reserve = Math.min(fetcher.maxBytes(), budget.capacity());
         if (!call.reserve(reserve, fetcher.deadline().toNanos())) {
@@ -479,7 +511,7 @@ public final class BatchProcessor {
         }
         ItemFetcher.Fetched fetched;
         try {
-            fetched = fetcher.fetch(item.url());
+            fetched = fetcher.fetch(item.url(), project, maxConnectionsPerHost);
         } catch (RuntimeException | Error e) {
             call.giveBack(reserve);
             throw e;

@@ -86,11 +86,76 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
     static final int ATTEMPTS = 3;
     static final long RETRY_PAUSE_MILLIS = 200;
 
+    /** The default of {@code spec.gather.maxConnectionsPerHost}; see {@link dev.sluice.core.job.JobSpec.Gather}. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = dev.sluice.core.job.JobSpec.Gather.DEFAULT_MAX_CONNECTIONS_PER_HOST;
+    private static final int MAX_CONNECTIONS_PER_HOST = dev.sluice.core.job.JobSpec.Gather.MAX_CONNECTIONS_PER_HOST;
+
+    /** Slots per project and origin; an entry lives while a fetch holds or waits for one of its slots. */
+    private final java.util.concurrent.ConcurrentMap<String, HostSlots> hostSlots = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static final class HostSlots {
+        final java.util.concurrent.Semaphore permits;
+        int users; // guarded by the map's compute
+
+        HostSlots(int limit) {
+            permits = new java.util.concurrent.Semaphore(limit, true);
+        }
+    }
+
+    /**
+     * {@link #fetch(String)} with at most {@code maxConnectionsPerHost} fetches of the same project in flight to the
+     * item's web host from this worker (fair: in arrival order). The item's deadline starts when its request starts,
+     * after its turn came, not while it waited for a slot; a fetch interrupted while waiting (a batch put back or
+     * cancelled) answers {@code gather.interrupted}. {@code s3://} and {@code file://} items take no slot. The limit
+     * of a project and host is the first one asked for while none of its slots is held or awaited.
+     *
+     * @param scope                 whose slots: the project id (one project's slow host never holds another's fetches)
+     * @param maxConnectionsPerHost 1..64 ({@link dev.sluice.core.job.JobSpec.Gather}); clamped to it
+     */
+    public Fetched fetch(String url, String scope, int maxConnectionsPerHost) {
+        if (!url.regionMatches(true, 0, "http", 0, 4)) {
+            return fetch(url);
+        }
+        String key;
+        try {
+            key = scope + " " + dev.sluice.core.net.OutboundGuard.origin(url);
+        } catch (RuntimeException e) {
+            return fetch(url); // not a URL the guard can read: fetch() gives its code
+        }
+        HostSlots slots = hostSlots.compute(key, (k, v) -> {
+            HostSlots h = v != null ? v : new HostSlots(Math.max(1, Math.min(MAX_CONNECTIONS_PER_HOST, maxConnectionsPerHost)));
+            h.users++;
+            return h;
+        });
+        try {
+            slots.permits.acquire();
+        } catch (InterruptedException e) {
+            leave(key, slots);
+            Thread.currentThread().interrupt();
+            return new Fetched(null, "gather.interrupted", "the fetch was interrupted");
+        }
+        try {
+            return fetch(url);
+        } finally {
+            slots.permits.release();
+            leave(key, slots);
+        }
+    }
+
+    private void leave(String key, HostSlots slots) {
+        hostSlots.computeIfPresent(key, (k, v) -> v == slots && --v.users == 0 ? null : v);
+    }
+
+    /**
+     * Fetches the item within the deadline, counted from now. A transient failure (no connection, a connect that
+     * timed out, 429, 5xx) is tried again after a backoff with jitter while the deadline allows.
+     */
     public Fetched fetch(String url) {
         long endNanos = System.nanoTime() + deadline.toNanos();
         Fetched fetched = fetchOnce(url, endNanos);
         for (int attempt = 2; attempt <= ATTEMPTS && worthRetrying(fetched); attempt++) {
-            long pause = RETRY_PAUSE_MILLIS << (attempt - 2);
+            long step = RETRY_PAUSE_MILLIS << (attempt - 2); // equal jitter: a burst's retries do not come back together
+            long pause = step / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(step / 2 + 1);
             if (System.nanoTime() + pause * 1_000_000 >= endNanos) {
                 return fetched; // no time left for another attempt
             }

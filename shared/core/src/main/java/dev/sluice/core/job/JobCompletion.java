@@ -76,7 +76,8 @@ public final class JobCompletion {
                     "durationMs", clock.nowMillis() - job.createTime()));
             event.put("results", Map.of("manifest", manifestKey(job), "parts", parts.size(), "errors", errorsKey(job)));
             queue.send(BatchQueue.Name.DELIVERY, new DeliveryMessage(job.id(), "job-completed", webhookId,
-                    List.of(new DeliveryMessage.Payload(COMPLETION_EVENT_INDEX, null, Json.write(event))), true).envelope(), 0);
+                    List.of(new DeliveryMessage.Payload(COMPLETION_EVENT_INDEX, null, Json.write(event))), true).envelope()
+                    .forProject(job.projectId()), 0);
         }
         jobs.commit(new JobStore.StageCommit(jobId, Stage.COMPLETION, "event", ItemCounters.ZERO, List.of(),
                 clock.nowMillis(), null));

@@ -75,6 +75,11 @@ public final class JobService {
                 "spec.deployment.target must be " + DeploymentTarget.CHOICES);
         Validation.check(spec.effectiveBatchSize() >= 1 && spec.effectiveBatchSize() <= BatchMessage.MAX_BATCH_SIZE,
                 "job.bad_batch_size", "spec.batchSize must be 1.." + BatchMessage.MAX_BATCH_SIZE);
+        Validation.check(spec.gather() == null || spec.gather().maxConnectionsPerHost() == null
+                        || spec.gather().maxConnectionsPerHost() >= 1
+                        && spec.gather().maxConnectionsPerHost() <= JobSpec.Gather.MAX_CONNECTIONS_PER_HOST,
+                "job.bad_gather", "spec.gather.maxConnectionsPerHost must be 1.."
+                        + JobSpec.Gather.MAX_CONNECTIONS_PER_HOST);
         Validation.check(spec.startAtTime() == null || spec.stopAtTime() == null
                 || spec.stopAtTime() > spec.startAtTime(), "job.bad_times", "stopAtTime must be after startAtTime");
         // a job without stopAtTime times out DEFAULT_CUTOFF after it is created: a start after that would never come
@@ -116,7 +121,7 @@ public final class JobService {
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
                 now, now);
         jobs.create(job);
-        queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope(), 0);
+        queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope().forProject(job.projectId()), 0);
         return job;
     }
 
@@ -128,7 +133,7 @@ public final class JobService {
         dev.sluice.core.deployment.Deployment d = deployments.get(projectId, spec.deployment().deploymentId());
         return new JobSpec(spec.datasetId(), new JobSpec.Deployment(d.modelId(), d.target(), d.id()), spec.resultDelivery(),
                 spec.startAtTime(), spec.stopAtTime(), spec.batchSize() != null ? spec.batchSize() : d.batchSize(),
-                spec.retryOf());
+                spec.retryOf(), spec.gather());
     }
 
     /** The project's job; 404 for another project's job or an id of another kind (checked before any read). */
@@ -206,7 +211,7 @@ public final class JobService {
         Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
         JobSpec s = original.spec();
         return create(original.projectId(), new CreateRequest(original.name() + " (" + why + ")", new JobSpec(subset.id(),
-                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), original.id())));
+                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), original.id(), s.gather())));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */

@@ -6,10 +6,32 @@ import java.util.List;
 
 /** retryOf: the job whose failed and skipped items this job runs again (set by :retry). */
 public record JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
-                      Long stopAtTime, Integer batchSize, String retryOf) {
+                      Long stopAtTime, Integer batchSize, String retryOf, Gather gather) {
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize) {
-        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null);
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null, null);
+    }
+
+    public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
+                   Long stopAtTime, Integer batchSize, String retryOf) {
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, null);
+    }
+
+    /**
+     * How the job's items are fetched. {@code maxConnectionsPerHost}: fetches in flight at once from one worker to
+     * one web host (scheme, host, port) for this job's project, 1..{@value #MAX_CONNECTIONS_PER_HOST} (default
+     * {@value #DEFAULT_MAX_CONNECTIONS_PER_HOST}). A modest host with a small accept backlog drops the SYNs of a burst
+     * (the client's connect then waits for SYN retransmits, 1 s, 3 s, …), and a GPU-pool call of 256 one-item
+     * batches would otherwise open 256 connections to it at once.
+     */
+    public record Gather(Integer maxConnectionsPerHost) {
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = 8;
+        public static final int MAX_CONNECTIONS_PER_HOST = 64;
+    }
+
+    public int effectiveMaxConnectionsPerHost() {
+        return gather == null || gather.maxConnectionsPerHost() == null
+                ? Gather.DEFAULT_MAX_CONNECTIONS_PER_HOST : gather.maxConnectionsPerHost();
     }
 
     public static final int DEFAULT_BATCH_SIZE = 32;

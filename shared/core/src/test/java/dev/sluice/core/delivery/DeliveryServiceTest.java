@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,67 @@ class DeliveryServiceTest {
     private Map<Long, LogEntry> deliveryLog(String jobId) {
         return core.jobs.allLogs(jobId).stream().filter(e -> e.kind().endsWith("Deliver") || e.kind().endsWith("Delivered"))
                 .collect(Collectors.toMap(LogEntry::index, e -> e));
+    }
+
+    /**
+     * Issue 20 item 4: the endpoint limit is keyed by project and endpoint. Project A's receiver holds every POST
+     * (more payloads than the per-endpoint limit, all in flight); project B's webhook on the same host, a shared
+     * relay, still gets all its POSTs at once, none deferred, while A's are held.
+     */
+    @Test
+    void aSlowReceiverOfOneProject_doesNotTakeTheEndpointSlotsOfAnotherProjectOnTheSameHost() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger aHeld = new java.util.concurrent.atomic.AtomicInteger();
+        core.webhookClient.answer(p -> {
+            if (p.endpoint().endsWith("/a")) {
+                aHeld.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return answer(200);
+        });
+        long now = core.clock.nowMillis();
+        Webhook hookA = new Webhook(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.WEBHOOK, now), Webhook.OBJECT, "a", FakeCore.PROJECT,
+                new Webhook.Spec("https://relay.example.com/a", new Webhook.Retries(null, null)), WebhookSignature.newSecret(), now, now);
+        core.catalog.put(FakeCore.PROJECT, hookA.id(), hookA);
+        DeliveryMessage a = predicted(hookA, DeliveryService.MAX_IN_FLIGHT_PER_ENDPOINT + 4);
+        String other = "proj_other";
+        Webhook hookB = new Webhook(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.WEBHOOK, now), Webhook.OBJECT, "b", other,
+                new Webhook.Spec("https://relay.example.com/b", new Webhook.Retries(null, null)), WebhookSignature.newSecret(), now, now);
+        core.catalog.put(other, hookB.id(), hookB);
+        Job jobB = new Job(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.JOB, now), Job.OBJECT, "b", other, new dev.sluice.core.job.JobSpec("dataset_b",
+                new dev.sluice.core.job.JobSpec.Deployment("model_b"), new dev.sluice.core.job.JobSpec.ResultDelivery(
+                List.of(new dev.sluice.core.job.JobSpec.Destination("Webhook", hookB.id()))), null, null, 32),
+                new Job.Status(dev.sluice.core.job.JobState.Running, "Running", null, ItemCounters.ZERO, 8, now), now, now);
+        core.jobs.create(jobB);
+        core.jobs.commit(new JobStore.StageCommit(jobB.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
+                new ItemCounters(8, 0, 8, 0, 8, 0, 0, 0, 0), List.of(), now, null));
+        DeliveryMessage b = new DeliveryMessage(jobB.id(), "b0", hookB.id(), LongStream.range(0, 8).mapToObj(i ->
+                new DeliveryMessage.Payload(i, "https://img.example.com/" + i + ".jpg", "{\"item\":{\"index\":" + i + "}}"))
+                .toList());
+
+        var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            var aCall = pool.submit(() -> receive(a, 1));
+            long giveUp = System.nanoTime() + 120_000_000_000L; // a cap, not an expectation of speed
+            while (aHeld.get() < DeliveryService.MAX_IN_FLIGHT_PER_ENDPOINT && !aCall.isDone() && System.nanoTime() < giveUp) {
+                Thread.sleep(5); // until A's endpoint slots are all taken by held POSTs
+            }
+            assertEquals(DeliveryService.MAX_IN_FLIGHT_PER_ENDPOINT, aHeld.get(), "A's POSTs in flight");
+            assertEquals(DeliveryService.Result.DONE, receive(b, 1));
+            assertEquals(8, core.jobs.counters(jobB.id()).delivered(), "B delivered while A's receiver held its POSTs");
+            assertEquals(List.of(), core.queue.bodies(BatchQueue.Name.DELIVERY).stream()
+                    .filter(body -> body.contains("\"deferred\":true")).toList(), "nothing of B deferred");
+            assertFalse(aCall.isDone());
+            release.countDown();
+            assertEquals(DeliveryService.Result.DONE, aCall.get());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
     }
 
     @Test

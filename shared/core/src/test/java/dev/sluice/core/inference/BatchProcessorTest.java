@@ -166,6 +166,28 @@ class BatchProcessorTest {
     }
 
     @Test
+    void theQueuedBatchesOfAnEndedJobAreNotFetched_onLambdaAndOnTheGpuPool() {
+        Job cancelled = core.job(JobState.Cancelled, 4, null, 32, null);
+        Job live = core.runningJob(4, null);
+        BatchMessage ended = new BatchMessage(cancelled.id(), "b0", List.of(
+                new Item(0, null, Item.IMAGE, "https://slow.example.com/0.jpg"),
+                new Item(1, null, Item.IMAGE, "https://slow.example.com/1.jpg")));
+        BatchProcessor gpu = new BatchProcessor(core.jobs, core.catalog, core.fetcher, core.predictor, core.objects,
+                core.queue, core.clock, true, core.completion());
+
+        assertEquals(List.of(true, true), core.batchProcessor().process(List.of(ended, batch(live, 0, 2))));
+        assertEquals(List.of(true), gpu.process(List.of(new BatchMessage(cancelled.id(), "b1", List.of(
+                new Item(2, null, Item.IMAGE, "https://slow.example.com/2.jpg"))))));
+
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, core.fetcher.fetches("https://slow.example.com/" + i + ".jpg"), "item " + i + " fetched");
+        }
+        assertEquals(1, core.fetcher.fetches("https://img.example.com/0.jpg"), "the live job's items are fetched");
+        assertEquals(3, core.jobs.counters(cancelled.id()).skipped());
+        assertEquals(2, core.jobs.counters(live.id()).predicted());
+    }
+
+    @Test
     void gatherFailuresAreFailedGatherWithTheFetchersStableCodesAndAreNotPredicted() {
         core.objects.putItem("items", "ok.jpg", new byte[10]);
         core.objects.putItem("items", "big.jpg", new byte[101]);
