@@ -91,13 +91,15 @@ def sdk_calls(p):
                                      "destination_bucket": "b2", "source_folder": "in", "destination_folder": "out",
                                      "input_file_type": "PARQUET", "output_file_type": "CSV", "job_timeout": 60,
                                      "file_timeout": 10, "parallelism": 2, "parameters": {"featureColumns": "a"},
-                                     "access_token_name": "sluice/k", "access_secret_name": "sluice/s"}),
+                                     "access_token_name": "data-key-id", "access_secret_name": "data-key-secret"}),
         lambda: p.executions.get("execution_1"), lambda: p.executions.list(page),
         lambda: p.executions.cancel("execution_1"),
         lambda: p.executions.get_report("execution_1", "cursor"), lambda: p.executions.wait_until_done("execution_1"),
         lambda: p.dead_letters.get("dlq_1"), lambda: p.dead_letters.list(page),
         lambda: p.dead_letters.redrive("dlq_1"),
         lambda: p.api_keys.create("n"), lambda: p.api_keys.list(page), lambda: p.api_keys.revoke("apikey_1"),
+        lambda: p.secrets.create("data-key-id", "v"), lambda: p.secrets.list(),
+        lambda: p.secrets.rotate("data-key-id", "v2"), lambda: p.secrets.delete("data-key-id"),
     ]
 
 
@@ -256,7 +258,7 @@ READ_FROM = [
     (m.Execution, "GET", "/executions/{executionId}", "200"),
     (m.ExecutionReport, "GET", "/executions/{executionId}/report", "200"),
     (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
-    (m.DeleteResponse, "DELETE", "/models/{modelId}", "200"),
+    (m.DeleteResponse, "DELETE", "/models/{modelId}", "200"), (m.Secret, "POST", "/secrets", "201"),
 ]
 
 

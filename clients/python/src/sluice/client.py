@@ -18,7 +18,7 @@ from ._http import Transport
 from ._progress import Bar, ProgressArg
 from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution,
                      ExecutionFileReport, ExecutionReport, Job, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
-                     ModelState, Page, Webhook, WebhookTestResult)
+                     ModelState, Page, Secret, Webhook, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
 
@@ -548,6 +548,28 @@ class ApiKeys(_Resource):
     delete = revoke
 
 
+class Secrets(_Resource):
+    """``project.secrets``: the project's stored secrets (``/secrets``), e.g. the access key an execution names in
+    ``access_token_name`` / ``access_secret_name``. Values are write-only: no call returns one. A name of another
+    project answers exactly as a name that does not exist (NotFoundError)."""
+
+    def create(self, name: str, value: str, *, idempotency_key: Optional[str] = None) -> Secret:
+        return Secret.from_dict(self._call("POST", "/secrets", body={"name": name, "value": value}, create=True,
+                                           idempotency_key=idempotency_key))
+
+    def list(self) -> List[Secret]:
+        """Every secret of the project (at most 100), in name order, without values."""
+        return [Secret.from_dict(d) for d in self._call("GET", "/secrets").get("data", [])]
+
+    def rotate(self, name: str, value: str) -> Secret:
+        """Gives the secret a new value."""
+        return Secret.from_dict(self._call("PUT", f"/secrets/{_seg(name)}", body={"value": value}))
+
+    def delete(self, name: str) -> DeleteResponse:
+        """Deletes the secret at once (no recovery window)."""
+        return DeleteResponse.from_dict(self._call("DELETE", f"/secrets/{_seg(name)}"))
+
+
 class Batch:
     """``project.batch``: jobs, datasets and webhooks."""
 
@@ -559,7 +581,7 @@ class Batch:
 
 class Project:
     """One project's resources: ``batch.jobs``, ``batch.datasets``, ``batch.webhooks``, ``models``,
-    ``deployments``, ``executions``, ``dead_letters``, ``api_keys``."""
+    ``deployments``, ``executions``, ``dead_letters``, ``api_keys``, ``secrets``."""
 
     def __init__(self, transport: Transport, project_id: str):
         self.project_id = project_id
@@ -569,6 +591,7 @@ class Project:
         self.executions = Executions(transport, project_id)
         self.dead_letters = DeadLetters(transport, project_id)
         self.api_keys = ApiKeys(transport, project_id)
+        self.secrets = Secrets(transport, project_id)
 
     def __repr__(self):
         return f"Project({self.project_id!r})"

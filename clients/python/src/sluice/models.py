@@ -22,7 +22,7 @@ __all__ = [
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
     "JobProgress", "JobStatus", "Job", "JobLogEntry", "JobLogs", "ResultFile", "JobResults", "DatasetSource",
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "ModelSource",
-    "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "ExecutionFolder", "ExecutionSpec",
+    "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
     "ExecutionStatus", "Execution", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
 ]
 
@@ -503,6 +503,16 @@ class ApiKey(_Base):
     key: Optional[str] = field(default=None, repr=False)
     create_time: Optional[int] = None
     revoked_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Secret(_Base):
+    """A stored secret of the project (``/secrets``): its name and times, never its value (values are write-only)."""
+    name: str = ""
+    object: Optional[str] = None
+    create_time: Optional[int] = None
+    update_time: Optional[int] = None
     extra: Dict[str, Any] = _extra()
 
 
