@@ -44,7 +44,7 @@ final class SecretCommands extends Group {
 
     @Command(name = "create", description = "store a secret; its value is never shown again")
     static final class Create extends ClientCommand {
-        @Option(names = "--name", required = true, paramLabel = "NAME", description = "1-128 letters, digits and _+=.@-")
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "1-128 letters, digits, _ and -")
         String name;
         @Option(names = "--value-file", paramLabel = "FILE", description = "the file holding the value")
         Path valueFile;

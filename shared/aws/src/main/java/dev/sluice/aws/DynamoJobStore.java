@@ -390,6 +390,11 @@ public final class DynamoJobStore implements JobStore {
             skip = Integer.parseInt(parts[3]);
         }
         String toSk = String.format("%013d~", Math.min(9_999_999_999_999L, beforeTime - 1));
+        if (beforeTime <= 0 || fromSk.compareTo(toSk) > 0) {
+            // an empty window (afterTime >= beforeTime, or a cursor past it): DynamoDB refuses BETWEEN :a AND :b
+            // with :a > :b (a ValidationException, a 500), so nothing is asked
+            return new LogPage(List.of(), null);
+        }
         List<LogEntry> result = new ArrayList<>();
         String from = fromSk;
         int firstSkip = skip;

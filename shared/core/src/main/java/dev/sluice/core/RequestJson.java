@@ -84,6 +84,9 @@ public final class RequestJson {
             // Jackson's own words name its Java settings
             throw SluiceException.invalid("request.malformed_json",
                     "the body nests more than 64 levels deep or has a string over 1,000,000 characters");
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            // FAIL_ON_TRAILING_TOKENS: Jackson's message names its Java types
+            throw SluiceException.invalid("request.malformed_json", "the body holds more than one JSON value");
         } catch (JsonProcessingException e) {
             throw SluiceException.invalid("request.malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
         }

@@ -45,7 +45,7 @@ class CoreArchitectureTest {
             .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..")
             .layer("Contracts").definedBy("dev.sluice.core.port..", "dev.sluice.core.pipeline..")
             .layer("Catalogue").definedBy("dev.sluice.core.auth..", "dev.sluice.core.model..",
-                    "dev.sluice.core.webhook..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..")
+                    "dev.sluice.core.webhook..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..")
             .layer("Jobs").definedBy("dev.sluice.core.job..")
             .layer("Stages").definedBy("dev.sluice.core.fanout..", "dev.sluice.core.inference..",
                     "dev.sluice.core.delivery..")

@@ -156,7 +156,7 @@ public final class ExecutionService implements ExecutionTasks {
         Validation.check(!name.matches("(AKIA|ASIA)[A-Z0-9]{16}"),
                 "execution.bad_secret_name", field + " must be the name of a stored secret, never its value");
         Validation.check(SecretService.validName(name), "execution.bad_secret_name", field + " must be the name of"
-                + " one of this project's secrets (1-128 letters, digits and _+=.@-; create it with POST secrets)");
+                + " one of this project's secrets (1-128 letters, digits, _ and -; create it with POST secrets)");
         Validation.check(secrets.read(projectId, name).isPresent(), "execution.secret_not_found", field + ": this"
                 + " project has no secret named " + name + "; create it with POST secrets");
     }

@@ -152,10 +152,13 @@ public final class LocalEventSource implements AutoCloseable {
             String group;
             synchronized (backlog) {
                 group = pick();
-                if (group == null) {
-                    continue;
-                }
-                messages = take(group);
+                messages = group == null ? null : take(group);
+            }
+            if (group == null) {
+                // nothing may be handed over now (a full backlog of groups at their share returns from fill at
+                // once): wait a little instead of spinning a core
+                sleep(20);
+                continue;
             }
             if (!running.get()) {
                 release(group);

@@ -17,8 +17,8 @@ public final class SecretService {
     public static final int MAX_SECRETS = 100;
     /** Characters of a value; Secrets Manager takes 65,536 bytes, an access key is 40. */
     public static final int MAX_VALUE_CHARS = 4096;
-    /** A name: letters, digits and {@code _+=.@-}, 1-128 characters (no slash: it cannot leave the project's prefix). */
-    public static final String NAME_RULE = "[A-Za-z0-9_+=.@-]{1,128}";
+    /** A name: letters, digits, {@code _} and {@code -}, 1-128 characters (no slash: it cannot leave the project's prefix). */
+    public static final String NAME_RULE = "[A-Za-z0-9_-]{1,128}"; // a path segment the route table matches
 
     private final SecretStore store;
     private final Clock clock;
@@ -108,7 +108,7 @@ public final class SecretService {
     }
 
     private static void name(String name) {
-        Validation.check(validName(name), "secret.bad_name", "a secret's name is 1-128 letters, digits and _+=.@-");
+        Validation.check(validName(name), "secret.bad_name", "a secret's name is 1-128 letters, digits, _ and -");
     }
 
     private static void value(String value) {
