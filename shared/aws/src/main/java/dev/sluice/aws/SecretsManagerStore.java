@@ -8,6 +8,7 @@ import software.amazon.awssdk.services.secretsmanager.model.InvalidRequestExcept
 import software.amazon.awssdk.services.secretsmanager.model.ResourceExistsException;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.secretsmanager.model.SecretListEntry;
+import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 import software.amazon.awssdk.services.secretsmanager.model.Tag;
 
 import java.time.Instant;
@@ -48,11 +49,11 @@ public final class SecretsManagerStore implements SecretStore {
         try {
             return Optional.ofNullable(client().getSecretValue(b -> b.secretId(SecretStore.storedName(projectId, name)))
                     .secretString());
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
-        } catch (InvalidRequestException e) {
-            // a secret scheduled for deletion (made outside Sluice with a recovery window) is not there for us
-            return Optional.empty();
+        } catch (SecretsManagerException e) {
+            if (absent(e)) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 
@@ -62,7 +63,8 @@ public final class SecretsManagerStore implements SecretStore {
             client().createSecret(b -> b.name(SecretStore.storedName(projectId, name)).secretString(value)
                     .tags(Tag.builder().key(PROJECT_TAG).value(projectId).build()));
             return true;
-        } catch (ResourceExistsException e) {
+        } catch (ResourceExistsException | InvalidRequestException e) {
+            // exists, or a secret of that name is still scheduled for deletion: taken either way
             return false;
         }
     }
@@ -72,8 +74,11 @@ public final class SecretsManagerStore implements SecretStore {
         try {
             client().putSecretValue(b -> b.secretId(SecretStore.storedName(projectId, name)).secretString(value));
             return true;
-        } catch (ResourceNotFoundException | InvalidRequestException e) {
-            return false;
+        } catch (SecretsManagerException e) {
+            if (absent(e)) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -89,11 +94,11 @@ public final class SecretsManagerStore implements SecretStore {
                 .flatMap(page -> page.secretList().stream())
                 .filter(s -> s.name().startsWith(prefix) && s.tags().stream()
                         .anyMatch(t -> PROJECT_TAG.equals(t.key()) && projectId.equals(t.value())))
-                .limit(max)
                 .map(s -> new Info(s.name().substring(prefix.length()), millis(s.createdDate()),
                         millis(s.lastChangedDate() != null ? s.lastChangedDate() : s.createdDate())))
+                .sorted(Comparator.comparing(Info::name))
+                .limit(max)
                 .toList());
-        out.sort(Comparator.comparing(Info::name));
         return out;
     }
 
@@ -104,10 +109,30 @@ public final class SecretsManagerStore implements SecretStore {
     @Override
     public boolean delete(String projectId, String name) {
         try {
-            client().deleteSecret(b -> b.secretId(SecretStore.storedName(projectId, name)).forceDeleteWithoutRecovery(true));
+            String stored = SecretStore.storedName(projectId, name);
+            // DeleteSecret with ForceDeleteWithoutRecovery answers success for a secret that does not exist
+            // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html), so ask first
+            client().describeSecret(b -> b.secretId(stored));
+            client().deleteSecret(b -> b.secretId(stored).forceDeleteWithoutRecovery(true));
             return true;
-        } catch (ResourceNotFoundException e) {
-            return false;
+        } catch (SecretsManagerException e) {
+            if (absent(e)) {
+                return false;
+            }
+            throw e;
         }
+    }
+
+    /**
+     * Whether an error means "this project has no secret of that name": not found; scheduled for deletion
+     * (InvalidRequest); or AccessDenied, which IAM answers for a name that does not exist, because the functions' role
+     * may reach only secrets tagged with a project (a missing secret has no tag to match the condition), so whatever
+     * the role may not reach is not one of this project's secrets either.
+     */
+    static boolean absent(SecretsManagerException e) {
+        if (e instanceof ResourceNotFoundException || e instanceof InvalidRequestException) {
+            return true;
+        }
+        return e.awsErrorDetails() != null && "AccessDeniedException".equals(e.awsErrorDetails().errorCode());
     }
 }

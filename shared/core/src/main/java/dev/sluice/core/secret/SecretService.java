@@ -51,11 +51,15 @@ public final class SecretService {
         value(r.value());
         Validation.check(store.list(projectId, MAX_SECRETS).size() < MAX_SECRETS, "secret.too_many",
                 "a project holds at most " + MAX_SECRETS + " secrets; delete one first");
-        if (!store.create(projectId, r.name(), r.value(), clock.nowMillis())) {
+        long now = clock.nowMillis();
+        if (!store.create(projectId, r.name(), r.value(), now)) {
             throw SluiceException.conflict("secret.exists", "secret " + r.name() + " exists in this project; rotate it"
                     + " with PUT /secrets/" + r.name());
         }
-        return info(projectId, r.name());
+        // what was just written, not a listing: Secrets Manager's ListSecrets is eventually consistent
+        // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html), so a fresh secret
+        // may be missing from it
+        return new Secret("secret", r.name(), now, now);
     }
 
     /** The project's secrets (names and times), in name order. */
