@@ -215,6 +215,14 @@ class CliTest {
         assertTrue(keys.out.matches("(?s).*\\t20\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z.*"),
                 "times in tables are ISO-8601: " + keys.out);
         json(ran, "keys", "revoke", keyId);
+        Path secretValue = Files.writeString(dir.resolve("secret-value"), "a-secret-value\n");
+        assertEquals("cli-secret", json(ran, "secrets", "create", "--name", "cli-secret", "--value-file",
+                secretValue.toString()).path("name").asText());
+        JsonNode secrets = json(ran, "secrets", "list");
+        assertTrue(secrets.toString().contains("cli-secret") && !secrets.toString().contains("a-secret-value"),
+                "names, never values: " + secrets);
+        json(ran, "secrets", "rotate", "cli-secret", "--value-file", secretValue.toString());
+        json(ran, "secrets", "delete", "cli-secret");
 
         Path in = Files.createDirectories(dir.resolve("exec-in"));
         Files.writeString(in.resolve("day.csv"), "a,b,c\n1,2,3\n4,5,6\n");
