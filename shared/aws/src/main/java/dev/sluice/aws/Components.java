@@ -194,7 +194,9 @@ public final class Components {
     }
 
     public JobCompletion completion() {
-        return part("completion", () -> new JobCompletion(jobStore(), objects(), queue(), clock));
+        return part("completion", () -> new JobCompletion(jobStore(), objects(), queue(), clock,
+                new dev.sluice.core.destination.S3Results(new S3DestinationBuckets(s3, config.bucket()), objects(),
+                        config.allowedExecutionBuckets())));
     }
 
     public DeploymentService deployments() {
@@ -203,7 +205,7 @@ public final class Components {
 
     public JobService jobs() {
         return part("jobs", () -> new JobService(jobStore(), datasets(), models(), webhooks(), queue(), clock,
-                completion(), objects(), deployments()));
+                completion(), objects(), deployments(), config.allowedExecutionBuckets()));
     }
 
     public ExecutionService executions() {

@@ -28,10 +28,14 @@ public final class JobService {
     private final JobCompletion completion;
     private final dev.sluice.core.deployment.DeploymentService deployments;
     private final dev.sluice.core.port.ObjectStore objects;
+    /** The buckets an S3 destination may name (the operator's execution buckets). */
+    private final dev.sluice.core.AllowedBuckets destinationBuckets;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
                       BatchQueue queue, Clock clock, JobCompletion completion, dev.sluice.core.port.ObjectStore objects,
-                      dev.sluice.core.deployment.DeploymentService deployments) {
+                      dev.sluice.core.deployment.DeploymentService deployments,
+                      dev.sluice.core.AllowedBuckets destinationBuckets) {
+        this.destinationBuckets = destinationBuckets;
         this.deployments = deployments;
         this.objects = objects;
         this.completion = completion;
@@ -59,12 +63,6 @@ public final class JobService {
             Validation.id(given.deployment().deploymentId(), dev.sluice.core.deployment.DeploymentService.PREFIX,
                     "job.bad_deployment_id", "spec.deployment.deploymentId");
         }
-        if (given.resultDelivery() != null && given.resultDelivery().destinations() != null) {
-            for (JobSpec.Destination d : given.resultDelivery().destinations()) {
-                Validation.id(d == null ? null : d.webhookId(), Ids.WEBHOOK, "job.bad_webhook_id",
-                        "spec.resultDelivery.destinations[].webhookId");
-            }
-        }
         Validation.time(given.startAtTime(), "job.bad_times", "spec.startAtTime");
         Validation.time(given.stopAtTime(), "job.bad_times", "spec.stopAtTime");
         JobSpec spec = resolveDeployment(projectId, given);
@@ -87,13 +85,8 @@ public final class JobService {
                         || spec.startAtTime() < clock.nowMillis() + JobSpec.DEFAULT_CUTOFF_MILLIS,
                 "job.bad_times", "startAtTime is more than 24 h ahead: without a stopAtTime the job would time out"
                         + " before it starts; give a stopAtTime after startAtTime");
-        if (spec.resultDelivery() != null && spec.resultDelivery().destinations() != null) {
-            for (JobSpec.Destination d : spec.resultDelivery().destinations()) {
-                Validation.check(d != null && "Webhook".equals(d.kind()) && d.webhookId() != null,
-                        "job.bad_destination", "each destination must be {kind:\"Webhook\", webhookId}");
-                webhooks.get(projectId, d.webhookId());
-            }
-        }
+        dev.sluice.core.destination.Destinations.check(spec.destinations(), destinationBuckets,
+                webhookId -> webhooks.get(projectId, webhookId));
         Dataset dataset = datasets.get(projectId, spec.datasetId());
         if (dataset.status().overview() != Dataset.State.Ready) {
             throw SluiceException.conflict("dataset.not_ready", "dataset " + dataset.id() + " is "

@@ -90,7 +90,7 @@ class DeliveryServiceTest {
         core.catalog.put(other, hookB.id(), hookB);
         Job jobB = new Job(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.JOB, now), Job.OBJECT, "b", other, new dev.sluice.core.job.JobSpec("dataset_b",
                 new dev.sluice.core.job.JobSpec.Deployment("model_b"), new dev.sluice.core.job.JobSpec.ResultDelivery(
-                List.of(new dev.sluice.core.job.JobSpec.Destination("Webhook", hookB.id()))), null, null, 32),
+                List.of(new dev.sluice.core.destination.Destination.Webhook(hookB.id()))), null, null, 32),
                 new Job.Status(dev.sluice.core.job.JobState.Running, "Running", null, ItemCounters.ZERO, 8, now), now, now);
         core.jobs.create(jobB);
         core.jobs.commit(new JobStore.StageCommit(jobB.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
