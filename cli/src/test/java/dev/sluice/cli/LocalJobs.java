@@ -80,11 +80,26 @@ final class LocalJobs {
     /** The same with a given receiver and webhook spec (endpoint, retries, timeoutMs). */
     Run startJob(List<String> lines, Integer batchSize, String target, WebhookReceiver receiver,
                  Map<String, Object> webhookSpec) {
+        return startJob(lines, batchSize, target, receiver, webhookSpec, List.of());
+    }
+
+    /** The same with more destinations beside the webhook ({@code {kind: "S3", bucket, prefix}} …). */
+    Run startJob(List<String> lines, Integer batchSize, String target, WebhookReceiver receiver,
+                 Map<String, Object> webhookSpec, List<Map<String, Object>> moreDestinations) {
         String datasetId = readyDataset(lines);
         JsonNode webhook = client.post("/batch/webhooks", Map.of("name", "receiver", "spec", webhookSpec));
         receiver.secret(webhook.get("secret").asText());
         secrets.accept(webhook.get("secret").asText());
-        JsonNode job = client.createJob("job", datasetId, modelId, target, webhook.get("id").asText(), batchSize);
+        List<Map<String, Object>> destinations = new ArrayList<>();
+        destinations.add(Map.of("kind", "Webhook", "webhookId", webhook.get("id").asText()));
+        destinations.addAll(moreDestinations);
+        Map<String, Object> spec = new java.util.LinkedHashMap<>(Map.of("datasetId", datasetId,
+                "deployment", Map.of("modelId", modelId, "target", target),
+                "resultDelivery", Map.of("destinations", destinations)));
+        if (batchSize != null) {
+            spec.put("batchSize", batchSize);
+        }
+        JsonNode job = client.createJob("job", spec);
         assertEquals("Waiting", job.path("status").path("overview").asText());
         return new Run(job, receiver, lines);
     }

@@ -213,6 +213,23 @@ class OpenApiContractTest {
     }
 
     @Test
+    void aDestination_isToldApartByItsKind_andTakesOnlyItsKindsFields() {
+        ApiRouter.Response unknown = call("POST", P + "/batch/jobs", """
+                {"name":"j","spec":{"datasetId":"dataset_events0001","deployment":{"modelId":"model_events0001"},
+                 "resultDelivery":{"destinations":[{"kind":"Ftp","host":"x"}]}}}""", Map.of());
+        assertEquals(400, unknown.status(), unknown.body());
+        assertEquals("request.wrong_type", error(unknown).path("code").asText());
+        assertEquals("spec.resultDelivery.destinations[0] needs kind one of \"Webhook\", \"S3\", \"EventBridge\"",
+                error(unknown).path("message").asText());
+        ApiRouter.Response otherKinds = call("POST", P + "/batch/jobs", """
+                {"name":"j","spec":{"datasetId":"dataset_events0001","deployment":{"modelId":"model_events0001"},
+                 "resultDelivery":{"destinations":[{"kind":"S3","bucket":"b","webhookId":"webhook_x"}]}}}""", Map.of());
+        assertEquals("request.unknown_field", error(otherKinds).path("code").asText(), otherKinds.body());
+        assertTrue(error(otherKinds).path("message").asText()
+                .startsWith("unknown field spec.resultDelivery.destinations[0].webhookId"), otherKinds.body());
+    }
+
+    @Test
     void malformedJson_andADuplicateKey_areMalformed() {
         String deep = "{\"name\":" + "[".repeat(100) + "]".repeat(100) + "}";
         for (String body : List.of("{\"name\":", "{\"name\":\"a\",\"name\":\"b\",\"modelId\":\"model_events0001\"}", "{} {}", deep)) {

@@ -63,9 +63,14 @@ public final class Destinations {
                             "job.bad_destination", at + ".prefix must be at most " + MAX_PREFIX
                                     + " characters of A-Z a-z 0-9 ! _ . * ' ( ) - /, not start with /, without .. or //");
                 }
-                case Destination.EventBridge e -> Validation.check(e.eventBusName() != null
-                                && BUS.matcher(e.eventBusName()).matches(), "job.bad_destination",
-                        at + ".eventBusName must be 1..256 characters of A-Z a-z 0-9 . _ - /");
+                case Destination.EventBridge e -> {
+                    Validation.check(e.eventBusName() != null && BUS.matcher(e.eventBusName()).matches(),
+                            "job.bad_destination", at + ".eventBusName must be 1..256 characters of A-Z a-z 0-9 . _ - /");
+                    // job events to EventBridge come with the job lifecycle's events (issue 23 item 3): until its
+                    // adapter is wired, a job naming one is refused rather than accepted and never sent to
+                    throw dev.sluice.core.SluiceException.invalid("job.destination_unavailable", at
+                            + ": EventBridge destinations are not available in this build yet; use a Webhook for job events");
+                }
             }
         }
     }
