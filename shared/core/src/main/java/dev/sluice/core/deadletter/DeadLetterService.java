@@ -142,7 +142,7 @@ public final class DeadLetterService {
                 JobStore.StageCommit commit = delivery.giveUp(m, reason);
                 boolean applied = jobs.commit(commit);
                 completion.settle(job.id());
-                List<Long> lines = m.carriesJobEvent() ? List.of() : commit.entries().stream()
+                List<Long> lines = m.isEvent() ? List.of() : commit.entries().stream()
                         .filter(e -> "FailedDeliver".equals(e.status())).map(LogEntry::index).sorted().toList();
                 return applied ? record(job, name, m.batchId(), messageId, lines, null, reason, now) : null;
             }

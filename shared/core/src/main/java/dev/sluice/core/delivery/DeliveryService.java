@@ -211,7 +211,7 @@ public final class DeliveryService {
             }
             int posts = a.posted.merge(p.index(), 1, Integer::sum);
             if (r.success()) {
-                settled.put(p.index(), LogEntry.info(message.carriesJobEvent() ? "JobEventDelivered" : "ItemDelivered", now,
+                settled.put(p.index(), LogEntry.info(message.isEvent() ? "JobEventDelivered" : "ItemDelivered", now,
                         p.url(), p.index(), "Delivered", 0));
             } else if (r.retriable() && posts <= retries) {
                 retriable.put(p.index(), r.describe());
@@ -267,7 +267,7 @@ public final class DeliveryService {
         }
         long delivered = settled.values().stream().filter(e -> "Delivered".equals(e.status())).count();
         long failed = settled.size() - delivered;
-        ItemCounters delta = message.carriesJobEvent() ? ItemCounters.ZERO
+        ItemCounters delta = message.isEvent() ? ItemCounters.ZERO
                 : ItemCounters.delivered(delivered).plus(ItemCounters.failedDeliver(failed));
         return new JobStore.StageCommit(message.jobId(), Stage.DELIVERY, message.batchId(), delta,
                 new ArrayList<>(settled.values()), now, null);

@@ -28,7 +28,7 @@ public record DeliveryMessage(String jobId, String batchId, String webhookId, Li
     /** {@link MessageKind#JOB_EVENT} for a job event, else {@link MessageKind#DELIVERY}. */
     @Override
     public MessageKind kind() {
-        return carriesJobEvent() ? MessageKind.JOB_EVENT : MessageKind.DELIVERY;
+        return isEvent() ? MessageKind.JOB_EVENT : MessageKind.DELIVERY;
     }
 
     /**
@@ -55,7 +55,7 @@ public record DeliveryMessage(String jobId, String batchId, String webhookId, Li
     }
 
     /** A job event ({@link #event} names its type), not item predictions: delivering it changes no item counter. */
-    public boolean carriesJobEvent() {
+    public boolean isEvent() {
         return event != null;
     }
 
