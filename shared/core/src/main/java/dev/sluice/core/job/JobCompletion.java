@@ -20,6 +20,7 @@ import java.util.Map;
  * the same request id, which receivers de-duplicate on).
  */
 public final class JobCompletion {
+    public static final long COMPLETION_EVENT_INDEX = -1;
     private static final int MAX_ERRORS_IN_FILE = 100_000;
 
     private final JobStore jobs;
@@ -71,7 +72,7 @@ public final class JobCompletion {
         }
         boolean accounted = job.status().items().terminal() >= job.status().itemCount()
                 || job.status().overview() == JobState.Failed;
-        if (!accounted || jobs.isCommitted(jobId, Stage.COMPLETION, dev.sluice.core.pipeline.JobEventType.COMPLETED.ledgerKey())) {
+        if (!accounted || jobs.isCommitted(jobId, Stage.COMPLETION, "event")) {
             return;
         }
         List<String> parts = jobs.resultParts(jobId);
@@ -94,19 +95,18 @@ public final class JobCompletion {
         String webhookId = job.spec().webhookId();
         if (webhookId != null) {
             Map<String, Object> event = new LinkedHashMap<>();
-            event.put("type", dev.sluice.core.pipeline.JobEventType.COMPLETED.wire());
+            event.put("type", "job.completed");
             event.put("jobId", job.id());
             event.put("projectId", job.projectId());
             event.put("status", job.status());
             event.put("timings", Map.of("createTime", job.createTime(), "completeTime", clock.nowMillis(),
                     "durationMs", clock.nowMillis() - job.createTime()));
             event.put("results", Map.of("manifest", manifestKey(job), "parts", parts.size(), "errors", errorsKey(job)));
-            queue.send(BatchQueue.Name.DELIVERY, DeliveryMessage.jobEvent(job.id(), webhookId,
-                    dev.sluice.core.pipeline.JobEventType.COMPLETED, Json.write(event)).envelope()
+            queue.send(BatchQueue.Name.DELIVERY, new DeliveryMessage(job.id(), "job-completed", webhookId,
+                    List.of(new DeliveryMessage.Payload(COMPLETION_EVENT_INDEX, null, Json.write(event))), true).envelope()
                     .forProject(job.projectId()), 0);
         }
-        jobs.commit(new JobStore.StageCommit(jobId, Stage.COMPLETION,
-                dev.sluice.core.pipeline.JobEventType.COMPLETED.ledgerKey(), ItemCounters.ZERO, List.of(),
+        jobs.commit(new JobStore.StageCommit(jobId, Stage.COMPLETION, "event", ItemCounters.ZERO, List.of(),
                 clock.nowMillis(), null));
     }
 

@@ -210,7 +210,7 @@ public final class JobService {
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */
     public java.util.Map<String, Object> results(String projectId, String id) {
         Job job = get(projectId, id);
-        if (!jobs.isCommitted(id, Stage.COMPLETION, dev.sluice.core.pipeline.JobEventType.COMPLETED.ledgerKey())) {
+        if (!jobs.isCommitted(id, Stage.COMPLETION, "event")) {
             throw SluiceException.conflict("job.not_complete", "job " + id + " is " + job.status().overview()
                     + "; its results are listed once every item is accounted for");
         }

@@ -9,20 +9,14 @@ import java.util.List;
  * Either way a batch's delivery is one message with the batch's id, so the delivery ledger counts it once and each
  * item's retry budget is its own.
  */
-public record DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads,
-                              JobEventType event, Boolean deferred, String payloadsKey) implements QueueMessage {
-    /** One batch's item payloads. */
+public record DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event,
+                              Boolean deferred, String payloadsKey) implements QueueMessage {
     public DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads) {
         this(jobId, batchId, webhookId, payloads, null, null, null);
     }
 
-    /**
-     * A job event for the job's webhook: its batch id is the event type's ledger key, its one payload the signed
-     * body at {@link JobEventType#EVENT_INDEX}.
-     */
-    public static DeliveryMessage jobEvent(String jobId, String webhookId, JobEventType type, String body) {
-        return new DeliveryMessage(jobId, type.ledgerKey(), webhookId,
-                List.of(new Payload(JobEventType.EVENT_INDEX, null, body)), type, null, null);
+    public DeliveryMessage(String jobId, String batchId, String webhookId, List<Payload> payloads, Boolean event) {
+        this(jobId, batchId, webhookId, payloads, event, null, null);
     }
 
     /** {@link MessageKind#JOB_EVENT} for a job event, else {@link MessageKind#DELIVERY}. */
@@ -54,9 +48,9 @@ public record DeliveryMessage(String jobId, String batchId, String webhookId, Li
         return Boolean.TRUE.equals(deferred);
     }
 
-    /** A job event ({@link #event} names its type), not item predictions: delivering it changes no item counter. */
+    /** A job event (job.completed), not item predictions: delivering it changes no item counter. */
     public boolean isEvent() {
-        return event != null;
+        return Boolean.TRUE.equals(event);
     }
 
     /** {@code body} is the exact JSON that is signed and POSTed. */

@@ -12,7 +12,7 @@ public enum Stage {
     INFERENCE("inference"),
     /** The webhook POSTs of one batch's predictions, or a job event (ledger: one entry per batch). */
     DELIVERY("delivery"),
-    /** A job's completion: its manifest, errors file and job.completed event (ledger: one entry per event type, {@link JobEventType#ledgerKey}). */
+    /** A job's completion: its manifest, errors file and job.completed event (ledger: one entry, {@code event}). */
     COMPLETION("completion");
 
     private final String wire;

@@ -45,10 +45,10 @@ class JobCompletionTest {
         assertEquals(1, events.size(), "one job.completed event");
         DeliveryMessage event = Json.read(events.get(0).body(), DeliveryMessage.class);
         assertTrue(event.isEvent());
-        assertEquals(List.of(dev.sluice.core.pipeline.JobEventType.EVENT_INDEX), event.payloads().stream().map(DeliveryMessage.Payload::index).toList());
+        assertEquals(List.of(JobCompletion.COMPLETION_EVENT_INDEX), event.payloads().stream().map(DeliveryMessage.Payload::index).toList());
         assertEquals("job.completed", Json.tree(event.payloads().get(0).body()).path("type").asText());
         assertEquals(1, core.objects.puts().stream().filter(k -> k.endsWith("/manifest.json")).count(), "the manifest is written once");
-        assertTrue(core.jobs.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.COMPLETION, dev.sluice.core.pipeline.JobEventType.COMPLETED.ledgerKey()));
+        assertTrue(core.jobs.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.COMPLETION, "event"));
     }
 
     @Test
