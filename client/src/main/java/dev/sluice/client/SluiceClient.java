@@ -436,6 +436,15 @@ public final class SluiceClient {
         return post("/batch/jobs", Map.of("name", name, "spec", spec));
     }
 
+    /**
+     * What creating the job would do, checked as a create is, with nothing created: {@code itemCount},
+     * {@code invalidLines}, {@code refusedUrls}, {@code hosts}, {@code estimatedSeconds}, {@code estimatedCostUsd},
+     * {@code basis} (POST /batch/jobs?dryRun=true).
+     */
+    public JsonNode dryRunJob(String name, Map<String, Object> spec) {
+        return post("/batch/jobs?dryRun=true", Map.of("name", name, "spec", spec));
+    }
+
     public JsonNode job(String id) {
         return get("/batch/jobs/" + id);
     }
@@ -450,6 +459,22 @@ public final class SluiceClient {
 
     public JsonNode retry(String jobId) {
         return post("/batch/jobs/" + jobId + ":retry", Map.of());
+    }
+
+    /**
+     * A new job over the ended job's lines that {@code only} names ("retryable": not delivered, last failure not
+     * permanent; "all-failed": not delivered), with the spec overrides given (deployment, batchSize, resultDelivery,
+     * gather; null keeps the original's).
+     */
+    public JsonNode retry(String jobId, String only, Map<String, Object> specOverrides) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (only != null) {
+            body.put("only", only);
+        }
+        if (specOverrides != null) {
+            body.put("spec", specOverrides);
+        }
+        return post("/batch/jobs/" + jobId + ":retry", body);
     }
 
     /** A new API key of the project; the response is the only one that shows the key itself. */

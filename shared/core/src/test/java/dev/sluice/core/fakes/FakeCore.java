@@ -105,7 +105,8 @@ public final class FakeCore {
 
     public JobService jobService() {
         return new JobService(jobs, datasetService(), new ModelService(catalog, objects, clock), webhookService(),
-                queue, clock, completion(), objects, null);
+                queue, clock, completion(), objects, null,
+                new dev.sluice.core.dataset.DatasetScan(objects, new dev.sluice.core.dataset.ItemParser(true), null));
     }
 
     public DeadLetterService deadLetters() {
