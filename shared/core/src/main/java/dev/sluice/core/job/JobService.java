@@ -15,7 +15,6 @@ import dev.sluice.core.model.ModelService;
 import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.FanoutMessage;
-import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.webhook.WebhookService;
 
 /** Creating, reading and listing jobs. A created job is Waiting; the fan-out moves it to Running. */
@@ -26,18 +25,18 @@ public final class JobService {
     private final WebhookService webhooks;
     private final BatchQueue queue;
     private final Clock clock;
-    private final JobCompletion completion;
+    private final JobLifecycle lifecycle;
     private final dev.sluice.core.deployment.DeploymentService deployments;
     private final dev.sluice.core.port.ObjectStore objects;
     private final DatasetScan scan;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
-                      BatchQueue queue, Clock clock, JobCompletion completion, dev.sluice.core.port.ObjectStore objects,
+                      BatchQueue queue, Clock clock, JobLifecycle lifecycle, dev.sluice.core.port.ObjectStore objects,
                       dev.sluice.core.deployment.DeploymentService deployments, DatasetScan scan) {
         this.scan = scan;
         this.deployments = deployments;
         this.objects = objects;
-        this.completion = completion;
+        this.lifecycle = lifecycle;
         this.jobs = jobs;
         this.datasets = datasets;
         this.models = models;
@@ -80,7 +79,8 @@ public final class JobService {
         }
         long now = clock.nowMillis();
         JobSpec stored = new JobSpec(dataset.id(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
-                spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), spec.gather(), spec.limit());
+                spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), spec.gather(), spec.events(),
+                spec.errorBudget(), spec.limit());
         Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, plan.name(), projectId, stored,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
                 now, now);
@@ -159,6 +159,16 @@ public final class JobService {
                         && spec.gather().maxConnectionsPerHost() <= JobSpec.Gather.MAX_CONNECTIONS_PER_HOST,
                 "job.bad_gather", "spec.gather.maxConnectionsPerHost must be 1.."
                         + JobSpec.Gather.MAX_CONNECTIONS_PER_HOST);
+        if (spec.errorBudget() != null) {
+            spec.errorBudget().check();
+        }
+        if (spec.events() != null) {
+            for (String type : spec.events()) {
+                Validation.check(JobEvent.Type.named(type) != null, "job.bad_events", "spec.events takes "
+                        + java.util.Arrays.stream(JobEvent.Type.values()).map(JobEvent.Type::wire).toList()
+                        + "; got \"" + type + "\"");
+            }
+        }
         Validation.check(spec.startAtTime() == null || spec.stopAtTime() == null
                 || spec.stopAtTime() > spec.startAtTime(), "job.bad_times", "stopAtTime must be after startAtTime");
         // a job without stopAtTime times out DEFAULT_CUTOFF after it is created: a start after that would never come
@@ -204,7 +214,7 @@ public final class JobService {
         dev.sluice.core.deployment.Deployment d = deployments.get(projectId, spec.deployment().deploymentId());
         return new JobSpec(spec.datasetId(), new JobSpec.Deployment(d.modelId(), d.target(), d.id()), spec.resultDelivery(),
                 spec.startAtTime(), spec.stopAtTime(), spec.batchSize() != null ? spec.batchSize() : d.batchSize(),
-                spec.retryOf(), spec.gather(), spec.limit());
+                spec.retryOf(), spec.gather(), spec.events(), spec.errorBudget(), spec.limit());
     }
 
     /** The project's job; 404 for another project's job or an id of another kind (checked before any read). */
@@ -233,13 +243,12 @@ public final class JobService {
      */
     public Job cancel(String projectId, String id) {
         Job job = get(projectId, id);
-        if (!jobs.transition(id, java.util.EnumSet.of(JobState.Waiting, JobState.Running), JobState.Cancelled,
-                "Cancelled", "job.cancelled: cancelled by the user", clock.nowMillis())) {
+        if (!lifecycle.cancel(id, "job.cancelled: cancelled by the user")) {
             Job now = get(projectId, id);
             throw SluiceException.conflict("job.already_terminal", "job " + id + " is already "
                     + now.status().overview() + " and cannot be cancelled");
         }
-        completion.settle(id);
+        lifecycle.settle(id);
         return get(projectId, id);
     }
 
@@ -337,18 +346,19 @@ public final class JobService {
         Integer batchSize = o.batchSize() != null ? o.batchSize() : o.deployment() != null ? null : s.batchSize();
         JobSpec spec = new JobSpec(original.spec().datasetId(), deployment,
                 o.resultDelivery() != null ? o.resultDelivery() : s.resultDelivery(), null, null, batchSize,
-                original.id(), o.gather() != null ? o.gather() : s.gather());
+                original.id(), o.gather() != null ? o.gather() : s.gather(), s.events(), s.errorBudget());
         CreateRequest request = new CreateRequest(original.name() + " (" + why + ")", spec);
         plan(original.projectId(), request); // the overrides are checked before the subset is written
         Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
         return create(original.projectId(), new CreateRequest(request.name(), new JobSpec(subset.id(), spec.deployment(),
-                spec.resultDelivery(), null, null, spec.batchSize(), original.id(), spec.gather())));
+                spec.resultDelivery(), null, null, spec.batchSize(), original.id(), spec.gather(), spec.events(),
+                spec.errorBudget())));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */
     public java.util.Map<String, Object> results(String projectId, String id) {
         Job job = get(projectId, id);
-        if (!jobs.isCommitted(id, Stage.COMPLETION, "event")) {
+        if (!lifecycle.isComplete(id)) {
             throw SluiceException.conflict("job.not_complete", "job " + id + " is " + job.status().overview()
                     + "; its results are listed once every item is accounted for");
         }
