@@ -190,7 +190,7 @@ def test_dryRun_sample_andRetryByFailureClass(project, classifier):
         dry = project.batch.jobs.dry_run("check", {"dataset_id": dataset.id, "model_id": classifier.id})
         assert dry.dry_run and dry.item_count == 5 and dry.line_count == 6, dry
         assert dry.invalid_line_count == 1 and dry.invalid_lines[0].line == 5
-        assert dry.invalid_lines[0].code == "item.malformed_json"
+        assert dry.invalid_lines[0].code == "item.bad_url"  # the SDK made it {"kind": "Image", "url": "not a json line"}
         assert dry.hosts[0].items == 5 and dry.basis.source == "Benchmark" and dry.estimated_cost_usd > 0
         assert len(project.batch.jobs.list({"limit": 1000}).data) == jobs_before, "a dry run creates nothing"
 
