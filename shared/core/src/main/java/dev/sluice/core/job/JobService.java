@@ -45,11 +45,15 @@ public final class JobService {
         this.clock = clock;
     }
 
-    public record CreateRequest(String name, JobSpec spec) {
+    /** metadata: up to 16 string pairs, see {@link dev.sluice.core.Metadata#check}. */
+    public record CreateRequest(String name, JobSpec spec, java.util.Map<String, String> metadata) {
+        public CreateRequest(String name, JobSpec spec) {
+            this(name, spec, null);
+        }
     }
 
     /** What a create checked and resolved: the spec with its deployment resolved, its Ready dataset and model. */
-    private record Plan(String name, JobSpec spec, Dataset dataset, Model model) {
+    private record Plan(String name, JobSpec spec, Dataset dataset, Model model, java.util.Map<String, String> metadata) {
     }
 
     /**
@@ -83,7 +87,7 @@ public final class JobService {
                 spec.errorBudget(), spec.limit());
         Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, plan.name(), projectId, stored,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
-                now, now);
+                now, now, plan.metadata());
         jobs.create(job);
         queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope().forProject(job.projectId()), 0);
         return job;
@@ -127,6 +131,7 @@ public final class JobService {
         Validation.required(request, "job.body_required", "send a JSON body {name, spec:{datasetId, deployment, resultDelivery}}");
         Validation.name(request.name(), "job");
         JobSpec given = Validation.required(request.spec(), "job.spec_required", "job needs a spec");
+        java.util.Map<String, String> metadata = dev.sluice.core.Metadata.check(request.metadata());
         // ids and times are checked before anything is looked up with them (a 5,000-character id is a 400 here,
         // not a key DynamoDB refuses later)
         Validation.id(given.datasetId(), Ids.DATASET, "job.bad_dataset_id", "spec.datasetId");
@@ -203,7 +208,7 @@ public final class JobService {
         }
         Validation.check(model.task() != Model.Task.Tabular, "job.tabular_model", "model " + model.id() + " is a"
                 + " Tabular model: it runs on files of rows in executions (POST /executions), not on datasets of images");
-        return new Plan(request.name(), spec, dataset, model);
+        return new Plan(request.name(), spec, dataset, model, metadata);
     }
 
     /** A deploymentId stands for its model, target and batch size; a spec's own batchSize wins. */
@@ -332,7 +337,8 @@ public final class JobService {
 
     /**
      * A new job over the given lines of an earlier job's dataset, with its model, webhook and batch size, linked to
-     * it by spec.retryOf: how a retry and a dead letter's redrive run items again.
+     * it by spec.retryOf: how a retry and a dead letter's redrive run items again. It keeps the original's metadata,
+     * so a listing filtered by it finds the retries too.
      */
     public Job rerun(Job original, java.util.BitSet lines, String why) {
         return rerun(original, lines, why, null);
@@ -347,12 +353,12 @@ public final class JobService {
         JobSpec spec = new JobSpec(original.spec().datasetId(), deployment,
                 o.resultDelivery() != null ? o.resultDelivery() : s.resultDelivery(), null, null, batchSize,
                 original.id(), o.gather() != null ? o.gather() : s.gather(), s.events(), s.errorBudget());
-        CreateRequest request = new CreateRequest(original.name() + " (" + why + ")", spec);
+        CreateRequest request = new CreateRequest(original.name() + " (" + why + ")", spec, original.metadata());
         plan(original.projectId(), request); // the overrides are checked before the subset is written
         Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
         return create(original.projectId(), new CreateRequest(request.name(), new JobSpec(subset.id(), spec.deployment(),
                 spec.resultDelivery(), null, null, spec.batchSize(), original.id(), spec.gather(), spec.events(),
-                spec.errorBudget())));
+                spec.errorBudget()), original.metadata()));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */
@@ -373,6 +379,11 @@ public final class JobService {
     }
 
     public Page<Job> list(String projectId, PageRequest page) {
-        return jobs.list(projectId, page);
+        return list(projectId, page, dev.sluice.core.ListFilter.NONE);
+    }
+
+    /** A page of the project's jobs that the filter lists, newest first; the cursors are bound to the filter. */
+    public Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
+        return jobs.list(projectId, page, filter);
     }
 }
