@@ -212,7 +212,8 @@ public final class Components {
 
     public JobService jobs() {
         return part("jobs", () -> new JobService(jobStore(), datasets(), models(), webhooks(), queue(), clock,
-                lifecycle(), objects(), deployments(), config.allowedExecutionBuckets()));
+                lifecycle(), objects(), deployments(), new dev.sluice.core.dataset.DatasetScan(objects(),
+                new ItemParser(config.allowLocalUrls()), guard()), config.allowedExecutionBuckets()));
     }
 
     public ExecutionService executions() {

@@ -113,7 +113,9 @@ public final class FakeCore {
 
     public JobService jobService() {
         return new JobService(jobs, datasetService(), new ModelService(catalog, objects, clock), webhookService(),
-                queue, clock, lifecycle(), objects, null, allowedDestinations);
+                queue, clock, lifecycle(), objects, null,
+                new dev.sluice.core.dataset.DatasetScan(objects, new dev.sluice.core.dataset.ItemParser(true), null),
+                allowedDestinations);
     }
 
     public DeadLetterService deadLetters() {
