@@ -143,8 +143,8 @@ final class JobCommands extends Group {
     }
 
     @Command(name = "wait", description = {"wait for a job to end, with a live progress bar on stderr; prints the job",
-            "exit 0 when it Finished with every item delivered, 4 otherwise (failed items, Failed, Cancelled,",
-            "TimedOut, or still running after --timeout-s)"},
+            "exit 0 when its status.outcome is Succeeded (every item delivered), 4 otherwise (PartiallySucceeded",
+            "unless --allow-failures, Failed, Stopped, or still running after --timeout-s)"},
             footerHeading = "%nExamples:%n", footer = {"  sluice jobs wait batchjob_…",
                     "  sluice jobs wait batchjob_… --timeout-s 600 --output json > job.json"})
     static final class Wait extends ClientCommand {
@@ -153,6 +153,8 @@ final class JobCommands extends Group {
         @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
                 description = "give up waiting after S seconds (default ${DEFAULT-VALUE})")
         long timeoutS;
+        @Option(names = "--allow-failures", description = "exit 0 for a PartiallySucceeded job too")
+        boolean allowFailures;
 
         @Override
         int run(SluiceClient c) {
@@ -179,13 +181,14 @@ final class JobCommands extends Group {
             String state = s.path("overview").asText();
             long delivered = s.path("items").path("delivered").asLong();
             long count = s.path("itemCount").asLong();
-            if (JobState.Finished.name().equals(state) && delivered == count) {
-                return Main.OK;
+            String outcome = SluiceClient.outcome(job);
+            int exit = Main.waitExit(outcome, allowFailures);
+            if (exit != Main.OK || !"Succeeded".equals(outcome)) {
+                err().println("job " + id + " is " + state + (outcome == null ? "" : " (" + outcome + ")") + " with "
+                        + delivered + " of " + count + " items delivered"
+                        + (delivered < count ? " (jobs logs " + id + " --min-level Error)" : ""));
             }
-            err().println("job " + id + " is " + state + (JobState.Finished.name().equals(state)
-                    ? " with " + delivered + " of " + count + " items delivered (jobs logs " + id + " --min-level Error)"
-                    : ""));
-            return Main.NOT_ALL_DELIVERED;
+            return exit;
         }
     }
 
