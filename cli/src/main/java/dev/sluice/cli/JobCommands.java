@@ -35,7 +35,9 @@ final class JobCommands extends Group {
                     "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
                     "  sluice jobs create --name run-2 --dataset dataset_… --model model_… --target GpuPool --batch-size 64",
                     "  sluice jobs create --name nightly --dataset dataset_… --model model_… \\",
-                    "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z"})
+                    "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z",
+                    "  sluice jobs create --name checked --dataset dataset_… --model model_… --webhook webhook_… \\",
+                    "      --events job.started,job.progress,job.completed --max-failure-rate 0.2 --min-items 100"})
     static final class Create extends ClientCommand {
         @Option(names = "--name", paramLabel = "NAME", description = "the job's name (required)")
         String name;
@@ -59,6 +61,17 @@ final class JobCommands extends Group {
         @Option(names = "--stop-at", paramLabel = "TIME", converter = Converters.EpochMillis.class,
                 description = "stop taking new batches at TIME (same forms as --start-at)")
         Long stopAt;
+        @Option(names = "--events", paramLabel = "TYPE", split = ",",
+                description = "job events the webhook gets: job.started, job.progress, job.completed (default job.completed)")
+        java.util.List<String> events;
+        @Option(names = "--max-failures", paramLabel = "N",
+                description = "error budget: end the job Failed (job.error_budget_exceeded) past N failed items")
+        Long maxFailures;
+        @Option(names = "--max-failure-rate", paramLabel = "R",
+                description = "error budget: end it past this share of failed items (0..1], counted from --min-items")
+        Double maxFailureRate;
+        @Option(names = "--min-items", paramLabel = "N", description = "with --max-failure-rate (default 100)")
+        Long minItems;
 
         @Override
         int run(SluiceClient c) {
@@ -89,6 +102,22 @@ final class JobCommands extends Group {
             }
             if (stopAt != null) {
                 spec.put("stopAtTime", stopAt);
+            }
+            if (events != null) {
+                spec.put("events", events);
+            }
+            Map<String, Object> budget = new LinkedHashMap<>();
+            if (maxFailures != null) {
+                budget.put("maxFailures", maxFailures);
+            }
+            if (maxFailureRate != null) {
+                budget.put("maxFailureRate", maxFailureRate);
+            }
+            if (minItems != null) {
+                budget.put("minItems", minItems);
+            }
+            if (!budget.isEmpty()) {
+                spec.put("errorBudget", budget); // the API checks the combination (job.bad_error_budget)
             }
             return print(c.createJob(need(name, "--name"), spec));
         }
