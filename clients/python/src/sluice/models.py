@@ -308,6 +308,7 @@ class Job(_Base):
     status: Optional[JobStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
+    metadata: Optional[Dict[str, str]] = None
     extra: Dict[str, Any] = _extra()
 
     @property
@@ -391,6 +392,7 @@ class Dataset(_Base):
     status: Optional[DatasetStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
+    metadata: Optional[Dict[str, str]] = None
     extra: Dict[str, Any] = _extra()
 
 
@@ -590,6 +592,7 @@ class Execution(_Base):
     status: Optional[ExecutionStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
+    metadata: Optional[Dict[str, str]] = None
     extra: Dict[str, Any] = _extra()
 
     @property
