@@ -26,7 +26,7 @@ class JobLifecycleTest {
         String hook = core.webhook(null, null).id();
         long now = core.clock.nowMillis();
         JobSpec spec = new JobSpec(Ids.newId(Ids.DATASET, now), new JobSpec.Deployment(core.readyModel().id()),
-                new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", hook))), null, null, 2, null,
+                new JobSpec.ResultDelivery(List.of(new dev.sluice.core.destination.Destination.Webhook(hook))), null, null, 2, null,
                 null, events, budget);
         Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, "job", FakeCore.PROJECT, spec,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, itemCount, now), now, now);
