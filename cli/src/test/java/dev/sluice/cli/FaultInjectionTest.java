@@ -73,7 +73,7 @@ class FaultInjectionTest {
                 List<String> lines = jobs.photoLines(PHOTOS_PER_JOB);
                 lines.add(7, "{\"kind\":\"Image\",\"url\":");                                    // malformed
                 lines.add(23, "{\"kind\":\"Image\",\"url\":\"" + images.url("missing.jpg") + "\"}"); // 404
-                started.add(jobs.startJob(lines, 4, "Lambda"));
+                started.add(jobs.startJob(lines, 4, ALL_EVENTS, null));
             }
             for (LocalJobs.Run s : started) {
                 LocalJobs.Run run = jobs.await(s, Duration.ofMinutes(5));
@@ -87,6 +87,8 @@ class FaultInjectionTest {
                 + " rounds: " + injected);
         assertTrue(faults.complete(), "every stage got every fault kind: " + injected);
     }
+
+    static final List<String> ALL_EVENTS = List.of("job.started", "job.progress", "job.completed");
 
     void checkExactlyOnce(LocalJobs.Run run) {
         String jobId = run.jobId();
@@ -117,6 +119,14 @@ class FaultInjectionTest {
         Set<Long> failed = new HashSet<>();
         errors.forEach(e -> assertTrue(failed.add(e.path("index").asLong()), "one failure entry per line: " + errors));
         assertEquals(Set.of(7L, 23L), failed);
+
+        // every job event once: one id each, every POST of it with one request id (a retry carries the same)
+        Set<String> expected = Set.of("job.started", "job.progress.25", "job.progress.50", "job.progress.75",
+                "job.completed");
+        Map<String, Set<String>> events = LocalJobs.events(run, expected);
+        assertEquals(expected, events.keySet(), "the job's events");
+        events.forEach((id, ids) -> assertEquals(1, ids.size(), id + " had request ids " + ids));
+        assertEquals("PartiallySucceeded", run.job().path("status").path("outcome").asText(), "2 lines failed");
     }
 
     /** The item indices of every line of the parts that the job's results (and its manifest) list. */

@@ -647,6 +647,15 @@ public final class SluiceClient {
         }
     }
 
+    /**
+     * {@code status.outcome} of a job or execution as the API returned it: Succeeded, PartiallySucceeded, Failed or
+     * Stopped once it ended; null while it runs.
+     */
+    public static String outcome(JsonNode jobOrExecution) {
+        JsonNode o = jobOrExecution.path("status").path("outcome");
+        return o.isTextual() ? o.asText() : null;
+    }
+
     public JsonNode logs(String jobId, String query) {
         return get("/batch/jobs/" + jobId + "/logs" + (query == null ? "" : "?" + query));
     }

@@ -79,6 +79,7 @@ final class GpuPool extends Construct {
         Functions.itemBuckets(settings.itemBuckets(), task.getTaskRole());
         queues.inferenceGpu.grantConsumeMessages(task.getTaskRole());
         queues.delivery.grantSendMessages(task.getTaskRole());
+        task.getTaskRole().addToPrincipalPolicy(Functions.putJobEvents(this)); // it ends jobs too
 
         service = Ec2Service.Builder.create(this, "Service").cluster(cluster).taskDefinition(task).desiredCount(0)
                 .capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()

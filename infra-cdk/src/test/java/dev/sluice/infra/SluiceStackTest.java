@@ -174,6 +174,28 @@ class SluiceStackTest {
     }
 
     @Test
+    void everyFunctionAndTheGpuPool_putJobEventsOnTheDefaultBusOnly_andAreToldItsName() {
+        var byRole = statementsByRole();
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        List<String> roles = new java.util.ArrayList<>(functions.stream()
+                .map(f -> refOf(props(f.getValue()).get("Role"))).toList());
+        resources("AWS::ECS::TaskDefinition").values().forEach(t -> roles.add(refOf(props(t).get("TaskRoleArn"))));
+        assertTrue(roles.size() >= 6, "five functions and the GPU workers: " + roles);
+        for (String role : roles) {
+            var puts = byRole.getOrDefault(role, List.of()).stream()
+                    .filter(st -> actions(st).contains("events:PutEvents")).toList();
+            assertEquals(1, puts.size(), role + " puts job events");
+            String resource = String.valueOf(puts.get(0).get("Resource"));
+            assertTrue(resource.contains(":event-bus/default"), role + " " + resource);
+            assertFalse(resource.contains("*"), role + " " + resource);
+        }
+        for (var f : functions) {
+            assertEquals("default", at(props(f.getValue()), "Environment", "Variables", "SLUICE_EVENT_BUS_NAME"), f.getKey());
+        }
+    }
+
+    @Test
     void executions_listReadAndWriteOnlyTheNamedBuckets_readOnlySluiceSecrets_andArrowMayOpenJavaNio() {
         var byRole = policiesByRole();
         var functions = resources("AWS::Lambda::Function").entrySet().stream()

@@ -199,9 +199,15 @@ public final class Components {
         return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), queue(), eventSink(), clock));
     }
 
-    /** Where job events go besides webhooks: none unless set . */
+    /**
+     * Where job events go besides webhooks: EventBridge when {@link SluiceConfig#eventBusName()} is set (a client made
+     * on the first event only), else the log ({@code sluice local}).
+     */
     public JobEventSink eventSink() {
-        return part("eventSink", () -> JobEventSink.NONE);
+        return part("eventSink", () -> config.eventBusName() == null ? JobEventSink.LOG
+                : new EventBridgeJobEventSink(() -> software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
+                        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                        .build(), config.eventBusName()));
     }
 
     public DeploymentService deployments() {

@@ -140,6 +140,28 @@ class DeliveryServiceTest {
     }
 
     @Test
+    void eachJobEventHasItsOwnRequestId_theSameOnEveryAttempt() {
+        Webhook hook = core.webhook(3, null);
+        Job job = core.runningJob(4, hook.id());
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        core.webhookClient.answer(p -> answer(seen.merge(p.body(), 1, Integer::sum) < 2 ? 500 : 200));
+        List<String> events = List.of("job.started", "job.progress.25", "job.completed");
+        for (String event : events) {
+            DeliveryMessage m = new DeliveryMessage(job.id(), event, hook.id(), List.of(new DeliveryMessage.Payload(
+                    dev.sluice.core.job.JobLifecycle.EVENT_INDEX, null, "{\"type\":\"" + event + "\"}")), true);
+            receive(m, 1);
+            assertEquals(DeliveryService.Result.DONE, receive(m, 2));
+        }
+        Map<String, Set<String>> ids = new HashMap<>();
+        core.webhookClient.posts().forEach(p -> ids.computeIfAbsent(p.body(), b -> new java.util.HashSet<>()).add(p.requestId()));
+        assertEquals(3, ids.size());
+        ids.values().forEach(v -> assertEquals(1, v.size(), "a retry carries the same id: " + v));
+        assertEquals(3, ids.values().stream().flatMap(Set::stream).distinct().count(),
+                "a receiver de-duplicating on the request id keeps every event");
+        assertEquals(ItemCounters.ZERO, core.jobs.counters(job.id()), "events move no item counter");
+    }
+
+    @Test
     void theRequestIdOfAnItemIsTheSameOnEveryAttemptAndTheSignatureVerifies() {
         Webhook hook = core.webhook(3, null);
         DeliveryMessage m = predicted(hook, 3);
