@@ -23,7 +23,7 @@ class SluiceStackTest {
 
     @BeforeAll
     static void synth() {
-        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions",
+        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions", "gpuPool", "true",
                 "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1",
                 "executionBuckets", "customer-data, customer-results", "itemBuckets", "customer-photos")).build());
         SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
@@ -332,8 +332,8 @@ class SluiceStackTest {
     void gpuPool_runsOnGpuInstances_withManagedScaling_andScalesTasksOnTheBacklogDownToZero() {
         var provider = props(resources("AWS::ECS::CapacityProvider").values().iterator().next());
         assertEquals("ENABLED", at(provider, "AutoScalingGroupProvider", "ManagedScaling", "Status"));
-        assertTrue(at(json, "Parameters").toString().contains("amazon-linux-2/gpu/recommended"),
-                "the ECS-optimized GPU AMI");
+        assertTrue(at(json, "Parameters").toString().contains("amazon-linux-2023/gpu/recommended"),
+                "the current ECS-optimized Amazon Linux 2023 GPU AMI");
         var container = at(props(resources("AWS::ECS::TaskDefinition").values().iterator().next()), "ContainerDefinitions", "0");
         assertEquals(List.of(Map.of("Type", "GPU", "Value", "1")), at(container, "ResourceRequirements"));
         assertEquals(120, at(container, "StopTimeout"));
