@@ -66,7 +66,7 @@ public final class DynamoIdempotencyStore implements IdempotencyStore {
     public void complete(String projectId, String keyDigest, String fingerprint, String sealedResponse) {
         try {
             dynamo.updateItem(b -> b.tableName(table).key(key(projectId, keyDigest))
-                    .updateExpression("SET #st = :done, response = :r")
+                    .updateExpression("SET #st = :done, sealedAnswer = :r")
                     .conditionExpression("fingerprint = :f AND #st = :running")
                     .expressionAttributeNames(Map.of("#st", "state"))
                     .expressionAttributeValues(Map.of(":done", s(State.COMPLETED.name()), ":r", s(sealedResponse),
@@ -96,7 +96,7 @@ public final class DynamoIdempotencyStore implements IdempotencyStore {
         }
         Map<String, AttributeValue> row = response.item();
         return Optional.of(new Entry(row.get("fingerprint").s(), State.valueOf(row.get("state").s()),
-                row.containsKey("response") ? row.get("response").s() : null,
+                row.containsKey("sealedAnswer") ? row.get("sealedAnswer").s() : null,
                 Long.parseLong(row.get("lockedUntil").n()), Long.parseLong(row.get("expiresAtMillis").n())));
     }
 }
