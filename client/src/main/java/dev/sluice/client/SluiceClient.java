@@ -705,10 +705,16 @@ public final class SluiceClient {
         return call(() -> HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /**
+     * POSTs a JSON body with a new {@code Idempotency-Key} (a random UUID), the same on every retry of this call: a
+     * create whose answer was lost to a dropped connection or a 5xx is sent again without creating twice (issue 24
+     * item 5; the server ignores the header on routes that create nothing).
+     */
     public JsonNode post(String path, Object body) {
         String json = write(body);
+        String idempotencyKey = java.util.UUID.randomUUID().toString();
         return call(() -> HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+                .header("Idempotency-Key", idempotencyKey).POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     public JsonNode put(String path, Object body) {
