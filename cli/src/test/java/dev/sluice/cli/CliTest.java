@@ -208,6 +208,11 @@ class CliTest {
         json(ran, "jobs", "cancel", waiting.get("id").asText());
         String retried = json(ran, "jobs", "retry", waiting.get("id").asText()).get("id").asText();
         new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).cancel(retried);
+        assertTrue(json(ran, "jobs", "delete", waiting.get("id").asText()).path("deleted").asBoolean(),
+                "an ended job is deleted: {id, deleted: true}");
+        String unused = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).createDataset("unused")
+                .get("id").asText();
+        assertEquals(unused, json(ran, "datasets", "delete", unused).path("id").asText());
 
         String keyId = json(ran, "keys", "create", "--name", "k").get("id").asText();
         json(ran, "keys", "list");

@@ -287,6 +287,11 @@ public final class SluiceClient {
         return get("/batch/datasets/" + id);
     }
 
+    /** Deletes a dataset and its file: {@code {id, deleted: true}}; 409 {@code dataset.in_use} while a job reads it. */
+    public JsonNode deleteDataset(String id) {
+        return delete("/batch/datasets/" + id);
+    }
+
     public JsonNode datasets(Integer limit, String page) {
         return get("/batch/datasets" + pageQuery(limit, page));
     }
@@ -442,6 +447,14 @@ public final class SluiceClient {
 
     public JsonNode jobs(Integer limit, String page) {
         return get("/batch/jobs" + pageQuery(limit, page));
+    }
+
+    /**
+     * Deletes an ended job with its log, ledger rows and results: {@code {id, deleted: true}}; 409 {@code job.running}
+     * until it has ended.
+     */
+    public JsonNode deleteJob(String jobId) {
+        return delete("/batch/jobs/" + jobId);
     }
 
     public JsonNode cancel(String jobId) {
