@@ -16,7 +16,7 @@ import software.constructs.Construct;
 
 import java.util.List;
 
-/** The tables (on demand, point-in-time recovery, TTL on the ledger and logs) and the data bucket. */
+/** The tables (on demand, point-in-time recovery, TTL on the ledger, logs and catalog) and the data bucket. */
 final class DataStore extends Construct {
     final Table jobs;
     final Table catalog;
@@ -36,7 +36,8 @@ final class DataStore extends Construct {
                 .partitionKey(Attribute.builder().name("active").type(AttributeType.STRING).build())
                 .sortKey(Attribute.builder().name("jobId").type(AttributeType.STRING).build())
                 .projectionType(software.amazon.awscdk.services.dynamodb.ProjectionType.KEYS_ONLY).build());
-        catalog = table("Catalog", "projectId", "id", null);
+        // TTL: the idempotency records (DynamoIdempotencyStore) lapse after 24 h; other catalog rows carry no expiresAt
+        catalog = table("Catalog", "projectId", "id", "expiresAt");
         keys = table("Keys", "keyHash", null, null);
         ledger = table("Ledger", "jobId", "entry", "expiresAt");
         logs = table("Logs", "jobId", "sk", "expiresAt");
