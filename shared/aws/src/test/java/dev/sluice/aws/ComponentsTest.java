@@ -44,7 +44,7 @@ class ComponentsTest {
         Components c = components();
         c.delivery();
         assertEquals(Set.of("jobStore", "catalog", "guard", "webhookClient", "webhooks", "queue", "objects",
-                "completion", "delivery"), Set.copyOf(c.built()));
+                "lifecycle", "eventSink", "delivery"), Set.copyOf(c.built()));
     }
 
     @Test
@@ -64,7 +64,7 @@ class ComponentsTest {
     void theGpuWorker_buildsTheBatchProcessorsParts_only() {
         Components c = components();
         c.batchProcessor(null, true);
-        assertEquals(Set.of("jobStore", "catalog", "guard", "itemFetcher", "objects", "queue", "completion"),
+        assertEquals(Set.of("jobStore", "catalog", "guard", "itemFetcher", "objects", "queue", "lifecycle", "eventSink"),
                 Set.copyOf(c.built()));
     }
 
@@ -74,7 +74,7 @@ class ComponentsTest {
         c.objects(); // the predictor reads models
         c.batchProcessor(null);
         c.executionRunner(null, null, null);
-        assertEquals(Set.of("objects", "jobStore", "catalog", "guard", "itemFetcher", "queue", "completion",
+        assertEquals(Set.of("objects", "jobStore", "catalog", "guard", "itemFetcher", "queue", "lifecycle", "eventSink",
                 "executionStore", "models", "folders", "secrets", "executions"), Set.copyOf(c.built()));
     }
 

@@ -72,14 +72,14 @@ public record Execution(String id, String object, String projectId, Spec spec, S
          * its error budget was exceeded, Failed when it failed, else by files finished of totalFiles.
          */
         @com.fasterxml.jackson.annotation.JsonProperty("outcome")
-        public dev.sluice.core.job.Outcome outcome() {
+        public dev.sluice.core.Outcome outcome() {
             if (overview == null || State.ACTIVE.contains(overview)) {
                 return null;
             }
             return switch (overview) {
-                case Cancelled, TimedOut -> dev.sluice.core.job.Outcome.Stopped;
-                case Failed -> dev.sluice.core.job.Outcome.Failed;
-                default -> dev.sluice.core.job.Outcome.ofCounts(finishedFiles,
+                case Cancelled, TimedOut -> dev.sluice.core.Outcome.Stopped;
+                case Failed -> dev.sluice.core.Outcome.Failed;
+                default -> dev.sluice.core.Outcome.ofCounts(finishedFiles,
                         totalFiles == null ? finishedFiles + failedFiles + skippedFiles : totalFiles);
             };
         }

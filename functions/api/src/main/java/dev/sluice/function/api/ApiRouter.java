@@ -215,7 +215,10 @@ public final class ApiRouter {
                 .get("/batch/jobs/{jobId}", c -> ok(s.jobs.get(c.project(), c.id())))
                 .delete("/batch/jobs/{jobId}", c -> deleted(c, () -> s.jobs.delete(c.project(), c.id())))
                 .post("/batch/jobs/{jobId}:cancel", c -> ok(s.jobs.cancel(c.project(), c.id())))
-                .create("/batch/jobs/{jobId}:retry", c -> created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id(), c.optionalBody(JobService.RetryRequest.class))))
+                .create("/batch/jobs/{jobId}:retry", c -> {
+                    s.jobs.get(c.project(), c.id()); // a job that is not the project's answers 404 whatever the body
+                    return created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id(), c.optionalBody(JobService.RetryRequest.class)));
+                })
                 .get("/batch/jobs/{jobId}/logs", LOGS, c -> ok(logPage(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query())))))
                 .get("/batch/jobs/{jobId}/results", c -> ok(s.jobs.results(c.project(), c.id())))
                 .get("/dead-letters", LIST, c -> ok(deadLetters.list(c.project(), c.page())))

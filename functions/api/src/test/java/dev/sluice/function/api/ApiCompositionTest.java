@@ -27,7 +27,7 @@ class ApiCompositionTest {
         ApiServices services = ApiServices.of(c);
         List<String> built = c.built();
         assertEquals(Set.of("apiKeys", "catalog", "datasets", "objects", "queue", "models", "deployments", "guard",
-                "webhookClient", "webhooks", "jobStore", "completion", "jobs", "executionStore", "folders", "secrets",
+                "webhookClient", "webhooks", "jobStore", "lifecycle", "eventSink", "idempotentRequests", "jobs", "executionStore", "folders", "secrets",
                 "secretService", "executions", "fanout", "delivery", "deadLetters"), Set.copyOf(built), "no itemFetcher, no scheduler");
         assertTrue(services.executions != null && services.deadLetters != null);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.core.job;
 
+import dev.sluice.core.Outcome;
+
 /** metadata: the user's own string pairs ({@link dev.sluice.core.Metadata}), never null. */
 public record Job(String id, String object, String name, String projectId, JobSpec spec, Status status,
                   long createTime, long updateTime, java.util.Map<String, String> metadata) {
@@ -33,7 +35,23 @@ public record Job(String id, String object, String name, String projectId, JobSp
         /** {@link Outcome} of the job once it ended, derived from overview, reason and counters; null while it runs. */
         @com.fasterxml.jackson.annotation.JsonProperty("outcome")
         public Outcome outcome() {
-            return Outcome.ofJob(overview, reason, items, itemCount);
+            return outcomeOf(overview, reason, items, itemCount);
+        }
+
+        /**
+         * The outcome of a job in state overview with these counters, or null while it runs.
+         *
+         * @param reason the status reason; {@code job.error_budget_exceeded…} makes a Failed job Stopped
+         */
+        public static Outcome outcomeOf(JobState overview, String reason, ItemCounters items, long itemCount) {
+            if (overview == null || !overview.isTerminal()) {
+                return null;
+            }
+            return switch (overview) {
+                case Cancelled, TimedOut -> Outcome.Stopped;
+                case Failed -> reason != null && reason.startsWith(ErrorBudget.EXCEEDED) ? Outcome.Stopped : Outcome.Failed;
+                default -> items == null ? Outcome.Failed : Outcome.ofCounts(items.delivered(), itemCount);
+            };
         }
     }
 

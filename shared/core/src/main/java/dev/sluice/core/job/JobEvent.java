@@ -1,5 +1,6 @@
 package dev.sluice.core.job;
 
+import dev.sluice.core.Outcome;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 

@@ -1,5 +1,6 @@
 package dev.sluice.core.job;
 
+import dev.sluice.core.Outcome;
 import dev.sluice.core.Ids;
 import dev.sluice.core.Json;
 import dev.sluice.core.fakes.FakeCore;
@@ -135,11 +136,11 @@ class JobLifecycleTest {
 
     @Test
     void theOutcome_saysWhatTheUserGot() {
-        assertEquals(Outcome.Failed, Outcome.ofJob(JobState.Finished, null, ItemCounters.failedDeliver(6), 6),
+        assertEquals(Outcome.Failed, Job.Status.outcomeOf(JobState.Finished, null, ItemCounters.failedDeliver(6), 6),
                 "every webhook POST failed: not a success");
-        assertEquals(Outcome.Succeeded, Outcome.ofJob(JobState.Finished, null, ItemCounters.ZERO, 0));
-        assertEquals(Outcome.Stopped, Outcome.ofJob(JobState.TimedOut, null, ItemCounters.delivered(3), 6));
-        assertEquals(Outcome.Failed, Outcome.ofJob(JobState.Failed, "dataset.changed: x", ItemCounters.ZERO, 6));
-        assertNull(Outcome.ofJob(JobState.Running, null, ItemCounters.ZERO, 6));
+        assertEquals(Outcome.Succeeded, Job.Status.outcomeOf(JobState.Finished, null, ItemCounters.ZERO, 0));
+        assertEquals(Outcome.Stopped, Job.Status.outcomeOf(JobState.TimedOut, null, ItemCounters.delivered(3), 6));
+        assertEquals(Outcome.Failed, Job.Status.outcomeOf(JobState.Failed, "dataset.changed: x", ItemCounters.ZERO, 6));
+        assertNull(Job.Status.outcomeOf(JobState.Running, null, ItemCounters.ZERO, 6));
     }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.core.job;
+package dev.sluice.core;
 
 /**
  * {@code status.outcome} of an ended job or execution: what the user got, beside the {@code overview} that says how it
@@ -14,22 +14,6 @@ public enum Outcome {
     Failed,
     /** Ended before its end: cancelled, timed out, or its error budget was exceeded. */
     Stopped;
-
-    /**
-     * The outcome of a job in state overview with these counters, or null while it runs.
-     *
-     * @param reason the status reason; {@code job.error_budget_exceeded…} makes a Failed job Stopped
-     */
-    public static Outcome ofJob(JobState overview, String reason, ItemCounters items, long itemCount) {
-        if (overview == null || !overview.isTerminal()) {
-            return null;
-        }
-        return switch (overview) {
-            case Cancelled, TimedOut -> Stopped;
-            case Failed -> reason != null && reason.startsWith(ErrorBudget.EXCEEDED) ? Stopped : Failed;
-            default -> items == null ? Failed : ofCounts(items.delivered(), itemCount);
-        };
-    }
 
     /** Succeeded when done equals total (nothing to do counts as success), Failed when none was done. */
     public static Outcome ofCounts(long done, long total) {
