@@ -42,7 +42,7 @@ class CoreArchitectureTest {
 
     @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..")
+            .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..", "dev.sluice.core.observe..")
             .layer("Contracts").definedBy("dev.sluice.core.port..", "dev.sluice.core.pipeline..")
             .layer("Catalogue").definedBy("dev.sluice.core.auth..", "dev.sluice.core.model..",
                     "dev.sluice.core.webhook..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..")

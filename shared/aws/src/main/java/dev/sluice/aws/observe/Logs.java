@@ -1,0 +1,86 @@
+package dev.sluice.aws.observe;
+
+import java.io.PrintStream;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Installs Sluice's log lines in this JVM: the root logger's handlers are replaced by one that writes each record,
+ * formatted ({@link JsonLogFormatter} or {@link TextLogFormatter}), to a stream, synchronously on the thread that
+ * logged (so the MDC read while formatting is that thread's). SLF4J's provider on every Sluice runtime is JBoss
+ * LogManager (Quarkus brings it), java.util.logging's manager on Lambda; records of both APIs reach this handler. The first call in a JVM wins (the functions call it from their wiring; in
+ * {@code sluice local} the command called it first, and its format stays).
+ */
+public final class Logs {
+    private static volatile boolean installed;
+
+    private Logs() {
+    }
+
+    /** Installs the lines of this service on standard output, unless lines were installed before in this JVM. */
+    public static void install(String service, LogFormat format) {
+        install(service, format, System.out);
+    }
+
+    /** The same, on this stream. */
+    public static synchronized void install(String service, LogFormat format, PrintStream out) {
+        if (installed) {
+            return;
+        }
+        installed = true;
+        Handler handler = new LineHandler(format == LogFormat.JSON ? new JsonLogFormatter(service) : new TextLogFormatter(), out);
+        Logger root = Logger.getLogger("");
+        replaceHandlers(root, handler);
+        // SLF4J's provider logs to JBoss LogManager's system context; when JBoss LogManager is not JUL's manager (a
+        // JVM started without -Djava.util.logging.manager=org.jboss.logmanager.LogManager), that context's root is
+        // not JUL's: it gets the same handler, so every record is written once whichever API logged it
+        Logger jbossRoot = org.jboss.logmanager.LogContext.getSystemLogContext().getLogger("");
+        if (jbossRoot != root) {
+            replaceHandlers(jbossRoot, handler);
+        }
+    }
+
+    private static void replaceHandlers(Logger root, Handler handler) {
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        root.addHandler(handler);
+        root.setLevel(Level.INFO);
+    }
+
+    /** Writes each record as one line, flushed at once (a Lambda's stdout is read line by line). */
+    private static final class LineHandler extends Handler {
+        private final PrintStream out;
+
+        LineHandler(Formatter formatter, PrintStream out) {
+            this.out = out;
+            setFormatter(formatter);
+            setLevel(Level.ALL);
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            if (!isLoggable(record)) {
+                return;
+            }
+            String line = getFormatter().format(record);
+            synchronized (out) {
+                out.print(line);
+                out.flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            out.flush();
+        }
+    }
+}
