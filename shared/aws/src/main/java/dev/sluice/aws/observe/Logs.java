@@ -48,8 +48,17 @@ public final class Logs {
             root.removeHandler(h);
         }
         root.addHandler(handler);
-        root.setLevel(Level.INFO);
+        // libraries (the AWS SDK, the emulators, Quarkus) at WARNING and above; Sluice's own lines from INFO
+        root.setLevel(Level.WARNING);
+        Logger sluice = root == Logger.getLogger("") ? Logger.getLogger(SLUICE) : ((org.jboss.logmanager.Logger) root)
+                .getLogContext().getLogger(SLUICE);
+        sluice.setLevel(Level.INFO);
+        KEEP.add(sluice);
     }
+
+    private static final String SLUICE = "dev.sluice";
+    /** JUL holds loggers weakly: a level set on one that is collected would be lost. */
+    private static final java.util.List<Logger> KEEP = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Writes each record as one line, flushed at once (a Lambda's stdout is read line by line). */
     private static final class LineHandler extends Handler {

@@ -116,7 +116,9 @@ public final class FanoutService {
             fail(job, firstLine, "dataset.not_found: dataset " + job.spec().datasetId() + " was deleted");
             return;
         }
-        jobs.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Running, "Running", null, now);
+        if (jobs.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Running, "Running", null, now)) {
+            LOG.info("job started: fanning out {} items", job.status().itemCount());
+        }
         int batchSize = job.spec().effectiveBatchSize();
         long segmentLines = (long) batchSize * BATCHES_PER_SEGMENT;
         try (InputStream in = objects.open(dataset.objectKey(), offset, dataset.status().etag())) {

@@ -187,6 +187,14 @@ public final class BatchProcessor {
             return done;
         }
         commitWithParts(outcomes);
+        for (Outcome o : outcomes) {
+            try (LogScope scope = LogScope.of(LogKey.PROJECT_ID, o.job.projectId()).and(LogKey.JOB_ID, o.job.id())
+                    .and(LogKey.BATCH_ID, o.commit.batchId())) {
+                ItemCounters d = o.commit.delta();
+                LOG.info("batch done: {} predicted, {} failed, {} skipped in {} ms", d.predicted(),
+                        d.failedGather() + d.failedProcess() + d.failedPredict(), d.skipped(), o.commit.progress().batchMillis());
+            }
+        }
         List<Envelope> deliveries = new ArrayList<>();
         for (Outcome o : outcomes) {
             if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.batchId())) {

@@ -20,6 +20,7 @@ import java.util.Map;
  * the same request id, which receivers de-duplicate on).
  */
 public final class JobCompletion {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobCompletion.class);
     public static final long COMPLETION_EVENT_INDEX = -1;
     private static final int MAX_ERRORS_IN_FILE = 100_000;
 
@@ -79,8 +80,16 @@ public final class JobCompletion {
                     List.of(new DeliveryMessage.Payload(COMPLETION_EVENT_INDEX, null, Json.write(event))), true).envelope()
                     .forProject(job.projectId()), 0);
         }
-        jobs.commit(new JobStore.StageCommit(jobId, Stage.COMPLETION, "event", ItemCounters.ZERO, List.of(),
-                clock.nowMillis(), null));
+        if (jobs.commit(new JobStore.StageCommit(jobId, Stage.COMPLETION, "event", ItemCounters.ZERO, List.of(),
+                clock.nowMillis(), null))) {
+            ItemCounters c = job.status().items();
+            try (var ids = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.PROJECT_ID, job.projectId())
+                    .and(dev.sluice.core.observe.LogKey.JOB_ID, jobId)) {
+                LOG.info("job finished {}: {} of {} items delivered, {} failed, {} skipped; {} errors in its errors file",
+                        job.status().overview(), c.delivered(), job.status().itemCount(),
+                        c.failedGather() + c.failedProcess() + c.failedPredict() + c.failedDeliver(), c.skipped(), errors);
+            }
+        }
     }
 
     private long writeErrors(Job job) {

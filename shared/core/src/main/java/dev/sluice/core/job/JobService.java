@@ -19,6 +19,7 @@ import dev.sluice.core.webhook.WebhookService;
 
 /** Creating, reading and listing jobs. A created job is Waiting; the fan-out moves it to Running. */
 public final class JobService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobService.class);
     private final JobStore jobs;
     private final DatasetService datasets;
     private final ModelService models;
@@ -122,6 +123,10 @@ public final class JobService {
                 now, now);
         jobs.create(job);
         queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope().forProject(job.projectId()), 0);
+        try (var ids = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.PROJECT_ID, projectId)
+                .and(dev.sluice.core.observe.LogKey.JOB_ID, job.id())) {
+            LOG.info("job created: {} items of dataset {}", job.status().itemCount(), stored.datasetId());
+        }
         return job;
     }
 
