@@ -91,6 +91,7 @@ final class SluiceCommand implements Callable<Integer> {
                 case "json" -> dev.sluice.aws.observe.LogFormat.JSON;
                 default -> throw new ClientCommand.Usage("--log-format: '" + logFormat + "' is not text or json");
             };
+            NoiseFilter.install();
             dev.sluice.aws.observe.Logs.install("local", format);
             if (metricsFile != null) {
                 System.setProperty(LocalStack.METRICS_FILE_PROPERTY, metricsFile.toString());
@@ -113,6 +114,7 @@ final class SluiceCommand implements Callable<Integer> {
         public Integer call() {
             // the demo serves its photos and its webhook receiver on loopback: it turns local URLs on, explicitly
             LocalStack.Access demo = new LocalStack.Access(true, List.of(), List.of());
+            NoiseFilter.install();
             try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), demo))) {
                 return dev.sluice.cli.Demo.run(stack, System.out);
             }

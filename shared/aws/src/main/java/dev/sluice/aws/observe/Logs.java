@@ -11,26 +11,21 @@ import java.util.logging.Logger;
  * Installs Sluice's log lines in this JVM: the root logger's handlers are replaced by one that writes each record,
  * formatted ({@link JsonLogFormatter} or {@link TextLogFormatter}), to a stream, synchronously on the thread that
  * logged (so the MDC read while formatting is that thread's). SLF4J's provider on every Sluice runtime is JBoss
- * LogManager (Quarkus brings it), java.util.logging's manager on Lambda; records of both APIs reach this handler. The first call in a JVM wins (the functions call it from their wiring; in
- * {@code sluice local} the command called it first, and its format stays).
+ * LogManager (Quarkus brings it), java.util.logging's manager on Lambda; records of both APIs reach this handler.
+ * Each JVM calls it once: a function's composition ({@code Components.forFunction}), the GPU worker's main,
+ * {@code sluice local}; a later call replaces the lines of an earlier one.
  */
 public final class Logs {
-    private static volatile boolean installed;
-
     private Logs() {
     }
 
-    /** Installs the lines of this service on standard output, unless lines were installed before in this JVM. */
+    /** Installs the lines of this service on standard output. */
     public static void install(String service, LogFormat format) {
         install(service, format, System.out);
     }
 
     /** The same, on this stream. */
     public static synchronized void install(String service, LogFormat format, PrintStream out) {
-        if (installed) {
-            return;
-        }
-        installed = true;
         Handler handler = new LineHandler(format == LogFormat.JSON ? new JsonLogFormatter(service) : new TextLogFormatter(), out);
         Logger root = Logger.getLogger("");
         replaceHandlers(root, handler);
