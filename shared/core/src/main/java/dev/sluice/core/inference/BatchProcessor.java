@@ -58,7 +58,7 @@ public final class BatchProcessor {
     private final BatchQueue queue;
     private final Clock clock;
     private final boolean oneTensorPerCall;
-    private final dev.sluice.core.job.JobCompletion completion;
+    private final dev.sluice.core.job.JobLifecycle lifecycle;
     private final long gatherPatienceMillis;
     private final GatherBudget budget;
     private final Metrics metrics;
@@ -74,8 +74,8 @@ public final class BatchProcessor {
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                          dev.sluice.core.job.JobCompletion completion) {
-        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+                          dev.sluice.core.job.JobLifecycle lifecycle) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, lifecycle,
                 GATHER_PATIENCE_MILLIS);
     }
 
@@ -86,17 +86,17 @@ public final class BatchProcessor {
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis) {
-        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+                          dev.sluice.core.job.JobLifecycle lifecycle, long gatherPatienceMillis) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, lifecycle,
                 gatherPatienceMillis, GatherBudget.ofHeap());
     }
 
     /** @param budget the bytes of gathered items this worker holds at once ({@link GatherBudget#ofHeap()}) */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis,
+                          dev.sluice.core.job.JobLifecycle lifecycle, long gatherPatienceMillis,
                           GatherBudget budget) {
-        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, lifecycle,
                 gatherPatienceMillis, budget, Metrics.NONE);
     }
 
@@ -106,7 +106,7 @@ public final class BatchProcessor {
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis,
+                          dev.sluice.core.job.JobLifecycle lifecycle, long gatherPatienceMillis,
                           GatherBudget budget, Metrics metrics) {
         this.metrics = metrics;
         this.budget = budget;
@@ -114,7 +114,7 @@ public final class BatchProcessor {
             throw new IllegalArgumentException("gatherPatienceMillis must be positive, is " + gatherPatienceMillis);
         }
         this.gatherPatienceMillis = gatherPatienceMillis;
-        this.completion = completion;
+        this.lifecycle = lifecycle;
         this.oneTensorPerCall = oneTensorPerCall;
         this.jobs = jobs;
         this.catalog = catalog;
@@ -203,7 +203,7 @@ public final class BatchProcessor {
         }
         queue.send(BatchQueue.Name.DELIVERY, deliveries);
         outcomes.stream().filter(o -> o.commit.delta().terminal() > 0).map(o -> o.commit.jobId()).distinct()
-                .forEach(completion::settle);
+                .forEach(lifecycle::settle);
         outcomes.forEach(o -> done.set(o.position, true));
         return done;
     }
