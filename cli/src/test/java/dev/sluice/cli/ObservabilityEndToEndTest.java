@@ -113,7 +113,7 @@ class ObservabilityEndToEndTest {
             }
         }
         long batches = run.job().path("status").path("progress").path("batchesDone").asLong();
-        assertEquals(4, batches, "22 lines in batches of 8");
+        assertEquals(3, batches, "22 lines in batches of 8");
         assertEquals(batches, batchesDone.size(), "one 'batch done' line per batch, with its ids");
         for (String lifecycle : List.of("job created", "job started", "job finished")) {
             assertTrue(parsed.stream().anyMatch(l -> l.path("message").asText().startsWith(lifecycle)
