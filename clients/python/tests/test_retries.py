@@ -1,5 +1,6 @@
 """Retries and error mapping of the transport, against a scripted local server (tests/fakeapi.py): what is repeated,
 how long it waits (the waits are recorded, never measured), and what a create never repeats."""
+import json
 import socket
 
 import pytest
@@ -141,3 +142,17 @@ def test_waitUntilDone_timeout_raisesWithTheLastJob():
         with pytest.raises(sluice.TimeoutError) as e:
             client(api.url, []).batch.jobs.wait_until_done("batchjob_1", timeout=0)
     assert e.value.last.id == "batchjob_1"
+
+
+def test_theOutcome_andTheErrorBudgetAndEvents_goBothWays():
+    ended = dict(JOB, status={"overview": "Finished", "outcome": "PartiallySucceeded", "itemCount": 4,
+                              "items": {"delivered": 3, "failedGather": 1}})
+    with FakeApi([js(201, JOB), js(200, ended)]) as api:
+        c = client(api.url, [])
+        c.batch.jobs.create("n", sluice.JobSpec(dataset_id="d", events=["job.started", "job.completed"],
+                                                error_budget=sluice.ErrorBudget(max_failure_rate=0.2, min_items=50)))
+        job = c.batch.jobs.get("batchjob_1")
+    assert job.status.outcome == sluice.Outcome.PARTIALLY_SUCCEEDED
+    spec = json.loads(api.requests[0]["body"])["spec"]
+    assert spec["events"] == ["job.started", "job.completed"]
+    assert spec["errorBudget"] == {"maxFailureRate": 0.2, "minItems": 50}

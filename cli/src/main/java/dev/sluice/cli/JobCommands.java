@@ -35,7 +35,10 @@ final class JobCommands extends Group {
                     "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
                     "  sluice jobs create --name run-2 --dataset dataset_… --model model_… --target GpuPool --batch-size 64",
                     "  sluice jobs create --name nightly --dataset dataset_… --model model_… \\",
-                    "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z"})
+                    "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z",
+                    "  sluice jobs create --name checked --dataset dataset_… --model model_… --webhook webhook_… \\",
+                    "      --events job.started,job.progress,job.completed --max-failure-rate 0.2 --min-items 100",
+                    "  sluice jobs create --name check --dataset dataset_… --model model_… --limit 20 --dry-run"})
     static final class Create extends ClientCommand {
         @Option(names = "--name", paramLabel = "NAME", description = "the job's name (required)")
         String name;
@@ -59,8 +62,25 @@ final class JobCommands extends Group {
         @Option(names = "--stop-at", paramLabel = "TIME", converter = Converters.EpochMillis.class,
                 description = "stop taking new batches at TIME (same forms as --start-at)")
         Long stopAt;
+        @Option(names = "--events", paramLabel = "TYPE", split = ",",
+                description = "job events the webhook gets: job.started, job.progress, job.completed (default job.completed)")
+        java.util.List<String> events;
+        @Option(names = "--max-failures", paramLabel = "N",
+                description = "error budget: end the job Failed (job.error_budget_exceeded) past N failed items")
+        Long maxFailures;
+        @Option(names = "--max-failure-rate", paramLabel = "R",
+                description = "error budget: end it past this share of failed items (0..1], counted from --min-items")
+        Double maxFailureRate;
+        @Option(names = "--min-items", paramLabel = "N", description = "with --max-failure-rate (default 100)")
+        Long minItems;
         @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the job (repeatable, at most 16)")
         Map<String, String> metadata = new LinkedHashMap<>();
+        @Option(names = "--limit", paramLabel = "N",
+                description = "a sample run: only the first N valid lines of the dataset (1..10000)")
+        Integer limit;
+        @Option(names = "--dry-run", description = "check everything and print what the job would do (items, invalid"
+                + " lines, refused URLs, hosts, estimated time and cost); create nothing")
+        boolean dryRun;
 
         @Override
         int run(SluiceClient c) {
@@ -92,7 +112,27 @@ final class JobCommands extends Group {
             if (stopAt != null) {
                 spec.put("stopAtTime", stopAt);
             }
-            return print(c.createJob(need(name, "--name"), spec, metadata));
+            if (events != null) {
+                spec.put("events", events);
+            }
+            Map<String, Object> budget = new LinkedHashMap<>();
+            if (maxFailures != null) {
+                budget.put("maxFailures", maxFailures);
+            }
+            if (maxFailureRate != null) {
+                budget.put("maxFailureRate", maxFailureRate);
+            }
+            if (minItems != null) {
+                budget.put("minItems", minItems);
+            }
+            if (!budget.isEmpty()) {
+                spec.put("errorBudget", budget); // the API checks the combination (job.bad_error_budget)
+            }
+            if (limit != null) {
+                spec.put("limit", limit);
+            }
+            return print(dryRun ? c.dryRunJob(need(name, "--name"), spec, metadata)
+                    : c.createJob(need(name, "--name"), spec, metadata));
         }
     }
 
@@ -137,21 +177,50 @@ final class JobCommands extends Group {
         }
     }
 
-    @Command(name = "retry", description = "run a job's failed items again, in a new job", footerHeading = "%nExamples:%n",
-            footer = "  sluice jobs retry batchjob_…")
+    @Command(name = "retry", description = {"run a job's failed items again, in a new job (spec.retryOf names this one)",
+            "--only retryable leaves out the items whose last failure is Permanent (item.*, url.*, process.*, …)"},
+            footerHeading = "%nExamples:%n", footer = {"  sluice jobs retry batchjob_…",
+                    "  sluice jobs retry batchjob_… --only retryable --deployment deploy_… --batch-size 8",
+                    "  sluice jobs retry batchjob_… --webhook webhook_…"})
     static final class Retry extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "the job's id")
         String id;
+        @Option(names = "--only", paramLabel = "SCOPE", completionCandidates = Scopes.class,
+                description = "${COMPLETION-CANDIDATES} (default all-failed)")
+        String only;
+        @Option(names = "--deployment", paramLabel = "ID", description = "run the retry on this deployment instead")
+        String deployment;
+        @Option(names = "--batch-size", paramLabel = "N", description = "items per inference batch instead")
+        Integer batchSize;
+        @Option(names = "--webhook", paramLabel = "ID", description = "deliver to this webhook instead")
+        String webhook;
+
+        static final class Scopes extends java.util.ArrayList<String> {
+            Scopes() {
+                super(java.util.List.of("retryable", "all-failed"));
+            }
+        }
 
         @Override
         int run(SluiceClient c) {
-            return print(c.retry(id));
+            Map<String, Object> overrides = new LinkedHashMap<>();
+            if (deployment != null) {
+                overrides.put("deployment", Map.of("deploymentId", deployment));
+            }
+            if (batchSize != null) {
+                overrides.put("batchSize", batchSize);
+            }
+            if (webhook != null) {
+                overrides.put("resultDelivery", Map.of("destinations",
+                        java.util.List.of(Map.of("kind", "Webhook", "webhookId", webhook))));
+            }
+            return print(c.retry(id, only, overrides.isEmpty() ? null : overrides));
         }
     }
 
     @Command(name = "wait", description = {"wait for a job to end, with a live progress bar on stderr; prints the job",
-            "exit 0 when it Finished with every item delivered, 4 otherwise (failed items, Failed, Cancelled,",
-            "TimedOut, or still running after --timeout-s)"},
+            "exit 0 when its status.outcome is Succeeded (every item delivered), 4 otherwise (PartiallySucceeded",
+            "unless --allow-failures, Failed, Stopped, or still running after --timeout-s)"},
             footerHeading = "%nExamples:%n", footer = {"  sluice jobs wait batchjob_…",
                     "  sluice jobs wait batchjob_… --timeout-s 600 --output json > job.json"})
     static final class Wait extends ClientCommand {
@@ -160,6 +229,8 @@ final class JobCommands extends Group {
         @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
                 description = "give up waiting after S seconds (default ${DEFAULT-VALUE})")
         long timeoutS;
+        @Option(names = "--allow-failures", description = "exit 0 for a PartiallySucceeded job too")
+        boolean allowFailures;
 
         @Override
         int run(SluiceClient c) {
@@ -186,13 +257,14 @@ final class JobCommands extends Group {
             String state = s.path("overview").asText();
             long delivered = s.path("items").path("delivered").asLong();
             long count = s.path("itemCount").asLong();
-            if (JobState.Finished.name().equals(state) && delivered == count) {
-                return Main.OK;
+            String outcome = SluiceClient.outcome(job);
+            int exit = Main.waitExit(outcome, allowFailures);
+            if (exit != Main.OK || !"Succeeded".equals(outcome)) {
+                err().println("job " + id + " is " + state + (outcome == null ? "" : " (" + outcome + ")") + " with "
+                        + delivered + " of " + count + " items delivered"
+                        + (delivered < count ? " (jobs logs " + id + " --min-level Error)" : ""));
             }
-            err().println("job " + id + " is " + state + (JobState.Finished.name().equals(state)
-                    ? " with " + delivered + " of " + count + " items delivered (jobs logs " + id + " --min-level Error)"
-                    : ""));
-            return Main.NOT_ALL_DELIVERED;
+            return exit;
         }
     }
 

@@ -16,7 +16,11 @@ import software.constructs.Construct;
 
 import java.util.List;
 
-/** The tables (on demand, point-in-time recovery, TTL on the ledger and logs) and the data bucket. */
+/**
+ * The tables (on demand, point-in-time recovery, encrypted, TTL on the ledger and logs) and the data bucket. Both are
+ * retained when the stack is deleted or a resource replaced (they hold every project's jobs and results: a second
+ * deploy or a destroy never loses them; `./sluice destroy --delete-data` deletes them explicitly).
+ */
 final class DataStore extends Construct {
     final Table jobs;
     final Table catalog;
@@ -78,6 +82,9 @@ final class DataStore extends Construct {
         Table.Builder b = Table.Builder.create(this, id)
                 .partitionKey(Attribute.builder().name(partitionKey).type(AttributeType.STRING).build())
                 .billingMode(BillingMode.PAY_PER_REQUEST)
+                // encrypted at rest under the account's AWS managed key (aws/dynamodb): visible in the template and
+                // in CloudTrail, no key to administer
+                .encryption(software.amazon.awscdk.services.dynamodb.TableEncryption.AWS_MANAGED)
                 .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
                         .pointInTimeRecoveryEnabled(true).build())
                 .removalPolicy(RemovalPolicy.RETAIN);

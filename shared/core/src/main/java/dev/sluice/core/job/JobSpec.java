@@ -1,30 +1,44 @@
 package dev.sluice.core.job;
 
 import dev.sluice.core.deployment.DeploymentTarget;
+import dev.sluice.core.destination.Destination;
+import dev.sluice.core.destination.Destinations;
 
 import java.util.List;
 
 /**
  * retryOf: the job whose failed and skipped items this job runs again (set by :retry). events: the {@link JobEvent}
  * types the job's webhooks receive ({@code job.started}, {@code job.progress}, {@code job.completed}; default
- * {@code ["job.completed"]}). errorBudget: the failures after which the job ends Failed (off when absent).
+ * {@code ["job.completed"]}). errorBudget: the failures after which the job ends Failed (off when absent). limit: a
+ * sample run, only the first {@code limit} valid lines of the dataset (1..{@value #MAX_LIMIT}); the job then runs a
+ * dataset made of those lines, and its {@code datasetId} names that dataset.
  */
 public record JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                       Long stopAtTime, Integer batchSize, String retryOf, Gather gather, java.util.List<String> events,
-                      ErrorBudget errorBudget) {
+                      ErrorBudget errorBudget, Integer limit) {
+    /** A sample is copied into a dataset of its own in one request: 10,000 lines of at most 64 KiB bound it. */
+    public static final int MAX_LIMIT = 10_000;
+
+    public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
+                   Long stopAtTime, Integer batchSize, String retryOf, Gather gather, java.util.List<String> events,
+                   ErrorBudget errorBudget) {
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, gather, events,
+                errorBudget, null);
+    }
+
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize) {
-        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null, null);
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null, null, null, null, null);
     }
 
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize, String retryOf) {
-        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, null);
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, null, null, null, null);
     }
 
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize, String retryOf, Gather gather) {
-        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, gather, null, null);
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, gather, null, null, null);
     }
 
     /** Whether the job's webhooks receive events of this type ({@code spec.events}, default job.completed only). */
@@ -73,22 +87,27 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
         }
     }
 
+    /** Where results and events go ({@link Destination}: at most one of each kind). */
     public record ResultDelivery(List<Destination> destinations) {
-    }
-
-    public record Destination(String kind, String webhookId) {
     }
 
     public int effectiveBatchSize() {
         return batchSize == null ? DEFAULT_BATCH_SIZE : batchSize;
     }
 
-    /** The webhook of the first Webhook destination, or null when the job delivers to none. */
+    /** The job's destinations (empty when it names none). */
+    public List<Destination> destinations() {
+        return resultDelivery == null || resultDelivery.destinations() == null ? List.of() : resultDelivery.destinations();
+    }
+
+    /** The webhook of the job's Webhook destination, or null when it has none. */
     public String webhookId() {
-        if (resultDelivery == null || resultDelivery.destinations() == null) {
-            return null;
-        }
-        return resultDelivery.destinations().stream().filter(d -> "Webhook".equals(d.kind()))
-                .map(Destination::webhookId).findFirst().orElse(null);
+        return Destinations.first(destinations(), Destination.Webhook.class).map(Destination.Webhook::webhookId)
+                .orElse(null);
+    }
+
+    /** The job's S3 destination, if it has one. */
+    public java.util.Optional<Destination.S3> s3() {
+        return Destinations.first(destinations(), Destination.S3.class);
     }
 }
