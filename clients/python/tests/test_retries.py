@@ -38,13 +38,17 @@ def test_twoCreates_haveTwoIdempotencyKeys():
     assert k1 and k2 == "mine-1" and k1 != k2
 
 
-def test_500_onACreate_isNotRepeated_theErrorCarriesItsKey():
+def test_500_onACreate_isRetried_withTheSameKey_andTheLastErrorCarriesIt():
     waits = []
     with FakeApi([js(500, {"error": {"code": "internal", "message": "boom"}}, {"Sluice-Request-Id": "req-9"}),
                   js(201, JOB)]) as api:
+        job = client(api.url, waits).batch.jobs.create("n", {"dataset_id": "dataset_1"})
+    assert job.id == "batchjob_1" and len(api.requests) == 2
+    keys = {r["headers"].get("Idempotency-Key") for r in api.requests}
+    assert len(keys) == 1 and None not in keys, "the API replays a create by its key: a retry creates nothing twice"
+    with FakeApi([js(500, {"error": {"code": "internal", "message": "boom"}}, {"Sluice-Request-Id": "req-9"})] * 4) as api:
         with pytest.raises(sluice.ServerError) as e:
             client(api.url, waits).batch.jobs.create("n", {"dataset_id": "dataset_1"})
-    assert len(api.requests) == 1, "a create that may have happened is never sent again"
     assert e.value.code == "internal" and e.value.status == 500 and e.value.request_id == "req-9"
     assert e.value.idempotency_key == api.requests[0]["headers"]["Idempotency-Key"]
 

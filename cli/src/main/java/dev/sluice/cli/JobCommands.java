@@ -17,10 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@code sluice jobs create | list | get | cancel | retry | wait | logs | results}. */
+/** {@code sluice jobs create | list | get | cancel | retry | wait | logs | results | delete}. */
 @Command(name = "jobs", description = "batch jobs: a dataset through a model, each prediction delivered once",
         subcommands = {JobCommands.Create.class, JobCommands.List.class, JobCommands.Get.class, JobCommands.Cancel.class,
-                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Results.class},
+                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Results.class,
+                JobCommands.Delete.class},
         footerHeading = "%nExamples:%n", footer = {
                 "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
                 "  sluice jobs wait batchjob_…",
@@ -174,6 +175,18 @@ final class JobCommands extends Group {
         @Override
         int run(SluiceClient c) {
             return print(c.cancel(id));
+        }
+    }
+
+    @Command(name = "delete", description = "delete an ended job with its log and results (refused while it runs)",
+            footerHeading = "%nExamples:%n", footer = "  sluice jobs delete batchjob_…")
+    static final class Delete extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.deleteJob(id));
         }
     }
 

@@ -230,6 +230,11 @@ class CliTest {
         assertEquals(1, dry.path("itemCount").asLong(), dry.toString());
         assertEquals("Benchmark", dry.path("basis").path("source").asText());
         assertEquals(jobsBefore, json(ran, "jobs", "list").size());
+        assertTrue(json(ran, "jobs", "delete", waiting.get("id").asText()).path("deleted").asBoolean(),
+                "an ended job is deleted: {id, deleted: true}");
+        String unused = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).createDataset("unused")
+                .get("id").asText();
+        assertEquals(unused, json(ran, "datasets", "delete", unused).path("id").asText());
 
         String keyId = json(ran, "keys", "create", "--name", "k").get("id").asText();
         json(ran, "keys", "list");

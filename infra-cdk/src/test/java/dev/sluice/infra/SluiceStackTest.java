@@ -86,7 +86,7 @@ class SluiceStackTest {
     }
 
     @Test
-    void tables_areOnDemand_withPointInTimeRecovery_ttlOnLedgerAndLogs_andNoHardCodedNames() {
+    void tables_areOnDemand_withPointInTimeRecovery_ttlOnLedgerLogsAndCatalog_andNoHardCodedNames() {
         var tables = resources("AWS::DynamoDB::Table");
         assertEquals(5, tables.size());
         int ttl = 0;
@@ -100,7 +100,7 @@ class SluiceStackTest {
                 ttl++;
             }
         }
-        assertEquals(2, ttl, "ledger and logs expire");
+        assertEquals(3, ttl, "ledger, logs and the catalog's idempotency records expire");
     }
 
     @Test

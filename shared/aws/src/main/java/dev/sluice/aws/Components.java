@@ -216,6 +216,12 @@ public final class Components {
 
     // --- services
 
+    /** Idempotent creates of the API (the {@code Idempotency-Key} header), their records in the catalog table. */
+    public dev.sluice.core.idempotency.IdempotentRequests idempotentRequests() {
+        return part("idempotentRequests", () -> new dev.sluice.core.idempotency.IdempotentRequests(
+                new DynamoIdempotencyStore(dynamo, config), clock));
+    }
+
     public ApiKeys apiKeys() {
         return part("apiKeys", () -> new ApiKeys(new DynamoApiKeyStore(dynamo, config), catalog(), clock));
     }

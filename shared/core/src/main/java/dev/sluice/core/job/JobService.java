@@ -276,6 +276,32 @@ public final class JobService {
     }
 
     /**
+     * Deletes an ended job of the project and everything it left (issue 24 item 6): its result parts, manifest, errors
+     * file and kept delivery payloads (every object under {@link dev.sluice.core.ObjectKeys#results}, a listing page at
+     * a time), its log entries and ledger rows, then the job. The job goes last, so a delete cut short is finished by
+     * sending it again.
+     *
+     * @throws SluiceException 404 {@code job.not_found} (another project's job answers so too), 409 {@code job.running}
+     *                         while it is Waiting or Running (cancel it first)
+     */
+    public void delete(String projectId, String id) {
+        Job job = get(projectId, id);
+        if (!job.status().overview().isTerminal()) {
+            throw SluiceException.conflict("job.running", "job " + id + " is " + job.status().overview()
+                    + "; cancel it (POST …:cancel) and delete it once it has ended");
+        }
+        objects.deletePrefix(dev.sluice.core.ObjectKeys.results(projectId, id));
+        jobs.delete(id);
+    }
+
+    /** The id of a job of the project that has not ended and reads the dataset, if any (what holds a dataset). */
+    public java.util.Optional<String> runningJobReading(String projectId, String datasetId) {
+        return jobs.activeJobs().stream()
+                .filter(j -> j.projectId().equals(projectId) && datasetId.equals(j.spec().datasetId()))
+                .map(Job::id).findFirst();
+    }
+
+    /**
      * What a retry changes from the original job; each field left out keeps the original's. {@code resultDelivery}
      * with no destinations sends results to the result files only.
      */
