@@ -21,7 +21,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   <li>Contracts: {@code port} (Catalog, ObjectStore, SecretStore) and {@code pipeline} (the queue messages, their
  *       kinds and routing, Stage, the BatchQueue port);</li>
  *   <li>Catalogue: {@code auth}, {@code model}, {@code webhook}, {@code destination}, {@code deployment}, {@code dataset} (resources the
- *       API creates; each owns its port, e.g. ApiKeyStore in auth);</li>
+ *       API creates; each owns its port, e.g. ApiKeyStore in auth), {@code idempotency} (the API's replayed creates);</li>
  *   <li>Jobs: {@code job} (Job, JobStore, counters, completion);</li>
  *   <li>Stages: {@code fanout}, {@code inference}, {@code delivery} (the pipeline's workers);</li>
  *   <li>Operations: {@code deadletter}, {@code schedule} (reach every stage; executions, in their own module
@@ -51,7 +51,8 @@ class CoreArchitectureTest {
             .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..", "dev.sluice.core.observe..")
             .layer("Contracts").definedBy("dev.sluice.core.port..", "dev.sluice.core.pipeline..")
             .layer("Catalogue").definedBy("dev.sluice.core.auth..", "dev.sluice.core.model..",
-                    "dev.sluice.core.webhook..", "dev.sluice.core.destination..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..")
+                    "dev.sluice.core.webhook..", "dev.sluice.core.destination..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..",
+                    "dev.sluice.core.idempotency..")
             .layer("Jobs").definedBy("dev.sluice.core.job..")
             .layer("Stages").definedBy("dev.sluice.core.fanout..", "dev.sluice.core.inference..",
                     "dev.sluice.core.delivery..")
