@@ -97,6 +97,31 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /**
+     * The system property naming the file the stack appends its metrics to, as Embedded Metric Format lines
+     * ({@code sluice local --metrics-file}); unset, metrics are not kept.
+     */
+    public static final String METRICS_FILE_PROPERTY = "sluice.local.metricsFile";
+
+    /** The metrics of a local stack: EMF lines appended to {@link #METRICS_FILE_PROPERTY}'s file, or none. */
+    static dev.sluice.core.observe.Metrics localMetrics() {
+        String file = System.getProperty(METRICS_FILE_PROPERTY);
+        if (file == null || file.isBlank()) {
+            return dev.sluice.core.observe.Metrics.NONE;
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(file);
+        return new dev.sluice.aws.observe.EmfMetrics("local", line -> {
+            synchronized (LocalStack.class) {
+                try {
+                    java.nio.file.Files.writeString(path, line + "\n", java.nio.charset.StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }, System::currentTimeMillis);
+    }
+
     /** The file in a data directory that names the stack's project, resource prefix and key. */
     static final String IDENTITY_FILE = "local.properties";
 
@@ -127,7 +152,7 @@ public final class LocalStack implements AutoCloseable {
                     options.access().allowLocalUrls())
                     .withBuckets(options.access().itemBuckets(), options.access().executionBuckets());
             this.services = new Components(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
-                    config, options.tunables(), Clock.SYSTEM);
+                    config, options.tunables(), Clock.SYSTEM).useMetrics(localMetrics());
             this.projectId = identity.getProperty("projectId");
             String stored = identity.getProperty("apiKey");
             if (stored != null && (options.apiKey() == null || options.apiKey().equals(stored))) {
@@ -170,7 +195,7 @@ public final class LocalStack implements AutoCloseable {
                 try {
                     sweep.run();
                 } catch (RuntimeException e) {
-                    java.util.logging.Logger.getLogger(LocalStack.class.getName()).warning("scheduler sweep failed: " + e);
+                    org.slf4j.LoggerFactory.getLogger(LocalStack.class).warn("scheduler sweep failed: {}", e.toString());
                 }
             }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
             this.api = new LocalApiServer(new ApiHandler(new ApiRouter(ApiServices.of(services))), options.port());

@@ -58,7 +58,8 @@ final class SluiceCommand implements Callable<Integer> {
             footerHeading = "%nExamples:%n", footer = {
                     "  SLUICE_ALLOW_LOCAL_URLS=true SLUICE_API_KEY=sk_choose_a_long_key ./sluice local --port 8080",
                     "  ./sluice local --port 8080 --data-dir ~/.sluice/local     # state kept, resumed by the next start",
-                    "  ./sluice local --strict                                    # the rules of AWS, whatever the environment"})
+                    "  ./sluice local --strict                                    # the rules of AWS, whatever the environment",
+                    "  ./sluice local --log-format json --metrics-file metrics.ndjson  # the functions' JSON lines and EMF metrics"})
     static final class LocalCommand implements Callable<Integer> {
         @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "the API's port (default ${DEFAULT-VALUE}; 0: any free one)")
         int port;
@@ -66,6 +67,12 @@ final class SluiceCommand implements Callable<Integer> {
         boolean strict;
         @Option(names = "--data-dir", paramLabel = "DIR", description = "keep state in DIR and resume from it (default: in memory)")
         Path dataDir;
+        @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+                description = "text: one readable line per record; json: one JSON object per line, the keys of the functions' logs (default ${DEFAULT-VALUE})")
+        String logFormat;
+        @Option(names = "--metrics-file", paramLabel = "FILE",
+                description = "append the stack's metrics to FILE as CloudWatch Embedded Metric Format lines (default: not kept)")
+        Path metricsFile;
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
         boolean help;
         @Spec
@@ -78,6 +85,16 @@ final class SluiceCommand implements Callable<Integer> {
                 access = LocalStack.Access.fromEnvironment(System.getenv(), strict);
             } catch (IllegalArgumentException e) {
                 throw new ClientCommand.Usage(e.getMessage());
+            }
+            dev.sluice.aws.observe.LogFormat format = switch (logFormat) {
+                case "text" -> dev.sluice.aws.observe.LogFormat.TEXT;
+                case "json" -> dev.sluice.aws.observe.LogFormat.JSON;
+                default -> throw new ClientCommand.Usage("--log-format: '" + logFormat + "' is not text or json");
+            };
+            NoiseFilter.install();
+            dev.sluice.aws.observe.Logs.install("local", format);
+            if (metricsFile != null) {
+                System.setProperty(LocalStack.METRICS_FILE_PROPERTY, metricsFile.toString());
             }
             Main.local(port, access, dataDir == null ? null : dataDir.toString());
             return Main.OK;
@@ -97,6 +114,7 @@ final class SluiceCommand implements Callable<Integer> {
         public Integer call() {
             // the demo serves its photos and its webhook receiver on loopback: it turns local URLs on, explicitly
             LocalStack.Access demo = new LocalStack.Access(true, List.of(), List.of());
+            NoiseFilter.install();
             try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), demo))) {
                 return dev.sluice.cli.Demo.run(stack, System.out);
             }

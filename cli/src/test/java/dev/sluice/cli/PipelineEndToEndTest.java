@@ -52,30 +52,13 @@ class PipelineEndToEndTest {
     String modelId;
     LocalJobs jobs;
 
-    /** Every log record of the run, formatted, to check that no secret ever reaches a log. */
-    final List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Every log line of the run (the JSON lines of `sluice local --log-format json`), to check that no secret reaches a log. */
+    LogCapture logged;
     final List<String> secrets = java.util.Collections.synchronizedList(new ArrayList<>());
-    final java.util.logging.Handler capture = new java.util.logging.Handler() {
-        final java.util.logging.SimpleFormatter format = new java.util.logging.SimpleFormatter();
-
-        @Override
-        public void publish(java.util.logging.LogRecord record) {
-            logged.add(format.format(record));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
 
     @BeforeAll
     void start() throws Exception {
-        java.util.logging.Logger.getLogger("").addHandler(capture);
-        java.util.logging.Logger.getLogger("dev.sluice").setLevel(java.util.logging.Level.ALL);
+        logged = LogCapture.install();
         System.setProperty("sluice.local.schedulerPeriodMillis", "500");
         imageDir = Files.createTempDirectory("sluice-images");
         for (String[] photo : Samples.PHOTOS) {
@@ -102,13 +85,15 @@ class PipelineEndToEndTest {
 
     @AfterAll
     void stop() {
-        java.util.logging.Logger.getLogger("").removeHandler(capture);
         secrets.add(stack.apiKey);
-        assertTrue(logged.size() > 0, "the run logged something");
-        for (String line : new ArrayList<>(logged)) {
+        List<String> lines = logged.lines();
+        assertTrue(lines.size() > 0, "the run logged something");
+        for (String line : lines) {
+            assertTrue(Json.tree(line).isObject(), "one JSON object per line: " + line);
             for (String secret : secrets) {
                 assertTrue(!line.contains(secret), "a secret reached the log: " + line);
             }
+            assertTrue(!line.contains("X-Amz-Signature") && !line.contains("X-Amz-Credential"), "a presigned URL reached the log: " + line);
         }
         if (stack != null) {
             stack.close();

@@ -42,9 +42,18 @@ final class Observability extends Construct {
     }
 
     void alarm(String id, IMetric metric, String description) {
-        Alarm alarm = Alarm.Builder.create(this, id).metric(metric).threshold(0)
-                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD).evaluationPeriods(1)
+        alarm(this, id, metric, 0, 1, description);
+    }
+
+    /**
+     * An alarm in scope when the metric is above the threshold for that many consecutive periods (missing data is
+     * not breaching), sending to this construct's topic.
+     */
+    Alarm alarm(Construct scope, String id, IMetric metric, double threshold, int evaluationPeriods, String description) {
+        Alarm alarm = Alarm.Builder.create(scope, id).metric(metric).threshold(threshold)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD).evaluationPeriods(evaluationPeriods)
                 .treatMissingData(TreatMissingData.NOT_BREACHING).alarmDescription(description).build();
         alarm.addAlarmAction(new SnsAction(topic));
+        return alarm;
     }
 }

@@ -69,6 +69,7 @@ public final class SluiceStack extends Stack {
         Observability observability = new Observability(this, "Observability", settings);
         observability.alarmOnDeadLetters(queues);
         observability.alarmOnErrors(functions);
+        new OperationsDashboard(this, "Operations", queues, functions, observability);
         List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
         if (settings.gpuPool()) {
             roles.add(new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability).taskRole);

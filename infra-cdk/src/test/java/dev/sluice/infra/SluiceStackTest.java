@@ -401,6 +401,64 @@ class SluiceStackTest {
     }
 
     @Test
+    void dashboard_showsEveryEmfMetric_queueAges_dlqDepths_andFunctionErrors() throws Exception {
+        var dashboards = resources("AWS::CloudWatch::Dashboard");
+        assertEquals(1, dashboards.size());
+        String body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                props(dashboards.values().iterator().next()).get("DashboardBody"));
+        for (dev.sluice.core.observe.Metric m : dev.sluice.core.observe.Metric.values()) {
+            assertTrue(body.contains("MetricName=\\\\\\\"" + m.metricName() + "\\\\\\\""), m.metricName());
+        }
+        assertTrue(body.contains("{Sluice,Function,Stage,Outcome}"), "items by stage and outcome");
+        assertTrue(body.contains("ApproximateAgeOfOldestMessage"), "oldest message age");
+        assertTrue(body.contains("ApproximateNumberOfMessagesVisible"), "DLQ depth");
+        assertFalse(body.contains("job_") || body.contains("JobId") || body.contains("ProjectId"), "no id dimension");
+    }
+
+    @Test
+    void alarms_onTheInferenceErrorRate_andEveryWorkQueuesOldestMessage() {
+        var alarms = resources("AWS::CloudWatch::Alarm");
+        var ages = alarms.values().stream().filter(a -> "ApproximateAgeOfOldestMessage".equals(props(a).get("MetricName"))).toList();
+        assertEquals(4, ages.size(), "fanout, inference, inference-gpu, delivery");
+        ages.forEach(a -> {
+            assertEquals((double) OperationsDashboard.OLDEST_MESSAGE_SECONDS, ((Number) props(a).get("Threshold")).doubleValue());
+            assertEquals("Maximum", props(a).get("Statistic"));
+            assertFalse(((List<?>) props(a).get("AlarmActions")).isEmpty(), "sends to the alarm topic");
+        });
+        var rate = alarms.values().stream().filter(a -> props(a).get("Metrics") != null
+                && props(a).get("Metrics").toString().contains("Items")).toList();
+        assertEquals(1, rate.size());
+        Map<String, Object> p = props(rate.get(0));
+        assertEquals(OperationsDashboard.ERROR_RATE_PERCENT, ((Number) p.get("Threshold")).doubleValue());
+        assertEquals(OperationsDashboard.ERROR_RATE_PERIODS, ((Number) p.get("EvaluationPeriods")).intValue());
+        assertEquals("notBreaching", p.get("TreatMissingData"));
+        List<Map<String, Object>> queries = (List<Map<String, Object>>) p.get("Metrics");
+        String expression = queries.stream().filter(q -> q.get("Expression") != null).findFirst().orElseThrow()
+                .get("Expression").toString();
+        assertTrue(expression.startsWith("100 * ("), expression);
+        java.util.Set<String> outcomes = new java.util.TreeSet<>();
+        java.util.Set<String> functions = new java.util.TreeSet<>();
+        for (Map<String, Object> q : queries) {
+            Object stat = at(q, "MetricStat");
+            if (stat == null) {
+                continue;
+            }
+            assertEquals("Sluice", at(stat, "Metric", "Namespace"));
+            assertEquals("Items", at(stat, "Metric", "MetricName"));
+            for (Object d : (List<?>) at(stat, "Metric", "Dimensions")) {
+                Map<?, ?> dim = (Map<?, ?>) d;
+                if ("Outcome".equals(dim.get("Name"))) {
+                    outcomes.add(dim.get("Value").toString());
+                } else if ("Function".equals(dim.get("Name"))) {
+                    functions.add(dim.get("Value").toString());
+                }
+            }
+        }
+        assertEquals(java.util.Set.of("gathered", "failedGather", "failedProcess", "failedPredict"), outcomes);
+        assertEquals(java.util.Set.of("inference", "gpu-worker"), functions);
+    }
+
+    @Test
     void backlogSteps_areContiguous_fromZeroTasksToTheMaximum() {
         var steps = GpuPool.steps(4, 100);
         assertEquals(0, steps.get(0).getChange());

@@ -41,7 +41,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The composition root, built on demand: every part (adapter or service) is made on its first use, with only the
@@ -54,7 +55,7 @@ import java.util.logging.Logger;
  * <p>Thread-safe: parts are made under this object's lock (a part's constructor makes no request).
  */
 public final class Components {
-    private static final Logger LOG = Logger.getLogger(Components.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Components.class);
 
     private final DynamoDbClient dynamo;
     private final SqsClient sqs;
@@ -64,6 +65,7 @@ public final class Components {
     private final Tunables tunables;
     private final Clock clock;
     private final Map<String, Object> parts = new LinkedHashMap<>();
+    private volatile dev.sluice.core.observe.Metrics metrics = dev.sluice.core.observe.Metrics.NONE;
 
     /**
      * Builds nothing yet.
@@ -87,6 +89,41 @@ public final class Components {
      *
      * @throws IllegalStateException naming the variable that is missing or malformed
      */
+    /**
+     * A Lambda function's composition ({@link #fromEnvironment(DynamoDbClient, SqsClient, S3Client, S3Presigner)}),
+     * with its JSON log lines installed ({@link dev.sluice.aws.observe.Logs}) and its metrics written as Embedded
+     * Metric Format lines on standard output, both named by the function.
+     *
+     * @param function the function's short name: the {@code service} of its log lines and the {@code Function}
+     *                 dimension of its metrics (api, fanout, inference, delivery, scheduler)
+     */
+    public static Components forFunction(String function, DynamoDbClient dynamo, SqsClient sqs, S3Client s3,
+                                         S3Presigner presigner) {
+        dev.sluice.aws.observe.Logs.install(function, dev.sluice.aws.observe.LogFormat.JSON);
+        Components components = fromEnvironment(dynamo, sqs, s3, presigner);
+        components.useMetrics(dev.sluice.aws.observe.EmfMetrics.toStandardOutput(function));
+        return components;
+    }
+
+    /**
+     * Where the parts made from now on report their metrics ({@link dev.sluice.core.observe.Metrics#NONE} until
+     * this is called). Call it before the first part is made.
+     *
+     * @throws IllegalStateException when a part was made already (it would keep the old sink)
+     */
+    public synchronized Components useMetrics(dev.sluice.core.observe.Metrics sink) {
+        if (!parts.isEmpty()) {
+            throw new IllegalStateException("metrics are set before any part is made; made already: " + parts.keySet());
+        }
+        this.metrics = java.util.Objects.requireNonNull(sink);
+        return this;
+    }
+
+    /** Where this composition's parts report their metrics. */
+    public dev.sluice.core.observe.Metrics metrics() {
+        return metrics;
+    }
+
     public static Components fromEnvironment(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner) {
         Map<String, String> env = System.getenv();
         return new Components(dynamo, sqs, s3, presigner, SluiceConfig.fromEnv(env), Tunables.fromEnv(env),
@@ -113,7 +150,7 @@ public final class Components {
     // --- adapters
 
     public JobStore jobStore() {
-        return part("jobStore", () -> new DynamoJobStore(dynamo, config));
+        return part("jobStore", () -> new DynamoJobStore(dynamo, config, metrics));
     }
 
     public Catalog catalog() {
@@ -157,8 +194,8 @@ public final class Components {
     public OutboundGuard guard() {
         return part("guard", () -> {
             if (!PinnedAddresses.active()) {
-                LOG.warning("the address pinning resolver is not installed in this JVM: outbound requests are"
-                        + " checked, but DNS rebinding is not excluded");
+                LOG.warn("the address pinning resolver is not installed in this JVM: outbound requests are checked, but DNS"
+                        + " rebinding is not excluded");
             }
             return new OutboundGuard(OutboundGuard.Resolver.SYSTEM, config.allowLocalUrls());
         });
@@ -166,7 +203,8 @@ public final class Components {
 
     /** The one HTTP client of webhook POSTs (deliveries and {@code :test}). */
     public WebhookClient webhookClient() {
-        return part("webhookClient", () -> new WebhookClient(tunables.webhookConnectTimeout(), guard()));
+        return part("webhookClient", () -> new dev.sluice.aws.observe.MeteredWebhookClient(tunables.webhookConnectTimeout(),
+                guard(), metrics));
     }
 
     /** The one HTTP client of item fetches (every batch processor and execution runner of this process). */
@@ -246,7 +284,7 @@ public final class Components {
 
     public DeadLetterService deadLetters() {
         return part("deadLetters", () -> new DeadLetterService(jobStore(), catalog(), queue(), fanout(), delivery(),
-                jobs(), lifecycle(), clock, executions()));
+                jobs(), lifecycle(), clock, executions(), metrics));
     }
 
     public Scheduler scheduler() {
@@ -263,7 +301,8 @@ public final class Components {
     /** @param oneTensorPerCall the GPU pool's mode: one tensor across all batches of a call */
     public BatchProcessor batchProcessor(Predictor predictor, boolean oneTensorPerCall) {
         return new BatchProcessor(jobStore(), catalog(), itemFetcher(), predictor, objects(), queue(), clock,
-                oneTensorPerCall, lifecycle(), tunables.gatherPatience().toMillis());
+                oneTensorPerCall, lifecycle(), tunables.gatherPatience().toMillis(),
+                dev.sluice.core.inference.GatherBudget.ofHeap(), metrics);
     }
 
     /** The worker of execution file tasks: tabular models through tabular, image models through images. */

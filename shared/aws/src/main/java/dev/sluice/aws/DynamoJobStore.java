@@ -59,11 +59,22 @@ public final class DynamoJobStore implements JobStore {
     private final DynamoDbClient dynamo;
     private final SluiceConfig config;
     private final DynamoLedger ledger;
+    private final dev.sluice.core.observe.Metrics metrics;
 
     public DynamoJobStore(DynamoDbClient dynamo, SluiceConfig config) {
+        this(dynamo, config, dev.sluice.core.observe.Metrics.NONE);
+    }
+
+    /**
+     * @param metrics told, after each transaction that applied, the items it counted: {@code Items} per stage and
+     *                outcome (the counter's name), so the values emitted for a job's commits add up to its counters
+     *                (a commit applied once is emitted once; one that was applied before emits nothing)
+     */
+    public DynamoJobStore(DynamoDbClient dynamo, SluiceConfig config, dev.sluice.core.observe.Metrics metrics) {
         this.dynamo = dynamo;
         this.config = config;
         this.ledger = new DynamoLedger(dynamo, config.ledgerTable());
+        this.metrics = metrics;
     }
 
     @Override
@@ -248,11 +259,30 @@ public final class DynamoJobStore implements JobStore {
                     + " bytes: over TransactWriteItems' limits; commit the groups of atomicGroups one by one");
         }
         return switch (ledger.settle(rows, counts, logs)) {
-            case APPLIED -> true;
+            case APPLIED -> {
+                emitItems(commits);
+                yield true;
+            }
             case ALREADY_SETTLED -> false;
             case OWNER_CONDITION_FAILED -> throw new IllegalStateException("job.not_found: the counter update of "
                     + deltas.keySet() + " failed its condition attribute_exists(jobId); nothing was committed");
         };
+    }
+
+    /** The Items metric of the applied commits: one emit per stage, one value per counter that moved. */
+    private void emitItems(List<StageCommit> commits) {
+        Map<Stage, ItemCounters> byStage = new java.util.EnumMap<>(Stage.class);
+        commits.forEach(c -> byStage.merge(c.stage(), c.delta(), ItemCounters::plus));
+        byStage.forEach((stage, delta) -> {
+            long[] values = counters(delta);
+            for (int i = 0; i < COUNTERS.length; i++) {
+                if (values[i] != 0) {
+                    metrics.emit(Map.of(dev.sluice.core.observe.MetricDimension.STAGE, stage.wire(),
+                            dev.sluice.core.observe.MetricDimension.OUTCOME, COUNTERS[i]),
+                            dev.sluice.core.observe.Metric.ITEMS, values[i]);
+                }
+            }
+        });
     }
 
     /**

@@ -10,8 +10,8 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
- * The package rules of the core (issue 16): no package cycle, layers with no import running back up, and no AWS,
- * Lambda, Quarkus or CDI type anywhere in the domain. Checked on the compiled main classes (ArchUnit reads bytecode,
+ * The package rules of the core (issue 16): no package cycle, layers with no import running back up, no AWS,
+ * Lambda, Quarkus or CDI type anywhere in the domain, and logging through SLF4J only. Checked on the compiled main classes (ArchUnit reads bytecode,
  * so fully-qualified references count as imports do).
  *
  * <p>Where a new package goes, bottom to top (a layer may use the layers below it, never one above):
@@ -41,8 +41,14 @@ class CoreArchitectureTest {
             .because("the domain stays free of AWS and framework types: adapters live in shared/aws, handlers in functions/");
 
     @ArchTest
+    static final ArchRule logsThroughSlf4j = noClasses().that().resideInAPackage("dev.sluice.core..")
+            .should().dependOnClassesThat().resideInAnyPackage("java.util.logging..", "org.jboss.logging..")
+            .orShould().dependOnClassesThat().areAssignableTo(System.Logger.class)
+            .because("one way to log: SLF4J, whose MDC carries the ids of LogScope into every JSON line (issue 25)");
+
+    @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..")
+            .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..", "dev.sluice.core.observe..")
             .layer("Contracts").definedBy("dev.sluice.core.port..", "dev.sluice.core.pipeline..")
             .layer("Catalogue").definedBy("dev.sluice.core.auth..", "dev.sluice.core.model..",
                     "dev.sluice.core.webhook..", "dev.sluice.core.destination..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..",

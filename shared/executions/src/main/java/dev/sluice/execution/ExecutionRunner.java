@@ -22,7 +22,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
 
 /**
@@ -41,7 +42,7 @@ public final class ExecutionRunner {
      * the rest of the item needs the remainder. A CSV of 10,000 columns is over it.
      */
     static final int MAX_SCHEMA_CHARS = 256 * 1024;
-    private static final Logger LOG = Logger.getLogger(ExecutionRunner.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionRunner.class);
 
     private final ExecutionStore store;
     private final ExecutionService executions;
@@ -81,7 +82,7 @@ public final class ExecutionRunner {
     public void run(ExecutionTask task) {
         Execution e = store.get(task.projectId(), task.execution()).orElse(null);
         if (e == null) {
-            LOG.warning(() -> "task of unknown execution " + task.execution() + " dropped");
+            LOG.warn("task of unknown execution {} dropped", task.execution());
             return;
         }
         if (e.status().overview().isTerminal()) {

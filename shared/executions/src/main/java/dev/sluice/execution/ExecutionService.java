@@ -21,7 +21,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Storage-based executions: start (validate, take the identical-execution guard, queue the listing), list the source
@@ -39,7 +40,7 @@ public final class ExecutionService implements ExecutionTasks {
     public static final long LIST_RESERVE_MILLIS = 10_000;
     static final int LIST_PAGE = 1000;
     static final int REPORT_PAGE = 1000;
-    private static final Logger LOG = Logger.getLogger(ExecutionService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionService.class);
 
     private final ExecutionStore store;
     private final ModelService models;
@@ -336,7 +337,7 @@ public final class ExecutionService implements ExecutionTasks {
      */
     public void settle(Execution e, ExecutionTask task, Execution.FileReport report) {
         if (report != null && !store.settleFile(e.projectId(), e.id(), report, clock.nowMillis())) {
-            LOG.fine(() -> "file " + task.index() + " of " + e.id() + " was settled before");
+            LOG.debug("file {} of {} was settled before", task.index(), e.id());
         }
         Execution current = store.get(e.projectId(), e.id()).orElse(e);
         if (current.status().overview() == Execution.State.Running) {

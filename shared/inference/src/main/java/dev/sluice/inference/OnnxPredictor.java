@@ -17,7 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * ONNX Runtime image classification: decode and preprocess the batch's items in parallel (one task per image on a
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
  * the session runs the current one. One session per model per container, keyed by model id and checksum.
  */
 public final class OnnxPredictor implements Predictor, dev.sluice.core.inference.TabularPredictor, AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(OnnxPredictor.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxPredictor.class);
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final Function<Model, byte[]> modelBytes;
@@ -236,7 +237,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                 }
             } catch (OrtException | RuntimeException e) {
                 predictError = failure(model, e);
-                LOG.warning("prediction failed for model " + model.id() + ": " + e);
+                LOG.warn("prediction failed for model {}: {}", model.id(), e.toString());
             }
             predictMsEach = (System.nanoTime() - start) / 1e6 / ok.size();
         }
@@ -382,7 +383,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                         executionProvider = "CUDA";
                     } catch (OrtException | RuntimeException | LinkageError e) {
                         executionProvider = "CPU (CUDA unavailable: " + e.getMessage() + ")";
-                        LOG.warning("CUDA execution provider unavailable, running on CPU: " + e.getMessage());
+                        LOG.warn("CUDA execution provider unavailable, running on CPU: {}", e.getMessage());
                     }
                 }
                 session = env.createSession(modelBytes.apply(model), options);
@@ -462,7 +463,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
             try {
                 s.close();
             } catch (OrtException e) {
-                LOG.fine("closing session: " + e);
+                LOG.debug("closing session: {}", e.toString());
             }
         });
     }

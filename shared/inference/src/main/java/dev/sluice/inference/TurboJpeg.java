@@ -7,7 +7,8 @@ import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.nio.file.Path;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * libjpeg-turbo (as built into OpenCV 4.11, bytedeco's JavaCPP build) for what the JDK's libjpeg cannot do:
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * load, {@link #available()} is false and callers use the exact decoder.
  */
 final class TurboJpeg {
-    private static final Logger LOG = Logger.getLogger(TurboJpeg.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(TurboJpeg.class);
 
     private TurboJpeg() {
     }
@@ -35,7 +36,7 @@ final class TurboJpeg {
                 Loader.load(opencv_imgcodecs.class);
                 return null;
             } catch (Throwable e) { // UnsatisfiedLinkError, NoClassDefFoundError on other platforms
-                LOG.warning("libjpeg-turbo (OpenCV) unavailable, decode \"fast\" uses the exact decoder: " + e);
+                LOG.warn("libjpeg-turbo (OpenCV) unavailable, decode \"fast\" uses the exact decoder: {}", e.toString());
                 return String.valueOf(e);
             }
         }

@@ -18,7 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
 
 /**
@@ -34,7 +35,7 @@ import java.util.stream.Stream;
  * call answers) and S3Mock's objects ({@code DIR/s3}, kept on exit).
  */
 public final class EmulatorStack implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(EmulatorStack.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(EmulatorStack.class);
 
     private final DynamoDBProxyServer dynamo;
     private final SQSRestServer sqs;
@@ -173,7 +174,7 @@ public final class EmulatorStack implements AutoCloseable {
                     if (attempt >= 3 || !portWasTaken(s3.get().log())) {
                         throw exited;
                     }
-                    LOG.info("S3Mock is started again on other ports: " + exited.getMessage());
+                    LOG.info("S3Mock is started again on other ports: {}", exited.getMessage());
                     s3.get().process().destroyForcibly();
                     Runtime.getRuntime().removeShutdownHook(s3.get().hook());
                     s3.set(launchS3Mock(s3Root, loopbackOnly, s3Options));
@@ -245,7 +246,7 @@ public final class EmulatorStack implements AutoCloseable {
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            LOG.fine("DynamoDB Local keeps its default bind address: " + e);
+            LOG.debug("DynamoDB Local keeps its default bind address: {}", e.toString());
         }
     }
 
@@ -438,12 +439,12 @@ public final class EmulatorStack implements AutoCloseable {
                 scala.concurrent.Await.result(queueSystem.terminate(), scala.concurrent.duration.Duration.apply(30, "s"));
             }
         } catch (Exception e) {
-            LOG.fine("stopping ElasticMQ: " + e);
+            LOG.debug("stopping ElasticMQ: {}", e.toString());
         }
         try {
             dynamo.stop();
         } catch (Exception e) {
-            LOG.fine("stopping DynamoDB Local: " + e);
+            LOG.debug("stopping DynamoDB Local: {}", e.toString());
         }
         s3mock.destroy();
         try {
@@ -500,7 +501,7 @@ public final class EmulatorStack implements AutoCloseable {
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
-            LOG.fine("removing " + root + ": " + e);
+            LOG.debug("removing {}: {}", root, e.toString());
         }
     }
 }

@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plays the Lambda SQS event source mapping for one queue: long-polls up to batchSize messages, invokes the handler
@@ -50,7 +50,7 @@ import java.util.logging.Logger;
  * project uses).
  */
 public final class LocalEventSource implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(LocalEventSource.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(LocalEventSource.class);
 
     private final SqsClient sqs;
     private final String queueUrl;
@@ -144,7 +144,7 @@ public final class LocalEventSource implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 if (running.get()) {
-                    LOG.log(Level.FINE, "receive failed", e);
+                    LOG.debug("receive failed", e);
                     sleep(500);
                 }
                 continue;
@@ -340,7 +340,7 @@ public final class LocalEventSource implements AutoCloseable {
             }
         } catch (RuntimeException | Error e) {
             // As on Lambda: a thrown invocation fails the whole batch; the messages come back after the timeout.
-            LOG.log(Level.WARNING, "handler failed for " + messages.size() + " messages of " + queueArn, e);
+            LOG.warn("handler failed for {} messages of {}", messages.size(), queueArn, e);
             return;
         } finally {
             if (heartbeat != null) {
@@ -383,7 +383,7 @@ public final class LocalEventSource implements AutoCloseable {
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "visibility not extended", e);
+            LOG.debug("visibility not extended", e);
         }
     }
 
@@ -423,7 +423,7 @@ public final class LocalEventSource implements AutoCloseable {
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "backlog not released; its messages come back after their visibility timeout", e);
+            LOG.debug("backlog not released; its messages come back after their visibility timeout", e);
         }
     }
 

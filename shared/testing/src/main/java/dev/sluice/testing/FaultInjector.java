@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes any stage fail on cue, the ways Lambda and SQS fail in production. Each invocation of a stage may be hit by
@@ -44,7 +45,7 @@ public final class FaultInjector implements StageWrapper {
     public static final int MAX_FAULTS_PER_MESSAGE = 2;
     static final long TIMEOUT_MILLIS = 300;
     private static final List<Kind> SWEEP_KINDS = List.of(Kind.THROW_MID_BATCH, Kind.DIE_AFTER_SIDE_EFFECT, Kind.REDELIVER);
-    private static final Logger LOG = Logger.getLogger(FaultInjector.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FaultInjector.class);
     /**
      * Where an abandoned handler (TIMEOUT) and the scheduler's twin sweep run: a thread of their own each, never
      * ForkJoinPool.commonPool(). The JDK's HttpClient completes every sendAsync in the common pool (its
@@ -131,7 +132,7 @@ public final class FaultInjector implements StageWrapper {
         Kind kind = owed.get(random.nextInt(owed.size()));
         injected.get(stage).get(kind).incrementAndGet();
         bodies.forEach(b -> faultsPerMessage.get(b).incrementAndGet());
-        LOG.info(() -> "injecting " + kind + " into " + stage + " (" + bodies.size() + " messages)");
+        LOG.info("injecting {} into {} ({} messages)", kind, stage, bodies.size());
         return kind;
     }
 

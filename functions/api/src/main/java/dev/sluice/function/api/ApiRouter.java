@@ -22,8 +22,8 @@ import dev.sluice.execution.ExecutionService;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The REST API v1 of docs/ARCHITECTURE.md, as {@code docs/openapi.yaml} describes it (OpenApiContractTest keeps the two equal): every path
@@ -65,7 +65,7 @@ public final class ApiRouter {
     static final Set<String> REPORT = Set.of("page");
     /** Every route is under the project of the caller's key. */
     static final String PREFIX = "/v1/projects/{projectId}";
-    private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
 
     public record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
                           String body) {
@@ -156,7 +156,8 @@ public final class ApiRouter {
 
     /**
      * Told of every answered request: the request, the template of the route it reached (null when none did), the
-     * answer (with its {@value #REQUEST_ID}). The default logs one line per request at FINE, with the request id;
+     * answer (with its {@value #REQUEST_ID}). The default logs one line per request at INFO: method, route template and
+     * status (never the path or query), the request id in the line's {@code request_id};
      * the contract tests check each exchange against the OpenAPI document.
      */
     public interface Exchanges {
@@ -164,10 +165,8 @@ public final class ApiRouter {
     }
 
     private static final Exchanges LOGGED = (request, template, response) -> {
-        if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine("request " + response.headers().get(REQUEST_ID) + ": " + request.method() + " "
-                    + (template == null ? "(no route)" : template) + " -> " + response.status());
-        }
+        // the route's template, never the path or query: no ids of other kinds, no tokens, no presigned URLs
+        LOG.info("{} {} -> {}", request.method(), template == null ? "(no route)" : template, response.status());
     };
 
     private final ApiServices services;
@@ -253,19 +252,21 @@ public final class ApiRouter {
      * the id given, and the log lines of the request name it.
      */
     public Response handle(Request request, String requestId) {
-        Response response;
-        try {
-            response = route(request, requestId);
-        } catch (SluiceException e) {
-            response = error(e.kind(), e.code(), e.getMessage(), requestId);
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "request " + requestId + " failed: " + request.method() + " " + request.path(), e);
-            response = new Response(500, errorBody("internal",
-                    "an internal error occurred; retry, and report it if it persists", requestId));
+        try (var scope = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.REQUEST_ID, requestId)) {
+            Response response;
+            try {
+                response = route(request, requestId);
+            } catch (SluiceException e) {
+                response = error(e.kind(), e.code(), e.getMessage(), requestId);
+            } catch (RuntimeException e) {
+                LOG.error("request failed: {} {}", request.method(), template(request), e);
+                response = new Response(500, errorBody("internal",
+                        "an internal error occurred; retry, and report it if it persists", requestId));
+            }
+            response = withRequestId(response, requestId);
+            exchanges.answered(request, template(request), response);
+            return response;
         }
-        response = withRequestId(response, requestId);
-        exchanges.answered(request, template(request), response);
-        return response;
     }
 
     /** The template of the route a request reaches, or null (the document's own path, or no route). */

@@ -18,6 +18,6 @@ public class ApiWiring {
     ApiRouter router(DynamoDbClient dynamo, SqsClient sqs, S3Client s3) {
         // Presigned upload URLs are signed with the function's role credentials, in its region.
         S3Presigner presigner = S3Presigner.create();
-        return new ApiRouter(ApiServices.of(Components.fromEnvironment(dynamo, sqs, s3, presigner)));
+        return new ApiRouter(ApiServices.of(Components.forFunction("api", dynamo, sqs, s3, presigner)));
     }
 }

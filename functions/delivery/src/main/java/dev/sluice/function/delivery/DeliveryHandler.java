@@ -29,6 +29,12 @@ public class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchRespons
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        try (var scope = dev.sluice.aws.observe.Invocations.scope(context)) {
+            return deliver(event);
+        }
+    }
+
+    private SQSBatchResponse deliver(SQSEvent event) {
         // item payloads and job events are both DeliveryMessages, delivered together in one call
         return SqsBatches.route(event, BatchQueue.Name.DELIVERY, new SqsBatches.Route(
                 EnumSet.of(MessageKind.DELIVERY, MessageKind.JOB_EVENT), deliveries -> SqsBatches.together(deliveries,

@@ -16,6 +16,6 @@ public class DeliveryWiring {
     @Produces
     @Singleton
     DeliveryService deliveryService(DynamoDbClient dynamo, SqsClient sqs, S3Client s3) {
-        return Components.fromEnvironment(dynamo, sqs, s3, null).delivery();
+        return Components.forFunction("delivery", dynamo, sqs, s3, null).delivery();
     }
 }

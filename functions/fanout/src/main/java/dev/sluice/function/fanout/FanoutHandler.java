@@ -1,5 +1,7 @@
 package dev.sluice.function.fanout;
 
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.LogScope;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -28,16 +30,26 @@ public class FanoutHandler implements RequestHandler<SQSEvent, SQSBatchResponse>
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        try (var scope = dev.sluice.aws.observe.Invocations.scope(context)) {
+            return fanOut(event, context);
+        }
+    }
+
+    private SQSBatchResponse fanOut(SQSEvent event, Context context) {
         // the event source's batch size is 1: a fan-out invocation owns its whole time budget
         return SqsBatches.route(event, BatchQueue.Name.FANOUT,
                 SqsBatches.Route.of(MessageKind.FANOUT, jobs -> SqsBatches.together(jobs, FanoutMessage.class,
                         messages -> messages.stream().map(m -> {
-                            fanout.handle(m.body(), context::getRemainingTimeInMillis);
+                            try (var ids = LogScope.of(LogKey.PROJECT_ID, m.body().projectId()).and(LogKey.JOB_ID, m.body().jobId())) {
+                                fanout.handle(m.body(), context::getRemainingTimeInMillis);
+                            }
                             return true;
                         }).toList())),
                 SqsBatches.Route.of(MessageKind.EXECUTION_TASK, listings -> SqsBatches.together(listings,
                         ExecutionTask.class, tasks -> tasks.stream().map(t -> {
-                            executions.listFiles(t.body(), context::getRemainingTimeInMillis);
+                            try (var ids = LogScope.of(LogKey.PROJECT_ID, t.body().projectId()).and(LogKey.EXECUTION_ID, t.body().execution())) {
+                                executions.listFiles(t.body(), context::getRemainingTimeInMillis);
+                            }
                             return true;
                         }).toList())));
     }

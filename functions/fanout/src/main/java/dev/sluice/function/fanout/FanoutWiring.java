@@ -17,7 +17,7 @@ public class FanoutWiring {
     @Produces
     @Singleton
     Components components(DynamoDbClient dynamo, SqsClient sqs, S3Client s3) {
-        return Components.fromEnvironment(dynamo, sqs, s3, null);
+        return Components.forFunction("fanout", dynamo, sqs, s3, null);
     }
 
     @Produces

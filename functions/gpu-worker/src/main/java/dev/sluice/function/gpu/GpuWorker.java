@@ -19,8 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The GPU pool's consumer: long-polls the inference-gpu queue, forms a dynamic batch across messages (until it holds
@@ -37,7 +37,7 @@ import java.util.logging.Logger;
  * lost and nothing is counted twice.
  */
 public final class GpuWorker implements Runnable {
-    private static final Logger LOG = Logger.getLogger(GpuWorker.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(GpuWorker.class);
 
     public record Settings(int maxBatchItems, long maxWaitMillis, int visibilitySeconds, int pollSeconds) {
         public static final Settings DEFAULTS = new Settings(256, 200, 120, 10);
@@ -155,8 +155,8 @@ public final class GpuWorker implements Runnable {
         for (Message m : messages) {
             MessageKind kind = kindOf(m);
             if (kind != MessageKind.BATCH) {
-                LOG.warning("message " + m.messageId() + " is a " + kind + " message, which the GPU pool does not take;"
-                        + " it goes to the DLQ after its retries");
+                LOG.warn("message {} is a {} message, which the GPU pool does not take; it goes to the DLQ after its retries",
+                        m.messageId(), kind);
                 refused.add(m);
                 continue;
             }
@@ -164,7 +164,7 @@ public final class GpuWorker implements Runnable {
                 batches.add(Json.read(m.body(), BatchMessage.class));
                 parsed.add(m);
             } catch (IllegalArgumentException e) {
-                LOG.warning("message " + m.messageId() + " is not a batch; it goes to the DLQ after its retries");
+                LOG.warn("message {} is not a batch; it goes to the DLQ after its retries", m.messageId());
                 refused.add(m);
             }
         }
@@ -176,7 +176,7 @@ public final class GpuWorker implements Runnable {
             int items = batches.stream().mapToInt(b -> b.items().size()).sum();
             LOG.info(busyLine(items, modelBusyNanos.getAsLong() - busyStart, System.nanoTime() - wallStart));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, messages.size() + " batches failed; they will be redelivered", e);
+            LOG.warn("{} batches failed; they will be redelivered", messages.size(), e);
             done = batches.stream().map(b -> false).toList();
         } finally {
             keepInvisible.cancel(false);
@@ -201,7 +201,7 @@ public final class GpuWorker implements Runnable {
         try {
             changeVisibility(messages, settings.visibilitySeconds());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not extend the visibility of " + messages.size() + " messages", e);
+            LOG.warn("could not extend the visibility of {} messages", messages.size(), e);
         }
     }
 

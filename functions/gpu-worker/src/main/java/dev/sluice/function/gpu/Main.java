@@ -10,19 +10,21 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.util.Map;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ECS task's entry point. Region and credentials come from the task (AWS_REGION, the task role); resource names
  * from the SLUICE_* variables the CDK app sets. SIGTERM drains: ECS waits up to the container's stopTimeout.
  */
 public final class Main {
-    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
+        dev.sluice.aws.observe.Logs.install("gpu-worker", dev.sluice.aws.observe.LogFormat.JSON);
         Map<String, String> env = System.getenv();
         SluiceConfig config = SluiceConfig.fromEnv(env);
         if (config.inferenceGpuQueueUrl() == null) {
@@ -31,7 +33,8 @@ public final class Main {
         SqsClient sqs = SqsClient.create();
         // only the batch processor and what it needs: job store, catalog, item fetcher, objects, queue, completion
         Components components = new Components(DynamoDbClient.create(), sqs, S3Client.create(), null, config,
-                Tunables.fromEnv(env), Clock.SYSTEM);
+                Tunables.fromEnv(env), Clock.SYSTEM)
+                .useMetrics(dev.sluice.aws.observe.EmfMetrics.toStandardOutput("gpu-worker"));
         var objects = components.objects();
         OnnxPredictor predictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()),
                 Runtime.getRuntime().availableProcessors(), true);

@@ -1,5 +1,8 @@
 package dev.sluice.function.inference;
 
+import dev.sluice.core.observe.ContextExecutors;
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.LogScope;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -18,8 +21,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SQS-triggered: one message is one batch of items, predicted as one tensor. The batches of one invocation (the event
@@ -29,7 +32,7 @@ import java.util.logging.Logger;
  */
 @Named("inference")
 public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
-    private static final Logger LOG = Logger.getLogger(InferenceHandler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceHandler.class);
     private final BatchProcessor processor;
     private final ExecutionRunner files;
 
@@ -41,6 +44,12 @@ public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchRespon
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        try (var scope = dev.sluice.aws.observe.Invocations.scope(context)) {
+            return infer(event);
+        }
+    }
+
+    private SQSBatchResponse infer(SQSEvent event) {
         return SqsBatches.route(event, BatchQueue.Name.INFERENCE,
                 SqsBatches.Route.of(MessageKind.BATCH, batches -> SqsBatches.together(batches, BatchMessage.class,
                         parsed -> processor.process(parsed.stream().map(SqsBatches.Parsed::body).toList()))),
@@ -52,10 +61,12 @@ public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchRespon
         // A file task parses and predicts, CPU-bound: platform threads (one per task of the event, <= 10). On virtual
         // threads it would hold the carriers, which the JDK does not preempt, and starve the I/O of the process's
         // virtual threads (JEP 444: virtual threads are for blocking I/O, https://openjdk.org/jeps/444).
-        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(
-                Thread.ofPlatform().name("file-task-", 1).daemon(true).factory())) {
+        try (ExecutorService pool = ContextExecutors.carryingContext(Executors.newThreadPerTaskExecutor(
+                Thread.ofPlatform().name("file-task-", 1).daemon(true).factory()))) {
             List<Future<Boolean>> running = tasks.stream().map(t -> pool.submit(() -> {
-                files.run(t.body());
+                try (var ids = LogScope.of(LogKey.PROJECT_ID, t.body().projectId()).and(LogKey.EXECUTION_ID, t.body().execution())) {
+                    files.run(t.body());
+                }
                 return true;
             })).toList();
             return running.stream().map(f -> {
@@ -63,7 +74,7 @@ public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchRespon
                     f.get();
                     return true;
                 } catch (Exception e) {
-                    LOG.log(Level.WARNING, "a file task failed; SQS will redeliver it", e);
+                    LOG.warn("a file task failed; SQS will redeliver it", e);
                     return false;
                 }
             }).toList();

@@ -20,7 +20,7 @@ public class InferenceWiring {
     @Produces
     @Singleton
     Components components(DynamoDbClient dynamo, SqsClient sqs, S3Client s3) {
-        return Components.fromEnvironment(dynamo, sqs, s3, null);
+        return Components.forFunction("inference", dynamo, sqs, s3, null);
     }
 
     @Produces

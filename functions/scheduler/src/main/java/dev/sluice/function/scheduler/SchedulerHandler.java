@@ -24,6 +24,8 @@ public class SchedulerHandler implements RequestHandler<Map<String, Object>, Str
 
     @Override
     public String handleRequest(Map<String, Object> event, Context context) {
-        return Json.write(scheduler.sweep());
+        try (var scope = dev.sluice.aws.observe.Invocations.scope(context)) {
+            return Json.write(scheduler.sweep());
+        }
     }
 }

@@ -16,6 +16,6 @@ public class SchedulerWiring {
     @Produces
     @Singleton
     Scheduler scheduler(DynamoDbClient dynamo, SqsClient sqs, S3Client s3) {
-        return Components.fromEnvironment(dynamo, sqs, s3, null).scheduler();
+        return Components.forFunction("scheduler", dynamo, sqs, s3, null).scheduler();
     }
 }

@@ -13,15 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The loop every SQS handler shares: the messages of an invocation handled together, a message that failed
  * reported as a partial batch failure (ReportBatchItemFailures) so it never fails its neighbours.
  */
 public final class SqsBatches {
-    private static final Logger LOG = Logger.getLogger(SqsBatches.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SqsBatches.class);
 
     private SqsBatches() {
     }
@@ -42,7 +42,7 @@ public final class SqsBatches {
             try {
                 parsed.add(new Parsed<>(message, Json.read(message.getBody(), type)));
             } catch (IllegalArgumentException e) {
-                LOG.warning("message " + message.getMessageId() + " is not a " + type.getSimpleName() + ": " + e.getMessage());
+                LOG.warn("message {} is not a {}: {}", message.getMessageId(), type.getSimpleName(), e.getMessage());
                 failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
             }
         }
@@ -51,7 +51,7 @@ public final class SqsBatches {
             try {
                 done = handler.apply(parsed);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, parsed.size() + " messages failed; SQS will redeliver them", e);
+                LOG.warn("{} messages failed; SQS will redeliver them", parsed.size(), e);
                 done = parsed.stream().map(p -> false).toList();
             }
             for (int i = 0; i < parsed.size(); i++) {
@@ -100,8 +100,7 @@ public final class SqsBatches {
         for (int i = 0; i < records.size(); i++) {
             if (!routed.contains(kinds.get(i))) {
                 SQSEvent.SQSMessage m = records.get(i);
-                LOG.warning("message " + m.getMessageId() + " is a " + kinds.get(i) + " message, which the " + queue
-                        + " queue's handler does not take");
+                LOG.warn("message {} is a {} message, which the {} queue's handler does not take", m.getMessageId(), kinds.get(i), queue);
                 unrouted.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
             }
         }

@@ -28,7 +28,12 @@ import dev.sluice.core.port.Catalog;
 
 import java.util.BitSet;
 import java.util.List;
-import java.util.logging.Logger;
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.Metric;
+import dev.sluice.core.observe.MetricDimension;
+import dev.sluice.core.observe.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Poison messages: what a message that failed maxReceiveCount times held is accounted for, so its job can end, and
@@ -43,7 +48,7 @@ import java.util.logging.Logger;
  */
 public final class DeadLetterService {
     public static final int MAX_PER_QUEUE_AND_SWEEP = 100;
-    private static final Logger LOG = Logger.getLogger(DeadLetterService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterService.class);
 
     private final JobStore jobs;
     private final Catalog catalog;
@@ -53,11 +58,20 @@ public final class DeadLetterService {
     private final JobService jobService;
     private final JobLifecycle lifecycle;
     private final Clock clock;
+    private final Metrics metrics;
     private final ExecutionTasks executions;
 
     public DeadLetterService(JobStore jobs, Catalog catalog, BatchQueue queue, FanoutService fanout,
                              DeliveryService delivery, JobService jobService, JobLifecycle lifecycle, Clock clock,
                              ExecutionTasks executions) {
+        this(jobs, catalog, queue, fanout, delivery, jobService, lifecycle, clock, executions, Metrics.NONE);
+    }
+
+    /** @param metrics told of each dead letter accounted ({@link Metric#DEAD_LETTERS}, per stage) */
+    public DeadLetterService(JobStore jobs, Catalog catalog, BatchQueue queue, FanoutService fanout,
+                             DeliveryService delivery, JobService jobService, JobLifecycle lifecycle, Clock clock,
+                             ExecutionTasks executions, Metrics metrics) {
+        this.metrics = metrics;
         this.executions = executions;
         this.jobs = jobs;
         this.catalog = catalog;
@@ -83,7 +97,7 @@ public final class DeadLetterService {
                         queue.deleteDeadLetter(name, m.receiptHandle());
                         drained++;
                     } catch (RuntimeException e) {
-                        LOG.warning("dead letter " + m.messageId() + " of " + name + " not accounted yet: " + e);
+                        LOG.warn("dead letter {} of {} not accounted yet: {}", m.messageId(), name, e.toString());
                         retry.add(m.receiptHandle());
                     }
                     taken++;
@@ -101,16 +115,17 @@ public final class DeadLetterService {
      */
     public DeadLetter account(BatchQueue.Name name, String messageId, MessageKind kind, String body) {
         long now = clock.nowMillis();
-        String reason = Stage.of(name).wire() + ".dead_lettered: the message failed on every attempt and went to the "
-                + name + " DLQ; see the function's logs for its errors, and `sluice dlq redrive` to run these items again";
         switch (kind) {
             case EXECUTION_TASK -> {
                 // an execution's task: its file fails (or, for the listing, the execution), and the execution moves on
-                executions.abandon(Json.read(body, ExecutionTask.class), reason);
+                ExecutionTask task = Json.read(body, ExecutionTask.class);
+                executions.abandon(task, reason(name, LogKey.EXECUTION_ID, task.execution(), null));
+                countDeadLetter(name);
                 return null;
             }
             case FANOUT -> {
                 FanoutMessage m = Json.read(body, FanoutMessage.class);
+                String reason = reason(name, LogKey.JOB_ID, m.jobId(), null);
                 if (!fanout.abandon(m, reason)) {
                     return null;
                 }
@@ -119,6 +134,7 @@ public final class DeadLetterService {
             }
             case BATCH -> {
                 BatchMessage m = Json.read(body, BatchMessage.class);
+                String reason = reason(name, LogKey.JOB_ID, m.jobId(), m.batchId());
                 Job job = jobs.get(m.jobId()).orElse(null);
                 if (job == null) {
                     return null;
@@ -135,6 +151,7 @@ public final class DeadLetterService {
             }
             case DELIVERY, JOB_EVENT -> {
                 DeliveryMessage m = Json.read(body, DeliveryMessage.class);
+                String reason = reason(name, LogKey.JOB_ID, m.jobId(), m.batchId());
                 Job job = jobs.get(m.jobId()).orElse(null);
                 if (job == null) {
                     return null;
@@ -150,13 +167,32 @@ public final class DeadLetterService {
         throw new IllegalStateException("unreachable: every kind is handled above");
     }
 
+    /**
+     * A dead letter's reason: {@code <stage>.dead_lettered}, and the ids to search the stage's function logs for
+     * (every line of a batch carries its {@code job_id} and {@code batch_id}; of an execution's task its
+     * {@code execution_id}: {@link LogKey}).
+     */
+    static String reason(BatchQueue.Name name, LogKey key, String id, String batchId) {
+        String stage = Stage.of(name).wire();
+        String ids = key.key() + "=" + id + (batchId == null ? "" : " " + LogKey.BATCH_ID.key() + "=" + batchId);
+        return stage + ".dead_lettered: the message failed on every attempt and went to the " + name + " DLQ; search"
+                + " the " + stage + " function's logs for " + ids + " to read its errors, and run `sluice dlq redrive`"
+                + " to run these items again";
+    }
+
+    /** The DeadLetters metric: one message of this queue's DLQ accounted. */
+    private void countDeadLetter(BatchQueue.Name name) {
+        metrics.emit(java.util.Map.of(MetricDimension.STAGE, Stage.of(name).wire()), Metric.DEAD_LETTERS, 1);
+    }
+
     private DeadLetter record(Job job, BatchQueue.Name name, String batchId, String messageId, List<Long> lines,
                               Long fromLine, String reason, long now) {
         DeadLetter letter = new DeadLetter(Ids.newId(DeadLetter.PREFIX, now), DeadLetter.OBJECT, job.projectId(),
                 job.id(), name.name(), batchId, messageId, lines, fromLine, reason, now, null);
         catalog.put(job.projectId(), letter.id(), letter);
-        LOG.warning(() -> "dead letter " + letter.id() + ": " + name + " message " + messageId + " of job " + job.id()
-                + (lines == null ? " from line " + fromLine : " with " + lines.size() + " lines") + " accounted as failed");
+        countDeadLetter(name);
+        LOG.warn("dead letter {}: {} message {} of job {} {} accounted as failed", letter.id(), name, messageId, job.id(),
+                lines == null ? "from line " + fromLine : "with " + lines.size() + " lines");
         return letter;
     }
 

@@ -23,7 +23,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one batch's predictions: one signed POST per item. Items that get a retriable answer are retried by
@@ -32,7 +33,7 @@ import java.util.logging.Logger;
  * once, and the job finishes if it was the last.
  */
 public final class DeliveryService {
-    private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
 
     public enum Result { DONE, RETRY_LATER }
 
@@ -125,7 +126,7 @@ public final class DeliveryService {
             }
             Job job = jobsById.computeIfAbsent(queued.jobId(), id -> jobs.get(id).orElse(null));
             if (job == null) {
-                LOG.warning(() -> "deliveries of unknown job " + queued.jobId() + " dropped");
+                LOG.warn("deliveries of unknown job {} dropped", queued.jobId());
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;

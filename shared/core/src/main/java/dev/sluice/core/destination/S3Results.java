@@ -2,6 +2,8 @@ package dev.sluice.core.destination;
 
 import dev.sluice.core.AllowedBuckets;
 import dev.sluice.core.Json;
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.LogScope;
 import dev.sluice.core.port.ObjectStore;
 
 import java.nio.charset.StandardCharsets;
@@ -9,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
 
 /**
  * Writes a job's results to its {@link Destination.S3}: one object per committed results part, and a manifest when
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
  * ({@code {jobId, status, parts: [keys], createTime, completeTime}}).
  */
 public final class S3Results {
-    private static final Logger LOG = Logger.getLogger(S3Results.class.getName());
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3Results.class);
 
     private final DestinationBuckets buckets;
     private final ObjectStore data;
@@ -77,7 +78,9 @@ public final class S3Results {
         for (String part : parts) {
             String key = objectKey(projectId, jobId, d, part);
             if (!buckets.exists(d.bucket(), key)) {
-                LOG.info(() -> "results part " + part + " of job " + jobId + " copied at completion");
+                try (var ids = LogScope.of(LogKey.PROJECT_ID, projectId).and(LogKey.JOB_ID, jobId)) {
+                    LOG.info("results part {} copied at completion", part);
+                }
                 write(d, key, new String(data.read(part), StandardCharsets.UTF_8));
             }
             keys.add(key);

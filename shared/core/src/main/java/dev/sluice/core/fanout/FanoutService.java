@@ -24,7 +24,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Streams a job's dataset from S3 and sends its items to the inference queue, one message per batch.
@@ -39,7 +40,7 @@ public final class FanoutService {
     public static final int BATCHES_PER_SEGMENT = 100;
     /** SQS accepts 256 KiB per message; a batch whose items are longer is split in two. */
     static final int MAX_MESSAGE_BYTES = 250 * 1024;
-    private static final Logger LOG = Logger.getLogger(FanoutService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FanoutService.class);
 
     private final JobStore jobs;
     private final Catalog catalog;
@@ -93,7 +94,7 @@ public final class FanoutService {
     void fanOut(String jobId, long offset, long firstLine, Deadline deadline) {
         Job job = jobs.get(jobId).orElse(null);
         if (job == null) {
-            LOG.info(() -> "fanout: job " + jobId + " is gone; nothing to send");
+            LOG.info("fanout: job {} is gone; nothing to send", jobId);
             return;
         }
         if (job.status().overview().isTerminal()) {
@@ -112,7 +113,9 @@ public final class FanoutService {
             fail(job, firstLine, "dataset.not_found: dataset " + job.spec().datasetId() + " was deleted");
             return;
         }
-        lifecycle.start(job);
+        if (lifecycle.start(job)) {
+            LOG.info("job started: fanning out {} items", job.status().itemCount());
+        }
         int batchSize = job.spec().effectiveBatchSize();
         long segmentLines = (long) batchSize * BATCHES_PER_SEGMENT;
         try (InputStream in = objects.open(dataset.objectKey(), offset, dataset.status().etag())) {

@@ -7,6 +7,12 @@ import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.model.Model;
+import dev.sluice.core.observe.ContextExecutors;
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.LogScope;
+import dev.sluice.core.observe.Metric;
+import dev.sluice.core.observe.MetricDimension;
+import dev.sluice.core.observe.Metrics;
 import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.DeliveryMessage;
@@ -28,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one batch: gather every item (concurrently), preprocess and predict the gathered ones as one tensor, write
@@ -40,7 +47,7 @@ import java.util.logging.Logger;
  * drops a second copy.
  */
 public final class BatchProcessor {
-    private static final Logger LOG = Logger.getLogger(BatchProcessor.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(BatchProcessor.class);
 
     private final JobStore jobs;
     private final Catalog catalog;
@@ -54,7 +61,9 @@ public final class BatchProcessor {
     private final dev.sluice.core.job.JobLifecycle lifecycle;
     private final long gatherPatienceMillis;
     private final GatherBudget budget;
-    private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
+    private final Metrics metrics;
+    /** Its tasks log with the ids (job, batch) of the batch they work for. */
+    private final ExecutorService gatherPool = ContextExecutors.carryingContext(Executors.newVirtualThreadPerTaskExecutor());
     /** Ready models are immutable; cache them per container by id. */
     private final Map<String, Model> models = new ConcurrentHashMap<>();
 
@@ -87,6 +96,19 @@ public final class BatchProcessor {
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
                           dev.sluice.core.job.JobLifecycle lifecycle, long gatherPatienceMillis,
                           GatherBudget budget) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, lifecycle,
+                gatherPatienceMillis, budget, Metrics.NONE);
+    }
+
+    /**
+     * @param metrics told of each batch run: {@link Metric#BATCH_LATENCY}, and {@link Metric#TASK_TIME} per
+     *                {@link MetricDimension#TASK} (gather, decode, predict: the mean over the batch's items)
+     */
+    public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
+                          ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
+                          dev.sluice.core.job.JobLifecycle lifecycle, long gatherPatienceMillis,
+                          GatherBudget budget, Metrics metrics) {
+        this.metrics = metrics;
         this.budget = budget;
         if (gatherPatienceMillis <= 0) {
             throw new IllegalArgumentException("gatherPatienceMillis must be positive, is " + gatherPatienceMillis);
@@ -138,10 +160,10 @@ public final class BatchProcessor {
                 Gathering current = gathering.get(i);
                 Future<Staged> staging = next;
                 next = i + 1 < batches.size() ? stageAsync(batches.get(i + 1), gathering.get(i + 1), jobsById) : null;
-                try {
+                try (LogScope scope = scopeOf(batch, jobsById)) {
                     Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
                     if (job.isEmpty()) {
-                        LOG.warning(() -> "batch " + batch.batchId() + " of unknown job " + batch.jobId() + " dropped");
+                        LOG.warn("batch {} of unknown job {} dropped", batch.batchId(), batch.jobId());
                         current.cancel();
                         staging.cancel(true);
                         done.set(i, true);
@@ -157,8 +179,7 @@ public final class BatchProcessor {
                     outcomes.add(run(job.get(), batch, i, staged.gathered(), inputs -> staged.prepared() != null
                             ? staged.prepared().predict() : predictor.predict(model, inputs)));
                 } catch (RuntimeException e) {
-                    LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " of job " + batch.jobId()
-                            + " failed; SQS will redeliver it", e);
+                    LOG.warn("batch {} of job {} failed; SQS will redeliver it", batch.batchId(), batch.jobId(), e);
                 }
             }
         }
@@ -166,6 +187,14 @@ public final class BatchProcessor {
             return done;
         }
         commitWithParts(outcomes);
+        for (Outcome o : outcomes) {
+            try (LogScope scope = LogScope.of(LogKey.PROJECT_ID, o.job.projectId()).and(LogKey.JOB_ID, o.job.id())
+                    .and(LogKey.BATCH_ID, o.commit.batchId())) {
+                ItemCounters d = o.commit.delta();
+                LOG.info("batch done: {} predicted, {} failed, {} skipped in {} ms", d.predicted(),
+                        d.failedGather() + d.failedProcess() + d.failedPredict(), d.skipped(), o.commit.progress().batchMillis());
+            }
+        }
         List<Envelope> deliveries = new ArrayList<>();
         for (Outcome o : outcomes) {
             if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.batchId())) {
@@ -177,6 +206,30 @@ public final class BatchProcessor {
                 .forEach(lifecycle::settle);
         outcomes.forEach(o -> done.set(o.position, true));
         return done;
+    }
+
+    /** The batch's latency and the mean time of its items' gather, decode (with preprocessing) and predict tasks. */
+    private void emitTimes(long batchMs, List<Gathered> all, List<Predictor.Output> outputs) {
+        Map<MetricDimension, String> stage = Map.of(MetricDimension.STAGE, Stage.INFERENCE.wire());
+        metrics.emit(stage, Metric.BATCH_LATENCY, batchMs);
+        all.stream().mapToDouble(g -> g.ms).average().ifPresent(ms -> metrics.emit(
+                Map.of(MetricDimension.STAGE, Stage.INFERENCE.wire(), MetricDimension.TASK, "gather"), Metric.TASK_TIME, ms));
+        outputs.stream().filter(o -> o.failedStage() == null || !Predictor.PROCESS.equals(o.failedStage()))
+                .mapToDouble(Predictor.Output::preprocessMs).average().ifPresent(ms -> metrics.emit(
+                        Map.of(MetricDimension.STAGE, Stage.INFERENCE.wire(), MetricDimension.TASK, "decode"), Metric.TASK_TIME, ms));
+        outputs.stream().filter(o -> o.failedStage() == null)
+                .mapToDouble(Predictor.Output::predictMs).average().ifPresent(ms -> metrics.emit(
+                        Map.of(MetricDimension.STAGE, Stage.INFERENCE.wire(), MetricDimension.TASK, "predict"), Metric.TASK_TIME, ms));
+    }
+
+    /**
+     * The ids of a batch's log lines: its job, its batch, and its project when the job was read. The lines of the
+     * batch's worker tasks carry them too ({@link ContextExecutors}).
+     */
+    private static LogScope scopeOf(BatchMessage batch, Map<String, Optional<Job>> jobsById) {
+        Optional<Job> job = jobsById.get(batch.jobId());
+        String project = job == null ? null : job.map(Job::projectId).orElse(null);
+        return LogScope.of(LogKey.PROJECT_ID, project).and(LogKey.JOB_ID, batch.jobId()).and(LogKey.BATCH_ID, batch.batchId());
     }
 
     /**
@@ -241,7 +294,7 @@ public final class BatchProcessor {
         Map<Model, List<Integer>> byModel = new java.util.LinkedHashMap<>();
         for (int i = 0; i < batches.size(); i++) {
             BatchMessage batch = batches.get(i);
-            try {
+            try (LogScope scope = scopeOf(batch, jobsById)) {
                 Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
                 if (job.isEmpty()) {
                     gathering.get(i).cancel();
@@ -257,7 +310,7 @@ public final class BatchProcessor {
                     byModel.computeIfAbsent(model(job.get()), m -> new ArrayList<>()).add(i);
                 }
             } catch (RuntimeException e) {
-                LOG.log(java.util.logging.Level.WARNING, "batch " + batch.batchId() + " failed; SQS will redeliver it", e);
+                LOG.warn("batch {} failed; SQS will redeliver it", batch.batchId(), e);
                 gathered.remove(i);
             }
         }
@@ -281,7 +334,9 @@ public final class BatchProcessor {
             }
             int position = i;
             Job job = jobsById.get(batches.get(i).jobId()).orElseThrow();
-            outcomes.add(run(job, batches.get(i), i, gathered.get(i), inputs -> outputsOf.get(position)));
+            try (LogScope scope = scopeOf(batches.get(i), jobsById)) {
+                outcomes.add(run(job, batches.get(i), i, gathered.get(i), inputs -> outputsOf.get(position)));
+            }
         }
     }
 
@@ -354,7 +409,7 @@ public final class BatchProcessor {
             gathering.cancel();
             BatchQueue.Name target = job.spec().deployment().effectiveTarget().queue();
             queue.send(target, batch.deferred().envelope().forProject(job.projectId()), DEFER_SECONDS);
-            LOG.info(() -> "batch " + batch.batchId() + " of job " + batch.jobId() + " put back: its items were slow to arrive");
+            LOG.info("batch {} of job {} put back: its items were slow to arrive", batch.batchId(), batch.jobId());
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -370,6 +425,12 @@ public final class BatchProcessor {
 
     /** Waits (on a virtual thread) for the batch's items, then starts decoding them for the job's model. */
     private Future<Staged> stageAsync(BatchMessage batch, Gathering gathering, Map<String, Optional<Job>> jobsById) {
+        try (LogScope scope = scopeOf(batch, jobsById)) {
+            return stageAsyncInScope(batch, gathering, jobsById);
+        }
+    }
+
+    private Future<Staged> stageAsyncInScope(BatchMessage batch, Gathering gathering, Map<String, Optional<Job>> jobsById) {
         Model model = null;
         try {
             Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
@@ -377,7 +438,7 @@ public final class BatchProcessor {
                 model = model(job.get());
             }
         } catch (RuntimeException e) {
-            LOG.fine(() -> "batch " + batch.batchId() + ": job or model not read ahead (" + e + "); read when its turn comes");
+            LOG.debug("batch {}: job or model not read ahead ({}); read when its turn comes", batch.batchId(), e.toString());
         }
         Model forDecoding = model;
         return gatherPool.submit(() -> {
@@ -406,7 +467,9 @@ public final class BatchProcessor {
                 job = null; // read again when its turn comes
             }
             boolean ended = job != null && job.map(j -> j.status().overview().isTerminal()).orElse(true);
-            gathering.add(ended ? Gathering.NONE : gatherAsync(batch, job == null ? null : job.get(), call));
+            try (LogScope scope = scopeOf(batch, jobsById)) {
+                gathering.add(ended ? Gathering.NONE : gatherAsync(batch, job == null ? null : job.get(), call));
+            }
         }
         return gathering;
     }
@@ -488,6 +551,7 @@ public final class BatchProcessor {
         DeliveryMessage delivery = plan.message();
         long gatherMs = (long) all.stream().mapToDouble(g -> g.ms).max().orElse(0);
         long batchMs = gatherMs + (System.nanoTime() - startNanos) / 1_000_000;
+        emitTimes(batchMs, all, outputs);
         return new Outcome(position, job, new JobStore.StageCommit(job.id(), Stage.INFERENCE, batch.batchId(), delta, entries,
                 clock.nowMillis(), null, new JobStore.BatchProgress(0, 1, batchMs)), part.toString(), delivery);
     }

@@ -46,8 +46,11 @@ public final class JobCompletion {
             try {
                 s3.partCommitted(job.projectId(), job.id(), d, partKey, ndjson);
             } catch (RuntimeException e) {
-                java.util.logging.Logger.getLogger(JobCompletion.class.getName()).log(java.util.logging.Level.WARNING,
-                        "results part " + partKey + " not copied to s3://" + d.bucket() + " yet; copied when the job ends", e);
+                try (var ids = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.PROJECT_ID,
+                        job.projectId()).and(dev.sluice.core.observe.LogKey.JOB_ID, job.id())) {
+                    org.slf4j.LoggerFactory.getLogger(JobCompletion.class).warn("results part {} not copied to s3://{}"
+                            + " yet; copied when the job ends", partKey, d.bucket(), e);
+                }
             }
         });
     }

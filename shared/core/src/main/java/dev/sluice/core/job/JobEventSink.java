@@ -11,8 +11,12 @@ public interface JobEventSink {
     JobEventSink NONE = event -> { };
 
     /** The log: one INFO line per event, {@code job event {json}} (ids, states and counters; no payload or secret). */
-    JobEventSink LOG = event -> java.util.logging.Logger.getLogger(JobEventSink.class.getName())
-            .info(() -> "job event " + dev.sluice.core.Json.write(event));
+    JobEventSink LOG = event -> {
+        try (var ids = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.PROJECT_ID, event.projectId())
+                .and(dev.sluice.core.observe.LogKey.JOB_ID, event.jobId())) {
+            org.slf4j.LoggerFactory.getLogger(JobEventSink.class).info("job event {}", dev.sluice.core.Json.write(event));
+        }
+    };
 
     void publish(JobEvent event);
 }

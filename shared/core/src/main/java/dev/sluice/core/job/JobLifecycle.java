@@ -34,6 +34,7 @@ import java.util.Set;
  * error budget, finishes a complete job, and sends what is due.
  */
 public final class JobLifecycle {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobLifecycle.class);
     /** Index of an event's payload in its delivery message (items have indexes ≥ 0). */
     public static final long EVENT_INDEX = -1;
 
@@ -173,6 +174,13 @@ public final class JobLifecycle {
             long now = clock.nowMillis();
             JobEvent.Results results = completion.writeResults(job, now);
             publishOnce(job, JobEvent.End.of(job, job.status(), now, results));
+            ItemCounters c = job.status().items();
+            try (var ids = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.PROJECT_ID, job.projectId())
+                    .and(dev.sluice.core.observe.LogKey.JOB_ID, jobId)) {
+                LOG.info("job finished {}: {} of {} items delivered, {} failed, {} skipped", state, c.delivered(),
+                        job.status().itemCount(), c.failedGather() + c.failedProcess() + c.failedPredict() + c.failedDeliver(),
+                        c.skipped());
+            }
         }
     }
 

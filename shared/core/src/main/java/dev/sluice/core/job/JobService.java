@@ -12,6 +12,8 @@ import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.deployment.DeploymentTarget;
 import dev.sluice.core.model.Model;
 import dev.sluice.core.model.ModelService;
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.LogScope;
 import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.FanoutMessage;
@@ -19,6 +21,7 @@ import dev.sluice.core.webhook.WebhookService;
 
 /** Creating, reading and listing jobs. A created job is Waiting; the fan-out moves it to Running. */
 public final class JobService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobService.class);
     private final JobStore jobs;
     private final DatasetService datasets;
     private final ModelService models;
@@ -94,6 +97,9 @@ public final class JobService {
                 now, now, plan.metadata());
         jobs.create(job);
         queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope().forProject(job.projectId()), 0);
+        try (var ids = LogScope.of(LogKey.PROJECT_ID, projectId).and(LogKey.JOB_ID, job.id())) {
+            LOG.info("job created: {} items of dataset {}", job.status().itemCount(), stored.datasetId());
+        }
         return job;
     }
 

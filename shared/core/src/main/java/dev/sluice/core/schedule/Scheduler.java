@@ -9,7 +9,8 @@ import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.pipeline.ExecutionTasks;
 
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The periodic sweep (an EventBridge schedule on AWS, a timer in `sluice local`): accounts the messages waiting in
@@ -22,7 +23,7 @@ import java.util.logging.Logger;
 public final class Scheduler {
     /** A Running job whose counters did not move for this long is failed. */
     public static final long STALL_MILLIS = 60L * 60 * 1000;
-    private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
 
     /** executionsEnded: executions the sweep ended (jobTimeout passed) or finished. */
     public record Sweep(int deadLetters, int active, int timedOut, int finished, int failed, int executionsEnded) {
@@ -67,7 +68,7 @@ public final class Scheduler {
                         "job.stalled: no item made progress for " + STALL_MILLIS / 60_000 + " minutes; see the DLQs")) {
                     failed++;
                     lifecycle.settle(job.id());
-                    LOG.warning(() -> "job " + job.id() + " stalled and was failed");
+                    LOG.warn("job {} stalled and was failed", job.id());
                 }
             }
         }
