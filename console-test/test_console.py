@@ -81,7 +81,13 @@ class GatedImages:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """`./sluice local --port 0` with local URLs allowed (the image server and file:// folders are on this machine)."""
+    """`./sluice local --port 0` with local URLs allowed (the image server and file:// folders are on this machine).
+    SLUICE_TEST_API_URL, SLUICE_TEST_PROJECT and SLUICE_TEST_API_KEY point the test at a stack you started instead
+    (with SLUICE_ALLOW_LOCAL_URLS=true; the test adds models, datasets and jobs to its project)."""
+    if os.environ.get("SLUICE_TEST_API_URL"):
+        yield {"url": os.environ["SLUICE_TEST_API_URL"], "project": os.environ["SLUICE_TEST_PROJECT"],
+               "key": os.environ["SLUICE_TEST_API_KEY"]}
+        return
     data_dir = tmp_path_factory.mktemp("sluice-local")
     key = "sk_console_" + secrets.token_hex(16)
     env = dict(os.environ, SLUICE_ALLOW_LOCAL_URLS="true", SLUICE_API_KEY=key)
@@ -128,7 +134,7 @@ def upload_model(stack, name, path, task, labels):
     u = model["status"]["source"]["uploadUrl"]
     urllib.request.urlopen(urllib.request.Request(u["url"], data=Path(path).read_bytes(), method="PUT",
                                                   headers=u.get("headers") or {})).read()
-    return model
+    return call(stack, "GET", "/models/" + model["id"])  # reading it checks the upload (Uploading → Ready)
 
 
 @pytest.fixture(scope="module")

@@ -356,7 +356,9 @@
     const name = el("input", { id: "ds-name", required: true, maxlength: 200 });
     const file = el("input", { id: "ds-file", type: "file", required: true, accept: ".ndjson,.jsonl,application/x-ndjson" });
     async function load() {
-      const data = await all("/batch/datasets");
+      // a dataset's upload is noticed when the dataset is read (GET starts its validation, as the SDKs do)
+      const data = await Promise.all((await all("/batch/datasets")).map(d => ["Uploading", "Validating"].includes(d.status.overview)
+        ? api("GET", "/batch/datasets/" + encodeURIComponent(d.id)).catch(() => d) : d));
       clear(list);
       list.append(table(["Name", "Status", { label: "Items", num: true }, { label: "Bytes", num: true }, "Id", "Created"],
         data.map(d => [d.name, el("span", {}, status(d.status.overview), d.status.reason ? " " + d.status.reason : ""), num(d.status.itemCount), num(d.status.sizeBytes), el("span", { class: "mono", text: d.id }), time(d.createTime)])));
@@ -384,7 +386,8 @@
     const file = el("input", { id: "m-file", type: "file", required: true, accept: ".onnx" });
     const labels = el("textarea", { id: "m-labels", rows: 3, placeholder: "one class name per line" });
     async function load() {
-      const data = await all("/models");
+      const data = await Promise.all((await all("/models")).map(m => m.status.overview === "Uploading"
+        ? api("GET", "/models/" + encodeURIComponent(m.id)).catch(() => m) : m));
       clear(list);
       list.append(table(["Name", "Task", "Status", { label: "Labels", num: true }, { label: "Bytes", num: true }, "Id", "Created", ""],
         data.map(m => [m.name, m.task, el("span", {}, status(m.status.overview), m.status.reason ? " " + m.status.reason : ""), num((m.labels || []).length), num(m.status.sizeBytes),
@@ -409,6 +412,7 @@
         el("button", { class: "primary", type: "submit", text: "Upload" })));
     show(el("h1", { text: "Models" }), form, el("h2", { text: "All models" }), list);
     await action(load);
+    every(2 * POLL_MS, () => action(load));
   }
 
   async function deploymentsPage() {
