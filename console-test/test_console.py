@@ -55,11 +55,14 @@ class GatedImages:
                     outer.closing.wait()
                     return
                 body = (images / Path(name).name).read_bytes()
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png" if name.endswith(".png") else "image/jpeg")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "image/png" if name.endswith(".png") else "image/jpeg")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a cancelled job's fetch gave up
 
             def log_message(self, *args):
                 pass
@@ -90,7 +93,8 @@ def stack(tmp_path_factory):
         return
     data_dir = tmp_path_factory.mktemp("sluice-local")
     key = "sk_console_" + secrets.token_hex(16)
-    env = dict(os.environ, SLUICE_ALLOW_LOCAL_URLS="true", SLUICE_API_KEY=key)
+    # a held item waits for the test's word, not the default 20 s fetch deadline (inference's context allows 120 s)
+    env = dict(os.environ, SLUICE_ALLOW_LOCAL_URLS="true", SLUICE_API_KEY=key, SLUICE_ITEM_DEADLINE_MS="100000")
     log = open(data_dir.parent / "sluice-local.log", "w")
     proc = subprocess.Popen([str(REPO / "sluice"), "local", "--port", "0", "--data-dir", str(data_dir)],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=log, text=True)

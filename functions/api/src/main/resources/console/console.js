@@ -205,7 +205,7 @@
       clear(head);
       head.append(el("h1", {}, "Job ", el("span", { id: "job-title", text: job.name })),
         el("dl", { class: "facts" },
-          el("dt", { text: "Status" }), el("dd", { id: "job-status" }, status(job.status.overview), job.status.message ? " " + job.status.message : "", job.status.reason ? " (" + job.status.reason + ")" : ""),
+          el("dt", { text: "Status" }), el("dd", { id: "job-status" }, status(job.status.overview), job.status.message && job.status.message !== job.status.overview ? " " + job.status.message : "", job.status.reason ? " (" + job.status.reason + ")" : ""),
           el("dt", { text: "Progress" }), el("dd", { id: "job-progress" }, p.node),
           el("dt", { text: "ETA" }), el("dd", { id: "job-eta", text: running && pr.estimatedCompletionTime ? time(pr.estimatedCompletionTime) : "—" }),
           el("dt", { text: "Rate" }), el("dd", { text: pr.itemsPerSecond !== undefined ? pr.itemsPerSecond.toFixed(1) + " items/s, " + num(pr.batchesDone) + " batches done, " + num(pr.batchesQueued) + " queued" : "—" }),
@@ -276,7 +276,7 @@
       el("div", { class: "row" }, field("Level", level), el("button", { type: "button", id: "logs-refresh", onclick: () => action(loadLogs), text: "Refresh log" })),
       logs, logPager);
     await action(refresh);
-    if (job) { await action(loadLogs); every(POLL_MS, () => { if (!TERMINAL_JOB.includes(job.status.overview)) action(refresh); }); }
+    if (job) { await action(loadLogs); every(POLL_MS, () => { if (!TERMINAL_JOB.includes(job.status.overview)) action(async () => { await refresh(); if (at === 0) await loadLogs(); }); }); }
   }
 
   async function executionsPage() {

@@ -318,6 +318,11 @@ class SluiceStackTest {
         assertTrue(routes.stream().noneMatch(r -> r.get("RouteKey").toString().matches("(ANY|POST|PUT|DELETE) /(console.*)?")),
                 "the console's paths take GET only");
         assertEquals(1, resources("AWS::ApiGatewayV2::Integration").size(), "one integration: the api function's");
+        // the console's uploads: a browser PUT to a presigned URL of the data bucket, and nothing else cross-origin
+        var cors = resources("AWS::S3::Bucket").values().stream().map(b -> at(props(b), "CorsConfiguration", "CorsRules"))
+                .filter(java.util.Objects::nonNull).toList();
+        assertEquals(List.of(List.of(Map.of("AllowedMethods", List.of("PUT"), "AllowedOrigins", List.of("*"),
+                "AllowedHeaders", List.of("content-type", "if-none-match"), "MaxAge", 3600))), cors);
     }
 
     @Test
