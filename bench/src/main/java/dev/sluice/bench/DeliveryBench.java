@@ -91,7 +91,7 @@ final class DeliveryBench {
                 }
             };
             DeliveryService delivery = new DeliveryService(f.services.jobStore(), f.services.webhooks(),
-                    f.services.webhookClient(), noWait, f.services.objects(), f.services.clock(), f.services.completion());
+                    f.services.webhookClient(), noWait, f.services.objects(), f.services.clock(), f.services.lifecycle());
             List<List<List<DeliveryService.Received>>> work = new ArrayList<>();
             for (int j = 0; j < jobs; j++) {
                 String jobId = "batchjob_bench" + j;

@@ -12,7 +12,8 @@ import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.inference.ItemFetcher;
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.inference.TabularPredictor;
-import dev.sluice.core.job.JobCompletion;
+import dev.sluice.core.job.JobLifecycle;
+import dev.sluice.core.job.JobEventSink;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.model.ModelService;
@@ -193,8 +194,14 @@ public final class Components {
         return part("webhooks", () -> new WebhookService(catalog(), clock, config.allowLocalUrls(), webhookClient()));
     }
 
-    public JobCompletion completion() {
-        return part("completion", () -> new JobCompletion(jobStore(), objects(), queue(), clock));
+    /** The owner of every job's state moves and events. */
+    public JobLifecycle lifecycle() {
+        return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), queue(), eventSink(), clock));
+    }
+
+    /** Where job events go besides webhooks: none unless set . */
+    public JobEventSink eventSink() {
+        return part("eventSink", () -> JobEventSink.NONE);
     }
 
     public DeploymentService deployments() {
@@ -203,7 +210,7 @@ public final class Components {
 
     public JobService jobs() {
         return part("jobs", () -> new JobService(jobStore(), datasets(), models(), webhooks(), queue(), clock,
-                completion(), objects(), deployments()));
+                lifecycle(), objects(), deployments()));
     }
 
     public ExecutionService executions() {
@@ -214,21 +221,21 @@ public final class Components {
 
     public FanoutService fanout() {
         return part("fanout", () -> new FanoutService(jobStore(), catalog(), datasets(), objects(), queue(),
-                new ItemParser(config.allowLocalUrls()), clock, tunables.fanoutReserve().toMillis(), completion()));
+                new ItemParser(config.allowLocalUrls()), clock, tunables.fanoutReserve().toMillis(), lifecycle()));
     }
 
     public DeliveryService delivery() {
         return part("delivery", () -> new DeliveryService(jobStore(), webhooks(), webhookClient(), queue(), objects(), clock,
-                completion()));
+                lifecycle()));
     }
 
     public DeadLetterService deadLetters() {
         return part("deadLetters", () -> new DeadLetterService(jobStore(), catalog(), queue(), fanout(), delivery(),
-                jobs(), completion(), clock, executions()));
+                jobs(), lifecycle(), clock, executions()));
     }
 
     public Scheduler scheduler() {
-        return part("scheduler", () -> new Scheduler(jobStore(), clock, completion(), deadLetters(), executions()));
+        return part("scheduler", () -> new Scheduler(jobStore(), clock, lifecycle(), deadLetters(), executions()));
     }
 
     // --- made per predictor (each its own, as each predictor is its own)
@@ -241,7 +248,7 @@ public final class Components {
     /** @param oneTensorPerCall the GPU pool's mode: one tensor across all batches of a call */
     public BatchProcessor batchProcessor(Predictor predictor, boolean oneTensorPerCall) {
         return new BatchProcessor(jobStore(), catalog(), itemFetcher(), predictor, objects(), queue(), clock,
-                oneTensorPerCall, completion(), tunables.gatherPatience().toMillis());
+                oneTensorPerCall, lifecycle(), tunables.gatherPatience().toMillis());
     }
 
     /** The worker of execution file tasks: tabular models through tabular, image models through images. */

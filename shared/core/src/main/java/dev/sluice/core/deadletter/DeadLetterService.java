@@ -10,7 +10,7 @@ import dev.sluice.core.delivery.DeliveryService;
 import dev.sluice.core.fanout.FanoutService;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
-import dev.sluice.core.job.JobCompletion;
+import dev.sluice.core.job.JobLifecycle;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
@@ -51,12 +51,12 @@ public final class DeadLetterService {
     private final FanoutService fanout;
     private final DeliveryService delivery;
     private final JobService jobService;
-    private final JobCompletion completion;
+    private final JobLifecycle lifecycle;
     private final Clock clock;
     private final ExecutionTasks executions;
 
     public DeadLetterService(JobStore jobs, Catalog catalog, BatchQueue queue, FanoutService fanout,
-                             DeliveryService delivery, JobService jobService, JobCompletion completion, Clock clock,
+                             DeliveryService delivery, JobService jobService, JobLifecycle lifecycle, Clock clock,
                              ExecutionTasks executions) {
         this.executions = executions;
         this.jobs = jobs;
@@ -65,7 +65,7 @@ public final class DeadLetterService {
         this.fanout = fanout;
         this.delivery = delivery;
         this.jobService = jobService;
-        this.completion = completion;
+        this.lifecycle = lifecycle;
         this.clock = clock;
     }
 
@@ -129,7 +129,7 @@ public final class DeadLetterService {
                 boolean applied = jobs.commit(new JobStore.StageCommit(job.id(), Stage.INFERENCE, m.batchId(),
                         ItemCounters.failedPredict(n), failed, now, null,
                         new JobStore.BatchProgress(0, 1, 0)));
-                completion.settle(job.id());
+                lifecycle.settle(job.id());
                 return applied ? record(job, name, m.batchId(), messageId, m.items().stream().map(Item::index).toList(),
                         null, reason, now) : null;
             }
@@ -141,7 +141,7 @@ public final class DeadLetterService {
                 }
                 JobStore.StageCommit commit = delivery.giveUp(m, reason);
                 boolean applied = jobs.commit(commit);
-                completion.settle(job.id());
+                lifecycle.settle(job.id());
                 List<Long> lines = m.isEvent() ? List.of() : commit.entries().stream()
                         .filter(e -> "FailedDeliver".equals(e.status())).map(LogEntry::index).sorted().toList();
                 return applied ? record(job, name, m.batchId(), messageId, lines, null, reason, now) : null;

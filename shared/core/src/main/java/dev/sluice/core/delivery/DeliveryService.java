@@ -41,7 +41,7 @@ public final class DeliveryService {
     private final WebhookClient client;
     private final BatchQueue queue;
     private final Clock clock;
-    private final dev.sluice.core.job.JobCompletion completion;
+    private final dev.sluice.core.job.JobLifecycle lifecycle;
     private final DeliveryPayloads payloads;
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** POSTs in flight from this container at once. */
@@ -74,8 +74,8 @@ public final class DeliveryService {
     /** @param objects where the payloads of a message too large for the queue are kept ({@link DeliveryPayloads}) */
     public DeliveryService(JobStore jobs, WebhookService webhooks, WebhookClient client, BatchQueue queue,
                            dev.sluice.core.port.ObjectStore objects, Clock clock,
-                           dev.sluice.core.job.JobCompletion completion) {
-        this.completion = completion;
+                           dev.sluice.core.job.JobLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.payloads = new DeliveryPayloads(objects);
         this.jobs = jobs;
         this.webhooks = webhooks;
@@ -164,7 +164,7 @@ public final class DeliveryService {
         }
         jobs.commitAll(commits);
         commits.stream().map(JobStore.StageCommit::jobId).distinct()
-                .forEach(completion::settle);
+                .forEach(lifecycle::settle);
         return results;
     }
 

@@ -7,7 +7,6 @@ import dev.sluice.core.dataset.ItemParser;
 import dev.sluice.core.dataset.NdjsonReader;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
-import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.pipeline.BatchMessage;
@@ -24,7 +23,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -51,13 +49,13 @@ public final class FanoutService {
     private final ItemParser parser;
     private final Clock clock;
     private final long reserveMillis;
-    private final dev.sluice.core.job.JobCompletion completion;
+    private final dev.sluice.core.job.JobLifecycle lifecycle;
 
     /** @param reserveMillis time left at which an invocation hands the rest of the dataset to a continuation */
     public FanoutService(JobStore jobs, Catalog catalog, DatasetService datasets, ObjectStore objects,
                          BatchQueue queue, ItemParser parser, Clock clock, long reserveMillis,
-                         dev.sluice.core.job.JobCompletion completion) {
-        this.completion = completion;
+                         dev.sluice.core.job.JobLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.jobs = jobs;
         this.catalog = catalog;
         this.datasets = datasets;
@@ -85,8 +83,7 @@ public final class FanoutService {
             datasets.failValidation(message.projectId(), message.datasetId(), reason);
             return false;
         }
-        if (!jobs.transition(message.jobId(), EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
-                reason, clock.nowMillis())) {
+        if (!lifecycle.fail(message.jobId(), reason)) {
             return false;
         }
         jobs.get(message.jobId()).ifPresent(job -> skipUnsent(job, message.lineIndex()));
@@ -115,7 +112,7 @@ public final class FanoutService {
             fail(job, firstLine, "dataset.not_found: dataset " + job.spec().datasetId() + " was deleted");
             return;
         }
-        jobs.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Running, "Running", null, now);
+        lifecycle.start(job);
         int batchSize = job.spec().effectiveBatchSize();
         long segmentLines = (long) batchSize * BATCHES_PER_SEGMENT;
         try (InputStream in = objects.open(dataset.objectKey(), offset, dataset.status().etag())) {
@@ -160,7 +157,7 @@ public final class FanoutService {
         } catch (IOException e) {
             throw new UncheckedIOException("reading dataset of job " + jobId, e);
         }
-        completion.settle(jobId);
+        lifecycle.settle(jobId);
     }
 
     /**
@@ -168,8 +165,7 @@ public final class FanoutService {
      * skipped, so that its counters still add up to itemCount (batches already sent end as skipped in inference).
      */
     private void fail(Job job, long firstLine, String reason) {
-        if (jobs.transition(job.id(), EnumSet.of(JobState.Waiting, JobState.Running), JobState.Failed, "Failed",
-                reason, clock.nowMillis())) {
+        if (lifecycle.fail(job.id(), reason)) {
             skipUnsent(job, firstLine);
         }
     }
@@ -194,7 +190,7 @@ public final class FanoutService {
             jobs.commit(new JobStore.StageCommit(job.id(), Stage.FANOUT, "skip-" + firstLine,
                     ItemCounters.skipped(skipped), List.of(), clock.nowMillis(), null));
         }
-        completion.settle(job.id());
+        lifecycle.settle(job.id());
     }
 
     private void finishSegment(String jobId, Segment segment, long segmentLines) {

@@ -51,7 +51,7 @@ public final class BatchProcessor {
     private final BatchQueue queue;
     private final Clock clock;
     private final boolean oneTensorPerCall;
-    private final dev.sluice.core.job.JobCompletion completion;
+    private final dev.sluice.core.job.JobLifecycle lifecycle;
     private final long gatherPatienceMillis;
     private final GatherBudget budget;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
@@ -65,8 +65,8 @@ public final class BatchProcessor {
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                          dev.sluice.core.job.JobCompletion completion) {
-        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+                          dev.sluice.core.job.JobLifecycle lifecycle) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, lifecycle,
                 GATHER_PATIENCE_MILLIS);
     }
 
@@ -77,22 +77,22 @@ public final class BatchProcessor {
      */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis) {
-        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, completion,
+                          dev.sluice.core.job.JobLifecycle lifecycle, long gatherPatienceMillis) {
+        this(jobs, catalog, fetcher, predictor, objects, queue, clock, oneTensorPerCall, lifecycle,
                 gatherPatienceMillis, GatherBudget.ofHeap());
     }
 
     /** @param budget the bytes of gathered items this worker holds at once ({@link GatherBudget#ofHeap()}) */
     public BatchProcessor(JobStore jobs, Catalog catalog, ItemFetcher fetcher, Predictor predictor,
                           ObjectStore objects, BatchQueue queue, Clock clock, boolean oneTensorPerCall,
-                          dev.sluice.core.job.JobCompletion completion, long gatherPatienceMillis,
+                          dev.sluice.core.job.JobLifecycle lifecycle, long gatherPatienceMillis,
                           GatherBudget budget) {
         this.budget = budget;
         if (gatherPatienceMillis <= 0) {
             throw new IllegalArgumentException("gatherPatienceMillis must be positive, is " + gatherPatienceMillis);
         }
         this.gatherPatienceMillis = gatherPatienceMillis;
-        this.completion = completion;
+        this.lifecycle = lifecycle;
         this.oneTensorPerCall = oneTensorPerCall;
         this.jobs = jobs;
         this.catalog = catalog;
@@ -174,7 +174,7 @@ public final class BatchProcessor {
         }
         queue.send(BatchQueue.Name.DELIVERY, deliveries);
         outcomes.stream().filter(o -> o.commit.delta().terminal() > 0).map(o -> o.commit.jobId()).distinct()
-                .forEach(completion::settle);
+                .forEach(lifecycle::settle);
         outcomes.forEach(o -> done.set(o.position, true));
         return done;
     }

@@ -13,6 +13,12 @@ public record Job(String id, String object, String name, String projectId, JobSp
                       long updateTime) {
             this(overview, message, reason, items, itemCount, updateTime, null);
         }
+
+        /** {@link Outcome} of the job once it ended, derived from overview, reason and counters; null while it runs. */
+        @com.fasterxml.jackson.annotation.JsonProperty("outcome")
+        public Outcome outcome() {
+            return Outcome.ofJob(overview, reason, items, itemCount);
+        }
     }
 
     /**

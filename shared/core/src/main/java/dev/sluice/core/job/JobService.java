@@ -14,7 +14,6 @@ import dev.sluice.core.model.ModelService;
 import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.core.pipeline.FanoutMessage;
-import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.webhook.WebhookService;
 
 /** Creating, reading and listing jobs. A created job is Waiting; the fan-out moves it to Running. */
@@ -25,16 +24,16 @@ public final class JobService {
     private final WebhookService webhooks;
     private final BatchQueue queue;
     private final Clock clock;
-    private final JobCompletion completion;
+    private final JobLifecycle lifecycle;
     private final dev.sluice.core.deployment.DeploymentService deployments;
     private final dev.sluice.core.port.ObjectStore objects;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
-                      BatchQueue queue, Clock clock, JobCompletion completion, dev.sluice.core.port.ObjectStore objects,
+                      BatchQueue queue, Clock clock, JobLifecycle lifecycle, dev.sluice.core.port.ObjectStore objects,
                       dev.sluice.core.deployment.DeploymentService deployments) {
         this.deployments = deployments;
         this.objects = objects;
-        this.completion = completion;
+        this.lifecycle = lifecycle;
         this.jobs = jobs;
         this.datasets = datasets;
         this.models = models;
@@ -80,6 +79,16 @@ public final class JobService {
                         && spec.gather().maxConnectionsPerHost() <= JobSpec.Gather.MAX_CONNECTIONS_PER_HOST,
                 "job.bad_gather", "spec.gather.maxConnectionsPerHost must be 1.."
                         + JobSpec.Gather.MAX_CONNECTIONS_PER_HOST);
+        if (spec.errorBudget() != null) {
+            spec.errorBudget().check();
+        }
+        if (spec.events() != null) {
+            for (String type : spec.events()) {
+                Validation.check(JobEvent.Type.named(type) != null, "job.bad_events", "spec.events takes "
+                        + java.util.Arrays.stream(JobEvent.Type.values()).map(JobEvent.Type::wire).toList()
+                        + "; got \"" + type + "\"");
+            }
+        }
         Validation.check(spec.startAtTime() == null || spec.stopAtTime() == null
                 || spec.stopAtTime() > spec.startAtTime(), "job.bad_times", "stopAtTime must be after startAtTime");
         // a job without stopAtTime times out DEFAULT_CUTOFF after it is created: a start after that would never come
@@ -116,7 +125,7 @@ public final class JobService {
                 + " Tabular model: it runs on files of rows in executions (POST /executions), not on datasets of images");
         long now = clock.nowMillis();
         JobSpec stored = new JobSpec(spec.datasetId(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
-                spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf());
+                spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), null, spec.events(), spec.errorBudget());
         Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, request.name(), projectId, stored,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
                 now, now);
@@ -133,7 +142,7 @@ public final class JobService {
         dev.sluice.core.deployment.Deployment d = deployments.get(projectId, spec.deployment().deploymentId());
         return new JobSpec(spec.datasetId(), new JobSpec.Deployment(d.modelId(), d.target(), d.id()), spec.resultDelivery(),
                 spec.startAtTime(), spec.stopAtTime(), spec.batchSize() != null ? spec.batchSize() : d.batchSize(),
-                spec.retryOf(), spec.gather());
+                spec.retryOf(), spec.gather(), spec.events(), spec.errorBudget());
     }
 
     /** The project's job; 404 for another project's job or an id of another kind (checked before any read). */
@@ -162,13 +171,12 @@ public final class JobService {
      */
     public Job cancel(String projectId, String id) {
         Job job = get(projectId, id);
-        if (!jobs.transition(id, java.util.EnumSet.of(JobState.Waiting, JobState.Running), JobState.Cancelled,
-                "Cancelled", "job.cancelled: cancelled by the user", clock.nowMillis())) {
+        if (!lifecycle.cancel(id, "job.cancelled: cancelled by the user")) {
             Job now = get(projectId, id);
             throw SluiceException.conflict("job.already_terminal", "job " + id + " is already "
                     + now.status().overview() + " and cannot be cancelled");
         }
-        completion.settle(id);
+        lifecycle.settle(id);
         return get(projectId, id);
     }
 
@@ -211,13 +219,14 @@ public final class JobService {
         Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
         JobSpec s = original.spec();
         return create(original.projectId(), new CreateRequest(original.name() + " (" + why + ")", new JobSpec(subset.id(),
-                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), original.id(), s.gather())));
+                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), original.id(), s.gather(), s.events(),
+                s.errorBudget())));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */
     public java.util.Map<String, Object> results(String projectId, String id) {
         Job job = get(projectId, id);
-        if (!jobs.isCommitted(id, Stage.COMPLETION, "event")) {
+        if (!lifecycle.isComplete(id)) {
             throw SluiceException.conflict("job.not_complete", "job " + id + " is " + job.status().overview()
                     + "; its results are listed once every item is accounted for");
         }

@@ -4,9 +4,14 @@ import dev.sluice.core.deployment.DeploymentTarget;
 
 import java.util.List;
 
-/** retryOf: the job whose failed and skipped items this job runs again (set by :retry). */
+/**
+ * retryOf: the job whose failed and skipped items this job runs again (set by :retry). events: the {@link JobEvent}
+ * types the job's webhooks receive ({@code job.started}, {@code job.progress}, {@code job.completed}; default
+ * {@code ["job.completed"]}). errorBudget: the failures after which the job ends Failed (off when absent).
+ */
 public record JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
-                      Long stopAtTime, Integer batchSize, String retryOf, Gather gather) {
+                      Long stopAtTime, Integer batchSize, String retryOf, Gather gather, java.util.List<String> events,
+                      ErrorBudget errorBudget) {
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize) {
         this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null, null);
@@ -15,6 +20,16 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize, String retryOf) {
         this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, null);
+    }
+
+    public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
+                   Long stopAtTime, Integer batchSize, String retryOf, Gather gather) {
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, gather, null, null);
+    }
+
+    /** Whether the job's webhooks receive events of this type ({@code spec.events}, default job.completed only). */
+    public boolean subscribes(JobEvent.Type type) {
+        return (events == null ? JobEvent.Type.DEFAULT : events).contains(type.wire());
     }
 
     /**

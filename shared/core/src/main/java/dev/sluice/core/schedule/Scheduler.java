@@ -3,13 +3,12 @@ package dev.sluice.core.schedule;
 import dev.sluice.core.Clock;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.job.Job;
-import dev.sluice.core.job.JobCompletion;
+import dev.sluice.core.job.JobLifecycle;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.pipeline.ExecutionTasks;
 
-import java.util.EnumSet;
 import java.util.logging.Logger;
 
 /**
@@ -31,15 +30,15 @@ public final class Scheduler {
 
     private final JobStore jobs;
     private final Clock clock;
-    private final JobCompletion completion;
+    private final JobLifecycle lifecycle;
     private final DeadLetterService deadLetters;
     private final ExecutionTasks executions;
 
-    public Scheduler(JobStore jobs, Clock clock, JobCompletion completion,
+    public Scheduler(JobStore jobs, Clock clock, JobLifecycle lifecycle,
                      DeadLetterService deadLetters,
                      ExecutionTasks executions) {
         this.executions = executions;
-        this.completion = completion;
+        this.lifecycle = lifecycle;
         this.deadLetters = deadLetters;
         this.jobs = jobs;
         this.clock = clock;
@@ -55,20 +54,19 @@ public final class Scheduler {
             long now = clock.nowMillis();
             long stopAt = job.spec().stopAtTime() != null ? job.spec().stopAtTime() : job.createTime() + JobSpec.DEFAULT_CUTOFF_MILLIS;
             if (now >= stopAt) {
-                if (jobs.transition(job.id(), EnumSet.of(JobState.Waiting, JobState.Running), JobState.TimedOut,
-                        "TimedOut", "job.timed_out: " + (job.spec().stopAtTime() != null ? "stopAtTime" : "the default cutoff of 24 h")
-                                + " passed before every item was done; the rest are counted as skipped", now)) {
+                if (lifecycle.timeOut(job.id(), "job.timed_out: " + (job.spec().stopAtTime() != null ? "stopAtTime" : "the default cutoff of 24 h")
+                                + " passed before every item was done; the rest are counted as skipped")) {
                     timedOut++;
-                    completion.settle(job.id());
+                    lifecycle.settle(job.id());
                 }
-            } else if (job.status().overview() == JobState.Running && jobs.finishIfComplete(job.id(), now)) {
+            } else if (job.status().overview() == JobState.Running && lifecycle.finish(job.id())) {
                 finished++;
-                completion.settle(job.id());
+                lifecycle.settle(job.id());
             } else if (job.status().overview() == JobState.Running && now - job.status().updateTime() > STALL_MILLIS) {
-                if (jobs.transition(job.id(), EnumSet.of(JobState.Running), JobState.Failed, "Failed",
-                        "job.stalled: no item made progress for " + STALL_MILLIS / 60_000 + " minutes; see the DLQs", now)) {
+                if (lifecycle.fail(job.id(),
+                        "job.stalled: no item made progress for " + STALL_MILLIS / 60_000 + " minutes; see the DLQs")) {
                     failed++;
-                    completion.settle(job.id());
+                    lifecycle.settle(job.id());
                     LOG.warning(() -> "job " + job.id() + " stalled and was failed");
                 }
             }

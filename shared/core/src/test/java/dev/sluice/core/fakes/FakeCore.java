@@ -11,7 +11,7 @@ import dev.sluice.core.inference.BatchProcessor;
 import dev.sluice.core.inference.ItemFetcher;
 import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
-import dev.sluice.core.job.JobCompletion;
+import dev.sluice.core.job.JobLifecycle;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
@@ -72,8 +72,10 @@ public final class FakeCore {
 
     // ---- services ----
 
-    public JobCompletion completion() {
-        return new JobCompletion(jobs, objects, queue, clock);
+    public final java.util.List<dev.sluice.core.job.JobEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public JobLifecycle lifecycle() {
+        return new JobLifecycle(jobs, objects, queue, published::add, clock);
     }
 
     /** The Lambda mode: one tensor per batch. */
@@ -82,7 +84,7 @@ public final class FakeCore {
     }
 
     public BatchProcessor batchProcessor(ItemFetcher itemFetcher) {
-        return new BatchProcessor(jobs, catalog, itemFetcher, predictor, objects, queue, clock, false, completion());
+        return new BatchProcessor(jobs, catalog, itemFetcher, predictor, objects, queue, clock, false, lifecycle());
     }
 
     public WebhookService webhookService() {
@@ -90,7 +92,7 @@ public final class FakeCore {
     }
 
     public DeliveryService delivery() {
-        return new DeliveryService(jobs, webhookService(), webhookClient, queue, objects, clock, completion());
+        return new DeliveryService(jobs, webhookService(), webhookClient, queue, objects, clock, lifecycle());
     }
 
     public DatasetService datasetService() {
@@ -100,21 +102,21 @@ public final class FakeCore {
     /** @param reserveMillis the time left at which the fan-out hands over to a continuation */
     public FanoutService fanout(long reserveMillis) {
         return new FanoutService(jobs, catalog, datasetService(), objects, queue, new ItemParser(false), clock,
-                reserveMillis, completion());
+                reserveMillis, lifecycle());
     }
 
     public JobService jobService() {
         return new JobService(jobs, datasetService(), new ModelService(catalog, objects, clock), webhookService(),
-                queue, clock, completion(), objects, null);
+                queue, clock, lifecycle(), objects, null);
     }
 
     public DeadLetterService deadLetters() {
-        return new DeadLetterService(jobs, catalog, queue, fanout(0), delivery(), jobService(), completion(), clock,
+        return new DeadLetterService(jobs, catalog, queue, fanout(0), delivery(), jobService(), lifecycle(), clock,
                 executionTasks);
     }
 
     public Scheduler scheduler() {
-        return new Scheduler(jobs, clock, completion(), deadLetters(), executionTasks);
+        return new Scheduler(jobs, clock, lifecycle(), deadLetters(), executionTasks);
     }
 
     // ---- records to start from ----

@@ -112,7 +112,8 @@ class FanoutServiceTest {
         assertEquals(IntStream.range(0, 250).mapToObj(i -> "b" + i).toList(), sent.stream().map(BatchMessage::batchId).toList());
         assertEquals(IntStream.range(0, 250).mapToObj(i -> (long) i).toList(),
                 sent.stream().map(b -> b.items().get(0).index()).toList());
-        assertEquals(List.of("fanout#s0", "fanout#s1", "fanout#s2"), core.jobs.ledgerEntries(job.id()));
+        assertEquals(List.of("completion#job.started", "fanout#s0", "fanout#s1", "fanout#s2"), core.jobs.ledgerEntries(job.id()),
+                "the segments once, and the job's started event once");
         assertEquals(250, core.jobs.get(job.id()).orElseThrow().status().progress().batchesQueued());
     }
 

@@ -173,7 +173,7 @@ class BatchProcessorTest {
                 new Item(0, null, Item.IMAGE, "https://slow.example.com/0.jpg"),
                 new Item(1, null, Item.IMAGE, "https://slow.example.com/1.jpg")));
         BatchProcessor gpu = new BatchProcessor(core.jobs, core.catalog, core.fetcher, core.predictor, core.objects,
-                core.queue, core.clock, true, core.completion());
+                core.queue, core.clock, true, core.lifecycle());
 
         assertEquals(List.of(true, true), core.batchProcessor().process(List.of(ended, batch(live, 0, 2))));
         assertEquals(List.of(true), gpu.process(List.of(new BatchMessage(cancelled.id(), "b1", List.of(
@@ -244,7 +244,7 @@ class BatchProcessorTest {
 
     private BatchProcessor withPatience(long millis) {
         return new BatchProcessor(core.jobs, core.catalog, core.fetcher, core.predictor, core.objects, core.queue,
-                core.clock, false, core.completion(), millis);
+                core.clock, false, core.lifecycle(), millis);
     }
 
     @Test
@@ -317,7 +317,7 @@ class BatchProcessorTest {
         Job job = core.runningJob(8, null);
         core.predictor.failPredict(5, "predict.failed: test");
         BatchProcessor gpu = new BatchProcessor(core.jobs, core.catalog, core.fetcher, core.predictor, core.objects,
-                core.queue, core.clock, true, core.completion());
+                core.queue, core.clock, true, core.lifecycle());
 
         assertEquals(List.of(true, true), gpu.process(List.of(batch(job, 0, 4), batch(job, 4, 4))));
 

@@ -91,7 +91,7 @@ class GatherBudgetTest {
             };
             GatherBudget budget = args[0].equals("budget") ? GatherBudget.ofHeap() : new GatherBudget(Long.MAX_VALUE);
             BatchProcessor processor = new BatchProcessor(core.jobs, core.catalog, fetcher, core.predictor,
-                    core.objects, core.queue, core.clock, false, core.completion(),
+                    core.objects, core.queue, core.clock, false, core.lifecycle(),
                     BatchProcessor.GATHER_PATIENCE_MILLIS, budget);
             Job job = core.runningJob(32, core.webhook(null, null).id());
             List<BatchMessage> batches = new ArrayList<>();

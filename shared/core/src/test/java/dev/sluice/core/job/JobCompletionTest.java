@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What happens when a job's last item is accounted for, over in-memory ports. */
 class JobCompletionTest {
     private final FakeCore core = new FakeCore();
-    private final JobCompletion completion = core.completion();
+    private final JobLifecycle completion = core.lifecycle();
 
     private void commit(Job job, dev.sluice.core.pipeline.Stage stage, String batch, ItemCounters delta, List<LogEntry> entries, String part) {
         assertTrue(core.jobs.commit(new JobStore.StageCommit(job.id(), stage, batch, delta, entries,
@@ -45,10 +45,10 @@ class JobCompletionTest {
         assertEquals(1, events.size(), "one job.completed event");
         DeliveryMessage event = Json.read(events.get(0).body(), DeliveryMessage.class);
         assertTrue(event.isEvent());
-        assertEquals(List.of(JobCompletion.COMPLETION_EVENT_INDEX), event.payloads().stream().map(DeliveryMessage.Payload::index).toList());
+        assertEquals(List.of(JobLifecycle.EVENT_INDEX), event.payloads().stream().map(DeliveryMessage.Payload::index).toList());
         assertEquals("job.completed", Json.tree(event.payloads().get(0).body()).path("type").asText());
         assertEquals(1, core.objects.puts().stream().filter(k -> k.endsWith("/manifest.json")).count(), "the manifest is written once");
-        assertTrue(core.jobs.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.COMPLETION, "event"));
+        assertTrue(core.jobs.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.COMPLETION, "job.completed"));
     }
 
     @Test

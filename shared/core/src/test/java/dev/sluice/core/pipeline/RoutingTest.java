@@ -22,7 +22,7 @@ class RoutingTest {
             new BatchMessage("batchjob_1", "b1", List.of(ITEM)).deferred(), BatchQueue.Name.INFERENCE_GPU,
             new DeliveryMessage("batchjob_1", "b0", "webhook_1", List.of(new DeliveryMessage.Payload(0, ITEM.url(), "{}"))),
             BatchQueue.Name.DELIVERY,
-            new DeliveryMessage("batchjob_1", "job-completed", "webhook_1",
+            new DeliveryMessage("batchjob_1", "job.completed", "webhook_1",
                     List.of(new DeliveryMessage.Payload(-1, null, "{}")), true), BatchQueue.Name.DELIVERY,
             ExecutionTask.list("proj_1", "execution_1", null, 0), BatchQueue.Name.FANOUT,
             ExecutionTask.file("proj_1", "execution_1", 3, "a.csv"), BatchQueue.Name.INFERENCE);
