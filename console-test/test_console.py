@@ -26,7 +26,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("SLUICE_CHROMIUM", "/usr/bin/chromium")
 SHOTS = os.environ.get("SLUICE_CONSOLE_SCREENSHOTS")
-WAIT_MS = 120_000  # a guard on a stuck page, not a timing: every wait below is for a condition
+WAIT_MS = 300_000  # a guard on a stuck page, not a timing: every wait below is for a condition
 ITEMS = 6
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
