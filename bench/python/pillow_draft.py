@@ -5,6 +5,9 @@
   pillow_draft.py job MODEL THREADS N PHOTO...  N items cycled over the photos: draft decode + preprocess and
                                                ONNX Runtime (batches of 32, THREADS intra-op threads, decoding on
                                                THREADS threads), the 30-line script a user would write
+  pillow_draft.py savvy MODEL THREADS N PHOTO...  the same, with decoding in THREADS worker processes that prepare
+                                               the next batch while ONNX Runtime runs this one (what a savvy user
+                                               or Ray Data does)
 
 Preprocessing is torchvision's standard (resize short side 256 bilinear, centre-crop 224, ImageNet mean/std), as
 Sluice's default. Prints one JSON object on stdout. Needs Pillow (and onnxruntime + numpy for `job`); when they are
@@ -76,10 +79,36 @@ def job(model, threads, n, photos):
             "top1": top1[:len(photos)]}
 
 
+def savvy(model, threads, n, photos):
+    import numpy as np
+    import onnxruntime as ort
+    from concurrent.futures import ProcessPoolExecutor
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    items = [photos[i % len(photos)] for i in range(n)]
+    with ProcessPoolExecutor(threads) as pool:
+        session.run(None, {name: np.stack(list(pool.map(preprocess, items[:32])))})  # warm-up (and the workers)
+        start = time.perf_counter()
+        top1 = []
+        batches = [items[b:b + 32] for b in range(0, n, 32)]
+        pending = [pool.submit(preprocess, p) for p in batches[0]]
+        for k in range(len(batches)):
+            batch = np.stack([f.result() for f in pending])
+            pending = [pool.submit(preprocess, p) for p in batches[k + 1]] if k + 1 < len(batches) else []
+            top1 += session.run(None, {name: batch})[0].argmax(axis=1).tolist()
+        seconds = time.perf_counter() - start
+    return {"onnxruntime": ort.__version__, "items": n, "seconds": seconds, "items_per_second": n / seconds,
+            "top1": top1[:len(photos)]}
+
+
 if __name__ == "__main__":
     try:
         if sys.argv[1] == "decode":
             result = decode(sys.argv[2:])
+        elif sys.argv[1] == "savvy":
+            result = savvy(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:])
         else:
             result = job(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:])
     except ImportError as e:

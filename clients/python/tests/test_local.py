@@ -163,6 +163,25 @@ def test_paging_iteratesEveryPage_andTheOtherResources(project, classifier):
         sluice.Client(key.key, api_url=project.batch.jobs._t.api_url).get_project(project.project_id).models.list()
 
 
+def test_metadataAndFilters_everyFilteredPage_andACursorBoundToItsFilter(project):
+    """Issue 23 item 6 against sluice local: metadata on create, listings filtered page by page."""
+    made = [project.batch.datasets.create(f"sdk-filter-{i}", metadata={"suite": "sdk", "half": str(i % 2)})
+            for i in range(3)]
+    assert made[0].metadata == {"suite": "sdk", "half": "0"}
+    first = project.batch.datasets.list({"limit": 1}, {"metadata": {"suite": "sdk"}, "name_prefix": "sdk-filter-",
+                                                        "status": "Uploading"})
+    assert len(first.data) == 1 and first.next_page
+    assert [d.id for d in first] == [d.id for d in reversed(made)], "every page, newest first, once"
+    evens = project.batch.datasets.list(None, {"metadata": {"suite": "sdk", "half": "0"}})
+    assert {d.id for d in evens} == {made[0].id, made[2].id}
+    with pytest.raises(sluice.BadRequestError) as refused:
+        project.batch.datasets.list({"page": first.next_page}, {"metadata": {"suite": "other"}})
+    assert refused.value.code == "request.bad_cursor"
+    with pytest.raises(sluice.BadRequestError) as bad:
+        project.batch.datasets.create("bad", metadata={f"k{i}": "v" for i in range(17)})
+    assert bad.value.code == "metadata.too_many_pairs"
+
+
 def test_readmeQuickStart_runsAsWritten(local, tmp_path, capsys):
     """README's Python quick start, run as written against the session's stack (only its URLs, key, project and
     output folder are swapped for the test's)."""

@@ -67,6 +67,14 @@ def sdk_calls(p):
                                "target": "GpuPool", "start_at_time": 1, "stop_at_time": 2, "batch_size": 8}),
         lambda: j.create("n", {"dataset_id": "dataset_1", "deployment_id": "deploy_1"}),
         lambda: j.get("batchjob_1"), lambda: j.list(page),
+        lambda: j.create("n", {"dataset_id": "dataset_1", "model_id": "model_1"}, metadata={"team": "vision"}),
+        lambda: j.list(page, {"status": "Running", "name_prefix": "nightly-", "metadata": {"team": "vision"},
+                              "created_after": 1, "created_before": 2}),
+        lambda: d.create("n", metadata={"team": "vision"}),
+        lambda: d.list(None, {"status": "Ready", "name_prefix": "p", "metadata": {"a": "b"}, "created_after": 1}),
+        lambda: p.executions.list(None, {"status": "Failed", "metadata": {"team": "t"}, "created_before": 5}),
+        lambda: p.executions.create({"model": {"id": "model_1"}, "bucket": "b", "source_folder": "in",
+                                     "destination_folder": "out", "metadata": {"run_id": "42"}}),
         lambda: j.get_logs("batchjob_1", {"after_time": 1, "before_time": 2, "max_entries": 5, "min_level": "Error",
                                           "page": "cursor"}),
         lambda: j.cancel("batchjob_1"), lambda: j.retry("batchjob_1"), lambda: j.wait_until_done("batchjob_1"),
@@ -151,8 +159,9 @@ def test_everyRequestBodyAndQueryParameter_isDeclared(doc):
         where = f"{r['method']} {url.path}"
         declared = {resolve(doc, p).get("name") for p in item.get("parameters", []) + op.get("parameters", [])
                     if resolve(doc, p).get("in") == "query"}
+        prefixes = [d[:-1] for d in declared if d and d.endswith("*")]  # "metadata.*": every metadata.<key>
         for name, _ in parse_qsl(url.query):
-            if name not in declared:
+            if name not in declared and not any(name.startswith(prefix) for prefix in prefixes):
                 problems.append(f"{where}: query parameter {name} is not declared")
         body = resolve(doc, op.get("requestBody", {}))
         schema = (body.get("content", {}).get("application/json", {}) or {}).get("schema")

@@ -2,6 +2,7 @@
 Datature Nexus SDK (``project.batch.jobs.create(name, options)`` …) over the Sluice REST API v1 (README, API)."""
 from __future__ import annotations
 
+import enum
 import io
 import json
 import os
@@ -105,19 +106,43 @@ class _Resource:
     def _call(self, method: str, path: str, **kw) -> Any:
         return self._t.request(method, self._base + path, **kw)
 
-    def _page(self, path: str, model, pagination: Optional[Mapping[str, Any]]) -> Page:
+    #: the filters of the job, dataset and execution listings (issue 23 item 6), snake_case → query parameter
+    FILTERS = {"status": "status", "name_prefix": "namePrefix", "created_after": "createdAfter",
+               "created_before": "createdBefore"}
+
+    def _page(self, path: str, model, pagination: Optional[Mapping[str, Any]],
+              filters: Optional[Mapping[str, Any]] = None) -> Page:
         pagination = dict(pagination or {})
         unknown = set(pagination) - {"limit", "page"}
         if unknown:
             raise ValueError(f"pagination takes limit and page, not {sorted(unknown)}")
+        query = self._filter_query(filters)
 
         def fetch(page_token: Optional[str]) -> Page:
-            params = {"limit": pagination.get("limit"), "page": page_token}
+            params = dict(query, limit=pagination.get("limit"), page=page_token)
             body = self._call("GET", path, params=params)
             return Page(data=[model.from_dict(d) for d in body.get("data", [])], next_page=body.get("nextPage"),
                         prev_page=body.get("prevPage"), _fetch=fetch)
 
         return fetch(pagination.get("page"))
+
+    @classmethod
+    def _filter_query(cls, filters: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+        """The query parameters of ``filters``: ``status``, ``name_prefix``, ``metadata`` (a dict of pairs the record
+        must hold), ``created_after``/``created_before`` (epoch ms, exclusive); camelCase names are taken too."""
+        query: Dict[str, Any] = {}
+        for key, value in (filters or {}).items():
+            if value is None:
+                continue
+            if key == "metadata":
+                for k, v in dict(value).items():
+                    query[f"metadata.{k}"] = v
+                continue
+            name = cls.FILTERS.get(key) or (key if key in cls.FILTERS.values() else None)
+            if name is None:
+                raise ValueError(f"filters take {sorted(cls.FILTERS)} and metadata, not {key!r}")
+            query[name] = value.value if isinstance(value, enum.Enum) else value
+        return query
 
     def _sleep(self, seconds: float):
         self._t.sleep(seconds)
@@ -165,21 +190,26 @@ class Jobs(_Resource):
         return spec
 
     def create(self, name: str, options: Union[Mapping[str, Any], JobSpec], *,
-               idempotency_key: Optional[str] = None) -> Job:
+               idempotency_key: Optional[str] = None, metadata: Optional[Mapping[str, str]] = None) -> Job:
         """Creates a job (201) over a Ready dataset. ``options``: see :meth:`spec_of`. ``idempotency_key``: one per
         logical create (default: a new UUID), sent on every attempt. Raises BadRequestError (``job.*``), ConflictError
-        (``dataset.not_ready``), NotFoundError (a dataset/model/webhook of no such id)."""
+        (``dataset.not_ready``), NotFoundError (a dataset/model/webhook of no such id). ``metadata``: at most 16
+        string pairs (``metadata.*`` codes otherwise)."""
         body = {"name": name, "spec": self.spec_of(options)}
+        if metadata:
+            body["metadata"] = dict(metadata)
         return Job.from_dict(self._call("POST", "/batch/jobs", body=body, create=True,
                                         idempotency_key=idempotency_key))
 
     def get(self, job_id: str) -> Job:
         return Job.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}"))
 
-    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Job]:
+    def list(self, pagination: Optional[Mapping[str, Any]] = None,
+             filters: Optional[Mapping[str, Any]] = None) -> Page[Job]:
         """One page of jobs, newest first (``pagination``: ``limit`` 1..1000, default 100, and a ``page`` cursor);
-        iterating the page walks every following page too."""
-        return self._page("/batch/jobs", Job, pagination)
+        iterating the page walks every following page too. ``filters``: ``status``, ``name_prefix``, ``metadata``
+        (pairs a job must hold), ``created_after``/``created_before`` (epoch ms); a cursor continues only its filter."""
+        return self._page("/batch/jobs", Job, pagination, filters)
 
     def cancel(self, job_id: str) -> Job:
         """Cancels a Waiting or Running job (ConflictError ``job.*`` once it ended)."""
@@ -274,14 +304,19 @@ class Jobs(_Resource):
 class Datasets(_Resource):
     """``project.batch.datasets``: NDJSON lists of items (``/batch/datasets``)."""
 
-    def create(self, name: str, *, idempotency_key: Optional[str] = None) -> Dataset:
-        """Creates an empty dataset (``Uploading``); its file goes to ``status.source.upload_url``."""
-        return Dataset.from_dict(self._call("POST", "/batch/datasets",
-                                            body={"name": name, "source": {"kind": "UploadedNdjson"}},
+    def create(self, name: str, *, idempotency_key: Optional[str] = None,
+               metadata: Optional[Mapping[str, str]] = None) -> Dataset:
+        """Creates an empty dataset (``Uploading``); its file goes to ``status.source.upload_url``. ``metadata``: at
+        most 16 string pairs."""
+        body: Dict[str, Any] = {"name": name, "source": {"kind": "UploadedNdjson"}}
+        if metadata:
+            body["metadata"] = dict(metadata)
+        return Dataset.from_dict(self._call("POST", "/batch/datasets", body=body,
                                             create=True, idempotency_key=idempotency_key))
 
     def upload(self, name: str, source: Union[PathLike, Iterable[Union[str, Mapping[str, Any]]]], *,
-               wait: bool = True, timeout: float = 600.0, progress: ProgressArg = False) -> Dataset:
+               wait: bool = True, timeout: float = 600.0, progress: ProgressArg = False,
+               metadata: Optional[Mapping[str, str]] = None) -> Dataset:
         """Creates a dataset and uploads its items, then (``wait``) polls until it is counted.
 
         ``source``: a path to an NDJSON file (streamed), or a list of image URLs (each becomes
@@ -300,7 +335,7 @@ class Datasets(_Resource):
             data = ("\n".join(lines) + "\n").encode("utf-8")
             size = len(data)
             opener = lambda: io.BytesIO(data)  # noqa: E731
-        dataset = self.create(name)
+        dataset = self.create(name, metadata=metadata)
         _upload(self._t, dataset.status.source.upload_url, opener, size, progress, f"dataset {name}")
         if not wait:
             return dataset
@@ -322,8 +357,10 @@ class Datasets(_Resource):
     def get(self, dataset_id: str) -> Dataset:
         return Dataset.from_dict(self._call("GET", f"/batch/datasets/{_seg(dataset_id)}"))
 
-    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Dataset]:
-        return self._page("/batch/datasets", Dataset, pagination)
+    def list(self, pagination: Optional[Mapping[str, Any]] = None,
+             filters: Optional[Mapping[str, Any]] = None) -> Page[Dataset]:
+        """One page of datasets, newest first; ``filters`` as :meth:`Jobs.list` takes them."""
+        return self._page("/batch/datasets", Dataset, pagination, filters)
 
 
 class Webhooks(_Resource):
@@ -460,9 +497,10 @@ class Executions(_Resource):
         """Starts an execution. ``options`` as the API takes them (camelCase or snake_case keys): ``model``
         ``{id, build}``, ``bucket`` or ``source_bucket``/``destination_bucket``, ``source_folder``,
         ``destination_folder`` (``file:///…`` with ``sluice local``), ``input_file_type``, ``output_file_type``
-        (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``parameters``
-        (passed as given)."""
-        return Execution.from_dict(self._call("POST", "/executions", body=_camelize(options, keep=("parameters",)),
+        (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``parameters`` and
+        ``metadata`` (both passed as given)."""
+        return Execution.from_dict(self._call("POST", "/executions",
+                                              body=_camelize(options, keep=("parameters", "metadata")),
                                               create=True, idempotency_key=idempotency_key))
 
     start = create
@@ -470,8 +508,11 @@ class Executions(_Resource):
     def get(self, execution_id: str) -> Execution:
         return Execution.from_dict(self._call("GET", f"/executions/{_seg(execution_id)}"))
 
-    def list(self, pagination: Optional[Mapping[str, Any]] = None) -> Page[Execution]:
-        return self._page("/executions", Execution, pagination)
+    def list(self, pagination: Optional[Mapping[str, Any]] = None,
+             filters: Optional[Mapping[str, Any]] = None) -> Page[Execution]:
+        """One page of executions, newest first; ``filters`` as :meth:`Jobs.list` takes them, but no
+        ``name_prefix`` (executions have no name)."""
+        return self._page("/executions", Execution, pagination, filters)
 
     def cancel(self, execution_id: str) -> Execution:
         return Execution.from_dict(self._call("POST", f"/executions/{_seg(execution_id)}:cancel"))

@@ -285,6 +285,7 @@ class Job(_Base):
     status: Optional[JobStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
+    metadata: Optional[Dict[str, str]] = None
     extra: Dict[str, Any] = _extra()
 
     @property
@@ -368,6 +369,7 @@ class Dataset(_Base):
     status: Optional[DatasetStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
+    metadata: Optional[Dict[str, str]] = None
     extra: Dict[str, Any] = _extra()
 
 
@@ -566,6 +568,7 @@ class Execution(_Base):
     status: Optional[ExecutionStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
+    metadata: Optional[Dict[str, str]] = None
     extra: Dict[str, Any] = _extra()
 
     @property

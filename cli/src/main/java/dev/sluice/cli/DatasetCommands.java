@@ -26,12 +26,14 @@ final class DatasetCommands extends Group {
         String name;
         @Option(names = "--file", paramLabel = "FILE", description = "the NDJSON file to upload (required)")
         Path file;
+        @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the dataset (repeatable, at most 16)")
+        java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>();
 
         @Override
         int run(SluiceClient c) {
             String n = need(name, "--name");
             Path f = needFile(file, "--file");
-            return print(uploading(f, progress -> c.createDatasetFromFile(n, f, Duration.ofMinutes(30), progress)));
+            return print(uploading(f, progress -> c.createDatasetFromFile(n, f, Duration.ofMinutes(30), progress, metadata)));
         }
     }
 
@@ -48,14 +50,19 @@ final class DatasetCommands extends Group {
     }
 
     @Command(name = "list", description = "the project's datasets, newest first, a page at a time",
-            footerHeading = "%nExamples:%n", footer = "  sluice datasets list --limit 20 --output json")
+            footerHeading = "%nExamples:%n", footer = {"  sluice datasets list --limit 20 --output json",
+                    "  sluice datasets list --status Ready --metadata team=vision"})
     static final class List extends ClientCommand {
         @Mixin
         Paging paging;
+        @Mixin
+        Filters filters;
+        @Option(names = "--name-prefix", paramLabel = "TEXT", description = "only datasets whose name starts with TEXT")
+        String namePrefix;
 
         @Override
         int run(SluiceClient c) {
-            return print(c.datasets(paging.limit, paging.page));
+            return print(c.datasets(paging.limit, paging.page, filters.filter(namePrefix)));
         }
     }
 }

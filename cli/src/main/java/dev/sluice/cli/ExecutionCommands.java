@@ -55,6 +55,8 @@ final class ExecutionCommands extends Group {
         @Option(names = "--param", paramLabel = "KEY=VALUE",
                 description = "how rows become model inputs (e.g. featureColumns=a,b,c); repeatable")
         Map<String, String> params = new LinkedHashMap<>();
+        @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the execution (repeatable, at most 16)")
+        Map<String, String> metadata = new LinkedHashMap<>();
         @Option(names = "--wait", description = "wait for it to end; exit 0 when Finished with no failed file, 4 otherwise")
         boolean waitForIt;
         @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
@@ -83,6 +85,9 @@ final class ExecutionCommands extends Group {
             if (!params.isEmpty()) {
                 spec.put("parameters", params);
             }
+            if (!metadata.isEmpty()) {
+                spec.put("metadata", metadata);
+            }
             JsonNode started = c.startExecution(spec);
             return waitForIt ? waitFor(this, c, started.get("id").asText(), timeoutS) : print(started);
         }
@@ -107,14 +112,16 @@ final class ExecutionCommands extends Group {
     }
 
     @Command(name = "list", description = "the project's executions, newest first", footerHeading = "%nExamples:%n",
-            footer = "  sluice executions list --limit 20")
+            footer = {"  sluice executions list --limit 20", "  sluice executions list --status Failed --metadata team=tabular"})
     static final class List extends ClientCommand {
         @Mixin
         Paging paging;
+        @Mixin
+        Filters filters;
 
         @Override
         int run(SluiceClient c) {
-            return print(c.executions(paging.limit, paging.page));
+            return print(c.executions(paging.limit, paging.page, filters.filter(null)));
         }
     }
 

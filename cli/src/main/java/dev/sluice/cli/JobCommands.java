@@ -59,6 +59,8 @@ final class JobCommands extends Group {
         @Option(names = "--stop-at", paramLabel = "TIME", converter = Converters.EpochMillis.class,
                 description = "stop taking new batches at TIME (same forms as --start-at)")
         Long stopAt;
+        @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the job (repeatable, at most 16)")
+        Map<String, String> metadata = new LinkedHashMap<>();
 
         @Override
         int run(SluiceClient c) {
@@ -90,19 +92,24 @@ final class JobCommands extends Group {
             if (stopAt != null) {
                 spec.put("stopAtTime", stopAt);
             }
-            return print(c.createJob(need(name, "--name"), spec));
+            return print(c.createJob(need(name, "--name"), spec, metadata));
         }
     }
 
     @Command(name = "list", description = "the project's jobs, newest first", footerHeading = "%nExamples:%n",
-            footer = {"  sluice jobs list --limit 20", "  sluice jobs list --page <the nextPage printed>"})
+            footer = {"  sluice jobs list --limit 20", "  sluice jobs list --page <the nextPage printed>",
+                    "  sluice jobs list --status Running --metadata team=vision --name-prefix nightly-"})
     static final class List extends ClientCommand {
         @Mixin
         Paging paging;
+        @Mixin
+        Filters filters;
+        @Option(names = "--name-prefix", paramLabel = "TEXT", description = "only jobs whose name starts with TEXT")
+        String namePrefix;
 
         @Override
         int run(SluiceClient c) {
-            return print(c.jobs(paging.limit, paging.page));
+            return print(c.jobs(paging.limit, paging.page, filters.filter(namePrefix)));
         }
     }
 

@@ -174,9 +174,15 @@ class CliTest {
                 "--labels", Samples.root().resolve("models/synset.txt").toString()).get("id").asText();
         json(ran, "models", "get", modelId);
         assertTrue(json(ran, "models", "list", "--limit", "2").get("data").isArray());
-        String datasetId = json(ran, "datasets", "create", "--name", "d", "--file", ndjson.toString()).get("id").asText();
+        String datasetId = json(ran, "datasets", "create", "--name", "d", "--file", ndjson.toString(),
+                "--metadata", "team=cli").get("id").asText();
         json(ran, "datasets", "get", datasetId);
         json(ran, "datasets", "list");
+        // issue 23 item 6: metadata given on create, filtered on by list
+        JsonNode tagged = json(ran, "datasets", "list", "--metadata", "team=cli", "--status", "Ready", "--name-prefix", "d");
+        assertEquals(1, tagged.get("data").size(), tagged.toString());
+        assertEquals(datasetId, tagged.get("data").get(0).get("id").asText());
+        assertEquals(0, json(ran, "datasets", "list", "--metadata", "team=other").get("data").size());
         String deploymentId = json(ran, "deployments", "create", "--name", "dep", "--model", modelId).get("id").asText();
         json(ran, "deployments", "get", deploymentId);
         json(ran, "deployments", "list");
@@ -191,9 +197,13 @@ class CliTest {
         json(ran, "webhooks", "test", webhookId);
 
         String jobId = json(ran, "jobs", "create", "--name", "j", "--dataset", datasetId, "--deployment", deploymentId,
-                "--webhook", webhookId).get("id").asText();
+                "--webhook", webhookId, "--metadata", "team=cli").get("id").asText();
         json(ran, "jobs", "get", jobId);
         json(ran, "jobs", "list");
+        JsonNode taggedJobs = json(ran, "jobs", "list", "--metadata", "team=cli", "--name-prefix", "j",
+                "--created-before", Long.toString(System.currentTimeMillis() + 60_000));
+        assertEquals(jobId, taggedJobs.get("data").get(0).get("id").asText(), taggedJobs.toString());
+        assertEquals(1, taggedJobs.get("data").size(), taggedJobs.toString());
         assertEquals("Finished", json(ran, "jobs", "wait", jobId, "--timeout-s", "120").path("status").path("overview").asText());
         JsonNode logs = json(ran, "jobs", "logs", jobId);
         assertTrue(logs.isArray() && logs.size() >= 4, "the log entries, one array: " + logs);
@@ -233,9 +243,11 @@ class CliTest {
                 .get("id").asText();
         String executionId = json(ran, "executions", "start", "--model", tabular, "--source", "file://" + in,
                 "--destination", "file://" + dir.resolve("exec-out"), "--input-file-type", "csv",
-                "--param", "featureColumns=a,b,c").get("id").asText();
+                "--param", "featureColumns=a,b,c", "--metadata", "team=cli").get("id").asText();
         json(ran, "executions", "get", executionId);
         json(ran, "executions", "list");
+        JsonNode taggedExecutions = json(ran, "executions", "list", "--metadata", "team=cli");
+        assertEquals(executionId, taggedExecutions.get("data").get(0).get("id").asText(), taggedExecutions.toString());
         assertEquals("Finished", json(ran, "executions", "wait", executionId).path("status").path("overview").asText());
         JsonNode report = json(ran, "executions", "report", executionId);
         assertTrue(report.isArray() && report.size() == 1, "the report, one array: " + report);

@@ -258,7 +258,16 @@ public final class SluiceClient {
     // ---- datasets -------------------------------------------------------------------------------------------
 
     public JsonNode createDataset(String name) {
-        return post("/batch/datasets", Map.of("name", name, "source", Map.of("kind", "UploadedNdjson")));
+        return createDataset(name, null);
+    }
+
+    /** A dataset with metadata (at most 16 string pairs; null: none). */
+    public JsonNode createDataset(String name, Map<String, String> metadata) {
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("name", name, "source", Map.of("kind", "UploadedNdjson")));
+        if (metadata != null && !metadata.isEmpty()) {
+            body.put("metadata", metadata);
+        }
+        return post("/batch/datasets", body);
     }
 
     /** Creates a dataset, uploads the NDJSON file and waits until it is counted; fails if it is not Ready. */
@@ -271,8 +280,14 @@ public final class SluiceClient {
      * file's size) while the file streams up (never held whole in memory).
      */
     public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout, LongConsumer uploaded) {
+        return createDatasetFromFile(name, ndjson, timeout, uploaded, null);
+    }
+
+    /** The same, the dataset carrying metadata (at most 16 string pairs; null: none). */
+    public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout, LongConsumer uploaded,
+                                          Map<String, String> metadata) {
         long size = size(ndjson);
-        JsonNode created = createDataset(name);
+        JsonNode created = createDataset(name, metadata);
         upload(created.path("status").path("source").path("uploadUrl"), ndjson, size, uploaded);
         String id = created.get("id").asText();
         JsonNode ready = waitFor(() -> dataset(id), timeout, "Uploading", "Validating");
@@ -288,7 +303,12 @@ public final class SluiceClient {
     }
 
     public JsonNode datasets(Integer limit, String page) {
-        return get("/batch/datasets" + pageQuery(limit, page));
+        return datasets(limit, page, ListFilter.NONE);
+    }
+
+    /** A page of the datasets the filter lists; page must come from a page of the same filter. */
+    public JsonNode datasets(Integer limit, String page, ListFilter filter) {
+        return get("/batch/datasets" + pageQuery(limit, page, filter));
     }
 
     // ---- models and deployments -----------------------------------------------------------------------------
@@ -433,7 +453,16 @@ public final class SluiceClient {
 
     /** Creates a job from a full spec, as the API takes it. */
     public JsonNode createJob(String name, Map<String, Object> spec) {
-        return post("/batch/jobs", Map.of("name", name, "spec", spec));
+        return createJob(name, spec, null);
+    }
+
+    /** Creates a job from a full spec, with metadata (at most 16 string pairs; null: none). */
+    public JsonNode createJob(String name, Map<String, Object> spec, Map<String, String> metadata) {
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("name", name, "spec", spec));
+        if (metadata != null && !metadata.isEmpty()) {
+            body.put("metadata", metadata);
+        }
+        return post("/batch/jobs", body);
     }
 
     public JsonNode job(String id) {
@@ -441,7 +470,12 @@ public final class SluiceClient {
     }
 
     public JsonNode jobs(Integer limit, String page) {
-        return get("/batch/jobs" + pageQuery(limit, page));
+        return jobs(limit, page, ListFilter.NONE);
+    }
+
+    /** A page of the jobs the filter lists; page must come from a page of the same filter. */
+    public JsonNode jobs(Integer limit, String page, ListFilter filter) {
+        return get("/batch/jobs" + pageQuery(limit, page, filter));
     }
 
     public JsonNode cancel(String jobId) {
@@ -483,7 +517,7 @@ public final class SluiceClient {
     /**
      * Starts a storage-based execution. spec: model {id, build}, bucket or sourceBucket/destinationBucket,
      * sourceFolder, destinationFolder (file:///… with `sluice local`), inputFileType, outputFileType, jobTimeout,
-     * fileTimeout, parallelism, parameters.
+     * fileTimeout, parallelism, parameters, metadata.
      */
     public JsonNode startExecution(Map<String, Object> spec) {
         return post("/executions", spec);
@@ -494,7 +528,44 @@ public final class SluiceClient {
     }
 
     public JsonNode executions(Integer limit, String page) {
-        return get("/executions" + pageQuery(limit, page));
+        return executions(limit, page, ListFilter.NONE);
+    }
+
+    /** A page of the executions the filter lists (executions have no name: no namePrefix). */
+    public JsonNode executions(Integer limit, String page, ListFilter filter) {
+        return get("/executions" + pageQuery(limit, page, filter));
+    }
+
+    /**
+     * The filters of the job, dataset and execution listings, each null (or empty) when not used: status (a
+     * status.overview), namePrefix, metadata pairs the record must hold, createdAfter/createdBefore (epoch ms,
+     * exclusive). A page's nextPage continues only the listing of the same filter (request.bad_cursor otherwise).
+     */
+    public record ListFilter(String status, String namePrefix, Map<String, String> metadata, Long createdAfter,
+                             Long createdBefore) {
+        public static final ListFilter NONE = new ListFilter(null, null, null, null, null);
+
+        /** The query parameters, in a stable order. */
+        List<String> query() {
+            List<String> q = new ArrayList<>();
+            if (status != null) {
+                q.add("status=" + URLEncoder.encode(status, StandardCharsets.UTF_8));
+            }
+            if (namePrefix != null) {
+                q.add("namePrefix=" + URLEncoder.encode(namePrefix, StandardCharsets.UTF_8));
+            }
+            if (metadata != null) {
+                new java.util.TreeMap<>(metadata).forEach((k, v) -> q.add("metadata." + URLEncoder.encode(k,
+                        StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+            }
+            if (createdAfter != null) {
+                q.add("createdAfter=" + createdAfter);
+            }
+            if (createdBefore != null) {
+                q.add("createdBefore=" + createdBefore);
+            }
+            return q;
+        }
     }
 
     public JsonNode cancelExecution(String id) {
@@ -784,7 +855,11 @@ public final class SluiceClient {
     }
 
     private static String pageQuery(Integer limit, String page) {
-        List<String> q = new ArrayList<>();
+        return pageQuery(limit, page, ListFilter.NONE);
+    }
+
+    private static String pageQuery(Integer limit, String page, ListFilter filter) {
+        List<String> q = new ArrayList<>(filter.query());
         if (limit != null) {
             q.add("limit=" + limit);
         }

@@ -94,8 +94,9 @@ public final class DynamoCatalog implements Catalog {
     }
 
     @Override
-    public <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page) {
+    public <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page, java.util.function.Predicate<T> keep,
+                            String filterKey) {
         return Pages.query(dynamo, table, null, "projectId = :p", Map.of(":p", s(projectId)), "id", kind.prefix() + "_",
-                page, row -> Json.read(row.get("doc").s(), kind.type()));
+                page, row -> Json.read(row.get("doc").s(), kind.type()), keep, filterKey);
     }
 }

@@ -56,7 +56,8 @@ public final class DynamoExecutionStore implements ExecutionStore {
 
     @Override
     public void create(Execution e) {
-        Execution stored = new Execution(e.id(), e.object(), e.projectId(), e.spec(), null, e.createTime(), e.updateTime());
+        Execution stored = new Execution(e.id(), e.object(), e.projectId(), e.spec(), null, e.createTime(), e.updateTime(),
+                e.metadata());
         Map<String, AttributeValue> item = new HashMap<>(key(e.projectId(), e.id()));
         item.put("doc", s(Json.write(stored)));
         item.put("state", s(e.status().overview().name()));
@@ -109,7 +110,7 @@ public final class DynamoExecutionStore implements ExecutionStore {
                 total, finished, failed, skipped, optionalLong(item, "startTime"), optionalLong(item, "endTime"),
                 optionalLong(item, "hiddenFiles"));
         return new Execution(doc.id(), doc.object(), doc.projectId(), doc.spec(), status, doc.createTime(),
-                Long.parseLong(item.get("updateTime").n()));
+                Long.parseLong(item.get("updateTime").n()), doc.metadata());
     }
 
     private static Long optionalLong(Map<String, AttributeValue> item, String name) {
@@ -117,9 +118,9 @@ public final class DynamoExecutionStore implements ExecutionStore {
     }
 
     @Override
-    public Page<Execution> list(String projectId, PageRequest page) {
+    public Page<Execution> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
         return Pages.query(dynamo, catalog, null, "projectId = :p", Map.of(":p", s(projectId)), "id",
-                Ids.EXECUTION + "_", page, DynamoExecutionStore::execution);
+                Ids.EXECUTION + "_", page, DynamoExecutionStore::execution, e -> e.listedBy(filter), filter.key());
     }
 
     @Override

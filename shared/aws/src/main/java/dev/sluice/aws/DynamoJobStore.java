@@ -82,6 +82,9 @@ public final class DynamoJobStore implements JobStore {
         item.put("terminal", n(0));
         item.put("createTime", n(job.createTime()));
         item.put("updateTime", n(job.updateTime()));
+        if (!job.metadata().isEmpty()) {
+            item.put("metadata", s(Json.write(job.metadata())));
+        }
         item.put(ACTIVE, s(ACTIVE));
         dynamo.putItem(b -> b.tableName(config.jobsTable()).item(item).conditionExpression("attribute_not_exists(jobId)"));
     }
@@ -94,9 +97,9 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
-    public Page<Job> list(String projectId, PageRequest page) {
+    public Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
         return Pages.query(dynamo, config.jobsTable(), BY_PROJECT, "projectId = :p",
-                Map.of(":p", s(projectId)), "jobId", "batchjob_", page, this::toJob);
+                Map.of(":p", s(projectId)), "jobId", "batchjob_", page, this::toJob, j -> j.listedBy(filter), filter.key());
     }
 
     @Override
@@ -461,7 +464,13 @@ public final class DynamoJobStore implements JobStore {
                         Job.Progress.of(num(item, "batchesSent"), num(item, "batchesDone"), num(item, "batchMillis"),
                                 item.containsKey("startTime") ? Long.valueOf(item.get("startTime").n()) : null,
                                 counters, Long.parseLong(item.get("itemCount").n()), System.currentTimeMillis())),
-                Long.parseLong(item.get("createTime").n()), updateTime);
+                Long.parseLong(item.get("createTime").n()), updateTime,
+                item.containsKey("metadata") ? metadata(item.get("metadata").s()) : Map.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> metadata(String json) {
+        return (Map<String, String>) Json.read(json, Map.class);
     }
 
     private static long[] counters(ItemCounters c) {

@@ -10,7 +10,22 @@ import java.util.Set;
  * writes one output file with the same base name to the destination folder.
  */
 public record Execution(String id, String object, String projectId, Spec spec, Status status, long createTime,
-                        long updateTime) {
+                        long updateTime, Map<String, String> metadata) {
+    public Execution {
+        metadata = dev.sluice.core.Metadata.stored(metadata);
+    }
+
+    /** An execution without metadata. */
+    public Execution(String id, String object, String projectId, Spec spec, Status status, long createTime,
+                     long updateTime) {
+        this(id, object, projectId, spec, status, createTime, updateTime, Map.of());
+    }
+
+    /** Whether the listing filter lists this execution (executions have no name: a name prefix lists none). */
+    public boolean listedBy(dev.sluice.core.ListFilter filter) {
+        return filter.matches(status.overview(), null, metadata, createTime);
+    }
+
     public static final String OBJECT = "execution";
     /** Ids of this kind, and the records they name. */
     public static final dev.sluice.core.IdKind<Execution> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.EXECUTION, OBJECT, "execution",

@@ -77,7 +77,16 @@ public final class ExecutionService implements ExecutionTasks {
     public record StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
                                String sourceFolder, String destinationFolder, String inputFileType,
                                String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
-                               Map<String, String> parameters, String accessTokenName, String accessSecretName) {
+                               Map<String, String> parameters, String accessTokenName, String accessSecretName,
+                               Map<String, String> metadata) {
+        public StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
+                            String sourceFolder, String destinationFolder, String inputFileType,
+                            String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
+                            Map<String, String> parameters, String accessTokenName, String accessSecretName) {
+            this(model, bucket, sourceBucket, destinationBucket, sourceFolder, destinationFolder, inputFileType,
+                    outputFileType, jobTimeout, fileTimeout, parallelism, parameters, accessTokenName, accessSecretName,
+                    null);
+        }
     }
 
     public Execution start(String projectId, StartRequest r) {
@@ -117,12 +126,13 @@ public final class ExecutionService implements ExecutionTasks {
         }
         checkBucket(source, "sourceFolder", r.accessTokenName() != null);
         checkBucket(destination, "destinationFolder", r.accessTokenName() != null);
+        Map<String, String> metadata = dev.sluice.core.Metadata.check(r.metadata());
         long now = clock.nowMillis();
         Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
                 FileType.parse(r.inputFileType(), "inputFileType"), FileType.parse(r.outputFileType(), "outputFileType"),
                 jobTimeout, fileTimeout, parallelism, parameters, r.accessTokenName(), r.accessSecretName());
         Execution execution = new Execution(Ids.newId(Ids.EXECUTION, now), Execution.OBJECT, projectId, spec,
-                new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now);
+                new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now, metadata);
         store.create(execution);
         queue.send(BatchQueue.Name.FANOUT, List.of(ExecutionTask.list(projectId, execution.id(), null, 0).envelope().forProject(projectId)));
         return execution;
@@ -196,7 +206,12 @@ public final class ExecutionService implements ExecutionTasks {
     }
 
     public Page<Execution> list(String projectId, PageRequest page) {
-        return store.list(projectId, page);
+        return list(projectId, page, dev.sluice.core.ListFilter.NONE);
+    }
+
+    /** A page of the project's executions that the filter lists, newest first; the cursors are bound to the filter. */
+    public Page<Execution> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
+        return store.list(projectId, page, filter);
     }
 
     public Execution cancel(String projectId, String id) {

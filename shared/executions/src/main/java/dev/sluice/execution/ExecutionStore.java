@@ -17,7 +17,12 @@ public interface ExecutionStore {
 
     Optional<Execution> get(String projectId, String id);
 
-    Page<Execution> list(String projectId, PageRequest page);
+    default Page<Execution> list(String projectId, PageRequest page) {
+        return list(projectId, page, dev.sluice.core.ListFilter.NONE);
+    }
+
+    /** The project's executions the filter lists, newest first; memory holds one page; cursors are bound to the filter. */
+    Page<Execution> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter);
 
     /** Pending → Running with the number of files listed; false when the execution was no longer Pending. */
     boolean startRunning(String projectId, String id, long totalFiles, long now);

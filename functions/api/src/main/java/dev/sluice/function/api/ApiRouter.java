@@ -5,14 +5,17 @@ import dev.sluice.core.PageRequest;
 import dev.sluice.core.RequestJson;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.auth.ApiKeys;
+import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.deployment.DeploymentService;
 import dev.sluice.core.job.JobService;
+import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.LogQuery;
 import dev.sluice.core.model.ModelService;
 import dev.sluice.core.secret.SecretService;
 import dev.sluice.core.webhook.WebhookService;
+import dev.sluice.execution.Execution;
 import dev.sluice.execution.ExecutionService;
 
 import java.util.LinkedHashMap;
@@ -42,6 +45,13 @@ public final class ApiRouter {
     public static final String OPENAPI_PATH = "/v1/openapi.json";
     /** The query parameters of a listing. */
     static final Set<String> LIST = Set.of("limit", "page");
+    /** A query parameter name ending in {@code *}: every parameter that starts with what comes before it. */
+    static final String METADATA_FILTER = dev.sluice.core.ListFilter.METADATA_PREFIX + "*";
+    /** The query parameters of a filtered listing (jobs, datasets): {@link dev.sluice.core.ListFilter}. */
+    static final Set<String> FILTERED_LIST = union(LIST, dev.sluice.core.ListFilter.PARAMETERS, Set.of(METADATA_FILTER));
+    /** The same for executions, which have no name. */
+    static final Set<String> EXECUTION_LIST = FILTERED_LIST.stream().filter(p -> !p.equals("namePrefix"))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
     /** The query parameters of a job's log; {@code maxEntries} is the old name of {@code limit}, kept for one release. */
     static final Set<String> LOGS = Set.of("afterTime", "beforeTime", "minLevel", "limit", "maxEntries", "page");
     /** The query parameters of an execution's report. */
@@ -109,6 +119,12 @@ public final class ApiRouter {
             return PageRequest.of(query("limit"), query("page"));
         }
 
+        /** A listing's filter ({@link dev.sluice.core.ListFilter}), {@code status} one of the states given. */
+        dev.sluice.core.ListFilter filter(Enum<?>[] states) {
+            return dev.sluice.core.ListFilter.of(request.query(), java.util.Arrays.stream(states).map(Enum::name)
+                    .collect(java.util.stream.Collectors.toSet()));
+        }
+
         /**
          * The JSON body as the type, read strictly ({@link RequestJson}: 400 {@code request.body_required},
          * {@code request.malformed_json}, {@code request.unknown_field}, {@code request.wrong_type}).
@@ -167,7 +183,7 @@ public final class ApiRouter {
      */
     static RouteTable<Handler> routes(ApiServices s, DeadLetterService deadLetters) {
         return new RouteTable<Handler>(PREFIX)
-                .get("/batch/datasets", LIST, c -> ok(s.datasets.list(c.project(), c.page())))
+                .get("/batch/datasets", FILTERED_LIST, c -> ok(s.datasets.list(c.project(), c.page(), c.filter(Dataset.State.values()))))
                 .post("/batch/datasets", c -> created(c, "/batch/datasets", s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))
                 .get("/batch/datasets/{datasetId}", c -> ok(s.datasets.get(c.project(), c.id())))
                 .get("/models", LIST, c -> ok(s.models.list(c.project(), c.page())))
@@ -185,7 +201,7 @@ public final class ApiRouter {
                 .delete("/batch/webhooks/{webhookId}", c -> deleted(c, () -> s.webhooks.delete(c.project(), c.id())))
                 .put("/batch/webhooks/{webhookId}/secret", c -> ok(s.webhooks.rotateSecret(c.project(), c.id())))
                 .post("/batch/webhooks/{webhookId}:test", c -> ok(s.webhooks.test(c.project(), c.id())))
-                .get("/batch/jobs", LIST, c -> ok(s.jobs.list(c.project(), c.page())))
+                .get("/batch/jobs", FILTERED_LIST, c -> ok(s.jobs.list(c.project(), c.page(), c.filter(JobState.values()))))
                 .post("/batch/jobs", c -> created(c, "/batch/jobs", s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))
                 .get("/batch/jobs/{jobId}", c -> ok(s.jobs.get(c.project(), c.id())))
                 .post("/batch/jobs/{jobId}:cancel", c -> ok(s.jobs.cancel(c.project(), c.id())))
@@ -198,7 +214,7 @@ public final class ApiRouter {
                 .get("/api-keys", LIST, c -> ok(s.apiKeys.list(c.project(), c.page())))
                 .post("/api-keys", c -> created(c, "/api-keys", s.apiKeys.create(c.project(), c.optionalBody(ApiKeys.CreateRequest.class))))
                 .delete("/api-keys/{keyId}", c -> ok(s.apiKeys.revoke(c.caller(), c.id())))
-                .get("/executions", LIST, c -> ok(s.executions.list(c.project(), c.page())))
+                .get("/executions", EXECUTION_LIST, c -> ok(s.executions.list(c.project(), c.page(), c.filter(Execution.State.values()))))
                 .post("/executions", c -> created(c, "/executions", s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
@@ -296,7 +312,9 @@ public final class ApiRouter {
             return;
         }
         for (String name : new java.util.TreeSet<>(request.query().keySet())) {
-            if (!takes.contains(name)) {
+            boolean metadataFilter = name.startsWith(dev.sluice.core.ListFilter.METADATA_PREFIX)
+                    && takes.contains(METADATA_FILTER);
+            if (!takes.contains(name) && !metadataFilter) {
                 String hint = RequestJson.nearest(name, takes);
                 throw SluiceException.invalid("request.unknown_parameter", "unknown query parameter " + name
                         + (hint == null ? "" : " (did you mean " + hint + "?)") + "; "
@@ -432,5 +450,14 @@ public final class ApiRouter {
         error.put("message", message);
         error.put("requestId", requestId);
         return Json.write(Map.of("error", error));
+    }
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        java.util.Set<String> all = new java.util.HashSet<>();
+        for (Set<String> one : sets) {
+            all.addAll(one);
+        }
+        return Set.copyOf(all);
     }
 }

@@ -107,6 +107,12 @@ final class OpenApiContract implements ApiRouter.Exchanges {
         }
         if (request.query() != null) {
             for (Map.Entry<String, String> q : request.query().entrySet()) {
+                // a parameter named "prefix*" (x-name-prefix) stands for every name that starts with the prefix
+                boolean prefixed = query.stream().anyMatch(n -> n.endsWith("*")
+                        && q.getKey().startsWith(n.substring(0, n.length() - 1)));
+                if (prefixed) {
+                    continue;
+                }
                 if (!query.contains(q.getKey())) {
                     out.add("query parameter " + q.getKey() + " is not in the document");
                 } else if (schemaOf.get(q.getKey()).path("type").asText().equals("integer")) {

@@ -225,10 +225,14 @@ class OpenApiContractTest {
 
     @Test
     void anUnknownQueryParameter_isRefused_onAListing_andOnARouteThatTakesNone() {
-        ApiRouter.Response list = call("GET", P + "/batch/jobs", null, Map.of("status", "Running"));
+        ApiRouter.Response list = call("GET", P + "/models", null, Map.of("status", "Ready"));
         assertEquals(400, list.status());
         assertEquals("request.unknown_parameter", error(list).path("code").asText());
         assertEquals("unknown query parameter status; this route takes limit, page", error(list).path("message").asText());
+        // a filtered listing takes metadata.<any key> (issue 23 item 6), and nothing else beginning so
+        assertEquals(200, call("GET", P + "/batch/jobs", null, Map.of("metadata.team", "a", "status", "Running")).status());
+        ApiRouter.Response near = call("GET", P + "/batch/jobs", null, Map.of("metadata", "team"));
+        assertEquals("request.unknown_parameter", error(near).path("code").asText());
         ApiRouter.Response typo = call("GET", P + "/batch/jobs", null, Map.of("limt", "5"));
         assertTrue(error(typo).path("message").asText().contains("(did you mean limit?)"), typo.body());
         ApiRouter.Response get = call("GET", P + "/batch/jobs/" + HandlerFixture.JOB, null, Map.of("verbose", "1"));

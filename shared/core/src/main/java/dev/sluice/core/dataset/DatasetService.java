@@ -36,7 +36,11 @@ public final class DatasetService {
         this.clock = clock;
     }
 
-    public record CreateRequest(String name, Dataset.Source source) {
+    /** metadata: up to 16 string pairs, see {@link dev.sluice.core.Metadata#check}. */
+    public record CreateRequest(String name, Dataset.Source source, java.util.Map<String, String> metadata) {
+        public CreateRequest(String name, Dataset.Source source) {
+            this(name, source, null);
+        }
     }
 
     public Dataset create(String projectId, CreateRequest request) {
@@ -44,13 +48,14 @@ public final class DatasetService {
         Validation.name(request.name(), "dataset");
         Validation.check(request.source() != null && Dataset.Source.UPLOADED_NDJSON.equals(request.source().kind()),
                 "dataset.bad_source", "source.kind must be \"UploadedNdjson\"");
+        java.util.Map<String, String> metadata = dev.sluice.core.Metadata.check(request.metadata());
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.DATASET, now);
         ObjectStore.UploadUrl url = objects.presignPut(Dataset.objectKey(projectId, id), "application/x-ndjson",
                 UPLOAD_URL_TTL);
         Dataset dataset = new Dataset(id, Dataset.OBJECT, request.name(), projectId, request.source(),
                 new Dataset.Status(Dataset.State.Uploading, null, null, null, null, new Dataset.UploadStatus(url)),
-                now, now);
+                now, now, metadata);
         catalog.put(projectId, id, dataset);
         return dataset;
     }
@@ -80,7 +85,12 @@ public final class DatasetService {
     }
 
     public Page<Dataset> list(String projectId, PageRequest page) {
-        return catalog.list(projectId, Dataset.KIND, page);
+        return list(projectId, page, dev.sluice.core.ListFilter.NONE);
+    }
+
+    /** A page of the project's datasets that the filter lists, newest first; the cursors are bound to the filter. */
+    public Page<Dataset> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
+        return catalog.list(projectId, Dataset.KIND, page, d -> d.listedBy(filter), filter.key());
     }
 
     /** Counts the items of an uploaded dataset with the same line rules the fan-out uses. */

@@ -1,8 +1,24 @@
 package dev.sluice.core.job;
 
+/** metadata: the user's own string pairs ({@link dev.sluice.core.Metadata}), never null. */
 public record Job(String id, String object, String name, String projectId, JobSpec spec, Status status,
-                  long createTime, long updateTime) {
+                  long createTime, long updateTime, java.util.Map<String, String> metadata) {
     public static final String OBJECT = "batch_job";
+
+    public Job {
+        metadata = dev.sluice.core.Metadata.stored(metadata);
+    }
+
+    /** A job without metadata. */
+    public Job(String id, String object, String name, String projectId, JobSpec spec, Status status, long createTime,
+               long updateTime) {
+        this(id, object, name, projectId, spec, status, createTime, updateTime, java.util.Map.of());
+    }
+
+    /** Whether the listing filter lists this job. */
+    public boolean listedBy(dev.sluice.core.ListFilter filter) {
+        return filter.matches(status.overview(), name, metadata, createTime);
+    }
     /** Ids of this kind, and the records they name. */
     public static final dev.sluice.core.IdKind<Job> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.JOB, OBJECT, "job",
             Job.class);

@@ -42,13 +42,18 @@ public final class JobService {
         this.clock = clock;
     }
 
-    public record CreateRequest(String name, JobSpec spec) {
+    /** metadata: up to 16 string pairs, see {@link dev.sluice.core.Metadata#check}. */
+    public record CreateRequest(String name, JobSpec spec, java.util.Map<String, String> metadata) {
+        public CreateRequest(String name, JobSpec spec) {
+            this(name, spec, null);
+        }
     }
 
     public Job create(String projectId, CreateRequest request) {
         Validation.required(request, "job.body_required", "send a JSON body {name, spec:{datasetId, deployment, resultDelivery}}");
         Validation.name(request.name(), "job");
         JobSpec given = Validation.required(request.spec(), "job.spec_required", "job needs a spec");
+        java.util.Map<String, String> metadata = dev.sluice.core.Metadata.check(request.metadata());
         // ids and times are checked before anything is looked up with them (a 5,000-character id is a 400 here,
         // not a key DynamoDB refuses later)
         Validation.id(given.datasetId(), Ids.DATASET, "job.bad_dataset_id", "spec.datasetId");
@@ -128,7 +133,7 @@ public final class JobService {
                 spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), null, spec.events(), spec.errorBudget());
         Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, request.name(), projectId, stored,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
-                now, now);
+                now, now, metadata);
         jobs.create(job);
         queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope().forProject(job.projectId()), 0);
         return job;
@@ -213,14 +218,15 @@ public final class JobService {
 
     /**
      * A new job over the given lines of an earlier job's dataset, with its model, webhook and batch size, linked to
-     * it by spec.retryOf: how a retry and a dead letter's redrive run items again.
+     * it by spec.retryOf: how a retry and a dead letter's redrive run items again. It keeps the original's metadata,
+     * so a listing filtered by it finds the retries too.
      */
     public Job rerun(Job original, java.util.BitSet lines, String why) {
         Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
         JobSpec s = original.spec();
         return create(original.projectId(), new CreateRequest(original.name() + " (" + why + ")", new JobSpec(subset.id(),
                 s.deployment(), s.resultDelivery(), null, null, s.batchSize(), original.id(), s.gather(), s.events(),
-                s.errorBudget())));
+                s.errorBudget()), original.metadata()));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */
@@ -241,6 +247,11 @@ public final class JobService {
     }
 
     public Page<Job> list(String projectId, PageRequest page) {
-        return jobs.list(projectId, page);
+        return list(projectId, page, dev.sluice.core.ListFilter.NONE);
+    }
+
+    /** A page of the project's jobs that the filter lists, newest first; the cursors are bound to the filter. */
+    public Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
+        return jobs.list(projectId, page, filter);
     }
 }

@@ -14,7 +14,12 @@ public interface JobStore {
 
     Optional<Job> get(String jobId);
 
-    Page<Job> list(String projectId, PageRequest page);
+    default Page<Job> list(String projectId, PageRequest page) {
+        return list(projectId, page, dev.sluice.core.ListFilter.NONE);
+    }
+
+    /** The project's jobs the filter lists, newest first; memory holds one page; cursors are bound to the filter. */
+    Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter);
 
     /** Conditional state change; false when the job was not in one of {@code from}. */
     boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now);

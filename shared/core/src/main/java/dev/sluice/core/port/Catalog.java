@@ -35,5 +35,16 @@ public interface Catalog {
     <T> Optional<T> update(String projectId, IdKind<T> kind, String id, java.util.function.UnaryOperator<T> change);
 
     /** The project's records of this kind, in id (creation) order. */
-    <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page);
+    default <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page) {
+        return list(projectId, kind, page, t -> true, "");
+    }
+
+    /**
+     * The project's records of this kind that {@code keep} accepts, in id (creation) order; memory holds one page.
+     *
+     * @param filterKey binds the page's cursors to the filter ({@code ListFilter.key()}): a cursor of another filter
+     *                  is 400 {@code request.bad_cursor}; empty for no filter
+     */
+    <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page, java.util.function.Predicate<T> keep,
+                     String filterKey);
 }

@@ -63,10 +63,11 @@ public final class FakeCatalog implements Catalog {
     }
 
     @Override
-    public synchronized <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page) {
+    public synchronized <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page,
+                                         java.util.function.Predicate<T> keep, String filterKey) {
         List<T> records = docs.getOrDefault(projectId, new TreeMap<>()).entrySet().stream()
-                .filter(e -> e.getKey().startsWith(kind.prefix() + "_")).limit(page.limit())
-                .map(e -> Json.read(e.getValue(), kind.type())).toList();
+                .filter(e -> e.getKey().startsWith(kind.prefix() + "_"))
+                .map(e -> Json.read(e.getValue(), kind.type())).filter(keep).limit(page.limit()).toList();
         return new Page<>(records, null, null);
     }
 }

@@ -109,13 +109,13 @@ public final class FakeJobStore implements JobStore {
                 new Job.Status(st.overview(), st.message(), st.reason(), s.items, st.itemCount(), j.updateTime(),
                         Job.Progress.of(s.progress.batchesSent(), s.progress.batchesDone(), s.progress.batchMillis(),
                                 s.startTime, s.items, st.itemCount(), clock.nowMillis())),
-                j.createTime(), j.updateTime());
+                j.createTime(), j.updateTime(), j.metadata());
     }
 
     @Override
-    public synchronized Page<Job> list(String projectId, PageRequest page) {
+    public synchronized Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
         List<Job> all = jobs.values().stream().filter(s -> s.job.projectId().equals(projectId)).map(this::view)
-                .sorted(java.util.Comparator.comparing(Job::id).reversed()).limit(page.limit()).toList();
+                .filter(j -> j.listedBy(filter)).sorted(java.util.Comparator.comparing(Job::id).reversed()).limit(page.limit()).toList();
         return new Page<>(all, null, null);
     }
 

@@ -70,7 +70,8 @@ public final class FakeExecutionStore implements ExecutionStore {
         long skipped = s.state.isTerminal() && s.totalFiles != null ? s.totalFiles - s.finished - s.failed : 0;
         Execution d = s.doc;
         return new Execution(d.id(), d.object(), d.projectId(), d.spec(), new Execution.Status(s.state, s.reason,
-                s.totalFiles, s.finished, s.failed, skipped, s.startTime, s.endTime, s.hiddenFiles), d.createTime(), s.updateTime);
+                s.totalFiles, s.finished, s.failed, skipped, s.startTime, s.endTime, s.hiddenFiles), d.createTime(), s.updateTime,
+                d.metadata());
     }
 
     @Override
@@ -80,9 +81,9 @@ public final class FakeExecutionStore implements ExecutionStore {
     }
 
     @Override
-    public synchronized Page<Execution> list(String projectId, PageRequest page) {
+    public synchronized Page<Execution> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
         return new Page<>(executions.values().stream().filter(s -> s.doc.projectId().equals(projectId))
-                .map(FakeExecutionStore::view).limit(page.limit()).toList(), null, null);
+                .map(FakeExecutionStore::view).filter(e -> e.listedBy(filter)).limit(page.limit()).toList(), null, null);
     }
 
     @Override
