@@ -198,3 +198,32 @@ def test_readmeQuickStart_runsAsWritten(local, tmp_path, capsys):
         exec(compile(code, "README.md#quick-start", "exec"), {})
     out = capsys.readouterr().out
     assert "JobState.FINISHED" in out and "predicted=3" in out and "manifest.json" in out, out
+
+
+def test_dryRun_sample_andRetryByFailureClass(project, classifier):
+    with StaticFiles(SAMPLES / "images") as images:
+        urls = [f"{images.url}/{name}" for name in PHOTOS] + [f"{images.url}/missing.jpg"]
+        dataset = project.batch.datasets.upload("control", urls + ["not a json line"])
+        jobs_before = len(project.batch.jobs.list({"limit": 1000}).data)
+
+        dry = project.batch.jobs.dry_run("check", {"dataset_id": dataset.id, "model_id": classifier.id})
+        assert dry.dry_run and dry.item_count == 5 and dry.line_count == 6, dry
+        assert dry.invalid_line_count == 1 and dry.invalid_lines[0].line == 5
+        assert dry.invalid_lines[0].code == "item.bad_url"  # the SDK made it {"kind": "Image", "url": "not a json line"}
+        assert dry.hosts[0].items == 5 and dry.basis.source == "Benchmark" and dry.estimated_cost_usd > 0
+        assert len(project.batch.jobs.list({"limit": 1000}).data) == jobs_before, "a dry run creates nothing"
+
+        # the first 5 valid lines, no webhook: the 404 is the only failure, and it is Permanent
+        job = project.batch.jobs.create("sample", {"dataset_id": dataset.id, "model_id": classifier.id, "limit": 5})
+        assert job.spec.limit == 5 and job.status.item_count == 5
+        done = project.batch.jobs.wait_until_done(job.id, poll_interval=0.5)
+        assert done.status.items.predicted == 4 and done.status.items.failed_gather == 1, done.status
+        failed = project.batch.jobs.get_logs(job.id, {"min_level": "Error"}).data
+        assert [(e.index, e.failure_class) for e in failed] == [(4, sluice.FailureClass.PERMANENT)]
+
+        with pytest.raises(sluice.ConflictError) as nothing:
+            project.batch.jobs.retry(job.id, only="retryable")
+        assert nothing.value.code == "job.nothing_to_retry"
+        retry = project.batch.jobs.retry(job.id, only="all-failed", spec={"batch_size": 4})
+        assert retry.spec.retry_of == job.id and retry.spec.batch_size == 4 and retry.status.item_count == 1
+        project.batch.jobs.wait_until_done(retry.id, poll_interval=0.5)

@@ -18,7 +18,7 @@ from . import errors
 from ._http import Transport
 from ._progress import Bar, ProgressArg
 from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution,
-                     ExecutionFileReport, ExecutionReport, Job, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
+                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
                      ModelState, Page, Secret, Webhook, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
@@ -153,7 +153,7 @@ class Jobs(_Resource):
 
     #: flat options of the reference SDK's ``create(name, job_options)`` and where each goes in the API's spec
     OPTIONS = ("dataset_id", "webhook_id", "deployment_id", "model_id", "target", "start_at_time", "stop_at_time",
-               "batch_size")
+               "batch_size", "limit")
 
     @classmethod
     def spec_of(cls, options: Union[Mapping[str, Any], JobSpec]) -> Dict[str, Any]:
@@ -184,7 +184,7 @@ class Jobs(_Resource):
             spec["deployment"] = deployment
         if options.get("webhook_id"):
             spec["resultDelivery"] = {"destinations": [{"kind": "Webhook", "webhookId": options["webhook_id"]}]}
-        for k in ("start_at_time", "stop_at_time", "batch_size"):
+        for k in ("start_at_time", "stop_at_time", "batch_size", "limit"):
             if options.get(k) is not None:
                 spec[_camel(k)] = options[k]
         return spec
@@ -201,6 +201,13 @@ class Jobs(_Resource):
         return Job.from_dict(self._call("POST", "/batch/jobs", body=body, create=True,
                                         idempotency_key=idempotency_key))
 
+    def dry_run(self, name: str, options: Union[Mapping[str, Any], JobSpec]) -> JobDryRun:
+        """What :meth:`create` would do, checked as a create is (the same errors), with nothing created, queued or
+        POSTed: ``item_count``, ``invalid_lines``, ``refused_urls``, ``hosts``, ``estimated_seconds``,
+        ``estimated_cost_usd`` and their ``basis``. ``options``: see :meth:`spec_of` (``limit`` for a sample)."""
+        body = {"name": name, "spec": self.spec_of(options)}
+        return JobDryRun.from_dict(self._call("POST", "/batch/jobs", body=body, params={"dryRun": "true"}))
+
     def get(self, job_id: str) -> Job:
         return Job.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}"))
 
@@ -215,9 +222,19 @@ class Jobs(_Resource):
         """Cancels a Waiting or Running job (ConflictError ``job.*`` once it ended)."""
         return Job.from_dict(self._call("POST", f"/batch/jobs/{_seg(job_id)}:cancel"))
 
-    def retry(self, job_id: str, *, idempotency_key: Optional[str] = None) -> Job:
-        """A new job over the items of this ended job that were not delivered (its ``spec.retry_of`` is this one)."""
-        return Job.from_dict(self._call("POST", f"/batch/jobs/{_seg(job_id)}:retry", create=True,
+    def retry(self, job_id: str, *, only: Optional[str] = None, spec: Optional[Mapping[str, Any]] = None,
+              idempotency_key: Optional[str] = None) -> Job:
+        """A new job over the items of this ended job that were not delivered (its ``spec.retry_of`` is this one).
+        ``only``: ``"all-failed"`` (the default) or ``"retryable"`` (leaves out items whose last failure is
+        Permanent). ``spec``: overrides, camelCase or snake_case (``deployment``, ``batch_size``,
+        ``result_delivery``, ``gather``); each left out keeps the original's. Raises ConflictError
+        ``job.nothing_to_retry`` when no item is in scope."""
+        body: Dict[str, Any] = {}
+        if only is not None:
+            body["only"] = only
+        if spec is not None:
+            body["spec"] = _camelize(spec)
+        return Job.from_dict(self._call("POST", f"/batch/jobs/{_seg(job_id)}:retry", body=body or None, create=True,
                                         idempotency_key=idempotency_key))
 
     def wait_until_done(self, job_id: str, *, timeout: Optional[float] = None, poll_interval: float = 2.0,

@@ -20,7 +20,8 @@ from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 __all__ = [
     "JobState", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
-    "JobProgress", "JobStatus", "Job", "JobLogEntry", "JobLogs", "ResultFile", "JobResults", "DatasetSource",
+    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "InvalidLine", "RefusedUrl",
+    "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
     "ExecutionStatus", "Execution", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
@@ -228,6 +229,8 @@ class JobSpec(_Base):
     stop_at_time: Optional[int] = None
     batch_size: Optional[int] = None
     retry_of: Optional[str] = None
+    #: a sample run: only the first ``limit`` valid lines run (1..10,000)
+    limit: Optional[int] = None
     extra: Dict[str, Any] = _extra()
 
 
@@ -295,6 +298,12 @@ class Job(_Base):
         return isinstance(s, JobState) and s.terminal or (isinstance(s, str) and s not in ("Waiting", "Running"))
 
 
+class FailureClass(str, enum.Enum):
+    """Whether running a failed item again can change its outcome."""
+    RETRYABLE = "Retryable"
+    PERMANENT = "Permanent"
+
+
 @dataclass
 class JobLogEntry(_Base):
     id: Optional[str] = None
@@ -306,6 +315,64 @@ class JobLogEntry(_Base):
     status: Optional[str] = None
     time_ms: Optional[float] = None
     reason: Optional[str] = None
+    #: on a failed entry: Retryable or Permanent
+    failure_class: Optional[Union[FailureClass, str]] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class InvalidLine(_Base):
+    """A dataset line a job would fail (``item.*``), numbered from 0 as log entries' ``index``."""
+    line: int = 0
+    code: Optional[str] = None
+    reason: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class RefusedUrl(_Base):
+    """A valid line whose URL the outbound guard refuses (the run would fail it ``url.*``)."""
+    line: int = 0
+    url: Optional[str] = None
+    code: Optional[str] = None
+    reason: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class HostCount(_Base):
+    host: Optional[str] = None
+    items: int = 0
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class EstimateBasis(_Base):
+    """Where a dry run's estimate comes from (``source``: Benchmark, the repository's committed figures)."""
+    source: Optional[str] = None
+    items_per_second: Optional[float] = None
+    workers: Optional[int] = None
+    usd_per_million_items: Optional[float] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobDryRun(_Base):
+    """What creating a job would do; nothing was created (``jobs.dry_run``). Lists hold the first 1,000."""
+    dry_run: bool = True
+    spec: Optional[JobSpec] = None
+    line_count: int = 0
+    item_count: int = 0
+    invalid_line_count: int = 0
+    invalid_lines: List[InvalidLine] = field(default_factory=list)
+    refused_url_count: int = 0
+    refused_urls: List[RefusedUrl] = field(default_factory=list)
+    hosts: List[HostCount] = field(default_factory=list)
+    hosts_truncated: bool = False
+    hosts_checked: int = 0
+    estimated_seconds: int = 0
+    estimated_cost_usd: float = 0.0
+    basis: Optional[EstimateBasis] = None
     extra: Dict[str, Any] = _extra()
 
 

@@ -35,7 +35,8 @@ final class JobCommands extends Group {
                     "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
                     "  sluice jobs create --name run-2 --dataset dataset_… --model model_… --target GpuPool --batch-size 64",
                     "  sluice jobs create --name nightly --dataset dataset_… --model model_… \\",
-                    "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z"})
+                    "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z",
+                    "  sluice jobs create --name check --dataset dataset_… --model model_… --limit 20 --dry-run"})
     static final class Create extends ClientCommand {
         @Option(names = "--name", paramLabel = "NAME", description = "the job's name (required)")
         String name;
@@ -61,6 +62,12 @@ final class JobCommands extends Group {
         Long stopAt;
         @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the job (repeatable, at most 16)")
         Map<String, String> metadata = new LinkedHashMap<>();
+        @Option(names = "--limit", paramLabel = "N",
+                description = "a sample run: only the first N valid lines of the dataset (1..10000)")
+        Integer limit;
+        @Option(names = "--dry-run", description = "check everything and print what the job would do (items, invalid"
+                + " lines, refused URLs, hosts, estimated time and cost); create nothing")
+        boolean dryRun;
 
         @Override
         int run(SluiceClient c) {
@@ -92,7 +99,11 @@ final class JobCommands extends Group {
             if (stopAt != null) {
                 spec.put("stopAtTime", stopAt);
             }
-            return print(c.createJob(need(name, "--name"), spec, metadata));
+            if (limit != null) {
+                spec.put("limit", limit);
+            }
+            return print(dryRun ? c.dryRunJob(need(name, "--name"), spec, metadata)
+                    : c.createJob(need(name, "--name"), spec, metadata));
         }
     }
 
@@ -137,15 +148,44 @@ final class JobCommands extends Group {
         }
     }
 
-    @Command(name = "retry", description = "run a job's failed items again, in a new job", footerHeading = "%nExamples:%n",
-            footer = "  sluice jobs retry batchjob_…")
+    @Command(name = "retry", description = {"run a job's failed items again, in a new job (spec.retryOf names this one)",
+            "--only retryable leaves out the items whose last failure is Permanent (item.*, url.*, process.*, …)"},
+            footerHeading = "%nExamples:%n", footer = {"  sluice jobs retry batchjob_…",
+                    "  sluice jobs retry batchjob_… --only retryable --deployment deploy_… --batch-size 8",
+                    "  sluice jobs retry batchjob_… --webhook webhook_…"})
     static final class Retry extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "the job's id")
         String id;
+        @Option(names = "--only", paramLabel = "SCOPE", completionCandidates = Scopes.class,
+                description = "${COMPLETION-CANDIDATES} (default all-failed)")
+        String only;
+        @Option(names = "--deployment", paramLabel = "ID", description = "run the retry on this deployment instead")
+        String deployment;
+        @Option(names = "--batch-size", paramLabel = "N", description = "items per inference batch instead")
+        Integer batchSize;
+        @Option(names = "--webhook", paramLabel = "ID", description = "deliver to this webhook instead")
+        String webhook;
+
+        static final class Scopes extends java.util.ArrayList<String> {
+            Scopes() {
+                super(java.util.List.of("retryable", "all-failed"));
+            }
+        }
 
         @Override
         int run(SluiceClient c) {
-            return print(c.retry(id));
+            Map<String, Object> overrides = new LinkedHashMap<>();
+            if (deployment != null) {
+                overrides.put("deployment", Map.of("deploymentId", deployment));
+            }
+            if (batchSize != null) {
+                overrides.put("batchSize", batchSize);
+            }
+            if (webhook != null) {
+                overrides.put("resultDelivery", Map.of("destinations",
+                        java.util.List.of(Map.of("kind", "Webhook", "webhookId", webhook))));
+            }
+            return print(c.retry(id, only, overrides.isEmpty() ? null : overrides));
         }
     }
 

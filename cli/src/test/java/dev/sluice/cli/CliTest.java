@@ -218,6 +218,18 @@ class CliTest {
         json(ran, "jobs", "cancel", waiting.get("id").asText());
         String retried = json(ran, "jobs", "retry", waiting.get("id").asText()).get("id").asText();
         new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).cancel(retried);
+        // skipped items are retryable; the override takes, and the link to the original stays
+        JsonNode again = json(ran, "jobs", "retry", retried, "--only", "retryable", "--batch-size", "4");
+        assertEquals(4, again.path("spec").path("batchSize").asInt(), again.toString());
+        assertEquals(retried, again.path("spec").path("retryOf").asText());
+        new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).cancel(again.get("id").asText());
+        // a dry run prints what a sample would run, and creates nothing
+        long jobsBefore = json(ran, "jobs", "list").size();
+        JsonNode dry = json(ran, "jobs", "create", "--name", "check", "--dataset", datasetId, "--model", modelId,
+                "--limit", "1", "--dry-run");
+        assertEquals(1, dry.path("itemCount").asLong(), dry.toString());
+        assertEquals("Benchmark", dry.path("basis").path("source").asText());
+        assertEquals(jobsBefore, json(ran, "jobs", "list").size());
 
         String keyId = json(ran, "keys", "create", "--name", "k").get("id").asText();
         json(ran, "keys", "list");

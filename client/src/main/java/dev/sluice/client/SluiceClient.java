@@ -465,6 +465,24 @@ public final class SluiceClient {
         return post("/batch/jobs", body);
     }
 
+    /**
+     * What creating the job would do, checked as a create is, with nothing created: {@code itemCount},
+     * {@code invalidLines}, {@code refusedUrls}, {@code hosts}, {@code estimatedSeconds}, {@code estimatedCostUsd},
+     * {@code basis} (POST /batch/jobs?dryRun=true).
+     */
+    public JsonNode dryRunJob(String name, Map<String, Object> spec) {
+        return dryRunJob(name, spec, null);
+    }
+
+    /** The same with the metadata a create would carry (checked as a create checks it). */
+    public JsonNode dryRunJob(String name, Map<String, Object> spec, Map<String, String> metadata) {
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("name", name, "spec", spec));
+        if (metadata != null && !metadata.isEmpty()) {
+            body.put("metadata", metadata);
+        }
+        return post("/batch/jobs?dryRun=true", body);
+    }
+
     public JsonNode job(String id) {
         return get("/batch/jobs/" + id);
     }
@@ -484,6 +502,22 @@ public final class SluiceClient {
 
     public JsonNode retry(String jobId) {
         return post("/batch/jobs/" + jobId + ":retry", Map.of());
+    }
+
+    /**
+     * A new job over the ended job's lines that {@code only} names ("retryable": not delivered, last failure not
+     * permanent; "all-failed": not delivered), with the spec overrides given (deployment, batchSize, resultDelivery,
+     * gather; null keeps the original's).
+     */
+    public JsonNode retry(String jobId, String only, Map<String, Object> specOverrides) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (only != null) {
+            body.put("only", only);
+        }
+        if (specOverrides != null) {
+            body.put("spec", specOverrides);
+        }
+        return post("/batch/jobs/" + jobId + ":retry", body);
     }
 
     /** A new API key of the project; the response is the only one that shows the key itself. */

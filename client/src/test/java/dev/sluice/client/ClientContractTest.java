@@ -128,6 +128,8 @@ class ClientContractTest {
                 () -> c.createJob("j", "dataset_1", "model_1", "webhook_1", 16),
                 () -> c.createJob("j", "dataset_1", "model_1", null, null),
                 () -> c.job("batchjob_1"), () -> c.jobs(100, null), () -> c.cancel("batchjob_1"), () -> c.retry("batchjob_1"),
+                () -> c.retry("batchjob_1", "retryable", Map.of("batchSize", 8)),
+                () -> c.dryRunJob("j", Map.of("datasetId", "dataset_1", "deployment", Map.of("modelId", "model_1"), "limit", 20)),
                 () -> c.logs("batchjob_1", "limit=10&minLevel=Error"), () -> c.allLogs("batchjob_1", null).hasNext(),
                 () -> c.results("batchjob_1"),
                 () -> c.createApiKey("ci"), () -> c.apiKeys(null, null), () -> c.revokeApiKey("apikey_1"),

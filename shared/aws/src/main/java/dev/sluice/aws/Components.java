@@ -210,7 +210,8 @@ public final class Components {
 
     public JobService jobs() {
         return part("jobs", () -> new JobService(jobStore(), datasets(), models(), webhooks(), queue(), clock,
-                lifecycle(), objects(), deployments()));
+                lifecycle(), objects(), deployments(), new dev.sluice.core.dataset.DatasetScan(objects(),
+                new ItemParser(config.allowLocalUrls()), guard())));
     }
 
     public ExecutionService executions() {

@@ -54,6 +54,8 @@ public final class ApiRouter {
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
     /** The query parameters of a job's log; {@code maxEntries} is the old name of {@code limit}, kept for one release. */
     static final Set<String> LOGS = Set.of("afterTime", "beforeTime", "minLevel", "limit", "maxEntries", "page");
+    /** The query parameter of a create that can be a dry run. */
+    static final Set<String> DRY_RUN = Set.of("dryRun");
     /** The query parameters of an execution's report. */
     static final Set<String> REPORT = Set.of("page");
     /** Every route is under the project of the caller's key. */
@@ -202,10 +204,11 @@ public final class ApiRouter {
                 .put("/batch/webhooks/{webhookId}/secret", c -> ok(s.webhooks.rotateSecret(c.project(), c.id())))
                 .post("/batch/webhooks/{webhookId}:test", c -> ok(s.webhooks.test(c.project(), c.id())))
                 .get("/batch/jobs", FILTERED_LIST, c -> ok(s.jobs.list(c.project(), c.page(), c.filter(JobState.values()))))
-                .post("/batch/jobs", c -> created(c, "/batch/jobs", s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))
+                .post("/batch/jobs", DRY_RUN, c -> dryRun(c) ? ok(s.jobs.dryRun(c.project(), c.body(JobService.CreateRequest.class)))
+                        : created(c, "/batch/jobs", s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))
                 .get("/batch/jobs/{jobId}", c -> ok(s.jobs.get(c.project(), c.id())))
                 .post("/batch/jobs/{jobId}:cancel", c -> ok(s.jobs.cancel(c.project(), c.id())))
-                .post("/batch/jobs/{jobId}:retry", c -> created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id())))
+                .post("/batch/jobs/{jobId}:retry", c -> created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id(), c.optionalBody(JobService.RetryRequest.class))))
                 .get("/batch/jobs/{jobId}/logs", LOGS, c -> ok(logPage(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query())))))
                 .get("/batch/jobs/{jobId}/results", c -> ok(s.jobs.results(c.project(), c.id())))
                 .get("/dead-letters", LIST, c -> ok(deadLetters.list(c.project(), c.page())))
@@ -406,6 +409,18 @@ public final class ApiRouter {
     private static String alternatives(java.util.List<String> methods) {
         int last = methods.size() - 1;
         return last == 0 ? methods.get(0) : String.join(", ", methods.subList(0, last)) + " or " + methods.get(last);
+    }
+
+    /** {@code dryRun=true}: check and answer what would happen; {@code false} or none: do it (else 400). */
+    private static boolean dryRun(Call c) {
+        String value = c.query("dryRun");
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw SluiceException.invalid("request.bad_dry_run", "dryRun must be true or false");
     }
 
     private static Response ok(Object body) {

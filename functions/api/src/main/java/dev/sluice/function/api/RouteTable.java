@@ -74,6 +74,11 @@ final class RouteTable<H> {
         return add("POST", template, java.util.Set.of(), handler);
     }
 
+    /** A POST that takes the query parameters named. */
+    RouteTable<H> post(String template, java.util.Set<String> query, H handler) {
+        return add("POST", template, query, handler);
+    }
+
     RouteTable<H> put(String template, H handler) {
         return add("PUT", template, java.util.Set.of(), handler);
     }

@@ -7,6 +7,7 @@ import dev.sluice.core.PageRequest;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.Validation;
 import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.dataset.DatasetScan;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.deployment.DeploymentTarget;
 import dev.sluice.core.model.Model;
@@ -27,10 +28,12 @@ public final class JobService {
     private final JobLifecycle lifecycle;
     private final dev.sluice.core.deployment.DeploymentService deployments;
     private final dev.sluice.core.port.ObjectStore objects;
+    private final DatasetScan scan;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
                       BatchQueue queue, Clock clock, JobLifecycle lifecycle, dev.sluice.core.port.ObjectStore objects,
-                      dev.sluice.core.deployment.DeploymentService deployments) {
+                      dev.sluice.core.deployment.DeploymentService deployments, DatasetScan scan) {
+        this.scan = scan;
         this.deployments = deployments;
         this.objects = objects;
         this.lifecycle = lifecycle;
@@ -49,7 +52,82 @@ public final class JobService {
         }
     }
 
+    /** What a create checked and resolved: the spec with its deployment resolved, its Ready dataset and model. */
+    private record Plan(String name, JobSpec spec, Dataset dataset, Model model, java.util.Map<String, String> metadata) {
+    }
+
+    /**
+     * What {@code POST /batch/jobs?dryRun=true} answers: everything a create checks was checked (the same 400/404/409
+     * with the same codes), nothing was written or sent. Counts are exact; lists hold the first
+     * {@value DatasetScan#MAX_LISTED}. Lines are numbered from 0, as log entries' {@code index}.
+     */
+    public record DryRun(boolean dryRun, JobSpec spec, long lineCount, long itemCount, long invalidLineCount,
+                         java.util.List<DatasetScan.InvalidLine> invalidLines, long refusedUrlCount,
+                         java.util.List<DatasetScan.RefusedUrl> refusedUrls, java.util.List<DatasetScan.Host> hosts,
+                         boolean hostsTruncated, int hostsChecked, long estimatedSeconds, double estimatedCostUsd,
+                         JobEstimate.Basis basis) {
+    }
+
+    /**
+     * Creates a Waiting job and queues its fan-out. With {@code spec.limit} the job runs a dataset made of the first
+     * {@code limit} valid lines of the given one (400 {@code job.no_valid_lines} when it has none).
+     */
     public Job create(String projectId, CreateRequest request) {
+        Plan plan = plan(projectId, request);
+        JobSpec spec = plan.spec();
+        Dataset dataset = plan.dataset();
+        if (spec.limit() != null) {
+            java.util.BitSet sample = sample(dataset, spec.limit());
+            dataset = datasets.subset(projectId, dataset.id(), sample, "first " + sample.cardinality()
+                    + " valid lines of " + dataset.id());
+        }
+        long now = clock.nowMillis();
+        JobSpec stored = new JobSpec(dataset.id(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
+                spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), spec.gather(), spec.events(),
+                spec.errorBudget(), spec.limit());
+        Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, plan.name(), projectId, stored,
+                new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
+                now, now, plan.metadata());
+        jobs.create(job);
+        queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope().forProject(job.projectId()), 0);
+        return job;
+    }
+
+    /**
+     * Checks a create as {@link #create} does and reads the dataset as the fan-out would (streamed; with
+     * {@code spec.limit}, up to the limit-th valid line), writing, sending and POSTing nothing.
+     */
+    public DryRun dryRun(String projectId, CreateRequest request) {
+        Plan plan = plan(projectId, request);
+        DatasetScan.Summary s;
+        try {
+            s = scan.summarise(plan.dataset(), plan.spec().limit());
+        } catch (dev.sluice.core.port.ObjectStore.ObjectChangedException e) {
+            throw SluiceException.conflict("dataset.changed", "the file of dataset " + plan.dataset().id()
+                    + " changed after it was validated; create a new dataset");
+        }
+        String deploymentId = plan.spec().deployment().deploymentId();
+        Integer workers = deploymentId == null ? null : deployments.get(projectId, deploymentId).maxConcurrency();
+        JobEstimate estimate = JobEstimate.fromBenchmark(s.itemCount(), workers);
+        return new DryRun(true, plan.spec(), s.lines(), s.itemCount(), s.invalidLineCount(), s.invalidLines(),
+                s.refusedUrlCount(), s.refusedUrls(), s.hosts(), s.hostsTruncated(), s.hostsChecked(),
+                estimate.estimatedSeconds(), estimate.estimatedCostUsd(), estimate.basis());
+    }
+
+    private java.util.BitSet sample(Dataset dataset, int limit) {
+        java.util.BitSet lines;
+        try {
+            lines = scan.firstValid(dataset, limit);
+        } catch (dev.sluice.core.port.ObjectStore.ObjectChangedException e) {
+            throw SluiceException.conflict("dataset.changed", "the file of dataset " + dataset.id()
+                    + " changed after it was validated; create a new dataset");
+        }
+        Validation.check(!lines.isEmpty(), "job.no_valid_lines", "dataset " + dataset.id()
+                + " has no valid line to sample; a dry run (?dryRun=true) lists why each line is refused");
+        return lines;
+    }
+
+    private Plan plan(String projectId, CreateRequest request) {
         Validation.required(request, "job.body_required", "send a JSON body {name, spec:{datasetId, deployment, resultDelivery}}");
         Validation.name(request.name(), "job");
         JobSpec given = Validation.required(request.spec(), "job.spec_required", "job needs a spec");
@@ -69,6 +147,8 @@ public final class JobService {
                         "spec.resultDelivery.destinations[].webhookId");
             }
         }
+        Validation.check(given.limit() == null || given.limit() >= 1 && given.limit() <= JobSpec.MAX_LIMIT,
+                "job.bad_limit", "spec.limit must be 1.." + JobSpec.MAX_LIMIT + " (the first valid lines a sample runs)");
         Validation.time(given.startAtTime(), "job.bad_times", "spec.startAtTime");
         Validation.time(given.stopAtTime(), "job.bad_times", "spec.stopAtTime");
         JobSpec spec = resolveDeployment(projectId, given);
@@ -128,15 +208,7 @@ public final class JobService {
         }
         Validation.check(model.task() != Model.Task.Tabular, "job.tabular_model", "model " + model.id() + " is a"
                 + " Tabular model: it runs on files of rows in executions (POST /executions), not on datasets of images");
-        long now = clock.nowMillis();
-        JobSpec stored = new JobSpec(spec.datasetId(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
-                spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), null, spec.events(), spec.errorBudget());
-        Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, request.name(), projectId, stored,
-                new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
-                now, now, metadata);
-        jobs.create(job);
-        queue.send(BatchQueue.Name.FANOUT, FanoutMessage.fanOut(job.id(), 0, 0).envelope().forProject(job.projectId()), 0);
-        return job;
+        return new Plan(request.name(), spec, dataset, model, metadata);
     }
 
     /** A deploymentId stands for its model, target and batch size; a spec's own batchSize wins. */
@@ -147,7 +219,7 @@ public final class JobService {
         dev.sluice.core.deployment.Deployment d = deployments.get(projectId, spec.deployment().deploymentId());
         return new JobSpec(spec.datasetId(), new JobSpec.Deployment(d.modelId(), d.target(), d.id()), spec.resultDelivery(),
                 spec.startAtTime(), spec.stopAtTime(), spec.batchSize() != null ? spec.batchSize() : d.batchSize(),
-                spec.retryOf(), spec.gather(), spec.events(), spec.errorBudget());
+                spec.retryOf(), spec.gather(), spec.events(), spec.errorBudget(), spec.limit());
     }
 
     /** The project's job; 404 for another project's job or an id of another kind (checked before any read). */
@@ -185,11 +257,44 @@ public final class JobService {
         return get(projectId, id);
     }
 
+    /** Which lines of an ended job {@code :retry} runs again. */
+    public enum RetryScope {
+        /** every line that was not delivered (failed at any stage, or skipped): the default */
+        @com.fasterxml.jackson.annotation.JsonProperty("all-failed") ALL_FAILED("all-failed"),
+        /** the lines not delivered except those whose last failure is {@link FailureClass#Permanent} */
+        @com.fasterxml.jackson.annotation.JsonProperty("retryable") RETRYABLE("retryable");
+
+        private final String wire;
+
+        RetryScope(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String toString() {
+            return wire;
+        }
+    }
+
     /**
-     * A new job over exactly the items of an ended job that were not delivered (failed at any stage, or skipped),
-     * with the same model, webhook and batch size, linked to the original by spec.retryOf.
+     * What a retry changes from the original job; each field left out keeps the original's. {@code resultDelivery}
+     * with no destinations sends results to the result files only.
      */
-    public Job retry(String projectId, String id) {
+    public record RetryOverrides(JobSpec.Deployment deployment, Integer batchSize, JobSpec.ResultDelivery resultDelivery,
+                                 JobSpec.Gather gather) {
+    }
+
+    /** The body of {@code :retry}, optional: {@code {"only": "retryable" | "all-failed", "spec": {overrides}}}. */
+    public record RetryRequest(RetryScope only, RetryOverrides spec) {
+    }
+
+    /**
+     * A new job over the lines of an ended job that the request's scope names, with the original's model, webhook
+     * and batch size unless overridden (checked as a create is), linked to the original by spec.retryOf.
+     * 409 {@code job.not_terminal} while the job runs; 409 {@code job.nothing_to_retry} when no line is in scope.
+     */
+    public Job retry(String projectId, String id, RetryRequest request) {
+        RetryScope only = request == null || request.only() == null ? RetryScope.ALL_FAILED : request.only();
         Job original = get(projectId, id);
         if (!original.status().overview().isTerminal()) {
             throw SluiceException.conflict("job.not_terminal", "job " + id + " is " + original.status().overview()
@@ -197,12 +302,20 @@ public final class JobService {
         }
         boolean viaWebhook = original.spec().webhookId() != null;
         java.util.BitSet done = new java.util.BitSet();
+        java.util.BitSet permanent = new java.util.BitSet();
         String cursor = null;
         do {
             JobStore.LogPage page = jobs.logs(id, -1, Long.MAX_VALUE / 2, false, 1000, cursor);
             for (LogEntry e : page.entries()) {
-                if (e.index() != null && e.index() >= 0 && (viaWebhook ? "ItemDelivered" : "ItemPredicted").equals(e.kind())) {
-                    done.set(e.index().intValue());
+                if (e.index() == null || e.index() < 0) {
+                    continue;
+                }
+                int line = e.index().intValue();
+                if ((viaWebhook ? "ItemDelivered" : "ItemPredicted").equals(e.kind())) {
+                    done.set(line);
+                } else if (e.failureClass() != null) {
+                    // entries are oldest first: a line's last failure decides its class
+                    permanent.set(line, e.failureClass() == FailureClass.Permanent);
                 }
             }
             cursor = page.nextPage();
@@ -210,10 +323,16 @@ public final class JobService {
         java.util.BitSet again = new java.util.BitSet();
         again.set(0, (int) original.status().itemCount());
         again.andNot(done);
-        if (again.isEmpty()) {
-            throw SluiceException.conflict("job.nothing_to_retry", "every item of job " + id + " was delivered");
+        if (only == RetryScope.RETRYABLE) {
+            again.andNot(permanent);
         }
-        return rerun(original, again, "retry");
+        if (again.isEmpty()) {
+            throw SluiceException.conflict("job.nothing_to_retry", only == RetryScope.RETRYABLE
+                    ? "no item of job " + id + " failed for a retryable reason (its failures are permanent: "
+                    + "retry with {\"only\": \"all-failed\"} to run them anyway)"
+                    : "every item of job " + id + " was delivered");
+        }
+        return rerun(original, again, "retry", request == null ? null : request.spec());
     }
 
     /**
@@ -222,11 +341,24 @@ public final class JobService {
      * so a listing filtered by it finds the retries too.
      */
     public Job rerun(Job original, java.util.BitSet lines, String why) {
-        Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
+        return rerun(original, lines, why, null);
+    }
+
+    private Job rerun(Job original, java.util.BitSet lines, String why, RetryOverrides overrides) {
         JobSpec s = original.spec();
-        return create(original.projectId(), new CreateRequest(original.name() + " (" + why + ")", new JobSpec(subset.id(),
-                s.deployment(), s.resultDelivery(), null, null, s.batchSize(), original.id(), s.gather(), s.events(),
-                s.errorBudget()), original.metadata()));
+        RetryOverrides o = overrides == null ? new RetryOverrides(null, null, null, null) : overrides;
+        JobSpec.Deployment deployment = o.deployment() != null ? o.deployment() : s.deployment();
+        // a new deploymentId brings its own batch size unless the retry names one
+        Integer batchSize = o.batchSize() != null ? o.batchSize() : o.deployment() != null ? null : s.batchSize();
+        JobSpec spec = new JobSpec(original.spec().datasetId(), deployment,
+                o.resultDelivery() != null ? o.resultDelivery() : s.resultDelivery(), null, null, batchSize,
+                original.id(), o.gather() != null ? o.gather() : s.gather(), s.events(), s.errorBudget());
+        CreateRequest request = new CreateRequest(original.name() + " (" + why + ")", spec, original.metadata());
+        plan(original.projectId(), request); // the overrides are checked before the subset is written
+        Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
+        return create(original.projectId(), new CreateRequest(request.name(), new JobSpec(subset.id(), spec.deployment(),
+                spec.resultDelivery(), null, null, spec.batchSize(), original.id(), spec.gather(), spec.events(),
+                spec.errorBudget()), original.metadata()));
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */

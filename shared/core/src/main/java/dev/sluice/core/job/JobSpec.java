@@ -7,24 +7,36 @@ import java.util.List;
 /**
  * retryOf: the job whose failed and skipped items this job runs again (set by :retry). events: the {@link JobEvent}
  * types the job's webhooks receive ({@code job.started}, {@code job.progress}, {@code job.completed}; default
- * {@code ["job.completed"]}). errorBudget: the failures after which the job ends Failed (off when absent).
+ * {@code ["job.completed"]}). errorBudget: the failures after which the job ends Failed (off when absent). limit: a
+ * sample run, only the first {@code limit} valid lines of the dataset (1..{@value #MAX_LIMIT}); the job then runs a
+ * dataset made of those lines, and its {@code datasetId} names that dataset.
  */
 public record JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                       Long stopAtTime, Integer batchSize, String retryOf, Gather gather, java.util.List<String> events,
-                      ErrorBudget errorBudget) {
+                      ErrorBudget errorBudget, Integer limit) {
+    /** A sample is copied into a dataset of its own in one request: 10,000 lines of at most 64 KiB bound it. */
+    public static final int MAX_LIMIT = 10_000;
+
+    public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
+                   Long stopAtTime, Integer batchSize, String retryOf, Gather gather, java.util.List<String> events,
+                   ErrorBudget errorBudget) {
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, gather, events,
+                errorBudget, null);
+    }
+
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize) {
-        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null, null);
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, null, null, null, null, null);
     }
 
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize, String retryOf) {
-        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, null);
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, null, null, null, null);
     }
 
     public JobSpec(String datasetId, Deployment deployment, ResultDelivery resultDelivery, Long startAtTime,
                    Long stopAtTime, Integer batchSize, String retryOf, Gather gather) {
-        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, gather, null, null);
+        this(datasetId, deployment, resultDelivery, startAtTime, stopAtTime, batchSize, retryOf, gather, null, null, null);
     }
 
     /** Whether the job's webhooks receive events of this type ({@code spec.events}, default job.completed only). */

@@ -17,6 +17,15 @@ public record LogEntry(String id, String kind, long createTime, String level, St
         return new LogEntry(null, kind, now, ERROR, item, index, status, null, reason);
     }
 
+    /**
+     * Whether running the item again can change this failure's outcome ({@link FailureClass#of} of the reason's
+     * code); null on an Info entry. Derived, never stored: a reclassification applies to old entries too.
+     */
+    @com.fasterxml.jackson.annotation.JsonProperty(value = "failureClass", access = com.fasterxml.jackson.annotation.JsonProperty.Access.READ_ONLY)
+    public FailureClass failureClass() {
+        return ERROR.equals(level) ? FailureClass.of(reason) : null;
+    }
+
     public LogEntry withId(String newId) {
         return new LogEntry(newId, kind, createTime, level, item, index, status, timeMs, reason);
     }

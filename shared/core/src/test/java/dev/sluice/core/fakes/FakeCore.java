@@ -107,7 +107,8 @@ public final class FakeCore {
 
     public JobService jobService() {
         return new JobService(jobs, datasetService(), new ModelService(catalog, objects, clock), webhookService(),
-                queue, clock, lifecycle(), objects, null);
+                queue, clock, lifecycle(), objects, null,
+                new dev.sluice.core.dataset.DatasetScan(objects, new dev.sluice.core.dataset.ItemParser(true), null));
     }
 
     public DeadLetterService deadLetters() {

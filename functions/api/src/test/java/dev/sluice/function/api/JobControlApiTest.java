@@ -1,0 +1,274 @@
+package dev.sluice.function.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.core.Json;
+import dev.sluice.core.dataset.Dataset;
+import dev.sluice.core.job.ItemCounters;
+import dev.sluice.core.job.JobState;
+import dev.sluice.core.job.JobStore;
+import dev.sluice.core.job.LogEntry;
+import dev.sluice.core.pipeline.Stage;
+import dev.sluice.local.WebhookReceiver;
+import dev.sluice.testing.HandlerFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 24 items 3, 4 and 7 through the public REST API on the emulators: a dry run checks and answers without a
+ * trace, a sample run takes the first valid lines, a retry takes the failure class and overrides. Every exchange is
+ * checked against the OpenAPI document ({@link OpenApiContract}).
+ */
+class JobControlApiTest {
+    static final String P = "/v1/projects/" + HandlerFixture.PROJECT;
+    static HandlerFixture fixture;
+    static ApiRouter router;
+    static WebhookReceiver receiver;
+    static String datasetId;
+    static String webhookId;
+
+    /** 8 lines: 0, 3, 5, 6, 7 valid; 1 malformed; 2 unknown kind; 4 a refused IP spelling (valid, refused). */
+    static final List<String> LINES = List.of(
+            "{\"kind\":\"Image\",\"url\":\"https://img.example.com/a.jpg\"}",
+            "{\"kind\":\"Image\",\"url\":",
+            "{\"kind\":\"Video\",\"url\":\"https://img.example.com/v.mp4\"}",
+            "{\"kind\":\"Image\",\"url\":\"https://img.example.com/b.jpg\"}",
+            "{\"kind\":\"Image\",\"url\":\"https://0x7f000001/c.jpg\"}",
+            "{\"kind\":\"Image\",\"url\":\"s3://" + HandlerFixture.ITEMS_BUCKET + "/d.jpg\"}",
+            "{\"kind\":\"Image\",\"url\":\"https://img.example.com/e.jpg\"}",
+            "{\"kind\":\"Image\",\"url\":\"https://cdn.example.org/f.jpg\"}");
+
+    @BeforeAll
+    static void start() {
+        fixture = new HandlerFixture();
+        router = new ApiRouter(ApiServices.of(fixture.services), OpenApiContract.INSTANCE);
+        fixture.readyModel();
+        receiver = new WebhookReceiver();
+        JsonNode webhook = ok(call("POST", "/batch/webhooks", Map.of("name", "hook",
+                "spec", Map.of("endpoint", receiver.url()))), 201);
+        webhookId = webhook.get("id").asText();
+        datasetId = readyDataset(String.join("\n", LINES) + "\n");
+    }
+
+    @AfterAll
+    static void stop() {
+        receiver.close();
+        fixture.close();
+    }
+
+    static String readyDataset(String ndjson) {
+        JsonNode created = ok(call("POST", "/batch/datasets", Map.of("name", "ds",
+                "source", Map.of("kind", "UploadedNdjson"))), 201);
+        String id = created.get("id").asText();
+        fixture.clients.s3().putObject(b -> b.bucket(fixture.config.bucket())
+                .key(Dataset.objectKey(HandlerFixture.PROJECT, id)), RequestBody.fromString(ndjson));
+        fixture.services.datasets().get(HandlerFixture.PROJECT, id);
+        Dataset ready = fixture.services.datasets().validate(HandlerFixture.PROJECT, id);
+        assertEquals(Dataset.State.Ready, ready.status().overview());
+        // the validation message the look sent has done its work (the test validated in place)
+        fixture.clients.sqs().purgeQueue(b -> b.queueUrl(fixture.config.fanoutQueueUrl()));
+        return id;
+    }
+
+    static ApiRouter.Response call(String method, String path, Object body) {
+        return call(method, path, body, Map.of());
+    }
+
+    static ApiRouter.Response call(String method, String path, Object body, Map<String, String> query) {
+        return router.handle(new ApiRouter.Request(method, P + path, query,
+                Map.of("Authorization", "Bearer " + HandlerFixture.API_KEY), body == null ? null : Json.write(body)));
+    }
+
+    static JsonNode ok(ApiRouter.Response r, int status) {
+        assertEquals(status, r.status(), r.body());
+        return Json.tree(r.body());
+    }
+
+    static String code(ApiRouter.Response r) {
+        return Json.tree(r.body()).path("error").path("code").asText();
+    }
+
+    static Map<String, Object> spec(Object... more) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("datasetId", datasetId);
+        spec.put("deployment", Map.of("modelId", HandlerFixture.MODEL));
+        spec.put("resultDelivery", Map.of("destinations", List.of(Map.of("kind", "Webhook", "webhookId", webhookId))));
+        for (int i = 0; i < more.length; i += 2) {
+            spec.put((String) more[i], more[i + 1]);
+        }
+        return spec;
+    }
+
+    /** Items of every table, messages of every queue (visible or in flight), objects of the bucket, POSTs received. */
+    static List<Long> footprint() {
+        var c = fixture.config;
+        List<Long> counts = new ArrayList<>();
+        for (String table : List.of(c.jobsTable(), c.catalogTable(), c.keysTable(), c.ledgerTable(), c.logsTable())) {
+            counts.add((long) fixture.clients.dynamo().scan(b -> b.tableName(table)).count());
+        }
+        for (String queue : List.of(c.fanoutQueueUrl(), c.inferenceQueueUrl(), c.deliveryQueueUrl(), c.inferenceGpuQueueUrl())) {
+            Map<String, String> a = fixture.clients.sqs().getQueueAttributes(b -> b.queueUrl(queue)
+                    .attributeNamesWithStrings("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                            "ApproximateNumberOfMessagesDelayed")).attributesAsStrings();
+            counts.add(a.values().stream().mapToLong(Long::parseLong).sum());
+        }
+        counts.add((long) fixture.clients.s3().listObjectsV2(b -> b.bucket(c.bucket())).keyCount());
+        counts.add((long) receiver.received().size());
+        return counts;
+    }
+
+    @Test
+    void dryRun_answersWhatWouldHappen_andLeavesNoTrace() {
+        List<Long> before = footprint();
+        JsonNode dry = ok(call("POST", "/batch/jobs", Map.of("name", "j", "spec", spec()), Map.of("dryRun", "true")), 200);
+        assertEquals(before, footprint(), "no row, message, object or POST");
+
+        assertTrue(dry.get("dryRun").asBoolean());
+        assertEquals(8, dry.get("lineCount").asLong());
+        assertEquals(6, dry.get("itemCount").asLong());
+        assertEquals(2, dry.get("invalidLineCount").asLong());
+        assertEquals(1, dry.at("/invalidLines/0/line").asLong());
+        assertEquals("item.malformed_json", dry.at("/invalidLines/0/code").asText());
+        assertEquals(2, dry.at("/invalidLines/1/line").asLong());
+        assertEquals("item.unknown_kind", dry.at("/invalidLines/1/code").asText());
+        assertEquals(1, dry.get("refusedUrlCount").asLong());
+        assertEquals(4, dry.at("/refusedUrls/0/line").asLong());
+        assertEquals("url.ip_spelling_refused", dry.at("/refusedUrls/0/code").asText());
+        Map<String, Long> hosts = new LinkedHashMap<>();
+        dry.get("hosts").forEach(h -> hosts.put(h.get("host").asText(), h.get("items").asLong()));
+        assertEquals(Map.of("https://img.example.com", 3L, "https://0x7f000001", 1L,
+                "s3://" + HandlerFixture.ITEMS_BUCKET, 1L, "https://cdn.example.org", 1L), hosts);
+        assertEquals("Benchmark", dry.at("/basis/source").asText());
+        assertTrue(dry.get("estimatedSeconds").asLong() >= 1 && dry.get("estimatedCostUsd").asDouble() > 0, dry.toString());
+
+        // what a create refuses, a dry run refuses with the same code, and still writes nothing
+        Map<String, Object> noModel = spec("deployment", Map.of("modelId", "model_missing"));
+        ApiRouter.Response refused = call("POST", "/batch/jobs", Map.of("name", "j", "spec", noModel), Map.of("dryRun", "true"));
+        assertEquals(code(call("POST", "/batch/jobs", Map.of("name", "j", "spec", noModel))), code(refused));
+        assertEquals(404, refused.status());
+        assertEquals("request.bad_dry_run", code(call("POST", "/batch/jobs", Map.of("name", "j", "spec", spec()),
+                Map.of("dryRun", "yes"))));
+        assertEquals(before, footprint());
+    }
+
+    @Test
+    void dryRun_ofALargeDataset_countsEveryLine_andListsTheFirstThousand() {
+        StringBuilder ndjson = new StringBuilder();
+        for (int i = 0; i < 30_000; i++) {
+            ndjson.append(i % 10 == 0 ? "not json" : "{\"kind\":\"Image\",\"url\":\"https://h" + (i % 1500)
+                    + ".example.com/" + i + ".jpg\"}").append('\n');
+        }
+        String big = readyDataset(ndjson.toString());
+        JsonNode dry = ok(call("POST", "/batch/jobs", Map.of("name", "j", "spec", spec("datasetId", big)),
+                Map.of("dryRun", "true")), 200);
+        assertEquals(30_000, dry.get("lineCount").asLong());
+        assertEquals(27_000, dry.get("itemCount").asLong());
+        assertEquals(3_000, dry.get("invalidLineCount").asLong());
+        assertEquals(1_000, dry.get("invalidLines").size());
+        assertEquals(1_000, dry.get("hosts").size());
+        assertTrue(dry.get("hostsTruncated").asBoolean());
+        assertEquals(100, dry.get("hostsChecked").asInt());
+    }
+
+    @Test
+    void sampleRun_runsTheFirstValidLines_withoutAWebhook() {
+        Map<String, Object> sample = spec("limit", 3);
+        sample.remove("resultDelivery");
+        JsonNode dry = ok(call("POST", "/batch/jobs", Map.of("name", "s", "spec", sample), Map.of("dryRun", "true")), 200);
+        assertEquals(3, dry.get("itemCount").asLong());
+        assertEquals(5, dry.get("lineCount").asLong(), "lines 0, 3 and 4 are the first three valid ones");
+
+        JsonNode job = ok(call("POST", "/batch/jobs", Map.of("name", "s", "spec", sample)), 201);
+        assertEquals(3, job.at("/status/itemCount").asLong());
+        assertEquals(3, job.at("/spec/limit").asInt());
+        String sampleDataset = job.at("/spec/datasetId").asText();
+        assertNotEquals(datasetId, sampleDataset);
+        String copied = fixture.clients.s3().getObjectAsBytes(b -> b.bucket(fixture.config.bucket())
+                .key(Dataset.objectKey(HandlerFixture.PROJECT, sampleDataset))).asUtf8String();
+        assertEquals(List.of(LINES.get(0), LINES.get(3), LINES.get(4)), copied.lines().toList());
+
+        assertEquals("job.bad_limit", code(call("POST", "/batch/jobs", Map.of("name", "s", "spec", spec("limit", 0)))));
+        assertEquals("job.bad_limit", code(call("POST", "/batch/jobs", Map.of("name", "s", "spec", spec("limit", 10_001)))));
+        String invalidOnly = readyDataset("not json\n{\"kind\":\"Video\"}\n");
+        assertEquals("job.no_valid_lines", code(call("POST", "/batch/jobs",
+                Map.of("name", "s", "spec", spec("datasetId", invalidOnly, "limit", 5)))));
+    }
+
+    @Test
+    void retry_onlyRetryable_leavesPermanentFailuresOut_andTakesOverrides() {
+        // a Finished job of the 8 lines: 0 delivered, 1 and 2 failed as lines (permanent), 3 timed out (retryable),
+        // 4 refused (permanent), 5 failed delivery (retryable), 6 a 404 (permanent), 7 never ran (skipped)
+        JsonNode job = ok(call("POST", "/batch/jobs", Map.of("name", "r", "spec", spec())), 201);
+        String jobId = job.get("id").asText();
+        JobStore store = fixture.services.jobStore();
+        List<LogEntry> entries = List.of(
+                LogEntry.info("ItemDelivered", 1, "u0", 0, "Delivered", 1),
+                LogEntry.failure("ItemFailedGather", 1, null, 1, "FailedGather", "item.malformed_json: line 1"),
+                LogEntry.failure("ItemFailedGather", 1, "u2", 2, "FailedGather", "item.unknown_kind: line 2"),
+                LogEntry.failure("ItemFailedGather", 1, "u3", 3, "FailedGather", "gather.timeout: no answer"),
+                LogEntry.failure("ItemFailedGather", 1, "u4", 4, "FailedGather", "url.ip_spelling_refused: hex"),
+                LogEntry.failure("ItemFailedDeliver", 1, "u5", 5, "FailedDeliver", "deliver.http_503: answered 503"),
+                LogEntry.failure("ItemFailedGather", 1, "u6", 6, "FailedGather", "gather.not_found: 404"));
+        store.commit(new JobStore.StageCommit(jobId, Stage.INFERENCE, "b0", ItemCounters.ZERO, entries, 2, null));
+        assertTrue(store.transition(jobId, EnumSet.of(JobState.Waiting, JobState.Running), JobState.Finished,
+                "Finished", null, 3));
+        JsonNode logs = ok(call("GET", "/batch/jobs/" + jobId + "/logs", null, Map.of("minLevel", "Error")), 200);
+        assertEquals("Retryable", logs.at("/data/2/failureClass").asText(), logs.toString());
+        assertEquals("Permanent", logs.at("/data/3/failureClass").asText());
+
+        JsonNode retry = ok(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "retryable",
+                "spec", Map.of("batchSize", 8, "resultDelivery", Map.of("destinations", List.of())))), 201);
+        assertEquals(jobId, retry.at("/spec/retryOf").asText());
+        assertEquals(3, retry.at("/status/itemCount").asLong(), "lines 3, 5 and 7");
+        assertEquals(8, retry.at("/spec/batchSize").asInt());
+        assertTrue(retry.at("/spec/resultDelivery/destinations").isEmpty(), retry.toString());
+        String copied = fixture.clients.s3().getObjectAsBytes(b -> b.bucket(fixture.config.bucket())
+                .key(Dataset.objectKey(HandlerFixture.PROJECT, retry.at("/spec/datasetId").asText()))).asUtf8String();
+        assertEquals(List.of(LINES.get(3), LINES.get(5), LINES.get(7)), copied.lines().toList());
+
+        JsonNode all = ok(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "all-failed")), 201);
+        assertEquals(7, all.at("/status/itemCount").asLong());
+        assertEquals(32, all.at("/spec/batchSize").asInt(), "the original's batch size");
+        assertEquals(webhookId, all.at("/spec/resultDelivery/destinations/0/webhookId").asText());
+        assertEquals(7, ok(call("POST", "/batch/jobs/" + jobId + ":retry", null), 201).at("/status/itemCount").asLong(),
+                "no body: all-failed");
+
+        // overrides are checked as a create checks them, before anything is written
+        assertEquals("job.bad_batch_size", code(call("POST", "/batch/jobs/" + jobId + ":retry",
+                Map.of("spec", Map.of("batchSize", 0)))));
+        assertEquals("webhook.not_found", code(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("spec",
+                Map.of("resultDelivery", Map.of("destinations", List.of(Map.of("kind", "Webhook", "webhookId", "webhook_other")))))))); 
+        assertEquals("request.wrong_type", code(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "some"))));
+        assertEquals("request.unknown_field", code(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("onyl", "retryable"))));
+    }
+
+    @Test
+    void retry_onlyRetryable_ofOnlyPermanentFailures_isNothingToRetry() {
+        JsonNode job = ok(call("POST", "/batch/jobs", Map.of("name", "p", "spec", spec("limit", 2))), 201);
+        String jobId = job.get("id").asText();
+        JobStore store = fixture.services.jobStore();
+        store.commit(new JobStore.StageCommit(jobId, Stage.INFERENCE, "b0", ItemCounters.ZERO, List.of(
+                LogEntry.info("ItemDelivered", 1, "u0", 0, "Delivered", 1),
+                // a timeout, then on redelivery a corrupt image: the last failure decides
+                LogEntry.failure("ItemFailedGather", 1, "u1", 1, "FailedGather", "gather.timeout: slow"),
+                LogEntry.failure("ItemFailedProcess", 2, "u1", 1, "FailedProcess", "process.corrupt_image: bad")),
+                2, null));
+        store.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Finished, "Finished", null, 3);
+        ApiRouter.Response r = call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "retryable"));
+        assertEquals(409, r.status());
+        assertEquals("job.nothing_to_retry", code(r));
+        assertEquals(1, ok(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "all-failed")), 201)
+                .at("/status/itemCount").asLong());
+    }
+}
