@@ -96,7 +96,10 @@ def stack(tmp_path_factory):
     # a held item waits for the test's word, not the default 20 s fetch deadline (inference's context allows 120 s)
     env = dict(os.environ, SLUICE_ALLOW_LOCAL_URLS="true", SLUICE_API_KEY=key, SLUICE_ITEM_DEADLINE_MS="100000")
     log = open(data_dir.parent / "sluice-local.log", "w")
-    proc = subprocess.Popen([str(REPO / "sluice"), "local", "--port", "0", "--data-dir", str(data_dir)],
+    # one batch message per inference invocation (the job's batchSize is 1 too): a released item commits on its own,
+    # so it shows as progress while the held ones wait (with 10 a call, one held item keeps its nine neighbours back)
+    proc = subprocess.Popen([str(REPO / "sluice"), "local", "--port", "0", "--data-dir", str(data_dir),
+                             "--inference-batch-messages", "1"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     seen, ready = {}, threading.Event()
 

@@ -58,7 +58,8 @@ final class SluiceCommand implements Callable<Integer> {
             footerHeading = "%nExamples:%n", footer = {
                     "  SLUICE_ALLOW_LOCAL_URLS=true SLUICE_API_KEY=sk_choose_a_long_key ./sluice local --port 8080",
                     "  ./sluice local --port 8080 --data-dir ~/.sluice/local     # state kept, resumed by the next start",
-                    "  ./sluice local --strict                                    # the rules of AWS, whatever the environment"})
+                    "  ./sluice local --strict                                    # the rules of AWS, whatever the environment",
+                    "  ./sluice local --inference-batch-messages 1                # each batch message committed on its own"})
     static final class LocalCommand implements Callable<Integer> {
         @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "the API's port (default ${DEFAULT-VALUE}; 0: any free one)")
         int port;
@@ -66,6 +67,9 @@ final class SluiceCommand implements Callable<Integer> {
         boolean strict;
         @Option(names = "--data-dir", paramLabel = "DIR", description = "keep state in DIR and resume from it (default: in memory)")
         Path dataDir;
+        @Option(names = "--inference-batch-messages", paramLabel = "N", defaultValue = "10",
+                description = "SQS messages per inference invocation, 1 to 10, committed together (Lambda's BatchSize; default ${DEFAULT-VALUE})")
+        int inferenceBatchMessages;
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
         boolean help;
         @Spec
@@ -79,7 +83,7 @@ final class SluiceCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ClientCommand.Usage(e.getMessage());
             }
-            Main.local(port, access, dataDir == null ? null : dataDir.toString());
+            Main.local(port, access, dataDir == null ? null : dataDir.toString(), inferenceBatchMessages);
             return Main.OK;
         }
     }
