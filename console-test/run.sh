@@ -18,6 +18,9 @@ fi
 python3 -c 'import playwright' 2>/dev/null \
   || python3 -m pip install -q --disable-pip-version-check playwright pytest >/dev/null 2>&1 \
   || { echo "SKIPPED: the console's browser test needs the Python package playwright (pip install playwright)" >&2; exit 0; }
+# the screenshots' folder is named from where run.sh was called, before the cd below
+[ -n "${SLUICE_CONSOLE_SCREENSHOTS:-}" ] && SLUICE_CONSOLE_SCREENSHOTS="$(realpath -m "$SLUICE_CONSOLE_SCREENSHOTS")" \
+  && export SLUICE_CONSOLE_SCREENSHOTS
 start=$(date +%s)
 cd "$here"
 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python3 -m pytest -q -p no:cacheprovider -rs "$@" test_console.py
