@@ -129,6 +129,27 @@ def test_errors_carryCodeMessageAndRequestId(project, local):
     assert e.value.code == "request.bad_limit"
 
 
+def test_idempotentCreate_andDelete_againstTheLocalApi(project, local):
+    key = str(uuid.uuid4())
+    first = project.batch.datasets.create("idempotent", idempotency_key=key)
+    again = project.batch.datasets.create("idempotent", idempotency_key=key)
+    assert again.id == first.id, "the same key and body create once; the second answer is the first"
+    raw = requests.post(f"{local.api_url}/v1/projects/{local.project_id}/batch/datasets",
+                        headers={"Authorization": f"Bearer {local.api_key}", "Idempotency-Key": key},
+                        json={"name": "idempotent", "source": {"kind": "UploadedNdjson"}})
+    assert raw.status_code == 201 and raw.headers.get("Idempotent-Replayed") == "true" and raw.json()["id"] == first.id
+    with pytest.raises(sluice.ConflictError) as e:
+        project.batch.datasets.create("another-body", idempotency_key=key)
+    assert e.value.code == "request.idempotency_conflict"
+    assert project.batch.datasets.delete(first.id).deleted
+    with pytest.raises(sluice.NotFoundError) as e:
+        project.batch.datasets.get(first.id)
+    assert e.value.code == "dataset.not_found"
+    with pytest.raises(sluice.NotFoundError) as e:
+        project.batch.jobs.delete("batchjob_" + uuid.uuid4().hex)
+    assert e.value.code == "job.not_found"
+
+
 def test_paging_iteratesEveryPage_andTheOtherResources(project, classifier):
     made = [project.batch.webhooks.create(f"hook-{i}", f"https://example.com/hook/{i}") for i in range(3)]
     first = project.batch.webhooks.list({"limit": 2})

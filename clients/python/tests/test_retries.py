@@ -1,5 +1,6 @@
 """Retries and error mapping of the transport, against a scripted local server (tests/fakeapi.py): what is repeated,
 how long it waits (the waits are recorded, never measured), and what a create never repeats."""
+import json
 import socket
 
 import pytest
@@ -37,13 +38,17 @@ def test_twoCreates_haveTwoIdempotencyKeys():
     assert k1 and k2 == "mine-1" and k1 != k2
 
 
-def test_500_onACreate_isNotRepeated_theErrorCarriesItsKey():
+def test_500_onACreate_isRetried_withTheSameKey_andTheLastErrorCarriesIt():
     waits = []
     with FakeApi([js(500, {"error": {"code": "internal", "message": "boom"}}, {"Sluice-Request-Id": "req-9"}),
                   js(201, JOB)]) as api:
+        job = client(api.url, waits).batch.jobs.create("n", {"dataset_id": "dataset_1"})
+    assert job.id == "batchjob_1" and len(api.requests) == 2
+    keys = {r["headers"].get("Idempotency-Key") for r in api.requests}
+    assert len(keys) == 1 and None not in keys, "the API replays a create by its key: a retry creates nothing twice"
+    with FakeApi([js(500, {"error": {"code": "internal", "message": "boom"}}, {"Sluice-Request-Id": "req-9"})] * 4) as api:
         with pytest.raises(sluice.ServerError) as e:
             client(api.url, waits).batch.jobs.create("n", {"dataset_id": "dataset_1"})
-    assert len(api.requests) == 1, "a create that may have happened is never sent again"
     assert e.value.code == "internal" and e.value.status == 500 and e.value.request_id == "req-9"
     assert e.value.idempotency_key == api.requests[0]["headers"]["Idempotency-Key"]
 
@@ -141,3 +146,17 @@ def test_waitUntilDone_timeout_raisesWithTheLastJob():
         with pytest.raises(sluice.TimeoutError) as e:
             client(api.url, []).batch.jobs.wait_until_done("batchjob_1", timeout=0)
     assert e.value.last.id == "batchjob_1"
+
+
+def test_theOutcome_andTheErrorBudgetAndEvents_goBothWays():
+    ended = dict(JOB, status={"overview": "Finished", "outcome": "PartiallySucceeded", "itemCount": 4,
+                              "items": {"delivered": 3, "failedGather": 1}})
+    with FakeApi([js(201, JOB), js(200, ended)]) as api:
+        c = client(api.url, [])
+        c.batch.jobs.create("n", sluice.JobSpec(dataset_id="d", events=["job.started", "job.completed"],
+                                                error_budget=sluice.ErrorBudget(max_failure_rate=0.2, min_items=50)))
+        job = c.batch.jobs.get("batchjob_1")
+    assert job.status.outcome == sluice.Outcome.PARTIALLY_SUCCEEDED
+    spec = json.loads(api.requests[0]["body"])["spec"]
+    assert spec["events"] == ["job.started", "job.completed"]
+    assert spec["errorBudget"] == {"maxFailureRate": 0.2, "minItems": 50}

@@ -7,10 +7,10 @@ depends on the request:
 
 * reads and idempotent changes (GET, PUT, DELETE, a ``:cancel``) on every retryable failure;
 * a create (a POST that makes something: a job, a dataset, a ``:retry``, a ``:redrive`` …) is sent with one
-  ``Idempotency-Key`` per logical create, the same on every attempt, and is repeated only when the failure shows the
-  API did not act on it: a 429, a 503, or a connection that was never opened. A 500/502/504 or a connection lost after
-  the request was sent is raised at once (the create may have happened; the error carries ``idempotency_key``),
-  because the API does not yet promise to honour the key (``ApiRouter`` reads no such header).
+  ``Idempotency-Key`` per logical create, the same on every attempt, and is repeated on the same failures: the API
+  runs a create once per key and answers a repeat with the first answer (``Idempotent-Replayed: true``), so a create
+  whose answer was lost (a 5xx, a connection dropped after sending) is sent again without creating twice. When the
+  retries run out the error carries ``idempotency_key``: send the create again with it to learn what happened.
 """
 from __future__ import annotations
 
@@ -86,8 +86,7 @@ class Transport:
                 response = self.session.request(method, url, params=query, data=data, headers=headers,
                                                 timeout=self.timeout, allow_redirects=False)
             except requests.exceptions.RequestException as e:
-                never_sent = isinstance(e, (requests.exceptions.ConnectTimeout,)) or _refused(e)
-                if attempt <= self.max_retries and (not create or never_sent):
+                if attempt <= self.max_retries:
                     self.sleep(self._backoff(attempt, None))
                     continue
                 err = errors.ConnectionError(self.api_url, e)
@@ -95,9 +94,8 @@ class Transport:
                 raise err from e
             status = response.status_code
             if status == 429 or status >= 500:
-                retryable = not create or status in (429, 503)
                 wait = self._backoff(attempt, response.headers.get("Retry-After"))
-                if retryable and attempt <= self.max_retries and wait is not None:
+                if attempt <= self.max_retries and wait is not None:
                     response.close()
                     self.sleep(wait)
                     continue
@@ -148,19 +146,3 @@ def _retry_after_seconds(value: str) -> Optional[float]:
     if when is None:
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _refused(e: BaseException) -> bool:
-    """True when no connection was opened (refused, DNS failure): the request was never sent."""
-    import urllib3.exceptions as u3
-    seen = set()
-    t: Optional[BaseException] = e
-    while t is not None and id(t) not in seen:
-        seen.add(id(t))
-        if isinstance(t, (u3.NewConnectionError, ConnectionRefusedError)):
-            return True
-        if isinstance(t, u3.MaxRetryError) and t.reason is not None:
-            t = t.reason
-            continue
-        t = t.__cause__ or t.__context__ or (t.args[0] if t.args and isinstance(t.args[0], BaseException) else None)
-    return False

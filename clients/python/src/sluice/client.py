@@ -218,6 +218,11 @@ class Jobs(_Resource):
         (pairs a job must hold), ``created_after``/``created_before`` (epoch ms); a cursor continues only its filter."""
         return self._page("/batch/jobs", Job, pagination, filters)
 
+    def delete(self, job_id: str) -> DeleteResponse:
+        """Deletes an ended job with its log, ledger rows, result parts, manifest and errors file (ConflictError
+        ``job.running`` while it is Waiting or Running; NotFoundError ``job.not_found``)."""
+        return DeleteResponse.from_dict(self._call("DELETE", f"/batch/jobs/{_seg(job_id)}"))
+
     def cancel(self, job_id: str) -> Job:
         """Cancels a Waiting or Running job (ConflictError ``job.*`` once it ended)."""
         return Job.from_dict(self._call("POST", f"/batch/jobs/{_seg(job_id)}:cancel"))
@@ -378,6 +383,11 @@ class Datasets(_Resource):
              filters: Optional[Mapping[str, Any]] = None) -> Page[Dataset]:
         """One page of datasets, newest first; ``filters`` as :meth:`Jobs.list` takes them."""
         return self._page("/batch/datasets", Dataset, pagination, filters)
+
+    def delete(self, dataset_id: str) -> DeleteResponse:
+        """Deletes the dataset and its file (ConflictError ``dataset.in_use``, naming the job, while a job that has
+        not ended reads it; NotFoundError ``dataset.not_found``)."""
+        return DeleteResponse.from_dict(self._call("DELETE", f"/batch/datasets/{_seg(dataset_id)}"))
 
 
 class Webhooks(_Resource):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 
 __all__ = [
-    "JobState", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
+    "JobState", "Outcome", "ErrorBudget", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
     "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "InvalidLine", "RefusedUrl",
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
@@ -136,6 +136,16 @@ class JobState(str, enum.Enum):
         return self not in (JobState.WAITING, JobState.RUNNING)
 
 
+class Outcome(str, enum.Enum):
+    """``status.outcome`` of an ended job or execution (absent while it runs): what the user got, beside
+    ``overview``. Succeeded: every item delivered / every file finished; PartiallySucceeded; Failed: nothing
+    delivered, or the job failed; Stopped: cancelled, timed out, or its error budget was exceeded."""
+    SUCCEEDED = "Succeeded"
+    PARTIALLY_SUCCEEDED = "PartiallySucceeded"
+    FAILED = "Failed"
+    STOPPED = "Stopped"
+
+
 class DatasetState(str, enum.Enum):
     UPLOADING = "Uploading"
     VALIDATING = "Validating"
@@ -221,6 +231,16 @@ class ResultDelivery(_Base):
 
 
 @dataclass
+class ErrorBudget(_Base):
+    """``spec.errorBudget``: either ``max_failures`` or ``max_failure_rate`` (counted from ``min_items`` terminal
+    items, default 100). Past it the job ends Failed with reason ``job.error_budget_exceeded`` (outcome Stopped)."""
+    max_failures: Optional[int] = None
+    max_failure_rate: Optional[float] = None
+    min_items: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
 class JobSpec(_Base):
     dataset_id: Optional[str] = None
     deployment: Optional[JobDeployment] = None
@@ -229,6 +249,8 @@ class JobSpec(_Base):
     stop_at_time: Optional[int] = None
     batch_size: Optional[int] = None
     retry_of: Optional[str] = None
+    events: Optional[List[str]] = None
+    error_budget: Optional[ErrorBudget] = None
     #: a sample run: only the first ``limit`` valid lines run (1..10,000)
     limit: Optional[int] = None
     extra: Dict[str, Any] = _extra()
@@ -268,6 +290,7 @@ class JobProgress(_Base):
 @dataclass
 class JobStatus(_Base):
     overview: Optional[Union[JobState, str]] = None
+    outcome: Optional[Union[Outcome, str]] = None
     message: Optional[str] = None
     reason: Optional[str] = None
     items: Optional[JobItemStatus] = None
@@ -615,6 +638,7 @@ class ExecutionSpec(_Base):
 @dataclass
 class ExecutionStatus(_Base):
     overview: Optional[Union[ExecutionState, str]] = None
+    outcome: Optional[Union[Outcome, str]] = None
     reason: Optional[str] = None
     total_files: Optional[int] = None
     finished_files: Optional[int] = None

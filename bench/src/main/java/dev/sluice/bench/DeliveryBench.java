@@ -96,7 +96,7 @@ final class DeliveryBench {
             for (int j = 0; j < jobs; j++) {
                 String jobId = "batchjob_bench" + j;
                 JobSpec spec = new JobSpec(HandlerFixture.DATASET, new JobSpec.Deployment(HandlerFixture.MODEL),
-                        new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhook.id()))), null, null, 32);
+                        new JobSpec.ResultDelivery(List.of(new dev.sluice.core.destination.Destination.Webhook(webhook.id()))), null, null, 32);
                 f.services.jobStore().create(new Job(jobId, Job.OBJECT, "bench", HandlerFixture.PROJECT, spec,
                         new Job.Status(JobState.Running, "Running", null, ItemCounters.ZERO, postsPerJob, 1), 1, 1));
                 List<List<DeliveryService.Received>> invocations = new ArrayList<>();

@@ -9,9 +9,10 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** {@code sluice datasets create | get | list}. */
+/** {@code sluice datasets create | get | list | delete}. */
 @Command(name = "datasets", description = "NDJSON files of items (one image URL a line) that jobs read",
-        subcommands = {DatasetCommands.Create.class, DatasetCommands.Get.class, DatasetCommands.List.class},
+        subcommands = {DatasetCommands.Create.class, DatasetCommands.Get.class, DatasetCommands.List.class,
+                DatasetCommands.Delete.class},
         footerHeading = "%nExamples:%n", footer = {
                 "  sluice datasets create --name photos --file photos.ndjson",
                 "  sluice datasets list --limit 20"})
@@ -63,6 +64,18 @@ final class DatasetCommands extends Group {
         @Override
         int run(SluiceClient c) {
             return print(c.datasets(paging.limit, paging.page, filters.filter(namePrefix)));
+        }
+    }
+
+    @Command(name = "delete", description = "delete a dataset and its file (refused while a job that has not ended reads it)",
+            footerHeading = "%nExamples:%n", footer = "  sluice datasets delete dataset_…")
+    static final class Delete extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the dataset's id")
+        String id;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.deleteDataset(id));
         }
     }
 }

@@ -57,8 +57,10 @@ final class ExecutionCommands extends Group {
         Map<String, String> params = new LinkedHashMap<>();
         @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the execution (repeatable, at most 16)")
         Map<String, String> metadata = new LinkedHashMap<>();
-        @Option(names = "--wait", description = "wait for it to end; exit 0 when Finished with no failed file, 4 otherwise")
+        @Option(names = "--wait", description = "wait for it to end; exit 0 when its outcome is Succeeded, 4 otherwise")
         boolean waitForIt;
+        @Option(names = "--allow-failures", description = "with --wait: exit 0 for a PartiallySucceeded execution too")
+        boolean allowFailures;
         @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
                 description = "with --wait: give up after S seconds (default ${DEFAULT-VALUE})")
         long timeoutS;
@@ -89,7 +91,7 @@ final class ExecutionCommands extends Group {
                 spec.put("metadata", metadata);
             }
             JsonNode started = c.startExecution(spec);
-            return waitForIt ? waitFor(this, c, started.get("id").asText(), timeoutS) : print(started);
+            return waitForIt ? waitFor(this, c, started.get("id").asText(), timeoutS, allowFailures) : print(started);
         }
 
         private static void putIfGiven(Map<String, Object> spec, String field, Object value) {
@@ -138,7 +140,8 @@ final class ExecutionCommands extends Group {
     }
 
     @Command(name = "wait", description = {"wait for an execution to end (finished/total files on stderr); prints it",
-            "exit 0 when it Finished with no failed file, 4 otherwise"},
+            "exit 0 when its status.outcome is Succeeded (every file finished), 4 otherwise",
+            "(PartiallySucceeded unless --allow-failures, Failed, Stopped, or still running after --timeout-s)"},
             footerHeading = "%nExamples:%n", footer = "  sluice executions wait execution_… --timeout-s 3600")
     static final class Wait extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "the execution's id")
@@ -146,10 +149,12 @@ final class ExecutionCommands extends Group {
         @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
                 description = "give up waiting after S seconds (default ${DEFAULT-VALUE})")
         long timeoutS;
+        @Option(names = "--allow-failures", description = "exit 0 for a PartiallySucceeded execution too")
+        boolean allowFailures;
 
         @Override
         int run(SluiceClient c) {
-            return waitFor(this, c, id, timeoutS);
+            return waitFor(this, c, id, timeoutS, allowFailures);
         }
     }
 
@@ -178,8 +183,8 @@ final class ExecutionCommands extends Group {
         }
     }
 
-    /** Polls the execution, showing finished/total files on stderr; 0 when Finished with no failed file, else 4. */
-    static int waitFor(ClientCommand command, SluiceClient c, String executionId, long timeoutS) {
+    /** Polls the execution, showing finished/total files on stderr; its exit code is {@link Main#waitExit}'s. */
+    static int waitFor(ClientCommand command, SluiceClient c, String executionId, long timeoutS, boolean allowFailures) {
         long deadline = System.currentTimeMillis() + timeoutS * 1000;
         ProgressBar bar = new ProgressBar(command.err());
         JsonNode e;
@@ -204,11 +209,13 @@ final class ExecutionCommands extends Group {
         }
         command.print(e);
         JsonNode s = e.path("status");
-        if (Execution.State.Finished.name().equals(s.path("overview").asText()) && s.path("failedFiles").asLong() == 0) {
-            return Main.OK;
+        String outcome = SluiceClient.outcome(e);
+        int exit = Main.waitExit(outcome, allowFailures);
+        if (!"Succeeded".equals(outcome)) {
+            command.err().println("execution " + executionId + " is " + s.path("overview").asText()
+                    + (outcome == null ? "" : " (" + outcome + ")") + " with " + s.path("failedFiles").asLong()
+                    + " failed files (executions report " + executionId + ")");
         }
-        command.err().println("execution " + executionId + " is " + s.path("overview").asText() + " with "
-                + s.path("failedFiles").asLong() + " failed files (executions report " + executionId + ")");
-        return Main.NOT_ALL_DELIVERED;
+        return exit;
     }
 }

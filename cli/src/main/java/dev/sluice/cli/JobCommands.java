@@ -17,10 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@code sluice jobs create | list | get | cancel | retry | wait | logs | results}. */
+/** {@code sluice jobs create | list | get | cancel | retry | wait | logs | results | delete}. */
 @Command(name = "jobs", description = "batch jobs: a dataset through a model, each prediction delivered once",
         subcommands = {JobCommands.Create.class, JobCommands.List.class, JobCommands.Get.class, JobCommands.Cancel.class,
-                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Results.class},
+                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Results.class,
+                JobCommands.Delete.class},
         footerHeading = "%nExamples:%n", footer = {
                 "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
                 "  sluice jobs wait batchjob_…",
@@ -36,6 +37,8 @@ final class JobCommands extends Group {
                     "  sluice jobs create --name run-2 --dataset dataset_… --model model_… --target GpuPool --batch-size 64",
                     "  sluice jobs create --name nightly --dataset dataset_… --model model_… \\",
                     "      --start-at 2026-12-08T01:00:00Z --stop-at 2026-12-08T05:00:00Z",
+                    "  sluice jobs create --name checked --dataset dataset_… --model model_… --webhook webhook_… \\",
+                    "      --events job.started,job.progress,job.completed --max-failure-rate 0.2 --min-items 100",
                     "  sluice jobs create --name check --dataset dataset_… --model model_… --limit 20 --dry-run"})
     static final class Create extends ClientCommand {
         @Option(names = "--name", paramLabel = "NAME", description = "the job's name (required)")
@@ -60,6 +63,17 @@ final class JobCommands extends Group {
         @Option(names = "--stop-at", paramLabel = "TIME", converter = Converters.EpochMillis.class,
                 description = "stop taking new batches at TIME (same forms as --start-at)")
         Long stopAt;
+        @Option(names = "--events", paramLabel = "TYPE", split = ",",
+                description = "job events the webhook gets: job.started, job.progress, job.completed (default job.completed)")
+        java.util.List<String> events;
+        @Option(names = "--max-failures", paramLabel = "N",
+                description = "error budget: end the job Failed (job.error_budget_exceeded) past N failed items")
+        Long maxFailures;
+        @Option(names = "--max-failure-rate", paramLabel = "R",
+                description = "error budget: end it past this share of failed items (0..1], counted from --min-items")
+        Double maxFailureRate;
+        @Option(names = "--min-items", paramLabel = "N", description = "with --max-failure-rate (default 100)")
+        Long minItems;
         @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the job (repeatable, at most 16)")
         Map<String, String> metadata = new LinkedHashMap<>();
         @Option(names = "--limit", paramLabel = "N",
@@ -98,6 +112,22 @@ final class JobCommands extends Group {
             }
             if (stopAt != null) {
                 spec.put("stopAtTime", stopAt);
+            }
+            if (events != null) {
+                spec.put("events", events);
+            }
+            Map<String, Object> budget = new LinkedHashMap<>();
+            if (maxFailures != null) {
+                budget.put("maxFailures", maxFailures);
+            }
+            if (maxFailureRate != null) {
+                budget.put("maxFailureRate", maxFailureRate);
+            }
+            if (minItems != null) {
+                budget.put("minItems", minItems);
+            }
+            if (!budget.isEmpty()) {
+                spec.put("errorBudget", budget); // the API checks the combination (job.bad_error_budget)
             }
             if (limit != null) {
                 spec.put("limit", limit);
@@ -148,6 +178,18 @@ final class JobCommands extends Group {
         }
     }
 
+    @Command(name = "delete", description = "delete an ended job with its log and results (refused while it runs)",
+            footerHeading = "%nExamples:%n", footer = "  sluice jobs delete batchjob_…")
+    static final class Delete extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.deleteJob(id));
+        }
+    }
+
     @Command(name = "retry", description = {"run a job's failed items again, in a new job (spec.retryOf names this one)",
             "--only retryable leaves out the items whose last failure is Permanent (item.*, url.*, process.*, …)"},
             footerHeading = "%nExamples:%n", footer = {"  sluice jobs retry batchjob_…",
@@ -190,8 +232,8 @@ final class JobCommands extends Group {
     }
 
     @Command(name = "wait", description = {"wait for a job to end, with a live progress bar on stderr; prints the job",
-            "exit 0 when it Finished with every item delivered, 4 otherwise (failed items, Failed, Cancelled,",
-            "TimedOut, or still running after --timeout-s)"},
+            "exit 0 when its status.outcome is Succeeded (every item delivered), 4 otherwise (PartiallySucceeded",
+            "unless --allow-failures, Failed, Stopped, or still running after --timeout-s)"},
             footerHeading = "%nExamples:%n", footer = {"  sluice jobs wait batchjob_…",
                     "  sluice jobs wait batchjob_… --timeout-s 600 --output json > job.json"})
     static final class Wait extends ClientCommand {
@@ -200,6 +242,8 @@ final class JobCommands extends Group {
         @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
                 description = "give up waiting after S seconds (default ${DEFAULT-VALUE})")
         long timeoutS;
+        @Option(names = "--allow-failures", description = "exit 0 for a PartiallySucceeded job too")
+        boolean allowFailures;
 
         @Override
         int run(SluiceClient c) {
@@ -226,13 +270,14 @@ final class JobCommands extends Group {
             String state = s.path("overview").asText();
             long delivered = s.path("items").path("delivered").asLong();
             long count = s.path("itemCount").asLong();
-            if (JobState.Finished.name().equals(state) && delivered == count) {
-                return Main.OK;
+            String outcome = SluiceClient.outcome(job);
+            int exit = Main.waitExit(outcome, allowFailures);
+            if (exit != Main.OK || !"Succeeded".equals(outcome)) {
+                err().println("job " + id + " is " + state + (outcome == null ? "" : " (" + outcome + ")") + " with "
+                        + delivered + " of " + count + " items delivered"
+                        + (delivered < count ? " (jobs logs " + id + " --min-level Error)" : ""));
             }
-            err().println("job " + id + " is " + state + (JobState.Finished.name().equals(state)
-                    ? " with " + delivered + " of " + count + " items delivered (jobs logs " + id + " --min-level Error)"
-                    : ""));
-            return Main.NOT_ALL_DELIVERED;
+            return exit;
         }
     }
 

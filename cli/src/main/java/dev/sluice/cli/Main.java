@@ -37,6 +37,16 @@ public final class Main {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
+    /**
+     * The exit code of {@code jobs wait} / {@code executions wait} for an ended job's or execution's
+     * {@code status.outcome}: {@link #OK} for Succeeded (and PartiallySucceeded when allowFailures), else
+     * {@link #NOT_ALL_DELIVERED} (also with no outcome: it is still running after the timeout).
+     */
+    static int waitExit(String outcome, boolean allowFailures) {
+        return "Succeeded".equals(outcome) || allowFailures && "PartiallySucceeded".equals(outcome)
+                ? OK : NOT_ALL_DELIVERED;
+    }
+
     /** Runs a client command; returns the exit code (errors are printed, not thrown). Kept for the tests' callers. */
     static int client(List<String> args, PrintStream out, PrintStream err) {
         return run(args, out, err);

@@ -230,6 +230,11 @@ class CliTest {
         assertEquals(1, dry.path("itemCount").asLong(), dry.toString());
         assertEquals("Benchmark", dry.path("basis").path("source").asText());
         assertEquals(jobsBefore, json(ran, "jobs", "list").size());
+        assertTrue(json(ran, "jobs", "delete", waiting.get("id").asText()).path("deleted").asBoolean(),
+                "an ended job is deleted: {id, deleted: true}");
+        String unused = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).createDataset("unused")
+                .get("id").asText();
+        assertEquals(unused, json(ran, "datasets", "delete", unused).path("id").asText());
 
         String keyId = json(ran, "keys", "create", "--name", "k").get("id").asText();
         json(ran, "keys", "list");
@@ -275,7 +280,9 @@ class CliTest {
         // every client command was run above, but these: `executions cancel` needs an execution still running (a race
         // here; it prints through the same path as `executions get`), `dlq get`/`dlq redrive` need a dead letter
         // (DeadLetterTest parses both as one document)
-        java.util.Set<String> elsewhere = java.util.Set.of("executions cancel", "dlq get", "dlq redrive");
+        // (DeadLetterTest parses both as one document); `admin …` talks to DynamoDB, not the API (AdminCommandsTest)
+        java.util.Set<String> elsewhere = java.util.Set.of("executions cancel", "dlq get", "dlq redrive",
+                "admin projects", "admin keys", "admin delete-data");
         java.util.Set<String> clientCommands = new java.util.TreeSet<>();
         for (List<String> words : CommandLineTest.allCommands()) {
             if (words.size() == 2) {

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every stage (fanout, inference, delivery, scheduler) fails on cue with every fault kind of {@link FaultInjector},
  * while several jobs run at once; afterwards every line of every job is in exactly one terminal state, the counters
  * are exact, each delivered item has exactly one result line, and every item reached its webhook, a retry always
- * carrying the same request id.
+ * carrying the same request id. One job of each round also has an S3 destination: each of its items is in exactly one
+ * object there, and the manifest names exactly those objects.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultInjectionTest {
@@ -53,6 +54,7 @@ class FaultInjectionTest {
         client = under.client;
         images = under.images;
         jobs = under.jobs;
+        under.stack.clients.s3().createBucket(b -> b.bucket(ExecutionTest.BUCKET));
     }
 
     @AfterAll
@@ -73,11 +75,15 @@ class FaultInjectionTest {
                 List<String> lines = jobs.photoLines(PHOTOS_PER_JOB);
                 lines.add(7, "{\"kind\":\"Image\",\"url\":");                                    // malformed
                 lines.add(23, "{\"kind\":\"Image\",\"url\":\"" + images.url("missing.jpg") + "\"}"); // 404
-                started.add(jobs.startJob(lines, 4, "Lambda"));
+                started.add(jobs.startJob(lines, 4, ALL_EVENTS, null, i == 0
+                        ? List.of(Map.of("kind", "S3", "bucket", ExecutionTest.BUCKET, "prefix", "faults")) : List.of()));
             }
-            for (LocalJobs.Run s : started) {
-                LocalJobs.Run run = jobs.await(s, Duration.ofMinutes(5));
+            for (int i = 0; i < started.size(); i++) {
+                LocalJobs.Run run = jobs.await(started.get(i), Duration.ofMinutes(5));
                 checkExactlyOnce(run);
+                if (i == 0) {
+                    checkS3ExactlyOnce(run.jobId());
+                }
                 run.receiver().close();
                 jobsRun++;
             }
@@ -87,6 +93,8 @@ class FaultInjectionTest {
                 + " rounds: " + injected);
         assertTrue(faults.complete(), "every stage got every fault kind: " + injected);
     }
+
+    static final List<String> ALL_EVENTS = List.of("job.started", "job.progress", "job.completed");
 
     void checkExactlyOnce(LocalJobs.Run run) {
         String jobId = run.jobId();
@@ -117,6 +125,34 @@ class FaultInjectionTest {
         Set<Long> failed = new HashSet<>();
         errors.forEach(e -> assertTrue(failed.add(e.path("index").asLong()), "one failure entry per line: " + errors));
         assertEquals(Set.of(7L, 23L), failed);
+
+        // every job event once: one id each, every POST of it with one request id (a retry carries the same)
+        Set<String> expected = Set.of("job.started", "job.progress.25", "job.progress.50", "job.progress.75",
+                "job.completed");
+        Map<String, Set<String>> events = LocalJobs.events(run, expected);
+        assertEquals(expected, events.keySet(), "the job's events");
+        events.forEach((id, ids) -> assertEquals(1, ids.size(), id + " had request ids " + ids));
+        assertEquals("PartiallySucceeded", run.job().path("status").path("outcome").asText(), "2 lines failed");
+    }
+
+    /** Each predicted item in exactly one object of the job's S3 destination; the manifest names exactly those. */
+    void checkS3ExactlyOnce(String jobId) {
+        var s3 = under.stack.clients.s3();
+        String root = under.stack.projectId + "/faults/" + jobId + "/";
+        List<String> keys = s3.listObjectsV2Paginator(b -> b.bucket(ExecutionTest.BUCKET).prefix(root + "results/"))
+                .contents().stream().map(software.amazon.awssdk.services.s3.model.S3Object::key).sorted().toList();
+        List<Long> indices = new ArrayList<>();
+        for (String key : keys) {
+            s3.getObjectAsBytes(b -> b.bucket(ExecutionTest.BUCKET).key(key)).asUtf8String().lines()
+                    .forEach(line -> indices.add(Json.tree(line).path("item").path("index").asLong()));
+        }
+        assertEquals(PHOTOS_PER_JOB, indices.size(), "S3 destination lines: " + indices);
+        assertEquals(new HashSet<>(resultIndices(jobId)), new HashSet<>(indices), "each item in exactly one object");
+        JsonNode manifest = Json.tree(s3.getObjectAsBytes(b -> b.bucket(ExecutionTest.BUCKET).key(root + "manifest.json"))
+                .asUtf8String());
+        List<String> listed = new ArrayList<>();
+        manifest.path("parts").forEach(p -> listed.add(p.asText()));
+        assertEquals(keys, listed.stream().sorted().toList(), "the manifest names exactly the objects");
     }
 
     /** The item indices of every line of the parts that the job's results (and its manifest) list. */

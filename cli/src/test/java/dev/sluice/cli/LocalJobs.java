@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,13 +81,83 @@ final class LocalJobs {
     /** The same with a given receiver and webhook spec (endpoint, retries, timeoutMs). */
     Run startJob(List<String> lines, Integer batchSize, String target, WebhookReceiver receiver,
                  Map<String, Object> webhookSpec) {
+        return startJob(lines, batchSize, target, receiver, webhookSpec, List.of());
+    }
+
+    /** The same with more destinations beside the webhook ({@code {kind: "S3", bucket, prefix}} …). */
+    Run startJob(List<String> lines, Integer batchSize, String target, WebhookReceiver receiver,
+                 Map<String, Object> webhookSpec, List<Map<String, Object>> moreDestinations) {
         String datasetId = readyDataset(lines);
         JsonNode webhook = client.post("/batch/webhooks", Map.of("name", "receiver", "spec", webhookSpec));
         receiver.secret(webhook.get("secret").asText());
         secrets.accept(webhook.get("secret").asText());
-        JsonNode job = client.createJob("job", datasetId, modelId, target, webhook.get("id").asText(), batchSize);
+        List<Map<String, Object>> destinations = new ArrayList<>();
+        destinations.add(Map.of("kind", "Webhook", "webhookId", webhook.get("id").asText()));
+        destinations.addAll(moreDestinations);
+        Map<String, Object> spec = new java.util.LinkedHashMap<>(Map.of("datasetId", datasetId,
+                "deployment", Map.of("modelId", modelId, "target", target),
+                "resultDelivery", Map.of("destinations", destinations)));
+        if (batchSize != null) {
+            spec.put("batchSize", batchSize);
+        }
+        JsonNode job = client.createJob("job", spec);
         assertEquals("Waiting", job.path("status").path("overview").asText());
         return new Run(job, receiver, lines);
+    }
+
+    /**
+     * Creates the dataset, a webhook to a new receiver and a job whose webhook subscribes to these job events (spec
+     * events) and that has this error budget (null: none), without waiting for the job.
+     */
+    Run startJob(List<String> lines, int batchSize, List<String> events, Map<String, Object> errorBudget) {
+        return startJob(lines, batchSize, events, errorBudget, List.of());
+    }
+
+    /** The same with more destinations beside the webhook ({@code {kind: "S3", bucket, prefix}} …). */
+    Run startJob(List<String> lines, int batchSize, List<String> events, Map<String, Object> errorBudget,
+                 List<Map<String, Object>> moreDestinations) {
+        WebhookReceiver receiver = new WebhookReceiver();
+        String datasetId = readyDataset(lines);
+        JsonNode webhook = client.post("/batch/webhooks", Map.of("name", "receiver", "spec", Map.of("endpoint",
+                receiver.url(), "retries", Map.of("maxRetries", 3, "maxBackoffMs", 2000))));
+        receiver.secret(webhook.get("secret").asText());
+        secrets.accept(webhook.get("secret").asText());
+        Map<String, Object> spec = new java.util.LinkedHashMap<>();
+        spec.put("datasetId", datasetId);
+        spec.put("deployment", Map.of("modelId", modelId));
+        List<Map<String, Object>> destinations = new ArrayList<>();
+        destinations.add(Map.of("kind", "Webhook", "webhookId", webhook.get("id").asText()));
+        destinations.addAll(moreDestinations);
+        spec.put("resultDelivery", Map.of("destinations", destinations));
+        spec.put("batchSize", batchSize);
+        spec.put("events", events);
+        if (errorBudget != null) {
+            spec.put("errorBudget", errorBudget);
+        }
+        return new Run(client.createJob("job", spec), receiver, lines);
+    }
+
+    /**
+     * The job events the run's receiver got, by event id (job.started, job.progress.25, …), each with the request ids
+     * of its POSTs, once every expected id arrived (waited for, at most {@link #WAIT_MILLIS}).
+     */
+    static Map<String, Set<String>> events(Run run, Set<String> expected) {
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        while (true) {
+            Map<String, Set<String>> got = new java.util.TreeMap<>();
+            for (WebhookReceiver.Received r : run.receiver().received()) {
+                JsonNode body = Json.tree(r.body());
+                if (body.has("type") && run.jobId().equals(body.path("jobId").asText())) {
+                    org.junit.jupiter.api.Assertions.assertTrue(r.verified(), "a job event is signed");
+                    got.computeIfAbsent(body.path("id").asText().substring(run.jobId().length() + 1),
+                            k -> new java.util.TreeSet<>()).add(r.requestId());
+                }
+            }
+            if (got.keySet().containsAll(expected) || System.currentTimeMillis() > deadline) {
+                return got;
+            }
+            SluiceClient.sleep(200);
+        }
     }
 
     /** Polls a started job until it ends. */

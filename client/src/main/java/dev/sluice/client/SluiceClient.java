@@ -302,6 +302,11 @@ public final class SluiceClient {
         return get("/batch/datasets/" + id);
     }
 
+    /** Deletes a dataset and its file: {@code {id, deleted: true}}; 409 {@code dataset.in_use} while a job reads it. */
+    public JsonNode deleteDataset(String id) {
+        return delete("/batch/datasets/" + id);
+    }
+
     public JsonNode datasets(Integer limit, String page) {
         return datasets(limit, page, ListFilter.NONE);
     }
@@ -496,6 +501,14 @@ public final class SluiceClient {
         return get("/batch/jobs" + pageQuery(limit, page, filter));
     }
 
+    /**
+     * Deletes an ended job with its log, ledger rows and results: {@code {id, deleted: true}}; 409 {@code job.running}
+     * until it has ended.
+     */
+    public JsonNode deleteJob(String jobId) {
+        return delete("/batch/jobs/" + jobId);
+    }
+
     public JsonNode cancel(String jobId) {
         return post("/batch/jobs/" + jobId + ":cancel", Map.of());
     }
@@ -645,6 +658,15 @@ public final class SluiceClient {
             }
             sleep(interval.toMillis());
         }
+    }
+
+    /**
+     * {@code status.outcome} of a job or execution as the API returned it: Succeeded, PartiallySucceeded, Failed or
+     * Stopped once it ended; null while it runs.
+     */
+    public static String outcome(JsonNode jobOrExecution) {
+        JsonNode o = jobOrExecution.path("status").path("outcome");
+        return o.isTextual() ? o.asText() : null;
     }
 
     public JsonNode logs(String jobId, String query) {
@@ -810,10 +832,16 @@ public final class SluiceClient {
         return call(() -> HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /**
+     * POSTs a JSON body with a new {@code Idempotency-Key} (a random UUID), the same on every retry of this call: a
+     * create whose answer was lost to a dropped connection or a 5xx is sent again without creating twice (issue 24
+     * item 5; the server ignores the header on routes that create nothing).
+     */
     public JsonNode post(String path, Object body) {
         String json = write(body);
+        String idempotencyKey = java.util.UUID.randomUUID().toString();
         return call(() -> HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+                .header("Idempotency-Key", idempotencyKey).POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     public JsonNode put(String path, Object body) {

@@ -16,7 +16,11 @@ import software.constructs.Construct;
 
 import java.util.List;
 
-/** The tables (on demand, point-in-time recovery, TTL on the ledger and logs) and the data bucket. */
+/**
+ * The tables (on demand, point-in-time recovery, encrypted, TTL on the ledger, logs and catalog) and the data bucket. Both are
+ * retained when the stack is deleted or a resource replaced (they hold every project's jobs and results: a second
+ * deploy or a destroy never loses them; `./sluice destroy --delete-data` deletes them explicitly).
+ */
 final class DataStore extends Construct {
     final Table jobs;
     final Table catalog;
@@ -36,7 +40,8 @@ final class DataStore extends Construct {
                 .partitionKey(Attribute.builder().name("active").type(AttributeType.STRING).build())
                 .sortKey(Attribute.builder().name("jobId").type(AttributeType.STRING).build())
                 .projectionType(software.amazon.awscdk.services.dynamodb.ProjectionType.KEYS_ONLY).build());
-        catalog = table("Catalog", "projectId", "id", null);
+        // TTL: the idempotency records (DynamoIdempotencyStore) lapse after 24 h; other catalog rows carry no expiresAt
+        catalog = table("Catalog", "projectId", "id", "expiresAt");
         keys = table("Keys", "keyHash", null, null);
         ledger = table("Ledger", "jobId", "entry", "expiresAt");
         logs = table("Logs", "jobId", "sk", "expiresAt");
@@ -85,6 +90,9 @@ final class DataStore extends Construct {
         Table.Builder b = Table.Builder.create(this, id)
                 .partitionKey(Attribute.builder().name(partitionKey).type(AttributeType.STRING).build())
                 .billingMode(BillingMode.PAY_PER_REQUEST)
+                // encrypted at rest under the account's AWS managed key (aws/dynamodb): visible in the template and
+                // in CloudTrail, no key to administer
+                .encryption(software.amazon.awscdk.services.dynamodb.TableEncryption.AWS_MANAGED)
                 .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
                         .pointInTimeRecoveryEnabled(true).build())
                 .removalPolicy(RemovalPolicy.RETAIN);

@@ -49,6 +49,8 @@ final class Functions extends Construct {
         // and granted below by exactly these names)
         environment.put("SLUICE_ITEM_BUCKETS", String.join(",", settings.itemBuckets()));
         environment.put("SLUICE_EXECUTION_BUCKETS", String.join(",", settings.executionBuckets()));
+        // job events (started, progress, completed) go to the account's default bus, where rules pick them up
+        environment.put("SLUICE_EVENT_BUS_NAME", EVENT_BUS);
 
         api = function(settings, "api", 2048, 29);
         settles(api, data, queues);
@@ -125,14 +127,26 @@ final class Functions extends Construct {
                 .actions(List.of("secretsmanager:ListSecrets")).resources(List.of("*")).build());
     }
 
+    /** The EventBridge bus job events are put on (source dev.sluice, detail-type "Sluice Job State Change"). */
+    static final String EVENT_BUS = "default";
+
     /**
      * What ending a job takes, from any function where a job can end: the job, ledger and log tables, the bucket
-     * (manifest, errors file) and the delivery queue (the job.completed event).
+     * (manifest, errors file), the delivery queue (job events to webhooks) and PutEvents on the event bus.
      */
     private static void settles(Alias fn, DataStore data, WorkQueues queues) {
         List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(fn));
         data.bucket.grantReadWrite(fn);
         queues.delivery.grantSendMessages(fn);
+        fn.addToRolePolicy(putJobEvents(fn));
+    }
+
+    /** events:PutEvents on {@link #EVENT_BUS} only. */
+    static software.amazon.awscdk.services.iam.PolicyStatement putJobEvents(Construct scope) {
+        String bus = software.amazon.awscdk.Stack.of(scope).formatArn(software.amazon.awscdk.ArnComponents.builder()
+                .service("events").resource("event-bus").resourceName(EVENT_BUS).build());
+        return software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("events:PutEvents")).resources(List.of(bus)).build();
     }
 
     /**

@@ -29,7 +29,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The GPU task pool: an ECS cluster on EC2 GPU instances (ECS-optimized GPU AMI) from an auto-scaling group used as a
+ * The GPU task pool (context gpuPool=true; off by default: its VPC's NAT gateway costs money while idle): an ECS
+ * cluster on EC2 GPU instances (ECS-optimized Amazon Linux 2023 GPU AMI, IMDSv2 only) from an auto-scaling group used as a
  * capacity provider with managed scaling, and a service of GPU workers whose desired count follows the inference-gpu
  * queue's backlog (messages visible + in flight) per task, down to zero when the queue is empty.
  */
@@ -45,7 +46,10 @@ final class GpuPool extends Construct {
         Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).build();
         AutoScalingGroup instances = AutoScalingGroup.Builder.create(this, "Instances").vpc(vpc)
                 .instanceType(new InstanceType(settings.gpuInstanceType()))
-                .machineImage(EcsOptimizedImage.amazonLinux2(AmiHardwareType.GPU))
+                // the current ECS-optimized Amazon Linux 2023 GPU AMI, resolved from its SSM parameter at each deploy (the
+                // Amazon Linux 2 one went out of support on 2026-06-30)
+                .machineImage(EcsOptimizedImage.amazonLinux2023(AmiHardwareType.GPU))
+                .requireImdsv2(true)
                 .minCapacity(0).maxCapacity(settings.gpuMaxTasks()).build();
         AsgCapacityProvider capacity = AsgCapacityProvider.Builder.create(this, "Capacity")
                 .autoScalingGroup(instances).enableManagedScaling(true).enableManagedTerminationProtection(false)
@@ -64,7 +68,10 @@ final class GpuPool extends Construct {
                 .memoryReservationMiB(8192)
                 .environment(environment)
                 .stopTimeout(Duration.seconds(120)) // SIGTERM drain: the batch in hand finishes
-                .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().streamPrefix("gpu-worker").build()))
+                .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().streamPrefix("gpu-worker")
+                        .logGroup(software.amazon.awscdk.services.logs.LogGroup.Builder.create(this, "Logs")
+                                .retention(software.amazon.awscdk.services.logs.RetentionDays.ONE_MONTH).build())
+                        .build()))
                 .build());
         List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(task.getTaskRole()));
         data.catalog.grantReadData(task.getTaskRole());
@@ -72,6 +79,7 @@ final class GpuPool extends Construct {
         Functions.itemBuckets(settings.itemBuckets(), task.getTaskRole());
         queues.inferenceGpu.grantConsumeMessages(task.getTaskRole());
         queues.delivery.grantSendMessages(task.getTaskRole());
+        task.getTaskRole().addToPrincipalPolicy(Functions.putJobEvents(this)); // it ends jobs too
 
         service = Ec2Service.Builder.create(this, "Service").cluster(cluster).taskDefinition(task).desiredCount(0)
                 .capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()

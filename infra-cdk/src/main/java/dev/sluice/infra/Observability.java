@@ -17,10 +17,15 @@ final class Observability extends Construct {
 
     Observability(Construct scope, String id, SluiceStack.Settings settings) {
         super(scope, id);
-        topic = Topic.Builder.create(this, "Alarms").build();
+        // TLS only for publishers (cdk-nag AwsSolutions-SNS3)
+        topic = Topic.Builder.create(this, "Alarms").enforceSsl(true).build();
         if (settings.alarmEmail() != null) {
             topic.addSubscription(new EmailSubscription(settings.alarmEmail()));
         }
+    }
+
+    String topicArn() {
+        return topic.getTopicArn();
     }
 
     void alarmOnDeadLetters(WorkQueues queues) {

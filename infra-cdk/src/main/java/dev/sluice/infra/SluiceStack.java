@@ -16,20 +16,26 @@ public final class SluiceStack extends Stack {
                            int inferenceMaxConcurrency, int deliveryMaxConcurrency, boolean gpuPool,
                            String gpuInstanceType, int gpuMaxTasks, int gpuBacklogPerTask, String gpuWorkerImage,
                            String alarmEmail, java.util.List<String> executionBuckets,
-                           java.util.List<String> itemBuckets) {
+                           java.util.List<String> itemBuckets, double apiRateLimit, int apiBurstLimit,
+                           boolean waf) {
         static Settings from(Construct scope) {
             Node node = scope.getNode();
             Path functions = Path.of(str(node, "functionsDir", "../functions"));
             return new Settings(functions, functions.toAbsolutePath().getParent(),
                     num(node, "inferenceMemorySize", 3538), num(node, "inferenceTimeoutSeconds", 300),
                     num(node, "inferenceMaxConcurrency", 50), num(node, "deliveryMaxConcurrency", 20),
-                    Boolean.parseBoolean(str(node, "gpuPool", "true")), str(node, "gpuInstanceType", "g4dn.xlarge"),
+                    // opt-in: the pool's VPC has a NAT gateway that costs money while idle (issue 28)
+                    Boolean.parseBoolean(str(node, "gpuPool", "false")), str(node, "gpuInstanceType", "g4dn.xlarge"),
                     num(node, "gpuMaxTasks", 4), num(node, "gpuBacklogPerTask", 100),
                     str(node, "gpuWorkerImage", null), str(node, "alarmEmail", null),
                     // the users' buckets that executions read and write (comma-separated names)
                     names(node, "executionBuckets"),
                     // the buckets s3:// items may be read from (comma-separated names)
-                    names(node, "itemBuckets"));
+                    names(node, "itemBuckets"),
+                    // every route's steady requests per second and burst, for the whole API (API Gateway quotas are
+                    // per account and region: these keep one deployment's clients from exhausting them)
+                    Double.parseDouble(str(node, "apiRateLimit", "50")), num(node, "apiBurstLimit", 100),
+                    Boolean.parseBoolean(str(node, "waf", "false")));
         }
 
         /** Comma-separated bucket names, exact (no wildcards: IAM is granted by exactly these names). */
@@ -59,7 +65,7 @@ public final class SluiceStack extends Stack {
         DataStore data = new DataStore(this, "Data");
         WorkQueues queues = new WorkQueues(this, "Queues", settings);
         Functions functions = new Functions(this, "Functions", settings, data, queues);
-        HttpApiFront api = new HttpApiFront(this, "Api", functions.api);
+        HttpApiFront api = new HttpApiFront(this, "Api", functions.api, settings);
         Observability observability = new Observability(this, "Observability", settings);
         observability.alarmOnDeadLetters(queues);
         observability.alarmOnErrors(functions);
@@ -68,7 +74,33 @@ public final class SluiceStack extends Stack {
             roles.add(new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability).taskRole);
         }
         data.onlyFor(roles);
-        CfnOutput.Builder.create(this, "ApiUrl").value(api.url()).description("the Sluice API").build();
-        CfnOutput.Builder.create(this, "DataBucketName").value(data.bucket.getBucketName()).build();
+        outputs(api, data, queues, observability);
+        Checks.suppressJustified(this);
+    }
+
+    /**
+     * Every name an operator needs (issue 28): `./sluice deploy` reads these from the stack, and `sluice admin` needs
+     * the keys and catalog tables to create projects and keys with the deployer's credentials.
+     */
+    private void outputs(HttpApiFront api, DataStore data, WorkQueues queues, Observability observability) {
+        output("ApiUrl", api.url(), "the Sluice API (append /v1)");
+        output("DataBucketName", data.bucket.getBucketName(), "the data bucket (datasets, models, results); retained");
+        output("JobsTable", data.jobs.getTableName(), "jobs; retained");
+        output("CatalogTable", data.catalog.getTableName(), "projects' records: sluice admin --catalog-table; retained");
+        output("KeysTable", data.keys.getTableName(), "API keys by hash: sluice admin --keys-table; retained");
+        output("LedgerTable", data.ledger.getTableName(), "items' exactly-once ledger; retained");
+        output("LogsTable", data.logs.getTableName(), "jobs' logs; retained");
+        output("FanoutQueueUrl", queues.fanout.getQueueUrl(), "fan-out queue");
+        output("InferenceQueueUrl", queues.inference.getQueueUrl(), "inference queue (Lambda)");
+        output("InferenceGpuQueueUrl", queues.inferenceGpu.getQueueUrl(), "inference queue (GPU pool)");
+        output("DeliveryQueueUrl", queues.delivery.getQueueUrl(), "delivery queue");
+        queues.deadLetters.forEach((name, dlq) -> output(name + "DlqUrl", dlq.getQueueUrl(),
+                "dead letters of the " + name + " queue (the scheduler drains and accounts them)"));
+        output("AlarmTopicArn", observability.topicArn(), "SNS topic of every alarm: subscribe to it");
+        output("ApiAccessLogGroup", api.accessLogGroupName(), "the API's JSON access logs");
+    }
+
+    private void output(String id, String value, String description) {
+        CfnOutput.Builder.create(this, id).value(value).description(description).build();
     }
 }

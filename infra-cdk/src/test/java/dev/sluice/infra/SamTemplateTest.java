@@ -75,6 +75,25 @@ class SamTemplateTest {
                 "variables the functions do not read");
     }
 
+    /** Job events: every function may put them on the default bus (as in CDK), and is told its name. */
+    @Test
+    void everyFunction_putsJobEventsOnTheDefaultBus() {
+        assertEquals("default", template.at("/Globals/Function/Environment/Variables/SLUICE_EVENT_BUS_NAME").asText());
+        int functions = 0;
+        for (var e : (Iterable<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) () -> template.path("Resources").fields()) {
+            if (!"AWS::Serverless::Function".equals(e.getValue().path("Type").asText())) {
+                continue;
+            }
+            functions++;
+            boolean puts = false;
+            for (var policy : e.getValue().path("Properties").path("Policies")) {
+                puts |= "default".equals(policy.path("EventBridgePutEventsPolicy").path("EventBusName").asText());
+            }
+            assertTrue(puts, e.getKey() + " may put job events");
+        }
+        assertEquals(5, functions);
+    }
+
     /**
      * Issue 14: the allowed buckets are parameters (comma-separated names) that the functions are told and that IAM
      * grants by exactly those names; with none given, nothing is granted (no fallback to the data bucket).

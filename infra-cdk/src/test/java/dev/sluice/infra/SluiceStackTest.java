@@ -23,7 +23,7 @@ class SluiceStackTest {
 
     @BeforeAll
     static void synth() {
-        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions",
+        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions", "gpuPool", "true",
                 "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1",
                 "executionBuckets", "customer-data, customer-results", "itemBuckets", "customer-photos")).build());
         SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
@@ -86,7 +86,7 @@ class SluiceStackTest {
     }
 
     @Test
-    void tables_areOnDemand_withPointInTimeRecovery_ttlOnLedgerAndLogs_andNoHardCodedNames() {
+    void tables_areOnDemand_withPointInTimeRecovery_ttlOnLedgerLogsAndCatalog_andNoHardCodedNames() {
         var tables = resources("AWS::DynamoDB::Table");
         assertEquals(5, tables.size());
         int ttl = 0;
@@ -100,7 +100,7 @@ class SluiceStackTest {
                 ttl++;
             }
         }
-        assertEquals(2, ttl, "ledger and logs expire");
+        assertEquals(3, ttl, "ledger, logs and the catalog's idempotency records expire");
     }
 
     @Test
@@ -171,6 +171,28 @@ class SluiceStackTest {
         }
         assertTrue(scheduler.contains("sqs:ReceiveMessage") && scheduler.contains("sqs:DeleteMessage")
                 && scheduler.contains("sqs:GetQueueAttributes"));
+    }
+
+    @Test
+    void everyFunctionAndTheGpuPool_putJobEventsOnTheDefaultBusOnly_andAreToldItsName() {
+        var byRole = statementsByRole();
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        List<String> roles = new java.util.ArrayList<>(functions.stream()
+                .map(f -> refOf(props(f.getValue()).get("Role"))).toList());
+        resources("AWS::ECS::TaskDefinition").values().forEach(t -> roles.add(refOf(props(t).get("TaskRoleArn"))));
+        assertTrue(roles.size() >= 6, "five functions and the GPU workers: " + roles);
+        for (String role : roles) {
+            var puts = byRole.getOrDefault(role, List.of()).stream()
+                    .filter(st -> actions(st).contains("events:PutEvents")).toList();
+            assertEquals(1, puts.size(), role + " puts job events");
+            String resource = String.valueOf(puts.get(0).get("Resource"));
+            assertTrue(resource.contains(":event-bus/default"), role + " " + resource);
+            assertFalse(resource.contains("*"), role + " " + resource);
+        }
+        for (var f : functions) {
+            assertEquals("default", at(props(f.getValue()), "Environment", "Variables", "SLUICE_EVENT_BUS_NAME"), f.getKey());
+        }
     }
 
     @Test
@@ -329,8 +351,8 @@ class SluiceStackTest {
     void gpuPool_runsOnGpuInstances_withManagedScaling_andScalesTasksOnTheBacklogDownToZero() {
         var provider = props(resources("AWS::ECS::CapacityProvider").values().iterator().next());
         assertEquals("ENABLED", at(provider, "AutoScalingGroupProvider", "ManagedScaling", "Status"));
-        assertTrue(at(json, "Parameters").toString().contains("amazon-linux-2/gpu/recommended"),
-                "the ECS-optimized GPU AMI");
+        assertTrue(at(json, "Parameters").toString().contains("amazon-linux-2023/gpu/recommended"),
+                "the current ECS-optimized Amazon Linux 2023 GPU AMI");
         var container = at(props(resources("AWS::ECS::TaskDefinition").values().iterator().next()), "ContainerDefinitions", "0");
         assertEquals(List.of(Map.of("Type", "GPU", "Value", "1")), at(container, "ResourceRequirements"));
         assertEquals(120, at(container, "StopTimeout"));

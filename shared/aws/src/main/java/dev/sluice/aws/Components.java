@@ -178,6 +178,12 @@ public final class Components {
 
     // --- services
 
+    /** Idempotent creates of the API (the {@code Idempotency-Key} header), their records in the catalog table. */
+    public dev.sluice.core.idempotency.IdempotentRequests idempotentRequests() {
+        return part("idempotentRequests", () -> new dev.sluice.core.idempotency.IdempotentRequests(
+                new DynamoIdempotencyStore(dynamo, config), clock));
+    }
+
     public ApiKeys apiKeys() {
         return part("apiKeys", () -> new ApiKeys(new DynamoApiKeyStore(dynamo, config), catalog(), clock));
     }
@@ -194,14 +200,22 @@ public final class Components {
         return part("webhooks", () -> new WebhookService(catalog(), clock, config.allowLocalUrls(), webhookClient()));
     }
 
-    /** The owner of every job's state moves and events. */
+    /** The owner of every job's state moves and events; it writes S3 destinations' results too. */
     public JobLifecycle lifecycle() {
-        return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), queue(), eventSink(), clock));
+        return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), queue(), eventSink(), clock,
+                new dev.sluice.core.destination.S3Results(new S3DestinationBuckets(s3, config.bucket()), objects(),
+                        config.allowedExecutionBuckets())));
     }
 
-    /** Where job events go besides webhooks: none unless set . */
+    /**
+     * Where job events go besides webhooks: EventBridge when {@link SluiceConfig#eventBusName()} is set (a client made
+     * on the first event only), else the log ({@code sluice local}).
+     */
     public JobEventSink eventSink() {
-        return part("eventSink", () -> JobEventSink.NONE);
+        return part("eventSink", () -> config.eventBusName() == null ? JobEventSink.LOG
+                : new EventBridgeJobEventSink(() -> software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
+                        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                        .build(), config.eventBusName()));
     }
 
     public DeploymentService deployments() {
@@ -211,7 +225,7 @@ public final class Components {
     public JobService jobs() {
         return part("jobs", () -> new JobService(jobStore(), datasets(), models(), webhooks(), queue(), clock,
                 lifecycle(), objects(), deployments(), new dev.sluice.core.dataset.DatasetScan(objects(),
-                new ItemParser(config.allowLocalUrls()), guard())));
+                new ItemParser(config.allowLocalUrls()), guard()), config.allowedExecutionBuckets()));
     }
 
     public ExecutionService executions() {

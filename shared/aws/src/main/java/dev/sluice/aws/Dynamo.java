@@ -40,6 +40,57 @@ final class Dynamo {
      *
      * @param query fills in the request (table, index, key condition, values, projection); not the start key
      */
+    /**
+     * Deletes every row of one partition, reading a page of keys at a time (at most 100) and deleting them 25 at a
+     * time: memory does not grow with the partition.
+     */
+    static void deletePartitionRows(DynamoDbClient dynamo, String table, String partitionKey, String partition,
+                                    String sortKey) {
+        java.util.List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> page = new java.util.ArrayList<>();
+        forEachRow(dynamo, b -> b.tableName(table).keyConditionExpression("#p = :p").limit(100)
+                        .projectionExpression("#p, #s").expressionAttributeNames(Map.of("#p", partitionKey, "#s", sortKey))
+                        .expressionAttributeValues(Map.of(":p", s(partition))), row -> {
+                    page.add(Map.of(partitionKey, row.get(partitionKey), sortKey, row.get(sortKey)));
+                    if (page.size() == 25) {
+                        deleteKeys(dynamo, table, page);
+                        page.clear();
+                    }
+                    return true;
+                });
+        if (!page.isEmpty()) {
+            deleteKeys(dynamo, table, page);
+        }
+    }
+
+    /**
+     * One BatchWriteItem of deletes (at most 25), resending its {@code UnprocessedItems} with backoff and jitter until
+     * none are left (BatchWriteItem may succeed partially on HTTP 200, CONVENTIONS).
+     */
+    private static void deleteKeys(DynamoDbClient dynamo, String table,
+                                   java.util.List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> keys) {
+        java.util.List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> requests = keys.stream()
+                .map(k -> software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
+                        .deleteRequest(d -> d.key(k)).build()).toList();
+        Map<String, java.util.List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> pending = Map.of(table, requests);
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            if (attempt > 0) {
+                if (attempt > 10) {
+                    throw new IllegalStateException("DynamoDB kept " + pending.get(table).size()
+                            + " deletes of " + table + " unprocessed");
+                }
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20L << Math.min(attempt, 6)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            Map<String, java.util.List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> sending = pending;
+            var response = dynamo.batchWriteItem(b -> b.requestItems(sending));
+            pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+        }
+    }
+
     static void forEachRow(DynamoDbClient dynamo, Consumer<QueryRequest.Builder> query,
                            Predicate<Map<String, AttributeValue>> row) {
         Map<String, AttributeValue> start = null;

@@ -15,8 +15,13 @@ public final class DynamoApiKeyStore implements ApiKeyStore {
     private final String table;
 
     public DynamoApiKeyStore(DynamoDbClient dynamo, SluiceConfig config) {
+        this(dynamo, config.keysTable());
+    }
+
+    /** On the named keys table (`sluice admin`, which knows only the tables it writes). */
+    public DynamoApiKeyStore(DynamoDbClient dynamo, String table) {
         this.dynamo = dynamo;
-        this.table = config.keysTable();
+        this.table = table;
     }
 
     @Override

@@ -22,8 +22,13 @@ public final class DynamoCatalog implements Catalog {
     private final String table;
 
     public DynamoCatalog(DynamoDbClient dynamo, SluiceConfig config) {
+        this(dynamo, config.catalogTable());
+    }
+
+    /** On the named catalog table (`sluice admin`, which knows only the tables it writes). */
+    public DynamoCatalog(DynamoDbClient dynamo, String table) {
         this.dynamo = dynamo;
-        this.table = config.catalogTable();
+        this.table = table;
     }
 
     @Override

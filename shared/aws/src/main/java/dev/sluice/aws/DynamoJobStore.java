@@ -422,6 +422,14 @@ public final class DynamoJobStore implements JobStore {
         return new LogPage(result, next[0]);
     }
 
+    /** Logs, then ledger rows (settlements and delivery progress), then the job row. */
+    @Override
+    public void delete(String jobId) {
+        Dynamo.deletePartitionRows(dynamo, config.logsTable(), "jobId", jobId, "sk");
+        Dynamo.deletePartitionRows(dynamo, config.ledgerTable(), "jobId", jobId, DynamoLedger.ENTRY);
+        dynamo.deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId))));
+    }
+
     @Override
     public DeliveryProgress deliveryProgress(String jobId, String batchId) {
         Map<String, AttributeValue> row = ledger.read(jobId, progressEntry(batchId)).orElse(null);

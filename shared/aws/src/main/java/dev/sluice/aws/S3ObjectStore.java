@@ -113,6 +113,39 @@ public final class S3ObjectStore implements ObjectStore {
         s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
     }
 
+    /**
+     * Lists a page and deletes it with one DeleteObjects (both at most 1,000 keys), then the next page: DeleteObjects
+     * answers 200 with per-key errors (<a href="https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html">
+     * DeleteObjects</a>), which fail the call naming the first.
+     */
+    @Override
+    public long deletePrefix(String prefix) {
+        long deleted = 0;
+        String token = null;
+        do {
+            String page = token;
+            var listing = s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1000).continuationToken(page));
+            if (!listing.contents().isEmpty()) {
+                java.util.List<software.amazon.awssdk.services.s3.model.ObjectIdentifier> ids = listing.contents().stream()
+                        .map(o -> software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder().key(o.key()).build())
+                        .toList();
+                var response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true)));
+                if (response.hasErrors() && !response.errors().isEmpty()) {
+                    var first = response.errors().get(0);
+                    throw new IllegalStateException("could not delete " + first.key() + ": " + first.code());
+                }
+                deleted += ids.size();
+            }
+            token = Boolean.TRUE.equals(listing.isTruncated()) ? listing.nextContinuationToken() : null;
+        } while (token != null);
+        return deleted;
+    }
+
+    @Override
+    public void delete(String key) {
+        s3.deleteObject(b -> b.bucket(bucket).key(key));
+    }
+
     @Override
     public java.util.List<String> keys(String prefix) {
         java.util.List<String> keys = new java.util.ArrayList<>();

@@ -13,12 +13,26 @@ import java.util.Map;
  * @param secretsBackend   where stored secrets are read ({@code SLUICE_SECRETS_BACKEND}): Secrets Manager on AWS (the
  *                         default), files ({@link LocalSecrets}) for `sluice local` and the tests. Its own setting:
  *                         {@code allowLocalUrls} says nothing about it
+ * @param eventBusName     the EventBridge bus job events are put on ({@code SLUICE_EVENT_BUS_NAME}, set by CDK and SAM
+ *                         to {@code default}); null: job events go to the log only ({@code sluice local})
  */
 public record SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
                            String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
                            String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
                            boolean allowLocalUrls, java.util.List<String> itemBuckets,
-                           java.util.List<String> executionBuckets, SecretsBackend secretsBackend) {
+                           java.util.List<String> executionBuckets, SecretsBackend secretsBackend,
+                           String eventBusName) {
+    /** Without an event bus: job events go to the log only. */
+    public SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
+                        String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
+                        String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
+                        boolean allowLocalUrls, java.util.List<String> itemBuckets,
+                        java.util.List<String> executionBuckets, SecretsBackend secretsBackend) {
+        this(jobsTable, catalogTable, keysTable, ledgerTable, logsTable, fanoutQueueUrl, inferenceQueueUrl,
+                deliveryQueueUrl, inferenceGpuQueueUrl, bucket, allowLocalUrls, itemBuckets, executionBuckets,
+                secretsBackend, null);
+    }
+
     public SluiceConfig {
         itemBuckets = java.util.List.copyOf(itemBuckets);
         executionBuckets = java.util.List.copyOf(executionBuckets);
@@ -62,7 +76,7 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
 
     /** The variables read here that may be left out (each has a default; see README's Configuration). */
     public static final java.util.List<String> OPTIONAL_ENV = java.util.List.of("SLUICE_INFERENCE_GPU_QUEUE_URL",
-            "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND");
+            "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND", "SLUICE_EVENT_BUS_NAME");
 
     public static SluiceConfig fromEnv(Map<String, String> env) {
         return new SluiceConfig(
@@ -74,7 +88,8 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                 Boolean.parseBoolean(env.getOrDefault("SLUICE_ALLOW_LOCAL_URLS", "false")),
                 dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_ITEM_BUCKETS")),
                 dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_EXECUTION_BUCKETS")),
-                SecretsBackend.parse(env.getOrDefault("SLUICE_SECRETS_BACKEND", SecretsBackend.SECRETS_MANAGER.value())));
+                SecretsBackend.parse(env.getOrDefault("SLUICE_SECRETS_BACKEND", SecretsBackend.SECRETS_MANAGER.value())),
+                env.get("SLUICE_EVENT_BUS_NAME"));
     }
 
     /** The environment a function needs, as CDK, SAM and the local stack write it. */

@@ -106,6 +106,10 @@ public final class RequestJson {
             throw SluiceException.invalid("request.unknown_field", "unknown field " + path
                     + (hint == null ? "" : " (did you mean " + hint + "?)")
                     + "; this object takes " + known(e.getKnownPropertyIds()));
+        } catch (com.fasterxml.jackson.databind.exc.InvalidTypeIdException e) {
+            // a sealed type told apart by a property (Destination's "kind"): name the choices, never a Java type
+            throw SluiceException.invalid("request.wrong_type", where(path(e)) + " needs "
+                    + kinds(e.getBaseType().getRawClass()));
         } catch (InvalidFormatException e) {
             throw SluiceException.invalid("request.wrong_type", where(path(e)) + " must be " + expected(e.getTargetType()));
         } catch (MismatchedInputException e) {
@@ -190,6 +194,22 @@ public final class RequestJson {
             return "an array";
         }
         return "an object";
+    }
+
+    /** "kind one of "Webhook", "S3", "EventBridge"" from a type's {@code @JsonSubTypes} and {@code @JsonTypeInfo}. */
+    private static String kinds(Class<?> base) {
+        com.fasterxml.jackson.annotation.JsonTypeInfo info =
+                base.getAnnotation(com.fasterxml.jackson.annotation.JsonTypeInfo.class);
+        com.fasterxml.jackson.annotation.JsonSubTypes subtypes =
+                base.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
+        if (info == null || subtypes == null) {
+            return "another type";
+        }
+        StringBuilder names = new StringBuilder();
+        for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t : subtypes.value()) {
+            names.append(names.isEmpty() ? "" : ", ").append('"').append(t.name()).append('"');
+        }
+        return info.property() + " one of " + names;
     }
 
     private static String known(Collection<Object> ids) {

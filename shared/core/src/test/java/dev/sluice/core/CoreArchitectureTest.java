@@ -20,7 +20,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *       (OutboundGuard);</li>
  *   <li>Contracts: {@code port} (Catalog, ObjectStore, SecretStore) and {@code pipeline} (the queue messages, their
  *       kinds and routing, Stage, the BatchQueue port);</li>
- *   <li>Catalogue: {@code auth}, {@code model}, {@code webhook}, {@code deployment}, {@code dataset} (resources the
+ *   <li>Catalogue: {@code auth}, {@code model}, {@code webhook}, {@code destination}, {@code deployment}, {@code dataset} (resources the
  *       API creates; each owns its port, e.g. ApiKeyStore in auth);</li>
  *   <li>Jobs: {@code job} (Job, JobStore, counters, completion);</li>
  *   <li>Stages: {@code fanout}, {@code inference}, {@code delivery} (the pipeline's workers);</li>
@@ -45,7 +45,7 @@ class CoreArchitectureTest {
             .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..")
             .layer("Contracts").definedBy("dev.sluice.core.port..", "dev.sluice.core.pipeline..")
             .layer("Catalogue").definedBy("dev.sluice.core.auth..", "dev.sluice.core.model..",
-                    "dev.sluice.core.webhook..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..")
+                    "dev.sluice.core.webhook..", "dev.sluice.core.destination..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..")
             .layer("Jobs").definedBy("dev.sluice.core.job..")
             .layer("Stages").definedBy("dev.sluice.core.fanout..", "dev.sluice.core.inference..",
                     "dev.sluice.core.delivery..")

@@ -66,6 +66,23 @@ public record Execution(String id, String object, String projectId, Spec spec, S
                       long skippedFiles, Long startTime, Long endTime) {
             this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, null);
         }
+
+        /**
+         * {@code status.outcome} once the execution ended (null while it runs): Stopped when cancelled or timed out or
+         * its error budget was exceeded, Failed when it failed, else by files finished of totalFiles.
+         */
+        @com.fasterxml.jackson.annotation.JsonProperty("outcome")
+        public dev.sluice.core.job.Outcome outcome() {
+            if (overview == null || State.ACTIVE.contains(overview)) {
+                return null;
+            }
+            return switch (overview) {
+                case Cancelled, TimedOut -> dev.sluice.core.job.Outcome.Stopped;
+                case Failed -> dev.sluice.core.job.Outcome.Failed;
+                default -> dev.sluice.core.job.Outcome.ofCounts(finishedFiles,
+                        totalFiles == null ? finishedFiles + failedFiles + skippedFiles : totalFiles);
+            };
+        }
     }
 
     /** One file of the execution and what became of it (the per-file report); startTime and timeMs: its last run. */

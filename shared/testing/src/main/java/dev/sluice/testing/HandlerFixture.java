@@ -82,7 +82,7 @@ public final class HandlerFixture implements AutoCloseable {
     /** A Waiting job of the given id (several in one fixture), batchSize 32. */
     public Job job(String jobId, long itemCount, String webhookId) {
         JobSpec spec = new JobSpec(DATASET, new JobSpec.Deployment(MODEL), webhookId == null ? null
-                : new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhookId))), null, null, 32);
+                : new JobSpec.ResultDelivery(List.of(new dev.sluice.core.destination.Destination.Webhook(webhookId))), null, null, 32);
         Job job = new Job(jobId, Job.OBJECT, "events", PROJECT, spec,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, itemCount, 1), 1, 1);
         services.jobStore().create(job);

@@ -9,6 +9,7 @@ import dev.sluice.core.dataset.Dataset;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.deployment.DeploymentService;
+import dev.sluice.core.idempotency.IdempotentRequests;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.LogQuery;
@@ -41,6 +42,10 @@ public final class ApiRouter {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     /** The header every response carries: this request's id, also in an error body and in this request's log lines. */
     public static final String REQUEST_ID = "Sluice-Request-Id";
+    /** The request header that makes a create idempotent (issue 24 item 5): see {@link IdempotentRequests}. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** The response header of a replayed create: {@code true}. */
+    public static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
     /** Where the OpenAPI document is served, as JSON, to anyone (no key). */
     public static final String OPENAPI_PATH = "/v1/openapi.json";
     /** The query parameters of a listing. */
@@ -186,44 +191,46 @@ public final class ApiRouter {
     static RouteTable<Handler> routes(ApiServices s, DeadLetterService deadLetters) {
         return new RouteTable<Handler>(PREFIX)
                 .get("/batch/datasets", FILTERED_LIST, c -> ok(s.datasets.list(c.project(), c.page(), c.filter(Dataset.State.values()))))
-                .post("/batch/datasets", c -> created(c, "/batch/datasets", s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))
+                .create("/batch/datasets", c -> created(c, "/batch/datasets", s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))
                 .get("/batch/datasets/{datasetId}", c -> ok(s.datasets.get(c.project(), c.id())))
+                .delete("/batch/datasets/{datasetId}", c -> deleted(c, () -> s.datasets.delete(c.project(), c.id(), s.jobs::runningJobReading)))
                 .get("/models", LIST, c -> ok(s.models.list(c.project(), c.page())))
-                .post("/models", c -> created(c, "/models", s.models.create(c.project(), c.body(ModelService.CreateRequest.class))))
+                .create("/models", c -> created(c, "/models", s.models.create(c.project(), c.body(ModelService.CreateRequest.class))))
                 .get("/models/{modelId}", c -> ok(s.models.get(c.project(), c.id())))
                 .delete("/models/{modelId}", c -> deleted(c, () -> s.models.delete(c.project(), c.id())))
                 .get("/deployments", LIST, c -> ok(s.deployments.list(c.project(), c.page())))
-                .post("/deployments", c -> created(c, "/deployments", s.deployments.create(c.project(), c.body(DeploymentService.CreateRequest.class))))
+                .create("/deployments", c -> created(c, "/deployments", s.deployments.create(c.project(), c.body(DeploymentService.CreateRequest.class))))
                 .get("/deployments/{deploymentId}", c -> ok(s.deployments.get(c.project(), c.id())))
                 .delete("/deployments/{deploymentId}", c -> deleted(c, () -> s.deployments.delete(c.project(), c.id())))
                 .get("/batch/webhooks", LIST, c -> ok(s.webhooks.list(c.project(), c.page())))
-                .post("/batch/webhooks", c -> created(c, "/batch/webhooks", s.webhooks.create(c.project(), c.body(WebhookService.CreateRequest.class))))
+                .create("/batch/webhooks", c -> created(c, "/batch/webhooks", s.webhooks.create(c.project(), c.body(WebhookService.CreateRequest.class))))
                 .get("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.get(c.project(), c.id())))
                 .put("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.update(c.project(), c.id(), c.body(WebhookService.UpdateRequest.class))))
                 .delete("/batch/webhooks/{webhookId}", c -> deleted(c, () -> s.webhooks.delete(c.project(), c.id())))
                 .put("/batch/webhooks/{webhookId}/secret", c -> ok(s.webhooks.rotateSecret(c.project(), c.id())))
                 .post("/batch/webhooks/{webhookId}:test", c -> ok(s.webhooks.test(c.project(), c.id())))
                 .get("/batch/jobs", FILTERED_LIST, c -> ok(s.jobs.list(c.project(), c.page(), c.filter(JobState.values()))))
-                .post("/batch/jobs", DRY_RUN, c -> dryRun(c) ? ok(s.jobs.dryRun(c.project(), c.body(JobService.CreateRequest.class)))
+                .create("/batch/jobs", DRY_RUN, c -> dryRun(c) ? ok(s.jobs.dryRun(c.project(), c.body(JobService.CreateRequest.class)))
                         : created(c, "/batch/jobs", s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))
                 .get("/batch/jobs/{jobId}", c -> ok(s.jobs.get(c.project(), c.id())))
+                .delete("/batch/jobs/{jobId}", c -> deleted(c, () -> s.jobs.delete(c.project(), c.id())))
                 .post("/batch/jobs/{jobId}:cancel", c -> ok(s.jobs.cancel(c.project(), c.id())))
-                .post("/batch/jobs/{jobId}:retry", c -> created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id(), c.optionalBody(JobService.RetryRequest.class))))
+                .create("/batch/jobs/{jobId}:retry", c -> created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id(), c.optionalBody(JobService.RetryRequest.class))))
                 .get("/batch/jobs/{jobId}/logs", LOGS, c -> ok(logPage(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query())))))
                 .get("/batch/jobs/{jobId}/results", c -> ok(s.jobs.results(c.project(), c.id())))
                 .get("/dead-letters", LIST, c -> ok(deadLetters.list(c.project(), c.page())))
                 .get("/dead-letters/{deadLetterId}", c -> ok(deadLetters.get(c.project(), c.id())))
-                .post("/dead-letters/{deadLetterId}:redrive", c -> created(c, "/batch/jobs", deadLetters.redrive(c.project(), c.id())))
+                .create("/dead-letters/{deadLetterId}:redrive", c -> created(c, "/batch/jobs", deadLetters.redrive(c.project(), c.id())))
                 .get("/api-keys", LIST, c -> ok(s.apiKeys.list(c.project(), c.page())))
-                .post("/api-keys", c -> created(c, "/api-keys", s.apiKeys.create(c.project(), c.optionalBody(ApiKeys.CreateRequest.class))))
+                .create("/api-keys", c -> created(c, "/api-keys", s.apiKeys.create(c.project(), c.optionalBody(ApiKeys.CreateRequest.class))))
                 .delete("/api-keys/{keyId}", c -> ok(s.apiKeys.revoke(c.caller(), c.id())))
                 .get("/executions", EXECUTION_LIST, c -> ok(s.executions.list(c.project(), c.page(), c.filter(Execution.State.values()))))
-                .post("/executions", c -> created(c, "/executions", s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
+                .create("/executions", c -> created(c, "/executions", s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
                 .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())))
                 .get("/secrets", c -> ok(s.secrets.list(c.project())))
-                .post("/secrets", c -> createdSecret(c, s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))
+                .create("/secrets", c -> createdSecret(c, s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))
                 .put("/secrets/{secretName}", c -> ok(s.secrets.rotate(c.project(), c.id(), c.body(SecretService.RotateRequest.class))))
                 .delete("/secrets/{secretName}", c -> deleted(c, () -> s.secrets.delete(c.project(), c.id())));
     }
@@ -298,12 +305,39 @@ public final class ApiRouter {
         return switch (resolved) {
             case RouteTable.Found<Handler> found -> {
                 checkQuery(request, found.route().query());
-                yield found.route().handler().handle(new Call(request, caller, found.parameters()));
+                Call call = new Call(request, caller, found.parameters());
+                String key = request.header(IDEMPOTENCY_KEY);
+                yield found.route().creates() && key != null ? idempotent(call, found.route(), key)
+                        : found.route().handler().handle(call);
             }
             case RouteTable.WrongMethod<Handler> wrong -> new Response(405, errorBody("route.method_not_allowed",
                     "use " + alternatives(wrong.allow()), requestId), Map.of("Allow", wrong.header()));
             case RouteTable.NotFound<Handler> none -> throw new IllegalStateException("answered above");
         };
+    }
+
+    /**
+     * A create with an {@value #IDEMPOTENCY_KEY}: run once per project and key ({@link IdempotentRequests}); a replay
+     * is the first answer with {@value #IDEMPOTENT_REPLAYED}{@code : true} (and this request's own request id). The
+     * fingerprint is the method, the route's template, the path and the body as sent.
+     */
+    private Response idempotent(Call call, RouteTable.Route<Handler> route, String key) {
+        Request request = call.request();
+        String fingerprint = Json.write(java.util.List.of(route.method(), route.template(), request.path(),
+                request.query() == null ? Map.of() : new java.util.TreeMap<>(request.query()),
+                request.body() == null ? "" : request.body()));
+        IdempotentRequests.Outcome outcome = services.idempotency.run(call.project(), key, fingerprint, () -> {
+            Response r = route.handler().handle(call);
+            return new IdempotentRequests.Answer(r.status(), r.body(), r.headers());
+        });
+        IdempotentRequests.Answer answer = outcome.answer();
+        if (!outcome.replayed()) {
+            return new Response(answer.status(), answer.body(), answer.headers());
+        }
+        Map<String, String> headers = new LinkedHashMap<>(answer.headers());
+        headers.remove(REQUEST_ID);
+        headers.put(IDEMPOTENT_REPLAYED, "true");
+        return new Response(answer.status(), answer.body(), headers);
     }
 
     /**

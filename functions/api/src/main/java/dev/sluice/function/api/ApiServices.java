@@ -5,6 +5,7 @@ import dev.sluice.core.auth.ApiKeys;
 import dev.sluice.core.dataset.DatasetService;
 import dev.sluice.core.deadletter.DeadLetterService;
 import dev.sluice.core.deployment.DeploymentService;
+import dev.sluice.core.idempotency.IdempotentRequests;
 import dev.sluice.core.job.JobService;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.model.ModelService;
@@ -27,10 +28,12 @@ public final class ApiServices {
     public final DeadLetterService deadLetters;
     public final JobStore jobStore;
     public final SecretService secrets;
+    public final IdempotentRequests idempotency;
 
     public ApiServices(ApiKeys apiKeys, DatasetService datasets, ModelService models, DeploymentService deployments,
                        WebhookService webhooks, JobService jobs, ExecutionService executions,
-                       DeadLetterService deadLetters, JobStore jobStore, SecretService secrets) {
+                       DeadLetterService deadLetters, JobStore jobStore, SecretService secrets,
+                       IdempotentRequests idempotency) {
         this.apiKeys = apiKeys;
         this.datasets = datasets;
         this.models = models;
@@ -41,11 +44,13 @@ public final class ApiServices {
         this.deadLetters = deadLetters;
         this.jobStore = jobStore;
         this.secrets = secrets;
+        this.idempotency = idempotency;
     }
 
     /** The API's services, made by (or shared with whoever already asked) c. */
     public static ApiServices of(Components c) {
         return new ApiServices(c.apiKeys(), c.datasets(), c.models(), c.deployments(), c.webhooks(), c.jobs(),
-                c.executions(), c.deadLetters(), c.jobStore(), c.secretService());
+                c.executions(), c.deadLetters(), c.jobStore(), c.secretService(),
+                c.idempotentRequests());
     }
 }

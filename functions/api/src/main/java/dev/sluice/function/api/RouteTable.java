@@ -21,8 +21,11 @@ final class RouteTable<H> {
     static final String PARAMETER = "[A-Za-z0-9_-]{1,128}";
     private static final Pattern BRACES = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
 
-    /** One line of the table: a method, a template, the query parameters it takes (any other is refused) and its handler. */
-    record Route<H>(String method, String template, java.util.Set<String> query, H handler) {
+    /**
+     * One line of the table: a method, a template, the query parameters it takes (any other is refused), its handler,
+     * and whether it creates a resource (a POST that takes an {@code Idempotency-Key}).
+     */
+    record Route<H>(String method, String template, java.util.Set<String> query, H handler, boolean creates) {
     }
 
     /** What a request resolves to, with the path parameters its template names, by name (none if not found). */
@@ -74,9 +77,14 @@ final class RouteTable<H> {
         return add("POST", template, java.util.Set.of(), handler);
     }
 
-    /** A POST that takes the query parameters named. */
-    RouteTable<H> post(String template, java.util.Set<String> query, H handler) {
-        return add("POST", template, query, handler);
+    /** A POST that creates a resource: it takes an {@code Idempotency-Key} header. */
+    RouteTable<H> create(String template, H handler) {
+        return add("POST", template, java.util.Set.of(), handler, true);
+    }
+
+    /** A POST that creates a resource and takes the query parameters named (and an {@code Idempotency-Key}). */
+    RouteTable<H> create(String template, java.util.Set<String> query, H handler) {
+        return add("POST", template, query, handler, true);
     }
 
     RouteTable<H> put(String template, H handler) {
@@ -89,9 +97,13 @@ final class RouteTable<H> {
 
     /** Adds a route under the prefix; the same method and template twice is a mistake in the table (refused). */
     RouteTable<H> add(String method, String template, java.util.Set<String> query, H handler) {
+        return add(method, template, query, handler, false);
+    }
+
+    private RouteTable<H> add(String method, String template, java.util.Set<String> query, H handler, boolean creates) {
         String full = prefix + template;
         Template<H> t = templates.computeIfAbsent(full, RouteTable::compile);
-        Route<H> route = new Route<>(method, full, java.util.Set.copyOf(query), handler);
+        Route<H> route = new Route<>(method, full, java.util.Set.copyOf(query), handler, creates);
         if (t.byMethod().putIfAbsent(method, route) != null) {
             throw new IllegalArgumentException("two routes for " + method + " " + full);
         }

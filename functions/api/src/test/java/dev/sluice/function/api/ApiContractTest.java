@@ -75,6 +75,7 @@ class ApiContractTest {
     static List<String[]> resourceRoutes() {
         return List.of(
                 new String[]{"GET", "/batch/datasets/{dataset}", null},
+                new String[]{"DELETE", "/batch/datasets/{dataset}", null},
                 new String[]{"GET", "/models/{model}", null},
                 new String[]{"DELETE", "/models/{model}", null},
                 new String[]{"GET", "/deployments/{deployment}", null},
@@ -85,6 +86,7 @@ class ApiContractTest {
                 new String[]{"PUT", "/batch/webhooks/{webhook}/secret", "{}"},
                 new String[]{"POST", "/batch/webhooks/{webhook}:test", "{}"},
                 new String[]{"GET", "/batch/jobs/{job}", null},
+                new String[]{"DELETE", "/batch/jobs/{job}", null},
                 new String[]{"POST", "/batch/jobs/{job}:cancel", "{}"},
                 new String[]{"POST", "/batch/jobs/{job}:retry", "{}"},
                 new String[]{"GET", "/batch/jobs/{job}/logs", null},
@@ -139,7 +141,7 @@ class ApiContractTest {
             assertEquals(401, call(route[0], own, null, "{}", Map.of()).status());
             checked++;
         }
-        assertEquals(36, checked);
+        assertEquals(38, checked);
         // nothing of the first project was touched by the other key
         assertEquals("Waiting", fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview().name());
         assertEquals("hook", fixture.services.webhooks().get(HandlerFixture.PROJECT, ids.get("webhook")).name());

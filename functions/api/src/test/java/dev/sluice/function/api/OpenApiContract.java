@@ -195,7 +195,11 @@ final class OpenApiContract implements ApiRouter.Exchanges {
         JsonNode declared = document.at(resolved);
         for (Iterator<String> it = declared.path("headers").fieldNames(); it.hasNext(); ) {
             String header = it.next();
-            if (!response.headers().containsKey(header)) {
+            JsonNode spec = declared.path("headers").path(header);
+            if (spec.has("$ref")) {
+                spec = document.at(follow(spec.path("$ref").asText().substring(1)));
+            }
+            if (spec.path("required").asBoolean(false) && !response.headers().containsKey(header)) {
                 out.add("no " + header + " header on a " + status);
             }
         }

@@ -198,6 +198,24 @@ class OpenApiContractTest {
         assertEquals(message, error(r).path("message").asText());
     }
 
+    /** spec.events and spec.errorBudget (issue 23 item 3, issue 24 item 2): refused with their own codes, nothing made. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            "events":["job.finished"]                                   | job.bad_events
+            "errorBudget":{"maxFailures":3,"maxFailureRate":0.5}         | job.bad_error_budget
+            "errorBudget":{"maxFailureRate":1.5}                         | job.bad_error_budget
+            "errorBudget":{"minItems":10}                                | job.bad_error_budget
+            "errorBudget":{"maxFailure":3}                               | request.unknown_field
+            """)
+    void aJobsEventsAndErrorBudget_areChecked(String field, String code) {
+        int before = listed("/batch/jobs");
+        ApiRouter.Response r = call("POST", P + "/batch/jobs", "{\"name\":\"j\",\"spec\":{\"datasetId\":"
+                + "\"dataset_events0001\",\"deployment\":{\"modelId\":\"model_events0001\"}," + field + "}}", Map.of());
+        assertEquals(400, r.status(), r.body());
+        assertEquals(code, error(r).path("code").asText(), r.body());
+        assertEquals(before, listed("/batch/jobs"), "nothing was created");
+    }
+
     @Test
     void aWrongTypeDeepInAJob_namesItsPath() {
         ApiRouter.Response r = call("POST", P + "/batch/jobs", """
@@ -210,6 +228,23 @@ class OpenApiContractTest {
         assertEquals("request.wrong_type", error(task).path("code").asText(), task.body());
         assertEquals("task must be one of \"ImageClassification\", \"ObjectDetection\", \"Tabular\"",
                 error(task).path("message").asText());
+    }
+
+    @Test
+    void aDestination_isToldApartByItsKind_andTakesOnlyItsKindsFields() {
+        ApiRouter.Response unknown = call("POST", P + "/batch/jobs", """
+                {"name":"j","spec":{"datasetId":"dataset_events0001","deployment":{"modelId":"model_events0001"},
+                 "resultDelivery":{"destinations":[{"kind":"Ftp","host":"x"}]}}}""", Map.of());
+        assertEquals(400, unknown.status(), unknown.body());
+        assertEquals("request.wrong_type", error(unknown).path("code").asText());
+        assertEquals("spec.resultDelivery.destinations[0] needs kind one of \"Webhook\", \"S3\", \"EventBridge\"",
+                error(unknown).path("message").asText());
+        ApiRouter.Response otherKinds = call("POST", P + "/batch/jobs", """
+                {"name":"j","spec":{"datasetId":"dataset_events0001","deployment":{"modelId":"model_events0001"},
+                 "resultDelivery":{"destinations":[{"kind":"S3","bucket":"b","webhookId":"webhook_x"}]}}}""", Map.of());
+        assertEquals("request.unknown_field", error(otherKinds).path("code").asText(), otherKinds.body());
+        assertTrue(error(otherKinds).path("message").asText()
+                .startsWith("unknown field spec.resultDelivery.destinations[0].webhookId"), otherKinds.body());
     }
 
     @Test

@@ -84,6 +84,25 @@ public final class DatasetService {
         return dataset;
     }
 
+    /**
+     * Deletes a dataset of the project and its file (issue 24 item 6): the file first, then the record, so a delete cut
+     * short is finished by sending it again.
+     *
+     * @param readers the job of the project that has not ended and reads the dataset, if any
+     * @throws SluiceException 404 {@code dataset.not_found} (another project's dataset answers so too), 409
+     *                         {@code dataset.in_use} naming the job that reads it
+     */
+    public void delete(String projectId, String id, java.util.function.BiFunction<String, String, Optional<String>> readers) {
+        Dataset dataset = catalog.get(projectId, Dataset.KIND, id).orElseThrow(() -> Dataset.KIND.notFound(id));
+        Optional<String> reader = readers.apply(projectId, id);
+        if (reader.isPresent()) {
+            throw SluiceException.conflict("dataset.in_use", "dataset " + id + " is read by job " + reader.get()
+                    + ", which has not ended; delete the dataset once it has (or cancel it)");
+        }
+        objects.delete(dataset.objectKey());
+        catalog.delete(projectId, id);
+    }
+
     public Page<Dataset> list(String projectId, PageRequest page) {
         return list(projectId, page, dev.sluice.core.ListFilter.NONE);
     }

@@ -89,6 +89,14 @@ public final class DeliveryService {
         return UUID.nameUUIDFromBytes((jobId + "#" + index).getBytes(StandardCharsets.UTF_8)).toString();
     }
 
+    /**
+     * The request id of a job event: the same for every attempt of that event, and another for each event of the job
+     * (its delivery batch id is the event's ledger key: job.started, job.progress.25, job.completed).
+     */
+    public static String eventRequestId(String jobId, String eventBatchId) {
+        return UUID.nameUUIDFromBytes((jobId + "#event#" + eventBatchId).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
     /** A received delivery message: the batch, its receipt handle, and SQS's ApproximateReceiveCount (1 first). */
     public record Received(DeliveryMessage message, String receiptHandle, int receiveCount) {
     }
@@ -141,7 +149,8 @@ public final class DeliveryService {
             Attempt attempt = new Attempt(r, m, webhook, new HashMap<>(progress.settled()), new HashMap<>(progress.attempts()));
             for (DeliveryMessage.Payload p : m.payloads()) {
                 if (!attempt.settled.containsKey(p.index())) {
-                    attempt.posts.put(p, pool.submit(() -> post(webhook, m.jobId(), p)));
+                    attempt.posts.put(p, pool.submit(() -> post(webhook, m.isEvent() ? eventRequestId(m.jobId(), m.batchId())
+                            : requestId(m.jobId(), p.index()), p)));
                 }
             }
             results.add(null);
@@ -284,7 +293,7 @@ public final class DeliveryService {
         return exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
     }
 
-    private WebhookClient.Response post(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
+    private WebhookClient.Response post(Webhook webhook, String requestId, DeliveryMessage.Payload p) {
         // one entry per project and endpoint a container has delivered to (bounded by the container's life)
         java.util.concurrent.Semaphore project = perProject.computeIfAbsent(webhook.projectId(),
                 k -> new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_PER_PROJECT));
@@ -306,7 +315,7 @@ public final class DeliveryService {
             try {
                 inFlight.acquire();
                 try {
-                    return signAndPost(webhook, jobId, p);
+                    return signAndPost(webhook, requestId, p);
                 } finally {
                     inFlight.release();
                 }
@@ -321,8 +330,7 @@ public final class DeliveryService {
         }
     }
 
-    private WebhookClient.Response signAndPost(Webhook webhook, String jobId, DeliveryMessage.Payload p) {
-        String requestId = requestId(jobId, p.index());
+    private WebhookClient.Response signAndPost(Webhook webhook, String requestId, DeliveryMessage.Payload p) {
         String requestTime = Long.toString(clock.nowMillis());
         return client.post(webhook.spec().endpoint(),
                 WebhookSignature.headers(webhook.secret(), requestId, requestTime, p.body()), p.body(),

@@ -202,6 +202,8 @@ public final class BatchProcessor {
             Map<Job, List<Outcome>> byJob = new java.util.LinkedHashMap<>();
             pending.stream().filter(o -> !o.results.isEmpty()).forEach(o -> byJob.computeIfAbsent(o.job, j -> new ArrayList<>()).add(o));
             Map<Outcome, String> partOf = new java.util.IdentityHashMap<>();
+            Map<String, String> written = new LinkedHashMap<>();
+            Map<String, Job> jobOfPart = new HashMap<>();
             byJob.forEach((job, parts) -> {
                 // named by the set of batches it holds, so a retried invocation with the same batches overwrites it;
                 // the ledger entry of each batch names its part, which is how a reader tells committed parts from
@@ -214,9 +216,13 @@ public final class BatchProcessor {
                     partOf.put(o, key);
                 });
                 objects.put(key, body.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
+                written.put(key, body.toString());
+                jobOfPart.put(key, job);
             });
             List<JobStore.StageCommit> commits = pending.stream().map(o -> o.commit.withResultsPart(partOf.get(o))).toList();
             if (jobs.commitTogether(commits)) {
+                // only parts the ledger now names go on to the jobs' destinations (S3Results: exactly once)
+                written.forEach((key, ndjson) -> lifecycle.resultsPartCommitted(jobOfPart.get(key), key, ndjson));
                 return;
             }
             pending = pending.stream().filter(o -> !jobs.isCommitted(o.commit.jobId(), o.commit.stage(), o.commit.batchId())).toList();
@@ -434,7 +440,6 @@ public final class BatchProcessor {
                     new JobStore.BatchProgress(0, 1, 0)), "", null);
         }
         Model model = model(job);
-        String webhookId = job.spec().webhookId();
         List<Gathered> gathered = new ArrayList<>();
         List<LogEntry> entries = new ArrayList<>();
         List<Predictor.Input> inputs = new ArrayList<>();
@@ -462,7 +467,8 @@ public final class BatchProcessor {
             if (out.failedStage() == null) {
                 entries.add(LogEntry.info("ItemPreprocessed", t, g.item.url(), g.item.index(), "Preprocessed", out.preprocessMs()));
                 entries.add(LogEntry.info("ItemPredicted", t, g.item.url(), g.item.index(), "Predicted", out.predictMs()));
-                String body = Json.write(payload(job, model, g, out));
+                String body = Json.write(dev.sluice.core.delivery.Outbound.itemBody(job.id(), g.item, model,
+                        out.prediction(), g.ms, out.preprocessMs(), out.predictMs()));
                 part.append(body).append('\n');
                 payloads.add(new DeliveryMessage.Payload(g.item.index(), g.item.url(), body));
             } else if (Predictor.PROCESS.equals(out.failedStage())) {
@@ -475,13 +481,11 @@ public final class BatchProcessor {
             }
         }
         long predicted = payloads.size();
-        // Without a webhook the results part in S3 is the delivery.
-        long deliveredHere = webhookId == null ? predicted : 0;
+        dev.sluice.core.delivery.Outbound.Plan plan = dev.sluice.core.delivery.Outbound.plan(job, batch.batchId(), payloads);
         ItemCounters delta = ItemCounters.failedGather(failedGather).plus(ItemCounters.failedProcess(failedProcess))
                 .plus(ItemCounters.failedPredict(failedPredict)).plus(ItemCounters.predicted(predicted))
-                .plus(ItemCounters.delivered(deliveredHere));
-        DeliveryMessage delivery = webhookId != null && predicted > 0
-                ? new DeliveryMessage(job.id(), batch.batchId(), webhookId, payloads) : null;
+                .plus(ItemCounters.delivered(plan.deliveredAtCommit()));
+        DeliveryMessage delivery = plan.message();
         long gatherMs = (long) all.stream().mapToDouble(g -> g.ms).max().orElse(0);
         long batchMs = gatherMs + (System.nanoTime() - startNanos) / 1_000_000;
         return new Outcome(position, job, new JobStore.StageCommit(job.id(), Stage.INFERENCE, batch.batchId(), delta, entries,
@@ -539,34 +543,6 @@ public final class BatchProcessor {
         } catch (java.util.concurrent.CancellationException e) {
             throw new IllegalStateException("gather cancelled", e);
         }
-    }
-
-    private static Map<String, Object> payload(Job job, Model model, Gathered g, Predictor.Output out) {
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("index", g.item.index());
-        if (g.item.id() != null) {
-            item.put("id", g.item.id());
-        }
-        item.put("kind", g.item.kind());
-        item.put("url", g.item.url());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("jobId", job.id());
-        body.put("item", item);
-        body.put("prediction", out.prediction());
-        Map<String, Object> modelRef = new LinkedHashMap<>();
-        modelRef.put("id", model.id());
-        modelRef.put("task", model.task().name());
-        body.put("model", modelRef);
-        Map<String, Object> timings = new LinkedHashMap<>();
-        timings.put("gatherMs", round(g.ms));
-        timings.put("preprocessMs", round(out.preprocessMs()));
-        timings.put("predictMs", round(out.predictMs()));
-        body.put("timings", timings);
-        return body;
-    }
-
-    private static double round(double ms) {
-        return Math.round(ms * 1000) / 1000.0;
     }
 
     private record Gathered(Item item, ItemFetcher.Fetched fetched, double ms) {

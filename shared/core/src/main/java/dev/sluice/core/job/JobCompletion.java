@@ -18,8 +18,11 @@ public final class JobCompletion {
 
     private final JobStore jobs;
     private final ObjectStore objects;
+    private final dev.sluice.core.destination.S3Results s3;
 
-    JobCompletion(JobStore jobs, ObjectStore objects) {
+    /** @param s3 writes the results of jobs with an S3 destination */
+    JobCompletion(JobStore jobs, ObjectStore objects, dev.sluice.core.destination.S3Results s3) {
+        this.s3 = s3;
         this.jobs = jobs;
         this.objects = objects;
     }
@@ -30,6 +33,23 @@ public final class JobCompletion {
 
     public static String errorsKey(Job job) {
         return dev.sluice.core.ObjectKeys.errors(job.projectId(), job.id());
+    }
+
+    /**
+     * A results part whose commit was applied (the ledger names it): copied to the job's S3 destination when it has
+     * one. A copy that fails here is made when the job ends ({@link dev.sluice.core.destination.S3Results}).
+     *
+     * @param ndjson the part's content as written to the data bucket
+     */
+    void resultsPartCommitted(Job job, String partKey, String ndjson) {
+        job.spec().s3().ifPresent(d -> {
+            try {
+                s3.partCommitted(job.projectId(), job.id(), d, partKey, ndjson);
+            } catch (RuntimeException e) {
+                java.util.logging.Logger.getLogger(JobCompletion.class.getName()).log(java.util.logging.Level.WARNING,
+                        "results part " + partKey + " not copied to s3://" + d.bucket() + " yet; copied when the job ends", e);
+            }
+        });
     }
 
     /** Writes the manifest and the errors file (again, identically but for completeTime, when called twice). */
@@ -45,6 +65,12 @@ public final class JobCompletion {
         manifest.put("createTime", job.createTime());
         manifest.put("completeTime", now);
         objects.put(manifestKey(job), Json.write(manifest).getBytes(StandardCharsets.UTF_8), "application/json");
+        job.spec().s3().ifPresent(d -> {
+            Map<String, Object> copy = new LinkedHashMap<>(manifest);
+            copy.remove("parts");
+            copy.remove("errors");
+            s3.completed(job.projectId(), job.id(), d, parts, copy);
+        });
         return new JobEvent.Results(manifestKey(job), parts.size(), errorsKey(job));
     }
 

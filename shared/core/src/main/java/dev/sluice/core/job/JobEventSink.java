@@ -10,5 +10,9 @@ package dev.sluice.core.job;
 public interface JobEventSink {
     JobEventSink NONE = event -> { };
 
+    /** The log: one INFO line per event, {@code job event {json}} (ids, states and counters; no payload or secret). */
+    JobEventSink LOG = event -> java.util.logging.Logger.getLogger(JobEventSink.class.getName())
+            .info(() -> "job event " + dev.sluice.core.Json.write(event));
+
     void publish(JobEvent event);
 }

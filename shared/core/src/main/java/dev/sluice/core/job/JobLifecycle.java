@@ -78,9 +78,11 @@ public final class JobLifecycle {
     private final JobEventSink sink;
     private final Clock clock;
 
-    public JobLifecycle(JobStore jobs, ObjectStore objects, BatchQueue queue, JobEventSink sink, Clock clock) {
+    /** @param s3 writes the results of jobs with an S3 destination ({@link dev.sluice.core.destination.S3Results}) */
+    public JobLifecycle(JobStore jobs, ObjectStore objects, BatchQueue queue, JobEventSink sink, Clock clock,
+                        dev.sluice.core.destination.S3Results s3) {
         this.jobs = jobs;
-        this.completion = new JobCompletion(jobs, objects);
+        this.completion = new JobCompletion(jobs, objects, s3);
         this.queue = queue;
         this.sink = sink;
         this.clock = clock;
@@ -134,6 +136,14 @@ public final class JobLifecycle {
      * on exact counters), progress thresholds passed are announced, and an ended job whose items are all accounted
      * for gets its manifest, errors file and end event. Idempotent: call it after every commit.
      */
+    /**
+     * A results part whose commit was applied (the ledger names it): copied to the job's S3 destination when it has
+     * one; a copy that fails is made when the job ends, before its manifest and end event.
+     */
+    public void resultsPartCommitted(Job job, String partKey, String ndjson) {
+        completion.resultsPartCommitted(job, partKey, ndjson);
+    }
+
     public void settle(String jobId) {
         Job job = jobs.get(jobId).orElse(null);
         if (job == null) {

@@ -29,10 +29,14 @@ public final class JobService {
     private final dev.sluice.core.deployment.DeploymentService deployments;
     private final dev.sluice.core.port.ObjectStore objects;
     private final DatasetScan scan;
+    /** The buckets an S3 destination may name (the operator's execution buckets). */
+    private final dev.sluice.core.AllowedBuckets destinationBuckets;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
                       BatchQueue queue, Clock clock, JobLifecycle lifecycle, dev.sluice.core.port.ObjectStore objects,
-                      dev.sluice.core.deployment.DeploymentService deployments, DatasetScan scan) {
+                      dev.sluice.core.deployment.DeploymentService deployments, DatasetScan scan,
+                      dev.sluice.core.AllowedBuckets destinationBuckets) {
+        this.destinationBuckets = destinationBuckets;
         this.scan = scan;
         this.deployments = deployments;
         this.objects = objects;
@@ -141,12 +145,6 @@ public final class JobService {
             Validation.id(given.deployment().deploymentId(), dev.sluice.core.deployment.DeploymentService.PREFIX,
                     "job.bad_deployment_id", "spec.deployment.deploymentId");
         }
-        if (given.resultDelivery() != null && given.resultDelivery().destinations() != null) {
-            for (JobSpec.Destination d : given.resultDelivery().destinations()) {
-                Validation.id(d == null ? null : d.webhookId(), Ids.WEBHOOK, "job.bad_webhook_id",
-                        "spec.resultDelivery.destinations[].webhookId");
-            }
-        }
         Validation.check(given.limit() == null || given.limit() >= 1 && given.limit() <= JobSpec.MAX_LIMIT,
                 "job.bad_limit", "spec.limit must be 1.." + JobSpec.MAX_LIMIT + " (the first valid lines a sample runs)");
         Validation.time(given.startAtTime(), "job.bad_times", "spec.startAtTime");
@@ -181,13 +179,8 @@ public final class JobService {
                         || spec.startAtTime() < clock.nowMillis() + JobSpec.DEFAULT_CUTOFF_MILLIS,
                 "job.bad_times", "startAtTime is more than 24 h ahead: without a stopAtTime the job would time out"
                         + " before it starts; give a stopAtTime after startAtTime");
-        if (spec.resultDelivery() != null && spec.resultDelivery().destinations() != null) {
-            for (JobSpec.Destination d : spec.resultDelivery().destinations()) {
-                Validation.check(d != null && "Webhook".equals(d.kind()) && d.webhookId() != null,
-                        "job.bad_destination", "each destination must be {kind:\"Webhook\", webhookId}");
-                webhooks.get(projectId, d.webhookId());
-            }
-        }
+        dev.sluice.core.destination.Destinations.check(spec.destinations(), destinationBuckets,
+                webhookId -> webhooks.get(projectId, webhookId));
         Dataset dataset = datasets.get(projectId, spec.datasetId());
         if (dataset.status().overview() != Dataset.State.Ready) {
             throw SluiceException.conflict("dataset.not_ready", "dataset " + dataset.id() + " is "
@@ -274,6 +267,32 @@ public final class JobService {
         public String toString() {
             return wire;
         }
+    }
+
+    /**
+     * Deletes an ended job of the project and everything it left (issue 24 item 6): its result parts, manifest, errors
+     * file and kept delivery payloads (every object under {@link dev.sluice.core.ObjectKeys#results}, a listing page at
+     * a time), its log entries and ledger rows, then the job. The job goes last, so a delete cut short is finished by
+     * sending it again.
+     *
+     * @throws SluiceException 404 {@code job.not_found} (another project's job answers so too), 409 {@code job.running}
+     *                         while it is Waiting or Running (cancel it first)
+     */
+    public void delete(String projectId, String id) {
+        Job job = get(projectId, id);
+        if (!job.status().overview().isTerminal()) {
+            throw SluiceException.conflict("job.running", "job " + id + " is " + job.status().overview()
+                    + "; cancel it (POST …:cancel) and delete it once it has ended");
+        }
+        objects.deletePrefix(dev.sluice.core.ObjectKeys.results(projectId, id));
+        jobs.delete(id);
+    }
+
+    /** The id of a job of the project that has not ended and reads the dataset, if any (what holds a dataset). */
+    public java.util.Optional<String> runningJobReading(String projectId, String datasetId) {
+        return jobs.activeJobs().stream()
+                .filter(j -> j.projectId().equals(projectId) && datasetId.equals(j.spec().datasetId()))
+                .map(Job::id).findFirst();
     }
 
     /**

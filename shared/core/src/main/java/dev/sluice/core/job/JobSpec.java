@@ -1,6 +1,8 @@
 package dev.sluice.core.job;
 
 import dev.sluice.core.deployment.DeploymentTarget;
+import dev.sluice.core.destination.Destination;
+import dev.sluice.core.destination.Destinations;
 
 import java.util.List;
 
@@ -85,22 +87,27 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
         }
     }
 
+    /** Where results and events go ({@link Destination}: at most one of each kind). */
     public record ResultDelivery(List<Destination> destinations) {
-    }
-
-    public record Destination(String kind, String webhookId) {
     }
 
     public int effectiveBatchSize() {
         return batchSize == null ? DEFAULT_BATCH_SIZE : batchSize;
     }
 
-    /** The webhook of the first Webhook destination, or null when the job delivers to none. */
+    /** The job's destinations (empty when it names none). */
+    public List<Destination> destinations() {
+        return resultDelivery == null || resultDelivery.destinations() == null ? List.of() : resultDelivery.destinations();
+    }
+
+    /** The webhook of the job's Webhook destination, or null when it has none. */
     public String webhookId() {
-        if (resultDelivery == null || resultDelivery.destinations() == null) {
-            return null;
-        }
-        return resultDelivery.destinations().stream().filter(d -> "Webhook".equals(d.kind()))
-                .map(Destination::webhookId).findFirst().orElse(null);
+        return Destinations.first(destinations(), Destination.Webhook.class).map(Destination.Webhook::webhookId)
+                .orElse(null);
+    }
+
+    /** The job's S3 destination, if it has one. */
+    public java.util.Optional<Destination.S3> s3() {
+        return Destinations.first(destinations(), Destination.S3.class);
     }
 }

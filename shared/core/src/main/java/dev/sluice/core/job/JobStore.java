@@ -14,6 +14,12 @@ public interface JobStore {
 
     Optional<Job> get(String jobId);
 
+    /**
+     * Deletes a job's rows: its log entries and ledger rows (a page at a time), then the job itself, so a delete cut
+     * short is finished by the next. The caller checks the job is its project's and ended.
+     */
+    void delete(String jobId);
+
     default Page<Job> list(String projectId, PageRequest page) {
         return list(projectId, page, dev.sluice.core.ListFilter.NONE);
     }

@@ -43,6 +43,17 @@ public interface ObjectStore {
 
     void put(String key, byte[] bytes, String contentType);
 
+    /**
+     * Deletes every object of the data bucket under the prefix, one listing page (at most 1,000 keys) at a time, so
+     * memory does not grow with the number of objects (issue 24 item 6).
+     *
+     * @return how many objects were deleted
+     */
+    long deletePrefix(String prefix);
+
+    /** Deletes one object of the data bucket; nothing happens when there is none. */
+    void delete(String key);
+
     /** Every key of the data bucket under the prefix, in key order. */
     java.util.List<String> keys(String prefix);
 

@@ -90,7 +90,7 @@ class DeliveryServiceTest {
         core.catalog.put(other, hookB.id(), hookB);
         Job jobB = new Job(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.JOB, now), Job.OBJECT, "b", other, new dev.sluice.core.job.JobSpec("dataset_b",
                 new dev.sluice.core.job.JobSpec.Deployment("model_b"), new dev.sluice.core.job.JobSpec.ResultDelivery(
-                List.of(new dev.sluice.core.job.JobSpec.Destination("Webhook", hookB.id()))), null, null, 32),
+                List.of(new dev.sluice.core.destination.Destination.Webhook(hookB.id()))), null, null, 32),
                 new Job.Status(dev.sluice.core.job.JobState.Running, "Running", null, ItemCounters.ZERO, 8, now), now, now);
         core.jobs.create(jobB);
         core.jobs.commit(new JobStore.StageCommit(jobB.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
@@ -137,6 +137,28 @@ class DeliveryServiceTest {
         assertNull(core.jobs.counters(m.jobId()).violation(2));
         assertEquals(DeliveryService.Result.DONE, receive(m, 4), "a copy after the commit");
         assertEquals(6, core.webhookClient.posts().size(), "a committed batch is never POSTed again");
+    }
+
+    @Test
+    void eachJobEventHasItsOwnRequestId_theSameOnEveryAttempt() {
+        Webhook hook = core.webhook(3, null);
+        Job job = core.runningJob(4, hook.id());
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        core.webhookClient.answer(p -> answer(seen.merge(p.body(), 1, Integer::sum) < 2 ? 500 : 200));
+        List<String> events = List.of("job.started", "job.progress.25", "job.completed");
+        for (String event : events) {
+            DeliveryMessage m = new DeliveryMessage(job.id(), event, hook.id(), List.of(new DeliveryMessage.Payload(
+                    dev.sluice.core.job.JobLifecycle.EVENT_INDEX, null, "{\"type\":\"" + event + "\"}")), true);
+            receive(m, 1);
+            assertEquals(DeliveryService.Result.DONE, receive(m, 2));
+        }
+        Map<String, Set<String>> ids = new HashMap<>();
+        core.webhookClient.posts().forEach(p -> ids.computeIfAbsent(p.body(), b -> new java.util.HashSet<>()).add(p.requestId()));
+        assertEquals(3, ids.size());
+        ids.values().forEach(v -> assertEquals(1, v.size(), "a retry carries the same id: " + v));
+        assertEquals(3, ids.values().stream().flatMap(Set::stream).distinct().count(),
+                "a receiver de-duplicating on the request id keeps every event");
+        assertEquals(ItemCounters.ZERO, core.jobs.counters(job.id()), "events move no item counter");
     }
 
     @Test

@@ -58,6 +58,11 @@ public final class FakeCore {
     public static final String USER_BUCKET = "user-bucket";
     public static final String DATA_BUCKET = "data";
     public final FakePredictor predictor = new FakePredictor();
+    /** Users' buckets; {@link #DESTINATION_BUCKET} is the one S3 destinations may name. */
+    public final FakeDestinationBuckets destinationBuckets = new FakeDestinationBuckets();
+    public static final String DESTINATION_BUCKET = "user-results";
+    public final dev.sluice.core.AllowedBuckets allowedDestinations =
+            new dev.sluice.core.AllowedBuckets(java.util.Set.of(DESTINATION_BUCKET, DATA_BUCKET), DATA_BUCKET);
     public final FakeItemFetcher fetcher = new FakeItemFetcher();
     public final FakeWebhookClient webhookClient = new FakeWebhookClient();
 
@@ -75,7 +80,8 @@ public final class FakeCore {
     public final java.util.List<dev.sluice.core.job.JobEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public JobLifecycle lifecycle() {
-        return new JobLifecycle(jobs, objects, queue, published::add, clock);
+        return new JobLifecycle(jobs, objects, queue, published::add, clock,
+                new dev.sluice.core.destination.S3Results(destinationBuckets, objects, allowedDestinations));
     }
 
     /** The Lambda mode: one tensor per batch. */
@@ -108,7 +114,8 @@ public final class FakeCore {
     public JobService jobService() {
         return new JobService(jobs, datasetService(), new ModelService(catalog, objects, clock), webhookService(),
                 queue, clock, lifecycle(), objects, null,
-                new dev.sluice.core.dataset.DatasetScan(objects, new dev.sluice.core.dataset.ItemParser(true), null));
+                new dev.sluice.core.dataset.DatasetScan(objects, new dev.sluice.core.dataset.ItemParser(true), null),
+                allowedDestinations);
     }
 
     public DeadLetterService deadLetters() {
@@ -159,7 +166,7 @@ public final class FakeCore {
         long now = clock.nowMillis();
         JobSpec spec = new JobSpec(datasetId == null ? Ids.newId(Ids.DATASET, now) : datasetId,
                 new JobSpec.Deployment(readyModel().id()),
-                webhookId == null ? null : new JobSpec.ResultDelivery(List.of(new JobSpec.Destination("Webhook", webhookId))),
+                webhookId == null ? null : new JobSpec.ResultDelivery(List.of(new dev.sluice.core.destination.Destination.Webhook(webhookId))),
                 null, null, batchSize);
         Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, "job", PROJECT, spec,
                 new Job.Status(state, state.name(), null, ItemCounters.ZERO, itemCount, now), now, now);

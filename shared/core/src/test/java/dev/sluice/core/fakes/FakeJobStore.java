@@ -97,6 +97,14 @@ public final class FakeJobStore implements JobStore {
     }
 
     @Override
+    public synchronized void delete(String jobId) {
+        logs.remove(jobId);
+        ledger.remove(jobId);
+        progress.keySet().removeIf(k -> k.startsWith(jobId + "/"));
+        jobs.remove(jobId);
+    }
+
+    @Override
     public synchronized Optional<Job> get(String jobId) {
         StoredJob s = jobs.get(jobId);
         return s == null ? Optional.empty() : Optional.of(view(s));

@@ -91,6 +91,18 @@ public final class FakeObjectStore implements ObjectStore {
     }
 
     @Override
+    public synchronized long deletePrefix(String prefix) {
+        List<String> gone = keys(prefix);
+        gone.forEach(objects::remove);
+        return gone.size();
+    }
+
+    @Override
+    public synchronized void delete(String key) {
+        objects.remove(key);
+    }
+
+    @Override
     public synchronized List<String> keys(String prefix) {
         return objects.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
     }

@@ -134,7 +134,10 @@ class BatchProcessorTest {
 
         assertEquals(List.of(true, true, true, true), small.batchProcessor().process(batches));
 
-        assertEquals(3, small.jobs.transactions(), "b0-b2 and b3 in two transactions, then the completion");
+        // b0-b2 and b3 in two transactions, then one ledger record per job event: progress at 25, 50 and 75 %, the end
+        assertEquals(3, small.published.stream().filter(e -> e instanceof dev.sluice.core.job.JobEvent.Progress).count(),
+                small.published.toString());
+        assertEquals(2 + 3 + 1, small.jobs.transactions(), "two commit transactions, three progress events, the completion");
         TreeSet<Long> seen = new TreeSet<>();
         for (String part : small.jobs.resultParts(job.id())) {
             for (long line : small.objects.text(part).lines().map(l -> Json.tree(l).path("item").path("index").asLong()).toList()) {

@@ -1,0 +1,199 @@
+package dev.sluice.infra;
+
+import io.github.cdklabs.cdknag.AwsSolutionsChecks;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.Aspects;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.assertions.Annotations;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.sluice.infra.SluiceStackTest.at;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 28: what a deployment with no context at all gets (secure and cheap by default), checked resource by resource,
+ * and cdk-nag's AwsSolutions pack with and without the GPU pool (every suppression is justified in {@link Checks}).
+ */
+@SuppressWarnings("unchecked")
+class SecureDefaultsTest {
+    static Deployed defaults;
+    static Deployed withGpu;
+
+    record Deployed(SluiceStack stack, Template template, Map<String, Object> json) {
+        Map<String, Map<String, Object>> resources(String type) {
+            return (Map<String, Map<String, Object>>) (Map<?, ?>) template.findResources(type);
+        }
+    }
+
+    static Deployed synth(Map<String, Object> context) {
+        Map<String, Object> all = new HashMap<>(context);
+        all.put("functionsDir", "../functions");
+        App app = new App(AppProps.builder().context(all).build());
+        SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
+        Aspects.of(app).add(new AwsSolutionsChecks());
+        Template template = Template.fromStack(stack);
+        return new Deployed(stack, template, (Map<String, Object>) template.toJSON());
+    }
+
+    @BeforeAll
+    static void synthesize() {
+        defaults = synth(Map.of());
+        // with the GPU pool, and the API's throttling tuned (one synthesis for both: each takes seconds)
+        withGpu = synth(Map.of("gpuPool", "true", "apiRateLimit", "7", "apiBurstLimit", "9",
+                "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1"));
+    }
+
+    static Map<String, Object> props(Map<String, Object> resource) {
+        return (Map<String, Object>) resource.get("Properties");
+    }
+
+    @Test
+    void cdkNag_awsSolutions_hasNoUnsuppressedFinding_withOrWithoutTheGpuPool() {
+        List<String> findings = new java.util.ArrayList<>();
+        for (Deployed d : List.of(defaults, withGpu)) {
+            var annotations = Annotations.fromStack(d.stack());
+            var all = new java.util.ArrayList<>(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*")));
+            all.addAll(annotations.findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*")));
+            all.forEach(m -> findings.add(m.getId() + ": " + String.valueOf(m.getEntry().getData()).split(":")[0]));
+        }
+        assertEquals(List.of(), findings);
+    }
+
+    @Test
+    void gpuPool_isOptIn_noVpcNatOrInstancesByDefault() {
+        for (String type : List.of("AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::ECS::Cluster",
+                "AWS::AutoScaling::AutoScalingGroup", "AWS::EC2::LaunchTemplate")) {
+            assertEquals(0, defaults.resources(type).size(), type);
+        }
+        assertEquals(1, withGpu.resources("AWS::EC2::NatGateway").size());
+        var launch = new java.util.ArrayList<>(withGpu.resources("AWS::EC2::LaunchTemplate").values());
+        launch.addAll(withGpu.resources("AWS::AutoScaling::LaunchConfiguration").values());
+        assertEquals(1, launch.size());
+        var metadata = props(launch.get(0)).containsKey("LaunchTemplateData")
+                ? at(props(launch.get(0)), "LaunchTemplateData", "MetadataOptions")
+                : at(props(launch.get(0)), "MetadataOptions");
+        assertEquals("required", at(metadata, "HttpTokens"), "IMDSv2 only");
+        assertTrue(withGpu.json().get("Parameters").toString()
+                .contains("/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"));
+        assertFalse(withGpu.json().get("Parameters").toString().contains("amazon-linux-2/"));
+    }
+
+    @Test
+    void api_throttlesEveryRoute_configurably_andWritesJsonAccessLogs() throws Exception {
+        var stage = props(defaults.resources("AWS::ApiGatewayV2::Stage").values().iterator().next());
+        assertEquals("$default", stage.get("StageName"));
+        assertEquals(50, ((Number) at(stage, "DefaultRouteSettings", "ThrottlingRateLimit")).intValue());
+        assertEquals(100, at(stage, "DefaultRouteSettings", "ThrottlingBurstLimit"));
+        String format = (String) at(stage, "AccessLogSettings", "Format");
+        Map<String, Object> line = new com.fasterxml.jackson.databind.ObjectMapper().readValue(format, Map.class);
+        assertEquals("$context.requestId", line.get("requestId"));
+        assertEquals("$context.status", line.get("status"));
+        assertFalse(format.contains("authorization"), "never a header: the API key stays out of the logs");
+        String logGroup = SluiceStackTest.refOf(at(stage, "AccessLogSettings", "DestinationArn"));
+        assertTrue(defaults.resources("AWS::Logs::LogGroup").containsKey(logGroup));
+
+        var tuned = props(withGpu.resources("AWS::ApiGatewayV2::Stage").values().iterator().next());
+        assertEquals(7, ((Number) at(tuned, "DefaultRouteSettings", "ThrottlingRateLimit")).intValue());
+        assertEquals(9, at(tuned, "DefaultRouteSettings", "ThrottlingBurstLimit"));
+    }
+
+    @Test
+    void waf_isRefusedWithTheReason_becauseHttpApisCannotHaveAWebAcl() {
+        var e = assertThrows(RuntimeException.class, () -> synth(Map.of("waf", "true")));
+        assertTrue(String.valueOf(e.getMessage()).contains("AWS WAF cannot be associated with an API Gateway HTTP API"),
+                e.getMessage());
+    }
+
+    @Test
+    void everythingIsEncryptedAtRest_andBucketsAndQueuesAreTlsOnly() {
+        for (Deployed d : List.of(defaults, withGpu)) {
+            for (var table : d.resources("AWS::DynamoDB::Table").values()) {
+                assertEquals(true, at(props(table), "SSESpecification", "SSEEnabled"));
+            }
+            for (var queue : d.resources("AWS::SQS::Queue").values()) {
+                assertEquals(true, props(queue).get("SqsManagedSseEnabled"));
+            }
+            for (var bucket : d.resources("AWS::S3::Bucket").values()) {
+                assertEquals("AES256", at(props(bucket), "BucketEncryption", "ServerSideEncryptionConfiguration", "0",
+                        "ServerSideEncryptionByDefault", "SSEAlgorithm"));
+                Map<String, Object> block = (Map<String, Object>) props(bucket).get("PublicAccessBlockConfiguration");
+                assertEquals(4, block.values().stream().filter(Boolean.TRUE::equals).count());
+            }
+            // every bucket and queue, and the alarm topic, has a policy that denies requests without TLS
+            Map<String, String> policyOf = Map.of("AWS::S3::Bucket", "AWS::S3::BucketPolicy",
+                    "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy");
+            policyOf.forEach((type, policyType) -> {
+                for (String id : d.resources(type).keySet()) {
+                    if (type.equals("AWS::SNS::Topic") && !id.startsWith("ObservabilityAlarms")) {
+                        continue; // the GPU pool's drain-hook topic is CDK's (see Checks: AwsSolutions-SNS3)
+                    }
+                    assertTrue(d.resources(policyType).values().stream().anyMatch(p -> p.toString().contains(id)
+                            && p.toString().contains("aws:SecureTransport=false")), id + " is TLS-only");
+                }
+            });
+        }
+    }
+
+    @Test
+    void everyLogGroupHasARetention() {
+        for (Deployed d : List.of(defaults, withGpu)) {
+            var groups = d.resources("AWS::Logs::LogGroup");
+            assertTrue(groups.size() >= 6, "five functions and the API's access log");
+            groups.forEach((id, g) -> assertEquals(30, props(g).get("RetentionInDays"), id));
+            // every function and the GPU worker log to one of these groups, none to an implicit group kept forever
+            for (var fn : d.resources("AWS::Lambda::Function").values()) {
+                if ("java21".equals(props(fn).get("Runtime"))) {
+                    assertTrue(groups.containsKey(SluiceStackTest.refOf(at(props(fn), "LoggingConfig", "LogGroup"))));
+                }
+            }
+        }
+        var container = at(props(withGpu.resources("AWS::ECS::TaskDefinition").values().iterator().next()),
+                "ContainerDefinitions", "0", "LogConfiguration", "Options", "awslogs-group");
+        assertTrue(withGpu.resources("AWS::Logs::LogGroup").containsKey(SluiceStackTest.refOf(container)));
+    }
+
+    /** Issue 28, item 5: a destroy, or an update that replaces them, never deletes the tables or the data bucket. */
+    @Test
+    void tablesAndTheDataBucket_areRetainedOnDeleteAndReplacement() {
+        var retained = new java.util.ArrayList<Map<String, Object>>();
+        retained.addAll(defaults.resources("AWS::DynamoDB::Table").values());
+        retained.addAll(defaults.resources("AWS::S3::Bucket").values());
+        assertEquals(6, retained.size(), "five tables and the data bucket");
+        for (var r : retained) {
+            assertEquals("Retain", r.get("DeletionPolicy"));
+            assertEquals("Retain", r.get("UpdateReplacePolicy"));
+        }
+    }
+
+    @Test
+    void outputs_nameEverythingAnOperatorNeeds() {
+        Map<String, Object> outputs = (Map<String, Object>) defaults.json().get("Outputs");
+        for (String name : List.of("ApiUrl", "DataBucketName", "JobsTable", "CatalogTable", "KeysTable", "LedgerTable",
+                "LogsTable", "FanoutQueueUrl", "InferenceQueueUrl", "InferenceGpuQueueUrl", "DeliveryQueueUrl",
+                "FanoutDlqUrl", "InferenceDlqUrl", "InferenceGpuDlqUrl", "DeliveryDlqUrl", "AlarmTopicArn",
+                "ApiAccessLogGroup")) {
+            assertTrue(outputs.containsKey(name), name + " in " + outputs.keySet());
+        }
+        assertEquals(Map.of("Ref", SluiceStackTest.findRef(outputs.get("KeysTable"),
+                defaults.resources("AWS::DynamoDB::Table").keySet())), at(outputs, "KeysTable", "Value"));
+    }
+
+    @Test
+    void stage_namesTheStack_andABadStageIsRefused() {
+        assertEquals("Sluice", SluiceApp.stackName(null));
+        assertEquals("Sluice-prod", SluiceApp.stackName("prod"));
+        assertThrows(IllegalArgumentException.class, () -> SluiceApp.stackName("prod stack"));
+        assertThrows(IllegalArgumentException.class, () -> SluiceApp.stackName("-x"));
+    }
+}
