@@ -197,7 +197,8 @@
     const head = el("div"), funnel = el("div"), results = el("div"), logs = el("div", { id: "logs" });
     const level = el("select", { id: "log-level" }, el("option", { value: "", text: "All levels" }), el("option", { value: "Error", text: "Errors only" }));
     const logPager = el("div", { class: "pager" });
-    let cursors = [null], at = 0, resultsShown = false, job = null;
+    let cursors = [null], at = 0, resultsShown = false, resultTries = 0, job = null;
+    const RESULT_TRIES = 30; // polls (one a POLL_MS) that ask again for the result files of an ended job
 
     function renderJob() {
       const p = jobProgress(job), c = job.status.items || {}, pr = job.status.progress || {};
@@ -232,7 +233,9 @@
     async function refresh() {
       job = await api("GET", path);
       renderJob();
-      if (TERMINAL_JOB.includes(job.status.overview) && !resultsShown) { resultsShown = true; await showResults(); await loadLogs(); }
+      // the result files are read once the job ended; a refusal (e.g. the manifest not written yet) is asked again on
+      // the next polls, at most RESULT_TRIES times
+      if (TERMINAL_JOB.includes(job.status.overview) && !resultsShown) { resultsShown = (await showResults()) || ++resultTries >= RESULT_TRIES; await loadLogs(); }
     }
     async function showResults() {
       clear(results);
@@ -244,8 +247,10 @@
           const href = safeHref(link.url);
           return el("li", {}, href ? el("a", { href, rel: "noopener noreferrer", target: "_blank", text: label }) : label, " ", el("span", { class: "mono muted", text: link.key }));
         })), el("p", { class: "muted", text: "Links expire at " + time(r.expiresAtTime) + "." }));
+        return true;
       } catch (e) {
         results.append(el("p", { class: "muted", text: e.code ? e.code + ": " + e.message : String(e) }));
+        return false;
       }
     }
     async function loadLogs() {
@@ -276,7 +281,7 @@
       el("div", { class: "row" }, field("Level", level), el("button", { type: "button", id: "logs-refresh", onclick: () => action(loadLogs), text: "Refresh log" })),
       logs, logPager);
     await action(refresh);
-    if (job) { await action(loadLogs); every(POLL_MS, () => { if (!TERMINAL_JOB.includes(job.status.overview)) action(async () => { await refresh(); if (at === 0) await loadLogs(); }); }); }
+    if (job) { await action(loadLogs); every(POLL_MS, () => { if (!TERMINAL_JOB.includes(job.status.overview) || !resultsShown) action(async () => { await refresh(); if (at === 0) await loadLogs(); }); }); }
   }
 
   async function executionsPage() {
