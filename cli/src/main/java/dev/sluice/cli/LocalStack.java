@@ -39,13 +39,26 @@ public final class LocalStack implements AutoCloseable {
      * may reach ({@link Access}). dataDir: where the stack keeps its state (tables, queues and messages, objects, and its project id, resource
      * names and key) so that a restart on it resumes the running jobs; null keeps everything in memory. tunables:
      * sizes and times of the pipeline, as the functions read them from their environment ({@link Tunables}).
+     * inferenceBatchMessages: the inference event source's batch size, 1 to 10 SQS messages per invocation (the
+     * {@code BatchSize} of Lambda's SQS event source mapping; {@link #INFERENCE_BATCH_MESSAGES} by default, as the
+     * deployment sets it); an invocation's messages are committed together when it returns.
      */
     public record Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
                           List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access, Path dataDir,
-                          Tunables tunables) {
+                          Tunables tunables, int inferenceBatchMessages) {
+        /** The inference event source mapping's {@code BatchSize} on AWS; SQS receives at most 10 messages a call. */
+        public static final int INFERENCE_BATCH_MESSAGES = 10;
+
+        public Options {
+            if (inferenceBatchMessages < 1 || inferenceBatchMessages > 10) {
+                throw new IllegalArgumentException("--inference-batch-messages is 1 to 10 (SQS receives at most 10"
+                        + " messages a call), not " + inferenceBatchMessages);
+            }
+        }
+
         public Options(int port, String apiKey, LocalProvisioner.QueueSettings queues,
                        List<ExecutionInterceptor> interceptors, StageWrapper stages, Access access) {
-            this(port, apiKey, queues, interceptors, stages, access, null, Tunables.DEFAULTS);
+            this(port, apiKey, queues, interceptors, stages, access, null, Tunables.DEFAULTS, INFERENCE_BATCH_MESSAGES);
         }
 
         public static Options defaults(int port, String apiKey, Access access) {
@@ -53,15 +66,19 @@ public final class LocalStack implements AutoCloseable {
         }
 
         public Options withDataDir(Path dir) {
-            return new Options(port, apiKey, queues, interceptors, stages, access, dir, tunables);
+            return new Options(port, apiKey, queues, interceptors, stages, access, dir, tunables, inferenceBatchMessages);
         }
 
         public Options withQueues(LocalProvisioner.QueueSettings settings) {
-            return new Options(port, apiKey, settings, interceptors, stages, access, dataDir, tunables);
+            return new Options(port, apiKey, settings, interceptors, stages, access, dataDir, tunables, inferenceBatchMessages);
         }
 
         public Options withTunables(Tunables values) {
-            return new Options(port, apiKey, queues, interceptors, stages, access, dataDir, values);
+            return new Options(port, apiKey, queues, interceptors, stages, access, dataDir, values, inferenceBatchMessages);
+        }
+
+        public Options withInferenceBatchMessages(int messages) {
+            return new Options(port, apiKey, queues, interceptors, stages, access, dataDir, tunables, messages);
         }
     }
 
@@ -173,7 +190,7 @@ public final class LocalStack implements AutoCloseable {
             // one serves the other projects while one project's invocations are slow.
             sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 2,
                     options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout(), services.executions())), 60_000, 0, true).start());
-            sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), 10,
+            sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), options.inferenceBatchMessages(),
                     Integer.getInteger("sluice.local.inferenceConcurrency", Math.max(1, cpus / 2) + 1),
                     options.stages().wrap(StageWrapper.Stage.INFERENCE, new InferenceHandler(services.batchProcessor(predictor),
                             services.executionRunner(predictor, predictor, new dev.sluice.tables.Tables()))),

@@ -137,8 +137,10 @@ public final class Main {
         return code;
     }
 
-    static void local(int port, LocalStack.Access access, String dataDir) throws InterruptedException {
+    static void local(int port, LocalStack.Access access, String dataDir, int inferenceBatchMessages)
+            throws InterruptedException {
         LocalStack.Options options = LocalStack.Options.defaults(port, System.getenv("SLUICE_API_KEY"), access)
+                .withInferenceBatchMessages(inferenceBatchMessages)
                 .withDataDir(dataDir == null ? null : java.nio.file.Path.of(dataDir).toAbsolutePath())
                 .withTunables(dev.sluice.aws.Tunables.fromEnv(System.getenv())); // as the functions read them
         Integer visibility = Integer.getInteger("sluice.local.visibilitySeconds");

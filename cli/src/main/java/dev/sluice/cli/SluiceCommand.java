@@ -59,7 +59,8 @@ final class SluiceCommand implements Callable<Integer> {
                     "  SLUICE_ALLOW_LOCAL_URLS=true SLUICE_API_KEY=sk_choose_a_long_key ./sluice local --port 8080",
                     "  ./sluice local --port 8080 --data-dir ~/.sluice/local     # state kept, resumed by the next start",
                     "  ./sluice local --strict                                    # the rules of AWS, whatever the environment",
-                    "  ./sluice local --log-format json --metrics-file metrics.ndjson  # the functions' JSON lines and EMF metrics"})
+                    "  ./sluice local --log-format json --metrics-file metrics.ndjson  # the functions' JSON lines and EMF metrics",
+                    "  ./sluice local --inference-batch-messages 1                # each batch message committed on its own"})
     static final class LocalCommand implements Callable<Integer> {
         @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "the API's port (default ${DEFAULT-VALUE}; 0: any free one)")
         int port;
@@ -73,6 +74,9 @@ final class SluiceCommand implements Callable<Integer> {
         @Option(names = "--metrics-file", paramLabel = "FILE",
                 description = "append the stack's metrics to FILE as CloudWatch Embedded Metric Format lines (default: not kept)")
         Path metricsFile;
+        @Option(names = "--inference-batch-messages", paramLabel = "N", defaultValue = "10",
+                description = "SQS messages per inference invocation, 1 to 10, committed together (Lambda's BatchSize; default ${DEFAULT-VALUE})")
+        int inferenceBatchMessages;
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
         boolean help;
         @Spec
@@ -96,7 +100,7 @@ final class SluiceCommand implements Callable<Integer> {
             if (metricsFile != null) {
                 System.setProperty(LocalStack.METRICS_FILE_PROPERTY, metricsFile.toString());
             }
-            Main.local(port, access, dataDir == null ? null : dataDir.toString());
+            Main.local(port, access, dataDir == null ? null : dataDir.toString(), inferenceBatchMessages);
             return Main.OK;
         }
     }

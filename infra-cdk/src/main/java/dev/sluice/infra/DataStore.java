@@ -50,6 +50,13 @@ final class DataStore extends Construct {
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .enforceSsl(true)
                 .removalPolicy(RemovalPolicy.RETAIN)
+                // the web console PUTs uploads to presigned URLs from the API's origin (README "Web console"). Any
+                // origin: the signed URL is the permission (the bucket policy still admits only the functions' role),
+                // and naming the API's origin here would make the bucket depend on the API that depends on it.
+                .cors(List.of(software.amazon.awscdk.services.s3.CorsRule.builder()
+                        .allowedMethods(List.of(software.amazon.awscdk.services.s3.HttpMethods.PUT))
+                        .allowedOrigins(List.of("*")).allowedHeaders(List.of("content-type", "if-none-match"))
+                        .maxAge(3600).build()))
                 .lifecycleRules(List.of(
                         LifecycleRule.builder().id("results-expire").prefix(dev.sluice.core.ObjectKeys.RESULTS).expiration(Duration.days(90)).build(),
                         LifecycleRule.builder().id("uploads-expire").prefix(dev.sluice.core.ObjectKeys.DATASETS).expiration(Duration.days(30)).build(),

@@ -20,9 +20,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The HTTP API (payload v2): every /v1/… route goes to the api function, through one {@code $default} stage that
- * throttles every route (context apiRateLimit requests/s, apiBurstLimit) and writes one JSON access-log line per
- * request (never a header or body: the API key stays out of the logs).
+ * The HTTP API (payload v2): every /v1/… route goes to the api function, and so do {@code GET /} and
+ * {@code GET /console/…}, the web console's static files (README "Web console": one origin for the page and the API,
+ * the same bytes and Content-Security-Policy as {@code sluice local}, no bucket or distribution to secure); one
+ * {@code $default} stage throttles every route (context apiRateLimit requests/s, apiBurstLimit) and writes one JSON
+ * access-log line per request (never a header or body: the API key stays out of the logs).
  */
 final class HttpApiFront extends Construct {
     /**
@@ -59,8 +61,13 @@ final class HttpApiFront extends Construct {
                         return AccessLogFormat.custom(json(ACCESS_LOG_FIELDS));
                     }
                 }).build());
+        HttpLambdaIntegration integration = new HttpLambdaIntegration("Api", function);
         api.addRoutes(AddRoutesOptions.builder().path("/v1/{proxy+}").methods(List.of(HttpMethod.ANY))
-                .integration(new HttpLambdaIntegration("Api", function)).build());
+                .integration(integration).build());
+        for (String consolePath : List.of("/", "/console/{proxy+}")) {
+            api.addRoutes(AddRoutesOptions.builder().path(consolePath).methods(List.of(HttpMethod.GET))
+                    .integration(integration).build());
+        }
     }
 
     String url() {

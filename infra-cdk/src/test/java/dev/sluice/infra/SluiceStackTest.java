@@ -328,6 +328,25 @@ class SluiceStackTest {
                 .anyMatch(r -> "ANY /v1/{proxy+}".equals(props(r).get("RouteKey"))));
     }
 
+    /** The web console is served by the api function beside the API: GET / and GET /console/… only, same integration. */
+    @Test
+    void httpApi_servesTheConsoleFromTheApiFunction_getOnly_throughTheApiIntegration() {
+        var routes = resources("AWS::ApiGatewayV2::Route").values().stream().map(SluiceStackTest::props).toList();
+        var byKey = new java.util.HashMap<String, Object>();
+        routes.forEach(r -> byKey.put((String) r.get("RouteKey"), r.get("Target")));
+        assertTrue(byKey.containsKey("GET /") && byKey.containsKey("GET /console/{proxy+}"), byKey.keySet().toString());
+        assertEquals(byKey.get("ANY /v1/{proxy+}"), byKey.get("GET /"), "the same integration as the API");
+        assertEquals(byKey.get("ANY /v1/{proxy+}"), byKey.get("GET /console/{proxy+}"));
+        assertTrue(routes.stream().noneMatch(r -> r.get("RouteKey").toString().matches("(ANY|POST|PUT|DELETE) /(console.*)?")),
+                "the console's paths take GET only");
+        assertEquals(1, resources("AWS::ApiGatewayV2::Integration").size(), "one integration: the api function's");
+        // the console's uploads: a browser PUT to a presigned URL of the data bucket, and nothing else cross-origin
+        var cors = resources("AWS::S3::Bucket").values().stream().map(b -> at(props(b), "CorsConfiguration", "CorsRules"))
+                .filter(java.util.Objects::nonNull).toList();
+        assertEquals(List.of(List.of(Map.of("AllowedMethods", List.of("PUT"), "AllowedOrigins", List.of("*"),
+                "AllowedHeaders", List.of("content-type", "if-none-match"), "MaxAge", 3600))), cors);
+    }
+
     @Test
     void gpuPool_runsOnGpuInstances_withManagedScaling_andScalesTasksOnTheBacklogDownToZero() {
         var provider = props(resources("AWS::ECS::CapacityProvider").values().iterator().next());

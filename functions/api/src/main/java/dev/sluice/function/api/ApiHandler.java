@@ -11,7 +11,7 @@ import dev.sluice.core.SluiceException;
 
 import java.util.Map;
 
-/** API Gateway HTTP API (payload v2) → the REST router. `sluice local` drives this same class with the same events. */
+/** API Gateway HTTP API (payload v2) → the web console's files ({@link ConsoleAssets}) or the REST router. `sluice local` drives this same class with the same events. */
 @Named("api")
 public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     private final ApiRouter router;
@@ -31,6 +31,11 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
     private APIGatewayV2HTTPResponse answer(APIGatewayV2HTTPEvent event) {
         String method = event.getRequestContext() != null && event.getRequestContext().getHttp() != null
                 ? event.getRequestContext().getHttp().getMethod() : "GET";
+        java.util.Optional<ApiRouter.Response> console = ConsoleAssets.answer(method, event.getRawPath());
+        if (console.isPresent()) {
+            return APIGatewayV2HTTPResponse.builder().withStatusCode(console.get().status())
+                    .withHeaders(console.get().headers()).withBody(console.get().body()).build();
+        }
         String requestId = ApiRouter.newRequestId();
         ApiRouter.Response response;
         try {

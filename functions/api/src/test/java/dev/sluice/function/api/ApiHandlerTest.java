@@ -49,6 +49,19 @@ class ApiHandlerTest {
     }
 
     @Test
+    void rootPath_isTheWebConsole_besideTheApi_withItsOwnTypeAndPolicy() {
+        APIGatewayV2HTTPEvent event = Events.load("api-list-jobs.json", APIGatewayV2HTTPEvent.class);
+        event.setRawPath("/");
+        event.setHeaders(java.util.Map.of()); // no key: the page is public, the data behind it is not
+        APIGatewayV2HTTPResponse page = handler.handleRequest(event, new LocalEventSource.LocalContext(30_000));
+        assertEquals(200, page.getStatusCode());
+        assertEquals("text/html; charset=utf-8", page.getHeaders().get("Content-Type"));
+        assertTrue(page.getHeaders().get("Content-Security-Policy").contains("script-src 'self'"));
+        event.setRawPath("/console/missing.js");
+        assertEquals(404, handler.handleRequest(event, new LocalEventSource.LocalContext(30_000)).getStatusCode());
+    }
+
+    @Test
     void listJobsEvent_returnsAPage() {
         APIGatewayV2HTTPResponse response = invoke("api-list-jobs.json");
         assertEquals(200, response.getStatusCode(), response.getBody());
