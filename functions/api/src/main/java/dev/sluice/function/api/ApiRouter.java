@@ -323,13 +323,42 @@ public final class ApiRouter {
     /**
      * A create with an {@value #IDEMPOTENCY_KEY}: run once per project and key ({@link IdempotentRequests}); a replay
      * is the first answer with {@value #IDEMPOTENT_REPLAYED}{@code : true} (and this request's own request id). The
-     * fingerprint is the method, the route's template, the path and the body as sent.
+     * fingerprint is the method, the route's template, the path, the query and the body ({@link #canonicalBody}).
      */
+    /**
+     * The body as the fingerprint holds it: JSON with its object members sorted and no insignificant whitespace, so
+     * one request sent again by another client or formatter is the same request; a body that is not JSON as sent.
+     */
+    static String canonicalBody(String body) {
+        if (body == null || body.isBlank()) {
+            return "";
+        }
+        try {
+            return Json.write(sortedMembers(Json.tree(body)));
+        } catch (RuntimeException notJson) {
+            return body;
+        }
+    }
+
+    private static Object sortedMembers(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node.isObject()) {
+            java.util.TreeMap<String, Object> members = new java.util.TreeMap<>();
+            node.properties().forEach(e -> members.put(e.getKey(), sortedMembers(e.getValue())));
+            return members;
+        }
+        if (node.isArray()) {
+            java.util.List<Object> elements = new java.util.ArrayList<>();
+            node.forEach(e -> elements.add(sortedMembers(e)));
+            return elements;
+        }
+        return node;
+    }
+
     private Response idempotent(Call call, RouteTable.Route<Handler> route, String key) {
         Request request = call.request();
         String fingerprint = Json.write(java.util.List.of(route.method(), route.template(), request.path(),
                 request.query() == null ? Map.of() : new java.util.TreeMap<>(request.query()),
-                request.body() == null ? "" : request.body()));
+                canonicalBody(request.body())));
         IdempotentRequests.Outcome outcome = services.idempotency.run(call.project(), key, fingerprint, () -> {
             Response r = route.handler().handle(call);
             return new IdempotentRequests.Answer(r.status(), r.body(), r.headers());

@@ -98,6 +98,18 @@ class IdempotentCreateTest {
     }
 
     @Test
+    void sameKeySameBodyFormattedOtherwise_isTheSameRequest() {
+        ApiRouter.Response first = post("/batch/datasets", "key-format-1",
+                "{\"name\":\"formatted\",\"source\":{\"kind\":\"UploadedNdjson\"}}");
+        assertEquals(201, first.status(), first.body());
+        ApiRouter.Response again = post("/batch/datasets", "key-format-1",
+                "{ \"source\": { \"kind\": \"UploadedNdjson\" },\n  \"name\": \"formatted\" }");
+        assertEquals(201, again.status(), again.body());
+        assertEquals("true", again.headers().get(ApiRouter.IDEMPOTENT_REPLAYED));
+        assertEquals(first.body(), again.body());
+    }
+
+    @Test
     void sameKeyOtherBody_orOtherRoute_is409_idempotencyConflict() {
         assertEquals(201, post("/batch/datasets", "key-conflict-1", dataset("first")).status());
         ApiRouter.Response other = post("/batch/datasets", "key-conflict-1", dataset("second"));

@@ -31,7 +31,7 @@ import java.util.zip.Inflater;
  * <ul>
  *   <li>the first request claims the key with one conditional write ({@link IdempotencyStore#claim}), runs, and stores
  *       its success answer (status, body, headers);</li>
- *   <li>a later request with the same key and the same fingerprint (method, route, path and body, byte for byte) gets
+ *   <li>a later request with the same key and the same fingerprint (method, route, path, query and the body as canonical JSON) gets
  *       that answer again, marked {@link Outcome#replayed()}; one that arrives while the first still runs waits for it
  *       (at most {@link #WAIT_MILLIS}, else 409 {@code request.idempotency_in_progress});</li>
  *   <li>the same key with another fingerprint is 409 {@code request.idempotency_conflict};</li>
