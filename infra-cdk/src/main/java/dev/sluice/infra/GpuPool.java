@@ -42,6 +42,9 @@ final class GpuPool extends Construct {
     GpuPool(Construct scope, String id, SluiceStack.Settings settings, DataStore data, WorkQueues queues,
             Map<String, String> environment, Observability observability) {
         super(scope, id);
+        // the hosts start from a launch template, not a launch configuration: AWS no longer lets new accounts create
+        // launch configurations (Auto Scaling's feature in maintenance mode since 2024-10-01; cfn-lint W3697)
+        getNode().setContext("@aws-cdk/aws-autoscaling:generateLaunchTemplateInsteadOfLaunchConfig", true);
         Vpc vpc = Vpc.Builder.create(this, "Vpc").maxAzs(2).natGateways(1).build();
         Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).build();
         AutoScalingGroup instances = AutoScalingGroup.Builder.create(this, "Instances").vpc(vpc)
