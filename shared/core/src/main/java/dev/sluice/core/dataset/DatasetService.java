@@ -149,7 +149,8 @@ public final class DatasetService {
             NdjsonReader reader = new NdjsonReader(in, 0);
             NdjsonReader.Line line;
             int index = 0;
-            while ((line = reader.next()) != null) {
+            int end = lines.length(); // past the last line wanted: the rest of the file is not read
+            while (index < end && (line = reader.next()) != null) {
                 if (lines.get(index++)) {
                     // a line that could not be read keeps failing the same way: it is kept, as it was, for the record
                     out.write((line.text() == null ? "{\"kind\":\"Unreadable\"}" : line.text()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
