@@ -22,6 +22,14 @@ public final class Bench {
     private static void run(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--short");
         boolean pipelineOnly = List.of(args).contains("--pipeline-only");
+        int profile = List.of(args).indexOf("--profile");
+        if (profile >= 0) {
+            // the photo job under JDK Flight Recorder: CPU per item by stage, waits (README: Profile)
+            java.nio.file.Path file = profile + 1 < args.length && !args[profile + 1].startsWith("--")
+                    ? java.nio.file.Path.of(args[profile + 1]) : Profile.defaultFile();
+            Profile.run(file, List.of(args).contains("--short"));
+            System.exit(0);
+        }
         if (List.of(args).contains("--photos-only")) {
             Table photos = new Table();
             PhotoBench.addTo(photos, List.of(args).contains("--short"), Runtime.getRuntime().availableProcessors());
