@@ -5,6 +5,7 @@ import software.amazon.awscdk.services.events.Rule;
 import software.amazon.awscdk.services.events.Schedule;
 import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
@@ -25,6 +26,15 @@ import java.util.Map;
  */
 final class Functions extends Construct {
     static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
+
+    /**
+     * The inference function's default memory size and architecture: the cheapest per photo of those the app offers
+     * ({@link dev.sluice.core.usage.LambdaSizing#OFFERED}, x86_64 and arm64) by the inference stage's recorded bench
+     * measurement ({@code lambda-measurement.json}) at the dated us-east-1 prices, as Lambda Power Tuning would
+     * choose; only the measured architecture can be chosen, and it is the one the packages' natives are for.
+     */
+    static final dev.sluice.core.usage.LambdaSizing.Estimate INFERENCE_DEFAULT = dev.sluice.core.usage.LambdaSizing.cheapest(
+            dev.sluice.core.usage.LambdaSizing.recorded(), dev.sluice.core.usage.LambdaSizing.prices("us-east-1"));
 
     final Alias api;
     final Alias fanout;
@@ -232,6 +242,8 @@ final class Functions extends Construct {
                 .handler(HANDLER)
                 .code(Code.fromAsset(settings.functionsDir().resolve(name).resolve("target/function.zip").toString()))
                 .memorySize(memory)
+                // the packages hold the natives of linux x86_64 only (ONNX Runtime, libjpeg-turbo): see INFERENCE_DEFAULT
+                .architecture(Architecture.X86_64)
                 .timeout(Duration.seconds(timeoutSeconds))
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                 .environment(env)
