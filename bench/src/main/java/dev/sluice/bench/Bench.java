@@ -104,6 +104,18 @@ public final class Bench {
                 broken = ex.broken();
             }
         }
+        if (!pipelineOnly) {
+            // issue 27: one large Parquet file streamed through one file task as the inference function (Lambda path)
+            // composes it, in a child JVM of 64 MiB heap; the pools lane adds the pool worker's row
+            StreamedFileBench.Result big = StreamedFileBench.run(quick ? 1_000_000 : 8_600_000, "64m");
+            table.add("executions", String.format("one %,d MB Parquet file (%,d rows) through one streaming file task,"
+                            + " Lambda path (child JVM -Xmx%s)", big.fileBytes() / 1_000_000, big.rows(), big.heap()),
+                    String.format("%,.0f rows/s, peak heap %.0f MiB", big.rowsPerSecond(), big.peakHeapMib()),
+                    "every row right, heap ≤ -Xmx", big.broken() == null);
+            if (big.broken() != null) {
+                broken = "streamed file: " + big.broken();
+            }
+        }
         if (!"Finished".equals(pipe.overview()) || pipe.verifiedPosts() != pipe.items()) {
             broken = "the benchmark job ended " + pipe.overview() + " with " + pipe.verifiedPosts()
                     + " verified POSTs of " + pipe.items();
