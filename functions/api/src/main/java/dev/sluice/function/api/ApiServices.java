@@ -29,11 +29,12 @@ public final class ApiServices {
     public final JobStore jobStore;
     public final SecretService secrets;
     public final IdempotentRequests idempotency;
+    public final dev.sluice.core.usage.UsageService usage;
 
     public ApiServices(ApiKeys apiKeys, DatasetService datasets, ModelService models, DeploymentService deployments,
                        WebhookService webhooks, JobService jobs, ExecutionService executions,
                        DeadLetterService deadLetters, JobStore jobStore, SecretService secrets,
-                       IdempotentRequests idempotency) {
+                       IdempotentRequests idempotency, dev.sluice.core.usage.UsageService usage) {
         this.apiKeys = apiKeys;
         this.datasets = datasets;
         this.models = models;
@@ -45,12 +46,13 @@ public final class ApiServices {
         this.jobStore = jobStore;
         this.secrets = secrets;
         this.idempotency = idempotency;
+        this.usage = usage;
     }
 
     /** The API's services, made by (or shared with whoever already asked) c. */
     public static ApiServices of(Components c) {
         return new ApiServices(c.apiKeys(), c.datasets(), c.models(), c.deployments(), c.webhooks(), c.jobs(),
                 c.executions(), c.deadLetters(), c.jobStore(), c.secretService(),
-                c.idempotentRequests());
+                c.idempotentRequests(), c.usage());
     }
 }
