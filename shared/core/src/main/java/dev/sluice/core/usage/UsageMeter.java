@@ -17,12 +17,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * owners in proportion to their messages when one of them is {@linkplain #drain drained} or the invocation closes.
  * Uses outside any invocation (the API serving a request, the local event source polling) are not counted.
  *
- * <p>Memory: one small entry per owner with uses not yet written, and one per open invocation.
+ * <p>Memory: one small entry per owner with uses not yet written (at most {@value #MAX_PENDING_OWNERS}), and one
+ * per open invocation.
  * Thread-safe.
  */
 public final class UsageMeter {
     /** The MDC key naming the invocation a thread works for (not a log key: log lines print only LogKeys). */
     static final String INVOCATION = "usage_invocation";
+    /**
+     * Owners with counts not written yet that one process keeps at most (a few hundred bytes each): what a job's
+     * last write in this process leaves is kept for its next write here, which may never come; past this many, a
+     * new owner's count is dropped rather than grow the heap without bound.
+     */
+    static final int MAX_PENDING_OWNERS = 10_000;
     private static final UsageMeter PROCESS = new UsageMeter();
 
     private final Map<String, Usage> pending = new ConcurrentHashMap<>();
@@ -65,14 +72,19 @@ public final class UsageMeter {
 
     /**
      * Opens an invocation on this thread (and on the worker threads that carry its MDC): until it closes, uses are
-     * counted. Closing adds the invocation's time on {@code compute} and the event source mapping's two requests
-     * (the receive that brought the messages, the delete that removes them) and splits what no owner claimed.
+     * counted. It starts with the event source mapping's two requests (the receive that brought the messages, the
+     * delete that removes them); each {@link #drain} and the close charge the invocation's time on {@code compute}
+     * since the last charge, and split what no owner claimed.
      *
      * @param owners the job or execution ids of the invocation's messages, each with its number of messages
      */
     public Invocation open(Map<String, Long> owners, Compute compute) {
-        Invocation invocation = new Invocation(java.util.UUID.randomUUID().toString(), Map.copyOf(owners), compute,
+        Invocation invocation = new Invocation(java.util.UUID.randomUUID().toString(),
+                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(owners)), compute,
                 System.nanoTime(), MDC.get(INVOCATION));
+        // the event source mapping's receive that brought the messages and delete that removes them, known now: so
+        // the invocation's first write carries them
+        invocation.unclaimed.merge("", Usage.sqs(2), Usage::plus);
         invocations.put(invocation.id, invocation);
         MDC.put(INVOCATION, invocation.id);
         return invocation;
@@ -92,7 +104,7 @@ public final class UsageMeter {
             owner = MDC.get("execution_id");
         }
         if (owner != null) {
-            pending.merge(owner, use, Usage::plus);
+            add(owner, use);
         } else {
             invocation.unclaimed.merge("", use, Usage::plus);
         }
@@ -113,7 +125,11 @@ public final class UsageMeter {
 
     /** Puts back what a write that failed did not add. */
     public void giveBack(String owner, Usage use) {
-        if (!use.isZero()) {
+        add(owner, use);
+    }
+
+    private void add(String owner, Usage use) {
+        if (!use.isZero() && (pending.size() < MAX_PENDING_OWNERS || pending.containsKey(owner))) {
             pending.merge(owner, use, Usage::plus);
         }
     }
@@ -133,7 +149,8 @@ public final class UsageMeter {
         private final String id;
         private final Map<String, Long> owners;
         private final Compute compute;
-        private final long startNanos;
+        /** Up to when the invocation's time was charged (its start, then each write that took its share). */
+        private long chargedNanos;
         private final String outer;
         private final Map<String, Usage> unclaimed = new ConcurrentHashMap<>();
 
@@ -141,11 +158,15 @@ public final class UsageMeter {
             this.id = id;
             this.owners = owners;
             this.compute = compute;
-            this.startNanos = startNanos;
+            this.chargedNanos = startNanos;
             this.outer = outer;
         }
 
-        private void settle(UsageMeter meter) {
+        /** Charges the time since the last charge, then splits what no owner claimed over the owners. */
+        private synchronized void settle(UsageMeter meter) {
+            long now = System.nanoTime();
+            unclaimed.merge("", compute.of((now - chargedNanos) / 1_000_000), Usage::plus);
+            chargedNanos += (now - chargedNanos) / 1_000_000 * 1_000_000;
             Usage all = unclaimed.remove("");
             if (all != null && !owners.isEmpty()) {
                 all.split(owners).forEach((owner, part) -> meter.giveBack(owner, part));
@@ -154,8 +175,6 @@ public final class UsageMeter {
 
         @Override
         public void close() {
-            long millis = (System.nanoTime() - startNanos) / 1_000_000;
-            unclaimed.merge("", compute.of(millis).plus(Usage.sqs(2)), Usage::plus);
             settle(UsageMeter.this);
             invocations.remove(id);
             if (outer == null) {
