@@ -231,6 +231,7 @@ public final class ApiRouter {
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
                 .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())))
+                .get("/execution-role", c -> ok(s.executions.executionRole(c.project())))
                 .get("/secrets", c -> ok(s.secrets.list(c.project())))
                 .create("/secrets", c -> createdSecret(c, s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))
                 .put("/secrets/{secretName}", c -> ok(s.secrets.rotate(c.project(), c.id(), c.body(SecretService.RotateRequest.class))))
