@@ -108,7 +108,8 @@ public final class DynamoExecutionStore implements ExecutionStore {
         long skipped = state.isTerminal() && total != null ? total - finished - failed : 0;
         Execution.Status status = new Execution.Status(state, item.containsKey("reason") ? item.get("reason").s() : null,
                 total, finished, failed, skipped, optionalLong(item, "startTime"), optionalLong(item, "endTime"),
-                optionalLong(item, "hiddenFiles"));
+                optionalLong(item, "hiddenFiles"), item.containsKey("rows") ? Long.parseLong(item.get("rows").n()) : 0,
+                item.containsKey("failedRows") ? Long.parseLong(item.get("failedRows").n()) : 0);
         return new Execution(doc.id(), doc.object(), doc.projectId(), doc.spec(), status, doc.createTime(),
                 Long.parseLong(item.get("updateTime").n()), doc.metadata());
     }
@@ -179,10 +180,14 @@ public final class DynamoExecutionStore implements ExecutionStore {
         List<TransactWriteItem> count = new ArrayList<>();
         if (file.status() != Execution.FileState.Skipped) {
             String counter = file.status() == Execution.FileState.Finished ? "finishedFiles" : "failedFiles";
+            // the rows of the file and its failed rows in the same ADD: the row budget reads them (maxFailedRowRate)
+            long rows = file.rows() == null ? 0 : file.rows();
+            long failedRows = file.failedRows() == null ? 0 : file.failedRows();
             count.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
-                    .updateExpression("ADD " + counter + " :one SET updateTime = :now")
-                    .conditionExpression("#s = :running").expressionAttributeNames(Map.of("#s", "state"))
-                    .expressionAttributeValues(Map.of(":one", n(1), ":now", n(now), ":running", s("Running")))).build());
+                    .updateExpression("ADD " + counter + " :one, #rows :rows, failedRows :failedRows SET updateTime = :now")
+                    .conditionExpression("#s = :running").expressionAttributeNames(Map.of("#s", "state", "#rows", "rows"))
+                    .expressionAttributeValues(Map.of(":one", n(1), ":now", n(now), ":running", s("Running"),
+                            ":rows", n(rows), ":failedRows", n(failedRows)))).build());
         }
         return switch (ledger.settle(row, count, List.of())) {
             case APPLIED -> true;

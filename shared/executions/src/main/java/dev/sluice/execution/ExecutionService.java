@@ -91,7 +91,8 @@ public final class ExecutionService implements ExecutionTasks {
                                String sourceFolder, String destinationFolder, String inputFileType,
                                String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
                                Map<String, String> parameters, String accessTokenName, String accessSecretName,
-                               Map<String, String> metadata, String iamRoleArn) {
+                               Map<String, String> metadata, String iamRoleArn, Long limitFiles,
+                               Long maxFailedFiles, Double maxFailedRowRate) {
         public StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
                             String sourceFolder, String destinationFolder, String inputFileType,
                             String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
@@ -99,7 +100,7 @@ public final class ExecutionService implements ExecutionTasks {
                             Map<String, String> metadata) {
             this(model, bucket, sourceBucket, destinationBucket, sourceFolder, destinationFolder, inputFileType,
                     outputFileType, jobTimeout, fileTimeout, parallelism, parameters, accessTokenName, accessSecretName,
-                    metadata, null);
+                    metadata, null, null, null, null);
         }
 
         public StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
@@ -138,8 +139,17 @@ public final class ExecutionService implements ExecutionTasks {
         int parallelism = r.parallelism() == null ? DEFAULT_PARALLELISM : r.parallelism();
         Validation.check(parallelism >= 1 && parallelism <= MAX_PARALLELISM, "execution.bad_parallelism",
                 "parallelism must be 1.." + MAX_PARALLELISM);
+        Validation.check(r.limitFiles() == null || r.limitFiles() >= 1, "execution.bad_limit_files",
+                "limitFiles must be at least 1 (the first N matching files in listing order), or absent for all");
+        Validation.check(r.maxFailedFiles() == null || r.maxFailedFiles() >= 0, "execution.bad_error_budget",
+                "maxFailedFiles must be at least 0 (the execution stops when more files than that failed)");
+        Validation.check(r.maxFailedRowRate() == null || r.maxFailedRowRate() >= 0 && r.maxFailedRowRate() <= 1,
+                "execution.bad_error_budget", "maxFailedRowRate must be in [0, 1] (failed rows / rows of the finished"
+                        + " files above it stops the execution)");
         Map<String, String> parameters = r.parameters() == null ? Map.of() : Map.copyOf(r.parameters());
         RowMapping.validate(model, parameters);
+        Validation.check(r.iamRoleArn() == null || r.accessTokenName() == null && r.accessSecretName() == null, "execution.bad_credentials",
+                "give either iamRoleArn or accessTokenName and accessSecretName, not both");
         if (r.accessTokenName() != null || r.accessSecretName() != null) {
             Validation.check(r.accessTokenName() != null && r.accessSecretName() != null, "execution.bad_secret_name",
                     "give both accessTokenName and accessSecretName (the secrets holding an access key id and its"
@@ -147,8 +157,6 @@ public final class ExecutionService implements ExecutionTasks {
             secretName(projectId, r.accessTokenName(), "accessTokenName");
             secretName(projectId, r.accessSecretName(), "accessSecretName");
         }
-        Validation.check(r.iamRoleArn() == null || r.accessTokenName() == null, "execution.bad_credentials",
-                "give either iamRoleArn or accessTokenName and accessSecretName, not both");
         boolean ownCredentials = r.accessTokenName() != null || r.iamRoleArn() != null;
         checkBucket(source, "sourceFolder", ownCredentials);
         checkBucket(destination, "destinationFolder", ownCredentials);
@@ -158,7 +166,7 @@ public final class ExecutionService implements ExecutionTasks {
         Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
                 FileType.parse(r.inputFileType(), "inputFileType"), FileType.parse(r.outputFileType(), "outputFileType"),
                 jobTimeout, fileTimeout, parallelism, parameters, r.accessTokenName(), r.accessSecretName(),
-                r.iamRoleArn());
+                r.iamRoleArn(), r.limitFiles(), r.maxFailedFiles(), r.maxFailedRowRate());
         Execution execution = new Execution(id, Execution.OBJECT, projectId, spec,
                 new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now, metadata);
         if (r.iamRoleArn() != null) {
@@ -347,13 +355,13 @@ public final class ExecutionService implements ExecutionTasks {
         do {
             FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
             List<String> matching = page.names().stream().filter(n -> !FileType.isHidden(n)).filter(type::matches)
-                    .toList();
+                    .limit(e.spec().limitFiles() == null ? Long.MAX_VALUE : e.spec().limitFiles() - listed).toList();
             hidden += page.names().stream().filter(FileType::isHidden).count();
             if (!matching.isEmpty()) {
                 files.writeChunk(e.projectId(), e.id(), listed, matching);
             }
             listed += matching.size();
-            cursor = page.cursor();
+            cursor = e.spec().limitFiles() != null && listed >= e.spec().limitFiles() ? null : page.cursor();
             if (cursor != null && deadline.remainingMillis() < LIST_RESERVE_MILLIS) {
                 // a chunk is named by its first index: the continuation writes the next one
                 queue.send(BatchQueue.Name.FANOUT, List.of(
@@ -396,6 +404,14 @@ public final class ExecutionService implements ExecutionTasks {
             LOG.debug("file {} of {} was settled before", task.index(), e.id());
         }
         Execution current = store.get(e.projectId(), e.id()).orElse(e);
+        String exceeded = current.status().overview() == Execution.State.Running
+                ? e.spec().budgetExceeded(current.status()) : null;
+        if (exceeded != null) {
+            // the chain stops here: files not sent are never sent, and count as skipped once it ended
+            store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.Failed, exceeded,
+                    clock.nowMillis());
+            return;
+        }
         if (current.status().overview() == Execution.State.Running) {
             long next = task.index() + e.spec().parallelism();
             Long total = current.status().totalFiles();
