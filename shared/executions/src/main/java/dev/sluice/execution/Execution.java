@@ -91,19 +91,30 @@ public record Execution(String id, String object, String projectId, Spec spec, S
      * hiddenFiles: files of the source folder not taken as input because they are hidden or markers
      * ({@link FileType#isHidden}); null until listed.
      */
+    /** usage: what the execution used so far and its estimated cost; null where unknown. */
     public record Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
-                         long skippedFiles, Long startTime, Long endTime, Long hiddenFiles, long rows, long failedRows) {
+                         long skippedFiles, Long startTime, Long endTime, Long hiddenFiles, long rows, long failedRows,
+                         dev.sluice.core.usage.UsageReport usage) {
+        /** A status with usage, without row counters. */
+        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                      long skippedFiles, Long startTime, Long endTime, Long hiddenFiles,
+                      dev.sluice.core.usage.UsageReport usage) {
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles,
+                    0, 0, usage);
+        }
+
+        /** A status with row counters, without usage. */
+        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                      long skippedFiles, Long startTime, Long endTime, Long hiddenFiles, long rows, long failedRows) {
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles,
+                    rows, failedRows, null);
+        }
+
         public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
                       long skippedFiles, Long startTime, Long endTime) {
             this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, null);
         }
 
-        /** rows, failedRows: the rows of the settled files that finished, and how many of them failed. */
-        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
-                      long skippedFiles, Long startTime, Long endTime, Long hiddenFiles) {
-            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles,
-                    0, 0);
-        }
 
         /**
          * {@code status.outcome} once the execution ended (null while it runs): Stopped when cancelled or timed out or
