@@ -95,6 +95,13 @@ public record Execution(String id, String object, String projectId, Spec spec, S
     public record Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
                          long skippedFiles, Long startTime, Long endTime, Long hiddenFiles, long rows, long failedRows,
                          dev.sluice.core.usage.UsageReport usage) {
+        /** A status without row counters or usage. */
+        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                      long skippedFiles, Long startTime, Long endTime, Long hiddenFiles) {
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles,
+                    0, 0, null);
+        }
+
         /** A status with usage, without row counters. */
         public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
                       long skippedFiles, Long startTime, Long endTime, Long hiddenFiles,
