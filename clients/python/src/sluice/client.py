@@ -17,7 +17,7 @@ import requests
 from . import errors
 from ._http import Transport
 from ._progress import Bar, ProgressArg
-from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution,
+from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution, ExecutionRole,
                      ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
                      ModelState, Page, ProjectUsage, Secret, Webhook, WebhookDelivery, WebhookTestResult)
 
@@ -536,12 +536,20 @@ class Executions(_Resource):
         ``{id, build}``, ``bucket`` or ``source_bucket``/``destination_bucket``, ``source_folder``,
         ``destination_folder`` (``file:///…`` with ``sluice local``), ``input_file_type``, ``output_file_type``
         (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``parameters`` and
-        ``metadata`` (both passed as given)."""
+        ``metadata`` (both passed as given), and the credentials: ``iam_role_arn`` (a role of yours that trusts
+        :meth:`get_role`'s principals with its external id) or ``access_token_name`` and ``access_secret_name``;
+        ``limit_files`` (only the first N files: a sample run), ``max_failed_files`` and ``max_failed_row_rate``
+        (the error budget: past it the execution ends with reason ``execution.error_budget_exceeded``)."""
         return Execution.from_dict(self._call("POST", "/executions",
                                               body=_camelize(options, keep=("parameters", "metadata")),
                                               create=True, idempotency_key=idempotency_key))
 
     start = create
+
+    def get_role(self) -> ExecutionRole:
+        """This project's external id and the principals a role named by ``iam_role_arn`` must trust
+        (``GET /execution-role``)."""
+        return ExecutionRole.from_dict(self._call("GET", "/execution-role"))
 
     def get(self, execution_id: str) -> Execution:
         return Execution.from_dict(self._call("GET", f"/executions/{_seg(execution_id)}"))

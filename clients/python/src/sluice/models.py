@@ -24,7 +24,7 @@ __all__ = [
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
-    "ExecutionStatus", "Execution", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
+    "ExecutionStatus", "Execution", "ExecutionRole", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
     "UsagePriceTable", "Usage", "ProjectUsage",
 ]
 
@@ -693,6 +693,22 @@ class ExecutionSpec(_Base):
     parameters: Optional[Dict[str, str]] = None
     access_token_name: Optional[str] = None
     access_secret_name: Optional[str] = None
+    iam_role_arn: Optional[str] = None
+    limit_files: Optional[int] = None
+    max_failed_files: Optional[int] = None
+    max_failed_row_rate: Optional[float] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionRole(_Base):
+    """What a role named by an execution's ``iam_role_arn`` must trust (``executions.get_role()``): this project's
+    ``external_id`` (the condition ``sts:ExternalId``; the same on every call, never chosen by a caller) and the
+    ``principals`` (ARNs of the Sluice roles that call AssumeRole; empty with ``sluice local``)."""
+    object: Optional[str] = None
+    project_id: Optional[str] = None
+    external_id: Optional[str] = None
+    principals: List[str] = field(default_factory=list)
     extra: Dict[str, Any] = _extra()
 
 
@@ -705,6 +721,8 @@ class ExecutionStatus(_Base):
     finished_files: Optional[int] = None
     failed_files: Optional[int] = None
     skipped_files: Optional[int] = None
+    rows: Optional[int] = None
+    failed_rows: Optional[int] = None
     start_time: Optional[int] = None
     end_time: Optional[int] = None
     usage: Optional[Usage] = None

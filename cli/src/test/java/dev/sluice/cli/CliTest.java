@@ -270,6 +270,7 @@ class CliTest {
                 "--param", "featureColumns=a,b,c", "--metadata", "team=cli").get("id").asText();
         json(ran, "executions", "get", executionId);
         json(ran, "executions", "list");
+        assertTrue(json(ran, "executions", "role").path("externalId").asText().startsWith("sluice-"));
         JsonNode taggedExecutions = json(ran, "executions", "list", "--metadata", "team=cli");
         assertEquals(executionId, taggedExecutions.get("data").get(0).get("id").asText(), taggedExecutions.toString());
         assertEquals("Finished", json(ran, "executions", "wait", executionId).path("status").path("overview").asText());

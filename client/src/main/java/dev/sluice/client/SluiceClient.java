@@ -595,10 +595,20 @@ public final class SluiceClient {
     /**
      * Starts a storage-based execution. spec: model {id, build}, bucket or sourceBucket/destinationBucket,
      * sourceFolder, destinationFolder (file:///… with `sluice local`), inputFileType, outputFileType, jobTimeout,
-     * fileTimeout, parallelism, parameters, metadata.
+     * fileTimeout, parallelism, parameters, metadata, iamRoleArn (a role of yours that trusts
+     * {@link #executionRole()}'s principals with its externalId), or accessTokenName and accessSecretName;
+     * limitFiles (the first N files), maxFailedFiles and maxFailedRowRate (the error budget).
      */
     public JsonNode startExecution(Map<String, Object> spec) {
         return post("/executions", spec);
+    }
+
+    /**
+     * What a role named by an execution's iamRoleArn must trust: {@code {object, projectId, externalId, principals}}
+     * (the project's external id, the same on every call; the ARNs of the roles that assume it).
+     */
+    public JsonNode executionRole() {
+        return get("/execution-role");
     }
 
     public JsonNode execution(String id) {

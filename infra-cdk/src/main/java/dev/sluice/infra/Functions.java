@@ -109,6 +109,7 @@ final class Functions extends Construct {
         executionBuckets(settings.executionBuckets(), fanout, inference);
         itemBuckets(settings.itemBuckets(), inference);
         secrets(api, fanout, inference);
+        assumeCustomerRoles(api, fanout, inference);
         // it drains the DLQs (finding each from its queue's redrive policy) and accounts what they held
         queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
         List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)
@@ -149,6 +150,35 @@ final class Functions extends Construct {
                 .conditions(Map.of("Null", Map.of("aws:RequestTag/" + tag, "false"))).build());
         api.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
                 .actions(List.of("secretsmanager:ListSecrets")).resources(List.of("*")).build());
+    }
+
+    /**
+     * Executions that name {@code iamRoleArn} (issue 27 item 3): the api function assumes the role at create (a
+     * refusal is known at once), fan-out lists and inference reads and writes with it. sts:AssumeRole on roles of
+     * other accounts only: an explicit Deny on this account's roles, since a role of the deployment's own account may
+     * trust the account without an external id, and any project could name it (a confused deputy). The api function
+     * is told the three roles (SLUICE_ROLE_PRINCIPALS), which GET /execution-role shows and customers' trust policies name.
+     */
+    private void assumeCustomerRoles(Alias... functions) {
+        var stack = software.amazon.awscdk.Stack.of(this);
+        String ownRoles = stack.formatArn(software.amazon.awscdk.ArnComponents.builder()
+                .service("iam").region("").resource("role").resourceName("*").build());
+        String anyRole = "arn:" + stack.getPartition() + ":iam::*:role/*";
+        for (Alias fn : functions) {
+            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .actions(List.of("sts:AssumeRole")).resources(List.of(anyRole)).build());
+            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .effect(software.amazon.awscdk.services.iam.Effect.DENY)
+                    .actions(List.of("sts:AssumeRole")).resources(List.of(ownRoles)).build());
+        }
+        ((Function) api.getVersion().getLambda()).addEnvironment(dev.sluice.aws.Components.ROLE_PRINCIPALS,
+                rolePrincipals());
+    }
+
+    /** The ARNs of the roles that assume customers' roles, comma-separated (a CloudFormation token). */
+    String rolePrincipals() {
+        return software.amazon.awscdk.Fn.join(",", List.of(api, fanout, inference).stream()
+                .map(f -> f.getRole().getRoleArn()).toList());
     }
 
     /** The EventBridge bus job events are put on (source dev.sluice, detail-type "Sluice Job State Change"). */

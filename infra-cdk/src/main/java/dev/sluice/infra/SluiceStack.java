@@ -76,6 +76,8 @@ public final class SluiceStack extends Stack {
         }
         data.onlyFor(roles);
         outputs(api, data, queues, observability);
+        output("ExecutionRolePrincipals", functions.rolePrincipals(), "the roles that assume an execution's iamRoleArn:"
+                + " the Principal of the trust policy users add (README: Executions, a role of yours)");
         Checks.suppressJustified(this);
     }
 

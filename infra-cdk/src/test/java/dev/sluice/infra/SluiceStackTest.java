@@ -233,6 +233,35 @@ class SluiceStackTest {
     }
 
     @Test
+    void executions_assumeOtherAccountsRoles_only_andTheApiNamesThePrincipals() {
+        var byRole = statementsByRole();
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        java.util.Set<String> assuming = new java.util.TreeSet<>();
+        for (var f : functions) {
+            var statements = byRole.getOrDefault(refOf(props(f.getValue()).get("Role")), List.of()).stream()
+                    .filter(st -> actions(st).contains("sts:AssumeRole")).toList();
+            if (statements.isEmpty()) {
+                continue;
+            }
+            assuming.add(f.getKey().replaceAll("^Functions([A-Z][a-z]+).*", "$1"));
+            var allow = statements.stream().filter(st -> !"Deny".equals(st.get("Effect"))).toList();
+            var deny = statements.stream().filter(st -> "Deny".equals(st.get("Effect"))).toList();
+            assertEquals(1, allow.size(), f.getKey());
+            assertTrue(String.valueOf(allow.get(0).get("Resource")).contains(":iam::*:role/*"), allow.toString());
+            assertEquals(1, deny.size(), "this account's roles are denied: " + f.getKey());
+            String denied = String.valueOf(deny.get(0).get("Resource"));
+            assertTrue(denied.contains("AWS::AccountId") && denied.contains(":role/*"), denied);
+        }
+        assertEquals(java.util.Set.of("Api", "Fanout", "Inference"), assuming);
+        var api = functions.stream().filter(f -> f.getKey().startsWith("FunctionsApi")).findFirst().orElseThrow();
+        String principals = String.valueOf(at(props(api.getValue()), "Environment", "Variables",
+                dev.sluice.aws.Components.ROLE_PRINCIPALS));
+        assertEquals(3, principals.split("Fn::GetAtt").length - 1, "the three roles' ARNs: " + principals);
+        assertTrue(String.valueOf(json.get("Outputs")).contains("ExecutionRolePrincipals"));
+    }
+
+    @Test
     void secrets_onlyUnderTheSluicePrefix_taggedByProject_andOnlyTheApiWritesThem() {
         var byRole = statementsByRole();
         var functions = resources("AWS::Lambda::Function").entrySet().stream()

@@ -38,6 +38,17 @@ public final class DynamoCatalog implements Catalog {
     }
 
     @Override
+    public boolean create(String projectId, String id, Object document) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(Map.of("projectId", s(projectId), "id", s(id),
+                    "doc", s(Json.write(document)))).conditionExpression("attribute_not_exists(id)"));
+            return true;
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
     public <T> Optional<T> get(String projectId, IdKind<T> kind, String id) {
         String stored = stored(projectId, id);
         return stored == null ? Optional.empty() : read(kind, id, stored);

@@ -76,7 +76,9 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
 
     /** The variables read here that may be left out (each has a default; see README's Configuration). */
     public static final java.util.List<String> OPTIONAL_ENV = java.util.List.of("SLUICE_INFERENCE_GPU_QUEUE_URL",
-            "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND", "SLUICE_EVENT_BUS_NAME");
+            "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND", "SLUICE_EVENT_BUS_NAME",
+            // read by Components (the principals GET /execution-role names) and AssumedRoles (STS elsewhere than AWS's)
+            Components.ROLE_PRINCIPALS, AssumedRoles.ENDPOINT_VARIABLE);
 
     public static SluiceConfig fromEnv(Map<String, String> env) {
         return new SluiceConfig(

@@ -235,6 +235,7 @@ public final class ApiRouter {
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
                 .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())))
+                .get("/execution-role", c -> ok(s.executions.executionRole(c.project())))
                 .get("/usage", USAGE, c -> ok(s.usage.project(c.project(), c.query("from"), c.query("to"))))
                 .get("/secrets", c -> ok(s.secrets.list(c.project())))
                 .create("/secrets", c -> createdSecret(c, s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))

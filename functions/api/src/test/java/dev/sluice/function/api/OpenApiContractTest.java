@@ -139,6 +139,21 @@ class OpenApiContractTest {
     }
 
     @Test
+    void theExecutionRole_isTheProjectsOwnStableExternalId_andAnExecutionCannotGiveOne() {
+        ApiRouter.Response first = call("GET", P + "/execution-role", null, Map.of());
+        assertEquals(200, first.status(), first.body());
+        JsonNode role = Json.tree(first.body());
+        assertEquals(HandlerFixture.PROJECT, role.path("projectId").asText());
+        assertTrue(role.path("externalId").asText().matches("sluice-[0-9a-f]{32}"), first.body());
+        assertEquals(role, Json.tree(call("GET", P + "/execution-role", null, Map.of()).body()), "stable");
+        ApiRouter.Response chosen = call("POST", P + "/executions", "{\"model\":{\"id\":\"model_events0001\"},"
+                + "\"bucket\":\"b\",\"sourceFolder\":\"in\",\"destinationFolder\":\"out\","
+                + "\"iamRoleArn\":\"arn:aws:iam::123456789012:role/r\",\"externalId\":\"sluice-0\"}", Map.of());
+        assertEquals(400, chosen.status());
+        assertEquals("request.unknown_field", error(chosen).path("code").asText(), "the caller never chooses it");
+    }
+
+    @Test
     void theDocument_isServedAsJson_withoutAKey_andOtherMethodsAre405() {
         ApiRouter.Response r = router.handle(new ApiRouter.Request("GET", ApiRouter.OPENAPI_PATH, Map.of(), Map.of(), null));
         assertEquals(200, r.status());

@@ -14,6 +14,12 @@ public interface Catalog {
     void put(String projectId, String id, Object document);
 
     /**
+     * Stores the document only when the project has no record with this id (one conditional write): false when one
+     * exists, which is left as it is. Concurrent creates of one id store exactly one document.
+     */
+    boolean create(String projectId, String id, Object document);
+
+    /**
      * The project's record of this kind with this id; empty when there is none, when the id has another kind's prefix
      * (nothing is read then) or when the stored record's {@code object} is not the kind's.
      */

@@ -28,6 +28,11 @@ public final class FakeCatalog implements Catalog {
     }
 
     @Override
+    public synchronized boolean create(String projectId, String id, Object document) {
+        return docs.computeIfAbsent(projectId, p -> new TreeMap<>()).putIfAbsent(id, Json.write(document)) == null;
+    }
+
+    @Override
     public synchronized <T> Optional<T> get(String projectId, IdKind<T> kind, String id) {
         if (!kind.names(id)) {
             return Optional.empty();
