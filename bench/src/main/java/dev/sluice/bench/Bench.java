@@ -107,6 +107,8 @@ public final class Bench {
         }
         System.out.println();
         System.out.println("Requests during the job: " + pipe.requests());
+        System.out.println("DynamoDB units by operation and table:");
+        PipelineBench.unitsByTable.forEach((k, v) -> System.out.println("  " + k + ": " + v));
         System.out.println("CPU ms by JVM thread during the job (virtual threads and ONNX Runtime's native threads are not listed): "
                 + PipelineBench.cpuByThreadGroup.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                 .limit(15).toList());

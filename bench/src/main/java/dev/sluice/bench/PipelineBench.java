@@ -54,6 +54,7 @@ final class PipelineBench {
             warmUp(client, images, photos, modelId, webhook.get("id").asText(), batchSize);
 
             Map<String, Long> before = counter.snapshot();
+            Map<String, long[]> unitsBefore = counter.byTableSnapshot();
             Map<String, Long> cpuBefore = threadCpu();
             long start = System.nanoTime();
             JsonNode job = client.createJob("bench", datasetId, modelId, webhook.get("id").asText(), batchSize);
@@ -68,6 +69,14 @@ final class PipelineBench {
             double seconds = (System.nanoTime() - start) / 1e9;
             cpuByThreadGroup = RequestCounter.since(threadCpu(), cpuBefore);
             Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);
+            unitsByTable = new java.util.TreeMap<>();
+            counter.byTableSnapshot().forEach((k, v) -> {
+                long[] b = unitsBefore.getOrDefault(k, new long[2]);
+                if (v[1] != b[1]) {
+                    unitsByTable.put(k, String.format("%.1f units in %.1f requests per 1,000 items",
+                            (v[0] - b[0]) / 1000.0 * 1000.0 / items, (v[1] - b[1]) * 1000.0 / items));
+                }
+            });
             double gather = 0;
             double preprocess = 0;
             double predict = 0;
@@ -88,6 +97,9 @@ final class PipelineBench {
                     predict / counted, verified, job.path("status").path("overview").asText());
         }
     }
+
+    /** DynamoDB capacity units and requests per 1,000 items of the last run, by operation and table. */
+    static Map<String, String> unitsByTable = Map.of();
 
     /** CPU ms of this JVM's threads during the last run, by thread name with digits removed (JVM threads only). */
     static Map<String, Long> cpuByThreadGroup = Map.of();

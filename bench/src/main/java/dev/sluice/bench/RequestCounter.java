@@ -35,6 +35,9 @@ final class RequestCounter implements ExecutionInterceptor {
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
     final DoubleAdder writeUnits = new DoubleAdder();
     final DoubleAdder readUnits = new DoubleAdder();
+    /** Capacity units ×1000 and requests by "operation table" (a transaction's units split by the table they went to). */
+    private final Map<String, AtomicLong> unitsByTable = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> requestsByTable = new ConcurrentHashMap<>();
 
     @Override
     public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
@@ -62,28 +65,51 @@ final class RequestCounter implements ExecutionInterceptor {
             key += "(empty)";
         }
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+        String op = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
         if (response instanceof TransactWriteItemsResponse t) {
-            write(t.consumedCapacity());
+            write(op, t.consumedCapacity());
         } else if (response instanceof PutItemResponse p) {
-            write(List.of(p.consumedCapacity()));
+            write(op, List.of(p.consumedCapacity()));
         } else if (response instanceof UpdateItemResponse u) {
-            write(List.of(u.consumedCapacity()));
+            write(op, List.of(u.consumedCapacity()));
         } else if (response instanceof GetItemResponse g && g.consumedCapacity() != null) {
-            readUnits.add(g.consumedCapacity().capacityUnits());
+            read(op, g.consumedCapacity());
         } else if (response instanceof QueryResponse q && q.consumedCapacity() != null) {
-            readUnits.add(q.consumedCapacity().capacityUnits());
+            read(op, q.consumedCapacity());
         }
     }
 
-    private void write(List<ConsumedCapacity> capacities) {
+    private void read(String op, ConsumedCapacity c) {
+        if (c.capacityUnits() != null) {
+            readUnits.add(c.capacityUnits());
+            byTable(op, c);
+        }
+    }
+
+    private void write(String op, List<ConsumedCapacity> capacities) {
         if (capacities == null) {
             return;
         }
         for (ConsumedCapacity c : capacities) {
             if (c != null && c.capacityUnits() != null) {
                 writeUnits.add(c.capacityUnits());
+                byTable(op, c);
             }
         }
+    }
+
+    private void byTable(String op, ConsumedCapacity c) {
+        String table = c.tableName() == null ? "?" : c.tableName().replaceFirst("^sluice-(local-)?", "");
+        String key = op + " " + table;
+        unitsByTable.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(Math.round(c.capacityUnits() * 1000));
+        requestsByTable.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Capacity units ×1000 by "operation table" and the requests that consumed them, for where the units go. */
+    Map<String, long[]> byTableSnapshot() {
+        Map<String, long[]> copy = new TreeMap<>();
+        unitsByTable.forEach((k, v) -> copy.put(k, new long[]{v.get(), requestsByTable.get(k).get()}));
+        return copy;
     }
 
     Map<String, Long> snapshot() {
