@@ -52,6 +52,7 @@ final class Costs {
         table.add("cost / 1M images", "orchestration total", String.format("$%.4f", total), "≤ $0.10", total <= 0.10);
     }
 
+    /** Requests of the pipeline only: the API's ({@code api:…}, a client polling) are not orchestration. */
     private static long sum(Map<String, Long> requests, java.util.function.Predicate<String> which) {
         return requests.entrySet().stream().filter(e -> which.test(e.getKey()) && !e.getKey().contains("*"))
                 .mapToLong(Map.Entry::getValue).sum();
