@@ -200,7 +200,7 @@ public final class BatchProcessor {
             // a batch committed by this call has no delivery committed (its message is sent below, for the first time):
             // only a batch committed before (a redelivery) asks the ledger whether its delivery is done already
             if (o.delivery != null && (appliedNow.contains(o)
-                    || !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.batchId()))) {
+                    || !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.ledgerId()))) {
                 deliveries.add(deliveryPayloads.toQueueMessage(o.delivery, o.job.projectId()));
             }
         }
