@@ -29,16 +29,12 @@ import java.util.concurrent.atomic.DoubleAdder;
 /**
  * Counts AWS SDK requests by service and operation, as an SDK execution interceptor, and the DynamoDB capacity units
  * they consume (it asks every DynamoDB call to return its ConsumedCapacity). A receive that returned no message is
- * counted apart: those are the pollers idling, not the job's work; so are the API's requests (keys {@code api:…}, made
- * on the local API server's threads), the benchmark's own client polling its job.
+ * counted apart: those are the pollers idling, not the job's work.
  */
 final class RequestCounter implements ExecutionInterceptor {
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
     final DoubleAdder writeUnits = new DoubleAdder();
     final DoubleAdder readUnits = new DoubleAdder();
-    /** Capacity units ×1000 and requests by "operation table" (a transaction's units split by the table they went to). */
-    private final Map<String, AtomicLong> unitsByTable = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> requestsByTable = new ConcurrentHashMap<>();
 
     @Override
     public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
@@ -57,66 +53,68 @@ final class RequestCounter implements ExecutionInterceptor {
         return r;
     }
 
+    /** Requests made while a function served an invocation (its log scope names one), for the usage comparison. */
+    final Invocations inInvocations = new Invocations();
+
+    /** SQS and S3 requests, DynamoDB units and distinct invocations, of the functions' invocations only. */
+    static final class Invocations {
+        final AtomicLong sqs = new AtomicLong();
+        final AtomicLong s3 = new AtomicLong();
+        final DoubleAdder writeUnits = new DoubleAdder();
+        final DoubleAdder readUnits = new DoubleAdder();
+        final java.util.Set<String> ids = ConcurrentHashMap.newKeySet();
+
+        long[] snapshot() {
+            return new long[]{sqs.get(), s3.get(), Math.round(writeUnits.sum() * 1000), Math.round(readUnits.sum() * 1000), ids.size()};
+        }
+    }
+
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
-        // the API's requests (the benchmark's client polling its job every 100 ms: an API key and a job read each
-        // time) are counted apart, as "api:…": a client's polling is not the pipeline's orchestration
-        String caller = Thread.currentThread().getName().startsWith("api-") ? "api:" : "";
-        String key = caller + attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME) + ":"
-                + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
+        String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        String invocation = org.slf4j.MDC.get("function_request_id");
+        if (invocation != null) {
+            inInvocations.ids.add(invocation);
+            if ("Sqs".equals(service)) {
+                inInvocations.sqs.incrementAndGet();
+            } else if ("S3".equals(service) && !operation.startsWith("Delete") && !operation.startsWith("Abort")) {
+                inInvocations.s3.incrementAndGet();
+            }
+        }
+        String key = service + ":" + operation;
         Object response = context.response();
         if (response instanceof ReceiveMessageResponse rm && rm.messages().isEmpty()) {
             key += "(empty)";
         }
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
-        String op = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-        if (!caller.isEmpty()) {
-            return; // its units are not the pipeline's either
-        }
+        DoubleAdder w = invocation == null ? null : inInvocations.writeUnits;
+        DoubleAdder r = invocation == null ? null : inInvocations.readUnits;
         if (response instanceof TransactWriteItemsResponse t) {
-            write(op, t.consumedCapacity());
+            write(t.consumedCapacity(), writeUnits, w);
         } else if (response instanceof PutItemResponse p) {
-            write(op, List.of(p.consumedCapacity()));
+            write(List.of(p.consumedCapacity()), writeUnits, w);
         } else if (response instanceof UpdateItemResponse u) {
-            write(op, List.of(u.consumedCapacity()));
-        } else if (response instanceof GetItemResponse g && g.consumedCapacity() != null) {
-            read(op, g.consumedCapacity());
-        } else if (response instanceof QueryResponse q && q.consumedCapacity() != null) {
-            read(op, q.consumedCapacity());
+            write(List.of(u.consumedCapacity()), writeUnits, w);
+        } else if (response instanceof GetItemResponse g) {
+            write(List.of(g.consumedCapacity()), readUnits, r);
+        } else if (response instanceof QueryResponse q) {
+            write(List.of(q.consumedCapacity()), readUnits, r);
         }
     }
 
-    private void read(String op, ConsumedCapacity c) {
-        if (c.capacityUnits() != null) {
-            readUnits.add(c.capacityUnits());
-            byTable(op, c);
-        }
-    }
-
-    private void write(String op, List<ConsumedCapacity> capacities) {
+    private static void write(List<ConsumedCapacity> capacities, DoubleAdder total, DoubleAdder ofInvocations) {
         if (capacities == null) {
             return;
         }
         for (ConsumedCapacity c : capacities) {
             if (c != null && c.capacityUnits() != null) {
-                writeUnits.add(c.capacityUnits());
-                byTable(op, c);
+                total.add(c.capacityUnits());
+                if (ofInvocations != null) {
+                    ofInvocations.add(c.capacityUnits());
+                }
             }
         }
-    }
-
-    private void byTable(String op, ConsumedCapacity c) {
-        String table = c.tableName() == null ? "?" : c.tableName().replaceFirst("^sluice-(local-)?", "");
-        String key = op + " " + table;
-        unitsByTable.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(Math.round(c.capacityUnits() * 1000));
-        requestsByTable.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
-    }
-
-    /** Capacity units ×1000 by "operation table" and the requests that consumed them, for where the units go. */
-    Map<String, long[]> byTableSnapshot() {
-        Map<String, long[]> copy = new TreeMap<>();
-        unitsByTable.forEach((k, v) -> copy.put(k, new long[]{v.get(), requestsByTable.get(k).get()}));
-        return copy;
     }
 
     Map<String, Long> snapshot() {
