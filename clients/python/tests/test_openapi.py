@@ -77,6 +77,7 @@ def sdk_calls(p):
                                      "destination_folder": "out", "metadata": {"run_id": "42"}}),
         lambda: j.get_logs("batchjob_1", {"after_time": 1, "before_time": 2, "max_entries": 5, "min_level": "Error",
                                           "page": "cursor"}),
+        lambda: j.get_items("batchjob_1", after="cursor", limit=5, status=["Delivered", "FailedGather"]),
         lambda: j.cancel("batchjob_1"), lambda: j.retry("batchjob_1"),
         lambda: j.retry("batchjob_1", only="retryable", spec={"batch_size": 8, "deployment": {"deployment_id": "deploy_1"},
                                                               "result_delivery": {"destinations": []}}),
@@ -278,7 +279,7 @@ READ_FROM = [
     (m.Execution, "GET", "/executions/{executionId}", "200"),
     (m.ExecutionReport, "GET", "/executions/{executionId}/report", "200"),
     (m.ExecutionRole, "GET", "/execution-role", "200"),
-    (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobDryRun, "POST", "/batch/jobs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
+    (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobItems, "GET", "/batch/jobs/{jobId}/items", "200"), (m.JobDryRun, "POST", "/batch/jobs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
     (m.DeleteResponse, "DELETE", "/models/{modelId}", "200"), (m.Secret, "POST", "/secrets", "201"),
     (m.ProjectUsage, "GET", "/usage", "200"),
 ]

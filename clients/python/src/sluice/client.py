@@ -18,7 +18,7 @@ from . import errors
 from ._http import Transport
 from ._progress import Bar, ProgressArg
 from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution, ExecutionRole,
-                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
+                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobItem, JobItems, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
                      ModelState, Page, ProjectUsage, Secret, Webhook, WebhookDelivery, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
@@ -299,6 +299,43 @@ class Jobs(_Resource):
             if not logs.next_page:
                 return
             f["page"] = logs.next_page
+
+    def get_items(self, job_id: str, after: Optional[str] = None, limit: Optional[int] = None,
+                  status: Optional[Union[str, Iterable[str]]] = None) -> JobItems:
+        """One page of the job's committed item outcomes in commit order (``GET /batch/jobs/{id}/items``): ``after``
+        a previous page's ``next_cursor``, ``limit`` 1..1000 (default 100), ``status`` one or several statuses."""
+        params: Dict[str, Any] = {}
+        if after is not None:
+            params["after"] = after
+        if limit is not None:
+            params["limit"] = limit
+        if status is not None:
+            params["status"] = status if isinstance(status, str) else ",".join(status)
+        return JobItems.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/items", params=params))
+
+    def iter_items(self, job_id: str, after: Optional[str] = None,
+                   status: Optional[Union[str, Iterable[str]]] = None, follow: bool = False,
+                   poll_seconds: float = 1.0) -> Iterator[JobItem]:
+        """Every item outcome from ``after`` on, page after page (a generator: one page in memory at a time). With
+        ``follow``, waits for more while the job runs and ends once the job has ended and counted every item."""
+        cursor = after
+        caught_up_after_end = 0
+        while True:
+            job = self.get(job_id) if follow else None
+            page = self.get_items(job_id, after=cursor, limit=1000, status=status)
+            yield from page.data
+            cursor = page.next_cursor or cursor
+            if page.has_more:
+                continue
+            if not follow:
+                return
+            if job.status.outcome is not None:
+                items = job.status.items
+                terminal = items.terminal if items else 0
+                caught_up_after_end += 1
+                if terminal >= (job.status.item_count or 0) or caught_up_after_end >= 3:
+                    return
+            self._sleep(poll_seconds)
 
     def get_results(self, job_id: str) -> JobResults:
         """Download links (one hour) of a completed job's results; ConflictError ``job.not_complete`` before."""

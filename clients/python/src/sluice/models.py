@@ -20,7 +20,7 @@ from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 __all__ = [
     "JobState", "Outcome", "ErrorBudget", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
-    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "InvalidLine", "RefusedUrl",
+    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "JobItem", "JobItems", "InvalidLine", "RefusedUrl",
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
@@ -452,6 +452,31 @@ class JobLogs(_Base):
     @property
     def entries(self) -> List[JobLogEntry]:
         return self.data
+
+
+@dataclass
+class JobItem(_Base):
+    """One item's committed outcome: ``status`` (Delivered, FailedGather, FailedProcess, FailedPredict,
+    FailedDeliver, Skipped); ``prediction`` on Delivered items, ``reason`` and ``code`` on the others; ``id`` when the
+    line had one and the item was predicted."""
+    index: int = 0
+    id: Optional[str] = None
+    url: Optional[str] = None
+    status: Optional[str] = None
+    prediction: Any = None
+    reason: Optional[str] = None
+    code: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobItems(_Base):
+    """One page of a job's item outcomes in commit order: ``data``, ``next_cursor`` (on every page, the last one too:
+    pass it as ``after`` to read what was committed since) and ``has_more`` (False: caught up)."""
+    data: List[JobItem] = field(default_factory=list)
+    next_cursor: Optional[str] = None
+    has_more: bool = False
+    extra: Dict[str, Any] = _extra()
 
 
 @dataclass

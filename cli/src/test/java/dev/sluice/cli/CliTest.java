@@ -96,6 +96,8 @@ class CliTest {
 
         Result errors = sluice("jobs", "logs", jobId, "--min-level", "Error");
         assertTrue(errors.out.contains("gather.http_404"), errors.out);
+        Result failedItems = sluice("jobs", "items", jobId, "--status", "FailedGather");
+        assertTrue(failedItems.out.contains("FailedGather") && failedItems.out.contains("gather.http_404"), failedItems.out);
         Result list = sluice("jobs", "list");
         assertTrue(list.out.contains(jobId) && list.out.contains("Finished"), list.out);
 
@@ -212,6 +214,8 @@ class CliTest {
         assertTrue(replayed.path("replay").asBoolean(), replayed.toString());
         JsonNode logs = json(ran, "jobs", "logs", jobId);
         assertTrue(logs.isArray() && logs.size() >= 4, "the log entries, one array: " + logs);
+        JsonNode items = json(ran, "jobs", "items", jobId, "--follow");
+        assertTrue(items.isArray() && items.size() >= 1, "the items, one array: " + items);
         LocalJobs.results(new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey), jobId);
         JsonNode files = json(ran, "jobs", "results", jobId, "--out", dir.resolve("json-out").toString());
         assertTrue(files.isArray() && files.get(0).asText().endsWith("manifest.json"), files.toString());

@@ -745,6 +745,83 @@ public final class SluiceClient {
         };
     }
 
+    /**
+     * One page of the job's committed item outcomes in commit order ({@code GET /batch/jobs/{id}/items}):
+     * {@code {data: [{index, id, url, status, prediction | reason, code}], nextCursor, hasMore}}.
+     *
+     * @param after  a cursor from an earlier page ({@code nextCursor}), or null for the first item
+     * @param limit  1–1000, or null for the API's 100
+     * @param status one status or several, comma-separated (Delivered, FailedGather, …), or null for all
+     */
+    public JsonNode items(String jobId, String after, Integer limit, String status) {
+        List<String> q = new ArrayList<>();
+        if (after != null) {
+            q.add("after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+        }
+        if (limit != null) {
+            q.add("limit=" + limit);
+        }
+        if (status != null) {
+            q.add("status=" + URLEncoder.encode(status, StandardCharsets.UTF_8));
+        }
+        return get("/batch/jobs/" + jobId + "/items" + (q.isEmpty() ? "" : "?" + String.join("&", q)));
+    }
+
+    /**
+     * The job's item outcomes, page after page from {@code after} (null: the first), as they are committed. With
+     * {@code follow} the iterator waits for more while the job runs (polling every {@code pollMillis}) and ends once
+     * the job has ended and every item it accounted for was read; without, it ends when it has caught up.
+     */
+    public Iterator<JsonNode> allItems(String jobId, String after, String status, boolean follow, long pollMillis) {
+        return new Iterator<>() {
+            private final List<JsonNode> buffer = new ArrayList<>();
+            private String cursor = after;
+            private boolean done;
+            private int caughtUpAfterEnd;
+
+            @Override
+            public boolean hasNext() {
+                while (buffer.isEmpty() && !done) {
+                    // read the job before the page: once it has counted every item, a caught-up page is the end
+                    JsonNode job = follow ? job(jobId) : null;
+                    JsonNode page = items(jobId, cursor, 1000, status);
+                    page.path("data").forEach(buffer::add);
+                    cursor = page.path("nextCursor").asText(cursor);
+                    if (page.path("hasMore").asBoolean()) {
+                        continue;
+                    }
+                    // an ended job may still count its last items skipped; one that never will (a stalled job that
+                    // failed) ends the iterator after a few caught-up polls
+                    if (!follow || outcome(job) != null && (accounted(job) || ++caughtUpAfterEnd >= 3)) {
+                        done = true;
+                    } else if (buffer.isEmpty()) {
+                        sleep(pollMillis);
+                    }
+                }
+                return !buffer.isEmpty();
+            }
+
+            @Override
+            public JsonNode next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return buffer.remove(0);
+            }
+        };
+    }
+
+    /** Whether every item of the job is in a terminal counter. */
+    private static boolean accounted(JsonNode job) {
+        JsonNode s = job.path("status");
+        JsonNode c = s.path("items");
+        long terminal = 0;
+        for (String f : new String[]{"failedGather", "failedProcess", "failedPredict", "delivered", "failedDeliver", "skipped"}) {
+            terminal += c.path(f).asLong();
+        }
+        return terminal >= s.path("itemCount").asLong();
+    }
+
     public JsonNode results(String jobId) {
         return get("/batch/jobs/" + jobId + "/results");
     }

@@ -63,6 +63,8 @@ public final class ApiRouter {
     static final Set<String> DRY_RUN = Set.of("dryRun");
     /** The query parameters of an execution's report. */
     static final Set<String> REPORT = Set.of("page");
+    /** The query of a job's item listing ({@link dev.sluice.core.job.JobItems.Query}). */
+    static final Set<String> ITEMS = dev.sluice.core.job.JobItems.Query.PARAMETERS;
     /** The query parameters of {@code GET /usage}: a range of UTC days. */
     static final Set<String> USAGE = Set.of("from", "to");
     /** Every route is under the project of the caller's key. */
@@ -223,6 +225,7 @@ public final class ApiRouter {
                     return created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id(), c.optionalBody(JobService.RetryRequest.class)));
                 })
                 .get("/batch/jobs/{jobId}/logs", LOGS, c -> ok(logPage(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query())))))
+                .get("/batch/jobs/{jobId}/items", ITEMS, c -> ok(s.jobs.items(c.project(), c.id(), c.request().query())))
                 .get("/batch/jobs/{jobId}/results", c -> ok(s.jobs.results(c.project(), c.id())))
                 .get("/dead-letters", LIST, c -> ok(deadLetters.list(c.project(), c.page())))
                 .get("/dead-letters/{deadLetterId}", c -> ok(deadLetters.get(c.project(), c.id())))

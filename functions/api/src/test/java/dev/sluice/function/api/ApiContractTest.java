@@ -93,6 +93,7 @@ class ApiContractTest {
                 new String[]{"POST", "/batch/jobs/{job}:cancel", "{}"},
                 new String[]{"POST", "/batch/jobs/{job}:retry", "{}"},
                 new String[]{"GET", "/batch/jobs/{job}/logs", null},
+                new String[]{"GET", "/batch/jobs/{job}/items", null},
                 new String[]{"GET", "/batch/jobs/{job}/results", null},
                 new String[]{"GET", "/dead-letters/{deadLetter}", null},
                 new String[]{"POST", "/dead-letters/{deadLetter}:redrive", "{}"},

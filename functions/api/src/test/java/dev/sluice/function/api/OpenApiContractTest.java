@@ -342,4 +342,22 @@ class OpenApiContractTest {
         ApiRouter.Response bad = call("GET", P + "/batch/jobs/" + HandlerFixture.JOB + "/logs", null, Map.of("limit", "0"));
         assertEquals("logs.bad_max_entries", error(bad).path("code").asText());
     }
+
+    @Test
+    void items_answerATailingCursorOnEveryPage_andRefuseBadStatusesAndCursors() {
+        String path = P + "/batch/jobs/" + HandlerFixture.JOB + "/items";
+        ApiRouter.Response r = call("GET", path, null, Map.of("limit", "10"));
+        assertEquals(200, r.status(), r.body());
+        JsonNode page = Json.tree(r.body());
+        assertTrue(page.path("nextCursor").isTextual(), "a cursor on the last page too: " + r.body());
+        assertEquals(200, call("GET", path, null, Map.of("after", page.path("nextCursor").asText(),
+                "status", "Delivered,FailedGather")).status());
+        assertEquals("request.bad_status", error(call("GET", path, null, Map.of("status", "Predicted"))).path("code").asText());
+        assertEquals("request.bad_limit", error(call("GET", path, null, Map.of("limit", "1001"))).path("code").asText());
+        String otherJob = dev.sluice.core.PageRequest.encode("v1|items:" + HandlerFixture.PROJECT + ":batchjob_other|1|0");
+        assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", otherJob))).path("code").asText());
+        assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", "x!"))).path("code").asText());
+        assertEquals(404, call("GET", P + "/batch/jobs/batchjob_missing/items", null, Map.of("status", "Nope")).status(),
+                "another project's or a missing job: 404 before the query is looked at");
+    }
 }

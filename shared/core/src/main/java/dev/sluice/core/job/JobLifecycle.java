@@ -6,6 +6,7 @@ import dev.sluice.core.port.ObjectStore;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -154,7 +155,8 @@ public final class JobLifecycle {
             if (exceeded != null && jobs.transition(jobId, Move.FAIL.from, Move.FAIL.to, Move.FAIL.to.name(), exceeded,
                     clock.nowMillis())) {
                 job = jobs.get(jobId).orElseThrow();
-            } else if (finish(jobId)) {
+            } else if (job.status().items().terminal() == job.status().itemCount() && finish(jobId)) {
+                // (the counters just read say whether a finish can apply: no second read of the job when not)
                 job = jobs.get(jobId).orElseThrow();
             }
         }
@@ -205,8 +207,11 @@ public final class JobLifecycle {
                 highest = i;
             }
         }
-        if (highest < 0 || jobs.isCommitted(job.id(), Stage.COMPLETION,
-                progressKey(JobEvent.PROGRESS_PERCENTS[highest]))) {
+        if (highest < 0 || announced(job.id()) >= highest) {
+            return;
+        }
+        if (jobs.isCommitted(job.id(), Stage.COMPLETION, progressKey(JobEvent.PROGRESS_PERCENTS[highest]))) {
+            remember(job.id(), highest);
             return;
         }
         long now = clock.nowMillis();
@@ -214,7 +219,33 @@ public final class JobLifecycle {
             publishOnce(job, new JobEvent.Progress(job.id(), job.projectId(), now, job.status(),
                     JobEvent.PROGRESS_PERCENTS[i]));
         }
+        remember(job.id(), highest);
     }
+
+    /**
+     * The highest progress threshold this container knows went out, per job (-1: none known): a threshold's ledger
+     * entry is never removed, so what one settle saw written the next need not read again. Bounded: the jobs settled
+     * most recently, {@value #ANNOUNCED_JOBS} at most (a forgotten job is read from the ledger again).
+     */
+    private int announced(String jobId) {
+        synchronized (announced) {
+            return announced.getOrDefault(jobId, -1);
+        }
+    }
+
+    private void remember(String jobId, int highest) {
+        synchronized (announced) {
+            announced.merge(jobId, highest, Math::max);
+        }
+    }
+
+    static final int ANNOUNCED_JOBS = 1024;
+    private final Map<String, Integer> announced = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > ANNOUNCED_JOBS;
+        }
+    };
 
     private static String progressKey(int percent) {
         return JobEvent.Type.PROGRESS.wire() + "." + percent;

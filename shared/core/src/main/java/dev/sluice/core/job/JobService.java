@@ -34,6 +34,7 @@ public final class JobService {
     private final DatasetScan scan;
     /** The buckets an S3 destination may name (the operator's execution buckets). */
     private final dev.sluice.core.AllowedBuckets destinationBuckets;
+    private final JobItems items;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
                       BatchQueue queue, Clock clock, JobLifecycle lifecycle, dev.sluice.core.port.ObjectStore objects,
@@ -43,6 +44,7 @@ public final class JobService {
         this.scan = scan;
         this.deployments = deployments;
         this.objects = objects;
+        this.items = new JobItems(jobs, objects);
         this.lifecycle = lifecycle;
         this.jobs = jobs;
         this.datasets = datasets;
@@ -239,6 +241,16 @@ public final class JobService {
         Job job = get(projectId, id);
         LogQuery.Checked q = query.check();
         return jobs.logs(job.id(), q.afterTime(), q.beforeTime(), q.errorsOnly(), q.max(), q.page());
+    }
+
+    /**
+     * A page of the project's job's committed item outcomes in commit order ({@link JobItems}): 404 for another
+     * project's job or an id of another kind, then the query is checked ({@link JobItems.Query}: 400 with a stable
+     * code; a cursor of another job or project is 400 {@code request.bad_cursor}).
+     */
+    public JobItems.Page items(String projectId, String id, java.util.Map<String, String> query) {
+        Job job = get(projectId, id);
+        return items.page(job, JobItems.Query.of(query));
     }
 
     /**
