@@ -42,6 +42,11 @@ final class DataStore extends Construct {
                 .projectionType(software.amazon.awscdk.services.dynamodb.ProjectionType.KEYS_ONLY).build());
         // TTL: the idempotency records (DynamoIdempotencyStore) lapse after 24 h; other catalog rows carry no expiresAt
         catalog = table("Catalog", "projectId", "id", "expiresAt");
+        // sparse: only datasets and models the scheduler will have to look at carry it (DynamoCatalog.BY_SWEEP)
+        catalog.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder().indexName("bySweep")
+                .partitionKey(Attribute.builder().name("sweep").type(AttributeType.STRING).build())
+                .sortKey(Attribute.builder().name("sweepAt").type(AttributeType.NUMBER).build())
+                .projectionType(software.amazon.awscdk.services.dynamodb.ProjectionType.KEYS_ONLY).build());
         keys = table("Keys", "keyHash", null, null);
         ledger = table("Ledger", "jobId", "entry", "expiresAt");
         logs = table("Logs", "jobId", "sk", "expiresAt");
