@@ -153,7 +153,7 @@ public final class ModelService {
     /**
      * The scheduler's look at a model that is due ({@link Model#sweepTime}): a file that came is checked now (the
      * model becomes Ready or Failed, as on a GET); one still Uploading {@link Model#UPLOAD_ABANDONED_AFTER} after its
-     * create is deleted as {@link #delete} does.
+     * create is deleted (its record: no file ever came).
      *
      * @return true when the model was deleted
      */
@@ -165,8 +165,8 @@ public final class ModelService {
         if (get(projectId, id).status().overview() != Model.State.Uploading) {
             return false;
         }
-        // its upload URL lapsed long ago (UPLOAD_URL_TTL): nothing can arrive at the key any more
-        objects.delete(model.get().objectKey());
+        // still Uploading after the look: no file is at its key, and its upload URL lapsed long ago (UPLOAD_URL_TTL), so
+        // nothing can arrive there any more; only the record goes (the scheduler may read models/, not write there)
         catalog.delete(projectId, id);
         return true;
     }
