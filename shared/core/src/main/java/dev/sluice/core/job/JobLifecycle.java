@@ -86,11 +86,11 @@ public final class JobLifecycle {
      */
     public JobLifecycle(JobStore jobs, ObjectStore objects, JobEventWebhook webhook, JobEventSink sink, Clock clock,
                         dev.sluice.core.destination.S3Results s3) {
-        this(jobs, objects, queue, sink, clock, s3, Throughput.History.NONE);
+        this(jobs, objects, webhook, sink, clock, s3, Throughput.History.NONE);
     }
 
     /** @param history told of each job that finishes, to measure its deployment's throughput for estimates */
-    public JobLifecycle(JobStore jobs, ObjectStore objects, BatchQueue queue, JobEventSink sink, Clock clock,
+    public JobLifecycle(JobStore jobs, ObjectStore objects, JobEventWebhook webhook, JobEventSink sink, Clock clock,
                         dev.sluice.core.destination.S3Results s3, Throughput.History history) {
         this.history = history;
         this.jobs = jobs;
