@@ -85,6 +85,8 @@ def sdk_calls(p):
         lambda: j.get_logs("batchjob_1"), lambda: list(j.get_all_logs("batchjob_1")),
         lambda: j.get_results("batchjob_1"), lambda: j.delete("batchjob_1"),
         lambda: d.create("n"), lambda: d.get("dataset_1"), lambda: d.list(page), lambda: d.delete("dataset_1"),
+        lambda: d.create("n", expiry_time=1_900_000_000_000), lambda: d.list(page, show_expired=True),
+        lambda: j.get_lineage("batchjob_1", page),
         lambda: w.create("n", "https://e.com", max_retries=1, max_backoff_ms=1000, timeout_ms=1000),
         lambda: w.get("webhook_1"), lambda: w.list(page),
         lambda: w.update("webhook_1", name="x", endpoint="https://e.com/2", max_retries=2, max_backoff_ms=2000,
@@ -279,7 +281,7 @@ READ_FROM = [
     (m.Execution, "GET", "/executions/{executionId}", "200"),
     (m.ExecutionReport, "GET", "/executions/{executionId}/report", "200"),
     (m.ExecutionRole, "GET", "/execution-role", "200"),
-    (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobItems, "GET", "/batch/jobs/{jobId}/items", "200"), (m.JobDryRun, "POST", "/batch/jobs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
+    (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobItems, "GET", "/batch/jobs/{jobId}/items", "200"), (m.JobLineage, "GET", "/batch/jobs/{jobId}/lineage", "200"), (m.JobDryRun, "POST", "/batch/jobs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
     (m.DeleteResponse, "DELETE", "/models/{modelId}", "200"), (m.Secret, "POST", "/secrets", "201"),
     (m.ProjectUsage, "GET", "/usage", "200"),
 ]

@@ -18,7 +18,7 @@ from . import errors
 from ._http import Transport
 from ._progress import Bar, ProgressArg
 from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution, ExecutionRole,
-                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobItem, JobItems, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
+                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobItem, JobItems, JobLineage, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
                      ModelState, Page, ProjectUsage, Secret, Webhook, WebhookDelivery, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
@@ -111,12 +111,12 @@ class _Resource:
                "created_before": "createdBefore"}
 
     def _page(self, path: str, model, pagination: Optional[Mapping[str, Any]],
-              filters: Optional[Mapping[str, Any]] = None) -> Page:
+              filters: Optional[Mapping[str, Any]] = None, more: Optional[Mapping[str, Any]] = None) -> Page:
         pagination = dict(pagination or {})
         unknown = set(pagination) - {"limit", "page"}
         if unknown:
             raise ValueError(f"pagination takes limit and page, not {sorted(unknown)}")
-        query = self._filter_query(filters)
+        query = dict(self._filter_query(filters), **dict(more or {}))
 
         def fetch(page_token: Optional[str]) -> Page:
             params = dict(query, limit=pagination.get("limit"), page=page_token)
@@ -222,6 +222,14 @@ class Jobs(_Resource):
         """Deletes an ended job with its log, ledger rows, result parts, manifest and errors file (ConflictError
         ``job.running`` while it is Waiting or Running; NotFoundError ``job.not_found``)."""
         return DeleteResponse.from_dict(self._call("DELETE", f"/batch/jobs/{_seg(job_id)}"))
+
+    def get_lineage(self, job_id: str, pagination: Optional[Mapping[str, Any]] = None) -> JobLineage:
+        """One page of the job's lines (``pagination``: ``limit`` 1..1000, default 100, and a ``page`` cursor), each
+        with its final outcome across the job and its retries: Delivered if any attempt delivered it, else what its
+        last attempt did (Failed with the reason, Skipped, or Pending while that job runs)."""
+        pagination = dict(pagination or {})
+        return JobLineage.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/lineage",
+                                               params={"limit": pagination.get("limit"), "page": pagination.get("page")}))
 
     def cancel(self, job_id: str) -> Job:
         """Cancels a Waiting or Running job (ConflictError ``job.*`` once it ended)."""
@@ -364,12 +372,15 @@ class Datasets(_Resource):
     """``project.batch.datasets``: NDJSON lists of items (``/batch/datasets``)."""
 
     def create(self, name: str, *, idempotency_key: Optional[str] = None,
-               metadata: Optional[Mapping[str, str]] = None) -> Dataset:
+               metadata: Optional[Mapping[str, str]] = None, expiry_time: Optional[int] = None) -> Dataset:
         """Creates an empty dataset (``Uploading``); its file goes to ``status.source.upload_url``. ``metadata``: at
-        most 16 string pairs."""
+        most 16 string pairs. ``expiry_time``: epoch ms, after now and at most 365 days ahead (default: 30 days after
+        the create); then the dataset is no longer listed, no job starts on it and its file is deleted."""
         body: Dict[str, Any] = {"name": name, "source": {"kind": "UploadedNdjson"}}
         if metadata:
             body["metadata"] = dict(metadata)
+        if expiry_time is not None:
+            body["expiryTime"] = int(expiry_time)
         return Dataset.from_dict(self._call("POST", "/batch/datasets", body=body,
                                             create=True, idempotency_key=idempotency_key))
 
@@ -417,9 +428,11 @@ class Datasets(_Resource):
         return Dataset.from_dict(self._call("GET", f"/batch/datasets/{_seg(dataset_id)}"))
 
     def list(self, pagination: Optional[Mapping[str, Any]] = None,
-             filters: Optional[Mapping[str, Any]] = None) -> Page[Dataset]:
-        """One page of datasets, newest first; ``filters`` as :meth:`Jobs.list` takes them."""
-        return self._page("/batch/datasets", Dataset, pagination, filters)
+             filters: Optional[Mapping[str, Any]] = None, *, show_expired: bool = False) -> Page[Dataset]:
+        """One page of datasets, newest first; ``filters`` as :meth:`Jobs.list` takes them. Datasets whose expiry
+        time passed are left out unless ``show_expired`` (a cursor continues only its own listing)."""
+        return self._page("/batch/datasets", Dataset, pagination, filters,
+                          {"showExpired": "true"} if show_expired else None)
 
     def delete(self, dataset_id: str) -> DeleteResponse:
         """Deletes the dataset and its file (ConflictError ``dataset.in_use``, naming the job, while a job that has

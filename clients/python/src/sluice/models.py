@@ -20,7 +20,7 @@ from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 __all__ = [
     "JobState", "Outcome", "ErrorBudget", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
-    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "JobItem", "JobItems", "InvalidLine", "RefusedUrl",
+    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "JobItem", "JobItems", "LineageLine", "JobLineage", "InvalidLine", "RefusedUrl",
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
@@ -152,6 +152,10 @@ class DatasetState(str, enum.Enum):
     VALIDATING = "Validating"
     READY = "Ready"
     FAILED = "Failed"
+    #: a delete took it
+    DELETING = "Deleting"
+    #: its expiry_time passed and its file was deleted
+    EXPIRED = "Expired"
 
 
 class ModelState(str, enum.Enum):
@@ -350,6 +354,8 @@ class Job(_Base):
     name: Optional[str] = None
     project_id: Optional[str] = None
     spec: Optional[JobSpec] = None
+    #: the ids of the jobs ``retry`` (or a dead letter's redrive) made of this one, oldest first (at most 20)
+    retries: Optional[List[str]] = None
     status: Optional[JobStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
@@ -413,7 +419,8 @@ class HostCount(_Base):
 
 @dataclass
 class EstimateBasis(_Base):
-    """Where a dry run's estimate comes from (``source``: Benchmark, the repository's committed figures)."""
+    """Where a dry run's estimate comes from (``source``: History, the measured throughput of the deployment's
+    finished jobs, else Benchmark, the repository's committed figures)."""
     source: Optional[str] = None
     items_per_second: Optional[float] = None
     workers: Optional[int] = None
@@ -438,6 +445,31 @@ class JobDryRun(_Base):
     estimated_seconds: int = 0
     estimated_cost_usd: float = 0.0
     basis: Optional[EstimateBasis] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class LineageLine(_Base):
+    """One line of a job (``line`` from 0) with its final ``outcome`` across the job and its retries (Delivered,
+    Failed, Skipped, Pending), the ``job_id`` whose attempt decided it, how many jobs ran it (``attempts``), and for
+    a failure its ``reason`` and ``failure_class``."""
+    line: Optional[int] = None
+    outcome: Optional[str] = None
+    job_id: Optional[str] = None
+    attempts: Optional[int] = None
+    reason: Optional[str] = None
+    failure_class: Optional[Union[FailureClass, str]] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobLineage(_Base):
+    """One page of a job's lineage: ``jobs`` (the job and its retries, oldest first), ``data`` (its lines in order)
+    and the ``next_page`` cursor (``None`` on the last)."""
+    job_id: Optional[str] = None
+    jobs: List[str] = field(default_factory=list)
+    data: List[LineageLine] = field(default_factory=list)
+    next_page: Optional[str] = None
     extra: Dict[str, Any] = _extra()
 
 
@@ -527,6 +559,8 @@ class Dataset(_Base):
     create_time: Optional[int] = None
     update_time: Optional[int] = None
     metadata: Optional[Dict[str, str]] = None
+    #: when the dataset expires (epoch ms); then it is not listed (unless ``show_expired``) and its file is deleted
+    expiry_time: Optional[int] = None
     extra: Dict[str, Any] = _extra()
 
 

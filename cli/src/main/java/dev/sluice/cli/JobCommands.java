@@ -20,7 +20,7 @@ import java.util.Map;
 /** {@code sluice jobs create | list | get | cancel | retry | wait | logs | items | results | delete}. */
 @Command(name = "jobs", description = "batch jobs: a dataset through a model, each prediction delivered once",
         subcommands = {JobCommands.Create.class, JobCommands.List.class, JobCommands.Get.class, JobCommands.Cancel.class,
-                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Items.class, JobCommands.Results.class,
+                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Items.class, JobCommands.Lineage.class, JobCommands.Results.class,
                 JobCommands.Delete.class},
         footerHeading = "%nExamples:%n", footer = {
                 "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
@@ -349,6 +349,22 @@ final class JobCommands extends Group {
                 }
             }
             return Main.OK;
+        }
+    }
+
+    @Command(name = "lineage", description = {"a page of a job's lines, each with its final outcome across the job and its"
+            + " retries (Delivered, Failed, Skipped, Pending), the job that decided it and how many jobs ran it"},
+            footerHeading = "%nExamples:%n", footer = {"  sluice jobs lineage batchjob_… --limit 1000",
+                    "  sluice jobs lineage batchjob_… --output json | jq '.data[] | select(.outcome == \"Failed\")'"})
+    static final class Lineage extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id (the original: its retries are followed)")
+        String id;
+        @picocli.CommandLine.Mixin
+        Paging paging;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.lineage(id, paging.limit, paging.page));
         }
     }
 

@@ -180,6 +180,7 @@ class CliTest {
                 "--metadata", "team=cli").get("id").asText();
         json(ran, "datasets", "get", datasetId);
         json(ran, "datasets", "list");
+        assertTrue(json(ran, "datasets", "list", "--show-expired").get("data").isArray());
         // issue 23 item 6: metadata given on create, filtered on by list
         JsonNode tagged = json(ran, "datasets", "list", "--metadata", "team=cli", "--status", "Ready", "--name-prefix", "d");
         assertEquals(1, tagged.get("data").size(), tagged.toString());
@@ -231,6 +232,10 @@ class CliTest {
         JsonNode again = json(ran, "jobs", "retry", retried, "--only", "retryable", "--batch-size", "4");
         assertEquals(4, again.path("spec").path("batchSize").asInt(), again.toString());
         assertEquals(retried, again.path("spec").path("retryOf").asText());
+        assertEquals(again.get("id").asText(), json(ran, "jobs", "get", retried).path("retries").path(0).asText(),
+                "the original lists its retries");
+        JsonNode lineage = json(ran, "jobs", "lineage", waiting.get("id").asText(), "--limit", "10");
+        assertEquals(3, lineage.path("jobs").size(), "the job, its retry and the retry's retry: " + lineage);
         new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).cancel(again.get("id").asText());
         // a dry run prints what a sample would run, and creates nothing
         long jobsBefore = json(ran, "jobs", "list").size();

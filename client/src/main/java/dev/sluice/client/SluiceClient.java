@@ -263,9 +263,20 @@ public final class SluiceClient {
 
     /** A dataset with metadata (at most 16 string pairs; null: none). */
     public JsonNode createDataset(String name, Map<String, String> metadata) {
+        return createDataset(name, metadata, null);
+    }
+
+    /**
+     * A dataset with metadata and an expiry (epoch ms, after now and at most 365 days ahead; null: 30 days after the
+     * create). Once it expires it is not listed (unless asked), no job starts on it and its file is deleted.
+     */
+    public JsonNode createDataset(String name, Map<String, String> metadata, Long expiryTime) {
         Map<String, Object> body = new LinkedHashMap<>(Map.of("name", name, "source", Map.of("kind", "UploadedNdjson")));
         if (metadata != null && !metadata.isEmpty()) {
             body.put("metadata", metadata);
+        }
+        if (expiryTime != null) {
+            body.put("expiryTime", expiryTime);
         }
         return post("/batch/datasets", body);
     }
@@ -286,8 +297,14 @@ public final class SluiceClient {
     /** The same, the dataset carrying metadata (at most 16 string pairs; null: none). */
     public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout, LongConsumer uploaded,
                                           Map<String, String> metadata) {
+        return createDatasetFromFile(name, ndjson, timeout, uploaded, metadata, null);
+    }
+
+    /** The same, with an expiry (epoch ms; null: 30 days after the create). */
+    public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout, LongConsumer uploaded,
+                                          Map<String, String> metadata, Long expiryTime) {
         long size = size(ndjson);
-        JsonNode created = createDataset(name, metadata);
+        JsonNode created = createDataset(name, metadata, expiryTime);
         upload(created.path("status").path("source").path("uploadUrl"), ndjson, size, uploaded);
         String id = created.get("id").asText();
         JsonNode ready = waitFor(() -> dataset(id), timeout, "Uploading", "Validating");
@@ -313,7 +330,16 @@ public final class SluiceClient {
 
     /** A page of the datasets the filter lists; page must come from a page of the same filter. */
     public JsonNode datasets(Integer limit, String page, ListFilter filter) {
-        return get("/batch/datasets" + pageQuery(limit, page, filter));
+        return datasets(limit, page, filter, false);
+    }
+
+    /**
+     * The same; with {@code showExpired}, the datasets whose expiryTime passed are listed too (a page must come from
+     * a listing with the same {@code showExpired}).
+     */
+    public JsonNode datasets(Integer limit, String page, ListFilter filter, boolean showExpired) {
+        String q = pageQuery(limit, page, filter);
+        return get("/batch/datasets" + (showExpired ? (q.isEmpty() ? "?" : q + "&") + "showExpired=true" : q));
     }
 
     // ---- models and deployments -----------------------------------------------------------------------------
@@ -708,6 +734,14 @@ public final class SluiceClient {
     public static String outcome(JsonNode jobOrExecution) {
         JsonNode o = jobOrExecution.path("status").path("outcome");
         return o.isTextual() ? o.asText() : null;
+    }
+
+    /**
+     * A page of the job's lines with each one's final outcome across the job and its retries
+     * ({@code {jobId, jobs, data: [{line, outcome, jobId, attempts, reason, failureClass}], nextPage}}).
+     */
+    public JsonNode lineage(String jobId, Integer limit, String page) {
+        return get("/batch/jobs/" + jobId + "/lineage" + pageQuery(limit, page));
     }
 
     public JsonNode logs(String jobId, String query) {

@@ -106,6 +106,8 @@ final class Functions extends Construct {
         data.bucket.grantRead(scheduler, MODELS + "*");
         data.catalog.grantReadWriteData(scheduler);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
+        // the expiry sweep starts the validation of a dataset upload that came but was never looked at
+        queues.fanout.grantSendMessages(scheduler);
         executionBuckets(settings.executionBuckets(), fanout, inference);
         itemBuckets(settings.itemBuckets(), inference);
         secrets(api, fanout, inference);

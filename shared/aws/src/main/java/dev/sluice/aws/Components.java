@@ -247,7 +247,7 @@ public final class Components {
     public JobLifecycle lifecycle() {
         return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), new dev.sluice.core.delivery.WebhookEvents(queue()), eventSink(), clock,
                 new dev.sluice.core.destination.S3Results(new S3DestinationBuckets(s3, config.bucket()), objects(),
-                        config.allowedExecutionBuckets())));
+                        config.allowedExecutionBuckets()), new dev.sluice.core.job.Throughput.History(catalog(), clock)));
     }
 
     /**
@@ -318,7 +318,8 @@ public final class Components {
     }
 
     public Scheduler scheduler() {
-        return part("scheduler", () -> new Scheduler(jobStore(), clock, lifecycle(), deadLetters(), executions()));
+        return part("scheduler", () -> new Scheduler(jobStore(), clock, lifecycle(), deadLetters(), executions(),
+                catalog(), datasets(), models()));
     }
 
     // --- made per predictor (each its own, as each predictor is its own)

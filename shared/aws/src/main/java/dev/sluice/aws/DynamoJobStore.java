@@ -120,6 +120,21 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
+    public boolean addRetry(String jobId, String retryId) {
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+                    .updateExpression("SET #r = list_append(if_not_exists(#r, :none), :id)")
+                    .conditionExpression("attribute_exists(jobId) AND (attribute_not_exists(#r) OR size(#r) < :max)")
+                    .expressionAttributeNames(Map.of("#r", "retries"))
+                    .expressionAttributeValues(Map.of(":none", AttributeValue.fromL(List.of()),
+                            ":id", AttributeValue.fromL(List.of(s(retryId))), ":max", n(Job.MAX_RETRIES))));
+            return true;
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
     public boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now) {
         StateTransition move = StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview", from, to)
                 .set("message", s(message)).set("updateTime", n(now));
@@ -728,7 +743,8 @@ public final class DynamoJobStore implements JobStore {
                                 counters, Long.parseLong(item.get("itemCount").n()), System.currentTimeMillis()),
                         dev.sluice.core.usage.UsageReport.of(UsageAttributes.read(item), dev.sluice.core.usage.UsageReport.deploymentRegion())),
                 Long.parseLong(item.get("createTime").n()), updateTime,
-                item.containsKey("metadata") ? metadata(item.get("metadata").s()) : Map.of());
+                item.containsKey("metadata") ? metadata(item.get("metadata").s()) : Map.of(),
+                item.containsKey("retries") ? item.get("retries").l().stream().map(AttributeValue::s).toList() : null);
     }
 
     @SuppressWarnings("unchecked")

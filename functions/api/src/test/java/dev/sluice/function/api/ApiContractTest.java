@@ -92,6 +92,7 @@ class ApiContractTest {
                 new String[]{"DELETE", "/batch/jobs/{job}", null},
                 new String[]{"POST", "/batch/jobs/{job}:cancel", "{}"},
                 new String[]{"POST", "/batch/jobs/{job}:retry", "{}"},
+                new String[]{"GET", "/batch/jobs/{job}/lineage", null},
                 new String[]{"GET", "/batch/jobs/{job}/logs", null},
                 new String[]{"GET", "/batch/jobs/{job}/items", null},
                 new String[]{"GET", "/batch/jobs/{job}/results", null},

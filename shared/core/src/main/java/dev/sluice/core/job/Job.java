@@ -2,13 +2,26 @@ package dev.sluice.core.job;
 
 import dev.sluice.core.Outcome;
 
-/** metadata: the user's own string pairs ({@link dev.sluice.core.Metadata}), never null. */
+/**
+ * metadata: the user's own string pairs ({@link dev.sluice.core.Metadata}), never null. retries: the ids of the jobs
+ * that {@code :retry} or a dead letter's redrive made of this one, oldest first, at most {@link #MAX_RETRIES}; null
+ * when there are none.
+ */
 public record Job(String id, String object, String name, String projectId, JobSpec spec, Status status,
-                  long createTime, long updateTime, java.util.Map<String, String> metadata) {
+                  long createTime, long updateTime, java.util.Map<String, String> metadata,
+                  java.util.List<String> retries) {
     public static final String OBJECT = "batch_job";
+    /** Retries one job may have (each is linked to it by spec.retryOf and listed in its {@code retries}). */
+    public static final int MAX_RETRIES = 20;
 
     public Job {
         metadata = dev.sluice.core.Metadata.stored(metadata);
+        retries = retries == null || retries.isEmpty() ? null : java.util.List.copyOf(retries);
+    }
+
+    public Job(String id, String object, String name, String projectId, JobSpec spec, Status status,
+               long createTime, long updateTime, java.util.Map<String, String> metadata) {
+        this(id, object, name, projectId, spec, status, createTime, updateTime, metadata, null);
     }
 
     /** A job without metadata. */

@@ -74,6 +74,12 @@ public final class JobLifecycle {
     private final JobEventWebhook webhook;
     private final JobEventSink sink;
     private final Clock clock;
+    private final Throughput.History history;
+
+    /** The measured throughput that finished jobs recorded (a dry run's estimate reads it). */
+    public Throughput.History history() {
+        return history;
+    }
 
     /**
      * @param webhook sends an event to the job's webhook when it subscribes ({@code delivery.WebhookEvents})
@@ -81,6 +87,13 @@ public final class JobLifecycle {
      */
     public JobLifecycle(JobStore jobs, ObjectStore objects, JobEventWebhook webhook, JobEventSink sink, Clock clock,
                         dev.sluice.core.destination.S3Results s3) {
+        this(jobs, objects, webhook, sink, clock, s3, Throughput.History.NONE);
+    }
+
+    /** @param history told of each job that finishes, to measure its deployment's throughput for estimates */
+    public JobLifecycle(JobStore jobs, ObjectStore objects, JobEventWebhook webhook, JobEventSink sink, Clock clock,
+                        dev.sluice.core.destination.S3Results s3, Throughput.History history) {
+        this.history = history;
         this.jobs = jobs;
         this.completion = new JobCompletion(jobs, objects, s3);
         this.webhook = webhook;
@@ -123,7 +136,18 @@ public final class JobLifecycle {
 
     /** Running → Finished when every item is terminal (a conditional write on exact counters); false otherwise. */
     public boolean finish(String jobId) {
-        return jobs.finishIfComplete(jobId, clock.nowMillis());
+        if (!jobs.finishIfComplete(jobId, clock.nowMillis())) {
+            return false;
+        }
+        // once per job: only the call whose conditional move applied gets here
+        jobs.get(jobId).ifPresent(job -> {
+            try {
+                history.record(job);
+            } catch (RuntimeException e) {
+                LOG.warn("could not record the throughput of job {}: {}", jobId, e.toString());
+            }
+        });
+        return true;
     }
 
     private boolean end(String jobId, Move move, String reason) {

@@ -27,6 +27,12 @@ public interface JobStore {
     /** The project's jobs the filter lists, newest first; memory holds one page; cursors are bound to the filter. */
     Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter);
 
+    /**
+     * Links a retry to the job it retries: appends {@code retryId} to the job's {@code retries} in one conditional
+     * write, while the job exists and has fewer than {@link Job#MAX_RETRIES}; false otherwise (nothing written).
+     */
+    boolean addRetry(String jobId, String retryId);
+
     /** Conditional state change; false when the job was not in one of {@code from}. */
     boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now);
 

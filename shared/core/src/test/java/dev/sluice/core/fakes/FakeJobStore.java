@@ -63,6 +63,7 @@ public final class FakeJobStore implements JobStore {
         ItemCounters items = ItemCounters.ZERO;
         BatchProgress progress = BatchProgress.NONE;
         Long startTime;
+        final List<String> retries = new ArrayList<>();
     }
 
     public FakeJobStore(Clock clock) {
@@ -121,7 +122,17 @@ public final class FakeJobStore implements JobStore {
                 new Job.Status(st.overview(), st.message(), st.reason(), s.items, st.itemCount(), j.updateTime(),
                         Job.Progress.of(s.progress.batchesSent(), s.progress.batchesDone(), s.progress.batchMillis(),
                                 s.startTime, s.items, st.itemCount(), clock.nowMillis())),
-                j.createTime(), j.updateTime(), j.metadata());
+                j.createTime(), j.updateTime(), j.metadata(), s.retries.isEmpty() ? null : List.copyOf(s.retries));
+    }
+
+    @Override
+    public synchronized boolean addRetry(String jobId, String retryId) {
+        StoredJob s = jobs.get(jobId);
+        if (s == null || s.retries.size() >= Job.MAX_RETRIES) {
+            return false;
+        }
+        s.retries.add(retryId);
+        return true;
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -50,6 +51,21 @@ public abstract class JobStoreContract {
 
     private static ItemCounters counters(JobStore store, Job job) {
         return store.get(job.id()).orElseThrow().status().items();
+    }
+
+    @Test
+    void retries_areListedInOrder_upToTheBound_andNeverOnAJobThatIsNot() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Finished, 1);
+        for (int i = 0; i < Job.MAX_RETRIES; i++) {
+            assertTrue(store.addRetry(job.id(), "batchjob_retry" + i));
+        }
+        assertFalse(store.addRetry(job.id(), "batchjob_one_too_many"), "the bound holds");
+        List<String> retries = store.get(job.id()).orElseThrow().retries();
+        assertEquals(Job.MAX_RETRIES, retries.size());
+        assertEquals("batchjob_retry0", retries.get(0));
+        assertFalse(store.addRetry(Ids.newId(Ids.JOB, now), "batchjob_x"), "no job, no link (and no job written)");
+        assertNull(newJob(store, JobState.Finished, 1).retries(), "a job without retries lists none");
     }
 
     @Test
