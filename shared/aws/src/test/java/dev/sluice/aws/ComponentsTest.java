@@ -73,9 +73,9 @@ class ComponentsTest {
         Components c = components();
         c.objects(); // the predictor reads models
         c.batchProcessor(null);
-        c.executionRunner(null, null, null);
+        c.executionRunner(null, null, null); // executions assume customers' roles (iamRoleArn) with the project's external id
         assertEquals(Set.of("objects", "jobStore", "catalog", "guard", "itemFetcher", "queue", "lifecycle", "eventSink",
-                "executionStore", "models", "folders", "secrets", "executions"), Set.copyOf(c.built()));
+                "executionStore", "models", "folders", "secrets", "executions", "executionRoles"), Set.copyOf(c.built()));
     }
 
     @Test
