@@ -147,7 +147,7 @@ class ApiContractTest {
             assertEquals(401, call(route[0], own, null, "{}", Map.of()).status());
             checked++;
         }
-        assertEquals(41, checked);
+        assertEquals(43, checked);
         // nothing of the first project was touched by the other key
         assertEquals("Waiting", fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview().name());
         assertEquals("hook", fixture.services.webhooks().get(HandlerFixture.PROJECT, ids.get("webhook")).name());
