@@ -80,15 +80,21 @@ public record Job(String id, String object, String name, String projectId, JobSp
      */
     public record Progress(long batchesQueued, long batchesDone, Double averageBatchMs, Double itemsPerSecond,
                            Long estimatedCompletionTime) {
+        /**
+         * @param now the time of the read, in epoch ms
+         * @param endTime when the job ended (its last status write, epoch ms), or null while it runs: an ended job's
+         *                rate is over its run, not over the time until the read, and it has no estimated completion
+         */
         public static Progress of(long batchesSent, long batchesDone, long batchMillis, Long startTime,
-                                  ItemCounters items, long itemCount, long now) {
+                                  ItemCounters items, long itemCount, long now, Long endTime) {
             Double average = batchesDone == 0 ? null : (double) batchMillis / batchesDone;
             Double rate = null;
             Long eta = null;
-            if (startTime != null && now > startTime && items.terminal() > 0) {
-                rate = items.terminal() * 1000.0 / (now - startTime);
+            long until = endTime != null ? endTime : now;
+            if (startTime != null && until > startTime && items.terminal() > 0) {
+                rate = items.terminal() * 1000.0 / (until - startTime);
                 long remaining = Math.max(0, itemCount - items.terminal());
-                eta = now + (long) (remaining / rate * 1000);
+                eta = endTime != null ? null : now + (long) (remaining / rate * 1000);
             }
             return new Progress(Math.max(0, batchesSent - batchesDone), batchesDone, average, rate, eta);
         }

@@ -121,7 +121,8 @@ public final class FakeJobStore implements JobStore {
         return new Job(j.id(), j.object(), j.name(), j.projectId(), j.spec(),
                 new Job.Status(st.overview(), st.message(), st.reason(), s.items, st.itemCount(), j.updateTime(),
                         Job.Progress.of(s.progress.batchesSent(), s.progress.batchesDone(), s.progress.batchMillis(),
-                                s.startTime, s.items, st.itemCount(), clock.nowMillis())),
+                                s.startTime, s.items, st.itemCount(), clock.nowMillis(),
+                                st.overview().isTerminal() ? j.updateTime() : null)),
                 j.createTime(), j.updateTime(), j.metadata(), s.retries.isEmpty() ? null : List.copyOf(s.retries));
     }
 
