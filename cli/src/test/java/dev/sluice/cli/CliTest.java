@@ -159,7 +159,8 @@ class CliTest {
         all.addAll(List.of("--output", "json"));
         Result r = sluice(all.toArray(String[]::new));
         assertEquals(expectedCode, r.code, String.join(" ", args) + ": " + r.err);
-        ran.add(args[0] + " " + args[1]);
+        // a group's command ("jobs get"); a top-level command ("usage --from …") is checked where it runs
+        ran.add(args.length > 1 && !args[1].startsWith("-") ? args[0] + " " + args[1] : args[0]);
         return OneDocument.parse(r.out);
     }
 
@@ -307,6 +308,7 @@ class CliTest {
             }
         }
         java.util.Set<String> covered = new java.util.TreeSet<>(ran);
+        covered.remove("usage");
         covered.addAll(elsewhere);
         assertEquals(clientCommands, covered);
     }
