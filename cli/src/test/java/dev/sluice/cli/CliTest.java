@@ -275,6 +275,14 @@ class CliTest {
         SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
         String tabular = client.uploadModel("linear", "Tabular", onnx, List.of("neg", "pos"), java.time.Duration.ofMinutes(1))
                 .get("id").asText();
+        // a dry run names the files it would run, and starts nothing
+        int executionsBefore = json(ran, "executions", "list").path("data").size();
+        JsonNode dryExecution = json(ran, "executions", "start", "--model", tabular, "--source", "file://" + in,
+                "--destination", "file://" + dir.resolve("exec-out"), "--input-file-type", "csv",
+                "--param", "featureColumns=a,b,c", "--dry-run");
+        assertEquals("day.csv", dryExecution.path("files").path(0).path("name").asText(), dryExecution.toString());
+        assertEquals(Files.size(in.resolve("day.csv")), dryExecution.path("bytes").asLong());
+        assertEquals(executionsBefore, json(ran, "executions", "list").path("data").size(), "nothing started");
         String executionId = json(ran, "executions", "start", "--model", tabular, "--source", "file://" + in,
                 "--destination", "file://" + dir.resolve("exec-out"), "--input-file-type", "csv",
                 "--param", "featureColumns=a,b,c", "--metadata", "team=cli").get("id").asText();

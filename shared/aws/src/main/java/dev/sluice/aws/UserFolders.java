@@ -79,8 +79,19 @@ public final class UserFolders implements FolderStore {
         }
         String prefix = folder.path().isEmpty() ? "" : folder.path() + "/";
         int keys = Math.min(max, RequestLimits.S3_LIST_KEYS); // S3 answers at most 1,000 anyway: the cursor goes on
-        var page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(keys).continuationToken(cursor)
-                .overrideConfiguration(signing));
+        software.amazon.awssdk.services.s3.model.ListObjectsV2Response page;
+        try {
+            page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(keys).continuationToken(cursor)
+                    .overrideConfiguration(signing));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 403 || e.statusCode() == 404) {
+                // no retry makes a missing bucket appear or a refusal go away: the execution fails with the cause
+                throw new dev.sluice.execution.FileProblem("execution.folder_unreadable", "listing " + folder.uri()
+                        + " was refused: " + (e.statusCode() == 404 ? "the bucket does not exist"
+                        : "access denied to the credentials the execution uses") + " (S3 " + e.statusCode() + ")");
+            }
+            throw e;
+        }
         var files = page.contents().stream().filter(o -> o.key().length() > prefix.length() && !o.key().endsWith("/"))
                 .toList();
         return new Listing(files.stream().map(o -> o.key().substring(prefix.length())).toList(),

@@ -160,7 +160,9 @@ public final class ExecutionService implements ExecutionTasks {
      * A folder with no matching file answers {@code fileCount} 0: the execution would end Failed
      * ({@code execution.no_files}).
      *
-     * @throws SluiceException the start's 400/404/409, with the same codes
+     * @throws SluiceException the start's 400/404/409, with the same codes; 400 {@code execution.folder_unreadable}
+     *                         when S3 refuses the listing (no such bucket, access denied), the reason the execution
+     *                         would end Failed with
      */
     public DryRun dryRun(String projectId, StartRequest r) {
         Execution e = plan(projectId, r);
@@ -178,7 +180,12 @@ public final class ExecutionService implements ExecutionTasks {
         String cursor = null;
         int pages = 0;
         do {
-            FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
+            FolderStore.Listing page;
+            try {
+                page = source.list(e.spec().source(), cursor, LIST_PAGE);
+            } catch (FileProblem p) {
+                throw SluiceException.invalid(p.code, p.getMessage());
+            }
             pages++;
             hidden += page.names().stream().filter(FileType::isHidden).count();
             for (int i = 0; i < page.names().size() && count < limit; i++) {
@@ -445,7 +452,13 @@ public final class ExecutionService implements ExecutionTasks {
             return;
         }
         do {
-            FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
+            FolderStore.Listing page;
+            try {
+                page = source.list(e.spec().source(), cursor, LIST_PAGE);
+            } catch (FileProblem p) {
+                fail(e, p.code + ": " + p.getMessage());
+                return;
+            }
             List<String> matching = page.names().stream().filter(n -> !FileType.isHidden(n)).filter(type::matches)
                     .limit(e.spec().limitFiles() == null ? Long.MAX_VALUE : e.spec().limitFiles() - listed).toList();
             hidden += page.names().stream().filter(FileType::isHidden).count();
