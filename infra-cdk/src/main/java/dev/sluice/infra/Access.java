@@ -54,9 +54,11 @@ final class Access {
     /**
      * What a role does under a prefix of the data bucket: GetObject (and HeadObject), PutObject, DeleteObject (and
      * DeleteObjects). Where it reads, it may also list the prefix ({@code s3:ListBucket} with an {@code s3:prefix}
-     * condition): S3 answers a read of a missing key 404 only to a caller that may list it, 403 otherwise, and the
-     * code tells "not there" from "refused" by the 404
-     * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions).
+     * condition): S3 answers a read of a missing key 404 only to a caller that may list it, 403 otherwise
+     * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions), and the code tells "not
+     * there" from "refused" by the 404. A listing granted under the key's prefix is enough for the 404 (observed by
+     * kopia's maintainers, kopia/kopia#3072; AWS documents the bucket-level rule only). A write-only prefix is never
+     * read, so it is not listed.
      */
     enum Objects {
         READ(List.of("s3:GetObject"), true), WRITE(List.of("s3:PutObject"), false),
