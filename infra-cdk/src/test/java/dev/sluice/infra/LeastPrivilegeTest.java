@@ -190,6 +190,57 @@ class LeastPrivilegeTest {
         }
     }
 
+    /**
+     * A tripwire for the grants: every DynamoDB request the adapters ({@code shared/aws}) make is an action some role
+     * is granted ({@link Access}). A new kind of request (a Scan, a TransactGetItems, a ConditionCheck in a
+     * transaction) fails here, naming the file, instead of failing with AccessDenied once deployed.
+     */
+    @Test
+    void everyDynamoDbRequestTheAdaptersMake_isGrantedToSomeRole() throws Exception {
+        Map<String, String> iam = Map.ofEntries(Map.entry("getItem", "GetItem"), Map.entry("putItem", "PutItem"),
+                Map.entry("updateItem", "UpdateItem"), Map.entry("deleteItem", "DeleteItem"),
+                Map.entry("query", "Query"), Map.entry("queryPaginator", "Query"), Map.entry("scan", "Scan"),
+                Map.entry("scanPaginator", "Scan"), Map.entry("batchGetItem", "BatchGetItem"),
+                Map.entry("batchWriteItem", "BatchWriteItem"), Map.entry("transactGetItems", "GetItem"),
+                Map.entry("describeTable", "DescribeTable"), Map.entry("executeStatement", "PartiQL"));
+        Set<String> granted = new TreeSet<>();
+        for (Access.Role role : Access.Role.values()) {
+            Access.tables(role).values().forEach(ops -> ops.forEach(op -> granted.add(op.action.substring("dynamodb:".length()))));
+        }
+        int requests = 0;
+        List<Path> sources;
+        try (var files = java.nio.file.Files.walk(Path.of("../shared/aws/src/main/java"))) {
+            sources = files.filter(f -> f.toString().endsWith(".java")).toList();
+        }
+        for (Path file : sources) {
+            String code = java.nio.file.Files.readString(file);
+            // a transaction's items need their own action each; a ConditionCheck would need ConditionCheckItem
+            assertFalse(code.contains(".conditionCheck("), file + ": ConditionCheckItem is granted to no role");
+            var clients = java.util.regex.Pattern.compile("DynamoDbClient\\s+(\\w+)\\s*[;,)=]").matcher(code);
+            Set<String> names = new TreeSet<>();
+            while (clients.find()) {
+                names.add(clients.group(1));
+            }
+            for (String name : names) {
+                var calls = java.util.regex.Pattern.compile("\\b" + name + "\\.(\\w+)\\(").matcher(code);
+                while (calls.find()) {
+                    String method = calls.group(1);
+                    if (method.equals("transactWriteItems") || method.equals("serviceClientConfiguration")
+                            || method.equals("close")) {
+                        continue;
+                    }
+                    String action = iam.get(method);
+                    assertNotNull(action, file.getFileName() + " calls DynamoDbClient." + method + ": map it to its IAM "
+                            + "action here and grant it in Access");
+                    assertTrue(granted.contains(action), file.getFileName() + " makes dynamodb:" + action
+                            + ", which no role is granted (Access.tables)");
+                    requests++;
+                }
+            }
+        }
+        assertTrue(requests >= 20, "the adapters' requests were found: " + requests);
+    }
+
     // --- helpers
 
     private static String roleOf(String function) {
