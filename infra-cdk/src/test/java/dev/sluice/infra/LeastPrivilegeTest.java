@@ -209,7 +209,7 @@ class LeastPrivilegeTest {
         }
         int requests = 0;
         List<Path> sources;
-        try (var files = java.nio.file.Files.walk(Path.of("../shared/aws/src/main/java"))) {
+        try (var files = java.nio.file.Files.walk(SamTemplateTest.ROOT.resolve("shared/aws/src/main/java"))) {
             sources = files.filter(f -> f.toString().endsWith(".java")).toList();
         }
         for (Path file : sources) {
