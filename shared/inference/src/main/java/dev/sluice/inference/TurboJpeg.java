@@ -79,14 +79,15 @@ final class TurboJpeg {
                 return null;
             }
             // Leptonica's words hold a row's bytes big-endian (R G B A in a 32-bit pixel, pixel 0 in the high byte
-            // of an 8-bit row's word), read here as native ints straight from its buffer, without a copy
+            // of an 8-bit row's word): each row is read as native ints in one bulk copy, then unpacked
             IntBuffer words = leptonica.pixGetData(pix).capacity((long) wpl * h).asBuffer();
             byte[] rgb = new byte[w * h * 3];
+            int[] line = new int[wpl];
             if (depth == 32) {
                 for (int y = 0, o = 0; y < h; y++) {
-                    int row = y * wpl;
+                    words.get(y * wpl, line, 0, wpl);
                     for (int x = 0; x < w; x++, o += 3) {
-                        int v = words.get(row + x);
+                        int v = line[x];
                         rgb[o] = (byte) (v >>> 24);
                         rgb[o + 1] = (byte) (v >>> 16);
                         rgb[o + 2] = (byte) (v >>> 8);
@@ -94,9 +95,9 @@ final class TurboJpeg {
                 }
             } else {
                 for (int y = 0, o = 0; y < h; y++) {
-                    int row = y * wpl;
+                    words.get(y * wpl, line, 0, wpl);
                     for (int x = 0; x < w; x++, o += 3) {
-                        byte g = (byte) (words.get(row + (x >> 2)) >>> (24 - 8 * (x & 3)));
+                        byte g = (byte) (line[x >> 2] >>> (24 - 8 * (x & 3)));
                         rgb[o] = g;
                         rgb[o + 1] = g;
                         rgb[o + 2] = g;
