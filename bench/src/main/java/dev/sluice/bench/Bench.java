@@ -63,10 +63,20 @@ public final class Bench {
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
         PipelineBench.UsageCheck u = pipe.usage();
-        table.add("usage vs interceptor", String.format("job status.usage / bench interceptor: SQS %d/%d, S3 %d/%d, "
-                        + "DynamoDB WRU %.1f/%.1f, RRU %.1f/%.1f", u.sqsUsage(), u.sqsSeen(), u.s3Usage(), u.s3Seen(),
-                        u.wcuUsage(), u.wcuSeen(), u.rcuUsage(), u.rcuSeen()),
-                String.format("worst gap %.2f %%", u.worstGap() * 100), "≤ 2 %", u.worstGap() <= 0.02);
+        // per request class, the job's status.usage beside the bench's own interceptor, over the same set of
+        // requests (the pipeline's for the job; not the API's, the scheduler's, empty polls or the daily usage sum)
+        for (dev.sluice.local.PipelineRequests.ClassCheck c : u.classes()) {
+            boolean units = c.name().startsWith("dynamoDb");
+            table.add("usage vs interceptor", "job " + c.name() + ": status.usage / bench interceptor",
+                    String.format(units ? "%.1f / %.1f (gap %.2f %%)" : "%.0f / %.0f (gap %.2f %%)", c.shown(), c.seen(),
+                            c.gap() * 100), "≤ 2 %", c.gap() <= 0.02);
+        }
+        table.add("usage vs interceptor", "status.usage + remainder (counted, carried by no write: the job's last"
+                        + " write and what followed it) = interceptor, per class",
+                String.format("remainder: SQS %d, S3 %d/%d, WRU %.1f, RRU %.1f", u.remainder().sqsRequests(),
+                        u.remainder().s3PutRequests(), u.remainder().s3GetRequests(),
+                        u.remainder().dynamoWriteMilliUnits() / 1000.0, u.remainder().dynamoReadMilliUnits() / 1000.0),
+                "exact", u.exact());
         PhotoBench.addTo(table, quick, threads);
 
         for (int lines : pipelineOnly ? new int[0] : quick ? new int[]{20_000, 100_000} : new int[]{100_000, 1_000_000}) {
@@ -132,6 +142,8 @@ public final class Bench {
         }
         System.out.println();
         System.out.println("Requests during the job: " + pipe.requests());
+        System.out.println("The job's requests by operation (bench interceptor; usage vs interceptor rows): "
+                + pipe.usage().seen());
         System.out.println("CPU ms by JVM thread during the job (virtual threads and ONNX Runtime's native threads are not listed): "
                 + PipelineBench.cpuByThreadGroup.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                 .limit(15).toList());
