@@ -45,20 +45,6 @@ final class PipelineBench {
         }
     }
 
-    /** The request classes of a job's {@code status.usage} as the API shows them. */
-    static dev.sluice.core.usage.Usage shown(JsonNode usage) {
-        return new dev.sluice.core.usage.Usage(0, 0, 0, usage.path("sqsRequests").asLong(),
-                Math.round(usage.path("dynamoDbReadUnits").asDouble() * 1000),
-                Math.round(usage.path("dynamoDbWriteUnits").asDouble() * 1000),
-                usage.path("s3PutRequests").asLong(), usage.path("s3GetRequests").asLong(), 0, 0);
-    }
-
-    /** The request classes of a usage (what {@link #shown} keeps). */
-    static dev.sluice.core.usage.Usage requests(dev.sluice.core.usage.Usage u) {
-        return new dev.sluice.core.usage.Usage(0, 0, 0, u.sqsRequests(), u.dynamoReadMilliUnits(),
-                u.dynamoWriteMilliUnits(), u.s3PutRequests(), u.s3GetRequests(), 0, 0);
-    }
-
     static Result run(int items, int batchSize) {
         return run(items, batchSize, Samples.root().resolve("images"), Samples.PHOTOS.stream().map(p -> p[0]).toList());
     }
@@ -132,8 +118,8 @@ final class PipelineBench {
             // the job's end event and its last deletes run after Finished: compare once nothing is left to do
             stack.awaitIdle(Duration.ofMinutes(2));
             Map<String, dev.sluice.core.usage.Usage> seen = pipeline.since(pipelineBefore);
-            dev.sluice.core.usage.Usage shown = shown(client.job(jobId).path("status").path("usage"));
-            dev.sluice.core.usage.Usage remainder = requests(dev.sluice.core.usage.UsageMeter.process().pending(jobId));
+            dev.sluice.core.usage.Usage shown = PipelineRequests.shown(client.job(jobId).path("status").path("usage"));
+            dev.sluice.core.usage.Usage remainder = PipelineRequests.requests(dev.sluice.core.usage.UsageMeter.process().pending(jobId));
             dev.sluice.core.usage.Usage seenTotal = PipelineRequests.total(seen);
             UsageCheck usage = new UsageCheck(PipelineRequests.compare(shown, seenTotal), shown, remainder, seenTotal, seen);
             double gather = 0;

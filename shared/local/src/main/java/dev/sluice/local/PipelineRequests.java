@@ -79,6 +79,20 @@ public final class PipelineRequests implements ExecutionInterceptor {
         return d;
     }
 
+    /** The request classes of a job's {@code status.usage} as the API answers it (its JSON object). */
+    public static Usage shown(com.fasterxml.jackson.databind.JsonNode usage) {
+        return new Usage(0, 0, 0, usage.path("sqsRequests").asLong(),
+                Math.round(usage.path("dynamoDbReadUnits").asDouble() * 1000),
+                Math.round(usage.path("dynamoDbWriteUnits").asDouble() * 1000),
+                usage.path("s3PutRequests").asLong(), usage.path("s3GetRequests").asLong(), 0, 0);
+    }
+
+    /** The request classes of a usage (what {@link #shown} keeps), the rest zero. */
+    public static Usage requests(Usage u) {
+        return new Usage(0, 0, 0, u.sqsRequests(), u.dynamoReadMilliUnits(), u.dynamoWriteMilliUnits(),
+                u.s3PutRequests(), u.s3GetRequests(), 0, 0);
+    }
+
     /** The sum of a breakdown's operations. */
     public static Usage total(Map<String, Usage> byOperation) {
         return byOperation.values().stream().reduce(Usage.ZERO, Usage::plus);
