@@ -149,9 +149,11 @@ class UsageEndToEndTest {
     @Test
     void aSmallJobsUsage_isTheInterceptorsCount_perRequestClass_exactly() {
         SluiceClient client = under.client;
-        under.stack.awaitIdle(Duration.ofMinutes(1)); // nothing of an earlier test's job in the window
+        List<String> lines = under.jobs.photoLines(6);
+        String datasetId = under.jobs.readyDataset(lines); // its validation is no job's work: before the window
+        under.stack.awaitIdle(Duration.ofMinutes(1)); // nor anything of an earlier test's job
         var before = PIPELINE.snapshot();
-        LocalJobs.Run run = under.jobs.startJob(under.jobs.photoLines(6), 3, "Lambda");
+        LocalJobs.Run run = under.jobs.startJobOn(datasetId, lines, 3, "Lambda");
         String jobId = run.job().get("id").asText();
         JsonNode job = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
         assertEquals("Finished", job.path("status").path("overview").asText(), job.toString());
