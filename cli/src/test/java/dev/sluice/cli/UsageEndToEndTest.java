@@ -97,13 +97,12 @@ class UsageEndToEndTest {
         assertTrue(usage.path("dynamoDbReadUnits").asDouble() > 0, usage.toString());
         assertEquals(usage.path("s3PutRequests").asLong() + usage.path("s3GetRequests").asLong(),
                 usage.path("s3Requests").asLong());
-        // every request counted was one the invocations really made (plus two per invocation for the event source
-        // mapping's receive and delete, which the functions cannot see); and none of them is left out
+        // every S3 request counted was one the invocations really made (the exact comparison of every class is
+        // aSmallJobsUsage_isTheInterceptorsCount_perRequestClass_exactly)
         long sqsSeen = SEEN.sqs.get() - sqsBefore;
         long s3Seen = SEEN.s3.get() - s3Before;
         System.out.println("usage of a 12-item job: " + usage + "; the invocations' own requests seen: SQS " + sqsSeen
                 + ", S3 " + s3Seen);
-        // (what runs after the job ended, its manifest and completion event, is not in it: README "Usage and cost")
         assertTrue(usage.path("s3Requests").asLong() >= 1 && usage.path("s3Requests").asLong() <= s3Seen,
                 usage + " vs " + s3Seen + " S3 requests seen");
         assertTrue(usage.path("s3PutRequests").asLong() >= 1, "the results part: " + usage);
