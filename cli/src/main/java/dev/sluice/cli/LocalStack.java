@@ -294,6 +294,45 @@ public final class LocalStack implements AutoCloseable {
         return api.url();
     }
 
+    /**
+     * True when the pipeline has nothing left to do: no event source runs an invocation or holds a received message,
+     * and the fan-out, inference and delivery queues hold no message, visible or in flight (ElasticMQ's counts are
+     * exact). Its GetQueueAttributes calls are the caller's, no job's. The GPU worker is not looked at.
+     */
+    public boolean idle() {
+        if (!sources.stream().allMatch(LocalEventSource::idle)) {
+            return false;
+        }
+        var config = services.config();
+        for (String queue : List.of(config.fanoutQueueUrl(), config.inferenceQueueUrl(), config.deliveryQueueUrl())) {
+            var a = clients.sqs().getQueueAttributes(b -> b.queueUrl(queue).attributeNames(
+                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+                    .attributes();
+            if (a.values().stream().anyMatch(v -> !"0".equals(v))) {
+                return false;
+            }
+        }
+        return sources.stream().allMatch(LocalEventSource::idle);
+    }
+
+    /** Waits until {@link #idle}; throws when it is not within the timeout. */
+    public void awaitIdle(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!idle()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the local pipeline was still busy after " + timeout);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the pipeline to be idle", e);
+            }
+        }
+    }
+
     @Override
     public void close() {
         schedule.shutdownNow();
