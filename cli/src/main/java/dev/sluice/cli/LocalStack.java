@@ -173,6 +173,9 @@ public final class LocalStack implements AutoCloseable {
             SluiceConfig config = LocalProvisioner.provision(clients, identity.getProperty("prefix"), options.queues(),
                     options.access().allowLocalUrls())
                     .withBuckets(options.access().itemBuckets(), options.access().executionBuckets());
+            LocalProvisioner.createBuckets(clients.s3(), java.util.stream.Stream.concat(
+                    options.access().itemBuckets().stream(), options.access().executionBuckets().stream())
+                    .distinct().toList());
             this.services = new Components(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
                     config, options.tunables(), Clock.SYSTEM).useMetrics(localMetrics());
             this.projectId = identity.getProperty("projectId");
@@ -331,6 +334,11 @@ public final class LocalStack implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for the pipeline to be idle", e);
             }
         }
+    }
+
+    /** The local S3 (S3Mock, path-style, any access key): where the allowed item and execution buckets are. */
+    public java.net.URI s3Endpoint() {
+        return emulators.s3Endpoint;
     }
 
     @Override

@@ -269,6 +269,9 @@ class CliTest {
         json(ran, "secrets", "delete", "cli-secret");
         JsonNode usage = json(ran, "usage", "--from", "2026-01-01", "--to", "2026-01-31");
         assertEquals("2026-01-01", usage.path("from").asText(), usage.toString());
+        String usageTable = sluice("usage", "--from", "2026-01-01", "--to", "2026-01-31").out;
+        assertTrue(usageTable.matches("(?s).*\\nestimatedCostUsd +\\S+\\n.*") && !usageTable.contains("..."),
+                "a table shows each figure on its line, the cost too: " + usageTable);
 
         Path in = Files.createDirectories(dir.resolve("exec-in"));
         Files.writeString(in.resolve("day.csv"), "a,b,c\n1,2,3\n4,5,6\n");

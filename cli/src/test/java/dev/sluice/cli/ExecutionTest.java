@@ -121,7 +121,8 @@ class ExecutionTest {
         under = new StackUnderTest(dir, LocalProvisioner.QueueSettings.TEST, holding, false, List.of(signedBy));
         client = under.client;
         s3 = under.stack.clients.s3();
-        s3.createBucket(b -> b.bucket(BUCKET));
+        // sluice local creates the buckets it allows (a user of the CLI has no other handle on its S3)
+        s3.headBucket(b -> b.bucket(BUCKET));
         Path onnx = dir.resolve("linear.onnx");
         Files.write(onnx, MODEL);
         modelId = client.uploadModel("linear", "Tabular", onnx, List.of("neg", "pos"), Duration.ofMinutes(5))

@@ -368,7 +368,9 @@ class OpenApiContractTest {
         assertEquals("request.bad_limit", error(call("GET", path, null, Map.of("limit", "1001"))).path("code").asText());
         String otherJob = dev.sluice.core.PageRequest.encode("v1|items:" + HandlerFixture.PROJECT + ":batchjob_other|1|0");
         assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", otherJob))).path("code").asText());
-        assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", "x!"))).path("code").asText());
+        JsonNode bad = error(call("GET", path, null, Map.of("after", "x!")));
+        assertEquals("request.bad_cursor", bad.path("code").asText());
+        assertTrue(bad.path("message").asText().startsWith("after is not a cursor"), "names the parameter given: " + bad);
         assertEquals(404, call("GET", P + "/batch/jobs/batchjob_missing/items", null, Map.of("status", "Nope")).status(),
                 "another project's or a missing job: 404 before the query is looked at");
     }

@@ -205,6 +205,13 @@ public final class JobService {
         dev.sluice.core.destination.Destinations.check(spec.destinations(), destinationBuckets,
                 webhookId -> webhooks.get(projectId, webhookId));
         Dataset dataset = datasets.get(projectId, spec.datasetId());
+        if (dataset.expiredAt(clock.nowMillis())) {
+            // swept (Expired, its file gone) or due: the same code as DatasetService.reserve, never "upload the file"
+            // (its upload URL was single-use; README "Limits", dataset expiry)
+            throw SluiceException.conflict("dataset.expired", "dataset " + dataset.id() + " expired"
+                    + (dataset.expiryTime() == null ? "" : " at " + java.time.Instant.ofEpochMilli(dataset.expiryTime()))
+                    + " and its file is deleted; upload the file as a new dataset");
+        }
         if (dataset.status().overview() != Dataset.State.Ready) {
             throw SluiceException.conflict("dataset.not_ready", "dataset " + dataset.id() + " is "
                     + dataset.status().overview() + (dataset.status().reason() == null ? "" : " (" + dataset.status().reason() + ")")
