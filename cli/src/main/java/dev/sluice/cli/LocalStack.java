@@ -151,6 +151,9 @@ public final class LocalStack implements AutoCloseable {
     private final OnnxPredictor predictor;
     private OnnxPredictor gpuPredictor;
     private GpuWorker gpuWorker;
+    /** The local task pool's worker (a child JVM) and the file it logs to. */
+    LocalTaskWorker taskWorker;
+    Path taskWorkerLog;
     private final LocalApiServer api;
     private final List<LocalEventSource> sources = new ArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService schedule =
@@ -204,6 +207,13 @@ public final class LocalStack implements AutoCloseable {
             Thread gpu = new Thread(gpuWorker, "gpu-worker");
             gpu.setDaemon(true);
             gpu.start();
+            // The task pools (executions with compute.target GpuPool or CpuPool): a child JVM, as an ECS task runs
+            // the worker on AWS; its log beside the data (or in a temporary file without a data directory)
+            this.taskWorkerLog = options.dataDir() != null ? options.dataDir().resolve("task-worker.log")
+                    : tempLog();
+            this.taskWorker = LocalTaskWorker.start(config, emulators.dynamoEndpoint, emulators.sqsEndpoint,
+                    emulators.s3Endpoint, Integer.getInteger("sluice.local.taskSlots", 2),
+                    System.getProperty("sluice.local.taskWorkerHeap"), taskWorkerLog);
             // EventBridge's schedule: the scheduler's sweep, every few seconds here (every minute on AWS).
             long period = Long.getLong("sluice.local.schedulerPeriodMillis", 5_000);
             var scheduler = services.scheduler();
@@ -223,6 +233,14 @@ public final class LocalStack implements AutoCloseable {
             }
             close();
             throw e;
+        }
+    }
+
+    private static Path tempLog() {
+        try {
+            return Files.createTempFile("sluice-task-worker", ".log");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -276,6 +294,9 @@ public final class LocalStack implements AutoCloseable {
     public void close() {
         schedule.shutdownNow();
         sources.forEach(LocalEventSource::close);
+        if (taskWorker != null) {
+            taskWorker.close();
+        }
         if (gpuWorker != null) {
             try {
                 gpuWorker.stop(30_000);

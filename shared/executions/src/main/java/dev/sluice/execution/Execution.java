@@ -45,10 +45,27 @@ public record Execution(String id, String object, String projectId, Spec spec, S
      * What was asked, normalised. modelBuild: the model file's checksum the execution runs (the model's current one
      * when the request named none). jobTimeout and fileTimeout in seconds, 0 = none. parameters: how rows become
      * model inputs (see {@link RowMapping}). accessTokenName/accessSecretName: names of stored secrets, never values.
+     * compute: where the files run ({@link Compute}); its tasks is parallelism (a spec stored before compute existed
+     * reads as Lambda).
      */
     public record Spec(String modelId, String modelBuild, Folder source, Folder destination, FileType inputFileType,
                        FileType outputFileType, long jobTimeout, long fileTimeout, int parallelism,
-                       Map<String, String> parameters, String accessTokenName, String accessSecretName) {
+                       Map<String, String> parameters, String accessTokenName, String accessSecretName,
+                       Compute compute) {
+        public Spec {
+            if (compute == null) {
+                compute = new Compute(Compute.Target.Lambda, null, Compute.PurchaseOption.onDemand, parallelism);
+            }
+        }
+
+        /** On Lambda. */
+        public Spec(String modelId, String modelBuild, Folder source, Folder destination, FileType inputFileType,
+                    FileType outputFileType, long jobTimeout, long fileTimeout, int parallelism,
+                    Map<String, String> parameters, String accessTokenName, String accessSecretName) {
+            this(modelId, modelBuild, source, destination, inputFileType, outputFileType, jobTimeout, fileTimeout,
+                    parallelism, parameters, accessTokenName, accessSecretName, null);
+        }
+
         /** The identical-execution guard's key: model, build, source and destination. */
         public String identity() {
             return String.join("\n", modelId, modelBuild, source.uri(), destination.uri());

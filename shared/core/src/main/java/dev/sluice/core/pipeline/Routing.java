@@ -41,6 +41,7 @@ public final class Routing {
         return switch (queue) {
             case FANOUT -> MessageKind.FANOUT;
             case INFERENCE, INFERENCE_GPU -> MessageKind.BATCH;
+            case GPU_TASKS, GPU_SPOT_TASKS, CPU_TASKS, CPU_SPOT_TASKS -> MessageKind.EXECUTION_TASK;
             case DELIVERY -> tree != null && tree.path("event").asBoolean(false) ? MessageKind.JOB_EVENT
                     : MessageKind.DELIVERY;
         };
