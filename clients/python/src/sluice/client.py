@@ -524,7 +524,8 @@ class Executions(_Resource):
         """Starts an execution. ``options`` as the API takes them (camelCase or snake_case keys): ``model``
         ``{id, build}``, ``bucket`` or ``source_bucket``/``destination_bucket``, ``source_folder``,
         ``destination_folder`` (``file:///…`` with ``sluice local``), ``input_file_type``, ``output_file_type``
-        (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``parameters`` and
+        (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``compute``
+        ``{target: Lambda | GpuPool | CpuPool, instance, purchase_option: onDemand | spot, tasks}``, ``parameters`` and
         ``metadata`` (both passed as given)."""
         return Execution.from_dict(self._call("POST", "/executions",
                                               body=_camelize(options, keep=("parameters", "metadata")),

@@ -619,6 +619,17 @@ class ExecutionFolder(_Base):
 
 
 @dataclass
+class ExecutionCompute(_Base):
+    """Where an execution's files run: ``target`` Lambda (the default), GpuPool or CpuPool; ``instance`` one of the
+    target's instances on the deployment; ``purchase_option`` onDemand or spot (pools only); ``tasks`` files at once."""
+    target: Optional[str] = None
+    instance: Optional[str] = None
+    purchase_option: Optional[str] = None
+    tasks: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
 class ExecutionSpec(_Base):
     model_id: Optional[str] = None
     model_build: Optional[str] = None
@@ -632,6 +643,7 @@ class ExecutionSpec(_Base):
     parameters: Optional[Dict[str, str]] = None
     access_token_name: Optional[str] = None
     access_secret_name: Optional[str] = None
+    compute: Optional[ExecutionCompute] = None
     extra: Dict[str, Any] = _extra()
 
 

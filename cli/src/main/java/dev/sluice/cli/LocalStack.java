@@ -154,6 +154,13 @@ public final class LocalStack implements AutoCloseable {
     /** The local task pool's worker (a child JVM) and the file it logs to. */
     LocalTaskWorker taskWorker;
     Path taskWorkerLog;
+    private java.util.function.Supplier<LocalTaskWorker> taskWorkers;
+
+    /** A new task worker child in place of the current one (which is sent SIGTERM first, if alive): a new ECS task. */
+    void restartTaskWorker() {
+        taskWorker.close();
+        taskWorker = taskWorkers.get();
+    }
     private final LocalApiServer api;
     private final List<LocalEventSource> sources = new ArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService schedule =
@@ -211,9 +218,10 @@ public final class LocalStack implements AutoCloseable {
             // the worker on AWS; its log beside the data (or in a temporary file without a data directory)
             this.taskWorkerLog = options.dataDir() != null ? options.dataDir().resolve("task-worker.log")
                     : tempLog();
-            this.taskWorker = LocalTaskWorker.start(config, emulators.dynamoEndpoint, emulators.sqsEndpoint,
+            this.taskWorkers = () -> LocalTaskWorker.start(config, emulators.dynamoEndpoint, emulators.sqsEndpoint,
                     emulators.s3Endpoint, Integer.getInteger("sluice.local.taskSlots", 2),
                     System.getProperty("sluice.local.taskWorkerHeap"), taskWorkerLog);
+            this.taskWorker = taskWorkers.get();
             // EventBridge's schedule: the scheduler's sweep, every few seconds here (every minute on AWS).
             long period = Long.getLong("sluice.local.schedulerPeriodMillis", 5_000);
             var scheduler = services.scheduler();

@@ -53,6 +53,10 @@ public final class LocalTaskWorker implements AutoCloseable {
         env.put(SQS, sqs.toString());
         env.put(S3, s3.toString());
         env.putIfAbsent("AWS_REGION", "us-east-1");
+        String secrets = System.getProperty("sluice.secretsDir"); // local stored secrets, as the parent reads them
+        if (secrets != null) {
+            env.put("SLUICE_SECRETS_DIR", secrets);
+        }
         try {
             return new LocalTaskWorker(pb.start());
         } catch (IOException e) {

@@ -564,7 +564,8 @@ public final class SluiceClient {
     /**
      * Starts a storage-based execution. spec: model {id, build}, bucket or sourceBucket/destinationBucket,
      * sourceFolder, destinationFolder (file:///… with `sluice local`), inputFileType, outputFileType, jobTimeout,
-     * fileTimeout, parallelism, parameters, metadata.
+     * fileTimeout, parallelism, compute {target: Lambda | GpuPool | CpuPool, instance, purchaseOption: onDemand |
+     * spot, tasks}, parameters, metadata.
      */
     public JsonNode startExecution(Map<String, Object> spec) {
         return post("/executions", spec);

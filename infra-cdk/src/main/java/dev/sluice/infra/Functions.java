@@ -51,6 +51,15 @@ final class Functions extends Construct {
         environment.put("SLUICE_EXECUTION_BUCKETS", String.join(",", settings.executionBuckets()));
         // job events (started, progress, completed) go to the account's default bus, where rules pick them up
         environment.put("SLUICE_EVENT_BUS_NAME", EVENT_BUS);
+        // executions' compute (issue 27): the instances each target offers, and the queues of the pools deployed
+        environment.put("SLUICE_LAMBDA_INSTANCES", Integer.toString(settings.inferenceMemorySize()));
+        if (settings.gpuPool()) {
+            environment.put("SLUICE_GPU_INSTANCES", settings.gpuInstanceType());
+        }
+        if (settings.cpuPool()) {
+            environment.put("SLUICE_CPU_INSTANCES", settings.cpuTaskSize());
+        }
+        queues.poolTasks.forEach((name, q) -> environment.put("SLUICE_" + name.name() + "_QUEUE_URL", q.getQueueUrl()));
 
         api = function(settings, "api", 2048, 29);
         settles(api, data, queues);
@@ -64,6 +73,7 @@ final class Functions extends Construct {
         queues.fanout.grantSendMessages(fanout);
         queues.inference.grantSendMessages(fanout);
         queues.inferenceGpu.grantSendMessages(fanout);
+        queues.poolTasks.values().forEach(q -> q.grantSendMessages(fanout)); // an execution's first files on a pool
         consume(fanout, queues.fanout, 1, null);
 
         inference = function(settings, "inference", settings.inferenceMemorySize(), settings.inferenceTimeoutSeconds());
@@ -82,6 +92,7 @@ final class Functions extends Construct {
         settles(scheduler, data, queues);
         data.catalog.grantReadWriteData(scheduler);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
+        queues.poolTasks.values().forEach(q -> q.grantSendMessages(scheduler));
         executionBuckets(settings.executionBuckets(), fanout, inference);
         itemBuckets(settings.itemBuckets(), inference);
         secrets(api, fanout, inference);
@@ -89,6 +100,7 @@ final class Functions extends Construct {
         queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
         List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)
                 .forEach(q -> q.grant(scheduler, "sqs:GetQueueAttributes"));
+        queues.poolTasks.values().forEach(q -> q.grant(scheduler, "sqs:GetQueueAttributes"));
         Rule.Builder.create(this, "EveryMinute").schedule(Schedule.rate(Duration.minutes(1)))
                 .description("Sluice scheduler: time out, finish and fail jobs; account dead letters")
                 .targets(List.of(new LambdaFunction(scheduler))).build();
@@ -113,8 +125,7 @@ final class Functions extends Construct {
         String tag = dev.sluice.aws.SecretsManagerStore.PROJECT_TAG;
         Map<String, Object> tagged = Map.of("Null", Map.of("secretsmanager:ResourceTag/" + tag, "false"));
         for (Alias fn : List.of(api, fanout, inference)) {
-            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
-                    .actions(List.of("secretsmanager:GetSecretValue")).resources(List.of(arn)).conditions(tagged).build());
+            fn.addToRolePolicy(readSecrets(this));
         }
         api.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
                 .actions(List.of("secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"))
@@ -125,6 +136,43 @@ final class Functions extends Construct {
                 .conditions(Map.of("Null", Map.of("aws:RequestTag/" + tag, "false"))).build());
         api.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
                 .actions(List.of("secretsmanager:ListSecrets")).resources(List.of("*")).build());
+    }
+
+    /** secretsmanager:GetSecretValue on the projects' stored secrets ({@code sluice/*}, tagged with their project). */
+    static software.amazon.awscdk.services.iam.PolicyStatement readSecrets(Construct scope) {
+        String arn = software.amazon.awscdk.Stack.of(scope).formatArn(software.amazon.awscdk.ArnComponents.builder()
+                .service("secretsmanager").resource("secret").resourceName(dev.sluice.core.port.SecretStore.PREFIX + "*")
+                .arnFormat(software.amazon.awscdk.ArnFormat.COLON_RESOURCE_NAME).build());
+        Map<String, Object> tagged = Map.of("Null", Map.of("secretsmanager:ResourceTag/"
+                + dev.sluice.aws.SecretsManagerStore.PROJECT_TAG, "false"));
+        return software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("secretsmanager:GetSecretValue")).resources(List.of(arn)).conditions(tagged).build();
+    }
+
+    /**
+     * What a task pool's worker needs to run executions' files: the catalog (executions and models), the ledger, jobs
+     * and logs tables (settlements), the data bucket (model files), the execution and item buckets named at deploy
+     * time (read and write; multipart uploads aborted on a drain), the projects' stored secrets, and its pool queues
+     * (consume; send, for the next file of a slot).
+     */
+    static void taskWork(Construct scope, software.amazon.awscdk.services.iam.IRole role, SluiceStack.Settings settings,
+                         DataStore data, WorkQueues queues, List<software.amazon.awscdk.services.sqs.Queue> consumed) {
+        List.of(data.jobs, data.ledger, data.logs, data.catalog).forEach(t -> t.grantReadWriteData(role));
+        data.bucket.grantRead(role);
+        queues.delivery.grantSendMessages(role);
+        role.addToPrincipalPolicy(putJobEvents(scope));
+        role.addToPrincipalPolicy(readSecrets(scope));
+        itemBuckets(settings.itemBuckets(), role);
+        if (!settings.executionBuckets().isEmpty()) {
+            role.addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .actions(List.of("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"))
+                    .resources(settings.executionBuckets().stream().map(b -> "arn:aws:s3:::" + b + "/*").toList())
+                    .build());
+        }
+        consumed.forEach(q -> {
+            q.grantConsumeMessages(role);
+            q.grantSendMessages(role);
+        });
     }
 
     /** The EventBridge bus job events are put on (source dev.sluice, detail-type "Sluice Job State Change"). */

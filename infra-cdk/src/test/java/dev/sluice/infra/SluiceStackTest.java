@@ -7,6 +7,7 @@ import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Template;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +24,7 @@ class SluiceStackTest {
 
     @BeforeAll
     static void synth() {
-        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions", "gpuPool", "true",
+        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions", "gpuPool", "true", "cpuPool", "true",
                 "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1",
                 "executionBuckets", "customer-data, customer-results", "itemBuckets", "customer-photos")).build());
         SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
@@ -353,7 +354,9 @@ class SluiceStackTest {
         assertEquals("ENABLED", at(provider, "AutoScalingGroupProvider", "ManagedScaling", "Status"));
         assertTrue(at(json, "Parameters").toString().contains("amazon-linux-2023/gpu/recommended"),
                 "the current ECS-optimized Amazon Linux 2023 GPU AMI");
-        var container = at(props(resources("AWS::ECS::TaskDefinition").values().iterator().next()), "ContainerDefinitions", "0");
+        var container = at(resources("AWS::ECS::TaskDefinition").entrySet().stream()
+                .filter(e -> e.getKey().startsWith("GpuPool")).findFirst().map(e -> props(e.getValue())).orElseThrow(),
+                "ContainerDefinitions", "0");
         assertEquals(List.of(Map.of("Type", "GPU", "Value", "1")), at(container, "ResourceRequirements"));
         assertEquals(120, at(container, "StopTimeout"));
         var target = props(resources("AWS::ApplicationAutoScaling::ScalableTarget").values().iterator().next());
@@ -362,6 +365,58 @@ class SluiceStackTest {
         assertEquals("ExactCapacity", at(policy, "StepScalingPolicyConfiguration", "AdjustmentType"));
         assertTrue(template.toJSON().toString().contains("ApproximateNumberOfMessagesNotVisible"),
                 "backlog = visible + in flight");
+    }
+
+    /**
+     * Issue 27: each pool has an on-demand and a spot service, each on its own queue of executions' file tasks with
+     * its own capacity provider (GPU: two auto-scaling groups, the spot one with spot instance draining; CPU: FARGATE
+     * and FARGATE_SPOT), each scaled on its queue's backlog from zero, each worker told its pool and granted its queue;
+     * the functions are told the pools' queues and instances.
+     */
+    @Test
+    void pools_haveOnDemandAndSpotCapacity_eachServiceOnItsOwnQueue_scaledFromZero_andGrantedIt() {
+        Map<String, Object> strategies = new java.util.TreeMap<>();
+        resources("AWS::ECS::Service").forEach((id, r) -> strategies.put(id, at(props(r), "CapacityProviderStrategy", "0",
+                "CapacityProvider")));
+        assertEquals(4, strategies.size(), strategies.toString());
+        assertEquals(List.of("FARGATE", "FARGATE_SPOT"), strategies.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("CpuPool")).map(e -> e.getValue().toString()).toList());
+        var gpuProviders = resources("AWS::ECS::CapacityProvider");
+        assertEquals(2, gpuProviders.size());
+        assertTrue(template.toJSON().toString().contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"),
+                "the spot hosts drain their tasks (SIGTERM) on an interruption notice");
+        assertTrue(template.toJSON().toString().contains("SpotPrice") || template.toJSON().toString()
+                .contains("SpotOptions"), "the spot hosts are spot instances");
+        var cpuAssoc = props(resources("AWS::ECS::ClusterCapacityProviderAssociations").values().stream()
+                .filter(a -> at(props(a), "CapacityProviders").toString().contains("FARGATE_SPOT")).findFirst().orElseThrow());
+        assertTrue(at(cpuAssoc, "CapacityProviders").toString().contains("FARGATE"), cpuAssoc.toString());
+        // SLUICE_POOL of each worker's container
+        List<String> pools = new ArrayList<>();
+        resources("AWS::ECS::TaskDefinition").values().forEach(t -> ((List<Map<String, Object>>) at(props(t),
+                "ContainerDefinitions", "0", "Environment")).stream().filter(v -> "SLUICE_POOL".equals(v.get("Name")))
+                .forEach(v -> pools.add(v.get("Value").toString())));
+        java.util.Collections.sort(pools);
+        assertEquals(List.of("cpu", "cpu-spot", "gpu", "gpu-spot"), pools);
+        // four scalable targets from zero, one backlog policy each, over exactly the service's queues
+        var targets = resources("AWS::ApplicationAutoScaling::ScalableTarget");
+        assertEquals(4, targets.size());
+        targets.values().forEach(t -> assertEquals(0, props(t).get("MinCapacity")));
+        assertEquals(4, resources("AWS::ApplicationAutoScaling::ScalingPolicy").size());
+        for (String queue : List.of("GpuTasks", "GpuSpotTasks", "CpuTasks", "CpuSpotTasks")) {
+            assertEquals(1, resources("AWS::SQS::Queue").keySet().stream().filter(k -> k.startsWith("Queues" + queue)
+                    && !k.contains("Dlq")).count(), queue);
+            String env = "SLUICE_" + queue.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase() + "_QUEUE_URL";
+            assertTrue(template.toJSON().toString().contains(env), env);
+        }
+        // a spot CPU worker's role consumes its own queue and not the on-demand one
+        String spotRole = resources("AWS::IAM::Policy").entrySet().stream()
+                .filter(e -> e.getKey().startsWith("CpuPoolSpotTaskTaskRoleDefaultPolicy")).map(e -> e.getValue().toString())
+                .findFirst().orElseThrow();
+        assertTrue(spotRole.contains("QueuesCpuSpotTasks") && !spotRole.contains("QueuesCpuTasks"), spotRole);
+        assertTrue(spotRole.contains("sqs:ReceiveMessage") && spotRole.contains("s3:AbortMultipartUpload"), spotRole);
+        String functionEnv = resources("AWS::Lambda::Function").values().iterator().next().toString();
+        assertTrue(functionEnv.contains("SLUICE_LAMBDA_INSTANCES=3538") && functionEnv.contains("SLUICE_CPU_INSTANCES=2vcpu-4gb")
+                && functionEnv.contains("SLUICE_GPU_INSTANCES=g4dn.xlarge"), functionEnv);
     }
 
     /**

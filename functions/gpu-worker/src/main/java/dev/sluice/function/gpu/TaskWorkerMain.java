@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A task pool's execution worker process: the CPU pool's ECS task, and `sluice local`'s local task worker (a child
  * JVM). Resource names come from the SLUICE_* variables ({@link SluiceConfig#fromEnv}); {@code SLUICE_POOL}
- * ({@code gpu}, {@code cpu} or {@code all}, the default) picks which pool queues it takes tasks from, and
+ * ({@code gpu}, {@code gpu-spot}, {@code cpu}, {@code cpu-spot} or {@code all}, the default) picks which pool queues it
+ * takes tasks from, and
  * {@code SLUICE_TASK_SLOTS} how many files it runs at once (default: one per processor). SIGTERM drains
  * ({@link TaskWorker#drain}): ECS waits up to the container's stopTimeout, and a spot interruption arrives as SIGTERM.
  */
@@ -51,7 +52,7 @@ public final class TaskWorkerMain {
                 .useMetrics(dev.sluice.aws.observe.EmfMetrics.toStandardOutput("task-worker"));
         var objects = components.objects();
         OnnxPredictor predictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()),
-                Runtime.getRuntime().availableProcessors(), "gpu".equals(env.get("SLUICE_POOL")));
+                Runtime.getRuntime().availableProcessors(), env.getOrDefault("SLUICE_POOL", "all").startsWith("gpu"));
         TaskWorker worker = start(sqs, queues, components, predictor, slots);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -77,12 +78,15 @@ public final class TaskWorkerMain {
         return worker;
     }
 
-    /** The configured pool queues of {@code pool} (gpu, cpu or all). */
+    /**
+     * The configured pool queues a worker takes tasks from: {@code pool} is {@code gpu}, {@code gpu-spot}, {@code cpu},
+     * {@code cpu-spot} (one ECS service each on AWS: its capacity provider is on-demand or spot) or {@code all} (the
+     * local task worker).
+     */
     static Map<BatchQueue.Name, String> queues(SluiceConfig config, String pool) {
         Map<BatchQueue.Name, String> out = new EnumMap<>(BatchQueue.Name.class);
         config.pools().taskQueueUrls().forEach((name, url) -> {
-            boolean gpu = name == BatchQueue.Name.GPU_TASKS || name == BatchQueue.Name.GPU_SPOT_TASKS;
-            if ("all".equals(pool) || "gpu".equals(pool) == gpu && ("gpu".equals(pool) || "cpu".equals(pool))) {
+            if ("all".equals(pool) || name.name().equals(pool.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_TASKS")) {
                 out.put(name, url);
             }
         });
