@@ -220,7 +220,7 @@ public final class LocalStack implements AutoCloseable {
                     : tempLog();
             this.taskWorkers = () -> LocalTaskWorker.start(config, emulators.dynamoEndpoint, emulators.sqsEndpoint,
                     emulators.s3Endpoint, Integer.getInteger("sluice.local.taskSlots", 2),
-                    System.getProperty("sluice.local.taskWorkerHeap"), taskWorkerLog);
+                    System.getProperty("sluice.local.taskWorkerHeap", "512m"), taskWorkerLog);
             this.taskWorker = taskWorkers.get();
             // EventBridge's schedule: the scheduler's sweep, every few seconds here (every minute on AWS).
             long period = Long.getLong("sluice.local.schedulerPeriodMillis", 5_000);

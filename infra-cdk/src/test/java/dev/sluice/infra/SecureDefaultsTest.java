@@ -50,7 +50,7 @@ class SecureDefaultsTest {
     static void synthesize() {
         defaults = synth(Map.of());
         // with the GPU pool, and the API's throttling tuned (one synthesis for both: each takes seconds)
-        withGpu = synth(Map.of("gpuPool", "true", "apiRateLimit", "7", "apiBurstLimit", "9",
+        withGpu = synth(Map.of("gpuPool", "true", "cpuPool", "true", "apiRateLimit", "7", "apiBurstLimit", "9",
                 "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1"));
     }
 
@@ -79,11 +79,13 @@ class SecureDefaultsTest {
         assertEquals(1, withGpu.resources("AWS::EC2::NatGateway").size());
         var launch = new java.util.ArrayList<>(withGpu.resources("AWS::EC2::LaunchTemplate").values());
         launch.addAll(withGpu.resources("AWS::AutoScaling::LaunchConfiguration").values());
-        assertEquals(1, launch.size());
-        var metadata = props(launch.get(0)).containsKey("LaunchTemplateData")
-                ? at(props(launch.get(0)), "LaunchTemplateData", "MetadataOptions")
-                : at(props(launch.get(0)), "MetadataOptions");
-        assertEquals("required", at(metadata, "HttpTokens"), "IMDSv2 only");
+        assertEquals(2, launch.size(), "the GPU pool's on-demand and spot hosts");
+        for (var template : launch) {
+            var metadata = props(template).containsKey("LaunchTemplateData")
+                    ? at(props(template), "LaunchTemplateData", "MetadataOptions")
+                    : at(props(template), "MetadataOptions");
+            assertEquals("required", at(metadata, "HttpTokens"), "IMDSv2 only");
+        }
         assertTrue(withGpu.json().get("Parameters").toString()
                 .contains("/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"));
         assertFalse(withGpu.json().get("Parameters").toString().contains("amazon-linux-2/"));
