@@ -73,6 +73,11 @@ public final class LocalTaskWorker implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** "pid N alive", or "pid N exited with C" (diagnostics). */
+    public String describe() {
+        return "pid " + process.pid() + (process.isAlive() ? " alive" : " exited with " + process.exitValue());
+    }
+
     /** SIGTERM, then waits for the worker to drain and exit (up to two minutes, ECS's stop timeout). */
     @Override
     public void close() {

@@ -300,7 +300,8 @@ class ExecutionTest {
         List<String> lines;
         while ((lines = workerLog(executionId, text)).size() < count) {
             assertTrue(System.currentTimeMillis() < until, "the task worker never logged " + count + " × " + text
-                    + " for " + executionId);
+                    + " for " + executionId + "; worker " + under.stack.taskWorker.describe() + "; its log: "
+                    + Files.readString(under.stack.taskWorkerLog));
             Thread.sleep(50);
         }
         return lines;
@@ -321,6 +322,7 @@ class ExecutionTest {
         assertEquals("onDemand", started.path("spec").path("compute").path("purchaseOption").asText());
         assertEquals(LocalProvisioner.LOCAL_INSTANCE, started.path("spec").path("compute").path("instance").asText());
 
+        waitForWorkerLog(id, "started file", 1);
         JsonNode done = client.waitForExecution(id, Duration.ofMinutes(3));
         assertEquals("Finished", done.path("status").path("overview").asText(), done.toString());
         assertEquals(6, done.path("status").path("finishedFiles").asLong());

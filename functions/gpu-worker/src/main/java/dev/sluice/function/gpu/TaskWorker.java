@@ -100,6 +100,7 @@ public final class TaskWorker implements Runnable {
     public void run() {
         try {
             List<Map.Entry<BatchQueue.Name, String>> order = new ArrayList<>(queues.entrySet());
+            LOG.info("task-worker: taking files from {} with {} slots", queues.keySet(), settings.slots());
             int next = 0;
             while (!draining) {
                 free.acquireUninterruptibly();
@@ -110,10 +111,19 @@ public final class TaskWorker implements Runnable {
                 int available = 1 + free.drainPermits();
                 var queue = order.get(next++ % order.size());
                 int wait = order.size() == 1 ? settings.pollSeconds() : 1;
-                List<Message> received = sqs.receiveMessage(b -> b.queueUrl(queue.getValue())
-                        .maxNumberOfMessages(Math.min(10, available)).waitTimeSeconds(wait)
-                        .messageAttributeNames(MessageKind.ATTRIBUTE).visibilityTimeout(settings.visibilitySeconds()))
-                        .messages();
+                List<Message> received;
+                try {
+                    received = sqs.receiveMessage(b -> b.queueUrl(queue.getValue())
+                            .maxNumberOfMessages(Math.min(10, available)).waitTimeSeconds(wait)
+                            .messageAttributeNames(MessageKind.ATTRIBUTE).visibilityTimeout(settings.visibilitySeconds()))
+                            .messages();
+                } catch (RuntimeException e) {
+                    // SQS unreachable for a moment: the worker keeps polling (a dead loop would strand the pool)
+                    LOG.warn("task-worker: receiving from {} failed: {}", queue.getKey(), e.toString());
+                    free.release(available);
+                    sleep(1000);
+                    continue;
+                }
                 free.release(available - received.size());
                 for (Message m : received) {
                     files.execute(() -> {
