@@ -88,7 +88,8 @@ def sdk_calls(p):
         lambda: w.get("webhook_1"), lambda: w.list(page),
         lambda: w.update("webhook_1", name="x", endpoint="https://e.com/2", max_retries=2, max_backoff_ms=2000,
                          timeout_ms=2000), lambda: w.rotate_secret("webhook_1"), lambda: w.test("webhook_1"),
-        lambda: w.delete("webhook_1"),
+        lambda: w.delete("webhook_1"), lambda: w.deliveries("webhook_1", page),
+        lambda: w.replay("webhook_1", "6f1c1f8e-0000-3000-8000-000000000000"),
         lambda: p.models.create("n", "ImageClassification", labels=["a"], preprocess={
             "resize_short_side": 256, "crop_size": 224, "mean": [0.5] * 3, "std": [0.2] * 3, "top_k": 5,
             "input_size": 416, "score_threshold": 0.3, "nms_iou": 0.45, "apply_exif_orientation": True,
@@ -265,6 +266,7 @@ def compare(doc, model, schema, where, problems):
 READ_FROM = [
     (m.Job, "GET", "/batch/jobs/{jobId}", "200"), (m.Dataset, "GET", "/batch/datasets/{datasetId}", "200"),
     (m.Webhook, "POST", "/batch/webhooks", "201"), (m.WebhookTestResult, "POST", "/batch/webhooks/{webhookId}:test", "200"),
+    (m.WebhookDelivery, "POST", "/batch/webhooks/{webhookId}/deliveries/{requestId}:replay", "200"),
     (m.Model, "GET", "/models/{modelId}", "200"), (m.Deployment, "GET", "/deployments/{deploymentId}", "200"),
     (m.DeadLetter, "GET", "/dead-letters/{deadLetterId}", "200"), (m.ApiKey, "POST", "/api-keys", "201"),
     (m.Execution, "GET", "/executions/{executionId}", "200"),

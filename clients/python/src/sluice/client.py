@@ -19,7 +19,7 @@ from ._http import Transport
 from ._progress import Bar, ProgressArg
 from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution,
                      ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
-                     ModelState, Page, Secret, Webhook, WebhookTestResult)
+                     ModelState, Page, Secret, Webhook, WebhookDelivery, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
 
@@ -431,6 +431,17 @@ class Webhooks(_Resource):
 
     def delete(self, webhook_id: str) -> DeleteResponse:
         return DeleteResponse.from_dict(self._call("DELETE", f"/batch/webhooks/{_seg(webhook_id)}"))
+
+    def deliveries(self, webhook_id: str, pagination: Optional[Mapping[str, Any]] = None) -> Page[WebhookDelivery]:
+        """The webhook's recent POST attempts (items, job events, retries, replays), newest first, kept 7 days."""
+        return self._page(f"/batch/webhooks/{_seg(webhook_id)}/deliveries", WebhookDelivery, pagination)
+
+    def replay(self, webhook_id: str, request_id: str) -> WebhookDelivery:
+        """POSTs the attempt with this request id again (same request id, fresh time and signature) and returns the
+        new attempt; the job's counters do not change. NotFoundError (``delivery.not_found``) when the webhook has
+        no such attempt within the retention."""
+        return WebhookDelivery.from_dict(self._call(
+            "POST", f"/batch/webhooks/{_seg(webhook_id)}/deliveries/{_seg(request_id)}:replay", create=True))
 
 
 def _webhook_spec(endpoint, max_retries, max_backoff_ms, timeout_ms) -> Dict[str, Any]:

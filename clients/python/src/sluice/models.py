@@ -22,7 +22,7 @@ __all__ = [
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
     "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "InvalidLine", "RefusedUrl",
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
-    "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "ModelSource",
+    "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
     "ExecutionStatus", "Execution", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
 ]
@@ -489,6 +489,25 @@ class Webhook(_Base):
     secret: Optional[str] = field(default=None, repr=False)
     create_time: Optional[int] = None
     update_time: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class WebhookDelivery(_Base):
+    """One POST attempt to a webhook (``webhooks.deliveries``): ``item_index`` for an item, ``event`` (its key, such as
+    ``job.progress.25``) for a job event; ``status_code`` 0 when no HTTP answer came; ``replay`` for a replayed one."""
+    id: str = ""
+    object: Optional[str] = None
+    webhook_id: Optional[str] = None
+    request_id: Optional[str] = None
+    job_id: Optional[str] = None
+    item_index: Optional[int] = None
+    event: Optional[str] = None
+    status_code: Optional[int] = None
+    latency_ms: Optional[int] = None
+    error: Optional[str] = None
+    time: Optional[int] = None
+    replay: Optional[bool] = None
     extra: Dict[str, Any] = _extra()
 
 

@@ -22,6 +22,14 @@ public final class Bench {
     private static void run(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--short");
         boolean pipelineOnly = List.of(args).contains("--pipeline-only");
+        int profile = List.of(args).indexOf("--profile");
+        if (profile >= 0) {
+            // the photo job under JDK Flight Recorder: CPU per item by stage, waits (README: Profile)
+            java.nio.file.Path file = profile + 1 < args.length && !args[profile + 1].startsWith("--")
+                    ? java.nio.file.Path.of(args[profile + 1]) : Profile.defaultFile();
+            Profile.run(file, List.of(args).contains("--short"));
+            System.exit(0);
+        }
         if (List.of(args).contains("--photos-only")) {
             Table photos = new Table();
             PhotoBench.addTo(photos, List.of(args).contains("--short"), Runtime.getRuntime().availableProcessors());
@@ -94,6 +102,18 @@ public final class Bench {
                     String.format("%.1f files/s", ex.filesPerSecond()), null, null);
             if (ex.broken() != null) {
                 broken = ex.broken();
+            }
+        }
+        if (!pipelineOnly) {
+            // issue 27: one large Parquet file streamed through one file task as the inference function (Lambda path)
+            // composes it, in a child JVM of 64 MiB heap; the pools lane adds the pool worker's row
+            StreamedFileBench.Result big = StreamedFileBench.run(quick ? 1_000_000 : 8_600_000, "64m");
+            table.add("executions", String.format("one %,d MB Parquet file (%,d rows) through one streaming file task,"
+                            + " Lambda path (child JVM -Xmx%s)", big.fileBytes() / 1_000_000, big.rows(), big.heap()),
+                    String.format("%,.0f rows/s, peak heap %.0f MiB", big.rowsPerSecond(), big.peakHeapMib()),
+                    "every row right, heap ≤ -Xmx", big.broken() == null);
+            if (big.broken() != null) {
+                broken = "streamed file: " + big.broken();
             }
         }
         if (!"Finished".equals(pipe.overview()) || pipe.verifiedPosts() != pipe.items()) {

@@ -52,6 +52,16 @@ final class Costs {
         table.add("cost / 1M images", "orchestration total", String.format("$%.4f", total), "≤ $0.10", total <= 0.10);
     }
 
+    /** DynamoDB + SQS + S3 per million images, US dollars, from the requests counted during a job of {@code items}. */
+    static double orchestrationPerMillion(Map<String, Long> requests, int items) {
+        long sqs = sum(requests, e -> e.startsWith("Sqs:") && !e.endsWith("(empty)"));
+        long s3Puts = sum(requests, e -> e.matches("S3:(PutObject|ListObjectsV2|CopyObject)"));
+        long s3Gets = sum(requests, e -> e.matches("S3:(GetObject|HeadObject)"));
+        double wru = requests.getOrDefault("DynamoDb:WCU*1000", 0L) / 1000.0;
+        double rru = requests.getOrDefault("DynamoDb:RCU*1000", 0L) / 1000.0;
+        return (wru * DYNAMO_WRU + rru * DYNAMO_RRU + sqs * SQS_REQUEST + s3Puts * S3_PUT + s3Gets * S3_GET) * 1e6 / items;
+    }
+
     private static long sum(Map<String, Long> requests, java.util.function.Predicate<String> which) {
         return requests.entrySet().stream().filter(e -> which.test(e.getKey()) && !e.getKey().contains("*"))
                 .mapToLong(Map.Entry::getValue).sum();

@@ -91,7 +91,8 @@ final class DeliveryBench {
                 }
             };
             DeliveryService delivery = new DeliveryService(f.services.jobStore(), f.services.webhooks(),
-                    f.services.webhookClient(), noWait, f.services.objects(), f.services.clock(), f.services.lifecycle());
+                    f.services.webhookClient(), noWait, f.services.objects(), f.services.clock(), f.services.lifecycle(),
+                    f.services.deliveryLog());
             List<List<List<DeliveryService.Received>>> work = new ArrayList<>();
             for (int j = 0; j < jobs; j++) {
                 String jobId = "batchjob_bench" + j;
@@ -107,7 +108,7 @@ final class DeliveryBench {
                         payloads.add(new DeliveryMessage.Payload(i, "https://images.example.com/" + i + ".jpg",
                                 "{\"jobId\":\"" + jobId + "\",\"item\":{\"index\":" + i + "},\"prediction\":{\"classes\":[{\"classId\":1,\"label\":\"goldfish\",\"score\":0.998}]}}"));
                     }
-                    current.add(new DeliveryService.Received(new DeliveryMessage(jobId, "b" + b, webhook.id(), payloads), "none", 1));
+                    current.add(new DeliveryService.Received(DeliveryMessage.items(jobId, "b" + b, webhook.id(), payloads), "none", 1));
                     if (current.size() == 10) {
                         invocations.add(current);
                         current = new ArrayList<>();

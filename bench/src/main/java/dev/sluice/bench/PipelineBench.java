@@ -27,6 +27,23 @@ final class PipelineBench {
 
     /** A job of {@code items} items cycled over the named photos of {@code folder}, served over HTTP. */
     static Result run(int items, int batchSize, java.nio.file.Path folder, List<String> photos) {
+        return run(items, batchSize, folder, photos, Probe.NONE);
+    }
+
+    /** Told when the timed job starts (just before its create) and ends (once it is Finished): a profiler's window. */
+    interface Probe {
+        Probe NONE = new Probe() {
+        };
+
+        default void start() {
+        }
+
+        default void stop() {
+        }
+    }
+
+    /** As {@link #run(int, int, java.nio.file.Path, List)}, with {@code probe} told of the timed job's start and end. */
+    static Result run(int items, int batchSize, java.nio.file.Path folder, List<String> photos, Probe probe) {
         RequestCounter counter = new RequestCounter();
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL,
                 List.of(counter), dev.sluice.local.StageWrapper.NONE,
@@ -55,6 +72,7 @@ final class PipelineBench {
 
             Map<String, Long> before = counter.snapshot();
             Map<String, Long> cpuBefore = threadCpu();
+            probe.start();
             long start = System.nanoTime();
             JsonNode job = client.createJob("bench", datasetId, modelId, webhook.get("id").asText(), batchSize);
             String jobId = job.get("id").asText();
@@ -66,6 +84,7 @@ final class PipelineBench {
                 SluiceClient.sleep(100);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            probe.stop();
             cpuByThreadGroup = RequestCounter.since(threadCpu(), cpuBefore);
             Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);
             double gather = 0;

@@ -13,7 +13,7 @@ import java.util.Map;
 @Command(name = "webhooks", description = "endpoints that receive results, signed with a secret",
         subcommands = {WebhookCommands.Create.class, WebhookCommands.Get.class, WebhookCommands.List.class,
                 WebhookCommands.Update.class, WebhookCommands.Rotate.class, WebhookCommands.Test.class,
-                WebhookCommands.Delete.class},
+                WebhookCommands.Delete.class, WebhookCommands.Deliveries.class, WebhookCommands.Replay.class},
         footerHeading = "%nExamples:%n", footer = {
                 "  sluice webhooks create --name hook --endpoint https://example.com/hook",
                 "  sluice webhooks update webhook_… --max-retries 5"})
@@ -132,6 +132,37 @@ final class WebhookCommands extends Group {
         @Override
         int run(SluiceClient c) {
             return print(c.deleteWebhook(id));
+        }
+    }
+
+    @Command(name = "deliveries", description = "the webhook's recent POST attempts (items, job events, retries, replays),"
+            + " newest first, kept 7 days", footerHeading = "%nExamples:%n", footer = {
+                    "  sluice webhooks deliveries webhook_…",
+                    "  sluice webhooks deliveries webhook_… --limit 20 --output json"})
+    static final class Deliveries extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the webhook's id")
+        String id;
+        @Mixin
+        Paging paging;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.webhookDeliveries(id, paging.limit, paging.page));
+        }
+    }
+
+    @Command(name = "replay", description = "POST one attempt's body again (same request id, fresh time and signature);"
+            + " the job's counters do not change", footerHeading = "%nExamples:%n",
+            footer = "  sluice webhooks replay webhook_… 5f0c…-request-id")
+    static final class Replay extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "ID", description = "the webhook's id")
+        String id;
+        @Parameters(index = "1", paramLabel = "REQUEST_ID", description = "the requestId `deliveries` listed")
+        String requestId;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.replayWebhookDelivery(id, requestId));
         }
     }
 }

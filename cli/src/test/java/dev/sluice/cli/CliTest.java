@@ -205,6 +205,11 @@ class CliTest {
         assertEquals(jobId, taggedJobs.get("data").get(0).get("id").asText(), taggedJobs.toString());
         assertEquals(1, taggedJobs.get("data").size(), taggedJobs.toString());
         assertEquals("Finished", json(ran, "jobs", "wait", jobId, "--timeout-s", "120").path("status").path("overview").asText());
+        JsonNode deliveries = json(ran, "webhooks", "deliveries", webhookId, "--limit", "1000");
+        JsonNode attempts = deliveries.has("data") ? deliveries.get("data") : deliveries;
+        assertTrue(attempts.size() >= 1 && attempts.get(0).has("requestId"), "the job's POSTs: " + deliveries);
+        JsonNode replayed = json(ran, "webhooks", "replay", webhookId, attempts.get(0).get("requestId").asText());
+        assertTrue(replayed.path("replay").asBoolean(), replayed.toString());
         JsonNode logs = json(ran, "jobs", "logs", jobId);
         assertTrue(logs.isArray() && logs.size() >= 4, "the log entries, one array: " + logs);
         LocalJobs.results(new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey), jobId);

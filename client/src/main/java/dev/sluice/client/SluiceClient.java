@@ -414,6 +414,22 @@ public final class SluiceClient {
         return delete("/batch/webhooks/" + id);
     }
 
+    /**
+     * A page of the webhook's recent POST attempts, newest first (kept 7 days): {@code {data: [{requestId, jobId,
+     * itemIndex | event, statusCode, latencyMs, error?, time, replay}], nextPage}}.
+     */
+    public JsonNode webhookDeliveries(String id, Integer limit, String page) {
+        return get("/batch/webhooks/" + id + "/deliveries" + pageQuery(limit, page));
+    }
+
+    /**
+     * Sends the attempt with this request id again (same request id, fresh time and signature); returns the new
+     * attempt. The job's counters do not change.
+     */
+    public JsonNode replayWebhookDelivery(String id, String requestId) {
+        return post("/batch/webhooks/" + id + "/deliveries/" + requestId + ":replay", Map.of());
+    }
+
     // ---- secrets ----------------------------------------------------------------------------------------------
 
     /** Stores a secret of the project (an access key an execution names); the value is never returned. */

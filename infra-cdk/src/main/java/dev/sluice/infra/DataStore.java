@@ -60,6 +60,8 @@ final class DataStore extends Construct {
                 .lifecycleRules(List.of(
                         LifecycleRule.builder().id("results-expire").prefix(dev.sluice.core.ObjectKeys.RESULTS).expiration(Duration.days(90)).build(),
                         LifecycleRule.builder().id("uploads-expire").prefix(dev.sluice.core.ObjectKeys.DATASETS).expiration(Duration.days(30)).build(),
+                        LifecycleRule.builder().id("deliveries-expire").prefix(dev.sluice.core.ObjectKeys.DELIVERIES)
+                                .expiration(Duration.days(dev.sluice.core.delivery.DeliveryLog.RETENTION_DAYS)).build(),
                         LifecycleRule.builder().id("abort-incomplete-uploads")
                                 .abortIncompleteMultipartUploadAfter(Duration.days(1)).build()))
                 .build();

@@ -5,6 +5,7 @@ import software.amazon.awscdk.services.events.Rule;
 import software.amazon.awscdk.services.events.Schedule;
 import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
@@ -25,6 +26,15 @@ import java.util.Map;
  */
 final class Functions extends Construct {
     static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
+
+    /**
+     * The inference function's default memory size and architecture: the cheapest per photo of those the app offers
+     * ({@link dev.sluice.core.usage.LambdaSizing#OFFERED}, x86_64 and arm64) by the inference stage's recorded bench
+     * measurement ({@code lambda-measurement.json}) at the dated us-east-1 prices, as Lambda Power Tuning would
+     * choose; only the measured architecture can be chosen, and it is the one the packages' natives are for.
+     */
+    static final dev.sluice.core.usage.LambdaSizing.Estimate INFERENCE_DEFAULT = dev.sluice.core.usage.LambdaSizing.cheapest(
+            dev.sluice.core.usage.LambdaSizing.recorded(), dev.sluice.core.usage.LambdaSizing.prices("us-east-1"));
 
     final Alias api;
     final Alias fanout;
@@ -63,12 +73,17 @@ final class Functions extends Construct {
 
         api = function(settings, "api", 2048, 29);
         settles(api, data, queues);
+        // datasets and models are uploaded, checked, sampled and deleted; results read and deleted; executions'
+        // reports read; webhook deliveries listed and replayed
+        dataPrefixes(api, data, DATASETS, MODELS, EXECUTIONS, DELIVERIES);
         data.catalog.grantReadWriteData(api);
         data.keys.grantReadWriteData(api);
         queues.fanout.grantSendMessages(api);
 
         fanout = function(settings, "fanout", 1024, WorkQueues.FANOUT_TIMEOUT);
         settles(fanout, data, queues);
+        // datasets are validated and fanned out; executions' file lists are written
+        dataPrefixes(fanout, data, DATASETS, EXECUTIONS);
         data.catalog.grantReadWriteData(fanout);
         queues.fanout.grantSendMessages(fanout);
         queues.inference.grantSendMessages(fanout);
@@ -78,6 +93,9 @@ final class Functions extends Construct {
 
         inference = function(settings, "inference", settings.inferenceMemorySize(), settings.inferenceTimeoutSeconds());
         settles(inference, data, queues);
+        // the ONNX files are read; executions' file lists are read
+        data.bucket.grantRead(inference, MODELS + "*");
+        data.bucket.grantRead(inference, EXECUTIONS + "*");
         // executions' file counters live beside the models; a settled file sends the next task of its slot
         data.catalog.grantReadWriteData(inference);
         queues.inference.grantSendMessages(inference);
@@ -85,11 +103,17 @@ final class Functions extends Construct {
 
         delivery = function(settings, "delivery", 1024, WorkQueues.DELIVERY_TIMEOUT);
         settles(delivery, data, queues);
+        // each round of POSTs is recorded (DeliveryLog)
+        data.bucket.grantPut(delivery, DELIVERIES + "*");
         data.catalog.grantReadData(delivery);
         consume(delivery, queues.delivery, 10, settings.deliveryMaxConcurrency());
 
         scheduler = function(settings, "scheduler", 1024, 60);
         settles(scheduler, data, queues);
+        // dead letters: a fan-out accounted (datasets), a job retried or redriven (its dataset and model checked), an
+        // execution's task abandoned (its file list)
+        dataPrefixes(scheduler, data, DATASETS, EXECUTIONS);
+        data.bucket.grantRead(scheduler, MODELS + "*");
         data.catalog.grantReadWriteData(scheduler);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
         queues.poolTasks.values().forEach(q -> q.grantSendMessages(scheduler));
@@ -178,13 +202,30 @@ final class Functions extends Construct {
     /** The EventBridge bus job events are put on (source dev.sluice, detail-type "Sluice Job State Change"). */
     static final String EVENT_BUS = "default";
 
+    static final String DATASETS = dev.sluice.core.ObjectKeys.DATASETS;
+    static final String MODELS = dev.sluice.core.ObjectKeys.MODELS;
+    static final String EXECUTIONS = dev.sluice.core.ObjectKeys.EXECUTIONS;
+    static final String RESULTS = dev.sluice.core.ObjectKeys.RESULTS;
+    static final String DELIVERIES = dev.sluice.core.ObjectKeys.DELIVERIES;
+
     /**
-     * What ending a job takes, from any function where a job can end: the job, ledger and log tables, the bucket
-     * (manifest, errors file), the delivery queue (job events to webhooks) and PutEvents on the event bus.
+     * Read, write and delete in the data bucket under these prefixes only ({@code dev.sluice.core.ObjectKeys} names
+     * the layout): each function gets the prefixes it uses, never the whole bucket (issue 28 item 2).
+     */
+    private static void dataPrefixes(Alias fn, DataStore data, String... prefixes) {
+        for (String prefix : prefixes) {
+            data.bucket.grantReadWrite(fn, prefix + "*");
+        }
+    }
+
+    /**
+     * What ending a job takes, from any function where a job can end: the job, ledger and log tables, the bucket's
+     * {@code results/} (results parts, claim-checked delivery payloads, manifest, errors file), the delivery queue (job
+     * events to webhooks) and PutEvents on the event bus.
      */
     private static void settles(Alias fn, DataStore data, WorkQueues queues) {
         List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(fn));
-        data.bucket.grantReadWrite(fn);
+        dataPrefixes(fn, data, RESULTS);
         queues.delivery.grantSendMessages(fn);
         fn.addToRolePolicy(putJobEvents(fn));
     }
@@ -249,6 +290,8 @@ final class Functions extends Construct {
                 .handler(HANDLER)
                 .code(Code.fromAsset(settings.functionsDir().resolve(name).resolve("target/function.zip").toString()))
                 .memorySize(memory)
+                // the packages hold the natives of linux x86_64 only (ONNX Runtime, libjpeg-turbo): see INFERENCE_DEFAULT
+                .architecture(Architecture.X86_64)
                 .timeout(Duration.seconds(timeoutSeconds))
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                 .environment(env)

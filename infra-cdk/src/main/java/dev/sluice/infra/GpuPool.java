@@ -90,7 +90,9 @@ final class GpuPool extends Construct {
                 .build());
         List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(task.getTaskRole()));
         data.catalog.grantReadData(task.getTaskRole());
-        data.bucket.grantReadWrite(task.getTaskRole());
+        // results parts and claim-checked delivery payloads are written, the ONNX files read (issue 28: prefixes only)
+        data.bucket.grantReadWrite(task.getTaskRole(), dev.sluice.core.ObjectKeys.RESULTS + "*");
+        data.bucket.grantRead(task.getTaskRole(), dev.sluice.core.ObjectKeys.MODELS + "*");
         Functions.itemBuckets(settings.itemBuckets(), task.getTaskRole());
         queues.inferenceGpu.grantConsumeMessages(task.getTaskRole());
         Functions.taskWork(this, task.getTaskRole(), settings, data, queues, List.of(

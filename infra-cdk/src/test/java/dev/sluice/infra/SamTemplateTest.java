@@ -62,6 +62,9 @@ class SamTemplateTest {
         assertEquals(Functions.HANDLER, template.at("/Globals/Function/Handler").asText());
         assertEquals("java21", template.at("/Globals/Function/Runtime").asText());
         assertEquals("PublishedVersions", template.at("/Globals/Function/SnapStart/ApplyOn").asText());
+        // the inference function's defaults are the CDK app's: the cheapest measured size (issue 26)
+        assertEquals(Functions.INFERENCE_DEFAULT.size().memoryMb(), template.at("/Parameters/InferenceMemorySize/Default").asInt());
+        assertEquals(Functions.INFERENCE_DEFAULT.architecture().wire(), template.at("/Globals/Function/Architectures/0").asText());
     }
 
     @Test

@@ -198,4 +198,71 @@ class SecureDefaultsTest {
         assertThrows(IllegalArgumentException.class, () -> SluiceApp.stackName("prod stack"));
         assertThrows(IllegalArgumentException.class, () -> SluiceApp.stackName("-x"));
     }
+
+    /**
+     * Issue 28 item 2: each function and the GPU workers reach only the data bucket's prefixes they use, never the
+     * whole bucket ({@code Functions.dataPrefixes}); read-only where they only read.
+     */
+    @Test
+    void eachFunction_reachesOnlyTheDataBucketPrefixesItUses() {
+        Map<String, Map<String, String>> expected = Map.of(
+                "Api", Map.of("datasets/*", "rw", "models/*", "rw", "executions/*", "rw", "deliveries/*", "rw", "results/*", "rw"),
+                "Fanout", Map.of("datasets/*", "rw", "executions/*", "rw", "results/*", "rw"),
+                "Inference", Map.of("models/*", "r", "executions/*", "r", "results/*", "rw"),
+                "Delivery", Map.of("deliveries/*", "w", "results/*", "rw"),
+                "Scheduler", Map.of("datasets/*", "rw", "executions/*", "rw", "models/*", "r", "results/*", "rw"));
+        Map<String, Map<String, Object>> functions = defaults.resources("AWS::Lambda::Function");
+        for (var e : expected.entrySet()) {
+            String fn = functions.keySet().stream().filter(id -> id.matches("Functions" + e.getKey() + "[0-9A-F]{8}"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no function " + e.getKey() + ": " + functions.keySet()));
+            String role = (String) ((List<Object>) ((Map<String, Object>) props(functions.get(fn)).get("Role"))
+                    .get("Fn::GetAtt")).get(0);
+            assertEquals(e.getValue(), dataBucketGrants(defaults, role), e.getKey());
+        }
+        String taskRole = withGpu.resources("AWS::IAM::Role").keySet().stream()
+                .filter(id -> id.startsWith("GpuPool") && id.contains("TaskRole")).findFirst().orElseThrow();
+        assertEquals(Map.of("models/*", "r", "results/*", "rw"), dataBucketGrants(withGpu, taskRole), "GPU workers");
+    }
+
+    /** The object patterns of the data bucket a role's policies grant: "r", "w" or "rw" per pattern. */
+    static Map<String, String> dataBucketGrants(Deployed d, String role) {
+        String bucket = d.resources("AWS::S3::Bucket").keySet().stream()
+                .filter(id -> id.startsWith("DataBucket") || id.matches("Data.*Bucket[0-9A-F]{8}"))
+                .filter(id -> !id.contains("Log")).findFirst().orElseThrow();
+        Map<String, java.util.Set<String>> kinds = new java.util.TreeMap<>();
+        for (var policy : d.resources("AWS::IAM::Policy").values()) {
+            if (!props(policy).get("Roles").toString().contains(role)) {
+                continue;
+            }
+            for (Object st : (List<Object>) at(props(policy), "PolicyDocument", "Statement")) {
+                Map<String, Object> statement = (Map<String, Object>) st;
+                Object r = statement.get("Resource");
+                List<Object> resources = r instanceof List<?> l ? (List<Object>) l : List.of(r);
+                Object a = statement.get("Action");
+                List<Object> actions = a instanceof List<?> l ? (List<Object>) l : List.of(a);
+                for (Object res : resources) {
+                    if (!(res instanceof Map<?, ?> m) || !m.containsKey("Fn::Join")) {
+                        continue;
+                    }
+                    List<Object> parts = (List<Object>) ((List<Object>) m.get("Fn::Join")).get(1);
+                    if (!parts.get(0).toString().contains(bucket) || parts.size() != 2) {
+                        continue;
+                    }
+                    String pattern = parts.get(1).toString().substring(1);
+                    assertFalse(pattern.equals("*"), role + " reaches the whole data bucket");
+                    for (Object action : actions) {
+                        String act = action.toString();
+                        if (act.startsWith("s3:GetObject")) {
+                            kinds.computeIfAbsent(pattern, k -> new java.util.TreeSet<>()).add("r");
+                        } else if (act.startsWith("s3:PutObject") || act.startsWith("s3:DeleteObject")) {
+                            kinds.computeIfAbsent(pattern, k -> new java.util.TreeSet<>()).add("w");
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, String> out = new java.util.TreeMap<>();
+        kinds.forEach((k, v) -> out.put(k, String.join("", v)));
+        return out;
+    }
 }

@@ -315,11 +315,33 @@ class SluiceStackTest {
                     && !dev.sluice.aws.SluiceConfig.OPTIONAL_ENV.contains(v) && !dev.sluice.aws.Tunables.ENV.contains(v))
                     .toList(), "variables the functions do not read");
         }
-        assertTrue(functions.stream().anyMatch(f -> Integer.valueOf(3538).equals(props(f.getValue()).get("MemorySize"))),
-                "the inference function has its own memory size");
+        assertTrue(functions.stream().anyMatch(f -> Integer.valueOf(Functions.INFERENCE_DEFAULT.size().memoryMb())
+                        .equals(props(f.getValue()).get("MemorySize"))), "the inference function has its own memory size");
         assertEquals(5, resources("AWS::Lambda::Alias").size());
         var rule = props(resources("AWS::Events::Rule").values().iterator().next());
         assertEquals("rate(1 minute)", rule.get("ScheduleExpression"), "the scheduler runs every minute");
+    }
+
+    /**
+     * Issue 26: the inference function's default memory size and architecture are the cheapest per photo by the
+     * bench's recorded measurement of the inference stage (LambdaSizing), and every function runs on the architecture
+     * its package's natives are for.
+     */
+    @Test
+    void inferenceDefault_isTheCheapestMeasuredSize() {
+        var m = dev.sluice.core.usage.LambdaSizing.recorded();
+        var prices = dev.sluice.core.usage.LambdaSizing.prices("us-east-1");
+        var cheapest = dev.sluice.core.usage.LambdaSizing.cheapest(m, prices);
+        for (var e : dev.sluice.core.usage.LambdaSizing.estimates(m, prices)) {
+            assertTrue(!e.measured() || e.usdPerMillion() >= cheapest.usdPerMillion(), e + " is cheaper than " + cheapest);
+        }
+        assertEquals(dev.sluice.core.usage.LambdaSizing.Architecture.X86_64, cheapest.architecture(),
+                "the packages hold linux x86_64 natives only");
+        var inference = resources("AWS::Lambda::Function").values().stream()
+                .filter(f -> Integer.valueOf(cheapest.size().memoryMb()).equals(props(f).get("MemorySize"))).toList();
+        assertEquals(1, inference.size(), "one function (inference) at " + cheapest.size().memoryMb() + " MB");
+        resources("AWS::Lambda::Function").values().stream().filter(f -> "java21".equals(props(f).get("Runtime")))
+                .forEach(f -> assertEquals(List.of("x86_64"), props(f).get("Architectures")));
     }
 
     @Test

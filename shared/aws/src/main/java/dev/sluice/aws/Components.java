@@ -240,7 +240,7 @@ public final class Components {
 
     /** The owner of every job's state moves and events; it writes S3 destinations' results too. */
     public JobLifecycle lifecycle() {
-        return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), queue(), eventSink(), clock,
+        return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), new dev.sluice.core.delivery.WebhookEvents(queue()), eventSink(), clock,
                 new dev.sluice.core.destination.S3Results(new S3DestinationBuckets(s3, config.bucket()), objects(),
                         config.allowedExecutionBuckets())));
     }
@@ -279,7 +279,18 @@ public final class Components {
 
     public DeliveryService delivery() {
         return part("delivery", () -> new DeliveryService(jobStore(), webhooks(), webhookClient(), queue(), objects(), clock,
-                lifecycle()));
+                lifecycle(), deliveryLog()));
+    }
+
+    /** Each webhook's recent POST attempts, in the data bucket. */
+    public dev.sluice.core.delivery.DeliveryLog deliveryLog() {
+        return part("deliveryLog", () -> new dev.sluice.core.delivery.DeliveryLog(objects(), clock));
+    }
+
+    /** The API's listing and replay of a webhook's delivery attempts. */
+    public dev.sluice.core.delivery.WebhookDeliveries webhookDeliveries() {
+        return part("webhookDeliveries", () -> new dev.sluice.core.delivery.WebhookDeliveries(webhooks(), deliveryLog(),
+                webhookClient(), clock));
     }
 
     public DeadLetterService deadLetters() {

@@ -154,6 +154,15 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public java.util.List<String> keys(String prefix, String startAfter, int max) {
+        if (max < 1 || max > RequestLimits.S3_LIST_KEYS) {
+            throw new IllegalArgumentException("max is 1.." + RequestLimits.S3_LIST_KEYS + ": " + max);
+        }
+        return s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).startAfter(startAfter).maxKeys(max)).contents()
+                .stream().map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
+    }
+
+    @Override
     public byte[] readItem(String itemBucket, String key, long maxBytes) throws IOException {
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(itemBucket).key(key))) {
             if (in.response().contentLength() != null && in.response().contentLength() > maxBytes) {

@@ -7,19 +7,27 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Users' folders for executions: S3 (ListObjectsV2 pages, GetObject, PutObject with the function's role), and in
- * local mode this machine's folders, read and written where they are.
+ * Users' folders for executions: S3 (ListObjectsV2 pages; HeadObject, then ranged GetObjects pinned to its ETag;
+ * multipart uploads) with the function's role or an execution's key, and in local mode this machine's folders, read and written where they are.
  */
 public final class UserFolders implements FolderStore {
     private final S3Client s3;
@@ -74,44 +82,248 @@ public final class UserFolders implements FolderStore {
     }
 
     @Override
-    public void download(Folder folder, String name, Path to, long maxBytes) throws IOException {
+    public Source open(Folder folder, String name) throws IOException {
         if (folder.isLocal()) {
             Path file = Path.of(folder.path()).resolve(name);
             if (!Files.isRegularFile(file)) {
                 // listed as a file, now a device or pipe (whose size says nothing): never read it
                 throw new java.io.FileNotFoundException(name + " is no longer a regular file");
             }
-            if (Files.size(file) > maxBytes) {
-                throw new FileTooLargeException(name, Files.size(file), maxBytes);
-            }
-            Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);
-            return;
+            return Source.of(file);
         }
         String key = folder.keyOf(name);
-        try (var in = s3.getObject(b -> b.bucket(folder.bucket()).key(key).overrideConfiguration(signing))) {
-            Long size = in.response().contentLength();
-            if (size != null && size > maxBytes) {
-                in.abort();
-                throw new FileTooLargeException(name, size, maxBytes);
-            }
-            Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
+        HeadObjectResponse head;
+        try {
+            head = s3.headObject(b -> b.bucket(folder.bucket()).key(key).overrideConfiguration(signing));
         } catch (NoSuchKeyException e) {
             throw new FileNotFoundException("s3://" + folder.bucket() + "/" + key + " no longer exists");
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new FileNotFoundException("s3://" + folder.bucket() + "/" + key + " no longer exists");
+            }
+            throw new UnavailableException("HeadObject s3://" + folder.bucket() + "/" + key + ": " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new UnavailableException("HeadObject s3://" + folder.bucket() + "/" + key + ": " + e.getMessage(), e);
+        }
+        long size = head.contentLength();
+        String etag = head.eTag();
+        return new Source() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public InputStream from(long offset) throws IOException {
+                if (offset >= size) {
+                    return InputStream.nullInputStream();
+                }
+                ResponseInputStream<GetObjectResponse> in;
+                try {
+                    in = s3.getObject(b -> b.bucket(folder.bucket()).key(key).range("bytes=" + offset + "-")
+                            .ifMatch(etag).overrideConfiguration(signing));
+                } catch (NoSuchKeyException e) {
+                    throw new ChangedException("s3://" + folder.bucket() + "/" + key + " was deleted");
+                } catch (S3Exception e) {
+                    if (e.statusCode() == 412 || e.statusCode() == 404) {
+                        throw new ChangedException("s3://" + folder.bucket() + "/" + key + " is no longer the object"
+                                + " of ETag " + etag);
+                    }
+                    throw new UnavailableException("GetObject s3://" + folder.bucket() + "/" + key + ": " + e.getMessage(), e);
+                } catch (SdkException e) {
+                    throw new UnavailableException("GetObject s3://" + folder.bucket() + "/" + key + ": " + e.getMessage(), e);
+                }
+                return new RangeStream(in, "s3://" + folder.bucket() + "/" + key);
+            }
+        };
+    }
+
+    /** A ranged GET's body: a failed read is the store's failure (retried); closing drops the rest unread. */
+    private static final class RangeStream extends java.io.FilterInputStream {
+        private final ResponseInputStream<GetObjectResponse> response;
+        private final String uri;
+
+        RangeStream(ResponseInputStream<GetObjectResponse> response, String uri) {
+            super(response);
+            this.response = response;
+            this.uri = uri;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException | SdkException e) {
+                throw new UnavailableException("reading " + uri + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException | SdkException e) {
+                throw new UnavailableException("reading " + uri + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            response.abort(); // never drain the rest of a range to reuse the connection
+            super.close();
         }
     }
 
     @Override
-    public void upload(Folder folder, String name, Path from, String contentType) throws IOException {
+    public Upload create(Folder folder, String name, String contentType) throws IOException {
         if (folder.isLocal()) {
             Path file = Path.of(folder.path()).resolve(name);
             Files.createDirectories(file.getParent());
             Path partial = file.resolveSibling(file.getFileName() + ".partial");
-            Files.copy(from, partial, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return;
+            return new LocalUpload(file, partial);
         }
-        s3.putObject(b -> b.bucket(folder.bucket()).key(folder.keyOf(name)).contentType(contentType)
-                        .overrideConfiguration(signing),
-                RequestBody.fromFile(from));
+        return new MultipartUpload(folder.bucket(), folder.keyOf(name), contentType);
+    }
+
+    /** A local output: written beside its name ({@code .partial}) and moved in place atomically on complete. */
+    private static final class LocalUpload extends Upload {
+        private final Path file;
+        private final Path partial;
+        private final java.io.OutputStream out;
+
+        LocalUpload(Path file, Path partial) throws IOException {
+            this.file = file;
+            this.partial = partial;
+            this.out = new java.io.BufferedOutputStream(Files.newOutputStream(partial));
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void complete() throws IOException {
+            out.close();
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+
+        @Override
+        public void abort() {
+            try {
+                out.close();
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // a partial file left behind is never taken for an output (its name ends .partial)
+            }
+        }
+    }
+
+    /**
+     * An S3 output: parts of {@link #PART_BYTES} uploaded as they fill (CreateMultipartUpload at the first full
+     * part), completed with CompleteMultipartUpload; an output smaller than one part is one PutObject on complete.
+     * The object appears whole or not at all: S3 shows no object for an upload that is not completed, and abort
+     * drops its parts (an upload a crash left behind holds parts until a bucket lifecycle rule,
+     * AbortIncompleteMultipartUpload, removes them).
+     */
+    private final class MultipartUpload extends Upload {
+        /** S3's most parts in one upload (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
+        private static final int MAX_PARTS = 10_000;
+        private final String bucket;
+        private final String key;
+        private final String contentType;
+        private final byte[] buffer = new byte[PART_BYTES];
+        private int filled;
+        private String uploadId;
+        private final List<CompletedPart> parts = new ArrayList<>();
+        private boolean done;
+
+        MultipartUpload(String bucket, String key, String contentType) {
+            this.bucket = bucket;
+            this.key = key;
+            this.contentType = contentType;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (filled == buffer.length) {
+                flushPart();
+            }
+            buffer[filled++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (filled == buffer.length) {
+                    flushPart();
+                }
+                int n = Math.min(len, buffer.length - filled);
+                System.arraycopy(b, off, buffer, filled, n);
+                filled += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void flushPart() throws IOException {
+            try {
+                if (uploadId == null) {
+                    uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)
+                            .overrideConfiguration(signing)).uploadId();
+                }
+                if (parts.size() == MAX_PARTS) {
+                    throw new dev.sluice.execution.FileProblem("execution.output_too_large", "the output is over "
+                            + MAX_PARTS + " parts of " + (PART_BYTES >> 20) + " MiB, the most one S3 upload holds;"
+                            + " split the file into smaller files");
+                }
+                int number = parts.size() + 1;
+                String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)
+                        .overrideConfiguration(signing), RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled))).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                filled = 0;
+            } catch (SdkException e) {
+                throw new IOException("uploading s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void complete() throws IOException {
+            try {
+                if (uploadId == null) {
+                    s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType).overrideConfiguration(signing),
+                            RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
+                } else {
+                    if (filled > 0) {
+                        flushPart();
+                    }
+                    s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
+                            .multipartUpload(m -> m.parts(parts)).overrideConfiguration(signing));
+                }
+                done = true;
+            } catch (SdkException e) {
+                throw new IOException("completing s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void abort() {
+            if (done || uploadId == null) {
+                return;
+            }
+            done = true;
+            try {
+                s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).overrideConfiguration(signing));
+            } catch (SdkException e) {
+                // the parts stay until the bucket's lifecycle rule removes them; no object appears either way
+                org.slf4j.LoggerFactory.getLogger(UserFolders.class).warn("abort of s3://{}/{} failed: {}", bucket, key,
+                        e.getMessage());
+            }
+        }
     }
 }

@@ -44,7 +44,7 @@ class ComponentsTest {
         Components c = components();
         c.delivery();
         assertEquals(Set.of("jobStore", "catalog", "guard", "webhookClient", "webhooks", "queue", "objects",
-                "lifecycle", "eventSink", "delivery"), Set.copyOf(c.built()));
+                "lifecycle", "eventSink", "delivery", "deliveryLog"), Set.copyOf(c.built()));
     }
 
     @Test

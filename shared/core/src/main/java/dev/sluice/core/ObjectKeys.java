@@ -14,15 +14,19 @@ import java.util.List;
  * results/{projectId}/{jobId}/manifest.json                   the job's manifest, written when it ends
  * results/{projectId}/{jobId}/errors.ndjson                   the job's failed items, written when it ends
  * results/{projectId}/{jobId}/deliveries/{batchId}-{hash}.json  a batch's webhook payloads too large for a queue message
+ * deliveries/{projectId}/{webhookId}/{13-digit reversed time}-{nonce}.ndjson  one round of a webhook's POST attempts
  * </pre>
  *
- * Everything under {@link #RESULTS} and {@link #DATASETS} expires by the bucket's lifecycle rules (infra: DataStore).
+ * Everything under {@link #RESULTS}, {@link #DATASETS} and {@link #DELIVERIES} expires by the bucket's lifecycle rules
+ * (infra: DataStore).
  */
 public final class ObjectKeys {
     public static final String DATASETS = "datasets/";
     public static final String MODELS = "models/";
     public static final String EXECUTIONS = "executions/";
     public static final String RESULTS = "results/";
+    /** Webhook delivery attempts ({@code delivery.DeliveryLog}); expire after 7 days. */
+    public static final String DELIVERIES = "deliveries/";
 
     private ObjectKeys() {
     }
@@ -87,5 +91,10 @@ public final class ObjectKeys {
     public static String deliveryPayloads(String projectId, String jobId, String batchId, String contentJson) {
         return results(projectId, jobId) + "deliveries/" + batchId + "-"
                 + Ids.sha256Hex(contentJson).substring(0, 16) + ".json";
+    }
+
+    /** The prefix of one webhook's delivery attempts: {@code deliveries/{projectId}/{webhookId}/}. */
+    public static String webhookDeliveries(String projectId, String webhookId) {
+        return DELIVERIES + projectId + "/" + webhookId + "/";
     }
 }

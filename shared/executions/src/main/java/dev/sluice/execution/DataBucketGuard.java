@@ -1,7 +1,6 @@
 package dev.sluice.execution;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 /**
  * Users' folders with the service's data bucket (every project's datasets, models, results parts, manifests and
@@ -40,15 +39,15 @@ final class DataBucketGuard implements FolderStore {
     }
 
     @Override
-    public void download(Folder folder, String name, Path to, long maxBytes) throws IOException {
+    public Source open(Folder folder, String name) throws IOException {
         check(folder, dataBucket);
-        folders.download(folder, name, to, maxBytes);
+        return folders.open(folder, name);
     }
 
     @Override
-    public void upload(Folder folder, String name, Path from, String contentType) throws IOException {
+    public Upload create(Folder folder, String name, String contentType) throws IOException {
         check(folder, dataBucket);
-        folders.upload(folder, name, from, contentType);
+        return folders.create(folder, name, contentType);
     }
 
     @Override

@@ -11,12 +11,8 @@ import dev.sluice.core.pipeline.ExecutionTask;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -24,18 +20,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.stream.Stream;
 
 /**
- * One file task on a worker: download the file, run the model over its rows in batches, write one output file with
- * the same base name to the destination folder, and settle the file once. Between batches it looks at the clock and
- * the execution: a file over fileTimeout fails the whole execution; a cancelled or timed-out execution stops the
- * file, which is skipped. Inputs are kept in the output so rows can be joined back; predictions are appended as
- * columns, with an {@code error} column for rows the model could not take.
+ * One file task on a worker: stream the file's rows in chunks, run the model over each chunk in batches, write each
+ * chunk's output rows as they come to one output file with the same base name in the destination folder, and settle
+ * the file once. Memory is bounded by design, not by the file: the reader holds one piece at a time (a Parquet row
+ * group, an Arrow record batch, a CSV/NDJSON record: {@link RowBudget}), a chunk holds at most {@link #CHUNK_ROWS}
+ * rows and {@link RowBudget#chunkBytes()} bytes, and the output goes out in parts of {@link FolderStore#PART_BYTES}
+ * (an S3 multipart upload). The output appears whole when the file ends well and not at all when it does not (the
+ * upload is aborted), so a re-run of the file (a crash, a hand-back) writes the same single object. A file's limit is
+ * time (fileTimeout), not size. Between batches it looks at the clock and the execution: a file over fileTimeout
+ * fails the whole execution; a cancelled or timed-out execution stops the file, which is skipped. Inputs are kept in
+ * the output so rows can be joined back; predictions are appended as columns, with an {@code error} column for rows
+ * the model could not take.
  */
 public final class ExecutionRunner {
-    /** Files larger than this fail (they are read whole, in the worker's memory). */
-    public static final long MAX_FILE_BYTES = 512L * 1024 * 1024;
+    /** The most rows a chunk holds (its bytes are bounded too: {@link RowBudget#chunkBytes()}). */
+    public static final int CHUNK_ROWS = 65_536;
     /**
      * The largest output schema (as JSON) an execution keeps: it is stored in the execution's DynamoDB item, which
      * holds at most 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
@@ -81,8 +82,8 @@ public final class ExecutionRunner {
 
     /**
      * Thrown out of {@link #run(ExecutionTask, java.util.function.BooleanSupplier)} when the worker drains (SIGTERM, a
-     * spot interruption): the file stopped at a batch boundary before anything of it was written or settled, so the
-     * task goes back to its queue and the file runs again from its start, counted once.
+     * spot interruption): the file stopped at a batch boundary with nothing settled and its multipart upload aborted,
+     * so the task goes back to its queue and the file runs again from its start, counted once.
      */
     public static final class Drained extends RuntimeException {
         Drained(String file) {
@@ -98,7 +99,7 @@ public final class ExecutionRunner {
     /**
      * {@link #run(ExecutionTask)}, stopping at the next batch boundary once {@code draining} says so.
      *
-     * @throws Drained when it stopped for draining: nothing of the file was written or settled
+     * @throws Drained when it stopped for draining: nothing of the file was settled, its upload was aborted
      */
     public void run(ExecutionTask task, java.util.function.BooleanSupplier draining) {
         Execution e = store.get(task.projectId(), task.execution()).orElse(null);
@@ -117,52 +118,53 @@ public final class ExecutionRunner {
         }
         long started = clock.nowMillis();
         String output = e.spec().outputFileType().rename(task.file());
-        Path dir = null;
         Execution.FileReport report;
+        FolderStore.Upload upload = null;
         try {
             FolderStore folders = executions.folders(e);
-            dir = Files.createTempDirectory("sluice-file-");
-            Path in = dir.resolve("in");
+            FolderStore.Source source;
             try {
-                folders.download(e.spec().source(), task.file(), in, MAX_FILE_BYTES);
-            } catch (FolderStore.FileTooLargeException ex) {
-                throw new FileProblem("execution.file_too_large", ex.getMessage());
+                source = folders.open(e.spec().source(), task.file());
             } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException ex) {
-                throw new FileProblem("execution.file_gone", "the file was listed but is gone: "
-                        + ex.getMessage());
+                throw new FileProblem("execution.file_gone", "the file was listed but is gone: " + ex.getMessage());
             }
-            Table table;
-            try {
-                table = formats.read(e.spec().inputFileType(), in, RowBudget.ofHeap());
-            } catch (FileProblem p) {
-                throw p;
-            } catch (IOException | RuntimeException ex) {
-                throw new FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
-                        + e.spec().inputFileType() + ": " + ex.getMessage());
-            } catch (StackOverflowError ex) {
-                // a hostile file (a Parquet footer of deeply nested Thrift structs) must end with a code, not be
-                // redelivered until it is dead-lettered
-                throw new FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
-                        + e.spec().inputFileType() + ": its metadata nests too deeply to be read");
+            RowBudget budget = RowBudget.ofHeap();
+            TableReader.Limit limit = new TableReader.Limit(CHUNK_ROWS, budget.chunkBytes());
+            try (TableReader reader = open(e, task, source, budget)) {
+                Table chunk = next(e, task, reader, limit);
+                Model model;
+                try {
+                    model = models.get(e.projectId(), e.spec().modelId());
+                } catch (dev.sluice.core.SluiceException ex) {
+                    throw new FileProblem("execution.model_gone", ex.getMessage());
+                }
+                if (!java.util.Objects.equals(model.status().checksum(), e.spec().modelBuild())) {
+                    throw new FileProblem("execution.build_changed", "model " + model.id() + " is now build "
+                            + model.status().checksum() + ", not the build " + e.spec().modelBuild() + " the execution started with");
+                }
+                Checkpoint checkpoint = new Checkpoint(e, task, started, draining);
+                Pass pass = model.task() == Model.Task.Tabular
+                        ? new TabularPass(e, task, model, chunk) : new ImagePass(e, task, model, chunk);
+                TableWriter writer = null;
+                long rows = 0;
+                long failed = 0;
+                while (chunk != null) {
+                    Result result = pass.apply(chunk, checkpoint);
+                    if (writer == null) {
+                        upload = folders.create(e.spec().destination(), output, e.spec().outputFileType().contentType());
+                        writer = formats.create(e.spec().outputFileType(), result.table().columns(), upload,
+                                budget.chunkBytes());
+                    }
+                    writer.write(result.table());
+                    rows += chunk.rows().size();
+                    failed += result.failedRows();
+                    chunk = next(e, task, reader, limit);
+                }
+                writer.finish();
+                upload.complete();
+                upload = null;
+                report = report(task, output, Execution.FileState.Finished, rows, failed, started, null);
             }
-            Model model;
-            try {
-                model = models.get(e.projectId(), e.spec().modelId());
-            } catch (dev.sluice.core.SluiceException ex) {
-                throw new FileProblem("execution.model_gone", ex.getMessage());
-            }
-            if (!java.util.Objects.equals(model.status().checksum(), e.spec().modelBuild())) {
-                throw new FileProblem("execution.build_changed", "model " + model.id() + " is now build "
-                        + model.status().checksum() + ", not the build " + e.spec().modelBuild() + " the execution started with");
-            }
-            Result result = model.task() == Model.Task.Tabular
-                    ? predictTabular(e, task, model, table, new Checkpoint(e, task, started, draining))
-                    : predictImages(e, task, model, table, new Checkpoint(e, task, started, draining));
-            Path out = dir.resolve("out");
-            formats.write(e.spec().outputFileType(), result.table(), out);
-            folders.upload(e.spec().destination(), output, out, e.spec().outputFileType().contentType());
-            report = report(task, output, Execution.FileState.Finished, (long) table.rows().size(), result.failedRows(),
-                    started, null);
         } catch (FileProblem p) {
             report = report(task, null, Execution.FileState.Failed, null, null, started,
                     p.code + ": " + p.getMessage());
@@ -176,9 +178,54 @@ public final class ExecutionRunner {
             // S3 or the disk failed: SQS redelivers the task (and dead-letters it if it keeps failing)
             throw new UncheckedIOException(ex);
         } finally {
-            deleteQuietly(dir);
+            if (upload != null) {
+                upload.abort();
+            }
         }
         executions.settle(e, task, report);
+    }
+
+    private TableReader open(Execution e, ExecutionTask task, FolderStore.Source source, RowBudget budget)
+            throws IOException {
+        try {
+            return formats.open(e.spec().inputFileType(), source, budget);
+        } catch (FileProblem p) {
+            throw p;
+        } catch (IOException | RuntimeException | StackOverflowError ex) {
+            throw unreadable(e, task, ex);
+        }
+    }
+
+    /** The next chunk; a file that cannot be read as its type fails, a store that fails is retried. */
+    private Table next(Execution e, ExecutionTask task, TableReader reader, TableReader.Limit limit) throws IOException {
+        try {
+            return reader.next(limit);
+        } catch (FileProblem p) {
+            throw p;
+        } catch (IOException | RuntimeException | StackOverflowError ex) {
+            throw unreadable(e, task, ex);
+        }
+    }
+
+    /**
+     * A read that failed: the store's failure is retried (IOException), a file changed while read fails
+     * {@code execution.file_changed}, anything else {@code execution.file_unreadable}. A hostile file (a Parquet
+     * footer of deeply nested Thrift structs: StackOverflowError) must end with a code, not be redelivered until it
+     * is dead-lettered.
+     */
+    private static RuntimeException unreadable(Execution e, ExecutionTask task, Throwable ex) throws IOException {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof FolderStore.ChangedException changed) {
+                return new FileProblem("execution.file_changed", task.file() + " changed while it was read ("
+                        + changed.getMessage() + "); run it again once it is written");
+            }
+            if (t instanceof FolderStore.UnavailableException unavailable) {
+                throw unavailable;
+            }
+        }
+        String why = ex instanceof StackOverflowError ? "its metadata nests too deeply to be read" : ex.getMessage();
+        return new FileProblem("execution.file_unreadable", "cannot read " + task.file() + " as "
+                + e.spec().inputFileType() + ": " + why);
     }
 
     /** started: when this run of the file began (null: it did not run). */
@@ -283,127 +330,154 @@ public final class ExecutionRunner {
         return true;
     }
 
-    private Result predictTabular(Execution e, ExecutionTask task, Model model, Table table, Checkpoint checkpoint) {
-        boolean csv = e.spec().inputFileType() == FileType.CSV;
-        int[] features = RowMapping.featureColumns(table, e.spec().parameters(), csv);
-        int modelWidth = tabular.inputWidth(model);
-        if (modelWidth > 0 && modelWidth != features.length) {
-            // every file would fail the same way: the execution ends at its first file, not row by row
-            throw new Stopped(Execution.FileState.Failed, "execution.feature_width: the model takes " + modelWidth
-                    + " features, but " + (e.spec().parameters().containsKey(RowMapping.FEATURE_COLUMNS)
-                    ? "parameters.featureColumns names " : "the file has ") + features.length + " feature columns "
-                    + Arrays.stream(features).mapToObj(f -> table.columns().get(f).name()).toList()
-                    + "; name the model's inputs with parameters.featureColumns", true);
-        }
-        // the model's outputs and their widths, from one row of zeros: a file without rows (or whose every row
-        // fails) gets the same score columns as the others
-        Map<String, float[][]> probe = runModel(model, new float[1][features.length], features.length);
-        List<String> names = new ArrayList<>(probe.keySet());
-        List<Table.Column> added = new ArrayList<>();
-        List<int[]> sources = new ArrayList<>(); // {output number, element}
-        for (int o = 0; o < names.size(); o++) {
-            int width = probe.get(names.get(o))[0].length;
-            for (int k = 0; k < width; k++) {
-                added.add(new Table.Column(RowMapping.fresh(table, added, width == 1 ? names.get(o) : names.get(o) + "_" + k),
-                        Table.Type.FLOAT32));
-                sources.add(new int[]{o, k});
+    /** What a file's rows become: fixed at its first chunk (columns added, output schema), applied to every chunk. */
+    private interface Pass {
+        Result apply(Table chunk, Checkpoint checkpoint);
+    }
+
+    /** Tabular models: feature columns in, the model's outputs (and a label) appended as columns. */
+    private final class TabularPass implements Pass {
+        private final Execution e;
+        private final ExecutionTask task;
+        private final Model model;
+        private final List<String> names = new ArrayList<>();
+        private final List<Table.Column> added = new ArrayList<>();
+        private final List<int[]> sources = new ArrayList<>(); // {output number, element}
+        private final OutputSchema schema;
+        private int labelsFrom = -1;
+
+        TabularPass(Execution e, ExecutionTask task, Model model, Table table) {
+            this.e = e;
+            this.task = task;
+            this.model = model;
+            boolean csv = e.spec().inputFileType() == FileType.CSV;
+            int[] features = RowMapping.featureColumns(table, e.spec().parameters(), csv);
+            int modelWidth = tabular.inputWidth(model);
+            if (modelWidth > 0 && modelWidth != features.length) {
+                // every file would fail the same way: the execution ends at its first file, not row by row
+                throw new Stopped(Execution.FileState.Failed, "execution.feature_width: the model takes " + modelWidth
+                        + " features, but " + (e.spec().parameters().containsKey(RowMapping.FEATURE_COLUMNS)
+                        ? "parameters.featureColumns names " : "the file has ") + features.length + " feature columns "
+                        + Arrays.stream(features).mapToObj(f -> table.columns().get(f).name()).toList()
+                        + "; name the model's inputs with parameters.featureColumns", true);
             }
-        }
-        int labelsFrom = -1;
-        if (model.labels() != null && !model.labels().isEmpty()) {
-            for (int o = 0; o < names.size() && labelsFrom < 0; o++) {
-                if (probe.get(names.get(o))[0].length == model.labels().size()) {
-                    labelsFrom = o;
-                    added.add(new Table.Column(RowMapping.fresh(table, added, "label"), Table.Type.STRING));
+            // the model's outputs and their widths, from one row of zeros: a file without rows (or whose every row
+            // fails) gets the same score columns as the others
+            Map<String, float[][]> probe = runModel(model, new float[1][features.length], features.length);
+            names.addAll(probe.keySet());
+            for (int o = 0; o < names.size(); o++) {
+                int width = probe.get(names.get(o))[0].length;
+                for (int k = 0; k < width; k++) {
+                    added.add(new Table.Column(RowMapping.fresh(table, added, width == 1 ? names.get(o) : names.get(o) + "_" + k),
+                            Table.Type.FLOAT32));
+                    sources.add(new int[]{o, k});
                 }
             }
+            if (model.labels() != null && !model.labels().isEmpty()) {
+                for (int o = 0; o < names.size() && labelsFrom < 0; o++) {
+                    if (probe.get(names.get(o))[0].length == model.labels().size()) {
+                        labelsFrom = o;
+                        added.add(new Table.Column(RowMapping.fresh(table, added, "label"), Table.Type.STRING));
+                    }
+                }
+            }
+            added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
+            List<Table.Column> own = inputColumns(e, table, features);
+            own.addAll(added);
+            List<String> featureNames = Arrays.stream(features).mapToObj(f -> table.columns().get(f).name()).toList();
+            schema = schema(e, task, table, own, featureNames);
         }
-        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
-        List<Table.Column> own = inputColumns(e, table, features);
-        own.addAll(added);
-        List<String> featureNames = Arrays.stream(features).mapToObj(f -> table.columns().get(f).name()).toList();
-        OutputSchema schema = schema(e, task, table, own, featureNames);
-        if (!schema.features().equals(featureNames)) {
-            // the first file chose them (default features): every file takes the same ones
-            features = new int[schema.features().size()];
+
+        /**
+         * The chunk's feature columns: the schema's, by name (the first file chose them when they are the default:
+         * every file takes the same ones).
+         */
+        private int[] features(Table table) {
+            int[] features = new int[schema.features().size()];
             for (int f = 0; f < features.length; f++) {
                 features[f] = table.columnIndex(schema.features().get(f));
                 if (features[f] < 0) {
                     schema.fit(table.append(added, r -> new Object[added.size()]), task.file()); // names the mismatch
                 }
             }
+            return features;
         }
-        int batchSize = RowMapping.batchSize(e.spec().parameters());
-        int n = table.rows().size();
-        float[][][] outputs = new float[names.size()][n][];
-        String[] errors = new String[n];
-        long failed = 0;
-        for (int from = 0; from < n; from += batchSize) {
-            checkpoint.check();
-            int to = Math.min(n, from + batchSize);
-            List<Integer> good = new ArrayList<>();
-            List<float[]> rows = new ArrayList<>();
-            for (int r = from; r < to; r++) {
-                float[] x = new float[features.length];
-                String bad = null;
-                for (int f = 0; f < features.length && bad == null; f++) {
-                    Object cell = table.rows().get(r)[features[f]];
-                    Double v = Cells.feature(cell);
-                    if (v == null) {
-                        bad = "row.bad_feature: column \"" + table.columns().get(features[f]).name() + "\" is "
-                                + (Cells.isMissing(cell) ? "missing" : "not a finite number (" + Cells.text(cell,
-                                table.columns().get(features[f]).type()) + ")");
+
+        @Override
+        public Result apply(Table table, Checkpoint checkpoint) {
+            int[] features = features(table);
+            int batchSize = RowMapping.batchSize(e.spec().parameters());
+            int n = table.rows().size();
+            float[][][] outputs = new float[names.size()][n][];
+            String[] errors = new String[n];
+            long failed = 0;
+            for (int from = 0; from < n; from += batchSize) {
+                checkpoint.check();
+                int to = Math.min(n, from + batchSize);
+                List<Integer> good = new ArrayList<>();
+                List<float[]> rows = new ArrayList<>();
+                for (int r = from; r < to; r++) {
+                    float[] x = new float[features.length];
+                    String bad = null;
+                    for (int f = 0; f < features.length && bad == null; f++) {
+                        Object cell = table.rows().get(r)[features[f]];
+                        Double v = Cells.feature(cell);
+                        if (v == null) {
+                            bad = "row.bad_feature: column \"" + table.columns().get(features[f]).name() + "\" is "
+                                    + (Cells.isMissing(cell) ? "missing" : "not a finite number (" + Cells.text(cell,
+                                    table.columns().get(features[f]).type()) + ")");
+                        } else {
+                            x[f] = v.floatValue();
+                        }
+                    }
+                    if (bad == null) {
+                        good.add(r);
+                        rows.add(x);
                     } else {
-                        x[f] = v.floatValue();
+                        errors[r] = bad;
+                        failed++;
                     }
                 }
-                if (bad == null) {
-                    good.add(r);
-                    rows.add(x);
-                } else {
-                    errors[r] = bad;
-                    failed++;
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                Map<String, float[][]> batch = runModel(model, rows.toArray(new float[0][]), features.length);
+                for (int o = 0; o < names.size(); o++) {
+                    float[][] column = batch.get(names.get(o));
+                    for (int i = 0; i < good.size(); i++) {
+                        outputs[o][good.get(i)] = column[i];
+                    }
                 }
             }
-            if (rows.isEmpty()) {
-                continue;
-            }
-            Map<String, float[][]> batch = runModel(model, rows.toArray(new float[0][]), features.length);
-            for (int o = 0; o < names.size(); o++) {
-                float[][] column = batch.get(names.get(o));
-                for (int i = 0; i < good.size(); i++) {
-                    outputs[o][good.get(i)] = column[i];
+            final int labelOutput = labelsFrom;
+            Table withOutputs = table.append(added, r -> {
+                Object[] extra = new Object[added.size()];
+                for (int c = 0; c < sources.size(); c++) {
+                    float[] v = outputs[sources.get(c)[0]][r];
+                    extra[c] = v == null ? null : v[sources.get(c)[1]];
+                }
+                if (labelOutput >= 0) {
+                    float[] v = outputs[labelOutput][r];
+                    extra[sources.size()] = v == null ? null : model.labels().get(argmax(v));
+                }
+                extra[added.size() - 1] = errors[r];
+                return extra;
+            });
+            // text features written as float64 columns hold the number each row's text reads as in pandas, bad rows
+            // included (NaN, inf: the input is kept, issue 21 item 6); a missing spelling is null
+            List<Table.Column> columns = new ArrayList<>(withOutputs.columns());
+            for (int f = 0; f < features.length; f++) {
+                int c = features[f];
+                if (c < schema.columns().size() && columns.get(c).type().kind() == Table.Kind.STRING
+                        && schema.columns().get(c).type().kind() == Table.Kind.FLOAT && everyCellIsNumber(table, c)) {
+                    columns.set(c, new Table.Column(columns.get(c).name(), Table.Type.FLOAT64, columns.get(c).index()));
+                    for (int r = 0; r < n; r++) {
+                        withOutputs.rows().get(r)[c] = Cells.number(withOutputs.rows().get(r)[c]);
+                    }
                 }
             }
+            return new Result(schema.fit(new Table(columns, withOutputs.rows()), task.file()), failed);
         }
-        final int labelOutput = labelsFrom;
-        Table withOutputs = table.append(added, r -> {
-            Object[] extra = new Object[added.size()];
-            for (int c = 0; c < sources.size(); c++) {
-                float[] v = outputs[sources.get(c)[0]][r];
-                extra[c] = v == null ? null : v[sources.get(c)[1]];
-            }
-            if (labelOutput >= 0) {
-                float[] v = outputs[labelOutput][r];
-                extra[sources.size()] = v == null ? null : model.labels().get(argmax(v));
-            }
-            extra[added.size() - 1] = errors[r];
-            return extra;
-        });
-        // text features written as float64 columns hold the number each row's text reads as in pandas, bad rows
-        // included (NaN, inf: the input is kept, issue 21 item 6); a missing spelling is null
-        List<Table.Column> columns = new ArrayList<>(withOutputs.columns());
-        for (int f = 0; f < features.length; f++) {
-            int c = features[f];
-            if (columns.get(c).type().kind() == Table.Kind.STRING
-                    && schema.columns().get(c).type().kind() == Table.Kind.FLOAT && everyCellIsNumber(table, c)) {
-                columns.set(c, new Table.Column(columns.get(c).name(), Table.Type.FLOAT64, columns.get(c).index()));
-                for (int r = 0; r < n; r++) {
-                    withOutputs.rows().get(r)[c] = Cells.number(withOutputs.rows().get(r)[c]);
-                }
-            }
-        }
-        return new Result(schema.fit(new Table(columns, withOutputs.rows()), task.file()), failed);
     }
 
     private Map<String, float[][]> runModel(Model model, float[][] rows, int features) {
@@ -427,54 +501,71 @@ public final class ExecutionRunner {
         return best;
     }
 
-    private Result predictImages(Execution e, ExecutionTask task, Model model, Table table, Checkpoint checkpoint) {
-        int column = RowMapping.imageColumn(table, e.spec().parameters());
-        List<Table.Column> added = new ArrayList<>();
-        added.add(new Table.Column(RowMapping.fresh(table, added, "prediction"), Table.Type.STRING));
-        added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
-        List<Table.Column> own = new ArrayList<>(table.columns());
-        own.addAll(added);
-        OutputSchema schema = schema(e, task, table, own, List.of());
-        int batchSize = Math.min(RowMapping.batchSize(e.spec().parameters()), 64);
-        int n = table.rows().size();
-        String[] predictions = new String[n];
-        String[] errors = new String[n];
-        long failed = 0;
-        for (int from = 0; from < n; from += batchSize) {
-            checkpoint.check();
-            int to = Math.min(n, from + batchSize);
-            List<Future<ItemFetcher.Fetched>> fetches = new ArrayList<>();
-            for (int r = from; r < to; r++) {
-                Object value = table.rows().get(r)[column];
-                String url = value == null ? null : imageUrl(e.spec().source(), value.toString());
-                fetches.add(url == null ? null : gatherPool.submit(() -> fetcher.fetch(url)));
-            }
-            List<Predictor.Input> inputs = new ArrayList<>();
-            for (int r = from; r < to; r++) {
-                Future<ItemFetcher.Fetched> f = fetches.get(r - from);
-                ItemFetcher.Fetched fetched = f == null ? new ItemFetcher.Fetched(null, "row.no_image",
-                        "the image column is empty") : join(f);
-                if (fetched.ok()) {
-                    inputs.add(new Predictor.Input(r, fetched.bytes()));
-                } else {
-                    errors[r] = fetched.errorCode() + ": " + fetched.reason();
-                    failed++;
-                }
-            }
-            if (inputs.isEmpty()) {
-                continue;
-            }
-            for (Predictor.Output o : images.predict(model, inputs)) {
-                int r = (int) o.index();
-                if (o.failedStage() == null) {
-                    predictions[r] = Json.write(o.prediction());
-                } else {
-                    errors[r] = o.reason();
-                    failed++;
-                }
-            }
+    /** Image models: the image column's URL fetched and predicted, a prediction (JSON) and an error appended. */
+    private final class ImagePass implements Pass {
+        private final Execution e;
+        private final ExecutionTask task;
+        private final Model model;
+        private final String imageColumn;
+        private final List<Table.Column> added = new ArrayList<>();
+        private final OutputSchema schema;
+
+        ImagePass(Execution e, ExecutionTask task, Model model, Table table) {
+            this.e = e;
+            this.task = task;
+            this.model = model;
+            this.imageColumn = table.columns().get(RowMapping.imageColumn(table, e.spec().parameters())).name();
+            added.add(new Table.Column(RowMapping.fresh(table, added, "prediction"), Table.Type.STRING));
+            added.add(new Table.Column(RowMapping.fresh(table, added, "error"), Table.Type.STRING));
+            List<Table.Column> own = new ArrayList<>(table.columns());
+            own.addAll(added);
+            schema = schema(e, task, table, own, List.of());
         }
-        return new Result(schema.fit(table.append(added, r -> new Object[]{predictions[r], errors[r]}), task.file()), failed);
+
+        @Override
+        public Result apply(Table table, Checkpoint checkpoint) {
+            int column = table.columnIndex(imageColumn);
+            int batchSize = Math.min(RowMapping.batchSize(e.spec().parameters()), 64);
+            int n = table.rows().size();
+            String[] predictions = new String[n];
+            String[] errors = new String[n];
+            long failed = 0;
+            for (int from = 0; from < n; from += batchSize) {
+                checkpoint.check();
+                int to = Math.min(n, from + batchSize);
+                List<Future<ItemFetcher.Fetched>> fetches = new ArrayList<>();
+                for (int r = from; r < to; r++) {
+                    Object value = table.rows().get(r)[column];
+                    String url = value == null ? null : imageUrl(e.spec().source(), value.toString());
+                    fetches.add(url == null ? null : gatherPool.submit(() -> fetcher.fetch(url)));
+                }
+                List<Predictor.Input> inputs = new ArrayList<>();
+                for (int r = from; r < to; r++) {
+                    Future<ItemFetcher.Fetched> f = fetches.get(r - from);
+                    ItemFetcher.Fetched fetched = f == null ? new ItemFetcher.Fetched(null, "row.no_image",
+                            "the image column is empty") : join(f);
+                    if (fetched.ok()) {
+                        inputs.add(new Predictor.Input(r, fetched.bytes()));
+                    } else {
+                        errors[r] = fetched.errorCode() + ": " + fetched.reason();
+                        failed++;
+                    }
+                }
+                if (inputs.isEmpty()) {
+                    continue;
+                }
+                for (Predictor.Output o : images.predict(model, inputs)) {
+                    int r = (int) o.index();
+                    if (o.failedStage() == null) {
+                        predictions[r] = Json.write(o.prediction());
+                    } else {
+                        errors[r] = o.reason();
+                        failed++;
+                    }
+                }
+            }
+            return new Result(schema.fit(table.append(added, r -> new Object[]{predictions[r], errors[r]}), task.file()), failed);
+        }
     }
 
     /** A URL as is; a key of the source bucket, or in local mode a path under the source folder. */
@@ -497,17 +588,6 @@ public final class ExecutionRunner {
             return new ItemFetcher.Fetched(null, "gather.interrupted", "the fetch was interrupted");
         } catch (java.util.concurrent.ExecutionException ex) {
             return new ItemFetcher.Fetched(null, "gather.failed", String.valueOf(ex.getCause()));
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary folder left behind is removed with the container
         }
     }
 }

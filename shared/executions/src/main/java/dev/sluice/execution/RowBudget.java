@@ -1,17 +1,35 @@
 package dev.sluice.execution;
 
 /**
- * The heap one file's rows may take on a worker, so that a file too large for the worker fails with
- * {@code execution.file_too_large} while it is read, never with an OutOfMemoryError (issue 21 item 10). A file's
- * rows are held three times over at most (the read table, the output table, the written file's buffers), so a file
- * gets a quarter of the JVM's maximum heap ({@link #ofHeap()}). Readers charge each row as they hold it
- * ({@link #charge(Object[])}: an estimate of its objects on a 64-bit JVM with compressed references) and the bytes
- * they buffer outside rows ({@link #chargeBytes}); going over throws {@link FileProblem}. Not thread-safe: one per
- * file read.
+ * The heap a file task's reader may hold at once, so that what cannot be streamed fails the file with a code naming
+ * the cause while it is read, never with an OutOfMemoryError (issue 21 item 10, issue 27). A file is streamed: its
+ * rows go through in chunks ({@link TableReader.Limit}); what a reader must hold whole before it can give a row is
+ * charged here — a Parquet footer (its Thrift parsed), one Parquet row group's pages, one Arrow record batch (and the
+ * file's dictionaries), the text of one CSV record or NDJSON line being parsed — and given back when let go. A file
+ * task gets a quarter of the JVM's maximum heap for it ({@link #ofHeap()}); the rest holds the chunk of rows, their
+ * outputs and the output's buffers ({@link #chunkBytes()}). Going over throws {@link FileProblem} with the
+ * {@link Held} code. Not thread-safe: one per file read.
  */
 public final class RowBudget {
-    /** The share of the maximum heap one file may take: 1/4 (see the class comment). */
+    /** The share of the maximum heap a reader may hold: 1/4 (see the class comment). */
     public static final int HEAP_SHARE = 4;
+
+    /** What a reader holds whole, and the code of a file whose one such piece does not fit. */
+    public enum Held {
+        FOOTER("execution.footer_too_large", "the file's footer (its schema and row group index)"),
+        ROW_GROUP("execution.row_group_too_large", "one of the file's Parquet row groups"),
+        RECORD_BATCH("execution.record_batch_too_large", "one of the file's Arrow record batches (with its dictionaries)"),
+        RECORD("execution.line_too_long", "one record (a CSV record or an NDJSON line)");
+
+        public final String code;
+        final String what;
+
+        Held(String code, String what) {
+            this.code = code;
+            this.what = what;
+        }
+    }
+
     private final long maxBytes;
     private long used;
 
@@ -37,20 +55,23 @@ public final class RowBudget {
         return used;
     }
 
-    /** Charges a row: its array (16 + 4 per cell) and each value (see {@link #cost(Object)}). */
-    public void charge(Object[] row) {
-        long bytes = 16 + 4L * row.length;
-        for (Object v : row) {
-            bytes += cost(v);
-        }
-        chargeBytes(bytes);
+    /**
+     * The heap bytes of one chunk of rows, as {@link #cost(Object[])} estimates them: an eighth of the budget (a
+     * thirty-second of the heap). A chunk is held about three times over (as read, with its outputs appended, fitted
+     * to the output schema), beside the output's row group (as large as a chunk) and its 5 MiB part buffer, the
+     * reader's piece (up to the budget) and the worker's own objects; measured: a file task streams a Parquet file
+     * 4× its heap in a 64 MiB heap (StreamedFileChildJvmTest).
+     */
+    public long chunkBytes() {
+        return maxBytes == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, maxBytes / 8);
     }
 
-    /** Charges bytes a reader holds outside rows (a record being parsed, a row group's pages). */
-    public void chargeBytes(long bytes) {
+    /** Charges bytes a reader holds whole (see {@link Held}); going over fails the file with that code. */
+    public void chargeBytes(long bytes, Held what) {
         used += bytes;
-        if (used > maxBytes || used < 0) {
-            throw tooLarge();
+        if (used > maxBytes || used < 0 || bytes < 0) {
+            used -= bytes;
+            throw tooLarge(what, bytes);
         }
     }
 
@@ -59,15 +80,20 @@ public final class RowBudget {
         used -= bytes;
     }
 
-    /** Whether bytes more would still fit. */
-    public boolean fits(long bytes) {
-        return bytes >= 0 && used + bytes <= maxBytes && used + bytes >= 0;
+    public FileProblem tooLarge(Held what, long bytes) {
+        return new FileProblem(what.code, what.what + " takes " + (bytes < 0 ? "more than the budget" : (bytes >> 20)
+                + " MiB") + ", over the " + (maxBytes >> 20) + " MiB a file task may hold at once on this worker (a"
+                + " quarter of its heap); the file streams, but that piece must be held whole: write the file with"
+                + " smaller pieces (row groups, record batches, lines) or give the workers more memory");
     }
 
-    public FileProblem tooLarge() {
-        return new FileProblem("execution.file_too_large", "the file's rows take more than the " + (maxBytes >> 20)
-                + " MiB of memory a file may use on this worker (a quarter of its heap); split it into smaller"
-                + " files or give the workers more memory");
+    /** A row's heap bytes: its array (16 + 4 per cell) and each value (see {@link #cost(Object)}). */
+    public static long cost(Object[] row) {
+        long bytes = 16 + 4L * row.length;
+        for (Object v : row) {
+            bytes += cost(v);
+        }
+        return bytes;
     }
 
     /** A value's heap bytes: a String 40 + a byte per char (compact strings; text beyond Latin-1 takes 2); boxed numbers 16. */

@@ -31,12 +31,12 @@ class DataBucketPathsTest {
     private final ExecutionRunner runner = new ExecutionRunner(fx.executions, service,
             new ModelService(core.catalog, core.objects, core.clock), new TableFormat() {
                 @Override
-                public Table read(FileType type, Path file, RowBudget budget) {
+                public TableReader open(FileType type, FolderStore.Source file, RowBudget budget) {
                     throw new AssertionError("no file of the data bucket is read");
                 }
 
                 @Override
-                public void write(FileType type, Table table, Path file) {
+                public TableWriter create(FileType type, List<Table.Column> columns, java.io.OutputStream out, long bufferBytes) {
                     throw new AssertionError("nothing is written");
                 }
             }, null, core.predictor, core.fetcher, core.clock);
@@ -90,11 +90,10 @@ class DataBucketPathsTest {
     @Test
     void theGuard_refusesEveryCallOnTheDataBucket_andKeepsRefusingWithCredentials() {
         FolderStore guarded = new DataBucketGuard(fx.folders, FakeCore.DATA_BUCKET).withCredentials("AKID", "s");
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "sluice-guard-" + System.nanoTime());
         for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
                 () -> guarded.list(victimDatasets, null, 10),
-                () -> guarded.download(victimDatasets, "dataset_a.ndjson", tmp, 100),
-                () -> guarded.upload(victimDatasets, "dataset_a.ndjson", tmp, "text/csv"))) {
+                () -> guarded.open(victimDatasets, "dataset_a.ndjson"),
+                () -> guarded.create(victimDatasets, "dataset_a.ndjson", "text/csv"))) {
             assertEquals("execution.bucket_refused", assertThrows(FileProblem.class, call).code);
         }
         assertEquals(List.of(), guarded.list(own, null, 10).names());

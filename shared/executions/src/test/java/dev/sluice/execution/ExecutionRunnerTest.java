@@ -28,13 +28,13 @@ class ExecutionRunnerTest {
     /** Reads nothing: a file reaching it is "unreadable" (the happy path needs a real format and model). */
     private final TableFormat formats = new TableFormat() {
         @Override
-        public Table read(FileType type, Path file, RowBudget budget) throws IOException {
+        public TableReader open(FileType type, FolderStore.Source file, RowBudget budget) throws IOException {
             reads++;
             throw new IOException("not a " + type + " file");
         }
 
         @Override
-        public void write(FileType type, Table table, Path file) {
+        public TableWriter create(FileType type, List<Table.Column> columns, java.io.OutputStream out, long bufferBytes) {
             throw new UnsupportedOperationException();
         }
     };

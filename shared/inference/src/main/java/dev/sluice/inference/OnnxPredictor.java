@@ -135,6 +135,9 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         }
     }
 
+    /** ONNX Runtime's session configuration key for busy-waiting intra-op threads ("1" by default). */
+    static final String INTRA_OP_SPINNING = "session.intra_op.allow_spinning";
+
     /** Items per model call in classification: one tensor per chunk, the next chunk decoded while this one runs. */
     static final int CHUNK_ITEMS = 64;
 
@@ -375,6 +378,9 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                 OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                 options.setIntraOpNumThreads(threads);
                 options.setInterOpNumThreads(1);
+                // decoding runs on every core while the session runs (prepare): ORT's idle intra-op threads must
+                // sleep, not spin, or they take the decoders' CPU (ONNX Runtime's session option; issue 26)
+                options.addConfigEntry(INTRA_OP_SPINNING, "0");
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
                 if (preferCuda) {

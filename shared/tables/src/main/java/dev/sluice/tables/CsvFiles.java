@@ -1,6 +1,9 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.FolderStore;
+import dev.sluice.execution.TableReader;
+import dev.sluice.execution.TableWriter;
 import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import org.apache.commons.csv.CSVFormat;
@@ -9,11 +12,9 @@ import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,7 +26,8 @@ import java.util.Set;
  * columns are numbers ({@link dev.sluice.execution.RowMapping}). A UTF-8 byte-order mark before the header is not
  * part of the first name; an empty header cell is named as pandas names it ({@code Unnamed: i}, i its position), and a
  * repeated name gets pandas' suffix ({@code a}, {@code a.1}). Text that is not UTF-8 (a cp1252 file from Excel) fails
- * naming the line and byte ({@link Encodings#notText}). Records are read on the file's {@link RowBudget}.
+ * naming the line and byte ({@link Encodings#notText}). Read from one stream in chunks; the record being
+ * parsed is charged to the file's {@link RowBudget} ({@code execution.line_too_long} past it).
  */
 final class CsvFiles {
     private static final CSVFormat READ = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
@@ -33,46 +35,85 @@ final class CsvFiles {
     private CsvFiles() {
     }
 
-    static Table read(Path file, RowBudget budget) throws IOException {
-        List<String[]> texts = new ArrayList<>();
-        List<String> header = null;
-        try (BudgetReader reader = new BudgetReader(Encodings.reader(file), budget);
-             CSVParser parser = CSVParser.builder().setReader(reader).setFormat(READ).get()) {
-            for (CSVRecord record : parser) {
-                reader.recordEnd();
-                if (header == null) {
-                    header = names(record.values());
-                    continue;
-                }
-                if (record.size() != header.size()) {
-                    throw new IOException("line " + parser.getCurrentLineNumber() + " has " + record.size()
-                            + " fields, the header " + header.size());
-                }
-                String[] values = record.values();
-                for (int i = 0; i < values.length; i++) {
-                    if (values[i].isEmpty()) {
-                        values[i] = null;
+    /** The file's records in chunks, read from one stream; each record's text is charged while it is parsed. */
+    static TableReader open(FolderStore.Source file, RowBudget budget) throws IOException {
+        BudgetReader reader = new BudgetReader(Encodings.reader(file), budget, RowBudget.Held.RECORD);
+        try {
+            CSVParser parser = CSVParser.builder().setReader(reader).setFormat(READ).get();
+            return new Records(file, reader, parser);
+        } catch (IOException | RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    private static final class Records implements TableReader {
+        private final FolderStore.Source file;
+        private final BudgetReader reader;
+        private final CSVParser parser;
+        private final java.util.Iterator<CSVRecord> records;
+        private List<Table.Column> columns;
+        private boolean given;
+
+        Records(FolderStore.Source file, BudgetReader reader, CSVParser parser) {
+            this.file = file;
+            this.reader = reader;
+            this.parser = parser;
+            this.records = parser.iterator();
+        }
+
+        @Override
+        public Table next(Limit limit) throws IOException {
+            try {
+                if (columns == null) {
+                    if (!records.hasNext()) {
+                        throw new IOException("the file has no header row");
                     }
+                    List<String> header = names(records.next().values());
+                    reader.recordEnd();
+                    if (header.isEmpty()) {
+                        throw new IOException("the file has no header row");
+                    }
+                    columns = header.stream().map(name -> new Table.Column(name, Table.Type.STRING)).toList();
                 }
-                budget.charge(values);
-                texts.add(values);
-            }
-        } catch (java.io.UncheckedIOException e) {
-            if (e.getCause() instanceof java.nio.charset.CharacterCodingException bad) {
+                List<Object[]> texts = new ArrayList<>();
+                long bytes = 0;
+                while (texts.size() < limit.rows() && bytes < limit.bytes() && records.hasNext()) {
+                    CSVRecord record = records.next();
+                    reader.recordEnd();
+                    if (record.size() != columns.size()) {
+                        throw new IOException("line " + parser.getCurrentLineNumber() + " has " + record.size()
+                                + " fields, the header " + columns.size());
+                    }
+                    String[] values = record.values();
+                    for (int i = 0; i < values.length; i++) {
+                        if (values[i].isEmpty()) {
+                            values[i] = null;
+                        }
+                    }
+                    bytes += RowBudget.cost(values);
+                    texts.add(values);
+                }
+                if (texts.isEmpty() && given) {
+                    return null;
+                }
+                given = true;
+                return new Table(columns, texts);
+            } catch (java.io.UncheckedIOException e) {
+                if (e.getCause() instanceof java.nio.charset.CharacterCodingException bad) {
+                    throw Encodings.notText(file, bad);
+                }
+                throw e.getCause();
+            } catch (java.nio.charset.CharacterCodingException bad) {
                 throw Encodings.notText(file, bad);
             }
-            throw e.getCause();
-        } catch (java.nio.charset.CharacterCodingException bad) {
-            throw Encodings.notText(file, bad);
         }
-        if (header == null || header.isEmpty()) {
-            throw new IOException("the file has no header row");
+
+        @Override
+        public void close() throws IOException {
+            reader.recordEnd();
+            parser.close();
         }
-        List<Table.Column> columns = new ArrayList<>();
-        for (String name : header) {
-            columns.add(new Table.Column(name, Table.Type.STRING));
-        }
-        return new Table(List.copyOf(columns), new ArrayList<>(texts));
     }
 
     /** The header as pandas reads it: an empty name becomes "Unnamed: i", a repeated one "name.1", "name.2" … */
@@ -92,20 +133,29 @@ final class CsvFiles {
     }
 
     /** Values as text (see {@link Cells#text}); a missing value is an empty cell. Lines end with CRLF (RFC 4180). */
-    static void write(Table table, Path file) throws IOException {
-        String[] header = table.columns().stream().map(Table.Column::name).toArray(String[]::new);
-        try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-             CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180.builder().setHeader(header).get())) {
-            for (Object[] row : table.rows()) {
-                Object[] text = new Object[row.length];
-                for (int i = 0; i < row.length; i++) {
-                    text[i] = Cells.text(row[i], table.columns().get(i).type());
+    static TableWriter create(List<Table.Column> columns, OutputStream out) throws IOException {
+        String[] header = columns.stream().map(Table.Column::name).toArray(String[]::new);
+        Writer writer = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8));
+        CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180.builder().setHeader(header).get());
+        return new TableWriter() {
+            @Override
+            public void write(Table table) throws IOException {
+                for (Object[] row : table.rows()) {
+                    Object[] text = new Object[row.length];
+                    for (int i = 0; i < row.length; i++) {
+                        text[i] = Cells.text(row[i], columns.get(i).type());
+                    }
+                    if (row.length == 1 && text[0] == null) {
+                        text[0] = ""; // written quoted: a blank line would be no row at all
+                    }
+                    printer.printRecord(text);
                 }
-                if (row.length == 1 && text[0] == null) {
-                    text[0] = ""; // written quoted: a blank line would be no row at all
-                }
-                printer.printRecord(text);
             }
-        }
+
+            @Override
+            public void finish() throws IOException {
+                printer.flush();
+            }
+        };
     }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.tables;
 
+import dev.sluice.execution.FolderStore;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +27,8 @@ final class Encodings {
      * error a read that met a {@link java.nio.charset.CharacterCodingException} reports (line and byte from 1, the
      * byte-order mark counted). The file is read again in 64 KiB chunks, in constant memory.
      */
-    static IOException notText(Path file, java.nio.charset.CharacterCodingException cause) {
-        try (InputStream in = Files.newInputStream(file)) {
+    static IOException notText(FolderStore.Source file, java.nio.charset.CharacterCodingException cause) {
+        try (InputStream in = new java.io.BufferedInputStream(file.from(0))) {
             byte[] head = in.readNBytes(3);
             Charset charset = StandardCharsets.UTF_8;
             int skip = 0;
@@ -80,8 +82,8 @@ final class Encodings {
         }
     }
 
-    static BufferedReader reader(Path file) throws IOException {
-        InputStream raw = Files.newInputStream(file);
+    static BufferedReader reader(FolderStore.Source file) throws IOException {
+        InputStream raw = file.from(0);
         try {
             PushbackInputStream in = new PushbackInputStream(raw, 3);
             byte[] head = new byte[3];

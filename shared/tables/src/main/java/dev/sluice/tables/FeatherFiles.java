@@ -1,6 +1,9 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.FolderStore;
+import dev.sluice.execution.TableReader;
+import dev.sluice.execution.TableWriter;
 import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import org.apache.arrow.compression.CommonsCompressionFactory;
@@ -48,10 +51,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -80,84 +81,151 @@ final class FeatherFiles {
     }
 
     /**
-     * The rows of an Arrow IPC file (Feather v2) or stream, on the budget: Arrow's buffers come from an allocator
-     * limited to the budget (off-heap), each row is charged as it is held. Every dictionary batch is applied in file
-     * order: a delta (pyarrow's {@code emit_dictionary_deltas}) appends to its dictionary, and in a stream a
-     * replacement dictionary replaces it for the batches after it; each record batch is decoded with the dictionary
-     * in force for it, as pyarrow reads them.
+     * The rows of an Arrow IPC file (Feather v2) or stream, record batch by record batch, read where the file is
+     * (the file format's footer and each block by ranged reads, a stream front to back): Arrow's buffers come from an
+     * allocator limited to the budget (off-heap; one batch, and the file's dictionaries, at a time), and a batch is
+     * given in chunks of rows. Every dictionary batch is applied in file order: a delta (pyarrow's
+     * {@code emit_dictionary_deltas}) appends to its dictionary, and in a stream a replacement dictionary replaces
+     * it for the batches after it; each record batch is decoded with the dictionary in force for it, as pyarrow
+     * reads them.
      */
-    static Table read(Path file, RowBudget budget) throws IOException {
+    static TableReader open(FolderStore.Source file, RowBudget budget) throws IOException {
         long arrowBytes = Math.max(0, budget.maxBytes() - budget.usedBytes());
-        try (BufferAllocator allocator = new RootAllocator(arrowBytes);
-             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-             ArrowReader reader = isFileFormat(channel)
-                     ? new EveryDictionaryFileReader(channel, allocator)
-                     : new ArrowStreamReader(channel, allocator, CommonsCompressionFactory.INSTANCE)) {
-            VectorSchemaRoot root = reader.getVectorSchemaRoot();
-            Schema schema = root.getSchema();
-            Set<String> index = PandasMetadata.indexColumns(schema.getCustomMetadata() == null ? null
-                    : schema.getCustomMetadata().get("pandas"));
-            Map<Long, Dictionary> dictionaries = reader.getDictionaryVectors();
-            List<Table.Column> columns = new ArrayList<>();
-            for (Field field : schema.getFields()) {
-                DictionaryEncoding encoding = field.getDictionary();
-                Table.Type type = encoding == null ? typeOf(field.getName(), field.getType())
-                        : typeOf(field.getName(), dictionaries.get(encoding.getId()).getVectorType())
-                        .withDictionary(encoding.getIndexType().getBitWidth());
-                columns.add(new Table.Column(field.getName(), type, index.contains(field.getName())));
-            }
-            // each dictionary's values as they stand, by id: a file's deltas appended up front, a stream's
-            // dictionaries taken again after every batch (the reader applies replacements as it meets them)
-            Map<Long, List<Object>> values = new java.util.HashMap<>();
-            boolean stream = !(reader instanceof EveryDictionaryFileReader);
-            if (reader instanceof EveryDictionaryFileReader files) {
-                dictionaries.forEach((id, d) -> values.put(id, valuesOf(d.getVector(), columnType(columns, schema, id))));
-                files.appendDeltas(values, columns, schema);
-            }
-            List<Object[]> rows = new ArrayList<>();
-            while (reader.loadNextBatch()) {
-                int n = root.getRowCount();
-                int first = rows.size();
-                for (int r = 0; r < n; r++) {
-                    rows.add(new Object[columns.size()]);
-                }
-                for (int c = 0; c < columns.size(); c++) {
-                    FieldVector vector = root.getVector(c);
-                    DictionaryEncoding encoding = vector.getField().getDictionary();
-                    if (encoding == null) {
-                        readColumn(vector, c, columns.get(c).type(), rows, first);
-                        continue;
-                    }
-                    long id = encoding.getId();
-                    if (stream) {
-                        values.put(id, valuesOf(reader.getDictionaryVectors().get(id).getVector(), columns.get(c).type()));
-                    }
-                    List<Object> dictionary = values.get(id);
-                    BaseIntVector indexes = (BaseIntVector) vector;
-                    for (int r = 0; r < n; r++) {
-                        if (vector.isNull(r)) {
-                            continue;
-                        }
-                        long i = indexes.getValueAsLong(r);
-                        if (i < 0 || i >= dictionary.size()) {
-                            throw new IOException("column " + columns.get(c).name() + " row " + (first + r)
-                                    + " has dictionary index " + i + ", but its dictionary holds " + dictionary.size()
-                                    + " values");
-                        }
-                        rows.get(first + r)[c] = dictionary.get((int) i);
-                    }
-                }
-                for (int r = first; r < rows.size(); r++) {
-                    budget.charge(rows.get(r));
-                }
-            }
-            return new Table(List.copyOf(columns), rows);
-        } catch (dev.sluice.execution.FileProblem e) {
+        BufferAllocator allocator = new RootAllocator(arrowBytes);
+        SourceChannel channel = new SourceChannel(new SourceReads(file));
+        try {
+            ArrowReader reader = isFileFormat(channel)
+                    ? new EveryDictionaryFileReader(channel, allocator)
+                    : new ArrowStreamReader(channel, allocator, CommonsCompressionFactory.INSTANCE);
+            return new Batches(allocator, reader, budget);
+        } catch (dev.sluice.execution.FileProblem | IOException e) {
+            channel.close();
+            allocator.close();
             throw e;
         } catch (org.apache.arrow.memory.OutOfMemoryException e) {
-            throw budget.tooLarge();
+            channel.close();
+            allocator.close();
+            throw budget.tooLarge(RowBudget.Held.RECORD_BATCH, -1);
         } catch (RuntimeException e) {
+            channel.close();
+            allocator.close();
             throw new IOException("not a Feather v2 (Arrow IPC) file: " + e.getMessage(), e);
+        }
+    }
+
+    private static final class Batches implements TableReader {
+        private final BufferAllocator allocator;
+        private final ArrowReader reader;
+        private final RowBudget budget;
+        private final List<Table.Column> columns = new ArrayList<>();
+        /** Each dictionary's values as they stand, by id. */
+        private final Map<Long, List<Object>> values = new java.util.HashMap<>();
+        private final boolean stream;
+        private VectorSchemaRoot root;
+        private int row;
+        private int rowsInBatch;
+        private boolean given;
+
+        Batches(BufferAllocator allocator, ArrowReader reader, RowBudget budget) throws IOException {
+            this.allocator = allocator;
+            this.reader = reader;
+            this.budget = budget;
+            try {
+                root = reader.getVectorSchemaRoot();
+                Schema schema = root.getSchema();
+                Set<String> index = PandasMetadata.indexColumns(schema.getCustomMetadata() == null ? null
+                        : schema.getCustomMetadata().get("pandas"));
+                Map<Long, Dictionary> dictionaries = reader.getDictionaryVectors();
+                for (Field field : schema.getFields()) {
+                    DictionaryEncoding encoding = field.getDictionary();
+                    Table.Type type = encoding == null ? typeOf(field.getName(), field.getType())
+                            : typeOf(field.getName(), dictionaries.get(encoding.getId()).getVectorType())
+                            .withDictionary(encoding.getIndexType().getBitWidth());
+                    columns.add(new Table.Column(field.getName(), type, index.contains(field.getName())));
+                }
+                // a file's deltas appended up front, a stream's dictionaries taken again after every batch (the
+                // reader applies replacements as it meets them)
+                stream = !(reader instanceof EveryDictionaryFileReader);
+                if (reader instanceof EveryDictionaryFileReader files) {
+                    dictionaries.forEach((id, d) -> values.put(id, valuesOf(d.getVector(), columnType(columns, schema, id))));
+                    files.appendDeltas(values, columns, schema);
+                }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        @Override
+        public Table next(Limit limit) throws IOException {
+            try {
+                List<Object[]> rows = new ArrayList<>();
+                long bytes = 0;
+                while (rows.size() < limit.rows() && bytes < limit.bytes()) {
+                    if (row == rowsInBatch) {
+                        if (!reader.loadNextBatch()) {
+                            break;
+                        }
+                        row = 0;
+                        rowsInBatch = root.getRowCount();
+                        if (stream) {
+                            for (int c = 0; c < columns.size(); c++) {
+                                DictionaryEncoding encoding = root.getVector(c).getField().getDictionary();
+                                if (encoding != null) {
+                                    values.put(encoding.getId(), valuesOf(reader.getDictionaryVectors()
+                                            .get(encoding.getId()).getVector(), columns.get(c).type()));
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    Object[] cells = new Object[columns.size()];
+                    for (int c = 0; c < cells.length; c++) {
+                        cells[c] = cell(c, row);
+                    }
+                    row++;
+                    bytes += RowBudget.cost(cells);
+                    rows.add(cells);
+                }
+                if (rows.isEmpty() && given) {
+                    return null;
+                }
+                given = true;
+                return new Table(List.copyOf(columns), rows);
+            } catch (dev.sluice.execution.FileProblem | IOException e) {
+                throw e;
+            } catch (org.apache.arrow.memory.OutOfMemoryException e) {
+                throw budget.tooLarge(RowBudget.Held.RECORD_BATCH, -1);
+            } catch (RuntimeException e) {
+                throw new IOException("not a Feather v2 (Arrow IPC) file: " + e.getMessage(), e);
+            }
+        }
+
+        private Object cell(int c, int r) throws IOException {
+            FieldVector vector = root.getVector(c);
+            if (vector.isNull(r)) {
+                return null;
+            }
+            DictionaryEncoding encoding = vector.getField().getDictionary();
+            if (encoding == null) {
+                return value(vector, r, columns.get(c).type());
+            }
+            List<Object> dictionary = values.get(encoding.getId());
+            long i = ((BaseIntVector) vector).getValueAsLong(r);
+            if (i < 0 || i >= dictionary.size()) {
+                throw new IOException("column " + columns.get(c).name() + " has dictionary index " + i
+                        + ", but its dictionary holds " + dictionary.size() + " values");
+            }
+            return dictionary.get((int) i);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                reader.close();
+            } finally {
+                allocator.close();
+            }
         }
     }
 
@@ -182,9 +250,13 @@ final class FeatherFiles {
     }
 
     /** The IPC file format starts with "ARROW1"; else the bytes are an IPC stream. */
-    private static boolean isFileFormat(FileChannel channel) throws IOException {
+    private static boolean isFileFormat(SourceChannel channel) throws IOException {
         java.nio.ByteBuffer magic = java.nio.ByteBuffer.allocate(6);
-        channel.read(magic, 0);
+        channel.position(0);
+        while (magic.hasRemaining() && channel.read(magic) > 0) {
+            // a short read goes on
+        }
+        channel.position(0);
         return new String(magic.array(), 0, magic.position(), StandardCharsets.US_ASCII).equals("ARROW1");
     }
 
@@ -197,7 +269,7 @@ final class FeatherFiles {
      * record batch (a delta only appends, so earlier indexes keep their values).
      */
     private static final class EveryDictionaryFileReader extends ArrowFileReader {
-        EveryDictionaryFileReader(FileChannel channel, BufferAllocator allocator) {
+        EveryDictionaryFileReader(SourceChannel channel, BufferAllocator allocator) {
             super(channel, allocator, CommonsCompressionFactory.INSTANCE);
         }
 
@@ -257,13 +329,6 @@ final class FeatherFiles {
             case MICROSECOND -> Table.Unit.MICRO;
             case NANOSECOND -> Table.Unit.NANO;
         };
-    }
-
-    private static void readColumn(ValueVector vector, int c, Table.Type type, List<Object[]> rows, int first) {
-        int n = vector.getValueCount();
-        for (int r = 0; r < n; r++) {
-            rows.get(first + r)[c] = vector.isNull(r) ? null : value(vector, r, type);
-        }
     }
 
     private static Object value(ValueVector vector, int r, Table.Type type) {
@@ -332,14 +397,26 @@ final class FeatherFiles {
         };
     }
 
-    static void write(Table table, Path file) throws IOException {
-        List<Field> fields = new ArrayList<>();
-        try (BufferAllocator allocator = new RootAllocator()) {
-            DictionaryProvider.MapDictionaryProvider provider = new DictionaryProvider.MapDictionaryProvider();
-            List<Dictionary> dictionaries = new ArrayList<>();
-            try {
-                for (int c = 0; c < table.columns().size(); c++) {
-                    Table.Column column = table.columns().get(c);
+    /**
+     * A writer of the columns onto the stream (the Arrow IPC file format), record batches of at most
+     * {@link #ROWS_PER_BATCH} rows written as chunks come. A dictionary-encoded column's dictionary is the distinct
+     * values of the first chunk (the file format writes dictionaries before the first batch and this writer writes
+     * no deltas): a later value outside it fails the file with {@code execution.dictionary_grew}.
+     */
+    static TableWriter create(List<Table.Column> columns, OutputStream out) {
+        return new TableWriter() {
+            private BufferAllocator allocator;
+            private final List<Dictionary> dictionaries = new ArrayList<>();
+            private VectorSchemaRoot root;
+            private ArrowFileWriter writer;
+            private boolean wroteBatch;
+
+            private void start(Table first) throws IOException {
+                allocator = new RootAllocator();
+                DictionaryProvider.MapDictionaryProvider provider = new DictionaryProvider.MapDictionaryProvider();
+                List<Field> fields = new ArrayList<>();
+                for (int c = 0; c < columns.size(); c++) {
+                    Table.Column column = columns.get(c);
                     Table.Type t = column.type();
                     ArrowType values = arrowType(t);
                     if (t.dictionaryBits() == 0) {
@@ -349,56 +426,84 @@ final class FeatherFiles {
                     }
                     ArrowType.Int indexType = new ArrowType.Int(t.dictionaryBits(), true);
                     DictionaryEncoding encoding = new DictionaryEncoding(c, false, indexType);
-                    Dictionary dictionary = new Dictionary(distinct(table, c, values, allocator), encoding);
+                    Dictionary dictionary = new Dictionary(distinct(first, c, values, allocator), encoding);
                     provider.put(dictionary);
                     dictionaries.add(dictionary);
                     fields.add(new Field(column.name(), new FieldType(true, indexType, encoding), null));
                 }
-                writeBatches(table, file, fields, dictionaries, provider, allocator);
-            } finally {
-                for (Dictionary d : dictionaries) {
-                    if (d != null) {
-                        d.getVector().close();
+                root = VectorSchemaRoot.create(new Schema(fields), allocator);
+                writer = new ArrowFileWriter(root, provider, java.nio.channels.Channels.newChannel(new java.io.FilterOutputStream(out) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
                     }
-                }
-            }
-        }
-    }
 
-    private static void writeBatches(Table table, Path file, List<Field> fields, List<Dictionary> dictionaries,
-                                     DictionaryProvider provider, BufferAllocator allocator) throws IOException {
-        try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator);
-             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     StandardOpenOption.TRUNCATE_EXISTING);
-             ArrowFileWriter writer = new ArrowFileWriter(root, provider, channel)) {
-            writer.start();
-            List<Object[]> rows = table.rows();
-            for (int from = 0; from < rows.size() || from == 0; from += ROWS_PER_BATCH) {
-                int n = Math.min(ROWS_PER_BATCH, rows.size() - from);
-                for (int c = 0; c < fields.size(); c++) {
-                    FieldVector vector = root.getVector(c);
-                    Table.Type t = table.columns().get(c).type();
-                    Dictionary dictionary = dictionaries.get(c);
-                    if (dictionary == null) {
-                        fill(vector, t, rows, from, n, c);
-                        continue;
+                    @Override
+                    public void close() throws IOException {
+                        out.flush(); // the caller's stream stays open
                     }
-                    try (FieldVector plain = new Field("values", FieldType.nullable(dictionary.getVectorType()), null)
-                            .createVector(allocator)) {
-                        fill(plain, t, rows, from, n, c);
-                        try (ValueVector encoded = DictionaryEncoder.encode(plain, dictionary)) {
-                            encoded.makeTransferPair(vector).transfer();
+                }));
+                writer.start();
+            }
+
+            @Override
+            public void write(Table table) throws IOException {
+                if (writer == null) {
+                    start(table);
+                }
+                List<Object[]> rows = table.rows();
+                for (int from = 0; from < rows.size() || !wroteBatch; from += ROWS_PER_BATCH) {
+                    int n = Math.min(ROWS_PER_BATCH, rows.size() - from);
+                    for (int c = 0; c < columns.size(); c++) {
+                        FieldVector vector = root.getVector(c);
+                        Table.Type t = columns.get(c).type();
+                        Dictionary dictionary = dictionaries.get(c);
+                        if (dictionary == null) {
+                            fill(vector, t, rows, from, n, c);
+                            continue;
+                        }
+                        try (FieldVector plain = new Field("values", FieldType.nullable(dictionary.getVectorType()), null)
+                                .createVector(allocator)) {
+                            fill(plain, t, rows, from, n, c);
+                            try (ValueVector encoded = DictionaryEncoder.encode(plain, dictionary)) {
+                                encoded.makeTransferPair(vector).transfer();
+                            } catch (IllegalArgumentException e) {
+                                throw new dev.sluice.execution.FileProblem("execution.dictionary_grew", "column \""
+                                        + columns.get(c).name() + "\" is dictionary-encoded (categorical) and a value"
+                                        + " first seen after the file's first " + ROWS_PER_BATCH + " rows is not in the"
+                                        + " dictionary the Feather output started with; write the output as Parquet or"
+                                        + " CSV, or make the column plain text");
+                            }
                         }
                     }
-                }
-                root.setRowCount(n);
-                writer.writeBatch();
-                if (rows.isEmpty()) {
-                    break;
+                    root.setRowCount(n);
+                    writer.writeBatch();
+                    wroteBatch = true;
+                    if (rows.isEmpty()) {
+                        break;
+                    }
                 }
             }
-            writer.end();
-        }
+
+            @Override
+            public void finish() throws IOException {
+                if (writer == null) {
+                    write(new Table(columns, List.of()));
+                }
+                try {
+                    writer.end();
+                    out.flush();
+                } finally {
+                    root.close();
+                    for (Dictionary d : dictionaries) {
+                        if (d != null) {
+                            d.getVector().close();
+                        }
+                    }
+                    allocator.close();
+                }
+            }
+        };
     }
 
     /** The column's distinct values, in the order first seen: the dictionary of a dictionary-encoded column. */

@@ -1,6 +1,9 @@
 package dev.sluice.tables;
 
 import dev.sluice.execution.Cells;
+import dev.sluice.execution.FolderStore;
+import dev.sluice.execution.TableReader;
+import dev.sluice.execution.TableWriter;
 import dev.sluice.execution.RowBudget;
 import dev.sluice.execution.Table;
 import org.apache.parquet.ParquetReadOptions;
@@ -15,8 +18,6 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.LocalInputFile;
-import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -35,7 +36,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
+import java.io.OutputStream;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -51,8 +52,8 @@ import java.util.Set;
  * also maps the legacy converted types): signed and unsigned integers of 8–64 bits, float16/float/double, decimals
  * stored as INT32, INT64, FIXED_LEN_BYTE_ARRAY or BINARY, strings (and enum, JSON), binary, booleans, dates, times and
  * timestamps (millis, micros, nanos; UTC-adjusted or local) and the legacy INT96 timestamps (as nanoseconds, the way
- * pyarrow and Spark read them). Columns that pandas wrote as its index are marked. Flat schemas only. Written
- * Snappy-compressed, every column optional, each type as the logical type that holds it (see README's type table).
+ * pyarrow and Spark read them). Columns that pandas wrote as its index are marked. Flat schemas only. Read where it
+ * is (ranged reads: the footer, then row group by row group), written as it goes (row group by row group), Snappy-compressed, every column optional, each type as the logical type that holds it (see README's type table).
  */
 final class ParquetFiles {
     private ParquetFiles() {
@@ -62,78 +63,144 @@ final class ParquetFiles {
     private static final int FOOTER_HEAP_FACTOR = 10;
 
     /**
-     * The file's rows on the budget: the footer's parsed size and each row group's uncompressed pages are charged
-     * before they are read, each row as it is held. A footer whose Thrift nests too deeply for the reader's stack
-     * (a hostile file) fails as unreadable.
+     * The file's rows, row group by row group, on the budget: the footer is read with two ranged reads (its length
+     * from the last 8 bytes, then the footer) and charged at {@link #FOOTER_HEAP_FACTOR} times its bytes for as long
+     * as the file is read; each row group's uncompressed pages are charged while it is read (parquet-java holds its
+     * column chunks). A footer whose Thrift nests too deeply for the reader's stack (a hostile file) fails as
+     * unreadable.
      */
-    static Table read(Path file, RowBudget budget) throws IOException {
-        budget.chargeBytes(FOOTER_HEAP_FACTOR * footerLength(file));
+    static TableReader open(FolderStore.Source file, RowBudget budget) throws IOException {
+        long footer = footerLength(file);
+        budget.chargeBytes(FOOTER_HEAP_FACTOR * footer, RowBudget.Held.FOOTER);
         try {
-            return readRows(file, budget);
+            return new Rows(file, budget, FOOTER_HEAP_FACTOR * footer);
         } catch (StackOverflowError e) {
+            budget.release(FOOTER_HEAP_FACTOR * footer);
             throw new IOException("the file's footer nests deeper than a Parquet schema can; it is not read");
+        } catch (dev.sluice.execution.FileProblem | IOException e) {
+            budget.release(FOOTER_HEAP_FACTOR * footer);
+            throw e;
+        } catch (RuntimeException e) {
+            budget.release(FOOTER_HEAP_FACTOR * footer);
+            throw new IOException(e.getMessage(), e);
         }
     }
 
     /** The footer's length, from the last 8 bytes (4-byte little-endian length, then "PAR1"). */
-    private static long footerLength(Path file) throws IOException {
-        try (var channel = java.nio.channels.FileChannel.open(file)) {
-            long size = channel.size();
-            if (size < 12) {
-                throw new IOException("not a Parquet file (" + size + " bytes)");
-            }
-            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            channel.read(tail, size - 8);
-            long length = Integer.toUnsignedLong(tail.getInt(0));
-            if (tail.get(4) != 'P' || tail.get(5) != 'A' || tail.get(6) != 'R' || tail.get(7) != '1') {
-                throw new IOException("not a Parquet file (it does not end with PAR1)");
-            }
-            return Math.min(length, size);
+    private static long footerLength(FolderStore.Source file) throws IOException {
+        long size = file.size();
+        if (size < 12) {
+            throw new IOException("not a Parquet file (" + size + " bytes)");
         }
+        byte[] tail;
+        try (var in = file.from(size - 8)) {
+            tail = in.readNBytes(8);
+        }
+        if (tail.length < 8) {
+            throw new IOException("not a Parquet file (it ended early)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(tail).order(ByteOrder.LITTLE_ENDIAN);
+        long length = Integer.toUnsignedLong(b.getInt(0));
+        if (tail[4] != 'P' || tail[5] != 'A' || tail[6] != 'R' || tail[7] != '1') {
+            throw new IOException("not a Parquet file (it does not end with PAR1)");
+        }
+        return Math.min(length, size);
     }
 
-    private static Table readRows(Path file, RowBudget budget) throws IOException {
-        PlainParquetConfiguration conf = new PlainParquetConfiguration();
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file),
-                ParquetReadOptions.builder(conf).withCodecFactory(ParquetCodecs.INSTANCE).build())) {
-            MessageType schema = reader.getFooter().getFileMetaData().getSchema();
-            Set<String> index = PandasMetadata.indexColumns(reader.getFooter().getFileMetaData().getKeyValueMetaData().get("pandas"));
-            List<Table.Column> columns = new ArrayList<>();
-            for (Type field : schema.getFields()) {
-                if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
-                    throw new IOException("column " + field.getName() + " is nested or repeated; only flat columns are read");
+    /** The open file: one row group's record reader at a time. */
+    private static final class Rows implements TableReader {
+        private final RowBudget budget;
+        private final long footerCharge;
+        private final ParquetFileReader reader;
+        private final MessageType schema;
+        private final List<Table.Column> columns = new ArrayList<>();
+        private int group;
+        private long groupCharge;
+        private RecordReader<Group> records;
+        private long left;
+        private boolean given;
+
+        Rows(FolderStore.Source file, RowBudget budget, long footerCharge) throws IOException {
+            this.budget = budget;
+            this.footerCharge = footerCharge;
+            PlainParquetConfiguration conf = new PlainParquetConfiguration();
+            reader = ParquetFileReader.open(new SourceInputFile(file),
+                    ParquetReadOptions.builder(conf).withCodecFactory(ParquetCodecs.INSTANCE).build());
+            try {
+                schema = reader.getFooter().getFileMetaData().getSchema();
+                Set<String> index = PandasMetadata.indexColumns(reader.getFooter().getFileMetaData().getKeyValueMetaData().get("pandas"));
+                for (Type field : schema.getFields()) {
+                    if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
+                        throw new IOException("column " + field.getName() + " is nested or repeated; only flat columns are read");
+                    }
+                    columns.add(new Table.Column(field.getName(), typeOf(field.asPrimitiveType()), index.contains(field.getName())));
                 }
-                columns.add(new Table.Column(field.getName(), typeOf(field.asPrimitiveType()), index.contains(field.getName())));
+            } catch (IOException | RuntimeException e) {
+                reader.close();
+                throw e;
             }
-            List<Object[]> rows = new ArrayList<>();
-            PageReadStore pages;
-            int group = 0;
-            while (group < reader.getRowGroups().size()) {
-                long pageBytes = reader.getRowGroups().get(group++).getTotalByteSize();
-                budget.chargeBytes(pageBytes);
-                pages = reader.readNextRowGroup();
-                if (pages == null) {
-                    break;
-                }
-                RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
-                        .getRecordReader(pages, new GroupRecordConverter(schema));
-                for (long r = 0; r < pages.getRowCount(); r++) {
+        }
+
+        @Override
+        public Table next(Limit limit) throws IOException {
+            try {
+                List<Object[]> rows = new ArrayList<>();
+                long bytes = 0;
+                while (rows.size() < limit.rows() && bytes < limit.bytes()) {
+                    if (left == 0 && !nextGroup()) {
+                        break;
+                    }
                     Group g = records.read();
+                    left--;
                     Object[] row = new Object[columns.size()];
                     for (int c = 0; c < row.length; c++) {
                         row[c] = g.getFieldRepetitionCount(c) == 0 ? null
                                 : value(g, c, schema.getType(c).asPrimitiveType(), columns.get(c).type());
                     }
-                    budget.charge(row);
+                    bytes += RowBudget.cost(row);
                     rows.add(row);
                 }
-                budget.release(pageBytes);
+                if (rows.isEmpty() && given) {
+                    return null;
+                }
+                given = true;
+                return new Table(List.copyOf(columns), rows);
+            } catch (dev.sluice.execution.FileProblem | IOException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new IOException(e.getMessage(), e);
             }
-            return new Table(List.copyOf(columns), rows);
-        } catch (dev.sluice.execution.FileProblem e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new IOException(e.getMessage(), e);
+        }
+
+        /** Moves to the next row group with rows (its pages charged, the previous group's given back). */
+        private boolean nextGroup() throws IOException {
+            budget.release(groupCharge);
+            groupCharge = 0;
+            records = null;
+            while (group < reader.getRowGroups().size()) {
+                long pageBytes = reader.getRowGroups().get(group++).getTotalByteSize();
+                budget.chargeBytes(pageBytes, RowBudget.Held.ROW_GROUP);
+                groupCharge = pageBytes;
+                PageReadStore pages = reader.readNextRowGroup();
+                if (pages == null) {
+                    return false;
+                }
+                if (pages.getRowCount() > 0) {
+                    records = new ColumnIOFactory().getColumnIO(schema).getRecordReader(pages, new GroupRecordConverter(schema));
+                    left = pages.getRowCount();
+                    return true;
+                }
+                budget.release(groupCharge);
+                groupCharge = 0;
+            }
+            return false;
+        }
+
+        @Override
+        public void close() throws IOException {
+            budget.release(groupCharge + footerCharge);
+            groupCharge = 0;
+            reader.close();
         }
     }
 
@@ -306,27 +373,40 @@ final class ParquetFiles {
         return unit == Table.Unit.SECOND ? Table.Unit.MILLI : unit;
     }
 
-    static void write(Table table, Path file) throws IOException {
+    /**
+     * A writer of the columns onto the stream, Snappy-compressed, a row group written out each time the buffered
+     * rows reach rowGroupBytes (parquet-java's row group size; pages of 1 MiB), so the output goes as it comes.
+     */
+    static TableWriter create(List<Table.Column> columns, OutputStream out, long rowGroupBytes) throws IOException {
         Types.MessageTypeBuilder builder = Types.buildMessage();
-        for (Table.Column column : table.columns()) {
+        for (Table.Column column : columns) {
             builder.addField(parquetType(column));
         }
         MessageType schema = builder.named("schema");
         SimpleGroupFactory groups = new SimpleGroupFactory(schema);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+        ParquetWriter<Group> writer = ExampleParquetWriter.builder(SourceInputFile.onto(out))
                 .withConf(new PlainParquetConfiguration()).withType(schema)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withCodecFactory(ParquetCodecs.INSTANCE).withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
-            for (Object[] row : table.rows()) {
-                Group g = groups.newGroup();
-                for (int c = 0; c < row.length; c++) {
-                    if (row[c] != null) {
-                        append(g, c, table.columns().get(c).type(), row[c]);
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE).withRowGroupSize(Math.max(1L << 20, rowGroupBytes))
+                .withCodecFactory(ParquetCodecs.INSTANCE).withCompressionCodec(CompressionCodecName.SNAPPY).build();
+        return new TableWriter() {
+            @Override
+            public void write(Table table) throws IOException {
+                for (Object[] row : table.rows()) {
+                    Group g = groups.newGroup();
+                    for (int c = 0; c < row.length; c++) {
+                        if (row[c] != null) {
+                            append(g, c, columns.get(c).type(), row[c]);
+                        }
                     }
+                    writer.write(g);
                 }
-                writer.write(g);
             }
-        }
+
+            @Override
+            public void finish() throws IOException {
+                writer.close();
+            }
+        };
     }
 
     private static void append(Group g, int c, Table.Type t, Object v) {

@@ -208,6 +208,8 @@ public final class ApiRouter {
                 .delete("/batch/webhooks/{webhookId}", c -> deleted(c, () -> s.webhooks.delete(c.project(), c.id())))
                 .put("/batch/webhooks/{webhookId}/secret", c -> ok(s.webhooks.rotateSecret(c.project(), c.id())))
                 .post("/batch/webhooks/{webhookId}:test", c -> ok(s.webhooks.test(c.project(), c.id())))
+                .get("/batch/webhooks/{webhookId}/deliveries", LIST, c -> ok(s.deliveries.list(c.project(), c.path().get("webhookId"), c.page())))
+                .post("/batch/webhooks/{webhookId}/deliveries/{requestId}:replay", c -> ok(s.deliveries.replay(c.project(), c.path().get("webhookId"), c.path().get("requestId"))))
                 .get("/batch/jobs", FILTERED_LIST, c -> ok(s.jobs.list(c.project(), c.page(), c.filter(JobState.values()))))
                 .create("/batch/jobs", DRY_RUN, c -> dryRun(c) ? ok(s.jobs.dryRun(c.project(), c.body(JobService.CreateRequest.class)))
                         : created(c, "/batch/jobs", s.jobs.create(c.project(), c.body(JobService.CreateRequest.class))))

@@ -29,11 +29,13 @@ public final class ApiServices {
     public final JobStore jobStore;
     public final SecretService secrets;
     public final IdempotentRequests idempotency;
+    public final dev.sluice.core.delivery.WebhookDeliveries deliveries;
 
     public ApiServices(ApiKeys apiKeys, DatasetService datasets, ModelService models, DeploymentService deployments,
                        WebhookService webhooks, JobService jobs, ExecutionService executions,
                        DeadLetterService deadLetters, JobStore jobStore, SecretService secrets,
-                       IdempotentRequests idempotency) {
+                       IdempotentRequests idempotency, dev.sluice.core.delivery.WebhookDeliveries deliveries) {
+        this.deliveries = deliveries;
         this.apiKeys = apiKeys;
         this.datasets = datasets;
         this.models = models;
@@ -51,6 +53,6 @@ public final class ApiServices {
     public static ApiServices of(Components c) {
         return new ApiServices(c.apiKeys(), c.datasets(), c.models(), c.deployments(), c.webhooks(), c.jobs(),
                 c.executions(), c.deadLetters(), c.jobStore(), c.secretService(),
-                c.idempotentRequests());
+                c.idempotentRequests(), c.webhookDeliveries());
     }
 }

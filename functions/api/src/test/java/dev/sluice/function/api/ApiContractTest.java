@@ -48,6 +48,7 @@ class ApiContractTest {
                 HandlerFixture.JOB, "INFERENCE", "b0", "m1", List.of(0L, 1L), null, "inference.dead_lettered: test", 1, null);
         fixture.services.catalog().put(HandlerFixture.PROJECT, letter.id(), letter);
         ids.put("deadLetter", letter.id());
+        ids.put("requestId", "6f1c1f8e-0000-3000-8000-000000000000");
     }
 
     @AfterAll
@@ -85,6 +86,8 @@ class ApiContractTest {
                 new String[]{"DELETE", "/batch/webhooks/{webhook}", null},
                 new String[]{"PUT", "/batch/webhooks/{webhook}/secret", "{}"},
                 new String[]{"POST", "/batch/webhooks/{webhook}:test", "{}"},
+                new String[]{"GET", "/batch/webhooks/{webhook}/deliveries", null},
+                new String[]{"POST", "/batch/webhooks/{webhook}/deliveries/{requestId}:replay", "{}"},
                 new String[]{"GET", "/batch/jobs/{job}", null},
                 new String[]{"DELETE", "/batch/jobs/{job}", null},
                 new String[]{"POST", "/batch/jobs/{job}:cancel", "{}"},
@@ -141,7 +144,7 @@ class ApiContractTest {
             assertEquals(401, call(route[0], own, null, "{}", Map.of()).status());
             checked++;
         }
-        assertEquals(38, checked);
+        assertEquals(40, checked);
         // nothing of the first project was touched by the other key
         assertEquals("Waiting", fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview().name());
         assertEquals("hook", fixture.services.webhooks().get(HandlerFixture.PROJECT, ids.get("webhook")).name());

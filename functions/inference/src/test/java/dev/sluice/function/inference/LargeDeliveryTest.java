@@ -103,13 +103,13 @@ class LargeDeliveryTest {
                         "body of " + m.body().length() + " characters");
                 DeliveryMessage message = Json.read(m.body(), DeliveryMessage.class);
                 assertNotNull(message.payloadsKey(), "too large for the queue: the payloads are in the bucket");
-                assertTrue(message.payloads().isEmpty());
+                assertTrue(message.posts().isEmpty());
                 received.add(new DeliveryService.Received(message, m.receiptHandle(), 1));
             }
             // what today's one message per batch with the payloads in it would be: the queue refuses it
             DeliveryMessage whole = new dev.sluice.core.delivery.DeliveryPayloads(fixture.services.objects())
                     .resolve(received.get(0).message());
-            assertTrue(whole.payloads().size() == 256 || whole.payloads().size() == 1);
+            assertTrue(whole.posts().size() == 256 || whole.posts().size() == 1);
             String wholeBody = Json.write(whole);
             assertTrue(wholeBody.getBytes(StandardCharsets.UTF_8).length > BatchQueue.MAX_MESSAGE_BYTES);
             assertThrows(RuntimeException.class, () -> fixture.clients.sqs().sendMessage(b -> b

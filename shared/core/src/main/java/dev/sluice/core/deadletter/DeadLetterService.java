@@ -151,7 +151,7 @@ public final class DeadLetterService {
             }
             case DELIVERY, JOB_EVENT -> {
                 DeliveryMessage m = Json.read(body, DeliveryMessage.class);
-                String reason = reason(name, LogKey.JOB_ID, m.jobId(), m.batchId());
+                String reason = reason(name, LogKey.JOB_ID, m.jobId(), m.ledgerId());
                 Job job = jobs.get(m.jobId()).orElse(null);
                 if (job == null) {
                     return null;
@@ -159,9 +159,9 @@ public final class DeadLetterService {
                 JobStore.StageCommit commit = delivery.giveUp(m, reason);
                 boolean applied = jobs.commit(commit);
                 lifecycle.settle(job.id());
-                List<Long> lines = m.isEvent() ? List.of() : commit.entries().stream()
+                List<Long> lines = m.content() instanceof DeliveryMessage.Event ? List.of() : commit.entries().stream()
                         .filter(e -> "FailedDeliver".equals(e.status())).map(LogEntry::index).sorted().toList();
-                return applied ? record(job, name, m.batchId(), messageId, lines, null, reason, now) : null;
+                return applied ? record(job, name, m.ledgerId(), messageId, lines, null, reason, now) : null;
             }
         }
         throw new IllegalStateException("unreachable: every kind is handled above");

@@ -37,12 +37,12 @@ public final class DeliveryPayloads {
         if (fits(json)) {
             return new dev.sluice.core.pipeline.Envelope(message.kind(), json, projectId);
         }
-        String key = ObjectKeys.deliveryPayloads(projectId, message.jobId(), message.batchId(), json);
+        String key = ObjectKeys.deliveryPayloads(projectId, message.jobId(), message.ledgerId(), json);
         objects.put(key, json.getBytes(StandardCharsets.UTF_8), "application/json");
         String body = Json.write(message.byReference(key));
         if (!fits(body)) {
             // ids are validated short; reaching this is a bug, not an input
-            throw new IllegalStateException("delivery message of batch " + message.batchId() + " is "
+            throw new IllegalStateException("delivery message of batch " + message.ledgerId() + " is "
                     + body.length() + " characters without its payloads");
         }
         return new dev.sluice.core.pipeline.Envelope(message.kind(), body, projectId);
@@ -59,7 +59,7 @@ public final class DeliveryPayloads {
         }
         DeliveryMessage stored = Json.read(new String(objects.read(message.payloadsKey()), StandardCharsets.UTF_8),
                 DeliveryMessage.class);
-        return message.withPayloads(stored.payloads());
+        return message.withPayloads(stored.posts());
     }
 
     static boolean fits(String body) {

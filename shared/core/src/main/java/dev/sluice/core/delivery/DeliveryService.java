@@ -44,6 +44,7 @@ public final class DeliveryService {
     private final Clock clock;
     private final dev.sluice.core.job.JobLifecycle lifecycle;
     private final DeliveryPayloads payloads;
+    private final DeliveryLog log;
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     /** POSTs in flight from this container at once. */
     private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
@@ -72,11 +73,15 @@ public final class DeliveryService {
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.Semaphore> perProject =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** @param objects where the payloads of a message too large for the queue are kept ({@link DeliveryPayloads}) */
+    /**
+     * @param objects where the payloads of a message too large for the queue are kept ({@link DeliveryPayloads})
+     * @param log     where each round of POST attempts is recorded ({@link DeliveryLog})
+     */
     public DeliveryService(JobStore jobs, WebhookService webhooks, WebhookClient client, BatchQueue queue,
                            dev.sluice.core.port.ObjectStore objects, Clock clock,
-                           dev.sluice.core.job.JobLifecycle lifecycle) {
+                           dev.sluice.core.job.JobLifecycle lifecycle, DeliveryLog log) {
         this.lifecycle = lifecycle;
+        this.log = log;
         this.payloads = new DeliveryPayloads(objects);
         this.jobs = jobs;
         this.webhooks = webhooks;
@@ -98,6 +103,21 @@ public final class DeliveryService {
         return UUID.nameUUIDFromBytes((jobId + "#event#" + eventBatchId).getBytes(StandardCharsets.UTF_8)).toString();
     }
 
+    /**
+     * The request id of one POST of a message: per item for item payloads, per event for a job event; the same for
+     * every attempt and for a replay.
+     */
+    public static String requestId(DeliveryMessage message, DeliveryMessage.Payload payload) {
+        return switch (message.content()) {
+            case DeliveryMessage.ItemPayloads items -> requestId(message.jobId(), payload.index());
+            case DeliveryMessage.Event event -> eventRequestId(message.jobId(), event.key());
+        };
+    }
+
+    private static boolean isEvent(DeliveryMessage message) {
+        return message.content() instanceof DeliveryMessage.Event;
+    }
+
     /** A received delivery message: the batch, its receipt handle, and SQS's ApproximateReceiveCount (1 first). */
     public record Received(DeliveryMessage message, String receiptHandle, int receiveCount) {
     }
@@ -107,7 +127,7 @@ public final class DeliveryService {
      * settled are committed together in one transaction.
      */
     public List<Result> deliver(List<Received> batch) {
-        return dev.sluice.core.Copies.runOnce(batch, r -> r.message().jobId() + "/" + r.message().batchId(),
+        return dev.sluice.core.Copies.runOnce(batch, r -> r.message().jobId() + "/" + r.message().ledgerId(),
                 this::deliverDistinct);
     }
 
@@ -119,7 +139,7 @@ public final class DeliveryService {
         Map<String, Webhook> webhooksById = new HashMap<>();
         for (Received r : batch) {
             DeliveryMessage queued = r.message();
-            if (jobs.isCommitted(queued.jobId(), Stage.DELIVERY, queued.batchId())) {
+            if (jobs.isCommitted(queued.jobId(), Stage.DELIVERY, queued.ledgerId())) {
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
@@ -137,21 +157,20 @@ public final class DeliveryService {
             if (webhook == null) {
                 // deleted while the job ran: these payloads can never be delivered
                 long now = clock.nowMillis();
-                List<LogEntry> failed = m.payloads().stream().map(p -> LogEntry.failure("ItemFailedDeliver", now, p.url(),
+                List<LogEntry> failed = m.posts().stream().map(p -> LogEntry.failure("ItemFailedDeliver", now, p.url(),
                         p.index(), "FailedDeliver", "deliver.webhook_deleted: webhook " + m.webhookId() + " was deleted")).toList();
-                commits.add(new JobStore.StageCommit(m.jobId(), Stage.DELIVERY, m.batchId(),
-                        ItemCounters.failedDeliver(failed.size()), failed, now, null));
+                commits.add(new JobStore.StageCommit(m.jobId(), Stage.DELIVERY, m.ledgerId(),
+                        isEvent(m) ? ItemCounters.ZERO : ItemCounters.failedDeliver(failed.size()), failed, now, null));
                 results.add(Result.DONE);
                 attempts.add(null);
                 continue;
             }
             JobStore.DeliveryProgress progress = r.receiveCount() > 1 || m.isDeferred()
-                    ? jobs.deliveryProgress(m.jobId(), m.batchId()) : JobStore.DeliveryProgress.NONE;
+                    ? jobs.deliveryProgress(m.jobId(), m.ledgerId()) : JobStore.DeliveryProgress.NONE;
             Attempt attempt = new Attempt(r, m, webhook, new HashMap<>(progress.settled()), new HashMap<>(progress.attempts()));
-            for (DeliveryMessage.Payload p : m.payloads()) {
+            for (DeliveryMessage.Payload p : m.posts()) {
                 if (!attempt.settled.containsKey(p.index())) {
-                    attempt.posts.put(p, pool.submit(() -> post(webhook, m.isEvent() ? eventRequestId(m.jobId(), m.batchId())
-                            : requestId(m.jobId(), p.index()), p)));
+                    attempt.posts.put(p, pool.submit(() -> post(webhook, requestId(m, p), p)));
                 }
             }
             results.add(null);
@@ -186,7 +205,7 @@ public final class DeliveryService {
         final Map<Long, LogEntry> settled;
         /** POSTs of each item so far, by line index (earlier rounds; this round's are added as they settle). */
         final Map<Long, Integer> posted;
-        final Map<DeliveryMessage.Payload, Future<WebhookClient.Response>> posts = new java.util.LinkedHashMap<>();
+        final Map<DeliveryMessage.Payload, Future<Posted>> posts = new java.util.LinkedHashMap<>();
 
         Attempt(Received received, DeliveryMessage message, Webhook webhook, Map<Long, LogEntry> settled,
                 Map<Long, Integer> posted) {
@@ -211,17 +230,20 @@ public final class DeliveryService {
         long longestRetryAfter = 0;
         int retries = a.webhook.retries().effectiveMaxRetries();
         int mostPosts = 0;
-        for (Map.Entry<DeliveryMessage.Payload, Future<WebhookClient.Response>> post : a.posts.entrySet()) {
+        List<DeliveryLog.Stored> tried = new ArrayList<>();
+        for (Map.Entry<DeliveryMessage.Payload, Future<Posted>> post : a.posts.entrySet()) {
             DeliveryMessage.Payload p = post.getKey();
-            WebhookClient.Response r = join(post.getValue());
+            Posted sent = join(post.getValue());
+            WebhookClient.Response r = sent.response();
             long now = clock.nowMillis();
             if (r.isDeferred()) {
                 deferred.add(p.index());
                 continue;
             }
+            tried.add(sent.stored(message, p));
             int posts = a.posted.merge(p.index(), 1, Integer::sum);
             if (r.success()) {
-                settled.put(p.index(), LogEntry.info(message.isEvent() ? "JobEventDelivered" : "ItemDelivered", now,
+                settled.put(p.index(), LogEntry.info(isEvent(message) ? "JobEventDelivered" : "ItemDelivered", now,
                         p.url(), p.index(), "Delivered", 0));
             } else if (r.retriable() && posts <= retries) {
                 retriable.put(p.index(), r.describe());
@@ -239,8 +261,9 @@ public final class DeliveryService {
                                 + (code.equals("deliver.redirect_refused") ? " (redirects are not followed)" : "")));
             }
         }
+        log.record(a.webhook.projectId(), a.webhook.id(), tried);
         if (!retriable.isEmpty()) {
-            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, a.posted),
+            jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
             long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().effectiveMaxBackoffMs()));
             queue.changeVisibility(BatchQueue.Name.DELIVERY, a.received.receiptHandle(),
@@ -248,7 +271,7 @@ public final class DeliveryService {
             return null;
         }
         if (!deferred.isEmpty()) {
-            jobs.saveDeliveryProgress(message.jobId(), message.batchId(), new JobStore.DeliveryProgress(settled, a.posted),
+            jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
             queue.send(BatchQueue.Name.DELIVERY, message.asDeferred().envelope().forProject(a.webhook.projectId()), DEFER_SECONDS);
             return DEFERRED;
@@ -262,8 +285,8 @@ public final class DeliveryService {
      */
     public JobStore.StageCommit giveUp(DeliveryMessage queued, String reason) {
         DeliveryMessage message = payloads.resolve(queued);
-        Map<Long, LogEntry> settled = new HashMap<>(jobs.deliveryProgress(message.jobId(), message.batchId()).settled());
-        List<Long> rest = message.payloads().stream().map(DeliveryMessage.Payload::index)
+        Map<Long, LogEntry> settled = new HashMap<>(jobs.deliveryProgress(message.jobId(), message.ledgerId()).settled());
+        List<Long> rest = message.posts().stream().map(DeliveryMessage.Payload::index)
                 .filter(i -> !settled.containsKey(i)).toList();
         return finalCommit(message, settled, rest, index -> reason);
     }
@@ -277,14 +300,16 @@ public final class DeliveryService {
         }
         long delivered = settled.values().stream().filter(e -> "Delivered".equals(e.status())).count();
         long failed = settled.size() - delivered;
-        ItemCounters delta = message.isEvent() ? ItemCounters.ZERO
-                : ItemCounters.delivered(delivered).plus(ItemCounters.failedDeliver(failed));
-        return new JobStore.StageCommit(message.jobId(), Stage.DELIVERY, message.batchId(), delta,
+        ItemCounters delta = switch (message.content()) {
+            case DeliveryMessage.ItemPayloads items -> ItemCounters.delivered(delivered).plus(ItemCounters.failedDeliver(failed));
+            case DeliveryMessage.Event event -> ItemCounters.ZERO;
+        };
+        return new JobStore.StageCommit(message.jobId(), Stage.DELIVERY, message.ledgerId(), delta,
                 new ArrayList<>(settled.values()), now, null);
     }
 
     private static LogEntry failure(DeliveryMessage message, long index, long now, String reason) {
-        String url = message.payloads().stream().filter(p -> p.index() == index).findFirst().orElseThrow().url();
+        String url = message.posts().stream().filter(p -> p.index() == index).findFirst().orElseThrow().url();
         return LogEntry.failure("ItemFailedDeliver", now, url, index, "FailedDeliver", reason);
     }
 
@@ -294,7 +319,21 @@ public final class DeliveryService {
         return exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
     }
 
-    private WebhookClient.Response post(Webhook webhook, String requestId, DeliveryMessage.Payload p) {
+    /** One POST as it went: the answer, when it was sent (ms since the epoch) and how long it took (ms). */
+    private record Posted(WebhookClient.Response response, String requestId, long time, long latencyMs) {
+        static Posted unsent(WebhookClient.Response response, String requestId) {
+            return new Posted(response, requestId, 0, 0);
+        }
+
+        DeliveryLog.Stored stored(DeliveryMessage message, DeliveryMessage.Payload p) {
+            Long index = message.content() instanceof DeliveryMessage.ItemPayloads ? p.index() : null;
+            String event = message.content() instanceof DeliveryMessage.Event e ? e.key() : null;
+            return new DeliveryLog.Stored(DeliveryService.requestId(message, p), message.jobId(), index, event, p.url(), Math.max(0, response.status()),
+                    latencyMs, response.success() ? null : response.describe(), time, false, p.body());
+        }
+    }
+
+    private Posted post(Webhook webhook, String requestId, DeliveryMessage.Payload p) {
         // one entry per project and endpoint a container has delivered to (bounded by the container's life)
         java.util.concurrent.Semaphore project = perProject.computeIfAbsent(webhook.projectId(),
                 k -> new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_PER_PROJECT));
@@ -303,15 +342,15 @@ public final class DeliveryService {
                 k -> new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_PER_ENDPOINT));
         try {
             if (!endpoint.tryAcquire(ENDPOINT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                return WebhookClient.Response.deferred();
+                return Posted.unsent(WebhookClient.Response.deferred(), requestId);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new WebhookClient.Response(0, "interrupted", null);
+            return Posted.unsent(new WebhookClient.Response(0, "interrupted", null), requestId);
         }
         try {
             if (!project.tryAcquire(ENDPOINT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                return WebhookClient.Response.deferred();
+                return Posted.unsent(WebhookClient.Response.deferred(), requestId);
             }
             try {
                 inFlight.acquire();
@@ -325,27 +364,30 @@ public final class DeliveryService {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new WebhookClient.Response(0, "interrupted", null);
+            return Posted.unsent(new WebhookClient.Response(0, "interrupted", null), requestId);
         } finally {
             endpoint.release();
         }
     }
 
-    private WebhookClient.Response signAndPost(Webhook webhook, String requestId, DeliveryMessage.Payload p) {
-        String requestTime = Long.toString(clock.nowMillis());
-        return client.post(webhook.spec().endpoint(),
-                WebhookSignature.headers(webhook.secret(), requestId, requestTime, p.body()), p.body(),
+    private Posted signAndPost(Webhook webhook, String requestId, DeliveryMessage.Payload p) {
+        long time = clock.nowMillis();
+        long start = System.nanoTime();
+        WebhookClient.Response r = client.post(webhook.spec().endpoint(),
+                WebhookSignature.headers(webhook.secret(), requestId, Long.toString(time), p.body()), p.body(),
                 webhook.spec().effectiveTimeout());
+        return new Posted(r, requestId, time, (System.nanoTime() - start) / 1_000_000);
     }
 
-    private static WebhookClient.Response join(Future<WebhookClient.Response> f) {
+    private Posted join(Future<Posted> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new WebhookClient.Response(0, "interrupted", null);
+            return new Posted(new WebhookClient.Response(0, "interrupted", null), null, clock.nowMillis(), 0);
         } catch (java.util.concurrent.ExecutionException e) {
-            return new WebhookClient.Response(0, "delivery failed: " + e.getCause(), null);
+            return new Posted(new WebhookClient.Response(0, "delivery failed: " + e.getCause(), null), null,
+                    clock.nowMillis(), 0);
         }
     }
 }

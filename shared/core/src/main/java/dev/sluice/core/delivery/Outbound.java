@@ -1,6 +1,7 @@
 package dev.sluice.core.delivery;
 
 import dev.sluice.core.job.Job;
+import dev.sluice.core.job.JobEvent;
 import dev.sluice.core.model.Model;
 import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.pipeline.Item;
@@ -10,8 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What goes out for a job's predicted items, decided in one place: the shape of an item's body (the webhook's POST
- * body, the line of a results part and of an S3 destination's object) and whether a batch has anything to POST.
+ * What goes out to a job's webhook, decided in one place: the shape of an item's body (the webhook's POST body, the
+ * line of a results part and of an S3 destination's object), whether a batch has anything to POST, and whether a job
+ * event is POSTed (the job subscribes to its type) with which body.
  */
 public final class Outbound {
     private Outbound() {
@@ -34,7 +36,20 @@ public final class Outbound {
         if (webhookId == null) {
             return new Plan(payloads.size(), null);
         }
-        return new Plan(0, payloads.isEmpty() ? null : new DeliveryMessage(job.id(), batchId, webhookId, payloads));
+        return new Plan(0, payloads.isEmpty() ? null : DeliveryMessage.items(job.id(), batchId, webhookId, payloads));
+    }
+
+    /**
+     * The delivery message of a job event, or null when there is nothing to POST: the job has no webhook, or its
+     * {@code spec.events} does not subscribe to the event's type. The body is the event's JSON ({@link JobEvent});
+     * the message's ledger id is the event's {@link JobEvent#ledgerKey()}, so each event is delivered once per job.
+     */
+    public static DeliveryMessage eventMessage(Job job, JobEvent event) {
+        String webhookId = job.spec().webhookId();
+        if (webhookId == null || !job.spec().subscribes(JobEvent.Type.of(event))) {
+            return null;
+        }
+        return DeliveryMessage.event(job.id(), webhookId, event.ledgerKey(), dev.sluice.core.Json.write(event));
     }
 
     /**

@@ -197,7 +197,7 @@ public final class BatchProcessor {
         }
         List<Envelope> deliveries = new ArrayList<>();
         for (Outcome o : outcomes) {
-            if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.batchId())) {
+            if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.ledgerId())) {
                 deliveries.add(deliveryPayloads.toQueueMessage(o.delivery, o.job.projectId()));
             }
         }

@@ -1,9 +1,6 @@
 package dev.sluice.core.job;
 
 import dev.sluice.core.Clock;
-import dev.sluice.core.Json;
-import dev.sluice.core.pipeline.BatchQueue;
-import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.pipeline.Stage;
 import dev.sluice.core.port.ObjectStore;
 
@@ -35,8 +32,6 @@ import java.util.Set;
  */
 public final class JobLifecycle {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobLifecycle.class);
-    /** Index of an event's payload in its delivery message (items have indexes ≥ 0). */
-    public static final long EVENT_INDEX = -1;
 
     /** The state table: each move's target and the states it may leave. */
     public enum Move {
@@ -75,16 +70,19 @@ public final class JobLifecycle {
 
     private final JobStore jobs;
     private final JobCompletion completion;
-    private final BatchQueue queue;
+    private final JobEventWebhook webhook;
     private final JobEventSink sink;
     private final Clock clock;
 
-    /** @param s3 writes the results of jobs with an S3 destination ({@link dev.sluice.core.destination.S3Results}) */
-    public JobLifecycle(JobStore jobs, ObjectStore objects, BatchQueue queue, JobEventSink sink, Clock clock,
+    /**
+     * @param webhook sends an event to the job's webhook when it subscribes ({@code delivery.WebhookEvents})
+     * @param s3      writes the results of jobs with an S3 destination ({@link dev.sluice.core.destination.S3Results})
+     */
+    public JobLifecycle(JobStore jobs, ObjectStore objects, JobEventWebhook webhook, JobEventSink sink, Clock clock,
                         dev.sluice.core.destination.S3Results s3) {
         this.jobs = jobs;
         this.completion = new JobCompletion(jobs, objects, s3);
-        this.queue = queue;
+        this.webhook = webhook;
         this.sink = sink;
         this.clock = clock;
     }
@@ -230,12 +228,7 @@ public final class JobLifecycle {
         if (jobs.isCommitted(job.id(), Stage.COMPLETION, event.ledgerKey())) {
             return false;
         }
-        String webhookId = job.spec().webhookId();
-        if (webhookId != null && job.spec().subscribes(JobEvent.Type.of(event))) {
-            queue.send(BatchQueue.Name.DELIVERY, new DeliveryMessage(job.id(), event.ledgerKey(), webhookId,
-                    List.of(new DeliveryMessage.Payload(EVENT_INDEX, null, Json.write(event))), true).envelope()
-                    .forProject(job.projectId()), 0);
-        }
+        webhook.send(job, event);
         sink.publish(event);
         jobs.commit(new JobStore.StageCommit(job.id(), Stage.COMPLETION, event.ledgerKey(), ItemCounters.ZERO,
                 List.of(), clock.nowMillis(), null));

@@ -8,7 +8,7 @@ package dev.sluice.core.pipeline;
  * <ul>
  *   <li>{@link FanoutMessage} (fanout queue): validate a dataset, or fan a job out from a byte offset;</li>
  *   <li>{@link BatchMessage} (an inference queue): one batch of a job's items;</li>
- *   <li>{@link DeliveryMessage} (delivery queue): one batch's webhook payloads, or a job event (job.completed);</li>
+ *   <li>{@link DeliveryMessage} (delivery queue): one batch's item payloads or one job event to a webhook (typed content);</li>
  *   <li>{@link ExecutionTask} (fanout queue: list a folder; inference queue: run one file) of an execution.</li>
  * </ul>
  *

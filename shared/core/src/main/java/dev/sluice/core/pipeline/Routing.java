@@ -12,7 +12,8 @@ import dev.sluice.core.Json;
  * body's declared shape, parsed as JSON: a non-null {@code "execution"} field makes it an {@link ExecutionTask} (the
  * only message family that may share a queue with a job's messages); otherwise it is the job message of its queue:
  * {@link MessageKind#FANOUT}, {@link MessageKind#BATCH}, or for the delivery queue {@link MessageKind#JOB_EVENT} when
- * {@code "event"} is true, else {@link MessageKind#DELIVERY}. A body that is not JSON gets its queue's job kind, and then
+ * its {@code content.kind} is {@code "event"} (or, in the shape before the typed content, {@code "event"} is true), else
+ * {@link MessageKind#DELIVERY}. A body that is not JSON gets its queue's job kind, and then
  * fails to parse as that record alone. There is no substring test of the body.
  */
 public final class Routing {
@@ -42,8 +43,8 @@ public final class Routing {
             case FANOUT -> MessageKind.FANOUT;
             case INFERENCE, INFERENCE_GPU -> MessageKind.BATCH;
             case GPU_TASKS, GPU_SPOT_TASKS, CPU_TASKS, CPU_SPOT_TASKS -> MessageKind.EXECUTION_TASK;
-            case DELIVERY -> tree != null && tree.path("event").asBoolean(false) ? MessageKind.JOB_EVENT
-                    : MessageKind.DELIVERY;
+            case DELIVERY -> tree != null && ("event".equals(tree.path("content").path("kind").asText(null))
+                    || tree.path("event").asBoolean(false)) ? MessageKind.JOB_EVENT : MessageKind.DELIVERY;
         };
     }
 }

@@ -10,9 +10,15 @@ public enum Stage {
     FANOUT("fanout"),
     /** Gather, preprocess and predict one batch (ledger: one entry per batch). */
     INFERENCE("inference"),
-    /** The webhook POSTs of one batch's predictions, or a job event (ledger: one entry per batch). */
+    /**
+     * The webhook POSTs of one delivery message (ledger: one entry per message, {@code delivery#<ledgerId>}: the
+     * batch id for item payloads, the event's key such as {@code job.progress.25} for a job event).
+     */
     DELIVERY("delivery"),
-    /** A job's completion: its manifest, errors file and job.completed event (ledger: one entry, {@code event}). */
+    /**
+     * A job's events as they are published (ledger: one entry per event, {@code completion#<event key>}); the
+     * {@code job.completed} entry is written after the manifest and errors file.
+     */
     COMPLETION("completion");
 
     private final String wire;

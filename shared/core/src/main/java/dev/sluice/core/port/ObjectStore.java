@@ -57,6 +57,12 @@ public interface ObjectStore {
     /** Every key of the data bucket under the prefix, in key order. */
     java.util.List<String> keys(String prefix);
 
+    /**
+     * At most {@code max} (1..1,000: one ListObjectsV2 page) keys of the data bucket under the prefix that sort after
+     * {@code startAfter} (null: from the first), in key order.
+     */
+    java.util.List<String> keys(String prefix, String startAfter, int max);
+
     /** Reads an item from any bucket the functions may read ({@code s3://bucket/key}), refusing more than maxBytes. */
     byte[] readItem(String bucket, String key, long maxBytes) throws IOException;
 

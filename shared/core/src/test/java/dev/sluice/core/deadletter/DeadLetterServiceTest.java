@@ -82,7 +82,7 @@ class DeadLetterServiceTest {
                 List.of(), 0, null));
         core.jobs.saveDeliveryProgress(job.id(), "b0", new JobStore.DeliveryProgress(
                 Map.of(0L, LogEntry.info("ItemDelivered", 0, "u0", 0, "Delivered", 0)), Map.of(0L, 1, 1L, 4)), 0);
-        DeliveryMessage m = new DeliveryMessage(job.id(), "b0", hook.id(), List.of(
+        DeliveryMessage m = DeliveryMessage.items(job.id(), "b0", hook.id(), List.of(
                 new DeliveryMessage.Payload(0, "u0", "{}"), new DeliveryMessage.Payload(1, "u1", "{}")));
         core.queue.addDeadLetter(BatchQueue.Name.DELIVERY, "m-1", Json.write(m));
 

@@ -44,14 +44,14 @@ class DeliveryServiceTest {
         Job job = core.runningJob(n, hook.id());
         core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
                 new ItemCounters(n, 0, n, 0, n, 0, 0, 0, 0), List.of(), core.clock.nowMillis(), null));
-        return new DeliveryMessage(job.id(), "b0", hook.id(), LongStream.range(0, n).mapToObj(i ->
+        return DeliveryMessage.items(job.id(), "b0", hook.id(), LongStream.range(0, n).mapToObj(i ->
                 new DeliveryMessage.Payload(i, "https://img.example.com/" + i + ".jpg",
                         "{\"jobId\":\"" + job.id() + "\",\"item\":{\"index\":" + i + "}}")).toList());
     }
 
     /** Delivers the message as SQS hands it over on its receiveCount-th receive. */
     private DeliveryService.Result receive(DeliveryMessage m, int receiveCount) {
-        return delivery.deliver(List.of(new DeliveryService.Received(m, "receipt-" + m.batchId(), receiveCount))).get(0);
+        return delivery.deliver(List.of(new DeliveryService.Received(m, "receipt-" + m.ledgerId(), receiveCount))).get(0);
     }
 
     private Map<Long, LogEntry> deliveryLog(String jobId) {
@@ -95,7 +95,7 @@ class DeliveryServiceTest {
         core.jobs.create(jobB);
         core.jobs.commit(new JobStore.StageCommit(jobB.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0",
                 new ItemCounters(8, 0, 8, 0, 8, 0, 0, 0, 0), List.of(), now, null));
-        DeliveryMessage b = new DeliveryMessage(jobB.id(), "b0", hookB.id(), LongStream.range(0, 8).mapToObj(i ->
+        DeliveryMessage b = DeliveryMessage.items(jobB.id(), "b0", hookB.id(), LongStream.range(0, 8).mapToObj(i ->
                 new DeliveryMessage.Payload(i, "https://img.example.com/" + i + ".jpg", "{\"item\":{\"index\":" + i + "}}"))
                 .toList());
 
@@ -147,8 +147,7 @@ class DeliveryServiceTest {
         core.webhookClient.answer(p -> answer(seen.merge(p.body(), 1, Integer::sum) < 2 ? 500 : 200));
         List<String> events = List.of("job.started", "job.progress.25", "job.completed");
         for (String event : events) {
-            DeliveryMessage m = new DeliveryMessage(job.id(), event, hook.id(), List.of(new DeliveryMessage.Payload(
-                    dev.sluice.core.job.JobLifecycle.EVENT_INDEX, null, "{\"type\":\"" + event + "\"}")), true);
+            DeliveryMessage m = DeliveryMessage.event(job.id(), hook.id(), event, "{\"type\":\"" + event + "\"}");
             receive(m, 1);
             assertEquals(DeliveryService.Result.DONE, receive(m, 2));
         }

@@ -80,7 +80,7 @@ public final class FakeCore {
     public final java.util.List<dev.sluice.core.job.JobEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public JobLifecycle lifecycle() {
-        return new JobLifecycle(jobs, objects, queue, published::add, clock,
+        return new JobLifecycle(jobs, objects, new dev.sluice.core.delivery.WebhookEvents(queue), published::add, clock,
                 new dev.sluice.core.destination.S3Results(destinationBuckets, objects, allowedDestinations));
     }
 
@@ -98,7 +98,15 @@ public final class FakeCore {
     }
 
     public DeliveryService delivery() {
-        return new DeliveryService(jobs, webhookService(), webhookClient, queue, objects, clock, lifecycle());
+        return new DeliveryService(jobs, webhookService(), webhookClient, queue, objects, clock, lifecycle(), deliveryLog());
+    }
+
+    public dev.sluice.core.delivery.DeliveryLog deliveryLog() {
+        return new dev.sluice.core.delivery.DeliveryLog(objects, clock);
+    }
+
+    public dev.sluice.core.delivery.WebhookDeliveries webhookDeliveries() {
+        return new dev.sluice.core.delivery.WebhookDeliveries(webhookService(), deliveryLog(), webhookClient, clock);
     }
 
     public DatasetService datasetService() {

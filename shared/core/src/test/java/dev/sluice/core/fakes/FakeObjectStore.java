@@ -108,6 +108,12 @@ public final class FakeObjectStore implements ObjectStore {
     }
 
     @Override
+    public synchronized List<String> keys(String prefix, String startAfter, int max) {
+        return objects.keySet().stream().filter(k -> k.startsWith(prefix))
+                .filter(k -> startAfter == null || k.compareTo(startAfter) > 0).limit(max).toList();
+    }
+
+    @Override
     public synchronized byte[] readItem(String bucket, String key, long maxBytes) throws IOException {
         String name = bucket + "/" + key;
         itemReads.merge(name, 1, Integer::sum);

@@ -69,8 +69,8 @@ class BatchProcessorTest {
         assertEquals(2, deliveries.size());
         for (String body : deliveries) {
             DeliveryMessage d = Json.read(body, DeliveryMessage.class);
-            assertEquals("b0", d.batchId());
-            assertEquals(List.of(0L, 1L, 2L, 3L), d.payloads().stream().map(DeliveryMessage.Payload::index).toList());
+            assertEquals("b0", d.ledgerId());
+            assertEquals(List.of(0L, 1L, 2L, 3L), d.posts().stream().map(DeliveryMessage.Payload::index).toList());
         }
     }
 
@@ -229,7 +229,7 @@ class BatchProcessorTest {
         assertEquals(c.gathered(), c.preprocessed() + c.failedProcess());
         assertEquals(c.preprocessed(), c.predicted() + c.failedPredict());
         DeliveryMessage d = Json.read(core.queue.bodies(BatchQueue.Name.DELIVERY).get(0), DeliveryMessage.class);
-        assertEquals(List.of(0L, 3L), d.payloads().stream().map(DeliveryMessage.Payload::index).toList(),
+        assertEquals(List.of(0L, 3L), d.posts().stream().map(DeliveryMessage.Payload::index).toList(),
                 "only predicted items are delivered");
         assertEquals(JobState.Running, core.jobs.state(job.id()), "the webhook's deliveries are still owed");
     }

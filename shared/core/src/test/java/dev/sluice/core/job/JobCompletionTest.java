@@ -17,6 +17,7 @@ import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What happens when a job's last item is accounted for, over in-memory ports. */
@@ -44,9 +45,10 @@ class JobCompletionTest {
         List<FakeBatchQueue.Sent> events = core.queue.sent(BatchQueue.Name.DELIVERY);
         assertEquals(1, events.size(), "one job.completed event");
         DeliveryMessage event = Json.read(events.get(0).body(), DeliveryMessage.class);
-        assertTrue(event.isEvent());
-        assertEquals(List.of(JobLifecycle.EVENT_INDEX), event.payloads().stream().map(DeliveryMessage.Payload::index).toList());
-        assertEquals("job.completed", Json.tree(event.payloads().get(0).body()).path("type").asText());
+        DeliveryMessage.Event content = assertInstanceOf(DeliveryMessage.Event.class, event.content());
+        assertEquals("job.completed", content.key(), "the delivery ledger id is the event's ledger key");
+        assertEquals(List.of(DeliveryMessage.Event.EVENT_INDEX), event.posts().stream().map(DeliveryMessage.Payload::index).toList());
+        assertEquals("job.completed", Json.tree(event.posts().get(0).body()).path("type").asText());
         assertEquals(1, core.objects.puts().stream().filter(k -> k.endsWith("/manifest.json")).count(), "the manifest is written once");
         assertTrue(core.jobs.isCommitted(job.id(), dev.sluice.core.pipeline.Stage.COMPLETION, "job.completed"));
     }

@@ -45,7 +45,7 @@ class JobLifecycleTest {
     private List<String> posted(Job job) {
         return core.queue.sent(BatchQueue.Name.DELIVERY).stream()
                 .map(s -> Json.read(s.body(), DeliveryMessage.class)).filter(m -> m.jobId().equals(job.id()))
-                .map(m -> Json.tree(m.payloads().get(0).body()).path("id").asText()).toList();
+                .map(m -> Json.tree(m.posts().get(0).body()).path("id").asText()).toList();
     }
 
     @Test

@@ -20,10 +20,9 @@ class RoutingTest {
             FanoutMessage.fanOut("batchjob_1", 10, 2), BatchQueue.Name.FANOUT,
             new BatchMessage("batchjob_1", "b0", List.of(ITEM)), BatchQueue.Name.INFERENCE,
             new BatchMessage("batchjob_1", "b1", List.of(ITEM)).deferred(), BatchQueue.Name.INFERENCE_GPU,
-            new DeliveryMessage("batchjob_1", "b0", "webhook_1", List.of(new DeliveryMessage.Payload(0, ITEM.url(), "{}"))),
+            DeliveryMessage.items("batchjob_1", "b0", "webhook_1", List.of(new DeliveryMessage.Payload(0, ITEM.url(), "{}"))),
             BatchQueue.Name.DELIVERY,
-            new DeliveryMessage("batchjob_1", "job.completed", "webhook_1",
-                    List.of(new DeliveryMessage.Payload(-1, null, "{}")), true), BatchQueue.Name.DELIVERY,
+            DeliveryMessage.event("batchjob_1", "webhook_1", "job.completed", "{}"), BatchQueue.Name.DELIVERY,
             ExecutionTask.list("proj_1", "execution_1", null, 0), BatchQueue.Name.FANOUT,
             ExecutionTask.file("proj_1", "execution_1", 3, "a.csv"), BatchQueue.Name.INFERENCE);
 
@@ -44,6 +43,28 @@ class RoutingTest {
             Envelope e = message.envelope();
             assertEquals(e.kind(), Routing.kindOf(queue, null, e.body()), e.body());
         });
+    }
+
+    @Test
+    void aDeliveryBodyOfTheShapeBeforeTypedContent_isRoutedAndReadAsTheSameContent() {
+        // sent by the build before DeliveryMessage.Content, still in flight during a deploy
+        String event = "{\"jobId\":\"batchjob_1\",\"batchId\":\"job.progress.25\",\"webhookId\":\"webhook_1\","
+                + "\"payloads\":[{\"index\":-1,\"body\":\"{}\"}],\"event\":true}";
+        String items = "{\"jobId\":\"batchjob_1\",\"batchId\":\"b7\",\"webhookId\":\"webhook_1\","
+                + "\"payloads\":[{\"index\":3,\"url\":\"u\",\"body\":\"{}\"}],\"deferred\":true}";
+        assertEquals(MessageKind.JOB_EVENT, Routing.kindOf(BatchQueue.Name.DELIVERY, null, event));
+        assertEquals(MessageKind.DELIVERY, Routing.kindOf(BatchQueue.Name.DELIVERY, null, items));
+        assertEquals(DeliveryMessage.event("batchjob_1", "webhook_1", "job.progress.25", "{}"),
+                Json.read(event, DeliveryMessage.class));
+        DeliveryMessage read = Json.read(items, DeliveryMessage.class);
+        assertEquals(new DeliveryMessage.ItemPayloads("b7", List.of(new DeliveryMessage.Payload(3, "u", "{}"))),
+                read.content());
+        assertEquals(true, read.isDeferred());
+        // and the current shape round-trips, its kind in the body's content
+        DeliveryMessage typed = DeliveryMessage.event("batchjob_1", "webhook_1", "job.completed", "{}");
+        assertEquals(typed, Json.read(Json.write(typed), DeliveryMessage.class));
+        assertEquals("event", Json.tree(Json.write(typed)).path("content").path("kind").asText());
+        assertEquals(MessageKind.JOB_EVENT, Routing.kindOf(BatchQueue.Name.DELIVERY, null, Json.write(typed)));
     }
 
     @Test

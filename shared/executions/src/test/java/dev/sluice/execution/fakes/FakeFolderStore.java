@@ -5,8 +5,6 @@ import dev.sluice.execution.FolderStore;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,9 +13,9 @@ import java.util.TreeMap;
 
 /**
  * In-memory folders with the S3 adapter's contract ({@code UserFolders}): a listing gives names relative to the
- * folder in key order, at most max a page, and a cursor to continue from (null on the last page); a download of a
- * file over maxBytes fails with {@link FileTooLargeException}, of a missing one with {@link FileNotFoundException};
- * an upload replaces the file of that name. {@link #withCredentials} returns the same folders and records the key.
+ * folder in key order, at most max a page, and a cursor to continue from (null on the last page); opening a missing
+ * file fails with {@link FileNotFoundException}; an upload replaces the file of that name when it completes, and
+ * leaves nothing when aborted. {@link #withCredentials} returns the same folders and records the key.
  */
 public final class FakeFolderStore implements FolderStore {
     private final Map<String, TreeMap<String, byte[]>> folders = new HashMap<>();
@@ -36,20 +34,49 @@ public final class FakeFolderStore implements FolderStore {
     }
 
     @Override
-    public synchronized void download(Folder folder, String name, Path to, long maxBytes) throws IOException {
+    public synchronized Source open(Folder folder, String name) throws IOException {
         byte[] bytes = of(folder).get(name);
         if (bytes == null) {
             throw new FileNotFoundException(folder.keyOf(name) + " does not exist");
         }
-        if (bytes.length > maxBytes) {
-            throw new FileTooLargeException(name, bytes.length, maxBytes);
-        }
-        Files.write(to, bytes);
+        return new Source() {
+            @Override
+            public long size() {
+                return bytes.length;
+            }
+
+            @Override
+            public java.io.InputStream from(long offset) {
+                return new java.io.ByteArrayInputStream(bytes, (int) offset, bytes.length - (int) offset);
+            }
+        };
     }
 
     @Override
-    public synchronized void upload(Folder folder, String name, Path from, String contentType) throws IOException {
-        of(folder).put(name, Files.readAllBytes(from));
+    public synchronized Upload create(Folder folder, String name, String contentType) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        return new Upload() {
+            @Override
+            public void write(int b) {
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void complete() {
+                synchronized (FakeFolderStore.this) {
+                    of(folder).put(name, out.toByteArray());
+                }
+            }
+
+            @Override
+            public void abort() {
+            }
+        };
     }
 
     @Override
