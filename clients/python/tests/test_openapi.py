@@ -112,6 +112,7 @@ def sdk_calls(p):
         lambda: p.api_keys.create("n"), lambda: p.api_keys.list(page), lambda: p.api_keys.revoke("apikey_1"),
         lambda: p.secrets.create("data-key-id", "v"), lambda: p.secrets.list(),
         lambda: p.secrets.rotate("data-key-id", "v2"), lambda: p.secrets.delete("data-key-id"),
+        lambda: p.usage.get("2026-01-01", "2026-01-31"),
     ]
 
 
@@ -273,6 +274,7 @@ READ_FROM = [
     (m.ExecutionReport, "GET", "/executions/{executionId}/report", "200"),
     (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobDryRun, "POST", "/batch/jobs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
     (m.DeleteResponse, "DELETE", "/models/{modelId}", "200"), (m.Secret, "POST", "/secrets", "201"),
+    (m.ProjectUsage, "GET", "/usage", "200"),
 ]
 
 

@@ -19,7 +19,7 @@ from ._http import Transport
 from ._progress import Bar, ProgressArg
 from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution,
                      ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
-                     ModelState, Page, Secret, Webhook, WebhookDelivery, WebhookTestResult)
+                     ModelState, Page, ProjectUsage, Secret, Webhook, WebhookDelivery, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
 
@@ -650,6 +650,17 @@ class Secrets(_Resource):
         return DeleteResponse.from_dict(self._call("DELETE", f"/secrets/{_seg(name)}"))
 
 
+class UsageSums(_Resource):
+    """``project.usage``: the project's usage and estimated cost over UTC days (``/usage``)."""
+
+    def get(self, from_: Optional[str] = None, to: Optional[str] = None) -> ProjectUsage:
+        """The sum over the days ``from_`` to ``to`` (``YYYY-MM-DD``, UTC, both included; default: the 30 days up to
+        today). A job or execution counts on the day it ended. BadRequestError ``usage.bad_range`` for more than 366
+        days or ``from_`` after ``to``, ``usage.bad_date`` for a value that is not a date."""
+        params = {k: v for k, v in (("from", from_), ("to", to)) if v is not None}
+        return ProjectUsage.from_dict(self._call("GET", "/usage", params=params))
+
+
 class Batch:
     """``project.batch``: jobs, datasets and webhooks."""
 
@@ -661,7 +672,7 @@ class Batch:
 
 class Project:
     """One project's resources: ``batch.jobs``, ``batch.datasets``, ``batch.webhooks``, ``models``,
-    ``deployments``, ``executions``, ``dead_letters``, ``api_keys``, ``secrets``."""
+    ``deployments``, ``executions``, ``dead_letters``, ``api_keys``, ``secrets``, ``usage``."""
 
     def __init__(self, transport: Transport, project_id: str):
         self.project_id = project_id
@@ -672,6 +683,7 @@ class Project:
         self.dead_letters = DeadLetters(transport, project_id)
         self.api_keys = ApiKeys(transport, project_id)
         self.secrets = Secrets(transport, project_id)
+        self.usage = UsageSums(transport, project_id)
 
     def __repr__(self):
         return f"Project({self.project_id!r})"

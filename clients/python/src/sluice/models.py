@@ -25,6 +25,7 @@ __all__ = [
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
     "ExecutionStatus", "Execution", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
+    "UsagePriceTable", "Usage", "ProjectUsage",
 ]
 
 
@@ -288,6 +289,46 @@ class JobProgress(_Base):
 
 
 @dataclass
+class UsagePriceTable(_Base):
+    """The dated price table an estimate used: its AWS region, the day the prices were taken, the pricing pages."""
+    region: Optional[str] = None
+    date: Optional[str] = None
+    sources: Optional[List[str]] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class Usage(_Base):
+    """What a job, an execution or a project used, in AWS's billing units, and the estimated cost in US dollars
+    (``estimated_cost_usd``, ``None`` where the price table has no prices for the deployment's region)."""
+    lambda_gb_seconds: Optional[float] = None
+    gpu_task_seconds: Optional[float] = None
+    cpu_task_seconds: Optional[float] = None
+    sqs_requests: Optional[int] = None
+    dynamo_db_read_units: Optional[float] = None
+    dynamo_db_write_units: Optional[float] = None
+    s3_requests: Optional[int] = None
+    s3_put_requests: Optional[int] = None
+    s3_get_requests: Optional[int] = None
+    bytes_fetched: Optional[int] = None
+    webhook_posts: Optional[int] = None
+    estimated_cost_usd: Optional[float] = None
+    price_table: Optional[UsagePriceTable] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ProjectUsage(_Base):
+    """``GET /usage``: the project's usage summed over the UTC days ``from_`` to ``to`` (both included)."""
+    object: Optional[str] = None
+    project_id: Optional[str] = None
+    from_: Optional[str] = None
+    to: Optional[str] = None
+    usage: Optional[Usage] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
 class JobStatus(_Base):
     overview: Optional[Union[JobState, str]] = None
     outcome: Optional[Union[Outcome, str]] = None
@@ -297,6 +338,7 @@ class JobStatus(_Base):
     item_count: Optional[int] = None
     update_time: Optional[int] = None
     progress: Optional[JobProgress] = None
+    usage: Optional[Usage] = None
     extra: Dict[str, Any] = _extra()
 
 
@@ -677,6 +719,7 @@ class ExecutionStatus(_Base):
     skipped_files: Optional[int] = None
     start_time: Optional[int] = None
     end_time: Optional[int] = None
+    usage: Optional[Usage] = None
     extra: Dict[str, Any] = _extra()
 
 

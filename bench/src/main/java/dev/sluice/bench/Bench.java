@@ -62,6 +62,11 @@ public final class Bench {
         table.add("job", "per item: gather / preprocess / predict (payload timings)",
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
+        PipelineBench.UsageCheck u = pipe.usage();
+        table.add("usage vs interceptor", String.format("job status.usage / bench interceptor: SQS %d/%d, S3 %d/%d, "
+                        + "DynamoDB WRU %.1f/%.1f, RRU %.1f/%.1f", u.sqsUsage(), u.sqsSeen(), u.s3Usage(), u.s3Seen(),
+                        u.wcuUsage(), u.wcuSeen(), u.rcuUsage(), u.rcuSeen()),
+                String.format("worst gap %.2f %%", u.worstGap() * 100), "≤ 2 %", u.worstGap() <= 0.02);
         PhotoBench.addTo(table, quick, threads);
 
         for (int lines : pipelineOnly ? new int[0] : quick ? new int[]{20_000, 100_000} : new int[]{100_000, 1_000_000}) {

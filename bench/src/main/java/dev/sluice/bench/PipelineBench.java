@@ -18,7 +18,23 @@ import java.util.Map;
 /** A real job on the local stack: items/s from job creation to Finished, requests per 1,000 items, where time goes. */
 final class PipelineBench {
     record Result(int items, double seconds, double itemsPerSecond, Map<String, Long> requests, double gatherMs,
-                  double preprocessMs, double predictMs, long verifiedPosts, String overview) {
+                  double preprocessMs, double predictMs, long verifiedPosts, String overview, UsageCheck usage) {
+    }
+
+    /**
+     * The job's {@code status.usage} beside what the bench's SDK interceptor saw the functions' invocations do during
+     * the job: SQS requests (plus 2 per invocation: the receive and delete of the event source, which usage counts
+     * and the functions cannot see), S3 requests, DynamoDB write and read units.
+     */
+    record UsageCheck(long sqsUsage, long sqsSeen, long s3Usage, long s3Seen, double wcuUsage, double wcuSeen,
+                      double rcuUsage, double rcuSeen) {
+        static double gap(double usage, double seen) {
+            return seen == 0 ? (usage == 0 ? 0 : 1) : Math.abs(usage - seen) / seen;
+        }
+
+        double worstGap() {
+            return Math.max(Math.max(gap(sqsUsage, sqsSeen), gap(s3Usage, s3Seen)), Math.max(gap(wcuUsage, wcuSeen), gap(rcuUsage, rcuSeen)));
+        }
     }
 
     static Result run(int items, int batchSize) {
@@ -71,6 +87,7 @@ final class PipelineBench {
             warmUp(client, images, photos, modelId, webhook.get("id").asText(), batchSize);
 
             Map<String, Long> before = counter.snapshot();
+            long[] invocationsBefore = counter.inInvocations.snapshot();
             Map<String, Long> cpuBefore = threadCpu();
             probe.start();
             long start = System.nanoTime();
@@ -87,6 +104,14 @@ final class PipelineBench {
             probe.stop();
             cpuByThreadGroup = RequestCounter.since(threadCpu(), cpuBefore);
             Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);
+            long[] seen = counter.inInvocations.snapshot();
+            for (int i = 0; i < seen.length; i++) {
+                seen[i] -= invocationsBefore[i];
+            }
+            JsonNode used = job.path("status").path("usage");
+            UsageCheck usage = new UsageCheck(used.path("sqsRequests").asLong(), seen[0] + 2 * seen[4],
+                    used.path("s3Requests").asLong(), seen[1], used.path("dynamoDbWriteUnits").asDouble(), seen[2] / 1000.0,
+                    used.path("dynamoDbReadUnits").asDouble(), seen[3] / 1000.0);
             double gather = 0;
             double preprocess = 0;
             double predict = 0;
@@ -104,7 +129,7 @@ final class PipelineBench {
                 predict += body.path("timings").path("predictMs").asDouble();
             }
             return new Result(items, seconds, items / seconds, requests, gather / counted, preprocess / counted,
-                    predict / counted, verified, job.path("status").path("overview").asText());
+                    predict / counted, verified, job.path("status").path("overview").asText(), usage);
         }
     }
 

@@ -27,7 +27,8 @@ import java.util.TreeMap;
  * clocks ({@code /proc/self/task}) give the JIT and GC threads, and what neither accounts for is ONNX Runtime's own
  * intra-op threads (native threads the JVM does not sample). S3Mock runs in a child process: its CPU is the child's
  * clock. Waits are the JVM's park, monitor-wait and socket-read events of 10 ms or more, summed over threads by the
- * first Sluice frame that waited; pinned virtual threads are counted.
+ * first Sluice frame that waited (waits with none, idle pool threads, are left out); pinned virtual threads are
+ * counted.
  */
 final class Profile {
     private Profile() {
@@ -201,8 +202,13 @@ final class Profile {
                     pinned++;
                     pinnedMs += e.getDuration().toNanos() / 1e6;
                 }
-                case "jdk.ThreadPark", "jdk.JavaMonitorWait", "jdk.SocketRead" ->
-                        waits.merge(waitSite(frames), e.getDuration().toNanos() / 1e6, Double::sum);
+                case "jdk.ThreadPark", "jdk.JavaMonitorWait", "jdk.SocketRead" -> {
+                    String site = waitSite(frames);
+                    if (site != null) { // not an idle pool thread waiting for work
+                        waits.merge(e.getEventType().getName().substring(4) + " " + site,
+                                e.getDuration().toNanos() / 1e6, Double::sum);
+                    }
+                }
                 default -> {
                 }
             }
@@ -256,7 +262,7 @@ final class Profile {
         System.out.println(table.render());
     }
 
-    /** The first Sluice frame of a waiting stack (Class.method), or the top frame when none is Sluice's. */
+    /** The first Sluice frame of a waiting stack (Class.method), or null when none is Sluice's (an idle pool thread). */
     private static String waitSite(List<RecordedFrame> frames) {
         for (RecordedFrame f : frames) {
             if (type(f).startsWith("dev.sluice.")) {
@@ -264,16 +270,7 @@ final class Profile {
                 return t.substring(t.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
             }
         }
-        if (frames.isEmpty()) {
-            return "(no stack)";
-        }
-        for (RecordedFrame f : frames) {
-            String t = type(f);
-            if (!t.startsWith("java.") && !t.startsWith("jdk.") && !t.startsWith("sun.")) {
-                return t + "." + f.getMethod().getName();
-            }
-        }
-        return type(frames.get(frames.size() - 1)) + "." + frames.get(frames.size() - 1).getMethod().getName();
+        return null;
     }
 
     static Path defaultFile() {

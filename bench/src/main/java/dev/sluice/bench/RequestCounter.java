@@ -53,35 +53,66 @@ final class RequestCounter implements ExecutionInterceptor {
         return r;
     }
 
+    /** Requests made while a function served an invocation (its log scope names one), for the usage comparison. */
+    final Invocations inInvocations = new Invocations();
+
+    /** SQS and S3 requests, DynamoDB units and distinct invocations, of the functions' invocations only. */
+    static final class Invocations {
+        final AtomicLong sqs = new AtomicLong();
+        final AtomicLong s3 = new AtomicLong();
+        final DoubleAdder writeUnits = new DoubleAdder();
+        final DoubleAdder readUnits = new DoubleAdder();
+        final java.util.Set<String> ids = ConcurrentHashMap.newKeySet();
+
+        long[] snapshot() {
+            return new long[]{sqs.get(), s3.get(), Math.round(writeUnits.sum() * 1000), Math.round(readUnits.sum() * 1000), ids.size()};
+        }
+    }
+
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
-        String key = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME) + ":"
-                + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
+        String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        String invocation = org.slf4j.MDC.get("function_request_id");
+        if (invocation != null) {
+            inInvocations.ids.add(invocation);
+            if ("Sqs".equals(service)) {
+                inInvocations.sqs.incrementAndGet();
+            } else if ("S3".equals(service) && !operation.startsWith("Delete") && !operation.startsWith("Abort")) {
+                inInvocations.s3.incrementAndGet();
+            }
+        }
+        String key = service + ":" + operation;
         Object response = context.response();
         if (response instanceof ReceiveMessageResponse rm && rm.messages().isEmpty()) {
             key += "(empty)";
         }
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+        DoubleAdder w = invocation == null ? null : inInvocations.writeUnits;
+        DoubleAdder r = invocation == null ? null : inInvocations.readUnits;
         if (response instanceof TransactWriteItemsResponse t) {
-            write(t.consumedCapacity());
+            write(t.consumedCapacity(), writeUnits, w);
         } else if (response instanceof PutItemResponse p) {
-            write(List.of(p.consumedCapacity()));
+            write(List.of(p.consumedCapacity()), writeUnits, w);
         } else if (response instanceof UpdateItemResponse u) {
-            write(List.of(u.consumedCapacity()));
-        } else if (response instanceof GetItemResponse g && g.consumedCapacity() != null) {
-            readUnits.add(g.consumedCapacity().capacityUnits());
-        } else if (response instanceof QueryResponse q && q.consumedCapacity() != null) {
-            readUnits.add(q.consumedCapacity().capacityUnits());
+            write(List.of(u.consumedCapacity()), writeUnits, w);
+        } else if (response instanceof GetItemResponse g) {
+            write(List.of(g.consumedCapacity()), readUnits, r);
+        } else if (response instanceof QueryResponse q) {
+            write(List.of(q.consumedCapacity()), readUnits, r);
         }
     }
 
-    private void write(List<ConsumedCapacity> capacities) {
+    private static void write(List<ConsumedCapacity> capacities, DoubleAdder total, DoubleAdder ofInvocations) {
         if (capacities == null) {
             return;
         }
         for (ConsumedCapacity c : capacities) {
             if (c != null && c.capacityUnits() != null) {
-                writeUnits.add(c.capacityUnits());
+                total.add(c.capacityUnits());
+                if (ofInvocations != null) {
+                    ofInvocations.add(c.capacityUnits());
+                }
             }
         }
     }

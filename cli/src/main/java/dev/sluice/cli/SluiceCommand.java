@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         description = "Serverless batch inference: datasets or folders of files through ONNX models, every prediction delivered once.",
         subcommands = {SluiceCommand.LocalCommand.class, SluiceCommand.DemoCommand.class, DatasetCommands.class, ModelCommands.class,
                 DeploymentCommands.class, WebhookCommands.class, JobCommands.class, ExecutionCommands.class,
-                DeadLetterCommands.class, KeyCommands.class, SecretCommands.class, AdminCommands.class, SluiceCommand.Completion.class},
+                DeadLetterCommands.class, KeyCommands.class, SecretCommands.class, UsageCommand.class, AdminCommands.class, SluiceCommand.Completion.class},
         footerHeading = "%n", footer = {
                 "The ./sluice script also runs `./sluice test` (the test suite) and `./sluice bench` (the benchmarks).",
                 "",

@@ -255,6 +255,8 @@ class CliTest {
                 "names, never values: " + secrets);
         json(ran, "secrets", "rotate", "cli-secret", "--value-file", secretValue.toString());
         json(ran, "secrets", "delete", "cli-secret");
+        JsonNode usage = json(ran, "usage", "--from", "2026-01-01", "--to", "2026-01-31");
+        assertEquals("2026-01-01", usage.path("from").asText(), usage.toString());
 
         Path in = Files.createDirectories(dir.resolve("exec-in"));
         Files.writeString(in.resolve("day.csv"), "a,b,c\n1,2,3\n4,5,6\n");

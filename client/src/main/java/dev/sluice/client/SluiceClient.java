@@ -508,6 +508,21 @@ public final class SluiceClient {
         return get("/batch/jobs/" + id);
     }
 
+    /**
+     * {@code GET /usage}: the project's usage summed over UTC days {@code from} to {@code to} (ISO dates
+     * {@code YYYY-MM-DD}, both included; null for the API's defaults: today, and the 30 days up to {@code to}).
+     */
+    public JsonNode usage(String from, String to) {
+        List<String> q = new ArrayList<>();
+        if (from != null) {
+            q.add("from=" + java.net.URLEncoder.encode(from, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (to != null) {
+            q.add("to=" + java.net.URLEncoder.encode(to, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return get("/usage" + (q.isEmpty() ? "" : "?" + String.join("&", q)));
+    }
+
     public JsonNode jobs(Integer limit, String page) {
         return jobs(limit, page, ListFilter.NONE);
     }

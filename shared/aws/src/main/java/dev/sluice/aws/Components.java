@@ -149,6 +149,11 @@ public final class Components {
 
     // --- adapters
 
+    /** {@code GET /usage}: projects' daily usage sums in the jobs table ({@link DynamoUsageStore}). */
+    public dev.sluice.core.usage.UsageService usage() {
+        return part("usage", () -> new dev.sluice.core.usage.UsageService(new DynamoUsageStore(dynamo, config), clock));
+    }
+
     public JobStore jobStore() {
         return part("jobStore", () -> new DynamoJobStore(dynamo, config, metrics));
     }

@@ -78,16 +78,26 @@ final class Dynamo {
                     throw new IllegalStateException("DynamoDB kept " + pending.get(table).size()
                             + " deletes of " + table + " unprocessed");
                 }
-                try {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20L << Math.min(attempt, 6)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
+                backOff(attempt);
             }
             Map<String, java.util.List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> sending = pending;
             var response = dynamo.batchWriteItem(b -> b.requestItems(sending));
             pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+        }
+    }
+
+    /**
+     * Waits before resending what a batch request left unprocessed: full jitter over 20 ms × 2^attempt (at most
+     * 1.28 s).
+     *
+     * @throws IllegalStateException when interrupted
+     */
+    static void backOff(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20L << Math.min(attempt, 6)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -39,11 +39,14 @@ public final class DynamoExecutionStore implements ExecutionStore {
     private final DynamoDbClient dynamo;
     private final String catalog;
     private final DynamoLedger ledger;
+    private final dev.sluice.core.usage.UsageMeter meter = dev.sluice.core.usage.UsageMeter.process();
+    private final DynamoUsageStore usage;
 
     public DynamoExecutionStore(DynamoDbClient dynamo, SluiceConfig config) {
         this.dynamo = dynamo;
         this.catalog = config.catalogTable();
         this.ledger = new DynamoLedger(dynamo, config.ledgerTable());
+        this.usage = new DynamoUsageStore(dynamo, config);
     }
 
     static String lockId(Execution.Spec spec) {
@@ -108,7 +111,8 @@ public final class DynamoExecutionStore implements ExecutionStore {
         long skipped = state.isTerminal() && total != null ? total - finished - failed : 0;
         Execution.Status status = new Execution.Status(state, item.containsKey("reason") ? item.get("reason").s() : null,
                 total, finished, failed, skipped, optionalLong(item, "startTime"), optionalLong(item, "endTime"),
-                optionalLong(item, "hiddenFiles"));
+                optionalLong(item, "hiddenFiles"), dev.sluice.core.usage.UsageReport.of(UsageAttributes.read(item),
+                dev.sluice.core.usage.UsageReport.deploymentRegion()));
         return new Execution(doc.id(), doc.object(), doc.projectId(), doc.spec(), status, doc.createTime(),
                 Long.parseLong(item.get("updateTime").n()), doc.metadata());
     }
@@ -149,7 +153,36 @@ public final class DynamoExecutionStore implements ExecutionStore {
             return move.apply(dynamo);
         }
         Execution e = get(projectId, id).orElse(null);
-        return e != null && from.contains(e.status().overview()) && move.apply(dynamo, release(e));
+        return e != null && from.contains(e.status().overview()) && ended(e, move, release(e), now);
+    }
+
+    /**
+     * Applies an execution's move to an end state with the usage this process counted for it added, then adds its
+     * usage to the project's day ({@link DynamoUsageStore#rollUp}); a move that did not apply gives the usage back.
+     */
+    private boolean ended(Execution e, StateTransition move, List<TransactWriteItem> with, long now) {
+        dev.sluice.core.usage.Usage use = meter.drain(e.id());
+        boolean applied;
+        try {
+            applied = move.add(use).apply(dynamo, with);
+        } catch (RuntimeException ex) {
+            meter.giveBack(e.id(), use);
+            throw ex;
+        }
+        if (!applied) {
+            meter.giveBack(e.id(), use);
+            return false;
+        }
+        try {
+            var item = dynamo.getItem(b -> b.tableName(catalog).consistentRead(true).key(key(e.projectId(), e.id()))).item();
+            if (item != null) {
+                usage.rollUp(e.projectId(), now, UsageAttributes.read(item));
+            }
+        } catch (RuntimeException ex) {
+            // the move stands; only the project's daily sum misses this execution
+            org.slf4j.LoggerFactory.getLogger(DynamoExecutionStore.class).warn("usage of {} not added to its project's day", e.id(), ex);
+        }
+        return true;
     }
 
     /** Kept on the execution's catalog item, as attribute outputSchema; set once with if_not_exists. */
@@ -177,14 +210,31 @@ public final class DynamoExecutionStore implements ExecutionStore {
         List<Map<String, AttributeValue>> row = List.of(DynamoLedger.row(id, fileEntry(file.index()), now,
                 Map.of("doc", s(Json.write(file)))));
         List<TransactWriteItem> count = new ArrayList<>();
+        dev.sluice.core.usage.Usage use = dev.sluice.core.usage.Usage.ZERO;
         if (file.status() != Execution.FileState.Skipped) {
             String counter = file.status() == Execution.FileState.Finished ? "finishedFiles" : "failedFiles";
+            // the usage counted for the execution so far rides on the file's counter update (atomic ADD)
+            use = meter.drain(id);
+            List<String> adds = new ArrayList<>(List.of(counter + " :one"));
+            Map<String, String> names = new java.util.HashMap<>(Map.of("#s", "state"));
+            Map<String, AttributeValue> values = new java.util.HashMap<>(Map.of(":one", n(1), ":now", n(now), ":running", s("Running")));
+            UsageAttributes.add(use, adds, names, values);
             count.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
-                    .updateExpression("ADD " + counter + " :one SET updateTime = :now")
-                    .conditionExpression("#s = :running").expressionAttributeNames(Map.of("#s", "state"))
-                    .expressionAttributeValues(Map.of(":one", n(1), ":now", n(now), ":running", s("Running")))).build());
+                    .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")
+                    .conditionExpression("#s = :running").expressionAttributeNames(names)
+                    .expressionAttributeValues(values)).build());
         }
-        return switch (ledger.settle(row, count, List.of())) {
+        DynamoLedger.Outcome settled;
+        try {
+            settled = ledger.settle(row, count, List.of());
+        } catch (RuntimeException ex) {
+            meter.giveBack(id, use);
+            throw ex;
+        }
+        if (settled != DynamoLedger.Outcome.APPLIED) {
+            meter.giveBack(id, use);
+        }
+        return switch (settled) {
             case APPLIED -> true;
             case ALREADY_SETTLED -> false;
             case OWNER_CONDITION_FAILED -> settleFile(projectId, id, new Execution.FileReport(file.index(), file.file(),
@@ -228,7 +278,7 @@ public final class DynamoExecutionStore implements ExecutionStore {
             move.set("reason", s(reason));
         }
         try {
-            return move.apply(dynamo, release(e));
+            return ended(e, move, release(e), now);
         } catch (TransactionCanceledException ex) {
             return false; // e.g. a conflict with a file's settlement: a later settlement or the sweep finishes it
         }

@@ -11,6 +11,8 @@ import dev.sluice.core.job.JobStore.BatchProgress;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.pipeline.Stage;
+import dev.sluice.core.usage.Usage;
+import dev.sluice.core.usage.UsageMeter;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -60,6 +62,8 @@ public final class DynamoJobStore implements JobStore {
     private final SluiceConfig config;
     private final DynamoLedger ledger;
     private final dev.sluice.core.observe.Metrics metrics;
+    private final UsageMeter meter = UsageMeter.process();
+    private final DynamoUsageStore usage;
 
     public DynamoJobStore(DynamoDbClient dynamo, SluiceConfig config) {
         this(dynamo, config, dev.sluice.core.observe.Metrics.NONE);
@@ -75,6 +79,7 @@ public final class DynamoJobStore implements JobStore {
         this.config = config;
         this.ledger = new DynamoLedger(dynamo, config.ledgerTable());
         this.metrics = metrics;
+        this.usage = new DynamoUsageStore(dynamo, config);
     }
 
     @Override
@@ -126,7 +131,38 @@ public final class DynamoJobStore implements JobStore {
         if (to.isTerminal()) {
             move.remove(ACTIVE);
         }
-        return move.apply(dynamo);
+        return moved(jobId, move, to, now);
+    }
+
+    /**
+     * Applies a move with the usage this process counted for the job added to it; after a move to an end state, adds
+     * the job's usage to its project's daily sum ({@link DynamoUsageStore#rollUp}). A move that did not apply gives
+     * the usage back.
+     */
+    private boolean moved(String jobId, StateTransition move, JobState to, long now) {
+        Usage use = meter.drain(jobId);
+        boolean applied;
+        try {
+            applied = move.add(use).apply(dynamo);
+        } catch (RuntimeException e) {
+            meter.giveBack(jobId, use);
+            throw e;
+        }
+        if (!applied) {
+            meter.giveBack(jobId, use);
+        } else if (to.isTerminal()) {
+            try {
+                Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(config.jobsTable())
+                        .key(Map.of("jobId", s(jobId))).consistentRead(true)).item();
+                if (item != null && item.containsKey("projectId")) {
+                    usage.rollUp(item.get("projectId").s(), now, UsageAttributes.read(item));
+                }
+            } catch (RuntimeException e) {
+                // the move stands; only the project's daily sum misses this job
+                org.slf4j.LoggerFactory.getLogger(DynamoJobStore.class).warn("usage of job {} not added to its project's day", jobId, e);
+            }
+        }
+        return applied;
     }
 
     @Override
@@ -216,6 +252,9 @@ public final class DynamoJobStore implements JobStore {
             now = Math.max(now, commit.now());
         }
         List<TransactWriteItem> counts = new ArrayList<>();
+        // the usage this process counted for each job since its last write rides on the counter update (no request
+        // of its own); given back when the transaction applies nothing
+        Map<String, Usage> drained = new LinkedHashMap<>();
         for (Map.Entry<String, ItemCounters> job : deltas.entrySet()) {
             Map<String, AttributeValue> values = new HashMap<>();
             List<String> adds = new ArrayList<>();
@@ -238,10 +277,15 @@ public final class DynamoJobStore implements JobStore {
                 }
             }
             values.put(":now", n(now));
+            Map<String, String> names = new HashMap<>();
+            Usage use = meter.drain(job.getKey());
+            drained.put(job.getKey(), use);
+            UsageAttributes.add(use, adds, names, values);
             counts.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
                     .key(Map.of("jobId", s(job.getKey())))
                     .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")
                     .conditionExpression("attribute_exists(jobId)")
+                    .expressionAttributeNames(names.isEmpty() ? null : names)
                     .expressionAttributeValues(values).build()).build());
         }
         List<TransactWriteItem> logs = new ArrayList<>();
@@ -258,7 +302,17 @@ public final class DynamoJobStore implements JobStore {
             throw new IllegalArgumentException(actions + " actions, about " + bytes
                     + " bytes: over TransactWriteItems' limits; commit the groups of atomicGroups one by one");
         }
-        return switch (ledger.settle(rows, counts, logs)) {
+        DynamoLedger.Outcome settled;
+        try {
+            settled = ledger.settle(rows, counts, logs);
+        } catch (RuntimeException e) {
+            drained.forEach(meter::giveBack);
+            throw e;
+        }
+        if (settled != DynamoLedger.Outcome.APPLIED) {
+            drained.forEach(meter::giveBack);
+        }
+        return switch (settled) {
             case APPLIED -> {
                 emitItems(commits);
                 yield true;
@@ -390,10 +444,10 @@ public final class DynamoJobStore implements JobStore {
                 || job.status().items().terminal() != job.status().itemCount()) {
             return false;
         }
-        return StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview", Set.of(JobState.Running),
-                        JobState.Finished)
+        return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
+                        Set.of(JobState.Running), JobState.Finished)
                 .set("message", s(JobState.Finished.name())).set("updateTime", n(now)).remove(ACTIVE)
-                .when("terminal = itemCount", Map.of()).apply(dynamo);
+                .when("terminal = itemCount", Map.of()), JobState.Finished, now);
     }
 
     @Override
@@ -501,7 +555,8 @@ public final class DynamoJobStore implements JobStore {
                         counters, Long.parseLong(item.get("itemCount").n()), updateTime,
                         Job.Progress.of(num(item, "batchesSent"), num(item, "batchesDone"), num(item, "batchMillis"),
                                 item.containsKey("startTime") ? Long.valueOf(item.get("startTime").n()) : null,
-                                counters, Long.parseLong(item.get("itemCount").n()), System.currentTimeMillis())),
+                                counters, Long.parseLong(item.get("itemCount").n()), System.currentTimeMillis()),
+                        dev.sluice.core.usage.UsageReport.of(UsageAttributes.read(item), dev.sluice.core.usage.UsageReport.deploymentRegion())),
                 Long.parseLong(item.get("createTime").n()), updateTime,
                 item.containsKey("metadata") ? metadata(item.get("metadata").s()) : Map.of());
     }

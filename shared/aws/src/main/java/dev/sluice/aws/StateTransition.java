@@ -34,6 +34,7 @@ final class StateTransition {
     private final Map<String, AttributeValue> key;
     private final StringBuilder sets = new StringBuilder();
     private final List<String> removes = new ArrayList<>();
+    private final List<String> adds = new ArrayList<>();
     private final Map<String, String> names = new HashMap<>();
     private final Map<String, AttributeValue> values = new HashMap<>();
     private String condition;
@@ -75,6 +76,12 @@ final class StateTransition {
         return this;
     }
 
+    /** Also adds the usage to the item's usage attributes (atomic {@code ADD}, {@link UsageAttributes}). */
+    StateTransition add(dev.sluice.core.usage.Usage use) {
+        UsageAttributes.add(use, adds, names, values);
+        return this;
+    }
+
     /** Also {@code REMOVE attribute} (e.g. a job's sparse index attribute {@code active} when it ends). */
     StateTransition remove(String attribute) {
         removes.add(attribute);
@@ -97,7 +104,8 @@ final class StateTransition {
     }
 
     private String updateExpression() {
-        return sets + (removes.isEmpty() ? "" : " REMOVE " + String.join(", ", removes));
+        return sets + (removes.isEmpty() ? "" : " REMOVE " + String.join(", ", removes))
+                + (adds.isEmpty() ? "" : " ADD " + String.join(", ", adds));
     }
 
     /** As an action of a TransactWriteItems. */

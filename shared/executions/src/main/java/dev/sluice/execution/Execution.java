@@ -77,8 +77,15 @@ public record Execution(String id, String object, String projectId, Spec spec, S
      * hiddenFiles: files of the source folder not taken as input because they are hidden or markers
      * ({@link FileType#isHidden}); null until listed.
      */
+    /** usage: what the execution used so far and its estimated cost; null where unknown. */
     public record Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
-                         long skippedFiles, Long startTime, Long endTime, Long hiddenFiles) {
+                         long skippedFiles, Long startTime, Long endTime, Long hiddenFiles,
+                         dev.sluice.core.usage.UsageReport usage) {
+        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                      long skippedFiles, Long startTime, Long endTime, Long hiddenFiles) {
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles, null);
+        }
+
         public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
                       long skippedFiles, Long startTime, Long endTime) {
             this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, null);

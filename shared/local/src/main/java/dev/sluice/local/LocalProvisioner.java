@@ -55,8 +55,12 @@ public final class LocalProvisioner {
     public static Clients clients(URI dynamoEndpoint, URI sqsEndpoint, URI s3Endpoint,
                                   List<ExecutionInterceptor> interceptors) {
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        // the functions' usage counting first, as on Lambda (quarkus.<svc>.interceptors), then the caller's
+        List<ExecutionInterceptor> all = new ArrayList<>();
+        all.add(new dev.sluice.aws.observe.UsageInterceptor());
+        all.addAll(interceptors);
         ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
-                .executionInterceptors(new ArrayList<>(interceptors)).build();
+                .executionInterceptors(all).build();
         DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(dynamoEndpoint).region(Region.US_EAST_1)
                 .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(overrides).build();

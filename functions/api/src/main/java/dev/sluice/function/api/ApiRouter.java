@@ -63,6 +63,8 @@ public final class ApiRouter {
     static final Set<String> DRY_RUN = Set.of("dryRun");
     /** The query parameters of an execution's report. */
     static final Set<String> REPORT = Set.of("page");
+    /** The query parameters of {@code GET /usage}: a range of UTC days. */
+    static final Set<String> USAGE = Set.of("from", "to");
     /** Every route is under the project of the caller's key. */
     static final String PREFIX = "/v1/projects/{projectId}";
     private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
@@ -233,6 +235,7 @@ public final class ApiRouter {
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
                 .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())))
+                .get("/usage", USAGE, c -> ok(s.usage.project(c.project(), c.query("from"), c.query("to"))))
                 .get("/secrets", c -> ok(s.secrets.list(c.project())))
                 .create("/secrets", c -> createdSecret(c, s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))
                 .put("/secrets/{secretName}", c -> ok(s.secrets.rotate(c.project(), c.id(), c.body(SecretService.RotateRequest.class))))

@@ -30,11 +30,13 @@ public final class ApiServices {
     public final SecretService secrets;
     public final IdempotentRequests idempotency;
     public final dev.sluice.core.delivery.WebhookDeliveries deliveries;
+    public final dev.sluice.core.usage.UsageService usage;
 
     public ApiServices(ApiKeys apiKeys, DatasetService datasets, ModelService models, DeploymentService deployments,
                        WebhookService webhooks, JobService jobs, ExecutionService executions,
                        DeadLetterService deadLetters, JobStore jobStore, SecretService secrets,
-                       IdempotentRequests idempotency, dev.sluice.core.delivery.WebhookDeliveries deliveries) {
+                       IdempotentRequests idempotency, dev.sluice.core.delivery.WebhookDeliveries deliveries,
+                       dev.sluice.core.usage.UsageService usage) {
         this.deliveries = deliveries;
         this.apiKeys = apiKeys;
         this.datasets = datasets;
@@ -47,12 +49,13 @@ public final class ApiServices {
         this.jobStore = jobStore;
         this.secrets = secrets;
         this.idempotency = idempotency;
+        this.usage = usage;
     }
 
     /** The API's services, made by (or shared with whoever already asked) c. */
     public static ApiServices of(Components c) {
         return new ApiServices(c.apiKeys(), c.datasets(), c.models(), c.deployments(), c.webhooks(), c.jobs(),
                 c.executions(), c.deadLetters(), c.jobStore(), c.secretService(),
-                c.idempotentRequests(), c.webhookDeliveries());
+                c.idempotentRequests(), c.webhookDeliveries(), c.usage());
     }
 }

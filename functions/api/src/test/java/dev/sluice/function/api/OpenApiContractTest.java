@@ -277,6 +277,21 @@ class OpenApiContractTest {
     }
 
     @Test
+    void usage_answersTheDocumentsShape_andARangeItCannotSumIsA400WithItsCode() {
+        ApiRouter.Response sum = call("GET", P + "/usage", null, Map.of("from", "2026-01-01", "to", "2026-01-31"));
+        assertEquals(200, sum.status(), sum.body());
+        assertEquals("2026-01-31", Json.tree(sum.body()).path("to").asText());
+        assertEquals(200, call("GET", P + "/usage", null, Map.of()).status(), "both ends have defaults");
+        ApiRouter.Response backwards = call("GET", P + "/usage", null, Map.of("from", "2026-02-01", "to", "2026-01-01"));
+        assertEquals(400, backwards.status());
+        assertEquals("usage.bad_range", error(backwards).path("code").asText());
+        assertEquals("usage.bad_date", error(call("GET", P + "/usage", null, Map.of("to", "1 Jan"))).path("code").asText());
+        // the job of the fixture shows its usage (zero here: no invocation ran for it), priced
+        JsonNode job = Json.tree(call("GET", P + "/batch/jobs/" + HandlerFixture.JOB, null, Map.of()).body());
+        assertEquals("us-east-1", job.path("status").path("usage").path("priceTable").path("region").asText(), job.toString());
+    }
+
+    @Test
     void everyResponse_carriesARequestId_errorsInTheBodyToo_andEachRequestGetsItsOwn() {
         ApiRouter.Response a = call("GET", P + "/batch/jobs/" + HandlerFixture.JOB, null, Map.of());
         ApiRouter.Response b = call("GET", P + "/batch/jobs/batchjob_missing", null, Map.of());

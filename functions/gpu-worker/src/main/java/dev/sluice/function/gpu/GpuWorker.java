@@ -171,7 +171,11 @@ public final class GpuWorker implements Runnable {
         List<Boolean> done;
         long wallStart = System.nanoTime();
         long busyStart = modelBusyNanos.getAsLong();
-        try {
+        java.util.Map<String, Long> owners = new java.util.LinkedHashMap<>();
+        batches.forEach(b -> owners.merge(b.jobId(), 1L, Long::sum));
+        // the batches' usage, their task time billed as the GPU pool's
+        try (var usage = owners.isEmpty() ? null : dev.sluice.core.usage.UsageMeter.process()
+                .open(owners, new dev.sluice.core.usage.UsageMeter.Compute.GpuTask())) {
             done = batches.isEmpty() ? List.of() : processor.process(batches);
             int items = batches.stream().mapToInt(b -> b.items().size()).sum();
             LOG.info(busyLine(items, modelBusyNanos.getAsLong() - busyStart, System.nanoTime() - wallStart));

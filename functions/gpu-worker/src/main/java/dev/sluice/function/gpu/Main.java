@@ -31,9 +31,13 @@ public final class Main {
         if (config.inferenceGpuQueueUrl() == null) {
             throw new IllegalStateException("SLUICE_INFERENCE_GPU_QUEUE_URL is not set");
         }
-        SqsClient sqs = SqsClient.create();
+        // every request counted into the jobs' status.usage, as on Lambda
+        var counted = software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.builder()
+                .addExecutionInterceptor(new dev.sluice.aws.observe.UsageInterceptor()).build();
+        SqsClient sqs = SqsClient.builder().overrideConfiguration(counted).build();
         // only the batch processor and what it needs: job store, catalog, item fetcher, objects, queue, completion
-        Components components = new Components(DynamoDbClient.create(), sqs, S3Client.create(), null, config,
+        Components components = new Components(DynamoDbClient.builder().overrideConfiguration(counted).build(), sqs,
+                S3Client.builder().overrideConfiguration(counted).build(), null, config,
                 Tunables.fromEnv(env), Clock.SYSTEM)
                 .useMetrics(dev.sluice.aws.observe.EmfMetrics.toStandardOutput("gpu-worker"));
         var objects = components.objects();

@@ -48,7 +48,7 @@ public final class SqsBatches {
         }
         if (!parsed.isEmpty()) {
             List<Boolean> done;
-            try {
+            try (var usage = openUsage(parsed)) {
                 done = handler.apply(parsed);
             } catch (RuntimeException e) {
                 LOG.warn("{} messages failed; SQS will redeliver them", parsed.size(), e);
@@ -61,6 +61,22 @@ public final class SqsBatches {
             }
         }
         return new SQSBatchResponse(failures);
+    }
+
+    /**
+     * Opens the invocation's usage account ({@link dev.sluice.core.usage.UsageMeter#open}) for the jobs and executions
+     * its messages belong to, weighted by their messages; null (nothing counted) when none belongs to one.
+     */
+    private static <T> dev.sluice.core.usage.UsageMeter.Invocation openUsage(List<Parsed<T>> parsed) {
+        Map<String, Long> owners = new java.util.LinkedHashMap<>();
+        for (Parsed<T> p : parsed) {
+            String owner = p.body() instanceof dev.sluice.core.pipeline.QueueMessage m ? m.usageOwner() : null;
+            if (owner != null) {
+                owners.merge(owner, 1L, Long::sum);
+            }
+        }
+        return owners.isEmpty() ? null : dev.sluice.core.usage.UsageMeter.process()
+                .open(owners, dev.sluice.aws.observe.Invocations.compute());
     }
 
     /** The handler of some kinds of message of a queue: it gets the messages of those kinds as an event of their own. */

@@ -12,13 +12,32 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Invocations {
     private static final AtomicBoolean COLD = new AtomicBoolean(true);
+    /** The configured memory of the function this thread last served (Lambda's Context; 0 before any). */
+    private static final ThreadLocal<Integer> MEMORY_MB = ThreadLocal.withInitial(() -> 0);
 
     private Invocations() {
     }
 
     /** Opens the invocation's scope; close it when the invocation ends. A null context (a test) gives no request id. */
     public static LogScope scope(Context context) {
+        if (context != null) {
+            MEMORY_MB.set(context.getMemoryLimitInMB());
+        }
         return LogScope.of(LogKey.FUNCTION_REQUEST_ID, context == null ? null : context.getAwsRequestId())
                 .and(LogKey.COLD_START, COLD.getAndSet(false));
+    }
+
+    /**
+     * The compute this thread's invocation is billed as: the function's memory from its Context
+     * ({@link #scope}), else {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE}, else 0 MB (a handler called without a Context
+     * in a test counts no Lambda time).
+     */
+    public static dev.sluice.core.usage.UsageMeter.Compute compute() {
+        int mb = MEMORY_MB.get();
+        if (mb <= 0) {
+            String env = System.getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+            mb = env == null ? 0 : Integer.parseInt(env.trim());
+        }
+        return new dev.sluice.core.usage.UsageMeter.Compute.Lambda(mb);
     }
 }

@@ -28,6 +28,10 @@ public final class MeteredWebhookClient extends WebhookClient {
         if (answer != null) {
             metrics.emit(Map.of(MetricDimension.ANSWER_CLASS, answer), Metric.WEBHOOK_ANSWERS, 1);
         }
+        if (!response.isDeferred() && !response.refused()) {
+            // a POST that went out (answered or not) is one of the job's webhook POSTs (status.usage)
+            dev.sluice.core.usage.UsageMeter.process().record(dev.sluice.core.usage.Usage.webhookPost());
+        }
         return response;
     }
 

@@ -256,6 +256,9 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
             return new Fetched(null, "gather.http_" + response.statusCode(),
                     "the server answered HTTP " + response.statusCode());
         }
+        // the bytes that crossed the wire, before decoding (the item's status.usage.bytesFetched; S3 reads are
+        // counted by the SDK interceptor)
+        dev.sluice.core.usage.UsageMeter.process().record(dev.sluice.core.usage.Usage.fetched(response.body().length));
         return decoded(response.body(), response.headers().allValues("content-encoding"));
     }
 

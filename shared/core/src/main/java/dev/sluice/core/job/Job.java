@@ -25,8 +25,14 @@ public record Job(String id, String object, String name, String projectId, JobSp
     public static final dev.sluice.core.IdKind<Job> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.JOB, OBJECT, "job",
             Job.class);
 
+    /** usage: what the job used so far and its estimated cost ({@link dev.sluice.core.usage.UsageReport}); null where unknown. */
     public record Status(JobState overview, String message, String reason, ItemCounters items, long itemCount,
-                         long updateTime, Progress progress) {
+                         long updateTime, Progress progress, dev.sluice.core.usage.UsageReport usage) {
+        public Status(JobState overview, String message, String reason, ItemCounters items, long itemCount,
+                      long updateTime, Progress progress) {
+            this(overview, message, reason, items, itemCount, updateTime, progress, null);
+        }
+
         public Status(JobState overview, String message, String reason, ItemCounters items, long itemCount,
                       long updateTime) {
             this(overview, message, reason, items, itemCount, updateTime, null);

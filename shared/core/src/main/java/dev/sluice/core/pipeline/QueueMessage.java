@@ -19,6 +19,19 @@ public sealed interface QueueMessage permits FanoutMessage, BatchMessage, Delive
     /** The kind this message is sent with (the value of its {@link MessageKind#ATTRIBUTE} attribute). */
     MessageKind kind();
 
+    /**
+     * The job or execution whose usage the work on this message counts to ({@link dev.sluice.core.usage.UsageMeter});
+     * null for work of neither (a dataset's validation).
+     */
+    default String usageOwner() {
+        return switch (this) {
+            case FanoutMessage f -> f.jobId();
+            case BatchMessage b -> b.jobId();
+            case DeliveryMessage d -> d.jobId();
+            case ExecutionTask t -> t.execution();
+        };
+    }
+
     /** This message as it goes on the wire: its kind and its JSON body. */
     default Envelope envelope() {
         return Envelope.of(this);

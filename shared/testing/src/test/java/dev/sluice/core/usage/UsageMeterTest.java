@@ -1,0 +1,117 @@
+package dev.sluice.core.usage;
+
+import dev.sluice.core.observe.ContextExecutors;
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.LogScope;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The meter on the runtimes' MDC (JBoss LogManager's, as in every Sluice process; the core's own tests have none). */
+class UsageMeterTest {
+    static final UsageMeter.Compute NO_TIME = new UsageMeter.Compute.Lambda(0);
+
+    @Test
+    void aUseOutsideAnyInvocation_isNotCounted() {
+        UsageMeter meter = new UsageMeter();
+        try (var ids = LogScope.of(LogKey.JOB_ID, "batchjob_api")) {
+            meter.record(Usage.sqs(1)); // the API serving a request: the user's call, not the job's work
+        }
+        assertEquals(Usage.ZERO, meter.drain("batchjob_api"));
+    }
+
+    @Test
+    void aScopedUse_goesToItsJob_andUnclaimedUses_areSplitByMessages_exactly() {
+        UsageMeter meter = new UsageMeter();
+        Map<String, Long> owners = new LinkedHashMap<>();
+        owners.put("batchjob_a", 2L);
+        owners.put("batchjob_b", 1L);
+        try (var invocation = meter.open(owners, NO_TIME)) {
+            try (var ids = LogScope.of(LogKey.JOB_ID, "batchjob_b")) {
+                meter.record(Usage.webhookPost());
+            }
+            meter.record(Usage.dynamo(0, 10)); // one transaction for both jobs' batches
+        }
+        Usage a = meter.drain("batchjob_a");
+        Usage b = meter.drain("batchjob_b");
+        assertEquals(0, a.webhookPosts());
+        assertEquals(1, b.webhookPosts());
+        // 10 WCU and the event source mapping's 2 requests split 2:1, nothing lost to rounding
+        assertEquals(10_000, a.dynamoWriteMilliUnits() + b.dynamoWriteMilliUnits());
+        assertEquals(6_667, a.dynamoWriteMilliUnits());
+        assertEquals(2, a.sqsRequests() + b.sqsRequests());
+        assertEquals(Usage.ZERO, meter.drain("batchjob_a"), "drained once");
+    }
+
+    @Test
+    void aDrainInsideTheInvocation_takesTheInvocationsShareSoFar_andAFailedWrite_givesItBack() {
+        UsageMeter meter = new UsageMeter();
+        try (var invocation = meter.open(Map.of("batchjob_a", 1L), NO_TIME)) {
+            meter.record(Usage.s3(1, 2));
+            Usage taken = meter.drain("batchjob_a");
+            assertEquals(3, taken.s3PutRequests() + taken.s3GetRequests());
+            meter.giveBack("batchjob_a", taken); // the transaction applied nothing
+        }
+        Usage after = meter.drain("batchjob_a");
+        assertEquals(1, after.s3PutRequests());
+        assertEquals(2, after.s3GetRequests());
+        assertEquals(2, after.sqsRequests());
+    }
+
+    @Test
+    void manyWorkerThreads_recordingAtOnce_loseNothing() throws Exception {
+        UsageMeter meter = new UsageMeter();
+        try (var invocation = meter.open(Map.of("batchjob_a", 1L), NO_TIME)) {
+            ExecutorService pool = ContextExecutors.carryingContext(Executors.newFixedThreadPool(8));
+            for (int i = 0; i < 8_000; i++) {
+                int n = i;
+                pool.execute(() -> {
+                    if (n % 2 == 0) {
+                        try (var ids = LogScope.of(LogKey.JOB_ID, "batchjob_a")) {
+                            meter.record(Usage.fetched(3));
+                        }
+                    } else {
+                        meter.record(Usage.fetched(3));
+                    }
+                });
+            }
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(1, TimeUnit.MINUTES));
+        }
+        assertEquals(24_000, meter.drain("batchjob_a").bytesFetched());
+    }
+
+    @Test
+    void anInvocationsTime_isBilledAsItsCompute() {
+        UsageMeter meter = new UsageMeter();
+        try (var invocation = meter.open(Map.of("batchjob_a", 1L), new UsageMeter.Compute.Lambda(1024))) {
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 5_000_000) {
+                Thread.onSpinWait(); // at least 5 ms of work
+            }
+        }
+        assertTrue(meter.drain("batchjob_a").lambdaMbMillis() >= 5 * 1024);
+    }
+
+    @Test
+    void theEstimate_isThePriceTablesArithmetic_andAnUnknownRegionHasNone() {
+        Usage u = new Usage(1024L * 1000 * 100, 0, 0, 1_000_000, 1_000_000_000L, 2_000_000_000L, 1000, 10_000, 0, 0);
+        UsageReport r = UsageReport.of(u, "us-east-1");
+        // 100 GB-s × 0.0000166667 + 1M SQS × 0.40/M + 1M RRU × 0.125/M + 2M WRU × 0.625/M + 1k PUT × 0.005/k + 10k GET × 0.0004/k
+        assertEquals(0.00166667 + 0.40 + 0.125 + 1.25 + 0.005 + 0.004, r.estimatedCostUsd(), 1e-8);
+        assertEquals(100.0, r.lambdaGbSeconds());
+        assertEquals(11_000, r.s3Requests());
+        assertEquals("us-east-1", r.priceTable().region());
+        assertEquals(PriceTable.bundled().date(), r.priceTable().date());
+        UsageReport nowhere = UsageReport.of(u, "xx-nowhere-1");
+        assertEquals(null, nowhere.estimatedCostUsd());
+        assertEquals(null, nowhere.priceTable());
+    }
+}
