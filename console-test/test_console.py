@@ -318,5 +318,15 @@ def test_console_inARealBrowser(stack, images, browser, tmp_path):
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="Sign in").wait_for()
     assert page.evaluate("sessionStorage.length") == 0
+
+    # a key revoked while the page polls signs the tab out at its next 401 (a new user found it kept polling)
+    second = call(stack, "POST", "/api-keys", {"name": "revoked-while-open"})
+    page.get_by_label("Project id").fill(stack["project"])
+    page.get_by_label("API key").fill(second["key"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Jobs", exact=True).wait_for()
+    call(stack, "DELETE", "/api-keys/" + second["id"])
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert page.evaluate("sessionStorage.length") == 0, "the refused key is not kept"
     assert not [p for p in problems if "Content Security Policy" in p], problems
     context.close()

@@ -17,8 +17,8 @@ import requests
 from . import errors
 from ._http import Transport
 from ._progress import Bar, ProgressArg
-from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution,
-                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
+from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution, ExecutionRole,
+                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobItem, JobItems, JobLineage, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
                      ModelState, Page, ProjectUsage, Secret, Webhook, WebhookDelivery, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
@@ -111,12 +111,12 @@ class _Resource:
                "created_before": "createdBefore"}
 
     def _page(self, path: str, model, pagination: Optional[Mapping[str, Any]],
-              filters: Optional[Mapping[str, Any]] = None) -> Page:
+              filters: Optional[Mapping[str, Any]] = None, more: Optional[Mapping[str, Any]] = None) -> Page:
         pagination = dict(pagination or {})
         unknown = set(pagination) - {"limit", "page"}
         if unknown:
             raise ValueError(f"pagination takes limit and page, not {sorted(unknown)}")
-        query = self._filter_query(filters)
+        query = dict(self._filter_query(filters), **dict(more or {}))
 
         def fetch(page_token: Optional[str]) -> Page:
             params = dict(query, limit=pagination.get("limit"), page=page_token)
@@ -223,6 +223,14 @@ class Jobs(_Resource):
         ``job.running`` while it is Waiting or Running; NotFoundError ``job.not_found``)."""
         return DeleteResponse.from_dict(self._call("DELETE", f"/batch/jobs/{_seg(job_id)}"))
 
+    def get_lineage(self, job_id: str, pagination: Optional[Mapping[str, Any]] = None) -> JobLineage:
+        """One page of the job's lines (``pagination``: ``limit`` 1..1000, default 100, and a ``page`` cursor), each
+        with its final outcome across the job and its retries: Delivered if any attempt delivered it, else what its
+        last attempt did (Failed with the reason, Skipped, or Pending while that job runs)."""
+        pagination = dict(pagination or {})
+        return JobLineage.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/lineage",
+                                               params={"limit": pagination.get("limit"), "page": pagination.get("page")}))
+
     def cancel(self, job_id: str) -> Job:
         """Cancels a Waiting or Running job (ConflictError ``job.*`` once it ended)."""
         return Job.from_dict(self._call("POST", f"/batch/jobs/{_seg(job_id)}:cancel"))
@@ -300,6 +308,43 @@ class Jobs(_Resource):
                 return
             f["page"] = logs.next_page
 
+    def get_items(self, job_id: str, after: Optional[str] = None, limit: Optional[int] = None,
+                  status: Optional[Union[str, Iterable[str]]] = None) -> JobItems:
+        """One page of the job's committed item outcomes in commit order (``GET /batch/jobs/{id}/items``): ``after``
+        a previous page's ``next_cursor``, ``limit`` 1..1000 (default 100), ``status`` one or several statuses."""
+        params: Dict[str, Any] = {}
+        if after is not None:
+            params["after"] = after
+        if limit is not None:
+            params["limit"] = limit
+        if status is not None:
+            params["status"] = status if isinstance(status, str) else ",".join(status)
+        return JobItems.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/items", params=params))
+
+    def iter_items(self, job_id: str, after: Optional[str] = None,
+                   status: Optional[Union[str, Iterable[str]]] = None, follow: bool = False,
+                   poll_seconds: float = 1.0) -> Iterator[JobItem]:
+        """Every item outcome from ``after`` on, page after page (a generator: one page in memory at a time). With
+        ``follow``, waits for more while the job runs and ends once the job has ended and counted every item."""
+        cursor = after
+        caught_up_after_end = 0
+        while True:
+            job = self.get(job_id) if follow else None
+            page = self.get_items(job_id, after=cursor, limit=1000, status=status)
+            yield from page.data
+            cursor = page.next_cursor or cursor
+            if page.has_more:
+                continue
+            if not follow:
+                return
+            if job.status.outcome is not None:
+                items = job.status.items
+                terminal = items.terminal if items else 0
+                caught_up_after_end += 1
+                if terminal >= (job.status.item_count or 0) or caught_up_after_end >= 3:
+                    return
+            self._sleep(poll_seconds)
+
     def get_results(self, job_id: str) -> JobResults:
         """Download links (one hour) of a completed job's results; ConflictError ``job.not_complete`` before."""
         return JobResults.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/results"))
@@ -327,12 +372,15 @@ class Datasets(_Resource):
     """``project.batch.datasets``: NDJSON lists of items (``/batch/datasets``)."""
 
     def create(self, name: str, *, idempotency_key: Optional[str] = None,
-               metadata: Optional[Mapping[str, str]] = None) -> Dataset:
+               metadata: Optional[Mapping[str, str]] = None, expiry_time: Optional[int] = None) -> Dataset:
         """Creates an empty dataset (``Uploading``); its file goes to ``status.source.upload_url``. ``metadata``: at
-        most 16 string pairs."""
+        most 16 string pairs. ``expiry_time``: epoch ms, after now and at most 365 days ahead (default: 30 days after
+        the create); then the dataset is no longer listed, no job starts on it and its file is deleted."""
         body: Dict[str, Any] = {"name": name, "source": {"kind": "UploadedNdjson"}}
         if metadata:
             body["metadata"] = dict(metadata)
+        if expiry_time is not None:
+            body["expiryTime"] = int(expiry_time)
         return Dataset.from_dict(self._call("POST", "/batch/datasets", body=body,
                                             create=True, idempotency_key=idempotency_key))
 
@@ -380,9 +428,11 @@ class Datasets(_Resource):
         return Dataset.from_dict(self._call("GET", f"/batch/datasets/{_seg(dataset_id)}"))
 
     def list(self, pagination: Optional[Mapping[str, Any]] = None,
-             filters: Optional[Mapping[str, Any]] = None) -> Page[Dataset]:
-        """One page of datasets, newest first; ``filters`` as :meth:`Jobs.list` takes them."""
-        return self._page("/batch/datasets", Dataset, pagination, filters)
+             filters: Optional[Mapping[str, Any]] = None, *, show_expired: bool = False) -> Page[Dataset]:
+        """One page of datasets, newest first; ``filters`` as :meth:`Jobs.list` takes them. Datasets whose expiry
+        time passed are left out unless ``show_expired`` (a cursor continues only its own listing)."""
+        return self._page("/batch/datasets", Dataset, pagination, filters,
+                          {"showExpired": "true"} if show_expired else None)
 
     def delete(self, dataset_id: str) -> DeleteResponse:
         """Deletes the dataset and its file (ConflictError ``dataset.in_use``, naming the job, while a job that has
@@ -537,12 +587,20 @@ class Executions(_Resource):
         ``destination_folder`` (``file:///…`` with ``sluice local``), ``input_file_type``, ``output_file_type``
         (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``compute``
         ``{target: Lambda | GpuPool | CpuPool, instance, purchase_option: onDemand | spot, tasks}``, ``parameters`` and
-        ``metadata`` (both passed as given)."""
+        ``metadata`` (both passed as given), and the credentials: ``iam_role_arn`` (a role of yours that trusts
+        :meth:`get_role`'s principals with its external id) or ``access_token_name`` and ``access_secret_name``;
+        ``limit_files`` (only the first N files: a sample run), ``max_failed_files`` and ``max_failed_row_rate``
+        (the error budget: past it the execution ends with reason ``execution.error_budget_exceeded``)."""
         return Execution.from_dict(self._call("POST", "/executions",
                                               body=_camelize(options, keep=("parameters", "metadata")),
                                               create=True, idempotency_key=idempotency_key))
 
     start = create
+
+    def get_role(self) -> ExecutionRole:
+        """This project's external id and the principals a role named by ``iam_role_arn`` must trust
+        (``GET /execution-role``)."""
+        return ExecutionRole.from_dict(self._call("GET", "/execution-role"))
 
     def get(self, execution_id: str) -> Execution:
         return Execution.from_dict(self._call("GET", f"/executions/{_seg(execution_id)}"))

@@ -20,11 +20,11 @@ from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 __all__ = [
     "JobState", "Outcome", "ErrorBudget", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
-    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "InvalidLine", "RefusedUrl",
+    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "JobItem", "JobItems", "LineageLine", "JobLineage", "InvalidLine", "RefusedUrl",
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
-    "ExecutionStatus", "Execution", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
+    "ExecutionStatus", "Execution", "ExecutionRole", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
     "UsagePriceTable", "Usage", "ProjectUsage",
 ]
 
@@ -152,6 +152,10 @@ class DatasetState(str, enum.Enum):
     VALIDATING = "Validating"
     READY = "Ready"
     FAILED = "Failed"
+    #: a delete took it
+    DELETING = "Deleting"
+    #: its expiry_time passed and its file was deleted
+    EXPIRED = "Expired"
 
 
 class ModelState(str, enum.Enum):
@@ -350,6 +354,8 @@ class Job(_Base):
     name: Optional[str] = None
     project_id: Optional[str] = None
     spec: Optional[JobSpec] = None
+    #: the ids of the jobs ``retry`` (or a dead letter's redrive) made of this one, oldest first (at most 20)
+    retries: Optional[List[str]] = None
     status: Optional[JobStatus] = None
     create_time: Optional[int] = None
     update_time: Optional[int] = None
@@ -413,7 +419,8 @@ class HostCount(_Base):
 
 @dataclass
 class EstimateBasis(_Base):
-    """Where a dry run's estimate comes from (``source``: Benchmark, the repository's committed figures)."""
+    """Where a dry run's estimate comes from (``source``: History, the measured throughput of the deployment's
+    finished jobs, else Benchmark, the repository's committed figures)."""
     source: Optional[str] = None
     items_per_second: Optional[float] = None
     workers: Optional[int] = None
@@ -442,6 +449,31 @@ class JobDryRun(_Base):
 
 
 @dataclass
+class LineageLine(_Base):
+    """One line of a job (``line`` from 0) with its final ``outcome`` across the job and its retries (Delivered,
+    Failed, Skipped, Pending), the ``job_id`` whose attempt decided it, how many jobs ran it (``attempts``), and for
+    a failure its ``reason`` and ``failure_class``."""
+    line: Optional[int] = None
+    outcome: Optional[str] = None
+    job_id: Optional[str] = None
+    attempts: Optional[int] = None
+    reason: Optional[str] = None
+    failure_class: Optional[Union[FailureClass, str]] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobLineage(_Base):
+    """One page of a job's lineage: ``jobs`` (the job and its retries, oldest first), ``data`` (its lines in order)
+    and the ``next_page`` cursor (``None`` on the last)."""
+    job_id: Optional[str] = None
+    jobs: List[str] = field(default_factory=list)
+    data: List[LineageLine] = field(default_factory=list)
+    next_page: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
 class JobLogs(_Base):
     """One page of a job's log: ``data`` (oldest first; ``entries`` is the same list, the reference SDK's name) and
     the ``next_page`` cursor (``None`` on the last)."""
@@ -452,6 +484,31 @@ class JobLogs(_Base):
     @property
     def entries(self) -> List[JobLogEntry]:
         return self.data
+
+
+@dataclass
+class JobItem(_Base):
+    """One item's committed outcome: ``status`` (Delivered, FailedGather, FailedProcess, FailedPredict,
+    FailedDeliver, Skipped); ``prediction`` on Delivered items, ``reason`` and ``code`` on the others; ``id`` when the
+    line had one and the item was predicted."""
+    index: int = 0
+    id: Optional[str] = None
+    url: Optional[str] = None
+    status: Optional[str] = None
+    prediction: Any = None
+    reason: Optional[str] = None
+    code: Optional[str] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class JobItems(_Base):
+    """One page of a job's item outcomes in commit order: ``data``, ``next_cursor`` (on every page, the last one too:
+    pass it as ``after`` to read what was committed since) and ``has_more`` (False: caught up)."""
+    data: List[JobItem] = field(default_factory=list)
+    next_cursor: Optional[str] = None
+    has_more: bool = False
+    extra: Dict[str, Any] = _extra()
 
 
 @dataclass
@@ -502,6 +559,8 @@ class Dataset(_Base):
     create_time: Optional[int] = None
     update_time: Optional[int] = None
     metadata: Optional[Dict[str, str]] = None
+    #: when the dataset expires (epoch ms); then it is not listed (unless ``show_expired``) and its file is deleted
+    expiry_time: Optional[int] = None
     extra: Dict[str, Any] = _extra()
 
 
@@ -704,7 +763,23 @@ class ExecutionSpec(_Base):
     parameters: Optional[Dict[str, str]] = None
     access_token_name: Optional[str] = None
     access_secret_name: Optional[str] = None
+    iam_role_arn: Optional[str] = None
+    limit_files: Optional[int] = None
+    max_failed_files: Optional[int] = None
+    max_failed_row_rate: Optional[float] = None
     compute: Optional[ExecutionCompute] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionRole(_Base):
+    """What a role named by an execution's ``iam_role_arn`` must trust (``executions.get_role()``): this project's
+    ``external_id`` (the condition ``sts:ExternalId``; the same on every call, never chosen by a caller) and the
+    ``principals`` (ARNs of the Sluice roles that call AssumeRole; empty with ``sluice local``)."""
+    object: Optional[str] = None
+    project_id: Optional[str] = None
+    external_id: Optional[str] = None
+    principals: List[str] = field(default_factory=list)
     extra: Dict[str, Any] = _extra()
 
 
@@ -717,6 +792,8 @@ class ExecutionStatus(_Base):
     finished_files: Optional[int] = None
     failed_files: Optional[int] = None
     skipped_files: Optional[int] = None
+    rows: Optional[int] = None
+    failed_rows: Optional[int] = None
     start_time: Optional[int] = None
     end_time: Optional[int] = None
     usage: Optional[Usage] = None

@@ -72,7 +72,8 @@
     try { json = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
     if (!res.ok) {
       const e = (json && json.error) || {};
-      if (res.status === 401 && s === session()) { signOut("Your API key was refused (401): sign in again."); }
+      const stored = session();
+      if (res.status === 401 && stored && stored.key === s.key && stored.project === s.project) { signOut("Your API key was refused (401): sign in again."); }
       throw new ApiError(res.status, e.code || "http." + res.status, e.message || res.statusText, e.requestId || res.headers.get("Sluice-Request-Id"));
     }
     return json;

@@ -111,8 +111,8 @@ public final class Bench {
         }
         if (!pipelineOnly) {
             // issue 27: one large Parquet file streamed through one file task as the inference function (Lambda path)
-            // composes it, in a child JVM of 64 MiB heap; the pools lane adds the pool worker's row
-            StreamedFileBench.Result big = StreamedFileBench.run(quick ? 1_000_000 : 8_600_000, "64m");
+            // composes it, in a child JVM of 96 MiB heap; the pools lane adds the pool worker's row
+            StreamedFileBench.Result big = StreamedFileBench.run(quick ? 1_000_000 : 13_200_000, "96m");
             table.add("executions", String.format("one %,d MB Parquet file (%,d rows) through one streaming file task,"
                             + " Lambda path (child JVM -Xmx%s)", big.fileBytes() / 1_000_000, big.rows(), big.heap()),
                     String.format("%,.0f rows/s, peak heap %.0f MiB", big.rowsPerSecond(), big.peakHeapMib()),

@@ -62,6 +62,7 @@ final class Costs {
         return (wru * DYNAMO_WRU + rru * DYNAMO_RRU + sqs * SQS_REQUEST + s3Puts * S3_PUT + s3Gets * S3_GET) * 1e6 / items;
     }
 
+    /** Requests of the pipeline only: the API's ({@code api:…}, a client polling) are not orchestration. */
     private static long sum(Map<String, Long> requests, java.util.function.Predicate<String> which) {
         return requests.entrySet().stream().filter(e -> which.test(e.getKey()) && !e.getKey().contains("*"))
                 .mapToLong(Map.Entry::getValue).sum();

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One file task in a JVM of its own, composed as the inference function composes it ({@link Components} from this
- * process's environment: the execution's record in DynamoDB, the file and the output in S3, the AWS SDK talking to
+ * One file task in a JVM of its own, composed as the inference function composes it ({@link Components#forFunction}:
+ * its logs and metrics, its resources from this process's environment: the execution's record in DynamoDB, the file and the output in S3, the AWS SDK talking to
  * the emulators) with a Tabular model whose output {@code score} is the float sum of its features (x0 + x1 + x2, in
  * that order). Runs file 0 of the execution, then prints {@code RESULT <ms>}.
  */
@@ -44,7 +44,7 @@ public final class StreamedFileTask {
     /** args: the DynamoDB, SQS and S3 endpoints; the project, execution and file name. */
     public static void main(String[] args) {
         var clients = LocalProvisioner.clients(URI.create(args[0]), URI.create(args[1]), URI.create(args[2]), List.of());
-        Components services = Components.fromEnvironment(clients.dynamo(), clients.sqs(), clients.s3(), null);
+        Components services = Components.forFunction("inference", clients.dynamo(), clients.sqs(), clients.s3(), null);
         ExecutionRunner runner = services.executionRunner(SUM, null, new Tables());
         long start = System.nanoTime();
         runner.run(ExecutionTask.file(args[3], args[4], 0, args[5]));

@@ -29,12 +29,17 @@ final class DatasetCommands extends Group {
         Path file;
         @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the dataset (repeatable, at most 16)")
         java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        @Option(names = "--expiry-time", paramLabel = "TIME", converter = Converters.EpochMillis.class,
+                description = "when the dataset expires (ISO-8601 or epoch ms; at most 365 days ahead; default 30 days):"
+                        + " then it is no longer listed, no job starts on it and its file is deleted")
+        Long expiryTime;
 
         @Override
         int run(SluiceClient c) {
             String n = need(name, "--name");
             Path f = needFile(file, "--file");
-            return print(uploading(f, progress -> c.createDatasetFromFile(n, f, Duration.ofMinutes(30), progress, metadata)));
+            return print(uploading(f, progress -> c.createDatasetFromFile(n, f, Duration.ofMinutes(30), progress, metadata,
+                    expiryTime)));
         }
     }
 
@@ -52,7 +57,8 @@ final class DatasetCommands extends Group {
 
     @Command(name = "list", description = "the project's datasets, newest first, a page at a time",
             footerHeading = "%nExamples:%n", footer = {"  sluice datasets list --limit 20 --output json",
-                    "  sluice datasets list --status Ready --metadata team=vision"})
+                    "  sluice datasets list --status Ready --metadata team=vision",
+                    "  sluice datasets list --show-expired"})
     static final class List extends ClientCommand {
         @Mixin
         Paging paging;
@@ -60,10 +66,12 @@ final class DatasetCommands extends Group {
         Filters filters;
         @Option(names = "--name-prefix", paramLabel = "TEXT", description = "only datasets whose name starts with TEXT")
         String namePrefix;
+        @Option(names = "--show-expired", description = "list the datasets whose expiry time passed too (hidden otherwise)")
+        boolean showExpired;
 
         @Override
         int run(SluiceClient c) {
-            return print(c.datasets(paging.limit, paging.page, filters.filter(namePrefix)));
+            return print(c.datasets(paging.limit, paging.page, filters.filter(namePrefix), showExpired));
         }
     }
 

@@ -12,10 +12,11 @@ import picocli.CommandLine.Parameters;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code sluice executions start | get | list | cancel | wait | report}. */
+/** {@code sluice executions start | get | list | cancel | wait | report | role}. */
 @Command(name = "executions", description = "a folder of CSV/Parquet/Feather/NDJSON files through a model, a file out per file in",
         subcommands = {ExecutionCommands.Start.class, ExecutionCommands.Get.class, ExecutionCommands.List.class,
-                ExecutionCommands.Cancel.class, ExecutionCommands.Wait.class, ExecutionCommands.Report.class},
+                ExecutionCommands.Cancel.class, ExecutionCommands.Wait.class, ExecutionCommands.Report.class,
+                ExecutionCommands.Role.class},
         footerHeading = "%nExamples:%n", footer = {
                 "  sluice executions start --model model_… --bucket B --source in/ --destination out/ --input-file-type parquet --wait",
                 "  sluice executions report execution_…"})
@@ -67,6 +68,23 @@ final class ExecutionCommands extends Group {
         Map<String, String> params = new LinkedHashMap<>();
         @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "a metadata pair of the execution (repeatable, at most 16)")
         Map<String, String> metadata = new LinkedHashMap<>();
+        @Option(names = "--limit-files", paramLabel = "N", description = "only the first N matching files (a sample run)")
+        Long limitFiles;
+        @Option(names = "--max-failed-files", paramLabel = "N",
+                description = "error budget: stop when more than N files failed (execution.error_budget_exceeded)")
+        Long maxFailedFiles;
+        @Option(names = "--max-failed-row-rate", paramLabel = "R",
+                description = "error budget: stop when more than R (0..1) of the finished files' rows failed")
+        Double maxFailedRowRate;
+        @Option(names = "--iam-role-arn", paramLabel = "ARN",
+                description = "a role of yours that reaches the folders (its trust policy: `sluice executions role`)")
+        String iamRoleArn;
+        @Option(names = "--access-token-name", paramLabel = "NAME",
+                description = "or: the project's secret holding an access key id (with --access-secret-name)")
+        String accessTokenName;
+        @Option(names = "--access-secret-name", paramLabel = "NAME",
+                description = "the project's secret holding that key's secret access key")
+        String accessSecretName;
         @Option(names = "--wait", description = "wait for it to end; exit 0 when its outcome is Succeeded, 4 otherwise")
         boolean waitForIt;
         @Option(names = "--allow-failures", description = "with --wait: exit 0 for a PartiallySucceeded execution too")
@@ -94,6 +112,12 @@ final class ExecutionCommands extends Group {
             putIfGiven(spec, "jobTimeout", jobTimeout);
             putIfGiven(spec, "fileTimeout", fileTimeout);
             putIfGiven(spec, "parallelism", parallelism);
+            putIfGiven(spec, "iamRoleArn", iamRoleArn);
+            putIfGiven(spec, "limitFiles", limitFiles);
+            putIfGiven(spec, "maxFailedFiles", maxFailedFiles);
+            putIfGiven(spec, "maxFailedRowRate", maxFailedRowRate);
+            putIfGiven(spec, "accessTokenName", accessTokenName);
+            putIfGiven(spec, "accessSecretName", accessSecretName);
             Map<String, Object> compute = new LinkedHashMap<>();
             putIfGiven(compute, "target", computeTarget);
             putIfGiven(compute, "instance", instance);
@@ -198,6 +222,16 @@ final class ExecutionCommands extends Group {
                 } while (page != null);
             }
             return Main.OK;
+        }
+    }
+
+    @Command(name = "role", description = {"what a role named by --iam-role-arn must trust: this project's externalId",
+            "(the condition sts:ExternalId) and the principals (the Sluice roles that call AssumeRole)"},
+            footerHeading = "%nExamples:%n", footer = "  sluice executions role --output json | jq -r .externalId")
+    static final class Role extends ClientCommand {
+        @Override
+        int run(SluiceClient c) {
+            return print(c.executionRole());
         }
     }
 

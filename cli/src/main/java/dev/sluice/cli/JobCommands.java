@@ -17,10 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@code sluice jobs create | list | get | cancel | retry | wait | logs | results | delete}. */
+/** {@code sluice jobs create | list | get | cancel | retry | wait | logs | items | results | delete}. */
 @Command(name = "jobs", description = "batch jobs: a dataset through a model, each prediction delivered once",
         subcommands = {JobCommands.Create.class, JobCommands.List.class, JobCommands.Get.class, JobCommands.Cancel.class,
-                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Results.class,
+                JobCommands.Retry.class, JobCommands.Wait.class, JobCommands.Logs.class, JobCommands.Items.class, JobCommands.Lineage.class, JobCommands.Results.class,
                 JobCommands.Delete.class},
         footerHeading = "%nExamples:%n", footer = {
                 "  sluice jobs create --name run-1 --dataset dataset_… --deployment deploy_… --webhook webhook_…",
@@ -318,6 +318,53 @@ final class JobCommands extends Group {
                 } while (follow);
             }
             return Main.OK;
+        }
+    }
+
+    @Command(name = "items", description = {"a job's committed item outcomes in commit order (index, status, prediction"
+            + " or reason); with --follow, as they are committed, until the job has counted every item",
+            "--output json/yaml prints one array (written item by item, also with --follow)"},
+            footerHeading = "%nExamples:%n", footer = {"  sluice jobs items batchjob_… --follow",
+                    "  sluice jobs items batchjob_… --status FailedGather,FailedDeliver",
+                    "  sluice jobs items batchjob_… --output json | jq '.[] | select(.status == \"Delivered\") | .prediction'"})
+    static final class Items extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id")
+        String id;
+        @Option(names = "--status", paramLabel = "STATUS", description = "only these statuses, comma-separated: "
+                + "Delivered, FailedGather, FailedProcess, FailedPredict, FailedDeliver, Skipped")
+        String status;
+        @Option(names = "--after", paramLabel = "CURSOR", description = "start after this cursor (a page's nextCursor)")
+        String after;
+        @Option(names = "--follow", description = "keep printing items as they are committed until the job has counted every item")
+        boolean follow;
+
+        @Override
+        int run(SluiceClient c) {
+            try (Printer.Rows rows = printer().rows(null, e -> String.format(Locale.ROOT, "#%-7s %-13s %s %s",
+                    e.path("index").asText(), e.path("status").asText(), e.path("url").asText(""),
+                    e.has("prediction") ? e.path("prediction").toString() : e.path("reason").asText("")))) {
+                Iterator<JsonNode> items = c.allItems(id, after, status, follow, 1000);
+                while (items.hasNext()) {
+                    rows.add(items.next());
+                }
+            }
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "lineage", description = {"a page of a job's lines, each with its final outcome across the job and its"
+            + " retries (Delivered, Failed, Skipped, Pending), the job that decided it and how many jobs ran it"},
+            footerHeading = "%nExamples:%n", footer = {"  sluice jobs lineage batchjob_… --limit 1000",
+                    "  sluice jobs lineage batchjob_… --output json | jq '.data[] | select(.outcome == \"Failed\")'"})
+    static final class Lineage extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "the job's id (the original: its retries are followed)")
+        String id;
+        @picocli.CommandLine.Mixin
+        Paging paging;
+
+        @Override
+        int run(SluiceClient c) {
+            return print(c.lineage(id, paging.limit, paging.page));
         }
     }
 

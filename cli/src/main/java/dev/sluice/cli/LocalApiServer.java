@@ -61,7 +61,8 @@ final class LocalApiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + " (is it in use? try --port)", e);
         }
-        server.setExecutor(Executors.newFixedThreadPool(THREADS));
+        // threads named api-N: the benchmark tells the API's AWS requests (a client polling) from the pipeline's
+            server.setExecutor(Executors.newFixedThreadPool(THREADS, Thread.ofPlatform().name("api-", 0).factory()));
         server.createContext("/", this::serve);
         server.start();
     }

@@ -41,11 +41,15 @@ public final class LocalTaskWorker implements AutoCloseable {
         if (heap != null) {
             command.add("-Xmx" + heap);
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LocalTaskWorker.class.getName()));
+        // The class path goes in CLASSPATH, not on the command line: ONNX Runtime 1.29.0 crashes the JVM (SIGSEGV, exit
+        // 139, no hs_err file) while it initialises in a process whose command line passes about 4 KB (3,979 bytes
+        // ran, 4,000 did not, whatever the arguments are), and a build's class path is several times that.
+        command.add(LocalTaskWorker.class.getName());
         // the child halts when `sluice local` ends, however it ended (ParentWatch: its stdin reaches end-of-file)
         ProcessBuilder pb = new ProcessBuilder(dev.sluice.local.ParentWatch.watched(command)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = pb.environment();
+        env.put("CLASSPATH", System.getProperty("java.class.path"));
         env.putAll(config.toEnv());
         env.put("SLUICE_POOL", "all");
         env.put("SLUICE_TASK_SLOTS", Integer.toString(slots));
@@ -53,6 +57,12 @@ public final class LocalTaskWorker implements AutoCloseable {
         env.put(SQS, sqs.toString());
         env.put(S3, s3.toString());
         env.putIfAbsent("AWS_REGION", "us-east-1");
+        // STS where the parent reaches it (moto's server in tests): executions with iamRoleArn assume the role here too
+        String sts = System.getProperty(dev.sluice.aws.AssumedRoles.ENDPOINT_PROPERTY,
+                System.getenv(dev.sluice.aws.AssumedRoles.ENDPOINT_VARIABLE));
+        if (sts != null && !sts.isBlank()) {
+            env.put(dev.sluice.aws.AssumedRoles.ENDPOINT_VARIABLE, sts);
+        }
         String secrets = System.getProperty("sluice.secretsDir"); // local stored secrets, as the parent reads them
         if (secrets != null) {
             env.put("SLUICE_SECRETS_DIR", secrets);

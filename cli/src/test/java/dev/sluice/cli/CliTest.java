@@ -96,6 +96,8 @@ class CliTest {
 
         Result errors = sluice("jobs", "logs", jobId, "--min-level", "Error");
         assertTrue(errors.out.contains("gather.http_404"), errors.out);
+        Result failedItems = sluice("jobs", "items", jobId, "--status", "FailedGather");
+        assertTrue(failedItems.out.contains("FailedGather") && failedItems.out.contains("gather.http_404"), failedItems.out);
         Result list = sluice("jobs", "list");
         assertTrue(list.out.contains(jobId) && list.out.contains("Finished"), list.out);
 
@@ -157,7 +159,8 @@ class CliTest {
         all.addAll(List.of("--output", "json"));
         Result r = sluice(all.toArray(String[]::new));
         assertEquals(expectedCode, r.code, String.join(" ", args) + ": " + r.err);
-        ran.add(args[0] + " " + args[1]);
+        // a group's command ("jobs get"); a top-level command ("usage --from …") is checked where it runs
+        ran.add(args.length > 1 && !args[1].startsWith("-") ? args[0] + " " + args[1] : args[0]);
         return OneDocument.parse(r.out);
     }
 
@@ -178,6 +181,7 @@ class CliTest {
                 "--metadata", "team=cli").get("id").asText();
         json(ran, "datasets", "get", datasetId);
         json(ran, "datasets", "list");
+        assertTrue(json(ran, "datasets", "list", "--show-expired").get("data").isArray());
         // issue 23 item 6: metadata given on create, filtered on by list
         JsonNode tagged = json(ran, "datasets", "list", "--metadata", "team=cli", "--status", "Ready", "--name-prefix", "d");
         assertEquals(1, tagged.get("data").size(), tagged.toString());
@@ -212,6 +216,8 @@ class CliTest {
         assertTrue(replayed.path("replay").asBoolean(), replayed.toString());
         JsonNode logs = json(ran, "jobs", "logs", jobId);
         assertTrue(logs.isArray() && logs.size() >= 4, "the log entries, one array: " + logs);
+        JsonNode items = json(ran, "jobs", "items", jobId, "--follow");
+        assertTrue(items.isArray() && items.size() >= 1, "the items, one array: " + items);
         LocalJobs.results(new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey), jobId);
         JsonNode files = json(ran, "jobs", "results", jobId, "--out", dir.resolve("json-out").toString());
         assertTrue(files.isArray() && files.get(0).asText().endsWith("manifest.json"), files.toString());
@@ -227,6 +233,10 @@ class CliTest {
         JsonNode again = json(ran, "jobs", "retry", retried, "--only", "retryable", "--batch-size", "4");
         assertEquals(4, again.path("spec").path("batchSize").asInt(), again.toString());
         assertEquals(retried, again.path("spec").path("retryOf").asText());
+        assertEquals(again.get("id").asText(), json(ran, "jobs", "get", retried).path("retries").path(0).asText(),
+                "the original lists its retries");
+        JsonNode lineage = json(ran, "jobs", "lineage", waiting.get("id").asText(), "--limit", "10");
+        assertEquals(3, lineage.path("jobs").size(), "the job, its retry and the retry's retry: " + lineage);
         new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey).cancel(again.get("id").asText());
         // a dry run prints what a sample would run, and creates nothing
         long jobsBefore = json(ran, "jobs", "list").size();
@@ -270,6 +280,7 @@ class CliTest {
                 "--param", "featureColumns=a,b,c", "--metadata", "team=cli").get("id").asText();
         json(ran, "executions", "get", executionId);
         json(ran, "executions", "list");
+        assertTrue(json(ran, "executions", "role").path("externalId").asText().startsWith("sluice-"));
         JsonNode taggedExecutions = json(ran, "executions", "list", "--metadata", "team=cli");
         assertEquals(executionId, taggedExecutions.get("data").get(0).get("id").asText(), taggedExecutions.toString());
         assertEquals("Finished", json(ran, "executions", "wait", executionId).path("status").path("overview").asText());
@@ -297,6 +308,7 @@ class CliTest {
             }
         }
         java.util.Set<String> covered = new java.util.TreeSet<>(ran);
+        covered.remove("usage");
         covered.addAll(elsewhere);
         assertEquals(clientCommands, covered);
     }

@@ -78,9 +78,11 @@ class FaultInjectionTest {
                 started.add(jobs.startJob(lines, 4, ALL_EVENTS, null, i == 0
                         ? List.of(Map.of("kind", "S3", "bucket", ExecutionTest.BUCKET, "prefix", "faults")) : List.of()));
             }
+            List<ItemTail> tails = started.stream().map(r -> new ItemTail(client, r.jobId())).toList();
             for (int i = 0; i < started.size(); i++) {
                 LocalJobs.Run run = jobs.await(started.get(i), Duration.ofMinutes(5));
                 checkExactlyOnce(run);
+                checkItemsReadWhileRunning(tails.get(i), run);
                 if (i == 0) {
                     checkS3ExactlyOnce(run.jobId());
                 }
@@ -133,6 +135,92 @@ class FaultInjectionTest {
         assertEquals(expected, events.keySet(), "the job's events");
         events.forEach((id, ids) -> assertEquals(1, ids.size(), id + " had request ids " + ids));
         assertEquals("PartiallySucceeded", run.job().path("status").path("outcome").asText(), "2 lines failed");
+    }
+
+    /**
+     * Reads a job's item listing from its start, page by page (5 items a page), while the job runs and until it has
+     * ended and been read to the end; remembers each page by its cursor.
+     */
+    static final class ItemTail {
+        final List<JsonNode> items = java.util.Collections.synchronizedList(new ArrayList<>());
+        final Map<String, JsonNode> pages = new java.util.concurrent.ConcurrentHashMap<>();
+        final Thread thread;
+        volatile Throwable failure;
+        volatile int pagesWhileRunning;
+
+        ItemTail(SluiceClient client, String jobId) {
+            thread = Thread.ofVirtual().start(() -> {
+                String cursor = null;
+                try {
+                    while (true) {
+                        JsonNode job = client.job(jobId);
+                        JsonNode page = client.items(jobId, cursor, 5, null);
+                        pages.put(String.valueOf(cursor), page.path("data"));
+                        page.path("data").forEach(items::add);
+                        cursor = page.path("nextCursor").asText();
+                        if (!job.path("status").path("outcome").isTextual()) {
+                            pagesWhileRunning++;
+                        }
+                        if (!page.path("hasMore").asBoolean()) {
+                            JsonNode c = job.path("status").path("items");
+                            long terminal = c.path("failedGather").asLong() + c.path("failedProcess").asLong()
+                                    + c.path("failedPredict").asLong() + c.path("delivered").asLong()
+                                    + c.path("failedDeliver").asLong() + c.path("skipped").asLong();
+                            if (job.path("status").path("overview").asText().equals("Finished")
+                                    && terminal == job.path("status").path("itemCount").asLong()) {
+                                return; // read after the job counted its last item: nothing more can come
+                            }
+                            SluiceClient.sleep(50);
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            });
+        }
+    }
+
+    /**
+     * The union of the pages read while the job ran is exactly its lines, each index once (issue 23 item 4): the
+     * delivered ones with the prediction of their result line, the two bad lines FailedGather with their codes; and
+     * the same cursor reads the same page again.
+     */
+    void checkItemsReadWhileRunning(ItemTail tail, LocalJobs.Run run) {
+        try {
+            tail.thread.join(Duration.ofMinutes(2));
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        assertNull(tail.failure, () -> "the tail failed: " + tail.failure);
+        assertTrue(!tail.thread.isAlive(), "the tail caught up");
+        Map<Long, JsonNode> byIndex = new HashMap<>();
+        for (JsonNode item : tail.items) {
+            assertNull(byIndex.put(item.path("index").asLong(), item), "index listed twice: " + item);
+        }
+        assertEquals(run.lines().size(), tail.items.size(), "every line once");
+        assertEquals(Set.of(7L, 23L), byIndex.values().stream().filter(i -> i.path("status").asText().equals("FailedGather"))
+                .map(i -> i.path("index").asLong()).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(byIndex.get(7L).path("code").asText().startsWith("item."), byIndex.get(7L).toString());
+        assertTrue(byIndex.get(23L).path("code").asText().startsWith("gather."), byIndex.get(23L).toString());
+        Map<Long, JsonNode> predictions = new HashMap<>();
+        JsonNode results = LocalJobs.results(client, run.jobId());
+        for (JsonNode part : results.get("parts")) {
+            LocalJobs.httpGet(part.path("url").asText()).lines().map(Json::tree)
+                    .forEach(line -> predictions.put(line.path("item").path("index").asLong(), line.path("prediction")));
+        }
+        byIndex.forEach((index, item) -> {
+            if (item.path("status").asText().equals("Delivered")) {
+                assertEquals(predictions.get(index), item.path("prediction"), "item " + index);
+                assertTrue(item.path("url").asText().startsWith("http"), item.toString());
+            }
+        });
+        // the same cursor, the same page (a page that was caught up: the same items first, then what came since)
+        tail.pages.forEach((cursor, data) -> {
+            JsonNode again = client.items(run.jobId(), "null".equals(cursor) ? null : cursor, 5, null).path("data");
+            for (int k = 0; k < data.size(); k++) {
+                assertEquals(data.get(k), again.get(k), "item " + k + " of the page at " + cursor);
+            }
+        });
     }
 
     /** Each predicted item in exactly one object of the job's S3 destination; the manifest names exactly those. */

@@ -263,9 +263,20 @@ public final class SluiceClient {
 
     /** A dataset with metadata (at most 16 string pairs; null: none). */
     public JsonNode createDataset(String name, Map<String, String> metadata) {
+        return createDataset(name, metadata, null);
+    }
+
+    /**
+     * A dataset with metadata and an expiry (epoch ms, after now and at most 365 days ahead; null: 30 days after the
+     * create). Once it expires it is not listed (unless asked), no job starts on it and its file is deleted.
+     */
+    public JsonNode createDataset(String name, Map<String, String> metadata, Long expiryTime) {
         Map<String, Object> body = new LinkedHashMap<>(Map.of("name", name, "source", Map.of("kind", "UploadedNdjson")));
         if (metadata != null && !metadata.isEmpty()) {
             body.put("metadata", metadata);
+        }
+        if (expiryTime != null) {
+            body.put("expiryTime", expiryTime);
         }
         return post("/batch/datasets", body);
     }
@@ -286,8 +297,14 @@ public final class SluiceClient {
     /** The same, the dataset carrying metadata (at most 16 string pairs; null: none). */
     public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout, LongConsumer uploaded,
                                           Map<String, String> metadata) {
+        return createDatasetFromFile(name, ndjson, timeout, uploaded, metadata, null);
+    }
+
+    /** The same, with an expiry (epoch ms; null: 30 days after the create). */
+    public JsonNode createDatasetFromFile(String name, Path ndjson, Duration timeout, LongConsumer uploaded,
+                                          Map<String, String> metadata, Long expiryTime) {
         long size = size(ndjson);
-        JsonNode created = createDataset(name, metadata);
+        JsonNode created = createDataset(name, metadata, expiryTime);
         upload(created.path("status").path("source").path("uploadUrl"), ndjson, size, uploaded);
         String id = created.get("id").asText();
         JsonNode ready = waitFor(() -> dataset(id), timeout, "Uploading", "Validating");
@@ -313,7 +330,16 @@ public final class SluiceClient {
 
     /** A page of the datasets the filter lists; page must come from a page of the same filter. */
     public JsonNode datasets(Integer limit, String page, ListFilter filter) {
-        return get("/batch/datasets" + pageQuery(limit, page, filter));
+        return datasets(limit, page, filter, false);
+    }
+
+    /**
+     * The same; with {@code showExpired}, the datasets whose expiryTime passed are listed too (a page must come from
+     * a listing with the same {@code showExpired}).
+     */
+    public JsonNode datasets(Integer limit, String page, ListFilter filter, boolean showExpired) {
+        String q = pageQuery(limit, page, filter);
+        return get("/batch/datasets" + (showExpired ? (q.isEmpty() ? "?" : q + "&") + "showExpired=true" : q));
     }
 
     // ---- models and deployments -----------------------------------------------------------------------------
@@ -596,10 +622,20 @@ public final class SluiceClient {
      * Starts a storage-based execution. spec: model {id, build}, bucket or sourceBucket/destinationBucket,
      * sourceFolder, destinationFolder (file:///… with `sluice local`), inputFileType, outputFileType, jobTimeout,
      * fileTimeout, parallelism, compute {target: Lambda | GpuPool | CpuPool, instance, purchaseOption: onDemand |
-     * spot, tasks}, parameters, metadata.
+     * spot, tasks}, parameters, metadata, iamRoleArn (a role of yours that trusts
+     * {@link #executionRole()}'s principals with its externalId), or accessTokenName and accessSecretName;
+     * limitFiles (the first N files), maxFailedFiles and maxFailedRowRate (the error budget).
      */
     public JsonNode startExecution(Map<String, Object> spec) {
         return post("/executions", spec);
+    }
+
+    /**
+     * What a role named by an execution's iamRoleArn must trust: {@code {object, projectId, externalId, principals}}
+     * (the project's external id, the same on every call; the ARNs of the roles that assume it).
+     */
+    public JsonNode executionRole() {
+        return get("/execution-role");
     }
 
     public JsonNode execution(String id) {
@@ -701,6 +737,14 @@ public final class SluiceClient {
         return o.isTextual() ? o.asText() : null;
     }
 
+    /**
+     * A page of the job's lines with each one's final outcome across the job and its retries
+     * ({@code {jobId, jobs, data: [{line, outcome, jobId, attempts, reason, failureClass}], nextPage}}).
+     */
+    public JsonNode lineage(String jobId, Integer limit, String page) {
+        return get("/batch/jobs/" + jobId + "/lineage" + pageQuery(limit, page));
+    }
+
     public JsonNode logs(String jobId, String query) {
         return get("/batch/jobs/" + jobId + "/logs" + (query == null ? "" : "?" + query));
     }
@@ -734,6 +778,83 @@ public final class SluiceClient {
                 return buffer.remove(0);
             }
         };
+    }
+
+    /**
+     * One page of the job's committed item outcomes in commit order ({@code GET /batch/jobs/{id}/items}):
+     * {@code {data: [{index, id, url, status, prediction | reason, code}], nextCursor, hasMore}}.
+     *
+     * @param after  a cursor from an earlier page ({@code nextCursor}), or null for the first item
+     * @param limit  1–1000, or null for the API's 100
+     * @param status one status or several, comma-separated (Delivered, FailedGather, …), or null for all
+     */
+    public JsonNode items(String jobId, String after, Integer limit, String status) {
+        List<String> q = new ArrayList<>();
+        if (after != null) {
+            q.add("after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+        }
+        if (limit != null) {
+            q.add("limit=" + limit);
+        }
+        if (status != null) {
+            q.add("status=" + URLEncoder.encode(status, StandardCharsets.UTF_8));
+        }
+        return get("/batch/jobs/" + jobId + "/items" + (q.isEmpty() ? "" : "?" + String.join("&", q)));
+    }
+
+    /**
+     * The job's item outcomes, page after page from {@code after} (null: the first), as they are committed. With
+     * {@code follow} the iterator waits for more while the job runs (polling every {@code pollMillis}) and ends once
+     * the job has ended and every item it accounted for was read; without, it ends when it has caught up.
+     */
+    public Iterator<JsonNode> allItems(String jobId, String after, String status, boolean follow, long pollMillis) {
+        return new Iterator<>() {
+            private final List<JsonNode> buffer = new ArrayList<>();
+            private String cursor = after;
+            private boolean done;
+            private int caughtUpAfterEnd;
+
+            @Override
+            public boolean hasNext() {
+                while (buffer.isEmpty() && !done) {
+                    // read the job before the page: once it has counted every item, a caught-up page is the end
+                    JsonNode job = follow ? job(jobId) : null;
+                    JsonNode page = items(jobId, cursor, 1000, status);
+                    page.path("data").forEach(buffer::add);
+                    cursor = page.path("nextCursor").asText(cursor);
+                    if (page.path("hasMore").asBoolean()) {
+                        continue;
+                    }
+                    // an ended job may still count its last items skipped; one that never will (a stalled job that
+                    // failed) ends the iterator after a few caught-up polls
+                    if (!follow || outcome(job) != null && (accounted(job) || ++caughtUpAfterEnd >= 3)) {
+                        done = true;
+                    } else if (buffer.isEmpty()) {
+                        sleep(pollMillis);
+                    }
+                }
+                return !buffer.isEmpty();
+            }
+
+            @Override
+            public JsonNode next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return buffer.remove(0);
+            }
+        };
+    }
+
+    /** Whether every item of the job is in a terminal counter. */
+    private static boolean accounted(JsonNode job) {
+        JsonNode s = job.path("status");
+        JsonNode c = s.path("items");
+        long terminal = 0;
+        for (String f : new String[]{"failedGather", "failedProcess", "failedPredict", "delivered", "failedDeliver", "skipped"}) {
+            terminal += c.path(f).asLong();
+        }
+        return terminal >= s.path("itemCount").asLong();
     }
 
     public JsonNode results(String jobId) {

@@ -114,6 +114,8 @@ class ClientContractTest {
         SluiceClient c = new SluiceClient("http://127.0.0.1:" + server.getAddress().getPort(), PROJECT, "sk_client_test_key_0001");
         List<Runnable> calls = List.of(
                 () -> c.createDataset("photos"), () -> c.dataset("dataset_1"), () -> c.datasets(10, "cursor"),
+                () -> c.createDataset("photos", Map.of("team", "vision"), 1_900_000_000_000L),
+                () -> c.datasets(10, null, SluiceClient.ListFilter.NONE, true),
                 () -> c.createModel("m", List.of("cat", "dog")),
                 () -> c.createModel("t", "Tabular", null, null),
                 () -> c.createModel("d", "ObjectDetection", List.of("a"), Map.of("inputSize", 416, "scoreThreshold", 0.3)),
@@ -130,6 +132,7 @@ class ClientContractTest {
                 () -> c.job("batchjob_1"), () -> c.jobs(100, null), () -> c.cancel("batchjob_1"), () -> c.retry("batchjob_1"),
                 () -> c.retry("batchjob_1", "retryable", Map.of("batchSize", 8)),
                 () -> c.dryRunJob("j", Map.of("datasetId", "dataset_1", "deployment", Map.of("modelId", "model_1"), "limit", 20)),
+                () -> c.lineage("batchjob_1", 100, "cursor"),
                 () -> c.logs("batchjob_1", "limit=10&minLevel=Error"), () -> c.allLogs("batchjob_1", null).hasNext(),
                 () -> c.results("batchjob_1"),
                 () -> c.createApiKey("ci"), () -> c.apiKeys(null, null), () -> c.revokeApiKey("apikey_1"),

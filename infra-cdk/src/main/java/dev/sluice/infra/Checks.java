@@ -30,7 +30,8 @@ final class Checks {
                         + "roles; everything else is granted per table, queue and bucket"),
                 because("AwsSolutions-IAM5", "the wildcards are CDK grants' action families (s3:GetObject*, "
                         + "dynamodb:BatchGet*) and resource suffixes of named resources (a table's /index/*, the data "
-                        + "bucket's /*, secrets sluice/* tagged sluice:project); no data action has Resource '*' "
+                        + "bucket's /*, secrets sluice/* tagged sluice:project, sts:AssumeRole on other accounts' roles for executions' "
+                        + "iamRoleArn with this account's roles denied); no data action has Resource '*' "
                         + "(SluiceStackTest.iam_isLeastPrivilege_noWildcardActions_noWildcardDataResources)"),
                 // the GPU pool (context gpuPool=true)
                 because("AwsSolutions-VPC7", "the pool's VPC holds only GPU workers with no inbound rule; flow logs are "

@@ -42,6 +42,11 @@ final class DataStore extends Construct {
                 .projectionType(software.amazon.awscdk.services.dynamodb.ProjectionType.KEYS_ONLY).build());
         // TTL: the idempotency records (DynamoIdempotencyStore) lapse after 24 h; other catalog rows carry no expiresAt
         catalog = table("Catalog", "projectId", "id", "expiresAt");
+        // sparse: only datasets and models the scheduler will have to look at carry it (DynamoCatalog.BY_SWEEP)
+        catalog.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder().indexName("bySweep")
+                .partitionKey(Attribute.builder().name("sweep").type(AttributeType.STRING).build())
+                .sortKey(Attribute.builder().name("sweepAt").type(AttributeType.NUMBER).build())
+                .projectionType(software.amazon.awscdk.services.dynamodb.ProjectionType.KEYS_ONLY).build());
         keys = table("Keys", "keyHash", null, null);
         ledger = table("Ledger", "jobId", "entry", "expiresAt");
         logs = table("Logs", "jobId", "sk", "expiresAt");
@@ -59,7 +64,8 @@ final class DataStore extends Construct {
                         .maxAge(3600).build()))
                 .lifecycleRules(List.of(
                         LifecycleRule.builder().id("results-expire").prefix(dev.sluice.core.ObjectKeys.RESULTS).expiration(Duration.days(90)).build(),
-                        LifecycleRule.builder().id("uploads-expire").prefix(dev.sluice.core.ObjectKeys.DATASETS).expiration(Duration.days(30)).build(),
+                        // a backstop only: the scheduler deletes a dataset's file at its expiryTime (at most 365 days)
+                        LifecycleRule.builder().id("uploads-expire").prefix(dev.sluice.core.ObjectKeys.DATASETS).expiration(Duration.days(366)).build(),
                         LifecycleRule.builder().id("deliveries-expire").prefix(dev.sluice.core.ObjectKeys.DELIVERIES)
                                 .expiration(Duration.days(dev.sluice.core.delivery.DeliveryLog.RETENTION_DAYS)).build(),
                         LifecycleRule.builder().id("abort-incomplete-uploads")

@@ -33,8 +33,8 @@ final class Functions extends Construct {
      * measurement ({@code lambda-measurement.json}) at the dated us-east-1 prices, as Lambda Power Tuning would
      * choose; only the measured architecture can be chosen, and it is the one the packages' natives are for.
      */
-    static final dev.sluice.core.usage.LambdaSizing.Estimate INFERENCE_DEFAULT = dev.sluice.core.usage.LambdaSizing.cheapest(
-            dev.sluice.core.usage.LambdaSizing.recorded(), dev.sluice.core.usage.LambdaSizing.prices("us-east-1"));
+    static final dev.sluice.core.usage.LambdaSizing.Estimate INFERENCE_DEFAULT =
+            dev.sluice.core.usage.LambdaSizing.deployedDefault();
 
     final Alias api;
     final Alias fanout;
@@ -117,9 +117,12 @@ final class Functions extends Construct {
         data.catalog.grantReadWriteData(scheduler);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
         queues.poolTasks.values().forEach(q -> q.grantSendMessages(scheduler));
+        // the expiry sweep starts the validation of a dataset upload that came but was never looked at
+        queues.fanout.grantSendMessages(scheduler);
         executionBuckets(settings.executionBuckets(), fanout, inference);
         itemBuckets(settings.itemBuckets(), inference);
         secrets(api, fanout, inference);
+        assumeCustomerRoles(api, fanout, inference);
         // it drains the DLQs (finding each from its queue's redrive policy) and accounts what they held
         queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
         List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)
@@ -177,12 +180,16 @@ final class Functions extends Construct {
      * What a task pool's worker needs to run executions' files: the catalog (executions and models), the ledger, jobs
      * and logs tables (settlements), the data bucket (model files), the execution and item buckets named at deploy
      * time (read and write; multipart uploads aborted on a drain), the projects' stored secrets, and its pool queues
-     * (consume; send, for the next file of a slot).
+     * (consume; send, for the next file of a slot); customers' roles assumed as the functions do.
      */
     static void taskWork(Construct scope, software.amazon.awscdk.services.iam.IRole role, SluiceStack.Settings settings,
                          DataStore data, WorkQueues queues, List<software.amazon.awscdk.services.sqs.Queue> consumed) {
         List.of(data.jobs, data.ledger, data.logs, data.catalog).forEach(t -> t.grantReadWriteData(role));
-        data.bucket.grantRead(role);
+        // as the inference function: model files and executions' file lists read, results settled
+        data.bucket.grantRead(role, MODELS + "*");
+        data.bucket.grantRead(role, EXECUTIONS + "*");
+        data.bucket.grantReadWrite(role, RESULTS + "*");
+        assumeCustomerRoles(scope, role);
         queues.delivery.grantSendMessages(role);
         role.addToPrincipalPolicy(putJobEvents(scope));
         role.addToPrincipalPolicy(readSecrets(scope));
@@ -197,6 +204,46 @@ final class Functions extends Construct {
             q.grantConsumeMessages(role);
             q.grantSendMessages(role);
         });
+    }
+
+    /**
+     * Executions that name {@code iamRoleArn} (issue 27 item 3): the api function assumes the role at create (a
+     * refusal is known at once), fan-out lists and inference reads and writes with it. sts:AssumeRole on roles of
+     * other accounts only: an explicit Deny on this account's roles, since a role of the deployment's own account may
+     * trust the account without an external id, and any project could name it (a confused deputy). The pools' task
+     * roles get the same ({@link #taskWork}); {@link #rolePrincipals} names them all.
+     */
+    private void assumeCustomerRoles(Alias... functions) {
+        for (Alias fn : functions) {
+            assumeCustomerRoles(this, fn.getRole());
+        }
+    }
+
+    /** sts:AssumeRole on roles of other accounts, denied on the deployment's own account's roles. */
+    static void assumeCustomerRoles(Construct scope, software.amazon.awscdk.services.iam.IRole role) {
+        var stack = software.amazon.awscdk.Stack.of(scope);
+        String ownRoles = stack.formatArn(software.amazon.awscdk.ArnComponents.builder()
+                .service("iam").region("").resource("role").resourceName("*").build());
+        String anyRole = "arn:" + stack.getPartition() + ":iam::*:role/*";
+        role.addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("sts:AssumeRole")).resources(List.of(anyRole)).build());
+        role.addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .effect(software.amazon.awscdk.services.iam.Effect.DENY)
+                .actions(List.of("sts:AssumeRole")).resources(List.of(ownRoles)).build());
+    }
+
+    /**
+     * The ARNs of the roles that assume customers' roles, comma-separated (a CloudFormation token): the three
+     * functions' and the task pools' workers' ({@code taskRoles}). The api function is told them
+     * (SLUICE_ROLE_PRINCIPALS), which GET /execution-role shows and customers' trust policies name.
+     */
+    String rolePrincipals(List<software.amazon.awscdk.services.iam.IRole> taskRoles) {
+        List<String> arns = new java.util.ArrayList<>(List.of(api, fanout, inference).stream()
+                .map(f -> f.getRole().getRoleArn()).toList());
+        taskRoles.forEach(r -> arns.add(r.getRoleArn()));
+        String principals = software.amazon.awscdk.Fn.join(",", arns);
+        ((Function) api.getVersion().getLambda()).addEnvironment(dev.sluice.aws.Components.ROLE_PRINCIPALS, principals);
+        return principals;
     }
 
     /** The EventBridge bus job events are put on (source dev.sluice, detail-type "Sluice Job State Change"). */

@@ -68,6 +68,9 @@ final class GpuPool extends Construct {
                 .autoScalingGroup(spotInstances).enableManagedScaling(true).enableManagedTerminationProtection(false)
                 .spotInstanceDraining(true).targetCapacityPercent(100).build();
         cluster.addAsgCapacityProvider(spotCapacity);
+        // the capacity provider's spotInstanceDraining does not reach a group started from a launch template (the
+        // synthesized user data had only ECS_CLUSTER): the ECS agent is told here
+        spotInstances.addUserData("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config");
 
         Ec2TaskDefinition task = Ec2TaskDefinition.Builder.create(this, "Task").build();
         taskRole = task.getTaskRole();

@@ -82,20 +82,24 @@ public final class SluiceStack extends Stack {
         observability.alarmOnDeadLetters(queues);
         observability.alarmOnErrors(functions);
         new OperationsDashboard(this, "Operations", queues, functions, observability);
-        List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
+        List<software.amazon.awscdk.services.iam.IRole> taskRoles = new java.util.ArrayList<>();
         software.amazon.awscdk.services.ec2.Vpc poolVpc = settings.gpuPool() || settings.cpuPool()
                 ? software.amazon.awscdk.services.ec2.Vpc.Builder.create(this, "PoolVpc").maxAzs(2).natGateways(1).build()
                 : null;
         if (settings.gpuPool()) {
             GpuPool gpu = new GpuPool(this, "GpuPool", settings, poolVpc, data, queues, functions.environment(), observability);
-            roles.add(gpu.taskRole);
-            roles.add(gpu.spotTaskRole);
+            taskRoles.add(gpu.taskRole);
+            taskRoles.add(gpu.spotTaskRole);
         }
         if (settings.cpuPool()) {
-            roles.addAll(new CpuPool(this, "CpuPool", settings, poolVpc, data, queues, functions.environment()).taskRoles);
+            taskRoles.addAll(new CpuPool(this, "CpuPool", settings, poolVpc, data, queues, functions.environment()).taskRoles);
         }
+        List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
+        roles.addAll(taskRoles);
         data.onlyFor(roles);
         outputs(api, data, queues, observability);
+        output("ExecutionRolePrincipals", functions.rolePrincipals(taskRoles), "the roles that assume an execution's iamRoleArn:"
+                + " the Principal of the trust policy users add (README: Executions, a role of yours)");
         Checks.suppressJustified(this);
     }
 

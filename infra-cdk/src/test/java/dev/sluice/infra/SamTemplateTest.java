@@ -79,6 +79,20 @@ class SamTemplateTest {
     }
 
     /** Job events: every function may put them on the default bus (as in CDK), and is told its name. */
+    /** Issue 28 item 5: `sam delete` or a replacement keeps every project's data, as the CDK app's RETAIN does. */
+    @Test
+    void theTablesAndTheDataBucket_areRetained_onDeleteAndReplace() {
+        var kept = new ArrayList<String>();
+        for (String type : List.of("AWS::DynamoDB::Table", "AWS::S3::Bucket")) {
+            for (var e : resources(type)) {
+                assertEquals("Retain", e.getValue().path("DeletionPolicy").asText(), e.getKey());
+                assertEquals("Retain", e.getValue().path("UpdateReplacePolicy").asText(), e.getKey());
+                kept.add(e.getKey());
+            }
+        }
+        assertEquals(6, kept.size(), "five tables and the data bucket: " + kept);
+    }
+
     @Test
     void everyFunction_putsJobEventsOnTheDefaultBus() {
         assertEquals("default", template.at("/Globals/Function/Environment/Variables/SLUICE_EVENT_BUS_NAME").asText());

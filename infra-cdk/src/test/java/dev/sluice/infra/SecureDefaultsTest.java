@@ -221,7 +221,9 @@ class SecureDefaultsTest {
         }
         String taskRole = withGpu.resources("AWS::IAM::Role").keySet().stream()
                 .filter(id -> id.startsWith("GpuPool") && id.contains("TaskRole")).findFirst().orElseThrow();
-        assertEquals(Map.of("models/*", "r", "results/*", "rw"), dataBucketGrants(withGpu, taskRole), "GPU workers");
+        // the GPU workers run jobs' batches and executions' files (issue 27): executions' file lists are read too
+        assertEquals(Map.of("models/*", "r", "executions/*", "r", "results/*", "rw"), dataBucketGrants(withGpu, taskRole),
+                "GPU workers");
     }
 
     /** The object patterns of the data bucket a role's policies grant: "r", "w" or "rw" per pattern. */

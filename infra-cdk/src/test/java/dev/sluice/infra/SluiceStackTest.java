@@ -117,9 +117,9 @@ class SluiceStackTest {
     @Test
     void everyQueueHasADlq_andAVisibilityTimeoutOfAtLeastSixTimesItsConsumers() {
         var queues = resources("AWS::SQS::Queue");
-        assertEquals(8, queues.size(), "fanout, inference, inference-gpu, delivery and their DLQs");
+        assertEquals(16, queues.size(), "fanout, inference, inference-gpu, delivery, the four pool queues and their DLQs");
         long withDlq = queues.values().stream().filter(q -> props(q).containsKey("RedrivePolicy")).count();
-        assertEquals(4, withDlq);
+        assertEquals(8, withDlq);
         var functions = resources("AWS::Lambda::Function");
         var aliases = resources("AWS::Lambda::Alias");
         var mappings = resources("AWS::Lambda::EventSourceMapping");
@@ -139,10 +139,21 @@ class SluiceStackTest {
                 "the inference mapping's maximum concurrency is settable");
     }
 
+    /**
+     * Every policy attached to roles: inline ones and the managed ones CDK adds when a role's default policy would
+     * pass IAM's size limit (its statements overflow into them).
+     */
+    static List<Map<String, Object>> policies() {
+        List<Map<String, Object>> all = new ArrayList<>(resources("AWS::IAM::Policy").values());
+        resources("AWS::IAM::ManagedPolicy").values().stream().filter(p -> props(p).get("Roles") != null)
+                .forEach(all::add);
+        return all;
+    }
+
     /** The policy statements attached to each role, as JSON text per role. */
     static Map<String, String> policiesByRole() {
         Map<String, String> byRole = new java.util.HashMap<>();
-        for (var policy : resources("AWS::IAM::Policy").values()) {
+        for (var policy : policies()) {
             var p = props(policy);
             for (Object role : (List<?>) p.get("Roles")) {
                 byRole.merge(refOf(role), String.valueOf(at(p, "PolicyDocument", "Statement")), String::concat);
@@ -218,7 +229,7 @@ class SluiceStackTest {
     /** Each role's policy statements, as the template holds them. */
     static Map<String, List<Map<String, Object>>> statementsByRole() {
         Map<String, List<Map<String, Object>>> byRole = new java.util.HashMap<>();
-        for (var policy : resources("AWS::IAM::Policy").values()) {
+        for (var policy : policies()) {
             var p = props(policy);
             for (Object role : (List<?>) p.get("Roles")) {
                 byRole.computeIfAbsent(refOf(role), k -> new java.util.ArrayList<>())
@@ -231,6 +242,48 @@ class SluiceStackTest {
     static List<String> actions(Map<String, Object> statement) {
         Object a = statement.get("Action");
         return a instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of(a.toString());
+    }
+
+    @Test
+    void executions_assumeOtherAccountsRoles_only_andTheApiNamesThePrincipals() {
+        var byRole = statementsByRole();
+        var functions = resources("AWS::Lambda::Function").entrySet().stream()
+                .filter(e -> "java21".equals(props(e.getValue()).get("Runtime"))).toList();
+        java.util.Set<String> assuming = new java.util.TreeSet<>();
+        for (var f : functions) {
+            var statements = byRole.getOrDefault(refOf(props(f.getValue()).get("Role")), List.of()).stream()
+                    .filter(st -> actions(st).contains("sts:AssumeRole")).toList();
+            if (statements.isEmpty()) {
+                continue;
+            }
+            assuming.add(f.getKey().replaceAll("^Functions([A-Z][a-z]+).*", "$1"));
+            var allow = statements.stream().filter(st -> !"Deny".equals(st.get("Effect"))).toList();
+            var deny = statements.stream().filter(st -> "Deny".equals(st.get("Effect"))).toList();
+            assertEquals(1, allow.size(), f.getKey());
+            assertTrue(String.valueOf(allow.get(0).get("Resource")).contains(":iam::*:role/*"), allow.toString());
+            assertEquals(1, deny.size(), "this account's roles are denied: " + f.getKey());
+            String denied = String.valueOf(deny.get(0).get("Resource"));
+            assertTrue(denied.contains("AWS::AccountId") && denied.contains(":role/*"), denied);
+        }
+        assertEquals(java.util.Set.of("Api", "Fanout", "Inference"), assuming);
+        // the pools' workers run executions' files with the customer's role too (issue 27), under the same Deny
+        List<String> taskRoles = resources("AWS::ECS::TaskDefinition").values().stream()
+                .map(t -> refOf(props(t).get("TaskRoleArn"))).toList();
+        assertEquals(4, taskRoles.size());
+        for (String role : taskRoles) {
+            var statements = byRole.getOrDefault(role, List.of()).stream()
+                    .filter(st -> actions(st).contains("sts:AssumeRole")).toList();
+            assertEquals(1, statements.stream().filter(st -> "Deny".equals(st.get("Effect"))).count(), role);
+            assertEquals(1, statements.stream().filter(st -> !"Deny".equals(st.get("Effect"))
+                    && String.valueOf(st.get("Resource")).contains(":iam::*:role/*")).count(), role);
+        }
+        var api = functions.stream().filter(f -> f.getKey().startsWith("FunctionsApi")).findFirst().orElseThrow();
+        String principals = String.valueOf(at(props(api.getValue()), "Environment", "Variables",
+                dev.sluice.aws.Components.ROLE_PRINCIPALS));
+        assertEquals(7, principals.split("Fn::GetAtt").length - 1, "the three functions' and four task roles' ARNs: "
+                + principals);
+        taskRoles.forEach(r -> assertTrue(principals.contains(r), r));
+        assertTrue(String.valueOf(json.get("Outputs")).contains("ExecutionRolePrincipals"));
     }
 
     @Test
@@ -295,7 +348,8 @@ class SluiceStackTest {
         resources("AWS::Lambda::Function").values().stream().filter(f -> "java21".equals(props(f).get("Runtime")))
                 .forEach(f -> expected.add(refOf(props(f).get("Role"))));
         resources("AWS::ECS::TaskDefinition").values().forEach(t -> expected.add(refOf(props(t).get("TaskRoleArn"))));
-        assertEquals(6, expected.size(), "five functions and the GPU workers: " + expected);
+        assertEquals(9, expected.size(), "five functions, the GPU workers (on-demand, spot) and the CPU workers"
+                + " (on-demand, spot): " + expected);
         assertEquals(expected, roles);
     }
 
@@ -437,7 +491,8 @@ class SluiceStackTest {
         assertTrue(spotRole.contains("QueuesCpuSpotTasks") && !spotRole.contains("QueuesCpuTasks"), spotRole);
         assertTrue(spotRole.contains("sqs:ReceiveMessage") && spotRole.contains("s3:AbortMultipartUpload"), spotRole);
         String functionEnv = resources("AWS::Lambda::Function").values().iterator().next().toString();
-        assertTrue(functionEnv.contains("SLUICE_LAMBDA_INSTANCES=3538") && functionEnv.contains("SLUICE_CPU_INSTANCES=2vcpu-4gb")
+        assertTrue(functionEnv.contains("SLUICE_LAMBDA_INSTANCES="
+                + Functions.INFERENCE_DEFAULT.size().memoryMb()) && functionEnv.contains("SLUICE_CPU_INSTANCES=2vcpu-4gb")
                 && functionEnv.contains("SLUICE_GPU_INSTANCES=g4dn.xlarge"), functionEnv);
     }
 
@@ -473,7 +528,7 @@ class SluiceStackTest {
                 }
             }
         }
-        assertEquals(2, itemStatements, "inference and the GPU task role");
+        assertEquals(5, itemStatements, "inference and the four pool task roles");
     }
 
     @Test
@@ -492,7 +547,8 @@ class SluiceStackTest {
     @Test
     void alarms_onEveryDlqAndEveryFunctionsErrors() {
         var alarms = resources("AWS::CloudWatch::Alarm");
-        assertEquals(4, alarms.values().stream().filter(a -> "ApproximateNumberOfMessagesVisible".equals(props(a).get("MetricName"))).count());
+        assertEquals(8, alarms.values().stream().filter(a -> "ApproximateNumberOfMessagesVisible".equals(props(a).get("MetricName"))).count(),
+                "the DLQs of fanout, inference, inference-gpu, delivery and the four pool queues");
         assertEquals(5, alarms.values().stream().filter(a -> "Errors".equals(props(a).get("MetricName"))).count());
     }
 

@@ -247,7 +247,7 @@ public final class Components {
     public JobLifecycle lifecycle() {
         return part("lifecycle", () -> new JobLifecycle(jobStore(), objects(), new dev.sluice.core.delivery.WebhookEvents(queue()), eventSink(), clock,
                 new dev.sluice.core.destination.S3Results(new S3DestinationBuckets(s3, config.bucket()), objects(),
-                        config.allowedExecutionBuckets())));
+                        config.allowedExecutionBuckets()), new dev.sluice.core.job.Throughput.History(catalog(), clock)));
     }
 
     /**
@@ -274,8 +274,22 @@ public final class Components {
     public ExecutionService executions() {
         return part("executions", () -> new ExecutionService(executionStore(), models(), folders(),
                 new FileList(objects()), queue(), clock, config.allowLocalUrls(), secrets(),
-                config.allowedExecutionBuckets(), computeOffer(config.pools())));
+                config.allowedExecutionBuckets(), executionRoles(), computeOffer(config.pools())));
     }
+
+    /**
+     * The projects' external ids and the principals customers' roles trust: the roles named by
+     * {@value #ROLE_PRINCIPALS} (comma-separated ARNs, set by the CDK app and SAM template to the functions' and
+     * tasks' roles; none in {@code sluice local}).
+     */
+    public dev.sluice.core.auth.ExecutionRoles executionRoles() {
+        return part("executionRoles", () -> new dev.sluice.core.auth.ExecutionRoles(catalog(),
+                java.util.Arrays.stream(System.getenv().getOrDefault(ROLE_PRINCIPALS, "").split(","))
+                        .map(String::strip).filter(p -> !p.isEmpty()).toList(), clock));
+    }
+
+    /** The environment variable naming the roles that assume customers' roles for executions. */
+    public static final String ROLE_PRINCIPALS = "SLUICE_ROLE_PRINCIPALS";
 
     public FanoutService fanout() {
         return part("fanout", () -> new FanoutService(jobStore(), catalog(), datasets(), objects(), queue(),
@@ -304,7 +318,8 @@ public final class Components {
     }
 
     public Scheduler scheduler() {
-        return part("scheduler", () -> new Scheduler(jobStore(), clock, lifecycle(), deadLetters(), executions()));
+        return part("scheduler", () -> new Scheduler(jobStore(), clock, lifecycle(), deadLetters(), executions(),
+                catalog(), datasets(), models()));
     }
 
     // --- made per predictor (each its own, as each predictor is its own)

@@ -18,6 +18,14 @@ import static dev.sluice.aws.Dynamo.s;
  * one kind never returns a record of another (the id's prefix, then the stored {@code object} and {@code id}).
  */
 public final class DynamoCatalog implements Catalog {
+    /**
+     * A sparse index across projects of the records with a {@link Swept#sweepTime}: partition {@link #SWEEP} (one
+     * value, {@code "due"}), sort {@link #SWEEP_AT} (epoch ms, a number); keys only. A record without a sweep time
+     * carries neither attribute, so the index holds only what the scheduler will have to look at.
+     */
+    public static final String BY_SWEEP = "bySweep";
+    public static final String SWEEP = "sweep";
+    public static final String SWEEP_AT = "sweepAt";
     private final DynamoDbClient dynamo;
     private final String table;
 
@@ -33,8 +41,45 @@ public final class DynamoCatalog implements Catalog {
 
     @Override
     public void put(String projectId, String id, Object document) {
-        dynamo.putItem(b -> b.tableName(table).item(Map.of("projectId", s(projectId), "id", s(id),
-                "doc", s(Json.write(document)))));
+        dynamo.putItem(b -> b.tableName(table).item(item(projectId, id, document)));
+    }
+
+    /** The row of a document: its keys, its JSON and, when it has one, its sweep time in the sweep index. */
+    private static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item(String projectId,
+                                                                                                   String id, Object document) {
+        Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item = new java.util.HashMap<>(Map.of(
+                "projectId", s(projectId), "id", s(id), "doc", s(Json.write(document))));
+        Long at = document instanceof Swept swept ? swept.sweepTime() : null;
+        if (at != null) {
+            item.put(SWEEP, s("due"));
+            item.put(SWEEP_AT, Dynamo.n(at));
+        }
+        return item;
+    }
+
+    @Override
+    public java.util.List<Due> due(long now, int max) {
+        java.util.List<Due> due = new java.util.ArrayList<>();
+        Dynamo.forEachRow(dynamo, b -> b.tableName(table).indexName(BY_SWEEP)
+                .keyConditionExpression("#s = :due AND #at <= :now")
+                .expressionAttributeNames(Map.of("#s", SWEEP, "#at", SWEEP_AT))
+                .expressionAttributeValues(Map.of(":due", s("due"), ":now", Dynamo.n(now)))
+                .limit(Math.min(max, 1000)), row -> {
+            due.add(new Due(row.get("projectId").s(), row.get("id").s()));
+            return due.size() < max;
+        });
+        return due;
+    }
+
+    @Override
+    public boolean create(String projectId, String id, Object document) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(Map.of("projectId", s(projectId), "id", s(id),
+                    "doc", s(Json.write(document)))).conditionExpression("attribute_not_exists(id)"));
+            return true;
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            return false;
+        }
     }
 
     @Override
@@ -79,8 +124,7 @@ public final class DynamoCatalog implements Catalog {
                 return current;
             }
             try {
-                dynamo.putItem(b -> b.tableName(table).item(Map.of("projectId", s(projectId), "id", s(id),
-                                "doc", s(Json.write(next)))).conditionExpression("#d = :read")
+                dynamo.putItem(b -> b.tableName(table).item(item(projectId, id, next)).conditionExpression("#d = :read")
                         .expressionAttributeNames(Map.of("#d", "doc")).expressionAttributeValues(Map.of(":read", s(read))));
                 return Optional.of(next);
             } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {

@@ -111,7 +111,9 @@ public final class DynamoExecutionStore implements ExecutionStore {
         long skipped = state.isTerminal() && total != null ? total - finished - failed : 0;
         Execution.Status status = new Execution.Status(state, item.containsKey("reason") ? item.get("reason").s() : null,
                 total, finished, failed, skipped, optionalLong(item, "startTime"), optionalLong(item, "endTime"),
-                optionalLong(item, "hiddenFiles"), dev.sluice.core.usage.UsageReport.of(UsageAttributes.read(item),
+                optionalLong(item, "hiddenFiles"), item.containsKey("rows") ? Long.parseLong(item.get("rows").n()) : 0,
+                item.containsKey("failedRows") ? Long.parseLong(item.get("failedRows").n()) : 0,
+                dev.sluice.core.usage.UsageReport.of(UsageAttributes.read(item),
                 dev.sluice.core.usage.UsageReport.deploymentRegion()));
         return new Execution(doc.id(), doc.object(), doc.projectId(), doc.spec(), status, doc.createTime(),
                 Long.parseLong(item.get("updateTime").n()), doc.metadata());
@@ -215,9 +217,11 @@ public final class DynamoExecutionStore implements ExecutionStore {
             String counter = file.status() == Execution.FileState.Finished ? "finishedFiles" : "failedFiles";
             // the usage counted for the execution so far rides on the file's counter update (atomic ADD)
             use = meter.drain(id);
-            List<String> adds = new ArrayList<>(List.of(counter + " :one"));
-            Map<String, String> names = new java.util.HashMap<>(Map.of("#s", "state"));
-            Map<String, AttributeValue> values = new java.util.HashMap<>(Map.of(":one", n(1), ":now", n(now), ":running", s("Running")));
+            // the rows of the file and its failed rows in the same ADD: the row budget reads them (maxFailedRowRate)
+            List<String> adds = new ArrayList<>(List.of(counter + " :one", "#rows :rows", "failedRows :failedRows"));
+            Map<String, String> names = new java.util.HashMap<>(Map.of("#s", "state", "#rows", "rows"));
+            Map<String, AttributeValue> values = new java.util.HashMap<>(Map.of(":one", n(1), ":now", n(now), ":running", s("Running"),
+                    ":rows", n(file.rows() == null ? 0 : file.rows()), ":failedRows", n(file.failedRows() == null ? 0 : file.failedRows())));
             UsageAttributes.add(use, adds, names, values);
             count.add(TransactWriteItem.builder().update(u -> u.tableName(catalog).key(key(projectId, id))
                     .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")

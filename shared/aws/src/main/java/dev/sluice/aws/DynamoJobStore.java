@@ -8,6 +8,7 @@ import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobSpec;
 import dev.sluice.core.job.JobState;
 import dev.sluice.core.job.JobStore.BatchProgress;
+import dev.sluice.core.job.JobStore.ItemRecord;
 import dev.sluice.core.job.JobStore;
 import dev.sluice.core.job.LogEntry;
 import dev.sluice.core.pipeline.Stage;
@@ -119,6 +120,21 @@ public final class DynamoJobStore implements JobStore {
     }
 
     @Override
+    public boolean addRetry(String jobId, String retryId) {
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+                    .updateExpression("SET #r = list_append(if_not_exists(#r, :none), :id)")
+                    .conditionExpression("attribute_exists(jobId) AND (attribute_not_exists(#r) OR size(#r) < :max)")
+                    .expressionAttributeNames(Map.of("#r", "retries"))
+                    .expressionAttributeValues(Map.of(":none", AttributeValue.fromL(List.of()),
+                            ":id", AttributeValue.fromL(List.of(s(retryId))), ":max", n(Job.MAX_RETRIES))));
+            return true;
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
     public boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now) {
         StateTransition move = StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview", from, to)
                 .set("message", s(message)).set("updateTime", n(now));
@@ -200,8 +216,9 @@ public final class DynamoJobStore implements JobStore {
             int commitActions = 1 + logs.size();
             long commitBytes = ACTION_OVERHEAD_BYTES + logs.stream().mapToLong(DynamoJobStore::itemBytes).sum();
             boolean newJob = !jobsInGroup.contains(commit.jobId());
-            int extraActions = commitActions + (newJob ? 1 : 0);
-            long extraBytes = commitBytes + (newJob ? ACTION_OVERHEAD_BYTES : 0);
+            // per job of the group: its counter update and its item record
+            int extraActions = commitActions + (newJob ? 2 : 0);
+            long extraBytes = commitBytes + ITEM_RECORD_BYTES * commit.entries().size() + (newJob ? 2 * ACTION_OVERHEAD_BYTES : 0);
             if (!group.isEmpty() && (actions + extraActions > RequestLimits.TRANSACT_ACTIONS
                     || bytes + extraBytes > RequestLimits.TRANSACT_BYTES)) {
                 groups.add(group);
@@ -209,8 +226,8 @@ public final class DynamoJobStore implements JobStore {
                 jobsInGroup.clear();
                 actions = 0;
                 bytes = 0;
-                extraActions = commitActions + 1;
-                extraBytes = commitBytes + ACTION_OVERHEAD_BYTES;
+                extraActions = commitActions + 2;
+                extraBytes = commitBytes + ITEM_RECORD_BYTES * commit.entries().size() + 2 * ACTION_OVERHEAD_BYTES;
             }
             group.add(commit);
             jobsInGroup.add(commit.jobId());
@@ -222,6 +239,15 @@ public final class DynamoJobStore implements JobStore {
         }
         return groups;
     }
+
+    /** An upper bound of one outcome's bytes in an item record before compression (index, status, code). */
+    static final long ITEM_RECORD_BYTES = 96;
+    /** Attempts of a commit whose job's item-record number moved under it (another worker committed first). */
+    static final int SEQ_ATTEMPTS = 64;
+    /** The job attribute holding the number of the job's last item record. */
+    static final String ITEM_SEQ = "itemSeq";
+    /** Ledger entries of item records: {@code items#} and the record's number, 12 digits. */
+    static final String ITEMS_PREFIX = "items#";
 
     /** What an action costs besides its log record's bytes: keys, expressions, a results part's name (an upper bound). */
     static final long ACTION_OVERHEAD_BYTES = 2_048;
@@ -240,6 +266,64 @@ public final class DynamoJobStore implements JobStore {
      */
     @Override
     public boolean commitTogether(List<StageCommit> commits) {
+        Map<String, List<ItemRecord.Commit>> ended = new LinkedHashMap<>();
+        for (StageCommit commit : commits) {
+            List<dev.sluice.core.job.ItemOutcomes.Run> runs = dev.sluice.core.job.ItemOutcomes.of(commit);
+            if (!runs.isEmpty()) {
+                ended.computeIfAbsent(commit.jobId(), k -> new ArrayList<>()).add(new ItemRecord.Commit(commit.stage(),
+                        commit.batchId(), commit.entries().isEmpty() ? null : JobStore.logKey(commit),
+                        commit.resultsPart(), runs));
+            }
+        }
+        for (int attempt = 1; ; attempt++) {
+            Map<String, Long> seqs = new HashMap<>();
+            for (String jobId : ended.keySet()) {
+                seqs.put(jobId, Math.max(0, itemSeq(jobId))); // a missing job fails the transaction: job.not_found
+            }
+            try {
+                return commitTogether(commits, ended, seqs);
+            } catch (SeqMoved | software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+                if (e instanceof software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException t
+                        && !conflict(t) || attempt == SEQ_ATTEMPTS) {
+                    throw e;
+                }
+                // another worker committed items of the job first (or its transaction held the job item): read the
+                // job's number again and retry, after a short jittered pause (DynamoDB: retry conflicts with backoff)
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 5L * Math.min(attempt, 20)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while committing", ie);
+                }
+            }
+        }
+    }
+
+    /** The number of the job's last item record (0: none yet; -1: no such job), a strongly consistent read. */
+    private long itemSeq(String jobId) {
+        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+                .consistentRead(true).projectionExpression("jobId, " + ITEM_SEQ));
+        if (!response.hasItem() || response.item().isEmpty()) {
+            return -1;
+        }
+        AttributeValue v = response.item().get(ITEM_SEQ);
+        return v == null ? 0 : Long.parseLong(v.n());
+    }
+
+    private static boolean conflict(software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+        return e.hasCancellationReasons() && e.cancellationReasons().stream()
+                .anyMatch(r -> "TransactionConflict".equals(r.code()));
+    }
+
+    /** The job's item-record number was not the one read: another commit of the job's items came first. */
+    private static final class SeqMoved extends RuntimeException {
+        SeqMoved() {
+            super(null, null, false, false);
+        }
+    }
+
+    private boolean commitTogether(List<StageCommit> commits, Map<String, List<ItemRecord.Commit>> ended,
+                                   Map<String, Long> seqs) {
         List<Map<String, AttributeValue>> rows = new ArrayList<>();
         Map<String, ItemCounters> deltas = new LinkedHashMap<>();
         Map<String, BatchProgress> progress = new HashMap<>();
@@ -281,15 +365,36 @@ public final class DynamoJobStore implements JobStore {
             Usage use = meter.drain(job.getKey());
             drained.put(job.getKey(), use);
             UsageAttributes.add(use, adds, names, values);
+            String set = " SET updateTime = :now";
+            String condition = "attribute_exists(jobId)";
+            Long seq = seqs.get(job.getKey());
+            if (seq != null) {
+                // the item record's number: the next of the job's, under a condition on the last one, so records are
+                // numbered without a gap in the order their transactions applied
+                set += ", " + ITEM_SEQ + " = :seq";
+                values.put(":seq", n(seq + 1));
+                if (seq == 0) {
+                    condition += " AND attribute_not_exists(" + ITEM_SEQ + ")";
+                } else {
+                    condition += " AND " + ITEM_SEQ + " = :prevSeq";
+                    values.put(":prevSeq", n(seq));
+                }
+            }
             counts.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
                     .key(Map.of("jobId", s(job.getKey())))
-                    .updateExpression("ADD " + String.join(", ", adds) + " SET updateTime = :now")
-                    .conditionExpression("attribute_exists(jobId)")
+                    .updateExpression("ADD " + String.join(", ", adds) + set)
+                    .conditionExpression(condition)
                     .expressionAttributeNames(names.isEmpty() ? null : names)
                     .expressionAttributeValues(values).build()).build());
         }
         List<TransactWriteItem> logs = new ArrayList<>();
         long bytes = (long) (rows.size() + counts.size()) * ACTION_OVERHEAD_BYTES;
+        for (Map.Entry<String, List<ItemRecord.Commit>> job : ended.entrySet()) {
+            Map<String, AttributeValue> record = DynamoLedger.row(job.getKey(), itemsEntry(seqs.get(job.getKey()) + 1),
+                    now, Map.of("runs", AttributeValue.fromB(gzip(Json.write(ItemRecordJson.of(job.getValue()))))));
+            bytes += ACTION_OVERHEAD_BYTES + itemBytes(record);
+            logs.add(TransactWriteItem.builder().put(Put.builder().tableName(config.ledgerTable()).item(record).build()).build());
+        }
         for (StageCommit commit : commits) {
             for (Map<String, AttributeValue> record : logRecords(commit)) {
                 bytes += ACTION_OVERHEAD_BYTES + itemBytes(record);
@@ -318,9 +423,89 @@ public final class DynamoJobStore implements JobStore {
                 yield true;
             }
             case ALREADY_SETTLED -> false;
-            case OWNER_CONDITION_FAILED -> throw new IllegalStateException("job.not_found: the counter update of "
-                    + deltas.keySet() + " failed its condition attribute_exists(jobId); nothing was committed");
+            case OWNER_CONDITION_FAILED -> {
+                if (!seqs.isEmpty() && deltas.keySet().stream().allMatch(id -> itemSeq(id) >= 0)) {
+                    throw new SeqMoved(); // every job exists: an item-record number moved
+                }
+                throw new IllegalStateException("job.not_found: the counter update of " + deltas.keySet()
+                        + " failed its condition attribute_exists(jobId); nothing was committed");
+            }
         };
+    }
+
+    private static String itemsEntry(long seq) {
+        return ITEMS_PREFIX + String.format("%012d", seq);
+    }
+
+    /** An item record as stored (gzip-compressed JSON): per commit its stage, batch, log key, part and runs. */
+    record ItemRecordJson(String s, String b, String l, String p, List<long[]> k, List<Object[]> o) {
+        static List<ItemRecordJson> of(List<ItemRecord.Commit> commits) {
+            List<ItemRecordJson> out = new ArrayList<>();
+            for (ItemRecord.Commit c : commits) {
+                List<long[]> ranges = new ArrayList<>();
+                List<Object[]> outcomes = new ArrayList<>();
+                for (dev.sluice.core.job.ItemOutcomes.Run r : c.runs()) {
+                    switch (r) {
+                        case dev.sluice.core.job.ItemOutcomes.Outcome o -> outcomes.add(o.code() == null
+                                ? new Object[]{o.index(), o.status().name()} : new Object[]{o.index(), o.status().name(), o.code()});
+                        case dev.sluice.core.job.ItemOutcomes.SkippedLines k -> ranges.add(new long[]{k.from(), k.count()});
+                    }
+                }
+                out.add(new ItemRecordJson(c.stage().wire(), c.batchId(), c.logKey(), c.resultsPart(),
+                        ranges.isEmpty() ? null : ranges, outcomes.isEmpty() ? null : outcomes));
+            }
+            return out;
+        }
+
+        ItemRecord.Commit toCommit() {
+            List<dev.sluice.core.job.ItemOutcomes.Run> runs = new ArrayList<>();
+            if (o != null) {
+                for (Object[] x : o) {
+                    runs.add(new dev.sluice.core.job.ItemOutcomes.Outcome(((Number) x[0]).longValue(),
+                            dev.sluice.core.job.ItemOutcomes.Status.valueOf((String) x[1]), x.length > 2 ? (String) x[2] : null));
+                }
+            }
+            if (k != null) {
+                for (long[] x : k) {
+                    runs.add(new dev.sluice.core.job.ItemOutcomes.SkippedLines(x[0], x[1]));
+                }
+            }
+            Stage stage = java.util.Arrays.stream(Stage.values()).filter(st -> st.wire().equals(s)).findFirst().orElseThrow();
+            return new ItemRecord.Commit(stage, b, l, p, runs);
+        }
+    }
+
+    @Override
+    public List<ItemRecord> itemRecords(String jobId, long fromSeq, int max) {
+        List<ItemRecord> records = new ArrayList<>();
+        var response = dynamo.query(b -> b.tableName(config.ledgerTable()).consistentRead(true).limit(max)
+                .keyConditionExpression(DynamoLedger.OWNER + " = :o AND " + DynamoLedger.ENTRY + " BETWEEN :a AND :b")
+                .expressionAttributeValues(Map.of(":o", s(jobId), ":a", s(itemsEntry(Math.max(1, fromSeq))),
+                        ":b", s(ITEMS_PREFIX + "999999999999"))));
+        for (Map<String, AttributeValue> row : response.items()) {
+            ItemRecordJson[] commits = Json.read(gunzip(row.get("runs").b()), ItemRecordJson[].class);
+            records.add(new ItemRecord(Long.parseLong(row.get(DynamoLedger.ENTRY).s().substring(ITEMS_PREFIX.length())),
+                    java.util.Arrays.stream(commits).map(ItemRecordJson::toCommit).toList()));
+        }
+        return records;
+    }
+
+    @Override
+    public List<LogEntry> commitLog(String jobId, String logKey) {
+        List<LogEntry> entries = new ArrayList<>();
+        Dynamo.forEachRow(dynamo, b -> b.tableName(config.logsTable()).consistentRead(true)
+                .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
+                .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(logKey), ":b", s(logKey + "#~"))), row -> {
+            entries.addAll(List.of(Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class)));
+            return true;
+        });
+        return entries;
+    }
+
+    @Override
+    public String resultsPartOf(String jobId, String batchId) {
+        return ledger.read(jobId, Stage.INFERENCE.ledgerKey(batchId)).map(r -> r.get("part")).map(AttributeValue::s)
+                .orElse(null);
     }
 
     /** The Items metric of the applied commits: one emit per stage, one value per counter that moved. */
@@ -361,7 +546,7 @@ public final class DynamoJobStore implements JobStore {
         if (commit.entries().isEmpty()) {
             return List.of();
         }
-        String sk = String.format("%013d#%s#%s", commit.now(), commit.stage().wire(), commit.batchId());
+        String sk = JobStore.logKey(commit);
         List<Map<String, AttributeValue>> records = new ArrayList<>();
         StringBuilder json = new StringBuilder("[");
         long jsonBytes = 0;
@@ -555,10 +740,12 @@ public final class DynamoJobStore implements JobStore {
                         counters, Long.parseLong(item.get("itemCount").n()), updateTime,
                         Job.Progress.of(num(item, "batchesSent"), num(item, "batchesDone"), num(item, "batchMillis"),
                                 item.containsKey("startTime") ? Long.valueOf(item.get("startTime").n()) : null,
-                                counters, Long.parseLong(item.get("itemCount").n()), System.currentTimeMillis()),
+                                counters, Long.parseLong(item.get("itemCount").n()), System.currentTimeMillis(),
+                                JobState.valueOf(item.get("overview").s()).isTerminal() ? updateTime : null),
                         dev.sluice.core.usage.UsageReport.of(UsageAttributes.read(item), dev.sluice.core.usage.UsageReport.deploymentRegion())),
                 Long.parseLong(item.get("createTime").n()), updateTime,
-                item.containsKey("metadata") ? metadata(item.get("metadata").s()) : Map.of());
+                item.containsKey("metadata") ? metadata(item.get("metadata").s()) : Map.of(),
+                item.containsKey("retries") ? item.get("retries").l().stream().map(AttributeValue::s).toList() : null);
     }
 
     @SuppressWarnings("unchecked")

@@ -40,14 +40,17 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
      *                        {@code SLUICE_<NAME>_QUEUE_URL} (e.g. {@code SLUICE_CPU_SPOT_TASKS_QUEUE_URL}); a pool
      *                        the deployment does not have has none
      * @param lambdaInstances the inference function's memory sizes in MiB ({@code SLUICE_LAMBDA_INSTANCES},
-     *                        comma-separated; default {@code 3538}); the first is the default instance
+     *                        comma-separated; default: the CDK app's default size,
+     *                        {@link dev.sluice.core.usage.LambdaSizing#deployedDefault()}); the first is the default
+     *                        instance
      * @param gpuInstances    the GPU pool's EC2 instance types ({@code SLUICE_GPU_INSTANCES})
      * @param cpuInstances    the CPU pool's Fargate sizes ({@code SLUICE_CPU_INSTANCES}, e.g. {@code 2vcpu-4gb})
      */
     public record Pools(java.util.Map<dev.sluice.core.pipeline.BatchQueue.Name, String> taskQueueUrls,
                         java.util.List<String> lambdaInstances, java.util.List<String> gpuInstances,
                         java.util.List<String> cpuInstances) {
-        public static final Pools NONE = new Pools(Map.of(), java.util.List.of("3538"), java.util.List.of(),
+        public static final Pools NONE = new Pools(Map.of(), java.util.List.of(
+                Integer.toString(dev.sluice.core.usage.LambdaSizing.deployedDefault().size().memoryMb())), java.util.List.of(),
                 java.util.List.of());
 
         public Pools {
@@ -146,7 +149,9 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
     public static final java.util.List<String> OPTIONAL_ENV = java.util.List.of("SLUICE_INFERENCE_GPU_QUEUE_URL",
             "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND", "SLUICE_EVENT_BUS_NAME",
             "SLUICE_GPU_TASKS_QUEUE_URL", "SLUICE_GPU_SPOT_TASKS_QUEUE_URL", "SLUICE_CPU_TASKS_QUEUE_URL",
-            "SLUICE_CPU_SPOT_TASKS_QUEUE_URL", "SLUICE_LAMBDA_INSTANCES", "SLUICE_GPU_INSTANCES", "SLUICE_CPU_INSTANCES");
+            "SLUICE_CPU_SPOT_TASKS_QUEUE_URL", "SLUICE_LAMBDA_INSTANCES", "SLUICE_GPU_INSTANCES", "SLUICE_CPU_INSTANCES",
+            // read by Components (the principals GET /execution-role names) and AssumedRoles (STS elsewhere than AWS's)
+            Components.ROLE_PRINCIPALS, AssumedRoles.ENDPOINT_VARIABLE);
 
     public static SluiceConfig fromEnv(Map<String, String> env) {
         return new SluiceConfig(

@@ -31,27 +31,49 @@ import java.util.stream.Stream;
  */
 public final class UserFolders implements FolderStore {
     private final S3Client s3;
-    /** How each request is signed: with the client's own credentials, or an execution's stored access key. */
+    private final AssumedRoles roles;
+    /** How each request is signed: with the client's own credentials, an execution's stored access key or role. */
     private final java.util.function.Consumer<AwsRequestOverrideConfiguration.Builder> signing;
+    /** Runs before each request: resolves an assumed role's credentials (a refusal fails with a code), else nothing. */
+    private final Runnable ready;
 
+    /** Folders reached with the client's credentials; roles are assumed with an STS client like it ({@link AssumedRoles#like}). */
     public UserFolders(S3Client s3) {
-        this(s3, o -> { });
+        this(s3, AssumedRoles.like(s3));
     }
 
-    private UserFolders(S3Client s3, java.util.function.Consumer<AwsRequestOverrideConfiguration.Builder> signing) {
+    /** @param roles where executions' roles are assumed and their credentials kept */
+    public UserFolders(S3Client s3, AssumedRoles roles) {
+        this(s3, roles, o -> { }, () -> { });
+    }
+
+    private UserFolders(S3Client s3, AssumedRoles roles,
+                        java.util.function.Consumer<AwsRequestOverrideConfiguration.Builder> signing, Runnable ready) {
         this.s3 = s3;
+        this.roles = roles;
         this.signing = signing;
+        this.ready = ready;
     }
 
     /** The same client, each request signed with the given access key (per-request credentials). */
     @Override
     public FolderStore withCredentials(String accessKeyId, String secretAccessKey) {
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey));
-        return new UserFolders(s3, o -> o.credentialsProvider(credentials));
+        return new UserFolders(s3, roles, o -> o.credentialsProvider(credentials), () -> { });
+    }
+
+    /** The same client, each request signed with the role's temporary credentials (assumed now, kept per session). */
+    @Override
+    public FolderStore withRole(dev.sluice.execution.RoleSession session) {
+        var credentials = roles.credentials(session);
+        Runnable ready = () -> AssumedRoles.resolve(credentials, session);
+        ready.run();
+        return new UserFolders(s3, roles, o -> o.credentialsProvider(credentials), ready);
     }
 
     @Override
     public Listing list(Folder folder, String cursor, int max) {
+        ready.run();
         if (folder.isLocal()) {
             return listLocal(folder, cursor, max);
         }
@@ -91,6 +113,7 @@ public final class UserFolders implements FolderStore {
             }
             return Source.of(file);
         }
+        ready.run();
         String key = folder.keyOf(name);
         HeadObjectResponse head;
         try {
@@ -182,6 +205,7 @@ public final class UserFolders implements FolderStore {
             Path partial = file.resolveSibling(file.getFileName() + ".partial");
             return new LocalUpload(file, partial);
         }
+        ready.run();
         return new MultipartUpload(folder.bucket(), folder.keyOf(name), contentType);
     }
 

@@ -59,6 +59,15 @@ public final class ObjectKeys {
         return RESULTS + projectId + "/" + jobId + "/";
     }
 
+    /**
+     * Which lines of the job it retries a retry runs ({@code java.util.BitSet#toByteArray} of the original's line
+     * indexes): what maps the retry's lines back to its original's in a lineage. Under the retry's results, so a
+     * delete of the retry removes it.
+     */
+    public static String retryLines(String projectId, String jobId) {
+        return results(projectId, jobId) + "retry-lines.bin";
+    }
+
     /** The prefix of one job's results parts. */
     public static String resultsParts(String projectId, String jobId) {
         return results(projectId, jobId) + "parts/";

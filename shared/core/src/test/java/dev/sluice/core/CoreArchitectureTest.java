@@ -17,7 +17,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * <p>Where a new package goes, bottom to top (a layer may use the layers below it, never one above):
  * <ol>
  *   <li>Base: {@code dev.sluice.core} (Json, Ids, Clock, Validation, paging, errors) and {@code net}
- *       (OutboundGuard);</li>
+ *       (OutboundGuard), {@code observe} and {@code usage} (UsageMeter, the dated price table, LambdaSizing);</li>
  *   <li>Contracts: {@code port} (Catalog, ObjectStore, SecretStore) and {@code pipeline} (the queue messages, their
  *       kinds and routing, Stage, the BatchQueue port);</li>
  *   <li>Catalogue: {@code auth}, {@code model}, {@code webhook}, {@code destination}, {@code deployment}, {@code dataset} (resources the
@@ -48,7 +48,7 @@ class CoreArchitectureTest {
 
     @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..", "dev.sluice.core.observe..")
+            .layer("Base").definedBy("dev.sluice.core", "dev.sluice.core.net..", "dev.sluice.core.observe..", "dev.sluice.core.usage..")
             .layer("Contracts").definedBy("dev.sluice.core.port..", "dev.sluice.core.pipeline..")
             .layer("Catalogue").definedBy("dev.sluice.core.auth..", "dev.sluice.core.model..",
                     "dev.sluice.core.webhook..", "dev.sluice.core.destination..", "dev.sluice.core.secret..", "dev.sluice.core.deployment..", "dev.sluice.core.dataset..",

@@ -54,4 +54,9 @@ final class DataBucketGuard implements FolderStore {
     public FolderStore withCredentials(String accessKeyId, String secretAccessKey) {
         return new DataBucketGuard(folders.withCredentials(accessKeyId, secretAccessKey), dataBucket);
     }
+
+    @Override
+    public FolderStore withRole(RoleSession session) {
+        return new DataBucketGuard(folders.withRole(session), dataBucket);
+    }
 }

@@ -27,6 +27,8 @@ public record Execution(String id, String object, String projectId, Spec spec, S
     }
 
     public static final String OBJECT = "execution";
+    /** The reason of an execution ended by its error budget (Failed, outcome Stopped), as jobs' job.error_budget_exceeded. */
+    public static final String BUDGET_EXCEEDED = "execution.error_budget_exceeded";
     /** Ids of this kind, and the records they name. */
     public static final dev.sluice.core.IdKind<Execution> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.EXECUTION, OBJECT, "execution",
             Execution.class);
@@ -45,12 +47,15 @@ public record Execution(String id, String object, String projectId, Spec spec, S
      * What was asked, normalised. modelBuild: the model file's checksum the execution runs (the model's current one
      * when the request named none). jobTimeout and fileTimeout in seconds, 0 = none. parameters: how rows become
      * model inputs (see {@link RowMapping}). accessTokenName/accessSecretName: names of stored secrets, never values.
-     * compute: where the files run ({@link Compute}); its tasks is parallelism (a spec stored before compute existed
-     * reads as Lambda).
+     * iamRoleArn: the customer's role the folders are reached with ({@link RoleSession}), or null. limitFiles: only
+     * the first N matching files in listing order (null: all). maxFailedFiles, maxFailedRowRate: the error budget
+     * ({@link #budgetExceeded}), null when off. compute: where the files run ({@link Compute}); its tasks is
+     * parallelism (a spec stored before compute existed reads as Lambda).
      */
     public record Spec(String modelId, String modelBuild, Folder source, Folder destination, FileType inputFileType,
                        FileType outputFileType, long jobTimeout, long fileTimeout, int parallelism,
                        Map<String, String> parameters, String accessTokenName, String accessSecretName,
+                       String iamRoleArn, Long limitFiles, Long maxFailedFiles, Double maxFailedRowRate,
                        Compute compute) {
         public Spec {
             if (compute == null) {
@@ -58,12 +63,29 @@ public record Execution(String id, String object, String projectId, Spec spec, S
             }
         }
 
-        /** On Lambda. */
+        /**
+         * The reason an execution with this status has exceeded its error budget, or null while it has not (issue 24
+         * item 2): more than {@code maxFailedFiles} files failed, or more than {@code maxFailedRowRate} of the rows of
+         * the settled files failed (rows counted by the files that finished: failedRows / rows).
+         */
+        public String budgetExceeded(Status status) {
+            if (maxFailedFiles != null && status.failedFiles() > maxFailedFiles) {
+                return BUDGET_EXCEEDED + ": " + status.failedFiles() + " files failed, more than maxFailedFiles "
+                        + maxFailedFiles + "; files not yet run are skipped";
+            }
+            if (maxFailedRowRate != null && status.rows() > 0 && status.failedRows() > maxFailedRowRate * status.rows()) {
+                return BUDGET_EXCEEDED + ": " + status.failedRows() + " of " + status.rows() + " rows failed, more"
+                        + " than maxFailedRowRate " + maxFailedRowRate + "; files not yet run are skipped";
+            }
+            return null;
+        }
+
+        /** A spec on Lambda, without a role, limit or error budget. */
         public Spec(String modelId, String modelBuild, Folder source, Folder destination, FileType inputFileType,
                     FileType outputFileType, long jobTimeout, long fileTimeout, int parallelism,
                     Map<String, String> parameters, String accessTokenName, String accessSecretName) {
             this(modelId, modelBuild, source, destination, inputFileType, outputFileType, jobTimeout, fileTimeout,
-                    parallelism, parameters, accessTokenName, accessSecretName, null);
+                    parallelism, parameters, accessTokenName, accessSecretName, null, null, null, null, null);
         }
 
         /** The identical-execution guard's key: model, build, source and destination. */
@@ -79,17 +101,35 @@ public record Execution(String id, String object, String projectId, Spec spec, S
      */
     /** usage: what the execution used so far and its estimated cost; null where unknown. */
     public record Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
-                         long skippedFiles, Long startTime, Long endTime, Long hiddenFiles,
+                         long skippedFiles, Long startTime, Long endTime, Long hiddenFiles, long rows, long failedRows,
                          dev.sluice.core.usage.UsageReport usage) {
+        /** A status without row counters or usage. */
         public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
                       long skippedFiles, Long startTime, Long endTime, Long hiddenFiles) {
-            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles, null);
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles,
+                    0, 0, null);
+        }
+
+        /** A status with usage, without row counters. */
+        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                      long skippedFiles, Long startTime, Long endTime, Long hiddenFiles,
+                      dev.sluice.core.usage.UsageReport usage) {
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles,
+                    0, 0, usage);
+        }
+
+        /** A status with row counters, without usage. */
+        public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
+                      long skippedFiles, Long startTime, Long endTime, Long hiddenFiles, long rows, long failedRows) {
+            this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, hiddenFiles,
+                    rows, failedRows, null);
         }
 
         public Status(State overview, String reason, Long totalFiles, long finishedFiles, long failedFiles,
                       long skippedFiles, Long startTime, Long endTime) {
             this(overview, reason, totalFiles, finishedFiles, failedFiles, skippedFiles, startTime, endTime, null);
         }
+
 
         /**
          * {@code status.outcome} once the execution ended (null while it runs): Stopped when cancelled or timed out or
@@ -102,7 +142,8 @@ public record Execution(String id, String object, String projectId, Spec spec, S
             }
             return switch (overview) {
                 case Cancelled, TimedOut -> dev.sluice.core.Outcome.Stopped;
-                case Failed -> dev.sluice.core.Outcome.Failed;
+                case Failed -> reason != null && reason.startsWith(BUDGET_EXCEEDED) ? dev.sluice.core.Outcome.Stopped
+                        : dev.sluice.core.Outcome.Failed;
                 default -> dev.sluice.core.Outcome.ofCounts(finishedFiles,
                         totalFiles == null ? finishedFiles + failedFiles + skippedFiles : totalFiles);
             };

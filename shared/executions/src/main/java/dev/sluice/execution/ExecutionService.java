@@ -36,7 +36,8 @@ public final class ExecutionService implements ExecutionTasks {
     public static final int MAX_PARALLELISM = 1000;
     public static final int DEFAULT_PARALLELISM = 10;
     /** The inference function's memory size (MiB) the CDK app deploys by default: Lambda's one instance unless configured. */
-    public static final String DEFAULT_LAMBDA_INSTANCE = "3538";
+    public static final String DEFAULT_LAMBDA_INSTANCE =
+            Integer.toString(dev.sluice.core.usage.LambdaSizing.deployedDefault().size().memoryMb());
     public static final long MAX_TIMEOUT_SECONDS = 7L * 24 * 3600;
     /** The listing hands over to a continuation when less than this is left of its invocation. */
     public static final long LIST_RESERVE_MILLIS = 10_000;
@@ -53,6 +54,7 @@ public final class ExecutionService implements ExecutionTasks {
     private final boolean allowLocal;
     private final SecretStore secrets;
     private final dev.sluice.core.AllowedBuckets buckets;
+    private final dev.sluice.core.auth.ExecutionRoles roles;
     private final Compute.Offer offer;
 
     /**
@@ -63,7 +65,17 @@ public final class ExecutionService implements ExecutionTasks {
     public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
                             BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets,
                             dev.sluice.core.AllowedBuckets buckets) {
-        this(store, models, folders, files, queue, clock, allowLocal, secrets, buckets,
+        this(store, models, folders, files, queue, clock, allowLocal, secrets, buckets, null);
+    }
+
+    /**
+     * @param roles the projects' external ids for executions that name {@code iamRoleArn}; null: such executions are
+     *              refused ({@code execution.role_not_assumable})
+     */
+    public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
+                            BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets,
+                            dev.sluice.core.AllowedBuckets buckets, dev.sluice.core.auth.ExecutionRoles roles) {
+        this(store, models, folders, files, queue, clock, allowLocal, secrets, buckets, roles,
                 Compute.Offer.lambda(List.of(DEFAULT_LAMBDA_INSTANCE)));
     }
 
@@ -73,7 +85,9 @@ public final class ExecutionService implements ExecutionTasks {
      */
     public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
                             BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets,
-                            dev.sluice.core.AllowedBuckets buckets, Compute.Offer offer) {
+                            dev.sluice.core.AllowedBuckets buckets, dev.sluice.core.auth.ExecutionRoles roles,
+                            Compute.Offer offer) {
+        this.roles = roles;
         this.offer = offer;
         this.secrets = secrets;
         this.buckets = buckets;
@@ -94,7 +108,8 @@ public final class ExecutionService implements ExecutionTasks {
                                String sourceFolder, String destinationFolder, String inputFileType,
                                String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
                                Map<String, String> parameters, String accessTokenName, String accessSecretName,
-                               Map<String, String> metadata, Compute.Request compute) {
+                               Map<String, String> metadata, String iamRoleArn, Long limitFiles,
+                               Long maxFailedFiles, Double maxFailedRowRate, Compute.Request compute) {
         public StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
                             String sourceFolder, String destinationFolder, String inputFileType,
                             String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
@@ -102,7 +117,7 @@ public final class ExecutionService implements ExecutionTasks {
                             Map<String, String> metadata) {
             this(model, bucket, sourceBucket, destinationBucket, sourceFolder, destinationFolder, inputFileType,
                     outputFileType, jobTimeout, fileTimeout, parallelism, parameters, accessTokenName, accessSecretName,
-                    metadata, null);
+                    metadata, null, null, null, null, null);
         }
 
         public StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
@@ -142,8 +157,17 @@ public final class ExecutionService implements ExecutionTasks {
                 "execution.bad_parallelism", "parallelism must be 1.." + MAX_PARALLELISM);
         Compute compute = Compute.of(r.compute(), r.parallelism(), offer, queue, DEFAULT_PARALLELISM, MAX_PARALLELISM);
         int parallelism = compute.tasks();
+        Validation.check(r.limitFiles() == null || r.limitFiles() >= 1, "execution.bad_limit_files",
+                "limitFiles must be at least 1 (the first N matching files in listing order), or absent for all");
+        Validation.check(r.maxFailedFiles() == null || r.maxFailedFiles() >= 0, "execution.bad_error_budget",
+                "maxFailedFiles must be at least 0 (the execution stops when more files than that failed)");
+        Validation.check(r.maxFailedRowRate() == null || r.maxFailedRowRate() >= 0 && r.maxFailedRowRate() <= 1,
+                "execution.bad_error_budget", "maxFailedRowRate must be in [0, 1] (failed rows / rows of the finished"
+                        + " files above it stops the execution)");
         Map<String, String> parameters = r.parameters() == null ? Map.of() : Map.copyOf(r.parameters());
         RowMapping.validate(model, parameters);
+        Validation.check(r.iamRoleArn() == null || r.accessTokenName() == null && r.accessSecretName() == null, "execution.bad_credentials",
+                "give either iamRoleArn or accessTokenName and accessSecretName, not both");
         if (r.accessTokenName() != null || r.accessSecretName() != null) {
             Validation.check(r.accessTokenName() != null && r.accessSecretName() != null, "execution.bad_secret_name",
                     "give both accessTokenName and accessSecretName (the secrets holding an access key id and its"
@@ -151,15 +175,26 @@ public final class ExecutionService implements ExecutionTasks {
             secretName(projectId, r.accessTokenName(), "accessTokenName");
             secretName(projectId, r.accessSecretName(), "accessSecretName");
         }
-        checkBucket(source, "sourceFolder", r.accessTokenName() != null);
-        checkBucket(destination, "destinationFolder", r.accessTokenName() != null);
+        boolean ownCredentials = r.accessTokenName() != null || r.iamRoleArn() != null;
+        checkBucket(source, "sourceFolder", ownCredentials);
+        checkBucket(destination, "destinationFolder", ownCredentials);
         Map<String, String> metadata = dev.sluice.core.Metadata.check(r.metadata());
         long now = clock.nowMillis();
+        String id = Ids.newId(Ids.EXECUTION, now);
         Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
                 FileType.parse(r.inputFileType(), "inputFileType"), FileType.parse(r.outputFileType(), "outputFileType"),
-                jobTimeout, fileTimeout, parallelism, parameters, r.accessTokenName(), r.accessSecretName(), compute);
-        Execution execution = new Execution(Ids.newId(Ids.EXECUTION, now), Execution.OBJECT, projectId, spec,
+                jobTimeout, fileTimeout, parallelism, parameters, r.accessTokenName(), r.accessSecretName(),
+                r.iamRoleArn(), r.limitFiles(), r.maxFailedFiles(), r.maxFailedRowRate(), compute);
+        Execution execution = new Execution(id, Execution.OBJECT, projectId, spec,
                 new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now, metadata);
+        if (r.iamRoleArn() != null) {
+            // assumed now, as every task will: a role that cannot be assumed is refused before anything is written
+            try {
+                folders(execution);
+            } catch (FileProblem p) {
+                throw SluiceException.invalid(p.code, p.getMessage());
+            }
+        }
         store.create(execution);
         queue.send(BatchQueue.Name.FANOUT, List.of(ExecutionTask.list(projectId, execution.id(), null, 0).envelope().forProject(projectId)));
         return execution;
@@ -208,9 +243,16 @@ public final class ExecutionService implements ExecutionTasks {
         // longer allows are not reached by an execution stored before a check existed (and the guard checks each call)
         for (Folder f : List.of(e.spec().source(), e.spec().destination())) {
             DataBucketGuard.check(f, buckets.dataBucket());
-            if (tokenName == null && !f.isLocal() && !buckets.allows(f.bucket())) {
+            if (tokenName == null && e.spec().iamRoleArn() == null && !f.isLocal() && !buckets.allows(f.bucket())) {
                 throw new FileProblem("execution.bucket_refused", DataBucketGuard.refusal(f.bucket()));
             }
+        }
+        if (e.spec().iamRoleArn() != null) {
+            if (roles == null) {
+                throw new FileProblem("execution.role_not_assumable", "this deployment assumes no roles for executions");
+            }
+            return folders.withRole(RoleSession.of(e.spec().iamRoleArn(), roles.externalId(e.projectId()), e.id(),
+                    e.spec().source(), e.spec().destination()));
         }
         if (tokenName == null) {
             return folders;
@@ -221,6 +263,20 @@ public final class ExecutionService implements ExecutionTasks {
                 "execution.secret_not_found", "the project's secret " + e.spec().accessSecretName()
                 + " (accessSecretName) no longer exists"));
         return folders.withCredentials(key.strip(), secret.strip());
+    }
+
+    /**
+     * What the project's role needs to trust for executions that name {@code iamRoleArn} ({@code GET
+     * /execution-role}): the project's external id and the principals that assume the role.
+     *
+     * @throws SluiceException 404 {@code execution_role.not_found} where this deployment assumes no roles
+     */
+    public dev.sluice.core.auth.ExecutionRoles.View executionRole(String projectId) {
+        if (roles == null) {
+            throw new SluiceException(SluiceException.Kind.NOT_FOUND, "execution_role.not_found",
+                    "this deployment assumes no roles for executions");
+        }
+        return roles.view(projectId);
     }
 
     /** The project's execution; 404 for another project's or an id of another kind (checked before any read). */
@@ -317,13 +373,13 @@ public final class ExecutionService implements ExecutionTasks {
         do {
             FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
             List<String> matching = page.names().stream().filter(n -> !FileType.isHidden(n)).filter(type::matches)
-                    .toList();
+                    .limit(e.spec().limitFiles() == null ? Long.MAX_VALUE : e.spec().limitFiles() - listed).toList();
             hidden += page.names().stream().filter(FileType::isHidden).count();
             if (!matching.isEmpty()) {
                 files.writeChunk(e.projectId(), e.id(), listed, matching);
             }
             listed += matching.size();
-            cursor = page.cursor();
+            cursor = e.spec().limitFiles() != null && listed >= e.spec().limitFiles() ? null : page.cursor();
             if (cursor != null && deadline.remainingMillis() < LIST_RESERVE_MILLIS) {
                 // a chunk is named by its first index: the continuation writes the next one
                 queue.send(BatchQueue.Name.FANOUT, List.of(
@@ -366,6 +422,14 @@ public final class ExecutionService implements ExecutionTasks {
             LOG.debug("file {} of {} was settled before", task.index(), e.id());
         }
         Execution current = store.get(e.projectId(), e.id()).orElse(e);
+        String exceeded = current.status().overview() == Execution.State.Running
+                ? e.spec().budgetExceeded(current.status()) : null;
+        if (exceeded != null) {
+            // the chain stops here: files not sent are never sent, and count as skipped once it ended
+            store.transition(e.projectId(), e.id(), Execution.State.ACTIVE, Execution.State.Failed, exceeded,
+                    clock.nowMillis());
+            return;
+        }
         if (current.status().overview() == Execution.State.Running) {
             long next = task.index() + e.spec().parallelism();
             Long total = current.status().totalFiles();

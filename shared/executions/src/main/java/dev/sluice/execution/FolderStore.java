@@ -109,4 +109,14 @@ public interface FolderStore {
      * secrets); local folders need none.
      */
     FolderStore withCredentials(String accessKeyId, String secretAccessKey);
+
+    /**
+     * The same folders reached with the temporary credentials of a customer's role (an execution that names
+     * {@code iamRoleArn}): every list, read and write is signed with them. The role is assumed here (so a refusal is
+     * known at once), the credentials are kept per session and refreshed before they expire.
+     *
+     * @throws FileProblem {@code execution.role_not_assumable} when STS refuses the role (here, or on a later call
+     *                     whose refresh it refuses)
+     */
+    FolderStore withRole(RoleSession session);
 }

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** compute: its defaults, the queue each target and purchase option goes to, and what the deployment does not have. */
 class ComputeTest {
-    static final Compute.Offer OFFER = Compute.Offer.lambda(List.of("3538", "10240"))
+    static final Compute.Offer OFFER = Compute.Offer.lambda(List.of("1769", "10240"))
             .with(Compute.Target.CpuPool, List.of("2vcpu-4gb"));
     /** A deployment with the CPU pool's on-demand queue only. */
     static final FakeBatchQueue QUEUES = new FakeBatchQueue(EnumSet.of(BatchQueue.Name.FANOUT, BatchQueue.Name.INFERENCE,
@@ -29,7 +29,7 @@ class ComputeTest {
 
     @Test
     void leftOut_isLambda_atItsFirstInstance_onDemand_parallelismOrTenTasks() {
-        assertEquals(new Compute(Compute.Target.Lambda, "3538", Compute.PurchaseOption.onDemand, 10), of(null, null));
+        assertEquals(new Compute(Compute.Target.Lambda, "1769", Compute.PurchaseOption.onDemand, 10), of(null, null));
         assertEquals(4, of(null, 4).tasks());
         assertEquals(BatchQueue.Name.INFERENCE, of(null, null).queue());
         assertEquals("10240", of(new Compute.Request(null, "10240", null, null), null).instance());

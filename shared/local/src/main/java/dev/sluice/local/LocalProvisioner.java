@@ -84,6 +84,7 @@ public final class LocalProvisioner {
     public static SluiceConfig provision(Clients c, String prefix, QueueSettings queues, boolean allowLocalUrls) {
         createTable(c.dynamo(), prefix + "jobs", "jobId", null, true);
         createTable(c.dynamo(), prefix + "catalog", "projectId", "id", false);
+        addSweepIndex(c.dynamo(), prefix + "catalog");
         createTable(c.dynamo(), prefix + "keys", "keyHash", null, false);
         createTable(c.dynamo(), prefix + "ledger", "jobId", "entry", false);
         createTable(c.dynamo(), prefix + "logs", "jobId", "sk", false);
@@ -112,7 +113,7 @@ public final class LocalProvisioner {
         }
         return new SluiceConfig(prefix + "jobs", prefix + "catalog", prefix + "keys", prefix + "ledger",
                 prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls, List.of(), List.of(),
-                SluiceConfig.SecretsBackend.FILES).withPools(new SluiceConfig.Pools(pools, List.of("3538"),
+                SluiceConfig.SecretsBackend.FILES).withPools(new SluiceConfig.Pools(pools, SluiceConfig.Pools.NONE.lambdaInstances(),
                 List.of(LOCAL_INSTANCE), List.of(LOCAL_INSTANCE)));
     }
 
@@ -161,6 +162,28 @@ public final class LocalProvisioner {
         } catch (software.amazon.awssdk.services.dynamodb.model.ResourceInUseException kept) {
             // a restarted stack: the table and its items are there
         }
+    }
+
+    /**
+     * The catalog's sparse sweep index (DynamoCatalog.BY_SWEEP), added to a table that a stack restarted on an older
+     * data directory created without it.
+     */
+    private static void addSweepIndex(DynamoDbClient dynamo, String table) {
+        var described = dynamo.describeTable(b -> b.tableName(table)).table();
+        if (described.hasGlobalSecondaryIndexes() && described.globalSecondaryIndexes().stream()
+                .anyMatch(i -> i.indexName().equals(dev.sluice.aws.DynamoCatalog.BY_SWEEP))) {
+            return;
+        }
+        dynamo.updateTable(b -> b.tableName(table).attributeDefinitions(
+                        AttributeDefinition.builder().attributeName(dev.sluice.aws.DynamoCatalog.SWEEP).attributeType(ScalarAttributeType.S).build(),
+                        AttributeDefinition.builder().attributeName(dev.sluice.aws.DynamoCatalog.SWEEP_AT).attributeType(ScalarAttributeType.N).build())
+                .globalSecondaryIndexUpdates(software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexUpdate.builder()
+                        .create(software.amazon.awssdk.services.dynamodb.model.CreateGlobalSecondaryIndexAction.builder()
+                                .indexName(dev.sluice.aws.DynamoCatalog.BY_SWEEP)
+                                .keySchema(KeySchemaElement.builder().attributeName(dev.sluice.aws.DynamoCatalog.SWEEP).keyType(KeyType.HASH).build(),
+                                        KeySchemaElement.builder().attributeName(dev.sluice.aws.DynamoCatalog.SWEEP_AT).keyType(KeyType.RANGE).build())
+                                .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build())
+                        .build()));
     }
 
     private static String createQueue(SqsClient sqs, String name, int visibility, int maxReceiveCount) {

@@ -35,7 +35,16 @@ final class SourceReads implements java.io.Closeable {
         position = to;
     }
 
-    /** Up to length bytes at the position (fewer only at the end: -1 there). */
+    /** How many times a read opens a new stream at its position after the open one broke or ended early. */
+    private static final int ATTEMPTS = 3;
+
+    /**
+     * Up to length bytes at the position (fewer only at the end: -1 there). A stream that fails or ends before the
+     * file's end (a connection the store or a proxy dropped while the task was busy between row groups: S3Mock ends
+     * one with "Premature EOF") is dropped and the read done again from a new stream at the same position, up to
+     * {@link #ATTEMPTS} times; then the failure is the store's ({@link FolderStore.UnavailableException}: the task
+     * is retried). A file changed meanwhile fails as {@link FolderStore.ChangedException} when the new stream opens.
+     */
     int read(byte[] into, int offset, int length) throws IOException {
         if (length == 0) {
             return 0;
@@ -43,17 +52,41 @@ final class SourceReads implements java.io.Closeable {
         if (position >= source.size()) {
             return -1;
         }
-        if (stream == null || streamPosition != position) {
+        for (int attempt = 1; ; attempt++) {
+            if (stream == null || streamPosition != position) {
+                dropQuietly();
+                stream = source.from(position);
+                streamPosition = position;
+            }
+            IOException failure;
+            try {
+                int n = stream.read(into, offset, (int) Math.min(length, source.size() - position));
+                if (n > 0) {
+                    position += n;
+                    streamPosition += n;
+                    return n;
+                }
+                failure = new java.io.EOFException("the stream ended at byte " + position + " of " + source.size());
+            } catch (FolderStore.ChangedException e) {
+                throw e;
+            } catch (IOException e) {
+                failure = e;
+            }
+            dropQuietly();
+            if (attempt >= ATTEMPTS) {
+                throw failure instanceof FolderStore.UnavailableException u ? u
+                        : new FolderStore.UnavailableException("reading at byte " + position + ": " + failure.getMessage(), failure);
+            }
+        }
+    }
+
+    private void dropQuietly() {
+        try {
             drop();
-            stream = source.from(position);
-            streamPosition = position;
+        } catch (IOException ignored) {
+            // the stream is dropped either way
         }
-        int n = stream.read(into, offset, (int) Math.min(length, source.size() - position));
-        if (n > 0) {
-            position += n;
-            streamPosition += n;
-        }
-        return n;
+        stream = null;
     }
 
     void readFully(byte[] into, int offset, int length) throws IOException {

@@ -93,7 +93,7 @@ class CatalogRacesAndCursorsTest {
     void anUpdateAfterADelete_doesNotBringTheRecordBack() {
         Webhook created = webhooks.create("proj_race", new WebhookService.CreateRequest("gone",
                 new Webhook.Spec("http://127.0.0.1:9/hook", null, null)));
-        webhooks.delete("proj_race", created.id());
+        webhooks.delete("proj_race", created.id(), dev.sluice.core.InUse.NOTHING);
         assertTrue(catalog.update("proj_race", Webhook.KIND, created.id(), w -> w).isEmpty());
         assertThrows(SluiceException.class, () -> webhooks.rotateSecret("proj_race", created.id()));
         assertTrue(catalog.get("proj_race", Webhook.KIND, created.id()).isEmpty());

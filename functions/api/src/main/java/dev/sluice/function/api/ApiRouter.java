@@ -59,10 +59,16 @@ public final class ApiRouter {
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
     /** The query parameters of a job's log; {@code maxEntries} is the old name of {@code limit}, kept for one release. */
     static final Set<String> LOGS = Set.of("afterTime", "beforeTime", "minLevel", "limit", "maxEntries", "page");
+    /** The datasets' listing also takes {@code showExpired}. */
+    static final Set<String> DATASET_LIST = union(FILTERED_LIST, Set.of("showExpired"));
+    /** The query parameters of a job's lineage. */
+    static final Set<String> LINEAGE = LIST;
     /** The query parameter of a create that can be a dry run. */
     static final Set<String> DRY_RUN = Set.of("dryRun");
     /** The query parameters of an execution's report. */
     static final Set<String> REPORT = Set.of("page");
+    /** The query of a job's item listing ({@link dev.sluice.core.job.JobItems.Query}). */
+    static final Set<String> ITEMS = dev.sluice.core.job.JobItems.Query.PARAMETERS;
     /** The query parameters of {@code GET /usage}: a range of UTC days. */
     static final Set<String> USAGE = Set.of("from", "to");
     /** Every route is under the project of the caller's key. */
@@ -191,14 +197,15 @@ public final class ApiRouter {
      */
     static RouteTable<Handler> routes(ApiServices s, DeadLetterService deadLetters) {
         return new RouteTable<Handler>(PREFIX)
-                .get("/batch/datasets", FILTERED_LIST, c -> ok(s.datasets.list(c.project(), c.page(), c.filter(Dataset.State.values()))))
+                .get("/batch/datasets", DATASET_LIST, c -> ok(s.datasets.list(c.project(), c.page(), c.filter(Dataset.State.values()),
+                        flag(c, "showExpired", "request.bad_show_expired"))))
                 .create("/batch/datasets", c -> created(c, "/batch/datasets", s.datasets.create(c.project(), c.body(DatasetService.CreateRequest.class))))
                 .get("/batch/datasets/{datasetId}", c -> ok(s.datasets.get(c.project(), c.id())))
-                .delete("/batch/datasets/{datasetId}", c -> deleted(c, () -> s.datasets.delete(c.project(), c.id(), s.jobs::runningJobReading)))
+                .delete("/batch/datasets/{datasetId}", c -> deleted(c, () -> s.datasets.delete(c.project(), c.id(), s.jobs::holdsDataset)))
                 .get("/models", LIST, c -> ok(s.models.list(c.project(), c.page())))
                 .create("/models", c -> created(c, "/models", s.models.create(c.project(), c.body(ModelService.CreateRequest.class))))
                 .get("/models/{modelId}", c -> ok(s.models.get(c.project(), c.id())))
-                .delete("/models/{modelId}", c -> deleted(c, () -> s.models.delete(c.project(), c.id())))
+                .delete("/models/{modelId}", c -> deleted(c, () -> s.models.delete(c.project(), c.id(), s.jobs::modelUser)))
                 .get("/deployments", LIST, c -> ok(s.deployments.list(c.project(), c.page())))
                 .create("/deployments", c -> created(c, "/deployments", s.deployments.create(c.project(), c.body(DeploymentService.CreateRequest.class))))
                 .get("/deployments/{deploymentId}", c -> ok(s.deployments.get(c.project(), c.id())))
@@ -207,7 +214,7 @@ public final class ApiRouter {
                 .create("/batch/webhooks", c -> created(c, "/batch/webhooks", s.webhooks.create(c.project(), c.body(WebhookService.CreateRequest.class))))
                 .get("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.get(c.project(), c.id())))
                 .put("/batch/webhooks/{webhookId}", c -> ok(s.webhooks.update(c.project(), c.id(), c.body(WebhookService.UpdateRequest.class))))
-                .delete("/batch/webhooks/{webhookId}", c -> deleted(c, () -> s.webhooks.delete(c.project(), c.id())))
+                .delete("/batch/webhooks/{webhookId}", c -> deleted(c, () -> s.webhooks.delete(c.project(), c.id(), s.jobs::webhookUser)))
                 .put("/batch/webhooks/{webhookId}/secret", c -> ok(s.webhooks.rotateSecret(c.project(), c.id())))
                 .post("/batch/webhooks/{webhookId}:test", c -> ok(s.webhooks.test(c.project(), c.id())))
                 .get("/batch/webhooks/{webhookId}/deliveries", LIST, c -> ok(s.deliveries.list(c.project(), c.path().get("webhookId"), c.page())))
@@ -218,11 +225,11 @@ public final class ApiRouter {
                 .get("/batch/jobs/{jobId}", c -> ok(s.jobs.get(c.project(), c.id())))
                 .delete("/batch/jobs/{jobId}", c -> deleted(c, () -> s.jobs.delete(c.project(), c.id())))
                 .post("/batch/jobs/{jobId}:cancel", c -> ok(s.jobs.cancel(c.project(), c.id())))
-                .create("/batch/jobs/{jobId}:retry", c -> {
-                    s.jobs.get(c.project(), c.id()); // a job that is not the project's answers 404 whatever the body
-                    return created(c, "/batch/jobs", s.jobs.retry(c.project(), c.id(), c.optionalBody(JobService.RetryRequest.class)));
-                })
+                .create("/batch/jobs/{jobId}:retry", c -> created(c, "/batch/jobs",
+                        s.jobs.retry(c.project(), c.id(), () -> c.optionalBody(JobService.RetryRequest.class))))
+                .get("/batch/jobs/{jobId}/lineage", LINEAGE, c -> ok(s.jobs.lineage(c.project(), c.id(), c.query("limit"), c.query("page"))))
                 .get("/batch/jobs/{jobId}/logs", LOGS, c -> ok(logPage(s.jobs.logs(c.project(), c.id(), LogQuery.of(c.request().query())))))
+                .get("/batch/jobs/{jobId}/items", ITEMS, c -> ok(s.jobs.items(c.project(), c.id(), c.request().query())))
                 .get("/batch/jobs/{jobId}/results", c -> ok(s.jobs.results(c.project(), c.id())))
                 .get("/dead-letters", LIST, c -> ok(deadLetters.list(c.project(), c.page())))
                 .get("/dead-letters/{deadLetterId}", c -> ok(deadLetters.get(c.project(), c.id())))
@@ -235,6 +242,7 @@ public final class ApiRouter {
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
                 .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())))
+                .get("/execution-role", c -> ok(s.executions.executionRole(c.project())))
                 .get("/usage", USAGE, c -> ok(s.usage.project(c.project(), c.query("from"), c.query("to"))))
                 .get("/secrets", c -> ok(s.secrets.list(c.project())))
                 .create("/secrets", c -> createdSecret(c, s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))
@@ -485,14 +493,19 @@ public final class ApiRouter {
 
     /** {@code dryRun=true}: check and answer what would happen; {@code false} or none: do it (else 400). */
     private static boolean dryRun(Call c) {
-        String value = c.query("dryRun");
+        return flag(c, "dryRun", "request.bad_dry_run");
+    }
+
+    /** A boolean query parameter: {@code true}, or {@code false} or none (else 400 with the code). */
+    private static boolean flag(Call c, String name, String code) {
+        String value = c.query(name);
         if (value == null || value.equals("false")) {
             return false;
         }
         if (value.equals("true")) {
             return true;
         }
-        throw SluiceException.invalid("request.bad_dry_run", "dryRun must be true or false");
+        throw SluiceException.invalid(code, name + " must be true or false");
     }
 
     private static Response ok(Object body) {

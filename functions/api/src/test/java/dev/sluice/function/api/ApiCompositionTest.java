@@ -28,7 +28,7 @@ class ApiCompositionTest {
         List<String> built = c.built();
         assertEquals(Set.of("apiKeys", "catalog", "datasets", "objects", "queue", "models", "deployments", "guard",
                 "webhookClient", "webhooks", "jobStore", "lifecycle", "eventSink", "idempotentRequests", "jobs", "executionStore", "folders", "secrets",
-                "secretService", "executions", "fanout", "delivery", "deadLetters", "deliveryLog", "webhookDeliveries"), Set.copyOf(built), "no itemFetcher, no scheduler");
+                "secretService", "executions", "fanout", "delivery", "deadLetters", "deliveryLog", "webhookDeliveries", "executionRoles", "usage"), Set.copyOf(built), "no itemFetcher, no scheduler");
         assertTrue(services.executions != null && services.deadLetters != null);
     }
 }

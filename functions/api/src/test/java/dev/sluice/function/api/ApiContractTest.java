@@ -92,7 +92,9 @@ class ApiContractTest {
                 new String[]{"DELETE", "/batch/jobs/{job}", null},
                 new String[]{"POST", "/batch/jobs/{job}:cancel", "{}"},
                 new String[]{"POST", "/batch/jobs/{job}:retry", "{}"},
+                new String[]{"GET", "/batch/jobs/{job}/lineage", null},
                 new String[]{"GET", "/batch/jobs/{job}/logs", null},
+                new String[]{"GET", "/batch/jobs/{job}/items", null},
                 new String[]{"GET", "/batch/jobs/{job}/results", null},
                 new String[]{"GET", "/dead-letters/{deadLetter}", null},
                 new String[]{"POST", "/dead-letters/{deadLetter}:redrive", "{}"},
@@ -110,7 +112,8 @@ class ApiContractTest {
                 new String[]{"GET", "/batch/webhooks"}, new String[]{"POST", "/batch/webhooks"},
                 new String[]{"GET", "/batch/jobs"}, new String[]{"POST", "/batch/jobs"},
                 new String[]{"GET", "/dead-letters"}, new String[]{"GET", "/api-keys"}, new String[]{"POST", "/api-keys"},
-                new String[]{"GET", "/executions"}, new String[]{"POST", "/executions"});
+                new String[]{"GET", "/executions"}, new String[]{"POST", "/executions"},
+                new String[]{"GET", "/execution-role"});
     }
 
     static String fill(String template) {
@@ -144,7 +147,7 @@ class ApiContractTest {
             assertEquals(401, call(route[0], own, null, "{}", Map.of()).status());
             checked++;
         }
-        assertEquals(40, checked);
+        assertEquals(43, checked);
         // nothing of the first project was touched by the other key
         assertEquals("Waiting", fixture.services.jobStore().get(HandlerFixture.JOB).orElseThrow().status().overview().name());
         assertEquals("hook", fixture.services.webhooks().get(HandlerFixture.PROJECT, ids.get("webhook")).name());

@@ -81,7 +81,7 @@ class ApiRoutesTest {
         missing.removeAll(inTable);
         assertEquals(Set.of(), undocumented, "routes of the table that README does not list");
         assertEquals(Set.of(), missing, "routes README lists that the table does not have");
-        assertEquals(44, inTable.size(), "ApiContractTest's 25 resource routes and 15 collection routes, and the 4"
+        assertEquals(48, inTable.size(), "ApiContractTest's 27 resource routes and 16 collection routes, GET /usage, and the 4"
                 + " secrets routes (TenantIsolationTest tries them across projects)");
     }
 
@@ -112,7 +112,7 @@ class ApiRoutesTest {
                 assertEquals(id, new ApiRouter.Call(null, null, values).id(), "the id a handler reads: " + e.getKey());
             }
         }
-        assertEquals(44 * 4, resolved);
+        assertEquals(48 * 4, resolved);
     }
 
     @Test

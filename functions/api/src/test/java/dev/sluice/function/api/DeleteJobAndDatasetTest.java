@@ -65,7 +65,10 @@ class DeleteJobAndDatasetTest {
         fixture.clients.s3().putObject(b -> b.bucket(fixture.config.bucket()).key(key), RequestBody.fromString("{}"));
     }
 
-    /** A job of the project reading the dataset, Waiting (not ended), made from the fixture's own job. */
+    /**
+     * A job of the project reading the dataset, Waiting (not ended), made from the fixture's own job, and recorded as
+     * the dataset's reader as a create records it ({@code DatasetService.reserve}).
+     */
     static Job waitingJob(String jobId, String datasetId) {
         Job template = fixture.job("batchjob_template" + jobId.substring(jobId.length() - 4), 10, null);
         ObjectNode tree = Json.MAPPER.valueToTree(template);
@@ -73,6 +76,8 @@ class DeleteJobAndDatasetTest {
         ((ObjectNode) tree.get("spec")).put("datasetId", datasetId);
         Job job = Json.MAPPER.convertValue(tree, Job.class);
         fixture.services.jobStore().create(job);
+        fixture.services.catalog().update(HandlerFixture.PROJECT, dev.sluice.core.dataset.Dataset.KIND, datasetId,
+                d -> d.withReaders(java.util.List.of(new dev.sluice.core.dataset.Dataset.Reader(jobId, System.currentTimeMillis()))));
         return job;
     }
 

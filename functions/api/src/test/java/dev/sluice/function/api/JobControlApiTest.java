@@ -254,6 +254,83 @@ class JobControlApiTest {
     }
 
     @Test
+    void lineage_givesEachLinesFinalOutcomeAcrossRetries_aPageAtATime_andTheOriginalListsItsRetries() {
+        // the original: 0 delivered, 1 failed for good, 3 timed out, 5 failed delivery, 7 never ran; Finished
+        String jobId = ok(call("POST", "/batch/jobs", Map.of("name", "l", "spec", spec())), 201).get("id").asText();
+        JobStore store = fixture.services.jobStore();
+        store.commit(new JobStore.StageCommit(jobId, Stage.INFERENCE, "b0", ItemCounters.ZERO, List.of(
+                LogEntry.info("ItemDelivered", 1, "u0", 0, "Delivered", 1),
+                LogEntry.failure("ItemFailedGather", 1, null, 1, "FailedGather", "item.malformed_json: line 1"),
+                LogEntry.failure("ItemFailedGather", 1, "u3", 3, "FailedGather", "gather.timeout: no answer"),
+                LogEntry.failure("ItemFailedDeliver", 1, "u5", 5, "FailedDeliver", "deliver.http_503: answered 503")),
+                2, null));
+        assertTrue(store.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Finished, "Finished", null, 3));
+        // retry 1 runs the retryable lines 3, 5, 7 (and 2, 4, 6, which have no failure entry here) as its 0..5
+        JsonNode first = ok(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "retryable")), 201);
+        String retry1 = first.get("id").asText();
+        assertEquals(6, first.at("/status/itemCount").asLong());
+        store.commit(new JobStore.StageCommit(retry1, Stage.INFERENCE, "b0", ItemCounters.ZERO, List.of(
+                LogEntry.info("ItemDelivered", 1, "u3", 1, "Delivered", 1),
+                LogEntry.failure("ItemFailedDeliver", 1, "u5", 3, "FailedDeliver", "deliver.http_503: answered 503")),
+                2, null));
+        assertTrue(store.transition(retry1, EnumSet.of(JobState.Waiting), JobState.Finished, "Finished", null, 3));
+        // retry 2, of retry 1, runs retry 1's lines 0, 2..5 (the original's 2, 4, 5, 6, 7) and has not ended
+        String retry2 = ok(call("POST", "/batch/jobs/" + retry1 + ":retry", null), 201).get("id").asText();
+
+        assertEquals(List.of(retry1), Json.MAPPER.convertValue(ok(call("GET", "/batch/jobs/" + jobId, null), 200)
+                .get("retries"), List.class));
+        assertEquals(List.of(retry2), Json.MAPPER.convertValue(ok(call("GET", "/batch/jobs/" + retry1, null), 200)
+                .get("retries"), List.class));
+
+        JsonNode page = ok(call("GET", "/batch/jobs/" + jobId + "/lineage", null, Map.of("limit", "4")), 200);
+        assertEquals(List.of(jobId, retry1, retry2), Json.MAPPER.convertValue(page.get("jobs"), List.class));
+        assertEquals(4, page.get("data").size());
+        assertEquals("Delivered", page.at("/data/0/outcome").asText());
+        assertEquals(jobId, page.at("/data/0/jobId").asText());
+        assertEquals(1, page.at("/data/0/attempts").asInt());
+        assertEquals("Failed", page.at("/data/1/outcome").asText(), "a permanent failure is not retried");
+        assertEquals("Permanent", page.at("/data/1/failureClass").asText());
+        assertEquals("Delivered", page.at("/data/3/outcome").asText(), "delivered by the first retry");
+        assertEquals(retry1, page.at("/data/3/jobId").asText());
+        assertEquals(2, page.at("/data/3/attempts").asInt());
+        JsonNode rest = ok(call("GET", "/batch/jobs/" + jobId + "/lineage", null,
+                Map.of("limit", "4", "page", page.get("nextPage").asText())), 200);
+        assertEquals(4, rest.at("/data/0/line").asInt());
+        assertEquals("Pending", rest.at("/data/1/outcome").asText(), "line 5: its last attempt, retry 2, runs");
+        assertEquals(retry2, rest.at("/data/1/jobId").asText());
+        assertEquals(3, rest.at("/data/1/attempts").asInt());
+        assertTrue(rest.path("nextPage").isMissingNode(), rest.toString());
+        assertEquals("request.bad_cursor", code(call("GET", "/batch/jobs/" + retry1 + "/lineage", null,
+                Map.of("page", page.get("nextPage").asText()))), "a cursor of one job's lineage continues no other");
+    }
+
+    @Test
+    void dryRun_estimatesFromTheDeploymentsFinishedJobs_onceItHasOne() {
+        String deployment = ok(call("POST", "/deployments", Map.of("name", "measured", "modelId", HandlerFixture.MODEL,
+                "maxConcurrency", 2)), 201).get("id").asText();
+        Map<String, Object> onDeployment = Map.of("name", "h", "spec", spec("deployment", Map.of("deploymentId", deployment)));
+        JsonNode before = ok(call("POST", "/batch/jobs", onDeployment, Map.of("dryRun", "true")), 200);
+        assertEquals("Benchmark", before.at("/basis/source").asText(), "no job of the deployment finished yet");
+
+        // a job of the deployment that ran its 8 items in 4 s (started 4 s ago), then finished
+        String jobId = ok(call("POST", "/batch/jobs", onDeployment), 201).get("id").asText();
+        JobStore store = fixture.services.jobStore();
+        assertTrue(store.transition(jobId, EnumSet.of(JobState.Waiting), JobState.Running, "Running", null,
+                System.currentTimeMillis() - 4_000));
+        store.commit(new JobStore.StageCommit(jobId, Stage.DELIVERY, "b0",
+                new ItemCounters(8, 0, 8, 0, 8, 0, 8, 0, 0), List.of(), 2, null));
+        assertTrue(fixture.services.lifecycle().finish(jobId));
+
+        JsonNode after = ok(call("POST", "/batch/jobs", onDeployment, Map.of("dryRun", "true")), 200);
+        assertEquals("History", after.at("/basis/source").asText(), after.toString());
+        double perWorker = after.at("/basis/itemsPerSecond").asDouble();
+        assertTrue(perWorker > 0 && perWorker <= 1.0, "8 items in at least 4 s on 2 workers: " + perWorker);
+        assertTrue(after.get("estimatedSeconds").asLong() >= 2, after.toString());
+        assertEquals("Benchmark", ok(call("POST", "/batch/jobs", Map.of("name", "j", "spec", spec()),
+                Map.of("dryRun", "true")), 200).at("/basis/source").asText(), "the model alone has no history");
+    }
+
+    @Test
     void retry_onlyRetryable_ofOnlyPermanentFailures_isNothingToRetry() {
         JsonNode job = ok(call("POST", "/batch/jobs", Map.of("name", "p", "spec", spec("limit", 2))), 201);
         String jobId = job.get("id").asText();

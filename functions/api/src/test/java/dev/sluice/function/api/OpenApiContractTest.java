@@ -139,6 +139,21 @@ class OpenApiContractTest {
     }
 
     @Test
+    void theExecutionRole_isTheProjectsOwnStableExternalId_andAnExecutionCannotGiveOne() {
+        ApiRouter.Response first = call("GET", P + "/execution-role", null, Map.of());
+        assertEquals(200, first.status(), first.body());
+        JsonNode role = Json.tree(first.body());
+        assertEquals(HandlerFixture.PROJECT, role.path("projectId").asText());
+        assertTrue(role.path("externalId").asText().matches("sluice-[0-9a-f]{32}"), first.body());
+        assertEquals(role, Json.tree(call("GET", P + "/execution-role", null, Map.of()).body()), "stable");
+        ApiRouter.Response chosen = call("POST", P + "/executions", "{\"model\":{\"id\":\"model_events0001\"},"
+                + "\"bucket\":\"b\",\"sourceFolder\":\"in\",\"destinationFolder\":\"out\","
+                + "\"iamRoleArn\":\"arn:aws:iam::123456789012:role/r\",\"externalId\":\"sluice-0\"}", Map.of());
+        assertEquals(400, chosen.status());
+        assertEquals("request.unknown_field", error(chosen).path("code").asText(), "the caller never chooses it");
+    }
+
+    @Test
     void theDocument_isServedAsJson_withoutAKey_andOtherMethodsAre405() {
         ApiRouter.Response r = router.handle(new ApiRouter.Request("GET", ApiRouter.OPENAPI_PATH, Map.of(), Map.of(), null));
         assertEquals(200, r.status());
@@ -327,5 +342,23 @@ class OpenApiContractTest {
         assertEquals("request.conflicting_parameters", error(both).path("code").asText());
         ApiRouter.Response bad = call("GET", P + "/batch/jobs/" + HandlerFixture.JOB + "/logs", null, Map.of("limit", "0"));
         assertEquals("logs.bad_max_entries", error(bad).path("code").asText());
+    }
+
+    @Test
+    void items_answerATailingCursorOnEveryPage_andRefuseBadStatusesAndCursors() {
+        String path = P + "/batch/jobs/" + HandlerFixture.JOB + "/items";
+        ApiRouter.Response r = call("GET", path, null, Map.of("limit", "10"));
+        assertEquals(200, r.status(), r.body());
+        JsonNode page = Json.tree(r.body());
+        assertTrue(page.path("nextCursor").isTextual(), "a cursor on the last page too: " + r.body());
+        assertEquals(200, call("GET", path, null, Map.of("after", page.path("nextCursor").asText(),
+                "status", "Delivered,FailedGather")).status());
+        assertEquals("request.bad_status", error(call("GET", path, null, Map.of("status", "Predicted"))).path("code").asText());
+        assertEquals("request.bad_limit", error(call("GET", path, null, Map.of("limit", "1001"))).path("code").asText());
+        String otherJob = dev.sluice.core.PageRequest.encode("v1|items:" + HandlerFixture.PROJECT + ":batchjob_other|1|0");
+        assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", otherJob))).path("code").asText());
+        assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", "x!"))).path("code").asText());
+        assertEquals(404, call("GET", P + "/batch/jobs/batchjob_missing/items", null, Map.of("status", "Nope")).status(),
+                "another project's or a missing job: 404 before the query is looked at");
     }
 }

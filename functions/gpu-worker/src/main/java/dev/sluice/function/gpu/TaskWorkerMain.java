@@ -54,14 +54,22 @@ public final class TaskWorkerMain {
         OnnxPredictor predictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()),
                 Runtime.getRuntime().availableProcessors(), env.getOrDefault("SLUICE_POOL", "all").startsWith("gpu"));
         TaskWorker worker = start(sqs, queues, components, predictor, slots);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // SIGTERM (ECS stopping the task; a spot interruption) drains BEFORE the JVM's shutdown starts: in a shutdown
+        // hook the drain raced the JVM's own hooks (java.util.logging's reset dropped its log lines, and the files in
+        // hand never went back), so the signal is handled here and the JVM exits once the files in hand are back
+        Runnable drainAndExit = () -> {
             try {
                 LOG.info("SIGTERM: draining");
-                worker.drain(100_000);
+                boolean ended = worker.drain(100_000);
+                LOG.info("drained ({}); exiting", ended ? "every file in hand handed back or finished" : "timed out");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }));
+            System.exit(0);
+        };
+        for (String signal : java.util.List.of("TERM", "INT")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> Thread.ofPlatform().name("drain").start(drainAndExit));
+        }
         Thread.currentThread().join();
     }
 

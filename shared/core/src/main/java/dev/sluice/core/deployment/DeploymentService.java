@@ -50,6 +50,12 @@ public final class DeploymentService {
         return catalog.get(projectId, Deployment.KIND, id).orElseThrow(() -> Deployment.KIND.notFound(id));
     }
 
+    /** A deployment of the project that binds the model, if any (reads until one is found, a page at a time). */
+    public java.util.Optional<Deployment> firstUsing(String projectId, String modelId) {
+        return catalog.list(projectId, Deployment.KIND, PageRequest.of("1", null), d -> modelId.equals(d.modelId()), "")
+                .data().stream().findFirst();
+    }
+
     public Page<Deployment> list(String projectId, PageRequest page) {
         return catalog.list(projectId, Deployment.KIND, page);
     }

@@ -190,7 +190,7 @@ public final class FanoutService {
     private void skipFrom(Job job, long firstLine) {
         long skipped = job.status().itemCount() - firstLine;
         if (skipped > 0) {
-            jobs.commit(new JobStore.StageCommit(job.id(), Stage.FANOUT, "skip-" + firstLine,
+            jobs.commit(new JobStore.StageCommit(job.id(), Stage.FANOUT, dev.sluice.core.job.ItemOutcomes.skipBatchId(firstLine),
                     ItemCounters.skipped(skipped), List.of(), clock.nowMillis(), null));
         }
         lifecycle.settle(job.id());

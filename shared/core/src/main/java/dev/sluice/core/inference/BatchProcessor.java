@@ -186,7 +186,7 @@ public final class BatchProcessor {
         if (outcomes.isEmpty()) {
             return done;
         }
-        commitWithParts(outcomes);
+        java.util.Set<Outcome> appliedNow = commitWithParts(outcomes);
         for (Outcome o : outcomes) {
             try (LogScope scope = LogScope.of(LogKey.PROJECT_ID, o.job.projectId()).and(LogKey.JOB_ID, o.job.id())
                     .and(LogKey.BATCH_ID, o.commit.batchId())) {
@@ -197,7 +197,10 @@ public final class BatchProcessor {
         }
         List<Envelope> deliveries = new ArrayList<>();
         for (Outcome o : outcomes) {
-            if (o.delivery != null && !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.ledgerId())) {
+            // a batch committed by this call has no delivery committed (its message is sent below, for the first time):
+            // only a batch committed before (a redelivery) asks the ledger whether its delivery is done already
+            if (o.delivery != null && (appliedNow.contains(o)
+                    || !jobs.isCommitted(o.delivery.jobId(), Stage.DELIVERY, o.delivery.ledgerId()))) {
                 deliveries.add(deliveryPayloads.toQueueMessage(o.delivery, o.job.projectId()));
             }
         }
@@ -241,15 +244,18 @@ public final class BatchProcessor {
      * manifest). Outcomes too many for one transaction are committed in the store's atomic groups, each with parts
      * of its own.
      */
-    private void commitWithParts(List<Outcome> outcomes) {
+    private java.util.Set<Outcome> commitWithParts(List<Outcome> outcomes) {
         Map<JobStore.StageCommit, Outcome> byCommit = new java.util.IdentityHashMap<>();
         outcomes.forEach(o -> byCommit.put(o.commit, o));
+        java.util.Set<Outcome> appliedNow = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (List<JobStore.StageCommit> group : jobs.atomicGroups(outcomes.stream().map(o -> o.commit).toList())) {
-            commitGroupWithParts(group.stream().map(byCommit::get).toList());
+            commitGroupWithParts(group.stream().map(byCommit::get).toList(), appliedNow);
         }
+        return appliedNow;
     }
 
-    private void commitGroupWithParts(List<Outcome> group) {
+    /** Commits the group; the outcomes this call applied (not a duplicate's earlier commit) go into appliedNow. */
+    private void commitGroupWithParts(List<Outcome> group, java.util.Set<Outcome> appliedNow) {
         List<Outcome> pending = group;
         while (!pending.isEmpty()) {
             Map<Job, List<Outcome>> byJob = new java.util.LinkedHashMap<>();
@@ -274,6 +280,7 @@ public final class BatchProcessor {
             });
             List<JobStore.StageCommit> commits = pending.stream().map(o -> o.commit.withResultsPart(partOf.get(o))).toList();
             if (jobs.commitTogether(commits)) {
+                appliedNow.addAll(pending);
                 // only parts the ledger now names go on to the jobs' destinations (S3Results: exactly once)
                 written.forEach((key, ndjson) -> lifecycle.resultsPartCommitted(jobOfPart.get(key), key, ndjson));
                 return;

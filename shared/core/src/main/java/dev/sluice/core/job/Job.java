@@ -2,13 +2,26 @@ package dev.sluice.core.job;
 
 import dev.sluice.core.Outcome;
 
-/** metadata: the user's own string pairs ({@link dev.sluice.core.Metadata}), never null. */
+/**
+ * metadata: the user's own string pairs ({@link dev.sluice.core.Metadata}), never null. retries: the ids of the jobs
+ * that {@code :retry} or a dead letter's redrive made of this one, oldest first, at most {@link #MAX_RETRIES}; null
+ * when there are none.
+ */
 public record Job(String id, String object, String name, String projectId, JobSpec spec, Status status,
-                  long createTime, long updateTime, java.util.Map<String, String> metadata) {
+                  long createTime, long updateTime, java.util.Map<String, String> metadata,
+                  java.util.List<String> retries) {
     public static final String OBJECT = "batch_job";
+    /** Retries one job may have (each is linked to it by spec.retryOf and listed in its {@code retries}). */
+    public static final int MAX_RETRIES = 20;
 
     public Job {
         metadata = dev.sluice.core.Metadata.stored(metadata);
+        retries = retries == null || retries.isEmpty() ? null : java.util.List.copyOf(retries);
+    }
+
+    public Job(String id, String object, String name, String projectId, JobSpec spec, Status status,
+               long createTime, long updateTime, java.util.Map<String, String> metadata) {
+        this(id, object, name, projectId, spec, status, createTime, updateTime, metadata, null);
     }
 
     /** A job without metadata. */
@@ -67,15 +80,21 @@ public record Job(String id, String object, String name, String projectId, JobSp
      */
     public record Progress(long batchesQueued, long batchesDone, Double averageBatchMs, Double itemsPerSecond,
                            Long estimatedCompletionTime) {
+        /**
+         * @param now the time of the read, in epoch ms
+         * @param endTime when the job ended (its last status write, epoch ms), or null while it runs: an ended job's
+         *                rate is over its run, not over the time until the read, and it has no estimated completion
+         */
         public static Progress of(long batchesSent, long batchesDone, long batchMillis, Long startTime,
-                                  ItemCounters items, long itemCount, long now) {
+                                  ItemCounters items, long itemCount, long now, Long endTime) {
             Double average = batchesDone == 0 ? null : (double) batchMillis / batchesDone;
             Double rate = null;
             Long eta = null;
-            if (startTime != null && now > startTime && items.terminal() > 0) {
-                rate = items.terminal() * 1000.0 / (now - startTime);
+            long until = endTime != null ? endTime : now;
+            if (startTime != null && until > startTime && items.terminal() > 0) {
+                rate = items.terminal() * 1000.0 / (until - startTime);
                 long remaining = Math.max(0, itemCount - items.terminal());
-                eta = now + (long) (remaining / rate * 1000);
+                eta = endTime != null ? null : now + (long) (remaining / rate * 1000);
             }
             return new Progress(Math.max(0, batchesSent - batchesDone), batchesDone, average, rate, eta);
         }

@@ -6,6 +6,7 @@ import dev.sluice.core.port.ObjectStore;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -73,6 +74,12 @@ public final class JobLifecycle {
     private final JobEventWebhook webhook;
     private final JobEventSink sink;
     private final Clock clock;
+    private final Throughput.History history;
+
+    /** The measured throughput that finished jobs recorded (a dry run's estimate reads it). */
+    public Throughput.History history() {
+        return history;
+    }
 
     /**
      * @param webhook sends an event to the job's webhook when it subscribes ({@code delivery.WebhookEvents})
@@ -80,6 +87,13 @@ public final class JobLifecycle {
      */
     public JobLifecycle(JobStore jobs, ObjectStore objects, JobEventWebhook webhook, JobEventSink sink, Clock clock,
                         dev.sluice.core.destination.S3Results s3) {
+        this(jobs, objects, webhook, sink, clock, s3, Throughput.History.NONE);
+    }
+
+    /** @param history told of each job that finishes, to measure its deployment's throughput for estimates */
+    public JobLifecycle(JobStore jobs, ObjectStore objects, JobEventWebhook webhook, JobEventSink sink, Clock clock,
+                        dev.sluice.core.destination.S3Results s3, Throughput.History history) {
+        this.history = history;
         this.jobs = jobs;
         this.completion = new JobCompletion(jobs, objects, s3);
         this.webhook = webhook;
@@ -122,7 +136,18 @@ public final class JobLifecycle {
 
     /** Running → Finished when every item is terminal (a conditional write on exact counters); false otherwise. */
     public boolean finish(String jobId) {
-        return jobs.finishIfComplete(jobId, clock.nowMillis());
+        if (!jobs.finishIfComplete(jobId, clock.nowMillis())) {
+            return false;
+        }
+        // once per job: only the call whose conditional move applied gets here
+        jobs.get(jobId).ifPresent(job -> {
+            try {
+                history.record(job);
+            } catch (RuntimeException e) {
+                LOG.warn("could not record the throughput of job {}: {}", jobId, e.toString());
+            }
+        });
+        return true;
     }
 
     private boolean end(String jobId, Move move, String reason) {
@@ -154,7 +179,8 @@ public final class JobLifecycle {
             if (exceeded != null && jobs.transition(jobId, Move.FAIL.from, Move.FAIL.to, Move.FAIL.to.name(), exceeded,
                     clock.nowMillis())) {
                 job = jobs.get(jobId).orElseThrow();
-            } else if (finish(jobId)) {
+            } else if (job.status().items().terminal() == job.status().itemCount() && finish(jobId)) {
+                // (the counters just read say whether a finish can apply: no second read of the job when not)
                 job = jobs.get(jobId).orElseThrow();
             }
         }
@@ -205,8 +231,11 @@ public final class JobLifecycle {
                 highest = i;
             }
         }
-        if (highest < 0 || jobs.isCommitted(job.id(), Stage.COMPLETION,
-                progressKey(JobEvent.PROGRESS_PERCENTS[highest]))) {
+        if (highest < 0 || announced(job.id()) >= highest) {
+            return;
+        }
+        if (jobs.isCommitted(job.id(), Stage.COMPLETION, progressKey(JobEvent.PROGRESS_PERCENTS[highest]))) {
+            remember(job.id(), highest);
             return;
         }
         long now = clock.nowMillis();
@@ -214,7 +243,33 @@ public final class JobLifecycle {
             publishOnce(job, new JobEvent.Progress(job.id(), job.projectId(), now, job.status(),
                     JobEvent.PROGRESS_PERCENTS[i]));
         }
+        remember(job.id(), highest);
     }
+
+    /**
+     * The highest progress threshold this container knows went out, per job (-1: none known): a threshold's ledger
+     * entry is never removed, so what one settle saw written the next need not read again. Bounded: the jobs settled
+     * most recently, {@value #ANNOUNCED_JOBS} at most (a forgotten job is read from the ledger again).
+     */
+    private int announced(String jobId) {
+        synchronized (announced) {
+            return announced.getOrDefault(jobId, -1);
+        }
+    }
+
+    private void remember(String jobId, int highest) {
+        synchronized (announced) {
+            announced.merge(jobId, highest, Math::max);
+        }
+    }
+
+    static final int ANNOUNCED_JOBS = 1024;
+    private final Map<String, Integer> announced = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > ANNOUNCED_JOBS;
+        }
+    };
 
     private static String progressKey(int percent) {
         return JobEvent.Type.PROGRESS.wire() + "." + percent;

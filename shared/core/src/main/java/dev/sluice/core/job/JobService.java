@@ -34,6 +34,7 @@ public final class JobService {
     private final DatasetScan scan;
     /** The buckets an S3 destination may name (the operator's execution buckets). */
     private final dev.sluice.core.AllowedBuckets destinationBuckets;
+    private final JobItems items;
 
     public JobService(JobStore jobs, DatasetService datasets, ModelService models, WebhookService webhooks,
                       BatchQueue queue, Clock clock, JobLifecycle lifecycle, dev.sluice.core.port.ObjectStore objects,
@@ -43,6 +44,7 @@ public final class JobService {
         this.scan = scan;
         this.deployments = deployments;
         this.objects = objects;
+        this.items = new JobItems(jobs, objects);
         this.lifecycle = lifecycle;
         this.jobs = jobs;
         this.datasets = datasets;
@@ -80,6 +82,11 @@ public final class JobService {
      * {@code limit} valid lines of the given one (400 {@code job.no_valid_lines} when it has none).
      */
     public Job create(String projectId, CreateRequest request) {
+        return create(projectId, request, null);
+    }
+
+    /** The same, with the job's id chosen beforehand (a retry is linked to its original before it is created). */
+    private Job create(String projectId, CreateRequest request, String id) {
         Plan plan = plan(projectId, request);
         JobSpec spec = plan.spec();
         Dataset dataset = plan.dataset();
@@ -92,7 +99,10 @@ public final class JobService {
         JobSpec stored = new JobSpec(dataset.id(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
                 spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), spec.gather(), spec.events(),
                 spec.errorBudget(), spec.limit());
-        Job job = new Job(Ids.newId(Ids.JOB, now), Job.OBJECT, plan.name(), projectId, stored,
+        String jobId = id != null ? id : Ids.newId(Ids.JOB, now);
+        // the job holds the dataset before it exists: a delete or an expiry that comes first refuses it here
+        datasets.reserve(projectId, dataset.id(), jobId, this::holdsDataset);
+        Job job = new Job(jobId, Job.OBJECT, plan.name(), projectId, stored,
                 new Job.Status(JobState.Waiting, "Waiting", null, ItemCounters.ZERO, dataset.status().itemCount(), now),
                 now, now, plan.metadata());
         jobs.create(job);
@@ -118,7 +128,9 @@ public final class JobService {
         }
         String deploymentId = plan.spec().deployment().deploymentId();
         Integer workers = deploymentId == null ? null : deployments.get(projectId, deploymentId).maxConcurrency();
-        JobEstimate estimate = JobEstimate.fromBenchmark(s.itemCount(), workers);
+        java.util.Optional<Throughput> measured = lifecycle.history().of(projectId, Throughput.subjectOf(plan.spec()));
+        JobEstimate estimate = measured.isPresent() ? JobEstimate.fromHistory(s.itemCount(), workers, measured.get())
+                : JobEstimate.fromBenchmark(s.itemCount(), workers);
         return new DryRun(true, plan.spec(), s.lines(), s.itemCount(), s.invalidLineCount(), s.invalidLines(),
                 s.refusedUrlCount(), s.refusedUrls(), s.hosts(), s.hostsTruncated(), s.hostsChecked(),
                 estimate.estimatedSeconds(), estimate.estimatedCostUsd(), estimate.basis());
@@ -242,6 +254,16 @@ public final class JobService {
     }
 
     /**
+     * A page of the project's job's committed item outcomes in commit order ({@link JobItems}): 404 for another
+     * project's job or an id of another kind, then the query is checked ({@link JobItems.Query}: 400 with a stable
+     * code; a cursor of another job or project is 400 {@code request.bad_cursor}).
+     */
+    public JobItems.Page items(String projectId, String id, java.util.Map<String, String> query) {
+        Job job = get(projectId, id);
+        return items.page(job, JobItems.Query.of(query));
+    }
+
+    /**
      * Cancels a Waiting or Running job at once. Batches that workers receive from now on are skipped (they check the
      * job per batch), batches in hand finish, and the lines the fan-out has not sent yet are skipped.
      */
@@ -294,11 +316,37 @@ public final class JobService {
         jobs.delete(id);
     }
 
-    /** The id of a job of the project that has not ended and reads the dataset, if any (what holds a dataset). */
-    public java.util.Optional<String> runningJobReading(String projectId, String datasetId) {
-        return jobs.activeJobs().stream()
-                .filter(j -> j.projectId().equals(projectId) && datasetId.equals(j.spec().datasetId()))
-                .map(Job::id).findFirst();
+    /** What uses a model of the project: a deployment bound to it, else a job that has not ended and runs it. */
+    public java.util.Optional<String> modelUser(String projectId, String modelId) {
+        java.util.Optional<String> deployment = deployments.firstUsing(projectId, modelId).map(d -> "deployment " + d.id());
+        return deployment.isPresent() ? deployment : activeJobOf(projectId,
+                j -> j.spec().deployment() != null && modelId.equals(j.spec().deployment().modelId()));
+    }
+
+    /** What uses a webhook of the project: a job that has not ended and delivers to it. */
+    public java.util.Optional<String> webhookUser(String projectId, String webhookId) {
+        return activeJobOf(projectId, j -> j.spec().destinations().stream()
+                .anyMatch(d -> d instanceof dev.sluice.core.destination.Destination.Webhook w
+                        && webhookId.equals(w.webhookId())));
+    }
+
+    private java.util.Optional<String> activeJobOf(String projectId, java.util.function.Predicate<Job> uses) {
+        return jobs.activeJobs().stream().filter(j -> j.projectId().equals(projectId) && uses.test(j))
+                .map(j -> "job " + j.id()).findFirst();
+    }
+
+    /**
+     * Whether a job recorded as a dataset's reader still holds it ({@link DatasetService.Holders}): it has not ended,
+     * or it was reserved less than {@link DatasetService#CREATE_GRACE} ago and is not written yet.
+     */
+    public boolean holdsDataset(Dataset.Reader reader, long now) {
+        return holders(jobs).holds(reader, now);
+    }
+
+    /** {@link #holdsDataset} over a job store (the scheduler's expiry sweep has no JobService). */
+    public static DatasetService.Holders holders(JobStore jobs) {
+        return (reader, now) -> jobs.get(reader.jobId()).map(j -> !j.status().overview().isTerminal())
+                .orElse(now - reader.since() < DatasetService.CREATE_GRACE.toMillis());
     }
 
     /**
@@ -315,12 +363,18 @@ public final class JobService {
 
     /**
      * A new job over the lines of an ended job that the request's scope names, with the original's model, webhook
-     * and batch size unless overridden (checked as a create is), linked to the original by spec.retryOf.
-     * 409 {@code job.not_terminal} while the job runs; 409 {@code job.nothing_to_retry} when no line is in scope.
+     * and batch size unless overridden (checked as a create is), linked to the original by spec.retryOf and listed in
+     * its {@code retries}. The original is read once, here: 404 for another project's job before the body is read
+     * (whatever the body), then 409 {@code job.not_terminal} while it runs; 409 {@code job.nothing_to_retry} when no
+     * line is in scope; 409 {@code job.too_many_retries} past {@link Job#MAX_RETRIES}.
+     *
+     * @param body the request's optional body, read once the job is known to be the project's (a 400 for a bad body
+     *             of another project's job would tell that the job exists)
      */
-    public Job retry(String projectId, String id, RetryRequest request) {
-        RetryScope only = request == null || request.only() == null ? RetryScope.ALL_FAILED : request.only();
+    public Job retry(String projectId, String id, java.util.function.Supplier<RetryRequest> body) {
         Job original = get(projectId, id);
+        RetryRequest request = body.get();
+        RetryScope only = request == null || request.only() == null ? RetryScope.ALL_FAILED : request.only();
         if (!original.status().overview().isTerminal()) {
             throw SluiceException.conflict("job.not_terminal", "job " + id + " is " + original.status().overview()
                     + "; retry it once it has ended (cancel it first to stop it)");
@@ -380,10 +434,26 @@ public final class JobService {
                 original.id(), o.gather() != null ? o.gather() : s.gather(), s.events(), s.errorBudget());
         CreateRequest request = new CreateRequest(original.name() + " (" + why + ")", spec, original.metadata());
         plan(original.projectId(), request); // the overrides are checked before the subset is written
+        String retryId = Ids.newId(Ids.JOB, clock.nowMillis());
+        // linked first, in one conditional write: the bound holds however many retries race
+        if (!jobs.addRetry(original.id(), retryId)) {
+            throw SluiceException.conflict("job.too_many_retries", "job " + original.id() + " has "
+                    + Job.MAX_RETRIES + " retries already; retry its latest retry instead");
+        }
         Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
+        objects.put(dev.sluice.core.ObjectKeys.retryLines(original.projectId(), retryId), lines.toByteArray(),
+                "application/octet-stream");
         return create(original.projectId(), new CreateRequest(request.name(), new JobSpec(subset.id(), spec.deployment(),
                 spec.resultDelivery(), null, null, spec.batchSize(), original.id(), spec.gather(), spec.events(),
-                spec.errorBudget()), original.metadata()));
+                spec.errorBudget()), original.metadata()), retryId);
+    }
+
+    /**
+     * A page of the job's lines with each one's final outcome across the job and its retries ({@link JobLineage}):
+     * 404 for another project's job; 400 {@code request.bad_limit}, {@code request.bad_cursor}.
+     */
+    public JobLineage.LinePage lineage(String projectId, String id, String limit, String page) {
+        return new JobLineage(jobs, objects).page(get(projectId, id), limit, page);
     }
 
     /** Download links (valid one hour) to the job's manifest, result parts and errors file, once it completed. */

@@ -27,6 +27,12 @@ public interface JobStore {
     /** The project's jobs the filter lists, newest first; memory holds one page; cursors are bound to the filter. */
     Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter);
 
+    /**
+     * Links a retry to the job it retries: appends {@code retryId} to the job's {@code retries} in one conditional
+     * write, while the job exists and has fewer than {@link Job#MAX_RETRIES}; false otherwise (nothing written).
+     */
+    boolean addRetry(String jobId, String retryId);
+
     /** Conditional state change; false when the job was not in one of {@code from}. */
     boolean transition(String jobId, Set<JobState> from, JobState to, String message, String reason, long now);
 
@@ -63,6 +69,46 @@ public interface JobStore {
     /** The results parts named by the job's committed inference batches, each once. */
     List<String> resultParts(String jobId);
 
+    /**
+     * The job's item records (issue 23 item 4) numbered {@code fromSeq} and after, in commit order, at most
+     * {@code max}: a strongly consistent read of one page. Every commit transaction that ends items of a job writes
+     * one record with the next number of that job, under a condition on the job's last number in the same
+     * transaction, so the numbers have no gap and a record never appears behind one already read.
+     */
+    List<ItemRecord> itemRecords(String jobId, long fromSeq, int max);
+
+    /**
+     * The log entries of one commit (its log record's sort key, {@link ItemRecord.Commit#logKey}), in order: where
+     * the item listing reads the URLs and reasons of the items a record names.
+     */
+    List<LogEntry> commitLog(String jobId, String logKey);
+
+    /** The results part the ledger names for the job's inference batch, or null (none, or not committed). */
+    String resultsPartOf(String jobId, String batchId);
+
+    /**
+     * One commit transaction's terminal item outcomes for one job, numbered from 1 in commit order.
+     *
+     * @param commits the transaction's commits of the job that ended items, in order
+     */
+    record ItemRecord(long seq, List<Commit> commits) {
+        /** Items in the record (a range of skipped lines counts each line). */
+        public long size() {
+            return commits.stream().mapToLong(Commit::size).sum();
+        }
+
+        /**
+         * @param logKey      the sort key of the commit's log record (null when it wrote none)
+         * @param resultsPart the results part an inference commit named (null otherwise)
+         */
+        public record Commit(Stage stage, String batchId, String logKey, String resultsPart,
+                             List<ItemOutcomes.Run> runs) {
+            public long size() {
+                return runs.stream().mapToLong(ItemOutcomes.Run::size).sum();
+            }
+        }
+    }
+
     /** Moves a Running job whose every item is terminal to Finished (a conditional write on exact counters). */
     boolean finishIfComplete(String jobId, long now);
 
@@ -90,6 +136,14 @@ public interface JobStore {
     DeliveryProgress deliveryProgress(String jobId, String batchId);
 
     void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress progress, long now);
+
+    /**
+     * The sort key of a commit's first log record: {@code time#stage#batch} (time in epoch ms, 13 digits); further
+     * records of the same commit follow as {@code time#stage#batch#n}.
+     */
+    static String logKey(StageCommit commit) {
+        return String.format("%013d#%s#%s", commit.now(), commit.stage().wire(), commit.batchId());
+    }
 
     /** resultsPart: the S3 key of the part holding this batch's results, if it has any. */
     record StageCommit(String jobId, Stage stage, String batchId, ItemCounters delta, List<LogEntry> entries,

@@ -6,7 +6,17 @@ import java.util.List;
 
 /** An ONNX model with the task, preprocessing parameters and labels that turn its outputs into predictions. */
 public record Model(String id, String object, String name, String projectId, Task task, Source source,
-                    Preprocess preprocess, List<String> labels, Status status, long createTime, long updateTime) {
+                    Preprocess preprocess, List<String> labels, Status status, long createTime, long updateTime)
+        implements dev.sluice.core.port.Catalog.Swept {
+    /** A model still Uploading this long after it was created is deleted by the scheduler. */
+    public static final java.time.Duration UPLOAD_ABANDONED_AFTER = java.time.Duration.ofHours(24);
+
+    /** While Uploading, when the scheduler deletes the model if its file never came (epoch ms); else null. */
+    @Override
+    public Long sweepTime() {
+        return status.overview() == State.Uploading ? createTime + UPLOAD_ABANDONED_AFTER.toMillis() : null;
+    }
+
     public static final String OBJECT = "model";
     /** Ids of this kind, and the records they name. */
     public static final dev.sluice.core.IdKind<Model> KIND = new dev.sluice.core.IdKind<>(dev.sluice.core.Ids.MODEL, OBJECT, "model",

@@ -136,16 +136,39 @@ public final class ModelService {
     }
 
     /**
-     * Deletes the model and its ONNX file's record; jobs that already run keep the model their workers loaded. A model
+     * Deletes the model and its ONNX file's record, unless a deployment or a job that has not ended uses it (409
+     * {@code model.in_use} naming it: issue 24 item 6; the next job on that deployment would fail otherwise). A model
      * deleted before its file arrived gets an empty file at its key, so its upload URL (single-use, If-None-Match)
      * can no longer store anything.
      */
-    public void delete(String projectId, String id) {
+    public void delete(String projectId, String id, dev.sluice.core.InUse users) {
         Model model = get(projectId, id);
+        users.refuse(projectId, id, "model");
         if (objects.head(model.objectKey()).isEmpty()) {
             objects.put(model.objectKey(), new byte[0], "application/octet-stream");
         }
         catalog.delete(projectId, id);
+    }
+
+    /**
+     * The scheduler's look at a model that is due ({@link Model#sweepTime}): a file that came is checked now (the
+     * model becomes Ready or Failed, as on a GET); one still Uploading {@link Model#UPLOAD_ABANDONED_AFTER} after its
+     * create is deleted (its record: no file ever came).
+     *
+     * @return true when the model was deleted
+     */
+    public boolean sweep(String projectId, String id) {
+        java.util.Optional<Model> model = catalog.get(projectId, Model.KIND, id);
+        if (model.isEmpty() || model.get().sweepTime() == null || model.get().sweepTime() > clock.nowMillis()) {
+            return false;
+        }
+        if (get(projectId, id).status().overview() != Model.State.Uploading) {
+            return false;
+        }
+        // still Uploading after the look: no file is at its key, and its upload URL lapsed long ago (UPLOAD_URL_TTL), so
+        // nothing can arrive there any more; only the record goes (the scheduler may read models/, not write there)
+        catalog.delete(projectId, id);
+        return true;
     }
 
     public Page<Model> list(String projectId, PageRequest page) {

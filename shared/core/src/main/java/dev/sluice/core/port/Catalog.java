@@ -14,6 +14,12 @@ public interface Catalog {
     void put(String projectId, String id, Object document);
 
     /**
+     * Stores the document only when the project has no record with this id (one conditional write): false when one
+     * exists, which is left as it is. Concurrent creates of one id store exactly one document.
+     */
+    boolean create(String projectId, String id, Object document);
+
+    /**
      * The project's record of this kind with this id; empty when there is none, when the id has another kind's prefix
      * (nothing is read then) or when the stored record's {@code object} is not the kind's.
      */
@@ -47,4 +53,24 @@ public interface Catalog {
      */
     <T> Page<T> list(String projectId, IdKind<T> kind, PageRequest page, java.util.function.Predicate<T> keep,
                      String filterKey);
+
+    /**
+     * A record the scheduler looks at once a time has come (a dataset's expiry, an upload abandoned after 24 h): the
+     * store keeps {@link #sweepTime} beside the document, in an index across projects, so the sweep reads only the
+     * records that are due, never a scan of every project.
+     */
+    interface Swept {
+        /** When the scheduler must look at the record, epoch milliseconds; null: never (again). */
+        Long sweepTime();
+    }
+
+    /** A record that is due: its project and id. */
+    record Due(String projectId, String id) {
+    }
+
+    /**
+     * The records of every project whose {@link Swept#sweepTime} is at or before {@code now}, earliest first, at most
+     * {@code max}. A record drops out once a write gives it a later sweep time, or none.
+     */
+    java.util.List<Due> due(long now, int max);
 }

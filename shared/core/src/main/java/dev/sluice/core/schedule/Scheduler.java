@@ -18,16 +18,26 @@ import org.slf4j.LoggerFactory;
  * those whose every item is terminal, and fails those that made no progress for too long. Starting at startAtTime needs no sweep: the fan-out message waits in the queue
  * until then. Items that never run because a job ended are counted as skipped where they are: the fan-out skips the
  * lines it has not sent, the inference stage the batches it receives for an ended job. Executions past their
- * jobTimeout end TimedOut, and complete ones finish.
+ * jobTimeout end TimedOut, and complete ones finish. Last, the catalog records that are due (issue 24 item 6): datasets
+ * whose expiryTime passed lose their file and become Expired (unless a job that has not ended holds them), datasets
+ * and models still Uploading 24 h after their create are deleted.
  */
 public final class Scheduler {
     /** A Running job whose counters did not move for this long is failed. */
     public static final long STALL_MILLIS = 60L * 60 * 1000;
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
 
-    /** executionsEnded: executions the sweep ended (jobTimeout passed) or finished. */
-    public record Sweep(int deadLetters, int active, int timedOut, int finished, int failed, int executionsEnded) {
+    /**
+     * executionsEnded: executions the sweep ended (jobTimeout passed) or finished; expired: datasets whose expiryTime
+     * passed, now Expired and without their file; abandoned: datasets and models deleted because they were still
+     * Uploading 24 h after their create.
+     */
+    public record Sweep(int deadLetters, int active, int timedOut, int finished, int failed, int executionsEnded,
+                        int expired, int abandoned) {
     }
+
+    /** Due catalog records one sweep looks at (the rest wait for the next: the schedule runs every minute). */
+    public static final int MAX_DUE_PER_SWEEP = 500;
 
     private final JobStore jobs;
     private final Clock clock;
@@ -35,9 +45,17 @@ public final class Scheduler {
     private final DeadLetterService deadLetters;
     private final ExecutionTasks executions;
 
+    private final dev.sluice.core.port.Catalog catalog;
+    private final dev.sluice.core.dataset.DatasetService datasets;
+    private final dev.sluice.core.model.ModelService models;
+
     public Scheduler(JobStore jobs, Clock clock, JobLifecycle lifecycle,
                      DeadLetterService deadLetters,
-                     ExecutionTasks executions) {
+                     ExecutionTasks executions, dev.sluice.core.port.Catalog catalog,
+                     dev.sluice.core.dataset.DatasetService datasets, dev.sluice.core.model.ModelService models) {
+        this.catalog = catalog;
+        this.datasets = datasets;
+        this.models = models;
         this.executions = executions;
         this.lifecycle = lifecycle;
         this.deadLetters = deadLetters;
@@ -72,6 +90,26 @@ public final class Scheduler {
                 }
             }
         }
-        return new Sweep(drained, active.size(), timedOut, finished, failed, executions.sweep());
+        int executionsEnded = executions.sweep();
+        int expired = 0;
+        int abandoned = 0;
+        var holders = dev.sluice.core.job.JobService.holders(jobs);
+        for (var due : catalog.due(clock.nowMillis(), MAX_DUE_PER_SWEEP)) {
+            try {
+                if (dev.sluice.core.dataset.Dataset.KIND.names(due.id())) {
+                    switch (datasets.sweep(due.projectId(), due.id(), holders)) {
+                        case EXPIRED -> expired++;
+                        case ABANDONED -> abandoned++;
+                        default -> { }
+                    }
+                } else if (dev.sluice.core.model.Model.KIND.names(due.id()) && models.sweep(due.projectId(), due.id())) {
+                    abandoned++;
+                }
+            } catch (RuntimeException e) {
+                // one record that cannot be swept now (a conflict, a throttled request) waits for the next sweep
+                LOG.warn("could not sweep {}: {}", due.id(), e.toString());
+            }
+        }
+        return new Sweep(drained, active.size(), timedOut, finished, failed, executionsEnded, expired, abandoned);
     }
 }

@@ -110,8 +110,13 @@ public final class WebhookService {
                 .orElseThrow(() -> Webhook.KIND.notFound(id));
     }
 
-    public void delete(String projectId, String id) {
+    /**
+     * Deletes the project's webhook, unless a job that has not ended delivers to it (409 {@code webhook.in_use} naming
+     * the job: its deliveries would fail {@code webhook.not_found}).
+     */
+    public void delete(String projectId, String id, dev.sluice.core.InUse users) {
         getWithSecret(projectId, id);
+        users.refuse(projectId, id, "webhook");
         catalog.delete(projectId, id);
     }
 

@@ -25,6 +25,17 @@ public final class FakeCatalog implements Catalog {
     @Override
     public synchronized void put(String projectId, String id, Object document) {
         docs.computeIfAbsent(projectId, p -> new TreeMap<>()).put(id, Json.write(document));
+        Long at = document instanceof Swept swept ? swept.sweepTime() : null;
+        if (at == null) {
+            sweepTimes.remove(projectId + "|" + id);
+        } else {
+            sweepTimes.put(projectId + "|" + id, at);
+        }
+    }
+
+    @Override
+    public synchronized boolean create(String projectId, String id, Object document) {
+        return docs.computeIfAbsent(projectId, p -> new TreeMap<>()).putIfAbsent(id, Json.write(document)) == null;
     }
 
     @Override
@@ -58,7 +69,25 @@ public final class FakeCatalog implements Catalog {
     }
 
     @Override
+    public synchronized List<Due> due(long now, int max) {
+        record At(long time, Due due) {
+        }
+        List<At> found = new java.util.ArrayList<>();
+        docs.forEach((project, rows) -> rows.forEach((id, json) -> {
+            Long at = sweepTimes.get(project + "|" + id);
+            if (at != null && at <= now) {
+                found.add(new At(at, new Due(project, id)));
+            }
+        }));
+        return found.stream().sorted(java.util.Comparator.comparingLong(At::time)).limit(max).map(At::due).toList();
+    }
+
+    /** The sweep time of each record put, as the DynamoDB adapter keeps it beside the document. */
+    private final Map<String, Long> sweepTimes = new HashMap<>();
+
+    @Override
     public synchronized void delete(String projectId, String id) {
+        sweepTimes.remove(projectId + "|" + id);
         docs.getOrDefault(projectId, new TreeMap<>()).remove(id);
     }
 

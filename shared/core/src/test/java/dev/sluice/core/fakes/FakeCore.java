@@ -132,7 +132,8 @@ public final class FakeCore {
     }
 
     public Scheduler scheduler() {
-        return new Scheduler(jobs, clock, lifecycle(), deadLetters(), executionTasks);
+        return new Scheduler(jobs, clock, lifecycle(), deadLetters(), executionTasks, catalog,
+                datasetService(), new ModelService(catalog, objects, clock));
     }
 
     // ---- records to start from ----

@@ -31,8 +31,9 @@ import java.util.function.Consumer;
  * one item; a commit for a job that does not exist throws, as the job update's {@code attribute_exists} condition
  * cancels the transaction for a reason other than the ledger);</li>
  * <li>{@link #atomicGroups} splits greedily by the same action count as the adapter (1 ledger item + 1 log record per
- * commit with entries, + 1 counter update per job of the group) within {@link #transactionActions} (DynamoDB's 100,
+ * commit with entries, + 1 counter update and 1 item record per job of the group) within {@link #transactionActions} (DynamoDB's 100,
  * smaller in a test to force several groups); {@link #commitTogether} refuses commits that are not one group;</li>
+ * <li>a transaction that ends items of a job appends one item record to the job's, numbered next ({@link #itemRecords});</li>
  * <li>{@link #transition} is conditional on the current state, keeps the previous reason when given none, and stamps
  * startTime on Running; {@link #finishIfComplete} needs Running and terminal == itemCount;</li>
  * <li>{@link #logs} returns entries ordered by (commit time, stage, batch), each with its id, paged by an opaque
@@ -52,6 +53,8 @@ public final class FakeJobStore implements JobStore {
     /** jobId → log records by sort key {@code time#stage#batch}. */
     private final Map<String, TreeMap<String, List<LogEntry>>> logs = new HashMap<>();
     private final Map<String, DeliveryProgress> progress = new HashMap<>();
+    /** jobId → item records, numbered from 1 in commit order (the list's position + 1). */
+    private final Map<String, List<ItemRecord>> itemRecords = new HashMap<>();
     private int transactions;
     private Consumer<List<StageCommit>> beforeTransaction = c -> { };
 
@@ -60,6 +63,7 @@ public final class FakeJobStore implements JobStore {
         ItemCounters items = ItemCounters.ZERO;
         BatchProgress progress = BatchProgress.NONE;
         Long startTime;
+        final List<String> retries = new ArrayList<>();
     }
 
     public FakeJobStore(Clock clock) {
@@ -100,6 +104,7 @@ public final class FakeJobStore implements JobStore {
     public synchronized void delete(String jobId) {
         logs.remove(jobId);
         ledger.remove(jobId);
+        itemRecords.remove(jobId);
         progress.keySet().removeIf(k -> k.startsWith(jobId + "/"));
         jobs.remove(jobId);
     }
@@ -116,8 +121,19 @@ public final class FakeJobStore implements JobStore {
         return new Job(j.id(), j.object(), j.name(), j.projectId(), j.spec(),
                 new Job.Status(st.overview(), st.message(), st.reason(), s.items, st.itemCount(), j.updateTime(),
                         Job.Progress.of(s.progress.batchesSent(), s.progress.batchesDone(), s.progress.batchMillis(),
-                                s.startTime, s.items, st.itemCount(), clock.nowMillis())),
-                j.createTime(), j.updateTime(), j.metadata());
+                                s.startTime, s.items, st.itemCount(), clock.nowMillis(),
+                                st.overview().isTerminal() ? j.updateTime() : null)),
+                j.createTime(), j.updateTime(), j.metadata(), s.retries.isEmpty() ? null : List.copyOf(s.retries));
+    }
+
+    @Override
+    public synchronized boolean addRetry(String jobId, String retryId) {
+        StoredJob s = jobs.get(jobId);
+        if (s == null || s.retries.size() >= Job.MAX_RETRIES) {
+            return false;
+        }
+        s.retries.add(retryId);
+        return true;
     }
 
     @Override
@@ -193,6 +209,18 @@ public final class FakeJobStore implements JobStore {
             }
         }
         transactions++;
+        Map<String, List<ItemRecord.Commit>> ended = new LinkedHashMap<>();
+        for (StageCommit c : commits) {
+            List<dev.sluice.core.job.ItemOutcomes.Run> runs = dev.sluice.core.job.ItemOutcomes.of(c);
+            if (!runs.isEmpty()) {
+                ended.computeIfAbsent(c.jobId(), k -> new ArrayList<>()).add(new ItemRecord.Commit(c.stage(), c.batchId(),
+                        c.entries().isEmpty() ? null : JobStore.logKey(c), c.resultsPart(), runs));
+            }
+        }
+        ended.forEach((jobId, ended1) -> {
+            List<ItemRecord> records = itemRecords.computeIfAbsent(jobId, k -> new ArrayList<>());
+            records.add(new ItemRecord(records.size() + 1, List.copyOf(ended1)));
+        });
         for (StageCommit c : commits) {
             ledger.computeIfAbsent(c.jobId(), k -> new TreeMap<>()).put(entry(c), c.resultsPart() == null ? "" : c.resultsPart());
             StoredJob s = jobs.get(c.jobId());
@@ -201,7 +229,7 @@ public final class FakeJobStore implements JobStore {
             setStatus(s, s.job.status().overview(), s.job.status().message(), s.job.status().reason(),
                     Math.max(s.job.updateTime(), c.now()));
             if (!c.entries().isEmpty()) {
-                String sk = String.format("%013d#%s#%s", c.now(), c.stage().wire(), c.batchId());
+                String sk = JobStore.logKey(c);
                 List<LogEntry> withIds = new ArrayList<>();
                 for (int e = 0; e < c.entries().size(); e++) {
                     withIds.add(c.entries().get(e).withId(sk + "#" + e));
@@ -224,13 +252,14 @@ public final class FakeJobStore implements JobStore {
         int actions = 0;
         for (StageCommit commit : commits) {
             int own = 1 + (commit.entries().isEmpty() ? 0 : 1);
-            int extra = own + (jobsInGroup.contains(commit.jobId()) ? 0 : 1);
+            // per job of the group: its counter update and its item record
+            int extra = own + (jobsInGroup.contains(commit.jobId()) ? 0 : 2);
             if (!group.isEmpty() && actions + extra > transactionActions) {
                 groups.add(group);
                 group = new ArrayList<>();
                 jobsInGroup.clear();
                 actions = 0;
-                extra = own + 1;
+                extra = own + 2;
             }
             group.add(commit);
             jobsInGroup.add(commit.jobId());
@@ -256,6 +285,24 @@ public final class FakeJobStore implements JobStore {
             }
         });
         return new ArrayList<>(parts);
+    }
+
+    @Override
+    public synchronized List<ItemRecord> itemRecords(String jobId, long fromSeq, int max) {
+        List<ItemRecord> records = itemRecords.getOrDefault(jobId, List.of());
+        int from = (int) Math.min(records.size(), Math.max(1, fromSeq) - 1);
+        return List.copyOf(records.subList(from, Math.min(records.size(), from + max)));
+    }
+
+    @Override
+    public synchronized List<LogEntry> commitLog(String jobId, String logKey) {
+        List<LogEntry> entries = logs.getOrDefault(jobId, new TreeMap<>()).get(logKey);
+        return entries == null ? List.of() : List.copyOf(entries);
+    }
+
+    @Override
+    public synchronized String resultsPartOf(String jobId, String batchId) {
+        return partOf(jobId, dev.sluice.core.pipeline.Stage.INFERENCE, batchId);
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -50,6 +51,21 @@ public abstract class JobStoreContract {
 
     private static ItemCounters counters(JobStore store, Job job) {
         return store.get(job.id()).orElseThrow().status().items();
+    }
+
+    @Test
+    void retries_areListedInOrder_upToTheBound_andNeverOnAJobThatIsNot() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Finished, 1);
+        for (int i = 0; i < Job.MAX_RETRIES; i++) {
+            assertTrue(store.addRetry(job.id(), "batchjob_retry" + i));
+        }
+        assertFalse(store.addRetry(job.id(), "batchjob_one_too_many"), "the bound holds");
+        List<String> retries = store.get(job.id()).orElseThrow().retries();
+        assertEquals(Job.MAX_RETRIES, retries.size());
+        assertEquals("batchjob_retry0", retries.get(0));
+        assertFalse(store.addRetry(Ids.newId(Ids.JOB, now), "batchjob_x"), "no job, no link (and no job written)");
+        assertNull(newJob(store, JobState.Finished, 1).retries(), "a job without retries lists none");
     }
 
     @Test
@@ -201,6 +217,72 @@ public abstract class JobStoreContract {
         // an empty window is an empty page, not a query DynamoDB refuses (BETWEEN with its bounds reversed)
         assertEquals(List.of(), store.logs(job.id(), now + 3, now + 1, false, 100, null).entries(), "after > before");
         assertEquals(List.of(), store.logs(job.id(), -1, 0, false, 100, null).entries(), "before 0");
+    }
+
+    @Test
+    void itemRecords_areNumberedInCommitOrder_holdEveryEndedItemOnce_andARedeliveryAddsNone() {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 1_000);
+        dev.sluice.core.pipeline.Stage inference = dev.sluice.core.pipeline.Stage.INFERENCE;
+        List<LogEntry> b0 = List.of(LogEntry.info("ItemPredicted", now, "https://h/0.jpg", 0, "Predicted", 1),
+                LogEntry.failure("ItemFailedGather", now, "https://h/1.jpg", 1, "FailedGather", "gather.timeout: slow"));
+        StageCommit first = new StageCommit(job.id(), inference, "b0", ItemCounters.predicted(1)
+                .plus(ItemCounters.delivered(1)).plus(ItemCounters.failedGather(1)), b0, now, "part-0");
+        assertTrue(store.commit(first));
+        assertFalse(store.commit(first), "a redelivered batch");
+        // a webhook job's inference commit that ends nothing writes no record
+        assertTrue(store.commit(new StageCommit(job.id(), inference, "b1", ItemCounters.predicted(1),
+                List.of(LogEntry.info("ItemPredicted", now, "https://h/2.jpg", 2, "Predicted", 1)), now, "part-1")));
+        assertTrue(store.commitTogether(List.of(
+                new StageCommit(job.id(), dev.sluice.core.pipeline.Stage.DELIVERY, "b1", ItemCounters.delivered(1),
+                        List.of(LogEntry.info("ItemDelivered", now + 1, "https://h/2.jpg", 2, "Delivered", 0)), now + 1, null),
+                new StageCommit(job.id(), dev.sluice.core.pipeline.Stage.FANOUT,
+                        dev.sluice.core.job.ItemOutcomes.skipBatchId(3), ItemCounters.skipped(997), List.of(), now + 1, null))));
+
+        List<JobStore.ItemRecord> records = store.itemRecords(job.id(), 1, 10);
+        assertEquals(List.of(1L, 2L), records.stream().map(JobStore.ItemRecord::seq).toList());
+        JobStore.ItemRecord.Commit one = records.get(0).commits().get(0);
+        assertEquals(List.of(new dev.sluice.core.job.ItemOutcomes.Outcome(0, dev.sluice.core.job.ItemOutcomes.Status.Delivered, null),
+                new dev.sluice.core.job.ItemOutcomes.Outcome(1, dev.sluice.core.job.ItemOutcomes.Status.FailedGather, "gather.timeout")),
+                one.runs());
+        assertEquals("part-0", one.resultsPart());
+        assertEquals(2, store.commitLog(job.id(), one.logKey()).size(), "the log record the commit names");
+        assertEquals(2, records.get(1).commits().size());
+        assertEquals(List.of(new dev.sluice.core.job.ItemOutcomes.SkippedLines(3, 997)), records.get(1).commits().get(1).runs());
+        assertEquals(1_000, records.get(0).size() + records.get(1).size(), "every line once");
+        assertEquals("part-1", store.resultsPartOf(job.id(), "b1"));
+        assertEquals(List.of(2L), store.itemRecords(job.id(), 2, 10).stream().map(JobStore.ItemRecord::seq).toList());
+        assertEquals(List.of(), store.itemRecords(job.id(), 3, 10));
+    }
+
+    @Test
+    void itemRecords_ofConcurrentCommits_areNumberedWithoutAGap() throws Exception {
+        JobStore store = store();
+        Job job = newJob(store, JobState.Running, 64);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Boolean>> done = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                int b = i;
+                done.add(pool.submit(() -> store.commit(new StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE,
+                        "b" + b, ItemCounters.failedGather(2), List.of(
+                        LogEntry.failure("ItemFailedGather", now, "u", 2L * b, "FailedGather", "gather.http_404: no"),
+                        LogEntry.failure("ItemFailedGather", now, "u", 2L * b + 1, "FailedGather", "gather.http_404: no")),
+                        now, null))));
+            }
+            for (java.util.concurrent.Future<Boolean> f : done) {
+                assertTrue(f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<JobStore.ItemRecord> records = store.itemRecords(job.id(), 1, 100);
+        assertEquals(IntStream.rangeClosed(1, 32).mapToObj(Long::valueOf).toList(),
+                records.stream().map(JobStore.ItemRecord::seq).toList());
+        assertEquals(IntStream.range(0, 64).mapToObj(Long::valueOf).toList(), records.stream()
+                .flatMap(r -> r.commits().stream()).flatMap(c -> c.runs().stream())
+                .map(r -> ((dev.sluice.core.job.ItemOutcomes.Outcome) r).index()).sorted().toList());
+        assertEquals(64, counters(store, job).failedGather());
     }
 
     @Test

@@ -78,6 +78,9 @@ class BatchProcessorTest {
     void noDeliveryIsSentForABatchWhoseDeliveryIsAlreadyCommitted() {
         var hook = core.webhook(null, null);
         Job job = core.runningJob(4, hook.id());
+        // a redelivered batch: its inference and its delivery were committed by earlier attempts (a delivery is only
+        // ever sent after its batch's inference commit)
+        core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.INFERENCE, "b0", ItemCounters.ZERO, List.of(), 0, null));
         core.jobs.commit(new JobStore.StageCommit(job.id(), dev.sluice.core.pipeline.Stage.DELIVERY, "b0", ItemCounters.ZERO, List.of(), 0, null));
 
         core.batchProcessor().process(List.of(batch(job, 0, 4)));
@@ -124,8 +127,9 @@ class BatchProcessorTest {
 
     @Test
     void batchesOverOneTransactionAreCommittedInAtomicGroupsEachNamingAPartOfItsOwn() {
-        // 7 actions: a group holds 3 commits of one job (2 actions each: ledger + log record, + 1 counter update)
-        FakeCore small = new FakeCore(7);
+        // 8 actions: a group holds 3 commits of one job (2 actions each: ledger + log record, + 1 counter update
+        // and 1 item record)
+        FakeCore small = new FakeCore(8);
         Job job = small.runningJob(16, null);
         List<BatchMessage> batches = new ArrayList<>();
         for (int b = 0; b < 4; b++) {

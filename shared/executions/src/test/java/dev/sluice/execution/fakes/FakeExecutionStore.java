@@ -32,6 +32,8 @@ public final class FakeExecutionStore implements ExecutionStore {
         Long hiddenFiles;
         long finished;
         long failed;
+        long rows;
+        long failedRows;
         Long startTime;
         Long endTime;
         long updateTime;
@@ -70,7 +72,8 @@ public final class FakeExecutionStore implements ExecutionStore {
         long skipped = s.state.isTerminal() && s.totalFiles != null ? s.totalFiles - s.finished - s.failed : 0;
         Execution d = s.doc;
         return new Execution(d.id(), d.object(), d.projectId(), d.spec(), new Execution.Status(s.state, s.reason,
-                s.totalFiles, s.finished, s.failed, skipped, s.startTime, s.endTime, s.hiddenFiles), d.createTime(), s.updateTime,
+                s.totalFiles, s.finished, s.failed, skipped, s.startTime, s.endTime, s.hiddenFiles, s.rows, s.failedRows),
+                d.createTime(), s.updateTime,
                 d.metadata());
     }
 
@@ -137,6 +140,10 @@ public final class FakeExecutionStore implements ExecutionStore {
                     + " ended before this file was settled" + (file.reason() == null ? "" : " (" + file.reason() + ")")), now);
         }
         settled.put(file.index(), file);
+        if (file.status() != Execution.FileState.Skipped && file.rows() != null) {
+            s.rows += file.rows();
+            s.failedRows += file.failedRows() == null ? 0 : file.failedRows();
+        }
         if (file.status() == Execution.FileState.Finished) {
             s.finished++;
             s.updateTime = now;

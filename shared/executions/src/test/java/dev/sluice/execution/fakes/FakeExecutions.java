@@ -24,6 +24,8 @@ public final class FakeExecutions {
     public final FakeExecutionStore executions = new FakeExecutionStore();
     public final FakeFolderStore folders = new FakeFolderStore();
     public final dev.sluice.core.fakes.FakeSecretStore secrets = new dev.sluice.core.fakes.FakeSecretStore();
+    /** The projects' external ids, in the core's catalog; one principal, as a deployment names its functions' roles. */
+    public final dev.sluice.core.auth.ExecutionRoles roles;
 
     public FakeExecutions() {
         this(new FakeCore());
@@ -31,6 +33,8 @@ public final class FakeExecutions {
 
     public FakeExecutions(FakeCore core) {
         this.core = core;
+        this.roles = new dev.sluice.core.auth.ExecutionRoles(core.catalog,
+                java.util.List.of("arn:aws:iam::111122223333:role/sluice-functions"), core.clock);
         core.executionTasks = service();
     }
 
@@ -38,7 +42,7 @@ public final class FakeExecutions {
     public ExecutionService service() {
         return new ExecutionService(executions, new ModelService(core.catalog, core.objects, core.clock), folders,
                 new FileList(core.objects), core.queue, core.clock, false, secrets,
-                new AllowedBuckets(Set.of(FakeCore.USER_BUCKET), FakeCore.DATA_BUCKET));
+                new AllowedBuckets(Set.of(FakeCore.USER_BUCKET), FakeCore.DATA_BUCKET), roles);
     }
 
     /** A Pending execution of a ready model from s3://user-bucket/in to s3://user-bucket/out, stored. */

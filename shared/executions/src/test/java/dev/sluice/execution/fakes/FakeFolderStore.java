@@ -85,7 +85,28 @@ public final class FakeFolderStore implements FolderStore {
         return this;
     }
 
+    /** Roles this refuses, as STS would ({@link #refuseRole}); others are recorded and give the same folders. */
+    private final java.util.Set<String> refusedRoles = new java.util.HashSet<>();
+    private final List<dev.sluice.execution.RoleSession> sessions = new ArrayList<>();
+
+    @Override
+    public synchronized FolderStore withRole(dev.sluice.execution.RoleSession session) {
+        if (refusedRoles.contains(session.roleArn())) {
+            throw new dev.sluice.execution.FileProblem("execution.role_not_assumable", "STS refused " + session.roleArn());
+        }
+        sessions.add(session);
+        return this;
+    }
+
     // ---- for tests ----
+
+    public synchronized void refuseRole(String roleArn) {
+        refusedRoles.add(roleArn);
+    }
+
+    public synchronized List<dev.sluice.execution.RoleSession> sessions() {
+        return List.copyOf(sessions);
+    }
 
     public synchronized void put(Folder folder, String name, byte[] bytes) {
         of(folder).put(name, bytes.clone());

@@ -1,24 +1,15 @@
 package dev.sluice.aws;
 
 import dev.sluice.core.port.SecretStore;
+import dev.sluice.testing.MotoServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.Tag;
 
-import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,62 +20,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * implements it; `python3 -m pip install 'moto[server]'`, which `.ci/run` installs): each project's secrets under its
  * own prefix and tag, another project's name answering as a missing one, a listing that keeps only the project's
  * tagged entries whatever ListSecrets' case-insensitive prefix filter lets through. Skipped with a message where
- * moto's server cannot be started.
+ * moto's server cannot be started ({@link MotoServer}).
  */
 class SecretsManagerStoreTest {
-    static Process moto;
+    static MotoServer moto;
     static SecretsManagerClient client;
     static SecretsManagerStore store;
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        try {
-            moto = new ProcessBuilder("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String.valueOf(port))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            Assumptions.abort("python3 cannot be started: " + e.getMessage());
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + port);
-        // ready when it answers (a condition, with a generous cap for a busy machine), or skipped when it exits
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (true) {
-            if (!moto.isAlive()) {
-                Assumptions.abort("moto's server is not installed (python3 -m pip install 'moto[server]')");
-            }
-            try {
-                HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
-                c.setConnectTimeout(1000);
-                c.setReadTimeout(5000);
-                if (c.getResponseCode() > 0) {
-                    break;
-                }
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("moto's server did not answer on " + endpoint);
-                }
-                Thread.sleep(100);
-            }
-        }
-        client = SecretsManagerClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
+        moto = MotoServer.start();
+        client = moto.client(SecretsManagerClient.builder());
         store = new SecretsManagerStore(() -> client);
     }
 
     @AfterAll
-    static void stop() throws InterruptedException {
+    static void stop() {
         if (client != null) {
             client.close();
         }
         if (moto != null) {
-            moto.destroy();
-            if (!moto.waitFor(30, TimeUnit.SECONDS)) {
-                moto.destroyForcibly();
-            }
+            moto.close();
         }
     }
 

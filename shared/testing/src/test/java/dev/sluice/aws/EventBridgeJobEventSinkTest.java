@@ -5,24 +5,16 @@ import dev.sluice.core.job.ItemCounters;
 import dev.sluice.core.job.Job;
 import dev.sluice.core.job.JobEvent;
 import dev.sluice.core.job.JobState;
+import dev.sluice.testing.MotoServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.Target;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,66 +25,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link EventBridgeJobEventSink} through the AWS SDK over HTTP against moto's server (EventBridge's PutEvents, a rule
- * on the bus and an SQS target, as moto implements them; started as {@code SecretsManagerStoreTest} does, skipped
- * with a message where it cannot be): the event arrives with source dev.sluice, detail-type "Sluice Job State Change"
+ * on the bus and an SQS target, as moto implements them; {@link MotoServer}, skipped with a message where it
+ * cannot be started): the event arrives with source dev.sluice, detail-type "Sluice Job State Change"
  * and the event's JSON as detail; a bus that does not exist fails the publish instead of losing the event quietly.
  */
 class EventBridgeJobEventSinkTest {
-    static Process moto;
-    static URI endpoint;
+    static MotoServer moto;
     static EventBridgeClient events;
     static SqsClient sqs;
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        try {
-            moto = new ProcessBuilder("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String.valueOf(port))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            Assumptions.abort("python3 cannot be started: " + e.getMessage());
-        }
-        endpoint = URI.create("http://127.0.0.1:" + port);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (true) {
-            if (!moto.isAlive()) {
-                Assumptions.abort("moto's server is not installed (python3 -m pip install 'moto[server]')");
-            }
-            try {
-                HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
-                c.setConnectTimeout(1000);
-                c.setReadTimeout(5000);
-                if (c.getResponseCode() > 0) {
-                    break;
-                }
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("moto's server did not answer on " + endpoint);
-                }
-                Thread.sleep(100);
-            }
-        }
-        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
-        events = EventBridgeClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
-        sqs = SqsClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
+        moto = MotoServer.start();
+        events = moto.client(EventBridgeClient.builder());
+        sqs = moto.client(SqsClient.builder());
     }
 
     @AfterAll
-    static void stop() throws InterruptedException {
+    static void stop() {
         if (events != null) {
             events.close();
             sqs.close();
         }
         if (moto != null) {
-            moto.destroy();
-            if (!moto.waitFor(30, TimeUnit.SECONDS)) {
-                moto.destroyForcibly();
-            }
+            moto.close();
         }
     }
 
