@@ -16,8 +16,9 @@ public final class SluiceStack extends Stack {
                            int inferenceMaxConcurrency, int deliveryMaxConcurrency, boolean gpuPool,
                            String gpuInstanceType, int gpuMaxTasks, int gpuBacklogPerTask, String gpuWorkerImage,
                            String alarmEmail, java.util.List<String> executionBuckets,
-                           java.util.List<String> itemBuckets, double apiRateLimit, int apiBurstLimit,
-                           boolean waf, boolean cpuPool, String cpuTaskSize, int cpuMaxTasks, int taskSlots) {
+                           java.util.List<String> itemBuckets,
+                           java.util.Map<HttpApiFront.Limit, HttpApiFront.Throttle> apiThrottles, boolean waf,
+                           boolean cpuPool, String cpuTaskSize, int cpuMaxTasks, int taskSlots) {
         static Settings from(Construct scope) {
             Node node = scope.getNode();
             Path functions = Path.of(str(node, "functionsDir", "../functions"));
@@ -32,9 +33,9 @@ public final class SluiceStack extends Stack {
                     names(node, "executionBuckets"),
                     // the buckets s3:// items may be read from (comma-separated names)
                     names(node, "itemBuckets"),
-                    // every route's steady requests per second and burst, for the whole API (API Gateway quotas are
-                    // per account and region: these keep one deployment's clients from exhausting them)
-                    Double.parseDouble(str(node, "apiRateLimit", "50")), num(node, "apiBurstLimit", 100),
+                    // each route class's steady requests per second and burst (API Gateway quotas are per account and
+                    // region: these keep one deployment's clients from exhausting them): HttpApiFront.Limit
+                    HttpApiFront.throttles(node::tryGetContext),
                     Boolean.parseBoolean(str(node, "waf", "false")),
                     // the CPU task pool (issue 27): opt-in for the same reason as the GPU pool (its VPC)
                     Boolean.parseBoolean(str(node, "cpuPool", "false")), str(node, "cpuTaskSize", "2vcpu-4gb"),
@@ -83,16 +84,17 @@ public final class SluiceStack extends Stack {
         observability.alarmOnErrors(functions);
         new OperationsDashboard(this, "Operations", queues, functions, observability);
         List<software.amazon.awscdk.services.iam.IRole> taskRoles = new java.util.ArrayList<>();
-        software.amazon.awscdk.services.ec2.Vpc poolVpc = settings.gpuPool() || settings.cpuPool()
-                ? software.amazon.awscdk.services.ec2.Vpc.Builder.create(this, "PoolVpc").maxAzs(2).natGateways(1).build()
-                : null;
-        if (settings.gpuPool()) {
-            GpuPool gpu = new GpuPool(this, "GpuPool", settings, poolVpc, data, queues, functions.environment(), observability);
+        GpuPool gpu = settings.gpuPool()
+                ? new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability) : null;
+        if (gpu != null) {
             taskRoles.add(gpu.taskRole);
             taskRoles.add(gpu.spotTaskRole);
         }
         if (settings.cpuPool()) {
-            taskRoles.addAll(new CpuPool(this, "CpuPool", settings, poolVpc, data, queues, functions.environment()).taskRoles);
+            taskRoles.addAll(new CpuPool(this, "CpuPool", settings,
+                    // one VPC (and NAT gateway) for both pools: the GPU pool's when deployed
+                    gpu != null ? gpu.vpc : software.amazon.awscdk.services.ec2.Vpc.Builder.create(this, "PoolVpc")
+                            .maxAzs(2).natGateways(1).build(), data, queues, functions.environment()).taskRoles);
         }
         List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
         roles.addAll(taskRoles);
@@ -100,7 +102,7 @@ public final class SluiceStack extends Stack {
         outputs(api, data, queues, observability);
         output("ExecutionRolePrincipals", functions.rolePrincipals(taskRoles), "the roles that assume an execution's iamRoleArn:"
                 + " the Principal of the trust policy users add (README: Executions, a role of yours)");
-        Checks.suppressJustified(this);
+        Checks.suppressJustified(this, settings, data, functions, api, gpu);
     }
 
     /**
