@@ -64,7 +64,7 @@ final class GpuPool extends Construct {
         cluster.addAsgCapacityProvider(capacity);
         // spot hosts for executions with compute.purchaseOption spot: their own group and capacity provider; ECS
         // drains a host's tasks (SIGTERM) on its two-minute interruption notice (ECS_ENABLE_SPOT_INSTANCE_DRAINING)
-        AutoScalingGroup spotInstances = AutoScalingGroup.Builder.create(this, "SpotInstances").vpc(vpc)
+        spotInstances = AutoScalingGroup.Builder.create(this, "SpotInstances").vpc(vpc)
                 .instanceType(new InstanceType(settings.gpuInstanceType()))
                 .machineImage(EcsOptimizedImage.amazonLinux2023(AmiHardwareType.GPU))
                 .requireImdsv2(true).spotPrice(SPOT_PRICE_CAP)
@@ -118,7 +118,7 @@ final class GpuPool extends Construct {
                 settings.gpuMaxTasks(), settings.gpuBacklogPerTask());
 
         // the spot service: the same image running only the task worker, over the spot queue
-        Ec2TaskDefinition spotTask = Ec2TaskDefinition.Builder.create(this, "SpotTask").build();
+        spotTask = Ec2TaskDefinition.Builder.create(this, "SpotTask").build();
         Map<String, String> spotEnv = new java.util.HashMap<>(environment);
         spotEnv.put("SLUICE_POOL", "gpu-spot");
         spotTask.addContainer("Worker", ContainerDefinitionOptions.builder()
@@ -149,6 +149,9 @@ final class GpuPool extends Construct {
     final Ec2Service spotService;
     /** The spot service's role (the data bucket's policy lets it in). */
     final software.amazon.awscdk.services.iam.IRole spotTaskRole;
+    /** The spot hosts and the spot service's task definition (their cdk-nag findings are answered in Checks). */
+    final AutoScalingGroup spotInstances;
+    final Ec2TaskDefinition spotTask;
 
     /**
      * A service's desired count follows its queues' backlog (messages visible + in flight, summed): 0 for none, then

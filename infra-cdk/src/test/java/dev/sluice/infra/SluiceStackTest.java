@@ -480,7 +480,7 @@ class SluiceStackTest {
         var targets = resources("AWS::ApplicationAutoScaling::ScalableTarget");
         assertEquals(4, targets.size());
         targets.values().forEach(t -> assertEquals(0, props(t).get("MinCapacity")));
-        assertEquals(4, resources("AWS::ApplicationAutoScaling::ScalingPolicy").size());
+        assertEquals(8, resources("AWS::ApplicationAutoScaling::ScalingPolicy").size(), "a step policy out and one in, per service");
         for (String queue : List.of("GpuTasks", "GpuSpotTasks", "CpuTasks", "CpuSpotTasks")) {
             assertEquals(1, resources("AWS::SQS::Queue").keySet().stream().filter(k -> k.startsWith("Queues" + queue)
                     && !k.contains("Dlq")).count(), queue);
