@@ -34,7 +34,7 @@ class ExecutionControlsTest {
         Execution e = service.start(FakeCore.PROJECT, new ExecutionService.StartRequest(
                 new ExecutionService.ModelRef(core.readyModel().id(), null), FakeCore.USER_BUCKET, null, null, "in",
                 "out", "CSV", "CSV", null, null, parallelism, Map.of(), null, null, null, null, limitFiles,
-                maxFailedFiles, maxFailedRowRate));
+                maxFailedFiles, maxFailedRowRate, null));
         service.listFiles(Json.read(core.queue.bodies(BatchQueue.Name.FANOUT).get(0), ExecutionTask.class), () -> 600_000);
         return e;
     }

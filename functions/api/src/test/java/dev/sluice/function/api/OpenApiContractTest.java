@@ -176,6 +176,7 @@ class OpenApiContractTest {
             /batch/jobs      | {"name":"j","spec":{"datasetId":"dataset_events0001","deployment":{"modelId":"model_events0001"},"batchsize":64}} | spec.batchsize | batchSize
             /api-keys        | {"name":"k","nmae":"x"}                                                           | nmae                | name
             /executions      | {"model":{"id":"model_events0001"},"bucket":"b","sourceFolder":"in","destinationFolder":"out","paralelism":4} | paralelism | parallelism
+            /executions      | {"model":{"id":"model_events0001"},"bucket":"b","sourceFolder":"in","destinationFolder":"out","compute":{"target":"CpuPool","task":2}} | compute.task | tasks
             /secrets         | {"name":"s","vaule":"v"}                                                          | vaule               | value
             """)
     void aCreateWithAnUnknownField_isRefused_namingItsPath_andTheNearestField(String collection, String body,
