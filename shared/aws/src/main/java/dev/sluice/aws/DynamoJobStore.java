@@ -144,9 +144,6 @@ public final class DynamoJobStore implements JobStore {
         if (reason != null) {
             move.set("reason", s(reason));
         }
-        if (to.isTerminal()) {
-            move.remove(ACTIVE);
-        }
         return moved(jobId, move, to, now);
     }
 
@@ -631,8 +628,20 @@ public final class DynamoJobStore implements JobStore {
         }
         return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
                         Set.of(JobState.Running), JobState.Finished)
-                .set("message", s(JobState.Finished.name())).set("updateTime", n(now)).remove(ACTIVE)
+                .set("message", s(JobState.Finished.name())).set("updateTime", n(now))
                 .when("terminal = itemCount", Map.of()), JobState.Finished, now);
+    }
+
+    /** Removes the active marker (the sparse byActive index's key) once the ended job's completion is done. */
+    @Override
+    public void completed(String jobId) {
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+                    .updateExpression("REMOVE #a").conditionExpression("attribute_exists(jobId)")
+                    .expressionAttributeNames(Map.of("#a", ACTIVE)));
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException gone) {
+            // deleted meanwhile: nothing to record
+        }
     }
 
     @Override

@@ -343,7 +343,8 @@ public final class JobService {
     }
 
     private java.util.Optional<String> activeJobOf(String projectId, java.util.function.Predicate<Job> uses) {
-        return jobs.activeJobs().stream().filter(j -> j.projectId().equals(projectId) && uses.test(j))
+        return jobs.activeJobs().stream().filter(j -> !j.status().overview().isTerminal()
+                        && j.projectId().equals(projectId) && uses.test(j))
                 .map(j -> "job " + j.id()).findFirst();
     }
 
