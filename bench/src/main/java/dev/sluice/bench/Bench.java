@@ -129,7 +129,7 @@ public final class Bench {
         }
         if (!"Finished".equals(pipe.overview()) || pipe.verifiedPosts() != pipe.items()) {
             broken = "the benchmark job ended " + pipe.overview() + " with " + pipe.verifiedPosts()
-                    + " verified POSTs of " + pipe.items();
+                    + " items delivered by verified POSTs of " + pipe.items() + " (-1: a POST's signature did not verify)";
         }
         if (broken != null) {
             System.out.println(table.render());

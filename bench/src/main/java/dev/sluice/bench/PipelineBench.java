@@ -20,6 +20,7 @@ import java.util.Map;
 final class PipelineBench {
     record Result(int items, double seconds, double itemsPerSecond, Map<String, Long> requests, double gatherMs,
                   double preprocessMs, double predictMs, long verifiedPosts, String overview, UsageCheck usage) {
+        // verifiedPosts: the distinct items whose POSTs all carried a valid signature (-1 when one did not)
     }
 
     /**
@@ -125,21 +126,27 @@ final class PipelineBench {
             double gather = 0;
             double preprocess = 0;
             double predict = 0;
-            long verified = 0;
+            // each item delivered once: the distinct items whose every POST verified. A POST may be made again
+            // (at least once on the wire: an attempt that outlived its message's visibility under load; receivers
+            // de-duplicate by request id, README "retries counted per item"), so POSTs are not items
+            java.util.Set<Long> verifiedItems = new java.util.HashSet<>();
+            boolean anyUnverified = false;
             long counted = 0;
             for (WebhookReceiver.Received r : receiver.received()) {
                 JsonNode body = Json.tree(r.body());
-                if (!jobId.equals(body.path("jobId").asText())) {
-                    continue;
+                if (!jobId.equals(body.path("jobId").asText()) || !body.path("item").has("index")) {
+                    continue; // another job's, or a job event (job.completed: no item), whenever it arrives
                 }
                 counted++;
-                verified += r.verified() ? 1 : 0;
+                anyUnverified |= !r.verified();
+                verifiedItems.add(body.path("item").path("index").asLong(-1));
                 gather += body.path("timings").path("gatherMs").asDouble();
                 preprocess += body.path("timings").path("preprocessMs").asDouble();
                 predict += body.path("timings").path("predictMs").asDouble();
             }
             return new Result(items, seconds, items / seconds, requests, gather / counted, preprocess / counted,
-                    predict / counted, verified, job.path("status").path("overview").asText(), usage);
+                    predict / counted, anyUnverified ? -1 : verifiedItems.size(), job.path("status").path("overview").asText(),
+                    usage);
         }
     }
 
