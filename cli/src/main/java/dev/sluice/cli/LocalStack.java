@@ -201,15 +201,19 @@ public final class LocalStack implements AutoCloseable {
         };
     }
 
+    /** Whether the queue holds a message, visible, in flight or delayed (ElasticMQ's counts are exact). */
+    private boolean holdsMessages(String queueUrl) {
+        return clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+                .attributes().values().stream().anyMatch(v -> !"0".equals(v));
+    }
+
     /** Whether a pool queue holds messages (file tasks left by a previous run of this data directory). */
     private boolean poolTasksWaiting() {
         for (String url : poolQueueUrls) {
-            var attributes = clients.sqs().getQueueAttributes(b -> b.queueUrl(url).attributeNames(
-                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
-                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
-                    .attributes();
-            if (attributes.values().stream().anyMatch(v -> !"0".equals(v))) {
+            if (holdsMessages(url)) {
                 return true;
             }
         }
@@ -391,12 +395,7 @@ public final class LocalStack implements AutoCloseable {
         }
         var config = services.config();
         for (String queue : List.of(config.fanoutQueueUrl(), config.inferenceQueueUrl(), config.deliveryQueueUrl())) {
-            var a = clients.sqs().getQueueAttributes(b -> b.queueUrl(queue).attributeNames(
-                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
-                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
-                    .attributes();
-            if (a.values().stream().anyMatch(v -> !"0".equals(v))) {
+            if (holdsMessages(queue)) {
                 return false;
             }
         }
