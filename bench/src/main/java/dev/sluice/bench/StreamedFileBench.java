@@ -42,8 +42,20 @@ public final class StreamedFileBench {
     private StreamedFileBench() {
     }
 
-    /** Writes the file with pyarrow; returns the wrapped int64 sum of the x columns' bit patterns. */
-    static long generate(Path file, long rows) throws Exception {
+    /**
+     * The generated input file (deleted on close): its rows, its bytes and the wrapped int64 sum of its x columns'
+     * bit patterns (pyarrow's), which the output's x columns must give again.
+     */
+    public record Input(Path file, long rows, long bytes, long bits) implements AutoCloseable {
+        @Override
+        public void close() throws java.io.IOException {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Writes a file of {@code rows} rows with pyarrow (see the class comment). */
+    public static Input generate(long rows) throws Exception {
+        Path file = Files.createTempFile("sluice-streamed", ".parquet");
         String script = """
                 import sys, numpy as np, pyarrow as pa, pyarrow.parquet as pq
                 n = int(sys.argv[2]); rng = np.random.default_rng(27)
@@ -61,26 +73,27 @@ public final class StreamedFileBench {
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            Files.deleteIfExists(file);
             throw new IllegalStateException("pyarrow did not write the file: " + out);
         }
         String[] lines = out.split("\n");
-        return Long.parseLong(lines[lines.length - 1].strip());
+        return new Input(file, rows, Files.size(file), Long.parseLong(lines[lines.length - 1].strip()));
     }
 
+    /** Generates a file of {@code rows} rows and runs it (see {@link #run(Input, String)}). */
     public static Result run(long rows, String heap) throws Exception {
-        Path file = Files.createTempFile("sluice-streamed", ".parquet");
+        try (Input input = generate(rows)) {
+            return run(input, heap);
+        }
+    }
+
+    /** Runs the file through one file task in a child JVM of {@code -Xmx<heap>}, then checks every output row. */
+    public static Result run(Input input, String heap) throws Exception {
+        long rows = input.rows();
         try (HandlerFixture f = new HandlerFixture()) {
-            long bits;
-            long size;
-            try {
-                bits = generate(file, rows);
-                size = Files.size(file);
-                f.executionsBucket();
-                f.clients.s3().putObject(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET).key("in/big.parquet"),
-                        RequestBody.fromFile(file));
-            } finally {
-                Files.deleteIfExists(file);
-            }
+            f.executionsBucket();
+            f.clients.s3().putObject(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET).key("in/big.parquet"),
+                    RequestBody.fromFile(input.file()));
             Model image = f.readyModel();
             Model tabular = new Model(image.id(), image.object(), image.name(), image.projectId(), Model.Task.Tabular,
                     image.source(), null, null, image.status(), 0, 0);
@@ -98,20 +111,25 @@ public final class StreamedFileBench {
                     f.emulators.dynamoEndpoint.toString(), f.emulators.sqsEndpoint.toString(),
                     f.emulators.s3Endpoint.toString(), HandlerFixture.PROJECT, e.id(), "big.parquet");
             if (!child.lastLine().startsWith("RESULT ")) {
-                return new Result(rows, size, heap, 0, 0, "the file task's JVM ended without a result: " + child.output());
+                return new Result(rows, input.bytes(), heap, 0, 0,
+                        "the file task's JVM ended without a result: " + child.output());
             }
             double seconds = Long.parseLong(child.lastLine().substring("RESULT ".length())) / 1000.0;
             var settled = f.services.executionStore().settledFiles(e.id(), 0, 1);
             String broken = settled.size() != 1 ? "the file was not settled once"
                     : settled.get(0).status() != Execution.FileState.Finished || settled.get(0).rows() != rows
-                    || settled.get(0).failedRows() != 0 ? "the file ended " + settled.get(0) : check(f, rows, bits);
-            return new Result(rows, size, heap, seconds, child.peakHeapBytes() / (double) (1 << 20), broken);
+                    || settled.get(0).failedRows() != 0 ? "the file ended " + settled.get(0)
+                    : check(f.clients.s3(), new Folder(HandlerFixture.EXECUTIONS_BUCKET, "out"), "big.parquet", input);
+            return new Result(rows, input.bytes(), heap, seconds, child.peakHeapBytes() / (double) (1 << 20), broken);
         }
     }
 
     /** Streams the output back from S3 and checks every row (see the class comment); null when all is right. */
-    private static String check(HandlerFixture f, long rows, long bits) throws Exception {
-        var output = new UserFolders(f.clients.s3()).open(new Folder(HandlerFixture.EXECUTIONS_BUCKET, "out"), "big.parquet");
+    static String check(software.amazon.awssdk.services.s3.S3Client s3, Folder folder, String file, Input input)
+            throws Exception {
+        long rows = input.rows();
+        long bits = input.bits();
+        var output = new UserFolders(s3).open(folder, file);
         RowBudget budget = RowBudget.ofHeap();
         long seen = 0;
         long outBits = 0;

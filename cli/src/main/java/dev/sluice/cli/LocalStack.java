@@ -167,12 +167,18 @@ public final class LocalStack implements AutoCloseable {
     private volatile java.util.Set<String> poolQueueUrls = java.util.Set.of();
     private volatile boolean closing;
 
-    /** A new task worker child in place of the current one (which is sent SIGTERM first, if alive): a new ECS task. */
-    synchronized void restartTaskWorker() {
-        if (taskWorker != null) {
-            taskWorker.close();
+    /**
+     * A new task worker child in place of the current one (which is sent SIGTERM first, if alive): a new ECS task.
+     *
+     * @return the exit status of the worker stopped (0: it drained and exited), null when none ran
+     */
+    synchronized Integer restartTaskWorker() {
+        LocalTaskWorker stopped = taskWorker;
+        if (stopped != null) {
+            stopped.close();
         }
         taskWorker = taskWorkers.get();
+        return stopped == null ? null : stopped.exitValue();
     }
 
     /**
@@ -382,6 +388,11 @@ public final class LocalStack implements AutoCloseable {
 
     public String apiUrl() {
         return api.url();
+    }
+
+    /** The file the task worker child's JSON log lines are appended to (see {@link LocalTaskWorker}). */
+    public Path taskWorkerLog() {
+        return taskWorkerLog;
     }
 
     /**

@@ -88,18 +88,27 @@ public final class LocalTaskWorker implements AutoCloseable {
         return "pid " + process.pid() + (process.isAlive() ? " alive" : " exited with " + process.exitValue());
     }
 
-    /** SIGTERM, then waits for the worker to drain and exit (up to two minutes, ECS's stop timeout). */
+    /**
+     * SIGTERM, then waits for the worker to drain and exit (up to two minutes, ECS's stop timeout), as ECS stops a
+     * task. The signal goes through the {@link ProcessHandle}: {@link Process#destroy()} also closes the child's stdin
+     * at once (JDK's ProcessImpl), which {@link dev.sluice.local.ParentWatch} reads as the parent gone and halts the
+     * child before its drain has handed a file back.
+     */
     @Override
     public void close() {
-        process.destroy();
+        process.toHandle().destroy();
         try {
-            if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+            process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
-            process.destroyForcibly();
             Thread.currentThread().interrupt();
+        } finally {
+            process.destroyForcibly(); // SIGKILL if it is still running; once it exited, this only closes the pipes
         }
+    }
+
+    /** The child's exit status once it ended (0: drained and exited), null while it runs. */
+    public Integer exitValue() {
+        return process.isAlive() ? null : process.exitValue();
     }
 
     /** The child's entry point: the task worker over the emulators named by the SLUICE_LOCAL_* variables. */

@@ -18,7 +18,9 @@ import java.util.jar.Manifest;
  * runs no shutdown hook): the child is started with this class as a Java agent, and the agent halts the child when its
  * standard input reaches end-of-file. The parent holds the write end of that pipe and never writes to it; when the
  * parent process ends, the operating system closes it, the child reads EOF and halts. Nothing polls, and no pid is
- * trusted (a pid can be reused).
+ * trusted (a pid can be reused). A watched child that should handle SIGTERM itself is signalled with
+ * {@code process.toHandle().destroy()}: {@link Process#destroy()} closes the child's stdin right after the signal, and
+ * the watch then halts the child at once.
  */
 public final class ParentWatch {
     private static Path jar;

@@ -108,6 +108,18 @@ public final class OnnxWriter {
                 List.of(new Weight("w", new long[]{features, outputs}, w), new Weight("b", new long[]{outputs}, bias)));
     }
 
+    /**
+     * The float sum of three features, added left to right: {@code output = (f0 + f1) + f2} ([N, 3] to [N, 1]; Split,
+     * Add, Add: each add one IEEE float addition, so a test can compute every output exactly).
+     */
+    public static byte[] sum3(String input, String output) {
+        return model("sum3", List.of(new Value(input, 3)), List.of(new Value(output, 1)),
+                List.of(new Node("Split", List.of(input), List.of("f0", "f1", "f2"), "axis", 1),
+                        new Node("Add", List.of("f0", "f1"), List.of("f01")),
+                        new Node("Add", List.of("f01", "f2"), List.of(output))),
+                List.of());
+    }
+
     /** A protobuf message being written. */
     static final class Proto {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -89,6 +89,7 @@ public final class TaskWorker implements Runnable {
         this.clock = clock;
         this.workerId = workerId;
         this.free = new Semaphore(settings.slots());
+        HeapPeak.watch();
         this.files = Executors.newFixedThreadPool(settings.slots(), r -> {
             Thread t = new Thread(r, "task-file");
             t.setDaemon(true);
@@ -207,7 +208,7 @@ public final class TaskWorker implements Runnable {
             runner.run(task, () -> draining);
             keep.cancel(false);
             delete(url, m);
-            LOG.info("task-worker: settled file {} of {}", task.index(), e.id());
+            LOG.info("task-worker: settled file {} of {}; heap peak {} MiB", task.index(), e.id(), HeapPeak.mebibytes());
         } catch (ExecutionRunner.Drained d) {
             keep.cancel(false);
             visibility(url, m, 0);
