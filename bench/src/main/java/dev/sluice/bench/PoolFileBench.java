@@ -52,7 +52,13 @@ final class PoolFileBench {
                     "outputFileType", "PARQUET", "compute", Map.of("target", "CpuPool", "tasks", 1),
                     "parameters", Map.of("featureColumns", "x0,x1,x2")));
             String id = started.get("id").asText();
-            JsonNode end = client.waitForExecution(id, Duration.ofMinutes(30));
+            JsonNode end = client.execution(id);
+            // until it ends, or the worker ran out of heap (its file would come back for attempt after attempt)
+            while (end.path("status").path("overview").asText().matches("Pending|Running")
+                    && !Files.readString(stack.taskWorkerLog()).contains("OutOfMemoryError")) {
+                SluiceClient.sleep(200);
+                end = client.execution(id);
+            }
             List<JsonNode> files = client.executionFiles(id);
             List<String> log = Files.readAllLines(stack.taskWorkerLog()).stream().filter(l -> l.contains(id)).toList();
             String startedLine = line(log, "started file 0 ");

@@ -37,7 +37,7 @@ final class CpuPool extends Construct {
             Map<String, String> environment) {
         super(scope, id);
         Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).enableFargateCapacityProviders(true).build();
-        ContainerImage image = settings.gpuWorkerImage() != null ? ContainerImage.fromRegistry(settings.gpuWorkerImage())
+        ContainerImage image = settings.gpuWorkerImage() != null ? GpuPool.registryImage(this, settings.gpuWorkerImage())
                 : ContainerImage.fromAsset(settings.repositoryRoot().toString(), AssetImageProps.builder()
                 .file("functions/gpu-worker/Dockerfile")
                 .exclude(List.of("**/target", ".git", "**/cdk.out", "**/node_modules")).build());

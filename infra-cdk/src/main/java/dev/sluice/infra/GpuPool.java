@@ -79,7 +79,7 @@ final class GpuPool extends Construct {
 
         task = Ec2TaskDefinition.Builder.create(this, "Task").build();
         taskRole = task.getTaskRole();
-        ContainerImage image = settings.gpuWorkerImage() != null ? registryImage(settings.gpuWorkerImage())
+        ContainerImage image = settings.gpuWorkerImage() != null ? registryImage(this, settings.gpuWorkerImage())
                 : ContainerImage.fromAsset(settings.repositoryRoot().toString(), AssetImageProps.builder()
                 .file("functions/gpu-worker/Dockerfile")
                 .exclude(List.of("**/target", ".git", "**/cdk.out", "**/node_modules")).build());
@@ -181,16 +181,17 @@ final class GpuPool extends Construct {
      * from that account and region (the URI CDK writes is made from the ARN) and the execution role may pull from that
      * repository only. A repository of another account must also allow this account to pull in its repository policy
      * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html). Any other registry's
-     * image is used as it is.
+     * image is used as it is. Both pools take their image here (a pool whose image came from {@code fromRegistry}
+     * would have no pull rights on a private repository).
      */
-    ContainerImage registryImage(String uri) {
+    static ContainerImage registryImage(Construct scope, String uri) {
         var ecr = ECR_URI.matcher(uri);
         if (!ecr.matches()) {
             return ContainerImage.fromRegistry(uri);
         }
         String partition = ecr.group(3) == null ? "aws" : "aws-cn";
         String arn = "arn:" + partition + ":ecr:" + ecr.group(2) + ":" + ecr.group(1) + ":repository/" + ecr.group(4);
-        var repository = software.amazon.awscdk.services.ecr.Repository.fromRepositoryAttributes(this, "WorkerRepository",
+        var repository = software.amazon.awscdk.services.ecr.Repository.fromRepositoryAttributes(scope, "WorkerRepository",
                 software.amazon.awscdk.services.ecr.RepositoryAttributes.builder().repositoryArn(arn)
                         .repositoryName(ecr.group(4)).build());
         String tagOrDigest = ecr.group(6) != null ? ecr.group(6) : ecr.group(5) != null ? ecr.group(5) : "latest";

@@ -90,6 +90,33 @@ class LeastPrivilegeTest {
         assertTrue(statements(role).toString().contains("arn:aws:s3:::customer-results/*"));
     }
 
+    /**
+     * Issue 27: the CPU pool's workers (on-demand and spot) run executions' files as the inference function does: its
+     * tables, actions and data-bucket prefixes, the customers' roles assumed, and each consumes its own queue only.
+     */
+    @Test
+    void cpuWorkers_haveTheInferenceFunctionsGrants_andEachConsumesOnlyItsOwnQueue() {
+        for (String service : List.of("OnDemand", "Spot")) {
+            String role = D.resources("AWS::IAM::Role").keySet().stream()
+                    .filter(id -> id.startsWith("CpuPool" + service + "TaskTaskRole")).findFirst().orElseThrow();
+            assertEquals(tableActions(roleOf("Inference")), tableActions(role), service + " CPU workers");
+            assertEquals(listedPrefixes(roleOf("Inference")), listedPrefixes(role), service + " CPU workers");
+            assertEquals(SecureDefaultsTest.dataBucketGrants(D, roleOf("Inference")),
+                    SecureDefaultsTest.dataBucketGrants(D, role), service + " CPU workers");
+            String own = service.equals("Spot") ? "QueuesCpuSpotTasks" : "QueuesCpuTasks";
+            String other = service.equals("Spot") ? "QueuesCpuTasks" : "QueuesCpuSpotTasks";
+            List<String> consumed = new ArrayList<>();
+            for (var st : statements(role)) {
+                if (SluiceStackTest.actions(st).contains("sqs:ReceiveMessage")) {
+                    consumed.add(String.valueOf(st.get("Resource")));
+                }
+            }
+            assertEquals(1, consumed.size(), consumed.toString());
+            assertTrue(consumed.get(0).contains(own) && !consumed.get(0).contains(other), consumed.toString());
+            assertTrue(statements(role).toString().contains("sts:AssumeRole"), "customers' roles (iamRoleArn)");
+        }
+    }
+
     /** The actions no code makes are granted to no role, on any table. */
     @Test
     void noRole_mayScanDescribeConditionCheckOrReadStreams() {
@@ -166,6 +193,25 @@ class LeastPrivilegeTest {
             }
         }
         assertTrue(pulls, "the execution role may pull from that repository");
+        // every pool's task definition (the GPU pool's two, the CPU pool's two) pulls that image with a role that may
+        for (var d : List.of(D, SecureDefaultsTest.withCpu())) {
+            var definitions = d.resources("AWS::ECS::TaskDefinition").values();
+            assertEquals(d == D ? 4 : 2, definitions.size());
+            for (var t : definitions) {
+                String executionRole = SluiceStackTest.refOf(SecureDefaultsTest.props(t).get("ExecutionRoleArn"));
+                boolean may = false;
+                for (var policy : d.resources("AWS::IAM::Policy").values()) {
+                    var p = SecureDefaultsTest.props(policy);
+                    if (p.get("Roles").toString().contains(executionRole)
+                            && p.get("PolicyDocument").toString().contains(repository)) {
+                        may = true;
+                    }
+                }
+                assertTrue(may, executionRole + " may pull " + repository);
+                assertTrue(String.valueOf(at(SecureDefaultsTest.props(t), "ContainerDefinitions", "0", "Image"))
+                        .contains("210987654321.dkr.ecr.eu-west-1."), "pulled from that account and region");
+            }
+        }
         assertTrue(GpuPool.ECR_URI.matcher("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/w:1").matches());
         assertFalse(GpuPool.ECR_URI.matcher("ghcr.io/acme/worker:1").matches(), "another registry: used as it is");
     }

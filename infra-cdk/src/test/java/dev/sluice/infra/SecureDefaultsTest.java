@@ -60,20 +60,36 @@ class SecureDefaultsTest {
         return defaultsOnce;
     }
 
-    /** With the GPU pool, an execution bucket and every API throttle tuned; synthesized once per JVM. */
+    /**
+     * With the GPU pool and the CPU pool (sharing the GPU pool's VPC), an execution bucket and every API throttle tuned;
+     * synthesized once per JVM.
+     */
     static synchronized Deployed withGpu() {
         if (withGpuOnce == null) {
-            withGpuOnce = synth(Map.of("gpuPool", "true", "apiRateLimit", "7", "apiBurstLimit", "9",
+            withGpuOnce = synth(Map.of("gpuPool", "true", "cpuPool", "true", "apiRateLimit", "7", "apiBurstLimit", "9",
                     "apiCreateRateLimit", "3", "apiCreateBurstLimit", "4", "apiReadRateLimit", "30",
                     "apiReadBurstLimit", "40", "executionBuckets", "customer-results", "gpuWorkerImage", WORKER_IMAGE));
         }
         return withGpuOnce;
     }
 
+    private static Deployed withCpuOnce;
+
+    /** With the CPU pool alone (its own VPC) and the workers' image from another account's ECR; synthesized once. */
+    static synchronized Deployed withCpu() {
+        if (withCpuOnce == null) {
+            withCpuOnce = synth(Map.of("cpuPool", "true", "gpuWorkerImage", WORKER_IMAGE));
+        }
+        return withCpuOnce;
+    }
+
+    static Deployed withCpu;
+
     @BeforeAll
     static void synthesize() {
         defaults = defaults();
         withGpu = withGpu();
+        withCpu = withCpu();
     }
 
     static Map<String, Object> props(Map<String, Object> resource) {
@@ -81,9 +97,9 @@ class SecureDefaultsTest {
     }
 
     @Test
-    void cdkNag_awsSolutions_hasNoUnsuppressedFinding_withOrWithoutTheGpuPool() {
+    void cdkNag_awsSolutions_hasNoUnsuppressedFinding_withoutPools_withBoth_andWithTheCpuPoolAlone() {
         List<String> findings = new java.util.ArrayList<>();
-        for (Deployed d : List.of(defaults, withGpu)) {
+        for (Deployed d : List.of(defaults, withGpu, withCpu)) {
             var annotations = Annotations.fromStack(d.stack());
             var all = new java.util.ArrayList<>(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*")));
             all.addAll(annotations.findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*")));
@@ -111,6 +127,17 @@ class SecureDefaultsTest {
         assertTrue(withGpu.json().get("Parameters").toString()
                 .contains("/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"));
         assertFalse(withGpu.json().get("Parameters").toString().contains("amazon-linux-2/"));
+    }
+
+    /** Issue 27: the CPU pool alone brings its own VPC (one NAT gateway) and no hosts; with both pools, one VPC. */
+    @Test
+    void cpuPool_isOptIn_onFargateWithoutHosts_sharingOneVpcWithTheGpuPool() {
+        assertEquals(1, withCpu.resources("AWS::EC2::VPC").size());
+        assertEquals(1, withCpu.resources("AWS::EC2::NatGateway").size());
+        assertEquals(0, withCpu.resources("AWS::AutoScaling::AutoScalingGroup").size(), "Fargate: no hosts");
+        assertEquals(1, withCpu.resources("AWS::ECS::Cluster").size());
+        assertEquals(1, withGpu.resources("AWS::EC2::VPC").size(), "both pools: the GPU pool's VPC");
+        assertEquals(1, withGpu.resources("AWS::EC2::NatGateway").size());
     }
 
     @Test

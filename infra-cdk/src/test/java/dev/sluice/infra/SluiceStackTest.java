@@ -500,6 +500,49 @@ class SluiceStackTest {
     }
 
     /**
+     * Issue 27: the CPU pool's two Fargate services (FARGATE, FARGATE_SPOT) run the task worker in tasks of the
+     * cpuTaskSize (2 vCPU, 4 GB by default) with two minutes to drain on SIGTERM, each scaled from zero to cpuMaxTasks
+     * by alarms on its own queue's backlog only.
+     */
+    @Test
+    void cpuPool_fargateServices_drainOnSigterm_eachScaledOnItsOwnQueuesBacklogOnly() {
+        var definitions = resources("AWS::ECS::TaskDefinition").entrySet().stream()
+                .filter(e -> e.getKey().startsWith("CpuPool")).toList();
+        assertEquals(2, definitions.size());
+        for (var d : definitions) {
+            var p = props(d.getValue());
+            assertEquals(List.of("FARGATE"), p.get("RequiresCompatibilities"), d.getKey());
+            assertEquals("2048", p.get("Cpu"), d.getKey());
+            assertEquals("4096", p.get("Memory"), d.getKey());
+            var container = at(p, "ContainerDefinitions", "0");
+            assertEquals(120, at(container, "StopTimeout"), "ECS waits two minutes after SIGTERM: the drain");
+            assertTrue(at(container, "EntryPoint").toString().contains("dev.sluice.function.gpu.TaskWorkerMain"));
+        }
+        var targets = resources("AWS::ApplicationAutoScaling::ScalableTarget").entrySet().stream()
+                .filter(e -> e.getKey().startsWith("CpuPool")).toList();
+        assertEquals(2, targets.size());
+        targets.forEach(t -> {
+            assertEquals(0, props(t.getValue()).get("MinCapacity"), t.getKey());
+            assertEquals(10, props(t.getValue()).get("MaxCapacity"), t.getKey());
+        });
+        var policies = resources("AWS::ApplicationAutoScaling::ScalingPolicy").keySet().stream()
+                .filter(id -> id.startsWith("CpuPool")).toList();
+        assertEquals(4, policies.size(), "a step policy out and one in, per service: " + policies);
+        for (String policy : policies) {
+            boolean spot = policy.startsWith("CpuPoolSpot");
+            String own = spot ? "QueuesCpuSpotTasks" : "QueuesCpuTasks";
+            String other = spot ? "QueuesCpuTasks" : "QueuesCpuSpotTasks";
+            var alarms = resources("AWS::CloudWatch::Alarm").values().stream()
+                    .filter(a -> String.valueOf(props(a).get("AlarmActions")).contains(policy)).toList();
+            assertEquals(1, alarms.size(), policy);
+            String metrics = String.valueOf(props(alarms.get(0)).get("Metrics"));
+            assertTrue(metrics.contains(own) && !metrics.contains(other), policy + ": " + metrics);
+            assertTrue(metrics.contains("ApproximateNumberOfMessagesVisible")
+                    && metrics.contains("ApproximateNumberOfMessagesNotVisible"), "backlog = visible + in flight");
+        }
+    }
+
+    /**
      * Issue 14: s3:// items are read from the buckets of context itemBuckets by exactly their names (inference and the
      * GPU pool, GetObject only); the functions are told the allowed names, which never include the data bucket.
      */

@@ -218,6 +218,10 @@ public final class TaskWorker implements Runnable {
             LOG.warn("file {} of {} failed; it will be redelivered: {}", task.index(), e.id(), ex.toString());
             visibility(url, m, 5);
         } finally {
+            // also after an Error (an OutOfMemoryError): a heartbeat left running would keep the message hidden and
+            // the slot held for ever; cancelled, the message comes back when its visibility runs out and, failing on
+            // every attempt, reaches the dead-letter queue, which fails the file
+            keep.cancel(false);
             running.decrementAndGet();
             store.releaseSlot(e.id(), slot, holder);
         }
