@@ -38,6 +38,16 @@ public final class Bench {
             System.out.println(photos.render());
             System.exit(0);
         }
+        if (List.of(args).contains("--streamed-only")) {
+            // only the large Parquet file on the Lambda path and on the local pool worker (README: Benchmarks)
+            Table streamed = new Table();
+            String broken = addStreamed(streamed, quick);
+            System.out.println(streamed.render());
+            if (broken != null) {
+                System.err.println(broken);
+            }
+            System.exit(broken == null ? 0 : 1);
+        }
         int items = quick ? 256 : 2000;
         int batch = 32;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -116,15 +126,9 @@ public final class Bench {
             }
         }
         if (!pipelineOnly) {
-            // issue 27: one large Parquet file streamed through one file task as the inference function (Lambda path)
-            // composes it, in a child JVM of 96 MiB heap; the pools lane adds the pool worker's row
-            StreamedFileBench.Result big = StreamedFileBench.run(quick ? 1_000_000 : 13_200_000, "96m");
-            table.add("executions", String.format("one %,d MB Parquet file (%,d rows) through one streaming file task,"
-                            + " Lambda path (child JVM -Xmx%s)", big.fileBytes() / 1_000_000, big.rows(), big.heap()),
-                    String.format("%,.0f rows/s, peak heap %.0f MiB", big.rowsPerSecond(), big.peakHeapMib()),
-                    "every row right, heap ≤ -Xmx", big.broken() == null);
-            if (big.broken() != null) {
-                broken = "streamed file: " + big.broken();
+            String streamed = addStreamed(table, quick);
+            if (streamed != null) {
+                broken = streamed;
             }
         }
         if (!"Finished".equals(pipe.overview()) || pipe.verifiedPosts() != pipe.items()) {
@@ -148,6 +152,31 @@ public final class Bench {
         System.exit(0);
     }
 
+
+    /**
+     * Issue 27: one large Parquet file, the same file in the same run, through one streaming file task as the inference
+     * function (Lambda path) composes it in a child JVM, then on the local CPU pool's task worker (sluice local's
+     * child JVM) as a CpuPool execution; both with a 96 MiB heap. Returns what broke, or null.
+     */
+    private static String addStreamed(Table table, boolean quick) throws Exception {
+        String broken = null;
+        try (StreamedFileBench.Input input = StreamedFileBench.generate(quick ? 1_000_000 : 13_200_000)) {
+            StreamedFileBench.Result lambda = StreamedFileBench.run(input, "96m");
+            StreamedFileBench.Result pool = PoolFileBench.run(input, "96m");
+            for (StreamedFileBench.Result big : List.of(lambda, pool)) {
+                String path = big == lambda ? "Lambda path" : "local CPU pool worker";
+                table.add("executions", String.format("one %,d MB Parquet file (%,d rows) through one streaming file"
+                                + " task, %s (child JVM -Xmx%s)", big.fileBytes() / 1_000_000, big.rows(), path,
+                                big.heap()),
+                        String.format("%,.0f rows/s, peak heap %.0f MiB", big.rowsPerSecond(), big.peakHeapMib()),
+                        "every row right, heap ≤ -Xmx", big.broken() == null);
+                if (big.broken() != null) {
+                    broken = "streamed file (" + path + "): " + big.broken();
+                }
+            }
+        }
+        return broken;
+    }
 
     /**
      * Per request class, the job's status.usage beside the bench's own interceptor over the same set of requests

@@ -164,6 +164,31 @@ final class Checks {
                 Access.Role.TASK_WORKER)), true);
     }
 
+    /**
+     * The CPU pool (context cpuPool=true): the same findings as the GPU pool's Fargate-side resources, the same
+     * reasons; {@code ownVpc} is the VPC it made when deployed without the GPU pool (null: it shares the GPU pool's).
+     */
+    static void cpuPool(Stack stack, SluiceStack.Settings settings, DataStore data, CpuPool cpu,
+                        software.amazon.awscdk.services.ec2.Vpc ownVpc) {
+        if (ownVpc != null) {
+            NagSuppressions.addResourceSuppressions(ownVpc, List.of(because("AwsSolutions-VPC7", "the pool's VPC holds "
+                    + "only the CPU pool's Fargate workers with no inbound rule; flow logs are billed per GB and left to "
+                    + "the account's network policy")));
+        }
+        NagSuppressions.addResourceSuppressions(cpu.cluster, List.of(because("AwsSolutions-ECS4", "Container Insights "
+                + "bills per metric; the pool's health is its queues' backlog and DLQ alarms (Observability); turn it on "
+                + "per cluster when needed")));
+        for (var task : cpu.tasks) {
+            NagSuppressions.addResourceSuppressions(task, List.of(because("AwsSolutions-ECS2", "the workers' "
+                    + "environment holds resource names only (tables, queues, the bucket); no secret is passed in it")));
+            NagSuppressions.addResourceSuppressions(task.obtainExecutionRole(), List.of(because("AwsSolutions-IAM5",
+                    "ecr:GetAuthorizationToken has no resource-level permissions; the image is pulled from its one "
+                            + "repository only", "Resource::*")), true);
+            NagSuppressions.addResourceSuppressions(task.getTaskRole(), List.of(wildcards(stack, settings, data,
+                    Access.Role.TASK_WORKER)), true);
+        }
+    }
+
     private static String logicalId(Stack stack, IConstruct construct) {
         return stack.getLogicalId((CfnElement) construct.getNode().getDefaultChild());
     }

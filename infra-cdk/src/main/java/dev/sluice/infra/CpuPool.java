@@ -32,11 +32,14 @@ final class CpuPool extends Construct {
     final FargateService spot;
     /** The workers' roles, one per service (the data bucket's policy lets them in). */
     final List<software.amazon.awscdk.services.iam.IRole> taskRoles = new java.util.ArrayList<>();
+    /** The services' task definitions (on-demand, spot) and their cluster: cdk-nag's findings are suppressed on them. */
+    final List<FargateTaskDefinition> tasks = new java.util.ArrayList<>();
+    final Cluster cluster;
 
     CpuPool(Construct scope, String id, SluiceStack.Settings settings, Vpc vpc, DataStore data, WorkQueues queues,
             Map<String, String> environment) {
         super(scope, id);
-        Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).enableFargateCapacityProviders(true).build();
+        cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).enableFargateCapacityProviders(true).build();
         ContainerImage image = settings.gpuWorkerImage() != null ? GpuPool.registryImage(this, settings.gpuWorkerImage())
                 : ContainerImage.fromAsset(settings.repositoryRoot().toString(), AssetImageProps.builder()
                 .file("functions/gpu-worker/Dockerfile")
@@ -69,6 +72,7 @@ final class CpuPool extends Construct {
                 .build());
         Functions.taskWork(this, task.getTaskRole(), settings, data, queues, List.of(queue));
         taskRoles.add(task.getTaskRole());
+        tasks.add(task);
         FargateService service = FargateService.Builder.create(this, id).cluster(cluster).taskDefinition(task)
                 .desiredCount(0).minHealthyPercent(0)
                 .capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()

@@ -90,11 +90,14 @@ public final class SluiceStack extends Stack {
             taskRoles.add(gpu.taskRole);
             taskRoles.add(gpu.spotTaskRole);
         }
+        CpuPool cpu = null;
+        // one VPC (and NAT gateway) for both pools: the GPU pool's when deployed
+        software.amazon.awscdk.services.ec2.Vpc cpuVpc = !settings.cpuPool() || gpu != null ? null
+                : software.amazon.awscdk.services.ec2.Vpc.Builder.create(this, "PoolVpc").maxAzs(2).natGateways(1).build();
         if (settings.cpuPool()) {
-            taskRoles.addAll(new CpuPool(this, "CpuPool", settings,
-                    // one VPC (and NAT gateway) for both pools: the GPU pool's when deployed
-                    gpu != null ? gpu.vpc : software.amazon.awscdk.services.ec2.Vpc.Builder.create(this, "PoolVpc")
-                            .maxAzs(2).natGateways(1).build(), data, queues, functions.environment()).taskRoles);
+            cpu = new CpuPool(this, "CpuPool", settings, gpu != null ? gpu.vpc : cpuVpc, data, queues,
+                    functions.environment());
+            taskRoles.addAll(cpu.taskRoles);
         }
         List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
         roles.addAll(taskRoles);
@@ -103,6 +106,9 @@ public final class SluiceStack extends Stack {
         output("ExecutionRolePrincipals", functions.rolePrincipals(taskRoles), "the roles that assume an execution's iamRoleArn:"
                 + " the Principal of the trust policy users add (README: Executions, a role of yours)");
         Checks.suppressJustified(this, settings, data, functions, api, gpu);
+        if (cpu != null) {
+            Checks.cpuPool(this, settings, data, cpu, cpuVpc);
+        }
     }
 
     /**

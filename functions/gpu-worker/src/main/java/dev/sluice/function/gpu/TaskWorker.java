@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * notice) stops receiving, and every file in hand stops at its next batch boundary: its message is made visible at
  * once (visibility 0) and nothing of the file was written or settled, so another task runs the file again from its
  * start and it is counted once.
+ *
+ * <p>Each settled file is logged with the process's heap peak so far ({@link HeapPeak}, MiB): the bound a file
+ * several times the heap is checked against.
  */
 public final class TaskWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskWorker.class);
