@@ -54,9 +54,18 @@ public final class ExecutionRunner {
     private final ItemFetcher fetcher;
     private final Clock clock;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
+    /** File tasks this JVM runs at once at most: each file's {@link RowBudget#ofHeap(int)} share. */
+    private final int filesAtOnce;
 
     public ExecutionRunner(ExecutionStore store, ExecutionService executions, ModelService models, TableFormat formats, TabularPredictor tabular, Predictor images, ItemFetcher fetcher,
                            Clock clock) {
+        this(store, executions, models, formats, tabular, images, fetcher, clock, 1);
+    }
+
+    /** @param filesAtOnce the file tasks this JVM runs at once at most (a task pool worker's slots and its spare) */
+    public ExecutionRunner(ExecutionStore store, ExecutionService executions, ModelService models, TableFormat formats,
+                           TabularPredictor tabular, Predictor images, ItemFetcher fetcher, Clock clock, int filesAtOnce) {
+        this.filesAtOnce = filesAtOnce;
         this.store = store;
         this.executions = executions;
         this.models = models;
@@ -128,7 +137,7 @@ public final class ExecutionRunner {
             } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException ex) {
                 throw new FileProblem("execution.file_gone", "the file was listed but is gone: " + ex.getMessage());
             }
-            RowBudget budget = RowBudget.ofHeap();
+            RowBudget budget = RowBudget.ofHeap(filesAtOnce);
             TableReader.Limit limit = new TableReader.Limit(CHUNK_ROWS, budget.chunkBytes());
             try (TableReader reader = open(e, task, source, budget)) {
                 Table chunk = next(e, task, reader, limit);

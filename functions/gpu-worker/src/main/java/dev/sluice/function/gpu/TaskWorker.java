@@ -63,6 +63,11 @@ public final class TaskWorker implements Runnable {
     /** How long the receive loop waits after handing back a file of a project that holds its share of the slots. */
     static final long REFUSED_PAUSE_MILLIS = 1_000;
 
+    /** The files a worker of {@code slots} runs at once at most: its slots and one for another project. */
+    static int filesAtOnce(int slots) {
+        return slots + 1;
+    }
+
     /** What runs a file task: {@link ExecutionRunner#run(ExecutionTask, java.util.function.BooleanSupplier)}. */
     @FunctionalInterface
     interface Files {
@@ -117,8 +122,8 @@ public final class TaskWorker implements Runnable {
         this.settings = settings;
         this.clock = clock;
         this.workerId = workerId;
-        this.free = new Semaphore(settings.slots() + 1);
-        this.files = Executors.newFixedThreadPool(settings.slots() + 1, r -> {
+        this.free = new Semaphore(filesAtOnce(settings.slots()));
+        this.files = Executors.newFixedThreadPool(filesAtOnce(settings.slots()), r -> {
             Thread t = new Thread(r, "task-file");
             t.setDaemon(true);
             return t;
