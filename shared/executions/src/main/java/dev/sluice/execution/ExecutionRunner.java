@@ -42,7 +42,7 @@ public final class ExecutionRunner {
      * holds at most 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
      * the rest of the item needs the remainder. A CSV of 10,000 columns is over it.
      */
-    static final int MAX_SCHEMA_CHARS = 256 * 1024;
+    static final int MAX_SCHEMA_BYTES = 256 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionRunner.class);
 
     private final ExecutionStore store;
@@ -303,9 +303,11 @@ public final class ExecutionRunner {
     private OutputSchema schema(Execution e, ExecutionTask task, Table table, List<Table.Column> own, List<String> features) {
         OutputSchema mine = new OutputSchema(List.copyOf(own), List.copyOf(features), task.file());
         String json = Json.write(mine);
-        if (json.length() > MAX_SCHEMA_CHARS) {
+        // bytes, not characters: a DynamoDB item's size is its UTF-8 bytes (column names in CJK take 3 each)
+        int bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SCHEMA_BYTES) {
             throw new FileProblem("execution.too_many_columns", "the output schema of " + own.size() + " columns takes "
-                    + json.length() + " characters, over the " + MAX_SCHEMA_CHARS + " the execution's record can"
+                    + bytes + " bytes, over the " + MAX_SCHEMA_BYTES + " the execution's record can"
                     + " hold (DynamoDB items are at most 400 KB); use fewer or shorter-named columns");
         }
         String stored = store.fixSchema(e.projectId(), e.id(), table.rows().isEmpty() ? null : json);
