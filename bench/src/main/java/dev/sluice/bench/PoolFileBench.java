@@ -60,7 +60,13 @@ final class PoolFileBench {
                 end = client.execution(id);
             }
             List<JsonNode> files = client.executionFiles(id);
+            // the worker logs the settled file after deleting its message, which may be after the execution ended
             List<String> log = Files.readAllLines(stack.taskWorkerLog()).stream().filter(l -> l.contains(id)).toList();
+            for (int wait = 0; "Finished".equals(end.path("status").path("overview").asText())
+                    && line(log, "settled file 0 ") == null && wait < 600; wait++) {
+                SluiceClient.sleep(100);
+                log = Files.readAllLines(stack.taskWorkerLog()).stream().filter(l -> l.contains(id)).toList();
+            }
             String startedLine = line(log, "started file 0 ");
             String settledLine = line(log, "settled file 0 ");
             Matcher peak = settledLine == null ? null : SETTLED.matcher(settledLine);
