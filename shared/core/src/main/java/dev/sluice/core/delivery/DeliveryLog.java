@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -88,7 +87,7 @@ public final class DeliveryLog {
             lines.append(Json.write(a)).append('\n');
         }
         String name = String.format("%013d", REVERSE - clock.nowMillis()) + "-"
-                + String.format("%08x", ThreadLocalRandom.current().nextInt());
+                + String.format("%08x", dev.sluice.core.Jitter.nextInt());
         try {
             objects.put(ObjectKeys.webhookDeliveries(projectId, webhookId) + name + ".ndjson",
                     lines.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");

@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -316,7 +315,7 @@ public final class DeliveryService {
     /** Exponential from 1 s, capped, with "equal jitter": half fixed, half random. */
     static long backoffMillis(int attempt, long maxBackoffMs) {
         long exp = Math.min(maxBackoffMs, 1000L << Math.min(20, attempt - 1));
-        return exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
+        return exp / 2 + dev.sluice.core.Jitter.below(exp / 2 + 1);
     }
 
     /** One POST as it went: the answer, when it was sent (ms since the epoch) and how long it took (ms). */
