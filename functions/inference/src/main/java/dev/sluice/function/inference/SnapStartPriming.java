@@ -30,15 +30,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * concurrency, startup primes: the collaborators of the handler are built (the AWS SDK clients, the batch processor,
  * the item fetcher's HTTP client), ONNX Runtime's library, environment and a session run one inference over a bundled
  * classifier and photo ({@link OnnxPredictor#prime}), and Jackson reads and writes the event shapes (Quarkus' own
- * mapper for the SQS event and the batch response, Sluice's for the batch message). Priming makes no AWS request and
- * touches no user data. On-demand initialisation does not prime: that work would only move from the first event into
+ * mapper for the SQS event and the batch response, Sluice's for the batch message), and the AWS SDK makes one DynamoDB
+ * and one S3 request for records no user can have ({@link #warmAws}). Priming touches no user data. On-demand initialisation does not prime: that work would only move from the first event into
  * the init that the same request waits for.
  *
  * <p>Uniqueness after restore (https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html): nothing unique
  * is taken at init here. Ids and secrets come from {@code SecureRandom}, which the Java managed runtime keeps unique
  * across restores; retry jitter uses {@link dev.sluice.core.Jitter}, not {@code ThreadLocalRandom} (whose per-thread
- * seeds derive from a seeder in the snapshot, so restored copies would draw the same delays); priming opens no
- * connection to keep; the first invocation after a restore still logs {@code cold_start=true}.
+ * seeds derive from a seeder in the snapshot, so restored copies would draw the same delays); the connections the
+ * warm-up opened are not relied on (the SDK retries on a new one); the first invocation after a restore still logs {@code cold_start=true}.
  * {@link #afterRestore} only counts and logs the restore.
  */
 @Singleton
@@ -77,13 +77,18 @@ public class SnapStartPriming implements Resource {
             "awsRegion":"us-east-1"}]}""";
 
     private final OnnxPredictor predictor;
+    private final dev.sluice.aws.Components components;
     private final AtomicInteger restores = new AtomicInteger();
     private volatile OnnxPredictor.Priming primed;
 
-    /** @param handler injected so the handler and its collaborators (SDK clients included) are built at init */
+    /**
+     * @param components the AWS adapters, warmed with two requests for records no user can have (null: no AWS warm-up)
+     * @param handler    injected so the handler and its collaborators are built at init
+     */
     @Inject
-    public SnapStartPriming(OnnxPredictor predictor, InferenceHandler handler) {
+    public SnapStartPriming(OnnxPredictor predictor, dev.sluice.aws.Components components, InferenceHandler handler) {
         this.predictor = predictor;
+        this.components = components;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -114,10 +119,33 @@ public class SnapStartPriming implements Resource {
                 throw new IllegalStateException("priming the event mapper failed", e);
             }
         }
+        if (components != null) {
+            warmAws();
+        }
         primed = inference;
         LOG.info("primed for the snapshot in {} ms (ONNX Runtime and decode {} ms)",
                 Math.round((System.nanoTime() - start) / 1e6), Math.round(inference.millis()));
         return inference;
+    }
+
+    /**
+     * One DynamoDB GetItem and one S3 HeadObject through the function's own adapters (SDK marshalling, signing, the
+     * HTTP client, retries, the usage interceptor): of a job id and an object key that no project can have (ids are
+     * hex after their prefix; project data lives under {@code proj_…/}), so no user data is read. A connection opened
+     * here may be stale after a restore: the SDK retries such a request on a new one. Failures are logged, not fatal:
+     * the function works unprimed.
+     */
+    private void warmAws() {
+        try {
+            components.jobStore().get("batchjob_priming");
+        } catch (RuntimeException e) {
+            LOG.info("priming DynamoDB: {}", e.toString());
+        }
+        try {
+            components.objects().head("priming/absent");
+        } catch (RuntimeException e) {
+            LOG.info("priming S3: {}", e.toString()); // 403 without s3:ListBucket: the request still went through the SDK
+        }
     }
 
     /** The priming done at init, or null when this initialisation did not prime. */

@@ -20,11 +20,11 @@ class SnapStartPrimingTest {
     @Test
     void snapStartInit_primesTheDummyInference_onDemandInitDoesNot() {
         try (OnnxPredictor predictor = new OnnxPredictor(m -> Samples.bytes(Samples.classifier()), 2)) {
-            var onDemand = new SnapStartPriming(predictor, null);
+            var onDemand = new SnapStartPriming(predictor, null, null);
             onDemand.start(SnapStartPriming.Initialization.of(null));
             assertNull(onDemand.primed(), "on-demand init (and outside Lambda) does not prime");
 
-            var snapStart = new SnapStartPriming(predictor, null);
+            var snapStart = new SnapStartPriming(predictor, null, null);
             snapStart.start(SnapStartPriming.Initialization.of("snap-start"));
             assertNotNull(snapStart.primed());
             assertEquals(2, snapStart.primed().top1ClassId(), "the bundled classifier's answer for its photo");
