@@ -41,7 +41,10 @@ public final class Bench {
         if (List.of(args).contains("--cold-only")) {
             // only the cold starts, each function's package in a child JVM (README "Cold start and SnapStart")
             Table cold = new Table();
-            addColdStarts(cold, ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", "."))));
+            int at = List.of(args).indexOf("--cold-only");
+            String only = at + 1 < args.length && !args[at + 1].startsWith("--") ? args[at + 1] : null; // one function
+            addColdStarts(cold, ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")),
+                    function -> only == null || only.equals(function)));
             System.out.println(cold.render());
             System.exit(0);
         }

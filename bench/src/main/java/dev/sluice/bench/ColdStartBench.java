@@ -42,6 +42,11 @@ final class ColdStartBench {
     }
 
     static List<Result> run(Path home) throws Exception {
+        return run(home, function -> true);
+    }
+
+    /** @param which the functions to start (by name: api, fanout, inference, delivery) */
+    static List<Result> run(Path home, java.util.function.Predicate<String> which) throws Exception {
         try (HandlerFixture f = new HandlerFixture(); dev.sluice.local.WebhookReceiver receiver = new dev.sluice.local.WebhookReceiver()) {
             f.readyModel();
             f.webhook(receiver.url(), dev.sluice.core.webhook.WebhookSignature.newSecret());
@@ -49,17 +54,16 @@ final class ColdStartBench {
             f.itemsBucket();
             f.clients.s3().putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
                     software.amazon.awssdk.core.sync.RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
-            return List.of(
-                    one(home, f, "api", "api-list-jobs.json"),
-                    one(home, f, "fanout", "sqs-fanout.json"),
-                    one(home, f, "inference", "sqs-inference.json"),
-                    one(home, f, "inference", "sqs-inference.json", true),
-                    one(home, f, "delivery", "sqs-delivery.json"));
+            List<Result> results = new java.util.ArrayList<>();
+            for (String[] run : new String[][]{{"api", "api-list-jobs.json", ""}, {"fanout", "sqs-fanout.json", ""},
+                    {"inference", "sqs-inference.json", ""}, {"inference", "sqs-inference.json", "primed"},
+                    {"delivery", "sqs-delivery.json", ""}}) {
+                if (which.test(run[0])) {
+                    results.add(one(home, f, run[0], run[1], !run[2].isEmpty()));
+                }
+            }
+            return results;
         }
-    }
-
-    private static Result one(Path home, HandlerFixture f, String function, String eventFile) throws Exception {
-        return one(home, f, function, eventFile, false);
     }
 
     private static Result one(Path home, HandlerFixture f, String function, String eventFile, boolean primed)
