@@ -107,7 +107,7 @@ public final class LocalTaskWorker implements AutoCloseable {
         dev.sluice.aws.observe.Logs.install("task-worker", dev.sluice.aws.observe.LogFormat.JSON);
         Map<String, String> env = System.getenv();
         var clients = LocalProvisioner.clients(URI.create(env.get(DYNAMO)), URI.create(env.get(SQS)),
-                URI.create(env.get(S3)), List.of());
+                URI.create(env.get(S3)), List.of(new dev.sluice.aws.observe.UsageInterceptor()));
         dev.sluice.function.gpu.TaskWorkerMain.serve(clients.dynamo(), clients.sqs(), clients.s3(), env);
     }
 }
