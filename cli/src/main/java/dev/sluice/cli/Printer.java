@@ -56,6 +56,8 @@ final class Printer {
             List<String> columns = switch (object) {
                 case "dead_letter" -> List.of("id", "queue", "jobId", "lines", "redriveJobId", "createTime");
                 case "api_key" -> List.of("id", "name", "prefix", "createTime", "revokedTime");
+                case "webhook.delivery" -> List.of("requestId", "jobId", "itemIndex", "event", "progressPercent",
+                        "statusCode", "latencyMs", "error", "time", "replay");
                 case "execution" -> List.of("id", "status.overview", "status.finishedFiles", "status.failedFiles",
                         "status.totalFiles", "spec.source.path", "createTime");
                 default -> List.of("id", "name", "status.overview", "createTime");
@@ -177,7 +179,7 @@ final class Printer {
     }
 
     private static boolean isTime(String field, JsonNode v) {
-        return field.endsWith("Time") && v.isIntegralNumber();
+        return (field.endsWith("Time") || field.equals("time")) && v.isIntegralNumber();
     }
 
     /** Epoch milliseconds as an ISO-8601 instant in UTC ({@code 2026-12-07T09:30:00.250Z}). */

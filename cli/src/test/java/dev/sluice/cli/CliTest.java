@@ -212,6 +212,9 @@ class CliTest {
         JsonNode deliveries = json(ran, "webhooks", "deliveries", webhookId, "--limit", "1000");
         JsonNode attempts = deliveries.has("data") ? deliveries.get("data") : deliveries;
         assertTrue(attempts.size() >= 1 && attempts.get(0).has("requestId"), "the job's POSTs: " + deliveries);
+        Result table = sluice("webhooks", "deliveries", webhookId, "--limit", "5");
+        assertTrue(table.out.startsWith("REQUESTID\tJOBID\tITEMINDEX\tEVENT\tPROGRESSPERCENT\tSTATUSCODE"), table.out);
+        assertTrue(table.out.contains(attempts.get(0).get("requestId").asText()), table.out);
         JsonNode replayed = json(ran, "webhooks", "replay", webhookId, attempts.get(0).get("requestId").asText());
         assertTrue(replayed.path("replay").asBoolean(), replayed.toString());
         JsonNode logs = json(ran, "jobs", "logs", jobId);
