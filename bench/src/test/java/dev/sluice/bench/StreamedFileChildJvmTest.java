@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 27: a Parquet file over 4× the heap of the JVM that runs its file task streams through it on the emulators —
  * ranged GETs in, a multipart upload out — and every output row is right ({@link StreamedFileBench} checks the count,
  * the order, each score and the inputs' bits, streaming the output back from S3). The suite's case is the smallest
- * that proves the rule (a 340 MB file in an 80 MiB heap); `./sluice bench` runs the 422 MB file in 96 MiB.
+ * that proves the rule (a 339 MB file in an 80 MiB heap); `./sluice bench` runs the 422 MB file in 96 MiB.
  */
 class StreamedFileChildJvmTest {
     /**
