@@ -351,10 +351,23 @@ class Jobs(_Resource):
         """Download links (one hour) of a completed job's results; ConflictError ``job.not_complete`` before."""
         return JobResults.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/results"))
 
-    def download_results(self, job_id: str, directory: PathLike) -> List[Path]:
+    def download_results(self, job_id: str, directory: PathLike, *, timeout: float = 60.0,
+                         poll_interval: float = 0.5) -> List[Path]:
         """Downloads the manifest (``manifest.json``), the result parts and ``errors.ndjson`` into ``directory``;
-        returns the files written. Streams each file (memory bounded by one chunk)."""
-        results = self.get_results(job_id)
+        returns the files written. Streams each file (memory bounded by one chunk). A job shows its end state a
+        moment before its results are written (the manifest, then the ``job.completed`` event), so right after
+        :meth:`wait_until_done` the API may still answer 409 ``job.not_complete``: for an ended job this asks again
+        every ``poll_interval`` seconds for up to ``timeout`` seconds, then raises that ConflictError; a job that has
+        not ended raises it at once."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                results = self.get_results(job_id)
+                break
+            except errors.ConflictError as e:
+                if e.code != "job.not_complete" or time.monotonic() >= deadline or not self.get(job_id).done:
+                    raise
+            self._sleep(poll_interval)
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         files = []
