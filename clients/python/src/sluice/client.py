@@ -311,14 +311,16 @@ class Jobs(_Resource):
     def get_items(self, job_id: str, after: Optional[str] = None, limit: Optional[int] = None,
                   status: Optional[Union[str, Iterable[str]]] = None) -> JobItems:
         """One page of the job's committed item outcomes in commit order (``GET /batch/jobs/{id}/items``): ``after``
-        a previous page's ``next_cursor``, ``limit`` 1..1000 (default 100), ``status`` one or several statuses."""
+        a previous page's ``next_cursor``, ``limit`` 1..1000 (default 100), ``status`` one or several statuses
+        (``ItemStatus`` members or their names)."""
         params: Dict[str, Any] = {}
         if after is not None:
             params["after"] = after
         if limit is not None:
             params["limit"] = limit
         if status is not None:
-            params["status"] = status if isinstance(status, str) else ",".join(status)
+            wanted = [status] if isinstance(status, str) else list(status)
+            params["status"] = ",".join(getattr(s, "value", s) for s in wanted)
         return JobItems.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/items", params=params))
 
     def iter_items(self, job_id: str, after: Optional[str] = None,

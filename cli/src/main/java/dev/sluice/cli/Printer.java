@@ -59,8 +59,8 @@ final class Printer {
                 case "execution" -> List.of("id", "status.overview", "status.finishedFiles", "status.failedFiles",
                         "status.totalFiles", "spec.source.path", "createTime");
                 // the request id is what `webhooks replay ID REQUEST_ID` takes
-                case "webhook.delivery" -> List.of("requestId", "jobId", "itemIndex", "event", "statusCode",
-                        "latencyMs", "error", "time", "replay");
+                case "webhook.delivery" -> List.of("requestId", "jobId", "itemIndex", "event", "progressPercent",
+                        "statusCode", "latencyMs", "error", "time", "replay");
                 // rows that carry no object (a job's lineage lines): their own fields, in the order first seen
                 case "" -> node.get("data").isEmpty() ? List.of("id", "name", "status.overview", "createTime")
                         : fieldsOf(node.get("data"));

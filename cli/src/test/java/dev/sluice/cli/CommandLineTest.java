@@ -185,8 +185,8 @@ class CommandLineTest {
                   "jobId":"batchjob_a","itemIndex":0,"statusCode":200,"latencyMs":44,"time":1796646363003,
                   "replay":false}],"nextPage":"p2"}"""));
         assertEquals("""
-                REQUESTID\tJOBID\tITEMINDEX\tEVENT\tSTATUSCODE\tLATENCYMS\tERROR\tTIME\tREPLAY
-                rid-1\tbatchjob_a\t0\t-\t200\t44\t-\t2026-12-07T12:26:03.003Z\tfalse
+                REQUESTID\tJOBID\tITEMINDEX\tEVENT\tPROGRESSPERCENT\tSTATUSCODE\tLATENCYMS\tERROR\tTIME\tREPLAY
+                rid-1\tbatchjob_a\t0\t-\t-\t200\t44\t-\t2026-12-07T12:26:03.003Z\tfalse
                 next page: --page p2
                 """, deliveries.toString().replace(System.lineSeparator(), "\n"));
         StringWriter noJobs = new StringWriter();

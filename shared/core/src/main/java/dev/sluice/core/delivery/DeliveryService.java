@@ -227,7 +227,7 @@ public final class DeliveryService {
         Map<Long, String> retriable = new HashMap<>();
         List<Long> deferred = new ArrayList<>();
         long longestRetryAfter = 0;
-        int retries = a.webhook.retries().effectiveMaxRetries();
+        int retries = a.webhook.retries().maxRetries();
         int mostPosts = 0;
         List<DeliveryLog.Stored> tried = new ArrayList<>();
         for (Map.Entry<DeliveryMessage.Payload, Future<Posted>> post : a.posts.entrySet()) {
@@ -264,7 +264,7 @@ public final class DeliveryService {
         if (!retriable.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
-            long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().effectiveMaxBackoffMs()));
+            long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().maxBackoffMs()));
             queue.changeVisibility(BatchQueue.Name.DELIVERY, a.received.receiptHandle(),
                     (int) Math.max(1, (backoff + 999) / 1000));
             return null;
