@@ -48,6 +48,16 @@ public final class Bench {
             }
             System.exit(broken == null ? 0 : 1);
         }
+        if (List.of(args).contains("--cold-only")) {
+            // only the cold starts, each function's package in a child JVM (README "Cold start and SnapStart")
+            Table cold = new Table();
+            int at = List.of(args).indexOf("--cold-only");
+            String only = at + 1 < args.length && !args[at + 1].startsWith("--") ? args[at + 1] : null; // one function
+            addColdStarts(cold, ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")),
+                    function -> only == null || only.equals(function)));
+            System.out.println(cold.render());
+            System.exit(0);
+        }
         int items = quick ? 256 : 2000;
         int batch = 32;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -97,12 +107,10 @@ public final class Bench {
             }
         }
 
-        for (ColdStartBench.Result cold : pipelineOnly ? List.<ColdStartBench.Result>of() : ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")))) {
-            table.add("cold start (JVM)", cold.function() + ": init / first event handled / peak RSS",
-                    cold.error() != null ? "FAILED: " + cold.error() : String.format("%.0f ms / %.0f ms / %.0f MiB",
-                            cold.initMs(), cold.firstEventMs(), cold.rssMb()), null, null);
-            if (cold.error() != null) {
-                broken = "cold start of " + cold.function() + " failed";
+        if (!pipelineOnly) {
+            String failed = addColdStarts(table, ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", "."))));
+            if (failed != null) {
+                broken = failed;
             }
         }
 
@@ -183,6 +191,21 @@ public final class Bench {
      * (the pipeline's for the job; not the API's, the scheduler's, empty polls or the daily usage sum): MISSED above
      * 2 %; and status.usage plus the meter's remainder against the interceptor, exactly.
      */
+    /** The cold-start rows; @return what broke, or null */
+    private static String addColdStarts(Table table, List<ColdStartBench.Result> results) {
+        String broken = null;
+        for (ColdStartBench.Result cold : results) {
+            table.add("cold start (JVM)", cold.function() + (cold.primed() ? ", primed at init (SnapStart's init)" : "")
+                            + ": init / first event handled (the event's own time) / peak RSS",
+                    cold.error() != null ? "FAILED: " + cold.error() : String.format("%.0f ms / %.0f ms (%.0f ms) / %.0f MiB",
+                            cold.initMs(), cold.firstEventMs(), cold.afterInitMs(), cold.rssMb()), null, null);
+            if (cold.error() != null) {
+                broken = "cold start of " + cold.function() + " failed";
+            }
+        }
+        return broken;
+    }
+
     private static void addUsage(Table table, PipelineBench.UsageCheck u) {
         for (dev.sluice.local.PipelineRequests.ClassCheck c : u.classes()) {
             boolean units = c.name().startsWith("dynamoDb");

@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -228,7 +227,7 @@ public final class DeliveryService {
         Map<Long, String> retriable = new HashMap<>();
         List<Long> deferred = new ArrayList<>();
         long longestRetryAfter = 0;
-        int retries = a.webhook.retries().effectiveMaxRetries();
+        int retries = a.webhook.retries().maxRetries();
         int mostPosts = 0;
         List<DeliveryLog.Stored> tried = new ArrayList<>();
         for (Map.Entry<DeliveryMessage.Payload, Future<Posted>> post : a.posts.entrySet()) {
@@ -265,7 +264,7 @@ public final class DeliveryService {
         if (!retriable.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
-            long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().effectiveMaxBackoffMs()));
+            long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().maxBackoffMs()));
             queue.changeVisibility(BatchQueue.Name.DELIVERY, a.received.receiptHandle(),
                     (int) Math.max(1, (backoff + 999) / 1000));
             return null;
@@ -316,7 +315,7 @@ public final class DeliveryService {
     /** Exponential from 1 s, capped, with "equal jitter": half fixed, half random. */
     static long backoffMillis(int attempt, long maxBackoffMs) {
         long exp = Math.min(maxBackoffMs, 1000L << Math.min(20, attempt - 1));
-        return exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
+        return exp / 2 + dev.sluice.core.Jitter.below(exp / 2 + 1);
     }
 
     /** One POST as it went: the answer, when it was sent (ms since the epoch) and how long it took (ms). */
