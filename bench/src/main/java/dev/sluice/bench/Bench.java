@@ -37,7 +37,9 @@ public final class Bench {
             System.exit(0);
         }
         int items = quick ? 256 : 2000;
-        int batch = 32;
+        // the jobs' default batch size unless `--batch N` (to compare a cost with an older run's batch of 32)
+        int batchArg = List.of(args).indexOf("--batch");
+        int batch = batchArg >= 0 ? Integer.parseInt(args[batchArg + 1]) : dev.sluice.core.job.JobSpec.DEFAULT_BATCH_SIZE;
         int threads = Runtime.getRuntime().availableProcessors();
         Table table = new Table();
         String broken = null;
@@ -132,6 +134,9 @@ public final class Bench {
         }
         System.out.println();
         System.out.println("Requests during the job: " + pipe.requests());
+        System.out.println("DynamoDB units per 1,000 items by operation and table: " + pipe.requests().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("units*1000 ")).map(e -> String.format("%s %.1f",
+                        e.getKey().substring("units*1000 ".length()), e.getValue() / (double) pipe.items())).toList());
         System.out.println("CPU ms by JVM thread during the job (virtual threads and ONNX Runtime's native threads are not listed): "
                 + PipelineBench.cpuByThreadGroup.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                 .limit(15).toList());

@@ -5,6 +5,8 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
@@ -49,6 +51,8 @@ final class RequestCounter implements ExecutionInterceptor {
             return g.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
         } else if (r instanceof QueryRequest q) {
             return q.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
+        } else if (r instanceof BatchGetItemRequest g) {
+            return g.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
         }
         return r;
     }
@@ -91,25 +95,31 @@ final class RequestCounter implements ExecutionInterceptor {
         DoubleAdder w = invocation == null ? null : inInvocations.writeUnits;
         DoubleAdder r = invocation == null ? null : inInvocations.readUnits;
         if (response instanceof TransactWriteItemsResponse t) {
-            write(t.consumedCapacity(), writeUnits, w);
+            write(operation, t.consumedCapacity(), writeUnits, w);
         } else if (response instanceof PutItemResponse p) {
-            write(List.of(p.consumedCapacity()), writeUnits, w);
+            write(operation, List.of(p.consumedCapacity()), writeUnits, w);
         } else if (response instanceof UpdateItemResponse u) {
-            write(List.of(u.consumedCapacity()), writeUnits, w);
+            write(operation, List.of(u.consumedCapacity()), writeUnits, w);
         } else if (response instanceof GetItemResponse g) {
-            write(List.of(g.consumedCapacity()), readUnits, r);
+            write(operation, List.of(g.consumedCapacity()), readUnits, r);
         } else if (response instanceof QueryResponse q) {
-            write(List.of(q.consumedCapacity()), readUnits, r);
+            write(operation, List.of(q.consumedCapacity()), readUnits, r);
+        } else if (response instanceof BatchGetItemResponse g) {
+            write(operation, g.consumedCapacity(), readUnits, r);
         }
     }
 
-    private static void write(List<ConsumedCapacity> capacities, DoubleAdder total, DoubleAdder ofInvocations) {
+    /** Capacity units ×1,000 by operation and table ({@code PutItem sluice-ledger}): where the units go. */
+    private final Map<String, DoubleAdder> unitsByTable = new ConcurrentHashMap<>();
+
+    private void write(String operation, List<ConsumedCapacity> capacities, DoubleAdder total, DoubleAdder ofInvocations) {
         if (capacities == null) {
             return;
         }
         for (ConsumedCapacity c : capacities) {
             if (c != null && c.capacityUnits() != null) {
                 total.add(c.capacityUnits());
+                unitsByTable.computeIfAbsent(operation + " " + c.tableName(), k -> new DoubleAdder()).add(c.capacityUnits());
                 if (ofInvocations != null) {
                     ofInvocations.add(c.capacityUnits());
                 }
@@ -117,11 +127,19 @@ final class RequestCounter implements ExecutionInterceptor {
         }
     }
 
+    /** Units ×1,000 by operation and table, keyed {@code units*1000 <operation> <table>} (not requests: see Costs). */
+    Map<String, Long> unitsSnapshot() {
+        Map<String, Long> copy = new TreeMap<>();
+        unitsByTable.forEach((k, v) -> copy.put("units*1000 " + k, Math.round(v.sum() * 1000)));
+        return copy;
+    }
+
     Map<String, Long> snapshot() {
         Map<String, Long> copy = new TreeMap<>();
         counts.forEach((k, v) -> copy.put(k, v.get()));
         copy.put("DynamoDb:WCU*1000", Math.round(writeUnits.sum() * 1000));
         copy.put("DynamoDb:RCU*1000", Math.round(readUnits.sum() * 1000));
+        copy.putAll(unitsSnapshot());
         return copy;
     }
 

@@ -93,30 +93,124 @@ public final class DynamoJobStore implements JobStore {
         item.put("overview", s(job.status().overview().name()));
         item.put("message", s(job.status().message()));
         item.put("itemCount", n(job.status().itemCount()));
-        for (String c : COUNTERS) {
-            item.put(c, n(0));
-        }
-        item.put("terminal", n(0));
         item.put("createTime", n(job.createTime()));
         item.put("updateTime", n(job.updateTime()));
         if (!job.metadata().isEmpty()) {
             item.put("metadata", s(Json.write(job.metadata())));
         }
         item.put(ACTIVE, s(ACTIVE));
-        dynamo.putItem(b -> b.tableName(config.jobsTable()).item(item).conditionExpression("attribute_not_exists(jobId)"));
+        Map<String, AttributeValue> counters = new HashMap<>();
+        counters.put("jobId", s(counterKey(job.id())));
+        counters.put("itemCount", n(job.status().itemCount()));
+        for (String c : COUNTERS) {
+            counters.put(c, n(0));
+        }
+        counters.put("terminal", n(0));
+        // both or neither: a job item without its counter item could take no commit (job.not_found)
+        dynamo.transactWriteItems(b -> b.transactItems(
+                TransactWriteItem.builder().put(Put.builder().tableName(config.jobsTable()).item(item)
+                        .conditionExpression("attribute_not_exists(jobId)").build()).build(),
+                TransactWriteItem.builder().put(Put.builder().tableName(config.jobsTable()).item(counters)
+                        .conditionExpression("attribute_not_exists(jobId)").build()).build()));
+    }
+
+    /**
+     * The key of a job's counter item in the jobs table: {@code counters#<jobId>}. Every commit's counter ADDs, its
+     * item-record number and the usage it carries go to this small item (a few hundred bytes: 2 WRU inside a
+     * transaction) instead of the job item (spec, metadata, status: several KB, 8 WRU and more), because DynamoDB bills an
+     * update by the size of the whole item (<a
+     * href="https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html">read and
+     * write operations</a>). No {@code projectId} and no {@code active} attribute: no listing's or scheduler's index
+     * holds it, and no job id can take the key (job ids start {@code batchjob_}). Every read of a job reads both
+     * items in one BatchGetItem and adds them up ({@link #toJob}).
+     */
+    static String counterKey(String jobId) {
+        return COUNTER_PREFIX + jobId;
+    }
+
+    static final String COUNTER_PREFIX = "counters#";
+
+    /** The job item and its counter item, strongly consistent, in one BatchGetItem; null when there is no job item. */
+    private Map<String, AttributeValue> readJob(String jobId) {
+        return readJobs(List.of(jobId)).get(jobId);
+    }
+
+    /**
+     * The jobs' items, each merged with its counter item (counters, usage and item-record number added up), read
+     * strongly consistent with BatchGetItem ({@link RequestLimits#BATCH_GET_KEYS} keys a request, unprocessed keys asked
+     * again with backoff). Jobs with no job item are absent from the answer.
+     */
+    private Map<String, Map<String, AttributeValue>> readJobs(List<String> jobIds) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
+        for (String id : new java.util.LinkedHashSet<>(jobIds)) {
+            keys.add(Map.of("jobId", s(id)));
+            keys.add(Map.of("jobId", s(counterKey(id))));
+        }
+        Map<String, Map<String, AttributeValue>> items = new HashMap<>();
+        for (int i = 0; i < keys.size(); i += RequestLimits.BATCH_GET_KEYS) {
+            Map<String, software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes> request = Map.of(config.jobsTable(),
+                    software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes.builder()
+                            .keys(keys.subList(i, Math.min(keys.size(), i + RequestLimits.BATCH_GET_KEYS))).consistentRead(true).build());
+            int attempt = 0;
+            while (!request.isEmpty()) {
+                final var current = request;
+                var response = dynamo.batchGetItem(b -> b.requestItems(current));
+                for (Map<String, AttributeValue> item : response.responses().getOrDefault(config.jobsTable(), List.of())) {
+                    items.put(item.get("jobId").s(), item);
+                }
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                if (!request.isEmpty()) {
+                    if (attempt >= 10) {
+                        throw new IllegalStateException("DynamoDB kept keys of " + config.jobsTable() + " unprocessed");
+                    }
+                    // BatchGetItem may leave keys unprocessed on HTTP 200: back off with jitter, ask for those only
+                    Dynamo.backOff(++attempt);
+                }
+            }
+        }
+        Map<String, Map<String, AttributeValue>> jobs = new HashMap<>();
+        for (String id : jobIds) {
+            Map<String, AttributeValue> job = items.get(id);
+            if (job != null) {
+                jobs.put(id, merged(job, items.get(counterKey(id))));
+            }
+        }
+        return jobs;
+    }
+
+    /**
+     * The job item with its counter item's numbers added: the counters, {@code terminal}, batch progress, usage and
+     * the item-record number (a job written before the counter item existed keeps its numbers on the job item: the sum
+     * holds both).
+     */
+    private static Map<String, AttributeValue> merged(Map<String, AttributeValue> job, Map<String, AttributeValue> counters) {
+        if (counters == null) {
+            return job;
+        }
+        Map<String, AttributeValue> m = new HashMap<>(job);
+        counters.forEach((name, value) -> {
+            if (value.n() != null && !name.equals("itemCount")) {
+                AttributeValue mine = job.get(name);
+                m.put(name, mine == null || mine.n() == null ? value
+                        : n(Long.parseLong(mine.n()) + Long.parseLong(value.n())));
+            }
+        });
+        return m;
     }
 
     @Override
     public java.util.Optional<Job> get(String jobId) {
-        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId))).consistentRead(true));
-        return response.hasItem() && !response.item().isEmpty() ? java.util.Optional.of(toJob(response.item()))
-                : java.util.Optional.empty();
+        return java.util.Optional.ofNullable(readJob(jobId)).map(this::toJob);
     }
 
     @Override
     public Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
-        return Pages.query(dynamo, config.jobsTable(), BY_PROJECT, "projectId = :p",
+        // the filters read the job item only (state, name, metadata, times); the page's jobs are then read whole
+        Page<Job> listed = Pages.query(dynamo, config.jobsTable(), BY_PROJECT, "projectId = :p",
                 Map.of(":p", s(projectId)), "jobId", "batchjob_", page, this::toJob, j -> j.listedBy(filter), filter.key());
+        Map<String, Map<String, AttributeValue>> items = readJobs(listed.data().stream().map(Job::id).toList());
+        return new Page<>(listed.data().stream().filter(j -> items.containsKey(j.id())).map(j -> toJob(items.get(j.id()))).toList(),
+                listed.nextPage(), listed.prevPage());
     }
 
     @Override
@@ -156,10 +250,15 @@ public final class DynamoJobStore implements JobStore {
      * the usage back.
      */
     private boolean moved(String jobId, StateTransition move, JobState to, long now) {
+        return moved(jobId, move, to, now, List.of());
+    }
+
+    /** The same, in one transaction with {@code with} (all or nothing; the move first). */
+    private boolean moved(String jobId, StateTransition move, JobState to, long now, List<TransactWriteItem> with) {
         Usage use = meter.drain(jobId);
         boolean applied;
         try {
-            applied = move.add(use).apply(dynamo);
+            applied = move.add(use).apply(dynamo, with);
         } catch (RuntimeException e) {
             meter.giveBack(jobId, use);
             throw e;
@@ -168,8 +267,7 @@ public final class DynamoJobStore implements JobStore {
             meter.giveBack(jobId, use);
         } else if (to.isTerminal()) {
             try {
-                Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(config.jobsTable())
-                        .key(Map.of("jobId", s(jobId))).consistentRead(true)).item();
+                Map<String, AttributeValue> item = readJob(jobId);
                 if (item != null && item.containsKey("projectId")) {
                     usage.rollUp(item.get("projectId").s(), now, UsageAttributes.read(item));
                 }
@@ -301,7 +399,7 @@ public final class DynamoJobStore implements JobStore {
 
     /** The number of the job's last item record (0: none yet; -1: no such job), a strongly consistent read. */
     private long itemSeq(String jobId) {
-        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(counterKey(jobId))))
                 .consistentRead(true).projectionExpression("jobId, " + ITEM_SEQ));
         if (!response.hasItem() || response.item().isEmpty()) {
             return -1;
@@ -381,7 +479,7 @@ public final class DynamoJobStore implements JobStore {
                 }
             }
             counts.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
-                    .key(Map.of("jobId", s(job.getKey())))
+                    .key(Map.of("jobId", s(counterKey(job.getKey()))))
                     .updateExpression("ADD " + String.join(", ", adds) + set)
                     .conditionExpression(condition)
                     .expressionAttributeNames(names.isEmpty() ? null : names)
@@ -629,21 +727,39 @@ public final class DynamoJobStore implements JobStore {
                 || job.status().items().terminal() != job.status().itemCount()) {
             return false;
         }
-        return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
-                        Set.of(JobState.Running), JobState.Finished)
-                .set("message", s(JobState.Finished.name())).set("updateTime", n(now)).remove(ACTIVE)
-                .when("terminal = itemCount", Map.of()), JobState.Finished, now);
+        // the move applies only while the exact counters say every item is terminal: a condition check of the
+        // counter item in the same transaction
+        TransactWriteItem complete = TransactWriteItem.builder().conditionCheck(
+                software.amazon.awssdk.services.dynamodb.model.ConditionCheck.builder().tableName(config.jobsTable())
+                        .key(Map.of("jobId", s(counterKey(jobId)))).conditionExpression("terminal = itemCount").build()).build();
+        try {
+            return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
+                            Set.of(JobState.Running), JobState.Finished)
+                    .set("message", s(JobState.Finished.name())).set("updateTime", n(now)).remove(ACTIVE),
+                    JobState.Finished, now, List.of(complete));
+        } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+            if (Dynamo.failedConditions(e).get(1)) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @Override
     public List<Job> activeJobs() {
-        List<Job> active = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
         Dynamo.forEachRow(dynamo, b -> b.tableName(config.jobsTable()).indexName(BY_ACTIVE)
                 .keyConditionExpression("#a = :a").expressionAttributeNames(Map.of("#a", ACTIVE))
                 .expressionAttributeValues(Map.of(":a", s(ACTIVE))), row -> {
-            get(row.get("jobId").s()).ifPresent(active::add);
+            ids.add(row.get("jobId").s());
             return true;
         });
+        List<Job> active = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += RequestLimits.BATCH_GET_KEYS / 2) {
+            List<String> some = ids.subList(i, Math.min(ids.size(), i + RequestLimits.BATCH_GET_KEYS / 2));
+            Map<String, Map<String, AttributeValue>> items = readJobs(some);
+            some.stream().filter(items::containsKey).forEach(id -> active.add(toJob(items.get(id))));
+        }
         return active;
     }
 
@@ -697,6 +813,7 @@ public final class DynamoJobStore implements JobStore {
         Dynamo.deletePartitionRows(dynamo, config.logsTable(), "jobId", jobId, "sk");
         Dynamo.deletePartitionRows(dynamo, config.ledgerTable(), "jobId", jobId, DynamoLedger.ENTRY);
         dynamo.deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId))));
+        dynamo.deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(counterKey(jobId)))));
     }
 
     @Override
