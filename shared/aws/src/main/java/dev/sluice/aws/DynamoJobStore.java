@@ -594,7 +594,7 @@ public final class DynamoJobStore implements JobStore {
         Dynamo.forEachRow(dynamo, b -> b.tableName(config.logsTable()).consistentRead(true)
                 .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
                 .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(logKey), ":b", s(logKey + "#~"))), row -> {
-            entries.addAll(List.of(Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class)));
+            entries.addAll(List.of(entries(row)));
             return true;
         });
         return entries;
@@ -648,26 +648,63 @@ public final class DynamoJobStore implements JobStore {
         List<Map<String, AttributeValue>> records = new ArrayList<>();
         StringBuilder json = new StringBuilder("[");
         long jsonBytes = 0;
+        int first = 0;
         for (int e = 0; e < commit.entries().size(); e++) {
             LogEntry entry = commit.entries().get(e);
-            String one = Json.write(new LogEntry(sk + "#" + e, entry.kind(), entry.createTime(), entry.level(),
-                    cap(entry.item(), fieldChars), entry.index(), entry.status(), entry.timeMs(), cap(entry.reason(), fieldChars)));
+            // stored without its id (sk#e, rebuilt on read: see entries) and with its time to 0.1 ms: DynamoDB bills
+            // the compressed bytes, and both were most of what did not compress
+            String one = Json.write(new LogEntry(null, entry.kind(), entry.createTime(), entry.level(),
+                    cap(entry.item(), fieldChars), entry.index(), entry.status(),
+                    entry.timeMs() == null ? null : Math.round(entry.timeMs() * 10) / 10.0, cap(entry.reason(), fieldChars)));
             long oneBytes = one.getBytes(StandardCharsets.UTF_8).length + 1;
             if (jsonBytes > 0 && jsonBytes + oneBytes > LOG_RECORD_JSON_BYTES) {
-                records.add(logRecord(commit, records.isEmpty() ? sk : sk + "#" + records.size(), json.append(']')));
+                records.add(logRecord(commit, sk, records.size(), first, json.append(']')));
                 json = new StringBuilder("[");
                 jsonBytes = 0;
+                first = e;
             }
             json.append(jsonBytes > 0 ? "," : "").append(one);
             jsonBytes += oneBytes;
         }
-        records.add(logRecord(commit, records.isEmpty() ? sk : sk + "#" + records.size(), json.append(']')));
+        records.add(logRecord(commit, sk, records.size(), first, json.append(']')));
         return records;
     }
 
-    private static Map<String, AttributeValue> logRecord(StageCommit commit, String sk, CharSequence json) {
-        return Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entriesGz", AttributeValue.fromB(gzip(json.toString())),
-                "expiresAt", n(commit.now() / 1000 + LOG_RETENTION.toSeconds()));
+    /**
+     * The commit's record number {@code n} under {@code sk} (the first) or {@code sk#n}; a later record names the
+     * position of its first entry in the commit ({@value #FIRST_ENTRY}), from which the entries' ids are rebuilt.
+     */
+    private static Map<String, AttributeValue> logRecord(StageCommit commit, String sk, int n, int first, CharSequence json) {
+        Map<String, AttributeValue> record = new HashMap<>();
+        record.put("jobId", s(commit.jobId()));
+        record.put("sk", s(n == 0 ? sk : sk + "#" + n));
+        record.put("entriesGz", AttributeValue.fromB(gzip(json.toString())));
+        record.put("expiresAt", n(commit.now() / 1000 + LOG_RETENTION.toSeconds()));
+        if (n > 0) {
+            record.put(FIRST_ENTRY, n(first));
+        }
+        return record;
+    }
+
+    /** A later log record's attribute: the position of its first entry among its commit's entries. */
+    static final String FIRST_ENTRY = "first";
+
+    /**
+     * A log record's entries, each with its id {@code <commit's log key>#<position in the commit>} (records written
+     * before ids were left out hold them already).
+     */
+    private static LogEntry[] entries(Map<String, AttributeValue> row) {
+        LogEntry[] entries = Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class);
+        String sk = row.get("sk").s();
+        AttributeValue first = row.get(FIRST_ENTRY);
+        String base = first == null ? sk : sk.substring(0, sk.lastIndexOf('#'));
+        int offset = first == null ? 0 : Integer.parseInt(first.n());
+        for (int i = 0; i < entries.length; i++) {
+            if (entries[i].id() == null) {
+                entries[i] = entries[i].withId(base + "#" + (offset + i));
+            }
+        }
+        return entries;
     }
 
     private static String cap(String value, int chars) {
@@ -791,7 +828,7 @@ public final class DynamoJobStore implements JobStore {
                 .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
                 .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(from), ":b", s(toSk))), row -> {
             String sk = row.get("sk").s();
-            LogEntry[] entries = Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class);
+            LogEntry[] entries = entries(row);
             for (int i = sk.equals(from) ? firstSkip : 0; i < entries.length; i++) {
                 if (errorsOnly && !LogEntry.ERROR.equals(entries[i].level())) {
                     continue;
