@@ -64,6 +64,12 @@ public final class Bench {
         table.add("job", "per item: gather / preprocess / predict (payload timings)",
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
+        // where the units go, printed as soon as the job is measured (the photo benchmark runs next)
+        System.out.println("DynamoDB units per 1,000 items by operation and table: " + pipe.requests().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("units*1000 ")).map(e -> String.format("%s %.1f",
+                        e.getKey().substring("units*1000 ".length()), e.getValue() / (double) pipe.items())).toList());
+        System.out.println("Requests during the job: " + pipe.requests());
+        System.out.println(table.render());
         PipelineBench.UsageCheck u = pipe.usage();
         table.add("usage vs interceptor", String.format("job status.usage / bench interceptor: SQS %d/%d, S3 %d/%d, "
                         + "DynamoDB WRU %.1f/%.1f, RRU %.1f/%.1f", u.sqsUsage(), u.sqsSeen(), u.s3Usage(), u.s3Seen(),
@@ -134,9 +140,6 @@ public final class Bench {
         }
         System.out.println();
         System.out.println("Requests during the job: " + pipe.requests());
-        System.out.println("DynamoDB units per 1,000 items by operation and table: " + pipe.requests().entrySet().stream()
-                .filter(e -> e.getKey().startsWith("units*1000 ")).map(e -> String.format("%s %.1f",
-                        e.getKey().substring("units*1000 ".length()), e.getValue() / (double) pipe.items())).toList());
         System.out.println("CPU ms by JVM thread during the job (virtual threads and ONNX Runtime's native threads are not listed): "
                 + PipelineBench.cpuByThreadGroup.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                 .limit(15).toList());
