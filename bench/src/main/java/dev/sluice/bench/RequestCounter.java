@@ -86,7 +86,9 @@ final class RequestCounter implements ExecutionInterceptor {
                 inInvocations.s3.incrementAndGet();
             }
         }
-        String key = service + ":" + operation;
+        // the local API server's threads (api-N) serve the client's polling: counted apart, not orchestration
+        boolean api = Thread.currentThread().getName().startsWith("api-");
+        String key = (api ? "api:" : "") + service + ":" + operation;
         Object response = context.response();
         if (response instanceof ReceiveMessageResponse rm && rm.messages().isEmpty()) {
             key += "(empty)";
@@ -94,6 +96,9 @@ final class RequestCounter implements ExecutionInterceptor {
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
         DoubleAdder w = invocation == null ? null : inInvocations.writeUnits;
         DoubleAdder r = invocation == null ? null : inInvocations.readUnits;
+        if (api) {
+            return;
+        }
         if (response instanceof TransactWriteItemsResponse t) {
             write(operation, t.consumedCapacity(), writeUnits, w);
         } else if (response instanceof PutItemResponse p) {
