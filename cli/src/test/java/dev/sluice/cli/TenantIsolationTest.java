@@ -172,6 +172,58 @@ class TenantIsolationTest {
     }
 
     /**
+     * Issue 23's S3 destinations write each project's results under {@code <projectId>/} of a bucket the operator
+     * allows, and executions reach the same buckets with the functions' role. Tried as an attacker: an execution whose
+     * source or destination is the victim's folder there (to read its results into one's own output, or to overwrite
+     * them) is refused at create with {@code execution.folder_refused}, as is a folder under a project id that does not
+     * exist (no oracle); an execution over the bucket's root leaves the victim's folder out of its listing. The
+     * attacker's own project folder, and folders named by no project id, are still reached.
+     */
+    @Test
+    void executions_withTheFunctionsRole_neverReachAnotherProjectsFolderOfASharedBucket() throws Exception {
+        String photos = dataset(victim, "destined", List.of("s3://" + PHOTOS + "/goldfish.jpg")).get("id").asText();
+        String job = victim.createJob("to-s3", Map.of("datasetId", photos, "deployment", Map.of("modelId", victimModel),
+                "resultDelivery", Map.of("destinations", List.of(Map.of("kind", "S3", "bucket", FILES,
+                        "prefix", "results"))))).get("id").asText();
+        assertEquals("Succeeded", SluiceClient.outcome(victim.waitUntilDone(job, Duration.ofMillis(200),
+                Duration.ofSeconds(120), j -> { })));
+        // the destination's manifest is written after the job's status moved to Finished: wait for it
+        List<String> victimKeys = List.of();
+        for (long end = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < end
+                && victimKeys.stream().noneMatch(k -> k.endsWith("/manifest.json")); Thread.sleep(100)) {
+            victimKeys = stack.clients.s3().listObjectsV2(b -> b.bucket(FILES).prefix(stack.projectId + "/"))
+                    .contents().stream().map(o -> o.key()).toList();
+        }
+        assertTrue(victimKeys.stream().anyMatch(k -> k.endsWith(".ndjson")), "the victim's results part: " + victimKeys);
+        assertTrue(victimKeys.stream().anyMatch(k -> k.endsWith("/manifest.json")), "its manifest: " + victimKeys);
+
+        String model = LocalJobs.uploadClassifier(attacker);
+        for (Map<String, Object> spec : List.of(
+                spec(model, Map.of("bucket", FILES), stack.projectId, "stolen"), // read the victim's results
+                spec(model, Map.of("bucket", FILES), stack.projectId + "/results", "stolen"),
+                spec(model, Map.of("bucket", FILES), "in", stack.projectId + "/results/" + job), // overwrite them
+                spec(model, Map.of("bucket", FILES), "/" + stack.projectId + "/", "stolen"),
+                spec(model, Map.of("bucket", FILES), "in", "proj_nobody/out"))) { // no such project: the same answer
+            SluiceClient.ApiException e = assertThrows(SluiceClient.ApiException.class, () -> attacker.startExecution(spec));
+            assertEquals(400, e.status, spec.toString());
+            assertEquals("execution.folder_refused", e.code, e.getMessage());
+        }
+        // the bucket's root: listed without the victim's folder, so its results part is not among the files
+        Map<String, Object> root = spec(model, Map.of("bucket", FILES), "", "stolen");
+        root.put("inputFileType", "NDJSON");
+        JsonNode ended = attacker.waitForExecution(attacker.startExecution(root).get("id").asText(), Duration.ofSeconds(120));
+        assertEquals(0, ended.path("status").path("totalFiles").asLong(0), ended.toString());
+        assertTrue(ended.path("status").path("reason").asText().startsWith("execution.no_files"), ended.toString());
+        // the attacker's own folder and a folder named by no project id are reached
+        assertEquals("execution", attacker.startExecution(spec(model, Map.of("bucket", FILES), ATTACKER + "/in",
+                ATTACKER + "/out")).path("object").asText());
+        assertEquals("execution", attacker.startExecution(spec(model, Map.of("bucket", FILES), "in", "out"))
+                .path("object").asText());
+        assertEquals(victimKeys, stack.clients.s3().listObjectsV2(b -> b.bucket(FILES).prefix(stack.projectId + "/"))
+                .contents().stream().map(o -> o.key()).toList(), "the victim's folder is as it was");
+    }
+
+    /**
      * Issue 20, item 5: what runs is what was validated. An upload URL stores one file (a second upload, and an upload
      * after the model was deleted, are refused); a file replaced behind the service's back (any S3 writer) is not run:
      * workers load the model with If-Match on the validated ETag and fail its items {@code model.changed}.

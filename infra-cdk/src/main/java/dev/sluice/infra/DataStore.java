@@ -94,6 +94,42 @@ final class DataStore extends Construct {
                 .build());
     }
 
+    /**
+     * Grants a role what {@link Access} declares for it, and nothing else: per table only its DynamoDB actions (the
+     * table and its indexes), per prefix of the data bucket only its object actions, and {@code s3:ListBucket} only
+     * under the prefixes it reads ({@code s3:prefix}, StringLike), never a listing of the whole bucket.
+     */
+    void grant(software.amazon.awscdk.services.iam.IGrantable role, Access.Role of) {
+        Access.tables(of).forEach((t, ops) -> table(t).grant(role,
+                ops.stream().map(op -> op.action).toArray(String[]::new)));
+        java.util.List<String> listed = new java.util.ArrayList<>();
+        java.util.Map<java.util.List<String>, java.util.List<String>> byActions = new java.util.LinkedHashMap<>();
+        Access.prefixes(of).forEach((prefix, access) -> {
+            byActions.computeIfAbsent(access.actions, k -> new java.util.ArrayList<>()).add(bucket.arnForObjects(prefix + "*"));
+            if (access.lists) {
+                listed.add(prefix + "*");
+            }
+        });
+        byActions.forEach((actions, objects) -> role.getGrantPrincipal().addToPrincipalPolicy(
+                software.amazon.awscdk.services.iam.PolicyStatement.Builder.create().actions(actions).resources(objects)
+                        .build()));
+        if (!listed.isEmpty()) {
+            role.getGrantPrincipal().addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder
+                    .create().actions(java.util.List.of("s3:ListBucket")).resources(java.util.List.of(bucket.getBucketArn()))
+                    .conditions(java.util.Map.of("StringLike", java.util.Map.of("s3:prefix", listed))).build());
+        }
+    }
+
+    Table table(Access.Table t) {
+        return switch (t) {
+            case JOBS -> jobs;
+            case CATALOG -> catalog;
+            case KEYS -> keys;
+            case LEDGER -> ledger;
+            case LOGS -> logs;
+        };
+    }
+
     private Table table(String id, String partitionKey, String sortKey, String ttlAttribute) {
         Table.Builder b = Table.Builder.create(this, id)
                 .partitionKey(Attribute.builder().name(partitionKey).type(AttributeType.STRING).build())

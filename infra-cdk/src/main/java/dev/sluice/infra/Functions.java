@@ -62,53 +62,39 @@ final class Functions extends Construct {
         // job events (started, progress, completed) go to the account's default bus, where rules pick them up
         environment.put("SLUICE_EVENT_BUS_NAME", EVENT_BUS);
 
+        // each role's tables, actions and data-bucket prefixes: Access (issue 28, least privilege)
         api = function(settings, "api", 2048, 29);
-        settles(api, data, queues);
-        // datasets and models are uploaded, checked, sampled and deleted; results read and deleted; executions'
-        // reports read; webhook deliveries listed and replayed
-        dataPrefixes(api, data, DATASETS, MODELS, EXECUTIONS, DELIVERIES);
-        data.catalog.grantReadWriteData(api);
-        data.keys.grantReadWriteData(api);
+        settles(api, settings, queues);
+        data.grant(api, Access.Role.API);
         queues.fanout.grantSendMessages(api);
 
         fanout = function(settings, "fanout", 1024, WorkQueues.FANOUT_TIMEOUT);
-        settles(fanout, data, queues);
-        // datasets are validated and fanned out; executions' file lists are written
-        dataPrefixes(fanout, data, DATASETS, EXECUTIONS);
-        data.catalog.grantReadWriteData(fanout);
+        settles(fanout, settings, queues);
+        data.grant(fanout, Access.Role.FANOUT);
         queues.fanout.grantSendMessages(fanout);
         queues.inference.grantSendMessages(fanout);
         queues.inferenceGpu.grantSendMessages(fanout);
         consume(fanout, queues.fanout, 1, null);
 
         inference = function(settings, "inference", settings.inferenceMemorySize(), settings.inferenceTimeoutSeconds());
-        settles(inference, data, queues);
-        // the ONNX files are read; executions' file lists are read
-        data.bucket.grantRead(inference, MODELS + "*");
-        data.bucket.grantRead(inference, EXECUTIONS + "*");
-        // executions' file counters live beside the models; a settled file sends the next task of its slot
-        data.catalog.grantReadWriteData(inference);
+        settles(inference, settings, queues);
+        data.grant(inference, Access.Role.INFERENCE);
+        // a settled file sends the next task of its slot
         queues.inference.grantSendMessages(inference);
         consume(inference, queues.inference, 10, settings.inferenceMaxConcurrency());
 
         delivery = function(settings, "delivery", 1024, WorkQueues.DELIVERY_TIMEOUT);
-        settles(delivery, data, queues);
-        // each round of POSTs is recorded (DeliveryLog)
-        data.bucket.grantPut(delivery, DELIVERIES + "*");
-        data.catalog.grantReadData(delivery);
+        settles(delivery, settings, queues);
+        data.grant(delivery, Access.Role.DELIVERY);
         consume(delivery, queues.delivery, 10, settings.deliveryMaxConcurrency());
 
         scheduler = function(settings, "scheduler", 1024, 60);
-        settles(scheduler, data, queues);
-        // dead letters: a fan-out accounted (datasets), a job retried or redriven (its dataset and model checked), an
-        // execution's task abandoned (its file list)
-        dataPrefixes(scheduler, data, DATASETS, EXECUTIONS);
-        data.bucket.grantRead(scheduler, MODELS + "*");
-        data.catalog.grantReadWriteData(scheduler);
+        settles(scheduler, settings, queues);
+        data.grant(scheduler, Access.Role.SCHEDULER);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
         // the expiry sweep starts the validation of a dataset upload that came but was never looked at
         queues.fanout.grantSendMessages(scheduler);
-        executionBuckets(settings.executionBuckets(), fanout, inference);
+        executionBuckets(settings.executionBuckets(), inference);
         itemBuckets(settings.itemBuckets(), inference);
         secrets(api, fanout, inference);
         assumeCustomerRoles(api, fanout, inference);
@@ -186,32 +172,33 @@ final class Functions extends Construct {
     /** The EventBridge bus job events are put on (source dev.sluice, detail-type "Sluice Job State Change"). */
     static final String EVENT_BUS = "default";
 
-    static final String DATASETS = dev.sluice.core.ObjectKeys.DATASETS;
-    static final String MODELS = dev.sluice.core.ObjectKeys.MODELS;
-    static final String EXECUTIONS = dev.sluice.core.ObjectKeys.EXECUTIONS;
-    static final String RESULTS = dev.sluice.core.ObjectKeys.RESULTS;
-    static final String DELIVERIES = dev.sluice.core.ObjectKeys.DELIVERIES;
-
     /**
-     * Read, write and delete in the data bucket under these prefixes only ({@code dev.sluice.core.ObjectKeys} names
-     * the layout): each function gets the prefixes it uses, never the whole bucket (issue 28 item 2).
+     * What ending a job takes besides its tables and {@code results/} ({@link Access}), from any function where a job
+     * can end: the delivery queue (job events to webhooks), PutEvents on the event bus, and the jobs' S3 destinations
+     * ({@link #destinations}).
      */
-    private static void dataPrefixes(Alias fn, DataStore data, String... prefixes) {
-        for (String prefix : prefixes) {
-            data.bucket.grantReadWrite(fn, prefix + "*");
-        }
+    private static void settles(Alias fn, SluiceStack.Settings settings, WorkQueues queues) {
+        queues.delivery.grantSendMessages(fn);
+        fn.addToRolePolicy(putJobEvents(fn));
+        destinations(settings.executionBuckets(), fn);
     }
 
     /**
-     * What ending a job takes, from any function where a job can end: the job, ledger and log tables, the bucket's
-     * {@code results/} (results parts, claim-checked delivery payloads, manifest, errors file), the delivery queue (job
-     * events to webhooks) and PutEvents on the event bus.
+     * A job's S3 destination is one of the execution buckets (context executionBuckets; {@code S3Results}): its
+     * results parts are copied there as they commit and its manifest written when it ends, from any role where a
+     * batch settles or a job ends. HeadObject (GetObject) tells which parts are there already, which needs
+     * ListBucket for a missing key's 404 (the destination's prefix is the user's, so the listing is of the bucket).
      */
-    private static void settles(Alias fn, DataStore data, WorkQueues queues) {
-        List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(fn));
-        dataPrefixes(fn, data, RESULTS);
-        queues.delivery.grantSendMessages(fn);
-        fn.addToRolePolicy(putJobEvents(fn));
+    static void destinations(List<String> buckets, software.amazon.awscdk.services.iam.IGrantable role) {
+        if (buckets.isEmpty()) {
+            return;
+        }
+        role.getGrantPrincipal().addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder
+                .create().actions(List.of("s3:ListBucket"))
+                .resources(buckets.stream().map(b -> "arn:aws:s3:::" + b).toList()).build());
+        role.getGrantPrincipal().addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder
+                .create().actions(List.of("s3:GetObject", "s3:PutObject"))
+                .resources(buckets.stream().map(b -> "arn:aws:s3:::" + b + "/*").toList()).build());
     }
 
     /** events:PutEvents on {@link #EVENT_BUS} only. */
@@ -224,20 +211,17 @@ final class Functions extends Construct {
 
     /**
      * Executions list their source folders (fan-out) and read and write files (inference) in the users' buckets named
-     * at deploy time (context executionBuckets); no bucket is open to them otherwise.
+     * at deploy time (context executionBuckets): the listing, reads and writes are granted to every role as jobs' S3
+     * destinations ({@link #destinations}); inference also aborts the multipart upload of an output file that failed
+     * ({@code UserFolders}), so no part is left billed in the user's bucket. No bucket is open to them otherwise.
      */
-    private static void executionBuckets(List<String> buckets, Alias fanout, Alias inference) {
+    private static void executionBuckets(List<String> buckets, Alias inference) {
         if (buckets.isEmpty()) {
             return;
         }
-        List<String> bucketArns = buckets.stream().map(b -> "arn:aws:s3:::" + b).toList();
-        List<String> objectArns = buckets.stream().map(b -> "arn:aws:s3:::" + b + "/*").toList();
-        for (Alias fn : List.of(fanout, inference)) {
-            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
-                    .actions(List.of("s3:ListBucket")).resources(bucketArns).build());
-        }
         inference.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
-                .actions(List.of("s3:GetObject", "s3:PutObject")).resources(objectArns).build());
+                .actions(List.of("s3:AbortMultipartUpload"))
+                .resources(buckets.stream().map(b -> "arn:aws:s3:::" + b + "/*").toList()).build());
     }
 
     /**

@@ -36,6 +36,10 @@ import java.util.Map;
  */
 final class GpuPool extends Construct {
     final Ec2Service service;
+    final Vpc vpc;
+    final Cluster cluster;
+    final AutoScalingGroup instances;
+    final Ec2TaskDefinition task;
     /** The role the workers run with (the data bucket's policy lets it in). */
     final software.amazon.awscdk.services.iam.IRole taskRole;
 
@@ -45,9 +49,9 @@ final class GpuPool extends Construct {
         // the hosts start from a launch template, not a launch configuration: AWS no longer lets new accounts create
         // launch configurations (Auto Scaling's feature in maintenance mode since 2024-10-01; cfn-lint W3697)
         getNode().setContext("@aws-cdk/aws-autoscaling:generateLaunchTemplateInsteadOfLaunchConfig", true);
-        Vpc vpc = Vpc.Builder.create(this, "Vpc").maxAzs(2).natGateways(1).build();
-        Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).build();
-        AutoScalingGroup instances = AutoScalingGroup.Builder.create(this, "Instances").vpc(vpc)
+        vpc = Vpc.Builder.create(this, "Vpc").maxAzs(2).natGateways(1).build();
+        cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).build();
+        instances = AutoScalingGroup.Builder.create(this, "Instances").vpc(vpc)
                 .instanceType(new InstanceType(settings.gpuInstanceType()))
                 // the current ECS-optimized Amazon Linux 2023 GPU AMI, resolved from its SSM parameter at each deploy (the
                 // Amazon Linux 2 one went out of support on 2026-06-30)
@@ -59,7 +63,7 @@ final class GpuPool extends Construct {
                 .targetCapacityPercent(100).build();
         cluster.addAsgCapacityProvider(capacity);
 
-        Ec2TaskDefinition task = Ec2TaskDefinition.Builder.create(this, "Task").build();
+        task = Ec2TaskDefinition.Builder.create(this, "Task").build();
         taskRole = task.getTaskRole();
         ContainerImage image = settings.gpuWorkerImage() != null ? registryImage(settings.gpuWorkerImage())
                 : ContainerImage.fromAsset(settings.repositoryRoot().toString(), AssetImageProps.builder()
@@ -76,11 +80,9 @@ final class GpuPool extends Construct {
                                 .retention(software.amazon.awscdk.services.logs.RetentionDays.ONE_MONTH).build())
                         .build()))
                 .build());
-        List.of(data.jobs, data.ledger, data.logs).forEach(t -> t.grantReadWriteData(task.getTaskRole()));
-        data.catalog.grantReadData(task.getTaskRole());
-        // results parts and claim-checked delivery payloads are written, the ONNX files read (issue 28: prefixes only)
-        data.bucket.grantReadWrite(task.getTaskRole(), dev.sluice.core.ObjectKeys.RESULTS + "*");
-        data.bucket.grantRead(task.getTaskRole(), dev.sluice.core.ObjectKeys.MODELS + "*");
+        // its tables, actions and data-bucket prefixes (Access: issue 28, least privilege); jobs' S3 destinations
+        data.grant(task.getTaskRole(), Access.Role.GPU_WORKER);
+        Functions.destinations(settings.executionBuckets(), task.getTaskRole());
         Functions.itemBuckets(settings.itemBuckets(), task.getTaskRole());
         queues.inferenceGpu.grantConsumeMessages(task.getTaskRole());
         queues.delivery.grantSendMessages(task.getTaskRole());
@@ -103,17 +105,32 @@ final class GpuPool extends Construct {
                 .cooldown(Duration.minutes(1)).build());
     }
 
-    /** An image in ECR gets pull permissions through the repository; any other registry is used as it is. */
-    private ContainerImage registryImage(String uri) {
-        var ecr = java.util.regex.Pattern.compile("^\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/([^:@]+)(?::(.+))?$")
-                .matcher(uri);
-        if (ecr.matches()) {
-            return ContainerImage.fromEcrRepository(
-                    software.amazon.awscdk.services.ecr.Repository.fromRepositoryName(this, "WorkerRepository", ecr.group(1)),
-                    ecr.group(2) == null ? "latest" : ecr.group(2));
+    /**
+     * An ECR image URI ({@code ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/NAME[:TAG|@sha256:DIGEST]}) names its
+     * repository by account, region and name: the repository is imported by that ARN, so the task definition pulls
+     * from that account and region (the URI CDK writes is made from the ARN) and the execution role may pull from that
+     * repository only. A repository of another account must also allow this account to pull in its repository policy
+     * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html). Any other registry's
+     * image is used as it is.
+     */
+    ContainerImage registryImage(String uri) {
+        var ecr = ECR_URI.matcher(uri);
+        if (!ecr.matches()) {
+            return ContainerImage.fromRegistry(uri);
         }
-        return ContainerImage.fromRegistry(uri);
+        String partition = ecr.group(3) == null ? "aws" : "aws-cn";
+        String arn = "arn:" + partition + ":ecr:" + ecr.group(2) + ":" + ecr.group(1) + ":repository/" + ecr.group(4);
+        var repository = software.amazon.awscdk.services.ecr.Repository.fromRepositoryAttributes(this, "WorkerRepository",
+                software.amazon.awscdk.services.ecr.RepositoryAttributes.builder().repositoryArn(arn)
+                        .repositoryName(ecr.group(4)).build());
+        String tagOrDigest = ecr.group(6) != null ? ecr.group(6) : ecr.group(5) != null ? ecr.group(5) : "latest";
+        return ContainerImage.fromEcrRepository(repository, tagOrDigest);
     }
+
+    /** account, region, .cn, repository name, tag, digest (sha256:…). */
+    static final java.util.regex.Pattern ECR_URI = java.util.regex.Pattern.compile(
+            "^(\\d{12})\\.dkr\\.ecr\\.([a-z]{2}(?:-[a-z]+)+-\\d)\\.amazonaws\\.com(\\.cn)?/([a-z0-9._/-]+?)"
+                    + "(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(sha256:[a-f0-9]{64}))?$");
 
     /** Exact task counts: 0 for an empty queue, then one task per {@code perTask} queued batches, up to max. */
     static List<ScalingInterval> steps(int max, int perTask) {

@@ -16,8 +16,8 @@ public final class SluiceStack extends Stack {
                            int inferenceMaxConcurrency, int deliveryMaxConcurrency, boolean gpuPool,
                            String gpuInstanceType, int gpuMaxTasks, int gpuBacklogPerTask, String gpuWorkerImage,
                            String alarmEmail, java.util.List<String> executionBuckets,
-                           java.util.List<String> itemBuckets, double apiRateLimit, int apiBurstLimit,
-                           boolean waf) {
+                           java.util.List<String> itemBuckets,
+                           java.util.Map<HttpApiFront.Limit, HttpApiFront.Throttle> apiThrottles, boolean waf) {
         static Settings from(Construct scope) {
             Node node = scope.getNode();
             Path functions = Path.of(str(node, "functionsDir", "../functions"));
@@ -32,9 +32,9 @@ public final class SluiceStack extends Stack {
                     names(node, "executionBuckets"),
                     // the buckets s3:// items may be read from (comma-separated names)
                     names(node, "itemBuckets"),
-                    // every route's steady requests per second and burst, for the whole API (API Gateway quotas are
-                    // per account and region: these keep one deployment's clients from exhausting them)
-                    Double.parseDouble(str(node, "apiRateLimit", "50")), num(node, "apiBurstLimit", 100),
+                    // each route class's steady requests per second and burst (API Gateway quotas are per account and
+                    // region: these keep one deployment's clients from exhausting them): HttpApiFront.Limit
+                    HttpApiFront.throttles(node::tryGetContext),
                     Boolean.parseBoolean(str(node, "waf", "false")));
         }
 
@@ -71,14 +71,16 @@ public final class SluiceStack extends Stack {
         observability.alarmOnErrors(functions);
         new OperationsDashboard(this, "Operations", queues, functions, observability);
         List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
-        if (settings.gpuPool()) {
-            roles.add(new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability).taskRole);
+        GpuPool gpu = settings.gpuPool()
+                ? new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability) : null;
+        if (gpu != null) {
+            roles.add(gpu.taskRole);
         }
         data.onlyFor(roles);
         outputs(api, data, queues, observability);
         output("ExecutionRolePrincipals", functions.rolePrincipals(), "the roles that assume an execution's iamRoleArn:"
                 + " the Principal of the trust policy users add (README: Executions, a role of yours)");
-        Checks.suppressJustified(this);
+        Checks.suppressJustified(this, settings, data, functions, api, gpu);
     }
 
     /**

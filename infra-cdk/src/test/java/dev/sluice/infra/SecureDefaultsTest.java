@@ -46,12 +46,34 @@ class SecureDefaultsTest {
         return new Deployed(stack, template, (Map<String, Object>) template.toJSON());
     }
 
+    /** The GPU workers' image: an ECR repository of another account and region, pinned by digest. */
+    static final String WORKER_IMAGE = "210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/sluice-gpu-worker@sha256:"
+            + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private static Deployed defaultsOnce;
+    private static Deployed withGpuOnce;
+
+    /** With no context at all; synthesized once per JVM (each synthesis takes seconds: LeastPrivilegeTest shares it). */
+    static synchronized Deployed defaults() {
+        if (defaultsOnce == null) {
+            defaultsOnce = synth(Map.of());
+        }
+        return defaultsOnce;
+    }
+
+    /** With the GPU pool, an execution bucket and every API throttle tuned; synthesized once per JVM. */
+    static synchronized Deployed withGpu() {
+        if (withGpuOnce == null) {
+            withGpuOnce = synth(Map.of("gpuPool", "true", "apiRateLimit", "7", "apiBurstLimit", "9",
+                    "apiCreateRateLimit", "3", "apiCreateBurstLimit", "4", "apiReadRateLimit", "30",
+                    "apiReadBurstLimit", "40", "executionBuckets", "customer-results", "gpuWorkerImage", WORKER_IMAGE));
+        }
+        return withGpuOnce;
+    }
+
     @BeforeAll
     static void synthesize() {
-        defaults = synth(Map.of());
-        // with the GPU pool, and the API's throttling tuned (one synthesis for both: each takes seconds)
-        withGpu = synth(Map.of("gpuPool", "true", "apiRateLimit", "7", "apiBurstLimit", "9",
-                "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1"));
+        defaults = defaults();
+        withGpu = withGpu();
     }
 
     static Map<String, Object> props(Map<String, Object> resource) {
@@ -199,7 +221,7 @@ class SecureDefaultsTest {
 
     /**
      * Issue 28 item 2: each function and the GPU workers reach only the data bucket's prefixes they use, never the
-     * whole bucket ({@code Functions.dataPrefixes}); read-only where they only read.
+     * whole bucket ({@link Access#prefixes}); read-only where they only read.
      */
     @Test
     void eachFunction_reachesOnlyTheDataBucketPrefixesItUses() {

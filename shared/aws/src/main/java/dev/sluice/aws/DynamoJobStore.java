@@ -129,6 +129,10 @@ public final class DynamoJobStore implements JobStore {
     }
 
     static final String COUNTER_PREFIX = "counters#";
+    /** The counter item's numbers that a job read adds to the job item's (besides the usage attributes). */
+    private static final Set<String> ADDED = java.util.stream.Stream.concat(java.util.Arrays.stream(COUNTERS),
+            java.util.stream.Stream.of("terminal", "batchesSent", "batchesDone", "batchMillis", "itemSeq"))
+            .collect(Collectors.toUnmodifiableSet());
 
     /** The job item and its counter item, strongly consistent, in one BatchGetItem; null when there is no job item. */
     private Map<String, AttributeValue> readJob(String jobId) {
@@ -189,12 +193,19 @@ public final class DynamoJobStore implements JobStore {
         }
         Map<String, AttributeValue> m = new HashMap<>(job);
         counters.forEach((name, value) -> {
-            if (value.n() != null && !name.equals("itemCount")) {
+            // the numbers commits ADD (counters, batch progress, usage, item-record number); not its times or itemCount
+            if (value.n() != null && (ADDED.contains(name) || name.startsWith("usage_"))) {
                 AttributeValue mine = job.get(name);
                 m.put(name, mine == null || mine.n() == null ? value
                         : n(Long.parseLong(mine.n()) + Long.parseLong(value.n())));
             }
         });
+        // a commit's time is the job's last update when it came after the last state move
+        AttributeValue committed = counters.get("updateTime");
+        if (committed != null && job.get("updateTime") != null
+                && Long.parseLong(committed.n()) > Long.parseLong(job.get("updateTime").n())) {
+            m.put("updateTime", committed);
+        }
         return m;
     }
 
@@ -764,11 +775,12 @@ public final class DynamoJobStore implements JobStore {
                 || job.status().items().terminal() != job.status().itemCount()) {
             return false;
         }
-        // the move applies only while the exact counters say every item is terminal: a condition check of the
-        // counter item in the same transaction
-        TransactWriteItem complete = TransactWriteItem.builder().conditionCheck(
-                software.amazon.awssdk.services.dynamodb.model.ConditionCheck.builder().tableName(config.jobsTable())
-                        .key(Map.of("jobId", s(counterKey(jobId)))).conditionExpression("terminal = itemCount").build()).build();
+        // the move applies only while the exact counters say every item is terminal: an update of the counter item
+        // (its finish time) under that condition, in the same transaction (an update, not a ConditionCheck: the
+        // roles are granted UpdateItem on the jobs table, ConditionCheckItem to none)
+        TransactWriteItem complete = TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
+                .key(Map.of("jobId", s(counterKey(jobId)))).updateExpression("SET finishTime = :now")
+                .conditionExpression("terminal = itemCount").expressionAttributeValues(Map.of(":now", n(now))).build()).build();
         try {
             return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
                             Set.of(JobState.Running), JobState.Finished)

@@ -113,6 +113,13 @@ public final class S3ObjectStore implements ObjectStore {
         s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
     }
 
+    /** The bytes are read from the supplier's stream as they are sent (a retry of the request asks for a new stream). */
+    @Override
+    public void put(String key, long length, java.util.function.Supplier<InputStream> content, String contentType) {
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength(length),
+                RequestBody.fromContentProvider(content::get, length, contentType));
+    }
+
     /**
      * Lists a page and deletes it with one DeleteObjects (both at most 1,000 keys), then the next page: DeleteObjects
      * answers 200 with per-key errors (<a href="https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html">

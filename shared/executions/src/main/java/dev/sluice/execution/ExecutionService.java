@@ -160,6 +160,10 @@ public final class ExecutionService implements ExecutionTasks {
         boolean ownCredentials = r.accessTokenName() != null || r.iamRoleArn() != null;
         checkBucket(source, "sourceFolder", ownCredentials);
         checkBucket(destination, "destinationFolder", ownCredentials);
+        if (!ownCredentials) {
+            checkProjectFolder(source, "sourceFolder", projectId);
+            checkProjectFolder(destination, "destinationFolder", projectId);
+        }
         Map<String, String> metadata = dev.sluice.core.Metadata.check(r.metadata());
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.EXECUTION, now);
@@ -191,6 +195,15 @@ public final class ExecutionService implements ExecutionTasks {
                 || !ownCredentials && !buckets.allows(folder.bucket()))) {
             throw SluiceException.invalid("execution.bucket_refused", field + ": "
                     + DataBucketGuard.refusal(folder.bucket()));
+        }
+    }
+
+    /** With the functions' role, a folder is never another project's folder of a shared bucket ({@link ProjectFolders}). */
+    private static void checkProjectFolder(Folder folder, String field, String projectId) {
+        try {
+            ProjectFolders.check(folder, projectId);
+        } catch (FileProblem p) {
+            throw SluiceException.invalid(p.code, field + ": " + p.getMessage());
         }
     }
 
@@ -237,7 +250,10 @@ public final class ExecutionService implements ExecutionTasks {
                     e.spec().source(), e.spec().destination()));
         }
         if (tokenName == null) {
-            return folders;
+            for (Folder f : List.of(e.spec().source(), e.spec().destination())) {
+                ProjectFolders.check(f, e.projectId());
+            }
+            return new ProjectFolders(folders, e.projectId());
         }
         String key = secrets.read(e.projectId(), tokenName).orElseThrow(() -> new FileProblem(
                 "execution.secret_not_found", "the project's secret " + tokenName + " (accessTokenName) no longer exists"));

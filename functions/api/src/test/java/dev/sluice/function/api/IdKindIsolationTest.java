@@ -197,7 +197,9 @@ class IdKindIsolationTest {
                 jobSpec(theirs.get("dataset"), Map.of("modelId", mine.get("model")), null),
                 jobSpec(mine.get("dataset"), Map.of("modelId", theirs.get("model")), null),
                 jobSpec(mine.get("dataset"), Map.of("modelId", mine.get("model")), theirs.get("webhook")),
-                jobSpec(mine.get("dataset"), Map.of("deploymentId", theirs.get("deployment")), null));
+                jobSpec(mine.get("dataset"), Map.of("deploymentId", theirs.get("deployment")), null),
+                retryOf(jobSpec(mine.get("dataset"), Map.of("modelId", mine.get("model")), null), theirs.get("job")),
+                retryOf(jobSpec(mine.get("dataset"), Map.of("modelId", mine.get("model")), null), "batchjob_nowhere01"));
         for (Map<String, Object> spec : specs) {
             ApiRouter.Response r = call("POST", HandlerFixture.PROJECT, HandlerFixture.API_KEY, "/batch/jobs",
                     Json.write(Map.of("name", "j", "spec", spec)));
@@ -221,6 +223,12 @@ class IdKindIsolationTest {
                 Json.write(Map.of("name", "j", "spec", jobSpec(mine.get("dataset"), Map.of("modelId", mine.get("model")),
                         mine.get("webhook")))));
         assertEquals(201, ok.status(), ok.body());
+    }
+
+    /** The spec naming a job as its original ({@code spec.retryOf}): another project's job is not found, as none. */
+    static Map<String, Object> retryOf(Map<String, Object> spec, String original) {
+        spec.put("retryOf", original);
+        return spec;
     }
 
     static Map<String, Object> jobSpec(String dataset, Map<String, String> deployment, String webhook) {

@@ -280,24 +280,21 @@ public final class DatasetService {
         return settle(dataset, ready, now);
     }
 
-    /** A Ready dataset made of the given lines (by item index) of another dataset, for retries. */
+    /**
+     * A Ready dataset made of the given lines (by item index) of another dataset, for retries, redrives and sample
+     * runs. The copy is streamed twice from the source file (pinned to its ETag): once to count its bytes, once into a
+     * streamed PutObject, so memory holds one line whatever the dataset's size and the number of lines chosen.
+     */
     public Dataset subset(String projectId, String sourceId, java.util.BitSet lines, String name) {
         Dataset source = catalog.get(projectId, Dataset.KIND, sourceId)
                 .orElseThrow(() -> Dataset.KIND.notFound(sourceId));
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         long count = 0;
-        try (InputStream in = objects.open(source.objectKey(), 0, source.status().etag())) {
-            NdjsonReader reader = new NdjsonReader(in, 0);
-            NdjsonReader.Line line;
-            int index = 0;
-            int end = lines.length(); // past the last line wanted: the rest of the file is not read
-            while (index < end && (line = reader.next()) != null) {
-                if (lines.get(index++)) {
-                    // a line that could not be read keeps failing the same way: it is kept, as it was, for the record
-                    out.write((line.text() == null ? "{\"kind\":\"Unreadable\"}" : line.text()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    out.write('\n');
-                    count++;
-                }
+        long bytes = 0;
+        try (SelectedLines copy = new SelectedLines(objects.open(source.objectKey(), 0, source.status().etag()), lines)) {
+            byte[] line;
+            while ((line = copy.nextLine()) != null) {
+                count++;
+                bytes += line.length;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading dataset " + sourceId, e);
@@ -305,13 +302,85 @@ public final class DatasetService {
         long now = clock.nowMillis();
         String id = Ids.newId(Ids.DATASET, now);
         String key = Dataset.objectKey(projectId, id);
-        objects.put(key, out.toByteArray(), "application/x-ndjson");
+        objects.put(key, bytes, () -> new SelectedLines(objects.open(source.objectKey(), 0, source.status().etag()), lines),
+                "application/x-ndjson");
         ObjectStore.ObjectInfo info = objects.head(key).orElseThrow();
         Dataset dataset = new Dataset(id, Dataset.OBJECT, name, projectId, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
                 new Dataset.Status(Dataset.State.Ready, null, count, info.sizeBytes(), info.etag(), null), now, now,
                 java.util.Map.of(), now + Dataset.DEFAULT_EXPIRY.toMillis(), null);
         catalog.put(projectId, id, dataset);
         return dataset;
+    }
+
+    /**
+     * The chosen lines of an NDJSON file, each with its newline, read one at a time: a line that could not be read keeps
+     * failing the same way, so it is kept as it was, for the record. The rest of the file past the last line chosen is
+     * not read.
+     */
+    private static final class SelectedLines extends InputStream {
+        private final InputStream file;
+        private final NdjsonReader reader;
+        private final java.util.BitSet lines;
+        private final int end;
+        private int index;
+        private byte[] current = new byte[0];
+        private int at;
+
+        SelectedLines(InputStream file, java.util.BitSet lines) {
+            this.file = file;
+            this.reader = new NdjsonReader(file, 0);
+            this.lines = lines;
+            this.end = lines.length();
+        }
+
+        /** The next chosen line with its newline, or null after the last. */
+        byte[] nextLine() throws IOException {
+            NdjsonReader.Line line;
+            while (index < end && (line = reader.next()) != null) {
+                if (lines.get(index++)) {
+                    String text = line.text() == null ? "{\"kind\":\"Unreadable\"}" : line.text();
+                    return (text + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+            return null;
+        }
+
+        private boolean fill() throws IOException {
+            while (at == current.length) {
+                byte[] next = nextLine();
+                if (next == null) {
+                    return false;
+                }
+                current = next;
+                at = 0;
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? current[at++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.length - at);
+            System.arraycopy(current, at, b, off, n);
+            at += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            file.close();
+        }
     }
 
     /** Ends a validation that cannot finish (its message went to the dead-letter queue). */

@@ -10,11 +10,17 @@ import java.util.Map;
 
 /**
  * What an ended job leaves beside its result parts once every item is accounted for: the results manifest and the
- * errors file (the first {@value #MAX_ERRORS_IN_FILE} failed items, NDJSON). {@link JobLifecycle#settle} writes them
+ * errors file (the first {@value #MAX_ERRORS_IN_FILE} failed items, at most {@value #MAX_ERRORS_BYTES} bytes, NDJSON). {@link JobLifecycle#settle} writes them
  * before the job's end event, which names them.
  */
 public final class JobCompletion {
     private static final int MAX_ERRORS_IN_FILE = 100_000;
+    /**
+     * The errors file's bytes at most: it is made in memory by whichever worker settles the job, and a failed item's
+     * log entry holds up to 2 × 2,048 characters of URL and reason, so 100,000 of them could be ~400 MB (memory by
+     * input: a dataset of long failing URLs ran the settling function out of memory, and the redelivered settle again).
+     */
+    static final int MAX_ERRORS_BYTES = 32 * 1024 * 1024;
 
     private final JobStore jobs;
     private final ObjectStore objects;
@@ -58,13 +64,12 @@ public final class JobCompletion {
     /** Writes the manifest and the errors file (again, identically but for completeTime, when called twice). */
     JobEvent.Results writeResults(Job job, long now) {
         List<String> parts = jobs.resultParts(job.id());
-        long errors = writeErrors(job);
+        Errors errors = writeErrors(job);
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("jobId", job.id());
         manifest.put("status", job.status());
         manifest.put("parts", parts);
-        manifest.put("errors", Map.of("key", errorsKey(job), "count", errors,
-                "truncated", errors >= MAX_ERRORS_IN_FILE));
+        manifest.put("errors", Map.of("key", errorsKey(job), "count", errors.count(), "truncated", errors.truncated()));
         manifest.put("createTime", job.createTime());
         manifest.put("completeTime", now);
         objects.put(manifestKey(job), Json.write(manifest).getBytes(StandardCharsets.UTF_8), "application/json");
@@ -77,22 +82,29 @@ public final class JobCompletion {
         return new JobEvent.Results(manifestKey(job), parts.size(), errorsKey(job));
     }
 
-    private long writeErrors(Job job) {
-        StringBuilder ndjson = new StringBuilder();
+    /** What the errors file holds: how many entries, and whether failed items were left out (a cap was met). */
+    private record Errors(long count, boolean truncated) {
+    }
+
+    private Errors writeErrors(Job job) {
+        java.io.ByteArrayOutputStream ndjson = new java.io.ByteArrayOutputStream();
         long count = 0;
+        boolean truncated = false;
         String cursor = null;
         do {
             JobStore.LogPage page = jobs.logs(job.id(), -1, Long.MAX_VALUE / 2, true, 1000, cursor);
             for (LogEntry e : page.entries()) {
-                if (count == MAX_ERRORS_IN_FILE) {
+                byte[] line = (Json.write(e) + "\n").getBytes(StandardCharsets.UTF_8);
+                if (count == MAX_ERRORS_IN_FILE || ndjson.size() + line.length > MAX_ERRORS_BYTES) {
+                    truncated = true;
                     break;
                 }
-                ndjson.append(Json.write(e)).append('\n');
+                ndjson.writeBytes(line);
                 count++;
             }
-            cursor = count == MAX_ERRORS_IN_FILE ? null : page.nextPage();
+            cursor = truncated ? null : page.nextPage();
         } while (cursor != null);
-        objects.put(errorsKey(job), ndjson.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
-        return count;
+        objects.put(errorsKey(job), ndjson.toByteArray(), "application/x-ndjson");
+        return new Errors(count, truncated);
     }
 }

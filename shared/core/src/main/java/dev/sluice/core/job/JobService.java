@@ -158,6 +158,11 @@ public final class JobService {
         // not a key DynamoDB refuses later)
         Validation.id(given.datasetId(), Ids.DATASET, "job.bad_dataset_id", "spec.datasetId");
         Validation.id(given.retryOf(), Ids.JOB, "job.bad_retry_of", "spec.retryOf");
+        if (given.retryOf() != null) {
+            // a job of this project only (404 for another project's job, as for one that does not exist): a job must
+            // not name another project's job as its original
+            get(projectId, given.retryOf());
+        }
         if (given.deployment() != null) {
             Validation.id(given.deployment().modelId(), Ids.MODEL, "job.bad_model_id", "spec.deployment.modelId");
             Validation.id(given.deployment().deploymentId(), dev.sluice.core.deployment.DeploymentService.PREFIX,

@@ -44,6 +44,13 @@ public interface ObjectStore {
     void put(String key, byte[] bytes, String contentType);
 
     /**
+     * Writes an object of exactly {@code length} bytes that {@code content} produces, without holding them (one
+     * PutObject, streamed: at most 5 GiB). {@code content} is called again when the request is sent again, and must give
+     * the same bytes each time; the stream it gives is closed after the upload.
+     */
+    void put(String key, long length, java.util.function.Supplier<InputStream> content, String contentType);
+
+    /**
      * Deletes every object of the data bucket under the prefix, one listing page (at most 1,000 keys) at a time, so
      * memory does not grow with the number of objects (issue 24 item 6).
      *

@@ -91,6 +91,20 @@ public final class FakeObjectStore implements ObjectStore {
     }
 
     @Override
+    public void put(String key, long length, java.util.function.Supplier<InputStream> content, String contentType) {
+        byte[] bytes;
+        try (InputStream in = content.get()) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (bytes.length != length) {
+            throw new IllegalStateException("put of " + key + ": " + length + " bytes declared, " + bytes.length + " given");
+        }
+        put(key, bytes, contentType);
+    }
+
+    @Override
     public synchronized long deletePrefix(String prefix) {
         List<String> gone = keys(prefix);
         gone.forEach(objects::remove);

@@ -117,4 +117,35 @@ class JobCompletionTest {
         assertEquals(IntStream.range(0, 2_500).filter(i -> i % 2 == 1).boxed().toList(),
                 lines.stream().map(l -> Json.tree(l).path("index").asInt()).toList(), "every error once, in order");
     }
+
+    /**
+     * Memory by input: a failed item's entry holds up to 2 × 2,048 characters of URL and reason, and the errors file is
+     * made in the memory of the worker that settles the job; 100,000 such entries were ~400 MB. The file stops at
+     * {@link JobCompletion#MAX_ERRORS_BYTES} and the manifest says it is truncated.
+     */
+    @Test
+    void theErrorsFile_ofLongFailingUrls_stopsAtItsByteCap_andTheManifestSaysItIsTruncated() {
+        int items = 9_000; // ~4 KB each: over the cap
+        Job job = core.runningJob(items, null);
+        String longUrl = "https://images.example.com/" + "a".repeat(2_000);
+        for (int b = 0; b < items / 500; b++) {
+            List<LogEntry> entries = new ArrayList<>();
+            for (int i = b * 500; i < (b + 1) * 500; i++) {
+                entries.add(LogEntry.failure("ItemFailedGather", 0, longUrl + i, i, "FailedGather",
+                        "gather.http_404: " + "r".repeat(2_000)));
+            }
+            commit(job, dev.sluice.core.pipeline.Stage.INFERENCE, "b" + b, new ItemCounters(0, 500, 0, 0, 0, 0, 0, 0, 0),
+                    entries, null);
+        }
+
+        completion.settle(job.id());
+
+        byte[] file = core.objects.read(JobCompletion.errorsKey(job));
+        assertTrue(file.length <= JobCompletion.MAX_ERRORS_BYTES, file.length + " bytes");
+        long lines = new String(file, java.nio.charset.StandardCharsets.UTF_8).lines().count();
+        var errors = Json.tree(core.objects.text(JobCompletion.manifestKey(job))).path("errors");
+        assertEquals(lines, errors.path("count").asLong());
+        assertTrue(lines > 0 && lines < items, lines + " of " + items + " errors");
+        assertTrue(errors.path("truncated").asBoolean(), errors.toString());
+    }
 }
