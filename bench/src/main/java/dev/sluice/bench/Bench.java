@@ -24,10 +24,12 @@ public final class Bench {
         boolean pipelineOnly = List.of(args).contains("--pipeline-only");
         int profile = List.of(args).indexOf("--profile");
         if (profile >= 0) {
-            // the photo job under JDK Flight Recorder: CPU per item by stage, waits (README: Profile)
+            // the photo job (or with --stage the inference stage alone) under JDK Flight Recorder: CPU per item by
+            // stage, waits, hottest methods, allocation sites (README: Profile)
+            boolean stage = List.of(args).contains("--stage");
             java.nio.file.Path file = profile + 1 < args.length && !args[profile + 1].startsWith("--")
-                    ? java.nio.file.Path.of(args[profile + 1]) : Profile.defaultFile();
-            Profile.run(file, List.of(args).contains("--short"));
+                    ? java.nio.file.Path.of(args[profile + 1]) : Profile.defaultFile(stage);
+            Profile.run(file, List.of(args).contains("--short"), stage);
             System.exit(0);
         }
         if (List.of(args).contains("--photos-only")) {

@@ -58,6 +58,12 @@ final class InferenceStageBench {
 
     static Result run(Path folder, List<String> names, byte[] onnx, Model model, int invocations, int cores)
             throws Exception {
+        return run(folder, names, onnx, model, invocations, cores, PipelineBench.Probe.NONE);
+    }
+
+    /** As above, with {@code probe} told when the timed invocations start and end (a profiler's window). */
+    static Result run(Path folder, List<String> names, byte[] onnx, Model model, int invocations, int cores,
+                      PipelineBench.Probe probe) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -89,6 +95,7 @@ final class InferenceStageBench {
             ExecutorService gather = Executors.newVirtualThreadPerTaskExecutor();
             invocation(fetcher, gather, predictor, model, server, names); // warm-up
             long idle = 0;
+            probe.start();
             long cpuStart = os.getProcessCpuTime();
             long start = System.nanoTime();
             for (int i = 0; i < invocations; i++) {
@@ -96,6 +103,7 @@ final class InferenceStageBench {
             }
             double wall = (System.nanoTime() - start) / 1e9;
             double stageCpu = (os.getProcessCpuTime() - cpuStart) / 1e9;
+            probe.stop();
             gather.shutdown();
             int items = invocations * BATCHES_PER_INVOCATION * BATCH;
             return new Result(decodeCpuMs, ortCpuMs, limit, items / wall, stageCpu * 1000 / items,

@@ -18,9 +18,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * `./sluice bench --profile [FILE.jfr]`: the local job over the real photos of samples/large under JDK Flight Recorder,
- * then where its CPU and its waits went, per item. The recording (written to FILE, by default
- * {@code bench/target/photo-job.jfr}) holds every sample: open it in JDK Mission Control or {@code jfr print}.
+ * `./sluice bench --profile [--stage] [FILE.jfr]`: the local job over the real photos of samples/large (or, with
+ * {@code --stage}, the inference stage alone: {@link InferenceStageBench}, photos over loopback HTTP, no emulators)
+ * under JDK Flight Recorder, then where its CPU and its waits went, per item, the hottest methods and the allocation
+ * sites. The recording (written to FILE, by default {@code bench/target/photo-job.jfr} or {@code photo-stage.jfr})
+ * holds every sample: open it in JDK Mission Control or {@code jfr print}.
  *
  * <p>How CPU is split: JDK 25's CPU-time sampler ({@code jdk.CPUTimeSample}, one sample per 10 ms of a Java thread's
  * CPU, in Java or native code) attributes the JVM's threads by their stacks ({@link Category#of}); the OS's per-thread
@@ -141,47 +143,65 @@ final class Profile {
                 .map(Duration::toNanos).orElse(0L)).sum();
     }
 
-    static void run(Path file, boolean quick) throws Exception {
+    /**
+     * @param stage the inference stage alone ({@link InferenceStageBench}: photos over loopback HTTP, no emulators)
+     *              instead of the local job
+     */
+    static void run(Path file, boolean quick, boolean stage) throws Exception {
         List<String> names = PhotoBench.photos();
-        int items = quick ? 480 : 960;
         com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         long[] cpu = new long[4];
         Instant[] window = new Instant[2];
         Map<String, Map<String, long[]>> ticks = new HashMap<>();
         Files.createDirectories(file.toAbsolutePath().getParent());
-        PipelineBench.Result job;
+        PipelineBench.Probe probe = new PipelineBench.Probe() {
+            @Override
+            public void start() {
+                window[0] = Instant.now();
+                ticks.put("before", threadTicks());
+                cpu[0] = os.getProcessCpuTime();
+                cpu[1] = childCpuNanos();
+            }
+
+            @Override
+            public void stop() {
+                cpu[2] = os.getProcessCpuTime();
+                cpu[3] = childCpuNanos();
+                ticks.put("after", threadTicks());
+                window[1] = Instant.now();
+            }
+        };
+        PipelineBench.Result job = null;
+        InferenceStageBench.Result stageResult = null;
+        int items;
         try (Recording recording = new Recording()) {
             recording.enable("jdk.CPUTimeSample").with("throttle", "10ms").withStackTrace();
             recording.enable("jdk.ThreadPark").withThreshold(Duration.ofMillis(10)).withStackTrace();
             recording.enable("jdk.JavaMonitorWait").withThreshold(Duration.ofMillis(10)).withStackTrace();
             recording.enable("jdk.SocketRead").withThreshold(Duration.ofMillis(10)).withStackTrace();
             recording.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ofMillis(1)).withStackTrace();
+            recording.enable("jdk.ObjectAllocationSample").with("throttle", "150/s").withStackTrace();
             recording.enable("jdk.GarbageCollection");
             recording.start();
-            job = PipelineBench.run(items, 32, PhotoBench.folder(), names, new PipelineBench.Probe() {
-                @Override
-                public void start() {
-                    window[0] = Instant.now();
-                    ticks.put("before", threadTicks());
-                    cpu[0] = os.getProcessCpuTime();
-                    cpu[1] = childCpuNanos();
-                }
-
-                @Override
-                public void stop() {
-                    cpu[2] = os.getProcessCpuTime();
-                    cpu[3] = childCpuNanos();
-                    ticks.put("after", threadTicks());
-                    window[1] = Instant.now();
-                }
-            });
+            if (stage) {
+                int invocations = quick ? 2 : 4;
+                items = invocations * InferenceStageBench.BATCHES_PER_INVOCATION * InferenceStageBench.BATCH;
+                stageResult = InferenceStageBench.run(PhotoBench.folder(), names, Samples.bytes(Samples.classifier()),
+                        PhotoBench.model(dev.sluice.core.model.Model.Preprocess.DECODE_FAST), invocations,
+                        Runtime.getRuntime().availableProcessors(), probe);
+            } else {
+                items = quick ? 480 : 960;
+                job = PipelineBench.run(items, 32, PhotoBench.folder(), names, probe);
+            }
             recording.stop();
             recording.dump(file);
         }
         double perItem = 1.0 / items;
         Map<Category, Double> cpuMs = new EnumMap<>(Category.class);
         Map<String, Double> waits = new TreeMap<>();
+        Map<String, Double> hottest = new HashMap<>();
+        Map<String, Double> allocated = new HashMap<>();
         long pinned = 0;
         double pinnedMs = 0;
         double sampledMs = 0;
@@ -196,8 +216,13 @@ final class Profile {
                     double ms = e.getDuration("samplingPeriod").toNanos() / 1e6;
                     cpuMs.merge(Category.of(frames), ms, Double::sum);
                     sampledMs += ms;
+                    if (!frames.isEmpty()) {
+                        hottest.merge(frameName(frames.get(0)), ms, Double::sum);
+                    }
                 }
                 case "jdk.CPUTimeSamplesLost" -> lost += e.getInt("lostSamples");
+                case "jdk.ObjectAllocationSample" -> allocated.merge(allocationSite(frames),
+                        (double) e.getLong("weight"), Double::sum);
                 case "jdk.VirtualThreadPinned" -> {
                     pinned++;
                     pinnedMs += e.getDuration().toNanos() / 1e6;
@@ -232,11 +257,16 @@ final class Profile {
 
         Table table = new Table();
         String section = "profile";
-        table.add(section, String.format("local job of %d photos (create → %s), %.1f s, %.1f items/s; recording: %s",
-                items, job.overview(), job.seconds(), job.itemsPerSecond(), file), String.format(
-                "%.1f CPU-ms per item in the JVM + %.1f in S3Mock (%d cores: %.0f%% busy)", processMs * perItem,
+        double seconds = java.time.Duration.between(window[0], window[1]).toNanos() / 1e9;
+        String what = stage
+                ? String.format("inference stage alone, %d photos over loopback HTTP, %.1f s, %.1f items/s"
+                        + " (%.2f of the limit)", items, seconds, stageResult.itemsPerSecond(), stageResult.ofLimit())
+                : String.format("local job of %d photos (create → %s), %.1f s, %.1f items/s", items, job.overview(),
+                        job.seconds(), job.itemsPerSecond());
+        table.add(section, what + "; recording: " + file, String.format(
+                "%.1f CPU-ms per item in the JVM + %.1f in child processes (%d cores: %.0f%% busy)", processMs * perItem,
                 childMs * perItem, Runtime.getRuntime().availableProcessors(), 100 * (processMs + childMs)
-                        / (job.seconds() * 1000 * Runtime.getRuntime().availableProcessors())), null, null);
+                        / (seconds * 1000 * Runtime.getRuntime().availableProcessors())), null, null);
         for (Category c : Category.values()) {
             double ms = cpuMs.getOrDefault(c, 0.0);
             table.add(section, "CPU: " + c.label, String.format("%.2f ms per item (%.0f%%)", ms * perItem,
@@ -257,8 +287,22 @@ final class Profile {
                         String.format("%.1f ms per item", w.getValue() * perItem), null, null));
         table.add(section, "virtual threads pinned ≥ 1 ms", String.format("%d times, %.0f ms in all", pinned, pinnedMs),
                 null, null);
-        table.add(section, "job per item: gather / preprocess / predict (payload timings)",
-                String.format("%.2f / %.2f / %.2f ms", job.gatherMs(), job.preprocessMs(), job.predictMs()), null, null);
+        hottest.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(12)
+                .forEach(h -> table.add(section, "hottest (sampled CPU by the running method): " + h.getKey(),
+                        String.format("%.2f ms per item", h.getValue() * perItem), null, null));
+        double allocatedAll = allocated.values().stream().mapToDouble(Double::doubleValue).sum();
+        allocated.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(8)
+                .forEach(a -> table.add(section, "allocated (JFR's sampled weight) at: " + a.getKey(),
+                        String.format("%.0f KiB per item (%.0f%%)", a.getValue() * perItem / 1024,
+                                100 * a.getValue() / allocatedAll), null, null));
+        if (stage) {
+            table.add(section, "per photo CPU measured alone: decode + preprocess (1 thread) / ONNX Runtime",
+                    String.format("%.2f / %.2f ms → limit %.1f items/s", stageResult.decodeCpuMs(),
+                            stageResult.ortCpuMs(), stageResult.limitItemsPerSecond()), null, null);
+        } else {
+            table.add(section, "job per item: gather / preprocess / predict (payload timings)",
+                    String.format("%.2f / %.2f / %.2f ms", job.gatherMs(), job.preprocessMs(), job.predictMs()), null, null);
+        }
         System.out.println(table.render());
     }
 
@@ -273,7 +317,19 @@ final class Profile {
         return null;
     }
 
-    static Path defaultFile() {
-        return Samples.root().getParent().resolve("bench/target/photo-job.jfr");
+    /** Class.method of a frame. */
+    private static String frameName(RecordedFrame f) {
+        String t = type(f);
+        return t.substring(t.lastIndexOf('.') + 1) + "." + (f.getMethod() == null ? "?" : f.getMethod().getName());
+    }
+
+    /** Where an allocation was made: the first Sluice frame (Class.method), else the allocating frame. */
+    private static String allocationSite(List<RecordedFrame> frames) {
+        String site = waitSite(frames);
+        return site != null ? site : frames.isEmpty() ? "?" : frameName(frames.get(0));
+    }
+
+    static Path defaultFile(boolean stage) {
+        return Samples.root().getParent().resolve(stage ? "bench/target/photo-stage.jfr" : "bench/target/photo-job.jfr");
     }
 }

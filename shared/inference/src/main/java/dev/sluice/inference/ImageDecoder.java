@@ -413,16 +413,20 @@ public final class ImageDecoder {
         }
     }
 
-    /** The EXIF orientation (1-8) of a JPEG's APP1 Exif segment; 1 when absent or unreadable. */
+    /**
+     * The EXIF orientation (1-8) of a JPEG's APP1 Exif segment; 1 when absent or unreadable. Read through in-memory
+     * streams: {@code ImageIO.createImageInputStream} over an InputStream looks up a provider and, with ImageIO's
+     * default cache, makes a temporary file per stream (two per photo here).
+     */
     static int exifOrientation(byte[] jpeg) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
+        try (ImageInputStream in = new com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream(jpeg)) {
             List<JPEGSegment> segments = JPEGSegmentUtil.readSegments(in, JPEG.APP1, "Exif");
             if (segments.isEmpty()) {
                 return 1;
             }
             InputStream data = segments.get(0).data();
             data.read(); // the pad byte after "Exif\0"
-            try (ImageInputStream tiff = ImageIO.createImageInputStream(data)) {
+            try (ImageInputStream tiff = new javax.imageio.stream.MemoryCacheImageInputStream(data)) {
                 Directory ifd0 = new TIFFReader().read(tiff);
                 Entry entry = ifd0.getEntryById(TIFF.TAG_ORIENTATION);
                 if (entry != null && entry.getValue() instanceof Number n && n.intValue() >= 1 && n.intValue() <= 8) {

@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtSession;
 import dev.sluice.core.inference.Predictor;
 import dev.sluice.core.model.Model;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -174,13 +176,56 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
     }
 
     /** One model call's items: their decoding tasks (queued in order on the preprocessing pool) and tensor. */
-    private record Chunk(List<Input> inputs, float[] tensor, String[] processError, double[] preprocessMs,
+    private record Chunk(List<Input> inputs, FloatBuffer tensor, String[] processError, double[] preprocessMs,
                          List<Future<?>> futures) {
+    }
+
+    /**
+     * Spare model inputs: direct, native-order buffers that ONNX Runtime reads in place. A heap array would be copied
+     * by ONNX Runtime's Java binding into a fresh direct buffer at every call (OrtUtil.prepareBuffer), and both are
+     * the size of the whole chunk (19 MB for 32 items of 224 x 224): the profile of issue 26 found that allocation
+     * and copy on every batch. A buffer goes back here after its call; one whose chunk is never run (a batch put back)
+     * is left to the garbage collector. At most {@link #SPARE_TENSORS} are kept.
+     */
+    private final java.util.ArrayDeque<FloatBuffer> spareTensors = new java.util.ArrayDeque<>();
+    static final int SPARE_TENSORS = 2;
+    /** One item's floats, written by a preprocessing thread before they go into the chunk's tensor. */
+    private static final ThreadLocal<float[]> ITEM = new ThreadLocal<>();
+
+    private FloatBuffer tensor(int floats) {
+        synchronized (spareTensors) {
+            for (java.util.Iterator<FloatBuffer> it = spareTensors.iterator(); it.hasNext(); ) {
+                FloatBuffer b = it.next();
+                if (b.capacity() >= floats) {
+                    it.remove();
+                    return b;
+                }
+            }
+        }
+        return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES)).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+
+    private void release(FloatBuffer tensor) {
+        synchronized (spareTensors) {
+            if (spareTensors.size() < SPARE_TENSORS) {
+                spareTensors.push(tensor);
+            }
+        }
+    }
+
+    private static float[] itemBuffer(int floats) {
+        float[] item = ITEM.get();
+        if (item == null || item.length != floats) {
+            item = new float[floats];
+            ITEM.set(item);
+        }
+        return item;
     }
 
     private Chunk startChunk(ClassificationPreprocessor pre, ImageDecoder.Options decoding, List<Input> inputs) {
         int perItem = pre.floatsPerItem();
-        Chunk chunk = new Chunk(inputs, new float[inputs.size() * perItem], new String[inputs.size()],
+        Chunk chunk = new Chunk(inputs, tensor(inputs.size() * perItem), new String[inputs.size()],
                 new double[inputs.size()], new ArrayList<>());
         for (int i = 0; i < inputs.size(); i++) {
             int slot = i;
@@ -188,7 +233,9 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
                 long start = System.nanoTime();
                 try {
                     RgbImage image = ImageDecoder.decode(inputs.get(slot).bytes(), decoding);
-                    pre.preprocess(image, chunk.tensor(), slot * perItem);
+                    float[] item = itemBuffer(perItem);
+                    pre.preprocess(image, item, 0);
+                    chunk.tensor().put(slot * perItem, item, 0, perItem); // absolute: threads write apart
                 } catch (ImageDecoder.NotAnImageException e) {
                     chunk.processError()[slot] = e.getMessage();
                 } catch (RuntimeException e) {
@@ -214,7 +261,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         }
         List<Input> inputs = chunk.inputs();
         int perItem = pre.floatsPerItem();
-        float[] tensor = chunk.tensor();
+        FloatBuffer tensor = chunk.tensor();
         String[] processError = chunk.processError();
         double[] preprocessMs = chunk.preprocessMs();
         // Only the items that preprocessed go into the tensor, packed.
@@ -222,7 +269,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         for (int i = 0; i < inputs.size(); i++) {
             if (processError[i] == null) {
                 if (ok.size() != i) {
-                    System.arraycopy(tensor, i * perItem, tensor, ok.size() * perItem, perItem);
+                    tensor.put(ok.size() * perItem, tensor, i * perItem, perItem);
                 }
                 ok.add(i);
             }
@@ -244,6 +291,7 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
             }
             predictMsEach = (System.nanoTime() - start) / 1e6 / ok.size();
         }
+        release(tensor);
         List<Output> outputs = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             long index = inputs.get(i).index();
@@ -260,12 +308,13 @@ public final class OnnxPredictor implements Predictor, dev.sluice.core.inference
         return outputs;
     }
 
-    private float[][] run(Model model, float[] tensor, int n, int size) throws OrtException {
+    /** @param tensor a direct buffer: ONNX Runtime reads its first n items in place */
+    private float[][] run(Model model, FloatBuffer tensor, int n, int size) throws OrtException {
         OrtSession session = session(model);
         String inputName = session.getInputNames().iterator().next();
         long[] shape = {n, 3, size, size};
         long start = System.nanoTime();
-        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor, 0, n * 3 * size * size), shape);
+        try (OnnxTensor input = OnnxTensor.createTensor(env, tensor.slice(0, n * 3 * size * size), shape);
              OrtSession.Result result = session.run(Map.of(inputName, input))) {
             modelBusyNanos.addAndGet(System.nanoTime() - start);
             Object value = result.get(0).getValue();

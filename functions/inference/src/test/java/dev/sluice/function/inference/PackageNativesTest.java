@@ -1,7 +1,7 @@
 package dev.sluice.function.inference;
 
 import org.bytedeco.javacpp.Loader;
-import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.leptonica.global.leptonica;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The natives that {@code quarkus.class-loading.removed-resources} (application.properties) strips from function.zip:
  * every listed entry exists in the jar it names (a dependency upgrade that renames its files fails here instead of
  * silently shipping them again), and nothing the function loads on Lambda's linux x86_64 is among them — ONNX
- * Runtime's linux-x64 libraries, and every library JavaCPP actually extracts when it loads OpenCV's imgcodecs (the
- * DCT-scaled JPEG decoder), observed in a fresh cache directory in this JVM rather than listed by hand.
+ * Runtime's linux-x64 libraries, and every library JavaCPP actually extracts when it loads Leptonica (whose
+ * libjpeg-turbo is the DCT-scaled JPEG decoder), observed in a fresh cache directory in a child JVM rather than listed
+ * by hand.
  */
 class PackageNativesTest {
     static Map<String, Set<String>> removed;
@@ -51,7 +52,7 @@ class PackageNativesTest {
             }
         }
         assertTrue(removed.keySet().containsAll(List.of("com.microsoft.onnxruntime:onnxruntime",
-                "org.bytedeco:opencv:linux-x86_64:jar", "org.bytedeco:openblas:linux-x86_64:jar")), removed.keySet().toString());
+                "org.bytedeco:leptonica:linux-x86_64:jar")), removed.keySet().toString());
     }
 
     /** The jar of {@code group:artifact[:classifier:type]} on this test's classpath. */
@@ -99,12 +100,12 @@ class PackageNativesTest {
     }
 
     @Test
-    void everyLibraryJavaCppExtractsForImgcodecs_stays() throws Exception {
-        // a child JVM with a fresh cache directory: in this one, another test may have loaded OpenCV already
+    void everyLibraryJavaCppExtractsForLeptonica_stays() throws Exception {
+        // a child JVM with a fresh cache directory: in this one, another test may have loaded Leptonica already
         Path cache = Files.createTempDirectory("sluice-javacpp-probe");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                LoadImgcodecs.class.getName(), cache.toString()).redirectErrorStream(true).start();
+                LoadLeptonica.class.getName(), cache.toString()).redirectErrorStream(true).start();
         String output = new String(child.getInputStream().readAllBytes());
         assertTrue(child.waitFor() == 0, output);
         Set<String> loaded;
@@ -112,21 +113,19 @@ class PackageNativesTest {
             loaded = files.filter(Files::isRegularFile).map(f -> f.getFileName().toString())
                     .filter(n -> n.contains(".so")).collect(Collectors.toCollection(TreeSet::new));
         }
-        Set<String> removedNames = Stream.concat(removed.get("org.bytedeco:opencv:linux-x86_64:jar").stream(),
-                        removed.get("org.bytedeco:openblas:linux-x86_64:jar").stream())
+        Set<String> removedNames = removed.get("org.bytedeco:leptonica:linux-x86_64:jar").stream()
                 .map(n -> n.substring(n.lastIndexOf('/') + 1)).collect(Collectors.toSet());
-        assertTrue(loaded.containsAll(List.of("libopencv_imgcodecs.so.411", "libopencv_core.so.411", "libopenblas.so.0")),
-                "libraries extracted: " + loaded);
+        assertTrue(loaded.containsAll(List.of("libleptonica.so.6", "libjnileptonica.so")), "libraries extracted: " + loaded);
         for (String lib : loaded) {
-            assertFalse(removedNames.contains(lib), lib + " is loaded by JavaCPP for imgcodecs but removed from function.zip");
+            assertFalse(removedNames.contains(lib), lib + " is loaded by JavaCPP for Leptonica but removed from function.zip");
         }
     }
 
-    /** Loads OpenCV's imgcodecs with JavaCPP, extracting its libraries into the cache directory given. */
-    public static final class LoadImgcodecs {
+    /** Loads Leptonica with JavaCPP, extracting its libraries into the cache directory given. */
+    public static final class LoadLeptonica {
         public static void main(String[] args) {
             System.setProperty("org.bytedeco.javacpp.cachedir", args[0]);
-            Loader.load(opencv_imgcodecs.class);
+            Loader.load(leptonica.class);
         }
     }
 }
