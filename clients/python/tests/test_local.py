@@ -87,6 +87,13 @@ def test_execution_folderInFolderOut(project, tmp_path):
     source, destination = tmp_path / "in", tmp_path / "out"
     source.mkdir()
     (source / "rows.csv").write_text("a,b,c\n1,2,3\n0.5,-1,4\n")
+    options = {"model": {"id": model.id}, "source_folder": source.as_uri(), "destination_folder": destination.as_uri(),
+               "input_file_type": "CSV", "output_file_type": "CSV"}
+    before = len(project.executions.list().data)
+    dry = project.executions.dry_run(options)
+    assert dry.dry_run and dry.file_count == 1 and dry.bytes == (source / "rows.csv").stat().st_size, dry
+    assert [f.name for f in dry.files] == ["rows.csv"] and dry.basis.source == "Benchmark", dry
+    assert len(project.executions.list().data) == before and not destination.exists(), "a dry run starts nothing"
     execution = project.executions.create({"model": {"id": model.id}, "source_folder": source.as_uri(),
                                            "destination_folder": destination.as_uri(),
                                            "input_file_type": "CSV", "output_file_type": "CSV"})

@@ -73,6 +73,8 @@ def sdk_calls(p):
         lambda: d.create("n", metadata={"team": "vision"}),
         lambda: d.list(None, {"status": "Ready", "name_prefix": "p", "metadata": {"a": "b"}, "created_after": 1}),
         lambda: p.executions.list(None, {"status": "Failed", "metadata": {"team": "t"}, "created_before": 5}),
+        lambda: p.executions.dry_run({"model": {"id": "model_1"}, "bucket": "b", "source_folder": "in",
+                                      "destination_folder": "out", "limit_files": 5}),
         lambda: p.executions.create({"model": {"id": "model_1"}, "bucket": "b", "source_folder": "in",
                                      "destination_folder": "out", "metadata": {"run_id": "42"}}),
         lambda: j.get_logs("batchjob_1", {"after_time": 1, "before_time": 2, "max_entries": 5, "min_level": "Error",
@@ -281,7 +283,7 @@ READ_FROM = [
     (m.Execution, "GET", "/executions/{executionId}", "200"),
     (m.ExecutionReport, "GET", "/executions/{executionId}/report", "200"),
     (m.ExecutionRole, "GET", "/execution-role", "200"),
-    (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobItems, "GET", "/batch/jobs/{jobId}/items", "200"), (m.JobLineage, "GET", "/batch/jobs/{jobId}/lineage", "200"), (m.JobDryRun, "POST", "/batch/jobs", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
+    (m.JobLogs, "GET", "/batch/jobs/{jobId}/logs", "200"), (m.JobItems, "GET", "/batch/jobs/{jobId}/items", "200"), (m.JobLineage, "GET", "/batch/jobs/{jobId}/lineage", "200"), (m.JobDryRun, "POST", "/batch/jobs", "200"), (m.ExecutionDryRun, "POST", "/executions", "200"), (m.JobResults, "GET", "/batch/jobs/{jobId}/results", "200"),
     (m.DeleteResponse, "DELETE", "/models/{modelId}", "200"), (m.Secret, "POST", "/secrets", "201"),
     (m.ProjectUsage, "GET", "/usage", "200"),
 ]

@@ -18,7 +18,7 @@ from . import errors
 from ._http import Transport
 from ._progress import Bar, ProgressArg
 from .models import (ApiKey, DatasetState, Dataset, DeadLetter, DeleteResponse, Deployment, Execution, ExecutionRole,
-                     ExecutionFileReport, ExecutionReport, Job, JobDryRun, JobItem, JobItems, JobLineage, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
+                     ExecutionFileReport, ExecutionReport, ExecutionDryRun, Job, JobDryRun, JobItem, JobItems, JobLineage, JobLogEntry, JobLogs, JobResults, JobSpec, Model,
                      ModelState, Page, ProjectUsage, Secret, Webhook, WebhookDelivery, WebhookTestResult)
 
 __all__ = ["Client", "Project"]
@@ -595,6 +595,15 @@ class Executions(_Resource):
                                               create=True, idempotency_key=idempotency_key))
 
     start = create
+
+    def dry_run(self, options: Mapping[str, Any]) -> ExecutionDryRun:
+        """What :meth:`create` would do, checked as a start is (the same errors), with nothing started, stored or
+        written: ``file_count``, ``bytes``, the first 1,000 ``files`` (name and bytes), ``hidden_files``,
+        ``estimated_seconds``, ``estimated_cost_usd`` and their ``basis``. ``options`` as :meth:`create` takes them
+        (``limit_files`` for a sample)."""
+        return ExecutionDryRun.from_dict(self._call("POST", "/executions",
+                                                    body=_camelize(options, keep=("parameters", "metadata")),
+                                                    params={"dryRun": "true"}))
 
     def get_role(self) -> ExecutionRole:
         """This project's external id and the principals a role named by ``iam_role_arn`` must trust

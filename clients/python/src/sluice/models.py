@@ -21,6 +21,7 @@ __all__ = [
     "JobState", "Outcome", "ErrorBudget", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
     "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "JobItem", "JobItems", "LineageLine", "JobLineage", "InvalidLine", "RefusedUrl",
+    "ExecutionDryRun", "ExecutionDryRunFile", "ExecutionEstimateBasis",
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
     "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
@@ -756,6 +757,45 @@ class ExecutionSpec(_Base):
     limit_files: Optional[int] = None
     max_failed_files: Optional[int] = None
     max_failed_row_rate: Optional[float] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionDryRunFile(_Base):
+    """A file a dry run would run: its ``name`` relative to the source folder and its size in ``bytes``."""
+    name: Optional[str] = None
+    bytes: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionEstimateBasis(_Base):
+    """Where an execution dry run's estimate comes from (``source``: Benchmark, the repository's committed figures
+    for the input file type): a file takes its bytes at ``bytes_per_second`` plus ``1 / files_per_second``,
+    ``workers`` files at a time."""
+    source: Optional[str] = None
+    bytes_per_second: Optional[int] = None
+    files_per_second: Optional[float] = None
+    workers: Optional[int] = None
+    usd_per_file: Optional[float] = None
+    usd_per_worker_second: Optional[float] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
+class ExecutionDryRun(_Base):
+    """What starting an execution would do; nothing was started (``executions.dry_run``): ``file_count`` and
+    ``bytes`` of the files it would run (exact unless ``listing_truncated``), the first 1,000 in ``files``."""
+    dry_run: bool = True
+    spec: Optional[ExecutionSpec] = None
+    file_count: int = 0
+    bytes: int = 0
+    files: List[ExecutionDryRunFile] = field(default_factory=list)
+    hidden_files: int = 0
+    listing_truncated: bool = False
+    estimated_seconds: int = 0
+    estimated_cost_usd: float = 0.0
+    basis: Optional[ExecutionEstimateBasis] = None
     extra: Dict[str, Any] = _extra()
 
 

@@ -75,7 +75,7 @@ public final class StreamedFileBench {
             try {
                 bits = generate(file, rows);
                 size = Files.size(file);
-                f.clients.s3().createBucket(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET));
+                f.executionsBucket();
                 f.clients.s3().putObject(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET).key("in/big.parquet"),
                         RequestBody.fromFile(file));
             } finally {

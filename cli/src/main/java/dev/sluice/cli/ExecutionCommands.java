@@ -27,7 +27,8 @@ final class ExecutionCommands extends Group {
                     "  sluice executions start --model model_… --bucket my-data --source in/2026-11 --destination out/2026-11 \\",
                     "      --input-file-type parquet --param featureColumns=a,b,c --wait",
                     "  # with `sluice local` (SLUICE_ALLOW_LOCAL_URLS=true): local folders, nothing uploaded",
-                    "  sluice executions start --model model_… --source file:///data/in --destination file:///data/out --input-file-type csv"})
+                    "  sluice executions start --model model_… --source file:///data/in --destination file:///data/out --input-file-type csv",
+                    "  sluice executions start --model model_… --bucket my-data --source in/ --destination out/ --limit-files 5 --dry-run"})
     static final class Start extends ClientCommand {
         @Option(names = "--model", paramLabel = "ID", description = "the model's id (required)")
         String model;
@@ -82,6 +83,9 @@ final class ExecutionCommands extends Group {
         @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "86400",
                 description = "with --wait: give up after S seconds (default ${DEFAULT-VALUE})")
         long timeoutS;
+        @Option(names = "--dry-run", description = "check everything and print what the execution would do (the files,"
+                + " their count and bytes, estimated time and cost); start nothing")
+        boolean dryRun;
 
         @Override
         int run(SluiceClient c) {
@@ -113,6 +117,9 @@ final class ExecutionCommands extends Group {
             }
             if (!metadata.isEmpty()) {
                 spec.put("metadata", metadata);
+            }
+            if (dryRun) {
+                return print(c.dryRunExecution(spec));
             }
             JsonNode started = c.startExecution(spec);
             return waitForIt ? waitFor(this, c, started.get("id").asText(), timeoutS, allowFailures) : print(started);

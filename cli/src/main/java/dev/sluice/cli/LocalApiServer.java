@@ -108,7 +108,10 @@ final class LocalApiServer implements AutoCloseable {
             http.setPath(event.getRawPath());
             context.setHttp(http);
             event.setRequestContext(context);
-            APIGatewayV2HTTPResponse response = handler.handleRequest(event, new LocalEventSource.LocalContext(30_000));
+            APIGatewayV2HTTPResponse response;
+            try (var scope = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.SERVICE, "api")) {
+                response = handler.handleRequest(event, new LocalEventSource.LocalContext(30_000));
+            }
             byte[] out = response.getBody() == null ? new byte[0] : response.getBody().getBytes(StandardCharsets.UTF_8);
             if (response.getHeaders() != null) {
                 response.getHeaders().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));

@@ -6,6 +6,11 @@ import dev.sluice.aws.Tunables;
 import dev.sluice.core.Clock;
 import dev.sluice.core.Ids;
 import dev.sluice.core.auth.ApiKeys;
+import dev.sluice.core.observe.LogKey;
+import dev.sluice.core.observe.LogScope;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.function.api.ApiHandler;
 import dev.sluice.function.api.ApiRouter;
 import dev.sluice.function.api.ApiServices;
@@ -189,19 +194,23 @@ public final class LocalStack implements AutoCloseable {
             // Each source has one poller more than a project may hold (LocalEventSource's fair shares): the spare
             // one serves the other projects while one project's invocations are slow.
             sources.add(new LocalEventSource(clients.sqs(), config.fanoutQueueUrl(), 1, 2,
-                    options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout(), services.executions())), 60_000, 0, true).start());
+                    named("fanout", options.stages().wrap(StageWrapper.Stage.FANOUT, new FanoutHandler(services.fanout(), services.executions()))), 60_000, 0, true).start());
             sources.add(new LocalEventSource(clients.sqs(), config.inferenceQueueUrl(), options.inferenceBatchMessages(),
                     Integer.getInteger("sluice.local.inferenceConcurrency", Math.max(1, cpus / 2) + 1),
-                    options.stages().wrap(StageWrapper.Stage.INFERENCE, new InferenceHandler(services.batchProcessor(predictor),
-                            services.executionRunner(predictor, predictor, new dev.sluice.tables.Tables()))),
+                    named("inference", options.stages().wrap(StageWrapper.Stage.INFERENCE, new InferenceHandler(services.batchProcessor(predictor),
+                            services.executionRunner(predictor, predictor, new dev.sluice.tables.Tables())))),
                     120_000, 500, true).start());
             sources.add(new LocalEventSource(clients.sqs(), config.deliveryQueueUrl(), 10, 3,
-                    options.stages().wrap(StageWrapper.Stage.DELIVERY, new DeliveryHandler(services.delivery())), 60_000, 1000).start());
+                    named("delivery", options.stages().wrap(StageWrapper.Stage.DELIVERY, new DeliveryHandler(services.delivery()))), 60_000, 1000).start());
             // The GPU pool: the same worker as the ECS task, on this machine's CPU (CUDA falls back).
             this.gpuPredictor = new OnnxPredictor(m -> objects.read(m.objectKey(), m.status().checksum()), cpus, true);
             this.gpuWorker = new GpuWorker(clients.sqs(), config.inferenceGpuQueueUrl(),
                     services.batchProcessor(gpuPredictor, true), new GpuWorker.Settings(256, 200, 120, 1));
-            Thread gpu = new Thread(gpuWorker, "gpu-worker");
+            Thread gpu = new Thread(() -> {
+                try (var scope = LogScope.of(LogKey.SERVICE, "gpu-worker")) {
+                    gpuWorker.run();
+                }
+            }, "gpu-worker");
             gpu.setDaemon(true);
             gpu.start();
             // EventBridge's schedule: the scheduler's sweep, every few seconds here (every minute on AWS).
@@ -209,7 +218,7 @@ public final class LocalStack implements AutoCloseable {
             var scheduler = services.scheduler();
             Runnable sweep = options.stages().wrapSweep(scheduler::sweep);
             schedule.scheduleWithFixedDelay(() -> {
-                try {
+                try (var scope = LogScope.of(LogKey.SERVICE, "scheduler")) {
                     sweep.run();
                 } catch (RuntimeException e) {
                     org.slf4j.LoggerFactory.getLogger(LocalStack.class).warn("scheduler sweep failed: {}", e.toString());
@@ -224,6 +233,19 @@ public final class LocalStack implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The handler with its function's name in the MDC while it runs ({@link LogKey#SERVICE}): one process runs every
+     * function here, and each line says which one wrote it, as on Lambda.
+     */
+    private static RequestHandler<SQSEvent, SQSBatchResponse> named(String service,
+                                                                   RequestHandler<SQSEvent, SQSBatchResponse> handler) {
+        return (event, context) -> {
+            try (var scope = LogScope.of(LogKey.SERVICE, service)) {
+                return handler.handleRequest(event, context);
+            }
+        };
     }
 
     /** The stack's project id and resource prefix: read from the data directory, or new (and written there). */

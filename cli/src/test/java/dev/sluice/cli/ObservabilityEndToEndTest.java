@@ -120,7 +120,32 @@ class ObservabilityEndToEndTest {
                     && jobId.equals(l.path("job_id").asText())), lifecycle + " with the job's id");
         }
         assertTrue(parsed.stream().anyMatch(l -> l.path("message").asText().matches("POST \\S*/batch/jobs -> 201")
-                && l.path("request_id").isTextual()), "the request line of the job's creation, with its request id");
+                && l.path("request_id").isTextual() && stack.projectId.equals(l.path("project_id").asText())
+                && "api".equals(l.path("service").asText())),
+                "the request line of the job's creation, with its request id, its project and its function");
+        // each line names the function that wrote it, as on Lambda (one process runs them all here)
+        for (JsonNode line : parsed) {
+            String message = line.path("message").asText();
+            if (message.startsWith("batch done")) {
+                assertEquals("inference", line.path("service").asText(), line.toString());
+            } else if (message.startsWith("job created")) {
+                assertEquals("api", line.path("service").asText(), line.toString());
+            }
+        }
+        Set<String> services = new HashSet<>();
+        parsed.forEach(l -> services.add(l.path("service").asText()));
+        assertTrue(services.containsAll(List.of("api", "fanout", "inference", "delivery")), services.toString());
+        // a path whose route takes other methods is logged by that route's template (405), with the caller's project
+        int before = logged.lines().size();
+        var wrongMethod = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(stack.apiUrl() + "/v1/projects/" + stack.projectId + "/api-keys/apikey_x"))
+                .header("Authorization", "Bearer " + stack.apiKey).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        assertEquals(405, wrongMethod.statusCode());
+        JsonNode line405 = logged.lines().subList(before, logged.lines().size()).stream().map(Json::tree)
+                .filter(l -> l.path("message").asText().startsWith("GET ")).findFirst().orElseThrow();
+        assertEquals("GET /v1/projects/{projectId}/api-keys/{keyId} -> 405", line405.path("message").asText());
+        assertEquals(stack.projectId, line405.path("project_id").asText(), line405.toString());
 
         // metrics: every EMF document valid; the Items values per outcome add up to the job's counters
         Map<String, Double> items = new HashMap<>();

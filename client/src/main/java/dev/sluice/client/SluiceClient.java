@@ -630,6 +630,15 @@ public final class SluiceClient {
     }
 
     /**
+     * What starting the execution would do, checked as a start is, with nothing started:
+     * {@code {dryRun, spec, fileCount, bytes, files: [{name, bytes}] (the first 1,000), hiddenFiles, listingTruncated,
+     * estimatedSeconds, estimatedCostUsd, basis}} (POST /executions?dryRun=true).
+     */
+    public JsonNode dryRunExecution(Map<String, Object> spec) {
+        return post("/executions?dryRun=true", spec);
+    }
+
+    /**
      * What a role named by an execution's iamRoleArn must trust: {@code {object, projectId, externalId, principals}}
      * (the project's external id, the same on every call; the ARNs of the roles that assume it).
      */

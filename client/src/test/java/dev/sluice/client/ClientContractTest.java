@@ -139,6 +139,8 @@ class ClientContractTest {
                 () -> c.deadLetters(null, null), () -> c.deadLetter("dlq_1"), () -> c.redrive("dlq_1"),
                 () -> c.startExecution(Map.of("model", Map.of("id", "model_1"), "bucket", "b", "sourceFolder", "in",
                         "destinationFolder", "out", "inputFileType", "PARQUET")),
+                () -> c.dryRunExecution(Map.of("model", Map.of("id", "model_1"), "bucket", "b", "sourceFolder", "in",
+                        "destinationFolder", "out", "limitFiles", 5)),
                 () -> c.execution("execution_1"), () -> c.executions(null, null), () -> c.cancelExecution("execution_1"),
                 () -> c.executionReport("execution_1", null),
                 () -> c.createSecret("data-key-id", "AKIAEXAMPLE"), () -> c.secrets(),

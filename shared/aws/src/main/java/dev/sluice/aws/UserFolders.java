@@ -79,25 +79,42 @@ public final class UserFolders implements FolderStore {
         }
         String prefix = folder.path().isEmpty() ? "" : folder.path() + "/";
         int keys = Math.min(max, RequestLimits.S3_LIST_KEYS); // S3 answers at most 1,000 anyway: the cursor goes on
-        var page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(keys).continuationToken(cursor)
-                .overrideConfiguration(signing));
-        List<String> names = page.contents().stream().map(o -> o.key().substring(prefix.length()))
-                .filter(name -> !name.isEmpty() && !name.endsWith("/")).toList();
-        return new Listing(names, Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null);
+        software.amazon.awssdk.services.s3.model.ListObjectsV2Response page;
+        try {
+            page = s3.listObjectsV2(b -> b.bucket(folder.bucket()).prefix(prefix).maxKeys(keys).continuationToken(cursor)
+                    .overrideConfiguration(signing));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 403 || e.statusCode() == 404) {
+                // no retry makes a missing bucket appear or a refusal go away: the execution fails with the cause
+                throw new dev.sluice.execution.FileProblem("execution.folder_unreadable", "listing " + folder.uri()
+                        + " was refused: " + (e.statusCode() == 404 ? "the bucket does not exist"
+                        : "access denied to the credentials the execution uses") + " (S3 " + e.statusCode() + ")");
+            }
+            throw e;
+        }
+        var files = page.contents().stream().filter(o -> o.key().length() > prefix.length() && !o.key().endsWith("/"))
+                .toList();
+        return new Listing(files.stream().map(o -> o.key().substring(prefix.length())).toList(),
+                files.stream().map(o -> o.size() == null ? 0L : o.size()).toList(),
+                Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null);
     }
 
     /** Files under the folder in name order; the cursor is the last name of the previous page. */
     private static Listing listLocal(Folder folder, String cursor, int max) {
         Path root = Path.of(folder.path());
         if (!Files.isDirectory(root)) {
-            return new Listing(List.of(), null);
+            return new Listing(List.of(), List.of(), null);
         }
         try (Stream<Path> files = Files.walk(root)) {
             List<String> names = files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString().replace('\\', '/'))
                     .sorted().filter(n -> cursor == null || n.compareTo(cursor) > 0).limit(max + 1L).toList();
             boolean more = names.size() > max;
             List<String> page = more ? names.subList(0, max) : names;
-            return new Listing(page, more ? page.get(page.size() - 1) : null);
+            List<Long> sizes = new java.util.ArrayList<>(page.size());
+            for (String name : page) {
+                sizes.add(Files.size(root.resolve(name)));
+            }
+            return new Listing(page, sizes, more ? page.get(page.size() - 1) : null);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -113,7 +113,108 @@ public final class ExecutionService implements ExecutionTasks {
         }
     }
 
+    /**
+     * Starts an execution: checks the request ({@link #plan}), stores it Pending and queues its listing.
+     *
+     * @throws SluiceException 400/404/409 with the codes of {@link #plan}
+     */
     public Execution start(String projectId, StartRequest r) {
+        Execution execution = plan(projectId, r);
+        store.create(execution);
+        queue.send(BatchQueue.Name.FANOUT, List.of(ExecutionTask.list(projectId, execution.id(), null, 0).envelope().forProject(projectId)));
+        return execution;
+    }
+
+    /**
+     * What {@code POST /executions?dryRun=true} answers: everything a start checks was checked (the same 400/404/409
+     * with the same codes: one {@link #plan} step), and the source folder was listed as the execution's listing would
+     * list it (hidden and marker files skipped, only files of inputFileType, the first limitFiles), with nothing
+     * written, sent or assumed beyond what the listing needs.
+     *
+     * @param spec            the execution as it would be stored (its id is not reserved)
+     * @param fileCount       matching files (exact unless {@code listingTruncated})
+     * @param bytes           their total size, bytes
+     * @param files           the first {@value #DRY_RUN_LISTED} of them in listing order, with their sizes
+     * @param hiddenFiles     hidden or marker files the listing skipped (as {@code status.hiddenFiles})
+     * @param listingTruncated true when the folder holds more than {@value #DRY_RUN_PAGES} listing pages of names
+     *                        (100,000) before limitFiles is reached: the counts stop there, a real execution's
+     *                        listing goes on
+     */
+    public record DryRun(boolean dryRun, Execution.Spec spec, long fileCount, long bytes, List<ListedFile> files,
+                         long hiddenFiles, boolean listingTruncated, long estimatedSeconds, double estimatedCostUsd,
+                         ExecutionEstimate.Basis basis) {
+    }
+
+    /** A file a dry run lists: its name relative to sourceFolder and its size in bytes. */
+    public record ListedFile(String name, long bytes) {
+    }
+
+    /** Files a dry run names in its answer. */
+    public static final int DRY_RUN_LISTED = 1000;
+    /** Listing pages (of {@value #LIST_PAGE} names) a dry run reads before it stops: an API request's time bound. */
+    public static final int DRY_RUN_PAGES = 100;
+
+    /**
+     * Checks a start as {@link #start} does and lists the files it would run, writing and sending nothing.
+     *
+     * A folder with no matching file answers {@code fileCount} 0: the execution would end Failed
+     * ({@code execution.no_files}).
+     *
+     * @throws SluiceException the start's 400/404/409, with the same codes; 400 {@code execution.folder_unreadable}
+     *                         when S3 refuses the listing (no such bucket, access denied), the reason the execution
+     *                         would end Failed with
+     */
+    public DryRun dryRun(String projectId, StartRequest r) {
+        Execution e = plan(projectId, r);
+        FolderStore source;
+        try {
+            source = folders(e);
+        } catch (FileProblem p) {
+            throw SluiceException.invalid(p.code, p.getMessage());
+        }
+        long limit = e.spec().limitFiles() == null ? Long.MAX_VALUE : e.spec().limitFiles();
+        List<ListedFile> listed = new ArrayList<>();
+        long count = 0;
+        long bytes = 0;
+        long hidden = 0;
+        String cursor = null;
+        int pages = 0;
+        do {
+            FolderStore.Listing page;
+            try {
+                page = source.list(e.spec().source(), cursor, LIST_PAGE);
+            } catch (FileProblem p) {
+                throw SluiceException.invalid(p.code, p.getMessage());
+            }
+            pages++;
+            hidden += page.names().stream().filter(FileType::isHidden).count();
+            for (int i = 0; i < page.names().size() && count < limit; i++) {
+                String name = page.names().get(i);
+                if (!FileType.isHidden(name) && e.spec().inputFileType().matches(name)) {
+                    count++;
+                    bytes += page.sizes().get(i);
+                    if (listed.size() < DRY_RUN_LISTED) {
+                        listed.add(new ListedFile(name, page.sizes().get(i)));
+                    }
+                }
+            }
+            cursor = count >= limit ? null : page.cursor();
+        } while (cursor != null && pages < DRY_RUN_PAGES);
+        boolean truncated = cursor != null;
+        ExecutionEstimate estimate = ExecutionEstimate.fromBenchmark(e.spec().inputFileType(), count, bytes,
+                e.spec().parallelism());
+        return new DryRun(true, e.spec(), count, bytes, listed, hidden, truncated, estimate.estimatedSeconds(),
+                estimate.estimatedCostUsd(), estimate.basis());
+    }
+
+    /**
+     * Everything a start checks, in one place for the start and its dry run: the model (Ready, the build), the folders
+     * and buckets, timeouts, parallelism, limitFiles and the error budget, the row mapping, the secrets or the role
+     * (assumed now, as every task will). Looks things up; writes nothing.
+     *
+     * @return the execution a start would store (Pending, with a new id)
+     */
+    private Execution plan(String projectId, StartRequest r) {
         Validation.required(r, "execution.body_required", "send a JSON body {model: {id}, sourceFolder,"
                 + " destinationFolder, …}");
         Validation.check(r.model() != null && r.model().id() != null, "execution.model_required",
@@ -181,8 +282,6 @@ public final class ExecutionService implements ExecutionTasks {
                 throw SluiceException.invalid(p.code, p.getMessage());
             }
         }
-        store.create(execution);
-        queue.send(BatchQueue.Name.FANOUT, List.of(ExecutionTask.list(projectId, execution.id(), null, 0).envelope().forProject(projectId)));
         return execution;
     }
 
@@ -369,7 +468,13 @@ public final class ExecutionService implements ExecutionTasks {
             return;
         }
         do {
-            FolderStore.Listing page = source.list(e.spec().source(), cursor, LIST_PAGE);
+            FolderStore.Listing page;
+            try {
+                page = source.list(e.spec().source(), cursor, LIST_PAGE);
+            } catch (FileProblem p) {
+                fail(e, p.code + ": " + p.getMessage());
+                return;
+            }
             List<String> matching = page.names().stream().filter(n -> !FileType.isHidden(n)).filter(type::matches)
                     .limit(e.spec().limitFiles() == null ? Long.MAX_VALUE : e.spec().limitFiles() - listed).toList();
             hidden += page.names().stream().filter(FileType::isHidden).count();

@@ -16,8 +16,16 @@ import java.util.List;
  * multipart upload), so a file task holds neither whole.
  */
 public interface FolderStore {
-    /** File names relative to the folder (subfolders included), and the cursor of the next page (null at the end). */
-    record Listing(List<String> names, String cursor) {
+    /**
+     * File names relative to the folder (subfolders included), each file's size in bytes (same order as names), and
+     * the cursor of the next page (null at the end).
+     */
+    record Listing(List<String> names, List<Long> sizes, String cursor) {
+        public Listing {
+            if (names.size() != sizes.size()) {
+                throw new IllegalArgumentException("a listing has one size per name");
+            }
+        }
     }
 
     Listing list(Folder folder, String cursor, int max);

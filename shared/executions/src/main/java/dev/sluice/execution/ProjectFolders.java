@@ -3,6 +3,8 @@ package dev.sluice.execution;
 import dev.sluice.core.Ids;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The folders an execution reaches with the functions' own role, kept out of every other project's folder of the
@@ -51,7 +53,15 @@ final class ProjectFolders implements FolderStore {
         if (folder.isLocal() || !folder.path().isEmpty()) {
             return page; // under a folder that passed the check, every key has that folder's first segment
         }
-        return new Listing(page.names().stream().filter(name -> !othersKey(name, projectId)).toList(), page.cursor());
+        List<String> names = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        for (int i = 0; i < page.names().size(); i++) {
+            if (!othersKey(page.names().get(i), projectId)) {
+                names.add(page.names().get(i));
+                sizes.add(page.sizes().get(i));
+            }
+        }
+        return new Listing(names, sizes, page.cursor());
     }
 
     @Override

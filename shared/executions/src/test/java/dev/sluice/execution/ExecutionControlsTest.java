@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,5 +112,60 @@ class ExecutionControlsTest {
                 () -> start(null, -1L, null, 1)).code());
         assertEquals("execution.bad_error_budget", assertThrows(SluiceException.class,
                 () -> start(null, null, 1.5, 1)).code());
+    }
+
+    private ExecutionService.DryRun dryRun(Long limitFiles) {
+        return service.dryRun(FakeCore.PROJECT, new ExecutionService.StartRequest(
+                new ExecutionService.ModelRef(core.readyModel().id(), null), FakeCore.USER_BUCKET, null, null, "in",
+                "out", "CSV", "CSV", null, null, 4, Map.of(), null, null, null, null, limitFiles, null, null));
+    }
+
+    @Test
+    void dryRun_listsTheMatchingFilesWithTheirBytes_namesTheFirstThousand_andHonoursLimitFiles() {
+        IntStream.range(0, 1500).forEach(i -> fx.folders.put(in, String.format("f%04d.csv", i), new byte[i % 7 + 1]));
+        fx.folders.put(in, "_SUCCESS", new byte[0]);
+        fx.folders.put(in, ".part-0.csv.crc", new byte[8]);
+        fx.folders.put(in, "notes.txt", new byte[100]);
+        long bytes = IntStream.range(0, 1500).mapToLong(i -> i % 7 + 1).sum();
+
+        ExecutionService.DryRun all = dryRun(null);
+        assertEquals(1500, all.fileCount());
+        assertEquals(bytes, all.bytes());
+        assertEquals(ExecutionService.DRY_RUN_LISTED, all.files().size());
+        assertEquals(new ExecutionService.ListedFile("f0999.csv", 999 % 7 + 1), all.files().get(999));
+        assertEquals(2, all.hiddenFiles());
+        assertFalse(all.listingTruncated());
+        assertEquals(4, all.basis().workers());
+        assertTrue(all.estimatedSeconds() >= 1 && all.estimatedCostUsd() > 0, all.toString());
+
+        ExecutionService.DryRun sample = dryRun(3L);
+        assertEquals(3, sample.fileCount());
+        assertEquals(List.of("f0000.csv", "f0001.csv", "f0002.csv"),
+                sample.files().stream().map(ExecutionService.ListedFile::name).toList());
+        assertEquals(3, sample.basis().workers(), "min(parallelism, files)");
+        assertTrue(fx.executions.list(FakeCore.PROJECT, dev.sluice.core.PageRequest.of(null, null)).data().isEmpty(),
+                "nothing stored");
+        assertTrue(core.queue.bodies(BatchQueue.Name.FANOUT).isEmpty(), "nothing sent");
+        assertTrue(core.objects.keys("").isEmpty(), "no file list written");
+    }
+
+    @Test
+    void dryRun_ofAFolderBeyondItsListingBound_saysTheCountStopped() {
+        int n = ExecutionService.DRY_RUN_PAGES * ExecutionService.LIST_PAGE + 1;
+        IntStream.range(0, n).forEach(i -> fx.folders.put(in, String.format("f%06d.csv", i), new byte[1]));
+        ExecutionService.DryRun dry = dryRun(null);
+        assertTrue(dry.listingTruncated());
+        assertEquals(n - 1, dry.fileCount());
+        ExecutionService.DryRun limited = dryRun((long) n - 1);
+        assertFalse(limited.listingTruncated(), "limitFiles reached: nothing more would run");
+    }
+
+    @Test
+    void dryRun_refusesWhatAStartRefuses_withTheSameCode() {
+        var bad = new ExecutionService.StartRequest(new ExecutionService.ModelRef(core.readyModel().id(), null),
+                FakeCore.USER_BUCKET, null, null, "in", "out", "CSV", "CSV", null, null, 4, Map.of(), null, null, null,
+                null, 0L, null, null);
+        assertEquals(assertThrows(SluiceException.class, () -> service.start(FakeCore.PROJECT, bad)).code(),
+                assertThrows(SluiceException.class, () -> service.dryRun(FakeCore.PROJECT, bad)).code());
     }
 }

@@ -34,7 +34,12 @@ public final class HandlerFixture implements AutoCloseable {
     /** The bucket executions of the handler tests may name (allowed as an operator allows one). */
     public static final String EXECUTIONS_BUCKET = "sluice-events-executions";
 
-    public final EmulatorStack emulators = EmulatorStack.start();
+    /**
+     * The JVM's emulators, shared by its fixtures: each fixture provisions tables, queues and a data bucket of its own
+     * prefix on them (as fixtures share one external emulator with -Plocalstack), and starting them was most of a
+     * fixture's cost (S3Mock's boot). Started by the first fixture, stopped when the JVM exits.
+     */
+    public final EmulatorStack emulators = sharedEmulators();
     public final LocalProvisioner.Clients clients;
     /** A prefix of its own, so fixtures can share one external emulator (-Plocalstack). */
     public final SluiceConfig config;
@@ -99,14 +104,58 @@ public final class HandlerFixture implements AutoCloseable {
         }
     }
 
+    /** The bucket executions of the handler tests may name, created if it is not there yet. */
+    public void executionsBucket() {
+        try {
+            clients.s3().createBucket(b -> b.bucket(EXECUTIONS_BUCKET));
+        } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
+                 | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException e) {
+            // there already, from an earlier fixture on the same emulator
+        }
+    }
+
     public int queueDepth(String queueUrl) {
         return Integer.parseInt(clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
                         .attributeNamesWithStrings("ApproximateNumberOfMessages"))
                 .attributesAsStrings().get("ApproximateNumberOfMessages"));
     }
 
+    private static EmulatorStack shared;
+
+    private static synchronized EmulatorStack sharedEmulators() {
+        if (shared == null) {
+            EmulatorStack started = EmulatorStack.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "handler-fixture-emulators"));
+            shared = started;
+        }
+        return shared;
+    }
+
+    /**
+     * Removes this fixture's tables and queues from the shared emulators (what the next fixture in this JVM would
+     * otherwise carry in memory) and closes its clients; the emulators keep running for the next fixture.
+     */
     @Override
     public void close() {
-        emulators.close();
+        for (String table : List.of(config.jobsTable(), config.catalogTable(), config.keysTable(), config.ledgerTable(),
+                config.logsTable())) {
+            try {
+                clients.dynamo().deleteTable(b -> b.tableName(table));
+            } catch (RuntimeException gone) {
+                // a test removed it already
+            }
+        }
+        for (String queue : java.util.stream.Stream.of(config.fanoutQueueUrl(), config.inferenceQueueUrl(),
+                config.deliveryQueueUrl(), config.inferenceGpuQueueUrl()).filter(java.util.Objects::nonNull).toList()) {
+            try {
+                clients.sqs().deleteQueue(b -> b.queueUrl(queue));
+            } catch (RuntimeException gone) {
+                // a test removed it already
+            }
+        }
+        clients.dynamo().close();
+        clients.sqs().close();
+        clients.s3().close();
+        clients.presigner().close();
     }
 }

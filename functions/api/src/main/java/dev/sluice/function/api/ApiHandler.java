@@ -31,7 +31,8 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
     private APIGatewayV2HTTPResponse answer(APIGatewayV2HTTPEvent event) {
         String method = event.getRequestContext() != null && event.getRequestContext().getHttp() != null
                 ? event.getRequestContext().getHttp().getMethod() : "GET";
-        java.util.Optional<ApiRouter.Response> console = ConsoleAssets.answer(method, event.getRawPath());
+        java.util.Optional<ApiRouter.Response> console = ConsoleAssets.answer(method, event.getRawPath(),
+                router.uploadOrigin());
         if (console.isPresent()) {
             return APIGatewayV2HTTPResponse.builder().withStatusCode(console.get().status())
                     .withHeaders(console.get().headers()).withBody(console.get().body()).build();

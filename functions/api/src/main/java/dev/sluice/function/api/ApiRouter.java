@@ -172,23 +172,38 @@ public final class ApiRouter {
         void answered(Request request, String template, Response response);
     }
 
-    private static final Exchanges LOGGED = (request, template, response) -> {
-        // the route's template, never the path or query: no ids of other kinds, no tokens, no presigned URLs
-        LOG.info("{} {} -> {}", request.method(), template == null ? "(no route)" : template, response.status());
-    };
+    /**
+     * The default {@link Exchanges}: one line per request, the route's template, never the path or query (no ids of
+     * other kinds, no tokens, no presigned URLs). A path whose route takes other methods (a 405) is named by that
+     * route's template; "(no route)" is a path no route has.
+     */
+    private void logged(Request request, String template, Response response) {
+        String route = template;
+        if (route == null) {
+            try {
+                if (routes.resolve(request.method(), request.path()) instanceof RouteTable.WrongMethod<Handler> wrong) {
+                    route = wrong.template();
+                }
+            } catch (RuntimeException e) {
+                route = null;
+            }
+        }
+        LOG.info("{} {} -> {}", request.method(), route == null ? "(no route)" : route, response.status());
+    }
 
     private final ApiServices services;
     private final RouteTable<Handler> routes;
     private final Exchanges exchanges;
 
     public ApiRouter(ApiServices services) {
-        this(services, LOGGED);
+        this(services, null);
     }
 
+    /** @param exchanges told of every answered request; null: each is logged (one INFO line) */
     public ApiRouter(ApiServices services, Exchanges exchanges) {
         this.services = services;
         this.routes = routes(services, services.deadLetters);
-        this.exchanges = exchanges;
+        this.exchanges = exchanges != null ? exchanges : this::logged;
     }
 
     /**
@@ -238,7 +253,8 @@ public final class ApiRouter {
                 .create("/api-keys", c -> created(c, "/api-keys", s.apiKeys.create(c.project(), c.optionalBody(ApiKeys.CreateRequest.class))))
                 .delete("/api-keys/{keyId}", c -> ok(s.apiKeys.revoke(c.caller(), c.id())))
                 .get("/executions", EXECUTION_LIST, c -> ok(s.executions.list(c.project(), c.page(), c.filter(Execution.State.values()))))
-                .create("/executions", c -> created(c, "/executions", s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
+                .create("/executions", DRY_RUN, c -> dryRun(c) ? ok(s.executions.dryRun(c.project(), c.body(ExecutionService.StartRequest.class)))
+                        : created(c, "/executions", s.executions.start(c.project(), c.body(ExecutionService.StartRequest.class))))
                 .get("/executions/{executionId}", c -> ok(s.executions.get(c.project(), c.id())))
                 .get("/executions/{executionId}/report", REPORT, c -> ok(s.executions.report(c.project(), c.id(), c.query("page"))))
                 .post("/executions/{executionId}:cancel", c -> ok(s.executions.cancel(c.project(), c.id())))
@@ -248,6 +264,11 @@ public final class ApiRouter {
                 .create("/secrets", c -> createdSecret(c, s.secrets.create(c.project(), c.body(SecretService.CreateRequest.class))))
                 .put("/secrets/{secretName}", c -> ok(s.secrets.rotate(c.project(), c.id(), c.body(SecretService.RotateRequest.class))))
                 .delete("/secrets/{secretName}", c -> deleted(c, () -> s.secrets.delete(c.project(), c.id())));
+    }
+
+    /** The data bucket's origin, where the console's uploads go (its CSP's connect-src), or null when unknown. */
+    String uploadOrigin() {
+        return services.uploadOrigin;
     }
 
     /** A new request id: {@code req_} and 32 hex digits (random). */
@@ -268,7 +289,7 @@ public final class ApiRouter {
         try (var scope = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.REQUEST_ID, requestId)) {
             Response response;
             try {
-                response = route(request, requestId);
+                response = route(request, requestId, scope);
             } catch (SluiceException e) {
                 response = error(e.kind(), e.code(), e.getMessage(), requestId);
             } catch (RuntimeException e) {
@@ -301,7 +322,8 @@ public final class ApiRouter {
         return new Response(response.status(), response.body(), headers);
     }
 
-    private Response route(Request request, String requestId) {
+    /** Answers a request; once its key is authenticated for the path's project, the scope names that project. */
+    private Response route(Request request, String requestId, dev.sluice.core.observe.LogScope scope) {
         if (request.path() != null && (request.path().equals(OPENAPI_PATH) || request.path().equals(OPENAPI_PATH + "/"))) {
             return "GET".equalsIgnoreCase(request.method()) ? new Response(200, OpenApiDocument.json())
                     : new Response(405, errorBody("route.method_not_allowed", "use GET", requestId), Map.of("Allow", "GET"));
@@ -316,6 +338,8 @@ public final class ApiRouter {
             throw new SluiceException(SluiceException.Kind.NOT_FOUND, "project.not_found",
                     "project " + projectId + " does not exist for this API key");
         }
+        // the caller's own project (the key's, checked equal to the path's): never a project the caller only named
+        scope.and(dev.sluice.core.observe.LogKey.PROJECT_ID, caller.projectId());
         if (request.body() != null && utf8Length(request.body()) > MAX_BODY_BYTES) {
             throw tooLarge();
         }

@@ -31,12 +31,18 @@ public final class ApiServices {
     public final IdempotentRequests idempotency;
     public final dev.sluice.core.delivery.WebhookDeliveries deliveries;
     public final dev.sluice.core.usage.UsageService usage;
+    /**
+     * The origin ({@code scheme://host[:port]}) of the data bucket's presigned upload URLs, or null where this
+     * composition signs none: the one origin besides the API's that the console may connect to.
+     */
+    public final String uploadOrigin;
 
     public ApiServices(ApiKeys apiKeys, DatasetService datasets, ModelService models, DeploymentService deployments,
                        WebhookService webhooks, JobService jobs, ExecutionService executions,
                        DeadLetterService deadLetters, JobStore jobStore, SecretService secrets,
                        IdempotentRequests idempotency, dev.sluice.core.delivery.WebhookDeliveries deliveries,
-                       dev.sluice.core.usage.UsageService usage) {
+                       dev.sluice.core.usage.UsageService usage, String uploadOrigin) {
+        this.uploadOrigin = uploadOrigin;
         this.deliveries = deliveries;
         this.apiKeys = apiKeys;
         this.datasets = datasets;
@@ -56,6 +62,19 @@ public final class ApiServices {
     public static ApiServices of(Components c) {
         return new ApiServices(c.apiKeys(), c.datasets(), c.models(), c.deployments(), c.webhooks(), c.jobs(),
                 c.executions(), c.deadLetters(), c.jobStore(), c.secretService(),
-                c.idempotentRequests(), c.webhookDeliveries(), c.usage());
+                c.idempotentRequests(), c.webhookDeliveries(), c.usage(), uploadOrigin(c.objects()));
+    }
+
+    /**
+     * Where presigned uploads go, from a URL signed here and now (no request is sent): the same host, scheme and port
+     * as every upload URL the API hands out.
+     */
+    static String uploadOrigin(dev.sluice.core.port.ObjectStore objects) {
+        try {
+            return ConsoleAssets.originOf(objects.presignPut("console/connect-src", "application/octet-stream",
+                    java.time.Duration.ofMinutes(1)).url());
+        } catch (RuntimeException noPresigner) {
+            return null;
+        }
     }
 }

@@ -44,8 +44,11 @@ final class RouteTable<H> {
         }
     }
 
-    /** The path is known, the method is not one it takes: {@code allow} lists those it takes, in table order. */
-    record WrongMethod<H>(List<String> allow, Map<String, String> parameters) implements Resolution<H> {
+    /**
+     * The path is known, the method is not one it takes: {@code allow} lists those it takes, in table order;
+     * {@code template} is the path's template.
+     */
+    record WrongMethod<H>(List<String> allow, String template, Map<String, String> parameters) implements Resolution<H> {
         /** The value of an {@code Allow} header: "GET, POST". */
         String header() {
             return String.join(", ", allow);
@@ -142,7 +145,7 @@ final class RouteTable<H> {
         }
         Route<H> route = found.byMethod().get(method == null ? "" : method.toUpperCase(Locale.ROOT));
         if (route == null) {
-            return new WrongMethod<>(List.copyOf(found.byMethod().keySet()), Map.copyOf(parameters));
+            return new WrongMethod<>(List.copyOf(found.byMethod().keySet()), found.text(), Map.copyOf(parameters));
         }
         return new Found<>(route, Map.copyOf(parameters));
     }

@@ -27,7 +27,7 @@ class ConsoleAssetsTest {
 
     @Test
     void root_isThePage_withAPolicyThatRunsOnlyThisOriginsScripts() {
-        ApiRouter.Response page = ConsoleAssets.answer("GET", "/").orElseThrow();
+        ApiRouter.Response page = ConsoleAssets.answer("GET", "/", BUCKET).orElseThrow();
         assertEquals(200, page.status());
         assertEquals("text/html; charset=utf-8", page.headers().get("Content-Type"));
         assertTrue(page.body().contains("<script src=\"/console/console.js\""), page.body());
@@ -39,21 +39,34 @@ class ConsoleAssetsTest {
         assertEquals("no-referrer", page.headers().get("Referrer-Policy"));
     }
 
+    static final String BUCKET = "https://sluice-data-123456789012.s3.eu-west-1.amazonaws.com";
+
+    @Test
+    void connectSrc_namesThisOriginAndTheDataBucketsHostOnly() {
+        String csp = ConsoleAssets.answer("GET", "/", BUCKET).orElseThrow().headers().get("Content-Security-Policy");
+        assertTrue(csp.contains("connect-src 'self' " + BUCKET + ";"), csp);
+        assertFalse(csp.contains("*") || csp.contains("127.0.0.1") || csp.contains("localhost"), csp);
+        assertTrue(ConsoleAssets.csp(null).contains("connect-src 'self';"), "no bucket known: this origin only");
+        // the origin of the URLs the presigner signs: virtual-hosted on AWS, S3Mock's loopback port locally
+        assertEquals(BUCKET, ConsoleAssets.originOf(BUCKET + "/datasets/p/d?X-Amz-Signature=abc"));
+        assertEquals("http://127.0.0.1:9090", ConsoleAssets.originOf("http://127.0.0.1:9090/bucket/k?X-Amz-Date=1"));
+    }
+
     @Test
     void consoleFiles_areServedWithTheirTypes_andNothingElseUnderConsoleIsTheirs() {
         assertEquals("text/javascript; charset=utf-8",
-                ConsoleAssets.answer("GET", "/console/console.js").orElseThrow().headers().get("Content-Type"));
+                ConsoleAssets.answer("GET", "/console/console.js", BUCKET).orElseThrow().headers().get("Content-Type"));
         assertEquals("text/css; charset=utf-8",
-                ConsoleAssets.answer("GET", "/console/console.css").orElseThrow().headers().get("Content-Type"));
+                ConsoleAssets.answer("GET", "/console/console.css", BUCKET).orElseThrow().headers().get("Content-Type"));
         for (String other : List.of("/console/../openapi.yaml", "/console/nope.js", "/v1/projects/p/batch/jobs",
                 "/console/console.js/", "/index.html", "/console/%2e%2e/application.properties")) {
-            assertTrue(ConsoleAssets.answer("GET", other).isEmpty(), other + " goes to the API router (404 there)");
+            assertTrue(ConsoleAssets.answer("GET", other, BUCKET).isEmpty(), other + " goes to the API router (404 there)");
         }
     }
 
     @Test
     void anotherMethodThanGet_is405() {
-        ApiRouter.Response post = ConsoleAssets.answer("POST", "/").orElseThrow();
+        ApiRouter.Response post = ConsoleAssets.answer("POST", "/", BUCKET).orElseThrow();
         assertEquals(405, post.status());
         assertEquals("GET", post.headers().get("Allow"));
     }

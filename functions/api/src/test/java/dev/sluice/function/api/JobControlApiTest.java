@@ -163,6 +163,57 @@ class JobControlApiTest {
     }
 
     @Test
+    void executionDryRun_listsTheFilesItWouldRun_andLeavesNoTrace() {
+        var s3 = fixture.clients.s3();
+        String bucket = HandlerFixture.EXECUTIONS_BUCKET;
+        fixture.executionsBucket();
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("dry/a.csv", "id,x\n1,2\n");
+        files.put("dry/b.csv", "id,x\n1,2\n3,4\n");
+        files.put("dry/sub/c.csv", "id\n1\n");
+        files.put("dry/_SUCCESS", "");
+        files.put("dry/notes.txt", "not a table");
+        files.forEach((key, body) -> s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(body)));
+        Map<String, Object> start = new LinkedHashMap<>(Map.of("model", Map.of("id", HandlerFixture.MODEL),
+                "bucket", bucket, "sourceFolder", "dry", "destinationFolder", "dry-out", "parallelism", 2));
+        List<Long> before = footprint();
+        before.add((long) s3.listObjectsV2(b -> b.bucket(bucket)).keyCount());
+
+        JsonNode dry = ok(call("POST", "/executions", start, Map.of("dryRun", "true")), 200);
+        List<Long> after = footprint();
+        after.add((long) s3.listObjectsV2(b -> b.bucket(bucket)).keyCount());
+        assertEquals(before, after, "no execution, row, message, object or file list");
+
+        assertTrue(dry.get("dryRun").asBoolean());
+        assertEquals(3, dry.get("fileCount").asLong());
+        assertEquals(9 + 13 + 5, dry.get("bytes").asLong(), "the three CSV files' sizes");
+        assertEquals(List.of("a.csv", "b.csv", "sub/c.csv"), dry.get("files").findValuesAsText("name"));
+        assertEquals(13, dry.at("/files/1/bytes").asLong());
+        assertEquals(1, dry.get("hiddenFiles").asLong());
+        assertEquals("Benchmark", dry.at("/basis/source").asText());
+        assertEquals(2, dry.at("/basis/workers").asInt());
+        assertTrue(dry.get("estimatedSeconds").asLong() >= 1 && dry.get("estimatedCostUsd").asDouble() > 0, dry.toString());
+        start.put("limitFiles", 2);
+        assertEquals(2, ok(call("POST", "/executions", start, Map.of("dryRun", "true")), 200).get("fileCount").asLong());
+
+        // what a start refuses, a dry run refuses with the same status and code, and writes nothing
+        for (Map<String, Object> bad : List.of(Map.<String, Object>of("model", Map.of("id", "model_missing"),
+                        "bucket", bucket, "sourceFolder", "dry", "destinationFolder", "o"),
+                Map.<String, Object>of("model", Map.of("id", HandlerFixture.MODEL), "bucket", fixture.config.bucket(),
+                        "sourceFolder", "dry", "destinationFolder", "o"),
+                Map.<String, Object>of("model", Map.of("id", HandlerFixture.MODEL), "bucket", bucket,
+                        "sourceFolder", "dry", "destinationFolder", "o", "parallelism", 0))) {
+            ApiRouter.Response refused = call("POST", "/executions", bad, Map.of("dryRun", "true"));
+            ApiRouter.Response real = call("POST", "/executions", bad);
+            assertEquals(real.status(), refused.status(), refused.body());
+            assertEquals(code(real), code(refused));
+        }
+        after = footprint();
+        after.add((long) s3.listObjectsV2(b -> b.bucket(bucket)).keyCount());
+        assertEquals(before, after);
+    }
+
+    @Test
     void dryRun_ofALargeDataset_countsEveryLine_andListsTheFirstThousand() {
         StringBuilder ndjson = new StringBuilder();
         for (int i = 0; i < 30_000; i++) {

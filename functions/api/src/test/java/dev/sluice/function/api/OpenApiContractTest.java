@@ -291,6 +291,18 @@ class OpenApiContractTest {
     }
 
     @Test
+    void anExecutionDryRun_answersTheDocumentsShape_andABadFlagIsA400WithItsCode() {
+        String start = "{\"model\":{\"id\":\"" + HandlerFixture.MODEL + "\"},\"bucket\":\""
+                + HandlerFixture.EXECUTIONS_BUCKET + "\",\"sourceFolder\":\"contract-dry\",\"destinationFolder\":\"out\"}";
+        fixture.executionsBucket();
+        ApiRouter.Response dry = call("POST", P + "/executions", start, Map.of("dryRun", "true"));
+        assertEquals(200, dry.status(), dry.body());
+        assertEquals(0, Json.tree(dry.body()).path("fileCount").asLong(), "an empty folder: nothing would run");
+        assertEquals("request.bad_dry_run", error(call("POST", P + "/executions", start, Map.of("dryRun", "1")))
+                .path("code").asText());
+    }
+
+    @Test
     void usage_answersTheDocumentsShape_andARangeItCannotSumIsA400WithItsCode() {
         ApiRouter.Response sum = call("GET", P + "/usage", null, Map.of("from", "2026-01-01", "to", "2026-01-31"));
         assertEquals(200, sum.status(), sum.body());

@@ -123,7 +123,7 @@ class FanoutHandlerTest {
     @Test
     void executionListingEvent_listsTheSourceFolder_andSendsTheFirstTaskOfEverySlot() {
         try (HandlerFixture f = new HandlerFixture()) {
-            f.clients.s3().createBucket(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET));
+            f.executionsBucket();
             for (String name : new String[]{"a.csv", "b.csv", "sub/c.csv", "README.txt"}) {
                 f.clients.s3().putObject(b -> b.bucket(HandlerFixture.EXECUTIONS_BUCKET).key("tables/" + name),
                         RequestBody.fromString("x,y\n1,2\n"));

@@ -24,7 +24,10 @@ public final class JsonLogFormatter extends Formatter {
     private static final JsonFactory JSON = new JsonFactory();
     private final String service;
 
-    /** @param service the {@code service} of every line (the function's name: api, inference, gpu-worker, local) */
+    /**
+     * @param service the {@code service} of every line (the function's name: api, inference, gpu-worker, local), but
+     *                a line whose MDC names its function ({@link LogKey#SERVICE}: a function of {@code sluice local})
+     */
     public JsonLogFormatter(String service) {
         this.service = service;
     }
@@ -36,9 +39,11 @@ public final class JsonLogFormatter extends Formatter {
             g.writeStartObject();
             g.writeStringField("time", Instant.ofEpochMilli(record.getMillis()).toString());
             g.writeStringField("level", LogLines.level(record.getLevel()));
-            g.writeStringField("service", service);
+            Map<LogKey, String> ids = LogLines.ids();
+            String function = ids.remove(LogKey.SERVICE);
+            g.writeStringField("service", function != null ? function : service);
             g.writeStringField("message", LogLines.message(this, record));
-            for (Map.Entry<LogKey, String> id : LogLines.ids().entrySet()) {
+            for (Map.Entry<LogKey, String> id : ids.entrySet()) {
                 String key = id.getKey().key();
                 String value = id.getValue();
                 switch (id.getKey()) {

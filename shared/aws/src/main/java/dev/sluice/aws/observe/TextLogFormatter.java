@@ -24,6 +24,7 @@ public final class TextLogFormatter extends Formatter {
         line.append(LogLines.message(this, record));
         Map<LogKey, String> ids = LogLines.ids();
         ids.remove(LogKey.COLD_START);
+        ids.remove(LogKey.SERVICE);
         ids.remove(LogKey.FUNCTION_REQUEST_ID);
         if (!ids.isEmpty()) {
             line.append(" (");

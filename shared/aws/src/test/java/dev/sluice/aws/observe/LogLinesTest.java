@@ -60,6 +60,18 @@ class LogLinesTest {
     }
 
     @Test
+    void aLineOfANamedFunction_namesItAsItsService_inPlaceOfTheProcesss() throws Exception {
+        LogRecord record = new LogRecord(Level.INFO, "batch done");
+        try (LogScope scope = LogScope.of(LogKey.SERVICE, "fanout").and(LogKey.JOB_ID, "job_1")) {
+            JsonNode line = line(new JsonLogFormatter("local").format(record));
+            assertEquals("fanout", line.get("service").asText());
+            assertEquals(List.of("time", "level", "service", "message", "job_id"), fieldNames(line));
+            assertFalse(new TextLogFormatter().format(record).contains("service="), "the text line stays short");
+        }
+        assertEquals("local", line(new JsonLogFormatter("local").format(record)).get("service").asText());
+    }
+
+    @Test
     void presignedUrls_loseTheirQueryString_inMessagesAndErrors() throws Exception {
         String presigned = "https://bucket.s3.amazonaws.com/key.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE"
                 + "%2F20261207&X-Amz-Signature=deadbeef";

@@ -19,7 +19,12 @@ public enum LogKey {
     /** The item's line index in its dataset (a JSON number in the line). */
     ITEM_INDEX("item_index"),
     /** The API request's id (the X-Request-Id the API answered with). */
-    REQUEST_ID("request_id");
+    REQUEST_ID("request_id"),
+    /**
+     * The function a line comes from where one process runs several ({@code sluice local}: api, fanout, inference,
+     * delivery, scheduler, gpu-worker): written as the line's {@code service} in place of the process's own name.
+     */
+    SERVICE("service");
 
     private final String key;
 

@@ -30,7 +30,7 @@ public final class FakeFolderStore implements FolderStore {
         var names = (cursor == null ? of(folder) : of(folder).tailMap(cursor, false)).keySet().stream().limit(max).toList();
         String next = names.size() == max && of(folder).higherKey(names.get(names.size() - 1)) != null
                 ? names.get(names.size() - 1) : null;
-        return new Listing(names, next);
+        return new Listing(names, names.stream().map(n -> (long) of(folder).get(n).length).toList(), next);
     }
 
     @Override
