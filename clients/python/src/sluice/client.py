@@ -585,7 +585,8 @@ class Executions(_Resource):
         """Starts an execution. ``options`` as the API takes them (camelCase or snake_case keys): ``model``
         ``{id, build}``, ``bucket`` or ``source_bucket``/``destination_bucket``, ``source_folder``,
         ``destination_folder`` (``file:///…`` with ``sluice local``), ``input_file_type``, ``output_file_type``
-        (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``parameters`` and
+        (CSV, PARQUET, FEATHER, NDJSON), ``job_timeout``, ``file_timeout``, ``parallelism``, ``compute``
+        ``{target: Lambda | GpuPool | CpuPool, instance, purchase_option: onDemand | spot, tasks}``, ``parameters`` and
         ``metadata`` (both passed as given), and the credentials: ``iam_role_arn`` (a role of yours that trusts
         :meth:`get_role`'s principals with its external id) or ``access_token_name`` and ``access_secret_name``;
         ``limit_files`` (only the first N files: a sample run), ``max_failed_files`` and ``max_failed_row_rate``

@@ -740,6 +740,17 @@ class ExecutionFolder(_Base):
 
 
 @dataclass
+class ExecutionCompute(_Base):
+    """Where an execution's files run: ``target`` Lambda (the default), GpuPool or CpuPool; ``instance`` one of the
+    target's instances on the deployment; ``purchase_option`` onDemand or spot (pools only); ``tasks`` files at once."""
+    target: Optional[str] = None
+    instance: Optional[str] = None
+    purchase_option: Optional[str] = None
+    tasks: Optional[int] = None
+    extra: Dict[str, Any] = _extra()
+
+
+@dataclass
 class ExecutionSpec(_Base):
     model_id: Optional[str] = None
     model_build: Optional[str] = None
@@ -757,6 +768,7 @@ class ExecutionSpec(_Base):
     limit_files: Optional[int] = None
     max_failed_files: Optional[int] = None
     max_failed_row_rate: Optional[float] = None
+    compute: Optional[ExecutionCompute] = None
     extra: Dict[str, Any] = _extra()
 
 

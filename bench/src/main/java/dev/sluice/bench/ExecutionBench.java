@@ -38,7 +38,6 @@ final class ExecutionBench {
                 List.of(), StageWrapper.NONE, new LocalStack.Access(false, List.of(), List.of("bench-data"))))) {
             SluiceClient client = new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey);
             S3Client s3 = stack.clients.s3();
-            s3.createBucket(b -> b.bucket("bench-data"));
             Path onnx = tmp.resolve("linear.onnx");
             Files.write(onnx, OnnxWriter.linear("features", "scores",
                     new float[][]{{0.5f, -1.25f}, {2f, 0.75f}, {-0.3f, 0.1f}}, new float[]{0.1f, -0.2f}));

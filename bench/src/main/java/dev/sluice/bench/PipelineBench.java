@@ -6,6 +6,7 @@ import dev.sluice.cli.LocalStack;
 
 import dev.sluice.core.Json;
 import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.PipelineRequests;
 import dev.sluice.local.Samples;
 import dev.sluice.local.StaticFiles;
 import dev.sluice.local.WebhookReceiver;
@@ -19,21 +20,29 @@ import java.util.Map;
 final class PipelineBench {
     record Result(int items, double seconds, double itemsPerSecond, Map<String, Long> requests, double gatherMs,
                   double preprocessMs, double predictMs, long verifiedPosts, String overview, UsageCheck usage) {
+        // verifiedPosts: the distinct items whose POSTs all carried a valid signature (-1 when one did not)
     }
 
     /**
-     * The job's {@code status.usage} beside what the bench's SDK interceptor saw the functions' invocations do during
-     * the job: SQS requests (plus 2 per invocation: the receive and delete of the event source, which usage counts
-     * and the functions cannot see), S3 requests, DynamoDB write and read units.
+     * The job's {@code status.usage} beside what the bench's own interceptor ({@link PipelineRequests}) counted for
+     * it, per request class, once the pipeline is idle after the job ended: both sides count the same set (the
+     * pipeline's requests for the job; not the API's, the scheduler's, empty polls or the daily usage sum).
+     *
+     * @param classes   per class: the job's figure beside the interceptor's
+     * @param remainder what the process counted for the job that no write of it carried (the cost of its last write
+     *                  and what followed it): shown + remainder = seen, exactly, when nothing is missed
+     * @param seen      the interceptor's count by operation
      */
-    record UsageCheck(long sqsUsage, long sqsSeen, long s3Usage, long s3Seen, double wcuUsage, double wcuSeen,
-                      double rcuUsage, double rcuSeen) {
-        static double gap(double usage, double seen) {
-            return seen == 0 ? (usage == 0 ? 0 : 1) : Math.abs(usage - seen) / seen;
+    record UsageCheck(List<PipelineRequests.ClassCheck> classes, dev.sluice.core.usage.Usage shown,
+                      dev.sluice.core.usage.Usage remainder, dev.sluice.core.usage.Usage seenTotal,
+                      Map<String, dev.sluice.core.usage.Usage> seen) {
+        double worstGap() {
+            return classes.stream().mapToDouble(PipelineRequests.ClassCheck::gap).max().orElse(0);
         }
 
-        double worstGap() {
-            return Math.max(Math.max(gap(sqsUsage, sqsSeen), gap(s3Usage, s3Seen)), Math.max(gap(wcuUsage, wcuSeen), gap(rcuUsage, rcuSeen)));
+        /** Whether every class's count plus the remainder is the interceptor's, exactly: no request unattributed. */
+        boolean exact() {
+            return PipelineRequests.compare(shown.plus(remainder), seenTotal).stream().allMatch(c -> c.gap() == 0);
         }
     }
 
@@ -61,8 +70,9 @@ final class PipelineBench {
     /** As {@link #run(int, int, java.nio.file.Path, List)}, with {@code probe} told of the timed job's start and end. */
     static Result run(int items, int batchSize, java.nio.file.Path folder, List<String> photos, Probe probe) {
         RequestCounter counter = new RequestCounter();
+        PipelineRequests pipeline = new PipelineRequests();
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, LocalProvisioner.QueueSettings.LOCAL,
-                List.of(counter), dev.sluice.local.StageWrapper.NONE,
+                List.of(counter, pipeline), dev.sluice.local.StageWrapper.NONE,
                 // images and the webhook receiver are served on loopback
                 new LocalStack.Access(true, List.of(), List.of())));
              StaticFiles images = new StaticFiles(folder);
@@ -86,8 +96,10 @@ final class PipelineBench {
             receiver.secret(webhook.get("secret").asText());
             warmUp(client, images, photos, modelId, webhook.get("id").asText(), batchSize);
 
+            // the warm-up's end (its completion event, its last deletes) out of the way: the window holds one job
+            stack.awaitIdle(Duration.ofMinutes(2));
             Map<String, Long> before = counter.snapshot();
-            long[] invocationsBefore = counter.inInvocations.snapshot();
+            Map<String, dev.sluice.core.usage.Usage> pipelineBefore = pipeline.snapshot();
             Map<String, Long> cpuBefore = threadCpu();
             probe.start();
             long start = System.nanoTime();
@@ -104,32 +116,37 @@ final class PipelineBench {
             probe.stop();
             cpuByThreadGroup = RequestCounter.since(threadCpu(), cpuBefore);
             Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);
-            long[] seen = counter.inInvocations.snapshot();
-            for (int i = 0; i < seen.length; i++) {
-                seen[i] -= invocationsBefore[i];
-            }
-            JsonNode used = job.path("status").path("usage");
-            UsageCheck usage = new UsageCheck(used.path("sqsRequests").asLong(), seen[0] + 2 * seen[4],
-                    used.path("s3Requests").asLong(), seen[1], used.path("dynamoDbWriteUnits").asDouble(), seen[2] / 1000.0,
-                    used.path("dynamoDbReadUnits").asDouble(), seen[3] / 1000.0);
+            // the job's end event and its last deletes run after Finished: compare once nothing is left to do
+            stack.awaitIdle(Duration.ofMinutes(2));
+            Map<String, dev.sluice.core.usage.Usage> seen = pipeline.since(pipelineBefore);
+            dev.sluice.core.usage.Usage shown = PipelineRequests.shown(client.job(jobId).path("status").path("usage"));
+            dev.sluice.core.usage.Usage remainder = PipelineRequests.requests(dev.sluice.core.usage.UsageMeter.process().pending(jobId));
+            dev.sluice.core.usage.Usage seenTotal = PipelineRequests.total(seen);
+            UsageCheck usage = new UsageCheck(PipelineRequests.compare(shown, seenTotal), shown, remainder, seenTotal, seen);
             double gather = 0;
             double preprocess = 0;
             double predict = 0;
-            long verified = 0;
+            // each item delivered once: the distinct items whose every POST verified. A POST may be made again
+            // (at least once on the wire: an attempt that outlived its message's visibility under load; receivers
+            // de-duplicate by request id, README "retries counted per item"), so POSTs are not items
+            java.util.Set<Long> verifiedItems = new java.util.HashSet<>();
+            boolean anyUnverified = false;
             long counted = 0;
             for (WebhookReceiver.Received r : receiver.received()) {
                 JsonNode body = Json.tree(r.body());
-                if (!jobId.equals(body.path("jobId").asText())) {
-                    continue;
+                if (!jobId.equals(body.path("jobId").asText()) || !body.path("item").has("index")) {
+                    continue; // another job's, or a job event (job.completed: no item), whenever it arrives
                 }
                 counted++;
-                verified += r.verified() ? 1 : 0;
+                anyUnverified |= !r.verified();
+                verifiedItems.add(body.path("item").path("index").asLong(-1));
                 gather += body.path("timings").path("gatherMs").asDouble();
                 preprocess += body.path("timings").path("preprocessMs").asDouble();
                 predict += body.path("timings").path("predictMs").asDouble();
             }
             return new Result(items, seconds, items / seconds, requests, gather / counted, preprocess / counted,
-                    predict / counted, verified, job.path("status").path("overview").asText(), usage);
+                    predict / counted, anyUnverified ? -1 : verifiedItems.size(), job.path("status").path("overview").asText(),
+                    usage);
         }
     }
 

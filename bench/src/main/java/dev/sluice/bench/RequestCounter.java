@@ -57,35 +57,10 @@ final class RequestCounter implements ExecutionInterceptor {
         return r;
     }
 
-    /** Requests made while a function served an invocation (its log scope names one), for the usage comparison. */
-    final Invocations inInvocations = new Invocations();
-
-    /** SQS and S3 requests, DynamoDB units and distinct invocations, of the functions' invocations only. */
-    static final class Invocations {
-        final AtomicLong sqs = new AtomicLong();
-        final AtomicLong s3 = new AtomicLong();
-        final DoubleAdder writeUnits = new DoubleAdder();
-        final DoubleAdder readUnits = new DoubleAdder();
-        final java.util.Set<String> ids = ConcurrentHashMap.newKeySet();
-
-        long[] snapshot() {
-            return new long[]{sqs.get(), s3.get(), Math.round(writeUnits.sum() * 1000), Math.round(readUnits.sum() * 1000), ids.size()};
-        }
-    }
-
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
         String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
         String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-        String invocation = org.slf4j.MDC.get("function_request_id");
-        if (invocation != null) {
-            inInvocations.ids.add(invocation);
-            if ("Sqs".equals(service)) {
-                inInvocations.sqs.incrementAndGet();
-            } else if ("S3".equals(service) && !operation.startsWith("Delete") && !operation.startsWith("Abort")) {
-                inInvocations.s3.incrementAndGet();
-            }
-        }
         // the local API server's threads (api-N) serve the client's polling: counted apart, not orchestration
         boolean api = Thread.currentThread().getName().startsWith("api-");
         String key = (api ? "api:" : "") + service + ":" + operation;
@@ -94,30 +69,28 @@ final class RequestCounter implements ExecutionInterceptor {
             key += "(empty)";
         }
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
-        DoubleAdder w = invocation == null ? null : inInvocations.writeUnits;
-        DoubleAdder r = invocation == null ? null : inInvocations.readUnits;
         if (api) {
             return;
         }
         if (response instanceof TransactWriteItemsResponse t) {
-            write(operation, t.consumedCapacity(), writeUnits, w);
+            write(operation, t.consumedCapacity(), writeUnits);
         } else if (response instanceof PutItemResponse p) {
-            write(operation, List.of(p.consumedCapacity()), writeUnits, w);
+            write(operation, List.of(p.consumedCapacity()), writeUnits);
         } else if (response instanceof UpdateItemResponse u) {
-            write(operation, List.of(u.consumedCapacity()), writeUnits, w);
+            write(operation, List.of(u.consumedCapacity()), writeUnits);
         } else if (response instanceof GetItemResponse g) {
-            write(operation, List.of(g.consumedCapacity()), readUnits, r);
+            write(operation, List.of(g.consumedCapacity()), readUnits);
         } else if (response instanceof QueryResponse q) {
-            write(operation, List.of(q.consumedCapacity()), readUnits, r);
+            write(operation, List.of(q.consumedCapacity()), readUnits);
         } else if (response instanceof BatchGetItemResponse g) {
-            write(operation, g.consumedCapacity(), readUnits, r);
+            write(operation, g.consumedCapacity(), readUnits);
         }
     }
 
     /** Capacity units ×1,000 by operation and table ({@code PutItem sluice-ledger}): where the units go. */
     private final Map<String, DoubleAdder> unitsByTable = new ConcurrentHashMap<>();
 
-    private void write(String operation, List<ConsumedCapacity> capacities, DoubleAdder total, DoubleAdder ofInvocations) {
+    private void write(String operation, List<ConsumedCapacity> capacities, DoubleAdder total) {
         if (capacities == null) {
             return;
         }
@@ -125,9 +98,6 @@ final class RequestCounter implements ExecutionInterceptor {
             if (c != null && c.capacityUnits() != null) {
                 total.add(c.capacityUnits());
                 unitsByTable.computeIfAbsent(operation + " " + c.tableName(), k -> new DoubleAdder()).add(c.capacityUnits());
-                if (ofInvocations != null) {
-                    ofInvocations.add(c.capacityUnits());
-                }
             }
         }
     }

@@ -54,6 +54,16 @@ final class ExecutionCommands extends Group {
         Long fileTimeout;
         @Option(names = "--parallelism", paramLabel = "N", description = "files processed at once")
         Long parallelism;
+        @Option(names = "--compute-target", paramLabel = "TARGET",
+                description = "where the files run: Lambda (default), GpuPool or CpuPool (the pools are opt-in at deploy)")
+        String computeTarget;
+        @Option(names = "--instance", paramLabel = "NAME",
+                description = "the target's instance: a Lambda memory size (MiB), a GPU instance type or a Fargate size")
+        String instance;
+        @Option(names = "--purchase-option", paramLabel = "OPTION", description = "onDemand (default) or spot (pools only)")
+        String purchaseOption;
+        @Option(names = "--tasks", paramLabel = "N", description = "files run at once (compute.tasks; as --parallelism)")
+        Long tasks;
         @Option(names = "--param", paramLabel = "KEY=VALUE",
                 description = "how rows become model inputs (e.g. featureColumns=a,b,c); repeatable")
         Map<String, String> params = new LinkedHashMap<>();
@@ -112,6 +122,14 @@ final class ExecutionCommands extends Group {
             putIfGiven(spec, "maxFailedRowRate", maxFailedRowRate);
             putIfGiven(spec, "accessTokenName", accessTokenName);
             putIfGiven(spec, "accessSecretName", accessSecretName);
+            Map<String, Object> compute = new LinkedHashMap<>();
+            putIfGiven(compute, "target", computeTarget);
+            putIfGiven(compute, "instance", instance);
+            putIfGiven(compute, "purchaseOption", purchaseOption);
+            putIfGiven(compute, "tasks", tasks);
+            if (!compute.isEmpty()) {
+                spec.put("compute", compute);
+            }
             if (!params.isEmpty()) {
                 spec.put("parameters", params);
             }

@@ -156,6 +156,69 @@ public final class LocalStack implements AutoCloseable {
     private final OnnxPredictor predictor;
     private OnnxPredictor gpuPredictor;
     private GpuWorker gpuWorker;
+    /**
+     * The local task pool's worker (a child JVM; null until a file task is first sent to a pool queue) and the file it
+     * logs to.
+     */
+    volatile LocalTaskWorker taskWorker;
+    Path taskWorkerLog;
+    private java.util.function.Supplier<LocalTaskWorker> taskWorkers;
+    /** The pool queues' URLs: a message sent to one starts the task worker ({@link #poolSends}). */
+    private volatile java.util.Set<String> poolQueueUrls = java.util.Set.of();
+    private volatile boolean closing;
+
+    /** A new task worker child in place of the current one (which is sent SIGTERM first, if alive): a new ECS task. */
+    synchronized void restartTaskWorker() {
+        if (taskWorker != null) {
+            taskWorker.close();
+        }
+        taskWorker = taskWorkers.get();
+    }
+
+    /**
+     * Starts the task worker child unless it runs: as ECS scales a pool's service up from zero on its queue's backlog.
+     * A stack that never runs a pool execution never starts the child (most `sluice local` runs: a JVM less).
+     */
+    synchronized void ensureTaskWorker() {
+        if (!closing && taskWorkers != null && (taskWorker == null || !taskWorker.isAlive())) {
+            taskWorker = taskWorkers.get();
+        }
+    }
+
+    /** An SQS interceptor that starts the task worker when a message is sent to a pool queue. */
+    private software.amazon.awssdk.core.interceptor.ExecutionInterceptor poolSends() {
+        return new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                String url = context.request() instanceof software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest b
+                        ? b.queueUrl() : context.request() instanceof software.amazon.awssdk.services.sqs.model.SendMessageRequest m
+                        ? m.queueUrl() : null;
+                if (url != null && poolQueueUrls.contains(url)) {
+                    ensureTaskWorker();
+                }
+            }
+        };
+    }
+
+    /** Whether the queue holds a message, visible, in flight or delayed (ElasticMQ's counts are exact). */
+    private boolean holdsMessages(String queueUrl) {
+        return clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+                .attributes().values().stream().anyMatch(v -> !"0".equals(v));
+    }
+
+    /** Whether a pool queue holds messages (file tasks left by a previous run of this data directory). */
+    private boolean poolTasksWaiting() {
+        for (String url : poolQueueUrls) {
+            if (holdsMessages(url)) {
+                return true;
+            }
+        }
+        return false;
+    }
     private final LocalApiServer api;
     private final List<LocalEventSource> sources = new ArrayList<>();
     private final java.util.concurrent.ScheduledExecutorService schedule =
@@ -168,11 +231,17 @@ public final class LocalStack implements AutoCloseable {
     private LocalStack(Options options) {
         this.emulators = EmulatorStack.start(options.dataDir());
         try {
-            this.clients = LocalProvisioner.clients(emulators, options.interceptors());
+            List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors =
+                    new ArrayList<>(options.interceptors());
+            interceptors.add(poolSends());
+            this.clients = LocalProvisioner.clients(emulators, interceptors);
             Properties identity = identity(options.dataDir());
             SluiceConfig config = LocalProvisioner.provision(clients, identity.getProperty("prefix"), options.queues(),
                     options.access().allowLocalUrls())
                     .withBuckets(options.access().itemBuckets(), options.access().executionBuckets());
+            LocalProvisioner.createBuckets(clients.s3(), java.util.stream.Stream.concat(
+                    options.access().itemBuckets().stream(), options.access().executionBuckets().stream())
+                    .distinct().toList());
             this.services = new Components(clients.dynamo(), clients.sqs(), clients.s3(), clients.presigner(),
                     config, options.tunables(), Clock.SYSTEM).useMetrics(localMetrics());
             this.projectId = identity.getProperty("projectId");
@@ -213,6 +282,19 @@ public final class LocalStack implements AutoCloseable {
             }, "gpu-worker");
             gpu.setDaemon(true);
             gpu.start();
+            // The task pools (executions with compute.target GpuPool or CpuPool): a child JVM, as an ECS task runs
+            // the worker on AWS, started when a file task is first sent to a pool queue (or now, when a previous run
+            // of this data directory left some); its log beside the data (or in a temporary file without a data
+            // directory)
+            this.taskWorkerLog = options.dataDir() != null ? options.dataDir().resolve("task-worker.log")
+                    : tempLog();
+            this.taskWorkers = () -> LocalTaskWorker.start(config, emulators.dynamoEndpoint, emulators.sqsEndpoint,
+                    emulators.s3Endpoint, Integer.getInteger("sluice.local.taskSlots", 2),
+                    System.getProperty("sluice.local.taskWorkerHeap", "512m"), taskWorkerLog);
+            this.poolQueueUrls = java.util.Set.copyOf(config.pools().taskQueueUrls().values());
+            if (poolTasksWaiting()) {
+                ensureTaskWorker();
+            }
             // EventBridge's schedule: the scheduler's sweep, every few seconds here (every minute on AWS).
             long period = Long.getLong("sluice.local.schedulerPeriodMillis", 5_000);
             var scheduler = services.scheduler();
@@ -246,6 +328,14 @@ public final class LocalStack implements AutoCloseable {
                 return handler.handleRequest(event, context);
             }
         };
+    }
+
+    private static Path tempLog() {
+        try {
+            return Files.createTempFile("sluice-task-worker", ".log");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The stack's project id and resource prefix: read from the data directory, or new (and written there). */
@@ -294,10 +384,55 @@ public final class LocalStack implements AutoCloseable {
         return api.url();
     }
 
+    /**
+     * True when the pipeline has nothing left to do: no event source runs an invocation or holds a received message,
+     * and the fan-out, inference and delivery queues hold no message, visible or in flight (ElasticMQ's counts are
+     * exact). Its GetQueueAttributes calls are the caller's, no job's. The GPU worker is not looked at.
+     */
+    public boolean idle() {
+        if (!sources.stream().allMatch(LocalEventSource::idle)) {
+            return false;
+        }
+        var config = services.config();
+        for (String queue : List.of(config.fanoutQueueUrl(), config.inferenceQueueUrl(), config.deliveryQueueUrl())) {
+            if (holdsMessages(queue)) {
+                return false;
+            }
+        }
+        return sources.stream().allMatch(LocalEventSource::idle);
+    }
+
+    /** Waits until {@link #idle}; throws when it is not within the timeout. */
+    public void awaitIdle(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!idle()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the local pipeline was still busy after " + timeout);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the pipeline to be idle", e);
+            }
+        }
+    }
+
+    /** The local S3 (S3Mock, path-style, any access key): where the allowed item and execution buckets are. */
+    public java.net.URI s3Endpoint() {
+        return emulators.s3Endpoint;
+    }
+
     @Override
     public void close() {
         schedule.shutdownNow();
         sources.forEach(LocalEventSource::close);
+        synchronized (this) {
+            closing = true;
+        }
+        if (taskWorker != null) {
+            taskWorker.close();
+        }
         if (gpuWorker != null) {
             try {
                 gpuWorker.stop(30_000);

@@ -159,6 +159,7 @@ public final class Main {
         System.out.println("API key: " + stack.apiKey);
         System.out.println("Local URLs (loopback, private, file://): " + (access.allowLocalUrls() ? "allowed" : "refused")
                 + "; s3:// item buckets: " + access.itemBuckets() + "; execution buckets: " + access.executionBuckets());
+        System.out.println("S3: " + stack.s3Endpoint() + " (path-style, any access key; the buckets above are created)");
         System.out.println("State: " + (dataDir == null ? "in memory (gone when the stack stops; keep it with --data-dir DIR)"
                 : "kept in " + java.nio.file.Path.of(dataDir).toAbsolutePath()));
         System.out.println("Ctrl-C stops the stack.");

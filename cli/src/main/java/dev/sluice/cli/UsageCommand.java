@@ -1,5 +1,7 @@
 package dev.sluice.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.client.SluiceClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +17,26 @@ final class UsageCommand extends ClientCommand {
 
     @Override
     int run(SluiceClient c) {
-        return print(c.usage(from, to));
+        JsonNode answer = c.usage(from, to);
+        return print(printer().isTable() ? oneLinePerFigure(answer) : answer);
+    }
+
+    /**
+     * A table shows one line per figure: the {@code usage} object as one JSON value would be cut at 160 characters,
+     * before {@code estimatedCostUsd} (a new user saw {@code "s3Requests":...} and no cost). json/yaml: the API's answer.
+     */
+    static JsonNode oneLinePerFigure(JsonNode answer) {
+        ObjectNode table = answer.deepCopy();
+        JsonNode usage = table.remove("usage");
+        if (usage != null && usage.isObject()) {
+            usage.fields().forEachRemaining(f -> {
+                JsonNode prices = f.getValue();
+                table.set(f.getKey(), f.getKey().equals("priceTable") && prices.isObject()
+                        ? com.fasterxml.jackson.databind.node.TextNode.valueOf(
+                                prices.path("region").asText() + " " + prices.path("date").asText())
+                        : prices);
+            });
+        }
+        return table;
     }
 }

@@ -54,7 +54,6 @@ class FaultInjectionTest {
         client = under.client;
         images = under.images;
         jobs = under.jobs;
-        under.stack.clients.s3().createBucket(b -> b.bucket(ExecutionTest.BUCKET));
     }
 
     @AfterAll

@@ -87,7 +87,19 @@ final class LocalJobs {
     /** The same with more destinations beside the webhook ({@code {kind: "S3", bucket, prefix}} …). */
     Run startJob(List<String> lines, Integer batchSize, String target, WebhookReceiver receiver,
                  Map<String, Object> webhookSpec, List<Map<String, Object>> moreDestinations) {
-        String datasetId = readyDataset(lines);
+        return startJobOn(readyDataset(lines), lines, batchSize, target, receiver, webhookSpec, moreDestinations);
+    }
+
+    /** As {@link #startJob(List, Integer, String)} on a dataset of these lines that is Ready already. */
+    Run startJobOn(String datasetId, List<String> lines, Integer batchSize, String target) {
+        WebhookReceiver receiver = new WebhookReceiver();
+        return startJobOn(datasetId, lines, batchSize, target, receiver, Map.of("endpoint", receiver.url(),
+                "retries", Map.of("maxRetries", 3, "maxBackoffMs", 2000)), List.of());
+    }
+
+    private Run startJobOn(String datasetId, List<String> lines, Integer batchSize, String target,
+                           WebhookReceiver receiver, Map<String, Object> webhookSpec,
+                           List<Map<String, Object>> moreDestinations) {
         JsonNode webhook = client.post("/batch/webhooks", Map.of("name", "receiver", "spec", webhookSpec));
         receiver.secret(webhook.get("secret").asText());
         secrets.accept(webhook.get("secret").asText());

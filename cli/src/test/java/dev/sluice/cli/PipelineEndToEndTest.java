@@ -161,11 +161,23 @@ class PipelineEndToEndTest {
         assertTrue(progress.path("averageBatchMs").asDouble() > 0 && progress.path("itemsPerSecond").asDouble() > 0,
                 progress.toString());
 
-        // one verified POST per item, with labels that are right for each photo
+        // every item POSTed, with labels that are right for each photo. POSTs are at least once (README "Webhook
+        // deliveries"): a delivery message whose invocation outlives the queue's visibility timeout (20 s in the tests,
+        // where a loaded machine can take that long over a message of 128 POSTs; on AWS 360 s against the function's
+        // 60 s, so only after an invocation was killed) is received again and its unsettled items are POSTed again,
+        // each with the same request id and body, which receivers dedupe by. So this counts distinct request ids, and
+        // checks that a repeated POST is the same delivery; delivered exactly once is the counter above (200), one
+        // ItemDelivered log entry per item and one result line per item below.
         List<WebhookReceiver.Received> posts = run.itemPosts();
-        assertEquals(200, posts.size());
+        Map<String, List<WebhookReceiver.Received>> byRequest = posts.stream()
+                .collect(java.util.stream.Collectors.groupingBy(WebhookReceiver.Received::requestId));
+        assertEquals(200, byRequest.size(), "one request id per item");
+        byRequest.forEach((id, same) -> assertEquals(1, same.stream().map(WebhookReceiver.Received::body).distinct().count(),
+                "a POST made again is the same delivery: " + id));
+        if (posts.size() > 200) {
+            System.out.println("mixedDataset: " + (posts.size() - 200) + " POSTs made again (same request id and body)");
+        }
         assertTrue(posts.stream().allMatch(WebhookReceiver.Received::verified), "every signature verifies");
-        assertEquals(200, posts.stream().map(WebhookReceiver.Received::requestId).distinct().count());
         Map<String, String> expected = new java.util.HashMap<>();
         Samples.PHOTOS.forEach(p -> expected.put(images.url(p[0]), p[1]));
         for (WebhookReceiver.Received post : posts) {

@@ -5,6 +5,7 @@ import dev.sluice.client.SluiceClient;
 import dev.sluice.core.usage.PriceTable;
 import dev.sluice.core.usage.Usage;
 import dev.sluice.local.LocalProvisioner;
+import dev.sluice.local.PipelineRequests;
 import dev.sluice.local.Samples;
 import dev.sluice.local.StageWrapper;
 import org.junit.jupiter.api.AfterAll;
@@ -35,6 +36,8 @@ class UsageEndToEndTest {
     static final String OTHER = "proj_usageother";
     static final String OTHER_KEY = "sk_usage_other_example_key_01";
     static final Invocations SEEN = new Invocations();
+    /** The pipeline's requests for the job that runs, by operation (the bench's comparison, README "Usage and cost"). */
+    static final PipelineRequests PIPELINE = new PipelineRequests();
     static StackUnderTest under;
 
     /** Requests the functions made while serving an invocation (their log scope names one), by service. */
@@ -65,7 +68,7 @@ class UsageEndToEndTest {
     @BeforeAll
     static void start() {
         under = new StackUnderTest(Samples.root().resolve("images"), LocalProvisioner.QueueSettings.TEST,
-                StageWrapper.NONE, true, List.of(SEEN));
+                StageWrapper.NONE, true, List.of(SEEN, PIPELINE));
         LocalProvisioner.bootstrapKey(under.stack.clients.dynamo(), under.stack.services.config(), OTHER, OTHER_KEY);
     }
 
@@ -94,13 +97,12 @@ class UsageEndToEndTest {
         assertTrue(usage.path("dynamoDbReadUnits").asDouble() > 0, usage.toString());
         assertEquals(usage.path("s3PutRequests").asLong() + usage.path("s3GetRequests").asLong(),
                 usage.path("s3Requests").asLong());
-        // every request counted was one the invocations really made (plus two per invocation for the event source
-        // mapping's receive and delete, which the functions cannot see); and none of them is left out
+        // every S3 request counted was one the invocations really made (the exact comparison of every class is
+        // aSmallJobsUsage_isTheInterceptorsCount_perRequestClass_exactly)
         long sqsSeen = SEEN.sqs.get() - sqsBefore;
         long s3Seen = SEEN.s3.get() - s3Before;
         System.out.println("usage of a 12-item job: " + usage + "; the invocations' own requests seen: SQS " + sqsSeen
                 + ", S3 " + s3Seen);
-        // (what runs after the job ended, its manifest and completion event, is not in it: README "Usage and cost")
         assertTrue(usage.path("s3Requests").asLong() >= 1 && usage.path("s3Requests").asLong() <= s3Seen,
                 usage + " vs " + s3Seen + " S3 requests seen");
         assertTrue(usage.path("s3PutRequests").asLong() >= 1, "the results part: " + usage);
@@ -133,6 +135,42 @@ class UsageEndToEndTest {
         // and the other project's key cannot name this project's usage
         SluiceClient borrowed = new SluiceClient(under.stack.apiUrl(), under.stack.projectId, OTHER_KEY);
         assertEquals(404, assertThrows(SluiceClient.ApiException.class, () -> borrowed.usage(today, today)).status);
+    }
+
+    /**
+     * The target of issue 23 item 5 on a small job, exactly: once the pipeline is idle, each request class of
+     * {@code status.usage}, plus the remainder the meter holds for the job (what it counted after the job's last
+     * write that carries usage: at most the last message's delete; no DynamoDB unit), is what an interceptor of the test's
+     * own counted for the pipeline's requests of the job, not a unit more or less. The interceptor decides by where a
+     * request comes from (a function's SQS invocation, an event source's request that carries messages), not from
+     * the meter's accounts.
+     */
+    @Test
+    void aSmallJobsUsage_isTheInterceptorsCount_perRequestClass_exactly() {
+        SluiceClient client = under.client;
+        List<String> lines = under.jobs.photoLines(6);
+        String datasetId = under.jobs.readyDataset(lines); // its validation is no job's work: before the window
+        under.stack.awaitIdle(Duration.ofMinutes(1)); // nor anything of an earlier test's job
+        var before = PIPELINE.snapshot();
+        LocalJobs.Run run = under.jobs.startJobOn(datasetId, lines, 3, "Lambda");
+        String jobId = run.job().get("id").asText();
+        JsonNode job = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
+        assertEquals("Finished", job.path("status").path("overview").asText(), job.toString());
+        under.stack.awaitIdle(Duration.ofMinutes(1)); // its end event delivered, its last messages deleted
+        var seen = PIPELINE.since(before);
+        Usage shown = PipelineRequests.shown(client.job(jobId).path("status").path("usage"));
+        Usage remainder = PipelineRequests.requests(dev.sluice.core.usage.UsageMeter.process().pending(jobId));
+        String report = "status.usage " + shown + " + remainder " + remainder + " vs the interceptor's " + seen;
+        for (PipelineRequests.ClassCheck c : PipelineRequests.compare(shown.plus(remainder), PipelineRequests.total(seen))) {
+            assertEquals(c.seen(), c.shown(), 0.0, c.name() + ": " + report);
+        }
+        assertTrue(shown.sqsRequests() > 0 && shown.dynamoWriteMilliUnits() > 0 && shown.s3PutRequests() > 0, report);
+        // the remainder is the end only: no S3 request, at most the last event's delete; and no DynamoDB unit: the
+        // end's own writes (the finish, the completion's reads, the active marker's removal) are added by the job's
+        // last update, with that update's known units (DynamoJobStore.completed), so status.usage alone is exact there
+        assertEquals(0, remainder.s3PutRequests() + remainder.s3GetRequests(), report);
+        assertTrue(remainder.sqsRequests() <= 1, report);
+        assertEquals(0, remainder.dynamoWriteMilliUnits() + remainder.dynamoReadMilliUnits(), report);
     }
 
     @Test

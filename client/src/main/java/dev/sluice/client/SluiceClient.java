@@ -621,7 +621,8 @@ public final class SluiceClient {
     /**
      * Starts a storage-based execution. spec: model {id, build}, bucket or sourceBucket/destinationBucket,
      * sourceFolder, destinationFolder (file:///… with `sluice local`), inputFileType, outputFileType, jobTimeout,
-     * fileTimeout, parallelism, parameters, metadata, iamRoleArn (a role of yours that trusts
+     * fileTimeout, parallelism, compute {target: Lambda | GpuPool | CpuPool, instance, purchaseOption: onDemand |
+     * spot, tasks}, parameters, metadata, iamRoleArn (a role of yours that trusts
      * {@link #executionRole()}'s principals with its externalId), or accessTokenName and accessSecretName;
      * limitFiles (the first N files), maxFailedFiles and maxFailedRowRate (the error budget).
      */

@@ -73,8 +73,8 @@ final class Access {
         }
     }
 
-    /** The roles: the five functions and the GPU pool's workers. */
-    enum Role { API, FANOUT, INFERENCE, DELIVERY, SCHEDULER, GPU_WORKER }
+    /** The roles: the five functions, the GPU pool's workers, and the task pools' workers (executions' files). */
+    enum Role { API, FANOUT, INFERENCE, DELIVERY, SCHEDULER, GPU_WORKER, TASK_WORKER }
 
     /** A job is read whole (its item and its counter item) with one BatchGetItem. */
     private static final Set<Op> SETTLE_JOBS = EnumSet.of(Op.GET, Op.BATCH_GET, Op.UPDATE);
@@ -91,7 +91,8 @@ final class Access {
                 t.put(Table.CATALOG, EnumSet.of(Op.GET, Op.QUERY, Op.PUT, Op.UPDATE, Op.DELETE));
                 t.put(Table.KEYS, EnumSet.of(Op.GET, Op.PUT, Op.UPDATE));
             }
-            case FANOUT, INFERENCE -> {
+            // the task pools' workers run executions' files as inference does (files settled, slot leases taken)
+            case FANOUT, INFERENCE, TASK_WORKER -> {
                 t.put(Table.JOBS, SETTLE_JOBS);
                 t.put(Table.LEDGER, SETTLE_LEDGER);
                 t.put(Table.LOGS, EnumSet.of(Op.PUT));
@@ -132,7 +133,7 @@ final class Access {
             // datasets are validated and fanned out; executions' file lists are written
             case FANOUT -> List.of(DATASETS, EXECUTIONS).forEach(k -> p.put(k, Objects.READ_WRITE));
             // the ONNX files are read; executions' file lists are read
-            case INFERENCE -> List.of(MODELS, EXECUTIONS).forEach(k -> p.put(k, Objects.READ));
+            case INFERENCE, TASK_WORKER -> List.of(MODELS, EXECUTIONS).forEach(k -> p.put(k, Objects.READ));
             // each round of POSTs is recorded (DeliveryLog)
             case DELIVERY -> p.put(DELIVERIES, Objects.WRITE);
             // dead letters: a fan-out accounted (datasets), a job retried (its model checked), an execution's task

@@ -71,10 +71,11 @@ final class Checks {
             }
         }
         settings.executionBuckets().forEach(b -> appliesTo.add("Resource::arn:aws:s3:::" + b + "/*"));
-        if (role == Access.Role.INFERENCE || role == Access.Role.GPU_WORKER) {
+        if (role == Access.Role.INFERENCE || role == Access.Role.GPU_WORKER || role == Access.Role.TASK_WORKER) {
             settings.itemBuckets().forEach(b -> appliesTo.add("Resource::arn:aws:s3:::" + b + "/*"));
         }
-        if (role == Access.Role.API || role == Access.Role.FANOUT || role == Access.Role.INFERENCE) {
+        if (role == Access.Role.API || role == Access.Role.FANOUT || role == Access.Role.INFERENCE
+                || role == Access.Role.TASK_WORKER) {
             appliesTo.add("Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:sluice/*");
             appliesTo.add("Resource::arn:<AWS::Partition>:iam::*:role/*");
         }
@@ -128,7 +129,39 @@ final class Checks {
                 "ecr:GetAuthorizationToken has no resource-level permissions; the image is pulled from its one "
                         + "repository only", "Resource::*")), true);
         NagSuppressions.addResourceSuppressions(gpu.taskRole, List.of(wildcards(stack, settings, data,
-                Access.Role.GPU_WORKER)), true);
+                Access.Role.GPU_WORKER), wildcards(stack, settings, data, Access.Role.TASK_WORKER)), true);
+        // the spot hosts and their service (issue 27): the same findings, the same reasons
+        NagSuppressions.addResourceSuppressions(gpu.spotInstances, List.of(
+                because("AwsSolutions-AS3", "the spot hosts scale on their queue's backlog, down to zero; failures show "
+                        + "as DLQ and error alarms (Observability), not as scaling notifications"),
+                because("AwsSolutions-EC26", "the spot GPU hosts' root volume comes from the ECS-optimized AMI and holds "
+                        + "no user data; turn on the account's EBS encryption by default to encrypt it")));
+        NagSuppressions.addResourceSuppressions(gpu.spotInstances.getRole(), List.of(because("AwsSolutions-IAM5",
+                "the ECS agent's permissions as CDK grants them to a capacity provider's instances (ecs:Submit* state "
+                        + "changes; ecs:DiscoverPollEndpoint and the like have no resource-level permissions)",
+                "Action::ecs:Submit*", "Resource::*")), true);
+        IConstruct spotHook = gpu.spotInstances.getNode().findChild("DrainECSHook").getNode().findChild("Function");
+        NagSuppressions.addResourceSuppressions(spotHook, List.of(
+                because("AwsSolutions-L1", "CDK's ECS drain hook takes the runtime CDK chooses"),
+                because("AwsSolutions-IAM4", "the drain hook's own log streams: the policy AWS maintains for them",
+                        LAMBDA_BASIC),
+                NagPackSuppression.builder().id("AwsSolutions-IAM5").reason("CDK's drain hook describes instances and "
+                        + "container instances (no resource-level permissions) and completes lifecycle actions of the "
+                        + "spot hosts' own auto-scaling group only").appliesTo(List.of("Resource::*",
+                        RegexAppliesTo.builder().regex("/^Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:"
+                                + "<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/<GpuPoolSpotInstancesASG[0-9A-F]{8}>$/g")
+                                .build())).build()), true);
+        NagSuppressions.addResourceSuppressions(gpu.spotInstances.getNode().findChild("LifecycleHookDrainHook")
+                .getNode().findChild("Topic"), List.of(because("AwsSolutions-SNS3", "the ECS drain hook's topic (made "
+                + "by CDK's capacity provider) is published to by the auto-scaling service only, and carries "
+                + "lifecycle notices, no user data")));
+        NagSuppressions.addResourceSuppressions(gpu.spotTask, List.of(because("AwsSolutions-ECS2", "the workers' "
+                + "environment holds resource names only (tables, queues, the bucket); no secret is passed in it")));
+        NagSuppressions.addResourceSuppressions(gpu.spotTask.obtainExecutionRole(), List.of(because("AwsSolutions-IAM5",
+                "ecr:GetAuthorizationToken has no resource-level permissions; the image is pulled from its one "
+                        + "repository only", "Resource::*")), true);
+        NagSuppressions.addResourceSuppressions(gpu.spotTaskRole, List.of(wildcards(stack, settings, data,
+                Access.Role.TASK_WORKER)), true);
     }
 
     private static String logicalId(Stack stack, IConstruct construct) {

@@ -33,8 +33,8 @@ final class Functions extends Construct {
      * measurement ({@code lambda-measurement.json}) at the dated us-east-1 prices, as Lambda Power Tuning would
      * choose; only the measured architecture can be chosen, and it is the one the packages' natives are for.
      */
-    static final dev.sluice.core.usage.LambdaSizing.Estimate INFERENCE_DEFAULT = dev.sluice.core.usage.LambdaSizing.cheapest(
-            dev.sluice.core.usage.LambdaSizing.recorded(), dev.sluice.core.usage.LambdaSizing.prices("us-east-1"));
+    static final dev.sluice.core.usage.LambdaSizing.Estimate INFERENCE_DEFAULT =
+            dev.sluice.core.usage.LambdaSizing.deployedDefault();
 
     final Alias api;
     final Alias fanout;
@@ -61,6 +61,15 @@ final class Functions extends Construct {
         environment.put("SLUICE_EXECUTION_BUCKETS", String.join(",", settings.executionBuckets()));
         // job events (started, progress, completed) go to the account's default bus, where rules pick them up
         environment.put("SLUICE_EVENT_BUS_NAME", EVENT_BUS);
+        // executions' compute (issue 27): the instances each target offers, and the queues of the pools deployed
+        environment.put("SLUICE_LAMBDA_INSTANCES", Integer.toString(settings.inferenceMemorySize()));
+        if (settings.gpuPool()) {
+            environment.put("SLUICE_GPU_INSTANCES", settings.gpuInstanceType());
+        }
+        if (settings.cpuPool()) {
+            environment.put("SLUICE_CPU_INSTANCES", settings.cpuTaskSize());
+        }
+        queues.poolTasks.forEach((name, q) -> environment.put("SLUICE_" + name.name() + "_QUEUE_URL", q.getQueueUrl()));
 
         // each role's tables, actions and data-bucket prefixes: Access (issue 28, least privilege)
         api = function(settings, "api", 2048, 29);
@@ -74,6 +83,7 @@ final class Functions extends Construct {
         queues.fanout.grantSendMessages(fanout);
         queues.inference.grantSendMessages(fanout);
         queues.inferenceGpu.grantSendMessages(fanout);
+        queues.poolTasks.values().forEach(q -> q.grantSendMessages(fanout)); // an execution's first files on a pool
         consume(fanout, queues.fanout, 1, null);
 
         inference = function(settings, "inference", settings.inferenceMemorySize(), settings.inferenceTimeoutSeconds());
@@ -92,6 +102,7 @@ final class Functions extends Construct {
         settles(scheduler, settings, queues);
         data.grant(scheduler, Access.Role.SCHEDULER);
         queues.inference.grantSendMessages(scheduler); // a dead-lettered file task's slot moves on
+        queues.poolTasks.values().forEach(q -> q.grantSendMessages(scheduler));
         // the expiry sweep starts the validation of a dataset upload that came but was never looked at
         queues.fanout.grantSendMessages(scheduler);
         executionBuckets(settings.executionBuckets(), inference);
@@ -102,6 +113,7 @@ final class Functions extends Construct {
         queues.deadLetters.values().forEach(dlq -> dlq.grantConsumeMessages(scheduler));
         List.of(queues.fanout, queues.inference, queues.inferenceGpu, queues.delivery)
                 .forEach(q -> q.grant(scheduler, "sqs:GetQueueAttributes"));
+        queues.poolTasks.values().forEach(q -> q.grant(scheduler, "sqs:GetQueueAttributes"));
         Rule.Builder.create(this, "EveryMinute").schedule(Schedule.rate(Duration.minutes(1)))
                 .description("Sluice scheduler: time out, finish and fail jobs; account dead letters")
                 .targets(List.of(new LambdaFunction(scheduler))).build();
@@ -126,8 +138,7 @@ final class Functions extends Construct {
         String tag = dev.sluice.aws.SecretsManagerStore.PROJECT_TAG;
         Map<String, Object> tagged = Map.of("Null", Map.of("secretsmanager:ResourceTag/" + tag, "false"));
         for (Alias fn : List.of(api, fanout, inference)) {
-            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
-                    .actions(List.of("secretsmanager:GetSecretValue")).resources(List.of(arn)).conditions(tagged).build());
+            fn.addToRolePolicy(readSecrets(this));
         }
         api.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
                 .actions(List.of("secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"))
@@ -140,33 +151,82 @@ final class Functions extends Construct {
                 .actions(List.of("secretsmanager:ListSecrets")).resources(List.of("*")).build());
     }
 
+    /** secretsmanager:GetSecretValue on the projects' stored secrets ({@code sluice/*}, tagged with their project). */
+    static software.amazon.awscdk.services.iam.PolicyStatement readSecrets(Construct scope) {
+        String arn = software.amazon.awscdk.Stack.of(scope).formatArn(software.amazon.awscdk.ArnComponents.builder()
+                .service("secretsmanager").resource("secret").resourceName(dev.sluice.core.port.SecretStore.PREFIX + "*")
+                .arnFormat(software.amazon.awscdk.ArnFormat.COLON_RESOURCE_NAME).build());
+        Map<String, Object> tagged = Map.of("Null", Map.of("secretsmanager:ResourceTag/"
+                + dev.sluice.aws.SecretsManagerStore.PROJECT_TAG, "false"));
+        return software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("secretsmanager:GetSecretValue")).resources(List.of(arn)).conditions(tagged).build();
+    }
+
+    /**
+     * What a task pool's worker needs to run executions' files: the catalog (executions and models), the ledger, jobs
+     * and logs tables (settlements), the data bucket (model files), the execution and item buckets named at deploy
+     * time (read and write; multipart uploads aborted on a drain), the projects' stored secrets, and its pool queues
+     * (consume; send, for the next file of a slot); customers' roles assumed as the functions do.
+     */
+    static void taskWork(Construct scope, software.amazon.awscdk.services.iam.IRole role, SluiceStack.Settings settings,
+                         DataStore data, WorkQueues queues, List<software.amazon.awscdk.services.sqs.Queue> consumed) {
+        // as the inference function: its tables and actions, model files and executions' file lists read, results
+        data.grant(role, Access.Role.TASK_WORKER);
+        assumeCustomerRoles(scope, role);
+        queues.delivery.grantSendMessages(role);
+        role.addToPrincipalPolicy(putJobEvents(scope));
+        role.addToPrincipalPolicy(readSecrets(scope));
+        itemBuckets(settings.itemBuckets(), role);
+        if (!settings.executionBuckets().isEmpty()) {
+            role.addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .actions(List.of("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"))
+                    .resources(settings.executionBuckets().stream().map(b -> "arn:aws:s3:::" + b + "/*").toList())
+                    .build());
+        }
+        consumed.forEach(q -> {
+            q.grantConsumeMessages(role);
+            q.grantSendMessages(role);
+        });
+    }
+
     /**
      * Executions that name {@code iamRoleArn} (issue 27 item 3): the api function assumes the role at create (a
      * refusal is known at once), fan-out lists and inference reads and writes with it. sts:AssumeRole on roles of
      * other accounts only: an explicit Deny on this account's roles, since a role of the deployment's own account may
-     * trust the account without an external id, and any project could name it (a confused deputy). The api function
-     * is told the three roles (SLUICE_ROLE_PRINCIPALS), which GET /execution-role shows and customers' trust policies name.
+     * trust the account without an external id, and any project could name it (a confused deputy). The pools' task
+     * roles get the same ({@link #taskWork}); {@link #rolePrincipals} names them all.
      */
     private void assumeCustomerRoles(Alias... functions) {
-        var stack = software.amazon.awscdk.Stack.of(this);
+        for (Alias fn : functions) {
+            assumeCustomerRoles(this, fn.getRole());
+        }
+    }
+
+    /** sts:AssumeRole on roles of other accounts, denied on the deployment's own account's roles. */
+    static void assumeCustomerRoles(Construct scope, software.amazon.awscdk.services.iam.IRole role) {
+        var stack = software.amazon.awscdk.Stack.of(scope);
         String ownRoles = stack.formatArn(software.amazon.awscdk.ArnComponents.builder()
                 .service("iam").region("").resource("role").resourceName("*").build());
         String anyRole = "arn:" + stack.getPartition() + ":iam::*:role/*";
-        for (Alias fn : functions) {
-            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
-                    .actions(List.of("sts:AssumeRole")).resources(List.of(anyRole)).build());
-            fn.addToRolePolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
-                    .effect(software.amazon.awscdk.services.iam.Effect.DENY)
-                    .actions(List.of("sts:AssumeRole")).resources(List.of(ownRoles)).build());
-        }
-        ((Function) api.getVersion().getLambda()).addEnvironment(dev.sluice.aws.Components.ROLE_PRINCIPALS,
-                rolePrincipals());
+        role.addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .actions(List.of("sts:AssumeRole")).resources(List.of(anyRole)).build());
+        role.addToPrincipalPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                .effect(software.amazon.awscdk.services.iam.Effect.DENY)
+                .actions(List.of("sts:AssumeRole")).resources(List.of(ownRoles)).build());
     }
 
-    /** The ARNs of the roles that assume customers' roles, comma-separated (a CloudFormation token). */
-    String rolePrincipals() {
-        return software.amazon.awscdk.Fn.join(",", List.of(api, fanout, inference).stream()
+    /**
+     * The ARNs of the roles that assume customers' roles, comma-separated (a CloudFormation token): the three
+     * functions' and the task pools' workers' ({@code taskRoles}). The api function is told them
+     * (SLUICE_ROLE_PRINCIPALS), which GET /execution-role shows and customers' trust policies name.
+     */
+    String rolePrincipals(List<software.amazon.awscdk.services.iam.IRole> taskRoles) {
+        List<String> arns = new java.util.ArrayList<>(List.of(api, fanout, inference).stream()
                 .map(f -> f.getRole().getRoleArn()).toList());
+        taskRoles.forEach(r -> arns.add(r.getRoleArn()));
+        String principals = software.amazon.awscdk.Fn.join(",", arns);
+        ((Function) api.getVersion().getLambda()).addEnvironment(dev.sluice.aws.Components.ROLE_PRINCIPALS, principals);
+        return principals;
     }
 
     /** The EventBridge bus job events are put on (source dev.sluice, detail-type "Sluice Job State Change"). */

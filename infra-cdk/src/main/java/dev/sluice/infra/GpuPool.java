@@ -62,6 +62,20 @@ final class GpuPool extends Construct {
                 .autoScalingGroup(instances).enableManagedScaling(true).enableManagedTerminationProtection(false)
                 .targetCapacityPercent(100).build();
         cluster.addAsgCapacityProvider(capacity);
+        // spot hosts for executions with compute.purchaseOption spot: their own group and capacity provider; ECS
+        // drains a host's tasks (SIGTERM) on its two-minute interruption notice (ECS_ENABLE_SPOT_INSTANCE_DRAINING)
+        spotInstances = AutoScalingGroup.Builder.create(this, "SpotInstances").vpc(vpc)
+                .instanceType(new InstanceType(settings.gpuInstanceType()))
+                .machineImage(EcsOptimizedImage.amazonLinux2023(AmiHardwareType.GPU))
+                .requireImdsv2(true).spotPrice(SPOT_PRICE_CAP)
+                .minCapacity(0).maxCapacity(settings.gpuMaxTasks()).build();
+        AsgCapacityProvider spotCapacity = AsgCapacityProvider.Builder.create(this, "SpotCapacity")
+                .autoScalingGroup(spotInstances).enableManagedScaling(true).enableManagedTerminationProtection(false)
+                .spotInstanceDraining(true).targetCapacityPercent(100).build();
+        cluster.addAsgCapacityProvider(spotCapacity);
+        // the capacity provider's spotInstanceDraining does not reach a group started from a launch template (the
+        // synthesized user data had only ECS_CLUSTER): the ECS agent is told here
+        spotInstances.addUserData("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config");
 
         task = Ec2TaskDefinition.Builder.create(this, "Task").build();
         taskRole = task.getTaskRole();
@@ -69,11 +83,13 @@ final class GpuPool extends Construct {
                 : ContainerImage.fromAsset(settings.repositoryRoot().toString(), AssetImageProps.builder()
                 .file("functions/gpu-worker/Dockerfile")
                 .exclude(List.of("**/target", ".git", "**/cdk.out", "**/node_modules")).build());
+        Map<String, String> onDemandEnv = new java.util.HashMap<>(environment);
+        onDemandEnv.put("SLUICE_POOL", "gpu");
         task.addContainer("Worker", ContainerDefinitionOptions.builder()
                 .image(image)
                 .gpuCount(1)
                 .memoryReservationMiB(8192)
-                .environment(environment)
+                .environment(onDemandEnv)
                 .stopTimeout(Duration.seconds(120)) // SIGTERM drain: the batch in hand finishes
                 .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().streamPrefix("gpu-worker")
                         .logGroup(software.amazon.awscdk.services.logs.LogGroup.Builder.create(this, "Logs")
@@ -85,6 +101,8 @@ final class GpuPool extends Construct {
         Functions.destinations(settings.executionBuckets(), task.getTaskRole());
         Functions.itemBuckets(settings.itemBuckets(), task.getTaskRole());
         queues.inferenceGpu.grantConsumeMessages(task.getTaskRole());
+        Functions.taskWork(this, task.getTaskRole(), settings, data, queues, List.of(
+                queues.poolTasks.get(dev.sluice.core.pipeline.BatchQueue.Name.GPU_TASKS)));
         queues.delivery.grantSendMessages(task.getTaskRole());
         task.getTaskRole().addToPrincipalPolicy(Functions.putJobEvents(this)); // it ends jobs too
 
@@ -94,14 +112,66 @@ final class GpuPool extends Construct {
                 .build();
         ScalableTaskCount count = service.autoScaleTaskCount(EnableScalingProps.builder()
                 .minCapacity(0).maxCapacity(settings.gpuMaxTasks()).build());
-        MathExpression backlog = MathExpression.Builder.create().expression("visible + inFlight")
-                .usingMetrics(Map.of("visible", queues.inferenceGpu.metricApproximateNumberOfMessagesVisible(),
-                        "inFlight", queues.inferenceGpu.metricApproximateNumberOfMessagesNotVisible()))
-                .period(Duration.minutes(1)).build();
+        // one backlog for the jobs' batches and the executions' files (a file counts as a batch's worth of work)
+        scaleOnBacklog(count, List.of(queues.inferenceGpu,
+                queues.poolTasks.get(dev.sluice.core.pipeline.BatchQueue.Name.GPU_TASKS)),
+                settings.gpuMaxTasks(), settings.gpuBacklogPerTask());
+
+        // the spot service: the same image running only the task worker, over the spot queue
+        spotTask = Ec2TaskDefinition.Builder.create(this, "SpotTask").build();
+        Map<String, String> spotEnv = new java.util.HashMap<>(environment);
+        spotEnv.put("SLUICE_POOL", "gpu-spot");
+        spotTask.addContainer("Worker", ContainerDefinitionOptions.builder()
+                .image(image).gpuCount(1).memoryReservationMiB(8192).environment(spotEnv)
+                .entryPoint(List.of("java", "-XX:MaxRAMPercentage=75", "-cp", "/app/worker.jar:/app/lib/*",
+                        "dev.sluice.function.gpu.TaskWorkerMain"))
+                .stopTimeout(Duration.seconds(120))
+                .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().streamPrefix("gpu-spot-worker")
+                        .logGroup(software.amazon.awscdk.services.logs.LogGroup.Builder.create(this, "SpotLogs")
+                                .retention(software.amazon.awscdk.services.logs.RetentionDays.ONE_MONTH).build())
+                        .build()))
+                .build());
+        software.amazon.awscdk.services.sqs.Queue spotQueue =
+                queues.poolTasks.get(dev.sluice.core.pipeline.BatchQueue.Name.GPU_SPOT_TASKS);
+        Functions.taskWork(this, spotTask.getTaskRole(), settings, data, queues, List.of(spotQueue));
+        spotTaskRole = spotTask.getTaskRole();
+        spotService = Ec2Service.Builder.create(this, "SpotService").cluster(cluster).taskDefinition(spotTask)
+                .desiredCount(0).capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()
+                        .capacityProvider(spotCapacity.getCapacityProviderName()).weight(1).build()))
+                .build();
+        scaleOnBacklog(spotService.autoScaleTaskCount(EnableScalingProps.builder().minCapacity(0)
+                        .maxCapacity(settings.gpuMaxTasks()).build()), List.of(spotQueue), settings.gpuMaxTasks(),
+                settings.taskSlots());
+    }
+
+    /** The most a spot GPU host may cost per hour (USD): the on-demand price of the default g4dn.xlarge. */
+    static final String SPOT_PRICE_CAP = "0.526";
+    final Ec2Service spotService;
+    /** The spot service's role (the data bucket's policy lets it in). */
+    final software.amazon.awscdk.services.iam.IRole spotTaskRole;
+    /** The spot hosts and the spot service's task definition (their cdk-nag findings are answered in Checks). */
+    final AutoScalingGroup spotInstances;
+    final Ec2TaskDefinition spotTask;
+
+    /**
+     * A service's desired count follows its queues' backlog (messages visible + in flight, summed): 0 for none, then
+     * one task per {@code perTask} messages, up to max (step scaling, one-minute periods and cooldown).
+     */
+    static void scaleOnBacklog(ScalableTaskCount count, List<software.amazon.awscdk.services.sqs.Queue> backlogOf,
+                               int max, int perTask) {
+        Map<String, software.amazon.awscdk.services.cloudwatch.IMetric> metrics = new java.util.LinkedHashMap<>();
+        List<String> terms = new ArrayList<>();
+        for (int i = 0; i < backlogOf.size(); i++) {
+            metrics.put("visible" + i, backlogOf.get(i).metricApproximateNumberOfMessagesVisible());
+            metrics.put("inFlight" + i, backlogOf.get(i).metricApproximateNumberOfMessagesNotVisible());
+            terms.add("visible" + i + " + inFlight" + i);
+        }
+        MathExpression backlog = MathExpression.Builder.create().expression(String.join(" + ", terms))
+                .usingMetrics(metrics).period(Duration.minutes(1)).build();
         count.scaleOnMetric("Backlog", BasicStepScalingPolicyProps.builder()
                 .metric(backlog)
                 .adjustmentType(AdjustmentType.EXACT_CAPACITY)
-                .scalingSteps(steps(settings.gpuMaxTasks(), settings.gpuBacklogPerTask()))
+                .scalingSteps(steps(max, perTask))
                 .cooldown(Duration.minutes(1)).build());
     }
 

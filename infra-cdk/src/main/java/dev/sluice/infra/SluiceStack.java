@@ -17,7 +17,8 @@ public final class SluiceStack extends Stack {
                            String gpuInstanceType, int gpuMaxTasks, int gpuBacklogPerTask, String gpuWorkerImage,
                            String alarmEmail, java.util.List<String> executionBuckets,
                            java.util.List<String> itemBuckets,
-                           java.util.Map<HttpApiFront.Limit, HttpApiFront.Throttle> apiThrottles, boolean waf) {
+                           java.util.Map<HttpApiFront.Limit, HttpApiFront.Throttle> apiThrottles, boolean waf,
+                           boolean cpuPool, String cpuTaskSize, int cpuMaxTasks, int taskSlots) {
         static Settings from(Construct scope) {
             Node node = scope.getNode();
             Path functions = Path.of(str(node, "functionsDir", "../functions"));
@@ -35,7 +36,19 @@ public final class SluiceStack extends Stack {
                     // each route class's steady requests per second and burst (API Gateway quotas are per account and
                     // region: these keep one deployment's clients from exhausting them): HttpApiFront.Limit
                     HttpApiFront.throttles(node::tryGetContext),
-                    Boolean.parseBoolean(str(node, "waf", "false")));
+                    Boolean.parseBoolean(str(node, "waf", "false")),
+                    // the CPU task pool (issue 27): opt-in for the same reason as the GPU pool (its VPC)
+                    Boolean.parseBoolean(str(node, "cpuPool", "false")), str(node, "cpuTaskSize", "2vcpu-4gb"),
+                    num(node, "cpuMaxTasks", 10), num(node, "taskSlots", 2));
+        }
+
+        /** The CPU pool's Fargate task size: {@code <n>vcpu-<m>gb}, as vCPU units (1024 per vCPU) and MiB. */
+        int[] cpuTaskUnits() {
+            var m = java.util.regex.Pattern.compile("(\\d+)vcpu-(\\d+)gb").matcher(cpuTaskSize);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("cpuTaskSize: " + cpuTaskSize + " is not <n>vcpu-<m>gb (e.g. 2vcpu-4gb)");
+            }
+            return new int[]{Integer.parseInt(m.group(1)) * 1024, Integer.parseInt(m.group(2)) * 1024};
         }
 
         /** Comma-separated bucket names, exact (no wildcards: IAM is granted by exactly these names). */
@@ -70,15 +83,24 @@ public final class SluiceStack extends Stack {
         observability.alarmOnDeadLetters(queues);
         observability.alarmOnErrors(functions);
         new OperationsDashboard(this, "Operations", queues, functions, observability);
-        List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
+        List<software.amazon.awscdk.services.iam.IRole> taskRoles = new java.util.ArrayList<>();
         GpuPool gpu = settings.gpuPool()
                 ? new GpuPool(this, "GpuPool", settings, data, queues, functions.environment(), observability) : null;
         if (gpu != null) {
-            roles.add(gpu.taskRole);
+            taskRoles.add(gpu.taskRole);
+            taskRoles.add(gpu.spotTaskRole);
         }
+        if (settings.cpuPool()) {
+            taskRoles.addAll(new CpuPool(this, "CpuPool", settings,
+                    // one VPC (and NAT gateway) for both pools: the GPU pool's when deployed
+                    gpu != null ? gpu.vpc : software.amazon.awscdk.services.ec2.Vpc.Builder.create(this, "PoolVpc")
+                            .maxAzs(2).natGateways(1).build(), data, queues, functions.environment()).taskRoles);
+        }
+        List<software.amazon.awscdk.services.iam.IRole> roles = new java.util.ArrayList<>(functions.roles());
+        roles.addAll(taskRoles);
         data.onlyFor(roles);
         outputs(api, data, queues, observability);
-        output("ExecutionRolePrincipals", functions.rolePrincipals(), "the roles that assume an execution's iamRoleArn:"
+        output("ExecutionRolePrincipals", functions.rolePrincipals(taskRoles), "the roles that assume an execution's iamRoleArn:"
                 + " the Principal of the trust policy users add (README: Executions, a role of yours)");
         Checks.suppressJustified(this, settings, data, functions, api, gpu);
     }
@@ -99,6 +121,8 @@ public final class SluiceStack extends Stack {
         output("InferenceQueueUrl", queues.inference.getQueueUrl(), "inference queue (Lambda)");
         output("InferenceGpuQueueUrl", queues.inferenceGpu.getQueueUrl(), "inference queue (GPU pool)");
         output("DeliveryQueueUrl", queues.delivery.getQueueUrl(), "delivery queue");
+        queues.poolTasks.forEach((name, q) -> output(WorkQueues.id(name) + "QueueUrl", q.getQueueUrl(),
+                "executions' file tasks of a task pool (" + name + ")"));
         queues.deadLetters.forEach((name, dlq) -> output(name + "DlqUrl", dlq.getQueueUrl(),
                 "dead letters of the " + name + " queue (the scheduler drains and accounts them)"));
         output("AlarmTopicArn", observability.topicArn(), "SNS topic of every alarm: subscribe to it");

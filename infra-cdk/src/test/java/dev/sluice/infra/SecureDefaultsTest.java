@@ -101,11 +101,13 @@ class SecureDefaultsTest {
         assertEquals(1, withGpu.resources("AWS::EC2::NatGateway").size());
         var launch = new java.util.ArrayList<>(withGpu.resources("AWS::EC2::LaunchTemplate").values());
         launch.addAll(withGpu.resources("AWS::AutoScaling::LaunchConfiguration").values());
-        assertEquals(1, launch.size());
-        var metadata = props(launch.get(0)).containsKey("LaunchTemplateData")
-                ? at(props(launch.get(0)), "LaunchTemplateData", "MetadataOptions")
-                : at(props(launch.get(0)), "MetadataOptions");
-        assertEquals("required", at(metadata, "HttpTokens"), "IMDSv2 only");
+        assertEquals(2, launch.size(), "the GPU pool's on-demand and spot hosts");
+        for (var template : launch) {
+            var metadata = props(template).containsKey("LaunchTemplateData")
+                    ? at(props(template), "LaunchTemplateData", "MetadataOptions")
+                    : at(props(template), "MetadataOptions");
+            assertEquals("required", at(metadata, "HttpTokens"), "IMDSv2 only");
+        }
         assertTrue(withGpu.json().get("Parameters").toString()
                 .contains("/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"));
         assertFalse(withGpu.json().get("Parameters").toString().contains("amazon-linux-2/"));
@@ -241,7 +243,9 @@ class SecureDefaultsTest {
         }
         String taskRole = withGpu.resources("AWS::IAM::Role").keySet().stream()
                 .filter(id -> id.startsWith("GpuPool") && id.contains("TaskRole")).findFirst().orElseThrow();
-        assertEquals(Map.of("models/*", "r", "results/*", "rw"), dataBucketGrants(withGpu, taskRole), "GPU workers");
+        // the GPU workers run jobs' batches and executions' files (issue 27): executions' file lists are read too
+        assertEquals(Map.of("models/*", "r", "executions/*", "r", "results/*", "rw"), dataBucketGrants(withGpu, taskRole),
+                "GPU workers");
     }
 
     /** The object patterns of the data bucket a role's policies grant: "r", "w" or "rw" per pattern. */

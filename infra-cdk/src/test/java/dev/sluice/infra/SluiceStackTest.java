@@ -7,6 +7,7 @@ import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Template;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +24,7 @@ class SluiceStackTest {
 
     @BeforeAll
     static void synth() {
-        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions", "gpuPool", "true",
+        App app = new App(AppProps.builder().context(Map.of("functionsDir", "../functions", "gpuPool", "true", "cpuPool", "true",
                 "gpuWorkerImage", "123456789012.dkr.ecr.us-east-1.amazonaws.com/sluice-gpu-worker:1",
                 "executionBuckets", "customer-data, customer-results", "itemBuckets", "customer-photos")).build());
         SluiceStack stack = new SluiceStack(app, "Test", StackProps.builder().build(), SluiceStack.Settings.from(app));
@@ -116,9 +117,9 @@ class SluiceStackTest {
     @Test
     void everyQueueHasADlq_andAVisibilityTimeoutOfAtLeastSixTimesItsConsumers() {
         var queues = resources("AWS::SQS::Queue");
-        assertEquals(8, queues.size(), "fanout, inference, inference-gpu, delivery and their DLQs");
+        assertEquals(16, queues.size(), "fanout, inference, inference-gpu, delivery, the four pool queues and their DLQs");
         long withDlq = queues.values().stream().filter(q -> props(q).containsKey("RedrivePolicy")).count();
-        assertEquals(4, withDlq);
+        assertEquals(8, withDlq);
         var functions = resources("AWS::Lambda::Function");
         var aliases = resources("AWS::Lambda::Alias");
         var mappings = resources("AWS::Lambda::EventSourceMapping");
@@ -138,10 +139,21 @@ class SluiceStackTest {
                 "the inference mapping's maximum concurrency is settable");
     }
 
+    /**
+     * Every policy attached to roles: inline ones and the managed ones CDK adds when a role's default policy would
+     * pass IAM's size limit (its statements overflow into them).
+     */
+    static List<Map<String, Object>> policies() {
+        List<Map<String, Object>> all = new ArrayList<>(resources("AWS::IAM::Policy").values());
+        resources("AWS::IAM::ManagedPolicy").values().stream().filter(p -> props(p).get("Roles") != null)
+                .forEach(all::add);
+        return all;
+    }
+
     /** The policy statements attached to each role, as JSON text per role. */
     static Map<String, String> policiesByRole() {
         Map<String, String> byRole = new java.util.HashMap<>();
-        for (var policy : resources("AWS::IAM::Policy").values()) {
+        for (var policy : policies()) {
             var p = props(policy);
             for (Object role : (List<?>) p.get("Roles")) {
                 byRole.merge(refOf(role), String.valueOf(at(p, "PolicyDocument", "Statement")), String::concat);
@@ -220,7 +232,7 @@ class SluiceStackTest {
     /** Each role's policy statements, as the template holds them. */
     static Map<String, List<Map<String, Object>>> statementsByRole() {
         Map<String, List<Map<String, Object>>> byRole = new java.util.HashMap<>();
-        for (var policy : resources("AWS::IAM::Policy").values()) {
+        for (var policy : policies()) {
             var p = props(policy);
             for (Object role : (List<?>) p.get("Roles")) {
                 byRole.computeIfAbsent(refOf(role), k -> new java.util.ArrayList<>())
@@ -257,10 +269,23 @@ class SluiceStackTest {
             assertTrue(denied.contains("AWS::AccountId") && denied.contains(":role/*"), denied);
         }
         assertEquals(java.util.Set.of("Api", "Fanout", "Inference"), assuming);
+        // the pools' workers run executions' files with the customer's role too (issue 27), under the same Deny
+        List<String> taskRoles = resources("AWS::ECS::TaskDefinition").values().stream()
+                .map(t -> refOf(props(t).get("TaskRoleArn"))).toList();
+        assertEquals(4, taskRoles.size());
+        for (String role : taskRoles) {
+            var statements = byRole.getOrDefault(role, List.of()).stream()
+                    .filter(st -> actions(st).contains("sts:AssumeRole")).toList();
+            assertEquals(1, statements.stream().filter(st -> "Deny".equals(st.get("Effect"))).count(), role);
+            assertEquals(1, statements.stream().filter(st -> !"Deny".equals(st.get("Effect"))
+                    && String.valueOf(st.get("Resource")).contains(":iam::*:role/*")).count(), role);
+        }
         var api = functions.stream().filter(f -> f.getKey().startsWith("FunctionsApi")).findFirst().orElseThrow();
         String principals = String.valueOf(at(props(api.getValue()), "Environment", "Variables",
                 dev.sluice.aws.Components.ROLE_PRINCIPALS));
-        assertEquals(3, principals.split("Fn::GetAtt").length - 1, "the three roles' ARNs: " + principals);
+        assertEquals(7, principals.split("Fn::GetAtt").length - 1, "the three functions' and four task roles' ARNs: "
+                + principals);
+        taskRoles.forEach(r -> assertTrue(principals.contains(r), r));
         assertTrue(String.valueOf(json.get("Outputs")).contains("ExecutionRolePrincipals"));
     }
 
@@ -326,7 +351,8 @@ class SluiceStackTest {
         resources("AWS::Lambda::Function").values().stream().filter(f -> "java21".equals(props(f).get("Runtime")))
                 .forEach(f -> expected.add(refOf(props(f).get("Role"))));
         resources("AWS::ECS::TaskDefinition").values().forEach(t -> expected.add(refOf(props(t).get("TaskRoleArn"))));
-        assertEquals(6, expected.size(), "five functions and the GPU workers: " + expected);
+        assertEquals(9, expected.size(), "five functions, the GPU workers (on-demand, spot) and the CPU workers"
+                + " (on-demand, spot): " + expected);
         assertEquals(expected, roles);
     }
 
@@ -407,7 +433,9 @@ class SluiceStackTest {
         assertEquals("ENABLED", at(provider, "AutoScalingGroupProvider", "ManagedScaling", "Status"));
         assertTrue(at(json, "Parameters").toString().contains("amazon-linux-2023/gpu/recommended"),
                 "the current ECS-optimized Amazon Linux 2023 GPU AMI");
-        var container = at(props(resources("AWS::ECS::TaskDefinition").values().iterator().next()), "ContainerDefinitions", "0");
+        var container = at(resources("AWS::ECS::TaskDefinition").entrySet().stream()
+                .filter(e -> e.getKey().startsWith("GpuPool")).findFirst().map(e -> props(e.getValue())).orElseThrow(),
+                "ContainerDefinitions", "0");
         assertEquals(List.of(Map.of("Type", "GPU", "Value", "1")), at(container, "ResourceRequirements"));
         assertEquals(120, at(container, "StopTimeout"));
         var target = props(resources("AWS::ApplicationAutoScaling::ScalableTarget").values().iterator().next());
@@ -416,6 +444,59 @@ class SluiceStackTest {
         assertEquals("ExactCapacity", at(policy, "StepScalingPolicyConfiguration", "AdjustmentType"));
         assertTrue(template.toJSON().toString().contains("ApproximateNumberOfMessagesNotVisible"),
                 "backlog = visible + in flight");
+    }
+
+    /**
+     * Issue 27: each pool has an on-demand and a spot service, each on its own queue of executions' file tasks with
+     * its own capacity provider (GPU: two auto-scaling groups, the spot one with spot instance draining; CPU: FARGATE
+     * and FARGATE_SPOT), each scaled on its queue's backlog from zero, each worker told its pool and granted its queue;
+     * the functions are told the pools' queues and instances.
+     */
+    @Test
+    void pools_haveOnDemandAndSpotCapacity_eachServiceOnItsOwnQueue_scaledFromZero_andGrantedIt() {
+        Map<String, Object> strategies = new java.util.TreeMap<>();
+        resources("AWS::ECS::Service").forEach((id, r) -> strategies.put(id, at(props(r), "CapacityProviderStrategy", "0",
+                "CapacityProvider")));
+        assertEquals(4, strategies.size(), strategies.toString());
+        assertEquals(List.of("FARGATE", "FARGATE_SPOT"), strategies.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("CpuPool")).map(e -> e.getValue().toString()).toList());
+        var gpuProviders = resources("AWS::ECS::CapacityProvider");
+        assertEquals(2, gpuProviders.size());
+        assertTrue(template.toJSON().toString().contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"),
+                "the spot hosts drain their tasks (SIGTERM) on an interruption notice");
+        assertTrue(template.toJSON().toString().contains("SpotPrice") || template.toJSON().toString()
+                .contains("SpotOptions"), "the spot hosts are spot instances");
+        var cpuAssoc = props(resources("AWS::ECS::ClusterCapacityProviderAssociations").values().stream()
+                .filter(a -> at(props(a), "CapacityProviders").toString().contains("FARGATE_SPOT")).findFirst().orElseThrow());
+        assertTrue(at(cpuAssoc, "CapacityProviders").toString().contains("FARGATE"), cpuAssoc.toString());
+        // SLUICE_POOL of each worker's container
+        List<String> pools = new ArrayList<>();
+        resources("AWS::ECS::TaskDefinition").values().forEach(t -> ((List<Map<String, Object>>) at(props(t),
+                "ContainerDefinitions", "0", "Environment")).stream().filter(v -> "SLUICE_POOL".equals(v.get("Name")))
+                .forEach(v -> pools.add(v.get("Value").toString())));
+        java.util.Collections.sort(pools);
+        assertEquals(List.of("cpu", "cpu-spot", "gpu", "gpu-spot"), pools);
+        // four scalable targets from zero, one backlog policy each, over exactly the service's queues
+        var targets = resources("AWS::ApplicationAutoScaling::ScalableTarget");
+        assertEquals(4, targets.size());
+        targets.values().forEach(t -> assertEquals(0, props(t).get("MinCapacity")));
+        assertEquals(8, resources("AWS::ApplicationAutoScaling::ScalingPolicy").size(), "a step policy out and one in, per service");
+        for (String queue : List.of("GpuTasks", "GpuSpotTasks", "CpuTasks", "CpuSpotTasks")) {
+            assertEquals(1, resources("AWS::SQS::Queue").keySet().stream().filter(k -> k.startsWith("Queues" + queue)
+                    && !k.contains("Dlq")).count(), queue);
+            String env = "SLUICE_" + queue.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase() + "_QUEUE_URL";
+            assertTrue(template.toJSON().toString().contains(env), env);
+        }
+        // a spot CPU worker's role consumes its own queue and not the on-demand one
+        String spotRole = resources("AWS::IAM::Policy").entrySet().stream()
+                .filter(e -> e.getKey().startsWith("CpuPoolSpotTaskTaskRoleDefaultPolicy")).map(e -> e.getValue().toString())
+                .findFirst().orElseThrow();
+        assertTrue(spotRole.contains("QueuesCpuSpotTasks") && !spotRole.contains("QueuesCpuTasks"), spotRole);
+        assertTrue(spotRole.contains("sqs:ReceiveMessage") && spotRole.contains("s3:AbortMultipartUpload"), spotRole);
+        String functionEnv = resources("AWS::Lambda::Function").values().iterator().next().toString();
+        assertTrue(functionEnv.contains("SLUICE_LAMBDA_INSTANCES="
+                + Functions.INFERENCE_DEFAULT.size().memoryMb()) && functionEnv.contains("SLUICE_CPU_INSTANCES=2vcpu-4gb")
+                && functionEnv.contains("SLUICE_GPU_INSTANCES=g4dn.xlarge"), functionEnv);
     }
 
     /**
@@ -450,7 +531,7 @@ class SluiceStackTest {
                 }
             }
         }
-        assertEquals(2, itemStatements, "inference and the GPU task role");
+        assertEquals(5, itemStatements, "inference and the four pool task roles");
     }
 
     @Test
@@ -469,7 +550,8 @@ class SluiceStackTest {
     @Test
     void alarms_onEveryDlqAndEveryFunctionsErrors() {
         var alarms = resources("AWS::CloudWatch::Alarm");
-        assertEquals(4, alarms.values().stream().filter(a -> "ApproximateNumberOfMessagesVisible".equals(props(a).get("MetricName"))).count());
+        assertEquals(8, alarms.values().stream().filter(a -> "ApproximateNumberOfMessagesVisible".equals(props(a).get("MetricName"))).count(),
+                "the DLQs of fanout, inference, inference-gpu, delivery and the four pool queues");
         assertEquals(5, alarms.values().stream().filter(a -> "Errors".equals(props(a).get("MetricName"))).count());
     }
 

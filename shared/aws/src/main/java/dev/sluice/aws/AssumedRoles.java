@@ -56,8 +56,19 @@ public final class AssumedRoles {
     public static AssumedRoles like(S3Client s3) {
         return new AssumedRoles(() -> {
             var config = s3.serviceClientConfiguration();
+            // the interceptors we added to the S3 client (request counting, usage) and its timeouts only: its override
+            // configuration also lists S3's own interceptors (S3AuthSchemeInterceptor), which refuse an STS request
+            // (IllegalArgumentException "Expected an instance of S3AuthSchemeProvider": every create with iamRoleArn
+            // answered 500)
+            var s3Override = config.overrideConfiguration();
+            var override = software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.builder();
+            s3Override.executionInterceptors().stream()
+                    .filter(i -> !i.getClass().getName().startsWith("software.amazon.awssdk.")) // S3's own, not ours
+                    .forEach(override::addExecutionInterceptor);
+            s3Override.apiCallTimeout().ifPresent(override::apiCallTimeout);
+            s3Override.apiCallAttemptTimeout().ifPresent(override::apiCallAttemptTimeout);
             var builder = StsClient.builder().region(config.region()).credentialsProvider(config.credentialsProvider())
-                    .overrideConfiguration(config.overrideConfiguration())
+                    .overrideConfiguration(override.build())
                     .httpClient(UrlConnectionHttpClient.create());
             String endpoint = System.getProperty(ENDPOINT_PROPERTY, System.getenv(ENDPOINT_VARIABLE));
             if (endpoint != null && !endpoint.isBlank()) {

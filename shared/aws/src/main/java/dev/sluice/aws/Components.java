@@ -274,7 +274,7 @@ public final class Components {
     public ExecutionService executions() {
         return part("executions", () -> new ExecutionService(executionStore(), models(), folders(),
                 new FileList(objects()), queue(), clock, config.allowLocalUrls(), secrets(),
-                config.allowedExecutionBuckets(), executionRoles()));
+                config.allowedExecutionBuckets(), executionRoles(), computeOffer(config.pools())));
     }
 
     /**
@@ -337,6 +337,13 @@ public final class Components {
     }
 
     /** The worker of execution file tasks: tabular models through tabular, image models through images. */
+    /** What executions may ask for ({@code compute}): Lambda's memory sizes, and each pool this deployment has. */
+    static dev.sluice.execution.Compute.Offer computeOffer(SluiceConfig.Pools pools) {
+        return dev.sluice.execution.Compute.Offer.lambda(pools.lambdaInstances())
+                .with(dev.sluice.execution.Compute.Target.GpuPool, pools.gpuInstances())
+                .with(dev.sluice.execution.Compute.Target.CpuPool, pools.cpuInstances());
+    }
+
     public ExecutionRunner executionRunner(TabularPredictor tabular, Predictor images, TableFormat formats) {
         return new ExecutionRunner(executionStore(), executions(), models(), formats, tabular, images, itemFetcher(),
                 clock);

@@ -306,4 +306,38 @@ public final class DynamoExecutionStore implements ExecutionStore {
         });
         return out;
     }
+
+    /**
+     * A slot lease is a ledger row (pk the execution id, sk {@code slot#<k>}) naming its holder and {@code leaseUntil}
+     * (epoch ms); taken with one conditional PutItem, freed with a conditional DeleteItem. It expires with the
+     * ledger's TTL like the file rows.
+     */
+    @Override
+    public boolean takeSlot(String executionId, int slot, String holder, long untilMillis, long now) {
+        try {
+            dynamo.putItem(b -> b.tableName(ledger.table()).item(DynamoLedger.row(executionId, slotEntry(slot), now,
+                            Map.of("holder", s(holder), "leaseUntil", n(untilMillis))))
+                    .conditionExpression("attribute_not_exists(#e) OR holder = :me OR leaseUntil < :now")
+                    .expressionAttributeNames(Map.of("#e", DynamoLedger.ENTRY))
+                    .expressionAttributeValues(Map.of(":me", s(holder), ":now", n(now))));
+            return true;
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException taken) {
+            return false;
+        }
+    }
+
+    @Override
+    public void releaseSlot(String executionId, int slot, String holder) {
+        try {
+            dynamo.deleteItem(b -> b.tableName(ledger.table()).key(Map.of(DynamoLedger.OWNER, s(executionId),
+                            DynamoLedger.ENTRY, s(slotEntry(slot))))
+                    .conditionExpression("holder = :me").expressionAttributeValues(Map.of(":me", s(holder))));
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException notMine) {
+            // expired and taken by another holder meanwhile: theirs now
+        }
+    }
+
+    private static String slotEntry(int slot) {
+        return "slot#" + slot;
+    }
 }

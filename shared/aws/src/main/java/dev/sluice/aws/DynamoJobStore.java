@@ -63,6 +63,7 @@ public final class DynamoJobStore implements JobStore {
     private final SluiceConfig config;
     private final DynamoLedger ledger;
     private final dev.sluice.core.observe.Metrics metrics;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DynamoJobStore.class);
     private final UsageMeter meter = UsageMeter.process();
     private final DynamoUsageStore usage;
 
@@ -131,7 +132,7 @@ public final class DynamoJobStore implements JobStore {
     static final String COUNTER_PREFIX = "counters#";
     /** The counter item's numbers that a job read adds to the job item's (besides the usage attributes). */
     private static final Set<String> ADDED = java.util.stream.Stream.concat(java.util.Arrays.stream(COUNTERS),
-            java.util.stream.Stream.of("terminal", "batchesSent", "batchesDone", "batchMillis", "itemSeq"))
+            java.util.stream.Stream.of("terminal", "batchesSent", "batchesDone", "batchMillis"))
             .collect(Collectors.toUnmodifiableSet());
 
     /** The job item and its counter item, strongly consistent, in one BatchGetItem; null when there is no job item. */
@@ -145,6 +146,19 @@ public final class DynamoJobStore implements JobStore {
      * again with backoff). Jobs with no job item are absent from the answer.
      */
     private Map<String, Map<String, AttributeValue>> readJobs(List<String> jobIds) {
+        Map<String, Map<String, AttributeValue>> items = readItems(jobIds);
+        Map<String, Map<String, AttributeValue>> jobs = new HashMap<>();
+        for (String id : jobIds) {
+            Map<String, AttributeValue> job = items.get(id);
+            if (job != null) {
+                jobs.put(id, merged(job, items.get(counterKey(id))));
+            }
+        }
+        return jobs;
+    }
+
+    /** The jobs' items and their counter items as stored, by key ({@code jobId} or {@code counters#jobId}). */
+    private Map<String, Map<String, AttributeValue>> readItems(List<String> jobIds) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>();
         for (String id : new java.util.LinkedHashSet<>(jobIds)) {
             keys.add(Map.of("jobId", s(id)));
@@ -172,14 +186,37 @@ public final class DynamoJobStore implements JobStore {
                 }
             }
         }
-        Map<String, Map<String, AttributeValue>> jobs = new HashMap<>();
-        for (String id : jobIds) {
-            Map<String, AttributeValue> job = items.get(id);
-            if (job != null) {
-                jobs.put(id, merged(job, items.get(counterKey(id))));
-            }
+        return items;
+    }
+
+    /**
+     * Makes sure a job has its counter item: a job created before counter items existed (its counts on the job item,
+     * no counter item) gets one, with no counts of its own and the job item's item-record number, by one conditional
+     * UpdateItem (UpdateItem: every role that commits is granted it on the jobs table). The job item keeps its counts:
+     * a read adds both items up ({@link #merged}) and the finish's condition holds both ({@link #finishIfComplete}).
+     * Called only where a counter item was found missing (a commit's failed condition, the finish).
+     *
+     * @return false when there is no job item (the job does not exist), true when the counter item exists now
+     */
+    private boolean ensureCounterItem(String jobId) {
+        Map<String, Map<String, AttributeValue>> items = readItems(List.of(jobId));
+        Map<String, AttributeValue> job = items.get(jobId);
+        if (items.containsKey(counterKey(jobId)) || job == null) {
+            return job != null;
         }
-        return jobs;
+        AttributeValue seq = job.get(ITEM_SEQ);
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(counterKey(jobId))))
+                    .updateExpression("SET itemCount = :c, terminal = :z, " + ITEM_SEQ + " = :s, updateTime = :u")
+                    .conditionExpression("attribute_not_exists(jobId)")
+                    .expressionAttributeValues(Map.of(":c", job.get("itemCount"), ":z", n(0),
+                            ":s", seq == null ? n(0) : seq, ":u", job.get("updateTime"))));
+            LOG.info("job {} was created before counter items: its counter item is made now (item records from {})",
+                    jobId, seq == null ? 0 : seq.n());
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException made) {
+            // another worker made it first
+        }
+        return true;
     }
 
     /**
@@ -200,6 +237,11 @@ public final class DynamoJobStore implements JobStore {
                         : n(Long.parseLong(mine.n()) + Long.parseLong(value.n())));
             }
         });
+        // the number of the job's last item record: the counter item's (a job item's own was copied there when the
+        // counter item was made for it: see ensureCounterItem)
+        if (counters.containsKey(ITEM_SEQ)) {
+            m.put(ITEM_SEQ, counters.get(ITEM_SEQ));
+        }
         // a commit's time is the job's last update when it came after the last state move
         AttributeValue committed = counters.get("updateTime");
         if (committed != null && job.get("updateTime") != null
@@ -249,9 +291,6 @@ public final class DynamoJobStore implements JobStore {
         if (reason != null) {
             move.set("reason", s(reason));
         }
-        if (to.isTerminal()) {
-            move.remove(ACTIVE);
-        }
         return moved(jobId, move, to, now);
     }
 
@@ -284,7 +323,7 @@ public final class DynamoJobStore implements JobStore {
                 }
             } catch (RuntimeException e) {
                 // the move stands; only the project's daily sum misses this job
-                org.slf4j.LoggerFactory.getLogger(DynamoJobStore.class).warn("usage of job {} not added to its project's day", jobId, e);
+                LOG.warn("usage of job {} not added to its project's day", jobId, e);
             }
         }
         return applied;
@@ -533,8 +572,18 @@ public final class DynamoJobStore implements JobStore {
             }
             case ALREADY_SETTLED -> false;
             case OWNER_CONDITION_FAILED -> {
-                if (!seqs.isEmpty() && deltas.keySet().stream().allMatch(id -> itemSeq(id) >= 0)) {
-                    throw new SeqMoved(); // every job exists: an item-record number moved
+                boolean made = false;
+                boolean missing = false;
+                for (String id : deltas.keySet()) {
+                    if (itemSeq(id) < 0) {
+                        // no counter item: a job created before counter items gets one; a job that is gone does not
+                        boolean exists = ensureCounterItem(id);
+                        made |= exists;
+                        missing |= !exists;
+                    }
+                }
+                if (!missing && (made || !seqs.isEmpty())) {
+                    throw new SeqMoved(); // every job exists: an item-record number moved, or a counter item was made
                 }
                 throw new IllegalStateException("job.not_found: the counter update of " + deltas.keySet()
                         + " failed its condition attribute_exists(jobId); nothing was committed");
@@ -768,28 +817,108 @@ public final class DynamoJobStore implements JobStore {
         return new ArrayList<>(parts);
     }
 
+    /**
+     * Running → Finished when every item is terminal, decided on the exact counters of both items: the job item's
+     * {@code terminal} (a job created before counter items counted there; none on a job created since) and the counter
+     * item's add up to {@code itemCount}. One transaction: the move, conditioned on the job item's number as read, and an
+     * update of the counter item (its finish time) conditioned on its number as read, so a commit landing in between
+     * cancels it (an update, not a ConditionCheck: the roles are granted UpdateItem on the jobs table, ConditionCheckItem
+     * to none).
+     */
     @Override
     public boolean finishIfComplete(String jobId, long now) {
-        Job job = get(jobId).orElse(null);
-        if (job == null || job.status().overview() != JobState.Running
-                || job.status().items().terminal() != job.status().itemCount()) {
-            return false;
-        }
-        // the move applies only while the exact counters say every item is terminal: an update of the counter item
-        // (its finish time) under that condition, in the same transaction (an update, not a ConditionCheck: the
-        // roles are granted UpdateItem on the jobs table, ConditionCheckItem to none)
-        TransactWriteItem complete = TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
-                .key(Map.of("jobId", s(counterKey(jobId)))).updateExpression("SET finishTime = :now")
-                .conditionExpression("terminal = itemCount").expressionAttributeValues(Map.of(":now", n(now))).build()).build();
-        try {
-            return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
-                            Set.of(JobState.Running), JobState.Finished)
-                    .set("message", s(JobState.Finished.name())).set("updateTime", n(now)).remove(ACTIVE),
-                    JobState.Finished, now, List.of(complete));
-        } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
-            if (Dynamo.failedConditions(e).get(1)) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Map<String, Map<String, AttributeValue>> items = readItems(List.of(jobId));
+            Map<String, AttributeValue> item = items.get(jobId);
+            Map<String, AttributeValue> counters = items.get(counterKey(jobId));
+            if (item == null || !JobState.Running.name().equals(str(item, "overview"))) {
                 return false;
             }
+            if (counters == null) {
+                // a job created before counter items: made now, then decided as any other
+                ensureCounterItem(jobId);
+                continue;
+            }
+            long onJob = num(item, "terminal");
+            long onCounters = num(counters, "terminal");
+            if (onJob + onCounters != num(item, "itemCount")) {
+                return false;
+            }
+            TransactWriteItem complete = TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
+                    .key(Map.of("jobId", s(counterKey(jobId)))).updateExpression("SET finishTime = :now")
+                    .conditionExpression("terminal = :t").expressionAttributeValues(Map.of(":now", n(now), ":t", n(onCounters)))
+                    .build()).build();
+            try {
+                return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
+                                Set.of(JobState.Running), JobState.Finished)
+                        .set("message", s(JobState.Finished.name())).set("updateTime", n(now))
+                        .when(onJob == 0 ? "attribute_not_exists(terminal) OR terminal = :jt" : "terminal = :jt",
+                                Map.of(":jt", n(onJob))),
+                        JobState.Finished, now, List.of(complete));
+            } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+                if (Dynamo.failedConditions(e).get(1)) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+        return false;
+    }
+
+    /** Removes the active marker (the sparse byActive index's key) once the ended job's completion is done. */
+    @Override
+    public void completed(String jobId) {
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+                    .updateExpression("REMOVE #a").conditionExpression("attribute_exists(jobId)")
+                    .expressionAttributeNames(Map.of("#a", ACTIVE)));
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException gone) {
+            // deleted meanwhile: nothing to record
+            return;
+        }
+        writeRemainder(jobId);
+    }
+
+    /**
+     * What one UpdateItem of a counter item costs outside a transaction: 1 WRU, as the item stays under 1 KB (its
+     * key, nine counters, {@code terminal}, batch progress, item-record number, times and at most ten usage numbers:
+     * about 500 bytes; DynamoDB bills a write per started KB of the larger of the item before and after,
+     * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
+     */
+    static final double COUNTER_UPDATE_WRITE_UNITS = 1.0;
+
+    /**
+     * The job's last write in this process once it has ended: ADDs to its counter item what the usage meter holds for
+     * the job (the end move's own units, the completion's reads and writes, the {@code active} marker's removal:
+     * writes that came after the last write carrying usage) plus this update's own units, known ahead
+     * ({@value #COUNTER_UPDATE_WRITE_UNITS} WRU). The update itself runs {@linkplain UsageMeter#uncounted uncounted}, so
+     * its units are not counted twice; if DynamoDB answers another figure, the difference goes back to the meter.
+     * Nothing is written when the meter holds nothing for the job.
+     */
+    private void writeRemainder(String jobId) {
+        Usage use = meter.drain(jobId);
+        if (use.isZero()) {
+            return;
+        }
+        Usage own = Usage.dynamo(0, COUNTER_UPDATE_WRITE_UNITS);
+        List<String> adds = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        UsageAttributes.add(use.plus(own), adds, names, values);
+        try {
+            var answer = meter.uncounted(() -> dynamo.updateItem(b -> b.tableName(config.jobsTable())
+                    .key(Map.of("jobId", s(counterKey(jobId)))).updateExpression("ADD " + String.join(", ", adds))
+                    .conditionExpression("attribute_exists(jobId)").expressionAttributeNames(names)
+                    .expressionAttributeValues(values)
+                    .returnConsumedCapacity(software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity.TOTAL)));
+            Double units = answer.consumedCapacity() == null ? null : answer.consumedCapacity().capacityUnits();
+            if (units != null && units > COUNTER_UPDATE_WRITE_UNITS) {
+                meter.giveBack(jobId, Usage.dynamo(0, units - COUNTER_UPDATE_WRITE_UNITS));
+            }
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException gone) {
+            // the job was deleted (or has no counter item): its usage has nowhere to go
+        } catch (RuntimeException e) {
+            meter.giveBack(jobId, use);
             throw e;
         }
     }

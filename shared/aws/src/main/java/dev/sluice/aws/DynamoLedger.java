@@ -61,6 +61,11 @@ final class DynamoLedger {
         this.table = table;
     }
 
+    /** The ledger table's name (rows beside the settlements, such as execution slot leases, are written there too). */
+    String table() {
+        return table;
+    }
+
     /** The TTL attribute's value for an item written at {@code nowMillis}: epoch seconds, {@link #RETENTION} later. */
     static AttributeValue expiresAt(long nowMillis) {
         return n(nowMillis / 1000 + RETENTION.toSeconds());

@@ -19,7 +19,8 @@ import static dev.sluice.aws.Dynamo.s;
 /**
  * Projects' daily usage items, in the jobs table under the key {@code usage#<projectId>#<yyyy-MM-dd>}: no
  * {@code projectId} attribute (so no job listing's index holds them) and a key no job id can take (job ids start
- * {@code batchjob_}). A day is added to with atomic {@code ADD} (one UpdateItem per job or execution that ends);
+ * {@code batchjob_}). A day is added to with atomic {@code ADD} (one UpdateItem per job or execution that ends, which
+ * counts to no job's usage);
  * a range is read with BatchGetItem, 100 keys a request, so {@link UsageStore#MAX_DAYS} days take at most 4 reads.
  */
 public final class DynamoUsageStore implements UsageStore {
@@ -46,9 +47,11 @@ public final class DynamoUsageStore implements UsageStore {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         UsageAttributes.add(use, adds, names, values);
-        dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(key(projectId, day))))
+        // the project's bookkeeping, not a job's work: counted to no job (README "Usage and cost")
+        dev.sluice.core.usage.UsageMeter.process().uncounted(() -> dynamo.updateItem(b -> b.tableName(config.jobsTable())
+                .key(Map.of("jobId", s(key(projectId, day))))
                 .updateExpression("ADD " + String.join(", ", adds))
-                .expressionAttributeNames(names).expressionAttributeValues(values));
+                .expressionAttributeNames(names).expressionAttributeValues(values)));
     }
 
     @Override

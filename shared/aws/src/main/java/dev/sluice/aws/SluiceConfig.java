@@ -21,7 +21,77 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                            String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
                            boolean allowLocalUrls, java.util.List<String> itemBuckets,
                            java.util.List<String> executionBuckets, SecretsBackend secretsBackend,
-                           String eventBusName) {
+                           String eventBusName, Pools pools) {
+    /** Without task pools. */
+    public SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
+                        String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
+                        String deliveryQueueUrl, String inferenceGpuQueueUrl, String bucket,
+                        boolean allowLocalUrls, java.util.List<String> itemBuckets,
+                        java.util.List<String> executionBuckets, SecretsBackend secretsBackend, String eventBusName) {
+        this(jobsTable, catalogTable, keysTable, ledgerTable, logsTable, fanoutQueueUrl, inferenceQueueUrl,
+                deliveryQueueUrl, inferenceGpuQueueUrl, bucket, allowLocalUrls, itemBuckets, executionBuckets,
+                secretsBackend, eventBusName, Pools.NONE);
+    }
+
+    /**
+     * The task pools executions may run on (issue 27), and the instances each target offers.
+     *
+     * @param taskQueueUrls   pool queue ({@link dev.sluice.core.pipeline.BatchQueue.Name#isPoolTasks()}) → URL, from
+     *                        {@code SLUICE_<NAME>_QUEUE_URL} (e.g. {@code SLUICE_CPU_SPOT_TASKS_QUEUE_URL}); a pool
+     *                        the deployment does not have has none
+     * @param lambdaInstances the inference function's memory sizes in MiB ({@code SLUICE_LAMBDA_INSTANCES},
+     *                        comma-separated; default: the CDK app's default size,
+     *                        {@link dev.sluice.core.usage.LambdaSizing#deployedDefault()}); the first is the default
+     *                        instance
+     * @param gpuInstances    the GPU pool's EC2 instance types ({@code SLUICE_GPU_INSTANCES})
+     * @param cpuInstances    the CPU pool's Fargate sizes ({@code SLUICE_CPU_INSTANCES}, e.g. {@code 2vcpu-4gb})
+     */
+    public record Pools(java.util.Map<dev.sluice.core.pipeline.BatchQueue.Name, String> taskQueueUrls,
+                        java.util.List<String> lambdaInstances, java.util.List<String> gpuInstances,
+                        java.util.List<String> cpuInstances) {
+        public static final Pools NONE = new Pools(Map.of(), java.util.List.of(
+                Integer.toString(dev.sluice.core.usage.LambdaSizing.deployedDefault().size().memoryMb())), java.util.List.of(),
+                java.util.List.of());
+
+        public Pools {
+            taskQueueUrls = Map.copyOf(taskQueueUrls);
+            lambdaInstances = java.util.List.copyOf(lambdaInstances);
+            gpuInstances = java.util.List.copyOf(gpuInstances);
+            cpuInstances = java.util.List.copyOf(cpuInstances);
+        }
+
+        /** The environment variable of a pool queue's URL. */
+        public static String variable(dev.sluice.core.pipeline.BatchQueue.Name queue) {
+            return "SLUICE_" + queue.name() + "_QUEUE_URL";
+        }
+
+        static Pools fromEnv(Map<String, String> env) {
+            Map<dev.sluice.core.pipeline.BatchQueue.Name, String> urls = new java.util.EnumMap<>(
+                    dev.sluice.core.pipeline.BatchQueue.Name.class);
+            for (var name : dev.sluice.core.pipeline.BatchQueue.Name.values()) {
+                String url = env.get(variable(name));
+                if (name.isPoolTasks() && url != null && !url.isBlank()) {
+                    urls.put(name, url);
+                }
+            }
+            java.util.List<String> lambda = dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_LAMBDA_INSTANCES"));
+            return new Pools(urls, lambda.isEmpty() ? NONE.lambdaInstances() : lambda,
+                    dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_GPU_INSTANCES")),
+                    dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_CPU_INSTANCES")));
+        }
+
+        void toEnv(Map<String, String> env) {
+            taskQueueUrls.forEach((name, url) -> env.put(variable(name), url));
+            env.put("SLUICE_LAMBDA_INSTANCES", String.join(",", lambdaInstances));
+            if (!gpuInstances.isEmpty()) {
+                env.put("SLUICE_GPU_INSTANCES", String.join(",", gpuInstances));
+            }
+            if (!cpuInstances.isEmpty()) {
+                env.put("SLUICE_CPU_INSTANCES", String.join(",", cpuInstances));
+            }
+        }
+    }
+
     /** Without an event bus: job events go to the log only. */
     public SluiceConfig(String jobsTable, String catalogTable, String keysTable, String ledgerTable,
                         String logsTable, String fanoutQueueUrl, String inferenceQueueUrl,
@@ -37,6 +107,7 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
         itemBuckets = java.util.List.copyOf(itemBuckets);
         executionBuckets = java.util.List.copyOf(executionBuckets);
         java.util.Objects.requireNonNull(secretsBackend, "secretsBackend");
+        pools = pools == null ? Pools.NONE : pools;
     }
 
     /** Where stored secrets (executions' access keys) are read; the value of {@code SLUICE_SECRETS_BACKEND}. */
@@ -77,6 +148,8 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
     /** The variables read here that may be left out (each has a default; see README's Configuration). */
     public static final java.util.List<String> OPTIONAL_ENV = java.util.List.of("SLUICE_INFERENCE_GPU_QUEUE_URL",
             "SLUICE_ALLOW_LOCAL_URLS", "SLUICE_ITEM_BUCKETS", "SLUICE_EXECUTION_BUCKETS", "SLUICE_SECRETS_BACKEND", "SLUICE_EVENT_BUS_NAME",
+            "SLUICE_GPU_TASKS_QUEUE_URL", "SLUICE_GPU_SPOT_TASKS_QUEUE_URL", "SLUICE_CPU_TASKS_QUEUE_URL",
+            "SLUICE_CPU_SPOT_TASKS_QUEUE_URL", "SLUICE_LAMBDA_INSTANCES", "SLUICE_GPU_INSTANCES", "SLUICE_CPU_INSTANCES",
             // read by Components (the principals GET /execution-role names) and AssumedRoles (STS elsewhere than AWS's)
             Components.ROLE_PRINCIPALS, AssumedRoles.ENDPOINT_VARIABLE);
 
@@ -91,7 +164,7 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
                 dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_ITEM_BUCKETS")),
                 dev.sluice.core.AllowedBuckets.parse(env.get("SLUICE_EXECUTION_BUCKETS")),
                 SecretsBackend.parse(env.getOrDefault("SLUICE_SECRETS_BACKEND", SecretsBackend.SECRETS_MANAGER.value())),
-                env.get("SLUICE_EVENT_BUS_NAME"));
+                env.get("SLUICE_EVENT_BUS_NAME"), Pools.fromEnv(env));
     }
 
     /** The environment a function needs, as CDK, SAM and the local stack write it. */
@@ -107,6 +180,7 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
         if (inferenceGpuQueueUrl != null) {
             env.put("SLUICE_INFERENCE_GPU_QUEUE_URL", inferenceGpuQueueUrl);
         }
+        pools.toEnv(env);
         return env;
     }
 
@@ -114,7 +188,14 @@ public record SluiceConfig(String jobsTable, String catalogTable, String keysTab
     public SluiceConfig withBuckets(java.util.List<String> items, java.util.List<String> executions) {
         return new SluiceConfig(jobsTable, catalogTable, keysTable, ledgerTable, logsTable, fanoutQueueUrl,
                 inferenceQueueUrl, deliveryQueueUrl, inferenceGpuQueueUrl, bucket, allowLocalUrls, items, executions,
-                secretsBackend);
+                secretsBackend, eventBusName, pools);
+    }
+
+    /** The same configuration with these task pools (`sluice local` provisions its own). */
+    public SluiceConfig withPools(Pools pools) {
+        return new SluiceConfig(jobsTable, catalogTable, keysTable, ledgerTable, logsTable, fanoutQueueUrl,
+                inferenceQueueUrl, deliveryQueueUrl, inferenceGpuQueueUrl, bucket, allowLocalUrls, itemBuckets,
+                executionBuckets, secretsBackend, eventBusName, pools);
     }
 
     /** The buckets {@code s3://} items may be read from (never the data bucket). */

@@ -36,6 +36,12 @@ public final class SqsBatchQueue implements BatchQueue {
         if (config.inferenceGpuQueueUrl() != null) {
             urls.put(Name.INFERENCE_GPU, config.inferenceGpuQueueUrl());
         }
+        urls.putAll(config.pools().taskQueueUrls());
+    }
+
+    @Override
+    public boolean configured(Name queue) {
+        return urls.containsKey(queue);
     }
 
     @Override
@@ -75,7 +81,9 @@ public final class SqsBatchQueue implements BatchQueue {
     private String url(Name queue) {
         String url = urls.get(queue);
         if (url == null) {
-            throw new IllegalStateException("no queue configured for " + queue + " (SLUICE_INFERENCE_GPU_QUEUE_URL is not set)");
+            throw new IllegalStateException("no queue configured for " + queue + " ("
+                    + (queue == Name.INFERENCE_GPU ? "SLUICE_INFERENCE_GPU_QUEUE_URL" : SluiceConfig.Pools.variable(queue))
+                    + " is not set)");
         }
         return url;
     }

@@ -34,6 +34,21 @@ class ComponentsTest {
         return components(false, SluiceConfig.SecretsBackend.SECRETS_MANAGER);
     }
 
+    /**
+     * Issue 27 item 2: an execution's Lambda {@code compute.instance} is one of the inference function's memory sizes
+     * the CDK app deploys (it sets SLUICE_LAMBDA_INSTANCES); left out, the app's default size (1,769 MB, one vCPU:
+     * the cheapest per photo by the recorded measurement, LambdaSizing.deployedDefault), never a size not deployed.
+     */
+    @Test
+    void lambdaInstances_areTheDeployedMemorySizes_defaultingToTheCdkAppsDefault() {
+        assertEquals(List.of("1769"), SluiceConfig.Pools.fromEnv(Map.of()).lambdaInstances());
+        assertEquals(List.of("1769"), Components.computeOffer(SluiceConfig.Pools.NONE).instances()
+                .get(dev.sluice.execution.Compute.Target.Lambda));
+        assertEquals(List.of("3538", "1769"), Components.computeOffer(SluiceConfig.Pools.fromEnv(
+                Map.of("SLUICE_LAMBDA_INSTANCES", "3538,1769"))).instances().get(dev.sluice.execution.Compute.Target.Lambda));
+        assertEquals("1769", dev.sluice.execution.ExecutionService.DEFAULT_LAMBDA_INSTANCE);
+    }
+
     @Test
     void nothingIsBuiltUntilAskedFor() {
         assertEquals(List.of(), components().built());

@@ -80,9 +80,15 @@ public record PageRequest(int limit, String anchorId, boolean forward, String li
         return firstId == null ? null : encode("v1|" + listing + "|p|" + firstId);
     }
 
-    /** 400 {@code request.bad_cursor}. */
+    /** 400 {@code request.bad_cursor} naming the {@code page} parameter. */
     public static SluiceException badCursor() {
-        return SluiceException.invalid(BAD_CURSOR, "page is not a cursor this listing handed out; start again without page");
+        return badCursor("page");
+    }
+
+    /** 400 {@code request.bad_cursor} naming the query parameter that carried it ({@code after} of a job's items). */
+    public static SluiceException badCursor(String parameter) {
+        return SluiceException.invalid(BAD_CURSOR, parameter + " is not a cursor this listing handed out; start again"
+                + " without " + parameter);
     }
 
     /** The text inside a cursor (base64url), or 400 {@code request.bad_cursor}. */

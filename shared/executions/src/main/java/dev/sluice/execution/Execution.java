@@ -49,12 +49,20 @@ public record Execution(String id, String object, String projectId, Spec spec, S
      * model inputs (see {@link RowMapping}). accessTokenName/accessSecretName: names of stored secrets, never values.
      * iamRoleArn: the customer's role the folders are reached with ({@link RoleSession}), or null. limitFiles: only
      * the first N matching files in listing order (null: all). maxFailedFiles, maxFailedRowRate: the error budget
-     * ({@link #budgetExceeded}), null when off.
+     * ({@link #budgetExceeded}), null when off. compute: where the files run ({@link Compute}); its tasks is
+     * parallelism (a spec stored before compute existed reads as Lambda).
      */
     public record Spec(String modelId, String modelBuild, Folder source, Folder destination, FileType inputFileType,
                        FileType outputFileType, long jobTimeout, long fileTimeout, int parallelism,
                        Map<String, String> parameters, String accessTokenName, String accessSecretName,
-                       String iamRoleArn, Long limitFiles, Long maxFailedFiles, Double maxFailedRowRate) {
+                       String iamRoleArn, Long limitFiles, Long maxFailedFiles, Double maxFailedRowRate,
+                       Compute compute) {
+        public Spec {
+            if (compute == null) {
+                compute = new Compute(Compute.Target.Lambda, null, Compute.PurchaseOption.onDemand, parallelism);
+            }
+        }
+
         /**
          * The reason an execution with this status has exceeded its error budget, or null while it has not (issue 24
          * item 2): more than {@code maxFailedFiles} files failed, or more than {@code maxFailedRowRate} of the rows of
@@ -72,12 +80,12 @@ public record Execution(String id, String object, String projectId, Spec spec, S
             return null;
         }
 
-        /** A spec without a role. */
+        /** A spec on Lambda, without a role, limit or error budget. */
         public Spec(String modelId, String modelBuild, Folder source, Folder destination, FileType inputFileType,
                     FileType outputFileType, long jobTimeout, long fileTimeout, int parallelism,
                     Map<String, String> parameters, String accessTokenName, String accessSecretName) {
             this(modelId, modelBuild, source, destination, inputFileType, outputFileType, jobTimeout, fileTimeout,
-                    parallelism, parameters, accessTokenName, accessSecretName, null, null, null, null);
+                    parallelism, parameters, accessTokenName, accessSecretName, null, null, null, null, null);
         }
 
         /** The identical-execution guard's key: model, build, source and destination. */

@@ -80,7 +80,28 @@ public final class ExecutionRunner {
         }
     }
 
+    /**
+     * Thrown out of {@link #run(ExecutionTask, java.util.function.BooleanSupplier)} when the worker drains (SIGTERM, a
+     * spot interruption): the file stopped at a batch boundary with nothing settled and its multipart upload aborted,
+     * so the task goes back to its queue and the file runs again from its start, counted once.
+     */
+    public static final class Drained extends RuntimeException {
+        Drained(String file) {
+            super("draining: " + file + " handed back at a batch boundary");
+        }
+    }
+
+    /** Processes one file of one execution (the file task's entry point, on Lambda and on the pools). */
     public void run(ExecutionTask task) {
+        run(task, () -> false);
+    }
+
+    /**
+     * {@link #run(ExecutionTask)}, stopping at the next batch boundary once {@code draining} says so.
+     *
+     * @throws Drained when it stopped for draining: nothing of the file was settled, its upload was aborted
+     */
+    public void run(ExecutionTask task, java.util.function.BooleanSupplier draining) {
         Execution e = store.get(task.projectId(), task.execution()).orElse(null);
         if (e == null) {
             LOG.warn("task of unknown execution {} dropped", task.execution());
@@ -121,7 +142,7 @@ public final class ExecutionRunner {
                     throw new FileProblem("execution.build_changed", "model " + model.id() + " is now build "
                             + model.status().checksum() + ", not the build " + e.spec().modelBuild() + " the execution started with");
                 }
-                Checkpoint checkpoint = new Checkpoint(e, started);
+                Checkpoint checkpoint = new Checkpoint(e, task, started, draining);
                 Pass pass = model.task() == Model.Task.Tabular
                         ? new TabularPass(e, task, model, chunk) : new ImagePass(e, task, model, chunk);
                 TableWriter writer = null;
@@ -226,16 +247,23 @@ public final class ExecutionRunner {
      */
     private final class Checkpoint {
         private final Execution e;
+        private final ExecutionTask task;
         private final long started;
+        private final java.util.function.BooleanSupplier draining;
         private long lastLook;
 
-        Checkpoint(Execution e, long started) {
+        Checkpoint(Execution e, ExecutionTask task, long started, java.util.function.BooleanSupplier draining) {
             this.e = e;
+            this.task = task;
             this.started = started;
+            this.draining = draining;
             this.lastLook = started;
         }
 
         void check() {
+            if (draining.getAsBoolean()) {
+                throw new Drained(task.file());
+            }
             long now = clock.nowMillis();
             if (e.spec().fileTimeout() > 0 && now - started > e.spec().fileTimeout() * 1000) {
                 String reason = "execution.file_timeout: a file took longer than fileTimeout (" + e.spec().fileTimeout()

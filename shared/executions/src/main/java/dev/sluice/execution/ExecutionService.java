@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class ExecutionService implements ExecutionTasks {
     public static final int MAX_PARALLELISM = 1000;
     public static final int DEFAULT_PARALLELISM = 10;
+    /** The inference function's memory size (MiB) the CDK app deploys by default: Lambda's one instance unless configured. */
+    public static final String DEFAULT_LAMBDA_INSTANCE =
+            Integer.toString(dev.sluice.core.usage.LambdaSizing.deployedDefault().size().memoryMb());
     public static final long MAX_TIMEOUT_SECONDS = 7L * 24 * 3600;
     /** The listing hands over to a continuation when less than this is left of its invocation. */
     public static final long LIST_RESERVE_MILLIS = 10_000;
@@ -52,6 +55,7 @@ public final class ExecutionService implements ExecutionTasks {
     private final SecretStore secrets;
     private final dev.sluice.core.AllowedBuckets buckets;
     private final dev.sluice.core.auth.ExecutionRoles roles;
+    private final Compute.Offer offer;
 
     /**
      * @param buckets the buckets executions may reach with the functions' own role (never the data bucket); an
@@ -71,7 +75,20 @@ public final class ExecutionService implements ExecutionTasks {
     public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
                             BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets,
                             dev.sluice.core.AllowedBuckets buckets, dev.sluice.core.auth.ExecutionRoles roles) {
+        this(store, models, folders, files, queue, clock, allowLocal, secrets, buckets, roles,
+                Compute.Offer.lambda(List.of(DEFAULT_LAMBDA_INSTANCE)));
+    }
+
+    /**
+     * @param offer the compute this deployment has ({@code compute.target} and {@code compute.instance} are checked
+     *              against it, with the pool queues {@code queue} has)
+     */
+    public ExecutionService(ExecutionStore store, ModelService models, FolderStore folders, FileList files,
+                            BatchQueue queue, Clock clock, boolean allowLocal, SecretStore secrets,
+                            dev.sluice.core.AllowedBuckets buckets, dev.sluice.core.auth.ExecutionRoles roles,
+                            Compute.Offer offer) {
         this.roles = roles;
+        this.offer = offer;
         this.secrets = secrets;
         this.buckets = buckets;
         this.store = store;
@@ -92,7 +109,7 @@ public final class ExecutionService implements ExecutionTasks {
                                String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
                                Map<String, String> parameters, String accessTokenName, String accessSecretName,
                                Map<String, String> metadata, String iamRoleArn, Long limitFiles,
-                               Long maxFailedFiles, Double maxFailedRowRate) {
+                               Long maxFailedFiles, Double maxFailedRowRate, Compute.Request compute) {
         public StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
                             String sourceFolder, String destinationFolder, String inputFileType,
                             String outputFileType, Long jobTimeout, Long fileTimeout, Integer parallelism,
@@ -100,7 +117,7 @@ public final class ExecutionService implements ExecutionTasks {
                             Map<String, String> metadata) {
             this(model, bucket, sourceBucket, destinationBucket, sourceFolder, destinationFolder, inputFileType,
                     outputFileType, jobTimeout, fileTimeout, parallelism, parameters, accessTokenName, accessSecretName,
-                    metadata, null, null, null, null);
+                    metadata, null, null, null, null, null);
         }
 
         public StartRequest(ModelRef model, String bucket, String sourceBucket, String destinationBucket,
@@ -237,9 +254,10 @@ public final class ExecutionService implements ExecutionTasks {
                 r.destinationFolder(), "destinationFolder", allowLocal);
         long jobTimeout = seconds(r.jobTimeout(), "jobTimeout");
         long fileTimeout = seconds(r.fileTimeout(), "fileTimeout");
-        int parallelism = r.parallelism() == null ? DEFAULT_PARALLELISM : r.parallelism();
-        Validation.check(parallelism >= 1 && parallelism <= MAX_PARALLELISM, "execution.bad_parallelism",
-                "parallelism must be 1.." + MAX_PARALLELISM);
+        Validation.check(r.parallelism() == null || r.parallelism() >= 1 && r.parallelism() <= MAX_PARALLELISM,
+                "execution.bad_parallelism", "parallelism must be 1.." + MAX_PARALLELISM);
+        Compute compute = Compute.of(r.compute(), r.parallelism(), offer, queue, DEFAULT_PARALLELISM, MAX_PARALLELISM);
+        int parallelism = compute.tasks();
         Validation.check(r.limitFiles() == null || r.limitFiles() >= 1, "execution.bad_limit_files",
                 "limitFiles must be at least 1 (the first N matching files in listing order), or absent for all");
         Validation.check(r.maxFailedFiles() == null || r.maxFailedFiles() >= 0, "execution.bad_error_budget",
@@ -271,7 +289,7 @@ public final class ExecutionService implements ExecutionTasks {
         Execution.Spec spec = new Execution.Spec(model.id(), model.status().checksum(), source, destination,
                 FileType.parse(r.inputFileType(), "inputFileType"), FileType.parse(r.outputFileType(), "outputFileType"),
                 jobTimeout, fileTimeout, parallelism, parameters, r.accessTokenName(), r.accessSecretName(),
-                r.iamRoleArn(), r.limitFiles(), r.maxFailedFiles(), r.maxFailedRowRate());
+                r.iamRoleArn(), r.limitFiles(), r.maxFailedFiles(), r.maxFailedRowRate(), compute);
         Execution execution = new Execution(id, Execution.OBJECT, projectId, spec,
                 new Execution.Status(Execution.State.Pending, null, null, 0, 0, 0, null, null), now, now, metadata);
         if (r.iamRoleArn() != null) {
@@ -513,7 +531,7 @@ public final class ExecutionService implements ExecutionTasks {
         for (int i = 0; i < first.size(); i++) {
             tasks.add(ExecutionTask.file(e.projectId(), e.id(), i, first.get(i)).envelope().forProject(e.projectId()));
         }
-        queue.send(BatchQueue.Name.INFERENCE, tasks);
+        queue.send(e.spec().compute().queue(), tasks);
     }
 
     /**
@@ -538,7 +556,7 @@ public final class ExecutionService implements ExecutionTasks {
             Long total = current.status().totalFiles();
             if (total != null && next < total) {
                 List<String> name = files.names(e.projectId(), e.id(), next, next + 1);
-                queue.send(BatchQueue.Name.INFERENCE, List.of(
+                queue.send(e.spec().compute().queue(), List.of(
                         ExecutionTask.file(e.projectId(), e.id(), next, name.get(0)).envelope().forProject(e.projectId())));
             }
             store.finishIfComplete(e.projectId(), e.id(), clock.nowMillis());

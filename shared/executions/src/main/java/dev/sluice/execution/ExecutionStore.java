@@ -56,6 +56,17 @@ public interface ExecutionStore {
      */
     String fixSchema(String projectId, String id, String proposal);
 
+    /**
+     * Leases slot {@code slot} (0 ≤ slot &lt; compute.tasks) of the execution to {@code holder} until {@code untilMillis}:
+     * one conditional write that succeeds when the slot is free, its lease expired ({@code now} is past it), or the
+     * holder already has it (renewal). So at most tasks files of an execution run at once, whatever the deliveries; a
+     * worker that died frees its slot when its lease expires.
+     */
+    boolean takeSlot(String executionId, int slot, String holder, long untilMillis, long now);
+
+    /** Frees the slot if the holder still has it (a conditional delete; nothing when another holds it). */
+    void releaseSlot(String executionId, int slot, String holder);
+
     /** The executions that are not terminal, over every project (the scheduler's sweep). */
     List<Execution> active();
 }

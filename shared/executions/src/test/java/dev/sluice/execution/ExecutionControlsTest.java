@@ -34,7 +34,7 @@ class ExecutionControlsTest {
         Execution e = service.start(FakeCore.PROJECT, new ExecutionService.StartRequest(
                 new ExecutionService.ModelRef(core.readyModel().id(), null), FakeCore.USER_BUCKET, null, null, "in",
                 "out", "CSV", "CSV", null, null, parallelism, Map.of(), null, null, null, null, limitFiles,
-                maxFailedFiles, maxFailedRowRate));
+                maxFailedFiles, maxFailedRowRate, null));
         service.listFiles(Json.read(core.queue.bodies(BatchQueue.Name.FANOUT).get(0), ExecutionTask.class), () -> 600_000);
         return e;
     }
@@ -117,7 +117,7 @@ class ExecutionControlsTest {
     private ExecutionService.DryRun dryRun(Long limitFiles) {
         return service.dryRun(FakeCore.PROJECT, new ExecutionService.StartRequest(
                 new ExecutionService.ModelRef(core.readyModel().id(), null), FakeCore.USER_BUCKET, null, null, "in",
-                "out", "CSV", "CSV", null, null, 4, Map.of(), null, null, null, null, limitFiles, null, null));
+                "out", "CSV", "CSV", null, null, 4, Map.of(), null, null, null, null, limitFiles, null, null, null));
     }
 
     @Test
@@ -164,7 +164,7 @@ class ExecutionControlsTest {
     void dryRun_refusesWhatAStartRefuses_withTheSameCode() {
         var bad = new ExecutionService.StartRequest(new ExecutionService.ModelRef(core.readyModel().id(), null),
                 FakeCore.USER_BUCKET, null, null, "in", "out", "CSV", "CSV", null, null, 4, Map.of(), null, null, null,
-                null, 0L, null, null);
+                null, 0L, null, null, null);
         assertEquals(assertThrows(SluiceException.class, () -> service.start(FakeCore.PROJECT, bad)).code(),
                 assertThrows(SluiceException.class, () -> service.dryRun(FakeCore.PROJECT, bad)).code());
     }

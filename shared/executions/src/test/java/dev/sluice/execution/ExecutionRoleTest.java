@@ -31,7 +31,7 @@ class ExecutionRoleTest {
     private ExecutionService.StartRequest request(String role, String bucket, String tokenName) {
         return new ExecutionService.StartRequest(new ExecutionService.ModelRef(core.readyModel().id(), null), bucket,
                 null, null, "in", "out", "CSV", "CSV", null, null, null, Map.of(), tokenName,
-                tokenName == null ? null : "secret", null, role, null, null, null);
+                tokenName == null ? null : "secret", null, role, null, null, null, null);
     }
 
     @Test

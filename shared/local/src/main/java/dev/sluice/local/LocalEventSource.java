@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * longest ago. With more than one poller a group holds at most all of them but one, so another project's newcomer
  * never waits for a slow project's invocation to end (the stack gives each source one poller more than a single
  * project uses).
+ *
+ * <p><b>Usage.</b> Each request this source makes that carries messages (a receive that returned some, a delete, a
+ * visibility change) counts one SQS request to the jobs and executions of those messages, split by message
+ * ({@link dev.sluice.core.usage.UsageMeter#recordFor}); its handler's Context says so
+ * ({@link dev.sluice.aws.observe.Invocations.SelfMeteredEventSource}), so the invocation adds no estimate. An empty
+ * poll and the one visibility-timeout lookup carry none: they count to no job.
  */
 public final class LocalEventSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalEventSource.class);
@@ -199,6 +205,15 @@ public final class LocalEventSource implements AutoCloseable {
                 }
             }
             List<Message> got = receive(10, total == 0 ? waitSeconds : 0);
+            for (Message m : got) {
+                String kind = m.messageAttributes().containsKey(dev.sluice.core.pipeline.MessageKind.ATTRIBUTE)
+                        ? m.messageAttributes().get(dev.sluice.core.pipeline.MessageKind.ATTRIBUTE).stringValue() : null;
+                String owner = dev.sluice.core.pipeline.QueueMessage.usageOwnerOf(kind, m.body());
+                if (owner != null) {
+                    owners.put(m.receiptHandle(), owner);
+                }
+            }
+            meter(got);
             long now = System.currentTimeMillis();
             synchronized (backlog) {
                 for (Message m : got) {
@@ -276,6 +291,26 @@ public final class LocalEventSource implements AutoCloseable {
         }
     }
 
+    /**
+     * The usage owner of each message received and not yet handed back (in the backlog or in an invocation), by
+     * receipt handle; a message of no owner has no entry.
+     */
+    private final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Counts one SQS request to the owners of the messages it carried (split by message). */
+    private void meter(List<Message> carried) {
+        Map<String, Long> weights = new java.util.LinkedHashMap<>();
+        for (Message m : carried) {
+            String owner = owners.get(m.receiptHandle());
+            if (owner != null) {
+                weights.merge(owner, 1L, Long::sum);
+            }
+        }
+        if (!weights.isEmpty()) {
+            dev.sluice.core.usage.UsageMeter.process().recordFor(weights, dev.sluice.core.usage.Usage.sqs(1));
+        }
+    }
+
     /** When each backlog message's visibility was last set (its receive, or an extension), by receipt handle. */
     private final Map<String, Long> lastExtended = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -341,22 +376,27 @@ public final class LocalEventSource implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // As on Lambda: a thrown invocation fails the whole batch; the messages come back after the timeout.
             LOG.warn("handler failed for {} messages of {}", messages.size(), queueArn, e);
+            messages.forEach(m -> owners.remove(m.receiptHandle()));
             return;
         } finally {
             if (heartbeat != null) {
                 heartbeat.cancel(false);
             }
         }
-        List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>();
-        for (Message m : messages) {
-            if (!failed.contains(m.messageId())) {
-                deletes.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(deletes.size()))
-                        .receiptHandle(m.receiptHandle()).build());
+        List<Message> done = messages.stream().filter(m -> !failed.contains(m.messageId())).toList();
+        try {
+            for (int i = 0; i < done.size(); i += 10) {
+                List<Message> group = done.subList(i, Math.min(done.size(), i + 10));
+                List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>();
+                for (Message m : group) {
+                    deletes.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(deletes.size()))
+                            .receiptHandle(m.receiptHandle()).build());
+                }
+                sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
+                meter(group);
             }
-        }
-        for (int i = 0; i < deletes.size(); i += 10) {
-            List<DeleteMessageBatchRequestEntry> group = deletes.subList(i, Math.min(deletes.size(), i + 10));
-            sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(group));
+        } finally {
+            messages.forEach(m -> owners.remove(m.receiptHandle()));
         }
     }
 
@@ -374,13 +414,15 @@ public final class LocalEventSource implements AutoCloseable {
         try {
             int visibilitySeconds = visibility();
             for (int i = 0; i < messages.size(); i += 10) {
+                List<Message> group = messages.subList(i, Math.min(messages.size(), i + 10));
                 List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
-                for (Message m : messages.subList(i, Math.min(messages.size(), i + 10))) {
+                for (Message m : group) {
                     entries.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry.builder()
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle())
                             .visibilityTimeout(visibilitySeconds).build());
                 }
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
+                meter(group);
             }
         } catch (RuntimeException e) {
             LOG.debug("visibility not extended", e);
@@ -415,12 +457,14 @@ public final class LocalEventSource implements AutoCloseable {
         }
         try { // received, never handed over: visible again at once for the next consumer
             for (int i = 0; i < waiting.size(); i += 10) {
+                List<Message> group = waiting.subList(i, Math.min(waiting.size(), i + 10));
                 List<software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
-                for (Message m : waiting.subList(i, Math.min(waiting.size(), i + 10))) {
+                for (Message m : group) {
                     entries.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry.builder()
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle()).visibilityTimeout(0).build());
                 }
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
+                meter(group);
             }
         } catch (RuntimeException e) {
             LOG.debug("backlog not released; its messages come back after their visibility timeout", e);
@@ -428,7 +472,7 @@ public final class LocalEventSource implements AutoCloseable {
     }
 
     /** The parts of Lambda's Context that the handlers use. */
-    public static final class LocalContext implements Context {
+    public static final class LocalContext implements Context, dev.sluice.aws.observe.Invocations.SelfMeteredEventSource {
         private final long deadline;
         private final String requestId = UUID.randomUUID().toString();
 

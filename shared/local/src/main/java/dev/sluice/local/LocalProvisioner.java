@@ -95,16 +95,40 @@ public final class LocalProvisioner {
                 queues.deliveryMaxReceiveCount());
         String gpu = createQueue(c.sqs(), prefix + "inference-gpu", queues.inferenceVisibility(),
                 queues.maxReceiveCount());
-        String bucket = prefix + "data";
-        try {
-            c.s3().createBucket(b -> b.bucket(bucket));
-        } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
-                 | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException kept) {
-            // a restarted stack: its objects are in the bucket
+        // the task pools' queues (issue 27): the local task worker takes executions' files from each of them
+        java.util.Map<dev.sluice.core.pipeline.BatchQueue.Name, String> pools = new java.util.EnumMap<>(
+                dev.sluice.core.pipeline.BatchQueue.Name.class);
+        for (var name : dev.sluice.core.pipeline.BatchQueue.Name.values()) {
+            if (name.isPoolTasks()) {
+                pools.put(name, createQueue(c.sqs(), prefix + name.name().toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', '-'), queues.inferenceVisibility(), queues.maxReceiveCount()));
+            }
         }
+        String bucket = prefix + "data";
+        createBuckets(c.s3(), List.of(bucket));
         return new SluiceConfig(prefix + "jobs", prefix + "catalog", prefix + "keys", prefix + "ledger",
                 prefix + "logs", fanout, inference, delivery, gpu, bucket, allowLocalUrls, List.of(), List.of(),
-                SluiceConfig.SecretsBackend.FILES);
+                SluiceConfig.SecretsBackend.FILES).withPools(new SluiceConfig.Pools(pools, SluiceConfig.Pools.NONE.lambdaInstances(),
+                List.of(LOCAL_INSTANCE), List.of(LOCAL_INSTANCE)));
+    }
+
+    /** The one instance of each local pool: this machine. */
+    public static final String LOCAL_INSTANCE = "local";
+
+    /**
+     * Creates each bucket that does not exist yet in the local S3 (a restarted stack's buckets and objects are kept):
+     * the data bucket, and the item and execution buckets {@code sluice local} allows, so that a user can put
+     * {@code s3://} items and read S3 destinations and execution folders there without finding S3Mock first.
+     */
+    public static void createBuckets(S3Client s3, java.util.Collection<String> buckets) {
+        for (String bucket : buckets) {
+            try {
+                s3.createBucket(b -> b.bucket(bucket));
+            } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
+                     | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException kept) {
+                // a restarted stack: its objects are in the bucket
+            }
+        }
     }
 
     /**

@@ -42,6 +42,11 @@ class CommitCostTest {
     private static LocalProvisioner.Clients clients;
     /** Write units of the last TransactWriteItems, by table. */
     private static final Map<String, Double> lastTransaction = new TreeMap<>();
+    /** Every DynamoDB request's units as DynamoDB Local answered them (write and read, ×1,000), this test's own count. */
+    private static final java.util.concurrent.atomic.AtomicLong seenWrite = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong seenRead = new java.util.concurrent.atomic.AtomicLong();
+    /** Write units of each UpdateItem of a counter item outside a transaction. */
+    private static final List<Double> counterUpdates = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
     static void start() {
@@ -49,6 +54,24 @@ class CommitCostTest {
         ExecutionInterceptor units = new ExecutionInterceptor() {
             @Override
             public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+                dev.sluice.core.usage.Usage use = dev.sluice.aws.observe.UsageInterceptor.usageOf(
+                        attributes.getAttribute(software.amazon.awssdk.core.interceptor.SdkExecutionAttribute.SERVICE_NAME),
+                        attributes.getAttribute(software.amazon.awssdk.core.interceptor.SdkExecutionAttribute.OPERATION_NAME),
+                        context.response());
+                // a project's daily usage sum (an UpdateItem of a usage# key) is the project's bookkeeping, no job's
+                boolean daySum = context.request() instanceof software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest d
+                        && d.key().containsKey("jobId") && String.valueOf(d.key().get("jobId").s()).startsWith("usage#");
+                if (daySum) {
+                    return;
+                }
+                seenWrite.addAndGet(use.dynamoWriteMilliUnits());
+                seenRead.addAndGet(use.dynamoReadMilliUnits());
+                if (context.request() instanceof software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest u
+                        && u.key().get("jobId").s().startsWith(DynamoJobStore.COUNTER_PREFIX)
+                        && context.response() instanceof software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse r
+                        && r.consumedCapacity() != null) {
+                    counterUpdates.add(r.consumedCapacity().capacityUnits());
+                }
                 if (context.response() instanceof TransactWriteItemsResponse t && t.consumedCapacity() != null) {
                     synchronized (lastTransaction) {
                         lastTransaction.clear();
@@ -150,5 +173,107 @@ class CommitCostTest {
                 && !clients.dynamo().getItem(b -> b.tableName(config.jobsTable())
                 .key(Map.of("jobId", Dynamo.s(DynamoJobStore.counterKey(jobId)))).consistentRead(true)).item().isEmpty(),
                 "the counter item is deleted with the job");
+    }
+
+    /** The job's items as stored: the job item and its counter item (absent: null). */
+    private static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> stored(String key) {
+        var r = clients.dynamo().getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", Dynamo.s(key))).consistentRead(true));
+        return r.hasItem() && !r.item().isEmpty() ? r.item() : null;
+    }
+
+    /**
+     * Issue 23 blocker of the landing: a job created by the code before counter items (its counters, {@code terminal}
+     * and item-record number on the job item, no counter item) and run on by this code takes its commits (its counter
+     * item is made on the first one, numbering item records on from the job item's), is read with both items' counts
+     * added, and finishes exactly when the sum reaches {@code itemCount}, not before.
+     */
+    @Test
+    void aJobCreatedBeforeCounterItems_takesCommits_isReadWhole_andFinishesExactlyOnTheSum() {
+        String jobId = "batchjob_commitcost3";
+        jobs.create(largeJob(jobId, 4));
+        assertTrue(jobs.transition(jobId, Set.of(JobState.Waiting), JobState.Running, "Running", null, 2));
+        assertTrue(jobs.commitTogether(List.of(deliveredHere(jobId, "b0", 0, 2))));
+        // the old code's layout: every number on the job item, no counter item
+        var counters = stored(DynamoJobStore.counterKey(jobId));
+        var old = new java.util.HashMap<>(stored(jobId));
+        counters.forEach((name, value) -> {
+            if (!name.equals("jobId") && value.n() != null) {
+                old.merge(name, value, (a, b) -> name.equals("itemCount") || name.equals("updateTime") ? a
+                        : Dynamo.n(Long.parseLong(a.n()) + Long.parseLong(b.n())));
+            }
+        });
+        clients.dynamo().putItem(b -> b.tableName(config.jobsTable()).item(old));
+        clients.dynamo().deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", Dynamo.s(DynamoJobStore.counterKey(jobId)))));
+        assertEquals(null, stored(DynamoJobStore.counterKey(jobId)));
+        assertEquals(2, Long.parseLong(stored(jobId).get("terminal").n()));
+        assertEquals(1, Long.parseLong(stored(jobId).get(DynamoJobStore.ITEM_SEQ).n()));
+        assertEquals(2, jobs.get(jobId).orElseThrow().status().items().delivered(), "read from the job item alone");
+        assertFalse(jobs.finishIfComplete(jobId, 4), "2 of 4 items are terminal");
+
+        // the rest on this code: one item delivered, one failed
+        assertTrue(jobs.commitTogether(List.of(deliveredHere(jobId, "b1", 2, 1))));
+        assertTrue(stored(DynamoJobStore.counterKey(jobId)) != null, "its counter item was made by the first commit");
+        assertEquals(3, jobs.get(jobId).orElseThrow().status().items().delivered(), "both items added up");
+        assertFalse(jobs.finishIfComplete(jobId, 6), "3 of 4: 2 on the job item and 1 on the counter item");
+        assertFalse(jobs.commitTogether(List.of(deliveredHere(jobId, "b1", 2, 1))), "a redelivered batch counts once");
+        assertTrue(jobs.commitTogether(List.of(new JobStore.StageCommit(jobId, Stage.INFERENCE, "b2",
+                ItemCounters.failedGather(1), List.of(LogEntry.failure("ItemFailedGather", 7,
+                        "https://images.example.com/photos/3.jpg", 3L, "FailedGather", "gather.not_found: 404")), 7, null))));
+        assertTrue(jobs.finishIfComplete(jobId, 8), "4 of 4");
+        assertFalse(jobs.finishIfComplete(jobId, 9), "once");
+
+        Job done = jobs.get(jobId).orElseThrow();
+        assertEquals(JobState.Finished, done.status().overview());
+        assertEquals(3, done.status().items().delivered());
+        assertEquals(1, done.status().items().failedGather());
+        assertEquals(4, done.status().items().terminal());
+        // item records numbered on without a gap or an overwrite: 1 in the old layout, then 2 and 3
+        List<JobStore.ItemRecord> records = jobs.itemRecords(jobId, 1, 100);
+        assertEquals(List.of(1L, 2L, 3L), records.stream().map(JobStore.ItemRecord::seq).toList());
+        assertEquals(4, records.stream().mapToLong(r -> r.commits().stream().mapToLong(c -> c.runs().size()).sum()).sum(),
+                "every item's outcome once: " + records);
+    }
+
+    /** A batch predicted and delivered in the inference stage (a job without a webhook): its items' outcomes. */
+    private static JobStore.StageCommit deliveredHere(String jobId, String batchId, int from, int count) {
+        JobStore.StageCommit p = predicted(jobId, batchId, from, count);
+        return new JobStore.StageCommit(jobId, Stage.INFERENCE, batchId,
+                ItemCounters.predicted(count).plus(ItemCounters.delivered(count)), p.entries(), p.now(), null, p.progress());
+    }
+
+    /**
+     * Issue 23 item 5: the end's own writes (the finish's transaction, the reads after it, the {@code active} marker's
+     * removal) come after the last write that carries usage; {@code completed} ends with an UpdateItem of the counter item
+     * that adds them and its own units, known ahead (1 WRU, the counter item being under 1 KB, checked against what
+     * DynamoDB Local answers). The job's usage is then, unit for unit, what this test's interceptor saw, with nothing
+     * left in the meter.
+     */
+    @Test
+    void theEndsOwnWrites_areCountedByALastUpdateOfKnownUnits_theUsageIsExactlyWhatWasSeen() {
+        String jobId = "batchjob_commitcost4";
+        jobs.create(largeJob(jobId, 1));
+        assertTrue(jobs.transition(jobId, Set.of(JobState.Waiting), JobState.Running, "Running", null, 2));
+        dev.sluice.core.usage.UsageMeter meter = dev.sluice.core.usage.UsageMeter.process();
+        long write0 = seenWrite.get();
+        long read0 = seenRead.get();
+        try (var invocation = meter.open(Map.of(jobId, 1L), new dev.sluice.core.usage.UsageMeter.Compute.Lambda(1024), 0);
+             var scope = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.JOB_ID, jobId)) {
+            assertTrue(jobs.commitTogether(List.of(new JobStore.StageCommit(jobId, Stage.INFERENCE, "b0",
+                    ItemCounters.failedGather(1), List.of(), 3, null))));
+            assertTrue(jobs.finishIfComplete(jobId, 4));
+            jobs.get(jobId).orElseThrow();
+            counterUpdates.clear();
+            jobs.completed(jobId);
+            assertEquals(List.of(DynamoJobStore.COUNTER_UPDATE_WRITE_UNITS), counterUpdates,
+                    "the last update's units, as DynamoDB Local answers them, are the ones added ahead");
+            assertEquals(0, meter.pending(jobId).dynamoWriteMilliUnits() + meter.pending(jobId).dynamoReadMilliUnits(),
+                    "nothing left: " + meter.pending(jobId));
+        }
+        long seenW = seenWrite.get() - write0;
+        long seenR = seenRead.get() - read0;
+        dev.sluice.core.usage.Usage job = UsageAttributes.read(stored(jobId)).plus(UsageAttributes.read(stored(DynamoJobStore.counterKey(jobId))));
+        assertEquals(seenW, job.dynamoWriteMilliUnits(), "write units ×1,000: the job's usage vs every request seen");
+        assertEquals(seenR, job.dynamoReadMilliUnits(), "read units ×1,000");
+        assertTrue(seenW > 0 && seenR > 0);
     }
 }

@@ -53,6 +53,40 @@ class ExecutionStoreTest {
         return new Execution.FileReport(index, "f" + index + ".csv", "f" + index + ".parquet", state, 10L, 0L, 1L, 5.0, null);
     }
 
+    /** compute.tasks' slots: one holder at a time, renewable by it, free again when released or when its lease expired. */
+    @Test
+    void aSlotLease_hasOneHolder_untilReleasedOrExpired_andOnlyItsHolderReleasesIt() throws Exception {
+        String id = execution("out-slots").id();
+        assertTrue(store.takeSlot(id, 0, "a", 10_000, 1_000));
+        assertFalse(store.takeSlot(id, 0, "b", 10_000, 2_000), "held by a");
+        assertTrue(store.takeSlot(id, 1, "b", 10_000, 2_000), "another slot is free");
+        assertTrue(store.takeSlot(id, 0, "a", 20_000, 3_000), "a renews its own lease");
+        store.releaseSlot(id, 0, "b");
+        assertFalse(store.takeSlot(id, 0, "b", 30_000, 4_000), "b cannot free a's slot");
+        assertTrue(store.takeSlot(id, 0, "b", 40_000, 20_001), "a's lease expired (a died)");
+        store.releaseSlot(id, 0, "b");
+        // 8 racers for one free slot: exactly one wins
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            var wins = new java.util.concurrent.atomic.AtomicInteger();
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+            for (int w = 0; w < 8; w++) {
+                String holder = "w" + w;
+                futures.add(pool.submit(() -> {
+                    if (store.takeSlot(id, 0, holder, 90_000, 50_000)) {
+                        wins.incrementAndGet();
+                    }
+                }));
+            }
+            for (var f : futures) {
+                f.get();
+            }
+            assertEquals(1, wins.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void theGuardRefusesAnIdenticalExecution_namingTheHolder_untilTheHolderEnds() {
         Execution first = execution("out-guard");

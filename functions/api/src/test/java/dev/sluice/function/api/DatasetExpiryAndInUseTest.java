@@ -163,6 +163,8 @@ class DatasetExpiryAndInUseTest {
         assertTrue(sweep.expired() >= 1 && sweep.abandoned() >= 2, sweep.toString());
         JsonNode gone = ok(call("GET", "/batch/datasets/" + expiring, null), 200);
         assertEquals("Expired", gone.at("/status/overview").asText());
+        assertEquals("dataset.expired", code(call("POST", "/batch/jobs", jobOn(expiring, HandlerFixture.MODEL))),
+                "once swept too: not dataset.not_ready, whose message says to upload the file again");
         assertFalse(fileExists(expiring), "the expired dataset's file is deleted");
         assertTrue(fileExists(keep));
         assertEquals(404, call("GET", "/batch/datasets/" + neverUploaded, null).status(), "Uploading for 24 h: deleted");

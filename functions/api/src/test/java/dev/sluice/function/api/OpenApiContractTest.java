@@ -176,6 +176,7 @@ class OpenApiContractTest {
             /batch/jobs      | {"name":"j","spec":{"datasetId":"dataset_events0001","deployment":{"modelId":"model_events0001"},"batchsize":64}} | spec.batchsize | batchSize
             /api-keys        | {"name":"k","nmae":"x"}                                                           | nmae                | name
             /executions      | {"model":{"id":"model_events0001"},"bucket":"b","sourceFolder":"in","destinationFolder":"out","paralelism":4} | paralelism | parallelism
+            /executions      | {"model":{"id":"model_events0001"},"bucket":"b","sourceFolder":"in","destinationFolder":"out","compute":{"target":"CpuPool","task":2}} | compute.task | tasks
             /secrets         | {"name":"s","vaule":"v"}                                                          | vaule               | value
             """)
     void aCreateWithAnUnknownField_isRefused_namingItsPath_andTheNearestField(String collection, String body,
@@ -368,7 +369,9 @@ class OpenApiContractTest {
         assertEquals("request.bad_limit", error(call("GET", path, null, Map.of("limit", "1001"))).path("code").asText());
         String otherJob = dev.sluice.core.PageRequest.encode("v1|items:" + HandlerFixture.PROJECT + ":batchjob_other|1|0");
         assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", otherJob))).path("code").asText());
-        assertEquals("request.bad_cursor", error(call("GET", path, null, Map.of("after", "x!"))).path("code").asText());
+        JsonNode bad = error(call("GET", path, null, Map.of("after", "x!")));
+        assertEquals("request.bad_cursor", bad.path("code").asText());
+        assertTrue(bad.path("message").asText().startsWith("after is not a cursor"), "names the parameter given: " + bad);
         assertEquals(404, call("GET", P + "/batch/jobs/batchjob_missing/items", null, Map.of("status", "Nope")).status(),
                 "another project's or a missing job: 404 before the query is looked at");
     }

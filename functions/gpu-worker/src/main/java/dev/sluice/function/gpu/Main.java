@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ECS task's entry point. Region and credentials come from the task (AWS_REGION, the task role); resource names
- * from the SLUICE_* variables the CDK app sets. SIGTERM drains: ECS waits up to the container's stopTimeout.
+ * from the SLUICE_* variables the CDK app sets. With the GPU pool's task queues configured it also runs executions'
+ * file tasks ({@link TaskWorker}). SIGTERM drains both: ECS waits up to the container's stopTimeout.
  */
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -48,9 +49,16 @@ public final class Main {
                         Long.parseLong(env.getOrDefault("SLUICE_GPU_MAX_WAIT_MS", "" + d.maxWaitMillis())),
                         d.visibilitySeconds(), d.pollSeconds()), predictor::modelBusyNanos);
         Thread loop = new Thread(worker, "gpu-worker");
+        // executions on the GPU pool (compute.target GpuPool): their file tasks, beside the jobs' batches
+        var taskQueues = TaskWorkerMain.queues(config, "gpu");
+        TaskWorker tasks = taskQueues.isEmpty() ? null : TaskWorkerMain.start(sqs, taskQueues, components, predictor,
+                Integer.parseInt(env.getOrDefault("SLUICE_TASK_SLOTS", "1")));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 LOG.info("SIGTERM: draining");
+                if (tasks != null) {
+                    tasks.drain(100_000);
+                }
                 worker.stop(100_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

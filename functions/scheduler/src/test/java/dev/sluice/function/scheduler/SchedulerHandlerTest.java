@@ -61,7 +61,10 @@ class SchedulerHandlerTest {
         assertEquals(JobState.TimedOut, store.get("batchjob_late").orElseThrow().status().overview());
         assertEquals(JobState.Finished, store.get("batchjob_done").orElseThrow().status().overview());
         assertEquals(JobState.Running, store.get("batchjob_busy").orElseThrow().status().overview());
-        assertEquals(List.of("batchjob_busy"), store.activeJobs().stream().map(Job::id).toList(),
-                "terminal jobs leave the index of active jobs");
+        // the finished job's completion is done, so it leaves the index; the timed-out one stays until its 10 unsent
+        // lines are counted skipped (by the workers and the fan-out that see it ended) and its completion is made
+        assertEquals(Set.of("batchjob_busy", "batchjob_late"),
+                store.activeJobs().stream().map(Job::id).collect(java.util.stream.Collectors.toSet()),
+                "ended jobs leave the index of active jobs once their completion is done");
     }
 }

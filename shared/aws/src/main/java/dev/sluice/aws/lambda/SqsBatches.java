@@ -76,7 +76,8 @@ public final class SqsBatches {
             }
         }
         return owners.isEmpty() ? null : dev.sluice.core.usage.UsageMeter.process()
-                .open(owners, dev.sluice.aws.observe.Invocations.compute());
+                .open(owners, dev.sluice.aws.observe.Invocations.compute(), dev.sluice.aws.observe.Invocations
+                        .eventSourceRequests(owners.values().stream().mapToLong(Long::longValue).sum()));
     }
 
     /** The handler of some kinds of message of a queue: it gets the messages of those kinds as an event of their own. */

@@ -14,6 +14,17 @@ public final class Invocations {
     private static final AtomicBoolean COLD = new AtomicBoolean(true);
     /** The configured memory of the function this thread last served (Lambda's Context; 0 before any). */
     private static final ThreadLocal<Integer> MEMORY_MB = ThreadLocal.withInitial(() -> 0);
+    /** Whether the event source of the invocation this thread last served counts its own requests. */
+    private static final ThreadLocal<Boolean> SELF_METERED = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * A Lambda {@link Context} whose event source counts its own SQS requests into the usage meter, by the jobs of
+     * the messages each carries ({@link dev.sluice.core.usage.UsageMeter#recordFor}): {@code sluice local}'s, which
+     * plays the event source mapping in this process. Lambda's own mapping is not seen by our code: its requests are
+     * estimated ({@link dev.sluice.core.usage.UsageMeter#eventSourceRequests}).
+     */
+    public interface SelfMeteredEventSource {
+    }
 
     private Invocations() {
     }
@@ -23,6 +34,7 @@ public final class Invocations {
         if (context != null) {
             MEMORY_MB.set(context.getMemoryLimitInMB());
         }
+        SELF_METERED.set(context instanceof SelfMeteredEventSource);
         return LogScope.of(LogKey.FUNCTION_REQUEST_ID, context == null ? null : context.getAwsRequestId())
                 .and(LogKey.COLD_START, COLD.getAndSet(false));
     }
@@ -32,6 +44,14 @@ public final class Invocations {
      * ({@link #scope}), else {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE}, else 0 MB (a handler called without a Context
      * in a test counts no Lambda time).
      */
+    /**
+     * The SQS requests of the event source for this thread's invocation of {@code messages} messages that the meter
+     * must add: none when the event source counts its own ({@link SelfMeteredEventSource}), else Lambda's estimate.
+     */
+    public static long eventSourceRequests(long messages) {
+        return SELF_METERED.get() ? 0 : dev.sluice.core.usage.UsageMeter.eventSourceRequests(messages);
+    }
+
     public static dev.sluice.core.usage.UsageMeter.Compute compute() {
         int mb = MEMORY_MB.get();
         if (mb <= 0) {

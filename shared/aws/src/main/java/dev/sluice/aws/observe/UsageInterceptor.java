@@ -86,7 +86,7 @@ public final class UsageInterceptor implements ExecutionInterceptor {
     }
 
     /** What one answered request used; a DynamoDB answer without ConsumedCapacity counts nothing. */
-    static Usage usageOf(String service, String operation, Object response) {
+    public static Usage usageOf(String service, String operation, Object response) {
         if ("Sqs".equals(service)) {
             return Usage.sqs(1);
         }

@@ -78,10 +78,11 @@ public final class S3Results {
         for (String part : parts) {
             String key = objectKey(projectId, jobId, d, part);
             if (!buckets.exists(d.bucket(), key)) {
+                write(d, key, new String(data.read(part), StandardCharsets.UTF_8));
+                // logged once written: a write that throws (a missing bucket) is not reported as a copy
                 try (var ids = LogScope.of(LogKey.PROJECT_ID, projectId).and(LogKey.JOB_ID, jobId)) {
                     LOG.info("results part {} copied at completion", part);
                 }
-                write(d, key, new String(data.read(part), StandardCharsets.UTF_8));
             }
             keys.add(key);
         }

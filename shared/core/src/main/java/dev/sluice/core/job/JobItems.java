@@ -97,10 +97,15 @@ public final class JobItems {
         long offset = 0;
         if (query.after() != null) {
             // v1|items:<project>:<job>|<record>|<offset>
-            String[] parts = PageRequest.decode(query.after()).split("\\|", -1);
+            String[] parts;
+            try {
+                parts = PageRequest.decode(query.after()).split("\\|", -1);
+            } catch (SluiceException notACursor) {
+                throw PageRequest.badCursor("after");
+            }
             if (parts.length != 4 || !parts[0].equals("v1") || !parts[1].equals(listing)
                     || !parts[2].matches("[1-9][0-9]{0,11}") || !parts[3].matches("[0-9]{1,9}")) {
-                throw PageRequest.badCursor();
+                throw PageRequest.badCursor("after"); // the items' cursor parameter, not "page" (a new user was told "page")
             }
             seq = Long.parseLong(parts[2]);
             offset = Long.parseLong(parts[3]);

@@ -185,7 +185,12 @@ public final class JobLifecycle {
             }
         }
         JobState state = job.status().overview();
-        if (state == JobState.Waiting || state.isTerminal() && isComplete(jobId)) {
+        if (state == JobState.Waiting) {
+            return;
+        }
+        if (state.isTerminal() && isComplete(jobId)) {
+            // done before (a late commit's settle, or the sweep after a crash between the end event and this record)
+            jobs.completed(jobId);
             return;
         }
         announceProgress(job);
@@ -198,6 +203,7 @@ public final class JobLifecycle {
             long now = clock.nowMillis();
             JobEvent.Results results = completion.writeResults(job, now);
             publishOnce(job, JobEvent.End.of(job, job.status(), now, results));
+            jobs.completed(jobId);
             ItemCounters c = job.status().items();
             try (var ids = dev.sluice.core.observe.LogScope.of(dev.sluice.core.observe.LogKey.PROJECT_ID, job.projectId())
                     .and(dev.sluice.core.observe.LogKey.JOB_ID, jobId)) {

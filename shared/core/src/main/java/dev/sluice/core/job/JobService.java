@@ -205,6 +205,13 @@ public final class JobService {
         dev.sluice.core.destination.Destinations.check(spec.destinations(), destinationBuckets,
                 webhookId -> webhooks.get(projectId, webhookId));
         Dataset dataset = datasets.get(projectId, spec.datasetId());
+        if (dataset.expiredAt(clock.nowMillis())) {
+            // swept (Expired, its file gone) or due: the same code as DatasetService.reserve, never "upload the file"
+            // (its upload URL was single-use; README "Limits", dataset expiry)
+            throw SluiceException.conflict("dataset.expired", "dataset " + dataset.id() + " expired"
+                    + (dataset.expiryTime() == null ? "" : " at " + java.time.Instant.ofEpochMilli(dataset.expiryTime()))
+                    + " and its file is deleted; upload the file as a new dataset");
+        }
         if (dataset.status().overview() != Dataset.State.Ready) {
             throw SluiceException.conflict("dataset.not_ready", "dataset " + dataset.id() + " is "
                     + dataset.status().overview() + (dataset.status().reason() == null ? "" : " (" + dataset.status().reason() + ")")
@@ -336,7 +343,8 @@ public final class JobService {
     }
 
     private java.util.Optional<String> activeJobOf(String projectId, java.util.function.Predicate<Job> uses) {
-        return jobs.activeJobs().stream().filter(j -> j.projectId().equals(projectId) && uses.test(j))
+        return jobs.activeJobs().stream().filter(j -> !j.status().overview().isTerminal()
+                        && j.projectId().equals(projectId) && uses.test(j))
                 .map(j -> "job " + j.id()).findFirst();
     }
 

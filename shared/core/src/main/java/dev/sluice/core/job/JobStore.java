@@ -112,8 +112,20 @@ public interface JobStore {
     /** Moves a Running job whose every item is terminal to Finished (a conditional write on exact counters). */
     boolean finishIfComplete(String jobId, long now);
 
-    /** The jobs that are not terminal (Waiting or Running). */
+    /**
+     * The jobs that are not terminal (Waiting or Running), and the ended ones whose end was not recorded yet
+     * ({@link #completed}): a completion that failed (a destination bucket that refused the manifest) is made again
+     * by the scheduler's sweep instead of never.
+     */
     List<Job> activeJobs();
+
+    /**
+     * Records that the ended job's completion is done (its manifest, errors file and end event went out): it leaves
+     * {@link #activeJobs}; then adds to the job's usage what this process counted for it since its last write that
+     * carried usage (the end's own writes), with that write's own units. Idempotent; a job that does not exist is
+     * ignored.
+     */
+    void completed(String jobId);
 
     /**
      * Log entries written after afterTime and before beforeTime, oldest first, at most max; only errors if asked.

@@ -7,8 +7,25 @@ import java.util.List;
  * its kind in the message attribute {@link MessageKind#ATTRIBUTE} (see {@link Routing}).
  */
 public interface BatchQueue {
-    /** INFERENCE feeds the inference function (Lambda), INFERENCE_GPU the GPU task pool. */
-    enum Name { FANOUT, INFERENCE, INFERENCE_GPU, DELIVERY }
+    /**
+     * INFERENCE feeds the inference function (Lambda), INFERENCE_GPU the GPU task pool's job batches. The four
+     * {@code *_TASKS} queues carry executions' file tasks to a task pool, one queue per pool and purchase option (each
+     * feeds its own ECS service, whose capacity provider is on-demand or spot): GPU_TASKS, GPU_SPOT_TASKS, CPU_TASKS,
+     * CPU_SPOT_TASKS. A pool queue a deployment does not have is not configured.
+     */
+    enum Name {
+        FANOUT, INFERENCE, INFERENCE_GPU, DELIVERY, GPU_TASKS, GPU_SPOT_TASKS, CPU_TASKS, CPU_SPOT_TASKS;
+
+        /** Whether the queue carries executions' file tasks to a task pool. */
+        public boolean isPoolTasks() {
+            return this == GPU_TASKS || this == GPU_SPOT_TASKS || this == CPU_TASKS || this == CPU_SPOT_TASKS;
+        }
+    }
+
+    /** Whether this deployment has the queue (the pool queues and INFERENCE_GPU are opt-in). */
+    default boolean configured(Name queue) {
+        return true;
+    }
 
     /**
      * The largest queue message, body and attributes together, in bytes: SQS's 256 KiB

@@ -32,6 +32,22 @@ public sealed interface QueueMessage permits FanoutMessage, BatchMessage, Delive
         };
     }
 
+    /**
+     * The {@link #usageOwner} of a message as received: its kind attribute's value and its body; null when the kind
+     * is unknown or the body does not parse as it (such a message fails in its handler and counts to no job).
+     */
+    static String usageOwnerOf(String kindAttribute, String body) {
+        MessageKind kind = MessageKind.fromWire(kindAttribute);
+        if (kind == null || body == null) {
+            return null;
+        }
+        try {
+            return dev.sluice.core.Json.read(body, kind.type()).usageOwner();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** This message as it goes on the wire: its kind and its JSON body. */
     default Envelope envelope() {
         return Envelope.of(this);

@@ -42,6 +42,7 @@ public final class Routing {
         return switch (queue) {
             case FANOUT -> MessageKind.FANOUT;
             case INFERENCE, INFERENCE_GPU -> MessageKind.BATCH;
+            case GPU_TASKS, GPU_SPOT_TASKS, CPU_TASKS, CPU_SPOT_TASKS -> MessageKind.EXECUTION_TASK;
             case DELIVERY -> tree != null && ("event".equals(tree.path("content").path("kind").asText(null))
                     || tree.path("event").asBoolean(false)) ? MessageKind.JOB_EVENT : MessageKind.DELIVERY;
         };

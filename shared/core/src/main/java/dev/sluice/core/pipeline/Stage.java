@@ -46,7 +46,7 @@ public enum Stage {
     public static Stage of(BatchQueue.Name queue) {
         return switch (queue) {
             case FANOUT -> FANOUT;
-            case INFERENCE, INFERENCE_GPU -> INFERENCE;
+            case INFERENCE, INFERENCE_GPU, GPU_TASKS, GPU_SPOT_TASKS, CPU_TASKS, CPU_SPOT_TASKS -> INFERENCE;
             case DELIVERY -> DELIVERY;
         };
     }

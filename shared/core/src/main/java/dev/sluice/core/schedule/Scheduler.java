@@ -63,6 +63,12 @@ public final class Scheduler {
         this.clock = clock;
     }
 
+    /**
+     * How long the sweep keeps trying to complete an ended job (its manifest, errors file and end event) after its
+     * last status write: a week, as long as the deliveries' records are kept.
+     */
+    static final long COMPLETION_RETRY_MILLIS = 7L * 24 * 3_600_000;
+
     public Sweep sweep() {
         int drained = deadLetters.drain();
         int timedOut = 0;
@@ -70,6 +76,23 @@ public final class Scheduler {
         int failed = 0;
         var active = jobs.activeJobs();
         for (Job job : active) {
+            if (job.status().overview().isTerminal()) {
+                if (clock.nowMillis() - job.status().updateTime() > COMPLETION_RETRY_MILLIS) {
+                    // bounded: a job whose completion never went through in a week is no longer swept
+                    LOG.warn("ended job {} was not completed within {} days; no longer swept", job.id(),
+                            COMPLETION_RETRY_MILLIS / 86_400_000);
+                    jobs.completed(job.id());
+                    continue;
+                }
+                // ended, but its completion (manifest, errors file, end event) did not go through: again, and one
+                // that fails again (a destination that still refuses) waits for the next sweep without stopping this
+                try {
+                    lifecycle.settle(job.id());
+                } catch (RuntimeException e) {
+                    LOG.warn("the completion of ended job {} failed again: {}", job.id(), e.toString());
+                }
+                continue;
+            }
             long now = clock.nowMillis();
             long stopAt = job.spec().stopAtTime() != null ? job.spec().stopAtTime() : job.createTime() + JobSpec.DEFAULT_CUTOFF_MILLIS;
             if (now >= stopAt) {

@@ -147,6 +147,15 @@ public final class LambdaSizing {
                         .thenComparingInt(e -> e.size().memoryMb())).orElseThrow();
     }
 
+    /**
+     * The inference function's memory size and architecture in the CDK app unless the operator sets
+     * {@code inferenceMemorySize}: the cheapest per photo of {@link #OFFERED} by the {@link #recorded()} measurement at
+     * the dated us-east-1 prices. An execution's Lambda {@code compute.instance} defaults to its memory size.
+     */
+    public static Estimate deployedDefault() {
+        return cheapest(recorded(), prices("us-east-1"));
+    }
+
     /** The inference stage's measurement recorded from the README's bench run ({@code lambda-measurement.json}). */
     public static Measurement recorded() {
         JsonNode n = resource("lambda-measurement.json");

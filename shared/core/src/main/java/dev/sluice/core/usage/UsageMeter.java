@@ -15,10 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@linkplain #open invocation}; a use inside an invocation that names no owner (a transaction or a SendMessageBatch
  * for all of the invocation's batches) goes to the invocation's own account, which is split over the invocation's
  * owners in proportion to their messages when one of them is {@linkplain #drain drained} or the invocation closes.
- * Uses outside any invocation (the API serving a request, the local event source polling) are not counted.
+ * Uses outside any invocation (the API serving a request, the scheduler's sweep, an empty poll) are not counted; an
+ * event source that counts its own requests ({@code sluice local}'s) adds each one to the jobs of the messages it
+ * carried ({@link #recordFor}).
  *
- * <p>Memory: one small entry per owner with uses not yet written (at most {@value #MAX_PENDING_OWNERS}), and one
- * per open invocation.
+ * <p>Memory: one small entry per owner with uses not yet written (at most {@value #MAX_PENDING_OWNERS}: past that,
+ * the owner written to longest ago is forgotten, typically an ended job's remainder), and one per open invocation.
  * Thread-safe.
  */
 public final class UsageMeter {
@@ -26,13 +28,19 @@ public final class UsageMeter {
     static final String INVOCATION = "usage_invocation";
     /**
      * Owners with counts not written yet that one process keeps at most (a few hundred bytes each): what a job's
-     * last write in this process leaves is kept for its next write here, which may never come; past this many, a
-     * new owner's count is dropped rather than grow the heap without bound.
+     * last write in this process leaves is kept for its next write here, which may never come; past this many, the
+     * owner added to longest ago is forgotten (a job that ended or moved on to other processes), never a new one.
      */
     static final int MAX_PENDING_OWNERS = 10_000;
     private static final UsageMeter PROCESS = new UsageMeter();
 
-    private final Map<String, Usage> pending = new ConcurrentHashMap<>();
+    /** Owners' counts not written yet, least recently added to first. Guarded by itself. */
+    private final java.util.LinkedHashMap<String, Usage> pending = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Usage> eldest) {
+            return size() > MAX_PENDING_OWNERS;
+        }
+    };
     private final Map<String, Invocation> invocations = new ConcurrentHashMap<>();
 
     /** The process's meter: the one the SDK interceptor and the stores share (one per JVM, like its MDC). */
@@ -71,20 +79,39 @@ public final class UsageMeter {
     }
 
     /**
+     * Opens an invocation on this thread (and on the worker threads that carry its MDC) whose event source's requests
+     * are not seen by this process (Lambda's event source mapping): it starts with {@link #eventSourceRequests}.
+     *
+     * @see #open(Map, Compute, long)
+     */
+    public Invocation open(Map<String, Long> owners, Compute compute) {
+        return open(owners, compute, eventSourceRequests(owners.values().stream().mapToLong(Long::longValue).sum()));
+    }
+
+    /**
+     * The SQS requests Lambda's event source mapping makes for an invocation of this many messages, which no code of
+     * ours sees: the ReceiveMessage calls that brought them and the DeleteMessageBatch calls that remove them, up to
+     * 10 messages each (SQS's limit for both, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html).
+     * Empty polls between invocations are a cost of the deployment, not of a job: not counted.
+     */
+    public static long eventSourceRequests(long messages) {
+        return 2 * ((messages + 9) / 10);
+    }
+
+    /**
      * Opens an invocation on this thread (and on the worker threads that carry its MDC): until it closes, uses are
-     * counted. It starts with the event source mapping's two requests (the receive that brought the messages, the
-     * delete that removes them); each {@link #drain} and the close charge the invocation's time on {@code compute}
-     * since the last charge, and split what no owner claimed.
+     * counted. It starts with {@code eventSourceRequests} SQS requests made for it that no code of this process sees
+     * (0 when the event source counts its own, {@link #recordFor}); each {@link #drain} and the close charge the
+     * invocation's time on {@code compute} since the last charge, and split what no owner claimed.
      *
      * @param owners the job or execution ids of the invocation's messages, each with its number of messages
      */
-    public Invocation open(Map<String, Long> owners, Compute compute) {
+    public Invocation open(Map<String, Long> owners, Compute compute, long eventSourceRequests) {
         Invocation invocation = new Invocation(java.util.UUID.randomUUID().toString(),
                 java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(owners)), compute,
                 System.nanoTime(), MDC.get(INVOCATION));
-        // the event source mapping's receive that brought the messages and delete that removes them, known now: so
-        // the invocation's first write carries them
-        invocation.unclaimed.merge("", Usage.sqs(2), Usage::plus);
+        // known now: so the invocation's first write carries them
+        invocation.unclaimed.merge("", Usage.sqs(eventSourceRequests), Usage::plus);
         invocations.put(invocation.id, invocation);
         MDC.put(INVOCATION, invocation.id);
         return invocation;
@@ -111,6 +138,33 @@ public final class UsageMeter {
     }
 
     /**
+     * Counts a use made for several owners outside any invocation, split in proportion to their weights
+     * ({@link Usage#split}, exact): an event source's receive of messages of several jobs, by message; its deletes
+     * and visibility changes, by the messages they name.
+     */
+    public void recordFor(Map<String, Long> owners, Usage use) {
+        if (!use.isZero()) {
+            use.split(owners).forEach(this::add);
+        }
+    }
+
+    /**
+     * Runs work whose requests count to no owner, even inside an invocation: a project's daily usage sum, which is
+     * the project's bookkeeping, not a job's work (README "Usage and cost").
+     */
+    public <T> T uncounted(java.util.function.Supplier<T> work) {
+        String invocation = MDC.get(INVOCATION);
+        MDC.remove(INVOCATION);
+        try {
+            return work.get();
+        } finally {
+            if (invocation != null) {
+                MDC.put(INVOCATION, invocation);
+            }
+        }
+    }
+
+    /**
      * Takes what the owner used and was not written yet (after splitting the current invocation's unclaimed uses),
      * for a write that adds it. When that write fails, {@link #giveBack} it.
      */
@@ -119,7 +173,10 @@ public final class UsageMeter {
         if (invocation != null) {
             invocation.settle(this);
         }
-        Usage taken = pending.remove(owner);
+        Usage taken;
+        synchronized (pending) {
+            taken = pending.remove(owner);
+        }
         return taken == null ? Usage.ZERO : taken;
     }
 
@@ -129,14 +186,22 @@ public final class UsageMeter {
     }
 
     private void add(String owner, Usage use) {
-        if (!use.isZero() && (pending.size() < MAX_PENDING_OWNERS || pending.containsKey(owner))) {
-            pending.merge(owner, use, Usage::plus);
+        if (!use.isZero()) {
+            synchronized (pending) {
+                pending.merge(owner, use, Usage::plus);
+            }
         }
     }
 
-    /** What the owner used and was not written yet (tests and the bench). */
+    /**
+     * What the owner used and was not written yet (tests and the bench): once the pipeline is idle, the remainder
+     * no write of the owner carried (its last write's own units and what followed it in this process).
+     */
     public Usage pending(String owner) {
-        return pending.getOrDefault(owner, Usage.ZERO);
+        synchronized (pending) {
+            Usage u = pending.get(owner);
+            return u == null ? Usage.ZERO : u;
+        }
     }
 
     private Invocation current() {

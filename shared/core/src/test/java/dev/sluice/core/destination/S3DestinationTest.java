@@ -104,6 +104,59 @@ class S3DestinationTest {
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), indices.stream().sorted().toList());
     }
 
+    /**
+     * A destination that refuses at the end (a bucket deleted or not made yet): the job has ended, but its manifest
+     * and end event are not out, so it stays on the sweep's list; the sweep tries again (a failure does not stop the
+     * sweep) and, once the bucket takes the objects, completes it exactly once.
+     */
+    @Test
+    void aCompletionThatFailed_isMadeByALaterSweep_once_andOnlyThenLeavesTheActiveList() {
+        Job job = s3Job(4, null);
+        core.destinationBuckets.refusing = true;
+        try {
+            core.batchProcessor().process(List.of(batch(job, 0, 4)));
+        } catch (RuntimeException refused) {
+            // the commit's settle may surface the refusal (the message is then redelivered); the commit stands
+        }
+        assertTrue(core.jobs.get(job.id()).orElseThrow().status().overview().isTerminal());
+        assertTrue(!core.lifecycle().isComplete(job.id()), "no end event while the bucket refuses");
+        assertTrue(core.jobs.activeJobs().stream().anyMatch(j -> j.id().equals(job.id())), "still swept");
+
+        core.scheduler().sweep(); // refused again: logged, the sweep goes on
+        assertTrue(!core.lifecycle().isComplete(job.id()));
+
+        core.destinationBuckets.refusing = false;
+        core.scheduler().sweep();
+        assertTrue(core.lifecycle().isComplete(job.id()), "completed by the sweep");
+        Map<String, String> objects = core.destinationBuckets.objects(FakeCore.DESTINATION_BUCKET);
+        assertTrue(objects.containsKey(S3Results.manifestKey(FakeCore.PROJECT, job.id(), s3)), objects.keySet().toString());
+        assertEquals(List.of(0L, 1L, 2L, 3L), destinationIndices(job).stream().sorted().toList());
+        assertEquals(1, core.published.stream().filter(e -> e instanceof dev.sluice.core.job.JobEvent.End
+                && e.jobId().equals(job.id())).count(), "one end event: " + core.published);
+        assertTrue(core.jobs.activeJobs().stream().noneMatch(j -> j.id().equals(job.id())));
+        core.scheduler().sweep();
+        assertEquals(1, core.published.stream().filter(e -> e instanceof dev.sluice.core.job.JobEvent.End).count());
+    }
+
+    /** Bounded: a completion refused for a week after the job's last status write is no longer tried. */
+    @Test
+    void aCompletionRefusedForAWeek_isNoLongerSwept() {
+        Job job = s3Job(4, null);
+        core.destinationBuckets.refusing = true;
+        try {
+            core.batchProcessor().process(List.of(batch(job, 0, 4)));
+        } catch (RuntimeException refused) {
+            // as above
+        }
+        core.clock.advance(6L * 24 * 3_600_000);
+        core.scheduler().sweep();
+        assertTrue(core.jobs.activeJobs().stream().anyMatch(j -> j.id().equals(job.id())), "tried for a week");
+        core.clock.advance(2L * 24 * 3_600_000);
+        core.scheduler().sweep();
+        assertTrue(core.jobs.activeJobs().stream().noneMatch(j -> j.id().equals(job.id())));
+        assertTrue(!core.lifecycle().isComplete(job.id()), "no end event was made up");
+    }
+
     @Test
     void withAWebhookToo_itemsAreCountedByTheWebhook_andStillCopied() {
         var hook = core.webhook(null, null);

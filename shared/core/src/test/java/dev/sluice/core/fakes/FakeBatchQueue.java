@@ -53,6 +53,11 @@ public final class FakeBatchQueue implements BatchQueue {
         this(EnumSet.allOf(Name.class));
     }
 
+    @Override
+    public boolean configured(Name queue) {
+        return configured.contains(queue);
+    }
+
     public FakeBatchQueue(Set<Name> configured) {
         this.configured = EnumSet.copyOf(configured);
     }

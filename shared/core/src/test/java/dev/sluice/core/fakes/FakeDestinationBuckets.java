@@ -10,9 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Users' buckets in memory: {@code bucket -> key -> bytes}. */
 public final class FakeDestinationBuckets implements DestinationBuckets {
     private final Map<String, Map<String, byte[]>> buckets = new ConcurrentHashMap<>();
+    /** While true every put fails, as S3 answers for a bucket that does not exist (NoSuchBucket). */
+    public volatile boolean refusing;
 
     @Override
     public void put(String bucket, String key, byte[] body, String contentType) {
+        if (refusing) {
+            throw new IllegalStateException("NoSuchBucket: " + bucket);
+        }
         buckets.computeIfAbsent(bucket, b -> new ConcurrentHashMap<>()).put(key, body.clone());
     }
 

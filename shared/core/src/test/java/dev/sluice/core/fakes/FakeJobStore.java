@@ -315,9 +315,18 @@ public final class FakeJobStore implements JobStore {
         return true;
     }
 
+    private final java.util.Set<String> completed = new java.util.HashSet<>();
+
     @Override
     public synchronized List<Job> activeJobs() {
-        return jobs.values().stream().filter(s -> !s.job.status().overview().isTerminal()).map(this::view).toList();
+        return jobs.values().stream().filter(s -> !completed.contains(s.job.id())).map(this::view).toList();
+    }
+
+    @Override
+    public synchronized void completed(String jobId) {
+        if (jobs.containsKey(jobId)) {
+            completed.add(jobId);
+        }
     }
 
     /** The cursor is the position in the filtered, ordered entries (opaque to callers, like the adapter's). */

@@ -203,4 +203,24 @@ public final class FakeExecutionStore implements ExecutionStore {
     public synchronized String guardHolder(String identity) {
         return guards.get(identity);
     }
+
+    private record Lease(String holder, long until) {
+    }
+
+    private final Map<String, Lease> slots = new HashMap<>();
+
+    @Override
+    public synchronized boolean takeSlot(String executionId, int slot, String holder, long untilMillis, long now) {
+        Lease l = slots.get(executionId + "#" + slot);
+        if (l != null && !l.holder().equals(holder) && l.until() >= now) {
+            return false;
+        }
+        slots.put(executionId + "#" + slot, new Lease(holder, untilMillis));
+        return true;
+    }
+
+    @Override
+    public synchronized void releaseSlot(String executionId, int slot, String holder) {
+        slots.computeIfPresent(executionId + "#" + slot, (k, l) -> l.holder().equals(holder) ? null : l);
+    }
 }

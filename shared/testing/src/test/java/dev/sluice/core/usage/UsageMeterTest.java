@@ -89,6 +89,37 @@ class UsageMeterTest {
     }
 
     @Test
+    void anEventSourcesRequest_isSplitOverTheJobsOfItsMessages_andAnInvocationOfASelfMeteredSourceAddsNoEstimate() {
+        UsageMeter meter = new UsageMeter();
+        Map<String, Long> messages = new LinkedHashMap<>();
+        messages.put("batchjob_a", 3L);
+        messages.put("batchjob_b", 1L);
+        meter.recordFor(messages, Usage.sqs(4)); // e.g. 4 receives of 3 + 1 messages
+        assertEquals(3, meter.pending("batchjob_a").sqsRequests());
+        assertEquals(1, meter.pending("batchjob_b").sqsRequests());
+        try (var invocation = meter.open(Map.of("batchjob_a", 25L), NO_TIME, 0)) {
+            meter.record(Usage.sqs(1));
+        }
+        assertEquals(4, meter.drain("batchjob_a").sqsRequests());
+        assertEquals(6, UsageMeter.eventSourceRequests(25), "Lambda's mapping: 3 receives and 3 deletes of ≤ 10");
+    }
+
+    @Test
+    void pastItsBound_theMeterForgetsTheOwnerAddedToLongestAgo_neverANewOne() {
+        UsageMeter meter = new UsageMeter();
+        meter.recordFor(Map.of("batchjob_old", 1L), Usage.sqs(1));
+        meter.recordFor(Map.of("batchjob_kept", 1L), Usage.sqs(1));
+        for (int i = 0; i < UsageMeter.MAX_PENDING_OWNERS - 2; i++) {
+            meter.recordFor(Map.of("batchjob_" + i, 1L), Usage.sqs(1));
+        }
+        meter.recordFor(Map.of("batchjob_kept", 1L), Usage.sqs(1)); // added to again: now the newest
+        meter.recordFor(Map.of("batchjob_new", 1L), Usage.sqs(1));
+        assertEquals(Usage.ZERO, meter.pending("batchjob_old"));
+        assertEquals(2, meter.pending("batchjob_kept").sqsRequests());
+        assertEquals(1, meter.pending("batchjob_new").sqsRequests());
+    }
+
+    @Test
     void anInvocationsTime_isBilledAsItsCompute() {
         UsageMeter meter = new UsageMeter();
         try (var invocation = meter.open(Map.of("batchjob_a", 1L), new UsageMeter.Compute.Lambda(1024))) {

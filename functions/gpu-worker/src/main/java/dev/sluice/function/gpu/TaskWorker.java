@@ -1,0 +1,240 @@
+package dev.sluice.function.gpu;
+
+import dev.sluice.core.Clock;
+import dev.sluice.core.Json;
+import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.ExecutionTask;
+import dev.sluice.core.pipeline.MessageKind;
+import dev.sluice.core.pipeline.Routing;
+import dev.sluice.execution.Execution;
+import dev.sluice.execution.ExecutionRunner;
+import dev.sluice.execution.ExecutionStore;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A task pool's consumer of executions' file tasks (issue 27): long-polls its pool queues (one per purchase option),
+ * runs up to {@code slots} files at once through {@link ExecutionRunner} (the same file-task entry point as the Lambda
+ * function), keeps each message invisible while its file runs, deletes it when the file is settled.
+ *
+ * <p>{@code compute.tasks} bounds an execution's files in flight across every worker: before a file runs, the worker
+ * leases the execution's slot {@code index % tasks} ({@link ExecutionStore#takeSlot}, one conditional write, renewed
+ * with the message's visibility, freed when the file ends). A slot held by another worker leaves the message to come
+ * back later.
+ *
+ * <p>{@link #drain()} (SIGTERM from ECS, which is also how ECS passes on a Fargate Spot or EC2 Spot interruption
+ * notice) stops receiving, and every file in hand stops at its next batch boundary: its message is made visible at
+ * once (visibility 0) and nothing of the file was written or settled, so another task runs the file again from its
+ * start and it is counted once.
+ */
+public final class TaskWorker implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskWorker.class);
+    /** How long a busy slot is waited for in hand before the message goes back (a successor sent as its slot frees). */
+    static final long SLOT_WAIT_MILLIS = 3_000;
+    /** How long a message whose slot another worker holds stays hidden before it is tried again. */
+    static final int BUSY_RETRY_SECONDS = 10;
+
+    /**
+     * @param slots              files run at once by this worker
+     * @param visibilitySeconds  how long a received message stays hidden; renewed every third of it while its file runs
+     * @param pollSeconds        the long poll of an idle worker
+     */
+    public record Settings(int slots, int visibilitySeconds, int pollSeconds) {
+        public static final Settings DEFAULTS = new Settings(Math.max(1, Runtime.getRuntime().availableProcessors()), 120, 10);
+    }
+
+    private final SqsClient sqs;
+    private final Map<BatchQueue.Name, String> queues;
+    private final ExecutionRunner runner;
+    private final ExecutionStore store;
+    private final Settings settings;
+    private final Clock clock;
+    private final String workerId;
+    private final Semaphore free;
+    private final ExecutorService files;
+    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "task-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private volatile boolean draining;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+
+    /**
+     * @param queues   the pool queues this worker takes tasks from (name → URL)
+     * @param workerId unique per worker process (the lease holder's prefix)
+     */
+    public TaskWorker(SqsClient sqs, Map<BatchQueue.Name, String> queues, ExecutionRunner runner, ExecutionStore store,
+                      Settings settings, Clock clock, String workerId) {
+        this.sqs = sqs;
+        this.queues = Map.copyOf(queues);
+        this.runner = runner;
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+        this.workerId = workerId;
+        this.free = new Semaphore(settings.slots());
+        this.files = Executors.newFixedThreadPool(settings.slots(), r -> {
+            Thread t = new Thread(r, "task-file");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void run() {
+        try {
+            List<Map.Entry<BatchQueue.Name, String>> order = new ArrayList<>(queues.entrySet());
+            LOG.info("task-worker: taking files from {} with {} slots", queues.keySet(), settings.slots());
+            int next = 0;
+            while (!draining) {
+                free.acquireUninterruptibly();
+                if (draining) {
+                    free.release();
+                    break;
+                }
+                int available = 1 + free.drainPermits();
+                var queue = order.get(next++ % order.size());
+                int wait = order.size() == 1 ? settings.pollSeconds() : 1;
+                List<Message> received;
+                try {
+                    received = sqs.receiveMessage(b -> b.queueUrl(queue.getValue())
+                            .maxNumberOfMessages(Math.min(10, available)).waitTimeSeconds(wait)
+                            .messageAttributeNames(MessageKind.ATTRIBUTE).visibilityTimeout(settings.visibilitySeconds()))
+                            .messages();
+                } catch (RuntimeException e) {
+                    // SQS unreachable for a moment: the worker keeps polling (a dead loop would strand the pool)
+                    LOG.warn("task-worker: receiving from {} failed: {}", queue.getKey(), e.toString());
+                    free.release(available);
+                    sleep(1000);
+                    continue;
+                }
+                free.release(available - received.size());
+                for (Message m : received) {
+                    files.execute(() -> {
+                        try {
+                            handle(queue.getKey(), queue.getValue(), m);
+                        } catch (RuntimeException e) {
+                            LOG.warn("task {} failed outside its file: {}", m.messageId(), e.toString());
+                        } finally {
+                            free.release();
+                        }
+                    });
+                }
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Drains: receives no more, and each file in hand goes back to its queue at its next batch boundary. Waits up to
+     * the timeout for the files in hand to be handed back or finish.
+     *
+     * @return whether every file in hand ended within the timeout
+     */
+    public boolean drain(long timeoutMillis) throws InterruptedException {
+        draining = true;
+        free.release(); // wakes the loop if it waits for a slot
+        long until = System.currentTimeMillis() + timeoutMillis;
+        stopped.await(timeoutMillis, TimeUnit.MILLISECONDS);
+        files.shutdown();
+        boolean ended = files.awaitTermination(Math.max(0, until - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        heartbeat.shutdownNow();
+        return ended;
+    }
+
+    private void handle(BatchQueue.Name name, String url, Message m) {
+        var attribute = m.messageAttributes().get(MessageKind.ATTRIBUTE);
+        MessageKind kind = Routing.kindOf(name, attribute == null ? null : attribute.stringValue(), m.body());
+        ExecutionTask task = null;
+        if (kind == MessageKind.EXECUTION_TASK) {
+            try {
+                task = Json.read(m.body(), ExecutionTask.class);
+            } catch (IllegalArgumentException e) {
+                task = null;
+            }
+        }
+        if (task == null || !ExecutionTask.FILE.equals(task.step())) {
+            LOG.warn("message {} is not a file task; it goes to the DLQ after its retries", m.messageId());
+            visibility(url, m, 5);
+            return;
+        }
+        Execution e = store.get(task.projectId(), task.execution()).orElse(null);
+        if (e == null || e.status().overview().isTerminal()) {
+            runner.run(task); // settles nothing twice: a file of an ended execution is recorded skipped
+            delete(url, m);
+            return;
+        }
+        int slot = (int) (task.index() % e.spec().compute().tasks());
+        String holder = workerId + "/" + m.messageId();
+        long lease = settings.visibilitySeconds() * 1000L;
+        long waitUntil = clock.nowMillis() + SLOT_WAIT_MILLIS;
+        while (!store.takeSlot(e.id(), slot, holder, clock.nowMillis() + lease, clock.nowMillis())) {
+            if (draining || clock.nowMillis() >= waitUntil) {
+                visibility(url, m, draining ? 0 : BUSY_RETRY_SECONDS);
+                return;
+            }
+            sleep(100);
+        }
+        ScheduledFuture<?> keep = heartbeat.scheduleAtFixedRate(() -> {
+            try {
+                visibility(url, m, settings.visibilitySeconds());
+                store.takeSlot(e.id(), slot, holder, clock.nowMillis() + lease, clock.nowMillis());
+            } catch (RuntimeException ex) {
+                LOG.warn("could not extend task {}: {}", m.messageId(), ex.toString());
+            }
+        }, settings.visibilitySeconds() / 3, settings.visibilitySeconds() / 3, TimeUnit.SECONDS);
+        AtomicInteger running = inFlight.computeIfAbsent(e.id(), k -> new AtomicInteger());
+        int now = running.incrementAndGet();
+        LOG.info("task-worker: started file {} of {} in slot {}; in flight {}", task.index(), e.id(), slot, now);
+        try {
+            runner.run(task, () -> draining);
+            keep.cancel(false);
+            delete(url, m);
+            LOG.info("task-worker: settled file {} of {}", task.index(), e.id());
+        } catch (ExecutionRunner.Drained d) {
+            keep.cancel(false);
+            visibility(url, m, 0);
+            LOG.info("task-worker: handed back file {} of {} (draining)", task.index(), e.id());
+        } catch (RuntimeException ex) {
+            keep.cancel(false);
+            LOG.warn("file {} of {} failed; it will be redelivered: {}", task.index(), e.id(), ex.toString());
+            visibility(url, m, 5);
+        } finally {
+            running.decrementAndGet();
+            store.releaseSlot(e.id(), slot, holder);
+        }
+    }
+
+    private void delete(String url, Message m) {
+        sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+    }
+
+    private void visibility(String url, Message m, int seconds) {
+        sqs.changeMessageVisibility(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()).visibilityTimeout(seconds));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
