@@ -50,8 +50,10 @@ public final class Bench {
                 Runtime.getRuntime().maxMemory() >> 20);
 
         if (List.of(args).contains("--usage-only")) {
-            // only the benchmark's job and its usage-vs-interceptor rows (README "Usage and cost")
+            // only the benchmark's job: its orchestration cost and usage-vs-interceptor rows (README "Usage and cost")
             PipelineBench.Result pipe = PipelineBench.run(items, batch);
+            Costs.addTo(table, pipe.requests(), pipe.items());
+            printUnits(pipe);
             addUsage(table, pipe.usage());
             System.out.println("The job's requests by operation (bench interceptor): " + pipe.usage().seen());
             System.out.println(table.render());
@@ -75,10 +77,7 @@ public final class Bench {
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
         // where the units go, printed as soon as the job is measured (the photo benchmark runs next)
-        System.out.println("DynamoDB units per 1,000 items by operation and table: " + pipe.requests().entrySet().stream()
-                .filter(e -> e.getKey().startsWith("units*1000 ")).map(e -> String.format("%s %.1f",
-                        e.getKey().substring("units*1000 ".length()), e.getValue() / (double) pipe.items())).toList());
-        System.out.println("Requests during the job: " + pipe.requests());
+        printUnits(pipe);
         System.out.println(table.render());
         addUsage(table, pipe.usage());
         PhotoBench.addTo(table, quick, threads);
@@ -162,6 +161,14 @@ public final class Bench {
      * (the pipeline's for the job; not the API's, the scheduler's, empty polls or the daily usage sum): MISSED above
      * 2 %; and status.usage plus the meter's remainder against the interceptor, exactly.
      */
+    /** The job's DynamoDB units per 1,000 items by operation and table, and its requests. */
+    private static void printUnits(PipelineBench.Result pipe) {
+        System.out.println("DynamoDB units per 1,000 items by operation and table: " + pipe.requests().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("units*1000 ")).map(e -> String.format("%s %.1f",
+                        e.getKey().substring("units*1000 ".length()), e.getValue() / (double) pipe.items())).toList());
+        System.out.println("Requests during the job: " + pipe.requests());
+    }
+
     private static void addUsage(Table table, PipelineBench.UsageCheck u) {
         for (dev.sluice.local.PipelineRequests.ClassCheck c : u.classes()) {
             boolean units = c.name().startsWith("dynamoDb");

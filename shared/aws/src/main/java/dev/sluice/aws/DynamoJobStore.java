@@ -205,12 +205,16 @@ public final class DynamoJobStore implements JobStore {
             return job != null;
         }
         AttributeValue seq = job.get(ITEM_SEQ);
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":c", job.get("itemCount"), ":z", n(0),
+                ":u", job.get("updateTime")));
+        if (seq != null) {
+            values.put(":s", seq); // none: no item record yet, as on a new counter item
+        }
         try {
             dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(counterKey(jobId))))
-                    .updateExpression("SET itemCount = :c, terminal = :z, " + ITEM_SEQ + " = :s, updateTime = :u")
-                    .conditionExpression("attribute_not_exists(jobId)")
-                    .expressionAttributeValues(Map.of(":c", job.get("itemCount"), ":z", n(0),
-                            ":s", seq == null ? n(0) : seq, ":u", job.get("updateTime"))));
+                    .updateExpression("SET itemCount = :c, terminal = :z, updateTime = :u"
+                            + (seq == null ? "" : ", " + ITEM_SEQ + " = :s"))
+                    .conditionExpression("attribute_not_exists(jobId)").expressionAttributeValues(values));
             LOG.info("job {} was created before counter items: its counter item is made now (item records from {})",
                     jobId, seq == null ? 0 : seq.n());
         } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException made) {
@@ -893,9 +897,13 @@ public final class DynamoJobStore implements JobStore {
      * writes that came after the last write carrying usage) plus this update's own units, known ahead
      * ({@value #COUNTER_UPDATE_WRITE_UNITS} WRU). The update itself runs {@linkplain UsageMeter#uncounted uncounted}, so
      * its units are not counted twice; if DynamoDB answers another figure, the difference goes back to the meter.
-     * Nothing is written when the meter holds nothing for the job.
+     * Nothing is written when the meter holds nothing for the job, nor outside an invocation (the scheduler's sweep
+     * completing a job: its requests count to no job).
      */
     private void writeRemainder(String jobId) {
+        if (!meter.counting()) {
+            return; // the scheduler's sweep or the API: no work of theirs is counted, nor written for the job
+        }
         Usage use = meter.drain(jobId);
         if (use.isZero()) {
             return;

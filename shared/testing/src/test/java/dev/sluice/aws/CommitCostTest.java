@@ -193,18 +193,7 @@ class CommitCostTest {
         jobs.create(largeJob(jobId, 4));
         assertTrue(jobs.transition(jobId, Set.of(JobState.Waiting), JobState.Running, "Running", null, 2));
         assertTrue(jobs.commitTogether(List.of(deliveredHere(jobId, "b0", 0, 2))));
-        // the old code's layout: every number on the job item, no counter item
-        var counters = stored(DynamoJobStore.counterKey(jobId));
-        var old = new java.util.HashMap<>(stored(jobId));
-        counters.forEach((name, value) -> {
-            if (!name.equals("jobId") && value.n() != null) {
-                old.merge(name, value, (a, b) -> name.equals("itemCount") || name.equals("updateTime") ? a
-                        : Dynamo.n(Long.parseLong(a.n()) + Long.parseLong(b.n())));
-            }
-        });
-        clients.dynamo().putItem(b -> b.tableName(config.jobsTable()).item(old));
-        clients.dynamo().deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", Dynamo.s(DynamoJobStore.counterKey(jobId)))));
-        assertEquals(null, stored(DynamoJobStore.counterKey(jobId)));
+        toOldLayout(jobId);
         assertEquals(2, Long.parseLong(stored(jobId).get("terminal").n()));
         assertEquals(1, Long.parseLong(stored(jobId).get(DynamoJobStore.ITEM_SEQ).n()));
         assertEquals(2, jobs.get(jobId).orElseThrow().status().items().delivered(), "read from the job item alone");
@@ -232,6 +221,31 @@ class CommitCostTest {
         assertEquals(List.of(1L, 2L, 3L), records.stream().map(JobStore.ItemRecord::seq).toList());
         assertEquals(4, records.stream().mapToLong(r -> r.commits().stream().mapToLong(c -> c.runs().size()).sum()).sum(),
                 "every item's outcome once: " + records);
+
+        // and one that had no item record yet when the code changed
+        String fresh = "batchjob_commitcost5";
+        jobs.create(largeJob(fresh, 1));
+        assertTrue(jobs.transition(fresh, Set.of(JobState.Waiting), JobState.Running, "Running", null, 2));
+        toOldLayout(fresh);
+        assertTrue(jobs.commitTogether(List.of(deliveredHere(fresh, "b0", 0, 1))));
+        assertTrue(jobs.finishIfComplete(fresh, 3));
+        assertEquals(1, jobs.get(fresh).orElseThrow().status().items().delivered());
+        assertEquals(List.of(1L), jobs.itemRecords(fresh, 1, 100).stream().map(JobStore.ItemRecord::seq).toList());
+    }
+
+    /** Rewrites a job as the code before counter items stored it: every number on the job item, no counter item. */
+    private static void toOldLayout(String jobId) {
+        var counters = stored(DynamoJobStore.counterKey(jobId));
+        var old = new java.util.HashMap<>(stored(jobId));
+        counters.forEach((name, value) -> {
+            if (!name.equals("jobId") && value.n() != null) {
+                old.merge(name, value, (a, b) -> name.equals("itemCount") || name.equals("updateTime") ? a
+                        : Dynamo.n(Long.parseLong(a.n()) + Long.parseLong(b.n())));
+            }
+        });
+        clients.dynamo().putItem(b -> b.tableName(config.jobsTable()).item(old));
+        clients.dynamo().deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", Dynamo.s(DynamoJobStore.counterKey(jobId)))));
+        assertEquals(null, stored(DynamoJobStore.counterKey(jobId)));
     }
 
     /** A batch predicted and delivered in the inference stage (a job without a webhook): its items' outcomes. */
