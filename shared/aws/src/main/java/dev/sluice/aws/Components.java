@@ -345,8 +345,14 @@ public final class Components {
     }
 
     public ExecutionRunner executionRunner(TabularPredictor tabular, Predictor images, TableFormat formats) {
+        return executionRunner(tabular, images, formats, 1);
+    }
+
+    /** @param filesAtOnce the file tasks the process runs at once at most (their memory budgets share the heap) */
+    public ExecutionRunner executionRunner(TabularPredictor tabular, Predictor images, TableFormat formats,
+                                           int filesAtOnce) {
         return new ExecutionRunner(executionStore(), executions(), models(), formats, tabular, images, itemFetcher(),
-                clock);
+                clock, filesAtOnce);
     }
 
     @SuppressWarnings("unchecked")

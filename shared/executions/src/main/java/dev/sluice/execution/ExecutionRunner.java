@@ -42,7 +42,7 @@ public final class ExecutionRunner {
      * holds at most 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
      * the rest of the item needs the remainder. A CSV of 10,000 columns is over it.
      */
-    static final int MAX_SCHEMA_CHARS = 256 * 1024;
+    static final int MAX_SCHEMA_BYTES = 256 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionRunner.class);
 
     private final ExecutionStore store;
@@ -54,9 +54,18 @@ public final class ExecutionRunner {
     private final ItemFetcher fetcher;
     private final Clock clock;
     private final ExecutorService gatherPool = Executors.newVirtualThreadPerTaskExecutor();
+    /** File tasks this JVM runs at once at most: each file's {@link RowBudget#ofHeap(int)} share. */
+    private final int filesAtOnce;
 
     public ExecutionRunner(ExecutionStore store, ExecutionService executions, ModelService models, TableFormat formats, TabularPredictor tabular, Predictor images, ItemFetcher fetcher,
                            Clock clock) {
+        this(store, executions, models, formats, tabular, images, fetcher, clock, 1);
+    }
+
+    /** @param filesAtOnce the file tasks this JVM runs at once at most (a task pool worker's slots and its spare) */
+    public ExecutionRunner(ExecutionStore store, ExecutionService executions, ModelService models, TableFormat formats,
+                           TabularPredictor tabular, Predictor images, ItemFetcher fetcher, Clock clock, int filesAtOnce) {
+        this.filesAtOnce = filesAtOnce;
         this.store = store;
         this.executions = executions;
         this.models = models;
@@ -128,7 +137,7 @@ public final class ExecutionRunner {
             } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException ex) {
                 throw new FileProblem("execution.file_gone", "the file was listed but is gone: " + ex.getMessage());
             }
-            RowBudget budget = RowBudget.ofHeap();
+            RowBudget budget = RowBudget.ofHeap(filesAtOnce);
             TableReader.Limit limit = new TableReader.Limit(CHUNK_ROWS, budget.chunkBytes());
             try (TableReader reader = open(e, task, source, budget)) {
                 Table chunk = next(e, task, reader, limit);
@@ -294,9 +303,11 @@ public final class ExecutionRunner {
     private OutputSchema schema(Execution e, ExecutionTask task, Table table, List<Table.Column> own, List<String> features) {
         OutputSchema mine = new OutputSchema(List.copyOf(own), List.copyOf(features), task.file());
         String json = Json.write(mine);
-        if (json.length() > MAX_SCHEMA_CHARS) {
+        // bytes, not characters: a DynamoDB item's size is its UTF-8 bytes (column names in CJK take 3 each)
+        int bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SCHEMA_BYTES) {
             throw new FileProblem("execution.too_many_columns", "the output schema of " + own.size() + " columns takes "
-                    + json.length() + " characters, over the " + MAX_SCHEMA_CHARS + " the execution's record can"
+                    + bytes + " bytes, over the " + MAX_SCHEMA_BYTES + " the execution's record can"
                     + " hold (DynamoDB items are at most 400 KB); use fewer or shorter-named columns");
         }
         String stored = store.fixSchema(e.projectId(), e.id(), table.rows().isEmpty() ? null : json);

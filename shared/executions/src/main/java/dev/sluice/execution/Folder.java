@@ -59,8 +59,12 @@ public record Folder(String bucket, String path) {
         while (p.endsWith("/")) {
             p = p.substring(0, p.length() - 1);
         }
-        if (p.length() > 900 || p.contains("//") || p.contains("..")) {
-            throw SluiceException.invalid("execution.bad_folder", field + " must be a folder path (no \"..\" or \"//\")");
+        // a "." segment names the same object for a client or server that normalizes paths as dot segments (RFC 3986
+        // 5.2.4): "./proj_a/out" would pass the check of another project's folder (ProjectFolders) and be written to
+        // proj_a/out by such a server; S3 keeps it literally, so it is never a folder a user means
+        if (p.length() > 900 || p.contains("//") || p.contains("..") || ("/" + p + "/").contains("/./")) {
+            throw SluiceException.invalid("execution.bad_folder", field + " must be a folder path (no \".\" or \"..\""
+                    + " segment, no \"//\")");
         }
         return new Folder(bucket, p);
     }

@@ -57,7 +57,10 @@ public record RoleSession(String roleArn, String externalId, String sessionName,
                 : name, policy(m.group(1), source, destination));
     }
 
-    /** The session policy: ListBucket under the source prefix, GetObject in it, PutObject in the destination. */
+    /**
+     * The session policy: ListBucket under the source prefix, GetObject in it, PutObject (and AbortMultipartUpload) in
+     * the destination, and the KMS use of an SSE-KMS bucket through S3 only.
+     */
     static String policy(String partition, Folder source, Folder destination) {
         List<Map<String, Object>> statements = new ArrayList<>();
         Map<String, Object> list = statement("s3:ListBucket", "arn:" + partition + ":s3:::" + source.bucket());
@@ -67,6 +70,14 @@ public record RoleSession(String roleArn, String externalId, String sessionName,
         statements.add(list);
         statements.add(statement("s3:GetObject", objects(partition, source)));
         statements.add(statement(List.of("s3:PutObject", "s3:AbortMultipartUpload"), objects(partition, destination)));
+        // a bucket encrypted with a KMS key (SSE-KMS) needs the caller's kms:Decrypt to read and GenerateDataKey to
+        // write; a session policy caps KMS as well, so without this the role could not read its own encrypted folders.
+        // Only through S3 (kms:ViaService), whose own reach the statements above confine to the folders
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms)
+        Map<String, Object> kms = statement(List.of("kms:Decrypt", "kms:GenerateDataKey"), "*");
+        kms.put("Condition", Map.of("StringLike", Map.of("kms:ViaService",
+                "s3.*." + ("aws-cn".equals(partition) ? "amazonaws.com.cn" : "amazonaws.com"))));
+        statements.add(kms);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("Version", "2012-10-17");
         doc.put("Statement", statements);

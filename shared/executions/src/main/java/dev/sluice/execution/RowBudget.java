@@ -39,7 +39,19 @@ public final class RowBudget {
 
     /** A quarter of this JVM's maximum heap ({@code -Xmx}, or what the Lambda function's memory size gives). */
     public static RowBudget ofHeap() {
-        return new RowBudget(Runtime.getRuntime().maxMemory() / HEAP_SHARE);
+        return ofHeap(1);
+    }
+
+    /**
+     * A file's budget in a JVM that runs up to {@code filesAtOnce} file tasks at once: a quarter of the maximum heap
+     * for one or two, else half of it shared among them (heap / 2 / filesAtOnce). A file holds about 1.5 times its
+     * budget at its peak (the reader's piece, its chunk three times over and the output's row group, see
+     * {@link #chunkBytes()}), so the files of a worker together stay within three quarters of the heap however many
+     * it runs: a task pool worker runs one file more than its slots (for another project), and three files of a
+     * quarter each would hold more than the heap.
+     */
+    public static RowBudget ofHeap(int filesAtOnce) {
+        return new RowBudget(Runtime.getRuntime().maxMemory() / HEAP_SHARE * 2 / Math.max(2, filesAtOnce));
     }
 
     /** No bound (tests and tools that read files they wrote). */

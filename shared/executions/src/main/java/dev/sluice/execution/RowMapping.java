@@ -24,6 +24,13 @@ public final class RowMapping {
     public static final String BATCH_SIZE = "batchSize";
     public static final int DEFAULT_BATCH_SIZE = 256;
     public static final int MAX_BATCH_SIZE = 4096;
+    /**
+     * The most the parameters may take, keys and values in UTF-8: they are kept in the execution's DynamoDB item (at
+     * most 400 KB, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html), beside the
+     * output schema (up to {@link ExecutionRunner#MAX_SCHEMA_BYTES}); 50 values of 4,096 characters of 3 UTF-8 bytes
+     * each made the item too large, and the create answered 500.
+     */
+    public static final int MAX_PARAMETER_BYTES = 64 * 1024;
     private static final List<String> IMAGE_COLUMNS = List.of("image", "url", "key");
 
     private RowMapping() {
@@ -33,6 +40,10 @@ public final class RowMapping {
         Validation.check(parameters.size() <= 50 && parameters.entrySet().stream().allMatch(e -> e.getKey() != null
                         && e.getKey().matches("[A-Za-z0-9_.-]{1,64}") && e.getValue() != null && e.getValue().length() <= 4096),
                 "execution.bad_parameters", "parameters: at most 50 pairs, keys [A-Za-z0-9_.-]{1,64}, values up to 4096 characters");
+        long bytes = parameters.entrySet().stream().mapToLong(e -> e.getKey().length()
+                + e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).sum();
+        Validation.check(bytes <= MAX_PARAMETER_BYTES, "execution.bad_parameters", "parameters take " + bytes
+                + " bytes (UTF-8); at most " + MAX_PARAMETER_BYTES + " in all");
         String batch = parameters.get(BATCH_SIZE);
         if (batch != null) {
             int n;

@@ -25,11 +25,13 @@ class ExecutionRunnerTest {
     private final ExecutionService service = fx.service();
     private final Folder in = new Folder(FakeCore.USER_BUCKET, "in");
     private int reads;
+    private final List<Long> budgets = new java.util.ArrayList<>();
     /** Reads nothing: a file reaching it is "unreadable" (the happy path needs a real format and model). */
     private final TableFormat formats = new TableFormat() {
         @Override
         public TableReader open(FileType type, FolderStore.Source file, RowBudget budget) throws IOException {
             reads++;
+            budgets.add(budget.maxBytes());
             throw new IOException("not a " + type + " file");
         }
 
@@ -54,6 +56,23 @@ class ExecutionRunnerTest {
 
     private Execution.FileReport settled(Execution e, long index) {
         return fx.executions.settledFiles(e.id(), index, index + 1).get(0);
+    }
+
+    @Test
+    void theFilesAWorkerRunsAtOnce_shareTheHeap_soTogetherTheyStayWithinThreeQuartersOfIt() {
+        Execution e = running(2, 2);
+        long heap = Runtime.getRuntime().maxMemory();
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 0, "0.csv"));
+        new ExecutionRunner(fx.executions, service, new ModelService(core.catalog, core.objects, core.clock), formats,
+                null, core.predictor, core.fetcher, core.clock, 3) // a task pool worker of 2 slots and its spare
+                .run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 1, "1.csv"));
+        assertEquals(List.of(heap / 4, heap / 4 * 2 / 3), budgets, "one file: a quarter; three at once: a sixth each");
+        for (int files = 1; files <= 16; files++) {
+            RowBudget each = RowBudget.ofHeap(files);
+            // at its peak a file holds its piece, its chunk three times over and the output's row group
+            long peak = each.maxBytes() + 4 * each.chunkBytes();
+            assertTrue(files * peak <= heap * 3 / 4, files + " files hold " + files * peak + " of " + heap);
+        }
     }
 
     @Test

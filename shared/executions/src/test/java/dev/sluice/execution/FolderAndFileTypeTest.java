@@ -3,6 +3,8 @@ package dev.sluice.execution;
 import dev.sluice.core.SluiceException;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,6 +31,13 @@ class FolderAndFileTypeTest {
         assertEquals("execution.bad_bucket", code(() -> Folder.of("Not_A_Bucket", "in", "sourceFolder", false)));
         assertEquals("execution.bad_folder", code(() -> Folder.of("my-data", "in/../secrets", "sourceFolder", false)));
         assertEquals("execution.bad_folder", code(() -> Folder.of("my-data", "in//x", "sourceFolder", false)));
+        // a "." segment: a server that normalizes dot segments reads ./proj_a/out as proj_a/out (another project's)
+        for (String dotted : List.of("./proj_a/out", ".", "in/./x", "in/.", "/./proj_a/")) {
+            assertEquals("execution.bad_folder", code(() -> Folder.of("my-data", dotted, "destinationFolder", false)),
+                    dotted);
+        }
+        assertEquals(new Folder("my-data", ".hidden/in.d/x."), Folder.of("my-data", ".hidden/in.d/x.", "sourceFolder",
+                false), "dots inside a name are names");
     }
 
     @Test

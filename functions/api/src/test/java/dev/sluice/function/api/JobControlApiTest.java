@@ -163,6 +163,31 @@ class JobControlApiTest {
     }
 
     @Test
+    void executionParametersTooLargeForTheExecutionsRecord_areA400WithItsCode_neverA500() {
+        fixture.executionsBucket();
+        Map<String, String> wide = new LinkedHashMap<>();
+        for (int i = 0; i < 50; i++) {
+            wide.put("k" + i, "\u6f22".repeat(4096)); // 50 × 4,096 characters of 3 UTF-8 bytes: 600 KiB in a 1 MiB body
+        }
+        List<Long> before = footprint();
+        for (Map<String, String> parameters : List.of(wide, Map.of("imageColumn", "x".repeat(4096), "k",
+                "\u6f22".repeat(4096), "l", "\u6f22".repeat(4096), "m", "\u6f22".repeat(4096),
+                "n", "\u6f22".repeat(4096), "o", "\u6f22".repeat(4096), "p", "\u6f22".repeat(1000)))) {
+            Map<String, Object> start = Map.of("model", Map.of("id", HandlerFixture.MODEL),
+                    "bucket", HandlerFixture.EXECUTIONS_BUCKET, "sourceFolder", "in", "destinationFolder", "out",
+                    "parameters", parameters);
+            ApiRouter.Response refused = call("POST", "/executions", start);
+            assertEquals(400, refused.status(), refused.body());
+            assertEquals("execution.bad_parameters", code(refused));
+        }
+        assertEquals(before, footprint(), "nothing stored or sent");
+        Map<String, Object> fits = Map.of("model", Map.of("id", HandlerFixture.MODEL),
+                "bucket", HandlerFixture.EXECUTIONS_BUCKET, "sourceFolder", "in", "destinationFolder", "out-fits",
+                "parameters", Map.of("imageColumn", "x".repeat(4096), "k", "\u6f22".repeat(4096)));
+        assertEquals(200, call("POST", "/executions", fits, Map.of("dryRun", "true")).status());
+    }
+
+    @Test
     void executionDryRun_listsTheFilesItWouldRun_andLeavesNoTrace() {
         var s3 = fixture.clients.s3();
         String bucket = HandlerFixture.EXECUTIONS_BUCKET;

@@ -3,6 +3,7 @@ package dev.sluice.function.gpu;
 import dev.sluice.core.Clock;
 import dev.sluice.core.Json;
 import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.Envelope;
 import dev.sluice.core.pipeline.ExecutionTask;
 import dev.sluice.core.pipeline.MessageKind;
 import dev.sluice.core.pipeline.Routing;
@@ -36,6 +37,18 @@ import org.slf4j.LoggerFactory;
  * with the message's visibility, freed when the file ends). A slot held by another worker leaves the message to come
  * back later.
  *
+ * <p><b>Fair shares between projects.</b> A project runs at most {@code slots} files on a worker, and the worker runs
+ * {@code slots + 1}: the one slot more is for another project's file, so a project whose long files (or whose
+ * {@code compute.tasks} of 1,000) fill every slot never makes another project's file wait for one of them to end.
+ * A file of a project that already holds {@code slots} is deferred at once: sent again as a new message,
+ * {@link #BUSY_RETRY_SECONDS} later, and the received one deleted, so waiting for its project's turn spends none of
+ * the queue's receives (a message received {@code maxReceiveCount} times goes to the DLQ: handed back with a
+ * visibility change, a file waiting behind its own project's long files would be dead-lettered and failed). The worker
+ * then pauses {@link #REFUSED_PAUSE_MILLIS} before it receives again, so a worker saturated by one project asks SQS
+ * about once a second, not in a loop. On AWS the pool queues are SQS fair
+ * queues (the project is each message's MessageGroupId), so the receive of that spare slot returns another project's
+ * waiting file before the busy project's backlog; ElasticMQ ({@code sluice local}) receives in arrival order.
+ *
  * <p>{@link #drain()} (SIGTERM from ECS, which is also how ECS passes on a Fargate Spot or EC2 Spot interruption
  * notice) stops receiving, and every file in hand stops at its next batch boundary: its message is made visible at
  * once (visibility 0) and nothing of the file was written or settled, so another task runs the file again from its
@@ -47,9 +60,23 @@ public final class TaskWorker implements Runnable {
     static final long SLOT_WAIT_MILLIS = 3_000;
     /** How long a message whose slot another worker holds stays hidden before it is tried again. */
     static final int BUSY_RETRY_SECONDS = 10;
+    /** How long the receive loop waits after handing back a file of a project that holds its share of the slots. */
+    static final long REFUSED_PAUSE_MILLIS = 1_000;
+
+    /** The files a worker of {@code slots} runs at once at most: its slots and one for another project. */
+    static int filesAtOnce(int slots) {
+        return slots + 1;
+    }
+
+    /** What runs a file task: {@link ExecutionRunner#run(ExecutionTask, java.util.function.BooleanSupplier)}. */
+    @FunctionalInterface
+    interface Files {
+        /** @throws ExecutionRunner.Drained when the file stopped at a batch boundary for draining */
+        void run(ExecutionTask task, java.util.function.BooleanSupplier draining);
+    }
 
     /**
-     * @param slots              files run at once by this worker
+     * @param slots              files of one project run at once by this worker (one more for another project)
      * @param visibilitySeconds  how long a received message stays hidden; renewed every third of it while its file runs
      * @param pollSeconds        the long poll of an idle worker
      */
@@ -59,7 +86,7 @@ public final class TaskWorker implements Runnable {
 
     private final SqsClient sqs;
     private final Map<BatchQueue.Name, String> queues;
-    private final ExecutionRunner runner;
+    private final Files runner;
     private final ExecutionStore store;
     private final Settings settings;
     private final Clock clock;
@@ -72,6 +99,8 @@ public final class TaskWorker implements Runnable {
         return t;
     });
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    /** Files accepted per project on this worker (received, not yet ended). Guarded by itself. */
+    private final Map<String, Integer> byProject = new java.util.HashMap<>();
     private volatile boolean draining;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
@@ -81,6 +110,11 @@ public final class TaskWorker implements Runnable {
      */
     public TaskWorker(SqsClient sqs, Map<BatchQueue.Name, String> queues, ExecutionRunner runner, ExecutionStore store,
                       Settings settings, Clock clock, String workerId) {
+        this(sqs, queues, runner::run, store, settings, clock, workerId);
+    }
+
+    TaskWorker(SqsClient sqs, Map<BatchQueue.Name, String> queues, Files runner, ExecutionStore store,
+               Settings settings, Clock clock, String workerId) {
         this.sqs = sqs;
         this.queues = Map.copyOf(queues);
         this.runner = runner;
@@ -88,8 +122,8 @@ public final class TaskWorker implements Runnable {
         this.settings = settings;
         this.clock = clock;
         this.workerId = workerId;
-        this.free = new Semaphore(settings.slots());
-        this.files = Executors.newFixedThreadPool(settings.slots(), r -> {
+        this.free = new Semaphore(filesAtOnce(settings.slots()));
+        this.files = Executors.newFixedThreadPool(filesAtOnce(settings.slots()), r -> {
             Thread t = new Thread(r, "task-file");
             t.setDaemon(true);
             return t;
@@ -114,8 +148,9 @@ public final class TaskWorker implements Runnable {
                 List<Message> received;
                 try {
                     received = sqs.receiveMessage(b -> b.queueUrl(queue.getValue())
-                            .maxNumberOfMessages(Math.min(10, available)).waitTimeSeconds(wait)
-                            .messageAttributeNames(MessageKind.ATTRIBUTE).visibilityTimeout(settings.visibilitySeconds()))
+                            .maxNumberOfMessages(Math.min(10, Math.min(available, settings.slots()))).waitTimeSeconds(wait)
+                            .messageAttributeNames(MessageKind.ATTRIBUTE, Envelope.TENANT_ATTRIBUTE)
+                            .visibilityTimeout(settings.visibilitySeconds()))
                             .messages();
                 } catch (RuntimeException e) {
                     // SQS unreachable for a moment: the worker keeps polling (a dead loop would strand the pool)
@@ -125,20 +160,71 @@ public final class TaskWorker implements Runnable {
                     continue;
                 }
                 free.release(available - received.size());
+                boolean refused = false;
                 for (Message m : received) {
+                    String project = projectOf(m);
+                    if (!admit(project)) {
+                        // the project holds its share of this worker: the spare slot stays for another project
+                        refused = true;
+                        try {
+                            defer(queue.getValue(), m, project);
+                        } catch (RuntimeException e) {
+                            LOG.warn("task {} could not be deferred: {}", m.messageId(), e.toString());
+                        } finally {
+                            free.release();
+                        }
+                        continue;
+                    }
                     files.execute(() -> {
                         try {
                             handle(queue.getKey(), queue.getValue(), m);
                         } catch (RuntimeException e) {
                             LOG.warn("task {} failed outside its file: {}", m.messageId(), e.toString());
                         } finally {
+                            leave(project);
                             free.release();
                         }
                     });
                 }
+                if (refused) {
+                    sleep(REFUSED_PAUSE_MILLIS);
+                }
             }
         } finally {
             stopped.countDown();
+        }
+    }
+
+    /** The project a file task names; null when the body is not one (it is handled, towards the DLQ). */
+    private static String projectOf(Message m) {
+        try {
+            return Json.read(m.body(), ExecutionTask.class).projectId();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Counts the file to its project unless the project already runs {@code slots} files here. */
+    private boolean admit(String project) {
+        if (project == null) {
+            return true;
+        }
+        synchronized (byProject) {
+            int running = byProject.getOrDefault(project, 0);
+            if (running >= settings.slots()) {
+                return false;
+            }
+            byProject.put(project, running + 1);
+            return true;
+        }
+    }
+
+    private void leave(String project) {
+        if (project == null) {
+            return;
+        }
+        synchronized (byProject) {
+            byProject.merge(project, -1, (a, b) -> a + b == 0 ? null : a + b);
         }
     }
 
@@ -177,7 +263,7 @@ public final class TaskWorker implements Runnable {
         }
         Execution e = store.get(task.projectId(), task.execution()).orElse(null);
         if (e == null || e.status().overview().isTerminal()) {
-            runner.run(task); // settles nothing twice: a file of an ended execution is recorded skipped
+            runner.run(task, () -> false); // settles nothing twice: a file of an ended execution is recorded skipped
             delete(url, m);
             return;
         }
@@ -220,6 +306,16 @@ public final class TaskWorker implements Runnable {
             running.decrementAndGet();
             store.releaseSlot(e.id(), slot, holder);
         }
+    }
+
+    /**
+     * Sends the message again as a new one, {@link #BUSY_RETRY_SECONDS} later, with its attributes and project, then
+     * deletes the received one (a crash between the two leaves both: the file is settled once by the ledger).
+     */
+    private void defer(String url, Message m, String project) {
+        sqs.sendMessage(b -> b.queueUrl(url).messageBody(m.body()).messageAttributes(m.messageAttributes())
+                .messageGroupId(project).delaySeconds(BUSY_RETRY_SECONDS));
+        delete(url, m);
     }
 
     private void delete(String url, Message m) {

@@ -78,7 +78,8 @@ public final class TaskWorkerMain {
                             OnnxPredictor predictor, int slots) {
         TaskWorker.Settings d = TaskWorker.Settings.DEFAULTS;
         TaskWorker worker = new TaskWorker(sqs, queues,
-                components.executionRunner(predictor, predictor, new dev.sluice.tables.Tables()),
+                components.executionRunner(predictor, predictor, new dev.sluice.tables.Tables(),
+                        TaskWorker.filesAtOnce(slots)),
                 components.executionStore(), new TaskWorker.Settings(slots, d.visibilitySeconds(), d.pollSeconds()),
                 Clock.SYSTEM, java.util.UUID.randomUUID().toString());
         Thread loop = new Thread(worker, "task-worker");
