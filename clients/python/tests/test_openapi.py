@@ -329,3 +329,22 @@ def test_everySdkModelField_isInTheDocumentsSchema(doc):
         if "data" in props:
             compare(doc, model, item_schema(doc, props["data"]), f"GET {path} data[]", problems)
     assert not problems, "the SDK and the document disagree:\n  " + "\n  ".join(problems)
+
+
+def test_itemStatusAndDeliveryEvent_areTheDocumentsEnums_andAStatusFilterSendsTheirNames(doc):
+    items = {"data": [{"index": 0, "status": "Delivered", "prediction": {}},
+                      {"index": 1, "status": "FailedGather", "reason": "r", "code": "gather.timeout"}],
+             "nextCursor": "c", "hasMore": False}
+    delivery = {"object": "webhook.delivery", "id": "a", "webhookId": "webhook_1", "requestId": "r",
+                "jobId": "batchjob_1", "event": "job.progress", "progressPercent": 50, "statusCode": 200,
+                "latencyMs": 3, "time": 1, "replay": False}
+    with FakeApi([js(200, items), js(200, delivery)]) as api:
+        p = sluice.Client("sk", api_url=api.url, sleep=lambda s: None).get_project("proj_1")
+        page = p.batch.jobs.get_items("batchjob_1", status=[m.ItemStatus.FAILED_GATHER, "Skipped"])
+        replayed = p.batch.webhooks.replay("webhook_1", "r")
+    assert [i.status for i in page.data] == [m.ItemStatus.DELIVERED, m.ItemStatus.FAILED_GATHER]
+    assert page.data[1].status is m.ItemStatus.FAILED_GATHER
+    assert "status=FailedGather%2CSkipped" in api.requests[0]["path"], api.requests[0]["path"]
+    assert replayed.event is m.JobEventType.PROGRESS and replayed.progress_percent == 50
+    item_status = resolve(doc, doc["components"]["schemas"]["ItemOutcome"])["properties"]["status"]
+    assert {s.value for s in m.ItemStatus} == set(item_status["enum"])

@@ -160,3 +160,24 @@ def test_theOutcome_andTheErrorBudgetAndEvents_goBothWays():
     spec = json.loads(api.requests[0]["body"])["spec"]
     assert spec["events"] == ["job.started", "job.completed"]
     assert spec["errorBudget"] == {"maxFailureRate": 0.2, "minItems": 50}
+
+
+def test_downloadResults_ofAnEndedJob_asksAgainWhileItsCompletionIsWritten_butNotForARunningJob(tmp_path):
+    # a job shows Finished a moment before its manifest is written: the quick start's download_results right after
+    # wait_until_done met 409 job.not_complete (trial of 2026-12-07)
+    not_complete = js(409, {"error": {"code": "job.not_complete", "message": "job batchjob_1 is Finished; …"}})
+    waits = []
+    with FakeApi([not_complete, js(200, dict(JOB, status={"overview": "Finished"}))]) as api:
+        api.answers += [js(200, {"manifest": {"key": "r/manifest.json", "url": api.url + "/m"}, "parts": [],
+                                 "errors": {"key": "r/errors.ndjson", "url": api.url + "/e"}}),
+                        (200, {}, b'{"jobId":"batchjob_1"}'), (200, {}, b"")]
+        files = client(api.url, waits).batch.jobs.download_results("batchjob_1", tmp_path)
+    assert [f.name for f in files] == ["manifest.json", "errors.ndjson"] and waits == [0.5]
+    assert (tmp_path / "manifest.json").read_text() == '{"jobId":"batchjob_1"}'
+    assert [r["path"] for r in api.requests[:3]] == ["/v1/projects/proj_1/batch/jobs/batchjob_1/results",
+                                                     "/v1/projects/proj_1/batch/jobs/batchjob_1",
+                                                     "/v1/projects/proj_1/batch/jobs/batchjob_1/results"]
+    with FakeApi([not_complete, js(200, dict(JOB, status={"overview": "Running"}))]) as api:
+        with pytest.raises(sluice.ConflictError) as e:
+            client(api.url, []).batch.jobs.download_results("batchjob_1", tmp_path)
+    assert e.value.code == "job.not_complete" and len(api.requests) == 2

@@ -311,14 +311,16 @@ class Jobs(_Resource):
     def get_items(self, job_id: str, after: Optional[str] = None, limit: Optional[int] = None,
                   status: Optional[Union[str, Iterable[str]]] = None) -> JobItems:
         """One page of the job's committed item outcomes in commit order (``GET /batch/jobs/{id}/items``): ``after``
-        a previous page's ``next_cursor``, ``limit`` 1..1000 (default 100), ``status`` one or several statuses."""
+        a previous page's ``next_cursor``, ``limit`` 1..1000 (default 100), ``status`` one or several statuses
+        (``ItemStatus`` members or their names)."""
         params: Dict[str, Any] = {}
         if after is not None:
             params["after"] = after
         if limit is not None:
             params["limit"] = limit
         if status is not None:
-            params["status"] = status if isinstance(status, str) else ",".join(status)
+            wanted = [status] if isinstance(status, str) else list(status)
+            params["status"] = ",".join(getattr(s, "value", s) for s in wanted)
         return JobItems.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/items", params=params))
 
     def iter_items(self, job_id: str, after: Optional[str] = None,
@@ -349,10 +351,23 @@ class Jobs(_Resource):
         """Download links (one hour) of a completed job's results; ConflictError ``job.not_complete`` before."""
         return JobResults.from_dict(self._call("GET", f"/batch/jobs/{_seg(job_id)}/results"))
 
-    def download_results(self, job_id: str, directory: PathLike) -> List[Path]:
+    def download_results(self, job_id: str, directory: PathLike, *, timeout: float = 60.0,
+                         poll_interval: float = 0.5) -> List[Path]:
         """Downloads the manifest (``manifest.json``), the result parts and ``errors.ndjson`` into ``directory``;
-        returns the files written. Streams each file (memory bounded by one chunk)."""
-        results = self.get_results(job_id)
+        returns the files written. Streams each file (memory bounded by one chunk). A job shows its end state a
+        moment before its results are written (the manifest, then the ``job.completed`` event), so right after
+        :meth:`wait_until_done` the API may still answer 409 ``job.not_complete``: for an ended job this asks again
+        every ``poll_interval`` seconds for up to ``timeout`` seconds, then raises that ConflictError; a job that has
+        not ended raises it at once."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                results = self.get_results(job_id)
+                break
+            except errors.ConflictError as e:
+                if e.code != "job.not_complete" or time.monotonic() >= deadline or not self.get(job_id).done:
+                    raise
+            self._sleep(poll_interval)
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         files = []

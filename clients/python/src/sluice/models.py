@@ -20,10 +20,10 @@ from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 __all__ = [
     "JobState", "Outcome", "ErrorBudget", "DatasetState", "ModelState", "ExecutionState", "FileState", "ModelTask", "DeploymentTarget",
     "UploadUrl", "UploadStatus", "JobDeployment", "Destination", "ResultDelivery", "JobSpec", "JobItemStatus",
-    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "JobItem", "JobItems", "LineageLine", "JobLineage", "InvalidLine", "RefusedUrl",
+    "JobProgress", "JobStatus", "Job", "FailureClass", "JobLogEntry", "JobLogs", "ItemStatus", "JobItem", "JobItems", "LineageLine", "JobLineage", "InvalidLine", "RefusedUrl",
     "ExecutionDryRun", "ExecutionDryRunFile", "ExecutionEstimateBasis",
     "HostCount", "EstimateBasis", "JobDryRun", "ResultFile", "JobResults", "DatasetSource",
-    "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "WebhookDelivery", "ModelSource",
+    "DatasetStatus", "Dataset", "WebhookRetries", "WebhookSpec", "Webhook", "WebhookTestResult", "JobEventType", "WebhookDelivery", "ModelSource",
     "Preprocess", "ModelStatus", "Model", "Deployment", "DeadLetter", "ApiKey", "Secret", "ExecutionFolder", "ExecutionSpec",
     "ExecutionStatus", "Execution", "ExecutionRole", "ExecutionFileReport", "ExecutionReport", "DeleteResponse", "Page",
     "UsagePriceTable", "Usage", "ProjectUsage",
@@ -487,15 +487,24 @@ class JobLogs(_Base):
         return self.data
 
 
+class ItemStatus(str, enum.Enum):
+    """The end an item reached (``JobItem.status``, the ``status`` filter of ``get_items``)."""
+    DELIVERED = "Delivered"
+    FAILED_GATHER = "FailedGather"
+    FAILED_PROCESS = "FailedProcess"
+    FAILED_PREDICT = "FailedPredict"
+    FAILED_DELIVER = "FailedDeliver"
+    SKIPPED = "Skipped"
+
+
 @dataclass
 class JobItem(_Base):
-    """One item's committed outcome: ``status`` (Delivered, FailedGather, FailedProcess, FailedPredict,
-    FailedDeliver, Skipped); ``prediction`` on Delivered items, ``reason`` and ``code`` on the others; ``id`` when the
-    line had one and the item was predicted."""
+    """One item's committed outcome: ``status`` (an ``ItemStatus``); ``prediction`` on Delivered items, ``reason``
+    and ``code`` on the others; ``id`` when the line had one and the item was predicted."""
     index: int = 0
     id: Optional[str] = None
     url: Optional[str] = None
-    status: Optional[str] = None
+    status: Optional[ItemStatus] = None
     prediction: Any = None
     reason: Optional[str] = None
     code: Optional[str] = None
@@ -533,7 +542,10 @@ class JobResults(_Base):
 
 @dataclass
 class DatasetSource(_Base):
+    """``kind`` UploadedNdjson (an upload) or JobCopy (lines a sample run or a retry copied for ``job_id``; deleting
+    that job deletes the copy)."""
     kind: Optional[str] = None
+    job_id: Optional[str] = None
     extra: Dict[str, Any] = _extra()
 
 
@@ -594,17 +606,26 @@ class Webhook(_Base):
     extra: Dict[str, Any] = _extra()
 
 
+class JobEventType(str, enum.Enum):
+    """A job event a webhook subscribes to (``spec.events``) and a delivery attempt names (``WebhookDelivery.event``)."""
+    STARTED = "job.started"
+    PROGRESS = "job.progress"
+    COMPLETED = "job.completed"
+
+
 @dataclass
 class WebhookDelivery(_Base):
-    """One POST attempt to a webhook (``webhooks.deliveries``): ``item_index`` for an item, ``event`` (its key, such as
-    ``job.progress.25``) for a job event; ``status_code`` 0 when no HTTP answer came; ``replay`` for a replayed one."""
+    """One POST attempt to a webhook (``webhooks.deliveries``): ``item_index`` for an item, ``event`` for a job event
+    (with ``progress_percent``, 25, 50 or 75, for ``job.progress``); ``status_code`` 0 when no HTTP answer came;
+    ``replay`` for a replayed one."""
     id: str = ""
     object: Optional[str] = None
     webhook_id: Optional[str] = None
     request_id: Optional[str] = None
     job_id: Optional[str] = None
     item_index: Optional[int] = None
-    event: Optional[str] = None
+    event: Optional[JobEventType] = None
+    progress_percent: Optional[int] = None
     status_code: Optional[int] = None
     latency_ms: Optional[int] = None
     error: Optional[str] = None

@@ -38,6 +38,16 @@ public final class Bench {
             System.out.println(photos.render());
             System.exit(0);
         }
+        if (List.of(args).contains("--cold-only")) {
+            // only the cold starts, each function's package in a child JVM (README "Cold start and SnapStart")
+            Table cold = new Table();
+            int at = List.of(args).indexOf("--cold-only");
+            String only = at + 1 < args.length && !args[at + 1].startsWith("--") ? args[at + 1] : null; // one function
+            addColdStarts(cold, ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")),
+                    function -> only == null || only.equals(function)));
+            System.out.println(cold.render());
+            System.exit(0);
+        }
         int items = quick ? 256 : 2000;
         // the jobs' default batch size unless `--batch N` (to compare a cost with an older run's batch of 32)
         int batchArg = List.of(args).indexOf("--batch");
@@ -94,12 +104,10 @@ public final class Bench {
             }
         }
 
-        for (ColdStartBench.Result cold : pipelineOnly ? List.<ColdStartBench.Result>of() : ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", ".")))) {
-            table.add("cold start (JVM)", cold.function() + ": init / first event handled / peak RSS",
-                    cold.error() != null ? "FAILED: " + cold.error() : String.format("%.0f ms / %.0f ms / %.0f MiB",
-                            cold.initMs(), cold.firstEventMs(), cold.rssMb()), null, null);
-            if (cold.error() != null) {
-                broken = "cold start of " + cold.function() + " failed";
+        if (!pipelineOnly) {
+            String failed = addColdStarts(table, ColdStartBench.run(java.nio.file.Path.of(System.getenv().getOrDefault("SLUICE_HOME", "."))));
+            if (failed != null) {
+                broken = failed;
             }
         }
 
@@ -156,11 +164,6 @@ public final class Bench {
     }
 
 
-    /**
-     * Per request class, the job's status.usage beside the bench's own interceptor over the same set of requests
-     * (the pipeline's for the job; not the API's, the scheduler's, empty polls or the daily usage sum): MISSED above
-     * 2 %; and status.usage plus the meter's remainder against the interceptor, exactly.
-     */
     /** The job's DynamoDB units per 1,000 items by operation and table, and its requests. */
     private static void printUnits(PipelineBench.Result pipe) {
         System.out.println("DynamoDB units per 1,000 items by operation and table: " + pipe.requests().entrySet().stream()
@@ -169,6 +172,26 @@ public final class Bench {
         System.out.println("Requests during the job: " + pipe.requests());
     }
 
+    /** The cold-start rows; @return what broke, or null */
+    private static String addColdStarts(Table table, List<ColdStartBench.Result> results) {
+        String broken = null;
+        for (ColdStartBench.Result cold : results) {
+            table.add("cold start (JVM)", cold.function() + (cold.primed() ? ", primed at init (SnapStart's init)" : "")
+                            + ": init / first event handled (the event's own time) / peak RSS",
+                    cold.error() != null ? "FAILED: " + cold.error() : String.format("%.0f ms / %.0f ms (%.0f ms) / %.0f MiB",
+                            cold.initMs(), cold.firstEventMs(), cold.afterInitMs(), cold.rssMb()), null, null);
+            if (cold.error() != null) {
+                broken = "cold start of " + cold.function() + " failed";
+            }
+        }
+        return broken;
+    }
+
+    /**
+     * Per request class, the job's status.usage beside the bench's own interceptor over the same set of requests
+     * (the pipeline's for the job; not the API's, the scheduler's, empty polls or the daily usage sum): MISSED above
+     * 2 %; and status.usage plus the meter's remainder against the interceptor, exactly.
+     */
     private static void addUsage(Table table, PipelineBench.UsageCheck u) {
         for (dev.sluice.local.PipelineRequests.ClassCheck c : u.classes()) {
             boolean units = c.name().startsWith("dynamoDb");

@@ -22,13 +22,31 @@ import java.util.concurrent.TimeUnit;
  * Cold start of each function in JVM mode, as Lambda runs it: the function's Quarkus build (the runner jar that function.zip holds) is
  * started as a process that talks to a local implementation of the Lambda Runtime API, which hands it one sample
  * event from events/. Measured: process start → first poll for an event (init), → first response (first event
- * handled), and the peak RSS of the process.
+ * handled), and the peak RSS of the process. The inference function is also started as Lambda initialises it for a
+ * SnapStart snapshot ({@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start}): it primes at init, the runtime client runs
+ * its beforeCheckpoint hooks and asks {@code /restore/next}, which ends init here (no snapshot is taken locally: the
+ * same process goes on, as a restored one would, without the restore's own time).
  */
 final class ColdStartBench {
-    record Result(String function, double initMs, double firstEventMs, double rssMb, int responseBytes, String error) {
+    /**
+     * @param primed the init was Lambda's SnapStart one ({@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start}): the
+     *               function primed itself at init (SnapStartPriming). With SnapStart the snapshot holds everything
+     *               up to {@code initMs}; a restored environment runs only {@link #afterInitMs} (plus the restore)
+     */
+    record Result(String function, boolean primed, double initMs, double firstEventMs, double rssMb, int responseBytes,
+                  String error) {
+        /** The first event's own time: from the first poll for it to its response. */
+        double afterInitMs() {
+            return firstEventMs - initMs;
+        }
     }
 
     static List<Result> run(Path home) throws Exception {
+        return run(home, function -> true);
+    }
+
+    /** @param which the functions to start (by name: api, fanout, inference, delivery) */
+    static List<Result> run(Path home, java.util.function.Predicate<String> which) throws Exception {
         try (HandlerFixture f = new HandlerFixture(); dev.sluice.local.WebhookReceiver receiver = new dev.sluice.local.WebhookReceiver()) {
             f.readyModel();
             f.webhook(receiver.url(), dev.sluice.core.webhook.WebhookSignature.newSecret());
@@ -36,15 +54,20 @@ final class ColdStartBench {
             f.itemsBucket();
             f.clients.s3().putObject(b -> b.bucket(HandlerFixture.ITEMS_BUCKET).key("photos/goldfish.jpg"),
                     software.amazon.awssdk.core.sync.RequestBody.fromBytes(Samples.bytes(Samples.image("goldfish.jpg"))));
-            return List.of(
-                    one(home, f, "api", "api-list-jobs.json"),
-                    one(home, f, "fanout", "sqs-fanout.json"),
-                    one(home, f, "inference", "sqs-inference.json"),
-                    one(home, f, "delivery", "sqs-delivery.json"));
+            List<Result> results = new java.util.ArrayList<>();
+            for (String[] run : new String[][]{{"api", "api-list-jobs.json", ""}, {"fanout", "sqs-fanout.json", ""},
+                    {"inference", "sqs-inference.json", ""}, {"inference", "sqs-inference.json", "primed"},
+                    {"delivery", "sqs-delivery.json", ""}}) {
+                if (which.test(run[0])) {
+                    results.add(one(home, f, run[0], run[1], !run[2].isEmpty()));
+                }
+            }
+            return results;
         }
     }
 
-    private static Result one(Path home, HandlerFixture f, String function, String eventFile) throws Exception {
+    private static Result one(Path home, HandlerFixture f, String function, String eventFile, boolean primed)
+            throws Exception {
         // The Lambda extension packages a runner jar with its lib/ folder (what function.zip holds); the managed java21
         // runtime loads it with its runtime interface client, which polls the Runtime API and calls the handler.
         Path target = home.resolve("functions/" + function + "/target");
@@ -66,6 +89,8 @@ final class ColdStartBench {
             env.put("AWS_SECRET_ACCESS_KEY", "local");
             env.put("AWS_LAMBDA_FUNCTION_NAME", "sluice-" + function);
             env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048");
+            // what Lambda sets while it initialises for a SnapStart snapshot (or on demand): the function primes for the former
+            env.put("AWS_LAMBDA_INITIALIZATION_TYPE", primed ? "snap-start" : "on-demand");
             env.put("QUARKUS_DYNAMODB_ENDPOINT_OVERRIDE", f.emulators.dynamoEndpoint.toString());
             env.put("QUARKUS_SQS_ENDPOINT_OVERRIDE", f.emulators.sqsEndpoint.toString());
             env.put("QUARKUS_S3_ENDPOINT_OVERRIDE", f.emulators.s3Endpoint.toString());
@@ -82,7 +107,7 @@ final class ColdStartBench {
                         rss = Double.parseDouble(line.replaceAll("[^0-9]", "")) / 1024;
                     }
                 }
-                return new Result(function, initNanos / 1e6, firstNanos / 1e6, rss, response.length(), api.error);
+                return new Result(function, primed, initNanos / 1e6, firstNanos / 1e6, rss, response.length(), api.error);
             } finally {
                 process.destroy();
                 if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -140,7 +165,13 @@ final class ColdStartBench {
             try (exchange) {
                 String path = exchange.getRequestURI().getPath();
                 byte[] body = exchange.getRequestBody().readAllBytes();
-                if (path.endsWith("/invocation/next")) {
+                if (path.endsWith("/restore/next")) {
+                    // SnapStart's init (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start): the runtime client runs the
+                    // beforeCheckpoint hooks and asks to be restored; here the snapshot is the running process, and
+                    // "init" ends at this point (what a snapshot would hold)
+                    firstPoll.complete(System.nanoTime());
+                    exchange.sendResponseHeaders(200, -1);
+                } else if (path.endsWith("/invocation/next")) {
                     firstPoll.complete(System.nanoTime());
                     String event;
                     try {

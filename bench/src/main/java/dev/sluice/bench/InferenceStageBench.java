@@ -51,6 +51,15 @@ final class InferenceStageBench {
         double ofLimit() {
             return itemsPerSecond / limitItemsPerSecond;
         }
+
+        /**
+         * The limit's CPU per photo ÷ the stage's: the share of the stage's CPU that is decode + ORT. The stage's
+         * share of the limit is this × its utilisation, so this is the share it reaches when it has its cores to
+         * itself; unlike the wall-clock share it survives other work on a shared machine (both are CPU clocks).
+         */
+        double cpuOfLimit() {
+            return (decodeCpuMs + ortCpuMs) / cpuMsPerPhoto;
+        }
     }
 
     static final int BATCH = 32;

@@ -41,6 +41,11 @@ public final class LocalTaskWorker implements AutoCloseable {
         if (heap != null) {
             command.add("-Xmx" + heap);
         }
+        // as `sluice` gives its own JVM: Arrow (Feather files) reads direct buffers through java.nio internals; without
+        // it every Feather file of a pool execution failed "sun.misc.Unsafe or java.nio.DirectByteBuffer.<init>(long,
+        // int) not available" until dead-lettered
+        command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+        command.add("--enable-native-access=ALL-UNNAMED");
         // The class path goes in CLASSPATH, not on the command line: ONNX Runtime 1.29.0 crashes the JVM (SIGSEGV, exit
         // 139, no hs_err file) while it initialises in a process whose command line passes about 4 KB (3,979 bytes
         // ran, 4,000 did not, whatever the arguments are), and a build's class path is several times that.
@@ -107,7 +112,7 @@ public final class LocalTaskWorker implements AutoCloseable {
         dev.sluice.aws.observe.Logs.install("task-worker", dev.sluice.aws.observe.LogFormat.JSON);
         Map<String, String> env = System.getenv();
         var clients = LocalProvisioner.clients(URI.create(env.get(DYNAMO)), URI.create(env.get(SQS)),
-                URI.create(env.get(S3)), List.of());
+                URI.create(env.get(S3)), List.of(new dev.sluice.aws.observe.UsageInterceptor()));
         dev.sluice.function.gpu.TaskWorkerMain.serve(clients.dynamo(), clients.sqs(), clients.s3(), env);
     }
 }

@@ -19,8 +19,8 @@ import java.util.function.Function;
 /**
  * What a command prints on stdout, in the chosen {@link Format}: exactly one document per command with json and yaml
  * (a list page is the API's page object; a stream of entries, such as logs or a report, is one array written entry by
- * entry, so memory does not grow with it), a table otherwise. Tables show times (numeric fields named {@code …Time},
- * epoch milliseconds in the API) as ISO-8601 UTC instants.
+ * entry, so memory does not grow with it), a table otherwise. Tables show times (numeric fields named {@code …Time}
+ * or {@code time}, epoch milliseconds in the API) as ISO-8601 UTC instants.
  */
 final class Printer {
     /** The values of {@code --output}. */
@@ -58,6 +58,12 @@ final class Printer {
                 case "api_key" -> List.of("id", "name", "prefix", "createTime", "revokedTime");
                 case "execution" -> List.of("id", "status.overview", "status.finishedFiles", "status.failedFiles",
                         "status.totalFiles", "spec.source.path", "createTime");
+                // the request id is what `webhooks replay ID REQUEST_ID` takes
+                case "webhook.delivery" -> List.of("requestId", "jobId", "itemIndex", "event", "progressPercent",
+                        "statusCode", "latencyMs", "error", "time", "replay");
+                // rows that carry no object (a job's lineage lines): their own fields, in the order first seen
+                case "" -> node.get("data").isEmpty() ? List.of("id", "name", "status.overview", "createTime")
+                        : fieldsOf(node.get("data"));
                 default -> List.of("id", "name", "status.overview", "createTime");
             };
             out.println(String.join("\t", columns.stream().map(c -> c.toUpperCase(Locale.ROOT)).toList()));
@@ -164,6 +170,13 @@ final class Printer {
         }
     }
 
+    /** The field names of the rows, each once, in the order they first appear. */
+    private static List<String> fieldsOf(JsonNode rows) {
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        rows.forEach(row -> row.fieldNames().forEachRemaining(names::add));
+        return List.copyOf(names);
+    }
+
     /** A table cell: a dotted path into the row; arrays show their size; times ISO-8601; missing values "-". */
     static String cell(JsonNode row, String path) {
         JsonNode v = row;
@@ -177,7 +190,7 @@ final class Printer {
     }
 
     private static boolean isTime(String field, JsonNode v) {
-        return field.endsWith("Time") && v.isIntegralNumber();
+        return (field.endsWith("Time") || field.equals("time")) && v.isIntegralNumber();
     }
 
     /** Epoch milliseconds as an ISO-8601 instant in UTC ({@code 2026-12-07T09:30:00.250Z}). */

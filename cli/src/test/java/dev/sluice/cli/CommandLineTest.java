@@ -159,4 +159,38 @@ class CommandLineTest {
         assertEquals(2, sluice("completion", "fish").code);
         assertEquals(2, sluice().code, "no command: the usage, exit 2");
     }
+
+    /**
+     * Lists whose rows are not jobs show their own columns in a table: a job's lineage lines (no {@code object}) and
+     * a webhook's deliveries, whose request id is what {@code webhooks replay} takes (both were a column of ids or
+     * dashes under ID NAME STATUS.OVERVIEW CREATETIME, found by the trial of 2026-12-07).
+     */
+    @Test
+    void tablesOfLineageAndDeliveries_showTheirOwnColumns() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringWriter lineage = new StringWriter();
+        new Printer(Printer.Format.table, new PrintWriter(lineage)).print(json.readTree("""
+                {"jobId":"batchjob_a","jobs":["batchjob_a","batchjob_b"],"data":[
+                 {"line":0,"outcome":"Delivered","jobId":"batchjob_a","attempts":1},
+                 {"line":1,"outcome":"Failed","jobId":"batchjob_b","attempts":2,"reason":"gather.http_404: 404",
+                  "failureClass":"Permanent"}],"nextPage":null}"""));
+        assertEquals("""
+                LINE\tOUTCOME\tJOBID\tATTEMPTS\tREASON\tFAILURECLASS
+                0\tDelivered\tbatchjob_a\t1\t-\t-
+                1\tFailed\tbatchjob_b\t2\tgather.http_404: 404\tPermanent
+                """, lineage.toString().replace(System.lineSeparator(), "\n"));
+        StringWriter deliveries = new StringWriter();
+        new Printer(Printer.Format.table, new PrintWriter(deliveries)).print(json.readTree("""
+                {"data":[{"object":"webhook.delivery","id":"820-a-0","webhookId":"webhook_w","requestId":"rid-1",
+                  "jobId":"batchjob_a","itemIndex":0,"statusCode":200,"latencyMs":44,"time":1796646363003,
+                  "replay":false}],"nextPage":"p2"}"""));
+        assertEquals("""
+                REQUESTID\tJOBID\tITEMINDEX\tEVENT\tPROGRESSPERCENT\tSTATUSCODE\tLATENCYMS\tERROR\tTIME\tREPLAY
+                rid-1\tbatchjob_a\t0\t-\t-\t200\t44\t-\t2026-12-07T12:26:03.003Z\tfalse
+                next page: --page p2
+                """, deliveries.toString().replace(System.lineSeparator(), "\n"));
+        StringWriter noJobs = new StringWriter();
+        new Printer(Printer.Format.table, new PrintWriter(noJobs)).print(json.readTree("{\"data\":[]}"));
+        assertEquals("ID\tNAME\tSTATUS.OVERVIEW\tCREATETIME\n", noJobs.toString().replace(System.lineSeparator(), "\n"));
+    }
 }

@@ -352,6 +352,13 @@ class ExecutionTest {
             return Integer.parseInt(m.group(1));
         }).max().orElseThrow();
         assertTrue(most >= 1 && most <= 2, "at most compute.tasks (2) files in flight, the worker saw " + most);
+        // what the pool's worker did is in the execution's usage: its task time billed as the CPU pool's, the files'
+        // reads and writes (all 0 before: the worker opened no usage account; found by the trial of 2026-12-07)
+        JsonNode usage = done.path("status").path("usage");
+        assertTrue(usage.path("cpuTaskSeconds").asDouble() > 0, usage.toString());
+        assertEquals(0.0, usage.path("gpuTaskSeconds").asDouble(), usage.toString());
+        assertTrue(usage.path("s3GetRequests").asLong() >= 6 && usage.path("s3PutRequests").asLong() >= 6, usage.toString());
+        assertTrue(usage.path("estimatedCostUsd").asDouble() > 0, usage.toString());
         for (JsonNode f : client.executionFiles(id)) {
             String name = f.path("file").asText();
             assertEquals(600, f.path("rows").asLong(), name);

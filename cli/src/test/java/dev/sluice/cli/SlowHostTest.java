@@ -37,6 +37,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SlowHostTest {
+    /**
+     * The product's tunables with a 10 s fetch deadline and 2 s of gather patience (20 s and 5 s by default): the same
+     * path (put back 3 times, then cut off at the deadline) in ~45 s instead of ~65; the normal job's photos from
+     * loopback arrive well within 10 s.
+     */
+    static final dev.sluice.aws.Tunables TUNABLES = new dev.sluice.aws.Tunables(
+            dev.sluice.aws.Tunables.DEFAULTS.maxItemBytes(), dev.sluice.aws.Tunables.DEFAULTS.itemConnectTimeout(),
+            Duration.ofSeconds(10), dev.sluice.aws.Tunables.DEFAULTS.webhookConnectTimeout(),
+            dev.sluice.aws.Tunables.DEFAULTS.fanoutReserve(), Duration.ofSeconds(2));
+
     StackUnderTest under;
     HttpServer drip;
     final AtomicInteger requests = new AtomicInteger();
@@ -46,7 +56,7 @@ class SlowHostTest {
     @BeforeAll
     void start() throws IOException {
         under = new StackUnderTest(Samples.root().resolve("images"), new LocalProvisioner.QueueSettings(3, 3, 3, 5, 16),
-                StageWrapper.NONE, true, List.of(), dev.sluice.aws.Tunables.DEFAULTS); // the product's 20 s fetch deadline
+                StageWrapper.NONE, true, List.of(), TUNABLES);
         drip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         drip.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         drip.createContext("/", exchange -> {
@@ -96,8 +106,8 @@ class SlowHostTest {
                 Duration.ofMinutes(3));
         String slowStateWhenFastEnded = under.client.job(slowJob.jobId()).path("status").path("overview").asText();
         LocalJobs.Run slowDone = under.jobs.await(slowJob, Duration.ofMinutes(5));
-        // the slow job's batches are put back 3 times (5 s of patience, 10 s of delay) and then waited for up to
-        // the 20 s fetch deadline: it takes at least a minute however fast the machine
+        // the slow job's batches are put back 3 times (2 s of patience, 10 s of delay) and then waited for up to
+        // the 10 s fetch deadline: it takes at least 45 s however fast the machine
 
         assertEquals("Finished", fastDone.job().path("status").path("overview").asText(), fastDone.job().toString());
         assertEquals(8, fastDone.counters().delivered(), fastDone.counters().toString());

@@ -33,7 +33,7 @@ final class StackUnderTest implements AutoCloseable {
     /**
      * The product's tunables but a 2 min item fetch deadline instead of 20 s: a test that expects every item to
      * arrive must not depend on how busy the machine is (on a busy 2-core machine the tests' own image server can be
-     * slower than a real host). SlowHostTest runs with the product's deadline.
+     * slower than a real host). SlowHostTest runs with a 10 s deadline.
      */
     static final dev.sluice.aws.Tunables TEST_TUNABLES = new dev.sluice.aws.Tunables(
             dev.sluice.aws.Tunables.DEFAULTS.maxItemBytes(), dev.sluice.aws.Tunables.DEFAULTS.itemConnectTimeout(),

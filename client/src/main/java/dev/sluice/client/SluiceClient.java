@@ -870,9 +870,33 @@ public final class SluiceClient {
         return get("/batch/jobs/" + jobId + "/results");
     }
 
-    /** Downloads the job's manifest, result parts and errors file into dir; returns the files written. */
+    /** {@link #results}, asked again while the job has ended but its completion is still being written. */
+    JsonNode completedResults(String jobId, Duration patience, Duration interval) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try {
+                return results(jobId);
+            } catch (Conflict e) {
+                if (!"job.not_complete".equals(e.code) || System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                String state = job(jobId).path("status").path("overview").asText();
+                if (state.equals("Waiting") || state.equals("Running")) {
+                    throw e;
+                }
+            }
+            sleep(interval.toMillis());
+        }
+    }
+
+    /**
+     * Downloads the job's manifest, result parts and errors file into dir; returns the files written. A job shows its
+     * end state a moment before its results are written, so right after {@link #waitUntilDone} the API may still
+     * answer 409 {@code job.not_complete}: for an ended job this asks again every half second for up to a minute, then
+     * throws that {@link Conflict}; a job that has not ended throws it at once.
+     */
     public List<Path> downloadResults(String jobId, Path dir) {
-        JsonNode results = results(jobId);
+        JsonNode results = completedResults(jobId, Duration.ofMinutes(1), Duration.ofMillis(500));
         List<Path> files = new ArrayList<>();
         try {
             Files.createDirectories(dir);

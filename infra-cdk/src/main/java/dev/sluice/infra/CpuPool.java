@@ -59,8 +59,10 @@ final class CpuPool extends Construct {
         env.put("SLUICE_POOL", pool);
         task.addContainer("Worker", ContainerDefinitionOptions.builder()
                 .image(image).environment(env)
-                .entryPoint(List.of("java", "-XX:MaxRAMPercentage=75", "-cp", "/app/worker.jar:/app/lib/*",
-                        "dev.sluice.function.gpu.TaskWorkerMain"))
+                .entryPoint(List.of("java", "-XX:MaxRAMPercentage=75",
+                        // Arrow (Feather files) reads direct buffers through java.nio internals
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                        "-cp", "/app/worker.jar:/app/lib/*", "dev.sluice.function.gpu.TaskWorkerMain"))
                 .stopTimeout(Duration.seconds(120)) // SIGTERM drain: files in hand go back at a batch boundary
                 .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().streamPrefix(pool + "-worker")
                         .logGroup(software.amazon.awscdk.services.logs.LogGroup.Builder.create(this, id + "Logs")

@@ -123,8 +123,10 @@ final class GpuPool extends Construct {
         spotEnv.put("SLUICE_POOL", "gpu-spot");
         spotTask.addContainer("Worker", ContainerDefinitionOptions.builder()
                 .image(image).gpuCount(1).memoryReservationMiB(8192).environment(spotEnv)
-                .entryPoint(List.of("java", "-XX:MaxRAMPercentage=75", "-cp", "/app/worker.jar:/app/lib/*",
-                        "dev.sluice.function.gpu.TaskWorkerMain"))
+                .entryPoint(List.of("java", "-XX:MaxRAMPercentage=75",
+                        // Arrow (Feather files) reads direct buffers through java.nio internals
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                        "-cp", "/app/worker.jar:/app/lib/*", "dev.sluice.function.gpu.TaskWorkerMain"))
                 .stopTimeout(Duration.seconds(120))
                 .logging(LogDrivers.awsLogs(AwsLogDriverProps.builder().streamPrefix("gpu-spot-worker")
                         .logGroup(software.amazon.awscdk.services.logs.LogGroup.Builder.create(this, "SpotLogs")

@@ -380,6 +380,33 @@ class SluiceStackTest {
     }
 
     /**
+     * SnapStart serves only published versions: every invoker (the three SQS event sources, the HTTP API's
+     * integration, the schedule) names a "live" alias, never the unqualified function ($LATEST, which starts cold with
+     * no snapshot); and no SnapStart function asks for more than 512 MB of /tmp, which SnapStart does not support
+     * (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html, "Supported features and limitations").
+     */
+    @Test
+    void snapStart_everyInvokerUsesTheLiveAlias_andTmpStaysAtTheSnapStartLimit() {
+        var functions = resources("AWS::Lambda::Function");
+        var aliases = resources("AWS::Lambda::Alias");
+        aliases.values().forEach(a -> assertEquals("live", props(a).get("Name")));
+        List<Object> invokers = new ArrayList<>();
+        resources("AWS::Lambda::EventSourceMapping").values().forEach(m -> invokers.add(props(m).get("FunctionName")));
+        resources("AWS::ApiGatewayV2::Integration").values().forEach(i -> invokers.add(props(i).get("IntegrationUri")));
+        resources("AWS::Events::Rule").values().forEach(r -> ((List<?>) props(r).get("Targets"))
+                .forEach(t -> invokers.add(((Map<?, ?>) t).get("Arn"))));
+        assertEquals(5, invokers.size(), "three event sources, the API's integration, the schedule: " + invokers);
+        for (Object invoker : invokers) {
+            assertNotNull(findRef(invoker, aliases.keySet()), "invokes an alias: " + invoker);
+            assertEquals(null, findRef(invoker, functions.keySet()), "never the unqualified function: " + invoker);
+        }
+        for (var f : functions.values()) {
+            Object tmp = at(props(f), "EphemeralStorage", "Size");
+            assertTrue(tmp == null || ((Number) tmp).intValue() <= 512, "SnapStart with /tmp of " + tmp + " MB");
+        }
+    }
+
+    /**
      * Issue 26: the inference function's default memory size and architecture are the cheapest per photo by the
      * bench's recorded measurement of the inference stage (LambdaSizing), and every function runs on the architecture
      * its package's natives are for.

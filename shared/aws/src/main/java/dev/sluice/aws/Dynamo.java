@@ -94,7 +94,7 @@ final class Dynamo {
      */
     static void backOff(int attempt) {
         try {
-            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20L << Math.min(attempt, 6)));
+            Thread.sleep(dev.sluice.core.Jitter.below(20L << Math.min(attempt, 6)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

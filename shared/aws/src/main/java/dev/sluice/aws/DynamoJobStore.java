@@ -442,7 +442,7 @@ public final class DynamoJobStore implements JobStore {
                 // another worker committed items of the job first (or its transaction held the job item): read the
                 // job's number again and retry, after a short jittered pause (DynamoDB: retry conflicts with backoff)
                 try {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 5L * Math.min(attempt, 20)));
+                    Thread.sleep(dev.sluice.core.Jitter.between(1, 5L * Math.min(attempt, 20)));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while committing", ie);

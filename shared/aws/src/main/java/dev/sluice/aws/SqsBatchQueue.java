@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * SQS queues. SendMessageBatch can fail partially on HTTP 200: only the failed entries are sent again, with backoff
@@ -119,7 +118,7 @@ public final class SqsBatchQueue implements BatchQueue {
     private static void sleepBackoff(int attempt) {
         long cap = Math.min(2000, 50L << attempt);
         try {
-            Thread.sleep(cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1));
+            Thread.sleep(cap / 2 + dev.sluice.core.Jitter.below(cap / 2 + 1));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while retrying SQS", e);

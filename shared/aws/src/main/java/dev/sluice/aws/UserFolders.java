@@ -324,8 +324,13 @@ public final class UserFolders implements FolderStore {
                             + " split the file into smaller files");
                 }
                 int number = parts.size() + 1;
+                int length = filled;
+                // the part is sent from the buffer itself (a stream over it, opened again for a retry): a copy of it
+                // (RequestBody.fromBytes copies too) was two more 5 MiB arrays beside it, on a heap of 48 MiB
+                RequestBody part = RequestBody.fromContentProvider(
+                        () -> new java.io.ByteArrayInputStream(buffer, 0, length), length, "application/octet-stream");
                 String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)
-                        .overrideConfiguration(signing), RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled))).eTag();
+                        .overrideConfiguration(signing), part).eTag();
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
                 filled = 0;
             } catch (SdkException e) {

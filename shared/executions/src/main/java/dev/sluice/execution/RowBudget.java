@@ -72,7 +72,8 @@ public final class RowBudget {
      * thirty-second of the heap). A chunk is held about three times over (as read, with its outputs appended, fitted
      * to the output schema), beside the output's row group (as large as a chunk) and its 5 MiB part buffer, the
      * reader's piece (up to the budget) and the worker's own objects; a 64 MiB heap held ~40 MiB live mid-file (GC
-     * log of StreamedFileChildJvmTest's child), so that test runs the task in 96 MiB.
+     * log of StreamedFileChildJvmTest's child, 35–40 MiB in 48 and 64 MiB, with full GCs most of the time), so that
+     * test runs the task in 80 MiB and the bench in 96 MiB.
      */
     public long chunkBytes() {
         return maxBytes == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, maxBytes / 8);

@@ -281,6 +281,47 @@ class JobControlApiTest {
                 Map.of("name", "s", "spec", spec("datasetId", invalidOnly, "limit", 5)))));
     }
 
+    /**
+     * The datasets a sample run and a retry copy are shown as the job's ({@code source: {kind: JobCopy, jobId}}) and
+     * go with the job: deleting it deletes the copy's record and file, never the dataset the user uploaded. A copy
+     * another job still reads stays (that job's user chose it).
+     */
+    @Test
+    void theDatasetASampleOrARetryCopied_isTheJobs_andIsDeletedWithIt() {
+        Map<String, Object> sample = spec("limit", 2);
+        sample.remove("resultDelivery");
+        JsonNode job = ok(call("POST", "/batch/jobs", Map.of("name", "copy", "spec", sample)), 201);
+        String jobId = job.get("id").asText();
+        String copyId = job.at("/spec/datasetId").asText();
+        JsonNode copy = ok(call("GET", "/batch/datasets/" + copyId, null), 200);
+        assertEquals("JobCopy", copy.at("/source/kind").asText(), copy.toString());
+        assertEquals(jobId, copy.at("/source/jobId").asText(), copy.toString());
+        assertTrue(fixture.services.jobStore().transition(jobId, EnumSet.of(JobState.Waiting, JobState.Running),
+                JobState.Finished, "Finished", null, 3));
+        JsonNode retry = ok(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "all-failed")), 201);
+        String retryCopy = retry.at("/spec/datasetId").asText();
+        assertEquals(retry.get("id").asText(), ok(call("GET", "/batch/datasets/" + retryCopy, null), 200)
+                .at("/source/jobId").asText());
+
+        ok(call("DELETE", "/batch/jobs/" + jobId, null), 200);
+        assertEquals("dataset.not_found", code(call("GET", "/batch/datasets/" + copyId, null)));
+        assertTrue(fixture.services.objects().head(Dataset.objectKey(HandlerFixture.PROJECT, copyId)).isEmpty());
+        assertEquals("Ready", ok(call("GET", "/batch/datasets/" + datasetId, null), 200).at("/status/overview").asText(),
+                "the uploaded dataset stays");
+        assertEquals(200, call("GET", "/batch/datasets/" + retryCopy, null).status(), "the retry's copy is the retry's");
+
+        // a job the user created on the retry's copy holds it: deleting the (ended) retry keeps the copy
+        JsonNode reader = ok(call("POST", "/batch/jobs", Map.of("name", "reader", "spec", spec("datasetId", retryCopy))), 201);
+        String retryId = retry.get("id").asText();
+        assertTrue(fixture.services.jobStore().transition(retryId, EnumSet.of(JobState.Waiting, JobState.Running),
+                JobState.Cancelled, "Cancelled", "job.cancelled: by the test", 3));
+        ok(call("DELETE", "/batch/jobs/" + retryId, null), 200);
+        assertEquals(200, call("GET", "/batch/datasets/" + retryCopy, null).status(), "read by " + reader.get("id"));
+        assertEquals("job.not_found", code(call("GET", "/batch/jobs/" + retryId, null)));
+        assertEquals("dataset.bad_source", code(call("POST", "/batch/datasets", Map.of("name", "forged",
+                "source", Map.of("kind", "JobCopy", "jobId", jobId)))));
+    }
+
     @Test
     void retry_onlyRetryable_leavesPermanentFailuresOut_andTakesOverrides() {
         // a Finished job of the 8 lines: 0 delivered, 1 and 2 failed as lines (permanent), 3 timed out (retryable),

@@ -92,6 +92,26 @@ class WebhookDeliveriesApiTest {
         return json(r).path("id").asText();
     }
 
+    /**
+     * A webhook created without retries echoes the retries its deliveries use (OpenAPI Retries' defaults), not
+     * {@code {}}; an update giving one of them keeps the other's default; a record stored as {@code {}} before the
+     * defaults were filled reads the same.
+     */
+    @Test
+    void retriesNotGiven_areEchoedAsTheirEffectiveDefaults() {
+        String hook = webhook("defaults");
+        JsonNode retries = json(call("GET", P + "/batch/webhooks/" + hook, Map.of())).path("spec").path("retries");
+        assertEquals(dev.sluice.core.webhook.Webhook.Retries.DEFAULT_MAX_RETRIES, retries.path("maxRetries").asInt(), retries.toString());
+        assertEquals(dev.sluice.core.webhook.Webhook.Retries.DEFAULT_MAX_BACKOFF_MS, retries.path("maxBackoffMs").asLong(), retries.toString());
+        ApiRouter.Response updated = router.handle(new ApiRouter.Request("PUT", P + "/batch/webhooks/" + hook, Map.of(),
+                Map.of("Authorization", "Bearer " + HandlerFixture.API_KEY),
+                Json.write(Map.of("spec", Map.of("retries", Map.of("maxRetries", 1))))));
+        assertEquals(200, updated.status(), updated.body());
+        assertEquals(Json.tree("{\"maxRetries\":1,\"maxBackoffMs\":60000}"), json(updated).path("spec").path("retries"));
+        assertEquals(new dev.sluice.core.webhook.Webhook.Retries(3, 60_000L),
+                Json.read("{}", dev.sluice.core.webhook.Webhook.Retries.class), "a record stored as {}");
+    }
+
     static DeliveryService.Received message(DeliveryMessage m) {
         return new DeliveryService.Received(m, "receipt-unused", 1);
     }
@@ -119,8 +139,11 @@ class WebhookDeliveriesApiTest {
         assertEquals(200, all.status(), all.body());
         JsonNode data = json(all).path("data");
         assertEquals(4, data.size(), all.body());
-        assertEquals("job.progress.25", data.get(0).path("event").asText(), "newest first: the event came last");
+        assertEquals("job.progress", data.get(0).path("event").asText(), "newest first: the event came last; its type, "
+                + "as spec.events names it, not its ledger key job.progress.25");
+        assertEquals(25, data.get(0).path("progressPercent").asInt(), all.body());
         assertFalse(data.get(0).has("itemIndex"));
+        assertFalse(data.get(1).has("progressPercent"), "an item's attempt has no percent");
         assertEquals(DeliveryService.eventRequestId(job.id(), "job.progress.25"), data.get(0).path("requestId").asText());
         JsonNode failed = null;
         for (JsonNode a : data) {

@@ -290,7 +290,14 @@ public final class TaskWorker implements Runnable {
         int now = running.incrementAndGet();
         LOG.info("task-worker: started file {} of {} in slot {}; in flight {}", task.index(), e.id(), slot, now);
         try {
-            runner.run(task, () -> draining);
+            // the file's usage (its task time billed as its pool's, its requests) rides on its settle write, as on
+            // Lambda; the 2 SQS requests counted are this message's receive and delete
+            try (var usage = dev.sluice.core.usage.UsageMeter.process().open(Map.of(task.usageOwner(), 1L),
+                    name == BatchQueue.Name.GPU_TASKS || name == BatchQueue.Name.GPU_SPOT_TASKS
+                            ? new dev.sluice.core.usage.UsageMeter.Compute.GpuTask()
+                            : new dev.sluice.core.usage.UsageMeter.Compute.CpuTask())) {
+                runner.run(task, () -> draining);
+            }
             keep.cancel(false);
             delete(url, m);
             LOG.info("task-worker: settled file {} of {}", task.index(), e.id());

@@ -31,7 +31,12 @@ public final class TaskWorkerMain {
 
     public static void main(String[] args) throws Exception {
         dev.sluice.aws.observe.Logs.install("task-worker", dev.sluice.aws.observe.LogFormat.JSON);
-        serve(DynamoDbClient.create(), SqsClient.create(), S3Client.create(), System.getenv());
+        // every request counted into the executions' status.usage, as on Lambda
+        var usage = software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.builder()
+                .addExecutionInterceptor(new dev.sluice.aws.observe.UsageInterceptor()).build();
+        serve(DynamoDbClient.builder().overrideConfiguration(usage).build(),
+                SqsClient.builder().overrideConfiguration(usage).build(),
+                S3Client.builder().overrideConfiguration(usage).build(), System.getenv());
     }
 
     /**

@@ -89,8 +89,27 @@ public record Dataset(String id, String object, String name, String projectId, S
      */
     public enum State { Uploading, Validating, Ready, Failed, Deleting, Expired }
 
-    public record Source(String kind) {
+    /**
+     * Where the dataset's lines came from: {@value #UPLOADED_NDJSON} (the user's upload), or {@value #JOB_COPY} (the
+     * lines a sample run or a retry copied for the job {@code jobId}; deleting that job deletes the copy).
+     */
+    public record Source(String kind, String jobId) {
         public static final String UPLOADED_NDJSON = "UploadedNdjson";
+        public static final String JOB_COPY = "JobCopy";
+
+        public Source(String kind) {
+            this(kind, null);
+        }
+
+        /** The copy made for this job. */
+        public static Source copyFor(String jobId) {
+            return new Source(JOB_COPY, jobId);
+        }
+
+        /** Whether this is the copy made for that job. */
+        public boolean isCopyFor(String job) {
+            return JOB_COPY.equals(kind) && job.equals(jobId);
+        }
     }
 
     public record Status(State overview, String reason, Long itemCount, Long sizeBytes, String etag,

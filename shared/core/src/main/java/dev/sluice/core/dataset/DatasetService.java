@@ -69,7 +69,8 @@ public final class DatasetService {
     public Dataset create(String projectId, CreateRequest request) {
         Validation.required(request, "dataset.body_required", "send a JSON body {name, source:{kind:\"UploadedNdjson\"}}");
         Validation.name(request.name(), "dataset");
-        Validation.check(request.source() != null && Dataset.Source.UPLOADED_NDJSON.equals(request.source().kind()),
+        Validation.check(request.source() != null && Dataset.Source.UPLOADED_NDJSON.equals(request.source().kind())
+                        && request.source().jobId() == null,
                 "dataset.bad_source", "source.kind must be \"UploadedNdjson\"");
         java.util.Map<String, String> metadata = dev.sluice.core.Metadata.check(request.metadata());
         long now = clock.nowMillis();
@@ -282,10 +283,11 @@ public final class DatasetService {
 
     /**
      * A Ready dataset made of the given lines (by item index) of another dataset, for retries, redrives and sample
-     * runs. The copy is streamed twice from the source file (pinned to its ETag): once to count its bytes, once into a
-     * streamed PutObject, so memory holds one line whatever the dataset's size and the number of lines chosen.
+     * runs: source {@link Dataset.Source#copyFor} the job {@code jobId} that runs it. The copy is streamed twice from
+     * the source file (pinned to its ETag): once to count its bytes, once into a streamed PutObject, so memory holds
+     * one line whatever the dataset's size and the number of lines chosen.
      */
-    public Dataset subset(String projectId, String sourceId, java.util.BitSet lines, String name) {
+    public Dataset subset(String projectId, String sourceId, java.util.BitSet lines, String name, String jobId) {
         Dataset source = catalog.get(projectId, Dataset.KIND, sourceId)
                 .orElseThrow(() -> Dataset.KIND.notFound(sourceId));
         long count = 0;
@@ -305,7 +307,7 @@ public final class DatasetService {
         objects.put(key, bytes, () -> new SelectedLines(objects.open(source.objectKey(), 0, source.status().etag()), lines),
                 "application/x-ndjson");
         ObjectStore.ObjectInfo info = objects.head(key).orElseThrow();
-        Dataset dataset = new Dataset(id, Dataset.OBJECT, name, projectId, new Dataset.Source(Dataset.Source.UPLOADED_NDJSON),
+        Dataset dataset = new Dataset(id, Dataset.OBJECT, name, projectId, Dataset.Source.copyFor(jobId),
                 new Dataset.Status(Dataset.State.Ready, null, count, info.sizeBytes(), info.etag(), null), now, now,
                 java.util.Map.of(), now + Dataset.DEFAULT_EXPIRY.toMillis(), null);
         catalog.put(projectId, id, dataset);

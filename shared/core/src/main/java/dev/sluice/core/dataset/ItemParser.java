@@ -41,8 +41,8 @@ public final class ItemParser {
         JsonNode kindNode = node.get("kind");
         String kind = kindNode != null && kindNode.isTextual() ? kindNode.asText() : null;
         if (!Item.IMAGE.equals(kind)) {
-            return fail("item.unknown_kind", "line " + index + " has kind " + (kind == null ? "(none)" : '"' + kind + '"')
-                    + "; the supported kind is \"Image\"", url);
+            return fail("item.unknown_kind", "line " + index + (kind == null ? " has no \"kind\"" : " has kind \"" + kind + '"')
+                    + "; a line is {\"kind\":\"Image\",\"url\":\"https://…\"} (the supported kind is \"Image\")", url);
         }
         if (url == null) {
             return fail("item.bad_url", "line " + index + " has no \"url\" string", null);

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,8 +43,9 @@ public final class DeliveryLog {
      *
      * @param requestId  the {@code Datature-Webhook-Request-ID} it carried (the same on every attempt of one item or event)
      * @param itemIndex  the dataset line of the item, null for a job event
-     * @param event      the job event's key ({@code job.started}, {@code job.progress.25}, {@code job.completed}), null
-     *                   for an item
+     * @param event      the job event's type as {@code spec.events} names it ({@code job.started}, {@code job.progress},
+     *                   {@code job.completed}), null for an item
+     * @param progressPercent the threshold a {@code job.progress} event reported (25, 50 or 75), null otherwise
      * @param statusCode the HTTP status answered; 0 when none came (timeout, connection failure, refused address)
      * @param latencyMs  from the POST's start to its answer or failure, ms
      * @param error      why it did not succeed (null on 2xx)
@@ -53,16 +53,28 @@ public final class DeliveryLog {
      * @param replay     true for a POST sent by {@code :replay}
      */
     public record Attempt(String object, String id, String webhookId, String requestId, String jobId, Long itemIndex,
-                          String event, int statusCode, long latencyMs, String error, long time, boolean replay) {
+                          String event, Integer progressPercent, int statusCode, long latencyMs, String error,
+                          long time, boolean replay) {
         public static final String OBJECT = "webhook.delivery";
     }
 
-    /** An attempt as stored: what the listing shows, and the signed body and item URL a replay sends again. */
+    /**
+     * An attempt as stored: what the listing shows, and the signed body and item URL a replay sends again. {@code event}
+     * is the event's ledger key ({@link dev.sluice.core.job.JobEvent#ledgerKey()}: {@code job.progress.25}), which the
+     * listing splits into the type and the percent.
+     */
     public record Stored(String requestId, String jobId, Long itemIndex, String event, String url, int statusCode,
                          long latencyMs, String error, long time, boolean replay, String body) {
         Attempt shown(String webhookId, String id) {
-            return new Attempt(Attempt.OBJECT, id, webhookId, requestId, jobId, itemIndex, event, statusCode, latencyMs,
-                    error, time, replay);
+            String type = event;
+            Integer percent = null;
+            String progress = dev.sluice.core.job.JobEvent.Type.PROGRESS.wire() + ".";
+            if (event != null && event.startsWith(progress)) {
+                type = dev.sluice.core.job.JobEvent.Type.PROGRESS.wire();
+                percent = Integer.valueOf(event.substring(progress.length()));
+            }
+            return new Attempt(Attempt.OBJECT, id, webhookId, requestId, jobId, itemIndex, type, percent, statusCode,
+                    latencyMs, error, time, replay);
         }
     }
 
@@ -89,7 +101,7 @@ public final class DeliveryLog {
             lines.append(Json.write(a)).append('\n');
         }
         String name = String.format("%013d", REVERSE - clock.nowMillis()) + "-"
-                + String.format("%08x", ThreadLocalRandom.current().nextInt());
+                + String.format("%08x", dev.sluice.core.Jitter.nextInt());
         try {
             objects.put(ObjectKeys.webhookDeliveries(projectId, webhookId) + name + ".ndjson",
                     lines.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");

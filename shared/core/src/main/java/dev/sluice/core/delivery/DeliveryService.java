@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,7 +231,7 @@ public final class DeliveryService {
         Map<Long, String> retriable = new HashMap<>();
         List<Long> deferred = new ArrayList<>();
         long longestRetryAfter = 0;
-        int retries = a.webhook.retries().effectiveMaxRetries();
+        int retries = a.webhook.retries().maxRetries();
         int mostPosts = 0;
         for (Map.Entry<DeliveryMessage.Payload, Future<Posted>> post : a.posts.entrySet()) {
             DeliveryMessage.Payload p = post.getKey();
@@ -267,7 +266,7 @@ public final class DeliveryService {
         if (!retriable.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());
-            long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().effectiveMaxBackoffMs()));
+            long backoff = Math.max(longestRetryAfter, backoffMillis(mostPosts, a.webhook.retries().maxBackoffMs()));
             queue.changeVisibility(BatchQueue.Name.DELIVERY, a.received.receiptHandle(),
                     (int) Math.max(1, (backoff + 999) / 1000));
             return null;
@@ -318,7 +317,7 @@ public final class DeliveryService {
     /** Exponential from 1 s, capped, with "equal jitter": half fixed, half random. */
     static long backoffMillis(int attempt, long maxBackoffMs) {
         long exp = Math.min(maxBackoffMs, 1000L << Math.min(20, attempt - 1));
-        return exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
+        return exp / 2 + dev.sluice.core.Jitter.below(exp / 2 + 1);
     }
 
     /** One POST as it went: the answer, when it was sent (ms since the epoch) and how long it took (ms). */

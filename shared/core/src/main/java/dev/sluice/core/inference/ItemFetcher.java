@@ -155,7 +155,7 @@ public class ItemFetcher { // not final: unit tests of the inference stage give 
         Fetched fetched = fetchOnce(url, endNanos);
         for (int attempt = 2; attempt <= ATTEMPTS && worthRetrying(fetched); attempt++) {
             long step = RETRY_PAUSE_MILLIS << (attempt - 2); // equal jitter: a burst's retries do not come back together
-            long pause = step / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(step / 2 + 1);
+            long pause = step / 2 + dev.sluice.core.Jitter.below(step / 2 + 1);
             if (System.nanoTime() + pause * 1_000_000 >= endNanos) {
                 return fetched; // no time left for another attempt
             }

@@ -90,16 +90,16 @@ public final class JobService {
         Plan plan = plan(projectId, request);
         JobSpec spec = plan.spec();
         Dataset dataset = plan.dataset();
+        String jobId = id != null ? id : Ids.newId(Ids.JOB, clock.nowMillis());
         if (spec.limit() != null) {
             java.util.BitSet sample = sample(dataset, spec.limit());
             dataset = datasets.subset(projectId, dataset.id(), sample, "first " + sample.cardinality()
-                    + " valid lines of " + dataset.id());
+                    + " valid lines of " + dataset.id(), jobId);
         }
         long now = clock.nowMillis();
         JobSpec stored = new JobSpec(dataset.id(), spec.deployment(), spec.resultDelivery(), spec.startAtTime(),
                 spec.stopAtTime(), spec.effectiveBatchSize(), spec.retryOf(), spec.gather(), spec.events(),
                 spec.errorBudget(), spec.limit());
-        String jobId = id != null ? id : Ids.newId(Ids.JOB, now);
         // the job holds the dataset before it exists: a delete or an expiry that comes first refuses it here
         datasets.reserve(projectId, dataset.id(), jobId, this::holdsDataset);
         Job job = new Job(jobId, Job.OBJECT, plan.name(), projectId, stored,
@@ -324,8 +324,37 @@ public final class JobService {
             throw SluiceException.conflict("job.running", "job " + id + " is " + job.status().overview()
                     + "; cancel it (POST …:cancel) and delete it once it has ended");
         }
+        deleteCopiedDataset(job);
         objects.deletePrefix(dev.sluice.core.ObjectKeys.results(projectId, id));
         jobs.delete(id);
+    }
+
+    /**
+     * The dataset a sample run or a retry copied for the job goes with it: the user never created it. A copy another
+     * job of the project was since created on (the user chose it) and still reads stays, until its expiryTime.
+     */
+    private void deleteCopiedDataset(Job job) {
+        String datasetId = job.spec().datasetId();
+        Dataset dataset;
+        try {
+            dataset = datasets.get(job.projectId(), datasetId);
+        } catch (SluiceException e) {
+            if (e.kind() == SluiceException.Kind.NOT_FOUND) {
+                return; // deleted already (a delete of the job that stopped after it)
+            }
+            throw e;
+        }
+        if (dataset.source() == null || !dataset.source().isCopyFor(job.id())) {
+            return;
+        }
+        try {
+            datasets.delete(job.projectId(), datasetId, this::holdsDataset);
+        } catch (SluiceException e) {
+            if (e.kind() != SluiceException.Kind.CONFLICT) {
+                throw e;
+            }
+            LOG.info("dataset {} copied for job {} is kept: {}", datasetId, job.id(), e.getMessage());
+        }
     }
 
     /** What uses a model of the project: a deployment bound to it, else a job that has not ended and runs it. */
@@ -453,7 +482,8 @@ public final class JobService {
             throw SluiceException.conflict("job.too_many_retries", "job " + original.id() + " has "
                     + Job.MAX_RETRIES + " retries already; retry its latest retry instead");
         }
-        Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id());
+        Dataset subset = datasets.subset(original.projectId(), original.spec().datasetId(), lines, why + " of " + original.id(),
+                retryId);
         objects.put(dev.sluice.core.ObjectKeys.retryLines(original.projectId(), retryId), lines.toByteArray(),
                 "application/octet-stream");
         return create(original.projectId(), new CreateRequest(request.name(), new JobSpec(subset.id(), spec.deployment(),

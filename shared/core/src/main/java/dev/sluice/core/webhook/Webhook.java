@@ -22,18 +22,24 @@ public record Webhook(String id, String object, String name, String projectId, S
         }
     }
 
-    /** Attempts after the first one, and the cap of the exponential backoff between attempts. */
+    /**
+     * Attempts after the first one, and the cap of the exponential backoff between attempts (ms). What is not given is
+     * the default, filled in here so that the webhook as stored and echoed says what its deliveries do (OpenAPI
+     * {@code Retries}: maxRetries 3, maxBackoffMs 60000), also for a record stored before the defaults were filled.
+     */
     public record Retries(Integer maxRetries, Long maxBackoffMs) {
         public static final int DEFAULT_MAX_RETRIES = 3;
         public static final long DEFAULT_MAX_BACKOFF_MS = 60_000;
         public static final int MAX_MAX_RETRIES = 10;
 
-        public int effectiveMaxRetries() {
-            return maxRetries == null ? DEFAULT_MAX_RETRIES : maxRetries;
+        public Retries {
+            maxRetries = maxRetries == null ? DEFAULT_MAX_RETRIES : maxRetries;
+            maxBackoffMs = maxBackoffMs == null ? DEFAULT_MAX_BACKOFF_MS : maxBackoffMs;
         }
 
-        public long effectiveMaxBackoffMs() {
-            return maxBackoffMs == null ? DEFAULT_MAX_BACKOFF_MS : maxBackoffMs;
+        /** The defaults. */
+        public static Retries defaults() {
+            return new Retries(null, null);
         }
     }
 
@@ -42,6 +48,6 @@ public record Webhook(String id, String object, String name, String projectId, S
     }
 
     public Retries retries() {
-        return spec.retries() == null ? new Retries(null, null) : spec.retries();
+        return spec.retries() == null ? Retries.defaults() : spec.retries();
     }
 }

@@ -36,7 +36,7 @@ public final class WebhookService {
         Validation.name(request.name(), "webhook");
         Validation.required(request.spec(), "webhook.spec_required", "webhook needs spec.endpoint");
         String endpoint = checkEndpoint(request.spec().endpoint());
-        Webhook.Retries retries = request.spec().retries() == null ? new Webhook.Retries(null, null)
+        Webhook.Retries retries = request.spec().retries() == null ? Webhook.Retries.defaults()
                 : request.spec().retries();
         checkRetries(retries);
         checkTimeout(request.spec().timeoutMs());
@@ -163,10 +163,10 @@ public final class WebhookService {
     }
 
     private static void checkRetries(Webhook.Retries retries) {
-        Validation.check(retries.effectiveMaxRetries() >= 0
-                        && retries.effectiveMaxRetries() <= Webhook.Retries.MAX_MAX_RETRIES, "webhook.bad_retries",
+        Validation.check(retries.maxRetries() >= 0
+                        && retries.maxRetries() <= Webhook.Retries.MAX_MAX_RETRIES, "webhook.bad_retries",
                 "retries.maxRetries must be 0.." + Webhook.Retries.MAX_MAX_RETRIES);
-        Validation.check(retries.effectiveMaxBackoffMs() >= 1000 && retries.effectiveMaxBackoffMs() <= 3_600_000,
+        Validation.check(retries.maxBackoffMs() >= 1000 && retries.maxBackoffMs() <= 3_600_000,
                 "webhook.bad_retries", "retries.maxBackoffMs must be 1000..3600000");
     }
 

@@ -92,7 +92,7 @@ class DatasetSubsetTest {
             catalog.put("proj_a", source.id(), source);
             BitSet every = new BitSet();
             every.set(0, LINES);
-            Dataset copy = datasets.subset("proj_a", source.id(), every, "retry of every line");
+            Dataset copy = datasets.subset("proj_a", source.id(), every, "retry of every line", "batchjob_copy1");
             System.out.println("copied " + written[0] + " lines, " + written[1] + " bytes; itemCount "
                     + copy.status().itemCount());
         }

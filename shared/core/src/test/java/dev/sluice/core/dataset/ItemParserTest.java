@@ -36,6 +36,15 @@ class ItemParserTest {
         }
     }
 
+    /** A line without "kind" (the first thing a new user writes) is told the line's shape, not "kind (none)". */
+    @org.junit.jupiter.api.Test
+    void aLineWithoutKind_isToldTheLinesShape() {
+        assertEquals("line 7 has no \"kind\"; a line is {\"kind\":\"Image\",\"url\":\"https://…\"} (the supported kind"
+                + " is \"Image\")", parse("{\"url\":\"https://example.com/a.jpg\"}", false).errorReason());
+        assertTrue(parse("{\"kind\":\"Video\",\"url\":\"https://example.com/a.mp4\"}", false).errorReason()
+                .startsWith("line 7 has kind \"Video\"; a line is"));
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"http://127.0.0.1:9/a.jpg", "file:///tmp/a.jpg"})
     void localMode_acceptsHttpAndFileUrls(String url) {

@@ -103,12 +103,12 @@ class DeliveryServiceTest {
         });
         long now = core.clock.nowMillis();
         Webhook hookA = new Webhook(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.WEBHOOK, now), Webhook.OBJECT, "a", FakeCore.PROJECT,
-                new Webhook.Spec("https://relay.example.com/a", new Webhook.Retries(null, null)), WebhookSignature.newSecret(), now, now);
+                new Webhook.Spec("https://relay.example.com/a", Webhook.Retries.defaults()), WebhookSignature.newSecret(), now, now);
         core.catalog.put(FakeCore.PROJECT, hookA.id(), hookA);
         DeliveryMessage a = predicted(hookA, DeliveryService.MAX_IN_FLIGHT_PER_ENDPOINT + 4);
         String other = "proj_other";
         Webhook hookB = new Webhook(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.WEBHOOK, now), Webhook.OBJECT, "b", other,
-                new Webhook.Spec("https://relay.example.com/b", new Webhook.Retries(null, null)), WebhookSignature.newSecret(), now, now);
+                new Webhook.Spec("https://relay.example.com/b", Webhook.Retries.defaults()), WebhookSignature.newSecret(), now, now);
         core.catalog.put(other, hookB.id(), hookB);
         Job jobB = new Job(dev.sluice.core.Ids.newId(dev.sluice.core.Ids.JOB, now), Job.OBJECT, "b", other, new dev.sluice.core.job.JobSpec("dataset_b",
                 new dev.sluice.core.job.JobSpec.Deployment("model_b"), new dev.sluice.core.job.JobSpec.ResultDelivery(
