@@ -59,7 +59,9 @@ public final class Bench {
             System.exit(0);
         }
         int items = quick ? 256 : 2000;
-        int batch = 32;
+        // the jobs' default batch size unless `--batch N` (to compare a cost with an older run's batch of 32)
+        int batchArg = List.of(args).indexOf("--batch");
+        int batch = batchArg >= 0 ? Integer.parseInt(args[batchArg + 1]) : dev.sluice.core.job.JobSpec.DEFAULT_BATCH_SIZE;
         int threads = Runtime.getRuntime().availableProcessors();
         Table table = new Table();
         String broken = null;
@@ -68,8 +70,10 @@ public final class Bench {
                 Runtime.getRuntime().maxMemory() >> 20);
 
         if (List.of(args).contains("--usage-only")) {
-            // only the benchmark's job and its usage-vs-interceptor rows (README "Usage and cost")
+            // only the benchmark's job: its orchestration cost and usage-vs-interceptor rows (README "Usage and cost")
             PipelineBench.Result pipe = PipelineBench.run(items, batch);
+            Costs.addTo(table, pipe.requests(), pipe.items());
+            printUnits(pipe);
             addUsage(table, pipe.usage());
             System.out.println("The job's requests by operation (bench interceptor): " + pipe.usage().seen());
             System.out.println(table.render());
@@ -92,6 +96,9 @@ public final class Bench {
         table.add("job", "per item: gather / preprocess / predict (payload timings)",
                 String.format("%.2f / %.2f / %.2f ms", pipe.gatherMs(), pipe.preprocessMs(), pipe.predictMs()), null, null);
         Costs.addTo(table, pipe.requests(), pipe.items());
+        // where the units go, printed as soon as the job is measured (the photo benchmark runs next)
+        printUnits(pipe);
+        System.out.println(table.render());
         addUsage(table, pipe.usage());
         PhotoBench.addTo(table, quick, threads);
 
@@ -186,11 +193,14 @@ public final class Bench {
         return broken;
     }
 
-    /**
-     * Per request class, the job's status.usage beside the bench's own interceptor over the same set of requests
-     * (the pipeline's for the job; not the API's, the scheduler's, empty polls or the daily usage sum): MISSED above
-     * 2 %; and status.usage plus the meter's remainder against the interceptor, exactly.
-     */
+    /** The job's DynamoDB units per 1,000 items by operation and table, and its requests. */
+    private static void printUnits(PipelineBench.Result pipe) {
+        System.out.println("DynamoDB units per 1,000 items by operation and table: " + pipe.requests().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("units*1000 ")).map(e -> String.format("%s %.1f",
+                        e.getKey().substring("units*1000 ".length()), e.getValue() / (double) pipe.items())).toList());
+        System.out.println("Requests during the job: " + pipe.requests());
+    }
+
     /** The cold-start rows; @return what broke, or null */
     private static String addColdStarts(Table table, List<ColdStartBench.Result> results) {
         String broken = null;
@@ -206,6 +216,11 @@ public final class Bench {
         return broken;
     }
 
+    /**
+     * Per request class, the job's status.usage beside the bench's own interceptor over the same set of requests
+     * (the pipeline's for the job; not the API's, the scheduler's, empty polls or the daily usage sum): MISSED above
+     * 2 %; and status.usage plus the meter's remainder against the interceptor, exactly.
+     */
     private static void addUsage(Table table, PipelineBench.UsageCheck u) {
         for (dev.sluice.local.PipelineRequests.ClassCheck c : u.classes()) {
             boolean units = c.name().startsWith("dynamoDb");

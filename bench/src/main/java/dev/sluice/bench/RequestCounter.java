@@ -5,6 +5,8 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
@@ -49,6 +51,8 @@ final class RequestCounter implements ExecutionInterceptor {
             return g.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
         } else if (r instanceof QueryRequest q) {
             return q.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
+        } else if (r instanceof BatchGetItemRequest g) {
+            return g.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
         }
         return r;
     }
@@ -57,34 +61,52 @@ final class RequestCounter implements ExecutionInterceptor {
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
         String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
         String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-        String key = service + ":" + operation;
+        // the local API server's threads (api-N) serve the client's polling: counted apart, not orchestration
+        boolean api = Thread.currentThread().getName().startsWith("api-");
+        String key = (api ? "api:" : "") + service + ":" + operation;
         Object response = context.response();
         if (response instanceof ReceiveMessageResponse rm && rm.messages().isEmpty()) {
             key += "(empty)";
         }
         counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+        if (api) {
+            return;
+        }
         if (response instanceof TransactWriteItemsResponse t) {
-            write(t.consumedCapacity(), writeUnits);
+            write(operation, t.consumedCapacity(), writeUnits);
         } else if (response instanceof PutItemResponse p) {
-            write(List.of(p.consumedCapacity()), writeUnits);
+            write(operation, List.of(p.consumedCapacity()), writeUnits);
         } else if (response instanceof UpdateItemResponse u) {
-            write(List.of(u.consumedCapacity()), writeUnits);
+            write(operation, List.of(u.consumedCapacity()), writeUnits);
         } else if (response instanceof GetItemResponse g) {
-            write(List.of(g.consumedCapacity()), readUnits);
+            write(operation, List.of(g.consumedCapacity()), readUnits);
         } else if (response instanceof QueryResponse q) {
-            write(List.of(q.consumedCapacity()), readUnits);
+            write(operation, List.of(q.consumedCapacity()), readUnits);
+        } else if (response instanceof BatchGetItemResponse g) {
+            write(operation, g.consumedCapacity(), readUnits);
         }
     }
 
-    private static void write(List<ConsumedCapacity> capacities, DoubleAdder total) {
+    /** Capacity units ×1,000 by operation and table ({@code PutItem sluice-ledger}): where the units go. */
+    private final Map<String, DoubleAdder> unitsByTable = new ConcurrentHashMap<>();
+
+    private void write(String operation, List<ConsumedCapacity> capacities, DoubleAdder total) {
         if (capacities == null) {
             return;
         }
         for (ConsumedCapacity c : capacities) {
             if (c != null && c.capacityUnits() != null) {
                 total.add(c.capacityUnits());
+                unitsByTable.computeIfAbsent(operation + " " + c.tableName(), k -> new DoubleAdder()).add(c.capacityUnits());
             }
         }
+    }
+
+    /** Units ×1,000 by operation and table, keyed {@code units*1000 <operation> <table>} (not requests: see Costs). */
+    Map<String, Long> unitsSnapshot() {
+        Map<String, Long> copy = new TreeMap<>();
+        unitsByTable.forEach((k, v) -> copy.put("units*1000 " + k, Math.round(v.sum() * 1000)));
+        return copy;
     }
 
     Map<String, Long> snapshot() {
@@ -92,6 +114,7 @@ final class RequestCounter implements ExecutionInterceptor {
         counts.forEach((k, v) -> copy.put(k, v.get()));
         copy.put("DynamoDb:WCU*1000", Math.round(writeUnits.sum() * 1000));
         copy.put("DynamoDb:RCU*1000", Math.round(readUnits.sum() * 1000));
+        copy.putAll(unitsSnapshot());
         return copy;
     }
 

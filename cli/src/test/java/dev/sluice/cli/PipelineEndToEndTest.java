@@ -154,16 +154,30 @@ class PipelineEndToEndTest {
         assertEquals(2, c.failedProcess(), c.toString());
         assertEquals(200, c.delivered(), c.toString());
         JsonNode progress = run.job().path("status").path("progress");
-        assertEquals(7, progress.path("batchesDone").asLong(), "206 lines in batches of 32: " + progress);
+        int batch = dev.sluice.core.job.JobSpec.DEFAULT_BATCH_SIZE;
+        assertEquals((206 + batch - 1) / batch, progress.path("batchesDone").asLong(), "206 lines in batches of " + batch
+                + " (the default): " + progress);
         assertEquals(0, progress.path("batchesQueued").asLong());
         assertTrue(progress.path("averageBatchMs").asDouble() > 0 && progress.path("itemsPerSecond").asDouble() > 0,
                 progress.toString());
 
-        // one verified POST per item, with labels that are right for each photo
+        // every item POSTed, with labels that are right for each photo. POSTs are at least once (README "Webhook
+        // deliveries"): a delivery message whose invocation outlives the queue's visibility timeout (20 s in the tests,
+        // where a loaded machine can take that long over a message of 128 POSTs; on AWS 360 s against the function's
+        // 60 s, so only after an invocation was killed) is received again and its unsettled items are POSTed again,
+        // each with the same request id and body, which receivers dedupe by. So this counts distinct request ids, and
+        // checks that a repeated POST is the same delivery; delivered exactly once is the counter above (200), one
+        // ItemDelivered log entry per item and one result line per item below.
         List<WebhookReceiver.Received> posts = run.itemPosts();
-        assertEquals(200, posts.size());
+        Map<String, List<WebhookReceiver.Received>> byRequest = posts.stream()
+                .collect(java.util.stream.Collectors.groupingBy(WebhookReceiver.Received::requestId));
+        assertEquals(200, byRequest.size(), "one request id per item");
+        byRequest.forEach((id, same) -> assertEquals(1, same.stream().map(WebhookReceiver.Received::body).distinct().count(),
+                "a POST made again is the same delivery: " + id));
+        if (posts.size() > 200) {
+            System.out.println("mixedDataset: " + (posts.size() - 200) + " POSTs made again (same request id and body)");
+        }
         assertTrue(posts.stream().allMatch(WebhookReceiver.Received::verified), "every signature verifies");
-        assertEquals(200, posts.stream().map(WebhookReceiver.Received::requestId).distinct().count());
         Map<String, String> expected = new java.util.HashMap<>();
         Samples.PHOTOS.forEach(p -> expected.put(images.url(p[0]), p[1]));
         for (WebhookReceiver.Received post : posts) {
@@ -232,15 +246,15 @@ class PipelineEndToEndTest {
         JsonNode second = client.logs(jobId, "minLevel=Error&maxEntries=4&page=" + first.get("nextPage").asText());
         assertEquals(2, second.get("entries").size());
         assertTrue(second.path("nextPage").isMissingNode() || second.get("nextPage").isNull());
-        // every item entry of the job in pages of 500: gathered, preprocessed, predicted and delivered for each of
-        // the 200 delivered items, gathered for the 2 that failed to process, and the 6 failures: 808 (the
-        // job.completed event's delivery, when it has happened, adds one JobEventDelivered entry)
-        JsonNode page1 = client.logs(jobId, "maxEntries=500");
-        assertEquals(500, page1.get("entries").size());
-        JsonNode page2 = client.logs(jobId, "maxEntries=500&page=" + page1.get("nextPage").asText());
+        // every item entry of the job in pages of 250: one entry per item and stage it ended (predicted and delivered
+        // for each of the 200 delivered items) and the 6 failures: 406 (the job.completed event's delivery, when it
+        // has happened, adds one JobEventDelivered entry)
+        JsonNode page1 = client.logs(jobId, "maxEntries=250");
+        assertEquals(250, page1.get("entries").size());
+        JsonNode page2 = client.logs(jobId, "maxEntries=250&page=" + page1.get("nextPage").asText());
         long itemEntries = java.util.stream.Stream.of(page1, page2).flatMap(p -> java.util.stream.StreamSupport
                 .stream(p.get("entries").spliterator(), false)).filter(e -> e.get("kind").asText().startsWith("Item")).count();
-        assertEquals(808, itemEntries);
+        assertEquals(406, itemEntries);
         Set<String> ids = new HashSet<>();
         page1.get("entries").forEach(e -> ids.add(e.get("id").asText()));
         page2.get("entries").forEach(e -> assertTrue(ids.add(e.get("id").asText()), "no entry twice"));

@@ -14,9 +14,9 @@ import java.util.Set;
  * {@code dev.sluice.aws.Components} for the parts it uses) and the DynamoDB and S3 requests of those parts' adapters
  * ({@code shared/aws}):
  * <ul>
- * <li>jobs ({@code DynamoJobStore}, {@code DynamoUsageStore}): GetItem, UpdateItem (state moves, commits' counters,
- * usage roll-ups) wherever a job can end; PutItem (a created job), Query (a project's jobs), BatchGetItem (usage
- * days) and DeleteItem (a deleted job) in the API; Query on {@code byActive} in the scheduler (and the API: a dataset
+ * <li>jobs ({@code DynamoJobStore}, {@code DynamoUsageStore}): GetItem, BatchGetItem (a job read whole: its item and
+ * its counter item), UpdateItem (state moves, commits' counters, usage roll-ups) wherever a job can end; PutItem (a
+ * created job), Query (a project's jobs), BatchGetItem (usage days) and DeleteItem (a deleted job) in the API; Query on {@code byActive} in the scheduler (and the API: a dataset
  * delete waits for the jobs that reserved it).</li>
  * <li>ledger ({@code DynamoLedger}): GetItem, PutItem (settlements in TransactWriteItems) and Query (a job's result
  * parts at its end) wherever a batch or file settles or a job ends; BatchWriteItem (a deleted job's rows) in the API.
@@ -76,7 +76,8 @@ final class Access {
     /** The roles: the five functions, the GPU pool's workers, and the task pools' workers (executions' files). */
     enum Role { API, FANOUT, INFERENCE, DELIVERY, SCHEDULER, GPU_WORKER, TASK_WORKER }
 
-    private static final Set<Op> SETTLE_JOBS = EnumSet.of(Op.GET, Op.UPDATE);
+    /** A job is read whole (its item and its counter item) with one BatchGetItem. */
+    private static final Set<Op> SETTLE_JOBS = EnumSet.of(Op.GET, Op.BATCH_GET, Op.UPDATE);
     private static final Set<Op> SETTLE_LEDGER = EnumSet.of(Op.GET, Op.QUERY, Op.PUT);
 
     /** Each role's actions per table; a table a role does not name is not granted to it. */
@@ -104,7 +105,7 @@ final class Access {
                 t.put(Table.CATALOG, EnumSet.of(Op.GET, Op.PUT));
             }
             case SCHEDULER -> {
-                t.put(Table.JOBS, EnumSet.of(Op.GET, Op.QUERY, Op.UPDATE));
+                t.put(Table.JOBS, EnumSet.of(Op.GET, Op.QUERY, Op.BATCH_GET, Op.UPDATE));
                 t.put(Table.LEDGER, SETTLE_LEDGER);
                 t.put(Table.LOGS, EnumSet.of(Op.PUT));
                 t.put(Table.CATALOG, EnumSet.of(Op.GET, Op.QUERY, Op.PUT, Op.UPDATE, Op.DELETE));

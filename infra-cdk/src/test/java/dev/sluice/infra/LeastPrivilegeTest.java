@@ -43,14 +43,14 @@ class LeastPrivilegeTest {
 
     @Test
     void fanout_neverReadsKeys_neverDeletesJobs_andListsOnlyItsPrefixes() {
-        assertTables("Fanout", Map.of("Jobs", "GetItem UpdateItem", "Ledger", "GetItem PutItem Query", "Logs", "PutItem",
+        assertTables("Fanout", Map.of("Jobs", "BatchGetItem GetItem UpdateItem", "Ledger", "GetItem PutItem Query", "Logs", "PutItem",
                 "Catalog", "DeleteItem GetItem PutItem UpdateItem"));
         assertListsOnly("Fanout", "datasets/*", "executions/*", "results/*");
     }
 
     @Test
     void inference_neverReadsKeys_neverDeletesJobs_andListsOnlyItsPrefixes() {
-        assertTables("Inference", Map.of("Jobs", "GetItem UpdateItem", "Ledger", "GetItem PutItem Query",
+        assertTables("Inference", Map.of("Jobs", "BatchGetItem GetItem UpdateItem", "Ledger", "GetItem PutItem Query",
                 "Logs", "PutItem", "Catalog", "DeleteItem GetItem PutItem UpdateItem"));
         assertListsOnly("Inference", "models/*", "executions/*", "results/*");
     }
@@ -58,14 +58,14 @@ class LeastPrivilegeTest {
     /** Delivery ends jobs too, so it records their throughput (a catalog PutItem), but changes no other record. */
     @Test
     void delivery_readsAndRecordsOnly_andListsOnlyResults() {
-        assertTables("Delivery", Map.of("Jobs", "GetItem UpdateItem", "Ledger", "GetItem PutItem Query",
+        assertTables("Delivery", Map.of("Jobs", "BatchGetItem GetItem UpdateItem", "Ledger", "GetItem PutItem Query",
                 "Logs", "PutItem", "Catalog", "GetItem PutItem"));
         assertListsOnly("Delivery", "results/*");
     }
 
     @Test
     void scheduler_queriesActiveJobsAndSweeps_neverKeys_andListsOnlyItsPrefixes() {
-        assertTables("Scheduler", Map.of("Jobs", "GetItem Query UpdateItem", "Ledger", "GetItem PutItem Query",
+        assertTables("Scheduler", Map.of("Jobs", "BatchGetItem GetItem Query UpdateItem", "Ledger", "GetItem PutItem Query",
                 "Logs", "PutItem", "Catalog", "DeleteItem GetItem PutItem Query UpdateItem"));
         assertListsOnly("Scheduler", "datasets/*", "executions/*", "models/*", "results/*");
     }
@@ -79,7 +79,7 @@ class LeastPrivilegeTest {
     void gpuWorkers_settleBatchesAndExecutionsFilesOnly_andListOnlyModelsExecutionsAndResults() {
         String role = D.resources("AWS::IAM::Role").keySet().stream()
                 .filter(id -> id.startsWith("GpuPoolTaskTaskRole")).findFirst().orElseThrow();
-        assertEquals(Map.of("Jobs", "GetItem UpdateItem", "Ledger", "GetItem PutItem Query", "Logs", "PutItem",
+        assertEquals(Map.of("Jobs", "BatchGetItem GetItem UpdateItem", "Ledger", "GetItem PutItem Query", "Logs", "PutItem",
                 "Catalog", "DeleteItem GetItem PutItem UpdateItem"), tableActions(role), "GPU workers");
         assertEquals(new TreeSet<>(List.of("executions/*", "models/*", "results/*")), listedPrefixes(role), "GPU workers");
         String spot = D.resources("AWS::IAM::Role").keySet().stream()

@@ -63,6 +63,7 @@ public final class DynamoJobStore implements JobStore {
     private final SluiceConfig config;
     private final DynamoLedger ledger;
     private final dev.sluice.core.observe.Metrics metrics;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DynamoJobStore.class);
     private final UsageMeter meter = UsageMeter.process();
     private final DynamoUsageStore usage;
 
@@ -93,30 +94,180 @@ public final class DynamoJobStore implements JobStore {
         item.put("overview", s(job.status().overview().name()));
         item.put("message", s(job.status().message()));
         item.put("itemCount", n(job.status().itemCount()));
-        for (String c : COUNTERS) {
-            item.put(c, n(0));
-        }
-        item.put("terminal", n(0));
         item.put("createTime", n(job.createTime()));
         item.put("updateTime", n(job.updateTime()));
         if (!job.metadata().isEmpty()) {
             item.put("metadata", s(Json.write(job.metadata())));
         }
         item.put(ACTIVE, s(ACTIVE));
-        dynamo.putItem(b -> b.tableName(config.jobsTable()).item(item).conditionExpression("attribute_not_exists(jobId)"));
+        Map<String, AttributeValue> counters = new HashMap<>();
+        counters.put("jobId", s(counterKey(job.id())));
+        counters.put("itemCount", n(job.status().itemCount()));
+        for (String c : COUNTERS) {
+            counters.put(c, n(0));
+        }
+        counters.put("terminal", n(0));
+        // both or neither: a job item without its counter item could take no commit (job.not_found)
+        dynamo.transactWriteItems(b -> b.transactItems(
+                TransactWriteItem.builder().put(Put.builder().tableName(config.jobsTable()).item(item)
+                        .conditionExpression("attribute_not_exists(jobId)").build()).build(),
+                TransactWriteItem.builder().put(Put.builder().tableName(config.jobsTable()).item(counters)
+                        .conditionExpression("attribute_not_exists(jobId)").build()).build()));
+    }
+
+    /**
+     * The key of a job's counter item in the jobs table: {@code counters#<jobId>}. Every commit's counter ADDs, its
+     * item-record number and the usage it carries go to this small item (a few hundred bytes: 2 WRU inside a
+     * transaction) instead of the job item (spec, metadata, status: several KB, 8 WRU and more), because DynamoDB bills an
+     * update by the size of the whole item (<a
+     * href="https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html">read and
+     * write operations</a>). No {@code projectId} and no {@code active} attribute: no listing's or scheduler's index
+     * holds it, and no job id can take the key (job ids start {@code batchjob_}). Every read of a job reads both
+     * items in one BatchGetItem and adds them up ({@link #toJob}).
+     */
+    static String counterKey(String jobId) {
+        return COUNTER_PREFIX + jobId;
+    }
+
+    static final String COUNTER_PREFIX = "counters#";
+    /** The counter item's numbers that a job read adds to the job item's (besides the usage attributes). */
+    private static final Set<String> ADDED = java.util.stream.Stream.concat(java.util.Arrays.stream(COUNTERS),
+            java.util.stream.Stream.of("terminal", "batchesSent", "batchesDone", "batchMillis"))
+            .collect(Collectors.toUnmodifiableSet());
+
+    /** The job item and its counter item, strongly consistent, in one BatchGetItem; null when there is no job item. */
+    private Map<String, AttributeValue> readJob(String jobId) {
+        return readJobs(List.of(jobId)).get(jobId);
+    }
+
+    /**
+     * The jobs' items, each merged with its counter item (counters, usage and item-record number added up), read
+     * strongly consistent with BatchGetItem ({@link RequestLimits#BATCH_GET_KEYS} keys a request, unprocessed keys asked
+     * again with backoff). Jobs with no job item are absent from the answer.
+     */
+    private Map<String, Map<String, AttributeValue>> readJobs(List<String> jobIds) {
+        Map<String, Map<String, AttributeValue>> items = readItems(jobIds);
+        Map<String, Map<String, AttributeValue>> jobs = new HashMap<>();
+        for (String id : jobIds) {
+            Map<String, AttributeValue> job = items.get(id);
+            if (job != null) {
+                jobs.put(id, merged(job, items.get(counterKey(id))));
+            }
+        }
+        return jobs;
+    }
+
+    /** The jobs' items and their counter items as stored, by key ({@code jobId} or {@code counters#jobId}). */
+    private Map<String, Map<String, AttributeValue>> readItems(List<String> jobIds) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
+        for (String id : new java.util.LinkedHashSet<>(jobIds)) {
+            keys.add(Map.of("jobId", s(id)));
+            keys.add(Map.of("jobId", s(counterKey(id))));
+        }
+        Map<String, Map<String, AttributeValue>> items = new HashMap<>();
+        for (int i = 0; i < keys.size(); i += RequestLimits.BATCH_GET_KEYS) {
+            Map<String, software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes> request = Map.of(config.jobsTable(),
+                    software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes.builder()
+                            .keys(keys.subList(i, Math.min(keys.size(), i + RequestLimits.BATCH_GET_KEYS))).consistentRead(true).build());
+            int attempt = 0;
+            while (!request.isEmpty()) {
+                final var current = request;
+                var response = dynamo.batchGetItem(b -> b.requestItems(current));
+                for (Map<String, AttributeValue> item : response.responses().getOrDefault(config.jobsTable(), List.of())) {
+                    items.put(item.get("jobId").s(), item);
+                }
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                if (!request.isEmpty()) {
+                    if (attempt >= 10) {
+                        throw new IllegalStateException("DynamoDB kept keys of " + config.jobsTable() + " unprocessed");
+                    }
+                    // BatchGetItem may leave keys unprocessed on HTTP 200: back off with jitter, ask for those only
+                    Dynamo.backOff(++attempt);
+                }
+            }
+        }
+        return items;
+    }
+
+    /**
+     * Makes sure a job has its counter item: a job created before counter items existed (its counts on the job item,
+     * no counter item) gets one, with no counts of its own and the job item's item-record number, by one conditional
+     * UpdateItem (UpdateItem: every role that commits is granted it on the jobs table). The job item keeps its counts:
+     * a read adds both items up ({@link #merged}) and the finish's condition holds both ({@link #finishIfComplete}).
+     * Called only where a counter item was found missing (a commit's failed condition, the finish).
+     *
+     * @return false when there is no job item (the job does not exist), true when the counter item exists now
+     */
+    private boolean ensureCounterItem(String jobId) {
+        Map<String, Map<String, AttributeValue>> items = readItems(List.of(jobId));
+        Map<String, AttributeValue> job = items.get(jobId);
+        if (items.containsKey(counterKey(jobId)) || job == null) {
+            return job != null;
+        }
+        AttributeValue seq = job.get(ITEM_SEQ);
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":c", job.get("itemCount"), ":z", n(0),
+                ":u", job.get("updateTime")));
+        if (seq != null) {
+            values.put(":s", seq); // none: no item record yet, as on a new counter item
+        }
+        try {
+            dynamo.updateItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(counterKey(jobId))))
+                    .updateExpression("SET itemCount = :c, terminal = :z, updateTime = :u"
+                            + (seq == null ? "" : ", " + ITEM_SEQ + " = :s"))
+                    .conditionExpression("attribute_not_exists(jobId)").expressionAttributeValues(values));
+            LOG.info("job {} was created before counter items: its counter item is made now (item records from {})",
+                    jobId, seq == null ? 0 : seq.n());
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException made) {
+            // another worker made it first
+        }
+        return true;
+    }
+
+    /**
+     * The job item with its counter item's numbers added: the counters, {@code terminal}, batch progress, usage and
+     * the item-record number (a job written before the counter item existed keeps its numbers on the job item: the sum
+     * holds both).
+     */
+    private static Map<String, AttributeValue> merged(Map<String, AttributeValue> job, Map<String, AttributeValue> counters) {
+        if (counters == null) {
+            return job;
+        }
+        Map<String, AttributeValue> m = new HashMap<>(job);
+        counters.forEach((name, value) -> {
+            // the numbers commits ADD (counters, batch progress, usage, item-record number); not its times or itemCount
+            if (value.n() != null && (ADDED.contains(name) || name.startsWith("usage_"))) {
+                AttributeValue mine = job.get(name);
+                m.put(name, mine == null || mine.n() == null ? value
+                        : n(Long.parseLong(mine.n()) + Long.parseLong(value.n())));
+            }
+        });
+        // the number of the job's last item record: the counter item's (a job item's own was copied there when the
+        // counter item was made for it: see ensureCounterItem)
+        if (counters.containsKey(ITEM_SEQ)) {
+            m.put(ITEM_SEQ, counters.get(ITEM_SEQ));
+        }
+        // a commit's time is the job's last update when it came after the last state move
+        AttributeValue committed = counters.get("updateTime");
+        if (committed != null && job.get("updateTime") != null
+                && Long.parseLong(committed.n()) > Long.parseLong(job.get("updateTime").n())) {
+            m.put("updateTime", committed);
+        }
+        return m;
     }
 
     @Override
     public java.util.Optional<Job> get(String jobId) {
-        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId))).consistentRead(true));
-        return response.hasItem() && !response.item().isEmpty() ? java.util.Optional.of(toJob(response.item()))
-                : java.util.Optional.empty();
+        return java.util.Optional.ofNullable(readJob(jobId)).map(this::toJob);
     }
 
     @Override
     public Page<Job> list(String projectId, PageRequest page, dev.sluice.core.ListFilter filter) {
-        return Pages.query(dynamo, config.jobsTable(), BY_PROJECT, "projectId = :p",
+        // the filters read the job item only (state, name, metadata, times); the page's jobs are then read whole
+        Page<Job> listed = Pages.query(dynamo, config.jobsTable(), BY_PROJECT, "projectId = :p",
                 Map.of(":p", s(projectId)), "jobId", "batchjob_", page, this::toJob, j -> j.listedBy(filter), filter.key());
+        Map<String, Map<String, AttributeValue>> items = readJobs(listed.data().stream().map(Job::id).toList());
+        return new Page<>(listed.data().stream().filter(j -> items.containsKey(j.id())).map(j -> toJob(items.get(j.id()))).toList(),
+                listed.nextPage(), listed.prevPage());
     }
 
     @Override
@@ -153,10 +304,15 @@ public final class DynamoJobStore implements JobStore {
      * the usage back.
      */
     private boolean moved(String jobId, StateTransition move, JobState to, long now) {
+        return moved(jobId, move, to, now, List.of());
+    }
+
+    /** The same, in one transaction with {@code with} (all or nothing; the move first). */
+    private boolean moved(String jobId, StateTransition move, JobState to, long now, List<TransactWriteItem> with) {
         Usage use = meter.drain(jobId);
         boolean applied;
         try {
-            applied = move.add(use).apply(dynamo);
+            applied = move.add(use).apply(dynamo, with);
         } catch (RuntimeException e) {
             meter.giveBack(jobId, use);
             throw e;
@@ -165,14 +321,13 @@ public final class DynamoJobStore implements JobStore {
             meter.giveBack(jobId, use);
         } else if (to.isTerminal()) {
             try {
-                Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(config.jobsTable())
-                        .key(Map.of("jobId", s(jobId))).consistentRead(true)).item();
+                Map<String, AttributeValue> item = readJob(jobId);
                 if (item != null && item.containsKey("projectId")) {
                     usage.rollUp(item.get("projectId").s(), now, UsageAttributes.read(item));
                 }
             } catch (RuntimeException e) {
                 // the move stands; only the project's daily sum misses this job
-                org.slf4j.LoggerFactory.getLogger(DynamoJobStore.class).warn("usage of job {} not added to its project's day", jobId, e);
+                LOG.warn("usage of job {} not added to its project's day", jobId, e);
             }
         }
         return applied;
@@ -298,7 +453,7 @@ public final class DynamoJobStore implements JobStore {
 
     /** The number of the job's last item record (0: none yet; -1: no such job), a strongly consistent read. */
     private long itemSeq(String jobId) {
-        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId)))
+        var response = dynamo.getItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(counterKey(jobId))))
                 .consistentRead(true).projectionExpression("jobId, " + ITEM_SEQ));
         if (!response.hasItem() || response.item().isEmpty()) {
             return -1;
@@ -378,7 +533,7 @@ public final class DynamoJobStore implements JobStore {
                 }
             }
             counts.add(TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
-                    .key(Map.of("jobId", s(job.getKey())))
+                    .key(Map.of("jobId", s(counterKey(job.getKey()))))
                     .updateExpression("ADD " + String.join(", ", adds) + set)
                     .conditionExpression(condition)
                     .expressionAttributeNames(names.isEmpty() ? null : names)
@@ -421,8 +576,18 @@ public final class DynamoJobStore implements JobStore {
             }
             case ALREADY_SETTLED -> false;
             case OWNER_CONDITION_FAILED -> {
-                if (!seqs.isEmpty() && deltas.keySet().stream().allMatch(id -> itemSeq(id) >= 0)) {
-                    throw new SeqMoved(); // every job exists: an item-record number moved
+                boolean made = false;
+                boolean missing = false;
+                for (String id : deltas.keySet()) {
+                    if (itemSeq(id) < 0) {
+                        // no counter item: a job created before counter items gets one; a job that is gone does not
+                        boolean exists = ensureCounterItem(id);
+                        made |= exists;
+                        missing |= !exists;
+                    }
+                }
+                if (!missing && (made || !seqs.isEmpty())) {
+                    throw new SeqMoved(); // every job exists: an item-record number moved, or a counter item was made
                 }
                 throw new IllegalStateException("job.not_found: the counter update of " + deltas.keySet()
                         + " failed its condition attribute_exists(jobId); nothing was committed");
@@ -493,7 +658,7 @@ public final class DynamoJobStore implements JobStore {
         Dynamo.forEachRow(dynamo, b -> b.tableName(config.logsTable()).consistentRead(true)
                 .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
                 .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(logKey), ":b", s(logKey + "#~"))), row -> {
-            entries.addAll(List.of(Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class)));
+            entries.addAll(List.of(entries(row)));
             return true;
         });
         return entries;
@@ -547,26 +712,63 @@ public final class DynamoJobStore implements JobStore {
         List<Map<String, AttributeValue>> records = new ArrayList<>();
         StringBuilder json = new StringBuilder("[");
         long jsonBytes = 0;
+        int first = 0;
         for (int e = 0; e < commit.entries().size(); e++) {
             LogEntry entry = commit.entries().get(e);
-            String one = Json.write(new LogEntry(sk + "#" + e, entry.kind(), entry.createTime(), entry.level(),
-                    cap(entry.item(), fieldChars), entry.index(), entry.status(), entry.timeMs(), cap(entry.reason(), fieldChars)));
+            // stored without its id (sk#e, rebuilt on read: see entries) and with its time to 0.1 ms: DynamoDB bills
+            // the compressed bytes, and both were most of what did not compress
+            String one = Json.write(new LogEntry(null, entry.kind(), entry.createTime(), entry.level(),
+                    cap(entry.item(), fieldChars), entry.index(), entry.status(),
+                    entry.timeMs() == null ? null : Math.round(entry.timeMs() * 10) / 10.0, cap(entry.reason(), fieldChars)));
             long oneBytes = one.getBytes(StandardCharsets.UTF_8).length + 1;
             if (jsonBytes > 0 && jsonBytes + oneBytes > LOG_RECORD_JSON_BYTES) {
-                records.add(logRecord(commit, records.isEmpty() ? sk : sk + "#" + records.size(), json.append(']')));
+                records.add(logRecord(commit, sk, records.size(), first, json.append(']')));
                 json = new StringBuilder("[");
                 jsonBytes = 0;
+                first = e;
             }
             json.append(jsonBytes > 0 ? "," : "").append(one);
             jsonBytes += oneBytes;
         }
-        records.add(logRecord(commit, records.isEmpty() ? sk : sk + "#" + records.size(), json.append(']')));
+        records.add(logRecord(commit, sk, records.size(), first, json.append(']')));
         return records;
     }
 
-    private static Map<String, AttributeValue> logRecord(StageCommit commit, String sk, CharSequence json) {
-        return Map.of("jobId", s(commit.jobId()), "sk", s(sk), "entriesGz", AttributeValue.fromB(gzip(json.toString())),
-                "expiresAt", n(commit.now() / 1000 + LOG_RETENTION.toSeconds()));
+    /**
+     * The commit's record number {@code n} under {@code sk} (the first) or {@code sk#n}; a later record names the
+     * position of its first entry in the commit ({@value #FIRST_ENTRY}), from which the entries' ids are rebuilt.
+     */
+    private static Map<String, AttributeValue> logRecord(StageCommit commit, String sk, int n, int first, CharSequence json) {
+        Map<String, AttributeValue> record = new HashMap<>();
+        record.put("jobId", s(commit.jobId()));
+        record.put("sk", s(n == 0 ? sk : sk + "#" + n));
+        record.put("entriesGz", AttributeValue.fromB(gzip(json.toString())));
+        record.put("expiresAt", n(commit.now() / 1000 + LOG_RETENTION.toSeconds()));
+        if (n > 0) {
+            record.put(FIRST_ENTRY, n(first));
+        }
+        return record;
+    }
+
+    /** A later log record's attribute: the position of its first entry among its commit's entries. */
+    static final String FIRST_ENTRY = "first";
+
+    /**
+     * A log record's entries, each with its id {@code <commit's log key>#<position in the commit>} (records written
+     * before ids were left out hold them already).
+     */
+    private static LogEntry[] entries(Map<String, AttributeValue> row) {
+        LogEntry[] entries = Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class);
+        String sk = row.get("sk").s();
+        AttributeValue first = row.get(FIRST_ENTRY);
+        String base = first == null ? sk : sk.substring(0, sk.lastIndexOf('#'));
+        int offset = first == null ? 0 : Integer.parseInt(first.n());
+        for (int i = 0; i < entries.length; i++) {
+            if (entries[i].id() == null) {
+                entries[i] = entries[i].withId(base + "#" + (offset + i));
+            }
+        }
+        return entries;
     }
 
     private static String cap(String value, int chars) {
@@ -619,17 +821,52 @@ public final class DynamoJobStore implements JobStore {
         return new ArrayList<>(parts);
     }
 
+    /**
+     * Running → Finished when every item is terminal, decided on the exact counters of both items: the job item's
+     * {@code terminal} (a job created before counter items counted there; none on a job created since) and the counter
+     * item's add up to {@code itemCount}. One transaction: the move, conditioned on the job item's number as read, and an
+     * update of the counter item (its finish time) conditioned on its number as read, so a commit landing in between
+     * cancels it (an update, not a ConditionCheck: the roles are granted UpdateItem on the jobs table, ConditionCheckItem
+     * to none).
+     */
     @Override
     public boolean finishIfComplete(String jobId, long now) {
-        Job job = get(jobId).orElse(null);
-        if (job == null || job.status().overview() != JobState.Running
-                || job.status().items().terminal() != job.status().itemCount()) {
-            return false;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Map<String, Map<String, AttributeValue>> items = readItems(List.of(jobId));
+            Map<String, AttributeValue> item = items.get(jobId);
+            Map<String, AttributeValue> counters = items.get(counterKey(jobId));
+            if (item == null || !JobState.Running.name().equals(str(item, "overview"))) {
+                return false;
+            }
+            if (counters == null) {
+                // a job created before counter items: made now, then decided as any other
+                ensureCounterItem(jobId);
+                continue;
+            }
+            long onJob = num(item, "terminal");
+            long onCounters = num(counters, "terminal");
+            if (onJob + onCounters != num(item, "itemCount")) {
+                return false;
+            }
+            TransactWriteItem complete = TransactWriteItem.builder().update(Update.builder().tableName(config.jobsTable())
+                    .key(Map.of("jobId", s(counterKey(jobId)))).updateExpression("SET finishTime = :now")
+                    .conditionExpression("terminal = :t").expressionAttributeValues(Map.of(":now", n(now), ":t", n(onCounters)))
+                    .build()).build();
+            try {
+                return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
+                                Set.of(JobState.Running), JobState.Finished)
+                        .set("message", s(JobState.Finished.name())).set("updateTime", n(now))
+                        .when(onJob == 0 ? "attribute_not_exists(terminal) OR terminal = :jt" : "terminal = :jt",
+                                Map.of(":jt", n(onJob))),
+                        JobState.Finished, now, List.of(complete));
+            } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+                if (Dynamo.failedConditions(e).get(1)) {
+                    return false;
+                }
+                throw e;
+            }
         }
-        return moved(jobId, StateTransition.of(config.jobsTable(), Map.of("jobId", s(jobId)), "overview",
-                        Set.of(JobState.Running), JobState.Finished)
-                .set("message", s(JobState.Finished.name())).set("updateTime", n(now))
-                .when("terminal = itemCount", Map.of()), JobState.Finished, now);
+        return false;
     }
 
     /** Removes the active marker (the sparse byActive index's key) once the ended job's completion is done. */
@@ -641,18 +878,74 @@ public final class DynamoJobStore implements JobStore {
                     .expressionAttributeNames(Map.of("#a", ACTIVE)));
         } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException gone) {
             // deleted meanwhile: nothing to record
+            return;
+        }
+        writeRemainder(jobId);
+    }
+
+    /**
+     * What one UpdateItem of a counter item costs outside a transaction: 1 WRU, as the item stays under 1 KB (its
+     * key, nine counters, {@code terminal}, batch progress, item-record number, times and at most ten usage numbers:
+     * about 500 bytes; DynamoDB bills a write per started KB of the larger of the item before and after,
+     * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
+     */
+    static final double COUNTER_UPDATE_WRITE_UNITS = 1.0;
+
+    /**
+     * The job's last write in this process once it has ended: ADDs to its counter item what the usage meter holds for
+     * the job (the end move's own units, the completion's reads and writes, the {@code active} marker's removal:
+     * writes that came after the last write carrying usage) plus this update's own units, known ahead
+     * ({@value #COUNTER_UPDATE_WRITE_UNITS} WRU). The update itself runs {@linkplain UsageMeter#uncounted uncounted}, so
+     * its units are not counted twice; if DynamoDB answers another figure, the difference goes back to the meter.
+     * Nothing is written when the meter holds nothing for the job, nor outside an invocation (the scheduler's sweep
+     * completing a job: its requests count to no job).
+     */
+    private void writeRemainder(String jobId) {
+        if (!meter.counting()) {
+            return; // the scheduler's sweep or the API: no work of theirs is counted, nor written for the job
+        }
+        Usage use = meter.drain(jobId);
+        if (use.isZero()) {
+            return;
+        }
+        Usage own = Usage.dynamo(0, COUNTER_UPDATE_WRITE_UNITS);
+        List<String> adds = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        UsageAttributes.add(use.plus(own), adds, names, values);
+        try {
+            var answer = meter.uncounted(() -> dynamo.updateItem(b -> b.tableName(config.jobsTable())
+                    .key(Map.of("jobId", s(counterKey(jobId)))).updateExpression("ADD " + String.join(", ", adds))
+                    .conditionExpression("attribute_exists(jobId)").expressionAttributeNames(names)
+                    .expressionAttributeValues(values)
+                    .returnConsumedCapacity(software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity.TOTAL)));
+            Double units = answer.consumedCapacity() == null ? null : answer.consumedCapacity().capacityUnits();
+            if (units != null && units > COUNTER_UPDATE_WRITE_UNITS) {
+                meter.giveBack(jobId, Usage.dynamo(0, units - COUNTER_UPDATE_WRITE_UNITS));
+            }
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException gone) {
+            // the job was deleted (or has no counter item): its usage has nowhere to go
+        } catch (RuntimeException e) {
+            meter.giveBack(jobId, use);
+            throw e;
         }
     }
 
     @Override
     public List<Job> activeJobs() {
-        List<Job> active = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
         Dynamo.forEachRow(dynamo, b -> b.tableName(config.jobsTable()).indexName(BY_ACTIVE)
                 .keyConditionExpression("#a = :a").expressionAttributeNames(Map.of("#a", ACTIVE))
                 .expressionAttributeValues(Map.of(":a", s(ACTIVE))), row -> {
-            get(row.get("jobId").s()).ifPresent(active::add);
+            ids.add(row.get("jobId").s());
             return true;
         });
+        List<Job> active = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += RequestLimits.BATCH_GET_KEYS / 2) {
+            List<String> some = ids.subList(i, Math.min(ids.size(), i + RequestLimits.BATCH_GET_KEYS / 2));
+            Map<String, Map<String, AttributeValue>> items = readJobs(some);
+            some.stream().filter(items::containsKey).forEach(id -> active.add(toJob(items.get(id))));
+        }
         return active;
     }
 
@@ -684,7 +977,7 @@ public final class DynamoJobStore implements JobStore {
                 .keyConditionExpression("jobId = :j AND sk BETWEEN :a AND :b")
                 .expressionAttributeValues(Map.of(":j", s(jobId), ":a", s(from), ":b", s(toSk))), row -> {
             String sk = row.get("sk").s();
-            LogEntry[] entries = Json.read(gunzip(row.get("entriesGz").b()), LogEntry[].class);
+            LogEntry[] entries = entries(row);
             for (int i = sk.equals(from) ? firstSkip : 0; i < entries.length; i++) {
                 if (errorsOnly && !LogEntry.ERROR.equals(entries[i].level())) {
                     continue;
@@ -706,6 +999,7 @@ public final class DynamoJobStore implements JobStore {
         Dynamo.deletePartitionRows(dynamo, config.logsTable(), "jobId", jobId, "sk");
         Dynamo.deletePartitionRows(dynamo, config.ledgerTable(), "jobId", jobId, DynamoLedger.ENTRY);
         dynamo.deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(jobId))));
+        dynamo.deleteItem(b -> b.tableName(config.jobsTable()).key(Map.of("jobId", s(counterKey(jobId)))));
     }
 
     @Override

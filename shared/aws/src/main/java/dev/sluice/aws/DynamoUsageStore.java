@@ -61,9 +61,9 @@ public final class DynamoUsageStore implements UsageStore {
             keys.add(Map.of("jobId", s(key(projectId, d))));
         }
         Usage sum = Usage.ZERO;
-        for (int i = 0; i < keys.size(); i += 100) {
+        for (int i = 0; i < keys.size(); i += RequestLimits.BATCH_GET_KEYS) {
             Map<String, KeysAndAttributes> request = Map.of(config.jobsTable(), KeysAndAttributes.builder()
-                    .keys(keys.subList(i, Math.min(keys.size(), i + 100))).consistentRead(true).build());
+                    .keys(keys.subList(i, Math.min(keys.size(), i + RequestLimits.BATCH_GET_KEYS))).consistentRead(true).build());
             int attempt = 0;
             while (!request.isEmpty()) {
                 final Map<String, KeysAndAttributes> current = request;

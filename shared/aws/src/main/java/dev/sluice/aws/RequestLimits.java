@@ -37,6 +37,12 @@ public final class RequestLimits {
      * ({@code Dynamo.forEachRow}) instead of assuming one answer holds all.
      */
     public static final long QUERY_RESPONSE_BYTES = 1_000_000;
+    /**
+     * Keys of one BatchGetItem (100) (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html):
+     * a job's read asks for its item and its counter item, a listing's page for both of each job, a usage range for
+     * its days.
+     */
+    public static final int BATCH_GET_KEYS = 100;
 
     // SQS
 

@@ -356,7 +356,7 @@ class JobControlApiTest {
 
         JsonNode all = ok(call("POST", "/batch/jobs/" + jobId + ":retry", Map.of("only", "all-failed")), 201);
         assertEquals(7, all.at("/status/itemCount").asLong());
-        assertEquals(32, all.at("/spec/batchSize").asInt(), "the original's batch size");
+        assertEquals(dev.sluice.core.job.JobSpec.DEFAULT_BATCH_SIZE, all.at("/spec/batchSize").asInt(), "the original's batch size (the default)");
         assertEquals(webhookId, all.at("/spec/resultDelivery/destinations/0/webhookId").asText());
         assertEquals(7, ok(call("POST", "/batch/jobs/" + jobId + ":retry", null), 201).at("/status/itemCount").asLong(),
                 "no body: all-failed");

@@ -17,11 +17,12 @@ import java.util.regex.Pattern;
 /**
  * The recent POST attempts of each webhook, for {@code GET /batch/webhooks/{id}/deliveries} and their replay.
  *
- * <p>Stored in the data bucket, one object per round of POSTs (every POST of one delivery message in one invocation,
- * or one replay): {@link ObjectKeys#webhookDeliveries} + {@code {13-digit reversed ms}-{8 hex}.ndjson}, one
+ * <p>Stored in the data bucket, one object per round of POSTs (every POST to the webhook in one invocation of the
+ * delivery function, whatever the number of messages it took, or one replay): {@link ObjectKeys#webhookDeliveries} + {@code {13-digit reversed ms}-{8 hex}.ndjson}, one
  * {@link Stored} line per attempt. The reversed time makes the key order newest first, so a page is one ListObjectsV2
- * call from the cursor's object on. One S3 PUT per round (up to a batch's 256 items) instead of a DynamoDB write per
- * POST keeps the record within the orchestration budget (about $0.02 per million items at $0.005 per 1,000 PUTs).
+ * call from the cursor's object on. One S3 PUT per round (up to ten messages of up to 256 items each) instead of a
+ * DynamoDB write per POST keeps the record within the orchestration budget: an S3 PUT costs as much as 8 WRU, and the
+ * round holds the signed bodies a replay sends again (tens of KB for a batch, 20 and more WRU in DynamoDB).
  *
  * <p>Retention is bounded: the bucket's lifecycle rule deletes the objects after {@link #RETENTION_DAYS} days (infra:
  * DataStore, template.yaml), and what is older is never listed nor replayed even before the rule ran (it runs once a

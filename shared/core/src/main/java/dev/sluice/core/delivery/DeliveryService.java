@@ -175,12 +175,13 @@ public final class DeliveryService {
             results.add(null);
             attempts.add(attempt);
         }
+        Map<Webhook, List<DeliveryLog.Stored>> tried = new java.util.LinkedHashMap<>();
         for (int i = 0; i < attempts.size(); i++) {
             Attempt a = attempts.get(i);
             if (a == null) {
                 continue;
             }
-            JobStore.StageCommit commit = settle(a);
+            JobStore.StageCommit commit = settle(a, tried.computeIfAbsent(a.webhook, w -> new ArrayList<>()));
             if (commit == null) {
                 results.set(i, Result.RETRY_LATER);
             } else if (commit == DEFERRED) {
@@ -190,6 +191,8 @@ public final class DeliveryService {
                 results.set(i, Result.DONE);
             }
         }
+        // one record of the invocation's POSTs per webhook (one S3 PUT, however many messages it delivered)
+        tried.forEach((webhook, posts) -> log.record(webhook.projectId(), webhook.id(), posts));
         jobs.commitAll(commits);
         commits.stream().map(JobStore.StageCommit::jobId).distinct()
                 .forEach(lifecycle::settle);
@@ -219,9 +222,10 @@ public final class DeliveryService {
     /**
      * The commit of a batch whose items are all settled now, or null after scheduling its next attempt: after a
      * backoff for retriable answers (the message hidden that long), or soon for POSTs deferred because their endpoint
-     * was busy (the batch is sent again as a new message, so waiting costs neither a retry nor an SQS receive).
+     * was busy (the batch is sent again as a new message, so waiting costs neither a retry nor an SQS receive). The
+     * POSTs that got an answer or failed are added to {@code tried}, the invocation's round for the webhook.
      */
-    private JobStore.StageCommit settle(Attempt a) {
+    private JobStore.StageCommit settle(Attempt a, List<DeliveryLog.Stored> tried) {
         DeliveryMessage message = a.message;
         Map<Long, LogEntry> settled = a.settled;
         Map<Long, String> retriable = new HashMap<>();
@@ -229,7 +233,6 @@ public final class DeliveryService {
         long longestRetryAfter = 0;
         int retries = a.webhook.retries().maxRetries();
         int mostPosts = 0;
-        List<DeliveryLog.Stored> tried = new ArrayList<>();
         for (Map.Entry<DeliveryMessage.Payload, Future<Posted>> post : a.posts.entrySet()) {
             DeliveryMessage.Payload p = post.getKey();
             Posted sent = join(post.getValue());
@@ -260,7 +263,6 @@ public final class DeliveryService {
                                 + (code.equals("deliver.redirect_refused") ? " (redirects are not followed)" : "")));
             }
         }
-        log.record(a.webhook.projectId(), a.webhook.id(), tried);
         if (!retriable.isEmpty()) {
             jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(), new JobStore.DeliveryProgress(settled, a.posted),
                     clock.nowMillis());

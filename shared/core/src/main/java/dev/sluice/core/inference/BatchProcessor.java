@@ -518,7 +518,6 @@ public final class BatchProcessor {
             if (g.fetched.ok()) {
                 gathered.add(g);
                 inputs.add(new Predictor.Input(g.item.index(), g.fetched.bytes()));
-                entries.add(LogEntry.info("ItemGathered", now, g.item.url(), g.item.index(), "Gathered", g.ms));
             } else {
                 failedGather++;
                 entries.add(LogEntry.failure("ItemFailedGather", now, g.item.url(), g.item.index(),
@@ -534,9 +533,11 @@ public final class BatchProcessor {
         for (int i = 0; i < gathered.size(); i++) {
             Gathered g = gathered.get(i);
             Predictor.Output out = outputs.get(i);
+            // one log entry per item, the last stage it reached (log records are billed by their bytes): a predicted
+            // item's time is its gather, preprocess and predict together (the payload's timings split them)
             if (out.failedStage() == null) {
-                entries.add(LogEntry.info("ItemPreprocessed", t, g.item.url(), g.item.index(), "Preprocessed", out.preprocessMs()));
-                entries.add(LogEntry.info("ItemPredicted", t, g.item.url(), g.item.index(), "Predicted", out.predictMs()));
+                entries.add(LogEntry.info("ItemPredicted", t, g.item.url(), g.item.index(), "Predicted",
+                        g.ms + out.preprocessMs() + out.predictMs()));
                 String body = Json.write(dev.sluice.core.delivery.Outbound.itemBody(job.id(), g.item, model,
                         out.prediction(), g.ms, out.preprocessMs(), out.predictMs()));
                 part.append(body).append('\n');
@@ -546,7 +547,6 @@ public final class BatchProcessor {
                 entries.add(LogEntry.failure("ItemFailedProcess", t, g.item.url(), g.item.index(), "FailedProcess", out.reason()));
             } else {
                 failedPredict++;
-                entries.add(LogEntry.info("ItemPreprocessed", t, g.item.url(), g.item.index(), "Preprocessed", out.preprocessMs()));
                 entries.add(LogEntry.failure("ItemFailedPredict", t, g.item.url(), g.item.index(), "FailedPredict", out.reason()));
             }
         }

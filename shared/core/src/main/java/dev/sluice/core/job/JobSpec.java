@@ -63,7 +63,13 @@ public record JobSpec(String datasetId, Deployment deployment, ResultDelivery re
                 ? Gather.DEFAULT_MAX_CONNECTIONS_PER_HOST : gather.maxConnectionsPerHost();
     }
 
-    public static final int DEFAULT_BATCH_SIZE = 32;
+    /**
+     * Items per queue message when the job names none. Each batch carries fixed orchestration writes (its ledger rows,
+     * a share of a commit transaction, a delivery message and its commit), so a larger batch costs less per item
+     * (README "Where the orchestration units go"); its items' bytes are bounded by the worker's gather budget
+     * ({@code GatherBudget}), not by the batch size.
+     */
+    public static final int DEFAULT_BATCH_SIZE = 128;
     /** A job without stopAtTime ends TimedOut this long after its creation (the scheduler's sweep ends it). */
     public static final long DEFAULT_CUTOFF_MILLIS = 24L * 60 * 60 * 1000;
 

@@ -121,7 +121,9 @@ public interface JobStore {
 
     /**
      * Records that the ended job's completion is done (its manifest, errors file and end event went out): it leaves
-     * {@link #activeJobs}. Idempotent; a job that does not exist is ignored.
+     * {@link #activeJobs}; then adds to the job's usage what this process counted for it since its last write that
+     * carried usage (the end's own writes), with that write's own units. Idempotent; a job that does not exist is
+     * ignored.
      */
     void completed(String jobId);
 

@@ -137,6 +137,11 @@ public final class UsageMeter {
         }
     }
 
+    /** Whether this thread works inside an open invocation: whether what it uses now is counted. */
+    public boolean counting() {
+        return current() != null;
+    }
+
     /**
      * Counts a use made for several owners outside any invocation, split in proportion to their weights
      * ({@link Usage#split}, exact): an event source's receive of messages of several jobs, by message; its deletes

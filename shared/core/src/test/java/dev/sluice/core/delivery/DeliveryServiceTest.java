@@ -60,6 +60,28 @@ class DeliveryServiceTest {
     }
 
     /**
+     * Issue 23 item 8: the POSTs of every message one invocation delivers to a webhook are recorded as one round (one
+     * S3 PUT, not one per message), and the deliveries listing still shows each of them.
+     */
+    @Test
+    void theMessagesOfOneInvocation_areRecordedAsOneRoundPerWebhook() {
+        core.webhookClient.answer(p -> answer(200));
+        Webhook hook = core.webhook(3, null);
+        DeliveryMessage first = predicted(hook, 3);
+        DeliveryMessage second = predicted(hook, 2);
+        String prefix = dev.sluice.core.ObjectKeys.webhookDeliveries(FakeCore.PROJECT, hook.id());
+        int before = core.objects.keys(prefix).size();
+
+        assertEquals(List.of(DeliveryService.Result.DONE, DeliveryService.Result.DONE), delivery.deliver(List.of(
+                new DeliveryService.Received(first, "receipt-1", 1), new DeliveryService.Received(second, "receipt-2", 1))));
+
+        assertEquals(before + 1, core.objects.keys(prefix).size(), "one round object for the invocation");
+        Set<String> listed = core.deliveryLog().list(FakeCore.PROJECT, hook.id(), new dev.sluice.core.PageRequest(100, null, true))
+                .data().stream().map(DeliveryLog.Attempt::jobId).collect(Collectors.toSet());
+        assertEquals(Set.of(first.jobId(), second.jobId()), listed, "both messages' POSTs are listed");
+    }
+
+    /**
      * Issue 20 item 4: the endpoint limit is keyed by project and endpoint. Project A's receiver holds every POST
      * (more payloads than the per-endpoint limit, all in flight); project B's webhook on the same host, a shared
      * relay, still gets all its POSTs at once, none deferred, while A's are held.
