@@ -23,7 +23,7 @@ public final class SluiceStack extends Stack {
             Node node = scope.getNode();
             Path functions = Path.of(str(node, "functionsDir", "../functions"));
             return new Settings(functions, functions.toAbsolutePath().getParent(),
-                    num(node, "inferenceMemorySize", Functions.INFERENCE_DEFAULT.size().memoryMb()), num(node, "inferenceTimeoutSeconds", 300),
+                    num(node, "inferenceMemorySize", Functions.INFERENCE_DEFAULT.size().memoryMb()), num(node, "inferenceTimeoutSeconds", 900),
                     num(node, "inferenceMaxConcurrency", 50), num(node, "deliveryMaxConcurrency", 20),
                     // opt-in: the pool's VPC has a NAT gateway that costs money while idle (issue 28)
                     Boolean.parseBoolean(str(node, "gpuPool", "false")), str(node, "gpuInstanceType", "g4dn.xlarge"),
