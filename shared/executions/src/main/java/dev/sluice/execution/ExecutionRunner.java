@@ -38,6 +38,12 @@ public final class ExecutionRunner {
     /** The most rows a chunk holds (its bytes are bounded too: {@link RowBudget#chunkBytes()}). */
     public static final int CHUNK_ROWS = 65_536;
     /**
+     * The most image rows of a file one model call holds (fewer when {@code parameters.batchSize} is smaller): the
+     * largest batch a single file sends, and so the most a task pool worker's coalesced call holds across its files
+     * ({@link dev.sluice.core.inference.CoalescingPredictor}).
+     */
+    public static final int IMAGE_BATCH_ROWS = 64;
+    /**
      * The largest output schema (as JSON) an execution keeps: it is stored in the execution's DynamoDB item, which
      * holds at most 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
      * the rest of the item needs the remainder. A CSV of 10,000 columns is over it.
@@ -536,7 +542,7 @@ public final class ExecutionRunner {
         @Override
         public Result apply(Table table, Checkpoint checkpoint) {
             int column = table.columnIndex(imageColumn);
-            int batchSize = Math.min(RowMapping.batchSize(e.spec().parameters()), 64);
+            int batchSize = Math.min(RowMapping.batchSize(e.spec().parameters()), IMAGE_BATCH_ROWS);
             int n = table.rows().size();
             String[] predictions = new String[n];
             String[] errors = new String[n];

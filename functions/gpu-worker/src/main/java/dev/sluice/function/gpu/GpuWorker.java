@@ -41,6 +41,11 @@ public final class GpuWorker implements Runnable {
 
     public record Settings(int maxBatchItems, long maxWaitMillis, int visibilitySeconds, int pollSeconds) {
         public static final Settings DEFAULTS = new Settings(256, 200, 120, 10);
+
+        /** The dynamic batch's window (the house's one rule for it, shared with the task pools' image rows). */
+        public dev.sluice.core.inference.BatchWindow window() {
+            return new dev.sluice.core.inference.BatchWindow(maxBatchItems, maxWaitMillis);
+        }
     }
 
     private final SqsClient sqs;
@@ -103,7 +108,7 @@ public final class GpuWorker implements Runnable {
     private List<Message> collect() {
         List<Message> batch = new ArrayList<>();
         int items = 0;
-        long deadline = Long.MAX_VALUE;
+        long first = -1;
         while (!stopping || !batch.isEmpty()) {
             // ask for no more messages than the batch has room for, judging by the messages seen so far
             int max = batch.isEmpty() ? 1 : (int) Math.max(1, Math.min(RequestLimits.SQS_BATCH_ENTRIES,
@@ -119,14 +124,15 @@ public final class GpuWorker implements Runnable {
             if (batch.isEmpty()) {
                 return batch;
             }
-            if (deadline == Long.MAX_VALUE) {
-                deadline = System.currentTimeMillis() + settings.maxWaitMillis();
+            if (first < 0) {
+                first = System.currentTimeMillis();
             }
-            if (items >= settings.maxBatchItems() || System.currentTimeMillis() >= deadline || stopping) {
+            long sinceFirst = System.currentTimeMillis() - first;
+            if (settings.window().closed(items, sinceFirst) || stopping) {
                 return batch;
             }
             if (received.isEmpty()) {
-                sleep(Math.min(20, Math.max(1, deadline - System.currentTimeMillis())));
+                sleep(Math.min(20, Math.max(1, settings.maxWaitMillis() - sinceFirst)));
             }
         }
         return batch;

@@ -49,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * queues (the project is each message's MessageGroupId), so the receive of that spare slot returns another project's
  * waiting file before the busy project's backlog; ElasticMQ ({@code sluice local}) receives in arrival order.
  *
+ * <p><b>Image rows across files.</b> The files in hand send their image rows through one
+ * {@link dev.sluice.core.inference.CoalescingPredictor} ({@link #IMAGE_ROWS}): the calls of several files for the same
+ * model (same project, model id and build) go to the model as one batch of up to a file's largest, each file getting
+ * exactly its own predictions and errors back, so many small files still fill the model's batches.
+ *
  * <p>{@link #drain()} (SIGTERM from ECS, which is also how ECS passes on a Fargate Spot or EC2 Spot interruption
  * notice) stops receiving, and every file in hand stops at its next batch boundary: its message is made visible at
  * once (visibility 0) and nothing of the file was written or settled, so another task runs the file again from its
@@ -65,6 +70,14 @@ public final class TaskWorker implements Runnable {
     static final int BUSY_RETRY_SECONDS = 10;
     /** How long the receive loop waits after handing back a file of a project that holds its share of the slots. */
     static final long REFUSED_PAUSE_MILLIS = 1_000;
+
+    /**
+     * How the image rows of the files in hand share model calls ({@link dev.sluice.core.inference.CoalescingPredictor}):
+     * up to a file's own largest batch ({@link ExecutionRunner#IMAGE_BATCH_ROWS}) per call, an idle model's first
+     * caller waiting at most 5 ms for companions (a batch of 64 images takes hundreds).
+     */
+    static final dev.sluice.core.inference.BatchWindow IMAGE_ROWS =
+            new dev.sluice.core.inference.BatchWindow(ExecutionRunner.IMAGE_BATCH_ROWS, 5);
 
     /** The files a worker of {@code slots} runs at once at most: its slots and one for another project. */
     static int filesAtOnce(int slots) {

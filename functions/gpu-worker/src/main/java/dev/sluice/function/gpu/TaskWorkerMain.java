@@ -4,6 +4,7 @@ import dev.sluice.aws.Components;
 import dev.sluice.aws.SluiceConfig;
 import dev.sluice.aws.Tunables;
 import dev.sluice.core.Clock;
+import dev.sluice.core.inference.CoalescingPredictor;
 import dev.sluice.core.pipeline.BatchQueue;
 import dev.sluice.inference.OnnxPredictor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -82,9 +83,10 @@ public final class TaskWorkerMain {
     static TaskWorker start(SqsClient sqs, Map<BatchQueue.Name, String> queues, Components components,
                             OnnxPredictor predictor, int slots) {
         TaskWorker.Settings d = TaskWorker.Settings.DEFAULTS;
+        // the files' image rows share model calls (issue 27 item 1): one call across the files in hand
         TaskWorker worker = new TaskWorker(sqs, queues,
-                components.executionRunner(predictor, predictor, new dev.sluice.tables.Tables(),
-                        TaskWorker.filesAtOnce(slots)),
+                components.executionRunner(predictor, new CoalescingPredictor(predictor, TaskWorker.IMAGE_ROWS),
+                        new dev.sluice.tables.Tables(), TaskWorker.filesAtOnce(slots)),
                 components.executionStore(), new TaskWorker.Settings(slots, d.visibilitySeconds(), d.pollSeconds()),
                 Clock.SYSTEM, java.util.UUID.randomUUID().toString());
         Thread loop = new Thread(worker, "task-worker");
