@@ -262,6 +262,11 @@ public final class TaskWorker implements Runnable {
         return ended;
     }
 
+    /** Whether {@link #drain} was called (the files in hand stop at their next batch boundary). */
+    boolean isDraining() {
+        return draining;
+    }
+
     private void handle(BatchQueue.Name name, String url, Message m) {
         var attribute = m.messageAttributes().get(MessageKind.ATTRIBUTE);
         MessageKind kind = Routing.kindOf(name, attribute == null ? null : attribute.stringValue(), m.body());
