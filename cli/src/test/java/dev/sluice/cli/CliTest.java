@@ -115,7 +115,7 @@ class CliTest {
             all.next();
             n++;
         }
-        assertTrue(n >= 17, "4 photos x 4 entries + 1 failure, 3 per page: " + n);
+        assertTrue(n >= 9, "4 photos x 2 entries (predicted, delivered) + 1 failure, 3 per page: " + n);
     }
 
     @Test
@@ -218,7 +218,7 @@ class CliTest {
         JsonNode replayed = json(ran, "webhooks", "replay", webhookId, attempts.get(0).get("requestId").asText());
         assertTrue(replayed.path("replay").asBoolean(), replayed.toString());
         JsonNode logs = json(ran, "jobs", "logs", jobId);
-        assertTrue(logs.isArray() && logs.size() >= 4, "the log entries, one array: " + logs);
+        assertTrue(logs.isArray() && logs.size() >= 2, "the log entries (predicted, delivered), one array: " + logs);
         JsonNode items = json(ran, "jobs", "items", jobId, "--follow");
         assertTrue(items.isArray() && items.size() >= 1, "the items, one array: " + items);
         LocalJobs.results(new SluiceClient(stack.apiUrl(), stack.projectId, stack.apiKey), jobId);
