@@ -118,7 +118,8 @@ class UsageEndToEndTest {
                 usage.path("sqsRequests").asLong(), Math.round(usage.path("dynamoDbReadUnits").asDouble() * 1000),
                 Math.round(usage.path("dynamoDbWriteUnits").asDouble() * 1000), usage.path("s3PutRequests").asLong(),
                 usage.path("s3GetRequests").asLong(), 0, 0);
-        double expected = PriceTable.costUsd(shown, table.in("us-east-1").orElseThrow());
+        double expected = PriceTable.costUsd(shown, table.in("us-east-1").orElseThrow(),
+                dev.sluice.core.usage.FargateSize.deployed());
         assertEquals(expected, usage.path("estimatedCostUsd").asDouble(), expected * 1e-3 + 1e-9, usage.toString());
 
         // the project's day holds the job as it ended; another project's day holds nothing of it

@@ -219,7 +219,7 @@ public final class ExecutionService implements ExecutionTasks {
         } while (cursor != null && pages < DRY_RUN_PAGES);
         boolean truncated = cursor != null;
         ExecutionEstimate estimate = ExecutionEstimate.fromBenchmark(e.spec().inputFileType(), count, bytes,
-                e.spec().parallelism());
+                e.spec().compute());
         return new DryRun(true, e.spec(), count, bytes, listed, hidden, truncated, estimate.estimatedSeconds(),
                 estimate.estimatedCostUsd(), estimate.basis());
     }

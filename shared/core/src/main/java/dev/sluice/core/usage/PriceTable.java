@@ -27,14 +27,16 @@ public record PriceTable(String date, List<String> sources, Map<String, Prices> 
      *
      * @param lambdaGbSecond              Lambda x86_64 compute, per GB-second
      * @param gpuTaskHour                 a GPU pool task (its instance), per hour
-     * @param cpuTaskHour                 a CPU pool task, per hour
+     * @param fargateVcpuHour             Fargate (Linux, x86_64), per vCPU-hour: a CPU pool task's vCPUs
+     * @param fargateGbHour               Fargate (Linux, x86_64), per GB-hour: a CPU pool task's memory
      * @param sqsRequestPerMillion        SQS standard requests, per million
      * @param dynamoDbWriteUnitPerMillion DynamoDB on-demand write request units, per million
      * @param dynamoDbReadUnitPerMillion  DynamoDB on-demand read request units, per million
      * @param s3PutPerThousand            S3 Standard PUT/COPY/POST/LIST requests, per thousand
      * @param s3GetPerThousand            S3 Standard GET/HEAD and other requests, per thousand
      */
-    public record Prices(double lambdaGbSecond, double gpuTaskHour, double cpuTaskHour, double sqsRequestPerMillion,
+    public record Prices(double lambdaGbSecond, double gpuTaskHour, double fargateVcpuHour, double fargateGbHour,
+                         double sqsRequestPerMillion,
                          double dynamoDbWriteUnitPerMillion, double dynamoDbReadUnitPerMillion,
                          double s3PutPerThousand, double s3GetPerThousand) {
     }
@@ -50,14 +52,17 @@ public record PriceTable(String date, List<String> sources, Map<String, Prices> 
     }
 
     /**
-     * What the usage costs at the region's prices, in US dollars: compute (Lambda GB-seconds, pool task hours) plus
-     * the requests (SQS, DynamoDB units, S3 by request class). Bytes fetched and webhook POSTs are counted, not
-     * priced (inbound transfer is free; outbound transfer depends on where the endpoint is).
+     * What the usage costs at the region's prices, in US dollars: compute (Lambda GB-seconds, pool task hours, a CPU
+     * pool task priced by its size) plus the requests (SQS, DynamoDB units, S3 by request class). Bytes fetched and
+     * webhook POSTs are counted, not priced (inbound transfer is free; outbound transfer depends on where the endpoint
+     * is).
+     *
+     * @param cpuTask the CPU pool's task size ({@link FargateSize#deployed()})
      */
-    public static double costUsd(Usage u, Prices p) {
+    public static double costUsd(Usage u, Prices p, FargateSize cpuTask) {
         return UsageReport.gbSeconds(u) * p.lambdaGbSecond()
                 + u.gpuTaskMillis() / 3_600_000.0 * p.gpuTaskHour()
-                + u.cpuTaskMillis() / 3_600_000.0 * p.cpuTaskHour()
+                + u.cpuTaskMillis() / 3_600_000.0 * cpuTask.hourUsd(p)
                 + u.sqsRequests() / 1e6 * p.sqsRequestPerMillion()
                 + u.dynamoWriteMilliUnits() / 1e9 * p.dynamoDbWriteUnitPerMillion()
                 + u.dynamoReadMilliUnits() / 1e9 * p.dynamoDbReadUnitPerMillion()

@@ -37,7 +37,7 @@ public record UsageReport(double lambdaGbSeconds, double gpuTaskSeconds, double 
         return new UsageReport(round(gbSeconds(u), 6), u.gpuTaskMillis() / 1000.0, u.cpuTaskMillis() / 1000.0,
                 u.sqsRequests(), u.dynamoReadMilliUnits() / 1000.0, u.dynamoWriteMilliUnits() / 1000.0,
                 u.s3PutRequests() + u.s3GetRequests(), u.s3PutRequests(), u.s3GetRequests(), u.bytesFetched(),
-                u.webhookPosts(), prices.map(p -> round(PriceTable.costUsd(u, p), 9)).orElse(null),
+                u.webhookPosts(), prices.map(p -> round(PriceTable.costUsd(u, p, FargateSize.deployed()), 9)).orElse(null),
                 prices.map(p -> new PriceRef(region, table.date(), table.sources())).orElse(null));
     }
 
