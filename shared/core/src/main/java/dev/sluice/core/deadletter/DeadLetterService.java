@@ -176,8 +176,17 @@ public final class DeadLetterService {
         String stage = Stage.of(name).wire();
         String ids = key.key() + "=" + id + (batchId == null ? "" : " " + LogKey.BATCH_ID.key() + "=" + batchId);
         return stage + ".dead_lettered: the message failed on every attempt and went to the " + name + " DLQ; search"
-                + " the " + stage + " function's logs for " + ids + " to read its errors, and run `sluice dlq redrive`"
+                + " the " + logsOf(name) + " for " + ids + " to read its errors, and run `sluice dlq redrive`"
                 + " to run these items again";
+    }
+
+    /** Whose logs hold a queue's errors: the stage's function, or the task pool that polls the queue (ECS). */
+    static String logsOf(BatchQueue.Name name) {
+        return switch (name) {
+            case FANOUT, INFERENCE, DELIVERY -> Stage.of(name).wire() + " function's logs";
+            case INFERENCE_GPU, GPU_TASKS, GPU_SPOT_TASKS -> "GPU pool tasks' logs (ECS)";
+            case CPU_TASKS, CPU_SPOT_TASKS -> "CPU pool tasks' logs (ECS)";
+        };
     }
 
     /** The DeadLetters metric: one message of this queue's DLQ accounted. */

@@ -179,4 +179,16 @@ class DeadLetterServiceTest {
         assertEquals(0, core.queue.deadLetterCount(BatchQueue.Name.INFERENCE));
         assertEquals(List.of(), records());
     }
+
+    @Test
+    void aDeadLettersReason_namesTheLogsOfWhatPollsItsQueue_aPoolsTasksForAPoolQueue() {
+        String lambda = DeadLetterService.reason(BatchQueue.Name.INFERENCE, dev.sluice.core.observe.LogKey.JOB_ID, "job_1", "b1");
+        assertTrue(lambda.startsWith("inference.dead_lettered: ") && lambda.contains("search the inference function's logs for job_id=job_1 batch_id=b1"), lambda);
+        String cpu = DeadLetterService.reason(BatchQueue.Name.CPU_SPOT_TASKS, dev.sluice.core.observe.LogKey.EXECUTION_ID, "exec_1", null);
+        assertTrue(cpu.startsWith("inference.dead_lettered: ") && cpu.contains("search the CPU pool tasks' logs (ECS) for execution_id=exec_1"), cpu);
+        String gpu = DeadLetterService.reason(BatchQueue.Name.INFERENCE_GPU, dev.sluice.core.observe.LogKey.JOB_ID, "job_1", "b1");
+        assertTrue(gpu.contains("search the GPU pool tasks' logs (ECS) for job_id=job_1"), gpu);
+        assertTrue(DeadLetterService.reason(BatchQueue.Name.DELIVERY, dev.sluice.core.observe.LogKey.JOB_ID, "job_1", null)
+                .contains("search the delivery function's logs"));
+    }
 }
