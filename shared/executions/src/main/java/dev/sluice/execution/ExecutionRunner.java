@@ -112,11 +112,25 @@ public final class ExecutionRunner {
     }
 
     /**
+     * {@link #run(ExecutionTask)} as one of {@code sideBySide} file tasks this process runs at once (a Lambda
+     * invocation's file tasks, up to its event source's batch size of 10: a container runs one invocation at a time,
+     * so they are all its files): each file's {@link RowBudget} is its share of the heap among them, so that together
+     * they stay within the heap however many the invocation brought.
+     */
+    public void run(ExecutionTask task, int sideBySide) {
+        run(task, () -> false, Math.max(filesAtOnce, sideBySide));
+    }
+
+    /**
      * {@link #run(ExecutionTask)}, stopping at the next batch boundary once {@code draining} says so.
      *
      * @throws Drained when it stopped for draining: nothing of the file was settled, its upload was aborted
      */
     public void run(ExecutionTask task, java.util.function.BooleanSupplier draining) {
+        run(task, draining, filesAtOnce);
+    }
+
+    private void run(ExecutionTask task, java.util.function.BooleanSupplier draining, int filesAtOnce) {
         Execution e = store.get(task.projectId(), task.execution()).orElse(null);
         if (e == null) {
             LOG.warn("task of unknown execution {} dropped", task.execution());

@@ -67,6 +67,13 @@ class ExecutionRunnerTest {
                 null, core.predictor, core.fetcher, core.clock, 3) // a task pool worker of 2 slots and its spare
                 .run(ExecutionTask.file(FakeCore.PROJECT, e.id(), 1, "1.csv"));
         assertEquals(List.of(heap / 4, heap / 4 * 2 / 3), budgets, "one file: a quarter; three at once: a sixth each");
+        budgets.clear();
+        // a Lambda invocation's file tasks (up to 10, side by side): before, each took a quarter of the heap, so ten
+        // of them could hold two and a half heaps
+        Execution ten = running(2, 10);
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, ten.id(), 0, "0.csv"), 10);
+        runner.run(ExecutionTask.file(FakeCore.PROJECT, ten.id(), 1, "1.csv"), 1);
+        assertEquals(List.of(heap / 4 * 2 / 10, heap / 4), budgets, "ten in an invocation: a twentieth each; alone: a quarter");
         for (int files = 1; files <= 16; files++) {
             RowBudget each = RowBudget.ofHeap(files);
             // at its peak a file holds its piece, its chunk three times over and the output's row group

@@ -65,7 +65,7 @@ public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchRespon
                 Thread.ofPlatform().name("file-task-", 1).daemon(true).factory()))) {
             List<Future<Boolean>> running = tasks.stream().map(t -> pool.submit(() -> {
                 try (var ids = LogScope.of(LogKey.PROJECT_ID, t.body().projectId()).and(LogKey.EXECUTION_ID, t.body().execution())) {
-                    files.run(t.body());
+                    files.run(t.body(), tasks.size()); // the heap shared among the invocation's files
                 }
                 return true;
             })).toList();
