@@ -45,14 +45,14 @@ public class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchRespon
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         try (var scope = dev.sluice.aws.observe.Invocations.scope(context)) {
-            return infer(event);
+            return infer(event, context == null ? dev.sluice.core.pipeline.Deadline.NONE : context::getRemainingTimeInMillis);
         }
     }
 
-    private SQSBatchResponse infer(SQSEvent event) {
+    private SQSBatchResponse infer(SQSEvent event, dev.sluice.core.pipeline.Deadline deadline) {
         return SqsBatches.route(event, BatchQueue.Name.INFERENCE,
                 SqsBatches.Route.of(MessageKind.BATCH, batches -> SqsBatches.together(batches, BatchMessage.class,
-                        parsed -> processor.process(parsed.stream().map(SqsBatches.Parsed::body).toList()))),
+                        parsed -> processor.process(parsed.stream().map(SqsBatches.Parsed::body).toList(), deadline))),
                 SqsBatches.Route.of(MessageKind.EXECUTION_TASK, tasks -> SqsBatches.together(tasks,
                         ExecutionTask.class, this::runFiles)));
     }

@@ -15,6 +15,7 @@ import dev.sluice.core.observe.MetricDimension;
 import dev.sluice.core.observe.Metrics;
 import dev.sluice.core.pipeline.BatchMessage;
 import dev.sluice.core.pipeline.BatchQueue;
+import dev.sluice.core.pipeline.Deadline;
 import dev.sluice.core.pipeline.DeliveryMessage;
 import dev.sluice.core.pipeline.Envelope;
 import dev.sluice.core.pipeline.Item;
@@ -132,17 +133,37 @@ public final class BatchProcessor {
      * batch, whether it is done (false: leave it to SQS to redeliver).
      */
     public List<Boolean> process(List<BatchMessage> batches) {
-        return dev.sluice.core.Copies.runOnce(batches, b -> b.jobId() + "/" + b.batchId(), this::processDistinct);
+        return process(batches, Deadline.NONE);
     }
 
-    private List<Boolean> processDistinct(List<BatchMessage> batches) {
+    /**
+     * {@link #process(List)} within an invocation that is cut off at {@code deadline} (Lambda's timeout): before each
+     * batch after the first, when the time left is less than {@link #COMMIT_RESERVE_MILLIS} plus twice the slowest
+     * batch of the call so far, the batches not yet run are put back — sent again, at once and unchanged, to the
+     * queue they came from — and the call commits what it ran. Without it a call cut off by the timeout commits
+     * nothing, and its messages wait for their visibility timeout (6 × the function's timeout) before they run again,
+     * to be dead-lettered after 5 such receives (issue 23). Nothing is counted twice: a batch put back is not
+     * committed by this call, and the ledger counts whichever copy commits first.
+     */
+    public List<Boolean> process(List<BatchMessage> batches, Deadline deadline) {
+        return dev.sluice.core.Copies.runOnce(batches, b -> b.jobId() + "/" + b.batchId(),
+                distinct -> processDistinct(distinct, deadline));
+    }
+
+    /**
+     * The time a call keeps for what follows its last batch: the commit of its outcomes (one transaction per group of
+     * batches), the results parts' PUTs and the deliveries' SendMessageBatch, with the retries of a throttled request.
+     */
+    public static final long COMMIT_RESERVE_MILLIS = 15_000;
+
+    private List<Boolean> processDistinct(List<BatchMessage> batches, Deadline deadline) {
         // the call's batches hold their items' bytes until it ends: then the budget gets them all back
         try (GatherBudget.Call call = budget.openCall()) {
-            return processDistinct(batches, call);
+            return processDistinct(batches, call, deadline);
         }
     }
 
-    private List<Boolean> processDistinct(List<BatchMessage> batches, GatherBudget.Call call) {
+    private List<Boolean> processDistinct(List<BatchMessage> batches, GatherBudget.Call call, Deadline deadline) {
         Map<String, Optional<Job>> jobsById = new HashMap<>();
         List<Boolean> done = new ArrayList<>(Collections.nCopies(batches.size(), Boolean.FALSE));
         List<Outcome> outcomes = new ArrayList<>();
@@ -155,7 +176,16 @@ public final class BatchProcessor {
             List<Gathering> gathering = gatherLive(batches, jobsById, call);
             long patienceEnd = System.nanoTime() + gatherPatienceMillis * 1_000_000;
             Future<Staged> next = stageAsync(batches.get(0), gathering.get(0), jobsById);
+            long slowestMillis = 0;
             for (int i = 0; i < batches.size(); i++) {
+                if (i > 0 && deadline.remainingMillis() < COMMIT_RESERVE_MILLIS + 2 * slowestMillis) {
+                    if (next != null) {
+                        next.cancel(true);
+                    }
+                    putBack(batches, gathering, i, jobsById, done);
+                    break;
+                }
+                long batchStart = System.nanoTime();
                 BatchMessage batch = batches.get(i);
                 Gathering current = gathering.get(i);
                 Future<Staged> staging = next;
@@ -181,6 +211,7 @@ public final class BatchProcessor {
                 } catch (RuntimeException e) {
                     LOG.warn("batch {} of job {} failed; SQS will redeliver it", batch.batchId(), batch.jobId(), e);
                 }
+                slowestMillis = Math.max(slowestMillis, (System.nanoTime() - batchStart) / 1_000_000);
             }
         }
         if (outcomes.isEmpty()) {
@@ -423,6 +454,33 @@ public final class BatchProcessor {
             throw new IllegalStateException("interrupted while gathering", e);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
             return false; // join reports it
+        }
+    }
+
+    /**
+     * Puts back the batches from {@code from} on (see {@link #process(List, Deadline)}): stops their fetches, sends
+     * each again unchanged to its job's queue, and marks it done once sent (a send that fails leaves it to SQS). A
+     * batch of an unknown job is dropped, as when its turn comes.
+     */
+    private void putBack(List<BatchMessage> batches, List<Gathering> gathering, int from,
+                         Map<String, Optional<Job>> jobsById, List<Boolean> done) {
+        for (int k = from; k < batches.size(); k++) {
+            gathering.get(k).cancel();
+        }
+        for (int k = from; k < batches.size(); k++) {
+            BatchMessage batch = batches.get(k);
+            try (LogScope scope = scopeOf(batch, jobsById)) {
+                Optional<Job> job = jobsById.computeIfAbsent(batch.jobId(), jobs::get);
+                if (job.isPresent()) {
+                    BatchQueue.Name target = job.get().spec().deployment().effectiveTarget().queue();
+                    queue.send(target, batch.envelope().forProject(job.get().projectId()), 0);
+                    LOG.info("batch {} of job {} put back: not enough of the invocation's time left to run it",
+                            batch.batchId(), batch.jobId());
+                }
+                done.set(k, true);
+            } catch (RuntimeException e) {
+                LOG.warn("batch {} of job {} not put back; SQS will redeliver it", batch.batchId(), batch.jobId(), e);
+            }
         }
     }
 

@@ -274,6 +274,44 @@ class BatchProcessorTest {
     }
 
     @Test
+    void whenTheInvocationIsShortOfTime_theBatchesNotRunArePutBackAtOnce_andWhatRanIsCommittedOnce() {
+        Job job = core.runningJob(9, null);
+        BatchProcessor processor = core.batchProcessor();
+        List<BatchMessage> batches = List.of(batch(job, 0, 3), batch(job, 3, 3), batch(job, 6, 3));
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        // plenty of time before the second batch; then less than the reserve for the commit
+        dev.sluice.core.pipeline.Deadline deadline = () -> asked.incrementAndGet() == 1 ? 600_000
+                : BatchProcessor.COMMIT_RESERVE_MILLIS - 1;
+
+        assertEquals(List.of(true, true, true), processor.process(batches, deadline), "every message acknowledged");
+
+        assertEquals(List.of(List.of(0L, 1L, 2L), List.of(3L, 4L, 5L)), core.predictor.calls(), "the third never ran");
+        assertEquals(List.of("inference#b0", "inference#b1"), inferenceEntries(core, job));
+        List<FakeBatchQueue.Sent> sent = core.queue.sent(BatchQueue.Name.INFERENCE);
+        assertEquals(1, sent.size(), "the batch not run, sent again");
+        assertEquals(0, sent.get(0).delaySeconds(), "at once");
+        BatchMessage again = Json.read(sent.get(0).body(), BatchMessage.class);
+        assertEquals(batches.get(2), again, "unchanged: not a deferral (those are for slow hosts)");
+        assertEquals(6, core.jobs.counters(job.id()).predicted());
+
+        // the next invocation runs it; a stale copy of it (its first message, had the acknowledgement been lost) counts nothing
+        assertEquals(List.of(true), processor.process(List.of(again)));
+        assertEquals(List.of(true), processor.process(List.of(batches.get(2))));
+        assertEquals(9, core.jobs.counters(job.id()).predicted());
+        assertEquals(List.of("inference#b0", "inference#b1", "inference#b2"), inferenceEntries(core, job));
+    }
+
+    @Test
+    void theFirstBatchAlwaysRuns_andAnInvocationWithTimeLeftPutsNothingBack() {
+        Job job = core.runningJob(6, null);
+        BatchProcessor processor = core.batchProcessor();
+        assertEquals(List.of(true), processor.process(List.of(batch(job, 0, 3)), () -> 1));
+        assertEquals(List.of(true), processor.process(List.of(batch(job, 3, 3)), () -> 600_000));
+        assertEquals(List.of(), core.queue.sent(BatchQueue.Name.INFERENCE));
+        assertEquals(6, core.jobs.counters(job.id()).predicted());
+    }
+
+    @Test
     void aBatchPutBackTheMostTimesIsWaitedForAndCommitted() {
         Job job = core.runningJob(2, null);
         core.fetcher.holdFor("https://slow.example.com/1.jpg", 100);
