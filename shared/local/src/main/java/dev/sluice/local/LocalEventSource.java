@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * since it was last set (its receive or its last extension), so two thirds of the timeout are left for a late
  * heartbeat on a loaded machine, and an invocation costs one ChangeMessageVisibilityBatch per 10 messages and third of
  * the timeout (a 720-s queue: one per 240 s), not one per second. A thrown invocation's messages are no longer
- * extended: they come back within a visibility timeout of their last set. On AWS, Lambda refuses a mapping whose queue's visibility timeout is shorter than the
- * function timeout (AWS recommends 6x, <a href="https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html">
+ * extended: they come back within a visibility timeout of their last set. On AWS, Lambda refuses a mapping whose
+ * queue's visibility timeout is shorter than the function timeout (AWS recommends 6x, <a href="https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html">
  * Configuring a queue</a>), so a message is never received again while its invocation runs. The tests' short
  * visibility (so that a failed message is back in seconds) would otherwise let a slow invocation on a busy machine
  * see its messages received again, and dead-lettered, while it still works on them. Not for handlers that set a
@@ -334,7 +334,8 @@ public final class LocalEventSource implements AutoCloseable {
 
     /**
      * Extends those of the messages whose visibility was last set a third of the queue's visibility timeout ago or
-     * more (at least 1 s ago), and not handed back: called every second, it keeps them invisible with two thirds of the timeout to spare.
+     * more (at least 1 s ago), and not handed back: called every second, it keeps them invisible with two thirds of
+     * the timeout to spare.
      */
     private void extendDue(List<Message> messages) {
         long now = System.currentTimeMillis();
