@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import org.junit.jupiter.api.AfterAll;
@@ -66,7 +67,7 @@ class LocalEventSourceTest {
         sqs.sendMessage(b -> b.queueUrl(url).messageBody("work"));
         long begin = System.nanoTime();
         int changesBefore = VISIBILITY_CHANGES.get();
-        try (LocalEventSource source = new LocalEventSource(sqs, url, 1, 1, (SQSEvent event, com.amazonaws.services.lambda.runtime.Context c) -> {
+        RequestHandler<SQSEvent, SQSBatchResponse> held = (event, c) -> {
             invocations.incrementAndGet();
             started.countDown();
             try {
@@ -75,7 +76,8 @@ class LocalEventSourceTest {
                 Thread.currentThread().interrupt();
             }
             return new SQSBatchResponse(List.of());
-        }, 60_000, 0, true).start()) {
+        };
+        try (LocalEventSource source = new LocalEventSource(sqs, url, 1, 1, held, 60_000, 0, true).start()) {
             assertTrue(started.await(60, TimeUnit.SECONDS), "the message was handed to an invocation");
             // held past two visibility timeouts: 6 extensions, each a third of the timeout after the last at the earliest
             int seenAgain = 0;
@@ -100,7 +102,7 @@ class LocalEventSourceTest {
         }
         assertEquals(1, invocations.get());
         assertEquals("0", sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
                 .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE), "deleted once done");
     }
 
@@ -109,13 +111,14 @@ class LocalEventSourceTest {
         String url = queue("thrown-invocation", 3);
         List<String> receiveCounts = new CopyOnWriteArrayList<>();
         sqs.sendMessage(b -> b.queueUrl(url).messageBody("work"));
-        try (LocalEventSource source = new LocalEventSource(sqs, url, 1, 1, (SQSEvent event, com.amazonaws.services.lambda.runtime.Context c) -> {
+        RequestHandler<SQSEvent, SQSBatchResponse> failsFirst = (event, c) -> {
             receiveCounts.add(event.getRecords().get(0).getAttributes().get("ApproximateReceiveCount"));
             if (receiveCounts.size() == 1) {
                 throw new IllegalStateException("the first attempt fails");
             }
             return new SQSBatchResponse(List.of());
-        }, 60_000, 0, true).start()) {
+        };
+        try (LocalEventSource source = new LocalEventSource(sqs, url, 1, 1, failsFirst, 60_000, 0, true).start()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while ((receiveCounts.size() < 2 || !source.idle()) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
