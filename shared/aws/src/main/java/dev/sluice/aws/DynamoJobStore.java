@@ -1008,21 +1008,37 @@ public final class DynamoJobStore implements JobStore {
         if (row == null) {
             return DeliveryProgress.NONE;
         }
-        Map<Long, LogEntry> settled = java.util.Arrays.stream(Json.read(row.get("settled").s(), LogEntry[].class))
+        String settledJson;
+        String postedJson;
+        if (row.containsKey(PROGRESS_GZ)) {
+            com.fasterxml.jackson.databind.JsonNode both = Json.tree(gunzip(row.get(PROGRESS_GZ).b()));
+            settledJson = both.get("settled").toString();
+            postedJson = both.get("posted").toString();
+        } else { // a row saved before progress was compressed (2026-12-07)
+            settledJson = row.get("settled").s();
+            postedJson = row.containsKey("posted") ? row.get("posted").s() : "{}";
+        }
+        Map<Long, LogEntry> settled = java.util.Arrays.stream(Json.read(settledJson, LogEntry[].class))
                 .collect(Collectors.toMap(LogEntry::index, e -> e, (a, b) -> a, LinkedHashMap::new));
         Map<Long, Integer> attempts = new HashMap<>();
-        AttributeValue posted = row.get("posted");
-        if (posted != null) {
-            Json.tree(posted.s()).fields().forEachRemaining(e -> attempts.put(Long.parseLong(e.getKey()), e.getValue().asInt()));
-        }
+        Json.tree(postedJson).fields().forEachRemaining(e -> attempts.put(Long.parseLong(e.getKey()), e.getValue().asInt()));
         return new DeliveryProgress(settled, attempts);
     }
 
+    /**
+     * Saves the progress as one gzip-compressed JSON object {@code {"settled": [entries], "posted": {index: POSTs}}}
+     * ({@value #PROGRESS_GZ}): DynamoDB bills a PutItem per KB of the item, and a batch's settled entries (its URLs
+     * and outcomes) compress about tenfold, like the commits' log records.
+     */
     @Override
     public void saveDeliveryProgress(String jobId, String batchId, DeliveryProgress progress, long now) {
-        ledger.put(jobId, progressEntry(batchId), now, Map.of("settled", s(Json.write(progress.settled().values())),
-                "posted", s(Json.write(progress.attempts()))));
+        String json = "{\"settled\":" + Json.write(progress.settled().values()) + ",\"posted\":"
+                + Json.write(progress.attempts()) + "}";
+        ledger.put(jobId, progressEntry(batchId), now, Map.of(PROGRESS_GZ, AttributeValue.fromB(gzip(json))));
     }
+
+    /** A delivery progress row's attribute: its settled entries and POSTs, gzip-compressed JSON. */
+    private static final String PROGRESS_GZ = "progressGz";
 
     /** A delivery batch's progress row in the ledger (replaced as the batch goes on; not a settlement). */
     private static String progressEntry(String batchId) {

@@ -30,9 +30,13 @@ import org.slf4j.LoggerFactory;
  * (or the whole batch, when the handler throws) to reappear after their visibility timeout, until the queue's
  * redrive policy moves them to the DLQ.
  *
- * <p>With {@code keepInFlight}, the messages of a running invocation stay invisible until it returns (their visibility
- * is extended every second): on AWS, Lambda refuses a mapping whose queue's visibility timeout is shorter than the
- * function timeout (AWS recommends 6x, <a href="https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html">
+ * <p>With {@code keepInFlight}, the messages of a running invocation stay invisible until it returns: a heartbeat looks
+ * every second and sets a message's visibility to the queue's visibility timeout again once a third of it has passed
+ * since it was last set (its receive or its last extension), so two thirds of the timeout are left for a late
+ * heartbeat on a loaded machine, and an invocation costs one ChangeMessageVisibilityBatch per 10 messages and third of
+ * the timeout (a 720-s queue: one per 240 s), not one per second. A thrown invocation's messages are no longer
+ * extended: they come back within a visibility timeout of their last set. On AWS, Lambda refuses a mapping whose
+ * queue's visibility timeout is shorter than the function timeout (AWS recommends 6x, <a href="https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html">
  * Configuring a queue</a>), so a message is never received again while its invocation runs. The tests' short
  * visibility (so that a failed message is back in seconds) would otherwise let a slow invocation on a busy machine
  * see its messages received again, and dead-lettered, while it still works on them. Not for handlers that set a
@@ -274,7 +278,6 @@ public final class LocalEventSource implements AutoCloseable {
             Message m = queued.poll();
             backlogMessages--;
             backlogBytes -= m.body().length();
-            lastExtended.remove(m.receiptHandle());
             messages.add(m);
         }
         if (queued.isEmpty()) {
@@ -311,10 +314,13 @@ public final class LocalEventSource implements AutoCloseable {
         }
     }
 
-    /** When each backlog message's visibility was last set (its receive, or an extension), by receipt handle. */
+    /**
+     * When each message's visibility was last set (its receive, or an extension; ms since the epoch), by receipt
+     * handle, from its receive until it is handed back (deleted, failed, or released at close).
+     */
     private final Map<String, Long> lastExtended = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Keeps the backlog's messages invisible: each is extended once half of its visibility timeout has passed. */
+    /** Keeps the backlog's messages invisible ({@link #extendDue}). */
     private void extendBacklog() {
         List<Message> waiting;
         synchronized (backlog) {
@@ -323,10 +329,21 @@ public final class LocalEventSource implements AutoCloseable {
             }
             waiting = backlog.values().stream().flatMap(java.util.Collection::stream).toList();
         }
+        extendDue(waiting);
+    }
+
+    /**
+     * Extends those of the messages whose visibility was last set a third of the queue's visibility timeout ago or
+     * more (at least 1 s ago), and not handed back: called every second, it keeps them invisible with two thirds of
+     * the timeout to spare.
+     */
+    private void extendDue(List<Message> messages) {
         long now = System.currentTimeMillis();
-        long every = Math.max(1_000L, visibility() * 1000L / 2);
-        List<Message> due = waiting.stream().filter(m -> now - lastExtended.getOrDefault(m.receiptHandle(), 0L) >= every)
-                .toList();
+        long every = Math.max(1_000L, visibility() * 1000L / 3);
+        List<Message> due = messages.stream().filter(m -> {
+            Long last = lastExtended.get(m.receiptHandle()); // none: handed back already, never extended again
+            return last != null && now - last >= every;
+        }).toList();
         if (!due.isEmpty()) {
             extend(due);
             due.forEach(m -> lastExtended.computeIfPresent(m.receiptHandle(), (h, t) -> now));
@@ -367,7 +384,7 @@ public final class LocalEventSource implements AutoCloseable {
         event.setRecords(records);
         Set<String> failed = new HashSet<>();
         java.util.concurrent.ScheduledFuture<?> heartbeat = keepInFlight ? HEARTBEAT.scheduleWithFixedDelay(
-                () -> extend(messages), 1, 1, java.util.concurrent.TimeUnit.SECONDS) : null;
+                () -> extendDue(messages), 1, 1, java.util.concurrent.TimeUnit.SECONDS) : null;
         try {
             SQSBatchResponse response = handler.handleRequest(event, new LocalContext(timeoutMillis));
             if (response != null && response.getBatchItemFailures() != null) {
@@ -376,7 +393,7 @@ public final class LocalEventSource implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // As on Lambda: a thrown invocation fails the whole batch; the messages come back after the timeout.
             LOG.warn("handler failed for {} messages of {}", messages.size(), queueArn, e);
-            messages.forEach(m -> owners.remove(m.receiptHandle()));
+            forget(messages);
             return;
         } finally {
             if (heartbeat != null) {
@@ -396,8 +413,16 @@ public final class LocalEventSource implements AutoCloseable {
                 meter(group);
             }
         } finally {
-            messages.forEach(m -> owners.remove(m.receiptHandle()));
+            forget(messages);
         }
+    }
+
+    /** Drops what this source kept about messages handed back. */
+    private void forget(List<Message> messages) {
+        messages.forEach(m -> {
+            owners.remove(m.receiptHandle());
+            lastExtended.remove(m.receiptHandle());
+        });
     }
 
     private int visibility() {
@@ -452,6 +477,7 @@ public final class LocalEventSource implements AutoCloseable {
         synchronized (backlog) {
             waiting = backlog.values().stream().flatMap(java.util.Collection::stream).toList();
             backlog.clear();
+            waiting.forEach(m -> lastExtended.remove(m.receiptHandle()));
             backlogMessages = 0;
             backlogBytes = 0;
         }

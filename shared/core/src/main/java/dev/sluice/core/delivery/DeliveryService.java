@@ -223,7 +223,9 @@ public final class DeliveryService {
      * The commit of a batch whose items are all settled now, or null after scheduling its next attempt: after a
      * backoff for retriable answers (the message hidden that long), or soon for POSTs deferred because their endpoint
      * was busy (the batch is sent again as a new message, so waiting costs neither a retry nor an SQS receive). The
-     * POSTs that got an answer or failed are added to {@code tried}, the invocation's round for the webhook.
+     * POSTs that got an answer or failed are added to {@code tried}, the invocation's round for the webhook. The
+     * batch's progress (its settled items, each item's POSTs) is saved before a next attempt when a POST was answered
+     * in this round; a round whose every POST was deferred changed nothing, and saves nothing.
      */
     private JobStore.StageCommit settle(Attempt a, List<DeliveryLog.Stored> tried) {
         DeliveryMessage message = a.message;
@@ -233,6 +235,7 @@ public final class DeliveryService {
         long longestRetryAfter = 0;
         int retries = a.webhook.retries().maxRetries();
         int mostPosts = 0;
+        boolean answered = false; // a POST made this round: the progress differs from the one read
         for (Map.Entry<DeliveryMessage.Payload, Future<Posted>> post : a.posts.entrySet()) {
             DeliveryMessage.Payload p = post.getKey();
             Posted sent = join(post.getValue());
@@ -242,6 +245,7 @@ public final class DeliveryService {
                 deferred.add(p.index());
                 continue;
             }
+            answered = true;
             tried.add(sent.stored(message, p));
             int posts = a.posted.merge(p.index(), 1, Integer::sum);
             if (r.success()) {
@@ -272,8 +276,10 @@ public final class DeliveryService {
             return null;
         }
         if (!deferred.isEmpty()) {
-            jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(), new JobStore.DeliveryProgress(settled, a.posted),
-                    clock.nowMillis());
+            if (answered) { // else every POST was deferred: the stored progress (or none) is still exact
+                jobs.saveDeliveryProgress(message.jobId(), message.ledgerId(),
+                        new JobStore.DeliveryProgress(settled, a.posted), clock.nowMillis());
+            }
             queue.send(BatchQueue.Name.DELIVERY, message.asDeferred().envelope().forProject(a.webhook.projectId()), DEFER_SECONDS);
             return DEFERRED;
         }

@@ -13,7 +13,7 @@ public record JobEstimate(long estimatedSeconds, double estimatedCostUsd, Basis 
      *                           the model) finished before: their measured items per second; else {@code Benchmark}:
      *                           the benchmark's figures committed in the repository (README "Benchmarks": the
      *                           local-stack job of 2,000 items, 103.1 items/s on one 2-vCPU worker; orchestration
-     *                           $0.205 per million images)
+     *                           $0.122 per million images, measured 2026-12-07 by {@code ./sluice bench --usage-only})
      * @param itemsPerSecond     throughput of one worker (for History: the measured rate of whole jobs ÷ workers)
      * @param workers            workers in parallel: the deployment's {@code maxConcurrency}, else {@value #DEFAULT_WORKERS}
      * @param usdPerMillionItems Lambda compute of a 2-vCPU (3,538 MB) worker at $0.0000166667 per GB-second, plus
@@ -28,7 +28,7 @@ public record JobEstimate(long estimatedSeconds, double estimatedCostUsd, Basis 
     /** Lambda's SQS poller starts with at least two concurrent invocations per event source. */
     public static final int DEFAULT_WORKERS = 2;
     static final double BENCH_ITEMS_PER_SECOND = 103.1;
-    static final double ORCHESTRATION_USD_PER_MILLION = 0.205;
+    static final double ORCHESTRATION_USD_PER_MILLION = 0.122;
     static final double WORKER_GB = 3.538;
     static final double USD_PER_GB_SECOND = 0.0000166667;
 

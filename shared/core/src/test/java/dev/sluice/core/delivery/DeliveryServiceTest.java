@@ -313,6 +313,36 @@ class DeliveryServiceTest {
         assertEquals(new ItemCounters(2, 0, 2, 0, 2, 0, 1, 1, 0), core.jobs.counters(m.jobId()));
     }
 
+    /**
+     * Issue 23 item 8: a round whose every POST was deferred (the endpoint busy) changed nothing, so it writes no
+     * progress row (a PutItem each, most of the ledger's writes on a loaded machine); a round with an answer saves it,
+     * and the next round resumes from it.
+     */
+    @Test
+    void aRoundWhoseEveryPostWasDeferred_savesNoProgress_andARoundWithAnAnswerDoes() {
+        DeliveryMessage m = predicted(core.webhook(3, null), 2);
+        core.webhookClient.answer(p -> WebhookClient.Response.deferred());
+        assertEquals(DeliveryService.Result.DONE, receive(m, 1));
+        assertEquals(0, core.jobs.progressSaves(), "nothing settled, nothing POSTed: nothing saved");
+        assertEquals(JobStore.DeliveryProgress.NONE, core.jobs.deliveryProgress(m.jobId(), "b0"));
+
+        core.webhookClient.answer(p -> p.index() == 0 ? answer(200) : WebhookClient.Response.deferred());
+        assertEquals(DeliveryService.Result.DONE, receive(m.asDeferred(), 1));
+        assertEquals(1, core.jobs.progressSaves());
+        assertEquals(Set.of(0L), core.jobs.deliveryProgress(m.jobId(), "b0").settled().keySet());
+
+        core.webhookClient.answer(p -> WebhookClient.Response.deferred());
+        assertEquals(DeliveryService.Result.DONE, receive(m.asDeferred(), 1));
+        assertEquals(1, core.jobs.progressSaves(), "a round of deferrals only: the row read is still exact");
+        assertEquals(Set.of(0L), core.jobs.deliveryProgress(m.jobId(), "b0").settled().keySet());
+
+        core.webhookClient.answer(p -> answer(200));
+        assertEquals(DeliveryService.Result.DONE, receive(m.asDeferred(), 1));
+        assertEquals(Set.of(0L, 1L), deliveryLog(m.jobId()).keySet());
+        assertEquals(2, core.jobs.counters(m.jobId()).delivered(), "each item delivered once");
+        assertEquals(JobState.Finished, core.jobs.state(m.jobId()));
+    }
+
     @Test
     void theFirstReceiveOfANewMessageStartsFromNothing() {
         DeliveryMessage m = predicted(core.webhook(1, null), 1);

@@ -355,9 +355,17 @@ public final class FakeJobStore implements JobStore {
         // stored as the adapter stores it: a copy, read back later (a caller's later changes do not leak in)
         progress.put(jobId + "/" + batchId, new DeliveryProgress(new LinkedHashMap<>(p.settled()),
                 new HashMap<>(p.attempts())));
+        progressSaves++;
     }
 
+    private int progressSaves;
+
     // ---- for assertions ----
+
+    /** How many delivery progress rows were saved (each a PutItem on DynamoDB). */
+    public synchronized int progressSaves() {
+        return progressSaves;
+    }
 
     /** The job's ledger entries ({@code stage#batchId}) in key order. */
     public synchronized List<String> ledgerEntries(String jobId) {
