@@ -85,8 +85,83 @@ class ItemFetcherTest {
             exchange.getResponseBody().write(new byte[]{1, 2, 3});
             exchange.close();
         });
+        // bodies of every shape the array is sized for: declared (empty, small, past the presize), undeclared (chunked)
+        for (int length : BODY_LENGTHS) {
+            byte[] body = body(length);
+            server.createContext("/declared-" + length + ".jpg", exchange -> {
+                exchange.sendResponseHeaders(200, length == 0 ? -1 : length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            server.createContext("/chunked-" + length + ".jpg", exchange -> {
+                exchange.sendResponseHeaders(200, 0);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (int at = 0; at < length; at += 7_000) { // odd pieces, so buffers and array edges do not line up
+                        out.write(body, at, Math.min(7_000, length - at));
+                    }
+                }
+            });
+        }
         server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server.start();
+    }
+
+    static final int[] BODY_LENGTHS = {0, 1, 70_001, ItemFetcher.CappedBody.PRESIZE_BYTES,
+            ItemFetcher.CappedBody.PRESIZE_BYTES + 1, 3_000_017};
+
+    static byte[] body(int length) {
+        byte[] b = new byte[length];
+        new java.util.Random(length).nextBytes(b);
+        return b;
+    }
+
+    /** The body is read straight into one array (sized by Content-Length, or grown and trimmed): every byte arrives. */
+    @Test
+    void bodiesDeclaredOrChunked_ofEverySize_arriveByteForByte() {
+        for (int length : BODY_LENGTHS) {
+            for (String shape : java.util.List.of("declared", "chunked")) {
+                ItemFetcher.Fetched f = fetcher().fetch(url("/" + shape + "-" + length + ".jpg"));
+                assertTrue(f.ok(), shape + " " + length + ": " + f.reason());
+                assertTrue(java.util.Arrays.equals(body(length), f.bytes()), shape + " " + length + " bytes differ");
+            }
+        }
+    }
+
+    /**
+     * A declared length reserves at most {@link ItemFetcher.CappedBody#PRESIZE_BYTES} before its bytes arrive (a
+     * server declaring 30 MiB and sending little holds 1 MiB); a body shorter than declared (HTTP/2 may end early)
+     * comes out at its real length, and bytes past the cap fail too large however they were declared.
+     */
+    @Test
+    void aDeclaredLength_reservesAtMostThePresize_andTheBodyIsWhatArrived() {
+        ItemFetcher.CappedBody body = new ItemFetcher.CappedBody(MAX, 30L << 20);
+        java.util.List<Long> requested = new java.util.ArrayList<>();
+        body.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+            public void request(long n) {
+                requested.add(n);
+            }
+
+            public void cancel() {
+                requested.add(-1L);
+            }
+        });
+        assertEquals(ItemFetcher.CappedBody.PRESIZE_BYTES, body.reserved());
+        body.onNext(java.util.List.of(java.nio.ByteBuffer.wrap(body(5))));
+        body.onComplete();
+        assertTrue(java.util.Arrays.equals(body(5), body.getBody().toCompletableFuture().join()));
+
+        ItemFetcher.CappedBody over = new ItemFetcher.CappedBody(10, 4);
+        over.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+            public void request(long n) {
+            }
+
+            public void cancel() {
+                requested.add(-1L);
+            }
+        });
+        over.onNext(java.util.List.of(java.nio.ByteBuffer.wrap(body(4)), java.nio.ByteBuffer.wrap(body(7))));
+        assertTrue(over.getBody().toCompletableFuture().isCompletedExceptionally(), "11 bytes past a cap of 10");
+        assertEquals(-1L, requested.getLast(), "the stream is cancelled");
     }
 
     static final byte[] JPEG_START = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F'};
