@@ -213,7 +213,7 @@ public final class LocalEventSource implements AutoCloseable {
                     owners.put(m.receiptHandle(), owner);
                 }
             }
-            meter(got);
+            meter(ownersOf(got));
             long now = System.currentTimeMillis();
             synchronized (backlog) {
                 for (Message m : got) {
@@ -297,8 +297,12 @@ public final class LocalEventSource implements AutoCloseable {
      */
     private final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Counts one SQS request to the owners of the messages it carried (split by message). */
-    private void meter(List<Message> carried) {
+    /**
+     * The owners of the messages a request carries, each with its number of messages: taken before the request,
+     * since an invocation's end forgets its messages' owners while a visibility change of the heartbeat may still be
+     * in flight (that request was made for the job all the same).
+     */
+    private Map<String, Long> ownersOf(List<Message> carried) {
         Map<String, Long> weights = new java.util.LinkedHashMap<>();
         for (Message m : carried) {
             String owner = owners.get(m.receiptHandle());
@@ -306,6 +310,11 @@ public final class LocalEventSource implements AutoCloseable {
                 weights.merge(owner, 1L, Long::sum);
             }
         }
+        return weights;
+    }
+
+    /** Counts one SQS request to these owners (split by message; {@link #ownersOf}). */
+    private static void meter(Map<String, Long> weights) {
         if (!weights.isEmpty()) {
             dev.sluice.core.usage.UsageMeter.process().recordFor(weights, dev.sluice.core.usage.Usage.sqs(1));
         }
@@ -392,8 +401,9 @@ public final class LocalEventSource implements AutoCloseable {
                     deletes.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(deletes.size()))
                             .receiptHandle(m.receiptHandle()).build());
                 }
+                Map<String, Long> carried = ownersOf(group);
                 sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
-                meter(group);
+                meter(carried);
             }
         } finally {
             messages.forEach(m -> owners.remove(m.receiptHandle()));
@@ -421,8 +431,9 @@ public final class LocalEventSource implements AutoCloseable {
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle())
                             .visibilityTimeout(visibilitySeconds).build());
                 }
+                Map<String, Long> carried = ownersOf(group);
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
-                meter(group);
+                meter(carried);
             }
         } catch (RuntimeException e) {
             LOG.debug("visibility not extended", e);
@@ -463,8 +474,9 @@ public final class LocalEventSource implements AutoCloseable {
                     entries.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry.builder()
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle()).visibilityTimeout(0).build());
                 }
+                Map<String, Long> carried = ownersOf(group);
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
-                meter(group);
+                meter(carried);
             }
         } catch (RuntimeException e) {
             LOG.debug("backlog not released; its messages come back after their visibility timeout", e);
