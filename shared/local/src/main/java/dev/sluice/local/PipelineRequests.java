@@ -44,8 +44,6 @@ public final class PipelineRequests implements ExecutionInterceptor {
     public static final String NO_JOB = "";
     /** The receipt handles it remembers at most (bench and tests only; one entry per message received). */
     private static final int MAX_RECEIPTS = 100_000;
-    /** The key prefix of a job's counter item in the jobs table (DynamoJobStore's {@code counterKey}). */
-    private static final String COUNTER_PREFIX = "counters#";
 
     private final Map<String, Usage> byOperation = new ConcurrentHashMap<>();
     /** By job, then by {@code Service:Operation}. */
@@ -84,9 +82,9 @@ public final class PipelineRequests implements ExecutionInterceptor {
             return Map.of(named, 1L);
         }
         if (request instanceof UpdateItemRequest u && u.key().containsKey("jobId")
-                && String.valueOf(u.key().get("jobId").s()).startsWith(COUNTER_PREFIX)) {
+                && String.valueOf(u.key().get("jobId").s()).startsWith(dev.sluice.aws.DynamoJobStore.COUNTER_PREFIX)) {
             // a job's counter item, e.g. the end's last update, which runs outside the invocation's account
-            return Map.of(u.key().get("jobId").s().substring(COUNTER_PREFIX.length()), 1L);
+            return Map.of(u.key().get("jobId").s().substring(dev.sluice.aws.DynamoJobStore.COUNTER_PREFIX.length()), 1L);
         }
         if (MDC.get("function_request_id") != null) {
             return dev.sluice.core.usage.UsageMeter.process().owners();
