@@ -213,7 +213,7 @@ public final class LocalEventSource implements AutoCloseable {
                     owners.put(m.receiptHandle(), owner);
                 }
             }
-            meter(ownersOf(got));
+            meter(ownersOf(got, owners));
             long now = System.currentTimeMillis();
             synchronized (backlog) {
                 for (Message m : got) {
@@ -297,15 +297,27 @@ public final class LocalEventSource implements AutoCloseable {
      */
     private final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The owners of these messages as known now, by receipt handle (a message of no owner has no entry). */
+    private Map<String, String> ownersNow(List<Message> messages) {
+        Map<String, String> now = new HashMap<>();
+        for (Message m : messages) {
+            String owner = owners.get(m.receiptHandle());
+            if (owner != null) {
+                now.put(m.receiptHandle(), owner);
+            }
+        }
+        return now;
+    }
+
     /**
-     * The owners of the messages a request carries, each with its number of messages: taken before the request,
-     * since an invocation's end forgets its messages' owners while a visibility change of the heartbeat may still be
-     * in flight (that request was made for the job all the same).
+     * The owners of the messages a request carries, each with its number of messages, from {@code ownerOf} (the
+     * owners as they were when the request's messages were taken: an invocation's end forgets its messages' owners
+     * while a visibility change of its heartbeat may still run, a request made for the job all the same).
      */
-    private Map<String, Long> ownersOf(List<Message> carried) {
+    private static Map<String, Long> ownersOf(List<Message> carried, Map<String, String> ownerOf) {
         Map<String, Long> weights = new java.util.LinkedHashMap<>();
         for (Message m : carried) {
-            String owner = owners.get(m.receiptHandle());
+            String owner = ownerOf.get(m.receiptHandle());
             if (owner != null) {
                 weights.merge(owner, 1L, Long::sum);
             }
@@ -313,7 +325,7 @@ public final class LocalEventSource implements AutoCloseable {
         return weights;
     }
 
-    /** Counts one SQS request to these owners (split by message; {@link #ownersOf}). */
+    /** Counts one SQS request to these owners (split by message; {@link #ownersOf(List, Map)}). */
     private static void meter(Map<String, Long> weights) {
         if (!weights.isEmpty()) {
             dev.sluice.core.usage.UsageMeter.process().recordFor(weights, dev.sluice.core.usage.Usage.sqs(1));
@@ -326,18 +338,20 @@ public final class LocalEventSource implements AutoCloseable {
     /** Keeps the backlog's messages invisible: each is extended once half of its visibility timeout has passed. */
     private void extendBacklog() {
         List<Message> waiting;
+        Map<String, String> ownerOf;
         synchronized (backlog) {
             if (backlogMessages == 0) {
                 return;
             }
             waiting = backlog.values().stream().flatMap(java.util.Collection::stream).toList();
+            ownerOf = ownersNow(waiting); // in the backlog, so not yet forgotten by an invocation's end
         }
         long now = System.currentTimeMillis();
         long every = Math.max(1_000L, visibility() * 1000L / 2);
         List<Message> due = waiting.stream().filter(m -> now - lastExtended.getOrDefault(m.receiptHandle(), 0L) >= every)
                 .toList();
         if (!due.isEmpty()) {
-            extend(due);
+            extend(due, ownerOf);
             due.forEach(m -> lastExtended.computeIfPresent(m.receiptHandle(), (h, t) -> now));
         }
     }
@@ -375,8 +389,9 @@ public final class LocalEventSource implements AutoCloseable {
         }
         event.setRecords(records);
         Set<String> failed = new HashSet<>();
+        Map<String, String> ownerOf = ownersNow(messages);
         java.util.concurrent.ScheduledFuture<?> heartbeat = keepInFlight ? HEARTBEAT.scheduleWithFixedDelay(
-                () -> extend(messages), 1, 1, java.util.concurrent.TimeUnit.SECONDS) : null;
+                () -> extend(messages, ownerOf), 1, 1, java.util.concurrent.TimeUnit.SECONDS) : null;
         try {
             SQSBatchResponse response = handler.handleRequest(event, new LocalContext(timeoutMillis));
             if (response != null && response.getBatchItemFailures() != null) {
@@ -401,7 +416,7 @@ public final class LocalEventSource implements AutoCloseable {
                     deletes.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(deletes.size()))
                             .receiptHandle(m.receiptHandle()).build());
                 }
-                Map<String, Long> carried = ownersOf(group);
+                Map<String, Long> carried = ownersOf(group, owners);
                 sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
                 meter(carried);
             }
@@ -420,7 +435,8 @@ public final class LocalEventSource implements AutoCloseable {
     }
 
     /** Sets the messages' visibility to the queue's visibility timeout again, from now. */
-    private void extend(List<Message> messages) {
+    /** Extends the messages' visibility; ownerOf: their owners as they were when the messages were taken. */
+    private void extend(List<Message> messages, Map<String, String> ownerOf) {
         try {
             int visibilitySeconds = visibility();
             for (int i = 0; i < messages.size(); i += 10) {
@@ -431,7 +447,7 @@ public final class LocalEventSource implements AutoCloseable {
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle())
                             .visibilityTimeout(visibilitySeconds).build());
                 }
-                Map<String, Long> carried = ownersOf(group);
+                Map<String, Long> carried = ownersOf(group, ownerOf);
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
                 meter(carried);
             }
@@ -474,7 +490,7 @@ public final class LocalEventSource implements AutoCloseable {
                     entries.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry.builder()
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle()).visibilityTimeout(0).build());
                 }
-                Map<String, Long> carried = ownersOf(group);
+                Map<String, Long> carried = ownersOf(group, owners);
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
                 meter(carried);
             }
