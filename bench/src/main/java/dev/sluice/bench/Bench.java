@@ -234,5 +234,10 @@ public final class Bench {
                         u.remainder().s3PutRequests(), u.remainder().s3GetRequests(),
                         u.remainder().dynamoWriteMilliUnits() / 1000.0, u.remainder().dynamoReadMilliUnits() / 1000.0),
                 "exact", u.exact());
+        dev.sluice.core.usage.Usage o = u.othersInWindow();
+        table.add("usage vs interceptor", "other jobs' requests during the job (the warm-up's tail; counted to them)",
+                String.format("SQS %d, S3 %d/%d, WRU %.1f, RRU %.1f", o.sqsRequests(), o.s3PutRequests(),
+                        o.s3GetRequests(), o.dynamoWriteMilliUnits() / 1000.0, o.dynamoReadMilliUnits() / 1000.0),
+                null, null);
     }
 }

@@ -26,16 +26,19 @@ final class PipelineBench {
     /**
      * The job's {@code status.usage} beside what the bench's own interceptor ({@link PipelineRequests}) counted for
      * it, per request class, once the pipeline is idle after the job ended: both sides count the same set (the
-     * pipeline's requests for the job; not the API's, the scheduler's, empty polls or the daily usage sum).
+     * pipeline's requests that served the job, by the job each one served; not the API's, the scheduler's, empty
+     * polls, the daily usage sum, or another job's).
      *
      * @param classes   per class: the job's figure beside the interceptor's
      * @param remainder what the process counted for the job that no write of it carried (the cost of its last write
      *                  and what followed it): shown + remainder = seen, exactly, when nothing is missed
-     * @param seen      the interceptor's count by operation
+     * @param seen      the interceptor's count by operation, of the requests that served the job
+     * @param othersInWindow what the interceptor counted between the job's create and the idle pipeline after it
+     *                  that served other jobs (the warm-up's late tail): in no job's comparison
      */
     record UsageCheck(List<PipelineRequests.ClassCheck> classes, dev.sluice.core.usage.Usage shown,
                       dev.sluice.core.usage.Usage remainder, dev.sluice.core.usage.Usage seenTotal,
-                      Map<String, dev.sluice.core.usage.Usage> seen) {
+                      Map<String, dev.sluice.core.usage.Usage> seen, dev.sluice.core.usage.Usage othersInWindow) {
         double worstGap() {
             return classes.stream().mapToDouble(PipelineRequests.ClassCheck::gap).max().orElse(0);
         }
@@ -118,11 +121,15 @@ final class PipelineBench {
             Map<String, Long> requests = RequestCounter.since(counter.snapshot(), before);
             // the job's end event and its last deletes run after Finished: compare once nothing is left to do
             stack.awaitIdle(Duration.ofMinutes(2));
-            Map<String, dev.sluice.core.usage.Usage> seen = pipeline.since(pipelineBefore);
+            // the job's own requests, by the job each served (not the window's: another job's late tail may fall in it)
+            Map<String, dev.sluice.core.usage.Usage> seen = pipeline.of(jobId);
+            dev.sluice.core.usage.Usage others = PipelineRequests.requests(
+                    PipelineRequests.total(pipeline.since(pipelineBefore)).minus(PipelineRequests.total(seen)));
             dev.sluice.core.usage.Usage shown = PipelineRequests.shown(client.job(jobId).path("status").path("usage"));
             dev.sluice.core.usage.Usage remainder = PipelineRequests.requests(dev.sluice.core.usage.UsageMeter.process().pending(jobId));
             dev.sluice.core.usage.Usage seenTotal = PipelineRequests.total(seen);
-            UsageCheck usage = new UsageCheck(PipelineRequests.compare(shown, seenTotal), shown, remainder, seenTotal, seen);
+            UsageCheck usage = new UsageCheck(PipelineRequests.compare(shown, seenTotal), shown, remainder, seenTotal, seen,
+                    others);
             double gather = 0;
             double preprocess = 0;
             double predict = 0;

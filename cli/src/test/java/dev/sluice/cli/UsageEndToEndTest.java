@@ -35,6 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UsageEndToEndTest {
     static final String OTHER = "proj_usageother";
     static final String OTHER_KEY = "sk_usage_other_example_key_01";
+    /** A project whose job runs beside one of the main project's (OTHER must see no usage at all). */
+    static final String BESIDE = "proj_usagebeside";
+    static final String BESIDE_KEY = "sk_usage_beside_example_key_01";
     static final Invocations SEEN = new Invocations();
     /** The pipeline's requests for the job that runs, by operation (the bench's comparison, README "Usage and cost"). */
     static final PipelineRequests PIPELINE = new PipelineRequests();
@@ -70,6 +73,7 @@ class UsageEndToEndTest {
         under = new StackUnderTest(Samples.root().resolve("images"), LocalProvisioner.QueueSettings.TEST,
                 StageWrapper.NONE, true, List.of(SEEN, PIPELINE));
         LocalProvisioner.bootstrapKey(under.stack.clients.dynamo(), under.stack.services.config(), OTHER, OTHER_KEY);
+        LocalProvisioner.bootstrapKey(under.stack.clients.dynamo(), under.stack.services.config(), BESIDE, BESIDE_KEY);
     }
 
     @AfterAll
@@ -158,13 +162,11 @@ class UsageEndToEndTest {
         JsonNode job = client.waitFor(() -> client.job(jobId), Duration.ofMinutes(5), "Waiting", "Running");
         assertEquals("Finished", job.path("status").path("overview").asText(), job.toString());
         under.stack.awaitIdle(Duration.ofMinutes(1)); // its end event delivered, its last messages deleted
-        var seen = PIPELINE.since(before);
+        var seen = PIPELINE.of(jobId);
+        assertEquals(PIPELINE.since(before), seen, "nothing but the job in the window: every request counted is the job's");
         Usage shown = PipelineRequests.shown(client.job(jobId).path("status").path("usage"));
         Usage remainder = PipelineRequests.requests(dev.sluice.core.usage.UsageMeter.process().pending(jobId));
-        String report = "status.usage " + shown + " + remainder " + remainder + " vs the interceptor's " + seen;
-        for (PipelineRequests.ClassCheck c : PipelineRequests.compare(shown.plus(remainder), PipelineRequests.total(seen))) {
-            assertEquals(c.seen(), c.shown(), 0.0, c.name() + ": " + report);
-        }
+        String report = assertExact(jobId, shown, remainder, seen);
         assertTrue(shown.sqsRequests() > 0 && shown.dynamoWriteMilliUnits() > 0 && shown.s3PutRequests() > 0, report);
         // the remainder is the end only: no S3 request, at most the last event's delete; and no DynamoDB unit: the
         // end's own writes (the finish, the completion's reads, the active marker's removal) are added by the job's
@@ -172,6 +174,58 @@ class UsageEndToEndTest {
         assertEquals(0, remainder.s3PutRequests() + remainder.s3GetRequests(), report);
         assertTrue(remainder.sqsRequests() <= 1, report);
         assertEquals(0, remainder.dynamoWriteMilliUnits() + remainder.dynamoReadMilliUnits(), report);
+    }
+
+    /**
+     * Two jobs of two projects that run at once, the second ending while the first is measured (the bench's warm-up
+     * whose tail falls in its window, README "Usage and cost"): each job's {@code status.usage} plus its remainder is
+     * exactly what the interceptor counted for the requests that served it, by the job each served, none of the
+     * other's. Counting the window instead (every request between the first job's create and the idle pipeline)
+     * would give each job the other's requests too.
+     */
+    @Test
+    void twoJobsAtOnce_eachJobsUsage_isTheInterceptorsCountOfItsOwnRequests_exactly() {
+        SluiceClient client = under.client;
+        SluiceClient other = new SluiceClient(under.stack.apiUrl(), BESIDE, BESIDE_KEY);
+        LocalJobs otherJobs = new LocalJobs(other, under.images, LocalJobs.uploadClassifier(other), secret -> { });
+        List<String> lines = under.jobs.photoLines(8);
+        List<String> otherLines = otherJobs.photoLines(4);
+        String datasetId = under.jobs.readyDataset(lines);
+        String otherDatasetId = otherJobs.readyDataset(otherLines);
+        under.stack.awaitIdle(Duration.ofMinutes(1));
+        var before = PIPELINE.snapshot();
+        String first = under.jobs.startJobOn(datasetId, lines, 2, "Lambda").jobId();
+        String second = otherJobs.startJobOn(otherDatasetId, otherLines, 2, "Lambda").jobId();
+        for (String[] job : new String[][]{{first, "main"}, {second, "other"}}) {
+            SluiceClient c = job[1].equals("main") ? client : other;
+            assertEquals("Finished", c.waitFor(() -> c.job(job[0]), Duration.ofMinutes(5), "Waiting", "Running")
+                    .path("status").path("overview").asText());
+        }
+        under.stack.awaitIdle(Duration.ofMinutes(1));
+        var inWindow = PipelineRequests.total(PIPELINE.since(before));
+        Usage firstSeen = PipelineRequests.total(PIPELINE.of(first));
+        Usage secondSeen = PipelineRequests.total(PIPELINE.of(second));
+        // both jobs' requests are in the window: the window alone cannot say which job a request served
+        assertEquals(PipelineRequests.requests(inWindow), PipelineRequests.requests(firstSeen.plus(secondSeen)),
+                "every request of the window served one of the two jobs: " + inWindow + " vs " + firstSeen + " + " + secondSeen);
+        assertTrue(secondSeen.dynamoWriteMilliUnits() > 0 && secondSeen.s3PutRequests() > 0, secondSeen.toString());
+        var meter = dev.sluice.core.usage.UsageMeter.process();
+        assertExact(first, PipelineRequests.shown(client.job(first).path("status").path("usage")),
+                PipelineRequests.requests(meter.pending(first)), PIPELINE.of(first));
+        assertExact(second, PipelineRequests.shown(other.job(second).path("status").path("usage")),
+                PipelineRequests.requests(meter.pending(second)), PIPELINE.of(second));
+    }
+
+    /**
+     * Asserts that status.usage plus the meter's remainder is, per request class, exactly the interceptor's count of
+     * the job's requests; returns the report the assertions print.
+     */
+    private static String assertExact(String jobId, Usage shown, Usage remainder, java.util.Map<String, Usage> seen) {
+        String report = jobId + ": status.usage " + shown + " + remainder " + remainder + " vs the interceptor's " + seen;
+        for (PipelineRequests.ClassCheck c : PipelineRequests.compare(shown.plus(remainder), PipelineRequests.total(seen))) {
+            assertEquals(c.seen(), c.shown(), 0.0, c.name() + ": " + report);
+        }
+        return report;
     }
 
     @Test

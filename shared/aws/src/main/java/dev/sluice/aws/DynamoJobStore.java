@@ -129,7 +129,8 @@ public final class DynamoJobStore implements JobStore {
         return COUNTER_PREFIX + jobId;
     }
 
-    static final String COUNTER_PREFIX = "counters#";
+    /** The key prefix of a job's counter item in the jobs table: {@code counters#<jobId>}. */
+    public static final String COUNTER_PREFIX = "counters#";
     /** The counter item's numbers that a job read adds to the job item's (besides the usage attributes). */
     private static final Set<String> ADDED = java.util.stream.Stream.concat(java.util.Arrays.stream(COUNTERS),
             java.util.stream.Stream.of("terminal", "batchesSent", "batchesDone", "batchMillis"))

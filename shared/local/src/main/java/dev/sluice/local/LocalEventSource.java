@@ -217,7 +217,7 @@ public final class LocalEventSource implements AutoCloseable {
                     owners.put(m.receiptHandle(), owner);
                 }
             }
-            meter(got);
+            meter(ownersOf(got, owners));
             long now = System.currentTimeMillis();
             synchronized (backlog) {
                 for (Message m : got) {
@@ -300,15 +300,36 @@ public final class LocalEventSource implements AutoCloseable {
      */
     private final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Counts one SQS request to the owners of the messages it carried (split by message). */
-    private void meter(List<Message> carried) {
+    /** The owners of these messages as known now, by receipt handle (a message of no owner has no entry). */
+    private Map<String, String> ownersNow(List<Message> messages) {
+        Map<String, String> now = new HashMap<>();
+        for (Message m : messages) {
+            String owner = owners.get(m.receiptHandle());
+            if (owner != null) {
+                now.put(m.receiptHandle(), owner);
+            }
+        }
+        return now;
+    }
+
+    /**
+     * The owners of the messages a request carries, each with its number of messages, from {@code ownerOf} (the
+     * owners as they were when the request's messages were taken: an invocation's end forgets its messages' owners
+     * while a visibility change of its heartbeat may still run, a request made for the job all the same).
+     */
+    private static Map<String, Long> ownersOf(List<Message> carried, Map<String, String> ownerOf) {
         Map<String, Long> weights = new java.util.LinkedHashMap<>();
         for (Message m : carried) {
-            String owner = owners.get(m.receiptHandle());
+            String owner = ownerOf.get(m.receiptHandle());
             if (owner != null) {
                 weights.merge(owner, 1L, Long::sum);
             }
         }
+        return weights;
+    }
+
+    /** Counts one SQS request to these owners (split by message; {@link #ownersOf(List, Map)}). */
+    private static void meter(Map<String, Long> weights) {
         if (!weights.isEmpty()) {
             dev.sluice.core.usage.UsageMeter.process().recordFor(weights, dev.sluice.core.usage.Usage.sqs(1));
         }
@@ -323,13 +344,15 @@ public final class LocalEventSource implements AutoCloseable {
     /** Keeps the backlog's messages invisible ({@link #extendDue}). */
     private void extendBacklog() {
         List<Message> waiting;
+        Map<String, String> ownerOf;
         synchronized (backlog) {
             if (backlogMessages == 0) {
                 return;
             }
             waiting = backlog.values().stream().flatMap(java.util.Collection::stream).toList();
+            ownerOf = ownersNow(waiting); // in the backlog, so not yet forgotten by an invocation's end
         }
-        extendDue(waiting);
+        extendDue(waiting, ownerOf);
     }
 
     /**
@@ -337,7 +360,7 @@ public final class LocalEventSource implements AutoCloseable {
      * more (at least 1 s ago), and not handed back: called every second, it keeps them invisible with two thirds of
      * the timeout to spare.
      */
-    private void extendDue(List<Message> messages) {
+    private void extendDue(List<Message> messages, Map<String, String> ownerOf) {
         long now = System.currentTimeMillis();
         long every = Math.max(1_000L, visibility() * 1000L / 3);
         List<Message> due = messages.stream().filter(m -> {
@@ -345,7 +368,7 @@ public final class LocalEventSource implements AutoCloseable {
             return last != null && now - last >= every;
         }).toList();
         if (!due.isEmpty()) {
-            extend(due);
+            extend(due, ownerOf);
             due.forEach(m -> lastExtended.computeIfPresent(m.receiptHandle(), (h, t) -> now));
         }
     }
@@ -383,8 +406,9 @@ public final class LocalEventSource implements AutoCloseable {
         }
         event.setRecords(records);
         Set<String> failed = new HashSet<>();
+        Map<String, String> ownerOf = ownersNow(messages);
         java.util.concurrent.ScheduledFuture<?> heartbeat = keepInFlight ? HEARTBEAT.scheduleWithFixedDelay(
-                () -> extendDue(messages), 1, 1, java.util.concurrent.TimeUnit.SECONDS) : null;
+                () -> extendDue(messages, ownerOf), 1, 1, java.util.concurrent.TimeUnit.SECONDS) : null;
         try {
             SQSBatchResponse response = handler.handleRequest(event, new LocalContext(timeoutMillis));
             if (response != null && response.getBatchItemFailures() != null) {
@@ -409,8 +433,9 @@ public final class LocalEventSource implements AutoCloseable {
                     deletes.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(deletes.size()))
                             .receiptHandle(m.receiptHandle()).build());
                 }
+                Map<String, Long> carried = ownersOf(group, owners);
                 sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
-                meter(group);
+                meter(carried);
             }
         } finally {
             forget(messages);
@@ -435,7 +460,8 @@ public final class LocalEventSource implements AutoCloseable {
     }
 
     /** Sets the messages' visibility to the queue's visibility timeout again, from now. */
-    private void extend(List<Message> messages) {
+    /** Extends the messages' visibility; ownerOf: their owners as they were when the messages were taken. */
+    private void extend(List<Message> messages, Map<String, String> ownerOf) {
         try {
             int visibilitySeconds = visibility();
             for (int i = 0; i < messages.size(); i += 10) {
@@ -446,8 +472,9 @@ public final class LocalEventSource implements AutoCloseable {
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle())
                             .visibilityTimeout(visibilitySeconds).build());
                 }
+                Map<String, Long> carried = ownersOf(group, ownerOf);
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
-                meter(group);
+                meter(carried);
             }
         } catch (RuntimeException e) {
             LOG.debug("visibility not extended", e);
@@ -489,8 +516,9 @@ public final class LocalEventSource implements AutoCloseable {
                     entries.add(software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry.builder()
                             .id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle()).visibilityTimeout(0).build());
                 }
+                Map<String, Long> carried = ownersOf(group, owners);
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
-                meter(group);
+                meter(carried);
             }
         } catch (RuntimeException e) {
             LOG.debug("backlog not released; its messages come back after their visibility timeout", e);

@@ -137,6 +137,15 @@ public final class UsageMeter {
         }
     }
 
+    /**
+     * The owners of the invocation this thread works inside, each with its number of messages (what a use that names
+     * no owner is split by); empty outside an invocation. Tests and the bench attribute requests with it.
+     */
+    public Map<String, Long> owners() {
+        Invocation invocation = current();
+        return invocation == null ? Map.of() : invocation.owners;
+    }
+
     /** Whether this thread works inside an open invocation: whether what it uses now is counted. */
     public boolean counting() {
         return current() != null;

@@ -28,6 +28,17 @@ class UsageMeterTest {
     }
 
     @Test
+    void owners_areTheOpenInvocationsMessagesJobs_onlyWhileItIsOpen_andNotInsideUncountedWork() {
+        UsageMeter meter = new UsageMeter();
+        assertEquals(Map.of(), meter.owners());
+        try (var invocation = meter.open(Map.of("batchjob_a", 2L, "batchjob_b", 1L), NO_TIME)) {
+            assertEquals(Map.of("batchjob_a", 2L, "batchjob_b", 1L), meter.owners());
+            assertEquals(Map.of(), meter.uncounted(meter::owners));
+        }
+        assertEquals(Map.of(), meter.owners());
+    }
+
+    @Test
     void aScopedUse_goesToItsJob_andUnclaimedUses_areSplitByMessages_exactly() {
         UsageMeter meter = new UsageMeter();
         Map<String, Long> owners = new LinkedHashMap<>();
