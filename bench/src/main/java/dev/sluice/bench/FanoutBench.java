@@ -20,9 +20,12 @@ import java.util.Map;
  * emulators of this JVM: time, peak heap and peak RSS of the child, and the number of batch messages it sent.
  */
 final class FanoutBench {
-    /** batchesSent and failedGather: the job's own counters after the fan-out. */
+    /**
+     * batchesSent and failedGather: the job's own counters after the fan-out; batchSize: the job's (the fixture's
+     * job, not the jobs' default), which the message count follows.
+     */
     record Result(int lines, double seconds, double heapPeakMb, double rssPeakMb, long messages, int invocations,
-                  long batchesSent, long failedGather) {
+                  long batchesSent, long failedGather, int batchSize) {
     }
 
     static Result run(int lines) throws Exception {
@@ -72,7 +75,8 @@ final class FanoutBench {
             var job = f.services.jobStore().get(HandlerFixture.JOB).orElseThrow();
             long sent = job.status().progress() == null ? 0 : job.status().progress().batchesDone() + job.status().progress().batchesQueued();
             return new Result(lines, Double.parseDouble(p[1]) / 1000, Double.parseDouble(p[2]), Double.parseDouble(p[3]),
-                    messages, Integer.parseInt(p[4]), sent, job.status().items().failedGather());
+                    messages, Integer.parseInt(p[4]), sent, job.status().items().failedGather(),
+                    job.spec().batchSize() == null ? dev.sluice.core.job.JobSpec.DEFAULT_BATCH_SIZE : job.spec().batchSize());
         }
     }
 }
