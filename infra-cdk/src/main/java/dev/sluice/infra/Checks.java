@@ -97,71 +97,59 @@ final class Checks {
         NagSuppressions.addResourceSuppressions(gpu.cluster, List.of(because("AwsSolutions-ECS4", "Container Insights "
                 + "bills per metric; the pool's health is its queue backlog and DLQ alarms (Observability); turn it on "
                 + "per cluster when needed")));
-        NagSuppressions.addResourceSuppressions(gpu.instances, List.of(
-                because("AwsSolutions-AS3", "the pool scales on the inference-gpu backlog, down to zero; its failures "
-                        + "show as DLQ and error alarms (Observability), not as scaling notifications"),
-                because("AwsSolutions-EC26", "the GPU hosts' root volume comes from the ECS-optimized AMI and holds no "
-                        + "user data (models and items are read into memory); turn on the account's EBS encryption "
+        hosts(gpu.instances, "GpuPoolInstancesASG", "GPU hosts");
+        hosts(gpu.spotInstances, "GpuPoolSpotInstancesASG", "spot GPU hosts"); // issue 27: the same findings, the same reasons
+        imagePulledAndNoSecrets(gpu.task);
+        imagePulledAndNoSecrets(gpu.spotTask);
+        NagSuppressions.addResourceSuppressions(gpu.taskRole, List.of(wildcards(stack, settings, data,
+                Access.Role.GPU_WORKER), wildcards(stack, settings, data, Access.Role.TASK_WORKER)), true);
+        NagSuppressions.addResourceSuppressions(gpu.spotTaskRole, List.of(wildcards(stack, settings, data,
+                Access.Role.TASK_WORKER)), true);
+    }
+
+    /**
+     * An EC2 capacity provider's hosts (on demand or spot): the auto-scaling group, its instances' role, and what CDK
+     * makes for its ECS drain hook (the function, the lifecycle hook's topic).
+     *
+     * @param asgLogicalPrefix the group's logical id before CDK's hash (the drain hook's grant names it)
+     */
+    private static void hosts(software.amazon.awscdk.services.autoscaling.AutoScalingGroup instances,
+                              String asgLogicalPrefix, String what) {
+        NagSuppressions.addResourceSuppressions(instances, List.of(
+                because("AwsSolutions-AS3", "the " + what + " scale on their queue's backlog, down to zero; their "
+                        + "failures show as DLQ and error alarms (Observability), not as scaling notifications"),
+                because("AwsSolutions-EC26", "the " + what + "' root volume comes from the ECS-optimized AMI and holds "
+                        + "no user data (models and items are read into memory); turn on the account's EBS encryption "
                         + "by default to encrypt it")));
-        NagSuppressions.addResourceSuppressions(gpu.instances.getRole(), List.of(because("AwsSolutions-IAM5", "the ECS "
+        NagSuppressions.addResourceSuppressions(instances.getRole(), List.of(because("AwsSolutions-IAM5", "the ECS "
                 + "agent's permissions as CDK grants them to a capacity provider's instances (ecs:Submit* state "
                 + "changes; ecs:DiscoverPollEndpoint and the like have no resource-level permissions)",
                 "Action::ecs:Submit*", "Resource::*")), true);
         // CDK's drain hook: a function that lets tasks finish before the auto-scaling group ends their host
-        IConstruct hook = gpu.instances.getNode().findChild("DrainECSHook").getNode().findChild("Function");
+        IConstruct hook = instances.getNode().findChild("DrainECSHook").getNode().findChild("Function");
         NagSuppressions.addResourceSuppressions(hook, List.of(
                 because("AwsSolutions-L1", "CDK's ECS drain hook takes the runtime CDK chooses"),
                 because("AwsSolutions-IAM4", "the drain hook's own log streams: the policy AWS maintains for them",
                         LAMBDA_BASIC),
                 NagPackSuppression.builder().id("AwsSolutions-IAM5").reason("CDK's drain hook describes instances and "
                         + "container instances (no resource-level permissions) and completes lifecycle actions of the "
-                        + "pool's own auto-scaling group only").appliesTo(List.of("Resource::*",
+                        + what + "' own auto-scaling group only").appliesTo(List.of("Resource::*",
                         RegexAppliesTo.builder().regex("/^Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:"
-                                + "<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/<GpuPoolInstancesASG[0-9A-F]{8}>$/g")
-                                .build())).build()), true);
-        NagSuppressions.addResourceSuppressions(gpu.instances.getNode().findChild("LifecycleHookDrainHook")
+                                + "<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/<" + asgLogicalPrefix
+                                + "[0-9A-F]{8}>$/g").build())).build()), true);
+        NagSuppressions.addResourceSuppressions(instances.getNode().findChild("LifecycleHookDrainHook")
                 .getNode().findChild("Topic"), List.of(because("AwsSolutions-SNS3", "the ECS drain hook's topic (made "
                 + "by CDK's capacity provider) is published to by the auto-scaling service only, and carries "
                 + "lifecycle notices, no user data")));
-        NagSuppressions.addResourceSuppressions(gpu.task, List.of(because("AwsSolutions-ECS2", "the workers' "
+    }
+
+    /** A pool's task definition: no secret in its environment; its execution role pulls the one image. */
+    private static void imagePulledAndNoSecrets(software.amazon.awscdk.services.ecs.TaskDefinition task) {
+        NagSuppressions.addResourceSuppressions(task, List.of(because("AwsSolutions-ECS2", "the workers' "
                 + "environment holds resource names only (tables, queues, the bucket); no secret is passed in it")));
-        NagSuppressions.addResourceSuppressions(gpu.task.obtainExecutionRole(), List.of(because("AwsSolutions-IAM5",
+        NagSuppressions.addResourceSuppressions(task.obtainExecutionRole(), List.of(because("AwsSolutions-IAM5",
                 "ecr:GetAuthorizationToken has no resource-level permissions; the image is pulled from its one "
                         + "repository only", "Resource::*")), true);
-        NagSuppressions.addResourceSuppressions(gpu.taskRole, List.of(wildcards(stack, settings, data,
-                Access.Role.GPU_WORKER), wildcards(stack, settings, data, Access.Role.TASK_WORKER)), true);
-        // the spot hosts and their service (issue 27): the same findings, the same reasons
-        NagSuppressions.addResourceSuppressions(gpu.spotInstances, List.of(
-                because("AwsSolutions-AS3", "the spot hosts scale on their queue's backlog, down to zero; failures show "
-                        + "as DLQ and error alarms (Observability), not as scaling notifications"),
-                because("AwsSolutions-EC26", "the spot GPU hosts' root volume comes from the ECS-optimized AMI and holds "
-                        + "no user data; turn on the account's EBS encryption by default to encrypt it")));
-        NagSuppressions.addResourceSuppressions(gpu.spotInstances.getRole(), List.of(because("AwsSolutions-IAM5",
-                "the ECS agent's permissions as CDK grants them to a capacity provider's instances (ecs:Submit* state "
-                        + "changes; ecs:DiscoverPollEndpoint and the like have no resource-level permissions)",
-                "Action::ecs:Submit*", "Resource::*")), true);
-        IConstruct spotHook = gpu.spotInstances.getNode().findChild("DrainECSHook").getNode().findChild("Function");
-        NagSuppressions.addResourceSuppressions(spotHook, List.of(
-                because("AwsSolutions-L1", "CDK's ECS drain hook takes the runtime CDK chooses"),
-                because("AwsSolutions-IAM4", "the drain hook's own log streams: the policy AWS maintains for them",
-                        LAMBDA_BASIC),
-                NagPackSuppression.builder().id("AwsSolutions-IAM5").reason("CDK's drain hook describes instances and "
-                        + "container instances (no resource-level permissions) and completes lifecycle actions of the "
-                        + "spot hosts' own auto-scaling group only").appliesTo(List.of("Resource::*",
-                        RegexAppliesTo.builder().regex("/^Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:"
-                                + "<AWS::AccountId>:autoScalingGroup:\\*:autoScalingGroupName\\/<GpuPoolSpotInstancesASG[0-9A-F]{8}>$/g")
-                                .build())).build()), true);
-        NagSuppressions.addResourceSuppressions(gpu.spotInstances.getNode().findChild("LifecycleHookDrainHook")
-                .getNode().findChild("Topic"), List.of(because("AwsSolutions-SNS3", "the ECS drain hook's topic (made "
-                + "by CDK's capacity provider) is published to by the auto-scaling service only, and carries "
-                + "lifecycle notices, no user data")));
-        NagSuppressions.addResourceSuppressions(gpu.spotTask, List.of(because("AwsSolutions-ECS2", "the workers' "
-                + "environment holds resource names only (tables, queues, the bucket); no secret is passed in it")));
-        NagSuppressions.addResourceSuppressions(gpu.spotTask.obtainExecutionRole(), List.of(because("AwsSolutions-IAM5",
-                "ecr:GetAuthorizationToken has no resource-level permissions; the image is pulled from its one "
-                        + "repository only", "Resource::*")), true);
-        NagSuppressions.addResourceSuppressions(gpu.spotTaskRole, List.of(wildcards(stack, settings, data,
-                Access.Role.TASK_WORKER)), true);
     }
 
     /**
@@ -179,11 +167,7 @@ final class Checks {
                 + "bills per metric; the pool's health is its queues' backlog and DLQ alarms (Observability); turn it on "
                 + "per cluster when needed")));
         for (var task : cpu.tasks) {
-            NagSuppressions.addResourceSuppressions(task, List.of(because("AwsSolutions-ECS2", "the workers' "
-                    + "environment holds resource names only (tables, queues, the bucket); no secret is passed in it")));
-            NagSuppressions.addResourceSuppressions(task.obtainExecutionRole(), List.of(because("AwsSolutions-IAM5",
-                    "ecr:GetAuthorizationToken has no resource-level permissions; the image is pulled from its one "
-                            + "repository only", "Resource::*")), true);
+            imagePulledAndNoSecrets(task);
             NagSuppressions.addResourceSuppressions(task.getTaskRole(), List.of(wildcards(stack, settings, data,
                     Access.Role.TASK_WORKER)), true);
         }
